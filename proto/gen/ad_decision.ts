@@ -1,0 +1,48 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AdDecisionClient as _parley_v1_AdDecisionClient, AdDecisionDefinition as _parley_v1_AdDecisionDefinition } from './parley/v1/AdDecision';
+import type { AdPlacement as _parley_v1_AdPlacement, AdPlacement__Output as _parley_v1_AdPlacement__Output } from './parley/v1/AdPlacement';
+import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
+import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
+import type { DecideRequest as _parley_v1_DecideRequest, DecideRequest__Output as _parley_v1_DecideRequest__Output } from './parley/v1/DecideRequest';
+import type { DecideResponse as _parley_v1_DecideResponse, DecideResponse__Output as _parley_v1_DecideResponse__Output } from './parley/v1/DecideResponse';
+import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
+import type { Explanation as _parley_v1_Explanation, Explanation__Output as _parley_v1_Explanation__Output } from './parley/v1/Explanation';
+import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
+import type { OutcomeAck as _parley_v1_OutcomeAck, OutcomeAck__Output as _parley_v1_OutcomeAck__Output } from './parley/v1/OutcomeAck';
+import type { OutcomeReport as _parley_v1_OutcomeReport, OutcomeReport__Output as _parley_v1_OutcomeReport__Output } from './parley/v1/OutcomeReport';
+import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from './parley/v1/Rejection';
+import type { Slot as _parley_v1_Slot, Slot__Output as _parley_v1_Slot__Output } from './parley/v1/Slot';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  parley: {
+    v1: {
+      AdDecision: SubtypeConstructor<typeof grpc.Client, _parley_v1_AdDecisionClient> & { service: _parley_v1_AdDecisionDefinition }
+      AdPlacement: MessageTypeDefinition<_parley_v1_AdPlacement, _parley_v1_AdPlacement__Output>
+      CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
+      ContextSnapshot: MessageTypeDefinition<_parley_v1_ContextSnapshot, _parley_v1_ContextSnapshot__Output>
+      DecideRequest: MessageTypeDefinition<_parley_v1_DecideRequest, _parley_v1_DecideRequest__Output>
+      DecideResponse: MessageTypeDefinition<_parley_v1_DecideResponse, _parley_v1_DecideResponse__Output>
+      Device: EnumTypeDefinition
+      Envelope: MessageTypeDefinition<_parley_v1_Envelope, _parley_v1_Envelope__Output>
+      Explanation: MessageTypeDefinition<_parley_v1_Explanation, _parley_v1_Explanation__Output>
+      ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>
+      OutcomeAck: MessageTypeDefinition<_parley_v1_OutcomeAck, _parley_v1_OutcomeAck__Output>
+      OutcomeEvent: EnumTypeDefinition
+      OutcomeReport: MessageTypeDefinition<_parley_v1_OutcomeReport, _parley_v1_OutcomeReport__Output>
+      Part: EnumTypeDefinition
+      PlaylistKind: EnumTypeDefinition
+      Position: EnumTypeDefinition
+      Reason: EnumTypeDefinition
+      Rejection: MessageTypeDefinition<_parley_v1_Rejection, _parley_v1_Rejection__Output>
+      Scenario: EnumTypeDefinition
+      Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
+    }
+  }
+}
+

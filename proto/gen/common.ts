@@ -1,0 +1,33 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
+import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
+import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
+import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
+import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from './parley/v1/Rejection';
+import type { Slot as _parley_v1_Slot, Slot__Output as _parley_v1_Slot__Output } from './parley/v1/Slot';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  parley: {
+    v1: {
+      CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
+      ContextSnapshot: MessageTypeDefinition<_parley_v1_ContextSnapshot, _parley_v1_ContextSnapshot__Output>
+      Device: EnumTypeDefinition
+      Envelope: MessageTypeDefinition<_parley_v1_Envelope, _parley_v1_Envelope__Output>
+      ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>
+      Part: EnumTypeDefinition
+      PlaylistKind: EnumTypeDefinition
+      Position: EnumTypeDefinition
+      Reason: EnumTypeDefinition
+      Rejection: MessageTypeDefinition<_parley_v1_Rejection, _parley_v1_Rejection__Output>
+      Scenario: EnumTypeDefinition
+      Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
+    }
+  }
+}
+

@@ -1,0 +1,69 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
+import type { Candidate as _parley_v1_Candidate, Candidate__Output as _parley_v1_Candidate__Output } from './parley/v1/Candidate';
+import type { CandidateValue as _parley_v1_CandidateValue, CandidateValue__Output as _parley_v1_CandidateValue__Output } from './parley/v1/CandidateValue';
+import type { CommitRequest as _parley_v1_CommitRequest, CommitRequest__Output as _parley_v1_CommitRequest__Output } from './parley/v1/CommitRequest';
+import type { CommitResponse as _parley_v1_CommitResponse, CommitResponse__Output as _parley_v1_CommitResponse__Output } from './parley/v1/CommitResponse';
+import type { CommitResult as _parley_v1_CommitResult, CommitResult__Output as _parley_v1_CommitResult__Output } from './parley/v1/CommitResult';
+import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
+import type { Counter as _parley_v1_Counter, Counter__Output as _parley_v1_Counter__Output } from './parley/v1/Counter';
+import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
+import type { EvaluateRequest as _parley_v1_EvaluateRequest, EvaluateRequest__Output as _parley_v1_EvaluateRequest__Output } from './parley/v1/EvaluateRequest';
+import type { InventoryAgentClient as _parley_v1_InventoryAgentClient, InventoryAgentDefinition as _parley_v1_InventoryAgentDefinition } from './parley/v1/InventoryAgent';
+import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
+import type { ObjectiveAgentClient as _parley_v1_ObjectiveAgentClient, ObjectiveAgentDefinition as _parley_v1_ObjectiveAgentDefinition } from './parley/v1/ObjectiveAgent';
+import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output as _parley_v1_ObjectiveCall__Output } from './parley/v1/ObjectiveCall';
+import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from './parley/v1/ObjectiveReply';
+import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from './parley/v1/OutcomeRecord';
+import type { Proposal as _parley_v1_Proposal, Proposal__Output as _parley_v1_Proposal__Output } from './parley/v1/Proposal';
+import type { ProposeCall as _parley_v1_ProposeCall, ProposeCall__Output as _parley_v1_ProposeCall__Output } from './parley/v1/ProposeCall';
+import type { ProposeReply as _parley_v1_ProposeReply, ProposeReply__Output as _parley_v1_ProposeReply__Output } from './parley/v1/ProposeReply';
+import type { ProposeRequest as _parley_v1_ProposeRequest, ProposeRequest__Output as _parley_v1_ProposeRequest__Output } from './parley/v1/ProposeRequest';
+import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from './parley/v1/RecordAck';
+import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from './parley/v1/Rejection';
+import type { Reservation as _parley_v1_Reservation, Reservation__Output as _parley_v1_Reservation__Output } from './parley/v1/Reservation';
+import type { Slot as _parley_v1_Slot, Slot__Output as _parley_v1_Slot__Output } from './parley/v1/Slot';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  parley: {
+    v1: {
+      CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
+      Candidate: MessageTypeDefinition<_parley_v1_Candidate, _parley_v1_Candidate__Output>
+      CandidateValue: MessageTypeDefinition<_parley_v1_CandidateValue, _parley_v1_CandidateValue__Output>
+      CommitRequest: MessageTypeDefinition<_parley_v1_CommitRequest, _parley_v1_CommitRequest__Output>
+      CommitResponse: MessageTypeDefinition<_parley_v1_CommitResponse, _parley_v1_CommitResponse__Output>
+      CommitResult: MessageTypeDefinition<_parley_v1_CommitResult, _parley_v1_CommitResult__Output>
+      ContextSnapshot: MessageTypeDefinition<_parley_v1_ContextSnapshot, _parley_v1_ContextSnapshot__Output>
+      Counter: MessageTypeDefinition<_parley_v1_Counter, _parley_v1_Counter__Output>
+      Device: EnumTypeDefinition
+      Envelope: MessageTypeDefinition<_parley_v1_Envelope, _parley_v1_Envelope__Output>
+      EvaluateRequest: MessageTypeDefinition<_parley_v1_EvaluateRequest, _parley_v1_EvaluateRequest__Output>
+      InventoryAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_InventoryAgentClient> & { service: _parley_v1_InventoryAgentDefinition }
+      ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>
+      ObjectiveAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_ObjectiveAgentClient> & { service: _parley_v1_ObjectiveAgentDefinition }
+      ObjectiveCall: MessageTypeDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveCall__Output>
+      ObjectiveReply: MessageTypeDefinition<_parley_v1_ObjectiveReply, _parley_v1_ObjectiveReply__Output>
+      OutcomeRecord: MessageTypeDefinition<_parley_v1_OutcomeRecord, _parley_v1_OutcomeRecord__Output>
+      Part: EnumTypeDefinition
+      PlaylistKind: EnumTypeDefinition
+      Position: EnumTypeDefinition
+      Proposal: MessageTypeDefinition<_parley_v1_Proposal, _parley_v1_Proposal__Output>
+      ProposeCall: MessageTypeDefinition<_parley_v1_ProposeCall, _parley_v1_ProposeCall__Output>
+      ProposeReply: MessageTypeDefinition<_parley_v1_ProposeReply, _parley_v1_ProposeReply__Output>
+      ProposeRequest: MessageTypeDefinition<_parley_v1_ProposeRequest, _parley_v1_ProposeRequest__Output>
+      Reason: EnumTypeDefinition
+      RecordAck: MessageTypeDefinition<_parley_v1_RecordAck, _parley_v1_RecordAck__Output>
+      Rejection: MessageTypeDefinition<_parley_v1_Rejection, _parley_v1_Rejection__Output>
+      Reservation: MessageTypeDefinition<_parley_v1_Reservation, _parley_v1_Reservation__Output>
+      Scenario: EnumTypeDefinition
+      Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
+    }
+  }
+}
+

@@ -1,0 +1,41 @@
+// Original file: proto/parley/v1/ad_decision.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { DecideRequest as _parley_v1_DecideRequest, DecideRequest__Output as _parley_v1_DecideRequest__Output } from '../../parley/v1/DecideRequest';
+import type { DecideResponse as _parley_v1_DecideResponse, DecideResponse__Output as _parley_v1_DecideResponse__Output } from '../../parley/v1/DecideResponse';
+import type { OutcomeAck as _parley_v1_OutcomeAck, OutcomeAck__Output as _parley_v1_OutcomeAck__Output } from '../../parley/v1/OutcomeAck';
+import type { OutcomeReport as _parley_v1_OutcomeReport, OutcomeReport__Output as _parley_v1_OutcomeReport__Output } from '../../parley/v1/OutcomeReport';
+
+export interface AdDecisionClient extends grpc.Client {
+  Decide(argument: _parley_v1_DecideRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
+  Decide(argument: _parley_v1_DecideRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
+  Decide(argument: _parley_v1_DecideRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
+  Decide(argument: _parley_v1_DecideRequest, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
+  decide(argument: _parley_v1_DecideRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
+  decide(argument: _parley_v1_DecideRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
+  decide(argument: _parley_v1_DecideRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
+  decide(argument: _parley_v1_DecideRequest, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
+  
+  ReportOutcome(argument: _parley_v1_OutcomeReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
+  ReportOutcome(argument: _parley_v1_OutcomeReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
+  ReportOutcome(argument: _parley_v1_OutcomeReport, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
+  ReportOutcome(argument: _parley_v1_OutcomeReport, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
+  reportOutcome(argument: _parley_v1_OutcomeReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
+  reportOutcome(argument: _parley_v1_OutcomeReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
+  reportOutcome(argument: _parley_v1_OutcomeReport, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
+  reportOutcome(argument: _parley_v1_OutcomeReport, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface AdDecisionHandlers extends grpc.UntypedServiceImplementation {
+  Decide: grpc.handleUnaryCall<_parley_v1_DecideRequest__Output, _parley_v1_DecideResponse>;
+  
+  ReportOutcome: grpc.handleUnaryCall<_parley_v1_OutcomeReport__Output, _parley_v1_OutcomeAck>;
+  
+}
+
+export interface AdDecisionDefinition extends grpc.ServiceDefinition {
+  Decide: MethodDefinition<_parley_v1_DecideRequest, _parley_v1_DecideResponse, _parley_v1_DecideRequest__Output, _parley_v1_DecideResponse__Output>
+  ReportOutcome: MethodDefinition<_parley_v1_OutcomeReport, _parley_v1_OutcomeAck, _parley_v1_OutcomeReport__Output, _parley_v1_OutcomeAck__Output>
+}

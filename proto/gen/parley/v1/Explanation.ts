@@ -1,0 +1,36 @@
+// Original file: proto/parley/v1/ad_decision.proto
+
+import type { Scenario as _parley_v1_Scenario, Scenario__Output as _parley_v1_Scenario__Output } from '../../parley/v1/Scenario';
+import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from '../../parley/v1/Rejection';
+
+export interface Explanation {
+  'utility'?: (number | string);
+  'listener_value'?: (number | string);
+  'advertiser_value'?: (number | string);
+  'platform_revenue'?: (number | string);
+  'rounds'?: (number);
+  'scenario'?: (_parley_v1_Scenario);
+  'context_model_version'?: (string);
+  'inventory_model_version'?: (string);
+  'objective_model_version'?: (string);
+  'trace_id'?: (string);
+  'runners_up'?: (_parley_v1_Rejection)[];
+  'summary'?: (string);
+  'candidates_considered'?: (number);
+}
+
+export interface Explanation__Output {
+  'utility': (number);
+  'listener_value': (number);
+  'advertiser_value': (number);
+  'platform_revenue': (number);
+  'rounds': (number);
+  'scenario': (_parley_v1_Scenario__Output);
+  'context_model_version': (string);
+  'inventory_model_version': (string);
+  'objective_model_version': (string);
+  'trace_id': (string);
+  'runners_up': (_parley_v1_Rejection__Output)[];
+  'summary': (string);
+  'candidates_considered': (number);
+}

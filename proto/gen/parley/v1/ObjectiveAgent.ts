@@ -1,0 +1,37 @@
+// Original file: proto/parley/v1/objective.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output as _parley_v1_ObjectiveCall__Output } from '../../parley/v1/ObjectiveCall';
+import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from '../../parley/v1/ObjectiveReply';
+import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from '../../parley/v1/OutcomeRecord';
+import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from '../../parley/v1/RecordAck';
+
+export interface ObjectiveAgentClient extends grpc.Client {
+  Negotiate(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
+  Negotiate(options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
+  negotiate(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
+  negotiate(options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
+  
+  RecordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
+  RecordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
+  RecordOutcome(argument: _parley_v1_OutcomeRecord, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
+  RecordOutcome(argument: _parley_v1_OutcomeRecord, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
+  recordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
+  recordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
+  recordOutcome(argument: _parley_v1_OutcomeRecord, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
+  recordOutcome(argument: _parley_v1_OutcomeRecord, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementation {
+  Negotiate: grpc.handleBidiStreamingCall<_parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply>;
+  
+  RecordOutcome: grpc.handleUnaryCall<_parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck>;
+  
+}
+
+export interface ObjectiveAgentDefinition extends grpc.ServiceDefinition {
+  Negotiate: MethodDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply, _parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply__Output>
+  RecordOutcome: MethodDefinition<_parley_v1_OutcomeRecord, _parley_v1_RecordAck, _parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck__Output>
+}

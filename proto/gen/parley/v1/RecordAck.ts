@@ -1,0 +1,15 @@
+// Original file: proto/parley/v1/objective.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface RecordAck {
+  'accepted'?: (boolean);
+  'duplicate'?: (boolean);
+  'settled_micros'?: (number | string | Long);
+}
+
+export interface RecordAck__Output {
+  'accepted': (boolean);
+  'duplicate': (boolean);
+  'settled_micros': (number);
+}

@@ -1,0 +1,32 @@
+// Original file: proto/parley/v1/common.proto
+
+export const Scenario = {
+  SCENARIO_UNSPECIFIED: 'SCENARIO_UNSPECIFIED',
+  SCENARIO_WORKOUT: 'SCENARIO_WORKOUT',
+  SCENARIO_COMMUTE: 'SCENARIO_COMMUTE',
+  SCENARIO_FOCUS: 'SCENARIO_FOCUS',
+  SCENARIO_RELAX: 'SCENARIO_RELAX',
+  SCENARIO_PARTY: 'SCENARIO_PARTY',
+  SCENARIO_SLEEP: 'SCENARIO_SLEEP',
+  SCENARIO_CHORES: 'SCENARIO_CHORES',
+} as const;
+
+export type Scenario =
+  | 'SCENARIO_UNSPECIFIED'
+  | 0
+  | 'SCENARIO_WORKOUT'
+  | 1
+  | 'SCENARIO_COMMUTE'
+  | 2
+  | 'SCENARIO_FOCUS'
+  | 3
+  | 'SCENARIO_RELAX'
+  | 4
+  | 'SCENARIO_PARTY'
+  | 5
+  | 'SCENARIO_SLEEP'
+  | 6
+  | 'SCENARIO_CHORES'
+  | 7
+
+export type Scenario__Output = typeof Scenario[keyof typeof Scenario]

@@ -1,0 +1,221 @@
+/**
+ * Parses and validates a catalogue file; every problem names its path in the
+ * file (e.g. "campaigns[2].budget.total_micros"). A watcher reloads the file
+ * when it changes, keeping the last good catalogue when the new one is bad,
+ * so a change is picked up without a restart and a typo never empties supply.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
+import { parse } from 'yaml';
+import type { Device, Goal, Scenario, Tier } from '../domain/types';
+import { SCENARIOS } from '../domain/types';
+import type { Logger } from '../log';
+import type { Advertiser, Campaign, Catalogue, Creative, PacingMode } from './types';
+
+export class CatalogueError extends Error {}
+
+type Obj = Record<string, unknown>;
+
+function fail(path: string, problem: string): never {
+  throw new CatalogueError(`${path}: ${problem}`);
+}
+
+function obj(v: unknown, path: string): Obj {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, 'must be a mapping');
+  return v as Obj;
+}
+
+function list(v: unknown, path: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) fail(path, 'must be a list');
+  return v;
+}
+
+function str(v: unknown, path: string, def?: string): string {
+  if ((v === undefined || v === null) && def !== undefined) return def;
+  if (typeof v !== 'string' || v.length === 0) fail(path, 'must be a non-empty string');
+  return v;
+}
+
+function num(v: unknown, path: string, min: number, max: number, def?: number): number {
+  if ((v === undefined || v === null) && def !== undefined) return def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    fail(path, `must be a number in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(v: unknown, path: string, allowed: readonly T[], def?: T): T {
+  if ((v === undefined || v === null) && def !== undefined) return def;
+  if (typeof v !== 'string' || !allowed.includes(v as T)) fail(path, `must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+function time(v: unknown, path: string): number {
+  const raw = v instanceof Date ? v.toISOString() : v;
+  const ms = typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(ms)) fail(path, 'must be an ISO 8601 date or time');
+  return ms;
+}
+
+const DEVICES: readonly Device[] = ['mobile', 'desktop', 'smart_speaker', 'car', 'tv', 'wearable'];
+const GOALS: readonly Goal[] = ['awareness', 'conversion', 'engagement'];
+const TIERS: readonly Tier[] = ['sponsorship', 'standard', 'house'];
+const PACING: readonly PacingMode[] = ['even', 'asap'];
+const VOICES = ['energetic', 'calm', 'conversational', 'announcer'] as const;
+
+function unique<T extends { id: string }>(items: T[], path: string): Map<string, T> {
+  const m = new Map<string, T>();
+  items.forEach((it, i) => {
+    if (m.has(it.id)) fail(`${path}[${i}].id`, `duplicate id "${it.id}"`);
+    m.set(it.id, it);
+  });
+  return m;
+}
+
+export function parseCatalogue(source: string): Catalogue {
+  let doc: unknown;
+  try {
+    doc = parse(source);
+  } catch (err) {
+    throw new CatalogueError(`not valid YAML: ${(err as Error).message}`);
+  }
+  const root = obj(doc, 'catalogue');
+  const advertisers = unique(
+    list(root.advertisers, 'advertisers').map((raw, i): Advertiser => {
+      const p = `advertisers[${i}]`;
+      const a = obj(raw, p);
+      return {
+        id: str(a.id, `${p}.id`),
+        name: str(a.name, `${p}.name`, String(a.id)),
+        category: str(a.category, `${p}.category`).toLowerCase(),
+        separationCategories: list(a.separation_categories, `${p}.separation_categories`).map((c, j) =>
+          str(c, `${p}.separation_categories[${j}]`).toLowerCase(),
+        ),
+      };
+    }),
+    'advertisers',
+  );
+  const campaigns = unique(
+    list(root.campaigns, 'campaigns').map((raw, i): Campaign => {
+      const p = `campaigns[${i}]`;
+      const c = obj(raw, p);
+      const advertiserId = str(c.advertiser, `${p}.advertiser`);
+      if (!advertisers.has(advertiserId)) fail(`${p}.advertiser`, `unknown advertiser "${advertiserId}"`);
+      const tier = oneOf(c.tier, `${p}.tier`, TIERS, 'standard');
+      const budget = obj(c.budget ?? {}, `${p}.budget`);
+      const totalBudgetMicros = num(budget.total_micros, `${p}.budget.total_micros`, 0, 1e15, 0);
+      if (tier !== 'house' && totalBudgetMicros <= 0) fail(`${p}.budget.total_micros`, 'required for paid tiers');
+      const flight = obj(c.flight, `${p}.flight`);
+      const flightStartMs = time(flight.start, `${p}.flight.start`);
+      const flightEndMs = time(flight.end, `${p}.flight.end`);
+      if (flightEndMs <= flightStartMs) fail(`${p}.flight.end`, 'must be after flight.start');
+      const cap = obj(c.frequency_cap ?? {}, `${p}.frequency_cap`);
+      const t = obj(c.targeting ?? {}, `${p}.targeting`);
+      const kpi = obj(c.kpi ?? {}, `${p}.kpi`);
+      return {
+        id: str(c.id, `${p}.id`),
+        advertiserId,
+        name: str(c.name, `${p}.name`, String(c.id)),
+        goal: oneOf(c.goal, `${p}.goal`, GOALS),
+        tier,
+        paused: c.status === 'paused',
+        cpmMicros: num(c.cpm_micros, `${p}.cpm_micros`, 0, 1e12, 0),
+        totalBudgetMicros,
+        dailyBudgetMicros: num(budget.daily_micros, `${p}.budget.daily_micros`, 0, 1e15, 0),
+        pacing: oneOf(c.pacing, `${p}.pacing`, PACING, 'even'),
+        flightStartMs,
+        flightEndMs,
+        frequencyCap: {
+          maxImpressions: num(cap.max_impressions, `${p}.frequency_cap.max_impressions`, 0, 1e6, 0),
+          windowMs: num(cap.window_s, `${p}.frequency_cap.window_s`, 1, 1e8, 86_400) * 1000,
+        },
+        targeting: {
+          countries: list(t.countries, `${p}.targeting.countries`).map((x, j) =>
+            str(x, `${p}.targeting.countries[${j}]`).toUpperCase(),
+          ),
+          devices: list(t.devices, `${p}.targeting.devices`).map((x, j) =>
+            oneOf(x, `${p}.targeting.devices[${j}]`, DEVICES),
+          ),
+          scenarios: list(t.scenarios, `${p}.targeting.scenarios`).map((x, j) =>
+            oneOf(x, `${p}.targeting.scenarios[${j}]`, SCENARIOS as readonly Scenario[]),
+          ),
+          genres: list(t.genres, `${p}.targeting.genres`).map((x, j) =>
+            str(x, `${p}.targeting.genres[${j}]`).toLowerCase(),
+          ),
+          explicitOk: t.explicit_ok === true,
+        },
+        kpi: {
+          completionRate: num(kpi.completion_rate, `${p}.kpi.completion_rate`, 0, 1, 0.7),
+          clickRate: num(kpi.click_rate, `${p}.kpi.click_rate`, 0, 1, 0.005),
+        },
+      };
+    }),
+    'campaigns',
+  );
+  const creatives = unique(
+    list(root.creatives, 'creatives').map((raw, i): Creative => {
+      const p = `creatives[${i}]`;
+      const c = obj(raw, p);
+      const campaignId = str(c.campaign, `${p}.campaign`);
+      if (!campaigns.has(campaignId)) fail(`${p}.campaign`, `unknown campaign "${campaignId}"`);
+      return {
+        id: str(c.id, `${p}.id`),
+        campaignId,
+        durationMs: num(c.duration_ms, `${p}.duration_ms`, 1000, 180_000),
+        energy: num(c.energy, `${p}.energy`, 0, 1, 0.5),
+        voiceStyle: oneOf(c.voice_style, `${p}.voice_style`, VOICES, 'conversational'),
+        disruptiveness: num(c.disruptiveness, `${p}.disruptiveness`, 0, 1, 0.3),
+        audioUrl: str(c.audio_url, `${p}.audio_url`, ''),
+      };
+    }),
+    'creatives',
+  );
+  const version = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  return { version, advertisers, campaigns, creatives };
+}
+
+export function loadCatalogueFile(path: string): Catalogue {
+  return parseCatalogue(readFileSync(path, 'utf8'));
+}
+
+export interface CatalogueSource {
+  current(): Catalogue;
+  onChange(listener: (c: Catalogue) => void): void;
+  close(): void;
+}
+
+/** Loads `path` now (throwing if bad) and reloads it whenever it changes. */
+export function watchCatalogue(path: string, intervalMs: number, log: Logger): CatalogueSource {
+  let current = loadCatalogueFile(path);
+  const listeners: Array<(c: Catalogue) => void> = [];
+  log.info('catalogue loaded', {
+    path,
+    version: current.version,
+    campaigns: current.campaigns.size,
+    creatives: current.creatives.size,
+  });
+  const check = () => {
+    try {
+      statSync(path);
+      const next = loadCatalogueFile(path);
+      if (next.version === current.version) return;
+      current = next;
+      log.info('catalogue reloaded', { path, version: next.version, creatives: next.creatives.size });
+      for (const l of listeners) l(next);
+    } catch (err) {
+      log.warn('catalogue reload failed; keeping the last good one', { path, error: (err as Error).message });
+    }
+  };
+  watchFile(path, { interval: intervalMs, persistent: false }, check);
+  return {
+    current: () => current,
+    onChange: (l) => listeners.push(l),
+    close: () => unwatchFile(path, check),
+  };
+}
+
+/** A fixed catalogue (tests, simulations). */
+export function staticCatalogue(c: Catalogue): CatalogueSource {
+  return { current: () => c, onChange: () => undefined, close: () => undefined };
+}

@@ -1,0 +1,124 @@
+/**
+ * The one place parley reads its configuration: environment variables with
+ * typed defaults. Every service calls loadConfig() once at start-up; tests
+ * pass an env object instead of mutating process.env.
+ */
+import { fileURLToPath } from 'node:url';
+
+export interface UtilityWeights {
+  listener: number;
+  advertiser: number;
+  platform: number;
+}
+
+export interface Config {
+  host: string;
+  ports: { broker: number; context: number; inventory: number; objective: number };
+  /** Where the broker finds each agent (host:port). */
+  addresses: { context: string; inventory: string; objective: string };
+  /** Redis URL; empty = embedded in-process state. */
+  redisUrl: string;
+  /** Prefix of every Redis key this deployment owns. */
+  redisPrefix: string;
+  cataloguePath: string;
+  /** How often the catalogue file is checked for changes. */
+  catalogueReloadMs: number;
+  weights: UtilityWeights;
+  /** Impressions below this price (micros) are never sold (house ads exempt). */
+  priceFloorMicros: number;
+  /** Price at which the platform-revenue utility term reaches 1. */
+  revenueScaleMicros: number;
+  maxRounds: number;
+  shortlistSize: number;
+  /** Decision deadline when the request names none (ms). */
+  defaultDeadlineMs: number;
+  /** Below this many ms left, a decision is refused as DEADLINE_EXCEEDED. */
+  minDeadlineMs: number;
+  /** A reservation not settled by an impression within this time is released. */
+  reservationTtlMs: number;
+  /** Per-session context state lives this long after the last signal. */
+  sessionTtlMs: number;
+  /** Outcome idempotency keys are remembered this long. */
+  idempotencyTtlMs: number;
+  /** Approximate cap of the outcome event log (Redis XADD MAXLEN ~). */
+  eventLogMaxLen: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  serviceName: string;
+  otlpEndpoint: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_CATALOGUE = fileURLToPath(new URL('../../catalogue/sample.yaml', import.meta.url));
+
+export class ConfigError extends Error {}
+
+function int(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(`${name}: expected an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return v;
+}
+
+function num(env: Env, name: string, def: number, min = 0, max = Number.MAX_VALUE): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    throw new ConfigError(`${name}: expected a number in [${min}, ${max}], got "${raw}"`);
+  }
+  return v;
+}
+
+function str(env: Env, name: string, def: string): string {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? def : raw;
+}
+
+export function loadConfig(env: Env = process.env, serviceName = 'parley'): Config {
+  const host = str(env, 'PARLEY_HOST', '127.0.0.1');
+  const ports = {
+    broker: int(env, 'PARLEY_BROKER_PORT', 50051, 0, 65535),
+    context: int(env, 'PARLEY_CONTEXT_PORT', 50052, 0, 65535),
+    inventory: int(env, 'PARLEY_INVENTORY_PORT', 50053, 0, 65535),
+    objective: int(env, 'PARLEY_OBJECTIVE_PORT', 50054, 0, 65535),
+  };
+  const logLevel = str(env, 'PARLEY_LOG_LEVEL', 'info');
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError(`PARLEY_LOG_LEVEL: expected debug|info|warn|error, got "${logLevel}"`);
+  }
+  return {
+    host,
+    ports,
+    addresses: {
+      context: str(env, 'PARLEY_CONTEXT_ADDR', `${host}:${ports.context}`),
+      inventory: str(env, 'PARLEY_INVENTORY_ADDR', `${host}:${ports.inventory}`),
+      objective: str(env, 'PARLEY_OBJECTIVE_ADDR', `${host}:${ports.objective}`),
+    },
+    redisUrl: str(env, 'REDIS_URL', ''),
+    redisPrefix: str(env, 'PARLEY_REDIS_PREFIX', 'parley:'),
+    cataloguePath: str(env, 'PARLEY_CATALOGUE', DEFAULT_CATALOGUE),
+    catalogueReloadMs: int(env, 'PARLEY_CATALOGUE_RELOAD_MS', 1000, 50),
+    weights: {
+      listener: num(env, 'PARLEY_W_LISTENER', 1),
+      advertiser: num(env, 'PARLEY_W_ADVERTISER', 1),
+      platform: num(env, 'PARLEY_W_PLATFORM', 1),
+    },
+    priceFloorMicros: int(env, 'PARLEY_PRICE_FLOOR_MICROS', 2_000),
+    revenueScaleMicros: int(env, 'PARLEY_REVENUE_SCALE_MICROS', 30_000, 1),
+    maxRounds: int(env, 'PARLEY_MAX_ROUNDS', 3, 1, 10),
+    shortlistSize: int(env, 'PARLEY_SHORTLIST_SIZE', 8, 1, 100),
+    defaultDeadlineMs: int(env, 'PARLEY_DEFAULT_DEADLINE_MS', 100, 1, 60_000),
+    minDeadlineMs: int(env, 'PARLEY_MIN_DEADLINE_MS', 5, 0, 1000),
+    reservationTtlMs: int(env, 'PARLEY_RESERVATION_TTL_MS', 120_000, 10),
+    sessionTtlMs: int(env, 'PARLEY_SESSION_TTL_MS', 1_800_000, 10),
+    idempotencyTtlMs: int(env, 'PARLEY_IDEMPOTENCY_TTL_MS', 7 * 24 * 3_600_000, 1000),
+    eventLogMaxLen: int(env, 'PARLEY_EVENT_LOG_MAXLEN', 1_000_000, 10),
+    logLevel: logLevel as Config['logLevel'],
+    serviceName: str(env, 'OTEL_SERVICE_NAME', serviceName),
+    otlpEndpoint: str(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ''),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Domain types shared by the agents' domain code. They mirror the contract in
+ * proto/parley/v1 but are plain TypeScript: transport adapters convert between
+ * the generated wire types and these (see each service's convert.ts).
+ */
+import type { Reason as WireReason } from '../../../proto/gen/parley/v1/Reason';
+
+/** A stable reason code (docs/reason-codes.md); the enum lives in common.proto. */
+export type ReasonCode = Exclude<WireReason, number>;
+
+export type Position = 'pre' | 'mid' | 'post';
+export type Device = 'mobile' | 'desktop' | 'smart_speaker' | 'car' | 'tv' | 'wearable' | 'unknown';
+export type PlaylistKind = 'editorial' | 'user' | 'algorithmic' | 'radio' | 'album' | 'podcast' | 'unknown';
+export type Scenario = 'workout' | 'commute' | 'focus' | 'relax' | 'party' | 'sleep' | 'chores' | 'unknown';
+export type Tier = 'sponsorship' | 'standard' | 'house';
+export type Goal = 'awareness' | 'conversion' | 'engagement';
+export type Part = 'context' | 'inventory' | 'objective';
+export type OutcomeKind = 'impression' | 'skip' | 'complete' | 'click';
+
+export const TIERS_BY_PRIORITY: readonly Tier[] = ['sponsorship', 'standard', 'house'];
+export const SCENARIOS: readonly Scenario[] = [
+  'workout',
+  'commute',
+  'focus',
+  'relax',
+  'party',
+  'sleep',
+  'chores',
+  'unknown',
+];
+
+export interface Signals {
+  sessionId: string;
+  device: Device;
+  /** Listener's local time, with the UTC offset it was given in. */
+  localTime: { epochMs: number; offsetMinutes: number; hour: number; dayOfWeek: number };
+  trackGenre: string;
+  previousGenre: string;
+  recentSkips: number;
+  playlistKind: PlaylistKind;
+  activityHint: Scenario;
+  explicitContent: boolean;
+  country: string;
+}
+
+export interface Slot {
+  slotId: string;
+  position: Position;
+  maxAds: number;
+  maxTotalDurationMs: number;
+}
+
+export interface Snapshot {
+  scenario: Scenario;
+  focusLevel: number;
+  receptiveness: number;
+  skipRisk: number;
+  features: number[];
+  modelVersion: string;
+  sessionAdsHeard: number;
+  isDefault: boolean;
+}
+
+export interface Rejection {
+  creativeId: string;
+  reason: ReasonCode;
+  detail: string;
+}
+
+/** A creative proposed by the inventory agent, with its policy's predictions. */
+export interface Candidate {
+  creativeId: string;
+  campaignId: string;
+  advertiserId: string;
+  category: string;
+  durationMs: number;
+  priceMicros: number;
+  tier: Tier;
+  pSkip: number;
+  pComplete: number;
+  pEngage: number;
+  policyScore: number;
+  audioUrl: string;
+  separationCategories: string[];
+}
+
+export interface ProposeInput {
+  requestId: string;
+  round: number;
+  slot: Slot;
+  signals: Signals;
+  context: Snapshot;
+  excludedAdvertisers: string[];
+  excludedCategories: string[];
+  shortlistSize: number;
+  excludeCreatives: string[];
+}
+
+export interface Proposal {
+  candidates: Candidate[];
+  removed: Rejection[];
+  modelVersion: string;
+  eligibleTotal: number;
+  exhausted: boolean;
+}
+
+export interface EvaluateInput {
+  requestId: string;
+  round: number;
+  sessionId: string;
+  context: Snapshot;
+  candidates: Candidate[];
+}
+
+export interface CandidateValue {
+  creativeId: string;
+  eligible: boolean;
+  reason: ReasonCode | null;
+  detail: string;
+  advertiserValue: number;
+  pacingMultiplier: number;
+  goal: Goal;
+}
+
+export interface Counter {
+  values: CandidateValue[];
+  modelVersion: string;
+}
+
+export interface ReservationRequest {
+  creativeId: string;
+  campaignId: string;
+  amountMicros: number;
+}
+
+export interface CommitInput {
+  requestId: string;
+  sessionId: string;
+  reservations: ReservationRequest[];
+}
+
+export interface CommitResult {
+  creativeId: string;
+  reserved: boolean;
+  reservationId: string;
+  reason: ReasonCode | null;
+}
+
+export interface OutcomeEventInput {
+  idempotencyKey: string;
+  requestId: string;
+  reservationId: string;
+  creativeId: string;
+  sessionId: string;
+  event: OutcomeKind;
+  skipOffsetMs: number;
+  occurredAtMs: number;
+}

@@ -1,0 +1,240 @@
+/**
+ * Conversions between the wire types generated from proto/parley/v1 and the
+ * domain types in domain/types.ts. `*FromWire` validates (throwing
+ * INVALID_ARGUMENT naming the field); `*ToWire` cannot fail.
+ */
+import type { Candidate__Output, Candidate as WireCandidate } from '../../../proto/gen/parley/v1/Candidate';
+import type {
+  ContextSnapshot__Output,
+  ContextSnapshot as WireSnapshot,
+} from '../../../proto/gen/parley/v1/ContextSnapshot';
+import type {
+  ListenerSignals__Output,
+  ListenerSignals as WireSignals,
+} from '../../../proto/gen/parley/v1/ListenerSignals';
+import type { Rejection__Output, Rejection as WireRejection } from '../../../proto/gen/parley/v1/Rejection';
+import type { Slot__Output, Slot as WireSlot } from '../../../proto/gen/parley/v1/Slot';
+import type {
+  Candidate,
+  Device,
+  Part,
+  PlaylistKind,
+  Position,
+  ReasonCode,
+  Rejection,
+  Scenario,
+  Signals,
+  Slot,
+  Snapshot,
+  Tier,
+} from '../domain/types';
+import { invalidArgument as idError } from './errors';
+import {
+  enumValue,
+  idList,
+  intInRange,
+  localTime,
+  numberInRange,
+  optionalId,
+  requireId,
+  requireMessage,
+  text,
+} from './validate';
+
+/** Inverts a wire->domain table for the way back. */
+function invert<T extends string>(table: Record<string, T>): Record<T, string> {
+  const out = {} as Record<T, string>;
+  for (const [wire, domain] of Object.entries(table)) if (!(domain in out)) out[domain] = wire;
+  return out;
+}
+
+export const POSITIONS: Record<string, Position> = {
+  POSITION_PRE_ROLL: 'pre',
+  POSITION_MID_ROLL: 'mid',
+  POSITION_POST_ROLL: 'post',
+};
+export const DEVICES: Record<string, Device> = {
+  DEVICE_MOBILE: 'mobile',
+  DEVICE_DESKTOP: 'desktop',
+  DEVICE_SMART_SPEAKER: 'smart_speaker',
+  DEVICE_CAR: 'car',
+  DEVICE_TV: 'tv',
+  DEVICE_WEARABLE: 'wearable',
+};
+export const PLAYLIST_KINDS: Record<string, PlaylistKind> = {
+  PLAYLIST_KIND_UNSPECIFIED: 'unknown',
+  PLAYLIST_KIND_EDITORIAL: 'editorial',
+  PLAYLIST_KIND_USER: 'user',
+  PLAYLIST_KIND_ALGORITHMIC: 'algorithmic',
+  PLAYLIST_KIND_RADIO: 'radio',
+  PLAYLIST_KIND_ALBUM: 'album',
+  PLAYLIST_KIND_PODCAST: 'podcast',
+};
+export const SCENARIO_TABLE: Record<string, Scenario> = {
+  SCENARIO_UNSPECIFIED: 'unknown',
+  SCENARIO_WORKOUT: 'workout',
+  SCENARIO_COMMUTE: 'commute',
+  SCENARIO_FOCUS: 'focus',
+  SCENARIO_RELAX: 'relax',
+  SCENARIO_PARTY: 'party',
+  SCENARIO_SLEEP: 'sleep',
+  SCENARIO_CHORES: 'chores',
+};
+export const PARTS: Record<string, Part> = {
+  PART_CONTEXT: 'context',
+  PART_INVENTORY: 'inventory',
+  PART_OBJECTIVE: 'objective',
+};
+const TIERS: Record<string, Tier> = { sponsorship: 'sponsorship', standard: 'standard', house: 'house' };
+
+const POSITION_WIRE = invert(POSITIONS);
+const DEVICE_WIRE = { ...invert(DEVICES), unknown: 'DEVICE_UNSPECIFIED' } as Record<Device, string>;
+const PLAYLIST_WIRE = invert(PLAYLIST_KINDS);
+export const SCENARIO_WIRE = invert(SCENARIO_TABLE);
+export const PART_WIRE = invert(PARTS);
+
+export const MAX_ADS_PER_POD = 6;
+
+export function slotFromWire(w: Slot__Output | null, field = 'slot'): Slot {
+  const s = requireMessage(w, field);
+  return {
+    slotId: requireId(s.slot_id, `${field}.slot_id`),
+    position: enumValue(s.position, `${field}.position`, POSITIONS),
+    maxAds: intInRange(s.max_ads, `${field}.max_ads`, 1, MAX_ADS_PER_POD),
+    maxTotalDurationMs: intInRange(s.max_total_duration_ms, `${field}.max_total_duration_ms`, 1000, 180_000),
+  };
+}
+
+export function slotToWire(s: Slot): WireSlot {
+  return {
+    slot_id: s.slotId,
+    position: POSITION_WIRE[s.position] as WireSlot['position'],
+    max_ads: s.maxAds,
+    max_total_duration_ms: s.maxTotalDurationMs,
+  };
+}
+
+export function signalsFromWire(w: ListenerSignals__Output | null, field = 'signals'): Signals {
+  const s = requireMessage(w, field);
+  const country = s.country;
+  if (!/^[A-Z]{2}$/.test(country)) {
+    throw idError(`${field}.country`, 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. SE');
+  }
+  return {
+    sessionId: requireId(s.session_id, `${field}.session_id`),
+    device: enumValue(s.device, `${field}.device`, DEVICES),
+    localTime: localTime(s.local_time, `${field}.local_time`),
+    trackGenre: text(s.track_genre, `${field}.track_genre`),
+    previousGenre: text(s.previous_genre, `${field}.previous_genre`),
+    recentSkips: intInRange(s.recent_skips, `${field}.recent_skips`, 0, 1000),
+    playlistKind: enumValue(s.playlist_kind, `${field}.playlist_kind`, PLAYLIST_KINDS),
+    activityHint: enumValue(s.activity_hint, `${field}.activity_hint`, SCENARIO_TABLE),
+    explicitContent: s.explicit_content,
+    country,
+  };
+}
+
+
+export function signalsToWire(s: Signals): WireSignals {
+  return {
+    session_id: s.sessionId,
+    device: DEVICE_WIRE[s.device] as WireSignals['device'],
+    local_time: formatLocalTime(s.localTime.epochMs, s.localTime.offsetMinutes),
+    track_genre: s.trackGenre,
+    previous_genre: s.previousGenre,
+    recent_skips: s.recentSkips,
+    playlist_kind: PLAYLIST_WIRE[s.playlistKind] as WireSignals['playlist_kind'],
+    activity_hint: SCENARIO_WIRE[s.activityHint] as WireSignals['activity_hint'],
+    explicit_content: s.explicitContent,
+    country: s.country,
+  };
+}
+
+/** RFC 3339 in the listener's own offset, e.g. 2026-11-27T08:15:00+01:00. */
+export function formatLocalTime(epochMs: number, offsetMinutes: number): string {
+  const local = new Date(epochMs + offsetMinutes * 60_000).toISOString().slice(0, 19);
+  if (offsetMinutes === 0) return `${local}Z`;
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${local}${sign}${hh}:${mm}`;
+}
+
+export function snapshotFromWire(w: ContextSnapshot__Output | null, field = 'context'): Snapshot {
+  const s = requireMessage(w, field);
+  if (s.features.length > 256) throw idError(`${field}.features`, 'at most 256 values');
+  s.features.forEach((f, i) => numberInRange(f, `${field}.features[${i}]`, -1e6, 1e6));
+  return {
+    scenario: enumValue(s.scenario, `${field}.scenario`, SCENARIO_TABLE),
+    focusLevel: numberInRange(s.focus_level, `${field}.focus_level`, 0, 1),
+    receptiveness: numberInRange(s.receptiveness, `${field}.receptiveness`, 0, 1),
+    skipRisk: numberInRange(s.skip_risk, `${field}.skip_risk`, 0, 1),
+    features: s.features,
+    modelVersion: text(s.model_version, `${field}.model_version`, 64),
+    sessionAdsHeard: intInRange(s.session_ads_heard, `${field}.session_ads_heard`, 0, 1_000_000),
+    isDefault: s.is_default,
+  };
+}
+
+export function snapshotToWire(s: Snapshot): WireSnapshot {
+  return {
+    scenario: SCENARIO_WIRE[s.scenario] as WireSnapshot['scenario'],
+    focus_level: s.focusLevel,
+    receptiveness: s.receptiveness,
+    skip_risk: s.skipRisk,
+    features: s.features,
+    model_version: s.modelVersion,
+    session_ads_heard: s.sessionAdsHeard,
+    is_default: s.isDefault,
+  };
+}
+
+export function candidateFromWire(c: Candidate__Output, field: string): Candidate {
+  return {
+    creativeId: requireId(c.creative_id, `${field}.creative_id`),
+    campaignId: requireId(c.campaign_id, `${field}.campaign_id`),
+    advertiserId: requireId(c.advertiser_id, `${field}.advertiser_id`),
+    category: text(c.category, `${field}.category`),
+    durationMs: intInRange(c.duration_ms, `${field}.duration_ms`, 1, 180_000),
+    priceMicros: intInRange(c.price_micros, `${field}.price_micros`, 0, 1e12),
+    tier: enumValue(c.tier, `${field}.tier`, TIERS),
+    pSkip: numberInRange(c.p_skip, `${field}.p_skip`, 0, 1),
+    pComplete: numberInRange(c.p_complete, `${field}.p_complete`, 0, 1),
+    pEngage: numberInRange(c.p_engage, `${field}.p_engage`, 0, 1),
+    policyScore: numberInRange(c.policy_score, `${field}.policy_score`, -1e9, 1e9),
+    audioUrl: c.audio_url.slice(0, 2048),
+    separationCategories: idList(c.separation_categories, `${field}.separation_categories`, 16),
+  };
+}
+
+export function candidateToWire(c: Candidate): WireCandidate {
+  return {
+    creative_id: c.creativeId,
+    campaign_id: c.campaignId,
+    advertiser_id: c.advertiserId,
+    category: c.category,
+    duration_ms: c.durationMs,
+    price_micros: c.priceMicros,
+    tier: c.tier,
+    p_skip: c.pSkip,
+    p_complete: c.pComplete,
+    p_engage: c.pEngage,
+    policy_score: c.policyScore,
+    audio_url: c.audioUrl,
+    separation_categories: c.separationCategories,
+  };
+}
+
+/** Reasons travel as their enum names; anything unknown reads as unspecified. */
+export function reasonFromWire(r: string | number): ReasonCode {
+  return typeof r === 'string' ? (r as ReasonCode) : 'REASON_UNSPECIFIED';
+}
+
+export function rejectionFromWire(r: Rejection__Output): Rejection {
+  return { creativeId: r.creative_id, reason: reasonFromWire(r.reason), detail: r.detail };
+}
+
+export function rejectionToWire(r: Rejection): WireRejection {
+  return { creative_id: r.creativeId, reason: r.reason, detail: r.detail };
+}

@@ -1,0 +1,45 @@
+/**
+ * Loads the parley.v1 contract once, with the same options the generated
+ * types in proto/gen were made with (npm run gen), so runtime objects and
+ * static types agree.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+import type { ProtoGrpcType as AdDecisionProto } from '../../../proto/gen/ad_decision';
+import type { ProtoGrpcType as ContextProto } from '../../../proto/gen/context';
+import type { ProtoGrpcType as InventoryProto } from '../../../proto/gen/inventory';
+import type { ProtoGrpcType as ObjectiveProto } from '../../../proto/gen/objective';
+
+export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
+
+export const PROTO_FILES = [
+  'parley/v1/common.proto',
+  'parley/v1/ad_decision.proto',
+  'parley/v1/context.proto',
+  'parley/v1/inventory.proto',
+  'parley/v1/objective.proto',
+];
+
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
+
+export const packageDefinition = protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
+
+type Parley = AdDecisionProto & ContextProto & InventoryProto & ObjectiveProto;
+
+export const v1 = (grpc.loadPackageDefinition(packageDefinition) as unknown as Parley).parley.v1;
+
+/** Fully-qualified service names, as health checks and reflection know them. */
+export const SERVICE_NAMES = {
+  adDecision: 'parley.v1.AdDecision',
+  context: 'parley.v1.ContextAgent',
+  inventory: 'parley.v1.InventoryAgent',
+  objective: 'parley.v1.ObjectiveAgent',
+} as const;
