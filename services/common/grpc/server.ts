@@ -120,3 +120,12 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
       }),
   };
 }
+
+/** What every start function (startBroker, startContextAgent, …) returns. */
+export interface RunningService {
+  name: string;
+  address: string;
+  port: number;
+  /** Graceful stop: no new calls, finish running ones, close state connections. */
+  close(): Promise<void>;
+}

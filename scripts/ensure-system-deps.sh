@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The tests start their own redis-server (and, for the dashboard tests,
+# Chromium). Install what is missing from Debian's packages when we can;
+# otherwise say exactly what to install.
+set -euo pipefail
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "parley: installing ${need[*]} (apt-get)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+else
+  echo "parley: the tests need: ${need[*]} (e.g. sudo apt-get install -y ${need[*]})" >&2
+  exit 1
+fi

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../services/common/config';
+
+describe('config', () => {
+  it('has working defaults: embedded state, local ports, the sample catalogue', () => {
+    const c = loadConfig({});
+    expect(c.redisUrl).toBe('');
+    expect(c.ports).toEqual({ broker: 50051, context: 50052, inventory: 50053, objective: 50054 });
+    expect(c.addresses.inventory).toBe('127.0.0.1:50053');
+    expect(c.cataloguePath).toMatch(/catalogue\/sample\.yaml$/);
+  });
+
+  it('derives agent addresses from host and ports unless given', () => {
+    const c = loadConfig({ PARLEY_HOST: '0.0.0.0', PARLEY_CONTEXT_PORT: '6000', PARLEY_OBJECTIVE_ADDR: 'obj:1' });
+    expect(c.addresses.context).toBe('0.0.0.0:6000');
+    expect(c.addresses.objective).toBe('obj:1');
+  });
+
+  it.each([
+    ['PARLEY_BROKER_PORT', '70000'],
+    ['PARLEY_MAX_ROUNDS', '0'],
+    ['PARLEY_W_LISTENER', 'abc'],
+    ['PARLEY_LOG_LEVEL', 'loud'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+});
