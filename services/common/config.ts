@@ -21,6 +21,8 @@ export interface Config {
   /** Prefix of every Redis key this deployment owns. */
   redisPrefix: string;
   cataloguePath: string;
+  /** A learned inventory policy (weights JSON); '' = the built-in baseline. Reloaded on change. */
+  policyPath: string;
   /** How often the catalogue file is checked for changes. */
   catalogueReloadMs: number;
   weights: UtilityWeights;
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     redisUrl: str(env, 'REDIS_URL', ''),
     redisPrefix: str(env, 'PARLEY_REDIS_PREFIX', 'parley:'),
     cataloguePath: str(env, 'PARLEY_CATALOGUE', DEFAULT_CATALOGUE),
+    policyPath: str(env, 'PARLEY_POLICY_PATH', ''),
     catalogueReloadMs: int(env, 'PARLEY_CATALOGUE_RELOAD_MS', 1000, 50),
     weights: {
       listener: num(env, 'PARLEY_W_LISTENER', 1),

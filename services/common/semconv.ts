@@ -28,6 +28,8 @@ export const SPAN = {
   decide: 'parley.v1.AdDecision/Decide',
   reportOutcome: 'parley.v1.AdDecision/ReportOutcome',
   assess: 'parley.v1.ContextAgent/Assess',
+  assessStream: 'parley.v1.ContextAgent/AssessStream',
+  observe: 'parley.v1.ContextAgent/Observe',
   propose: 'parley.v1.InventoryAgent/Negotiate',
   evaluate: 'parley.v1.ObjectiveAgent/Negotiate.evaluate',
   commit: 'parley.v1.ObjectiveAgent/Negotiate.commit',

@@ -28,6 +28,7 @@ export async function startRedis(): Promise<TestRedis> {
   const url = `redis://127.0.0.1:${port}`;
   const clients: Redis[] = [];
   const probe = createRedis(url);
+  probe.on('error', () => undefined); // refused connections while redis-server boots
   clients.push(probe);
   const started = Date.now();
   for (;;) {
@@ -35,7 +36,8 @@ export async function startRedis(): Promise<TestRedis> {
       await probe.ping();
       break;
     } catch (err) {
-      if (Date.now() - started > 10_000) throw new Error(`redis-server did not start: ${(err as Error).message}`);
+      if (Date.now() - started > 10_000)
+        throw new Error(`redis-server did not start: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -105,7 +105,8 @@ export function parseCatalogue(source: string): Catalogue {
       const tier = oneOf(c.tier, `${p}.tier`, TIERS, 'standard');
       const budget = obj(c.budget ?? {}, `${p}.budget`);
       const totalBudgetMicros = num(budget.total_micros, `${p}.budget.total_micros`, 0, 1e15, 0);
-      if (tier !== 'house' && totalBudgetMicros <= 0) fail(`${p}.budget.total_micros`, 'required for paid tiers');
+      if (tier !== 'house' && totalBudgetMicros <= 0)
+        fail(`${p}.budget.total_micros`, 'required for paid tiers');
       const flight = obj(c.flight, `${p}.flight`);
       const flightStartMs = time(flight.start, `${p}.flight.start`);
       const flightEndMs = time(flight.end, `${p}.flight.end`);

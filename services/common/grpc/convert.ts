@@ -35,7 +35,6 @@ import {
   intInRange,
   localTime,
   numberInRange,
-  optionalId,
   requireId,
   requireMessage,
   text,
@@ -134,7 +133,6 @@ export function signalsFromWire(w: ListenerSignals__Output | null, field = 'sign
   };
 }
 
-
 export function signalsToWire(s: Signals): WireSignals {
   return {
     session_id: s.sessionId,
@@ -164,7 +162,9 @@ export function formatLocalTime(epochMs: number, offsetMinutes: number): string 
 export function snapshotFromWire(w: ContextSnapshot__Output | null, field = 'context'): Snapshot {
   const s = requireMessage(w, field);
   if (s.features.length > 256) throw idError(`${field}.features`, 'at most 256 values');
-  s.features.forEach((f, i) => numberInRange(f, `${field}.features[${i}]`, -1e6, 1e6));
+  s.features.forEach((f, i) => {
+    numberInRange(f, `${field}.features[${i}]`, -1e6, 1e6);
+  });
   return {
     scenario: enumValue(s.scenario, `${field}.scenario`, SCENARIO_TABLE),
     focusLevel: numberInRange(s.focus_level, `${field}.focus_level`, 0, 1),

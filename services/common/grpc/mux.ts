@@ -9,7 +9,6 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
-import type { Envelope__Output } from '../../../proto/gen/parley/v1/Envelope';
 import type { Logger } from '../log';
 import { ATTR } from '../semconv';
 import { extractContext, injectContext, SpanKind, withSpan } from '../telemetry';
@@ -100,8 +99,12 @@ export function muxServer<Call extends Enveloped, Reply extends Enveloped & With
           } catch (err) {
             const code = statusOf(err);
             span.setAttribute(ATTR.rpcStatusCode, code);
-            if (code === grpc.status.INTERNAL) log.error('stream handler failed', { spanName, error: messageOf(err) });
-            writer.write({ envelope: { call_id: callId }, error: { code, message: messageOf(err) } } as Reply);
+            if (code === grpc.status.INTERNAL)
+              log.error('stream handler failed', { spanName, error: messageOf(err) });
+            writer.write({
+              envelope: { call_id: callId },
+              error: { code, message: messageOf(err) },
+            } as Reply);
           }
         },
       )
@@ -141,13 +144,22 @@ export class MuxClient<Call extends Enveloped, Reply extends Enveloped & WithErr
     private readonly spanName: string,
   ) {}
 
-  call(body: Omit<Call, 'envelope'>, timeoutMs: number, attributes: Record<string, string | number> = {}): Promise<Reply> {
+  call(
+    body: Omit<Call, 'envelope'>,
+    timeoutMs: number,
+    attributes: Record<string, string | number> = {},
+  ): Promise<Reply> {
     const [service, method] = this.spanName.split('/') as [string, string];
     return withSpan(
       this.spanName,
       {
         kind: SpanKind.CLIENT,
-        attributes: { [ATTR.rpcSystem]: 'grpc', [ATTR.rpcService]: service, [ATTR.rpcMethod]: method, ...attributes },
+        attributes: {
+          [ATTR.rpcSystem]: 'grpc',
+          [ATTR.rpcService]: service,
+          [ATTR.rpcMethod]: method,
+          ...attributes,
+        },
       },
       () => this.send(body, timeoutMs),
     );
@@ -160,7 +172,9 @@ export class MuxClient<Call extends Enveloped, Reply extends Enveloped & WithErr
     return new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(callId);
-        reject(new RpcError(grpc.status.DEADLINE_EXCEEDED, `${this.spanName}: no reply within ${timeout} ms`));
+        reject(
+          new RpcError(grpc.status.DEADLINE_EXCEEDED, `${this.spanName}: no reply within ${timeout} ms`),
+        );
       }, timeout);
       this.pending.set(callId, { resolve, reject, timer });
       try {
@@ -178,7 +192,7 @@ export class MuxClient<Call extends Enveloped, Reply extends Enveloped & WithErr
     this.writer = new Writer<Call>(stream as never);
     stream.on('data', (reply: Reply) => {
       const id = reply.envelope?.call_id ?? '';
-      if (reply.error && reply.error.code) {
+      if (reply.error?.code) {
         this.settle(id, new RpcError(reply.error.code, reply.error.message ?? 'agent error'));
       } else {
         this.settle(id, reply);
@@ -188,7 +202,10 @@ export class MuxClient<Call extends Enveloped, Reply extends Enveloped & WithErr
       if (this.stream !== stream) return;
       this.stream = null;
       this.writer = null;
-      const why = new RpcError(grpc.status.UNAVAILABLE, `${this.spanName}: stream closed${err ? `: ${messageOf(err)}` : ''}`);
+      const why = new RpcError(
+        grpc.status.UNAVAILABLE,
+        `${this.spanName}: stream closed${err ? `: ${messageOf(err)}` : ''}`,
+      );
       for (const id of [...this.pending.keys()]) this.settle(id, why);
     };
     stream.on('error', broken);

@@ -3,9 +3,10 @@
  * types in proto/gen were made with (npm run gen), so runtime objects and
  * static types agree.
  */
+
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
 import type { ProtoGrpcType as AdDecisionProto } from '../../../proto/gen/ad_decision';
 import type { ProtoGrpcType as ContextProto } from '../../../proto/gen/context';
 import type { ProtoGrpcType as InventoryProto } from '../../../proto/gen/inventory';

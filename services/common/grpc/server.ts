@@ -49,7 +49,11 @@ export function unary<Req, Res>(
       },
       async (span) => {
         try {
-          const res = await handler(call.request, { deadline: deadlineOf(call), span, metadata: call.metadata });
+          const res = await handler(call.request, {
+            deadline: deadlineOf(call),
+            span,
+            metadata: call.metadata,
+          });
           span.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
           callback(null, res);
         } catch (err) {

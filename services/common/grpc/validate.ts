@@ -16,7 +16,8 @@ export function requireMessage<T>(value: T | null | undefined, field: string): T
 export function requireId(value: string, field: string, max = 128): string {
   if (!value) throw invalidArgument(field, 'required');
   if (value.length > max) throw invalidArgument(field, `at most ${max} characters`);
-  if (!ID_PATTERN.test(value)) throw invalidArgument(field, 'only letters, digits and . _ : - / @ are allowed');
+  if (!ID_PATTERN.test(value))
+    throw invalidArgument(field, 'only letters, digits and . _ : - / @ are allowed');
   return value;
 }
 
@@ -53,7 +54,10 @@ export function numberInRange(value: number, field: string, min: number, max: nu
 export function enumValue<T>(value: string | number, field: string, table: Record<string, T>): T {
   if (typeof value === 'string' && Object.hasOwn(table, value)) return table[value] as T;
   const known = Object.keys(table).join(', ');
-  throw invalidArgument(field, `unknown or unspecified value ${JSON.stringify(value)} (expected one of ${known})`);
+  throw invalidArgument(
+    field,
+    `unknown or unspecified value ${JSON.stringify(value)} (expected one of ${known})`,
+  );
 }
 
 export function idList(values: string[], field: string, maxItems = 100): string[] {
@@ -74,7 +78,8 @@ export function localTime(
     throw invalidArgument(field, 'must be an RFC 3339 time with offset, e.g. 2026-11-27T08:15:00+01:00');
   }
   const hour = Number(m[4]);
-  if (hour > 23 || Number(m[5]) > 59 || Number(m[6]) > 60) throw invalidArgument(field, 'time of day out of range');
+  if (hour > 23 || Number(m[5]) > 59 || Number(m[6]) > 60)
+    throw invalidArgument(field, 'time of day out of range');
   const sign = m[8] === 'Z' ? 0 : m[8]!.startsWith('-') ? -1 : 1;
   const offsetMinutes = sign * (Number(m[9] ?? 0) * 60 + Number(m[10] ?? 0));
   const dayOfWeek = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDay();

@@ -11,7 +11,11 @@ describe('config', () => {
   });
 
   it('derives agent addresses from host and ports unless given', () => {
-    const c = loadConfig({ PARLEY_HOST: '0.0.0.0', PARLEY_CONTEXT_PORT: '6000', PARLEY_OBJECTIVE_ADDR: 'obj:1' });
+    const c = loadConfig({
+      PARLEY_HOST: '0.0.0.0',
+      PARLEY_CONTEXT_PORT: '6000',
+      PARLEY_OBJECTIVE_ADDR: 'obj:1',
+    });
     expect(c.addresses.context).toBe('0.0.0.0:6000');
     expect(c.addresses.objective).toBe('obj:1');
   });

@@ -53,14 +53,14 @@ describe('signals', () => {
     [{ session_id: '' }, 'signals.session_id: required'],
     [{ session_id: 'x'.repeat(129) }, 'signals.session_id: at most 128'],
     [{ session_id: 'has space' }, 'signals.session_id: only letters'],
-    [{ device: 'DEVICE_UNSPECIFIED' }, 'signals.device: unknown or unspecified'],
+    [{ device: 'DEVICE_UNSPECIFIED' as const }, 'signals.device: unknown or unspecified'],
     [{ device: 42 as unknown as 'DEVICE_MOBILE' }, 'signals.device: unknown or unspecified value 42'],
     [{ local_time: '07:30' }, 'signals.local_time: must be an RFC 3339'],
     [{ local_time: '2026-11-27T25:30:00Z' }, 'signals.local_time'],
     [{ country: 'sweden' }, 'signals.country: must be an ISO 3166-1'],
     [{ track_genre: 'a'.repeat(65) }, 'signals.track_genre: at most 64'],
     [{ track_genre: 'rock\u0000' }, 'signals.track_genre: control characters'],
-  ])('rejects %j naming the field', (over, message) => {
+  ] as Array<[Partial<ListenerSignals__Output>, string]>)('rejects %j naming the field', (over, message) => {
     expect(fieldError(() => signalsFromWire(wireSignals(over)))).toContain(message);
   });
 
@@ -70,7 +70,12 @@ describe('signals', () => {
 });
 
 describe('slot', () => {
-  const wire = { slot_id: 'slot-1', position: 'POSITION_MID_ROLL', max_ads: 2, max_total_duration_ms: 60000 } as const;
+  const wire = {
+    slot_id: 'slot-1',
+    position: 'POSITION_MID_ROLL',
+    max_ads: 2,
+    max_total_duration_ms: 60000,
+  } as const;
 
   it('converts and round-trips', () => {
     const s = slotFromWire({ ...wire });

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AssessCall__Output } from '../../../proto/gen/parley/v1/AssessCall';
+import type { AssessCall, AssessCall__Output } from '../../../proto/gen/parley/v1/AssessCall';
 import type { AssessReply__Output } from '../../../proto/gen/parley/v1/AssessReply';
 import { RpcError } from '../../../services/common/grpc/errors';
 import { MuxClient, muxServer } from '../../../services/common/grpc/mux';
@@ -14,12 +14,14 @@ const log = createLogger('test', 'error');
 useMemorySpans();
 
 /** A context-agent stream whose behaviour is chosen by the session id. */
-function behaviour(call: AssessCall__Output): Promise<{ snapshot: { model_version: string } }> {
+function behaviour(call: AssessCall__Output): Promise<Omit<AssessReply__Output, 'envelope' | 'error'>> {
   const id = call.request?.signals?.session_id ?? '';
   const [kind, arg] = id.split(':');
-  if (kind === 'slow') return new Promise((r) => setTimeout(() => r({ snapshot: { model_version: id } }), Number(arg)));
-  if (kind === 'fail') return Promise.reject(new RpcError(grpc.status.FAILED_PRECONDITION, 'no such session'));
-  return Promise.resolve({ snapshot: { model_version: id } });
+  const reply = { snapshot: { model_version: id } } as Omit<AssessReply__Output, 'envelope' | 'error'>;
+  if (kind === 'slow') return new Promise((r) => setTimeout(() => r(reply), Number(arg)));
+  if (kind === 'fail')
+    return Promise.reject(new RpcError(grpc.status.FAILED_PRECONDITION, 'no such session'));
+  return Promise.resolve(reply);
 }
 
 async function serve(port = 0): Promise<StartedServer> {
@@ -35,7 +37,11 @@ async function serve(port = 0): Promise<StartedServer> {
         {
           Assess: unimplemented,
           Observe: unimplemented,
-          AssessStream: muxServer<AssessCall__Output, AssessReply__Output>('test/AssessStream', behaviour, log),
+          AssessStream: muxServer<AssessCall__Output, AssessReply__Output>(
+            'test/AssessStream',
+            behaviour,
+            log,
+          ),
         },
       ],
     ],
@@ -46,7 +52,7 @@ async function serve(port = 0): Promise<StartedServer> {
 describe('multiplexed persistent streams', () => {
   let server: StartedServer;
   let client: InstanceType<typeof v1.ContextAgent>;
-  let mux: MuxClient<{ envelope?: unknown; request?: unknown }, AssessReply__Output>;
+  let mux: MuxClient<AssessCall, AssessReply__Output>;
 
   beforeAll(async () => {
     server = await serve();
@@ -63,7 +69,9 @@ describe('multiplexed persistent streams', () => {
     mux.call({ request: { signals: { session_id: sessionId } } }, timeoutMs);
 
   it('matches every reply to its call, also when replies come back out of order', async () => {
-    const ids = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? `slow:${20 - (i % 20)}:${i}` : `fast:${i}`));
+    const ids = Array.from({ length: 200 }, (_, i) =>
+      i % 3 === 0 ? `slow:${20 - (i % 20)}:${i}` : `fast:${i}`,
+    );
     const replies = await Promise.all(ids.map((id) => ask(id)));
     expect(replies.map((r) => r.snapshot?.model_version)).toEqual(ids);
   });

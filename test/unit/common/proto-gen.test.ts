@@ -20,9 +20,17 @@ describe('generated contract types', () => {
     const out = mkdtempSync(join(tmpdir(), 'parley-gen-'));
     try {
       const bin = join(ROOT, 'node_modules/.bin/proto-loader-gen-types');
-      execFileSync(bin, args.map((a) => (a === '--outDir=proto/gen' ? `--outDir=${out}` : a)), { cwd: ROOT });
-      const fresh = files(out).map((f) => relative(out, f)).sort();
-      const committed = files(join(ROOT, 'proto/gen')).map((f) => relative(join(ROOT, 'proto/gen'), f)).sort();
+      execFileSync(
+        bin,
+        args.map((a) => (a === '--outDir=proto/gen' ? `--outDir=${out}` : a)),
+        { cwd: ROOT },
+      );
+      const fresh = files(out)
+        .map((f) => relative(out, f))
+        .sort();
+      const committed = files(join(ROOT, 'proto/gen'))
+        .map((f) => relative(join(ROOT, 'proto/gen'), f))
+        .sort();
       expect(committed).toEqual(fresh);
       for (const f of fresh) {
         expect(readFileSync(join(ROOT, 'proto/gen', f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));

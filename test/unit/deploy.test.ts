@@ -1,0 +1,747 @@
+/**
+ * Static checks of the deployment files (deploy/**, .dockerignore) without a
+ * Docker engine or a cluster: every YAML parses, kustomizations point at files
+ * that exist, every workload runs a real `parley serve <name>` on the port the
+ * config expects, every env var set is one services/common/config.ts reads,
+ * selectors match pods, probes speak gRPC on the container port, and the
+ * Dockerfile runs files that exist. When kubectl is installed, the overlays
+ * are also rendered with its built-in kustomize and checked the same way.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { SERVICES, type ServiceName } from '../../bin/spawn';
+import { loadConfig } from '../../services/common/config';
+import { startServer } from '../../services/common/grpc/server';
+import { createLogger } from '../../services/common/log';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEPLOY = join(ROOT, 'deploy');
+const K8S = join(DEPLOY, 'k8s');
+
+type Obj = Record<string, unknown>;
+
+// ---------------------------------------------------------------- helpers
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+const rel = (p: string) => relative(ROOT, p);
+
+function obj(v: unknown, what: string): Obj {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what}: not a mapping`);
+  return v as Obj;
+}
+
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** Every document of a YAML file, failing on any parse error or warning. */
+function loadDocs(path: string): Obj[] {
+  const docs = parseAllDocuments(readFileSync(path, 'utf8'), { merge: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const d of list) {
+    if (d.errors.length > 0 || d.warnings.length > 0) {
+      throw new Error(`${rel(path)}: ${[...d.errors, ...d.warnings].map((e) => e.message).join('; ')}`);
+    }
+  }
+  return list.map((d) => d.toJS() as unknown).filter((v): v is Obj => v !== null && typeof v === 'object');
+}
+
+/** The env var names services/common/config.ts reads, grepped from its source. */
+function configEnvNames(): Set<string> {
+  const src = readFileSync(join(ROOT, 'services/common/config.ts'), 'utf8');
+  return new Set([...src.matchAll(/\b(?:int|num|str)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]!));
+}
+
+const CONFIG_ENV = configEnvNames();
+const DEFAULTS = loadConfig({});
+const SERVICE_SET = new Set<string>(SERVICES);
+
+function isService(name: unknown): name is ServiceName {
+  return typeof name === 'string' && SERVICE_SET.has(name);
+}
+
+/** `host:port` → [host, port]. */
+function hostPort(addr: string): [string, number] {
+  const i = addr.lastIndexOf(':');
+  return [addr.slice(0, i), Number(addr.slice(i + 1))];
+}
+
+/** The service a `parley` command line serves, or null. */
+function servedBy(argv: string[]): string | null {
+  const i = argv.indexOf('serve');
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1]! : null;
+}
+
+/** Files a command line names (relative paths ending in a source extension). */
+function namedFiles(argv: string[]): string[] {
+  return argv.filter((a) => /^[\w./-]+\.(ts|mjs|js)$/.test(a));
+}
+
+function strings(v: unknown): string[] {
+  return arr(v).map(String);
+}
+
+// ---------------------------------------------------------------- kubernetes
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: Obj;
+  data?: Record<string, string>;
+}
+
+function asK8s(docs: Obj[]): K8sObject[] {
+  return docs.map((d) => {
+    expect(typeof d.apiVersion, JSON.stringify(d).slice(0, 80)).toBe('string');
+    expect(typeof d.kind).toBe('string');
+    expect(typeof obj(d.metadata, 'metadata').name).toBe('string');
+    return d as unknown as K8sObject;
+  });
+}
+
+function podTemplate(o: K8sObject): { labels: Record<string, string>; spec: Obj } | null {
+  if (!['Deployment', 'StatefulSet'].includes(o.kind)) return null;
+  const t = obj(o.spec?.template, `${o.kind}/${o.metadata.name} template`);
+  const meta = obj(t.metadata, 'template.metadata');
+  return { labels: (meta.labels ?? {}) as Record<string, string>, spec: obj(t.spec, 'template.spec') };
+}
+
+/** command + args of a workload's first container. */
+function argvOf(o: K8sObject): string[] {
+  const c = obj(arr(podTemplate(o)?.spec.containers)[0], `${o.kind}/${o.metadata.name} container`);
+  return [...strings(c.command), ...strings(c.args)];
+}
+
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** A ConfigMap as referenced from a pod: generator names get a hash suffix when rendered. */
+function configMapNamed(all: K8sObject[], name: string, generated: Map<string, Record<string, string>>) {
+  const cm = all.find(
+    (o) => o.kind === 'ConfigMap' && (o.metadata.name === name || o.metadata.name.startsWith(`${name}-`)),
+  );
+  return cm?.data ?? generated.get(name);
+}
+
+/**
+ * The checks every set of manifests must pass (the raw base files, and each
+ * overlay as kustomize renders it). `generated` holds the base's
+ * configMapGenerator literals when checking raw files.
+ */
+function checkManifests(label: string, all: K8sObject[], generated: Map<string, Record<string, string>>) {
+  const deployments = all.filter((o) => o.kind === 'Deployment');
+  const served = new Map<string, K8sObject>();
+
+  for (const d of deployments) {
+    const where = `${label}: Deployment/${d.metadata.name}`;
+    const pod = podTemplate(d)!;
+    const selector = obj(d.spec?.selector, `${where} selector`).matchLabels as Record<string, string>;
+    expect(matches(selector, pod.labels), `${where}: selector matches its pod labels`).toBe(true);
+    expect(pod.spec.enableServiceLinks, `${where}: enableServiceLinks`).toBe(false);
+    expect(obj(pod.spec.securityContext, `${where} securityContext`).runAsNonRoot, where).toBe(true);
+
+    const containers = arr(pod.spec.containers).map((c) => obj(c, `${where} container`));
+    expect(containers.length, where).toBe(1);
+    const c = containers[0]!;
+    const argv = argvOf(d);
+    const service = servedBy(argv);
+    expect(isService(service), `${where}: "${argv.join(' ')}" serves a service of bin/parley.ts`).toBe(true);
+    if (!isService(service)) continue;
+    expect(served.has(service), `${where}: ${service} served twice`).toBe(false);
+    served.set(service, d);
+    for (const f of namedFiles(argv)) expect(existsSync(join(ROOT, f)), `${where}: ${f} exists`).toBe(true);
+    expect(argv.join(' ')).toContain('bin/parley.ts');
+
+    const ports = arr(c.ports).map((p) => obj(p, 'port'));
+    expect(ports.length, where).toBe(1);
+    const port = ports[0]!.containerPort;
+    expect(port, `${where}: container port is the config default for ${service}`).toBe(
+      DEFAULTS.ports[service],
+    );
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      const p = obj(c[probe], `${where} ${probe}`);
+      expect(obj(p.grpc, `${where} ${probe}.grpc`).port, `${where}: ${probe} is gRPC on ${port}`).toBe(port);
+    }
+    const res = obj(c.resources, `${where} resources`);
+    for (const k of ['requests', 'limits']) {
+      const r = obj(res[k], `${where} resources.${k}`);
+      expect(r.cpu, `${where}: ${k}.cpu`).toBeDefined();
+      expect(r.memory, `${where}: ${k}.memory`).toBeDefined();
+    }
+    const sc = obj(c.securityContext, `${where} container securityContext`);
+    expect(sc.allowPrivilegeEscalation).toBe(false);
+    expect(sc.readOnlyRootFilesystem).toBe(true);
+    const mounts = arr(c.volumeMounts).map((m) => obj(m, 'mount'));
+    expect(
+      mounts.some((m) => m.mountPath === '/tmp'),
+      `${where}: writable /tmp for tsx`,
+    ).toBe(true);
+
+    // The env the container gets: its ConfigMaps, then its own env entries.
+    const env: Record<string, string> = {};
+    for (const from of arr(c.envFrom).map((e) => obj(e, 'envFrom'))) {
+      const name = String(obj(from.configMapRef, `${where} configMapRef`).name);
+      const data = configMapNamed(all, name, generated);
+      expect(data, `${where}: ConfigMap ${name} exists`).toBeDefined();
+      Object.assign(env, data);
+    }
+    for (const e of arr(c.env).map((x) => obj(x, 'env'))) env[String(e.name)] = String(e.value);
+    for (const name of Object.keys(env))
+      expect(CONFIG_ENV, `${where}: env ${name} is read by config.ts`).toContain(name);
+    const cfg = loadConfig(env, service);
+    expect(cfg.ports[service], `${where}: the config's port is the container port`).toBe(port);
+    expect(cfg.host, `${where}: listens on every interface`).toBe('0.0.0.0');
+
+    // The broker finds each agent through a Service that reaches that agent's pods.
+    if (service === 'broker') {
+      for (const agent of ['context', 'inventory', 'objective'] as const) {
+        const [host, agentPort] = hostPort(cfg.addresses[agent]);
+        const svc = all.find((o) => o.kind === 'Service' && o.metadata.name === host);
+        expect(svc, `${where}: PARLEY_${agent.toUpperCase()}_ADDR names a Service`).toBeDefined();
+        const svcPorts = arr(svc!.spec?.ports).map((p) => obj(p, 'port'));
+        expect(svcPorts.map((p) => p.port)).toContain(agentPort);
+        const target = deployments.find((o) => servedBy(argvOf(o)) === agent);
+        expect(target, `${where}: a Deployment serves ${agent}`).toBeDefined();
+        expect(
+          matches(svc!.spec!.selector as Record<string, string>, podTemplate(target!)!.labels),
+          `${where}: Service ${host} selects the ${agent} pods`,
+        ).toBe(true);
+      }
+      if (cfg.redisUrl) {
+        const redisHost = new URL(cfg.redisUrl).hostname;
+        expect(
+          all.some((o) => o.kind === 'Service' && o.metadata.name === redisHost),
+          `${where}: REDIS_URL host ${redisHost} is a Service`,
+        ).toBe(true);
+      }
+    }
+  }
+  expect([...served.keys()].sort(), `${label}: one Deployment per service`).toEqual([...SERVICES].sort());
+
+  // Every Service selects pods that exist and targets a port they declare.
+  for (const svc of all.filter((o) => o.kind === 'Service')) {
+    const where = `${label}: Service/${svc.metadata.name}`;
+    const selector = svc.spec?.selector as Record<string, string>;
+    const pods = all.map(podTemplate).filter((p) => p !== null && matches(selector, p.labels));
+    expect(pods.length, `${where}: selects exactly one workload's pods`).toBe(1);
+    const containerPorts = arr(pods[0]!.spec.containers).flatMap((c) =>
+      arr(obj(c, 'container').ports).map((p) => obj(p, 'port')),
+    );
+    for (const p of arr(svc.spec?.ports).map((x) => obj(x, 'port'))) {
+      const target = p.targetPort ?? p.port;
+      const found = containerPorts.some((cp) => cp.name === target || cp.containerPort === target);
+      expect(found, `${where}: targetPort ${String(target)} is a container port`).toBe(true);
+      const cp = containerPorts.find((x) => x.name === target || x.containerPort === target)!;
+      expect(p.port, `${where}: port = container port`).toBe(cp.containerPort);
+    }
+  }
+
+  // The broker has a PodDisruptionBudget that selects its pods.
+  const broker = served.get('broker')!;
+  const pdbs = all.filter((o) => o.kind === 'PodDisruptionBudget');
+  expect(
+    pdbs.some((p) =>
+      matches(
+        obj(p.spec?.selector, 'pdb selector').matchLabels as Record<string, string>,
+        podTemplate(broker)!.labels,
+      ),
+    ),
+    `${label}: a PodDisruptionBudget covers the broker`,
+  ).toBe(true);
+  // An autoscaler, where there is one, scales a Deployment that exists.
+  for (const hpa of all.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
+    const ref = obj(hpa.spec?.scaleTargetRef, 'scaleTargetRef');
+    expect(deployments.some((d) => d.kind === ref.kind && d.metadata.name === ref.name)).toBe(true);
+  }
+}
+
+/** configMapGenerator literals of a kustomization, by ConfigMap name. */
+function generatorLiterals(k: Obj): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const g of arr(k.configMapGenerator).map((x) => obj(x, 'configMapGenerator'))) {
+    const data: Record<string, string> = {};
+    for (const lit of strings(g.literals)) {
+      const i = lit.indexOf('=');
+      expect(i, `literal "${lit}" is KEY=value`).toBeGreaterThan(0);
+      data[lit.slice(0, i)] = lit.slice(i + 1);
+    }
+    out.set(String(g.name), data);
+  }
+  return out;
+}
+
+function kubectlAvailable(): boolean {
+  return spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+}
+
+// ---------------------------------------------------------------- Dockerfile
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+function parseDockerfile(text: string): Instruction[] {
+  const out: Instruction[] = [];
+  let cur = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (cur === '' && (line === '' || line.startsWith('#'))) continue;
+    if (line.startsWith('#')) continue; // comment inside a continued instruction
+    if (line.endsWith('\\')) {
+      cur += `${line.slice(0, -1)} `;
+      continue;
+    }
+    cur += line;
+    const m = /^(\w+)\s+(.*)$/s.exec(cur);
+    if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]!.trim() });
+    cur = '';
+  }
+  return out;
+}
+
+/** Whether a .dockerignore excludes `path` (simple patterns: names, dirs, `**`/`*` globs, `!` re-includes). */
+function dockerIgnored(patterns: string[], path: string): boolean {
+  const toRe = (p: string) =>
+    new RegExp(
+      `^${p
+        .replace(/[.+^${}()|[\]]/g, '\\$&')
+        .replace(/\*\*\//g, '(?:.*/)?')
+        .replace(/\*/g, '[^/]*')}(?:/.*)?$`,
+    );
+  let ignored = false;
+  for (const raw of patterns) {
+    const neg = raw.startsWith('!');
+    const p = (neg ? raw.slice(1) : raw).replace(/^\//, '');
+    if (toRe(p).test(path)) ignored = !neg;
+  }
+  return ignored;
+}
+
+// ================================================================= tests
+
+describe('deploy/: every YAML file', () => {
+  const files = walk(DEPLOY).filter((f) => /\.ya?ml$/.test(f));
+
+  it('finds the files it is meant to check', () => {
+    const names = files.map(rel);
+    expect(names).toContain('deploy/compose.yaml');
+    expect(names).toContain('deploy/otel-collector.yaml');
+    expect(names).toContain('deploy/k8s/base/kustomization.yaml');
+    expect(names).toContain('deploy/k8s/overlays/dev/kustomization.yaml');
+    expect(names).toContain('deploy/k8s/overlays/prod/kustomization.yaml');
+  });
+
+  it.each(files.map(rel))('%s parses without errors or warnings', (f) => {
+    expect(loadDocs(join(ROOT, f)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('config.ts env surface (what the deploy files are checked against)', () => {
+  it('greps every variable config.ts reads', () => {
+    // A sample, so a broken grep (an empty set would pass every subset check) fails here.
+    for (const name of [
+      'PARLEY_HOST',
+      'PARLEY_BROKER_PORT',
+      'PARLEY_CONTEXT_ADDR',
+      'REDIS_URL',
+      'PARLEY_CATALOGUE',
+    ]) {
+      expect(CONFIG_ENV).toContain(name);
+    }
+    expect(CONFIG_ENV).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(CONFIG_ENV.size).toBeGreaterThanOrEqual(25);
+  });
+
+  it('the ports the files use are the config defaults', () => {
+    expect(DEFAULTS.ports).toEqual({ broker: 50051, context: 50052, inventory: 50053, objective: 50054 });
+  });
+});
+
+describe('kustomize', () => {
+  const kustomizations = walk(K8S).filter((f) => /(^|\/)kustomization\.ya?ml$/.test(f));
+
+  it('has a base and the dev and prod overlays', () => {
+    expect(kustomizations.map(rel).sort()).toEqual([
+      'deploy/k8s/base/kustomization.yaml',
+      'deploy/k8s/overlays/dev/kustomization.yaml',
+      'deploy/k8s/overlays/prod/kustomization.yaml',
+    ]);
+  });
+
+  it.each(kustomizations.map(rel))('%s: every resource and patch exists', (f) => {
+    const dir = dirname(join(ROOT, f));
+    const k = loadDocs(join(ROOT, f))[0]!;
+    expect(k.kind).toBe('Kustomization');
+    const resources = strings(k.resources);
+    expect(resources.length).toBeGreaterThan(0);
+    for (const r of resources) {
+      const p = resolve(dir, r);
+      expect(existsSync(p), `${f}: resource ${r}`).toBe(true);
+      if (statSync(p).isDirectory()) {
+        expect(existsSync(join(p, 'kustomization.yaml')), `${f}: ${r} is a kustomization`).toBe(true);
+      } else {
+        expect(asK8s(loadDocs(p)).length).toBeGreaterThan(0);
+      }
+    }
+    for (const patch of arr(k.patches).map((x) => obj(x, 'patch'))) {
+      expect(typeof patch.path, `${f}: patches are files`).toBe('string');
+      expect(existsSync(resolve(dir, String(patch.path))), `${f}: patch ${String(patch.path)}`).toBe(true);
+      expect(loadDocs(resolve(dir, String(patch.path))).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('overlay patches name objects the base defines', () => {
+    const base = asK8s(
+      strings(loadDocs(join(K8S, 'base/kustomization.yaml'))[0]!.resources).flatMap((r) =>
+        loadDocs(join(K8S, 'base', r)),
+      ),
+    );
+    for (const overlay of ['dev', 'prod']) {
+      const dir = join(K8S, 'overlays', overlay);
+      const k = loadDocs(join(dir, 'kustomization.yaml'))[0]!;
+      const local = asK8s(
+        strings(k.resources)
+          .filter((r) => !r.startsWith('..'))
+          .flatMap((r) => loadDocs(join(dir, r))),
+      );
+      const known = [...base, ...local];
+      for (const patch of arr(k.patches).map((x) => obj(x, 'patch'))) {
+        const target = patch.target ? obj(patch.target, 'target') : null;
+        if (target) {
+          // JSON 6902 patch with a target: the target must select something.
+          const hits = known.filter(
+            (o) =>
+              (target.kind === undefined || o.kind === target.kind) &&
+              (target.name === undefined ||
+                new RegExp(`^(?:${String(target.name)})$`).test(o.metadata.name)) &&
+              (target.labelSelector === undefined ||
+                String(target.labelSelector)
+                  .split(',')
+                  .every((kv) => {
+                    const [lk, lv] = kv.split('=');
+                    return podTemplate(o)?.labels[lk!] === lv || o.metadata.labels?.[lk!] === lv;
+                  })),
+          );
+          expect(hits.length, `${overlay}: patch ${String(patch.path)} selects objects`).toBeGreaterThan(0);
+        } else {
+          for (const p of asK8s(loadDocs(join(dir, String(patch.path))))) {
+            expect(
+              known.some((o) => o.kind === p.kind && o.metadata.name === p.metadata.name),
+              `${overlay}: patch ${String(patch.path)} names ${p.kind}/${p.metadata.name}`,
+            ).toBe(true);
+          }
+        }
+      }
+      for (const g of arr(k.configMapGenerator).map((x) => obj(x, 'gen'))) {
+        expect(g.behavior, `${overlay}: ConfigMap ${String(g.name)} merges into the base one`).toBe('merge');
+        const lits = generatorLiterals(k).get(String(g.name))!;
+        for (const name of Object.keys(lits)) expect(CONFIG_ENV, `${overlay}: ${name}`).toContain(name);
+      }
+    }
+  });
+
+  it('base manifests: services, ports, probes, env, selectors', () => {
+    const k = loadDocs(join(K8S, 'base/kustomization.yaml'))[0]!;
+    const all = asK8s(strings(k.resources).flatMap((r) => loadDocs(join(K8S, 'base', r))));
+    const generated = generatorLiterals(k);
+    for (const [, data] of generated) {
+      for (const name of Object.keys(data)) expect(CONFIG_ENV, `ConfigMap key ${name}`).toContain(name);
+    }
+    checkManifests('base', all, generated);
+    const broker = all.find((o) => o.kind === 'Deployment' && o.metadata.name === 'broker')!;
+    expect(broker.spec?.replicas, 'the broker is replicated').toBe(2);
+    expect(all.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'redis')).toBe(true);
+    expect(all.some((o) => o.kind === 'Namespace')).toBe(true);
+  });
+
+  it.skipIf(!kubectlAvailable()).each(['base', 'overlays/dev', 'overlays/prod'])(
+    '%s renders with kubectl kustomize and passes the same checks',
+    (dir) => {
+      const out = execFileSync('kubectl', ['kustomize', join(K8S, dir)], { encoding: 'utf8' });
+      const all = asK8s(parseAllDocuments(out).map((d) => d.toJS() as Obj));
+      checkManifests(dir, all, new Map());
+      const broker = all.find((o) => o.kind === 'Deployment' && o.metadata.name === 'broker')!;
+      const replicas = Number(broker.spec?.replicas);
+      const hpa = all.find((o) => o.kind === 'HorizontalPodAutoscaler');
+      if (dir === 'overlays/prod') {
+        expect(replicas, 'prod runs more brokers than the base').toBeGreaterThan(2);
+        expect(hpa, 'prod autoscales the broker').toBeDefined();
+        expect(Number(hpa!.spec?.minReplicas)).toBeGreaterThanOrEqual(replicas);
+        expect(Number(hpa!.spec?.maxReplicas)).toBeGreaterThan(Number(hpa!.spec?.minReplicas));
+      }
+      if (dir === 'overlays/dev') expect(hpa).toBeUndefined();
+    },
+  );
+});
+
+describe('compose', () => {
+  const compose = loadDocs(join(DEPLOY, 'compose.yaml'))[0]!;
+  const services = obj(compose.services, 'services');
+
+  it('runs redis, a collector and the four services', () => {
+    expect(Object.keys(services).sort()).toEqual(['otel-collector', 'redis', ...SERVICES].sort());
+  });
+
+  it.each([...SERVICES])('%s: serves itself with an env config.ts reads, wired to real services', (name) => {
+    const s = obj(services[name], name);
+    const argv = strings(s.command);
+    expect(servedBy(argv)).toBe(name);
+    const env = obj(s.environment, `${name}.environment`) as Record<string, unknown>;
+    for (const k of Object.keys(env)) expect(CONFIG_ENV, `${name}: env ${k}`).toContain(k);
+    const cfg = loadConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])), name);
+    expect(cfg.host).toBe('0.0.0.0');
+    expect(cfg.ports[name]).toBe(DEFAULTS.ports[name]);
+    expect(cfg.redisUrl).not.toBe('');
+    expect(Object.keys(services)).toContain(new URL(cfg.redisUrl).hostname);
+    const otlp = new URL(cfg.otlpEndpoint);
+    expect(Object.keys(services)).toContain(otlp.hostname);
+    expect(otlp.port, 'OTLP/HTTP').toBe('4318');
+    for (const agent of ['context', 'inventory', 'objective'] as const) {
+      expect(hostPort(cfg.addresses[agent])).toEqual([agent, DEFAULTS.ports[agent]]);
+    }
+    // The health check asks this service's own port, with a script that ships in the image.
+    const test = strings(obj(s.healthcheck, `${name}.healthcheck`).test);
+    expect(test).toContain(String(DEFAULTS.ports[name]));
+    for (const f of namedFiles(test)) expect(existsSync(join(ROOT, f)), f).toBe(true);
+    // Build context and Dockerfile exist; bind mounts point at real paths.
+    const build = obj(s.build, `${name}.build`);
+    const context = resolve(DEPLOY, String(build.context));
+    expect(existsSync(join(context, String(build.dockerfile)))).toBe(true);
+    for (const v of strings(s.volumes)) {
+      const src = v.split(':')[0]!;
+      if (src.startsWith('.')) expect(existsSync(resolve(DEPLOY, src)), `${name}: volume ${src}`).toBe(true);
+    }
+    if (cfg.cataloguePath !== DEFAULTS.cataloguePath) {
+      const mount = strings(s.volumes).find((v) => cfg.cataloguePath.startsWith(`${v.split(':')[1]}/`));
+      expect(mount, `${name}: PARLEY_CATALOGUE is inside a mounted volume`).toBeDefined();
+      const [src, dst] = mount!.split(':') as [string, string];
+      expect(existsSync(join(resolve(DEPLOY, src), cfg.cataloguePath.slice(dst.length)))).toBe(true);
+    }
+  });
+
+  it('publishes only the broker, on 50051, after the agents are healthy', () => {
+    const published = Object.entries(services).filter(([, s]) => obj(s, 's').ports !== undefined);
+    expect(published.map(([n]) => n)).toEqual(['broker']);
+    expect(strings(obj(services.broker, 'broker').ports)).toEqual(['50051:50051']);
+    const deps = obj(obj(services.broker, 'broker').depends_on, 'depends_on');
+    for (const agent of ['context', 'inventory', 'objective']) {
+      expect(obj(deps[agent], agent).condition).toBe('service_healthy');
+    }
+  });
+
+  it('mounts the collector config it ships', () => {
+    const c = obj(services['otel-collector'], 'otel-collector');
+    const mount = strings(c.volumes).find((v) => v.includes('otel-collector.yaml'))!;
+    expect(existsSync(resolve(DEPLOY, mount.split(':')[0]!))).toBe(true);
+    expect(strings(c.command).join(' ')).toContain(mount.split(':')[1]!);
+  });
+});
+
+describe('otel-collector.yaml', () => {
+  const cfg = loadDocs(join(DEPLOY, 'otel-collector.yaml'))[0]!;
+
+  it('receives OTLP over http (4318) and grpc (4317)', () => {
+    const protocols = obj(obj(obj(cfg.receivers, 'receivers').otlp, 'otlp').protocols, 'protocols');
+    expect(String(obj(protocols.http, 'http').endpoint)).toMatch(/:4318$/);
+    expect(String(obj(protocols.grpc, 'grpc').endpoint)).toMatch(/:4317$/);
+  });
+
+  it('every pipeline uses components that are defined, with batch and debug on traces', () => {
+    const pipelines = obj(obj(cfg.service, 'service').pipelines, 'pipelines');
+    expect(Object.keys(pipelines)).toContain('traces');
+    for (const [name, p] of Object.entries(pipelines)) {
+      const pipe = obj(p, name);
+      for (const kind of ['receivers', 'processors', 'exporters'] as const) {
+        const defined = Object.keys(obj(cfg[kind], kind));
+        for (const id of strings(pipe[kind])) expect(defined, `${name}.${kind}: ${id}`).toContain(id);
+      }
+    }
+    const traces = obj(pipelines.traces, 'traces');
+    expect(strings(traces.processors)).toContain('batch');
+    expect(strings(traces.exporters)).toContain('debug');
+    // The backend exporter ships commented out, ready to enable.
+    expect(readFileSync(join(DEPLOY, 'otel-collector.yaml'), 'utf8')).toMatch(/#\s+otlp\/backend:/);
+  });
+});
+
+describe('Dockerfile and .dockerignore', () => {
+  const dockerfile = parseDockerfile(readFileSync(join(DEPLOY, 'docker/Dockerfile'), 'utf8'));
+  const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  const last = (op: string) => [...dockerfile].reverse().find((i) => i.op === op);
+
+  it('parses the instructions (sanity check of the parser)', () => {
+    expect(dockerfile.filter((i) => i.op === 'FROM').length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile.find((i) => i.op === 'RUN')?.args).toContain('npm cache clean');
+  });
+
+  it('builds from node:20-slim with production dependencies only (tsx is one of them)', () => {
+    const arg = dockerfile.find((i) => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='));
+    expect(arg?.args).toBe('NODE_IMAGE=node:20-slim');
+    expect(dockerfile.find((i) => i.op === 'RUN' && i.args.includes('npm ci'))?.args).toContain('--omit=dev');
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(pkg.dependencies)).toContain('tsx');
+  });
+
+  it('runs as a non-root user', () => {
+    const user = last('USER')?.args;
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+  });
+
+  it('ENTRYPOINT + CMD run `parley serve <service>` from files that exist', () => {
+    const entry = JSON.parse(last('ENTRYPOINT')!.args) as string[];
+    const cmd = JSON.parse(last('CMD')!.args) as string[];
+    const argv = [...entry, ...cmd];
+    expect(argv.slice(0, 3)).toEqual(['node', '--import', 'tsx']);
+    expect(namedFiles(argv)).toEqual(['bin/parley.ts']);
+    for (const f of namedFiles(argv)) expect(existsSync(join(ROOT, f)), f).toBe(true);
+    expect(isService(servedBy(argv))).toBe(true);
+  });
+
+  it('sets only env vars config.ts reads, and exposes the default ports', () => {
+    for (const e of dockerfile.filter((i) => i.op === 'ENV')) {
+      const name = e.args.split(/[=\s]/)[0]!;
+      expect(CONFIG_ENV).toContain(name);
+    }
+    const exposed = dockerfile
+      .filter((i) => i.op === 'EXPOSE')
+      .flatMap((i) => i.args.split(/\s+/).map(Number))
+      .sort();
+    expect(exposed).toEqual(Object.values(DEFAULTS.ports).sort());
+  });
+
+  it('copies what exists, and .dockerignore keeps what the services need', () => {
+    for (const i of dockerfile.filter((x) => x.op === 'COPY' && !x.args.startsWith('--from'))) {
+      for (const src of i.args.split(/\s+/).slice(0, -1)) {
+        if (src === '.') continue;
+        expect(existsSync(join(ROOT, src)), `COPY ${src}`).toBe(true);
+      }
+    }
+    for (const needed of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'bin/parley.ts',
+      'bin/spawn.ts',
+      'services/common/config.ts',
+      'proto/parley/v1/common.proto',
+      'catalogue/sample.yaml',
+      'deploy/docker/grpc-health.mjs',
+    ]) {
+      expect(dockerIgnored(ignore, needed), `${needed} reaches the image`).toBe(false);
+    }
+    for (const left of [
+      'node_modules/tsx/package.json',
+      '.git/HEAD',
+      'test/unit/deploy.test.ts',
+      'deploy/compose.yaml',
+    ]) {
+      expect(dockerIgnored(ignore, left), `${left} stays out of the image`).toBe(true);
+    }
+  });
+});
+
+describe('deploy/docker/grpc-health.mjs', () => {
+  it('exits 0 for a SERVING server and 1 once it is NOT_SERVING or gone', async () => {
+    const log = createLogger('deploy-test', 'error');
+    const srv = await startServer({ host: '127.0.0.1', port: 0, serviceNames: [], services: [], log });
+    // Asynchronous: the server answering lives in this process's event loop.
+    const check = () =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          [join(DEPLOY, 'docker/grpc-health.mjs'), String(srv.port)],
+          { cwd: ROOT, encoding: 'utf8', timeout: 10_000 },
+          (err, stdout, stderr) => {
+            const code = err ? (err as { code?: unknown }).code : 0;
+            done({ status: typeof code === 'number' ? code : null, stdout, stderr });
+          },
+        );
+      });
+    try {
+      const ok = await check();
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout.trim()).toBe('SERVING');
+      srv.health.setStatus('', 'NOT_SERVING');
+      const draining = await check();
+      expect(draining.status).toBe(1);
+      expect(draining.stdout.trim()).toBe('NOT_SERVING');
+    } finally {
+      await srv.shutdown(500);
+    }
+    expect((await check()).status, 'no server: unhealthy').toBe(1);
+  });
+});
+
+describe('docs stay in step with the contract and the config', () => {
+  it('docs/reason-codes.md has a row for every Reason of common.proto, with its number', () => {
+    const proto = readFileSync(join(ROOT, 'proto/parley/v1/common.proto'), 'utf8');
+    const body = /enum Reason \{([^}]*)\}/.exec(proto)![1]!;
+    const codes = [...body.matchAll(/\b(REASON_[A-Z_]+)\s*=\s*(\d+);/g)]
+      .map((m) => [m[1]!, Number(m[2])] as const)
+      .filter(([, n]) => n !== 0);
+    expect(codes.length).toBeGreaterThanOrEqual(20);
+    const doc = readFileSync(join(ROOT, 'docs/reason-codes.md'), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\|\s*(\d+)\s*\|\s*`(REASON_[A-Z_]+)`\s*\|/gm)].map(
+        (m) => [m[2]!, Number(m[1])] as const,
+      ),
+    );
+    for (const [name, n] of codes) expect(rows.get(name), `${name} = ${n}`).toBe(n);
+    expect(rows.size, 'no documented code that the proto lacks').toBe(codes.length);
+  });
+
+  it('docs/operations.md documents every variable config.ts reads, with its default', () => {
+    const doc = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*([^|]*)\|/gm)].map(
+        (m) => [m[1]!, m[2]!.trim()] as const,
+      ),
+    );
+    for (const name of CONFIG_ENV) expect(rows.has(name), `${name} is documented`).toBe(true);
+    // Numeric defaults in the table are the ones loadConfig applies.
+    const numeric: Record<string, number> = {
+      PARLEY_BROKER_PORT: DEFAULTS.ports.broker,
+      PARLEY_CONTEXT_PORT: DEFAULTS.ports.context,
+      PARLEY_INVENTORY_PORT: DEFAULTS.ports.inventory,
+      PARLEY_OBJECTIVE_PORT: DEFAULTS.ports.objective,
+      PARLEY_CATALOGUE_RELOAD_MS: DEFAULTS.catalogueReloadMs,
+      PARLEY_W_LISTENER: DEFAULTS.weights.listener,
+      PARLEY_W_ADVERTISER: DEFAULTS.weights.advertiser,
+      PARLEY_W_PLATFORM: DEFAULTS.weights.platform,
+      PARLEY_PRICE_FLOOR_MICROS: DEFAULTS.priceFloorMicros,
+      PARLEY_REVENUE_SCALE_MICROS: DEFAULTS.revenueScaleMicros,
+      PARLEY_MAX_ROUNDS: DEFAULTS.maxRounds,
+      PARLEY_SHORTLIST_SIZE: DEFAULTS.shortlistSize,
+      PARLEY_DEFAULT_DEADLINE_MS: DEFAULTS.defaultDeadlineMs,
+      PARLEY_MIN_DEADLINE_MS: DEFAULTS.minDeadlineMs,
+      PARLEY_RESERVATION_TTL_MS: DEFAULTS.reservationTtlMs,
+      PARLEY_SESSION_TTL_MS: DEFAULTS.sessionTtlMs,
+      PARLEY_IDEMPOTENCY_TTL_MS: DEFAULTS.idempotencyTtlMs,
+      PARLEY_EVENT_LOG_MAXLEN: DEFAULTS.eventLogMaxLen,
+    };
+    for (const [name, value] of Object.entries(numeric)) {
+      expect(rows.get(name), name).toMatch(new RegExp(`^\`${value}\``));
+    }
+    expect(rows.get('PARLEY_HOST')).toContain(`\`${DEFAULTS.host}\``);
+    expect(rows.get('PARLEY_REDIS_PREFIX')).toContain(`\`${DEFAULTS.redisPrefix}\``);
+    expect(rows.get('PARLEY_LOG_LEVEL')).toContain(`\`${DEFAULTS.logLevel}\``);
+  });
+});
