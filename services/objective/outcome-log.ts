@@ -1,0 +1,165 @@
+/**
+ * The outcome log port: ad outcomes (impression, skip, complete, click) are
+ * recorded once per idempotency key — an impression settles its reservation
+ * in the same atomic step — appended to a bounded event log that learners
+ * read through consumer groups, and counted per campaign for KPI progress.
+ * Two adapters: this embedded one (a ring buffer) and Redis (a Stream, see
+ * redis-state.ts).
+ */
+import type { OutcomeKind } from '../common/domain/types';
+import type { EmbeddedLedger } from './ledger';
+
+export interface OutcomeEntry {
+  idempotencyKey: string;
+  requestId: string;
+  reservationId: string;
+  creativeId: string;
+  /** '' when the creative is not in the catalogue (logged, not counted). */
+  campaignId: string;
+  sessionId: string;
+  event: OutcomeKind;
+  skipOffsetMs: number;
+  occurredAtMs: number;
+}
+
+export interface LoggedOutcome extends OutcomeEntry {
+  /** Log entry id (a Redis stream id, or the embedded equivalent). */
+  id: string;
+  /** Spend this event moved from reserved to spent. */
+  settledMicros: number;
+}
+
+export interface RecordResult {
+  duplicate: boolean;
+  settledMicros: number;
+  /** The new log entry's id; '' for a duplicate. */
+  id: string;
+}
+
+export interface OutcomeCounters {
+  impressions: number;
+  completes: number;
+  clicks: number;
+  skips: number;
+}
+
+export const ZERO_COUNTERS: OutcomeCounters = Object.freeze({
+  impressions: 0,
+  completes: 0,
+  clicks: 0,
+  skips: 0,
+});
+
+export const COUNTER_OF: Record<OutcomeKind, keyof OutcomeCounters> = {
+  impression: 'impressions',
+  complete: 'completes',
+  click: 'clicks',
+  skip: 'skips',
+};
+
+export interface OutcomeLog {
+  /**
+   * Records an outcome once: a replayed idempotency key has no effect at all.
+   * An impression with a reservation id settles that reservation in the same
+   * atomic step as the idempotency check and the append.
+   */
+  record(entry: OutcomeEntry, nowMs: number): Promise<RecordResult>;
+  /** New entries for `group` (created on first use, from the oldest retained entry). */
+  readGroup(group: string, consumer: string, count: number): Promise<LoggedOutcome[]>;
+  /** Acknowledges entries of `group`; returns how many were pending. */
+  ack(group: string, ids: string[]): Promise<number>;
+  counters(campaignId: string): Promise<OutcomeCounters>;
+  close(): Promise<void>;
+}
+
+export interface OutcomeLogOptions {
+  /** Idempotency keys are remembered this long. */
+  idempotencyTtlMs: number;
+  /** Approximate maximum number of retained log entries. */
+  maxLen: number;
+}
+
+interface Group {
+  /** Sequence number of the last entry delivered to the group. */
+  lastSeq: number;
+  pending: Set<string>;
+}
+
+/** In-process outcome log: a bounded ring buffer with the Redis Stream group API. */
+export class EmbeddedOutcomeLog implements OutcomeLog {
+  private readonly ring: Array<LoggedOutcome | undefined>;
+  private seq = 0;
+  /** idempotency key → expiry; insertion order is expiry order (time only moves forward). */
+  private readonly seen = new Map<string, number>();
+  private readonly groups = new Map<string, Group>();
+  private readonly counts = new Map<string, OutcomeCounters>();
+
+  constructor(
+    private readonly ledger: EmbeddedLedger,
+    private readonly options: OutcomeLogOptions,
+  ) {
+    this.ring = new Array(Math.max(1, options.maxLen));
+  }
+
+  async record(entry: OutcomeEntry, nowMs: number): Promise<RecordResult> {
+    // Everything below is synchronous: check, settle, count and append are one step.
+    this.forgetExpired(nowMs);
+    const expiry = this.seen.get(entry.idempotencyKey);
+    if (expiry !== undefined && expiry > nowMs) return { duplicate: true, settledMicros: 0, id: '' };
+    this.seen.delete(entry.idempotencyKey);
+    this.seen.set(entry.idempotencyKey, nowMs + this.options.idempotencyTtlMs);
+    const settledMicros =
+      entry.event === 'impression' && entry.reservationId ? this.ledger.settleNow(entry.reservationId) : 0;
+    if (entry.campaignId) {
+      const c = { ...(this.counts.get(entry.campaignId) ?? ZERO_COUNTERS) };
+      c[COUNTER_OF[entry.event]]++;
+      this.counts.set(entry.campaignId, c);
+    }
+    this.seq++;
+    const id = `${nowMs}-${this.seq}`;
+    this.ring[this.seq % this.ring.length] = { ...entry, id, settledMicros };
+    return { duplicate: false, settledMicros, id };
+  }
+
+  async readGroup(group: string, _consumer: string, count: number): Promise<LoggedOutcome[]> {
+    let g = this.groups.get(group);
+    if (!g) {
+      g = { lastSeq: Math.max(0, this.seq - this.ring.length), pending: new Set() };
+      this.groups.set(group, g);
+    }
+    const out: LoggedOutcome[] = [];
+    // Entries older than the ring were trimmed, as MAXLEN trims a stream.
+    let next = Math.max(g.lastSeq + 1, this.seq - this.ring.length + 1);
+    while (next <= this.seq && out.length < count) {
+      const e = this.ring[next % this.ring.length];
+      if (e) {
+        out.push(e);
+        g.pending.add(e.id);
+      }
+      g.lastSeq = next;
+      next++;
+    }
+    return out;
+  }
+
+  async ack(group: string, ids: string[]): Promise<number> {
+    const g = this.groups.get(group);
+    if (!g) return 0;
+    let n = 0;
+    for (const id of ids) if (g.pending.delete(id)) n++;
+    return n;
+  }
+
+  async counters(campaignId: string): Promise<OutcomeCounters> {
+    return { ...(this.counts.get(campaignId) ?? ZERO_COUNTERS) };
+  }
+
+  async close(): Promise<void> {}
+
+  private forgetExpired(nowMs: number): void {
+    for (const [key, expiry] of this.seen) {
+      if (expiry > nowMs) break;
+      this.seen.delete(key);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The objective agent's gRPC server: thin handlers (validate → domain →
+ * wire) for the multiplexed Negotiate stream (evaluate | commit) and the
+ * unary RecordOutcome, plus the process entry point startObjectiveAgent.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { ObjectiveAgentHandlers } from '../../proto/gen/parley/v1/ObjectiveAgent';
+import type { ObjectiveCall__Output } from '../../proto/gen/parley/v1/ObjectiveCall';
+import type { ObjectiveReply } from '../../proto/gen/parley/v1/ObjectiveReply';
+import type { OutcomeRecord__Output } from '../../proto/gen/parley/v1/OutcomeRecord';
+import type { RecordAck } from '../../proto/gen/parley/v1/RecordAck';
+import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
+import type { Campaign } from '../common/catalogue/types';
+import type { Config } from '../common/config';
+import { invalidArgument, RpcError } from '../common/grpc/errors';
+import { muxServer } from '../common/grpc/mux';
+import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
+import { type RunningService, startServer, unary } from '../common/grpc/server';
+import type { Logger } from '../common/log';
+import { ATTR, SPAN } from '../common/semconv';
+import { ObjectiveAgent } from './agent';
+import {
+  commitFromWire,
+  commitToWire,
+  counterToWire,
+  evaluateFromWire,
+  outcomeFromWire,
+  recordAckToWire,
+} from './convert';
+import type { TrafficProfile } from './pacing';
+import { createObjectiveState } from './state';
+
+const NEGOTIATE = `${SERVICE_NAMES.objective}/Negotiate`;
+
+export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): ObjectiveAgentHandlers {
+  return {
+    Negotiate: muxServer<ObjectiveCall__Output, ObjectiveReply>(
+      NEGOTIATE,
+      async (call, ctx) => {
+        if (call.kind === 'evaluate') {
+          ctx.span.updateName(SPAN.evaluate);
+          const input = evaluateFromWire(call.evaluate);
+          ctx.span.setAttributes({ [ATTR.requestId]: input.requestId, [ATTR.round]: input.round });
+          const counter = await agent.evaluate(input);
+          const eligible = counter.values.filter((v) => v.eligible).length;
+          ctx.span.setAttributes({
+            [ATTR.candidatesEligible]: eligible,
+            [ATTR.candidatesRemoved]: counter.values.length - eligible,
+            [ATTR.modelVersion]: counter.modelVersion,
+          });
+          return { counter: counterToWire(counter) };
+        }
+        if (call.kind === 'commit') {
+          ctx.span.updateName(SPAN.commit);
+          const input = commitFromWire(call.commit);
+          ctx.span.setAttribute(ATTR.requestId, input.requestId);
+          // A commit the broker has already given up on would only hold money until the TTL.
+          if (Date.now() >= ctx.deadline)
+            throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'commit: deadline passed');
+          const results = await agent.commit(input);
+          const reserved = results.filter((r) => r.reserved).length;
+          ctx.span.setAttributes({
+            [ATTR.reservations]: reserved,
+            [ATTR.rejectedCommits]: results.length - reserved,
+          });
+          return { commit: commitToWire(results) };
+        }
+        throw invalidArgument('kind', 'one of evaluate or commit is required');
+      },
+      log,
+    ),
+    RecordOutcome: unary<OutcomeRecord__Output, RecordAck>(
+      SPAN.recordOutcome,
+      async (req, ctx) => {
+        const event = outcomeFromWire(req);
+        ctx.span.setAttribute(ATTR.requestId, event.requestId);
+        return recordAckToWire(await agent.recordOutcome(event));
+      },
+      log,
+    ),
+  };
+}
+
+export interface StartObjectiveOptions {
+  config: Config;
+  log: Logger;
+  /** Overrides for simulations and tests; production uses the defaults. */
+  catalogue?: CatalogueSource;
+  clock?: () => number;
+  trafficProfile?: (campaign: Campaign) => TrafficProfile;
+}
+
+/** Sweep for expired reservations a few times per TTL. */
+function sweepIntervalMs(reservationTtlMs: number): number {
+  return Math.min(10_000, Math.max(50, Math.floor(reservationTtlMs / 4)));
+}
+
+export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<RunningService> {
+  const { config } = opts;
+  const log = opts.log.child({ component: 'objective' });
+  const catalogue = opts.catalogue ?? watchCatalogue(config.cataloguePath, config.catalogueReloadMs, log);
+  const state = createObjectiveState(config);
+  const agent = new ObjectiveAgent({
+    catalogue,
+    ledger: state.ledger,
+    outcomes: state.outcomes,
+    clock: opts.clock,
+    trafficProfile: opts.trafficProfile,
+    log,
+  });
+  const cleanup = async () => {
+    agent.stopSweeper();
+    catalogue.close();
+    await state.close();
+  };
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      host: config.host,
+      port: config.ports.objective,
+      serviceNames: [SERVICE_NAMES.objective],
+      services: [[v1.ObjectiveAgent.service, objectiveHandlers(agent, log)]],
+      log,
+    });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  agent.startSweeper(sweepIntervalMs(config.reservationTtlMs));
+  log.info('objective agent listening', { address: server.address, state: state.kind });
+  return {
+    name: 'objective',
+    address: server.address,
+    port: server.port,
+    close: async () => {
+      await server.shutdown();
+      await cleanup();
+    },
+  };
+}

@@ -1,0 +1,366 @@
+/**
+ * One BudgetLedger contract, run against both adapters (embedded and Redis),
+ * plus property tests against a real redis-server with several connections
+ * standing in for several objective-agent replicas.
+ */
+import fc from 'fast-check';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type BudgetLedger,
+  type BudgetLimits,
+  EmbeddedLedger,
+  type ReserveResult,
+} from '../../services/objective/ledger';
+import { RedisLedger } from '../../services/objective/redis-state';
+import { startRedis, type TestRedis } from '../support/redis';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Noon (UTC) of the current day: Redis expiries are relative, so any day works. */
+const T0 = Math.floor(Date.now() / DAY) * DAY + 12 * HOUR;
+const TTL = 60_000;
+const PREFIX = 'ledgertest:';
+
+const UNLIMITED: BudgetLimits = {
+  totalBudgetMicros: 0,
+  dailyBudgetMicros: 0,
+  frequencyCap: { maxImpressions: 0, windowMs: HOUR },
+};
+
+let redis: TestRedis;
+let shared: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  shared = redis.client();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const adapters: Array<[string, () => Promise<BudgetLedger>]> = [
+  ['embedded', async () => new EmbeddedLedger({ reservationTtlMs: TTL })],
+  [
+    'redis',
+    async () => {
+      await redis.flush();
+      return new RedisLedger(shared, PREFIX, { reservationTtlMs: TTL });
+    },
+  ],
+];
+
+describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
+  let ledger: BudgetLedger;
+  let seq = 0;
+  beforeEach(async () => {
+    ledger = await make();
+  });
+
+  const reserve = (
+    amount: number,
+    limits: Partial<BudgetLimits> = {},
+    at = T0,
+    sessionId = 's1',
+    reservationId = `r${++seq}`,
+  ): Promise<ReserveResult & { id: string }> =>
+    ledger
+      .reserve({
+        reservationId,
+        campaignId: 'c1',
+        sessionId,
+        amountMicros: amount,
+        limits: { ...UNLIMITED, ...limits },
+        nowMs: at,
+      })
+      .then((r) => ({ ...r, id: reservationId }));
+
+  it('reserves, settles once, and the books show it', async () => {
+    const r = await reserve(300);
+    expect(r.reserved).toBe(true);
+    expect(await ledger.spend('c1', T0)).toEqual({
+      lifetimeSpentMicros: 0,
+      lifetimeReservedMicros: 300,
+      todaySpentMicros: 0,
+      todayReservedMicros: 300,
+    });
+    expect(await ledger.settle(r.id)).toBe(300);
+    expect(await ledger.settle(r.id)).toBe(0);
+    expect(await ledger.release(r.id)).toBe(false);
+    expect(await ledger.spend('c1', T0)).toEqual({
+      lifetimeSpentMicros: 300,
+      lifetimeReservedMicros: 0,
+      todaySpentMicros: 300,
+      todayReservedMicros: 0,
+    });
+    expect(await ledger.settle('never-reserved')).toBe(0);
+  });
+
+  it('release frees the money, once, and a released reservation cannot be settled', async () => {
+    const r = await reserve(500, { totalBudgetMicros: 500 });
+    expect((await reserve(1, { totalBudgetMicros: 500 })).reserved).toBe(false);
+    expect(await ledger.release(r.id)).toBe(true);
+    expect(await ledger.release(r.id)).toBe(false);
+    expect(await ledger.settle(r.id)).toBe(0);
+    expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeSpentMicros: 0, lifetimeReservedMicros: 0 });
+    expect((await reserve(500, { totalBudgetMicros: 500 })).reserved).toBe(true);
+  });
+
+  it('caps lifetime spend + reservations at the lifetime budget, exactly', async () => {
+    const limits = { totalBudgetMicros: 1000 };
+    expect((await reserve(600, limits)).reserved).toBe(true);
+    expect(await reserve(401, limits)).toMatchObject({ reserved: false, reason: 'lifetime_budget' });
+    const last = await reserve(400, limits);
+    expect(last.reserved).toBe(true);
+    await ledger.settle(last.id);
+    expect(await reserve(1, limits)).toMatchObject({ reserved: false, reason: 'lifetime_budget' });
+    expect(await ledger.spend('c1', T0)).toMatchObject({
+      lifetimeSpentMicros: 400,
+      lifetimeReservedMicros: 600,
+    });
+  });
+
+  it('caps each UTC day at the daily budget, and a new day starts fresh', async () => {
+    const limits = { totalBudgetMicros: 800, dailyBudgetMicros: 300 };
+    const a = await reserve(200, limits);
+    await ledger.settle(a.id);
+    expect((await reserve(100, limits)).reserved).toBe(true);
+    expect(await reserve(1, limits)).toMatchObject({ reserved: false, reason: 'daily_budget' });
+    const tomorrow = T0 + DAY;
+    expect((await reserve(300, limits, tomorrow)).reserved).toBe(true);
+    expect(await ledger.spend('c1', tomorrow)).toEqual({
+      lifetimeSpentMicros: 200,
+      lifetimeReservedMicros: 400,
+      todaySpentMicros: 0,
+      todayReservedMicros: 300,
+    });
+    // The lifetime budget still binds across days.
+    expect(await reserve(300, limits, T0 + 2 * DAY)).toMatchObject({
+      reserved: false,
+      reason: 'lifetime_budget',
+    });
+  });
+
+  it('caps impressions per session within the window; settled ones count, released ones do not', async () => {
+    const cap = { frequencyCap: { maxImpressions: 2, windowMs: HOUR } };
+    const first = await reserve(10, cap, T0);
+    await ledger.settle(first.id);
+    const second = await reserve(10, cap, T0 + 1000);
+    expect(second.reserved).toBe(true);
+    expect(await reserve(10, cap, T0 + 2000)).toMatchObject({ reserved: false, reason: 'frequency_cap' });
+    expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0 + 2000)).toBe(2);
+    // Another session is not affected.
+    expect((await reserve(10, cap, T0 + 2000, 's2')).reserved).toBe(true);
+    // Releasing frees its slot.
+    await ledger.release(second.id);
+    expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0 + 3000)).toBe(1);
+    expect((await reserve(10, cap, T0 + 3000)).reserved).toBe(true);
+    expect(await reserve(10, cap, T0 + 4000)).toMatchObject({ reserved: false, reason: 'frequency_cap' });
+    // Once the first impression leaves the window, one more fits.
+    expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0 + HOUR)).toBe(1);
+    expect((await reserve(10, cap, T0 + HOUR)).reserved).toBe(true);
+  });
+
+  it('releases reservations once they expire, and only then', async () => {
+    const r = await reserve(700, { totalBudgetMicros: 1000 });
+    const kept = await reserve(100, { totalBudgetMicros: 1000 }, T0 + 10_000);
+    expect(await ledger.releaseExpired(T0 + TTL - 1)).toEqual([]);
+    expect(await ledger.releaseExpired(T0 + TTL)).toEqual([r.id]);
+    expect(await ledger.releaseExpired(T0 + TTL)).toEqual([]);
+    expect(await ledger.settle(r.id)).toBe(0);
+    expect(await ledger.spend('c1', T0)).toMatchObject({
+      lifetimeReservedMicros: 100,
+      lifetimeSpentMicros: 0,
+    });
+    expect(await ledger.settle(kept.id)).toBe(100);
+    expect(await ledger.releaseExpired(T0 + 10 * TTL)).toEqual([]);
+  });
+
+  it('sweeps many expired reservations in one call', async () => {
+    for (let i = 0; i < 600; i++) await reserve(1);
+    expect((await ledger.releaseExpired(T0 + TTL)).length).toBe(600);
+    expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeReservedMicros: 0 });
+  });
+
+  it('refuses a reservation id that is already held', async () => {
+    await reserve(10, {}, T0, 's1', 'same');
+    expect(await reserve(10, {}, T0, 's1', 'same')).toMatchObject({ reserved: false, reason: 'duplicate' });
+    expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeReservedMicros: 10 });
+  });
+
+  it('holds zero-cost (house) reservations against an unlimited budget', async () => {
+    const r = await reserve(0);
+    expect(r.reserved).toBe(true);
+    expect(await ledger.settle(r.id)).toBe(0);
+    expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeSpentMicros: 0, lifetimeReservedMicros: 0 });
+  });
+
+  if (name === 'redis') {
+    it('keeps every key under the configured prefix', async () => {
+      await reserve(10, { frequencyCap: { maxImpressions: 3, windowMs: HOUR } });
+      const keys = await shared.keys('*');
+      expect(keys.length).toBeGreaterThan(0);
+      for (const k of keys) expect(k.startsWith(PREFIX)).toBe(true);
+    });
+  }
+});
+
+describe('Redis ledger under concurrent replicas (property)', () => {
+  const REPLICAS = 4;
+  let ledgers: RedisLedger[];
+  beforeAll(() => {
+    ledgers = Array.from(
+      { length: REPLICAS },
+      () => new RedisLedger(redis.client(), PREFIX, { reservationTtlMs: 1000 }),
+    );
+  });
+
+  it('accepts exactly what fits: never over a budget or cap, every refusal was justified', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1_000, max: 200_000 }),
+        fc.integer({ min: 500, max: 150_000 }),
+        fc.array(
+          fc.record({
+            replica: fc.nat(REPLICAS - 1),
+            amount: fc.integer({ min: 1, max: 40_000 }),
+            session: fc.constantFrom('s1', 's2', 's3'),
+          }),
+          { minLength: 1, maxLength: 60 },
+        ),
+        async (total, daily, ops) => {
+          await redis.flush();
+          const limits = {
+            totalBudgetMicros: total,
+            dailyBudgetMicros: daily,
+            frequencyCap: { maxImpressions: 3, windowMs: HOUR },
+          };
+          const results = await Promise.all(
+            ops.map((op, i) =>
+              ledgers[op.replica]!.reserve({
+                reservationId: `p${i}`,
+                campaignId: 'c1',
+                sessionId: op.session,
+                amountMicros: op.amount,
+                limits,
+                nowMs: T0,
+              }),
+            ),
+          );
+          const accepted = ops.filter((_, i) => results[i]!.reserved);
+          const sum = accepted.reduce((a, op) => a + op.amount, 0);
+          const perSession = (s: string) => accepted.filter((op) => op.session === s).length;
+          const books = await ledgers[0]!.spend('c1', T0);
+          expect(books.lifetimeReservedMicros).toBe(sum);
+          expect(books.todayReservedMicros).toBe(sum);
+          expect(sum).toBeLessThanOrEqual(Math.min(total, daily));
+          for (const s of ['s1', 's2', 's3']) expect(perSession(s)).toBeLessThanOrEqual(3);
+          results.forEach((r, i) => {
+            if (r.reserved) return;
+            const op = ops[i]!;
+            // Totals only grew after the refusal, so its reason must still hold at the end.
+            if (r.reason === 'lifetime_budget') expect(sum + op.amount).toBeGreaterThan(total);
+            else if (r.reason === 'daily_budget') expect(sum + op.amount).toBeGreaterThan(daily);
+            else if (r.reason === 'frequency_cap') expect(perSession(op.session)).toBe(3);
+            else throw new Error(`unexpected refusal ${r.reason}`);
+          });
+        },
+      ),
+      { numRuns: 30, seed: 20261127 },
+    );
+  });
+
+  type Op =
+    | { kind: 'reserve'; replica: number; amount: number }
+    | { kind: 'settle' | 'release'; replica: number; pick: number }
+    | { kind: 'sweep'; replica: number; advanceMs: number };
+
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({
+      kind: fc.constant('reserve' as const),
+      replica: fc.nat(REPLICAS - 1),
+      amount: fc.integer({ min: 1, max: 30_000 }),
+    }),
+    fc.record({
+      kind: fc.constantFrom('settle' as const, 'release' as const),
+      replica: fc.nat(REPLICAS - 1),
+      pick: fc.nat(),
+    }),
+    fc.record({
+      kind: fc.constant('sweep' as const),
+      replica: fc.nat(REPLICAS - 1),
+      advanceMs: fc.nat(1500),
+    }),
+  );
+
+  it('balances the books with interleaved reserves, settles, releases and expiry across replicas', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 12 }),
+        async (batches) => {
+          await redis.flush();
+          const total = 150_000;
+          const limits = { ...UNLIMITED, totalBudgetMicros: total, dailyBudgetMicros: total };
+          let now = T0;
+          let seq = 0;
+          const amounts = new Map<string, number>();
+          const closed = new Map<string, 'settled' | 'released'>();
+          const close = (id: string, how: 'settled' | 'released') => {
+            expect(closed.get(id), `${id} closed twice`).toBeUndefined();
+            closed.set(id, how);
+          };
+          for (const batch of batches) {
+            const ids = [...amounts.keys()];
+            const pick = (n: number) => ids[n % Math.max(1, ids.length)] ?? 'none';
+            for (const o of batch) if (o.kind === 'sweep') now += o.advanceMs;
+            await Promise.all(
+              batch.map(async (o) => {
+                const ledger = ledgers[o.replica]!;
+                if (o.kind === 'reserve') {
+                  const id = `q${++seq}`;
+                  const r = await ledger.reserve({
+                    reservationId: id,
+                    campaignId: 'c1',
+                    sessionId: 's',
+                    amountMicros: o.amount,
+                    limits,
+                    nowMs: now,
+                  });
+                  if (r.reserved) amounts.set(id, o.amount);
+                } else if (o.kind === 'settle') {
+                  const id = pick(o.pick);
+                  const moved = await ledger.settle(id);
+                  if (moved > 0) {
+                    expect(moved).toBe(amounts.get(id));
+                    close(id, 'settled');
+                  }
+                } else if (o.kind === 'release') {
+                  const id = pick(o.pick);
+                  if (await ledger.release(id)) close(id, 'released');
+                } else {
+                  for (const id of await ledger.releaseExpired(now)) close(id, 'released');
+                }
+              }),
+            );
+          }
+          let spent = 0;
+          let open = 0;
+          for (const [id, amount] of amounts) {
+            const how = closed.get(id);
+            if (how === 'settled') spent += amount;
+            else if (!how) open += amount;
+          }
+          const books = await ledgers[0]!.spend('c1', now);
+          expect(books.lifetimeSpentMicros).toBe(spent);
+          expect(books.lifetimeReservedMicros).toBe(open);
+          expect(books.todaySpentMicros + books.todayReservedMicros).toBe(spent + open);
+          expect(spent + open).toBeLessThanOrEqual(total);
+          // Nothing leaks: exactly the open reservations are still tracked for expiry.
+          const openIds = [...amounts.keys()].filter((id) => !closed.has(id)).length;
+          expect(await shared.zcard(`${PREFIX}objective:expiries`)).toBe(openIds);
+        },
+      ),
+      { numRuns: 30, seed: 42 },
+    );
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * One OutcomeLog contract, run against both adapters: idempotent recording
+ * (a replayed key has no second effect: no second settlement, no second log
+ * entry, no second count), settlement of impressions, per-campaign counters,
+ * the consumer-group API and the bounded length of the log.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { OutcomeKind } from '../../services/common/domain/types';
+import { type BudgetLedger, type BudgetLimits, EmbeddedLedger } from '../../services/objective/ledger';
+import { EmbeddedOutcomeLog, type OutcomeEntry, type OutcomeLog } from '../../services/objective/outcome-log';
+import { RedisLedger, RedisOutcomeLog } from '../../services/objective/redis-state';
+import { startRedis, type TestRedis } from '../support/redis';
+
+const HOUR = 3_600_000;
+const PREFIX = 'outcometest:';
+const LIMITS: BudgetLimits = {
+  totalBudgetMicros: 1_000_000,
+  dailyBudgetMicros: 0,
+  frequencyCap: { maxImpressions: 0, windowMs: HOUR },
+};
+
+let redis: TestRedis;
+let shared: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  shared = redis.client();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+interface State {
+  ledger: BudgetLedger;
+  outcomes: OutcomeLog;
+}
+type Make = (opts: { idempotencyTtlMs: number; maxLen: number }) => Promise<State>;
+
+const adapters: Array<[string, Make]> = [
+  [
+    'embedded',
+    async (opts) => {
+      const ledger = new EmbeddedLedger({ reservationTtlMs: HOUR });
+      return { ledger, outcomes: new EmbeddedOutcomeLog(ledger, opts) };
+    },
+  ],
+  [
+    'redis',
+    async (opts) => {
+      await redis.flush();
+      return {
+        ledger: new RedisLedger(shared, PREFIX, { reservationTtlMs: HOUR }),
+        outcomes: new RedisOutcomeLog(shared, PREFIX, opts),
+      };
+    },
+  ],
+];
+
+function entry(key: string, event: OutcomeKind, over: Partial<OutcomeEntry> = {}): OutcomeEntry {
+  return {
+    idempotencyKey: key,
+    requestId: 'req-1',
+    reservationId: '',
+    creativeId: 'cr-1',
+    campaignId: 'c1',
+    sessionId: 's1',
+    event,
+    skipOffsetMs: 0,
+    occurredAtMs: 1_700_000_000_000,
+    ...over,
+  };
+}
+
+describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
+  let state: State;
+  let now: number;
+  beforeEach(async () => {
+    state = await make({ idempotencyTtlMs: 60_000, maxLen: 1000 });
+    now = Date.now();
+  });
+
+  async function reserve(id: string, amount: number) {
+    const r = await state.ledger.reserve({
+      reservationId: id,
+      campaignId: 'c1',
+      sessionId: 's1',
+      amountMicros: amount,
+      limits: LIMITS,
+      nowMs: now,
+    });
+    expect(r.reserved).toBe(true);
+  }
+
+  it('an impression settles its reservation once; a replay has no second effect', async () => {
+    await reserve('res-1', 25_000);
+    const first = await state.outcomes.record(entry('k1', 'impression', { reservationId: 'res-1' }), now);
+    expect(first).toMatchObject({ duplicate: false, settledMicros: 25_000 });
+    expect(first.id).not.toBe('');
+    const replay = await state.outcomes.record(entry('k1', 'impression', { reservationId: 'res-1' }), now);
+    expect(replay).toEqual({ duplicate: true, settledMicros: 0, id: '' });
+    // A second, differently keyed impression for the same reservation moves no money either.
+    expect(
+      (await state.outcomes.record(entry('k2', 'impression', { reservationId: 'res-1' }), now)).settledMicros,
+    ).toBe(0);
+    expect(await state.ledger.spend('c1', now)).toMatchObject({
+      lifetimeSpentMicros: 25_000,
+      lifetimeReservedMicros: 0,
+    });
+    const log = await state.outcomes.readGroup('learners', 'w1', 100);
+    expect(log.map((e) => [e.idempotencyKey, e.settledMicros])).toEqual([
+      ['k1', 25_000],
+      ['k2', 0],
+    ]);
+    expect((await state.outcomes.counters('c1')).impressions).toBe(2);
+  });
+
+  it('logs and counts skips, completes and clicks without settling anything', async () => {
+    await reserve('res-2', 10_000);
+    for (const [key, event] of [
+      ['a', 'skip'],
+      ['b', 'complete'],
+      ['c', 'click'],
+      ['d', 'complete'],
+      ['d', 'complete'],
+    ] as const) {
+      const r = await state.outcomes.record(
+        entry(key, event, { reservationId: 'res-2', skipOffsetMs: 1200 }),
+        now,
+      );
+      expect(r.settledMicros).toBe(0);
+    }
+    expect(await state.outcomes.counters('c1')).toEqual({
+      impressions: 0,
+      completes: 2,
+      clicks: 1,
+      skips: 1,
+    });
+    expect(await state.outcomes.counters('other')).toEqual({
+      impressions: 0,
+      completes: 0,
+      clicks: 0,
+      skips: 0,
+    });
+    expect(await state.ledger.spend('c1', now)).toMatchObject({
+      lifetimeReservedMicros: 10_000,
+      lifetimeSpentMicros: 0,
+    });
+  });
+
+  it('logs but does not count an outcome without a campaign', async () => {
+    await state.outcomes.record(entry('x', 'click', { campaignId: '' }), now);
+    expect(await state.outcomes.counters('')).toEqual({ impressions: 0, completes: 0, clicks: 0, skips: 0 });
+    expect(await state.outcomes.readGroup('g', 'w', 10)).toHaveLength(1);
+  });
+
+  it('round-trips every field through the log', async () => {
+    const e = entry('full', 'skip', {
+      requestId: 'req-9',
+      reservationId: 'res-9',
+      creativeId: 'cr-9',
+      sessionId: 'sess-9',
+      skipOffsetMs: 4321,
+      occurredAtMs: 1_765_000_000_123,
+    });
+    const { id } = await state.outcomes.record(e, now);
+    expect(await state.outcomes.readGroup('g', 'w', 10)).toEqual([{ ...e, id, settledMicros: 0 }]);
+  });
+
+  it('serves consumer groups: each group sees each entry once, ack clears pending', async () => {
+    for (let i = 0; i < 5; i++) await state.outcomes.record(entry(`e${i}`, 'complete'), now);
+    const a1 = await state.outcomes.readGroup('A', 'w1', 3);
+    const a2 = await state.outcomes.readGroup('A', 'w2', 10);
+    expect(a1.map((e) => e.idempotencyKey)).toEqual(['e0', 'e1', 'e2']);
+    expect(a2.map((e) => e.idempotencyKey)).toEqual(['e3', 'e4']);
+    expect(await state.outcomes.readGroup('A', 'w1', 10)).toEqual([]);
+    // Another group reads the whole log independently.
+    expect((await state.outcomes.readGroup('B', 'w1', 10)).map((e) => e.idempotencyKey)).toEqual([
+      'e0',
+      'e1',
+      'e2',
+      'e3',
+      'e4',
+    ]);
+    expect(
+      await state.outcomes.ack(
+        'A',
+        a1.map((e) => e.id),
+      ),
+    ).toBe(3);
+    expect(
+      await state.outcomes.ack(
+        'A',
+        a1.map((e) => e.id),
+      ),
+    ).toBe(0);
+    expect(await state.outcomes.ack('A', [])).toBe(0);
+    await state.outcomes.record(entry('e5', 'click'), now);
+    expect((await state.outcomes.readGroup('A', 'w1', 10)).map((e) => e.idempotencyKey)).toEqual(['e5']);
+  });
+
+  it('keeps the log bounded near maxLen', async () => {
+    state = await make({ idempotencyTtlMs: 60_000, maxLen: 20 });
+    for (let i = 0; i < 400; i++) await state.outcomes.record(entry(`m${i}`, 'complete'), now);
+    const retained = await state.outcomes.readGroup('late', 'w', 1000);
+    // Redis trims whole stream nodes (MAXLEN ~), the embedded ring exactly.
+    expect(retained.length).toBeGreaterThanOrEqual(20);
+    expect(retained.length).toBeLessThan(name === 'embedded' ? 21 : 200);
+    expect(retained.at(-1)?.idempotencyKey).toBe('m399');
+    expect((await state.outcomes.counters('c1')).completes).toBe(400);
+  });
+
+  it('forgets an idempotency key after its TTL', async () => {
+    state = await make({ idempotencyTtlMs: 150, maxLen: 1000 });
+    const t = Date.now();
+    expect((await state.outcomes.record(entry('ttl', 'click'), t)).duplicate).toBe(false);
+    expect((await state.outcomes.record(entry('ttl', 'click'), t + 10)).duplicate).toBe(true);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await state.outcomes.record(entry('ttl', 'click'), Date.now())).duplicate).toBe(false);
+    expect((await state.outcomes.counters('c1')).clicks).toBe(2);
+  });
+});
+
+describe('Redis outcome log under concurrent replicas', () => {
+  it('records a key once when several replicas receive the same outcome at once', async () => {
+    await redis.flush();
+    const replicas = Array.from({ length: 4 }, () => {
+      const client = redis.client();
+      return {
+        ledger: new RedisLedger(client, PREFIX, { reservationTtlMs: HOUR }),
+        outcomes: new RedisOutcomeLog(client, PREFIX, { idempotencyTtlMs: 60_000, maxLen: 1000 }),
+      };
+    });
+    const now = Date.now();
+    for (let i = 0; i < 20; i++) {
+      await replicas[0]!.ledger.reserve({
+        reservationId: `cr${i}`,
+        campaignId: 'c1',
+        sessionId: 's',
+        amountMicros: 1000 + i,
+        limits: LIMITS,
+        nowMs: now,
+      });
+    }
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        replicas.map((r) =>
+          r.outcomes.record(entry(`imp${i}`, 'impression', { reservationId: `cr${i}` }), now),
+        ),
+      ).flat(),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(20);
+    const settled = results.reduce((a, r) => a + r.settledMicros, 0);
+    const expected = Array.from({ length: 20 }, (_, i) => 1000 + i).reduce((a, b) => a + b, 0);
+    expect(settled).toBe(expected);
+    expect(await replicas[1]!.ledger.spend('c1', now)).toMatchObject({
+      lifetimeSpentMicros: expected,
+      lifetimeReservedMicros: 0,
+    });
+    expect(await replicas[2]!.outcomes.readGroup('g', 'w', 1000)).toHaveLength(20);
+    expect((await replicas[3]!.outcomes.counters('c1')).impressions).toBe(20);
+  });
+});

@@ -1,0 +1,271 @@
+import * as grpc from '@grpc/grpc-js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { staticCatalogue } from '../../../services/common/catalogue/load';
+import type { Catalogue } from '../../../services/common/catalogue/types';
+import { OBJECTIVE_MODEL_VERSION, ObjectiveAgent } from '../../../services/objective/agent';
+import { type BudgetLedger, EmbeddedLedger, type ReserveInput } from '../../../services/objective/ledger';
+import { EmbeddedOutcomeLog } from '../../../services/objective/outcome-log';
+import { campaign, candidate, catalogueOf, DAY, DAY0, evaluateInput, HOUR } from './fixtures';
+
+const NOW = DAY0 + 12 * HOUR;
+const TTL = 60_000;
+
+const CATALOGUE: Catalogue = catalogueOf([
+  campaign({ id: 'aware', goal: 'awareness', totalBudgetMicros: 100_000 }),
+  campaign({ id: 'convert', goal: 'conversion', kpi: { completionRate: 0.7, clickRate: 0.05 } }),
+  campaign({ id: 'paused', paused: true }),
+  campaign({ id: 'future', flightStartMs: NOW + DAY, flightEndMs: NOW + 2 * DAY }),
+  campaign({ id: 'capped', frequencyCap: { maxImpressions: 1, windowMs: HOUR } }),
+  campaign({ id: 'house', tier: 'house', totalBudgetMicros: 0, cpmMicros: 0 }),
+  campaign({ id: 'even', pacing: 'even', dailyBudgetMicros: 2_400_000 }),
+]);
+
+function setup(embedded = new EmbeddedLedger({ reservationTtlMs: TTL }), ledger: BudgetLedger = embedded) {
+  const clock = { now: NOW };
+  const outcomes = new EmbeddedOutcomeLog(embedded, { idempotencyTtlMs: DAY, maxLen: 100 });
+  const agent = new ObjectiveAgent({
+    catalogue: staticCatalogue(CATALOGUE),
+    ledger,
+    outcomes,
+    clock: () => clock.now,
+  });
+  return { agent, ledger, outcomes, clock };
+}
+
+const reservation = (campaignId: string, amountMicros = 20_000) => ({
+  creativeId: `${campaignId}-cr`,
+  campaignId,
+  amountMicros,
+});
+
+describe('ObjectiveAgent.evaluate', () => {
+  it('values eligible candidates by goal and gives each ineligible one its reason', async () => {
+    const { agent } = setup();
+    const counter = await agent.evaluate(
+      evaluateInput([
+        candidate('aware', { pComplete: 0.8, pEngage: 0.1 }),
+        candidate('convert', { pComplete: 0.8, pEngage: 0.1 }),
+        candidate('paused'),
+        candidate('future'),
+        candidate('ghost'),
+      ]),
+    );
+    expect(counter.modelVersion).toBe(OBJECTIVE_MODEL_VERSION);
+    const [aware, convert, paused, future, ghost] = counter.values;
+    expect(aware).toMatchObject({ creativeId: 'aware-cr', eligible: true, reason: null, goal: 'awareness' });
+    expect(aware?.advertiserValue).toBeCloseTo(0.8, 9);
+    expect(convert).toMatchObject({ eligible: true, goal: 'conversion' });
+    expect(convert?.advertiserValue).toBeCloseTo(0.1, 9);
+    expect(paused).toMatchObject({ eligible: false, reason: 'REASON_CAMPAIGN_PAUSED', advertiserValue: 0 });
+    expect(future).toMatchObject({ eligible: false, reason: 'REASON_OUTSIDE_FLIGHT' });
+    expect(ghost).toMatchObject({ eligible: false, detail: expect.stringContaining('ghost') });
+  });
+
+  it('sees budget and frequency state from the ledger', async () => {
+    const { agent } = setup();
+    await agent.commit({ requestId: 'r1', sessionId: 's1', reservations: [reservation('aware', 90_000)] });
+    await agent.commit({ requestId: 'r2', sessionId: 's1', reservations: [reservation('capped')] });
+    const counter = await agent.evaluate(
+      evaluateInput([candidate('aware', { priceMicros: 20_000 }), candidate('capped')], 's1'),
+    );
+    expect(counter.values.map((v) => v.reason)).toEqual(['REASON_BUDGET_EXHAUSTED', 'REASON_FREQUENCY_CAP']);
+    const other = await agent.evaluate(
+      evaluateInput([candidate('aware', { priceMicros: 10_000 }), candidate('capped')], 's2'),
+    );
+    expect(other.values.every((v) => v.eligible)).toBe(true);
+  });
+
+  it('throttles an even campaign ahead of its curve and favours it when behind', async () => {
+    const { agent, clock } = setup();
+    clock.now = DAY0 + 6 * HOUR; // ideal: 600_000 of 2_400_000
+    const behind = (await agent.evaluate(evaluateInput([candidate('even')]))).values[0]!;
+    expect(behind.eligible).toBe(true);
+    expect(behind.pacingMultiplier).toBeGreaterThan(1);
+    await agent.commit({ requestId: 'r', sessionId: 's', reservations: [reservation('even', 700_000)] });
+    const ahead = (await agent.evaluate(evaluateInput([candidate('even')]))).values[0]!;
+    expect(ahead).toMatchObject({ eligible: false, reason: 'REASON_PACING_THROTTLED' });
+    expect(ahead.pacingMultiplier).toBeLessThan(1);
+  });
+
+  it('values a campaign behind its KPI target above one ahead of it', async () => {
+    const { agent } = setup();
+    const before = (await agent.evaluate(evaluateInput([candidate('convert', { pEngage: 0.2 })]))).values[0]!;
+    for (let i = 0; i < 50; i++) {
+      await agent.recordOutcome({
+        idempotencyKey: `imp-${i}`,
+        requestId: 'r',
+        reservationId: '',
+        creativeId: 'convert-cr',
+        sessionId: 's',
+        event: 'impression',
+        skipOffsetMs: 0,
+        occurredAtMs: 0,
+      });
+    }
+    const after = (await agent.evaluate(evaluateInput([candidate('convert', { pEngage: 0.2 })]))).values[0]!;
+    expect(after.advertiserValue).toBeGreaterThan(before.advertiserValue * 1.2);
+  });
+});
+
+describe('ObjectiveAgent.commit', () => {
+  let s: ReturnType<typeof setup>;
+  beforeEach(() => {
+    s = setup();
+  });
+
+  it('reserves each ad on its own: one refusal leaves the others reserved, ids are unique', async () => {
+    const results = await s.agent.commit({
+      requestId: 'r1',
+      sessionId: 's1',
+      reservations: [
+        reservation('convert'),
+        reservation('aware', 200_000),
+        reservation('convert'),
+        reservation('house'),
+      ],
+    });
+    expect(results.map((r) => [r.creativeId, r.reserved, r.reason])).toEqual([
+      ['convert-cr', true, null],
+      ['aware-cr', false, 'REASON_BUDGET_EXHAUSTED'],
+      ['convert-cr', true, null],
+      ['house-cr', true, null],
+    ]);
+    const ids = results.filter((r) => r.reserved).map((r) => r.reservationId);
+    expect(new Set(ids).size).toBe(3);
+    expect(results[1]?.reservationId).toBe('');
+    expect(await s.ledger.spend('convert', NOW)).toMatchObject({ lifetimeReservedMicros: 40_000 });
+    expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+  });
+
+  it('charges house campaigns nothing', async () => {
+    const [r] = await s.agent.commit({
+      requestId: 'r',
+      sessionId: 's',
+      reservations: [reservation('house', 50_000)],
+    });
+    expect(r?.reserved).toBe(true);
+    expect(await s.ledger.spend('house', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+  });
+
+  it('rejects unknown, paused, out-of-flight and mismatched reservations with their reasons', async () => {
+    const results = await s.agent.commit({
+      requestId: 'r',
+      sessionId: 's',
+      reservations: [
+        reservation('ghost'),
+        reservation('paused'),
+        reservation('future'),
+        { creativeId: 'aware-cr', campaignId: 'convert', amountMicros: 1 },
+      ],
+    });
+    expect(results.map((r) => r.reason)).toEqual([
+      'REASON_COMMIT_REJECTED',
+      'REASON_CAMPAIGN_PAUSED',
+      'REASON_OUTSIDE_FLIGHT',
+      'REASON_COMMIT_REJECTED',
+    ]);
+    expect(results.every((r) => !r.reserved)).toBe(true);
+  });
+
+  it('enforces the frequency cap per session', async () => {
+    const first = await s.agent.commit({
+      requestId: 'a',
+      sessionId: 's1',
+      reservations: [reservation('capped')],
+    });
+    const second = await s.agent.commit({
+      requestId: 'b',
+      sessionId: 's1',
+      reservations: [reservation('capped')],
+    });
+    expect(first[0]?.reserved).toBe(true);
+    expect(second[0]).toMatchObject({ reserved: false, reason: 'REASON_FREQUENCY_CAP' });
+  });
+
+  it('turns a ledger failure into UNAVAILABLE and releases what the same commit did reserve', async () => {
+    const inner = new EmbeddedLedger({ reservationTtlMs: TTL });
+    const failing: BudgetLedger = {
+      reserve: (input: ReserveInput) =>
+        input.campaignId === 'aware' ? Promise.reject(new Error('connection lost')) : inner.reserve(input),
+      settle: (id) => inner.settle(id),
+      release: (id) => inner.release(id),
+      releaseExpired: (now) => inner.releaseExpired(now),
+      spend: (id, now) => inner.spend(id, now),
+      sessionImpressions: (c, sid, w, now) => inner.sessionImpressions(c, sid, w, now),
+      close: () => inner.close(),
+    };
+    const { agent } = setup(inner, failing);
+    await expect(
+      agent.commit({
+        requestId: 'r',
+        sessionId: 's',
+        reservations: [reservation('convert'), reservation('aware')],
+      }),
+    ).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+      message: expect.stringContaining('connection lost'),
+    });
+    expect(await inner.spend('convert', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+  });
+});
+
+describe('ObjectiveAgent.recordOutcome and the sweeper', () => {
+  it('settles on impression once; a replay is a duplicate with no effect', async () => {
+    const s = setup();
+    const [r] = await s.agent.commit({
+      requestId: 'r',
+      sessionId: 's',
+      reservations: [reservation('convert', 30_000)],
+    });
+    const event = {
+      idempotencyKey: 'k-1',
+      requestId: 'r',
+      reservationId: r!.reservationId,
+      creativeId: 'convert-cr',
+      sessionId: 's',
+      event: 'impression' as const,
+      skipOffsetMs: 0,
+      occurredAtMs: NOW,
+    };
+    expect(await s.agent.recordOutcome(event)).toEqual({
+      accepted: true,
+      duplicate: false,
+      settledMicros: 30_000,
+    });
+    expect(await s.agent.recordOutcome(event)).toEqual({
+      accepted: false,
+      duplicate: true,
+      settledMicros: 0,
+    });
+    expect(await s.ledger.spend('convert', NOW)).toMatchObject({
+      lifetimeSpentMicros: 30_000,
+      lifetimeReservedMicros: 0,
+    });
+    expect(await s.agent.recordOutcome({ ...event, idempotencyKey: 'k-2', event: 'click' })).toMatchObject({
+      accepted: true,
+      settledMicros: 0,
+    });
+    expect(await s.outcomes.counters('convert')).toMatchObject({ impressions: 1, clicks: 1 });
+    const logged = await s.outcomes.readGroup('g', 'w', 10);
+    expect(logged.map((e) => [e.event, e.campaignId])).toEqual([
+      ['impression', 'convert'],
+      ['click', 'convert'],
+    ]);
+  });
+
+  it('releases reservations that were never settled once their TTL passes', async () => {
+    const s = setup();
+    await s.agent.commit({ requestId: 'r', sessionId: 's', reservations: [reservation('aware', 100_000)] });
+    expect((await s.agent.evaluate(evaluateInput([candidate('aware')]))).values[0]?.eligible).toBe(false);
+    s.clock.now = NOW + TTL - 1;
+    expect(await s.agent.sweep()).toBe(0);
+    s.clock.now = NOW + TTL;
+    s.agent.startSweeper(5);
+    for (let i = 0; i < 100 && (await s.ledger.spend('aware', NOW)).lifetimeReservedMicros > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    s.agent.stopSweeper();
+    expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+    expect((await s.agent.evaluate(evaluateInput([candidate('aware')]))).values[0]?.eligible).toBe(true);
+  });
+});
