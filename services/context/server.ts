@@ -1,0 +1,129 @@
+/**
+ * The context agent's gRPC server: unary Assess (stock clients, tools), the
+ * broker's multiplexed AssessStream, and Observe. Handlers only validate,
+ * convert and call ContextAgent. Session state is embedded unless
+ * config.redisUrl names a Redis.
+ */
+import { status } from '@grpc/grpc-js';
+import type { Span } from '@opentelemetry/api';
+import type { AssessCall__Output } from '../../proto/gen/parley/v1/AssessCall';
+import type { AssessReply } from '../../proto/gen/parley/v1/AssessReply';
+import type { AssessRequest__Output } from '../../proto/gen/parley/v1/AssessRequest';
+import type { ContextSnapshot } from '../../proto/gen/parley/v1/ContextSnapshot';
+import type { ObserveAck } from '../../proto/gen/parley/v1/ObserveAck';
+import type { SessionObservation__Output } from '../../proto/gen/parley/v1/SessionObservation';
+import type { Config } from '../common/config';
+import type { Snapshot } from '../common/domain/types';
+import { signalsFromWire, snapshotToWire } from '../common/grpc/convert';
+import { messageOf, RpcError } from '../common/grpc/errors';
+import { muxServer } from '../common/grpc/mux';
+import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
+import { type RunningService, startServer, unary } from '../common/grpc/server';
+import { requireId, requireMessage } from '../common/grpc/validate';
+import type { Logger } from '../common/log';
+import { ATTR, SPAN } from '../common/semconv';
+import { createRedis } from '../common/state/redis';
+import { ContextAgent } from './agent';
+import { MemorySessionStore, type SessionStore } from './session-store';
+import { RedisSessionStore } from './session-store-redis';
+
+const OBSERVE_SPAN = `${SERVICE_NAMES.context}/Observe`;
+
+export interface ContextAgentService extends RunningService {
+  agent: ContextAgent;
+  store: SessionStore;
+}
+
+export function createSessionStore(config: Config): SessionStore {
+  return config.redisUrl
+    ? new RedisSessionStore({
+        redis: createRedis(config.redisUrl),
+        prefix: config.redisPrefix,
+        ttlMs: config.sessionTtlMs,
+        ownsConnection: true,
+      })
+    : new MemorySessionStore({ ttlMs: config.sessionTtlMs });
+}
+
+export async function startContextAgent({
+  config,
+  log,
+  store = createSessionStore(config),
+  clock = Date.now,
+}: {
+  config: Config;
+  log: Logger;
+  store?: SessionStore;
+  /** Time source for session expiry (tests pin it). */
+  clock?: () => number;
+}): Promise<ContextAgentService> {
+  const agent = new ContextAgent(store, (op, err) =>
+    log.warn('session store failed; assessing from signals alone', { op, error: messageOf(err) }),
+  );
+
+  const assess = async (req: AssessRequest__Output | null, field: string, span: Span): Promise<Snapshot> => {
+    const r = requireMessage(req, field);
+    const signals = signalsFromWire(r.signals, field ? `${field}.signals` : 'signals');
+    const snapshot = await agent.assess(signals, clock());
+    span.setAttributes({ [ATTR.scenario]: snapshot.scenario, [ATTR.modelVersion]: snapshot.modelVersion });
+    return snapshot;
+  };
+
+  const handlers = {
+    Assess: unary<AssessRequest__Output, ContextSnapshot>(
+      SPAN.assess,
+      async (req, { span }) => snapshotToWire(await assess(req, '', span)),
+      log,
+    ),
+    AssessStream: muxServer<AssessCall__Output, AssessReply>(
+      SPAN.assess,
+      async (call, { span }) => ({ snapshot: snapshotToWire(await assess(call.request, 'request', span)) }),
+      log,
+    ),
+    Observe: unary<SessionObservation__Output, ObserveAck>(
+      OBSERVE_SPAN,
+      async (req) => {
+        const sessionId = requireId(req.session_id, 'session_id');
+        try {
+          await agent.observe(
+            { sessionId, adServed: req.ad_served, adSkipped: req.ad_skipped, adCompleted: req.ad_completed },
+            clock(),
+          );
+        } catch (err) {
+          throw new RpcError(status.UNAVAILABLE, `session store unavailable: ${messageOf(err)}`);
+        }
+        return {};
+      },
+      log,
+    ),
+  };
+
+  let started: Awaited<ReturnType<typeof startServer>>;
+  try {
+    started = await startServer({
+      host: config.host,
+      port: config.ports.context,
+      serviceNames: [SERVICE_NAMES.context],
+      services: [[v1.ContextAgent.service, handlers]],
+      log,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  log.info('context agent listening', {
+    address: started.address,
+    state: config.redisUrl ? 'redis' : 'embedded',
+  });
+  return {
+    name: 'context',
+    address: started.address,
+    port: started.port,
+    agent,
+    store,
+    close: async () => {
+      await started.shutdown();
+      await store.close();
+    },
+  };
+}

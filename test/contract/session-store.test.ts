@@ -1,0 +1,112 @@
+/**
+ * One contract for both SessionStore adapters (embedded and Redis). Times are
+ * real (Date.now()) so the Redis adapter's PEXPIRE and the embedded TTL are
+ * held to the same expiry rules.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  MemorySessionStore,
+  RECENT_GENRES,
+  RECENT_OUTCOMES,
+  type SessionStore,
+} from '../../services/context/session-store';
+import { RedisSessionStore } from '../../services/context/session-store-redis';
+import { startRedis, type TestRedis } from '../support/redis';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const PREFIX = 'parley-test:';
+
+const adapters: Array<[string, (ttlMs: number) => SessionStore]> = [
+  ['embedded', (ttlMs) => new MemorySessionStore({ ttlMs })],
+  ['redis', (ttlMs) => new RedisSessionStore({ redis: redis.client(), prefix: PREFIX, ttlMs })],
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const served = { served: true, skipped: false, completed: false };
+
+describe.each(adapters)('SessionStore contract: %s', (name, make) => {
+  let store: SessionStore;
+  beforeEach(async () => {
+    await redis.flush();
+    store = make(60_000);
+  });
+
+  it('knows nothing of a new session', async () => {
+    expect(await store.get('nobody', Date.now())).toBeNull();
+  });
+
+  it('records genres (repeats collapsed, last few kept) and the last scenario', async () => {
+    const genres = ['pop', 'pop', 'rock', 'jazz', 'edm', 'lofi', 'ambient', 'ambient'];
+    for (const g of genres) await store.recordContext('s', { genre: g, scenario: 'relax' }, Date.now());
+    await store.recordContext('s', { genre: 'Ambient ', scenario: 'sleep' }, Date.now());
+    const s = await store.get('s', Date.now());
+    expect(s?.lastGenres).toEqual(['rock', 'jazz', 'edm', 'lofi', 'ambient'].slice(-RECENT_GENRES));
+    expect(s?.lastScenario).toBe('sleep');
+    expect(s?.adsHeard).toBe(0);
+  });
+
+  it('ignores an empty genre', async () => {
+    await store.recordContext('s', { genre: 'pop', scenario: 'relax' }, Date.now());
+    await store.recordContext('s', { genre: '', scenario: 'commute' }, Date.now());
+    expect((await store.get('s', Date.now()))?.lastGenres).toEqual(['pop']);
+  });
+
+  it('counts ads heard and keeps the last outcomes in order', async () => {
+    let last = await store.recordOutcome('s', served, Date.now());
+    expect(last).toMatchObject({ adsHeard: 1, recentOutcomes: [], lastScenario: 'unknown' });
+    for (let i = 0; i < RECENT_OUTCOMES + 2; i++) {
+      last = await store.recordOutcome(
+        's',
+        { served: false, skipped: i % 3 === 0, completed: i % 3 !== 0 },
+        Date.now(),
+      );
+    }
+    const expected = Array.from({ length: RECENT_OUTCOMES + 2 }, (_, i) =>
+      i % 3 === 0 ? 'skip' : 'complete',
+    );
+    expect(last.recentOutcomes).toEqual(expected.slice(-RECENT_OUTCOMES));
+    expect(last.adsHeard).toBe(1);
+    expect(await store.get('s', Date.now())).toEqual(last);
+  });
+
+  it('keeps sessions apart', async () => {
+    await store.recordOutcome('a', served, Date.now());
+    await store.recordContext('b', { genre: 'jazz', scenario: 'focus' }, Date.now());
+    expect((await store.get('a', Date.now()))?.lastGenres).toEqual([]);
+    expect((await store.get('b', Date.now()))?.adsHeard).toBe(0);
+  });
+
+  it('loses no update under concurrency', async () => {
+    await Promise.all(Array.from({ length: 100 }, () => store.recordOutcome('busy', served, Date.now())));
+    expect((await store.get('busy', Date.now()))?.adsHeard).toBe(100);
+  });
+
+  it('expires a session ttl after its last write, and a write extends it', async () => {
+    const short = make(300);
+    await short.recordOutcome('brief', served, Date.now());
+    await short.recordOutcome('kept', served, Date.now());
+    await sleep(200);
+    await short.recordContext('kept', { genre: 'pop', scenario: 'relax' }, Date.now());
+    expect(await short.get('brief', Date.now())).not.toBeNull();
+    await sleep(200);
+    expect(await short.get('brief', Date.now())).toBeNull();
+    expect((await short.get('kept', Date.now()))?.adsHeard).toBe(1);
+    await sleep(250);
+    expect(await short.get('kept', Date.now())).toBeNull();
+    await short.close();
+  });
+
+  it.runIf(name === 'redis')('keeps its keys under the configured prefix', async () => {
+    await store.recordOutcome('s-1', served, Date.now());
+    const keys = await redis.client().keys('*');
+    expect(keys).toEqual([`${PREFIX}context:session:s-1`]);
+    expect(await redis.client().pttl(keys[0]!)).toBeGreaterThan(50_000);
+  });
+});

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { CatalogueError, loadCatalogueFile, parseCatalogue } from '../../services/common/catalogue/load';
+import { DEFAULT_CATALOGUE, loadConfig } from '../../services/common/config';
+
+describe('the sample catalogue', () => {
+  const cat = loadCatalogueFile(DEFAULT_CATALOGUE);
+  const campaigns = [...cat.campaigns.values()];
+  const creatives = [...cat.creatives.values()];
+
+  it('loads with a realistic size', () => {
+    expect(cat.advertisers.size).toBeGreaterThanOrEqual(12);
+    expect(campaigns.length).toBeGreaterThanOrEqual(20);
+    expect(creatives.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('covers the categories, tiers, goals, pacing modes and spot lengths', () => {
+    const categories = new Set([...cat.advertisers.values()].map((a) => a.category));
+    for (const c of [
+      'sportswear',
+      'coffee',
+      'fintech',
+      'automotive',
+      'grocery',
+      'travel',
+      'telco',
+      'alcohol',
+      'gambling',
+      'insurance',
+      'house',
+    ]) {
+      expect(categories).toContain(c);
+    }
+    expect(new Set(campaigns.map((c) => c.tier))).toEqual(new Set(['sponsorship', 'standard', 'house']));
+    expect(new Set(campaigns.map((c) => c.goal))).toEqual(new Set(['awareness', 'conversion', 'engagement']));
+    expect(new Set(campaigns.map((c) => c.pacing))).toEqual(new Set(['even', 'asap']));
+    expect(new Set(creatives.map((c) => c.durationMs))).toEqual(new Set([15_000, 30_000, 60_000]));
+    for (const a of cat.advertisers.values()) expect(a.separationCategories.length).toBeGreaterThan(0);
+  });
+
+  it('has one expired and one paused campaign, the rest in flight for 2026-2027', () => {
+    const inFlight = (ms: number) => campaigns.filter((c) => c.flightStartMs <= ms && ms < c.flightEndMs);
+    const jan2026 = Date.parse('2026-01-01T00:00:00Z');
+    const dec2027 = Date.parse('2027-12-31T12:00:00Z');
+    expect(campaigns.length - inFlight(jan2026).length).toBe(1);
+    expect(campaigns.length - inFlight(dec2027).length).toBe(1);
+    expect(campaigns.filter((c) => c.paused).map((c) => c.id)).toEqual(['nordlink-family']);
+  });
+
+  it('prices paid campaigns above the default floor and keeps house ads free', () => {
+    const floor = loadConfig({}).priceFloorMicros;
+    for (const c of campaigns) {
+      if (c.tier === 'house') expect(c.cpmMicros).toBe(0);
+      else {
+        expect(Math.floor(c.cpmMicros / 1000)).toBeGreaterThanOrEqual(floor);
+        expect(c.totalBudgetMicros).toBeGreaterThan(0);
+        expect(Number.isInteger(c.totalBudgetMicros) && Number.isInteger(c.dailyBudgetMicros)).toBe(true);
+      }
+    }
+  });
+
+  it('sizes daily budgets so that pacing binds at a few hundred decisions per second', () => {
+    // An even-paced campaign winning just 1% of 300 decisions/s for a day
+    // would spend far more than its daily cap.
+    const winsPerDay = 300 * 0.01 * 86_400;
+    for (const c of campaigns.filter((x) => x.dailyBudgetMicros > 0)) {
+      expect(winsPerDay * Math.floor(c.cpmMicros / 1000)).toBeGreaterThan(c.dailyBudgetMicros);
+    }
+  });
+
+  it('gives every creative sane attributes and an https audio url', () => {
+    for (const c of creatives) {
+      expect(c.audioUrl).toMatch(/^https:\/\//);
+      expect(c.energy).toBeGreaterThanOrEqual(0);
+      expect(c.energy).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
+describe('catalogue errors name the path', () => {
+  const base = {
+    advertisers: '- { id: a, category: coffee }',
+    campaigns: `- id: c
+    advertiser: a
+    goal: awareness
+    cpm_micros: 1000000
+    budget: { total_micros: 1000000 }
+    flight: { start: 2026-01-01, end: 2027-01-01 }`,
+    creatives: '- { id: x, campaign: c, duration_ms: 15000 }',
+  };
+  const doc = (o: Partial<typeof base>) => {
+    const p = { ...base, ...o };
+    return `advertisers:\n  ${p.advertisers}\ncampaigns:\n  ${p.campaigns}\ncreatives:\n  ${p.creatives}\n`;
+  };
+  const errorOf = (text: string): string => {
+    try {
+      parseCatalogue(text);
+    } catch (err) {
+      expect(err).toBeInstanceOf(CatalogueError);
+      return (err as Error).message;
+    }
+    throw new Error('parsed without error');
+  };
+
+  it('accepts the minimal document', () => {
+    expect(parseCatalogue(doc({})).creatives.size).toBe(1);
+  });
+
+  it.each([
+    [
+      'an unknown advertiser',
+      { campaigns: base.campaigns.replace('advertiser: a', 'advertiser: nobody') },
+      'campaigns[0].advertiser: unknown advertiser "nobody"',
+    ],
+    [
+      'a paid campaign without budget',
+      { campaigns: base.campaigns.replace('total_micros: 1000000', 'daily_micros: 5') },
+      'campaigns[0].budget.total_micros: required for paid tiers',
+    ],
+    [
+      'an unknown device',
+      { campaigns: `${base.campaigns}\n    targeting: { devices: [mobile, toaster] }` },
+      'campaigns[0].targeting.devices[1]: must be one of',
+    ],
+    [
+      'a flight ending before it starts',
+      { campaigns: base.campaigns.replace('end: 2027-01-01', 'end: 2025-01-01') },
+      'campaigns[0].flight.end: must be after flight.start',
+    ],
+    [
+      'a creative that is too long',
+      { creatives: '- { id: x, campaign: c, duration_ms: 999999 }' },
+      'creatives[0].duration_ms: must be a number in [1000, 180000]',
+    ],
+    [
+      'a number written with underscores',
+      { creatives: '- { id: x, campaign: c, duration_ms: 15_000 }' },
+      'creatives[0].duration_ms',
+    ],
+    [
+      'a duplicate id',
+      { advertisers: '- { id: a, category: coffee }\n  - { id: a, category: tea }' },
+      'advertisers[1].id: duplicate id "a"',
+    ],
+    [
+      'an unknown campaign',
+      { creatives: '- { id: x, campaign: nope, duration_ms: 15000 }' },
+      'creatives[0].campaign: unknown campaign "nope"',
+    ],
+  ])('%s', (_name, parts, message) => {
+    expect(errorOf(doc(parts))).toContain(message);
+  });
+
+  it('reports broken YAML', () => {
+    expect(errorOf('advertisers: [')).toMatch(/not valid YAML/);
+  });
+});

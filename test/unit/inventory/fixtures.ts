@@ -1,0 +1,106 @@
+/** Small hand-built catalogues and requests for the inventory agent's tests. */
+import type { Advertiser, Campaign, Catalogue, Creative } from '../../../services/common/catalogue/types';
+import type { ProposeInput, Signals, Slot, Snapshot } from '../../../services/common/domain/types';
+
+export const NOW = Date.parse('2026-06-10T08:00:00Z');
+
+export function advertiser(o: Partial<Advertiser> = {}): Advertiser {
+  return { id: 'adv', name: 'Advertiser', category: 'coffee', separationCategories: ['coffee'], ...o };
+}
+
+export function campaign(o: Partial<Campaign> = {}): Campaign {
+  return {
+    id: 'camp',
+    advertiserId: 'adv',
+    name: 'Campaign',
+    goal: 'awareness',
+    tier: 'standard',
+    paused: false,
+    cpmMicros: 20_000_000,
+    totalBudgetMicros: 1e12,
+    dailyBudgetMicros: 0,
+    pacing: 'even',
+    flightStartMs: Date.parse('2026-01-01T00:00:00Z'),
+    flightEndMs: Date.parse('2027-12-31T23:59:59Z'),
+    frequencyCap: { maxImpressions: 0, windowMs: 86_400_000 },
+    targeting: { countries: [], devices: [], scenarios: [], genres: [], explicitOk: false },
+    kpi: { completionRate: 0.7, clickRate: 0.005 },
+    ...o,
+  };
+}
+
+export function creative(o: Partial<Creative> = {}): Creative {
+  return {
+    id: 'cr',
+    campaignId: 'camp',
+    durationMs: 30_000,
+    energy: 0.5,
+    voiceStyle: 'conversational',
+    disruptiveness: 0.3,
+    audioUrl: 'https://cdn.example.com/ads/cr.mp3',
+    ...o,
+  };
+}
+
+export function catalogueOf(parts: {
+  advertisers?: Advertiser[];
+  campaigns?: Campaign[];
+  creatives?: Creative[];
+}): Catalogue {
+  const byId = <T extends { id: string }>(xs: T[]) => new Map(xs.map((x) => [x.id, x]));
+  return {
+    version: 'test',
+    advertisers: byId(parts.advertisers ?? [advertiser()]),
+    campaigns: byId(parts.campaigns ?? [campaign()]),
+    creatives: byId(parts.creatives ?? [creative()]),
+  };
+}
+
+export function signals(o: Partial<Signals> = {}): Signals {
+  return {
+    sessionId: 'session-1',
+    device: 'mobile',
+    localTime: { epochMs: NOW, offsetMinutes: 60, hour: 9, dayOfWeek: 3 },
+    trackGenre: 'pop',
+    previousGenre: 'pop',
+    recentSkips: 0,
+    playlistKind: 'editorial',
+    activityHint: 'unknown',
+    explicitContent: false,
+    country: 'SE',
+    ...o,
+  };
+}
+
+export function snapshot(o: Partial<Snapshot> = {}): Snapshot {
+  return {
+    scenario: 'commute',
+    focusLevel: 0.4,
+    receptiveness: 0.6,
+    skipRisk: 0.3,
+    features: [],
+    modelVersion: 'context-test',
+    sessionAdsHeard: 0,
+    isDefault: false,
+    ...o,
+  };
+}
+
+export function slot(o: Partial<Slot> = {}): Slot {
+  return { slotId: 'slot-1', position: 'mid', maxAds: 1, maxTotalDurationMs: 60_000, ...o };
+}
+
+export function proposeInput(o: Partial<ProposeInput> = {}): ProposeInput {
+  return {
+    requestId: 'req-1',
+    round: 1,
+    slot: slot(),
+    signals: signals(),
+    context: snapshot(),
+    excludedAdvertisers: [],
+    excludedCategories: [],
+    shortlistSize: 8,
+    excludeCreatives: [],
+    ...o,
+  };
+}
