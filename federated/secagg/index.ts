@@ -1,0 +1,4 @@
+export * from './prg';
+export * from './protocol';
+export * from './quantize';
+export * from './shamir';
