@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCatalogue } from '../../../services/common/catalogue/load';
+import { seededRng } from '../../../services/common/rng';
+import {
+  catalogueToYaml,
+  DEFAULT_ACTIVITIES,
+  DEFAULT_RESPONSE,
+  defaultScenario,
+  generateCatalogue,
+  loadScenarioFile,
+  parseScenario,
+  ScenarioError,
+  Simulator,
+} from '../../../sim/index';
+
+const SCENARIOS = join(import.meta.dirname, '../../../sim/scenarios');
+
+describe('scenario files', () => {
+  it.each(['default-day', 'skewed', 'sparse-inventory'])('%s.yaml loads and simulates', (name) => {
+    const sc = loadScenarioFile(join(SCENARIOS, `${name}.yaml`));
+    expect(sc.name).toBe(name);
+    sc.population.size = 50; // keep the run short; the file itself is what is under test
+    const sim = new Simulator({ scenario: sc });
+    expect(sim.catalogue.creatives.size).toBeGreaterThan(0);
+    const r = sim.nextRequest();
+    expect(r).not.toBeNull();
+    expect(r!.nowMs).toBeGreaterThanOrEqual(sc.startMs);
+  });
+
+  it('default-day.yaml spells out exactly the built-in defaults', () => {
+    const file = loadScenarioFile(join(SCENARIOS, 'default-day.yaml'));
+    const builtIn = defaultScenario();
+    expect(file.response).toEqual(DEFAULT_RESPONSE);
+    expect(file.population).toEqual(builtIn.population);
+    expect(file.ads).toEqual(builtIn.ads);
+    expect(file.activities).toEqual(builtIn.activities);
+    expect(file.supply).toEqual(builtIn.supply);
+  });
+
+  it('skewed.yaml concentrates the budget in a few campaigns', () => {
+    const sim = new Simulator({ scenario: loadScenarioFile(join(SCENARIOS, 'skewed.yaml')) });
+    const budgets = [...sim.catalogue.campaigns.values()]
+      .filter((c) => c.tier !== 'house')
+      .map((c) => c.dailyBudgetMicros)
+      .sort((a, b) => b - a);
+    const total = budgets.reduce((a, b) => a + b, 0);
+    expect((budgets[0]! + budgets[1]!) / total).toBeGreaterThan(0.6);
+  });
+});
+
+describe('scenario validation', () => {
+  const cases: Array<[string, string]> = [
+    ['population: { size: 0 }', 'population.size'],
+    ['population: { size: 2.5 }', 'population.size'],
+    ['population: { countries: [{ code: SE }, { code: se }] }', 'population.countries[1].code'],
+    ['population: { ad_tolerance: { mean: 2 } }', 'population.ad_tolerance.mean'],
+    ['ads: { max_ads_weights: [1, 1, 1, 1, 1, 1, 1] }', 'ads.max_ads_weights'],
+    ['ads: { max_ads_weights: [1, -1] }', 'ads.max_ads_weights[1]'],
+    ['response: { base_skip_logit: high }', 'response.base_skip_logit'],
+    ['response: { base_skip_logt: 1 }', 'response.base_skip_logt'],
+    ['activities: { workout: { weekday: [1, 2, 3] } }', 'activities.workout.weekday'],
+    [
+      'activities: { workout: { weekend: [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,x] } }',
+      'activities.workout.weekend[23]',
+    ],
+    ['activities: { jogging: {} }', 'activities.jogging'],
+    ['activities: { sleep: { devices: { toaster: 1 } } }', 'activities.sleep.devices.toaster'],
+    ['activities: { sleep: { genres: { ambient: 0 } } }', 'activities.sleep.genres'],
+    ['supply: { generate: { tiers: { gold: 1 } } }', 'supply.generate.tiers.gold'],
+    ['supply: { generate: { cpm_micros: { min: 5, max: 1 } } }', 'supply.generate.cpm_micros.max'],
+    ['supply: { generate: { advertisers: 5, campaigns: 2 } }', 'supply.generate.campaigns'],
+    ['supply: { catalogue: a.yaml, generate: {} }', 'supply'],
+    ['start: yesterday', 'start'],
+    ['colour: blue', 'colour'],
+  ];
+  it.each(cases)('%s → names %s', (source, path) => {
+    let error: unknown;
+    try {
+      parseScenario(source);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    expect((error as Error).message.startsWith(`${path}: `)).toBe(true);
+  });
+
+  it('rejects hour tables that never start a session', () => {
+    const zero = `[${Array(24).fill(0).join(',')}]`;
+    const all = Object.keys(DEFAULT_ACTIVITIES)
+      .map((a) => `  ${a}: { weekend: ${zero} }`)
+      .join('\n');
+    expect(() => parseScenario(`activities:\n${all}`)).toThrow(
+      /^activities: every weekend hour table is zero/,
+    );
+  });
+
+  it('rejects YAML that does not parse, and a file error names the file', () => {
+    expect(() => parseScenario('population: [')).toThrow(ScenarioError);
+    const dir = mkdtempSync(join(tmpdir(), 'parley-sim-'));
+    try {
+      const file = join(dir, 'bad.yaml');
+      writeFileSync(file, 'days: 0\n');
+      expect(() => loadScenarioFile(file)).toThrow(`${file}: days: must be a number`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('merges an activity override with the built-in profile', () => {
+    const sc = parseScenario('activities: { workout: { ideal_energy: 0.95, genres: { EDM: 1 } } }');
+    expect(sc.activities.workout.idealEnergy).toBe(0.95);
+    expect(sc.activities.workout.genres).toEqual({ edm: 1 });
+    expect(sc.activities.workout.weekday).toEqual(DEFAULT_ACTIVITIES.workout.weekday);
+    expect(sc.activities.sleep).toEqual(DEFAULT_ACTIVITIES.sleep);
+  });
+});
+
+describe('supply', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-sim-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a generated catalogue round-trips through the services’ catalogue parser', () => {
+    const sc = defaultScenario();
+    if (sc.supply.kind !== 'generate') throw new Error('default supply is generated');
+    const generated = generateCatalogue(sc.supply, sc, sc.population.countries, seededRng(3));
+    const parsed = parseCatalogue(catalogueToYaml(generated));
+    expect(parsed.advertisers).toEqual(generated.advertisers);
+    expect(parsed.campaigns).toEqual(generated.campaigns);
+    expect(parsed.creatives).toEqual(generated.creatives);
+    const campaigns = [...generated.campaigns.values()];
+    expect(campaigns).toHaveLength(24);
+    for (const c of campaigns) {
+      expect(c.flightStartMs).toBeLessThanOrEqual(sc.startMs);
+      expect(c.flightEndMs).toBeGreaterThan(sc.startMs + 86_400_000);
+      if (c.tier === 'house') expect(c.cpmMicros).toBe(0);
+      else expect(c.totalBudgetMicros).toBeGreaterThan(0);
+    }
+    for (const cr of generated.creatives.values()) expect([15_000, 30_000, 60_000]).toContain(cr.durationMs);
+  });
+
+  it('a scenario can simulate a catalogue file, found relative to the scenario', () => {
+    const sc = defaultScenario();
+    if (sc.supply.kind !== 'generate') throw new Error('default supply is generated');
+    const generated = generateCatalogue(sc.supply, sc, sc.population.countries, seededRng(5));
+    writeFileSync(join(dir, 'catalogue.yaml'), catalogueToYaml(generated));
+    writeFileSync(
+      join(dir, 'scenario.yaml'),
+      'population: { size: 20 }\nsupply: { catalogue: catalogue.yaml }\n',
+    );
+    const sim = new Simulator({ scenario: loadScenarioFile(join(dir, 'scenario.yaml')) });
+    expect([...sim.catalogue.creatives.keys()]).toEqual([...generated.creatives.keys()]);
+  });
+});
