@@ -18,7 +18,12 @@ import type {
 
 export interface ContextPort {
   assess(signals: Signals, timeoutMs: number): Promise<Snapshot>;
-  observe(o: { sessionId: string; adServed: boolean; adSkipped: boolean; adCompleted: boolean }): Promise<void>;
+  observe(o: {
+    sessionId: string;
+    adServed: boolean;
+    adSkipped: boolean;
+    adCompleted: boolean;
+  }): Promise<void>;
 }
 
 export interface InventoryPort {

@@ -1,0 +1,311 @@
+/**
+ * The broker's ports over gRPC: one persistent multiplexed stream per agent
+ * (context AssessStream, inventory Negotiate, objective Negotiate) plus the
+ * unary RecordOutcome / Observe calls. Every reply is validated; a malformed
+ * reply is that agent's failure (an RpcError), never a crash of the broker.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { AssessCall } from '../../proto/gen/parley/v1/AssessCall';
+import type { AssessReply__Output } from '../../proto/gen/parley/v1/AssessReply';
+import type { CommitResponse__Output } from '../../proto/gen/parley/v1/CommitResponse';
+import type { Counter__Output } from '../../proto/gen/parley/v1/Counter';
+import type { ObjectiveCall } from '../../proto/gen/parley/v1/ObjectiveCall';
+import type { ObjectiveReply__Output } from '../../proto/gen/parley/v1/ObjectiveReply';
+import type { ObserveAck__Output } from '../../proto/gen/parley/v1/ObserveAck';
+import type { OutcomeRecord } from '../../proto/gen/parley/v1/OutcomeRecord';
+import type { Proposal__Output } from '../../proto/gen/parley/v1/Proposal';
+import type { ProposeCall } from '../../proto/gen/parley/v1/ProposeCall';
+import type { ProposeReply__Output } from '../../proto/gen/parley/v1/ProposeReply';
+import type { RecordAck__Output } from '../../proto/gen/parley/v1/RecordAck';
+import type { SessionObservation } from '../../proto/gen/parley/v1/SessionObservation';
+import type { Config } from '../common/config';
+import type { CommitResult, Counter, Goal, Proposal, Snapshot } from '../common/domain/types';
+import {
+  candidateFromWire,
+  candidateToWire,
+  reasonFromWire,
+  rejectionFromWire,
+  signalsToWire,
+  slotToWire,
+  snapshotFromWire,
+  snapshotToWire,
+} from '../common/grpc/convert';
+import { messageOf, RpcError } from '../common/grpc/errors';
+import { MuxClient } from '../common/grpc/mux';
+import { v1 } from '../common/grpc/proto';
+import { enumValue, intInRange, numberInRange, requireId, requireMessage } from '../common/grpc/validate';
+import { ATTR, SPAN } from '../common/semconv';
+import { metadataFromContext, SpanKind, withSpan } from '../common/telemetry';
+import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
+
+/** Most candidates / rejections / values accepted in one reply. */
+export const MAX_REPLY_ITEMS = 1000;
+
+/** A reply that does not honour the contract: the agent failed. */
+export function malformed(agent: string, err: unknown): RpcError {
+  return new RpcError(grpc.status.INTERNAL, `${agent} agent sent a malformed reply: ${messageOf(err)}`);
+}
+
+function validated<T>(agent: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (err) {
+    throw malformed(agent, err);
+  }
+}
+
+function bounded<T>(items: T[], field: string): T[] {
+  if (items.length > MAX_REPLY_ITEMS) throw new Error(`${field}: more than ${MAX_REPLY_ITEMS} items`);
+  return items;
+}
+
+const shortText = (s: string, max = 256) => s.slice(0, max);
+
+export function proposalFromWire(p: Proposal__Output | null): Proposal {
+  const w = requireMessage(p, 'proposal');
+  return {
+    candidates: bounded(w.candidates, 'proposal.candidates').map((c, i) =>
+      candidateFromWire(c, `proposal.candidates[${i}]`),
+    ),
+    removed: bounded(w.removed, 'proposal.removed').map((r) => {
+      const out = rejectionFromWire(r);
+      return { ...out, creativeId: shortText(out.creativeId, 128), detail: shortText(out.detail) };
+    }),
+    modelVersion: shortText(w.model_version, 128),
+    eligibleTotal: intInRange(w.eligible_total, 'proposal.eligible_total', 0, Number.MAX_SAFE_INTEGER),
+    exhausted: w.exhausted,
+  };
+}
+
+const GOALS: Record<string, Goal> = {
+  awareness: 'awareness',
+  conversion: 'conversion',
+  engagement: 'engagement',
+};
+
+export function counterFromWire(c: Counter__Output | null | undefined): Counter {
+  const w = requireMessage(c, 'counter');
+  return {
+    values: bounded(w.values, 'counter.values').map((v, i) => {
+      const f = `counter.values[${i}]`;
+      return {
+        creativeId: requireId(v.creative_id, `${f}.creative_id`),
+        eligible: v.eligible,
+        reason: v.eligible ? null : reasonFromWire(v.reason),
+        detail: shortText(v.detail),
+        advertiserValue: numberInRange(v.advertiser_value, `${f}.advertiser_value`, -1e6, 1e6),
+        pacingMultiplier: numberInRange(v.pacing_multiplier, `${f}.pacing_multiplier`, 0, 1e6),
+        goal: v.goal === '' ? 'awareness' : enumValue(v.goal, `${f}.goal`, GOALS),
+      };
+    }),
+    modelVersion: shortText(w.model_version, 128),
+  };
+}
+
+export function commitResultsFromWire(c: CommitResponse__Output | null | undefined): CommitResult[] {
+  const w = requireMessage(c, 'commit');
+  return bounded(w.results, 'commit.results').map((r, i) => {
+    const f = `commit.results[${i}]`;
+    return {
+      creativeId: requireId(r.creative_id, `${f}.creative_id`),
+      reserved: r.reserved,
+      reservationId: r.reserved ? requireId(r.reservation_id, `${f}.reservation_id`) : '',
+      reason: r.reserved ? null : reasonFromWire(r.reason),
+    };
+  });
+}
+
+export function recordAckFromWire(a: RecordAck__Output): {
+  accepted: boolean;
+  duplicate: boolean;
+  settledMicros: number;
+} {
+  return {
+    accepted: a.accepted,
+    duplicate: a.duplicate,
+    settledMicros: intInRange(a.settled_micros, 'settled_micros', 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+type UnaryMethod<Req, Res> = (
+  req: Req,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: grpc.requestCallback<Res>,
+) => grpc.ClientUnaryCall;
+
+/** A unary call with a deadline, a client span and W3C trace context in the metadata. */
+function callUnary<Req, Res>(
+  spanName: string,
+  method: UnaryMethod<Req, Res>,
+  req: Req,
+  timeoutMs: number,
+): Promise<Res> {
+  const [service, name] = spanName.split('/') as [string, string];
+  return withSpan(
+    spanName,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { [ATTR.rpcSystem]: 'grpc', [ATTR.rpcService]: service, [ATTR.rpcMethod]: name },
+    },
+    () =>
+      new Promise<Res>((resolve, reject) => {
+        const deadline = Date.now() + Math.max(1, Math.floor(timeoutMs));
+        method(req, metadataFromContext(new grpc.Metadata()), { deadline }, (err, res) => {
+          if (err) reject(new RpcError(err.code ?? grpc.status.UNAVAILABLE, err.details || err.message));
+          else if (!res) reject(new RpcError(grpc.status.INTERNAL, `${spanName}: empty reply`));
+          else resolve(res);
+        });
+      }),
+  );
+}
+
+export interface AgentClients {
+  context: ContextPort;
+  inventory: InventoryPort;
+  objective: ObjectivePort;
+  close(): void;
+}
+
+/** Timeout of the best-effort Observe call. */
+const OBSERVE_TIMEOUT_MS = 1000;
+
+/** Connects to the three agents; streams open on the first call and reopen after a break. */
+export function connectAgents(addresses: Config['addresses']): AgentClients {
+  const insecure = grpc.credentials.createInsecure();
+  const contextClient = new v1.ContextAgent(addresses.context, insecure);
+  const inventoryClient = new v1.InventoryAgent(addresses.inventory, insecure);
+  const objectiveClient = new v1.ObjectiveAgent(addresses.objective, insecure);
+  // Start connecting now, so the first decision does not pay for it.
+  for (const c of [contextClient, inventoryClient, objectiveClient])
+    c.getChannel().getConnectivityState(true);
+
+  const assessMux = new MuxClient<AssessCall, AssessReply__Output>(
+    () => contextClient.AssessStream(),
+    SPAN.assess,
+  );
+  const proposeMux = new MuxClient<ProposeCall, ProposeReply__Output>(
+    () => inventoryClient.Negotiate(),
+    SPAN.propose,
+  );
+  const objectiveMux = new MuxClient<ObjectiveCall, ObjectiveReply__Output>(
+    () => objectiveClient.Negotiate(),
+    'parley.v1.ObjectiveAgent/Negotiate',
+  );
+
+  const context: ContextPort = {
+    async assess(signals, timeoutMs): Promise<Snapshot> {
+      const reply = await assessMux.call({ request: { signals: signalsToWire(signals) } }, timeoutMs);
+      return validated('context', () => snapshotFromWire(reply.snapshot, 'snapshot'));
+    },
+    async observe(o) {
+      await callUnary<SessionObservation, ObserveAck__Output>(
+        'parley.v1.ContextAgent/Observe',
+        contextClient.Observe.bind(contextClient),
+        {
+          session_id: o.sessionId,
+          ad_served: o.adServed,
+          ad_skipped: o.adSkipped,
+          ad_completed: o.adCompleted,
+        },
+        OBSERVE_TIMEOUT_MS,
+      );
+    },
+  };
+
+  const inventory: InventoryPort = {
+    async propose(input, timeoutMs) {
+      const reply = await proposeMux.call(
+        {
+          request: {
+            request_id: input.requestId,
+            round: input.round,
+            slot: slotToWire(input.slot),
+            signals: signalsToWire(input.signals),
+            context: snapshotToWire(input.context),
+            excluded_advertisers: input.excludedAdvertisers,
+            excluded_categories: input.excludedCategories,
+            shortlist_size: input.shortlistSize,
+            exclude_creatives: input.excludeCreatives,
+          },
+        },
+        timeoutMs,
+        { [ATTR.requestId]: input.requestId, [ATTR.round]: input.round },
+      );
+      return validated('inventory', () => proposalFromWire(reply.proposal));
+    },
+  };
+
+  const objective: ObjectivePort = {
+    evaluate: (input, timeoutMs) =>
+      withSpan(SPAN.evaluate, { attributes: { [ATTR.requestId]: input.requestId } }, async () => {
+        const reply = await objectiveMux.call(
+          {
+            evaluate: {
+              request_id: input.requestId,
+              round: input.round,
+              session_id: input.sessionId,
+              context: snapshotToWire(input.context),
+              candidates: input.candidates.map(candidateToWire),
+            },
+          },
+          timeoutMs,
+          { [ATTR.requestId]: input.requestId, [ATTR.round]: input.round },
+        );
+        return validated('objective', () => counterFromWire(reply.kind === 'counter' ? reply.counter : null));
+      }),
+    commit: (input, timeoutMs) =>
+      withSpan(SPAN.commit, { attributes: { [ATTR.requestId]: input.requestId } }, async () => {
+        const reply = await objectiveMux.call(
+          {
+            commit: {
+              request_id: input.requestId,
+              session_id: input.sessionId,
+              reservations: input.reservations.map((r) => ({
+                creative_id: r.creativeId,
+                campaign_id: r.campaignId,
+                amount_micros: r.amountMicros,
+              })),
+            },
+          },
+          timeoutMs,
+          { [ATTR.requestId]: input.requestId },
+        );
+        return validated('objective', () =>
+          commitResultsFromWire(reply.kind === 'commit' ? reply.commit : null),
+        );
+      }),
+    async recordOutcome(e, timeoutMs) {
+      const ack = await callUnary<OutcomeRecord, RecordAck__Output>(
+        SPAN.recordOutcome,
+        objectiveClient.RecordOutcome.bind(objectiveClient),
+        {
+          idempotency_key: e.idempotencyKey,
+          request_id: e.requestId,
+          reservation_id: e.reservationId,
+          creative_id: e.creativeId,
+          session_id: e.sessionId,
+          event: e.event,
+          skip_offset_ms: e.skipOffsetMs,
+          occurred_at_ms: e.occurredAtMs,
+        },
+        timeoutMs,
+      );
+      return validated('objective', () => recordAckFromWire(ack));
+    },
+  };
+
+  return {
+    context,
+    inventory,
+    objective,
+    close() {
+      assessMux.close();
+      proposeMux.close();
+      objectiveMux.close();
+      contextClient.close();
+      inventoryClient.close();
+      objectiveClient.close();
+    },
+  };
+}

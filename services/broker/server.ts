@@ -1,0 +1,167 @@
+/**
+ * The AdDecision service: thin Decide and ReportOutcome handlers (validate →
+ * domain → wire) and startBroker, which binds the server and connects to the
+ * agents.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequest';
+import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
+import type { OutcomeAck } from '../../proto/gen/parley/v1/OutcomeAck';
+import type { OutcomeReport__Output } from '../../proto/gen/parley/v1/OutcomeReport';
+import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
+import type { Config } from '../common/config';
+import type { OutcomeEventInput } from '../common/domain/types';
+import { messageOf, RpcError } from '../common/grpc/errors';
+import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
+import { type RunningService, startServer, type UnaryHandler, unary } from '../common/grpc/server';
+import type { Logger } from '../common/log';
+import { ATTR, SPAN } from '../common/semconv';
+import { connectAgents } from './clients';
+import { FallbackCache, houseRanking, type StaticRanking } from './fallbacks';
+import { type Clock, decide, systemClock } from './negotiation';
+import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
+import { decideRequestFromWire, decisionToWire, effectiveDeadline, outcomeFromWire } from './wire';
+
+/** Upper bound on how long ReportOutcome waits for the objective agent. */
+export const OUTCOME_TIMEOUT_MS = 2000;
+
+export interface BrokerDeps {
+  agents: { context: ContextPort; inventory: InventoryPort; objective: ObjectivePort };
+  fallbacks: FallbackCache;
+  staticRanking?: StaticRanking;
+  config: Config;
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface BrokerHandlers {
+  decide: UnaryHandler<DecideRequest__Output, DecideResponse>;
+  reportOutcome: UnaryHandler<OutcomeReport__Output, OutcomeAck>;
+}
+
+function observationOf(e: OutcomeEventInput) {
+  return {
+    sessionId: e.sessionId,
+    adServed: e.event === 'impression',
+    adSkipped: e.event === 'skip',
+    adCompleted: e.event === 'complete',
+  };
+}
+
+export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
+  const { agents, config, log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const settings = {
+    weights: config.weights,
+    revenueScaleMicros: config.revenueScaleMicros,
+    priceFloorMicros: config.priceFloorMicros,
+    maxRounds: config.maxRounds,
+    shortlistSize: config.shortlistSize,
+  };
+
+  return {
+    async decide(req, ctx) {
+      const input = decideRequestFromWire(req);
+      const now = clock.now();
+      const deadline = effectiveDeadline(now, ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
+      ctx.span.setAttribute(ATTR.requestId, input.requestId);
+      const left = deadline - now;
+      if (left < config.minDeadlineMs) {
+        throw new RpcError(
+          grpc.status.DEADLINE_EXCEEDED,
+          `only ${Math.max(0, Math.floor(left))} ms left; a decision needs at least ${config.minDeadlineMs} ms`,
+        );
+      }
+      const decision = await decide(
+        { ...input, deadline },
+        { ...agents, fallbacks: deps.fallbacks, staticRanking: deps.staticRanking, settings, clock, log },
+      );
+      const e = decision.explanation;
+      ctx.span.setAttributes({
+        [ATTR.chosenCreative]: decision.placements.map((p) => p.candidate.creativeId),
+        [ATTR.utility]: e.utility,
+        [ATTR.noAd]: decision.noAd,
+        [ATTR.degraded]: decision.degraded,
+        [ATTR.rounds]: e.rounds,
+        [ATTR.scenario]: e.scenario,
+        [`${ATTR.modelVersion}.context`]: e.contextModelVersion,
+        [`${ATTR.modelVersion}.inventory`]: e.inventoryModelVersion,
+        [`${ATTR.modelVersion}.objective`]: e.objectiveModelVersion,
+      });
+      return decisionToWire(decision);
+    },
+
+    async reportOutcome(req, ctx) {
+      const now = clock.now();
+      const event = outcomeFromWire(req, now);
+      ctx.span.setAttribute(ATTR.requestId, event.requestId);
+      const timeoutMs = Math.min(OUTCOME_TIMEOUT_MS, ctx.deadline - now);
+      if (timeoutMs < 1)
+        throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'no time left to record the outcome');
+      const ack = await agents.objective.recordOutcome(event, timeoutMs);
+      if (ack.accepted && !ack.duplicate && event.sessionId && event.event !== 'click') {
+        // Best effort: the session's rolling state is a hint, not a ledger.
+        agents.context
+          .observe(observationOf(event))
+          .catch((err) => log.debug('context observe failed', { error: messageOf(err) }));
+      }
+      return { accepted: ack.accepted, duplicate: ack.duplicate };
+    },
+  };
+}
+
+/** Starts the AdDecision service on config.host:config.ports.broker. */
+export async function startBroker({ config, log }: { config: Config; log: Logger }): Promise<RunningService> {
+  // The catalogue only feeds the static house-ad fallback: a broker without
+  // one still runs (it falls back on cached rankings alone).
+  let catalogue: CatalogueSource | null = null;
+  try {
+    catalogue = watchCatalogue(config.cataloguePath, config.catalogueReloadMs, log);
+  } catch (err) {
+    log.warn('catalogue not loaded; no static house-ad fallback', {
+      path: config.cataloguePath,
+      error: messageOf(err),
+    });
+  }
+  const agents = connectAgents(config.addresses);
+  const handlers = brokerHandlers({
+    agents,
+    fallbacks: new FallbackCache(),
+    staticRanking: catalogue ? houseRanking(catalogue) : undefined,
+    config,
+    log,
+  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      host: config.host,
+      port: config.ports.broker,
+      serviceNames: [SERVICE_NAMES.adDecision],
+      services: [
+        [
+          v1.AdDecision.service,
+          {
+            Decide: unary(SPAN.decide, handlers.decide, log),
+            ReportOutcome: unary(SPAN.reportOutcome, handlers.reportOutcome, log),
+          },
+        ],
+      ],
+      log,
+    });
+  } catch (err) {
+    agents.close();
+    catalogue?.close();
+    throw err;
+  }
+  log.info('broker listening', { address: server.address, agents: config.addresses });
+  return {
+    name: 'broker',
+    address: server.address,
+    port: server.port,
+    async close() {
+      await server.shutdown();
+      agents.close();
+      catalogue?.close();
+    },
+  };
+}

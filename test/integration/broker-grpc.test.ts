@@ -1,0 +1,256 @@
+/**
+ * The broker over real gRPC on loopback, with agents that are NOT running:
+ * every decision must still answer inside its deadline (house-only or no ad,
+ * with all three parts degraded), and bad input is refused naming the field.
+ */
+import { createServer, type Server } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdDecisionClient } from '../../proto/gen/parley/v1/AdDecision';
+import type { AssessCall__Output } from '../../proto/gen/parley/v1/AssessCall';
+import type { AssessReply } from '../../proto/gen/parley/v1/AssessReply';
+import type { DecideRequest } from '../../proto/gen/parley/v1/DecideRequest';
+import type { DecideResponse__Output } from '../../proto/gen/parley/v1/DecideResponse';
+import type { OutcomeAck__Output } from '../../proto/gen/parley/v1/OutcomeAck';
+import type { OutcomeReport } from '../../proto/gen/parley/v1/OutcomeReport';
+import { startBroker } from '../../services/broker/server';
+import { loadConfig } from '../../services/common/config';
+import { muxServer } from '../../services/common/grpc/mux';
+import { v1 } from '../../services/common/grpc/proto';
+import { type RunningService, type StartedServer, startServer } from '../../services/common/grpc/server';
+import { createLogger } from '../../services/common/log';
+
+import { useMemorySpans } from '../support/spans';
+
+useMemorySpans();
+
+/**
+ * Loopback gRPC and timers on a busy 2-core CI box: replies were seen up to
+ * ~100 ms late under a load average of 20. A broker that did not budget its
+ * deadline would wait for a hanging agent far longer (or forever).
+ */
+const SLACK_MS = 100;
+const DEADLINE_MS = 150;
+
+const request = (over: Partial<DecideRequest> = {}): DecideRequest => ({
+  request_id: 'it-req-1',
+  slot: { slot_id: 'slot-1', position: 'POSITION_MID_ROLL', max_ads: 2, max_total_duration_ms: 60_000 },
+  signals: {
+    session_id: 'sess-it',
+    device: 'DEVICE_MOBILE',
+    local_time: '2026-11-27T08:15:00+01:00',
+    track_genre: 'pop',
+    previous_genre: 'pop',
+    recent_skips: 0,
+    playlist_kind: 'PLAYLIST_KIND_EDITORIAL',
+    activity_hint: 'SCENARIO_COMMUTE',
+    explicit_content: false,
+    country: 'SE',
+  },
+  deadline_ms: DEADLINE_MS,
+  ...over,
+});
+
+const log = createLogger('broker', 'error');
+
+/**
+ * A port where no agent runs: we hold it (so no other test process can bind
+ * it meanwhile) and drop every connection, as a dead host would.
+ */
+async function deadPort(): Promise<{ address: string; close(): void }> {
+  const server: Server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return { address: `127.0.0.1:${port}`, close: () => server.close() };
+}
+
+async function brokerWith(addresses: { context: string; inventory: string; objective: string }) {
+  const config = loadConfig({
+    PARLEY_BROKER_PORT: '0',
+    PARLEY_CONTEXT_ADDR: addresses.context,
+    PARLEY_INVENTORY_ADDR: addresses.inventory,
+    PARLEY_OBJECTIVE_ADDR: addresses.objective,
+  });
+  const broker = await startBroker({ config, log });
+  const client: AdDecisionClient = new v1.AdDecision(broker.address, grpc.credentials.createInsecure());
+  return { broker, client };
+}
+
+function decideOn(
+  client: AdDecisionClient,
+  req: DecideRequest,
+  opts: { deadlineMs?: number; metadata?: grpc.Metadata } = {},
+): Promise<{ res?: DecideResponse__Output; err?: grpc.ServiceError; ms: number }> {
+  const t0 = Date.now();
+  const options: grpc.CallOptions = { deadline: Date.now() + (opts.deadlineMs ?? 5000) };
+  return new Promise((resolve) => {
+    client.Decide(req, opts.metadata ?? new grpc.Metadata(), options, (err, res) =>
+      resolve({ res: res ?? undefined, err: err ?? undefined, ms: Date.now() - t0 }),
+    );
+  });
+}
+
+describe('broker over gRPC with every agent down', () => {
+  let broker: RunningService;
+  let client: AdDecisionClient;
+  const dead: Array<{ address: string; close(): void }> = [];
+
+  beforeAll(async () => {
+    dead.push(await deadPort(), await deadPort(), await deadPort());
+    ({ broker, client } = await brokerWith({
+      context: dead[0]!.address,
+      inventory: dead[1]!.address,
+      objective: dead[2]!.address,
+    }));
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await broker?.close();
+    for (const d of dead) d.close();
+  });
+
+  const decide = (req: DecideRequest, opts: { deadlineMs?: number; metadata?: grpc.Metadata } = {}) =>
+    decideOn(client, req, opts);
+
+  function report(r: OutcomeReport): Promise<{ res?: OutcomeAck__Output; err?: grpc.ServiceError }> {
+    return new Promise((resolve) => {
+      client.ReportOutcome(r, { deadline: Date.now() + 5000 }, (err, res) =>
+        resolve({ res: res ?? undefined, err: err ?? undefined }),
+      );
+    });
+  }
+
+  it('binds a real port', () => {
+    expect(broker.port).toBeGreaterThan(0);
+    expect(broker.address).toBe(`127.0.0.1:${broker.port}`);
+  });
+
+  it('answers within deadline_ms, house-only or no ad, with all three parts degraded', async () => {
+    // The first decision also pays for first connection attempts and lazy loading.
+    expect((await decide(request({ request_id: 'warm-up' }))).err).toBeUndefined();
+    for (let i = 0; i < 3; i++) {
+      const { res, err, ms } = await decide(request({ request_id: `it-${i}` }));
+      expect(err).toBeUndefined();
+      expect(ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+      expect(res!.request_id).toBe(`it-${i}`);
+      expect(res!.degraded).toEqual(['PART_CONTEXT', 'PART_INVENTORY', 'PART_OBJECTIVE']);
+      if (res!.no_ad) expect(res!.no_ad_reasons.length).toBeGreaterThan(0);
+      for (const ad of res!.ads) {
+        expect(ad.tier).toBe('house');
+        expect(ad.price_micros).toBe(0);
+        expect(ad.reservation_id).toBe('');
+      }
+      expect(res!.why?.scenario).toBe('SCENARIO_COMMUTE'); // the default snapshot follows the activity hint
+      expect(res!.why?.summary).toContain('degraded');
+    }
+  });
+
+  it('refuses a decision with less than the minimum time left', async () => {
+    const { err } = await decide(request({ deadline_ms: 2 }));
+    expect(err?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+  });
+
+  it('continues the caller’s trace (W3C traceparent)', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const md = new grpc.Metadata();
+    md.set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`);
+    const { res } = await decide(request(), { metadata: md });
+    expect(res!.why?.trace_id).toBe(traceId);
+  });
+
+  const badDecides: Array<[string, DecideRequest]> = [
+    ['request_id', request({ request_id: '' })],
+    ['slot.max_ads', request({ slot: { ...request().slot, max_ads: 9 } })],
+    ['signals.country', request({ signals: { ...request().signals, country: 'Sweden' } })],
+    ['signals.local_time', request({ signals: { ...request().signals, local_time: 'now' } })],
+    ['excluded_categories', request({ excluded_categories: Array.from({ length: 101 }, (_, i) => `c${i}`) })],
+    ['deadline_ms', request({ deadline_ms: 60_001 })],
+  ];
+  it.each(badDecides)('refuses a bad %s with INVALID_ARGUMENT naming it', async (field, req) => {
+    const { err } = await decide(req);
+    expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err?.details.startsWith(`${field}:`)).toBe(true);
+  });
+
+  it('refuses a bad outcome naming the field', async () => {
+    const { err } = await report({
+      idempotency_key: 'k-1',
+      creative_id: 'c',
+      event: 'OUTCOME_EVENT_IMPRESSION',
+    });
+    expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err?.details).toMatch(/^reservation_id:/);
+  });
+
+  it('tells the ad server to retry an outcome while the objective agent is down', async () => {
+    const { err } = await report({
+      idempotency_key: 'k-2',
+      reservation_id: 'r-1',
+      creative_id: 'c',
+      event: 'OUTCOME_EVENT_IMPRESSION',
+    });
+    expect([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]).toContain(err?.code);
+  });
+});
+
+describe('broker over gRPC with a context agent that never answers', () => {
+  let agent: StartedServer;
+  let broker: RunningService;
+  let client: AdDecisionClient;
+  const dead: Array<{ address: string; close(): void }> = [];
+
+  beforeAll(async () => {
+    const never = () => new Promise<Omit<AssessReply, 'envelope' | 'error'>>(() => undefined);
+    const unimplemented = (_: unknown, cb: grpc.sendUnaryData<unknown>) =>
+      cb({ code: grpc.status.UNIMPLEMENTED });
+    agent = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      serviceNames: ['parley.v1.ContextAgent'],
+      services: [
+        [
+          v1.ContextAgent.service,
+          {
+            Assess: unimplemented,
+            Observe: unimplemented,
+            AssessStream: muxServer<AssessCall__Output, AssessReply>('test/AssessStream', never, log),
+          },
+        ],
+      ],
+      log,
+    });
+    dead.push(await deadPort(), await deadPort());
+    ({ broker, client } = await brokerWith({
+      context: agent.address,
+      inventory: dead[0]!.address,
+      objective: dead[1]!.address,
+    }));
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await broker?.close();
+    await agent?.shutdown(50);
+    for (const d of dead) d.close();
+  });
+
+  it('still answers within the deadline, with a default snapshot', async () => {
+    for (let i = 0; i < 3; i++) {
+      const { res, err, ms } = await decideOn(client, request({ request_id: `hang-${i}` }));
+      expect(err).toBeUndefined();
+      expect(ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+      expect(res!.degraded).toContain('PART_CONTEXT');
+      expect(res!.why?.scenario).toBe('SCENARIO_COMMUTE');
+    }
+  });
+
+  it('budgets by the gRPC deadline when it is sooner than deadline_ms', async () => {
+    // Budgeting by deadline_ms (10 s) would give the hanging context agent 2 s
+    // and the caller would see DEADLINE_EXCEEDED instead of an answer.
+    const { res, err } = await decideOn(client, request({ deadline_ms: 10_000 }), { deadlineMs: 400 });
+    expect(err).toBeUndefined();
+    expect(res!.degraded).toContain('PART_CONTEXT');
+  });
+});

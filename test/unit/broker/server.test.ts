@@ -1,0 +1,159 @@
+import * as grpc from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import { brokerHandlers } from '../../../services/broker/server';
+import { loadConfig } from '../../../services/common/config';
+import { RpcError } from '../../../services/common/grpc/errors';
+import type { CallContext } from '../../../services/common/grpc/server';
+import { createLogger } from '../../../services/common/log';
+import { ATTR } from '../../../services/common/semconv';
+import { withSpan } from '../../../services/common/telemetry';
+import { spans, useMemorySpans } from '../../support/spans';
+import { cand, fakes, proposal, wireDecide, wireOutcome, withinDeadline } from './fakes';
+
+useMemorySpans();
+
+const config = { ...loadConfig({}), minDeadlineMs: 5, defaultDeadlineMs: 100 };
+const log = createLogger('test', 'error');
+
+function setup() {
+  const f = fakes();
+  const handlers = brokerHandlers({
+    agents: { context: f.deps.context, inventory: f.deps.inventory, objective: f.deps.objective },
+    fallbacks: f.deps.fallbacks,
+    config,
+    log,
+  });
+  return { f, handlers };
+}
+
+/** Runs a handler inside a span, as the unary adapter does. */
+function call<T>(fn: (ctx: CallContext) => Promise<T>, deadline = Number.POSITIVE_INFINITY): Promise<T> {
+  return withSpan('server', {}, (span) => fn({ deadline, span, metadata: new grpc.Metadata() }));
+}
+
+async function errorOf(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as RpcError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('Decide handler', () => {
+  it('decides and annotates the server span', async () => {
+    const { f, handlers } = setup();
+    f.behave.propose = async () => proposal([cand('a')]);
+    const one = {
+      slot_id: 'slot-1',
+      position: 'POSITION_MID_ROLL' as const,
+      max_ads: 1,
+      max_total_duration_ms: 30_000,
+    };
+    const res = await call((ctx) => handlers.decide(wireDecide({ deadline_ms: 2000, slot: one }), ctx));
+    expect(res.no_ad).toBe(false);
+    expect(res.ads?.map((a) => a.creative_id)).toEqual(['a']);
+    expect(res.ads?.[0]?.reservation_id).toBe('res-a');
+    const server = spans.get().find((s) => s.name === 'server')!;
+    expect(server.attributes).toMatchObject({
+      [ATTR.requestId]: 'req-1',
+      [ATTR.chosenCreative]: ['a'],
+      [ATTR.noAd]: false,
+      [ATTR.degraded]: [],
+      [ATTR.rounds]: 1,
+      [`${ATTR.modelVersion}.inventory`]: 'inv-v1',
+    });
+    expect(res.why?.trace_id).toBe(server.spanContext().traceId);
+  });
+
+  it('refuses bad input with INVALID_ARGUMENT naming the field, touching no agent', async () => {
+    const { f, handlers } = setup();
+    const err = await errorOf(call((ctx) => handlers.decide(wireDecide({ request_id: '' }), ctx)));
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.message).toMatch(/^request_id:/);
+    expect(f.calls.assess + f.calls.propose.length).toBe(0);
+  });
+
+  it('refuses with DEADLINE_EXCEEDED when less than minDeadlineMs is left, touching no agent', async () => {
+    const { f, handlers } = setup();
+    const err = await errorOf(call((ctx) => handlers.decide(wireDecide(), ctx), Date.now() + 2));
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    const err2 = await errorOf(call((ctx) => handlers.decide(wireDecide({ deadline_ms: 3 }), ctx)));
+    expect(err2.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(f.calls.assess + f.calls.propose.length + f.calls.commit.length).toBe(0);
+  });
+
+  it('honours the sooner gRPC deadline over deadline_ms', async () => {
+    const { f, handlers } = setup();
+    f.behave.assess = () => new Promise(() => undefined);
+    f.behave.propose = async () => proposal([cand('a')]);
+    const grpcDeadline = Date.now() + 100;
+    const res = await withinDeadline(100, () =>
+      call((ctx) => handlers.decide(wireDecide({ deadline_ms: 5000 }), ctx), grpcDeadline),
+    );
+    expect(res.degraded).toContain('PART_CONTEXT');
+  });
+});
+
+describe('ReportOutcome handler', () => {
+  it('forwards to the objective agent, then tells the context agent', async () => {
+    const { f, handlers } = setup();
+    const ack = await call((ctx) => handlers.reportOutcome(wireOutcome(), ctx));
+    expect(ack).toEqual({ accepted: true, duplicate: false });
+    expect(f.calls.record).toHaveLength(1);
+    expect(f.calls.record[0]).toMatchObject({
+      idempotencyKey: 'idem-1',
+      event: 'impression',
+      reservationId: 'res-1',
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(f.calls.observe).toEqual([
+      { sessionId: 'sess-1', adServed: true, adSkipped: false, adCompleted: false },
+    ]);
+  });
+
+  it('passes the duplicate flag back and does not observe a replay twice', async () => {
+    const { f, handlers } = setup();
+    f.behave.record = async () => ({ accepted: true, duplicate: true, settledMicros: 0 });
+    const ack = await call((ctx) =>
+      handlers.reportOutcome(wireOutcome({ event: 'OUTCOME_EVENT_COMPLETE' }), ctx),
+    );
+    expect(ack).toEqual({ accepted: true, duplicate: true });
+    await new Promise((r) => setImmediate(r));
+    expect(f.calls.observe).toEqual([]);
+  });
+
+  it('answers even when the best-effort observe fails', async () => {
+    const { f, handlers } = setup();
+    f.deps.context.observe = async () => {
+      throw new Error('context down');
+    };
+    const ack = await call((ctx) =>
+      handlers.reportOutcome(wireOutcome({ event: 'OUTCOME_EVENT_SKIP', skip_offset_ms: 3000 }), ctx),
+    );
+    expect(ack.accepted).toBe(true);
+    expect(f.calls.record[0]).toMatchObject({ event: 'skip', skipOffsetMs: 3000 });
+  });
+
+  it("surfaces the objective agent's failure so the ad server can retry", async () => {
+    const { f, handlers } = setup();
+    f.behave.record = async () => {
+      throw new RpcError(grpc.status.UNAVAILABLE, 'objective down');
+    };
+    const err = await errorOf(call((ctx) => handlers.reportOutcome(wireOutcome(), ctx)));
+    expect(err.code).toBe(grpc.status.UNAVAILABLE);
+    expect(f.calls.observe).toEqual([]);
+  });
+
+  it('refuses bad input naming the field, recording nothing', async () => {
+    const { f, handlers } = setup();
+    const err = await errorOf(
+      call((ctx) =>
+        handlers.reportOutcome(wireOutcome({ event: 'OUTCOME_EVENT_CLICK', skip_offset_ms: 5 }), ctx),
+      ),
+    );
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.message).toMatch(/^skip_offset_ms:/);
+    expect(f.calls.record).toEqual([]);
+  });
+});
