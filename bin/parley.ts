@@ -1,0 +1,383 @@
+/**
+ * The parley command line.
+ *
+ *   parley serve <broker|context|inventory|objective>   run one service (config from env)
+ *   parley mesh                                          run all four, each its own process
+ *   parley traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS]
+ *   parley decide  [--target host:port] [--seed N] [--json]
+ *
+ * `npm start` = `parley mesh`, `npm run traffic` = `parley traffic`.
+ */
+import { type Config, loadConfig } from '../services/common/config';
+import type { RunningService } from '../services/common/grpc/server';
+import { createLogger, type Logger } from '../services/common/log';
+import { initTelemetry } from '../services/common/telemetry';
+import { connect, decide, detailsOf, statusName, waitReady } from './client';
+import {
+  ADDR_ENV,
+  AGENTS,
+  isServiceName,
+  SERVICES,
+  type ServiceName,
+  type ServiceProcess,
+  spawnService,
+  stopProcess,
+} from './spawn';
+import { runTraffic, TrafficModel } from './traffic';
+
+type StartFn = (opts: { config: Config; log: Logger }) => Promise<RunningService>;
+
+/** Each service's start function, loaded only in the process that runs it. */
+const START: Record<ServiceName, () => Promise<StartFn>> = {
+  broker: async () => (await import('../services/broker/server')).startBroker,
+  context: async () => (await import('../services/context/server')).startContextAgent,
+  inventory: async () => (await import('../services/inventory/server')).startInventoryAgent,
+  objective: async () => (await import('../services/objective/server')).startObjectiveAgent,
+};
+
+const USAGE = `usage: parley <command>
+
+  serve <broker|context|inventory|objective>   run one service (configured by env, see docs/operations.md)
+  mesh                                         run the whole mesh locally, each service its own process
+  traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS]
+                                               send realistic decisions and outcomes to a broker
+  decide [--target host:port] [--seed N] [--json]
+                                               send one sample decision and print the answer
+`;
+
+class UsageError extends Error {}
+
+/** `--name value` / `--name=value` flags and bare words. */
+function parseArgs(argv: string[]): { words: string[]; flags: Map<string, string> } {
+  const words: string[] = [];
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) {
+      words.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags.set(a.slice(2), argv[++i]!);
+    else flags.set(a.slice(2), 'true');
+  }
+  return { words, flags };
+}
+
+function numberFlag(flags: Map<string, string>, name: string, def: number, min: number, max: number): number {
+  const raw = flags.get(name);
+  if (raw === undefined) return def;
+  const v = Number(raw.replace(/\/s$/, ''));
+  if (!Number.isFinite(v) || v < min || v > max)
+    throw new UsageError(`--${name}: expected a number in [${min}, ${max}]`);
+  return v;
+}
+
+function checkFlags(flags: Map<string, string>, allowed: string[]): void {
+  for (const name of flags.keys()) {
+    if (!allowed.includes(name))
+      throw new UsageError(`unknown flag --${name} (allowed: --${allowed.join(', --')})`);
+  }
+}
+
+function defaultTarget(): string {
+  const c = loadConfig(process.env);
+  return `${c.host}:${c.ports.broker}`;
+}
+
+// ---------------------------------------------------------------------------
+// serve
+
+async function serve(name: ServiceName): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, `parley-${name}`);
+  } catch (err) {
+    process.stderr.write(`parley serve ${name}: bad configuration: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const log = createLogger(name, config.logLevel);
+  const telemetry = initTelemetry({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
+  let svc: RunningService;
+  try {
+    svc = await (await START[name]())({ config, log });
+  } catch (err) {
+    process.stderr.write(
+      `parley serve ${name}: could not start: ${((err as Error)?.message ?? String(err)).split('\n')[0]}\n`,
+    );
+    await telemetry.shutdown();
+    process.exit(1);
+  }
+  process.stdout.write(`${JSON.stringify({ service: name, address: svc.address, pid: process.pid })}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    // A terminal's Ctrl-C reaches every process of the group, and the mesh
+    // also sends SIGTERM: the first signal starts a clean stop, later ones wait.
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    const force = setTimeout(() => {
+      log.error('clean stop took too long; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    try {
+      await svc.close();
+    } catch (err) {
+      log.error('close failed', { error: (err as Error)?.message });
+    }
+    await telemetry.shutdown();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+// ---------------------------------------------------------------------------
+// mesh
+
+const COLORS: Record<ServiceName, string> = { broker: '35', context: '36', inventory: '33', objective: '32' };
+const LEVEL_COLORS: Record<string, string> = { debug: '90', info: '37', warn: '33', error: '31' };
+
+function paint(tty: boolean, code: string, s: string): string {
+  return tty ? `\x1b[${code}m${s}\x1b[0m` : s;
+}
+
+/** One child's stderr line for a person: `inventory │ 12:00:01.123 info  catalogue loaded creatives=40`. */
+function prettyLine(name: ServiceName, line: string, tty: boolean): string {
+  const prefix = paint(tty, COLORS[name], `${name.padEnd(9)} │`);
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(line) as Record<string, unknown>;
+    if (!rec || typeof rec !== 'object' || typeof rec.msg !== 'string') throw new Error('not a log record');
+  } catch {
+    return `${prefix} ${line}`;
+  }
+  const { t, level, service: _service, msg, ...fields } = rec;
+  const time = typeof t === 'string' ? t.slice(11, 23) : '';
+  const lvl = String(level ?? 'info');
+  const extra = Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${prefix} ${paint(tty, '90', time)} ${paint(tty, LEVEL_COLORS[lvl] ?? '37', lvl.padEnd(5))} ${msg}${extra ? ` ${paint(tty, '90', extra)}` : ''}`;
+}
+
+async function mesh(): Promise<void> {
+  const config = loadConfig(process.env);
+  const tty = Boolean(process.stdout.isTTY);
+  const jsonLogs = process.env.PARLEY_LOG_JSON === '1';
+  const running = new Map<ServiceName, ServiceProcess>();
+  let stopping = false;
+
+  const onLine = (name: ServiceName) => (line: string) => {
+    process.stderr.write(`${jsonLogs ? line : prettyLine(name, line, Boolean(process.stderr.isTTY))}\n`);
+  };
+  const loud = (msg: string) =>
+    process.stderr.write(`${paint(Boolean(process.stderr.isTTY), '1;41;97', ` ${msg} `)}\n`);
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    // The broker first (no new decisions), then the agents.
+    const broker = running.get('broker');
+    if (broker) await stopProcess(broker);
+    await Promise.all([...running.values()].filter((p) => p.name !== 'broker').map((p) => stopProcess(p)));
+    if (running.size > 0) process.stdout.write('parley mesh stopped\n');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const watch = (p: ServiceProcess) => {
+    void p.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      if (p.name === 'broker') {
+        loud(`the broker (pid ${p.pid}) ${how}; stopping the mesh`);
+        void stopAll(1);
+      } else {
+        loud(`the ${p.name} agent (pid ${p.pid}) ${how}; decisions now run degraded without it`);
+      }
+    });
+  };
+
+  const start = async (name: ServiceName, env: NodeJS.ProcessEnv) => {
+    const p = await spawnService(name, { env, onStderrLine: onLine(name) });
+    running.set(name, p);
+    watch(p);
+    return p;
+  };
+
+  // Each service names itself in telemetry (parley-<name>) unless the user overrides per process.
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env };
+  delete baseEnv.OTEL_SERVICE_NAME;
+  try {
+    const agents = await Promise.all(AGENTS.map((name) => start(name, baseEnv)));
+    const brokerEnv: NodeJS.ProcessEnv = { ...baseEnv };
+    for (const a of agents) brokerEnv[ADDR_ENV[a.name as (typeof AGENTS)[number]]] = a.address;
+    await start('broker', brokerEnv);
+  } catch (err) {
+    loud(`the mesh could not start: ${(err as Error).message.split('\n')[0]}`);
+    process.stderr.write(`${(err as Error).message.split('\n').slice(1).join('\n')}\n`);
+    process.stderr.write(
+      'hint: another mesh may be running, or a port is taken; ports come from PARLEY_BROKER_PORT, PARLEY_CONTEXT_PORT, PARLEY_INVENTORY_PORT, PARLEY_OBJECTIVE_PORT.\n',
+    );
+    await stopAll(1);
+    return;
+  }
+
+  const state = config.redisUrl
+    ? `Redis at ${config.redisUrl} (prefix ${config.redisPrefix})`
+    : 'embedded (in-process)';
+  const rows = SERVICES.map((name) => {
+    const p = running.get(name)!;
+    const role =
+      name === 'broker' ? 'parley.v1.AdDecision  ← ad servers call this' : `parley.v1.${agentService(name)}`;
+    return `  ${name.padEnd(10)} ${p.address.padEnd(21)} pid ${String(p.pid).padEnd(8)} ${role}`;
+  });
+  process.stdout.write(
+    [
+      '',
+      paint(tty, '1', 'parley mesh is up'),
+      `  state: ${state}; catalogue: ${config.cataloguePath}`,
+      config.otlpEndpoint
+        ? `  traces: OTLP/HTTP to ${config.otlpEndpoint}`
+        : '  traces: off (set OTEL_EXPORTER_OTLP_ENDPOINT)',
+      '',
+      `  ${'service'.padEnd(10)} ${'address'.padEnd(21)} ${'pid'.padEnd(12)} serves`,
+      ...rows,
+      '',
+      'Try it, in another terminal:',
+      `  npm run traffic                               realistic decisions and outcomes for 30 s`,
+      `  npm run parley -- decide                      one decision, explained`,
+      `  npm run parley -- traffic --rate 200 --duration 10`,
+      '',
+      'Ctrl-C stops the mesh.',
+      '',
+    ].join('\n'),
+  );
+}
+
+function agentService(name: ServiceName): string {
+  return {
+    context: 'ContextAgent',
+    inventory: 'InventoryAgent',
+    objective: 'ObjectiveAgent',
+    broker: 'AdDecision',
+  }[name];
+}
+
+// ---------------------------------------------------------------------------
+// traffic and decide
+
+async function traffic(flags: Map<string, string>): Promise<void> {
+  checkFlags(flags, ['rate', 'duration', 'target', 'seed', 'deadline', 'samples']);
+  const abort = new AbortController();
+  // The first Ctrl-C stops sending and prints the summary; a second one quits at once.
+  const stop = () => (abort.signal.aborted ? process.exit(130) : abort.abort());
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const sum = await runTraffic({
+    target: flags.get('target') ?? defaultTarget(),
+    rate: numberFlag(flags, 'rate', 20, 0.1, 5000),
+    durationS: numberFlag(flags, 'duration', 30, 0.1, 3600),
+    seed: numberFlag(flags, 'seed', 1, 0, 2 ** 32 - 1),
+    deadlineMs: numberFlag(flags, 'deadline', 100, 1, 60_000),
+    samples: numberFlag(flags, 'samples', 5, 0, 1000),
+    maxInFlight: 256,
+    out: (line) => process.stdout.write(`${line}\n`),
+    signal: abort.signal,
+  });
+  process.exitCode = sum.decisions === 0 ? 1 : 0;
+}
+
+async function decideOnce(flags: Map<string, string>): Promise<void> {
+  checkFlags(flags, ['target', 'seed', 'json', 'deadline']);
+  const target = flags.get('target') ?? defaultTarget();
+  const deadlineMs = numberFlag(flags, 'deadline', 100, 1, 60_000);
+  const client = connect(target);
+  try {
+    await waitReady(client, 3000).catch(() => {
+      throw new Error(
+        `cannot reach the broker at ${target}. Start the mesh first (npm start), or pass --target.`,
+      );
+    });
+    const model = new TrafficModel(
+      numberFlag(flags, 'seed', 1, 0, 2 ** 32 - 1),
+      `cli${Date.now().toString(36)}`,
+      deadlineMs,
+    );
+    const { request, sample } = model.next();
+    const t0 = performance.now();
+    const res = await decide(client, request, { timeoutMs: deadlineMs + 1000 }).catch((err: unknown) => {
+      throw new Error(`Decide failed: ${statusName(err)}: ${detailsOf(err)}`);
+    });
+    const ms = performance.now() - t0;
+    if (flags.get('json') === 'true') {
+      process.stdout.write(
+        `${JSON.stringify({ request, response: res, latency_ms: Number(ms.toFixed(2)) }, null, 2)}\n`,
+      );
+      return;
+    }
+    const w = res.why;
+    const lines = [
+      `request ${request.request_id}: ${sample.kind} on ${sample.device} in ${sample.country}, ${sample.localTime} local, ${sample.genre}, ` +
+        `${request.slot?.position} ×${request.slot?.max_ads} (≤ ${(request.slot?.max_total_duration_ms ?? 0) / 1000} s)`,
+      `answer in ${ms.toFixed(1)} ms: ${res.ads.length === 0 ? `no ad (${res.no_ad_reasons.join(', ')})` : `${res.ads.length} ad(s)`}`,
+      ...res.ads.map(
+        (a) =>
+          `  #${a.pod_position} ${a.creative_id}  campaign ${a.campaign_id}  advertiser ${a.advertiser_id} (${a.category})  ` +
+          `${a.duration_ms / 1000} s  ${a.tier}  ${a.price_micros} micros  reservation ${a.reservation_id}`,
+      ),
+      `why: ${w?.summary || '(none)'}`,
+    ];
+    if (w) {
+      lines.push(
+        `  utility ${w.utility.toFixed(3)} (listener ${w.listener_value.toFixed(3)}, advertiser ${w.advertiser_value.toFixed(3)}, ` +
+          `revenue ${w.platform_revenue.toFixed(3)}); ${w.rounds} round(s), ${w.candidates_considered} candidates; scenario ${w.scenario}`,
+        `  models: context ${w.context_model_version || '-'}, inventory ${w.inventory_model_version || '-'}, objective ${w.objective_model_version || '-'}; trace ${w.trace_id || '-'}`,
+      );
+      for (const r of w.runners_up.slice(0, 5))
+        lines.push(`  runner-up ${r.creative_id}: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`);
+    }
+    lines.push(`degraded: ${res.degraded.length ? res.degraded.join(', ') : 'none'}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    client.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(argv: string[]): Promise<void> {
+  const { words, flags } = parseArgs(argv);
+  const [command, arg] = words;
+  switch (command) {
+    case 'serve':
+      if (!isServiceName(arg))
+        throw new UsageError(`serve: expected one of ${SERVICES.join(', ')}, got "${arg ?? ''}"`);
+      checkFlags(flags, []);
+      return serve(arg);
+    case 'mesh':
+      checkFlags(flags, []);
+      return mesh();
+    case 'traffic':
+      return traffic(flags);
+    case 'decide':
+      return decideOnce(flags);
+    case undefined:
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) process.stderr.write(`parley: ${err.message}\n\n${USAGE}`);
+  else process.stderr.write(`parley: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,148 @@
+/**
+ * Starting a parley service as its own process: `node --import tsx
+ * bin/parley.ts serve <name>`, waiting for the one JSON line it prints on
+ * stdout once it listens. Shared by `parley mesh` and the e2e test mesh.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The services, in the order a mesh starts them (the broker last). */
+export const SERVICES = ['context', 'inventory', 'objective', 'broker'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+export const AGENTS = ['context', 'inventory', 'objective'] as const satisfies readonly ServiceName[];
+export type AgentName = (typeof AGENTS)[number];
+
+export function isServiceName(s: string | undefined): s is ServiceName {
+  return (SERVICES as readonly string[]).includes(s ?? '');
+}
+
+/** The env var of each service's port, as services/common/config.ts reads it. */
+export const PORT_ENV: Record<ServiceName, string> = {
+  broker: 'PARLEY_BROKER_PORT',
+  context: 'PARLEY_CONTEXT_PORT',
+  inventory: 'PARLEY_INVENTORY_PORT',
+  objective: 'PARLEY_OBJECTIVE_PORT',
+};
+/** Where the broker finds each agent. */
+export const ADDR_ENV: Record<AgentName, string> = {
+  context: 'PARLEY_CONTEXT_ADDR',
+  inventory: 'PARLEY_INVENTORY_ADDR',
+  objective: 'PARLEY_OBJECTIVE_ADDR',
+};
+
+export const PARLEY_BIN = fileURLToPath(new URL('./parley.ts', import.meta.url));
+/** tsx's ESM loader by absolute URL, so children start from any working directory. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** The line `parley serve` prints on stdout once it listens. */
+export interface ReadyLine {
+  service: ServiceName;
+  address: string;
+  pid: number;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServiceProcess {
+  name: ServiceName;
+  address: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<Exit>;
+  /** The last stderr lines (for error messages and failing tests). */
+  stderrTail(): string;
+}
+
+export interface SpawnOptions {
+  env: NodeJS.ProcessEnv;
+  /** Called with every stderr line of the child. */
+  onStderrLine?: (line: string) => void;
+  /** Give up (and kill the child) when it is not listening by then. */
+  startTimeoutMs?: number;
+  /** How many stderr lines to keep for stderrTail(). */
+  keepLines?: number;
+}
+
+export function parseReadyLine(line: string, name: ServiceName): ReadyLine | null {
+  try {
+    const v = JSON.parse(line) as Partial<ReadyLine>;
+    if (v.service === name && typeof v.address === 'string' && typeof v.pid === 'number') {
+      return { service: name, address: v.address, pid: v.pid };
+    }
+  } catch {
+    // not the ready line
+  }
+  return null;
+}
+
+/** Spawns `parley serve <name>` and resolves once it prints its address. */
+export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, PARLEY_BIN, 'serve', name], {
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = opts.keepLines ?? 300;
+  const tail: string[] = [];
+  const stderrTail = () => tail.join('\n');
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    tail.push(line);
+    if (tail.length > keep) tail.shift();
+    opts.onStderrLine?.(line);
+  });
+
+  return new Promise<ServiceProcess>((resolve, reject) => {
+    let ready = false;
+    const timer = setTimeout(() => {
+      if (ready) return;
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within ${opts.startTimeoutMs ?? 30_000} ms\n${stderrTail()}`));
+    }, opts.startTimeoutMs ?? 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (ready) return;
+      const r = parseReadyLine(line, name);
+      if (!r) return;
+      ready = true;
+      clearTimeout(timer);
+      const port = Number(r.address.slice(r.address.lastIndexOf(':') + 1));
+      resolve({ name, address: r.address, port, pid: r.pid, child, exited, stderrTail });
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${name}: could not spawn: ${err.message}`));
+    });
+    void exited.then(({ code, signal }) => {
+      if (ready) return;
+      clearTimeout(timer);
+      // Give readline a moment to deliver the last stderr lines.
+      setImmediate(() =>
+        reject(
+          new Error(`${name} exited (${signal ?? `code ${code}`}) before it was listening\n${stderrTail()}`),
+        ),
+      );
+    });
+  });
+}
+
+/** Sends `signal`, then SIGKILL if the process has not exited within graceMs. */
+export async function stopProcess(
+  p: ServiceProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 5000,
+): Promise<Exit> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return p.exited;
+  p.child.kill(signal);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  const exit = await p.exited;
+  clearTimeout(timer);
+  return exit;
+}

@@ -1,0 +1,142 @@
+/**
+ * The CLI as a newcomer uses it: `tsx bin/parley.ts mesh` starts the four
+ * services and prints where they listen, `traffic --duration 2` against it
+ * shows decisions flowing with their "why", and Ctrl-C (SIGINT) stops
+ * everything, leaving no process behind.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PARLEY_BIN } from '../../bin/spawn';
+import { freePort } from '../support/ports';
+
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Run {
+  const child = spawn(TSX, [PARLEY_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs: number, debug: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${debug()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, PARLEY_HOST: '127.0.0.1', ...extra };
+}
+
+describe('the parley CLI', () => {
+  const started: Run[] = [];
+  const servers: Server[] = [];
+
+  afterAll(async () => {
+    for (const r of started) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    for (const s of servers) s.close();
+  });
+
+  it('mesh starts and prints its addresses; traffic shows decisions; SIGINT stops everything', async () => {
+    const ports = {
+      broker: await freePort(),
+      context: await freePort(),
+      inventory: await freePort(),
+      objective: await freePort(),
+    };
+    const mesh = run(
+      ['mesh'],
+      baseEnv({
+        PARLEY_BROKER_PORT: String(ports.broker),
+        PARLEY_CONTEXT_PORT: String(ports.context),
+        PARLEY_INVENTORY_PORT: String(ports.inventory),
+        PARLEY_OBJECTIVE_PORT: String(ports.objective),
+      }),
+    );
+    started.push(mesh);
+    const debug = () => `stdout:\n${mesh.stdout()}\nstderr:\n${mesh.stderr()}`;
+    await until('the mesh table', () => mesh.stdout().includes('Ctrl-C stops the mesh'), 45_000, debug);
+
+    const out = mesh.stdout();
+    expect(out).toContain('parley mesh is up');
+    expect(out).toContain('state: embedded');
+    expect(out).toContain('npm run traffic');
+    const pids: number[] = [];
+    for (const [name, port] of Object.entries(ports)) {
+      const row = new RegExp(`^\\s+${name}\\s+127\\.0\\.0\\.1:${port}\\s+pid (\\d+)`, 'm').exec(out);
+      expect(row, `${name} row in\n${out}`).not.toBeNull();
+      pids.push(Number(row![1]));
+    }
+    for (const pid of pids) expect(alive(pid)).toBe(true);
+    // Children's logs come out prefixed and readable, not as raw JSON.
+    await until('a prefixed log line', () => /^broker\s+│ /m.test(mesh.stderr()), 5000, debug);
+    expect(mesh.stderr()).not.toMatch(/^\{"t":/m);
+
+    const traffic = run(
+      ['traffic', '--duration', '2', '--rate', '25', '--seed', '7', '--target', `127.0.0.1:${ports.broker}`],
+      baseEnv(),
+    );
+    started.push(traffic);
+    expect(await traffic.exited, traffic.stderr()).toBe(0);
+    const t = traffic.stdout();
+    expect(t).toContain('dec/s');
+    expect(t).toMatch(/^\s+1s\s+\d/m); // a progress line after the first second
+    expect(t).toMatch(/sample: .+→ .+ in [\d.]+ ms/);
+    expect(t).toMatch(/why: \S/);
+    const done = /done: (\d+) decisions .* errors 0/.exec(t);
+    expect(done, t).not.toBeNull();
+    expect(Number(done![1])).toBeGreaterThanOrEqual(40); // 25/s for 2 s, minus a little start-up
+    expect(t).not.toContain('!!');
+
+    mesh.child.kill('SIGINT');
+    expect(await mesh.exited, debug()).toBe(0);
+    await until('every service to exit', () => pids.every((p) => !alive(p)), 5000, debug);
+  });
+
+  it('serve exits non-zero with a one-line reason when it cannot start', async () => {
+    const port = await freePort();
+    const blocker = createServer();
+    servers.push(blocker);
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    const serve = run(['serve', 'context'], baseEnv({ PARLEY_CONTEXT_PORT: String(port) }));
+    started.push(serve);
+    expect(await serve.exited).toBe(1);
+    expect(serve.stderr()).toMatch(/^parley serve context: could not start: .+$/m);
+    expect(serve.stdout()).toBe('');
+  });
+
+  it('rejects an unknown service or flag with usage', async () => {
+    const bad = run(['serve', 'nonsense'], baseEnv());
+    started.push(bad);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('serve: expected one of context, inventory, objective, broker');
+    expect(bad.stderr()).toContain('usage: parley');
+  });
+});

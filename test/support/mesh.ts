@@ -1,0 +1,123 @@
+/**
+ * The full mesh for e2e tests: the four services as separate processes
+ * (`parley serve <name>`) on free loopback ports, optionally on a Redis, with
+ * extra env (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). Agents can be killed, frozen
+ * and restarted on the same port; stderr is kept for failure messages.
+ */
+import {
+  ADDR_ENV,
+  AGENTS,
+  SERVICES,
+  type ServiceName,
+  type ServiceProcess,
+  spawnService,
+  stopProcess,
+} from '../../bin/spawn';
+import { freePort } from './ports';
+
+export type { ServiceName };
+
+export interface MeshOptions {
+  /** Redis URL; omitted = embedded state. */
+  redisUrl?: string;
+  /** Extra env for every service. */
+  env?: Record<string, string>;
+}
+
+export interface TestMesh {
+  /** host:port of each service. */
+  addresses: Record<ServiceName, string>;
+  /** The broker's address (what a client calls). */
+  broker: string;
+  pids(): Record<ServiceName, number>;
+  /** Kills a service (SIGKILL by default: a crash) and waits until it is gone. */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) a service: it holds its connections but answers nothing. */
+  freeze(name: ServiceName): void;
+  thaw(name: ServiceName): void;
+  /** Starts a killed service again on the same port. */
+  restart(name: ServiceName): Promise<void>;
+  /** Stops every service (SIGTERM, then SIGKILL). */
+  stop(): Promise<void>;
+  /** The last stderr lines of one or all services (attach to failing assertions). */
+  logs(name?: ServiceName): string;
+}
+
+export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
+  const ports = {} as Record<ServiceName, number>;
+  for (const name of SERVICES) ports[name] = await freePort();
+  const addresses = {} as Record<ServiceName, string>;
+  for (const name of SERVICES) addresses[name] = `127.0.0.1:${ports[name]}`;
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PARLEY_HOST: '127.0.0.1',
+    PARLEY_BROKER_PORT: String(ports.broker),
+    PARLEY_CONTEXT_PORT: String(ports.context),
+    PARLEY_INVENTORY_PORT: String(ports.inventory),
+    PARLEY_OBJECTIVE_PORT: String(ports.objective),
+    PARLEY_LOG_LEVEL: 'info',
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+    ...opts.env,
+  };
+  for (const a of AGENTS) env[ADDR_ENV[a]] = addresses[a];
+
+  const procs = new Map<ServiceName, ServiceProcess>();
+  const dead = new Map<ServiceName, string>();
+  const spawnOne = async (name: ServiceName) => {
+    const p = await spawnService(name, { env, startTimeoutMs: 30_000 });
+    procs.set(name, p);
+    dead.delete(name);
+  };
+  const stop = async () => {
+    await Promise.all([...procs.values()].map((p) => stopProcess(p, 'SIGTERM', 3000)));
+    procs.clear();
+  };
+
+  try {
+    await Promise.all(AGENTS.map(spawnOne));
+    await spawnOne('broker');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    addresses,
+    broker: addresses.broker,
+    pids() {
+      const out = {} as Record<ServiceName, number>;
+      for (const [name, p] of procs) out[name] = p.pid;
+      return out;
+    },
+    async kill(name, signal = 'SIGKILL') {
+      const p = procs.get(name);
+      if (!p) throw new Error(`${name} is not running`);
+      p.child.kill('SIGCONT');
+      await stopProcess(p, signal, 3000);
+      dead.set(name, p.stderrTail());
+      procs.delete(name);
+    },
+    freeze(name) {
+      procs.get(name)?.child.kill('SIGSTOP');
+    },
+    thaw(name) {
+      procs.get(name)?.child.kill('SIGCONT');
+    },
+    restart: async (name) => {
+      if (procs.has(name)) throw new Error(`${name} is still running`);
+      await spawnOne(name);
+    },
+    stop: async () => {
+      for (const p of procs.values()) p.child.kill('SIGCONT');
+      await stop();
+    },
+    logs(name) {
+      const names = name ? [name] : [...SERVICES];
+      return names
+        .map((n) => `--- ${n} ---\n${procs.get(n)?.stderrTail() ?? dead.get(n) ?? '(not running)'}`)
+        .join('\n');
+    },
+  };
+}
