@@ -346,9 +346,9 @@ export class TrafficModel {
         });
       // The ad starts playing (a few never do: the listener closed the app).
       if (rng.next() < 0.02) continue;
-      // The impression settles the ad's reservation; an ad served without one
-      // (a house ad under the broker's fail-small guard) has nothing to settle.
-      if (ad.reservation_id) event('OUTCOME_EVENT_IMPRESSION', 'impression');
+      // The impression settles the ad's reservation (an ad served without one,
+      // a house ad under the broker's fail-small guard, settles nothing).
+      event('OUTCOME_EVENT_IMPRESSION', 'impression');
       delay += 100 + Math.floor(rng.next() * 700);
       const pSkip = Math.min(0.85, session.archetype.skipP + 0.04 * session.recentSkips);
       if (rng.next() < pSkip) {

@@ -173,9 +173,15 @@ const OBSERVE_TIMEOUT_MS = 1000;
 /** Connects to the three agents; streams open on the first call and reopen after a break. */
 export function connectAgents(addresses: Config['addresses']): AgentClients {
   const insecure = grpc.credentials.createInsecure();
-  const contextClient = new v1.ContextAgent(addresses.context, insecure);
-  const inventoryClient = new v1.InventoryAgent(addresses.inventory, insecure);
-  const objectiveClient = new v1.ObjectiveAgent(addresses.objective, insecure);
+  // Reconnect quickly after an agent restarts (grpc-js defaults to 1 s, growing):
+  // while a channel is down calls fail fast and the decision uses its fallback.
+  const options: grpc.ChannelOptions = {
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 1000,
+  };
+  const contextClient = new v1.ContextAgent(addresses.context, insecure, options);
+  const inventoryClient = new v1.InventoryAgent(addresses.inventory, insecure, options);
+  const objectiveClient = new v1.ObjectiveAgent(addresses.objective, insecure, options);
   // Start connecting now, so the first decision does not pay for it.
   for (const c of [contextClient, inventoryClient, objectiveClient])
     c.getChannel().getConnectivityState(true);

@@ -105,7 +105,8 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
           .observe(observationOf(event))
           .catch((err) => log.debug('context observe failed', { error: messageOf(err) }));
       }
-      return { accepted: ack.accepted, duplicate: ack.duplicate };
+      // A replay was accepted the first time: the ad server may stop retrying.
+      return { accepted: ack.accepted || ack.duplicate, duplicate: ack.duplicate };
     },
   };
 }

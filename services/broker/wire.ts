@@ -115,10 +115,9 @@ export const OUTCOME_EVENTS: Record<string, OutcomeKind> = {
 export function outcomeFromWire(r: OutcomeReport__Output, nowMs: number): OutcomeEventInput {
   const idempotencyKey = requireId(r.idempotency_key, 'idempotency_key');
   const event = enumValue(r.event, 'event', OUTCOME_EVENTS);
-  const reservationId =
-    event === 'impression'
-      ? requireId(r.reservation_id, 'reservation_id')
-      : optionalId(r.reservation_id, 'reservation_id');
+  // Optional even for an impression: house ads served while the objective
+  // agent was down carry no reservation (there is nothing to settle).
+  const reservationId = optionalId(r.reservation_id, 'reservation_id');
   const skipOffsetMs = intInRange(r.skip_offset_ms, 'skip_offset_ms', 0, MAX_SKIP_OFFSET_MS);
   if (skipOffsetMs > 0 && event !== 'skip')
     throw invalidArgument('skip_offset_ms', 'only allowed with OUTCOME_EVENT_SKIP');

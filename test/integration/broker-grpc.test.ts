@@ -178,6 +178,7 @@ describe('broker over gRPC with every agent down', () => {
     const { err } = await report({
       idempotency_key: 'k-1',
       creative_id: 'c',
+      reservation_id: 'not a valid id',
       event: 'OUTCOME_EVENT_IMPRESSION',
     });
     expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);

@@ -123,7 +123,7 @@ describe('OutcomeReport validation', () => {
     ['idempotency_key', { idempotency_key: 'k'.repeat(129) }],
     ['event', { event: 'OUTCOME_EVENT_UNSPECIFIED' }],
     ['event', { event: 9 as never }],
-    ['reservation_id', { reservation_id: '' }],
+    ['reservation_id', { reservation_id: 'has space' }],
     ['reservation_id', { event: 'OUTCOME_EVENT_CLICK', reservation_id: 'bad id' }],
     ['creative_id', { creative_id: '' }],
     ['request_id', { request_id: 'no spaces please' }],
