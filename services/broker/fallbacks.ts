@@ -32,7 +32,9 @@ export class FallbackCache {
   remember(key: string, proposal: Proposal): void {
     if (proposal.candidates.length === 0) return;
     this.entries.delete(key);
-    this.entries.set(key, structuredClone(proposal));
+    // A shallow copy is enough: decisions never mutate a converted proposal's
+    // candidates, and lookup() hands out a deep copy (the rare, degraded path).
+    this.entries.set(key, { ...proposal, candidates: proposal.candidates.slice(), removed: [] });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);

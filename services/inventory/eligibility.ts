@@ -29,15 +29,23 @@ export interface EligibilityContext {
 
 export interface Stage {
   name: string;
+  /**
+   * 'campaign' when the verdict depends only on the campaign and advertiser
+   * (most targeting): it is then computed once per campaign per proposal.
+   */
+  level: 'campaign' | 'creative';
   /** null = keep; otherwise why the creative is removed. */
-  check(s: Supply, ctx: EligibilityContext): { reason: ReasonCode; detail: string } | null;
+  check(s: Supply, ctx: EligibilityContext): Verdict;
 }
+
+type Verdict = { reason: ReasonCode; detail: string } | null;
 
 const remove = (reason: ReasonCode, detail: string) => ({ reason, detail });
 
 export const STAGES: readonly Stage[] = [
   {
     name: 'flight',
+    level: 'campaign',
     check: ({ campaign }, { nowMs }) =>
       nowMs < campaign.flightStartMs || nowMs >= campaign.flightEndMs
         ? remove(
@@ -48,11 +56,13 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'paused',
+    level: 'campaign',
     check: ({ campaign }) =>
       campaign.paused ? remove('REASON_CAMPAIGN_PAUSED', `campaign ${campaign.id} is paused`) : null,
   },
   {
     name: 'country',
+    level: 'campaign',
     check: ({ campaign }, { input }) => {
       const allowed = campaign.targeting.countries;
       const country = input.signals.country;
@@ -63,6 +73,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'device',
+    level: 'campaign',
     check: ({ campaign }, { input }) => {
       const allowed = campaign.targeting.devices;
       const device = input.signals.device;
@@ -73,6 +84,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'scenario',
+    level: 'campaign',
     check: ({ campaign }, { input }) => {
       const allowed = campaign.targeting.scenarios;
       const scenario = input.context.scenario;
@@ -83,6 +95,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'genre',
+    level: 'campaign',
     check: ({ campaign }, { input }) => {
       const allowed = campaign.targeting.genres;
       const genre = input.signals.trackGenre.toLowerCase();
@@ -93,6 +106,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'explicit',
+    level: 'campaign',
     check: ({ campaign }, { input }) =>
       input.signals.explicitContent && !campaign.targeting.explicitOk
         ? remove('REASON_EXPLICIT_CONTENT', `campaign ${campaign.id} may not run next to explicit content`)
@@ -100,6 +114,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'excluded-advertiser',
+    level: 'campaign',
     check: ({ advertiser }, { excludedAdvertisers }) =>
       excludedAdvertisers.has(advertiser.id)
         ? remove('REASON_EXCLUDED_ADVERTISER', `advertiser ${advertiser.id} excluded by the request`)
@@ -107,6 +122,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'excluded-category',
+    level: 'campaign',
     // The advertiser's category or any of its separation keys.
     check: ({ advertiser }, { excludedCategories }) => {
       if (excludedCategories.size === 0) return null;
@@ -118,6 +134,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'duration',
+    level: 'creative',
     check: ({ creative }, { input }) =>
       creative.durationMs > input.slot.maxTotalDurationMs
         ? remove(
@@ -154,22 +171,30 @@ export function filterEligible(
   const skip = new Set(input.excludeCreatives);
   const eligible: Supply[] = [];
   const removed: Rejection[] = [];
+  const campaignStages = stages.filter((st) => st.level === 'campaign');
+  const creativeStages = stages.filter((st) => st.level === 'creative');
+  const byCampaign = new Map<string, Verdict>();
+  const firstObjection = (list: readonly Stage[], supply: Supply): Verdict => {
+    for (const stage of list) {
+      const why = stage.check(supply, ctx);
+      if (why) return why;
+    }
+    return null;
+  };
   for (const creative of catalogue.creatives.values()) {
     if (skip.has(creative.id)) continue;
     const campaign = catalogue.campaigns.get(creative.campaignId);
     const advertiser = campaign && catalogue.advertisers.get(campaign.advertiserId);
     if (!campaign || !advertiser) continue; // the loader guarantees both exist
     const supply: Supply = { creative, campaign, advertiser };
-    let rejected = false;
-    for (const stage of stages) {
-      const why = stage.check(supply, ctx);
-      if (why) {
-        removed.push({ creativeId: creative.id, reason: why.reason, detail: why.detail });
-        rejected = true;
-        break;
-      }
+    let why = byCampaign.get(campaign.id);
+    if (why === undefined) {
+      why = firstObjection(campaignStages, supply);
+      byCampaign.set(campaign.id, why);
     }
-    if (!rejected) eligible.push(supply);
+    why ??= firstObjection(creativeStages, supply);
+    if (why) removed.push({ creativeId: creative.id, reason: why.reason, detail: why.detail });
+    else eligible.push(supply);
   }
   return { eligible, removed };
 }

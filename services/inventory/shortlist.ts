@@ -60,7 +60,17 @@ export interface Shortlist {
   exhausted: boolean;
 }
 
+/** The best k in rank order: a partial selection, O(n·k) for the small k of a shortlist. */
 export function shortlist(scored: Scored[], k: number): Shortlist {
-  const ranked = [...scored].sort(compareCandidates);
-  return { top: ranked.slice(0, k), eligibleTotal: ranked.length, exhausted: ranked.length <= k };
+  const top: Scored[] = [];
+  for (const s of scored) {
+    if (top.length === k && compareCandidates(s, top[k - 1]!) >= 0) continue;
+    let i = top.length === k ? k - 1 : top.length;
+    while (i > 0 && compareCandidates(s, top[i - 1]!) < 0) {
+      top[i] = top[i - 1]!;
+      i--;
+    }
+    top[i] = s;
+  }
+  return { top, eligibleTotal: scored.length, exhausted: scored.length <= k };
 }
