@@ -11,12 +11,20 @@
 import { type Config, loadConfig } from '../services/common/config';
 import type { RunningService } from '../services/common/grpc/server';
 import { createLogger, type Logger } from '../services/common/log';
+import { type MetricsEndpoint, startMetricsEndpoint } from '../services/common/metrics';
 import { initTelemetry } from '../services/common/telemetry';
+import { randomToken } from '../services/admin/auth';
+import { explainDecision } from './explain';
 import { connect, decide, detailsOf, statusName, waitReady } from './client';
 import {
   ADDR_ENV,
+  ADMIN_ADDR_ENV,
+  ADMIN_TOKENS_ENV,
   AGENTS,
   isServiceName,
+  METRICS_PORT_ENV,
+  metricsPortFor,
+  type ReadyLine,
   SERVICES,
   type ServiceName,
   type ServiceProcess,
@@ -33,16 +41,20 @@ const START: Record<ServiceName, () => Promise<StartFn>> = {
   context: async () => (await import('../services/context/server')).startContextAgent,
   inventory: async () => (await import('../services/inventory/server')).startInventoryAgent,
   objective: async () => (await import('../services/objective/server')).startObjectiveAgent,
+  admin: async () => (await import('../services/admin/server')).startAdmin,
 };
 
 const USAGE = `usage: parley <command>
 
-  serve <broker|context|inventory|objective>   run one service (configured by env, see docs/operations.md)
+  serve <broker|context|inventory|objective|admin>
+                                               run one service (configured by env, see docs/operations.md)
   mesh                                         run the whole mesh locally, each service its own process
   traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS]
                                                send realistic decisions and outcomes to a broker
   decide [--target host:port] [--seed N] [--json]
                                                send one sample decision and print the answer
+  explain <request-id> [--admin host:port] [--json]
+                                               why a past decision chose its ad and why the others lost
 `;
 
 class UsageError extends Error {}
@@ -100,16 +112,22 @@ async function serve(name: ServiceName): Promise<void> {
   const log = createLogger(name, config.logLevel);
   const telemetry = initTelemetry({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
   let svc: RunningService;
+  let metrics: MetricsEndpoint | null = null;
   try {
+    metrics = await startMetricsEndpoint(config, log);
     svc = await (await START[name]())({ config, log });
   } catch (err) {
     process.stderr.write(
       `parley serve ${name}: could not start: ${((err as Error)?.message ?? String(err)).split('\n')[0]}\n`,
     );
+    await metrics?.close();
     await telemetry.shutdown();
     process.exit(1);
   }
-  process.stdout.write(`${JSON.stringify({ service: name, address: svc.address, pid: process.pid })}\n`);
+  const ready: ReadyLine = { service: name, address: svc.address, pid: process.pid };
+  if (metrics) ready.metrics = metrics.address;
+  if ('url' in svc && typeof svc.url === 'string') ready.url = svc.url;
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -128,6 +146,7 @@ async function serve(name: ServiceName): Promise<void> {
     } catch (err) {
       log.error('close failed', { error: (err as Error)?.message });
     }
+    await metrics?.close();
     await telemetry.shutdown();
     process.exit(0);
   };
@@ -138,7 +157,13 @@ async function serve(name: ServiceName): Promise<void> {
 // ---------------------------------------------------------------------------
 // mesh
 
-const COLORS: Record<ServiceName, string> = { broker: '35', context: '36', inventory: '33', objective: '32' };
+const COLORS: Record<ServiceName, string> = {
+  broker: '35',
+  context: '36',
+  inventory: '33',
+  objective: '32',
+  admin: '34',
+};
 const LEVEL_COLORS: Record<string, string> = { debug: '90', info: '37', warn: '33', error: '31' };
 
 function paint(tty: boolean, code: string, s: string): string {
@@ -166,6 +191,7 @@ function prettyLine(name: ServiceName, line: string, tty: boolean): string {
 
 async function mesh(): Promise<void> {
   const config = loadConfig(process.env);
+  let devTokens: { editor: string; viewer: string } | null = null;
   const tty = Boolean(process.stdout.isTTY);
   const jsonLogs = process.env.PARLEY_LOG_JSON === '1';
   const running = new Map<ServiceName, ServiceProcess>();
@@ -197,14 +223,21 @@ async function mesh(): Promise<void> {
       if (p.name === 'broker') {
         loud(`the broker (pid ${p.pid}) ${how}; stopping the mesh`);
         void stopAll(1);
+      } else if (p.name === 'admin') {
+        loud(`the admin service (pid ${p.pid}) ${how}; the broker keeps the overrides it last saw`);
       } else {
         loud(`the ${p.name} agent (pid ${p.pid}) ${how}; decisions now run degraded without it`);
       }
     });
   };
 
+  // Each child its own metrics port: free ports by default, N + the service's offset from PARLEY_METRICS_PORT=N.
+  const metricsPort = (name: ServiceName) => metricsPortFor(process.env[METRICS_PORT_ENV], name);
   const start = async (name: ServiceName, env: NodeJS.ProcessEnv) => {
-    const p = await spawnService(name, { env, onStderrLine: onLine(name) });
+    const p = await spawnService(name, {
+      env: { ...env, [METRICS_PORT_ENV]: metricsPort(name) },
+      onStderrLine: onLine(name),
+    });
     running.set(name, p);
     watch(p);
     return p;
@@ -217,12 +250,21 @@ async function mesh(): Promise<void> {
     const agents = await Promise.all(AGENTS.map((name) => start(name, baseEnv)));
     const brokerEnv: NodeJS.ProcessEnv = { ...baseEnv };
     for (const a of agents) brokerEnv[ADDR_ENV[a.name as (typeof AGENTS)[number]]] = a.address;
+    // The admin service (overrides, decision log, dashboard), with dev sign-in tokens unless configured.
+    const adminEnv: NodeJS.ProcessEnv = { ...brokerEnv };
+    if (!adminEnv[ADMIN_TOKENS_ENV]) {
+      devTokens = { editor: randomToken(), viewer: randomToken() };
+      adminEnv[ADMIN_TOKENS_ENV] =
+        `dev-editor:editor:${devTokens.editor},dev-viewer:viewer:${devTokens.viewer}`;
+    }
+    const admin = await start('admin', adminEnv);
+    brokerEnv[ADMIN_ADDR_ENV] = admin.address;
     await start('broker', brokerEnv);
   } catch (err) {
     loud(`the mesh could not start: ${(err as Error).message.split('\n')[0]}`);
     process.stderr.write(`${(err as Error).message.split('\n').slice(1).join('\n')}\n`);
     process.stderr.write(
-      'hint: another mesh may be running, or a port is taken; ports come from PARLEY_BROKER_PORT, PARLEY_CONTEXT_PORT, PARLEY_INVENTORY_PORT, PARLEY_OBJECTIVE_PORT.\n',
+      'hint: another mesh may be running, or a port is taken; ports come from PARLEY_BROKER_PORT, PARLEY_CONTEXT_PORT, PARLEY_INVENTORY_PORT, PARLEY_OBJECTIVE_PORT and PARLEY_METRICS_PORT.\n',
     );
     await stopAll(1);
     return;
@@ -231,12 +273,17 @@ async function mesh(): Promise<void> {
   const state = config.redisUrl
     ? `Redis at ${config.redisUrl} (prefix ${config.redisPrefix})`
     : 'embedded (in-process)';
+  const dashboard = running.get('admin')?.url ?? '';
   const rows = SERVICES.map((name) => {
     const p = running.get(name)!;
     const role =
       name === 'broker' ? 'parley.v1.AdDecision  ← ad servers call this' : `parley.v1.${agentService(name)}`;
     return `  ${name.padEnd(10)} ${p.address.padEnd(21)} pid ${String(p.pid).padEnd(8)} ${role}`;
   });
+  const metricsRows = SERVICES.map(
+    (name) =>
+      `  ${name.padEnd(10)} ${running.get(name)?.metrics ? `http://${running.get(name)?.metrics}/metrics` : 'off'}`,
+  );
   process.stdout.write(
     [
       '',
@@ -249,9 +296,18 @@ async function mesh(): Promise<void> {
       `  ${'service'.padEnd(10)} ${'address'.padEnd(21)} ${'pid'.padEnd(12)} serves`,
       ...rows,
       '',
+      `  Prometheus metrics (${METRICS_PORT_ENV}=9464 for the fixed default ports, off to turn them off):`,
+      ...metricsRows,
+      '',
+      paint(tty, '1', `  dashboard: ${dashboard}`),
+      devTokens
+        ? `  sign in with the editor token ${devTokens.editor} (viewer: ${devTokens.viewer}); made for this run, set PARLEY_ADMIN_TOKENS for real ones`
+        : '  sign in with a token from PARLEY_ADMIN_TOKENS',
+      '',
       'Try it, in another terminal:',
       `  npm run traffic                               realistic decisions and outcomes for 30 s`,
       `  npm run parley -- decide                      one decision, explained`,
+      `  npm run parley -- explain <request-id>        why a past decision chose its ad`,
       `  npm run parley -- traffic --rate 200 --duration 10`,
       '',
       'Ctrl-C stops the mesh.',
@@ -265,6 +321,7 @@ function agentService(name: ServiceName): string {
     context: 'ContextAgent',
     inventory: 'InventoryAgent',
     objective: 'ObjectiveAgent',
+    admin: 'Admin         ← overrides, decision log, dashboard',
     broker: 'AdDecision',
   }[name];
 }
@@ -367,6 +424,13 @@ async function main(argv: string[]): Promise<void> {
       return traffic(flags);
     case 'decide':
       return decideOnce(flags);
+    case 'explain':
+      checkFlags(flags, ['admin', 'json']);
+      if (!arg) throw new UsageError('explain: name the request id, e.g. parley explain cli-abc-1');
+      return explainDecision(arg, {
+        admin: flags.get('admin') ?? loadConfig(process.env).admin.address,
+        json: flags.get('json') === 'true',
+      });
     case undefined:
     case 'help':
       process.stdout.write(USAGE);

@@ -7,9 +7,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DEFAULT_METRICS_PORTS } from '../services/common/config';
 
-/** The services, in the order a mesh starts them (the broker last). */
-export const SERVICES = ['context', 'inventory', 'objective', 'broker'] as const;
+/** The services, in the order a mesh starts them (the admin service after the agents, the broker last). */
+export const SERVICES = ['context', 'inventory', 'objective', 'admin', 'broker'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 export const AGENTS = ['context', 'inventory', 'objective'] as const satisfies readonly ServiceName[];
 export type AgentName = (typeof AGENTS)[number];
@@ -24,7 +25,29 @@ export const PORT_ENV: Record<ServiceName, string> = {
   context: 'PARLEY_CONTEXT_PORT',
   inventory: 'PARLEY_INVENTORY_PORT',
   objective: 'PARLEY_OBJECTIVE_PORT',
+  admin: 'PARLEY_ADMIN_PORT',
 };
+/** The admin service's dashboard (HTTP) port and where brokers find the admin service. */
+export const ADMIN_HTTP_PORT_ENV = 'PARLEY_ADMIN_HTTP_PORT';
+export const ADMIN_ADDR_ENV = 'PARLEY_ADMIN_ADDR';
+export const ADMIN_TOKENS_ENV = 'PARLEY_ADMIN_TOKENS';
+/** The env var of a service's Prometheus endpoint port, as services/common/config.ts reads it. */
+export const METRICS_PORT_ENV = 'PARLEY_METRICS_PORT';
+
+/**
+ * The metrics port a launcher gives one of several services on one host, from
+ * the user's PARLEY_METRICS_PORT: unset → 0 (any free port; the ready line
+ * reports it), `off` → off, 0 → 0, N → N + the service's offset among the
+ * per-service defaults (so 9464 gives exactly the defaults: broker 9464,
+ * context 9465, …).
+ */
+export function metricsPortFor(raw: string | undefined, name: string): string {
+  if (raw === undefined || raw === '') return '0';
+  const n = Number(raw);
+  const base = DEFAULT_METRICS_PORTS.broker ?? 9464;
+  return Number.isInteger(n) && n > 0 ? String(n + (DEFAULT_METRICS_PORTS[name] ?? base) - base) : raw;
+}
+
 /** Where the broker finds each agent. */
 export const ADDR_ENV: Record<AgentName, string> = {
   context: 'PARLEY_CONTEXT_ADDR',
@@ -41,6 +64,10 @@ export interface ReadyLine {
   service: ServiceName;
   address: string;
   pid: number;
+  /** host:port of its Prometheus endpoint (/metrics); absent when metrics are off. */
+  metrics?: string;
+  /** The admin service's dashboard URL. */
+  url?: string;
 }
 
 export interface Exit {
@@ -53,6 +80,10 @@ export interface ServiceProcess {
   address: string;
   port: number;
   pid: number;
+  /** host:port of its Prometheus endpoint; absent when metrics are off. */
+  metrics?: string;
+  /** The admin service's dashboard URL. */
+  url?: string;
   child: ChildProcess;
   /** Resolves when the process has exited. */
   exited: Promise<Exit>;
@@ -74,7 +105,10 @@ export function parseReadyLine(line: string, name: ServiceName): ReadyLine | nul
   try {
     const v = JSON.parse(line) as Partial<ReadyLine>;
     if (v.service === name && typeof v.address === 'string' && typeof v.pid === 'number') {
-      return { service: name, address: v.address, pid: v.pid };
+      const ready: ReadyLine = { service: name, address: v.address, pid: v.pid };
+      if (typeof v.metrics === 'string') ready.metrics = v.metrics;
+      if (typeof v.url === 'string') ready.url = v.url;
+      return ready;
     }
   } catch {
     // not the ready line
@@ -82,10 +116,14 @@ export function parseReadyLine(line: string, name: ServiceName): ReadyLine | nul
   return null;
 }
 
-/** Spawns `parley serve <name>` and resolves once it prints its address. */
+/**
+ * Spawns `parley serve <name>` and resolves once it prints its address. An
+ * env without PARLEY_METRICS_PORT gets 0 (any free port): processes a
+ * launcher starts must not fight over the per-service default ports.
+ */
 export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, PARLEY_BIN, 'serve', name], {
-    env: opts.env,
+    env: { [METRICS_PORT_ENV]: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = opts.keepLines ?? 300;
@@ -114,7 +152,17 @@ export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<Ser
       ready = true;
       clearTimeout(timer);
       const port = Number(r.address.slice(r.address.lastIndexOf(':') + 1));
-      resolve({ name, address: r.address, port, pid: r.pid, child, exited, stderrTail });
+      resolve({
+        name,
+        address: r.address,
+        port,
+        pid: r.pid,
+        metrics: r.metrics,
+        url: r.url,
+        child,
+        exited,
+        stderrTail,
+      });
     });
     child.once('error', (err) => {
       clearTimeout(timer);

@@ -2,6 +2,9 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
+import type { CampaignPacing as _parley_v1_CampaignPacing, CampaignPacing__Output as _parley_v1_CampaignPacing__Output } from './parley/v1/CampaignPacing';
+import type { CampaignStatusReply as _parley_v1_CampaignStatusReply, CampaignStatusReply__Output as _parley_v1_CampaignStatusReply__Output } from './parley/v1/CampaignStatusReply';
+import type { CampaignStatusRequest as _parley_v1_CampaignStatusRequest, CampaignStatusRequest__Output as _parley_v1_CampaignStatusRequest__Output } from './parley/v1/CampaignStatusRequest';
 import type { Candidate as _parley_v1_Candidate, Candidate__Output as _parley_v1_Candidate__Output } from './parley/v1/Candidate';
 import type { CandidateValue as _parley_v1_CandidateValue, CandidateValue__Output as _parley_v1_CandidateValue__Output } from './parley/v1/CandidateValue';
 import type { CommitRequest as _parley_v1_CommitRequest, CommitRequest__Output as _parley_v1_CommitRequest__Output } from './parley/v1/CommitRequest';
@@ -34,6 +37,9 @@ export interface ProtoGrpcType {
   parley: {
     v1: {
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
+      CampaignPacing: MessageTypeDefinition<_parley_v1_CampaignPacing, _parley_v1_CampaignPacing__Output>
+      CampaignStatusReply: MessageTypeDefinition<_parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusReply__Output>
+      CampaignStatusRequest: MessageTypeDefinition<_parley_v1_CampaignStatusRequest, _parley_v1_CampaignStatusRequest__Output>
       Candidate: MessageTypeDefinition<_parley_v1_Candidate, _parley_v1_Candidate__Output>
       CandidateValue: MessageTypeDefinition<_parley_v1_CandidateValue, _parley_v1_CandidateValue__Output>
       CommitRequest: MessageTypeDefinition<_parley_v1_CommitRequest, _parley_v1_CommitRequest__Output>

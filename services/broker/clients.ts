@@ -243,44 +243,44 @@ export function connectAgents(addresses: Config['addresses']): AgentClients {
   };
 
   const objective: ObjectivePort = {
-    evaluate: (input, timeoutMs) =>
-      withSpan(SPAN.evaluate, { attributes: { [ATTR.requestId]: input.requestId } }, async () => {
-        const reply = await objectiveMux.call(
-          {
-            evaluate: {
-              request_id: input.requestId,
-              round: input.round,
-              session_id: input.sessionId,
-              context: snapshotToWire(input.context),
-              candidates: input.candidates.map(candidateToWire),
-            },
+    async evaluate(input, timeoutMs) {
+      const reply = await objectiveMux.call(
+        {
+          evaluate: {
+            request_id: input.requestId,
+            round: input.round,
+            session_id: input.sessionId,
+            context: snapshotToWire(input.context),
+            candidates: input.candidates.map(candidateToWire),
           },
-          timeoutMs,
-          { [ATTR.requestId]: input.requestId, [ATTR.round]: input.round },
-        );
-        return validated('objective', () => counterFromWire(reply.kind === 'counter' ? reply.counter : null));
-      }),
-    commit: (input, timeoutMs) =>
-      withSpan(SPAN.commit, { attributes: { [ATTR.requestId]: input.requestId } }, async () => {
-        const reply = await objectiveMux.call(
-          {
-            commit: {
-              request_id: input.requestId,
-              session_id: input.sessionId,
-              reservations: input.reservations.map((r) => ({
-                creative_id: r.creativeId,
-                campaign_id: r.campaignId,
-                amount_micros: r.amountMicros,
-              })),
-            },
+        },
+        timeoutMs,
+        { [ATTR.requestId]: input.requestId, [ATTR.round]: input.round },
+        SPAN.evaluate,
+      );
+      return validated('objective', () => counterFromWire(reply.kind === 'counter' ? reply.counter : null));
+    },
+    async commit(input, timeoutMs) {
+      const reply = await objectiveMux.call(
+        {
+          commit: {
+            request_id: input.requestId,
+            session_id: input.sessionId,
+            reservations: input.reservations.map((r) => ({
+              creative_id: r.creativeId,
+              campaign_id: r.campaignId,
+              amount_micros: r.amountMicros,
+            })),
           },
-          timeoutMs,
-          { [ATTR.requestId]: input.requestId },
-        );
-        return validated('objective', () =>
-          commitResultsFromWire(reply.kind === 'commit' ? reply.commit : null),
-        );
-      }),
+        },
+        timeoutMs,
+        { [ATTR.requestId]: input.requestId },
+        SPAN.commit,
+      );
+      return validated('objective', () =>
+        commitResultsFromWire(reply.kind === 'commit' ? reply.commit : null),
+      );
+    },
     async recordOutcome(e, timeoutMs) {
       const ack = await callUnary<OutcomeRecord, RecordAck__Output>(
         SPAN.recordOutcome,

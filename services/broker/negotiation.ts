@@ -18,6 +18,7 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type {
   Candidate,
+  CandidateValue,
   CommitResult,
   Counter,
   Part,
@@ -33,6 +34,7 @@ import type { Logger } from '../common/log';
 import { ATTR, SPAN } from '../common/semconv';
 import { withSpan } from '../common/telemetry';
 import { type FallbackCache, fallbackKey, type StaticRanking } from './fallbacks';
+import { ActiveOverrides, type AppliedOverride, type OverrideContext } from './overrides';
 import { assemblePod, compareScored, type Loser, type Pod, podUtility, type Scored } from './pod';
 import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
 import {
@@ -63,6 +65,8 @@ export interface NegotiationDeps {
   /** House ads to fall back on when the inventory agent fails and nothing is cached. */
   staticRanking?: StaticRanking;
   settings: NegotiationSettings;
+  /** People's overrides (admin service): hard constraints on this decision. */
+  overrides?: ActiveOverrides;
   clock?: Clock;
   log?: Logger;
 }
@@ -99,6 +103,38 @@ export interface DecisionExplanation extends UtilityTerms {
   candidatesConsidered: number;
 }
 
+/** What one round saw: the decision log records it (services/broker/decision-log.ts). */
+export interface RoundTrace {
+  round: number;
+  source: 'agent' | 'cache' | 'static' | 'none';
+  modelVersion: string;
+  proposed: Candidate[];
+  removedByInventory: Rejection[];
+  /** Removed by the broker: request exclusions, overrides, duration, price floor, guard, objective. */
+  screened: Rejection[];
+  counter: CandidateValue[] | null;
+  guard: boolean;
+}
+
+export interface DecisionTimings {
+  contextMs: number;
+  inventoryMs: number;
+  objectiveMs: number;
+  commitMs: number;
+  totalMs: number;
+}
+
+/** Everything behind a decision, for the decision log. Built from references the decision holds anyway. */
+export interface DecisionTrace {
+  snapshot: Snapshot;
+  rounds: RoundTrace[];
+  /** Every eligible candidate with its utility terms (and pin / boost). */
+  scored: Scored[];
+  overrides: AppliedOverride[];
+  overridesVersion: number;
+  timings: DecisionTimings;
+}
+
 export interface Decision {
   requestId: string;
   placements: Placement[];
@@ -106,6 +142,8 @@ export interface Decision {
   noAdReasons: ReasonCode[];
   explanation: DecisionExplanation;
   degraded: Part[];
+  /** Set by decide(); absent on a Decision built by hand. */
+  trace?: DecisionTrace;
 }
 
 /** How the time left is shared out. */
@@ -182,8 +220,20 @@ class DecisionState {
   snapshot: Snapshot;
   inventoryModelVersion = '';
   objectiveModelVersion = '';
+  readonly trace: RoundTrace[] = [];
+  readonly applied: AppliedOverride[] = [];
+  readonly timings: DecisionTimings = {
+    contextMs: 0,
+    inventoryMs: 0,
+    objectiveMs: 0,
+    commitMs: 0,
+    totalMs: 0,
+  };
 
-  constructor(signals: Signals) {
+  constructor(
+    signals: Signals,
+    readonly startedAt: number,
+  ) {
     this.snapshot = defaultSnapshot(signals);
   }
 
@@ -217,7 +267,7 @@ function guardRejection(c: Candidate): Rejection {
 export async function decide(req: DecisionRequest, deps: NegotiationDeps): Promise<Decision> {
   const clock = deps.clock ?? systemClock;
   const start = clock.now();
-  const state = new DecisionState(req.signals);
+  const state = new DecisionState(req.signals, start);
   const total = req.deadline - start;
   const margin = Math.min(BUDGET.maxMarginMs, Math.max(BUDGET.minMarginMs, total * BUDGET.marginShare));
   const usable = total - margin;
@@ -236,6 +286,7 @@ export async function decide(req: DecisionRequest, deps: NegotiationDeps): Promi
     state.snapshot = defaultSnapshot(req.signals);
     state.degrade('context', err);
   }
+  state.timings.contextMs = clock.now() - start;
 
   // Negotiation rounds.
   if (negotiationEnd - clock.now() < 1) {
@@ -316,10 +367,28 @@ async function runRound(
   clock: Clock,
 ): Promise<RoundOutcome> {
   const s = deps.settings;
+  const overrides = deps.overrides ?? ActiveOverrides.EMPTY;
+  const octx: OverrideContext = {
+    scenario: state.snapshot.scenario,
+    explicit: req.signals.explicitContent,
+    nowMs: clock.now(),
+  };
+  const trace: RoundTrace = {
+    round,
+    source: 'agent',
+    modelVersion: '',
+    proposed: [],
+    removedByInventory: [],
+    screened: [],
+    counter: null,
+    guard: state.guard,
+  };
+  state.trace.push(trace);
   // Inventory proposes; while the objective agent is up it gets half of the time left.
   let proposal: Proposal;
   let final = false;
-  const proposeMs = (negotiationEnd - clock.now()) * (state.guard ? 1 : 0.5);
+  const proposeStart = clock.now();
+  const proposeMs = (negotiationEnd - proposeStart) * (state.guard ? 1 : 0.5);
   try {
     proposal = await withTimeout('inventory propose', proposeMs, (ms) =>
       deps.inventory.propose(
@@ -349,10 +418,19 @@ async function runRound(
     state.degrade('inventory', err);
     final = true;
     const fallback = round === 1 ? fallbackProposal(req, deps, state, clock.now()) : null;
-    if (!fallback) return { offered: 0, rejected: 0, final };
+    state.timings.inventoryMs += clock.now() - proposeStart;
+    if (!fallback) {
+      trace.source = 'none';
+      return { offered: 0, rejected: 0, final };
+    }
     proposal = fallback;
     state.inventoryModelVersion = fallback.modelVersion;
+    trace.source = fallback.modelVersion.startsWith('cached:') ? 'cache' : 'static';
   }
+  if (trace.source === 'agent') state.timings.inventoryMs += clock.now() - proposeStart;
+  trace.modelVersion = proposal.modelVersion;
+  trace.proposed = proposal.candidates;
+  trace.removedByInventory = proposal.removed;
   state.removedByInventory.push(...proposal.removed);
 
   // Broker-side screening (also protects against a stale cache or a sloppy agent).
@@ -361,13 +439,19 @@ async function runRound(
   const offered: Candidate[] = [];
   let rejected = 0;
   const reject = (c: Candidate, reason: ReasonCode, detail: string) => {
-    state.rejected.push({ creativeId: c.creativeId, reason, detail });
+    const r = { creativeId: c.creativeId, reason, detail };
+    state.rejected.push(r);
+    trace.screened.push(r);
     rejected++;
   };
   for (const c of proposal.candidates) {
     if (state.seen.has(c.creativeId)) continue;
     state.seen.add(c.creativeId);
-    if (excludedAdvertisers.has(c.advertiserId)) {
+    const blocked = overrides.screen(c, octx);
+    if (blocked) {
+      state.applied.push(blocked.applied);
+      reject(c, blocked.reason, blocked.detail);
+    } else if (excludedAdvertisers.has(c.advertiserId)) {
       reject(c, 'REASON_EXCLUDED_ADVERTISER', c.advertiserId);
     } else if (excludedCategories.has(c.category.toLowerCase())) {
       reject(c, 'REASON_EXCLUDED_CATEGORY', c.category);
@@ -381,6 +465,7 @@ async function runRound(
 
   // Objective counters.
   let counter: Counter | null = null;
+  const evaluateStart = clock.now();
   if (!state.guard && offered.length > 0) {
     try {
       counter = await withTimeout('objective evaluate', negotiationEnd - clock.now(), (ms) =>
@@ -399,13 +484,34 @@ async function runRound(
     } catch (err) {
       state.enterGuard(err);
     }
+    state.timings.objectiveMs += clock.now() - evaluateStart;
   }
+  trace.counter = counter?.values ?? null;
+  trace.guard = state.guard;
   const values = new Map((counter?.values ?? []).map((v) => [v.creativeId, v]));
+  const score = (c: Candidate, advertiserValue: number): Scored => {
+    const adj = overrides.adjust(c, octx);
+    const terms = utilityOf(c, advertiserValue, s);
+    if (adj.applied.length === 0 && adj.separation.length === 0) return { candidate: c, terms };
+    state.applied.push(...adj.applied);
+    const candidate =
+      adj.separation.length > 0
+        ? { ...c, separationCategories: [...c.separationCategories, ...adj.separation] }
+        : c;
+    return {
+      candidate,
+      terms: { ...terms, utility: terms.utility + adj.boost },
+      pinned: adj.pinned,
+      boost: adj.boost,
+    };
+  };
   for (const c of offered) {
     if (state.guard) {
-      if (c.tier === 'house') state.eligible.push({ candidate: c, terms: utilityOf(c, 0, s) });
+      if (c.tier === 'house') state.eligible.push(score(c, 0));
       else {
-        state.rejected.push(guardRejection(c));
+        const r = guardRejection(c);
+        state.rejected.push(r);
+        trace.screened.push(r);
         rejected++;
       }
       continue;
@@ -413,7 +519,7 @@ async function runRound(
     const v = values.get(c.creativeId);
     if (!v) reject(c, 'REASON_UNSPECIFIED', 'the objective agent returned no value for it');
     else if (!v.eligible) reject(c, v.reason ?? 'REASON_UNSPECIFIED', v.detail);
-    else state.eligible.push({ candidate: c, terms: utilityOf(c, v.advertiserValue, s) });
+    else state.eligible.push(score(c, v.advertiserValue));
   }
   return { offered: considered, rejected, final };
 }
@@ -467,6 +573,7 @@ async function commitPod(
       break;
     }
     let results: CommitResult[];
+    const commitStart = clock.now();
     try {
       results = await withTimeout('objective commit', attempt === 0 ? (left * 2) / 3 : left, (ms) =>
         deps.objective.commit(
@@ -485,9 +592,11 @@ async function commitPod(
     } catch (err) {
       // Unknown whether anything was reserved: unsettled reservations expire
       // (reservationTtlMs), so the safe move is to serve house ads only.
+      state.timings.commitMs += clock.now() - commitStart;
       state.enterGuard(err);
       continue;
     }
+    state.timings.commitMs += clock.now() - commitStart;
     const byId = new Map(results.map((r) => [r.creativeId, r]));
     for (const s of fresh) {
       const r = byId.get(s.candidate.creativeId);
@@ -562,7 +671,10 @@ function noAdReasons(
   return [primary, ...extra];
 }
 
-function summaryLine(d: Omit<Decision, 'explanation'>, e: Omit<DecisionExplanation, 'summary'>): string {
+function summaryLine(
+  d: Omit<Decision, 'explanation' | 'trace'>,
+  e: Omit<DecisionExplanation, 'summary'>,
+): string {
   const rounds = `${e.rounds} round${e.rounds === 1 ? '' : 's'}`;
   const degraded = d.degraded.length > 0 ? `; degraded: ${d.degraded.join(', ')}` : '';
   if (d.noAd) {
@@ -604,9 +716,18 @@ function finish(
     runnersUp: runnersUp(state, committed),
     candidatesConsidered: state.seen.size,
   };
+  state.timings.totalMs = (deps.clock ?? systemClock).now() - state.startedAt;
   const decision: Decision = {
     ...base,
     explanation: { ...explanation, summary: summaryLine(base, explanation) },
+    trace: {
+      snapshot: state.snapshot,
+      rounds: state.trace,
+      scored: state.eligible,
+      overrides: state.applied,
+      overridesVersion: deps.overrides?.version ?? 0,
+      timings: state.timings,
+    },
   };
   if (degraded.length > 0) deps.log?.debug('decision degraded', { requestId: req.requestId, degraded });
   return decision;

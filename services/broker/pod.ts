@@ -20,6 +20,10 @@ import type { UtilityTerms } from './utility';
 export interface Scored {
   candidate: Candidate;
   terms: UtilityTerms;
+  /** A pin override: ranks above every unpinned candidate, whatever its tier. */
+  pinned?: boolean;
+  /** Added to the utility by boost overrides (already included in terms.utility). */
+  boost?: number;
 }
 
 export interface Loser {
@@ -38,9 +42,10 @@ export function tierRank(t: Tier): number {
   return TIERS_BY_PRIORITY.indexOf(t);
 }
 
-/** Tier first, then utility (high first), then creative id for a stable order. */
+/** Pinned first, then tier, then utility (high first), then creative id for a stable order. */
 export function compareScored(a: Scored, b: Scored): number {
   return (
+    (b.pinned ? 1 : 0) - (a.pinned ? 1 : 0) ||
     tierRank(a.candidate.tier) - tierRank(b.candidate.tier) ||
     b.terms.utility - a.terms.utility ||
     (a.candidate.creativeId < b.candidate.creativeId
@@ -84,11 +89,18 @@ export function assemblePod(candidates: readonly Scored[], slot: Slot, fixed: re
     const leftMs = slot.maxTotalDurationMs - usedMs;
     if (countFull || c.durationMs > leftMs) {
       const higherTier = placed.find((p) => tierRank(p.candidate.tier) < tierRank(c.tier));
+      const pin = s.pinned ? undefined : placed.find((p) => p.pinned);
       if (c.durationMs > slot.maxTotalDurationMs) {
         losers.push({
           scored: s,
           reason: 'REASON_DURATION_TOO_LONG',
           detail: `${c.durationMs} ms is longer than the slot's ${slot.maxTotalDurationMs} ms`,
+        });
+      } else if (pin) {
+        losers.push({
+          scored: s,
+          reason: 'REASON_OVERRIDE_PINNED',
+          detail: `campaign ${pin.candidate.campaignId} is pinned (${pin.candidate.creativeId})`,
         });
       } else if (higherTier) {
         losers.push({

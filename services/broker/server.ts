@@ -15,10 +15,14 @@ import { messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, type UnaryHandler, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
+import { recordDecision } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
+import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
 import { connectAgents } from './clients';
+import { buildDecisionRecord, type DecisionRecorder } from './decision-log';
 import { FallbackCache, houseRanking, type StaticRanking } from './fallbacks';
 import { type Clock, decide, systemClock } from './negotiation';
+import type { OverrideSource } from './overrides';
 import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
 import { decideRequestFromWire, decisionToWire, effectiveDeadline, outcomeFromWire } from './wire';
 
@@ -32,6 +36,12 @@ export interface BrokerDeps {
   config: Config;
   log: Logger;
   clock?: Clock;
+  /** People's overrides (admin service); none when absent. */
+  overrides?: OverrideSource;
+  /** Where decision records go (fire and forget); none when absent. */
+  recorder?: DecisionRecorder;
+  /** This broker's name in its decision records. */
+  brokerName?: string;
 }
 
 export interface BrokerHandlers {
@@ -61,6 +71,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
 
   return {
     async decide(req, ctx) {
+      const started = performance.now();
       const input = decideRequestFromWire(req);
       const now = clock.now();
       const deadline = effectiveDeadline(now, ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
@@ -74,8 +85,17 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
       }
       const decision = await decide(
         { ...input, deadline },
-        { ...agents, fallbacks: deps.fallbacks, staticRanking: deps.staticRanking, settings, clock, log },
+        {
+          ...agents,
+          fallbacks: deps.fallbacks,
+          staticRanking: deps.staticRanking,
+          settings,
+          overrides: deps.overrides?.current(),
+          clock,
+          log,
+        },
       );
+      recordDecision(decision, performance.now() - started);
       const e = decision.explanation;
       ctx.span.setAttributes({
         [ATTR.chosenCreative]: decision.placements.map((p) => p.candidate.creativeId),
@@ -88,7 +108,9 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         [`${ATTR.modelVersion}.inventory`]: e.inventoryModelVersion,
         [`${ATTR.modelVersion}.objective`]: e.objectiveModelVersion,
       });
-      return decisionToWire(decision);
+      const response = decisionToWire(decision);
+      deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));
+      return response;
     },
 
     async reportOutcome(req, ctx) {
@@ -125,12 +147,18 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
     });
   }
   const agents = connectAgents(config.addresses);
+  // Overrides are hard constraints: wait (briefly) for the current set before taking decisions.
+  const admin: AdminLink = connectAdmin(config, log);
+  if (!(await firstOverrides(admin))) log.warn('no override set yet; starting without', { via: admin.kind });
   const handlers = brokerHandlers({
     agents,
     fallbacks: new FallbackCache(),
     staticRanking: catalogue ? houseRanking(catalogue) : undefined,
     config,
     log,
+    overrides: admin.overrides,
+    recorder: admin.recorder,
+    brokerName: admin.name,
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -152,6 +180,7 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
   } catch (err) {
     agents.close();
     catalogue?.close();
+    await admin.close();
     throw err;
   }
   log.info('broker listening', { address: server.address, agents: config.addresses });
@@ -163,6 +192,7 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
       await server.shutdown();
       agents.close();
       catalogue?.close();
+      await admin.close();
     },
   };
 }

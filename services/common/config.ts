@@ -13,7 +13,7 @@ export interface UtilityWeights {
 
 export interface Config {
   host: string;
-  ports: { broker: number; context: number; inventory: number; objective: number };
+  ports: { broker: number; context: number; inventory: number; objective: number; admin: number };
   /** Where the broker finds each agent (host:port). */
   addresses: { context: string; inventory: string; objective: string };
   /** Redis URL; empty = embedded in-process state. */
@@ -44,9 +44,24 @@ export interface Config {
   idempotencyTtlMs: number;
   /** Approximate cap of the outcome event log (Redis XADD MAXLEN ~). */
   eventLogMaxLen: number;
+  /** The admin service (overrides, audit log, decision log, dashboard). */
+  admin: AdminConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   serviceName: string;
   otlpEndpoint: string;
+  /** Port of this process's Prometheus endpoint (/metrics); null = off. */
+  metricsPort: number | null;
+}
+
+export interface AdminConfig {
+  /** HTTP port of the dashboard and its JSON API. */
+  httpPort: number;
+  /** Where brokers find the admin service (host:port); `off` = no admin link. */
+  address: string;
+  /** Dashboard sign-in tokens: `name:role:token` (role viewer|editor), comma-separated; '' = dev tokens made at start. */
+  tokens: string;
+  /** How many decision records the decision log keeps (ring buffer / Redis). */
+  decisionLogSize: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -54,6 +69,26 @@ type Env = Record<string, string | undefined>;
 export const DEFAULT_CATALOGUE = fileURLToPath(new URL('../../catalogue/sample.yaml', import.meta.url));
 
 export class ConfigError extends Error {}
+
+/**
+ * Default Prometheus endpoint port per service (9464 is the exporter's
+ * registered port), so services sharing a host do not collide.
+ */
+export const DEFAULT_METRICS_PORTS: Record<string, number> = {
+  broker: 9464,
+  context: 9465,
+  inventory: 9466,
+  objective: 9467,
+  admin: 9468,
+  aggregator: 9469,
+};
+
+/** PARLEY_METRICS_PORT: a port (0 = any free one), or `off`; the default depends on the service. */
+function metricsPort(env: Env, serviceName: string): number | null {
+  if (str(env, 'PARLEY_METRICS_PORT', '') === 'off') return null;
+  const def = DEFAULT_METRICS_PORTS[serviceName.replace(/^parley-/, '')] ?? 9464;
+  return int(env, 'PARLEY_METRICS_PORT', def, 0, 65535);
+}
 
 function int(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
@@ -87,6 +122,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     context: int(env, 'PARLEY_CONTEXT_PORT', 50052, 0, 65535),
     inventory: int(env, 'PARLEY_INVENTORY_PORT', 50053, 0, 65535),
     objective: int(env, 'PARLEY_OBJECTIVE_PORT', 50054, 0, 65535),
+    admin: int(env, 'PARLEY_ADMIN_PORT', 50055, 0, 65535),
   };
   const logLevel = str(env, 'PARLEY_LOG_LEVEL', 'info');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
@@ -120,8 +156,15 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     sessionTtlMs: int(env, 'PARLEY_SESSION_TTL_MS', 1_800_000, 10),
     idempotencyTtlMs: int(env, 'PARLEY_IDEMPOTENCY_TTL_MS', 7 * 24 * 3_600_000, 1000),
     eventLogMaxLen: int(env, 'PARLEY_EVENT_LOG_MAXLEN', 1_000_000, 10),
+    admin: {
+      httpPort: int(env, 'PARLEY_ADMIN_HTTP_PORT', 8055, 0, 65535),
+      address: str(env, 'PARLEY_ADMIN_ADDR', `${host}:${ports.admin}`),
+      tokens: str(env, 'PARLEY_ADMIN_TOKENS', ''),
+      decisionLogSize: int(env, 'PARLEY_DECISION_LOG_SIZE', 10_000, 10, 10_000_000),
+    },
     logLevel: logLevel as Config['logLevel'],
     serviceName: str(env, 'OTEL_SERVICE_NAME', serviceName),
     otlpEndpoint: str(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ''),
+    metricsPort: metricsPort(env, serviceName),
   };
 }

@@ -36,3 +36,50 @@ export const SPAN = {
   recordOutcome: 'parley.v1.ObjectiveAgent/RecordOutcome',
   round: 'parley.negotiation.round',
 } as const;
+
+/**
+ * Every metric parley exports, named as Prometheus shows them: snake_case,
+ * the unit as a suffix, and counters without `_total` (the Prometheus
+ * exporter appends it to monotonic sums). Labels come from METRIC_ATTR and
+ * stay low-cardinality: never a request or session id (a campaign id is
+ * fine: the catalogue is bounded).
+ */
+export const METRIC = {
+  /** Histograms of every gRPC call, per service, method and status (ms). */
+  rpcServerDuration: 'rpc_server_duration_milliseconds',
+  rpcClientDuration: 'rpc_client_duration_milliseconds',
+  /** Broker: answered decisions, their latency, no-ad reasons, degraded parts. */
+  decisions: 'parley_decisions',
+  decisionDuration: 'parley_decision_duration_milliseconds',
+  noAdDecisions: 'parley_no_ad_decisions',
+  degradedDecisions: 'parley_degraded_decisions',
+  /** Objective agent: outcomes recorded (first time per idempotency key). */
+  outcomes: 'parley_outcomes',
+  /** Objective agent, per campaign (gauges read at scrape time). */
+  campaignSpent: 'parley_campaign_spent_micros',
+  campaignReserved: 'parley_campaign_reserved_micros',
+  campaignPacedSpend: 'parley_campaign_paced_spend_micros',
+  campaignIdealSpend: 'parley_campaign_ideal_spend_micros',
+  campaignPacedBudget: 'parley_campaign_paced_budget_micros',
+  campaignPacingMultiplier: 'parley_campaign_pacing_multiplier',
+  /** Federated aggregator rounds. */
+  federatedRounds: 'parley_federated_rounds',
+  federatedRoundDuration: 'parley_federated_round_duration_milliseconds',
+  federatedRoundClients: 'parley_federated_round_clients',
+  federatedModelVersion: 'parley_federated_model_version',
+} as const;
+
+export const METRIC_ATTR = {
+  rpcService: ATTR.rpcService,
+  rpcMethod: ATTR.rpcMethod,
+  rpcStatusCode: ATTR.rpcStatusCode,
+  /** `ad` or `no_ad`. */
+  result: 'parley.decision.result',
+  degraded: 'parley.decision.degraded',
+  reason: 'parley.reason',
+  part: 'parley.part',
+  event: 'parley.outcome.event',
+  campaign: 'parley.campaign_id',
+  period: 'parley.budget.period',
+  status: 'parley.federated.status',
+} as const;

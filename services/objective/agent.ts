@@ -22,10 +22,11 @@ import type {
 } from '../common/domain/types';
 import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
+import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
 import type { BudgetLedger, ReserveRefusal, SpendState } from './ledger';
 import type { OutcomeCounters, OutcomeLog } from './outcome-log';
-import { FLAT_PROFILE, pace, type TrafficProfile } from './pacing';
+import { FLAT_PROFILE, type PacingDecision, pace, type TrafficProfile } from './pacing';
 import { advertiserValue } from './valuation';
 
 export const OBJECTIVE_MODEL_VERSION = 'pacing-rules-v1';
@@ -40,6 +41,13 @@ export interface ObjectiveAgentOptions {
   trafficProfile?: (campaign: Campaign) => TrafficProfile;
   /** New reservation ids; defaults to random UUIDs. */
   newReservationId?: () => string;
+  /**
+   * evaluate() may reuse a campaign's spend and outcome counters read this
+   * recently (ms; 0 = always read). These reads are advisory: commit()
+   * enforces budgets atomically, so a slightly old read can only make a
+   * counter-offer optimistic, never overspend. Saves most state reads under load.
+   */
+  advisoryReadTtlMs?: number;
   log?: Logger;
 }
 
@@ -48,6 +56,21 @@ export interface RecordOutcomeResult {
   accepted: boolean;
   duplicate: boolean;
   settledMicros: number;
+}
+
+/** One campaign's spend against its pacing curve, and its outcome counters (CampaignStatus). */
+export interface CampaignStatus {
+  campaign: Campaign;
+  /** The paced period's budget (daily, else lifetime); 0 = unlimited. */
+  budgetMicros: number;
+  /** What the ideal curve has spent by now (0 when not paced evenly). */
+  idealMicros: number;
+  /** Spent + reserved in that period. */
+  spendMicros: number;
+  pacingMultiplier: number;
+  lifetimeSpentMicros: number;
+  todaySpentMicros: number;
+  counters: OutcomeCounters;
 }
 
 /** What evaluate needs to know about one campaign, read once per call. */
@@ -76,6 +99,8 @@ export class ObjectiveAgent {
   private readonly profileOf: (campaign: Campaign) => TrafficProfile;
   private readonly newReservationId: () => string;
   private sweeper: NodeJS.Timeout | null = null;
+  /** Recent advisory reads per campaign (see advisoryReadTtlMs); concurrent evaluations share one read. */
+  private readonly advisory = new Map<string, { at: number; read: Promise<[SpendState, OutcomeCounters]> }>();
 
   constructor(private readonly options: ObjectiveAgentOptions) {
     this.clock = options.clock ?? Date.now;
@@ -121,6 +146,8 @@ export class ObjectiveAgent {
     const settled = await Promise.allSettled(
       input.reservations.map((r) => this.reserveOne(catalogue, input.sessionId, r, now)),
     );
+    // This replica's own commits are seen at once; other replicas' within advisoryReadTtlMs.
+    for (const r of input.reservations) this.advisory.delete(r.campaignId);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) {
       // Do not leave half a commit behind: release what did reserve, then report the failure.
@@ -136,7 +163,7 @@ export class ObjectiveAgent {
   /** Records an outcome once per idempotency key; an impression settles its reservation. */
   async recordOutcome(e: OutcomeEventInput): Promise<RecordOutcomeResult> {
     const now = this.clock();
-    const campaignId = this.options.catalogue.current().creatives.get(e.creativeId)?.campaignId ?? '';
+    const campaignId = this.campaignOf(e.creativeId);
     try {
       const r = await this.options.outcomes.record(
         {
@@ -177,9 +204,96 @@ export class ObjectiveAgent {
     this.sweeper.unref();
   }
 
+  /** Every catalogue campaign's pacing and outcome counters (read-only; the admin dashboard). */
+  async campaignStatus(): Promise<CampaignStatus[]> {
+    const now = this.clock();
+    const campaigns = [...this.options.catalogue.current().campaigns.values()];
+    try {
+      return await Promise.all(
+        campaigns.map(async (campaign) => {
+          const [spend, counters] = await Promise.all([
+            this.options.ledger.spend(campaign.id, now),
+            this.options.outcomes.counters(campaign.id),
+          ]);
+          const lifetime = spend.lifetimeSpentMicros + spend.lifetimeReservedMicros;
+          const today = spend.todaySpentMicros + spend.todayReservedMicros;
+          const daily = campaign.dailyBudgetMicros > 0;
+          const p = pace({
+            mode: campaign.pacing,
+            nowMs: now,
+            totalBudgetMicros: campaign.totalBudgetMicros,
+            dailyBudgetMicros: campaign.dailyBudgetMicros,
+            flightStartMs: campaign.flightStartMs,
+            flightEndMs: campaign.flightEndMs,
+            lifetimeSpendMicros: lifetime,
+            todaySpendMicros: today,
+            profile: this.profileOf(campaign),
+          });
+          return {
+            campaign,
+            budgetMicros: daily ? campaign.dailyBudgetMicros : campaign.totalBudgetMicros,
+            idealMicros: Math.round(p.idealMicros),
+            spendMicros: daily ? today : lifetime,
+            pacingMultiplier: p.multiplier,
+            lifetimeSpentMicros: spend.lifetimeSpentMicros,
+            todaySpentMicros: spend.todaySpentMicros,
+            counters,
+          };
+        }),
+      );
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
   stopSweeper(): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+  }
+
+  /** The campaign a creative belongs to ('' when the catalogue does not know it). */
+  campaignOf(creativeId: string): string {
+    return this.options.catalogue.current().creatives.get(creativeId)?.campaignId ?? '';
+  }
+
+  /** Every paid campaign's spend and pacing now (for the metrics gauges). */
+  async spendReport(): Promise<CampaignSpendSample[]> {
+    const now = this.clock();
+    const campaigns = [...this.options.catalogue.current().campaigns.values()].filter(
+      (c) => c.tier !== 'house',
+    );
+    const spends = await Promise.all(campaigns.map((c) => this.options.ledger.spend(c.id, now)));
+    return campaigns.map((c, i) => {
+      const spend = spends[i]!;
+      const p = c.pacing === 'even' ? this.pacing(c, spend, now) : null;
+      return {
+        campaignId: c.id,
+        ...spend,
+        pacing:
+          p && p.budgetMicros > 0
+            ? {
+                budgetMicros: p.budgetMicros,
+                idealMicros: p.idealMicros,
+                spendMicros: p.spendMicros,
+                multiplier: p.multiplier,
+              }
+            : null,
+      };
+    });
+  }
+
+  private pacing(campaign: Campaign, spend: SpendState, now: number): PacingDecision {
+    return pace({
+      mode: campaign.pacing,
+      nowMs: now,
+      totalBudgetMicros: campaign.totalBudgetMicros,
+      dailyBudgetMicros: campaign.dailyBudgetMicros,
+      flightStartMs: campaign.flightStartMs,
+      flightEndMs: campaign.flightEndMs,
+      lifetimeSpendMicros: spend.lifetimeSpentMicros + spend.lifetimeReservedMicros,
+      todaySpendMicros: spend.todaySpentMicros + spend.todayReservedMicros,
+      profile: this.profileOf(campaign),
+    });
   }
 
   private async facts(
@@ -190,31 +304,33 @@ export class ObjectiveAgent {
   ): Promise<CampaignFacts> {
     const campaign = catalogue.campaigns.get(campaignId);
     const cap = campaign?.frequencyCap;
-    const [spend, sessionImpressions, counters] = await Promise.all([
-      this.options.ledger.spend(campaignId, now),
+    const [[spend, counters], sessionImpressions] = await Promise.all([
+      this.advisoryRead(campaignId, now),
       cap && cap.maxImpressions > 0
         ? this.options.ledger.sessionImpressions(campaignId, sessionId, cap.windowMs, now)
         : Promise.resolve(0),
-      this.options.outcomes.counters(campaignId),
     ]);
     return { campaign, spend, sessionImpressions, counters };
   }
 
+  private advisoryRead(campaignId: string, now: number): Promise<[SpendState, OutcomeCounters]> {
+    const ttl = this.options.advisoryReadTtlMs ?? 0;
+    const hit = this.advisory.get(campaignId);
+    if (hit && now - hit.at < ttl) return hit.read;
+    const read = Promise.all([
+      this.options.ledger.spend(campaignId, now),
+      this.options.outcomes.counters(campaignId),
+    ]);
+    if (ttl > 0) {
+      this.advisory.set(campaignId, { at: now, read });
+      read.catch(() => this.advisory.delete(campaignId));
+    }
+    return read;
+  }
+
   private value(c: Candidate, f: CampaignFacts, now: number): CandidateValue {
     const campaign = f.campaign;
-    const pacing = campaign
-      ? pace({
-          mode: campaign.pacing,
-          nowMs: now,
-          totalBudgetMicros: campaign.totalBudgetMicros,
-          dailyBudgetMicros: campaign.dailyBudgetMicros,
-          flightStartMs: campaign.flightStartMs,
-          flightEndMs: campaign.flightEndMs,
-          lifetimeSpendMicros: f.spend.lifetimeSpentMicros + f.spend.lifetimeReservedMicros,
-          todaySpendMicros: f.spend.todaySpentMicros + f.spend.todayReservedMicros,
-          profile: this.profileOf(campaign),
-        })
-      : null;
+    const pacing = campaign ? this.pacing(campaign, f.spend, now) : null;
     const verdict = checkEligibility({
       campaign,
       campaignId: c.campaignId,

@@ -4,6 +4,8 @@
  * unary RecordOutcome, plus the process entry point startObjectiveAgent.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { CampaignStatusReply } from '../../proto/gen/parley/v1/CampaignStatusReply';
+import type { CampaignStatusRequest__Output } from '../../proto/gen/parley/v1/CampaignStatusRequest';
 import type { ObjectiveAgentHandlers } from '../../proto/gen/parley/v1/ObjectiveAgent';
 import type { ObjectiveCall__Output } from '../../proto/gen/parley/v1/ObjectiveCall';
 import type { ObjectiveReply } from '../../proto/gen/parley/v1/ObjectiveReply';
@@ -17,6 +19,7 @@ import { muxServer } from '../common/grpc/mux';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
+import { observeCampaigns, recordOutcome } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
 import { ObjectiveAgent } from './agent';
 import {
@@ -74,8 +77,35 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
       async (req, ctx) => {
         const event = outcomeFromWire(req);
         ctx.span.setAttribute(ATTR.requestId, event.requestId);
-        return recordAckToWire(await agent.recordOutcome(event));
+        const result = await agent.recordOutcome(event);
+        if (result.accepted) recordOutcome(event.event, agent.campaignOf(event.creativeId));
+        return recordAckToWire(result);
       },
+      log,
+    ),
+    CampaignStatus: unary<CampaignStatusRequest__Output, CampaignStatusReply>(
+      `${SERVICE_NAMES.objective}/CampaignStatus`,
+      async () => ({
+        now_ms: Date.now(),
+        campaigns: (await agent.campaignStatus()).map((s) => ({
+          campaign_id: s.campaign.id,
+          advertiser_id: s.campaign.advertiserId,
+          name: s.campaign.name,
+          tier: s.campaign.tier,
+          pacing: s.campaign.pacing,
+          paused: s.campaign.paused,
+          budget_micros: s.budgetMicros,
+          ideal_micros: s.idealMicros,
+          spend_micros: s.spendMicros,
+          pacing_multiplier: s.pacingMultiplier,
+          lifetime_spent_micros: s.lifetimeSpentMicros,
+          today_spent_micros: s.todaySpentMicros,
+          impressions: s.counters.impressions,
+          skips: s.counters.skips,
+          completes: s.counters.completes,
+          clicks: s.counters.clicks,
+        })),
+      }),
       log,
     ),
   };
@@ -95,6 +125,9 @@ function sweepIntervalMs(reservationTtlMs: number): number {
   return Math.min(10_000, Math.max(50, Math.floor(reservationTtlMs / 4)));
 }
 
+/** How long evaluate() may reuse a campaign's spend read (see ObjectiveAgentOptions). */
+export const ADVISORY_READ_TTL_MS = 100;
+
 export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<RunningService> {
   const { config } = opts;
   const log = opts.log.child({ component: 'objective' });
@@ -106,9 +139,12 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     outcomes: state.outcomes,
     clock: opts.clock,
     trafficProfile: opts.trafficProfile,
+    advisoryReadTtlMs: ADVISORY_READ_TTL_MS,
     log,
   });
+  const stopGauges = observeCampaigns(() => agent.spendReport(), log);
   const cleanup = async () => {
+    stopGauges();
     agent.stopSweeper();
     catalogue.close();
     await state.close();

@@ -92,8 +92,8 @@ const BAD_OUTCOME: Array<[string, Partial<OutcomeReport>, string]> = [
   ['unspecified event', { event: 'OUTCOME_EVENT_UNSPECIFIED' }, 'event'],
   ['unknown event number', { event: unknownEnum<OutcomeReport['event']>(99) }, 'event'],
   [
-    'impression without reservation_id',
-    { event: 'OUTCOME_EVENT_IMPRESSION', reservation_id: '' },
+    'impression with a malformed reservation_id',
+    { event: 'OUTCOME_EVENT_IMPRESSION', reservation_id: 'not a reservation' },
     'reservation_id',
   ],
   [

@@ -10,6 +10,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
 import type { Logger } from '../log';
+import { type RpcRecorder, rpcRecorder } from '../metrics';
 import { ATTR } from '../semconv';
 import { extractContext, injectContext, SpanKind, withSpan } from '../telemetry';
 import { messageOf, RpcError, statusOf } from './errors';
@@ -65,6 +66,7 @@ export function muxServer<Call extends Enveloped, Reply extends Enveloped & With
   log: Logger,
 ): grpc.handleBidiStreamingCall<Call, Reply> {
   const [service, method] = spanName.split('/') as [string, string];
+  const metric = rpcRecorder('server', spanName);
   return (stream) => {
     const writer = new Writer<Reply>(stream as never);
     let inFlight = 0;
@@ -83,6 +85,7 @@ export function muxServer<Call extends Enveloped, Reply extends Enveloped & With
         return;
       }
       inFlight++;
+      const started = performance.now();
       const timeout = env?.timeout_ms || DEFAULT_TIMEOUT_MS;
       const deadline = Date.now() + timeout;
       withSpan(
@@ -95,10 +98,12 @@ export function muxServer<Call extends Enveloped, Reply extends Enveloped & With
         async (span) => {
           try {
             const body = await handle(msg, { deadline, span });
+            metric.record(grpc.status.OK, performance.now() - started);
             writer.write({ ...body, envelope: { call_id: callId } } as Reply);
           } catch (err) {
             const code = statusOf(err);
             span.setAttribute(ATTR.rpcStatusCode, code);
+            metric.record(code, performance.now() - started);
             if (code === grpc.status.INTERNAL)
               log.error('stream handler failed', { spanName, error: messageOf(err) });
             writer.write({
@@ -138,20 +143,34 @@ export class MuxClient<Call extends Enveloped, Reply extends Enveloped & WithErr
   private writer: Writer<Call> | null = null;
   private readonly pending = new Map<string, Pending<Reply>>();
   private nextId = 1;
+  /** Latency recorders per span name (one stream may carry several kinds of call). */
+  private readonly metrics = new Map<string, RpcRecorder>();
 
   constructor(
     private readonly open: () => grpc.ClientDuplexStream<Call, Reply>,
     private readonly spanName: string,
   ) {}
 
+  /**
+   * `spanName` names this call's client span and latency series when one
+   * stream carries several kinds of call (e.g. the objective agent's
+   * evaluate and commit); it defaults to the stream's name.
+   */
   call(
     body: Omit<Call, 'envelope'>,
     timeoutMs: number,
     attributes: Record<string, string | number> = {},
+    spanName = this.spanName,
   ): Promise<Reply> {
-    const [service, method] = this.spanName.split('/') as [string, string];
+    const [service, method] = spanName.split('/') as [string, string];
+    let metric = this.metrics.get(spanName);
+    if (!metric) {
+      metric = rpcRecorder('client', spanName);
+      this.metrics.set(spanName, metric);
+    }
+    const recorder = metric;
     return withSpan(
-      this.spanName,
+      spanName,
       {
         kind: SpanKind.CLIENT,
         attributes: {
@@ -161,8 +180,20 @@ export class MuxClient<Call extends Enveloped, Reply extends Enveloped & WithErr
           ...attributes,
         },
       },
-      () => this.send(body, timeoutMs),
+      () => this.timed(body, timeoutMs, recorder),
     );
+  }
+
+  private async timed(body: Omit<Call, 'envelope'>, timeoutMs: number, metric: RpcRecorder): Promise<Reply> {
+    const started = performance.now();
+    try {
+      const reply = await this.send(body, timeoutMs);
+      metric.record(grpc.status.OK, performance.now() - started);
+      return reply;
+    } catch (err) {
+      metric.record(statusOf(err), performance.now() - started);
+      throw err;
+    }
   }
 
   private send(body: Omit<Call, 'envelope'>, timeoutMs: number): Promise<Reply> {

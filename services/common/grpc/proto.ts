@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AdDecisionProto } from '../../../proto/gen/ad_decision';
+import type { ProtoGrpcType as AdminProto } from '../../../proto/gen/admin';
 import type { ProtoGrpcType as ContextProto } from '../../../proto/gen/context';
+import type { ProtoGrpcType as FederatedProto } from '../../../proto/gen/federated';
 import type { ProtoGrpcType as InventoryProto } from '../../../proto/gen/inventory';
 import type { ProtoGrpcType as ObjectiveProto } from '../../../proto/gen/objective';
 
@@ -20,6 +22,8 @@ export const PROTO_FILES = [
   'parley/v1/context.proto',
   'parley/v1/inventory.proto',
   'parley/v1/objective.proto',
+  'parley/v1/federated.proto',
+  'parley/v1/admin.proto',
 ];
 
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -33,7 +37,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 
 export const packageDefinition = protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
 
-type Parley = AdDecisionProto & ContextProto & InventoryProto & ObjectiveProto;
+type Parley = AdDecisionProto & ContextProto & InventoryProto & ObjectiveProto & FederatedProto & AdminProto;
 
 export const v1 = (grpc.loadPackageDefinition(packageDefinition) as unknown as Parley).parley.v1;
 
@@ -43,4 +47,6 @@ export const SERVICE_NAMES = {
   context: 'parley.v1.ContextAgent',
   inventory: 'parley.v1.InventoryAgent',
   objective: 'parley.v1.ObjectiveAgent',
+  federated: 'parley.v1.FederatedAggregator',
+  admin: 'parley.v1.Admin',
 } as const;

@@ -9,6 +9,7 @@ import { ReflectionService } from '@grpc/reflection';
 import type { Span } from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../log';
+import { rpcRecorder } from '../metrics';
 import { ATTR } from '../semconv';
 import { contextFromMetadata, SpanKind, withSpan } from '../telemetry';
 import { messageOf, statusOf } from './errors';
@@ -38,7 +39,9 @@ export function unary<Req, Res>(
   log: Logger,
 ): grpc.handleUnaryCall<Req, Res> {
   const [service, name] = method.split('/') as [string, string];
+  const metric = rpcRecorder('server', method);
   return (call, callback) => {
+    const started = performance.now();
     const parent = contextFromMetadata(call.metadata);
     withSpan(
       method,
@@ -55,10 +58,12 @@ export function unary<Req, Res>(
             metadata: call.metadata,
           });
           span.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
+          metric.record(grpc.status.OK, performance.now() - started);
           callback(null, res);
         } catch (err) {
           const code = statusOf(err);
           span.setAttribute(ATTR.rpcStatusCode, code);
+          metric.record(code, performance.now() - started);
           if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN) {
             log.error('handler failed', { method, error: messageOf(err), stack: (err as Error)?.stack });
           }

@@ -65,7 +65,7 @@ describe('multiplexed persistent streams', () => {
     await server.shutdown(100);
   });
 
-  const ask = (sessionId: string, timeoutMs = 1000) =>
+  const ask = (sessionId: string, timeoutMs = 10_000) =>
     mux.call({ request: { signals: { session_id: sessionId } } }, timeoutMs);
 
   it('matches every reply to its call, also when replies come back out of order', async () => {

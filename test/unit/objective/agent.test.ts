@@ -269,3 +269,57 @@ describe('ObjectiveAgent.recordOutcome and the sweeper', () => {
     expect((await s.agent.evaluate(evaluateInput([candidate('aware')]))).values[0]?.eligible).toBe(true);
   });
 });
+
+describe('ObjectiveAgent advisory reads', () => {
+  /** Two replicas sharing one ledger, counting spend reads. */
+  function replicas() {
+    const embedded = new EmbeddedLedger({ reservationTtlMs: TTL });
+    let reads = 0;
+    const ledger: BudgetLedger = Object.assign(Object.create(embedded) as BudgetLedger, {
+      spend: (id: string, now: number) => {
+        reads++;
+        return embedded.spend(id, now);
+      },
+    });
+    const clock = { now: NOW };
+    const outcomes = new EmbeddedOutcomeLog(embedded, { idempotencyTtlMs: DAY, maxLen: 100 });
+    const make = () =>
+      new ObjectiveAgent({
+        catalogue: staticCatalogue(CATALOGUE),
+        ledger,
+        outcomes,
+        clock: () => clock.now,
+        advisoryReadTtlMs: 100,
+      });
+    return { a: make(), b: make(), clock, reads: () => reads };
+  }
+
+  it('shares one spend read among evaluations within the TTL and reads again after it', async () => {
+    const { a, clock, reads } = replicas();
+    await Promise.all(Array.from({ length: 20 }, () => a.evaluate(evaluateInput([candidate('aware')]))));
+    expect(reads()).toBe(1);
+    clock.now += 100;
+    await a.evaluate(evaluateInput([candidate('aware')]));
+    expect(reads()).toBe(2);
+  });
+
+  it("sees its own commits at once, and another replica's stale read never overspends", async () => {
+    const { a, b } = replicas();
+    // 'aware' has a 100 000 budget: five 20 000 reservations fit.
+    await b.evaluate(evaluateInput([candidate('aware')])); // b caches "nothing spent"
+    for (let i = 0; i < 5; i++) {
+      const [r] = await a.commit({
+        requestId: `r${i}`,
+        sessionId: `s${i}`,
+        reservations: [reservation('aware')],
+      });
+      expect(r?.reserved).toBe(true);
+    }
+    const fresh = await a.evaluate(evaluateInput([candidate('aware')]));
+    expect(fresh.values[0]).toMatchObject({ eligible: false, reason: 'REASON_BUDGET_EXHAUSTED' });
+    const stale = await b.evaluate(evaluateInput([candidate('aware')]));
+    expect(stale.values[0]?.eligible).toBe(true); // optimistic within the TTL…
+    const [late] = await b.commit({ requestId: 'r5', sessionId: 's5', reservations: [reservation('aware')] });
+    expect(late).toMatchObject({ reserved: false, reason: 'REASON_BUDGET_EXHAUSTED' }); // …but commit enforces
+  });
+});

@@ -1,0 +1,10 @@
+// Original file: proto/parley/v1/admin.proto
+
+
+export interface ListDecisionsRequest {
+  'limit'?: (number);
+}
+
+export interface ListDecisionsRequest__Output {
+  'limit': (number);
+}

@@ -1,0 +1,70 @@
+/**
+ * Redis adapter of the DecisionLog port: a ring of `size` slots, so the log
+ * never holds more than `size` records whatever the traffic. Keys (under the prefix):
+ *
+ *   decisions:seq     STRING records ever appended
+ *   decisions:ring    HASH   r<slot> → record JSON, q<slot> → its request id
+ *   decisions:index   HASH   request id → slot (removed when the slot is reused)
+ *
+ * An append of a batch is one Lua script; brokers of any number append concurrently.
+ */
+import type { Redis } from '../common/state/redis';
+import type { DecisionLog, DecisionRecordData } from './decision-store';
+
+// KEYS: seq, ring, index; ARGV: size, then request id / json pairs
+const APPEND = `
+local size = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  local seq = redis.call('INCR', KEYS[1])
+  local slot = tostring(seq % size)
+  local old = redis.call('HGET', KEYS[2], 'q' .. slot)
+  if old and redis.call('HGET', KEYS[3], old) == slot then redis.call('HDEL', KEYS[3], old) end
+  redis.call('HSET', KEYS[2], 'q' .. slot, ARGV[i], 'r' .. slot, ARGV[i + 1])
+  redis.call('HSET', KEYS[3], ARGV[i], slot)
+end
+return 1
+`;
+
+export class RedisDecisionLog implements DecisionLog {
+  private readonly keys: { seq: string; ring: string; index: string };
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    readonly size: number,
+  ) {
+    this.keys = {
+      seq: `${prefix}decisions:seq`,
+      ring: `${prefix}decisions:ring`,
+      index: `${prefix}decisions:index`,
+    };
+  }
+
+  async append(records: DecisionRecordData[]): Promise<void> {
+    if (records.length === 0) return;
+    const args: string[] = [String(this.size)];
+    for (const r of records) args.push(r.request_id, JSON.stringify(r));
+    await this.redis.eval(APPEND, 3, this.keys.seq, this.keys.ring, this.keys.index, ...args);
+  }
+
+  async get(requestId: string): Promise<DecisionRecordData | null> {
+    const slot = await this.redis.hget(this.keys.index, requestId);
+    if (slot === null) return null;
+    const json = await this.redis.hget(this.keys.ring, `r${slot}`);
+    const r = json ? (JSON.parse(json) as DecisionRecordData) : null;
+    // The slot may have been reused between the two reads.
+    return r && r.request_id === requestId ? r : null;
+  }
+
+  async recent(limit: number): Promise<DecisionRecordData[]> {
+    const seq = Number((await this.redis.get(this.keys.seq)) ?? 0);
+    const n = Math.min(limit, seq, this.size);
+    if (n <= 0) return [];
+    const fields: string[] = [];
+    for (let i = 0; i < n; i++) fields.push(`r${(seq - i) % this.size}`);
+    const values = await this.redis.hmget(this.keys.ring, ...fields);
+    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as DecisionRecordData);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,254 @@
+/**
+ * The dashboard's HTTP side: the page and its assets (from web/, no external
+ * CDN) and a small JSON API. Every /api call needs `Authorization: Bearer
+ * <token>`; changes need an editor (a viewer gets 403). Bad input gets 400
+ * with the field named: {"error": "targetId: required", "field": "targetId"}.
+ *
+ *   GET    /api/session                 who am I {name, role}
+ *   GET    /api/overrides[?expired=1]    {version, overrides: [...]}
+ *   POST   /api/overrides               create (editor) → 201 override
+ *   DELETE /api/overrides/<id>          {reason} (editor) → 200 override
+ *   GET    /api/audit[?limit=N]         {entries: [...]} newest first
+ *   GET    /api/decisions[?limit=N]     {decisions: [...]} newest first, each with its explanation
+ *   GET    /api/decisions/<request-id>  {record, explanation, text}
+ *   GET    /api/status                  pacing charts, trends, agent health and latency
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { messageOf, statusOf } from '../common/grpc/errors';
+import type { Logger } from '../common/log';
+import { type Principal, TokenTable } from './auth';
+import { explain, explainText } from './explain';
+import { describeOverride, isActive, type Override } from './model';
+import type { AdminService } from './service';
+import { decisionLatency, type StatusHistory } from './status';
+
+export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const ASSETS: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** gRPC status of a domain error → HTTP status. */
+function httpStatusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  switch (statusOf(err)) {
+    case grpc.status.INVALID_ARGUMENT:
+      return 400;
+    case grpc.status.PERMISSION_DENIED:
+      return 403;
+    case grpc.status.UNAUTHENTICATED:
+      return 401;
+    case grpc.status.NOT_FOUND:
+      return 404;
+    case grpc.status.UNAVAILABLE:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS });
+  res.end(json);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body: at most ${MAX_BODY_BYTES} bytes`, 'body');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'body: not valid JSON', 'body');
+  }
+}
+
+export function overrideView(o: Override, nowMs: number) {
+  return { ...o, active: isActive(o, nowMs), description: describeOverride(o) };
+}
+
+export interface HttpApiOptions {
+  service: AdminService;
+  tokens: TokenTable;
+  history: StatusHistory;
+  log: Logger;
+  webDir?: string;
+}
+
+export function httpHandler(opts: HttpApiOptions) {
+  const { service, tokens, history, log } = opts;
+  const webDir = opts.webDir ?? WEB_DIR;
+  const assetCache = new Map<string, Buffer>();
+  const asset = (file: string): Buffer => {
+    let b = assetCache.get(file);
+    if (!b) {
+      b = readFileSync(`${webDir}${file}`);
+      assetCache.set(file, b);
+    }
+    return b;
+  };
+
+  const authenticate = (req: IncomingMessage): Principal => {
+    const token = TokenTable.bearer(req.headers.authorization);
+    if (!token) throw new HttpError(401, 'sign in: an Authorization: Bearer <token> header is required');
+    const who = tokens.lookup(token);
+    if (!who) throw new HttpError(401, 'sign in: unknown token');
+    return who;
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const a = ASSETS[path];
+    if (a) {
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} not allowed here`);
+      res.writeHead(200, { 'content-type': a.type, ...SECURITY_HEADERS });
+      res.end(method === 'HEAD' ? undefined : asset(a.file));
+      return;
+    }
+    if (!path.startsWith('/api/')) throw new HttpError(404, `no page ${path}`);
+    const who = authenticate(req);
+    const limit = Number(url.searchParams.get('limit') ?? 0);
+    if (url.searchParams.has('limit') && !(Number.isInteger(limit) && limit > 0))
+      throw new HttpError(400, 'limit: must be a positive integer', 'limit');
+
+    if (path === '/api/session' && method === 'GET') return send(res, 200, who);
+
+    if (path === '/api/overrides') {
+      if (method === 'GET') {
+        const snap = await service.listOverrides(url.searchParams.get('expired') === '1');
+        const now = service.now();
+        return send(res, 200, {
+          version: snap.version,
+          overrides: snap.overrides.map((o) => overrideView(o, now)),
+        });
+      }
+      if (method === 'POST') {
+        const body = await readJson(req);
+        const o = await service.createOverride(who, body);
+        log.info('override created', { id: o.id, by: who.name, what: describeOverride(o) });
+        return send(res, 201, overrideView(o, service.now()));
+      }
+      throw new HttpError(405, `${method} not allowed on /api/overrides`);
+    }
+
+    const del = /^\/api\/overrides\/([^/]+)$/.exec(path);
+    if (del) {
+      if (method !== 'DELETE') throw new HttpError(405, `${method} not allowed here`);
+      const body = (await readJson(req)) as { reason?: unknown };
+      if (body.reason !== undefined && typeof body.reason !== 'string')
+        throw new HttpError(400, 'reason: must be a string', 'reason');
+      const o = await service.deleteOverride(who, decodeURIComponent(del[1]!), String(body.reason ?? ''));
+      log.info('override deleted', { id: o.id, by: who.name });
+      return send(res, 200, overrideView(o, service.now()));
+    }
+
+    if (method !== 'GET') throw new HttpError(405, `${method} not allowed on ${path}`);
+
+    if (path === '/api/audit') return send(res, 200, { entries: await service.audit(limit) });
+
+    if (path === '/api/decisions') {
+      const records = await service.listDecisions(limit);
+      return send(res, 200, {
+        decisions: records.map((r) => ({ record: summaryOf(r), explanation: explain(r) })),
+      });
+    }
+
+    const one = /^\/api\/decisions\/([^/]+)$/.exec(path);
+    if (one) {
+      const r = await service.getDecision(decodeURIComponent(one[1]!));
+      return send(res, 200, { record: r, explanation: explain(r), text: explainText(r) });
+    }
+
+    if (path === '/api/status') {
+      const recent = await service.listDecisions(200);
+      const latest = history.latest();
+      return send(res, 200, {
+        atMs: service.now(),
+        pacing: history.pacing(),
+        trends: history.trends(),
+        agents: latest?.health ?? [],
+        objectiveAnswered: latest ? latest.campaigns !== null : false,
+        decisionLatency: decisionLatency(recent),
+        lastDecisionMs: recent[0]?.at_ms ?? null,
+      });
+    }
+    throw new HttpError(404, `no API ${path}`);
+  };
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://admin.local');
+    route(req, res, url).catch((err: unknown) => {
+      const status = httpStatusOf(err);
+      if (status >= 500) log.error('http handler failed', { path: url.pathname, error: messageOf(err) });
+      const message = messageOf(err);
+      const field = err instanceof HttpError ? err.field : /^([A-Za-z0-9_.[\]]+): /.exec(message)?.[1];
+      if (!res.headersSent)
+        send(res, status, field && status === 400 ? { error: message, field } : { error: message });
+      else res.end();
+    });
+  };
+}
+
+/** The small part of a record the live list needs. */
+function summaryOf(r: import('./decision-store').DecisionRecordData) {
+  return {
+    request_id: r.request_id,
+    at_ms: r.at_ms,
+    slot_id: r.request?.slot?.slot_id ?? '',
+    ads: (r.response?.ads ?? []).map((a) => ({
+      creative_id: a.creative_id,
+      campaign_id: a.campaign_id,
+      tier: a.tier,
+    })),
+    no_ad: r.response?.no_ad ?? true,
+    degraded: r.response?.degraded ?? [],
+    total_ms: r.timings?.total_ms ?? 0,
+  };
+}
+
+export function startHttp(
+  host: string,
+  port: number,
+  handler: ReturnType<typeof httpHandler>,
+): Promise<Server> {
+  const server = createServer(handler);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

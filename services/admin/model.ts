@@ -1,0 +1,288 @@
+/**
+ * Overrides: hard constraints people put on the agents' decisions, and the
+ * audit log of every change. Plain domain types, the one validator both the
+ * gRPC API and the HTTP API use (errors name the field in the caller's own
+ * spelling), and the wire converters.
+ */
+import type { AuditEntry as WireAuditEntry } from '../../proto/gen/parley/v1/AuditEntry';
+import type { Override__Output, Override as WireOverride } from '../../proto/gen/parley/v1/Override';
+import { SCENARIOS, type Scenario } from '../common/domain/types';
+import { invalidArgument } from '../common/grpc/errors';
+
+export const OVERRIDE_KINDS = ['block', 'pause', 'pin', 'boost', 'brand_safety', 'separation'] as const;
+export type OverrideKind = (typeof OVERRIDE_KINDS)[number];
+export const TARGET_TYPES = ['creative', 'advertiser', 'category', 'campaign'] as const;
+export type TargetType = (typeof TARGET_TYPES)[number] | '';
+
+export interface Override {
+  id: string;
+  kind: OverrideKind;
+  targetType: TargetType;
+  targetId: string;
+  /** Scenarios it applies in; empty = everywhere. */
+  scenarios: Scenario[];
+  /** boost: added to the joint utility. */
+  boost: number;
+  /** separation: at most one ad of these categories per pod. */
+  categories: string[];
+  /** brand_safety: also blocks whenever the content is not explicit. */
+  unlessExplicit: boolean;
+  author: string;
+  reason: string;
+  createdAtMs: number;
+  /** 0 = never. */
+  expiresAtMs: number;
+}
+
+/** What a person submits: the service sets id, author and creation time. */
+export type OverrideInput = Omit<Override, 'id' | 'author' | 'createdAtMs'>;
+
+export type AuditAction = 'create' | 'delete';
+
+export interface AuditEntry {
+  seq: number;
+  atMs: number;
+  actor: string;
+  action: AuditAction;
+  overrideId: string;
+  reason: string;
+  override: Override;
+}
+
+export const MAX_BOOST = 10;
+export const MAX_REASON_CHARS = 500;
+export const MAX_CATEGORIES = 20;
+/** Expiry at most this far ahead. */
+export const MAX_EXPIRY_MS = 10 * 365 * 86_400_000;
+
+const ID = /^[A-Za-z0-9._:\-/@]{1,128}$/;
+const SCENARIO_NAMES = SCENARIOS.filter((s) => s !== 'unknown');
+
+export function isActive(o: Pick<Override, 'expiresAtMs'>, nowMs: number): boolean {
+  return o.expiresAtMs === 0 || nowMs < o.expiresAtMs;
+}
+
+/** Maps a domain field name (camelCase) to the caller's spelling of it. */
+export type FieldName = (field: string) => string;
+export const camelField: FieldName = (f) => f;
+export const wireField =
+  (prefix: string): FieldName =>
+  (f) =>
+    `${prefix}${f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validates a submitted override (a parsed JSON object or a converted wire
+ * message). Throws INVALID_ARGUMENT naming the first bad field.
+ */
+export function validateOverrideInput(
+  raw: unknown,
+  nowMs: number,
+  name: FieldName = camelField,
+): OverrideInput {
+  if (!isRecord(raw)) throw invalidArgument(name('override'), 'must be an object');
+  const bad = (field: string, problem: string) => invalidArgument(name(field), problem);
+  const str = (field: string): string => {
+    const v = raw[field] ?? '';
+    if (typeof v !== 'string') throw bad(field, 'must be a string');
+    return v.trim();
+  };
+  const id = (field: string, value: string): string => {
+    if (!value) throw bad(field, 'required');
+    if (!ID.test(value)) throw bad(field, 'only letters, digits and . _ : - / @ (at most 128)');
+    return value;
+  };
+  const list = (field: string): unknown[] => {
+    const v = raw[field] ?? [];
+    if (!Array.isArray(v)) throw bad(field, 'must be a list');
+    return v;
+  };
+
+  const kind = str('kind') as OverrideKind;
+  if (!OVERRIDE_KINDS.includes(kind)) throw bad('kind', `must be one of ${OVERRIDE_KINDS.join(', ')}`);
+
+  let targetType = str('targetType') as TargetType;
+  if (targetType === '') {
+    if (kind === 'pause' || kind === 'pin' || kind === 'boost') targetType = 'campaign';
+    if (kind === 'brand_safety') targetType = 'category';
+  }
+  const allowed: Record<OverrideKind, readonly TargetType[]> = {
+    block: ['creative', 'advertiser', 'category'],
+    pause: ['campaign'],
+    pin: ['campaign'],
+    boost: ['campaign'],
+    brand_safety: ['category'],
+    separation: [''],
+  };
+  if (!allowed[kind].includes(targetType)) {
+    const expected = allowed[kind].filter(Boolean);
+    throw bad(
+      'targetType',
+      expected.length
+        ? `a ${kind} override targets ${expected.join(' | ')}`
+        : `a ${kind} override has no target`,
+    );
+  }
+  let targetId = str('targetId');
+  if (kind === 'separation') {
+    if (targetId) throw bad('targetId', 'a separation override has no target (use categories)');
+  } else {
+    targetId = id('targetId', targetId);
+    if (targetType === 'category') targetId = targetId.toLowerCase();
+  }
+
+  const scenarios = list('scenarios').map((s, i) => {
+    if (typeof s !== 'string' || !(SCENARIO_NAMES as string[]).includes(s))
+      throw bad(`scenarios[${i}]`, `must be one of ${SCENARIO_NAMES.join(', ')}`);
+    return s as Scenario;
+  });
+  if (kind === 'pause' && scenarios.length > 0)
+    throw bad('scenarios', 'a pause (kill switch) applies everywhere');
+
+  const boostRaw = raw.boost ?? 0;
+  if (typeof boostRaw !== 'number' || !Number.isFinite(boostRaw)) throw bad('boost', 'must be a number');
+  if (kind === 'boost' && !(boostRaw > 0 && boostRaw <= MAX_BOOST))
+    throw bad('boost', `must be in (0, ${MAX_BOOST}]`);
+  if (kind !== 'boost' && boostRaw !== 0) throw bad('boost', 'only a boost override has one');
+
+  const categories = list('categories').map((c, i) =>
+    id(`categories[${i}]`, typeof c === 'string' ? c.trim().toLowerCase() : ''),
+  );
+  if (kind === 'separation') {
+    if (categories.length < 1) throw bad('categories', 'name at least one category');
+    if (categories.length > MAX_CATEGORIES) throw bad('categories', `at most ${MAX_CATEGORIES}`);
+  } else if (categories.length > 0) throw bad('categories', 'only a separation override has them');
+
+  const unlessExplicit = raw.unlessExplicit ?? false;
+  if (typeof unlessExplicit !== 'boolean') throw bad('unlessExplicit', 'must be true or false');
+  if (unlessExplicit && kind !== 'brand_safety') throw bad('unlessExplicit', 'only for brand_safety');
+
+  const reason = str('reason');
+  if (!reason) throw bad('reason', 'required: say why');
+  if (reason.length > MAX_REASON_CHARS) throw bad('reason', `at most ${MAX_REASON_CHARS} characters`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(reason)) throw bad('reason', 'control characters are not allowed');
+
+  const expiresAtMs = raw.expiresAtMs ?? 0;
+  if (typeof expiresAtMs !== 'number' || !Number.isSafeInteger(expiresAtMs) || expiresAtMs < 0)
+    throw bad('expiresAtMs', 'must be unix epoch milliseconds (0 = never)');
+  if (expiresAtMs !== 0 && expiresAtMs <= nowMs) throw bad('expiresAtMs', 'lies in the past');
+  if (expiresAtMs > nowMs + MAX_EXPIRY_MS) throw bad('expiresAtMs', 'at most ten years ahead');
+
+  return {
+    kind,
+    targetType,
+    targetId,
+    scenarios: [...new Set(scenarios)],
+    boost: boostRaw,
+    categories: [...new Set(categories)],
+    unlessExplicit,
+    reason,
+    expiresAtMs,
+  };
+}
+
+/** One line for a person, e.g. "block advertiser adv-beer in workout, commute". */
+export function describeOverride(
+  o: Pick<
+    Override,
+    'kind' | 'targetType' | 'targetId' | 'scenarios' | 'boost' | 'categories' | 'unlessExplicit'
+  >,
+): string {
+  const where = o.scenarios.length ? ` in ${o.scenarios.join(', ')}` : '';
+  switch (o.kind) {
+    case 'block':
+      return `block ${o.targetType} ${o.targetId}${where}`;
+    case 'pause':
+      return `pause campaign ${o.targetId} (kill switch)`;
+    case 'pin':
+      return `pin campaign ${o.targetId}${where}`;
+    case 'boost':
+      return `boost campaign ${o.targetId} by +${o.boost}${where}`;
+    case 'brand_safety': {
+      const when = [
+        o.unlessExplicit ? 'when the content is not explicit' : '',
+        o.scenarios.length ? `in ${o.scenarios.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' or ');
+      return `no ${o.targetId} ads ${when || 'anywhere'}`;
+    }
+    case 'separation':
+      return `at most one ad of ${o.categories.join(', ')} per pod${where}`;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// wire
+
+export function overrideToWire(o: Override): WireOverride {
+  return {
+    id: o.id,
+    kind: o.kind,
+    target_type: o.targetType,
+    target_id: o.targetId,
+    scenarios: o.scenarios,
+    boost: o.boost,
+    categories: o.categories,
+    unless_explicit: o.unlessExplicit,
+    author: o.author,
+    reason: o.reason,
+    created_at_ms: o.createdAtMs,
+    expires_at_ms: o.expiresAtMs,
+  };
+}
+
+/** The submitted fields of a wire override, for validateOverrideInput. */
+export function overrideInputFromWire(w: Override__Output | null): Record<string, unknown> | null {
+  if (!w) return null;
+  return {
+    kind: w.kind,
+    targetType: w.target_type,
+    targetId: w.target_id,
+    scenarios: w.scenarios,
+    boost: w.boost,
+    categories: w.categories,
+    unlessExplicit: w.unless_explicit,
+    reason: w.reason,
+    expiresAtMs: w.expires_at_ms,
+  };
+}
+
+/**
+ * A full override received from the admin service (a broker's watch). The
+ * admin validated it on the way in; this only rebuilds the domain value and
+ * drops what this broker cannot understand (an unknown kind from a newer admin).
+ */
+export function overrideFromWire(w: Override__Output): Override | null {
+  if (!(OVERRIDE_KINDS as readonly string[]).includes(w.kind)) return null;
+  return {
+    id: w.id,
+    kind: w.kind as OverrideKind,
+    targetType: w.target_type as TargetType,
+    targetId: w.target_id,
+    scenarios: w.scenarios.filter((s): s is Scenario => (SCENARIOS as readonly string[]).includes(s)),
+    boost: w.boost,
+    categories: w.categories,
+    unlessExplicit: w.unless_explicit,
+    author: w.author,
+    reason: w.reason,
+    createdAtMs: w.created_at_ms,
+    expiresAtMs: w.expires_at_ms,
+  };
+}
+
+export function auditToWire(e: AuditEntry): WireAuditEntry {
+  return {
+    seq: e.seq,
+    at_ms: e.atMs,
+    actor: e.actor,
+    action: e.action,
+    override_id: e.overrideId,
+    reason: e.reason,
+    override: overrideToWire(e.override),
+  };
+}

@@ -1,0 +1,272 @@
+/**
+ * The admin service process: the parley.v1.Admin gRPC service (thin handlers
+ * over AdminService), the dashboard and its HTTP API (http.ts), and the
+ * status sampler behind the dashboard's charts. State is embedded or Redis,
+ * chosen by config.redisUrl like every other service.
+ *
+ * gRPC reads (lists, the decision log, the brokers' watch and record streams)
+ * are for the cluster's own services, like the agents' ports; a change
+ * (CreateOverride, DeleteOverride) needs an editor token in the
+ * `authorization: Bearer <token>` metadata.
+ */
+import type { Server } from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import type { AdminHandlers } from '../../proto/gen/parley/v1/Admin';
+import type { AuditLog } from '../../proto/gen/parley/v1/AuditLog';
+import type { CreateOverrideRequest__Output } from '../../proto/gen/parley/v1/CreateOverrideRequest';
+import type { DecisionList } from '../../proto/gen/parley/v1/DecisionList';
+import type { DecisionRecord } from '../../proto/gen/parley/v1/DecisionRecord';
+import type { DeleteOverrideRequest__Output } from '../../proto/gen/parley/v1/DeleteOverrideRequest';
+import type { GetDecisionRequest__Output } from '../../proto/gen/parley/v1/GetDecisionRequest';
+import type { ListAuditRequest__Output } from '../../proto/gen/parley/v1/ListAuditRequest';
+import type { ListDecisionsRequest__Output } from '../../proto/gen/parley/v1/ListDecisionsRequest';
+import type { ListOverridesRequest__Output } from '../../proto/gen/parley/v1/ListOverridesRequest';
+import type { Override } from '../../proto/gen/parley/v1/Override';
+import type { OverrideSet } from '../../proto/gen/parley/v1/OverrideSet';
+import type { Config } from '../common/config';
+import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
+import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
+import { type RunningService, startServer, unary } from '../common/grpc/server';
+import type { Logger } from '../common/log';
+import { createRedis } from '../common/state/redis';
+import { type Principal, type TokenGrant, TokenTable } from './auth';
+import { type DecisionLog, type DecisionRecordData, EmbeddedDecisionLog } from './decision-store';
+import { RedisDecisionLog } from './decision-store-redis';
+import { httpHandler, startHttp } from './http';
+import { auditToWire, overrideInputFromWire, overrideToWire, wireField } from './model';
+import { AdminService } from './service';
+import { Sampler } from './status';
+import { EmbeddedOverrideStore, type OverrideStore } from './store';
+import { RedisOverrideStore } from './store-redis';
+
+export const SAMPLE_INTERVAL_MS = 5000;
+const RECORD_BATCH = 200;
+
+function principalOf(tokens: TokenTable, md: grpc.Metadata): Principal {
+  const raw = md.get('authorization')[0];
+  const who = tokens.lookup(TokenTable.bearer(typeof raw === 'string' ? raw : raw?.toString()));
+  if (!who)
+    throw new RpcError(grpc.status.UNAUTHENTICATED, 'authorization: a valid editor token is required');
+  return who;
+}
+
+async function overrideSet(service: AdminService): Promise<OverrideSet> {
+  const snap = await service.listOverrides(false);
+  return { overrides: snap.overrides.map(overrideToWire), version: snap.version };
+}
+
+export function adminHandlers(service: AdminService, tokens: TokenTable, log: Logger): AdminHandlers {
+  const S = SERVICE_NAMES.admin;
+  return {
+    ListOverrides: unary<ListOverridesRequest__Output, OverrideSet>(
+      `${S}/ListOverrides`,
+      async (req) => {
+        const snap = await service.listOverrides(req.include_expired);
+        return { overrides: snap.overrides.map(overrideToWire), version: snap.version };
+      },
+      log,
+    ),
+    CreateOverride: unary<CreateOverrideRequest__Output, Override>(
+      `${S}/CreateOverride`,
+      async (req, ctx) => {
+        const who = principalOf(tokens, ctx.metadata);
+        const raw = overrideInputFromWire(req.override);
+        if (!raw) throw invalidArgument('override', 'required');
+        const o = await service.createOverride(who, raw, wireField('override.'));
+        log.info('override created', { id: o.id, by: who.name, via: 'grpc' });
+        return overrideToWire(o);
+      },
+      log,
+    ),
+    DeleteOverride: unary<DeleteOverrideRequest__Output, Override>(
+      `${S}/DeleteOverride`,
+      async (req, ctx) => {
+        const who = principalOf(tokens, ctx.metadata);
+        const o = await service.deleteOverride(who, req.id, req.reason, wireField(''));
+        log.info('override deleted', { id: o.id, by: who.name, via: 'grpc' });
+        return overrideToWire(o);
+      },
+      log,
+    ),
+    ListAudit: unary<ListAuditRequest__Output, AuditLog>(
+      `${S}/ListAudit`,
+      async (req) => ({ entries: (await service.audit(req.limit)).map(auditToWire) }),
+      log,
+    ),
+    GetDecision: unary<GetDecisionRequest__Output, DecisionRecord>(
+      `${S}/GetDecision`,
+      async (req) => service.getDecision(req.request_id),
+      log,
+    ),
+    ListDecisions: unary<ListDecisionsRequest__Output, DecisionList>(
+      `${S}/ListDecisions`,
+      async (req) => ({ decisions: await service.listDecisions(req.limit) }),
+      log,
+    ),
+
+    // The whole active set now and after every change (coalesced: a burst of
+    // changes sends the latest set, never a stale one after a newer one).
+    WatchOverrides(call) {
+      let sending = false;
+      let again = false;
+      let done = false;
+      const push = async () => {
+        if (sending) {
+          again = true;
+          return;
+        }
+        sending = true;
+        try {
+          do {
+            again = false;
+            const set = await overrideSet(service);
+            if (!done) call.write(set);
+          } while (again && !done);
+        } catch (err) {
+          log.warn('override watch: could not read the overrides', { error: messageOf(err) });
+        } finally {
+          sending = false;
+        }
+      };
+      const unsubscribe = service.store.subscribe(() => void push());
+      const stop = () => {
+        done = true;
+        unsubscribe();
+      };
+      call.on('cancelled', stop);
+      call.on('close', stop);
+      call.on('error', stop);
+      log.info('broker watching overrides', { broker: call.request.broker });
+      void push();
+    },
+
+    RecordDecisions(call, callback) {
+      let received = 0;
+      let pending: DecisionRecordData[] = [];
+      let writing: Promise<void> = Promise.resolve();
+      const flush = () => {
+        if (pending.length === 0) return;
+        const batch = pending;
+        pending = [];
+        writing = writing
+          .then(() => service.recordDecisions(batch))
+          .catch((err) => log.warn('could not store decision records', { error: messageOf(err) }));
+      };
+      call.on('data', (r: DecisionRecordData) => {
+        received++;
+        pending.push(r);
+        if (pending.length >= RECORD_BATCH) flush();
+        else if (pending.length === 1) setImmediate(flush);
+      });
+      call.on('end', () => {
+        flush();
+        void writing.then(() => callback(null, { received }));
+      });
+      call.on('error', () => flush());
+    },
+  };
+}
+
+export interface AdminState {
+  kind: 'embedded' | 'redis';
+  store: OverrideStore;
+  decisions: DecisionLog;
+  close(): Promise<void>;
+}
+
+export function createAdminState(config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'admin'>): AdminState {
+  if (!config.redisUrl) {
+    return {
+      kind: 'embedded',
+      store: new EmbeddedOverrideStore(),
+      decisions: new EmbeddedDecisionLog(config.admin.decisionLogSize),
+      close: async () => undefined,
+    };
+  }
+  const redis = createRedis(config.redisUrl);
+  const store = new RedisOverrideStore(redis, config.redisPrefix);
+  return {
+    kind: 'redis',
+    store,
+    decisions: new RedisDecisionLog(redis, config.redisPrefix, config.admin.decisionLogSize),
+    close: async () => {
+      await store.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+export interface RunningAdmin extends RunningService {
+  /** The dashboard, e.g. http://127.0.0.1:8055/ */
+  url: string;
+  httpPort: number;
+  /** The sign-in tokens in force (the generated ones in dev mode). */
+  grants: TokenGrant[];
+  service: AdminService;
+  sampler: Sampler;
+}
+
+export async function startAdmin({ config, log }: { config: Config; log: Logger }): Promise<RunningAdmin> {
+  const { table: tokens, grants } = TokenTable.fromSpec(config.admin.tokens);
+  const state = createAdminState(config);
+  const service = new AdminService({ store: state.store, decisions: state.decisions });
+  const sampler = new Sampler({
+    agents: { ...config.addresses },
+    objectiveAddress: config.addresses.objective,
+    intervalMs: SAMPLE_INTERVAL_MS,
+    log,
+  });
+  let grpcServer: Awaited<ReturnType<typeof startServer>> | null = null;
+  let http: Server | null = null;
+  try {
+    grpcServer = await startServer({
+      host: config.host,
+      port: config.ports.admin,
+      serviceNames: [SERVICE_NAMES.admin],
+      services: [[v1.Admin.service, adminHandlers(service, tokens, log)]],
+      log,
+    });
+    http = await startHttp(
+      config.host,
+      config.admin.httpPort,
+      httpHandler({ service, tokens, history: sampler.history, log }),
+    );
+  } catch (err) {
+    await grpcServer?.shutdown();
+    await state.close();
+    sampler.close();
+    throw err;
+  }
+  sampler.start();
+  const addr = http.address();
+  const httpPort = typeof addr === 'object' && addr ? addr.port : config.admin.httpPort;
+  const url = `http://${config.host}:${httpPort}/`;
+  log.info('admin listening', { address: grpcServer.address, dashboard: url, state: state.kind });
+  if (tokens.generated) {
+    log.warn('no PARLEY_ADMIN_TOKENS: made dev tokens for this run (set real ones outside a laptop)', {
+      editor: grants[0]?.token,
+      viewer: grants[1]?.token,
+    });
+  }
+  const g = grpcServer;
+  const h = http;
+  return {
+    name: 'admin',
+    address: g.address,
+    port: g.port,
+    url,
+    httpPort,
+    grants,
+    service,
+    sampler,
+    async close() {
+      sampler.close();
+      await new Promise<void>((resolve) => {
+        h.close(() => resolve());
+        h.closeAllConnections();
+      });
+      await g.shutdown();
+      await state.close();
+    },
+  };
+}

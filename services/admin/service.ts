@@ -1,0 +1,125 @@
+/**
+ * The admin service's domain: overrides with their audit log, and the
+ * decision log. Both transports (gRPC in server.ts, HTTP in http.ts) call
+ * this after authenticating; it validates, stamps author and time, and
+ * writes through the ports. Time comes from an injected clock.
+ */
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { RpcError } from '../common/grpc/errors';
+import type { Principal } from './auth';
+import type { DecisionLog, DecisionRecordData } from './decision-store';
+import {
+  type AuditEntry,
+  camelField,
+  type FieldName,
+  isActive,
+  MAX_REASON_CHARS,
+  type Override,
+  validateOverrideInput,
+} from './model';
+import type { OverrideSnapshot, OverrideStore } from './store';
+
+export const MAX_AUDIT_LIMIT = 1000;
+export const MAX_DECISIONS_LIMIT = 500;
+
+export interface AdminServiceOptions {
+  store: OverrideStore;
+  decisions: DecisionLog;
+  clock?: () => number;
+  newId?: () => string;
+}
+
+function forbidden(p: Principal): RpcError {
+  return new RpcError(
+    grpc.status.PERMISSION_DENIED,
+    `${p.name} is a ${p.role}: only an editor can change overrides`,
+  );
+}
+
+export class AdminService {
+  readonly store: OverrideStore;
+  readonly decisions: DecisionLog;
+  private readonly clock: () => number;
+  private readonly newId: () => string;
+
+  constructor(opts: AdminServiceOptions) {
+    this.store = opts.store;
+    this.decisions = opts.decisions;
+    this.clock = opts.clock ?? Date.now;
+    this.newId = opts.newId ?? (() => `ov-${randomUUID().slice(0, 8)}`);
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  /** Validates and stores a new override; the audit log gets its entry in the same step. */
+  async createOverride(who: Principal, raw: unknown, name: FieldName = camelField): Promise<Override> {
+    if (who.role !== 'editor') throw forbidden(who);
+    const now = this.clock();
+    const input = validateOverrideInput(raw, now, name);
+    const o: Override = { id: this.newId(), ...input, author: who.name, createdAtMs: now };
+    await this.store.create(o, now);
+    return o;
+  }
+
+  async deleteOverride(
+    who: Principal,
+    id: string,
+    reason: string,
+    name: FieldName = camelField,
+  ): Promise<Override> {
+    if (who.role !== 'editor') throw forbidden(who);
+    if (!id) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${name('id')}: required`);
+    const why = reason.trim();
+    if (!why) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${name('reason')}: required: say why`);
+    if (why.length > MAX_REASON_CHARS)
+      throw new RpcError(
+        grpc.status.INVALID_ARGUMENT,
+        `${name('reason')}: at most ${MAX_REASON_CHARS} characters`,
+      );
+    const entry = await this.store.remove(id, who.name, why, this.clock());
+    if (!entry) throw new RpcError(grpc.status.NOT_FOUND, `no override ${id}`);
+    return entry.override;
+  }
+
+  /** The override set, newest first; expired ones only when asked. */
+  async listOverrides(includeExpired = false): Promise<OverrideSnapshot> {
+    const snap = await this.store.snapshot();
+    const now = this.clock();
+    const overrides = snap.overrides
+      .filter((o) => includeExpired || isActive(o, now))
+      .sort((a, b) => b.createdAtMs - a.createdAtMs || (a.id < b.id ? -1 : 1));
+    return { overrides, version: snap.version };
+  }
+
+  async audit(limit: number): Promise<AuditEntry[]> {
+    return this.store.audit(clampLimit(limit, 100, MAX_AUDIT_LIMIT));
+  }
+
+  async recordDecisions(records: DecisionRecordData[]): Promise<void> {
+    await this.decisions.append(records.filter((r) => r.request_id));
+  }
+
+  async getDecision(requestId: string): Promise<DecisionRecordData> {
+    if (!requestId) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'request_id: required');
+    const r = await this.decisions.get(requestId);
+    if (!r) {
+      throw new RpcError(
+        grpc.status.NOT_FOUND,
+        `no decision ${requestId} in the decision log (never made, or older than the last PARLEY_DECISION_LOG_SIZE decisions)`,
+      );
+    }
+    return r;
+  }
+
+  async listDecisions(limit: number): Promise<DecisionRecordData[]> {
+    return this.decisions.recent(clampLimit(limit, 50, MAX_DECISIONS_LIMIT));
+  }
+}
+
+export function clampLimit(limit: number, def: number, max: number): number {
+  if (!Number.isFinite(limit) || limit <= 0) return def;
+  return Math.min(max, Math.floor(limit));
+}

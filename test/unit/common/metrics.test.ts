@@ -1,0 +1,329 @@
+/**
+ * The shared metrics layer without a mesh: the config of the endpoint port,
+ * what each recorder puts in the Prometheus text (names, labels, exact
+ * counts, buckets that fit millisecond latencies), the gauges read at scrape
+ * time, the HTTP endpoint itself, and the k8s scrape annotations.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { metricsPortFor } from '../../../bin/spawn';
+import { ConfigError, DEFAULT_METRICS_PORTS, loadConfig } from '../../../services/common/config';
+import {
+  LATENCY_BUCKETS_MS,
+  metricsText,
+  observeCampaigns,
+  parsePrometheus,
+  recordDecision,
+  recordFederatedRound,
+  recordOutcome,
+  rpcRecorder,
+  type Sample,
+  serveMetrics,
+  sumOf,
+} from '../../../services/common/metrics';
+import { seededRng } from '../../../services/common/rng';
+
+const scrape = async (): Promise<Sample[]> => parsePrometheus(await metricsText());
+
+describe('PARLEY_METRICS_PORT', () => {
+  it('defaults per service, so services on one host never share a port', () => {
+    const ports = ['broker', 'context', 'inventory', 'objective', 'admin', 'aggregator'].map(
+      (s) => loadConfig({}, `parley-${s}`).metricsPort,
+    );
+    expect(ports).toEqual([9464, 9465, 9466, 9467, 9468, 9469]);
+    expect(new Set(ports).size).toBe(ports.length);
+    // The short name (as the deploy test passes it) works too; an unknown service gets 9464.
+    expect(loadConfig({}, 'objective').metricsPort).toBe(9467);
+    expect(loadConfig({}).metricsPort).toBe(9464);
+  });
+
+  it('takes a port, 0 for any free port, or off', () => {
+    expect(loadConfig({ PARLEY_METRICS_PORT: '9999' }, 'parley-broker').metricsPort).toBe(9999);
+    expect(loadConfig({ PARLEY_METRICS_PORT: '0' }, 'parley-broker').metricsPort).toBe(0);
+    expect(loadConfig({ PARLEY_METRICS_PORT: 'off' }, 'parley-broker').metricsPort).toBeNull();
+    expect(() => loadConfig({ PARLEY_METRICS_PORT: '70000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PARLEY_METRICS_PORT: 'on' })).toThrow(/PARLEY_METRICS_PORT/);
+  });
+
+  it('a launcher gives each child its own port: free by default, N + the service offset when set, off stays off', () => {
+    const four = ['broker', 'context', 'inventory', 'objective'];
+    expect(four.map((s) => metricsPortFor(undefined, s))).toEqual(['0', '0', '0', '0']);
+    expect(four.map((s) => metricsPortFor('9464', s))).toEqual(['9464', '9465', '9466', '9467']);
+    expect(four.map((s) => metricsPortFor('19000', s))).toEqual(['19000', '19001', '19002', '19003']);
+    expect(metricsPortFor('19000', 'admin')).toBe('19004');
+    expect(metricsPortFor('off', 'context')).toBe('off');
+    expect(metricsPortFor('0', 'objective')).toBe('0');
+  });
+});
+
+describe('parsePrometheus', () => {
+  it('reads names, escaped labels and special values; rejects garbage', () => {
+    const text = [
+      '# HELP x_total a counter',
+      '# TYPE x_total counter',
+      'x_total{a="1",b="say \\"hi\\"\\\\n"} 3',
+      'y 2.5',
+      'h_bucket{le="+Inf"} 7',
+      'g -Inf',
+    ].join('\n');
+    expect(parsePrometheus(text)).toEqual([
+      { name: 'x_total', labels: { a: '1', b: 'say "hi"\\n' }, value: 3 },
+      { name: 'y', labels: {}, value: 2.5 },
+      { name: 'h_bucket', labels: { le: '+Inf' }, value: 7 },
+      { name: 'g', labels: {}, value: Number.NEGATIVE_INFINITY },
+    ]);
+    expect(() => parsePrometheus('not a sample')).toThrow(/not a Prometheus sample/);
+    expect(() => parsePrometheus('x{a=1} 2')).toThrow(/bad labels/);
+  });
+});
+
+describe('decision metrics', () => {
+  it('count every decision exactly once, with its result, no-ad reason and degraded parts', async () => {
+    const before = await scrape();
+    const rng = seededRng(42);
+    const decisions = Array.from({ length: 200 }, () => {
+      const noAd = rng.next() < 0.3;
+      const degraded = (['context', 'inventory', 'objective'] as const).filter(() => rng.next() < 0.2);
+      return {
+        noAd,
+        noAdReasons: noAd ? ['REASON_NO_ELIGIBLE_CANDIDATES', 'REASON_FREQUENCY_CAP'] : [],
+        degraded,
+      };
+    });
+    for (const d of decisions) recordDecision(d, 1 + rng.next() * 20);
+    const after = await scrape();
+    const delta = (name: string, match: Record<string, string> = {}) =>
+      sumOf(after, name, match) - sumOf(before, name, match);
+
+    const noAd = decisions.filter((d) => d.noAd).length;
+    const degraded = decisions.filter((d) => d.degraded.length > 0).length;
+    expect(delta('parley_decisions_total')).toBe(200);
+    expect(delta('parley_decisions_total', { parley_decision_result: 'no_ad' })).toBe(noAd);
+    expect(delta('parley_decisions_total', { parley_decision_degraded: 'true' })).toBe(degraded);
+    // Only the primary reason counts, so no-ad reasons add up to the no-ad decisions.
+    expect(delta('parley_no_ad_decisions_total')).toBe(noAd);
+    expect(delta('parley_no_ad_decisions_total', { parley_reason: 'REASON_NO_ELIGIBLE_CANDIDATES' })).toBe(
+      noAd,
+    );
+    for (const part of ['context', 'inventory', 'objective']) {
+      expect(delta('parley_degraded_decisions_total', { parley_part: part })).toBe(
+        decisions.filter((d) => d.degraded.includes(part as never)).length,
+      );
+    }
+    expect(delta('parley_decision_duration_milliseconds_count')).toBe(200);
+  });
+
+  it('latency buckets are milliseconds and put typical decisions in distinct buckets', async () => {
+    // Decisions take ~1 ms to a few hundred ms; deadlines reach seconds.
+    expect(LATENCY_BUCKETS_MS[0]).toBeLessThanOrEqual(1);
+    expect(LATENCY_BUCKETS_MS).toContain(100);
+    expect(LATENCY_BUCKETS_MS.at(-1)).toBeGreaterThanOrEqual(5000);
+    const before = await scrape();
+    for (const ms of [0.3, 3, 7, 15, 42, 90, 450])
+      recordDecision({ noAd: false, noAdReasons: [], degraded: [] }, ms);
+    const after = await scrape();
+    const bucket = (le: string) =>
+      sumOf(after, 'parley_decision_duration_milliseconds_bucket', { le, parley_decision_result: 'ad' }) -
+      sumOf(before, 'parley_decision_duration_milliseconds_bucket', { le, parley_decision_result: 'ad' });
+    expect([bucket('0.5'), bucket('5'), bucket('10'), bucket('20'), bucket('50'), bucket('100')]).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
+    expect(bucket('500')).toBe(7);
+    expect(bucket('+Inf')).toBe(7);
+    const sum =
+      sumOf(after, 'parley_decision_duration_milliseconds_sum', { parley_decision_result: 'ad' }) -
+      sumOf(before, 'parley_decision_duration_milliseconds_sum', { parley_decision_result: 'ad' });
+    expect(sum).toBeCloseTo(607.3, 6);
+  });
+});
+
+describe('rpc durations', () => {
+  it('record per service, method and status code, server and client side apart', async () => {
+    const server = rpcRecorder('server', 'parley.v1.Test/Ping');
+    const client = rpcRecorder('client', 'parley.v1.Test/Ping');
+    for (let i = 0; i < 5; i++) server.record(0, 2);
+    client.record(0, 3);
+    client.record(4, 50);
+    const s = await scrape();
+    const ping = { rpc_service: 'parley.v1.Test', rpc_method: 'Ping' };
+    expect(sumOf(s, 'rpc_server_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(
+      5,
+    );
+    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(
+      1,
+    );
+    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '4' })).toBe(
+      1,
+    );
+    expect(sumOf(s, 'rpc_client_duration_milliseconds_sum', ping)).toBe(53);
+  });
+});
+
+describe('outcomes, campaigns and federated rounds', () => {
+  it('outcomes count per event and campaign', async () => {
+    const before = await scrape();
+    for (const e of ['impression', 'impression', 'skip', 'complete']) recordOutcome(e, 'camp-a');
+    recordOutcome('impression', '');
+    const after = await scrape();
+    const d = (m: Record<string, string>) =>
+      sumOf(after, 'parley_outcomes_total', m) - sumOf(before, 'parley_outcomes_total', m);
+    expect(d({ parley_outcome_event: 'impression', parley_campaign_id: 'camp-a' })).toBe(2);
+    expect(d({ parley_outcome_event: 'skip', parley_campaign_id: 'camp-a' })).toBe(1);
+    expect(d({ parley_outcome_event: 'impression', parley_campaign_id: 'unknown' })).toBe(1);
+  });
+
+  it('campaign gauges are read at scrape time and stop when unregistered', async () => {
+    let spent = 1000;
+    const stop = observeCampaigns(async () => [
+      {
+        campaignId: 'camp-even',
+        lifetimeSpentMicros: spent,
+        lifetimeReservedMicros: 20,
+        todaySpentMicros: 300,
+        todayReservedMicros: 5,
+        pacing: { budgetMicros: 10_000, idealMicros: 4_000, spendMicros: 305, multiplier: 1.5 },
+      },
+      {
+        campaignId: 'camp-asap',
+        lifetimeSpentMicros: 7,
+        lifetimeReservedMicros: 0,
+        todaySpentMicros: 7,
+        todayReservedMicros: 0,
+        pacing: null,
+      },
+    ]);
+    let s = await scrape();
+    const even = { parley_campaign_id: 'camp-even' };
+    expect(sumOf(s, 'parley_campaign_spent_micros', { ...even, parley_budget_period: 'lifetime' })).toBe(
+      1000,
+    );
+    expect(sumOf(s, 'parley_campaign_reserved_micros', { ...even, parley_budget_period: 'today' })).toBe(5);
+    expect(sumOf(s, 'parley_campaign_ideal_spend_micros', even)).toBe(4000);
+    expect(sumOf(s, 'parley_campaign_paced_spend_micros', even)).toBe(305);
+    expect(sumOf(s, 'parley_campaign_paced_budget_micros', even)).toBe(10_000);
+    expect(sumOf(s, 'parley_campaign_pacing_multiplier', even)).toBe(1.5);
+    // An asap campaign has spend but no pacing curve.
+    expect(
+      s.some((x) => x.name === 'parley_campaign_spent_micros' && x.labels.parley_campaign_id === 'camp-asap'),
+    ).toBe(true);
+    expect(
+      s.some(
+        (x) => x.name === 'parley_campaign_ideal_spend_micros' && x.labels.parley_campaign_id === 'camp-asap',
+      ),
+    ).toBe(false);
+    spent = 2500;
+    s = await scrape();
+    expect(sumOf(s, 'parley_campaign_spent_micros', { ...even, parley_budget_period: 'lifetime' })).toBe(
+      2500,
+    );
+    stop();
+    s = await scrape();
+    expect(
+      s.some((x) => x.labels.parley_campaign_id === 'camp-even' && x.name.startsWith('parley_campaign_')),
+    ).toBe(false);
+  });
+
+  it('a failing campaign read leaves the other metrics scrapeable', async () => {
+    const stop = observeCampaigns(async () => {
+      throw new Error('redis down');
+    });
+    try {
+      recordOutcome('click', 'camp-z');
+      const s = await scrape();
+      expect(sumOf(s, 'parley_outcomes_total', { parley_campaign_id: 'camp-z' })).toBe(1);
+    } finally {
+      stop();
+    }
+  });
+
+  it('federated rounds: a counter by status, duration and client histograms, the model version', async () => {
+    recordFederatedRound({ status: 'aggregated', durationMs: 12_000, clients: 40, modelVersion: 7 });
+    recordFederatedRound({ status: 'no_quorum', durationMs: 60_000, clients: 2 });
+    const s = await scrape();
+    expect(sumOf(s, 'parley_federated_rounds_total')).toBe(2);
+    expect(sumOf(s, 'parley_federated_rounds_total', { parley_federated_status: 'no_quorum' })).toBe(1);
+    expect(sumOf(s, 'parley_federated_round_duration_milliseconds_sum')).toBe(72_000);
+    expect(sumOf(s, 'parley_federated_round_clients_sum')).toBe(42);
+    expect(sumOf(s, 'parley_federated_model_version')).toBe(7);
+  });
+});
+
+describe('labels stay low-cardinality', () => {
+  it('every label is from a fixed set, and a thousand decisions add no series', async () => {
+    const rng = seededRng(7);
+    const decide = () =>
+      recordDecision(
+        { noAd: rng.next() < 0.5, noAdReasons: ['REASON_BUDGET_EXHAUSTED'], degraded: ['inventory'] },
+        rng.next() * 30,
+      );
+    decide();
+    const seriesBefore = (await scrape()).length;
+    for (let i = 0; i < 1000; i++) decide();
+    const s = await scrape();
+    expect(s.length).toBe(seriesBefore);
+    const allowed = new Set([
+      'le',
+      'rpc_service',
+      'rpc_method',
+      'rpc_grpc_status_code',
+      'parley_decision_result',
+      'parley_decision_degraded',
+      'parley_reason',
+      'parley_part',
+      'parley_outcome_event',
+      'parley_campaign_id',
+      'parley_budget_period',
+      'parley_federated_status',
+    ]);
+    for (const x of s) for (const k of Object.keys(x.labels)) expect(allowed, `${x.name}{${k}}`).toContain(k);
+    expect(s.some((x) => /request|session/.test(Object.keys(x.labels).join(',')))).toBe(false);
+  });
+});
+
+describe('the endpoint', () => {
+  it('serves the text format at /metrics on a free port, 404 elsewhere, and closes', async () => {
+    recordDecision({ noAd: false, noAdReasons: [], degraded: [] }, 4);
+    const endpoint = await serveMetrics({ host: '127.0.0.1', port: 0 });
+    try {
+      expect(endpoint.port).toBeGreaterThan(0);
+      expect(endpoint.url).toBe(`http://127.0.0.1:${endpoint.port}/metrics`);
+      const res = await fetch(endpoint.url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      const body = await res.text();
+      expect(body).toContain('# TYPE parley_decisions_total counter');
+      expect(body).toContain('# TYPE parley_decision_duration_milliseconds histogram');
+      expect(sumOf(parsePrometheus(body), 'parley_decisions_total')).toBeGreaterThan(0);
+      expect((await fetch(`http://${endpoint.address}/`)).status).toBe(404);
+      // A taken port is an error, not a silent second endpoint.
+      await expect(serveMetrics({ host: '127.0.0.1', port: endpoint.port })).rejects.toThrow(
+        /^metrics endpoint on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+      );
+    } finally {
+      await endpoint.close();
+    }
+    await expect(fetch(endpoint.url)).rejects.toThrow();
+  });
+});
+
+describe('deployment', () => {
+  it('each k8s workload is annotated for scraping on its service default port', () => {
+    for (const name of ['broker', 'context', 'inventory', 'objective']) {
+      const path = fileURLToPath(new URL(`../../../deploy/k8s/base/${name}.yaml`, import.meta.url));
+      const docs = parseAllDocuments(readFileSync(path, 'utf8')).map(
+        (d) =>
+          d.toJS() as {
+            kind: string;
+            spec?: { template?: { metadata?: { annotations?: Record<string, string> } } };
+          },
+      );
+      const deployment = docs.find((d) => d.kind === 'Deployment')!;
+      const a = deployment.spec?.template?.metadata?.annotations ?? {};
+      expect(a['prometheus.io/scrape'], name).toBe('true');
+      expect(a['prometheus.io/path'], name).toBe('/metrics');
+      expect(Number(a['prometheus.io/port']), name).toBe(DEFAULT_METRICS_PORTS[name]);
+    }
+  });
+});
