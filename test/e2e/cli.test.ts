@@ -1,14 +1,18 @@
 /**
- * The CLI as a newcomer uses it: `tsx bin/parley.ts mesh` starts the four
- * services and prints where they listen, `traffic --duration 2` against it
- * shows decisions flowing with their "why", and Ctrl-C (SIGINT) stops
- * everything, leaving no process behind.
+ * The CLI as a newcomer uses it: `tsx bin/parley.ts mesh` starts the five
+ * services (the three agents, the admin service with its dashboard, the
+ * broker) and prints where they listen, `traffic --duration 2` against it
+ * shows decisions flowing with their "why" (and the admin service records
+ * every one), and Ctrl-C (SIGINT) stops everything, leaving no process behind.
+ * Every port is a free one (metrics too: the mesh gives each child a free
+ * metrics port when PARLEY_METRICS_PORT is unset), never a fixed default.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARLEY_BIN } from '../../bin/spawn';
+import { PARLEY_BIN, PORT_ENV, SERVICES, type ServiceName } from '../../bin/spawn';
+import { DEFAULT_METRICS_PORTS } from '../../services/common/config';
 import { freePort } from '../support/ports';
 
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -65,21 +69,15 @@ describe('the parley CLI', () => {
   });
 
   it('mesh starts and prints its addresses; traffic shows decisions; SIGINT stops everything', async () => {
-    const ports = {
-      broker: await freePort(),
-      context: await freePort(),
-      inventory: await freePort(),
-      objective: await freePort(),
-    };
-    const mesh = run(
-      ['mesh'],
-      baseEnv({
-        PARLEY_BROKER_PORT: String(ports.broker),
-        PARLEY_CONTEXT_PORT: String(ports.context),
-        PARLEY_INVENTORY_PORT: String(ports.inventory),
-        PARLEY_OBJECTIVE_PORT: String(ports.objective),
-      }),
-    );
+    const ports = {} as Record<ServiceName, number>;
+    const env: Record<string, string> = {};
+    for (const name of SERVICES) {
+      ports[name] = await freePort();
+      env[PORT_ENV[name]] = String(ports[name]);
+    }
+    const dashboardPort = await freePort();
+    env.PARLEY_ADMIN_HTTP_PORT = String(dashboardPort);
+    const mesh = run(['mesh'], baseEnv(env));
     started.push(mesh);
     const debug = () => `stdout:\n${mesh.stdout()}\nstderr:\n${mesh.stderr()}`;
     await until('the mesh table', () => mesh.stdout().includes('Ctrl-C stops the mesh'), 45_000, debug);
@@ -89,12 +87,35 @@ describe('the parley CLI', () => {
     expect(out).toContain('state: embedded');
     expect(out).toContain('npm run traffic');
     const pids: number[] = [];
-    for (const [name, port] of Object.entries(ports)) {
-      const row = new RegExp(`^\\s+${name}\\s+127\\.0\\.0\\.1:${port}\\s+pid (\\d+)`, 'm').exec(out);
+    for (const name of SERVICES) {
+      const row = new RegExp(`^\\s+${name}\\s+127\\.0\\.0\\.1:${ports[name]}\\s+pid (\\d+)`, 'm').exec(out);
       expect(row, `${name} row in\n${out}`).not.toBeNull();
       pids.push(Number(row![1]));
     }
+    expect(new Set(pids).size, 'one process per service').toBe(SERVICES.length);
     for (const pid of pids) expect(alive(pid)).toBe(true);
+    expect(out).toMatch(
+      new RegExp(`^\\s+admin\\s+127\\.0\\.0\\.1:${ports.admin}\\s+pid \\d+\\s+parley\\.v1\\.Admin\\b`, 'm'),
+    );
+    // Each service its own metrics endpoint, on a free port (none set, so none fixed).
+    const metrics = SERVICES.map((name) => {
+      const m = new RegExp(`^\\s+${name}\\s+http://127\\.0\\.0\\.1:(\\d+)/metrics$`, 'm').exec(out);
+      expect(m, `${name} metrics row in\n${out}`).not.toBeNull();
+      return Number(m![1]);
+    });
+    expect(new Set(metrics).size, 'distinct metrics ports').toBe(SERVICES.length);
+    for (const [i, name] of SERVICES.entries()) {
+      expect(metrics[i], `${name}: not its fixed default metrics port`).not.toBe(DEFAULT_METRICS_PORTS[name]);
+    }
+    // The dashboard, on the port asked for, with the dev tokens made for this run.
+    const dashboard = `http://127.0.0.1:${dashboardPort}/`;
+    expect(out).toContain(`dashboard: ${dashboard}`);
+    const viewer = /\(viewer: (\S+)\)/.exec(out)?.[1];
+    expect(viewer, out).toBeDefined();
+    const page = await fetch(dashboard);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    await page.arrayBuffer();
     // Children's logs come out prefixed and readable, not as raw JSON.
     await until('a prefixed log line', () => /^broker\s+│ /m.test(mesh.stderr()), 5000, debug);
     expect(mesh.stderr()).not.toMatch(/^\{"t":/m);
@@ -115,9 +136,23 @@ describe('the parley CLI', () => {
     expect(Number(done![1])).toBeGreaterThanOrEqual(40); // 25/s for 2 s, minus a little start-up
     expect(t).not.toContain('!!');
 
+    // The broker reported every decision to the admin service (recording is asynchronous).
+    const recorded = async () => {
+      const res = await fetch(`${dashboard}api/decisions?limit=500`, {
+        headers: { authorization: `Bearer ${viewer}` },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { decisions: unknown[] }).decisions.length;
+    };
+    let n = await recorded();
+    for (const end = Date.now() + 5000; n < Number(done![1]) && Date.now() < end; n = await recorded())
+      await new Promise((r) => setTimeout(r, 100));
+    expect(n, 'decision records in the admin service').toBe(Number(done![1]));
+
     mesh.child.kill('SIGINT');
     expect(await mesh.exited, debug()).toBe(0);
     await until('every service to exit', () => pids.every((p) => !alive(p)), 5000, debug);
+    await expect(fetch(dashboard), 'the dashboard is gone').rejects.toThrow();
   });
 
   it('serve exits non-zero with a one-line reason when it cannot start', async () => {
@@ -136,7 +171,7 @@ describe('the parley CLI', () => {
     const bad = run(['serve', 'nonsense'], baseEnv());
     started.push(bad);
     expect(await bad.exited).toBe(2);
-    expect(bad.stderr()).toContain('serve: expected one of context, inventory, objective, broker');
+    expect(bad.stderr()).toContain('serve: expected one of context, inventory, objective, admin, broker');
     expect(bad.stderr()).toContain('usage: parley');
   });
 });

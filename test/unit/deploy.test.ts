@@ -2,10 +2,12 @@
  * Static checks of the deployment files (deploy/**, .dockerignore) without a
  * Docker engine or a cluster: every YAML parses, kustomizations point at files
  * that exist, every workload runs a real `parley serve <name>` on the port the
- * config expects, every env var set is one services/common/config.ts reads,
- * selectors match pods, probes speak gRPC on the container port, and the
- * Dockerfile runs files that exist. When kubectl is installed, the overlays
- * are also rendered with its built-in kustomize and checked the same way.
+ * config expects (the admin service also its dashboard's HTTP port), every
+ * env var set is one services/common/config.ts reads, selectors match pods,
+ * probes speak gRPC on the gRPC container port, Prometheus scrapes each
+ * service's metrics port, and the Dockerfile runs files that exist. When
+ * kubectl is installed, the overlays are also rendered with its built-in
+ * kustomize and checked the same way.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { SERVICES, type ServiceName } from '../../bin/spawn';
-import { loadConfig } from '../../services/common/config';
+import { DEFAULT_METRICS_PORTS, loadConfig } from '../../services/common/config';
 import { startServer } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
 
@@ -68,6 +70,26 @@ const SERVICE_SET = new Set<string>(SERVICES);
 
 function isService(name: unknown): name is ServiceName {
   return typeof name === 'string' && SERVICE_SET.has(name);
+}
+
+/**
+ * The ports a service's container listens on, in order: its gRPC port, then
+ * (the admin service only) the dashboard's HTTP port.
+ */
+function containerPortsOf(service: ServiceName): number[] {
+  return service === 'admin' ? [DEFAULTS.ports.admin, DEFAULTS.admin.httpPort] : [DEFAULTS.ports[service]];
+}
+
+/** The services the broker reaches, with the address it finds each at. */
+function brokerPeers(cfg: ReturnType<typeof loadConfig>) {
+  return [
+    ...(['context', 'inventory', 'objective'] as const).map((name) => ({
+      name,
+      env: `PARLEY_${name.toUpperCase()}_ADDR`,
+      address: cfg.addresses[name],
+    })),
+    { name: 'admin' as const, env: 'PARLEY_ADMIN_ADDR', address: cfg.admin.address },
+  ];
 }
 
 /** `host:port` → [host, port]. */
@@ -164,11 +186,13 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     expect(argv.join(' ')).toContain('bin/parley.ts');
 
     const ports = arr(c.ports).map((p) => obj(p, 'port'));
-    expect(ports.length, where).toBe(1);
+    expect(
+      ports.map((p) => p.containerPort),
+      `${where}: container ports are the config defaults for ${service}`,
+    ).toEqual(containerPortsOf(service));
     const port = ports[0]!.containerPort;
-    expect(port, `${where}: container port is the config default for ${service}`).toBe(
-      DEFAULTS.ports[service],
-    );
+    expect(port, `${where}: the first container port is gRPC`).toBe(DEFAULTS.ports[service]);
+    if (service === 'admin') expect(ports.map((p) => p.name)).toEqual(['grpc', 'http']);
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       const p = obj(c[probe], `${where} ${probe}`);
       expect(obj(p.grpc, `${where} ${probe}.grpc`).port, `${where}: ${probe} is gRPC on ${port}`).toBe(port);
@@ -199,23 +223,38 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     for (const e of arr(c.env).map((x) => obj(x, 'env'))) env[String(e.name)] = String(e.value);
     for (const name of Object.keys(env))
       expect(CONFIG_ENV, `${where}: env ${name} is read by config.ts`).toContain(name);
-    const cfg = loadConfig(env, service);
+    const cfg = loadConfig(env, `parley-${service}`);
     expect(cfg.ports[service], `${where}: the config's port is the container port`).toBe(port);
     expect(cfg.host, `${where}: listens on every interface`).toBe('0.0.0.0');
+    if (service === 'admin') {
+      expect(cfg.admin.httpPort, `${where}: the dashboard listens on its container port`).toBe(
+        ports[1]!.containerPort,
+      );
+    }
+    // Prometheus scrapes the port this service's metrics endpoint listens on.
+    const annotations = obj(
+      obj(obj(d.spec?.template, 'template').metadata, 'template.metadata').annotations,
+      `${where} pod annotations`,
+    );
+    expect(annotations['prometheus.io/scrape'], `${where}: scraped`).toBe('true');
+    expect(annotations['prometheus.io/path'], `${where}: scrape path`).toBe('/metrics');
+    expect(cfg.metricsPort, `${where}: metrics port`).toBe(DEFAULT_METRICS_PORTS[service]);
+    expect(annotations['prometheus.io/port'], `${where}: scrape port`).toBe(String(cfg.metricsPort));
 
-    // The broker finds each agent through a Service that reaches that agent's pods.
+    // The broker finds each agent and the admin service through a Service that reaches its pods.
     if (service === 'broker') {
-      for (const agent of ['context', 'inventory', 'objective'] as const) {
-        const [host, agentPort] = hostPort(cfg.addresses[agent]);
+      for (const peer of brokerPeers(cfg)) {
+        const [host, peerPort] = hostPort(peer.address);
         const svc = all.find((o) => o.kind === 'Service' && o.metadata.name === host);
-        expect(svc, `${where}: PARLEY_${agent.toUpperCase()}_ADDR names a Service`).toBeDefined();
+        expect(svc, `${where}: ${peer.env} names a Service`).toBeDefined();
         const svcPorts = arr(svc!.spec?.ports).map((p) => obj(p, 'port'));
-        expect(svcPorts.map((p) => p.port)).toContain(agentPort);
-        const target = deployments.find((o) => servedBy(argvOf(o)) === agent);
-        expect(target, `${where}: a Deployment serves ${agent}`).toBeDefined();
+        expect(svcPorts.map((p) => p.port)).toContain(peerPort);
+        expect(peerPort, `${where}: ${peer.env} is ${peer.name}'s gRPC port`).toBe(DEFAULTS.ports[peer.name]);
+        const target = deployments.find((o) => servedBy(argvOf(o)) === peer.name);
+        expect(target, `${where}: a Deployment serves ${peer.name}`).toBeDefined();
         expect(
           matches(svc!.spec!.selector as Record<string, string>, podTemplate(target!)!.labels),
-          `${where}: Service ${host} selects the ${agent} pods`,
+          `${where}: Service ${host} selects the ${peer.name} pods`,
         ).toBe(true);
       }
       if (cfg.redisUrl) {
@@ -365,7 +404,21 @@ describe('config.ts env surface (what the deploy files are checked against)', ()
   });
 
   it('the ports the files use are the config defaults', () => {
-    expect(DEFAULTS.ports).toEqual({ broker: 50051, context: 50052, inventory: 50053, objective: 50054 });
+    expect(DEFAULTS.ports).toEqual({
+      broker: 50051,
+      context: 50052,
+      inventory: 50053,
+      objective: 50054,
+      admin: 50055,
+    });
+    expect(DEFAULTS.admin.httpPort, 'the dashboard').toBe(8055);
+    expect(Object.keys(DEFAULTS.ports).sort(), 'one gRPC port per service').toEqual([...SERVICES].sort());
+    for (const name of SERVICES) {
+      expect(loadConfig({}, `parley-${name}`).metricsPort, `${name} metrics`).toBe(
+        DEFAULT_METRICS_PORTS[name],
+      );
+    }
+    expect(DEFAULT_METRICS_PORTS.admin).toBe(9468);
   });
 });
 
@@ -490,7 +543,7 @@ describe('compose', () => {
   const compose = loadDocs(join(DEPLOY, 'compose.yaml'))[0]!;
   const services = obj(compose.services, 'services');
 
-  it('runs redis, a collector and the four services', () => {
+  it('runs redis, a collector and the five services', () => {
     expect(Object.keys(services).sort()).toEqual(['otel-collector', 'redis', ...SERVICES].sort());
   });
 
@@ -500,16 +553,24 @@ describe('compose', () => {
     expect(servedBy(argv)).toBe(name);
     const env = obj(s.environment, `${name}.environment`) as Record<string, unknown>;
     for (const k of Object.keys(env)) expect(CONFIG_ENV, `${name}: env ${k}`).toContain(k);
-    const cfg = loadConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])), name);
+    const cfg = loadConfig(
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+      `parley-${name}`,
+    );
     expect(cfg.host).toBe('0.0.0.0');
     expect(cfg.ports[name]).toBe(DEFAULTS.ports[name]);
+    // Its gRPC and metrics ports are reachable by the other containers (exposed or published).
+    const reachable = [...strings(s.expose), ...strings(s.ports).map((p) => p.split(':').pop()!)];
+    for (const p of [...containerPortsOf(name), cfg.metricsPort]) {
+      expect(reachable, `${name}: port ${String(p)} exposed or published`).toContain(String(p));
+    }
     expect(cfg.redisUrl).not.toBe('');
     expect(Object.keys(services)).toContain(new URL(cfg.redisUrl).hostname);
     const otlp = new URL(cfg.otlpEndpoint);
     expect(Object.keys(services)).toContain(otlp.hostname);
     expect(otlp.port, 'OTLP/HTTP').toBe('4318');
-    for (const agent of ['context', 'inventory', 'objective'] as const) {
-      expect(hostPort(cfg.addresses[agent])).toEqual([agent, DEFAULTS.ports[agent]]);
+    for (const peer of brokerPeers(cfg)) {
+      expect(hostPort(peer.address), peer.env).toEqual([peer.name, DEFAULTS.ports[peer.name]]);
     }
     // The health check asks this service's own port, with a script that ships in the image.
     const test = strings(obj(s.healthcheck, `${name}.healthcheck`).test);
@@ -531,10 +592,14 @@ describe('compose', () => {
     }
   });
 
-  it('publishes only the broker, on 50051, after the agents are healthy', () => {
+  it('publishes only the broker on 50051 (after the agents are healthy) and the admin dashboard on 8055', () => {
     const published = Object.entries(services).filter(([, s]) => obj(s, 's').ports !== undefined);
-    expect(published.map(([n]) => n)).toEqual(['broker']);
+    expect(published.map(([n]) => n).sort()).toEqual(['admin', 'broker']);
     expect(strings(obj(services.broker, 'broker').ports)).toEqual(['50051:50051']);
+    // The dashboard only: the admin service's gRPC API stays inside the compose network.
+    expect(strings(obj(services.admin, 'admin').ports)).toEqual([
+      `${DEFAULTS.admin.httpPort}:${DEFAULTS.admin.httpPort}`,
+    ]);
     const deps = obj(obj(services.broker, 'broker').depends_on, 'depends_on');
     for (const agent of ['context', 'inventory', 'objective']) {
       expect(obj(deps[agent], agent).condition).toBe('service_healthy');
@@ -615,7 +680,7 @@ describe('Dockerfile and .dockerignore', () => {
     expect(isService(servedBy(argv))).toBe(true);
   });
 
-  it('sets only env vars config.ts reads, and exposes the default ports', () => {
+  it('sets only env vars config.ts reads, and exposes the default ports (gRPC, and the dashboard)', () => {
     for (const e of dockerfile.filter((i) => i.op === 'ENV')) {
       const name = e.args.split(/[=\s]/)[0]!;
       expect(CONFIG_ENV).toContain(name);
@@ -623,8 +688,8 @@ describe('Dockerfile and .dockerignore', () => {
     const exposed = dockerfile
       .filter((i) => i.op === 'EXPOSE')
       .flatMap((i) => i.args.split(/\s+/).map(Number))
-      .sort();
-    expect(exposed).toEqual(Object.values(DEFAULTS.ports).sort());
+      .sort((a, b) => a - b);
+    expect(exposed).toEqual(SERVICES.flatMap(containerPortsOf).sort((a, b) => a - b));
   });
 
   it('copies what exists, and .dockerignore keeps what the services need', () => {
@@ -644,6 +709,11 @@ describe('Dockerfile and .dockerignore', () => {
       'proto/parley/v1/common.proto',
       'catalogue/sample.yaml',
       'deploy/docker/grpc-health.mjs',
+      'services/admin/server.ts',
+      // The dashboard's page and assets, read from web/ at run time.
+      'web/index.html',
+      'web/app.js',
+      'web/style.css',
     ]) {
       expect(dockerIgnored(ignore, needed), `${needed} reaches the image`).toBe(false);
     }
@@ -722,6 +792,9 @@ describe('docs stay in step with the contract and the config', () => {
       PARLEY_CONTEXT_PORT: DEFAULTS.ports.context,
       PARLEY_INVENTORY_PORT: DEFAULTS.ports.inventory,
       PARLEY_OBJECTIVE_PORT: DEFAULTS.ports.objective,
+      PARLEY_ADMIN_PORT: DEFAULTS.ports.admin,
+      PARLEY_ADMIN_HTTP_PORT: DEFAULTS.admin.httpPort,
+      PARLEY_DECISION_LOG_SIZE: DEFAULTS.admin.decisionLogSize,
       PARLEY_CATALOGUE_RELOAD_MS: DEFAULTS.catalogueReloadMs,
       PARLEY_W_LISTENER: DEFAULTS.weights.listener,
       PARLEY_W_ADVERTISER: DEFAULTS.weights.advertiser,

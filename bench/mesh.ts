@@ -1,0 +1,712 @@
+/**
+ * The core-mesh benchmark (`npm run bench`): how much does parley's real work
+ * cost on top of the message exchanges it needs?
+ *
+ * Each run starts, on loopback:
+ *  - the REAL mesh: the five `parley serve` processes of bin/spawn.ts
+ *    SERVICES (the three agents, the admin service, the broker) with the
+ *    Redis adapter (a throwaway redis-server) and a generated catalogue big
+ *    enough never to run dry. As deployed (compose, Kubernetes): the broker
+ *    records every decision into the shared Redis ring and reads overrides
+ *    from Redis, and the admin service runs beside it (its status sampler
+ *    included). Decision recording is part of the real work measured;
+ *    PARLEY_ADMIN_ADDR=off would not turn it off here anyway (with REDIS_URL
+ *    set the broker uses Redis, not the admin address: broker/admin-link.ts);
+ *  - the BARE mesh: four bench/bare processes (no admin service, no Redis:
+ *    nothing is recorded) doing the same broker<->agent
+ *    exchanges per decision (context assess; per round inventory propose +
+ *    objective evaluate; objective commit) over the same multiplexed
+ *    streams, with handlers that do no work. Its rounds per decision match
+ *    the real mesh's measured mean `why.rounds`.
+ * A load generator in its own process finds each mesh's saturation rate
+ * (closed loop, rising concurrency), then drives both open-loop at half the
+ * bare mesh's saturation rate for p50/p99 latency. Peak RSS per process is
+ * read from /proc/<pid>/status (VmHWM). Medians over runs are compared with
+ * the targets and written to bench/RESULTS.md; when a target is missed, a
+ * short CPU profile of the real broker says where the time goes.
+ *
+ *   npm run bench -- [--runs 3] [--seconds 5] [--channels 4]
+ *                    [--concurrency 1,2,4,...,256] [--profile | --no-profile]
+ *                    [--bare-only --rounds R] [--out bench/RESULTS.md]
+ *
+ * --seconds is the open-loop window; each closed-loop level runs half of it.
+ * The default run takes about 3-4 minutes; `--runs 1 --seconds 2` is a smoke run.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  ADMIN_ADDR_ENV,
+  ADMIN_HTTP_PORT_ENV,
+  ADMIN_TOKENS_ENV,
+  PARLEY_BIN,
+  PORT_ENV,
+  SERVICES,
+  type ServiceName,
+  type ServiceProcess,
+  stopProcess,
+} from '../bin/spawn';
+import { randomToken } from '../services/admin/auth';
+import { freePort } from '../test/support/ports';
+import { startRedis, type TestRedis } from '../test/support/redis';
+import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
+import type { ClosedResult, ClosedSpec, OpenResult, OpenSpec } from './load';
+import { cpuMs, peakRssKb, runLoad, spawnBare, spawnService, spawnServiceWithFlags } from './procs';
+import { type CpuProfile, profileMarkdown, summariseProfile } from './profile';
+import { median } from './stats';
+
+// ---------------------------------------------------------------------------
+// Options
+
+export interface BenchOptions {
+  runs: number;
+  /** Open-loop window; each closed-loop level runs half of it (at least 1 s). */
+  seconds: number;
+  channels: number;
+  concurrency: number[];
+  /** 'auto': profile the real broker only when a target is missed. */
+  profile: 'auto' | 'always' | 'never';
+  /** Skip the real mesh (e.g. before it exists); the bare mesh uses `rounds`. */
+  bareOnly: boolean;
+  rounds: number;
+  out: string;
+}
+
+const TARGET_THROUGHPUT_RATIO = 0.5;
+const TARGET_P99_RATIO = 3;
+const SESSIONS = 200_000;
+const DEADLINE_MS = 1000;
+/** The real mesh: every service, in the order a mesh starts them (the broker last). */
+const REAL_ROLES = SERVICES;
+/** The bare mesh: the three agents, then the broker (bench/bare has no admin service). */
+const BARE_ROLES = ['context', 'inventory', 'objective', 'broker'] as const satisfies readonly ServiceName[];
+const rolesOf = (kind: 'real' | 'bare'): readonly ServiceName[] =>
+  kind === 'real' ? REAL_ROLES : BARE_ROLES;
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const o: BenchOptions = {
+    runs: 3,
+    seconds: 5,
+    channels: 4,
+    concurrency: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    profile: 'auto',
+    bareOnly: false,
+    rounds: 1,
+    out: fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
+  };
+  const num = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new Error(`${flag}: expected a number >= ${min}, got "${v}"`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const next = () => argv[++i];
+    if (flag === '--runs') o.runs = Math.floor(num(flag, next(), 1));
+    else if (flag === '--seconds') o.seconds = num(flag, next(), 1);
+    else if (flag === '--channels') o.channels = Math.floor(num(flag, next(), 1));
+    else if (flag === '--concurrency')
+      o.concurrency = (next() ?? '').split(',').map((c) => Math.floor(num(flag, c, 1)));
+    else if (flag === '--profile') o.profile = 'always';
+    else if (flag === '--no-profile') o.profile = 'never';
+    else if (flag === '--bare-only') o.bareOnly = true;
+    else if (flag === '--rounds') o.rounds = num(flag, next(), 1);
+    else if (flag === '--out') o.out = next() ?? o.out;
+    else throw new Error(`unknown flag ${flag} (see the header of bench/mesh.ts)`);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------
+// Meshes
+
+interface Mesh {
+  kind: 'real' | 'bare';
+  procs: ServiceProcess[];
+  broker: string;
+  /** Date.now() just before the broker was spawned. */
+  brokerSpawnedAt: number;
+  redis: TestRedis | null;
+  redisPid: number;
+  catalogueDir: string;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+interface Ports extends Record<ServiceName, number> {
+  /** The admin service's dashboard (HTTP). */
+  adminHttp: number;
+}
+
+/**
+ * Every port free (gRPC, the dashboard; metrics ports are left unset, which
+ * bin/spawn.ts turns into free ones), nothing from the caller's PARLEY_*
+ * or OTEL_* env.
+ */
+function baseEnv(ports: Ports): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('OTEL_') || k.startsWith('PARLEY_')) delete env[k];
+  for (const name of SERVICES) env[PORT_ENV[name]] = String(ports[name]);
+  return {
+    ...env,
+    PARLEY_HOST: '127.0.0.1',
+    [ADMIN_HTTP_PORT_ENV]: String(ports.adminHttp),
+    [ADMIN_ADDR_ENV]: `127.0.0.1:${ports.admin}`,
+    // Real tokens, so the admin service does not log generated dev ones.
+    [ADMIN_TOKENS_ENV]: `bench:viewer:${randomToken()}`,
+    PARLEY_LOG_LEVEL: 'warn',
+  };
+}
+
+async function freePorts(): Promise<Ports> {
+  return {
+    context: await freePort(),
+    inventory: await freePort(),
+    objective: await freePort(),
+    admin: await freePort(),
+    broker: await freePort(),
+    adminHttp: await freePort(),
+  };
+}
+
+/**
+ * Starts a mesh, retrying twice: a port found free can be taken by another
+ * process before the service binds it (EADDRINUSE) on a busy machine.
+ */
+async function startMesh(
+  kind: 'real' | 'bare',
+  rounds: number,
+  brokerNodeFlags: string[] = [],
+): Promise<Mesh> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMeshOnce(kind, rounds, brokerNodeFlags);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      log(
+        `  ${kind} mesh did not start (attempt ${attempt}), retrying: ${(err as Error).message.split('\n')[0]}`,
+      );
+    }
+  }
+}
+
+/** Starts a mesh: the agents (and, real, the admin service) in parallel, then the broker. */
+async function startMeshOnce(
+  kind: 'real' | 'bare',
+  rounds: number,
+  brokerNodeFlags: string[] = [],
+): Promise<Mesh> {
+  const env = baseEnv(await freePorts());
+  let redis: TestRedis | null = null;
+  let redisPid = 0;
+  const catalogueDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  if (kind === 'real') {
+    redis = await startRedis();
+    const info = await redis.client().info('server');
+    redisPid = Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+    const path = join(catalogueDir, 'catalogue.yaml');
+    writeFileSync(path, benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, nowMs: Date.now() }));
+    env.REDIS_URL = redis.url;
+    env.PARLEY_CATALOGUE = path;
+  }
+  const onStderrLine = (role: ServiceName) => (line: string) => log(`    [${kind} ${role}] ${line}`);
+  const start = (role: ServiceName) => {
+    const opts = { env, onStderrLine: onStderrLine(role), startTimeoutMs: 60_000 };
+    if (kind === 'bare') return spawnBare(role, role === 'broker' ? ['--rounds', String(rounds)] : [], opts);
+    if (role === 'broker' && brokerNodeFlags.length > 0)
+      return spawnServiceWithFlags(role, brokerNodeFlags, opts);
+    return spawnService(role, opts);
+  };
+  const procs: ServiceProcess[] = [];
+  const mesh: Mesh = { kind, procs, broker: '', brokerSpawnedAt: 0, redis, redisPid, catalogueDir };
+  try {
+    procs.push(
+      ...(await Promise.all(
+        rolesOf(kind)
+          .filter((r) => r !== 'broker')
+          .map((r) => start(r)),
+      )),
+    );
+    mesh.brokerSpawnedAt = Date.now();
+    const broker = await start('broker');
+    procs.push(broker);
+    mesh.broker = broker.address;
+  } catch (err) {
+    await stopMesh(mesh);
+    throw err;
+  }
+  return mesh;
+}
+
+/** Each process of the mesh by name, redis-server included. */
+function meshPids(mesh: Mesh): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const p of mesh.procs) pids[p.name] = p.pid;
+  if (mesh.redisPid) pids['redis-server'] = mesh.redisPid;
+  return pids;
+}
+
+/** Peak RSS (KiB) of each process of the mesh. */
+function meshRss(mesh: Mesh): Record<string, number> {
+  return Object.fromEntries(Object.entries(meshPids(mesh)).map(([name, pid]) => [name, peakRssKb(pid)]));
+}
+
+/**
+ * Runs the closed loop against a mesh and measures, beside it, the CPU each
+ * process spent per request (where the time goes, across processes).
+ */
+async function closedWithCpu(
+  o: BenchOptions,
+  mesh: Mesh,
+  tag: string,
+  seed: number,
+  say: (line: string) => void,
+): Promise<{ closed: ClosedResult; cpuMsPerRequest: Record<string, number> }> {
+  const pids = meshPids(mesh);
+  const before = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMs(pid)]));
+  const closed = await runLoad<ClosedResult>(closedSpec(o, mesh.broker, tag, seed), closedTimeout(o), say);
+  const cpuMsPerRequest: Record<string, number> = {};
+  for (const [n, pid] of Object.entries(pids)) {
+    cpuMsPerRequest[n] = (cpuMs(pid) - (before[n] ?? 0)) / Math.max(1, closed.requests);
+  }
+  return { closed, cpuMsPerRequest };
+}
+
+async function stopMesh(mesh: Mesh): Promise<void> {
+  // The broker first, so no agent sees a half-finished decision.
+  for (const p of [...mesh.procs].reverse()) await stopProcess(p, 'SIGTERM', 5000);
+  await mesh.redis?.stop();
+  rmSync(mesh.catalogueDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------
+// Load phases
+
+function levelSeconds(o: BenchOptions): number {
+  return Math.max(1, o.seconds / 2);
+}
+
+function closedSpec(o: BenchOptions, target: string, tag: string, seed: number): ClosedSpec {
+  return {
+    mode: 'closed',
+    target,
+    channels: o.channels,
+    seed,
+    tag,
+    sessions: SESSIONS,
+    deadlineMs: DEADLINE_MS,
+    concurrency: o.concurrency,
+    seconds: levelSeconds(o),
+    warmupSeconds: 1,
+    patience: 2,
+  };
+}
+
+function openSpec(o: BenchOptions, target: string, tag: string, seed: number, rate: number): OpenSpec {
+  return {
+    mode: 'open',
+    target,
+    channels: o.channels,
+    seed,
+    tag,
+    sessions: SESSIONS,
+    deadlineMs: DEADLINE_MS,
+    rate,
+    seconds: o.seconds,
+    warmupSeconds: 1,
+    maxInFlight: Math.max(256, Math.ceil(rate * 2.5)),
+  };
+}
+
+const closedTimeout = (o: BenchOptions) =>
+  (o.concurrency.length * (levelSeconds(o) + 2 * (DEADLINE_MS / 1000)) + 30) * 1000;
+const openTimeout = (o: BenchOptions) => (o.seconds + 1 + 2 * (DEADLINE_MS / 1000) + 30) * 1000;
+
+// ---------------------------------------------------------------------------
+// One run
+
+export interface MeshResult {
+  closed: ClosedResult;
+  open: OpenResult;
+  rssKb: Record<string, number>;
+  /** CPU ms per request of each process during the closed loop. */
+  cpuMsPerRequest: Record<string, number>;
+}
+
+export interface RunResult {
+  run: number;
+  real: MeshResult | null;
+  bare: MeshResult;
+  /** Rounds per decision the bare broker was configured with. */
+  rounds: number;
+  /** Open-loop rate: half the bare mesh's saturation rate. */
+  openRate: number;
+  /** 1-minute load average when the run started (other work on the machine skews a run). */
+  loadBefore: number;
+}
+
+async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
+  const tag = `r${run}-${Date.now().toString(36)}`;
+  const say = (what: string) => (line: string) => log(`[run ${run}/${o.runs} ${what}] ${line.trim()}`);
+  const loadBefore = loadavg()[0] ?? 0;
+  if (loadBefore > 1)
+    say('warn')(`load average is ${loadBefore.toFixed(2)} before the run: other work will skew it`);
+  let real: Mesh | null = null;
+  let bare: Mesh | null = null;
+  try {
+    let realClosed: ClosedResult | null = null;
+    let realCpu: Record<string, number> = {};
+    let rounds = o.rounds;
+    if (!o.bareOnly) {
+      say('real')(`starting the real mesh (${REAL_ROLES.length} processes + redis-server)`);
+      real = await startMesh('real', 0);
+      say('real')(`closed loop, ${levelSeconds(o)} s per level`);
+      ({ closed: realClosed, cpuMsPerRequest: realCpu } = await closedWithCpu(
+        o,
+        real,
+        `${tag}-rc`,
+        run,
+        say('real'),
+      ));
+      if (realClosed.firstError) say('real')(`first error: ${realClosed.firstError}`);
+      rounds = Math.max(1, realClosed.meanRounds || 1);
+      say('real')(
+        `saturation ${realClosed.saturation.rate.toFixed(0)} decisions/s at c=${realClosed.saturation.concurrency}; mean rounds ${rounds.toFixed(3)}`,
+      );
+    }
+    say('bare')(
+      `starting the bare mesh (${BARE_ROLES.length} processes, ${rounds.toFixed(3)} rounds per decision)`,
+    );
+    bare = await startMesh('bare', rounds);
+    const { closed: bareClosed, cpuMsPerRequest: bareCpu } = await closedWithCpu(
+      o,
+      bare,
+      `${tag}-bc`,
+      run,
+      say('bare'),
+    );
+    const openRate = Math.max(1, bareClosed.saturation.rate / 2);
+    say('bare')(
+      `saturation ${bareClosed.saturation.rate.toFixed(0)} decisions/s at c=${bareClosed.saturation.concurrency}; open loop at ${openRate.toFixed(0)}/s`,
+    );
+    const bareOpen = await runLoad<OpenResult>(
+      openSpec(o, bare.broker, `${tag}-bo`, run, openRate),
+      openTimeout(o),
+      say('bare'),
+    );
+    const bareResult: MeshResult = {
+      closed: bareClosed,
+      open: bareOpen,
+      rssKb: meshRss(bare),
+      cpuMsPerRequest: bareCpu,
+    };
+    await stopMesh(bare);
+    bare = null;
+    let realResult: MeshResult | null = null;
+    if (real && realClosed) {
+      const realOpen = await runLoad<OpenResult>(
+        openSpec(o, real.broker, `${tag}-ro`, run, openRate),
+        openTimeout(o),
+        say('real'),
+      );
+      if (realOpen.firstError) say('real')(`first error: ${realOpen.firstError}`);
+      realResult = { closed: realClosed, open: realOpen, rssKb: meshRss(real), cpuMsPerRequest: realCpu };
+      await stopMesh(real);
+      real = null;
+    }
+    return { run, real: realResult, bare: bareResult, rounds, openRate, loadBefore };
+  } finally {
+    if (bare) await stopMesh(bare);
+    if (real) await stopMesh(real);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Profiling the real broker
+
+async function profileBroker(o: BenchOptions, concurrency: number): Promise<string> {
+  const outDir = fileURLToPath(new URL('./out/', import.meta.url));
+  const dir = join(outDir, `profile-${Date.now().toString(36)}`);
+  mkdirSync(dir, { recursive: true });
+  const say = (line: string) => log(`[profile] ${line.trim()}`);
+  say(`profiling the real broker (--cpu-prof) at c=${concurrency} for ${o.seconds * 2} s`);
+  const mesh = await startMesh('real', 0, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  // The profile starts with the broker process; keep only the measured load
+  // (after the load generator's start-up and 1 s warm-up), not start-up and shutdown.
+  const window = { fromMs: 0, toMs: 0 };
+  try {
+    const spec = {
+      ...closedSpec(o, mesh.broker, `prof-${Date.now().toString(36)}`, 99),
+      concurrency: [concurrency],
+      seconds: o.seconds * 2,
+    };
+    const loadStart = Date.now();
+    await runLoad<ClosedResult>(spec, closedTimeout(o) + o.seconds * 2000, say);
+    window.fromMs = loadStart - mesh.brokerSpawnedAt + 1000 * spec.warmupSeconds + 500;
+    window.toMs = Date.now() - mesh.brokerSpawnedAt;
+  } finally {
+    await stopMesh(mesh);
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return `No profile was written (did the broker exit cleanly on SIGTERM?). Looked in ${dir}.`;
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  const rel = join('bench/out', dir.slice(outDir.length), file);
+  const summary = summariseProfile(profile, 25, window);
+  return `Broker CPU profile (\`${rel}\`, closed loop at c=${concurrency}, start-up and shutdown left out):\n\n${profileMarkdown(summary)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+export interface Summary {
+  realSaturation: number;
+  bareSaturation: number;
+  throughputRatio: number;
+  realP50: number;
+  realP99: number;
+  bareP50: number;
+  bareP99: number;
+  p99Ratio: number;
+  /** CPU ms per decision summed over the mesh's processes (closed loop). */
+  realCpuMs: number;
+  bareCpuMs: number;
+  throughputPass: boolean;
+  latencyPass: boolean;
+}
+
+function totalCpu(m: MeshResult): number {
+  return Object.values(m.cpuMsPerRequest).reduce((a, b) => a + b, 0);
+}
+
+/** Medians across runs; ratios are taken within each run first. */
+export function summarise(runs: RunResult[]): Summary | null {
+  const full = runs.filter((r) => r.real);
+  if (full.length === 0) return null;
+  const m = (f: (r: RunResult) => number) => median(full.map(f));
+  const s = {
+    realSaturation: m((r) => r.real!.closed.saturation.rate),
+    bareSaturation: m((r) => r.bare.closed.saturation.rate),
+    throughputRatio: m((r) => r.real!.closed.saturation.rate / r.bare.closed.saturation.rate),
+    realP50: m((r) => r.real!.open.p50Ms),
+    realP99: m((r) => r.real!.open.p99Ms),
+    bareP50: m((r) => r.bare.open.p50Ms),
+    bareP99: m((r) => r.bare.open.p99Ms),
+    p99Ratio: m((r) => r.real!.open.p99Ms / r.bare.open.p99Ms),
+    realCpuMs: m((r) => totalCpu(r.real!)),
+    bareCpuMs: m((r) => totalCpu(r.bare)),
+  };
+  return {
+    ...s,
+    throughputPass: s.throughputRatio >= TARGET_THROUGHPUT_RATIO,
+    latencyPass: s.p99Ratio <= TARGET_P99_RATIO,
+  };
+}
+
+const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '–');
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const mib = (kb: number | undefined) => (kb ? `${(kb / 1024).toFixed(0)}` : '–');
+
+function machine(): string {
+  const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown';
+  return `Node ${process.version}, ${cpus().length} cores, CPU: ${model}, ${process.platform}/${process.arch}`;
+}
+
+/** Share of OK decisions that served an ad, over both load phases. */
+function fill(m: MeshResult): string {
+  const ok = m.open.ok + m.closed.levels.reduce((s, l) => s + l.ok, 0);
+  const noAd = m.open.noAd + m.closed.levels.reduce((s, l) => s + l.noAd, 0);
+  return ok > 0 ? `${(((ok - noAd) / ok) * 100).toFixed(1)}%` : '–';
+}
+
+export function report(
+  o: BenchOptions,
+  command: string,
+  runs: RunResult[],
+  profile: string,
+  analysis: string,
+): string {
+  const s = summarise(runs);
+  const out: string[] = [];
+  out.push('# Core-mesh benchmark results', '');
+  out.push(`Command: \`${command}\`  `);
+  out.push(`Date: ${new Date().toISOString()}  `);
+  out.push(`Machine: ${machine()}  `);
+  out.push(
+    `Settings: ${o.runs} run(s); closed loop ${levelSeconds(o)} s per concurrency level (${o.concurrency.join(', ')}; ` +
+      `stops after 2 levels without +5%); open loop ${o.seconds} s at half the bare saturation rate; ` +
+      `${o.channels} client channels; deadline_ms ${DEADLINE_MS}; ${SESSIONS} sessions; one ad per slot. ` +
+      `Every process (both meshes, redis-server, load generator) shares the cores: ratios are taken within a run, medians across runs.`,
+  );
+  out.push('');
+  out.push(
+    'Saturation counts decisions answered OK and not degraded. Latency is measured open-loop from each',
+  );
+  out.push(
+    "request's scheduled send time, over every request (a failed one counts the time until it failed, at worst",
+    'its 2 s gRPC deadline). Peak RSS is VmHWM in MiB.',
+    '',
+  );
+  if (s) {
+    out.push('## Medians', '');
+    out.push('| metric | real | bare | ratio | target | result |', '|---|---:|---:|---:|---|---|');
+    out.push(
+      `| saturation (decisions/s) | ${f0(s.realSaturation)} | ${f0(s.bareSaturation)} | ${f2(s.throughputRatio)} | ≥ ${TARGET_THROUGHPUT_RATIO} | ${s.throughputPass ? 'PASS' : `FAIL (${f0((1 - s.throughputRatio / TARGET_THROUGHPUT_RATIO) * 100)}% short)`} |`,
+    );
+    out.push(
+      `| p50 at half bare saturation (ms) | ${f1(s.realP50)} | ${f1(s.bareP50)} | ${f2(s.realP50 / s.bareP50)} | | |`,
+    );
+    out.push(
+      `| p99 at half bare saturation (ms) | ${f1(s.realP99)} | ${f1(s.bareP99)} | ${f2(s.p99Ratio)} | ≤ ${TARGET_P99_RATIO}× | ${s.latencyPass ? 'PASS' : `FAIL (${f2(s.p99Ratio / TARGET_P99_RATIO)}× the allowed)`} |`,
+    );
+    out.push(
+      `| CPU per decision, all processes (ms) | ${f2(s.realCpuMs)} | ${f2(s.bareCpuMs)} | ${f2(s.bareCpuMs / s.realCpuMs)} | | bare/real: the throughput ratio a CPU-bound, otherwise idle machine would show |`,
+    );
+    out.push('');
+  } else {
+    out.push('## Medians', '', 'Bare mesh only (`--bare-only`): no comparison.', '');
+  }
+  out.push('## Runs', '');
+  out.push(
+    '| run | load avg | rounds | real sat/s (c) | bare sat/s (c) | ratio | open rate/s | real p50 / p99 ms | bare p50 / p99 ms | p99 ratio | real fill | real errors+degraded |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of runs) {
+    const real = r.real;
+    const bare = r.bare;
+    const bad = real
+      ? real.closed.levels.reduce((a, l) => a + l.errors + l.degraded, 0) +
+        real.open.errors +
+        real.open.degraded
+      : 0;
+    out.push(
+      `| ${r.run} | ${f2(r.loadBefore)} | ${f2(r.rounds)} | ${real ? `${f0(real.closed.saturation.rate)} (${real.closed.saturation.concurrency})` : '–'} | ` +
+        `${f0(bare.closed.saturation.rate)} (${bare.closed.saturation.concurrency}) | ${real ? f2(real.closed.saturation.rate / bare.closed.saturation.rate) : '–'} | ` +
+        `${f0(r.openRate)} | ${real ? `${f1(real.open.p50Ms)} / ${f1(real.open.p99Ms)}` : '–'} | ${f1(bare.open.p50Ms)} / ${f1(bare.open.p99Ms)} | ` +
+        `${real ? f2(real.open.p99Ms / bare.open.p99Ms) : '–'} | ${real ? fill(real) : '–'} | ${real ? bad : '–'} |`,
+    );
+  }
+  out.push('', '### Peak RSS per process (MiB)', '');
+  out.push(
+    '| run | mesh | broker | context | inventory | objective | admin | redis-server |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of runs) {
+    for (const [kind, m] of [
+      ['real', r.real],
+      ['bare', r.bare],
+    ] as const) {
+      if (!m) continue;
+      const k = m.rssKb;
+      out.push(
+        `| ${r.run} | ${kind} | ${mib(k.broker)} | ${mib(k.context)} | ${mib(k.inventory)} | ${mib(k.objective)} | ${mib(k.admin)} | ${mib(k['redis-server'])} |`,
+      );
+    }
+  }
+  out.push('', '### CPU per decision during the closed loop (ms, user + system)', '');
+  out.push(
+    'Where the time goes across processes: CPU each process used during the closed-loop phase, divided by the requests sent.',
+    '',
+  );
+  out.push(
+    '| run | mesh | broker | context | inventory | objective | admin | redis-server | total |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of runs) {
+    for (const [kind, m] of [
+      ['real', r.real],
+      ['bare', r.bare],
+    ] as const) {
+      if (!m) continue;
+      const c = m.cpuMsPerRequest;
+      const total = totalCpu(m);
+      out.push(
+        `| ${r.run} | ${kind} | ${f2(c.broker ?? Number.NaN)} | ${f2(c.context ?? Number.NaN)} | ${f2(c.inventory ?? Number.NaN)} | ${f2(c.objective ?? Number.NaN)} | ${f2(c.admin ?? Number.NaN)} | ${f2(c['redis-server'] ?? Number.NaN)} | ${f2(total)} |`,
+      );
+    }
+  }
+  out.push('', '### Closed-loop levels (decisions/s, p99 ms)', '');
+  for (const r of runs) {
+    for (const [kind, m] of [
+      ['real', r.real],
+      ['bare', r.bare],
+    ] as const) {
+      if (!m) continue;
+      out.push(
+        `- run ${r.run} ${kind}: ${m.closed.levels.map((l) => `c=${l.concurrency}: ${f0(l.rate)} (${f1(l.p99Ms)})`).join(', ')}`,
+      );
+    }
+  }
+  if (profile) out.push('', '## Where the time goes', '', profile);
+  out.push('', analysis.trim() || '## Analysis\n\n(none yet)', '');
+  return out.join('\n');
+}
+
+/** The hand-written `## Analysis` section of an existing results file, kept across re-runs. */
+function keptAnalysis(path: string): string {
+  if (!existsSync(path)) return '';
+  const text = readFileSync(path, 'utf8');
+  const at = text.indexOf('\n## Analysis');
+  return at >= 0 ? text.slice(at + 1) : '';
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const o = parseArgs(argv);
+  if (!o.bareOnly && !existsSync(PARLEY_BIN)) {
+    throw new Error(
+      `${PARLEY_BIN} does not exist yet: run with --bare-only to benchmark the bare mesh alone`,
+    );
+  }
+  const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
+  log(`parley core-mesh benchmark: ${machine()}`);
+  const started = Date.now();
+  const runs: RunResult[] = [];
+  for (let run = 1; run <= o.runs; run++) runs.push(await oneRun(o, run));
+  const s = summarise(runs);
+  const analysis = keptAnalysis(o.out);
+  let profile = '';
+  const missed = s !== null && (!s.throughputPass || !s.latencyPass);
+  if (!o.bareOnly && (o.profile === 'always' || (o.profile === 'auto' && missed))) {
+    const c = Math.round(median(runs.map((r) => r.real?.closed.saturation.concurrency ?? 16)));
+    // Keep the numbers even if profiling fails.
+    writeFileSync(o.out, report(o, command, runs, '', analysis));
+    profile = await profileBroker(o, c).catch((err) => `Profiling failed: ${(err as Error).message}`);
+  }
+  writeFileSync(o.out, report(o, command, runs, profile, analysis));
+  log('');
+  if (s) {
+    log(
+      `saturation: real ${f0(s.realSaturation)}/s, bare ${f0(s.bareSaturation)}/s, ratio ${f2(s.throughputRatio)} ` +
+        `(target ≥ ${TARGET_THROUGHPUT_RATIO}: ${s.throughputPass ? 'PASS' : 'FAIL'})`,
+    );
+    log(
+      `latency at half bare saturation: real p50 ${f1(s.realP50)} / p99 ${f1(s.realP99)} ms, bare p50 ${f1(s.bareP50)} / ` +
+        `p99 ${f1(s.bareP99)} ms, p99 ratio ${f2(s.p99Ratio)} (target ≤ ${TARGET_P99_RATIO}: ${s.latencyPass ? 'PASS' : 'FAIL'})`,
+    );
+  } else {
+    const b = median(runs.map((r) => r.bare.closed.saturation.rate));
+    log(`bare mesh only: saturation ${f0(b)}/s (median of ${runs.length})`);
+  }
+  log(`wrote ${o.out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
+  main().catch((err) => {
+    log(`bench failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  });
+}

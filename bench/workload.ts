@@ -1,0 +1,118 @@
+/**
+ * The benchmark's traffic: valid DecideRequests with varied signals, drawn
+ * from a seeded RNG. Session ids come from a large pool so frequency caps
+ * never starve fill; request ids are unique per request.
+ */
+import type { DecideRequest } from '../proto/gen/parley/v1/DecideRequest';
+import type { ListenerSignals } from '../proto/gen/parley/v1/ListenerSignals';
+import { formatLocalTime } from '../services/common/grpc/convert';
+import { type Rng, seededRng } from '../services/common/rng';
+
+/** Values the catalogue generator targets too (bench/catalogue.ts). */
+export const COUNTRIES = ['SE', 'US', 'GB', 'DE', 'FR', 'BR'] as const;
+export const GENRES = [
+  'pop',
+  'rock',
+  'hip-hop',
+  'electronic',
+  'jazz',
+  'classical',
+  'indie',
+  'podcast',
+] as const;
+const DEVICES = [
+  'DEVICE_MOBILE',
+  'DEVICE_DESKTOP',
+  'DEVICE_SMART_SPEAKER',
+  'DEVICE_CAR',
+  'DEVICE_TV',
+] as const;
+const PLAYLISTS = [
+  'PLAYLIST_KIND_EDITORIAL',
+  'PLAYLIST_KIND_USER',
+  'PLAYLIST_KIND_ALGORITHMIC',
+  'PLAYLIST_KIND_RADIO',
+  'PLAYLIST_KIND_ALBUM',
+] as const;
+const HINTS = [
+  'SCENARIO_UNSPECIFIED',
+  'SCENARIO_UNSPECIFIED',
+  'SCENARIO_WORKOUT',
+  'SCENARIO_COMMUTE',
+  'SCENARIO_FOCUS',
+  'SCENARIO_RELAX',
+  'SCENARIO_PARTY',
+] as const;
+const OFFSETS_MIN = [-300, 0, 60, 120, -180] as const;
+
+function pick<T>(rng: Rng, items: readonly T[]): T {
+  return items[Math.floor(rng.next() * items.length)] as T;
+}
+
+export interface Workload {
+  /** The n-th request (0-based): unique request id, a session from the pool. */
+  request(n: number): DecideRequest;
+}
+
+export interface WorkloadOptions {
+  seed: number;
+  /** Prefix of request ids, unique per phase so ids never repeat across phases. */
+  tag: string;
+  /** Distinct listener sessions the requests spread over. */
+  sessions: number;
+  deadlineMs: number;
+  nowMs: number;
+}
+
+/**
+ * A workload: a pool of pre-built signal/slot variants (so generating a
+ * request costs the load generator almost nothing) combined with a fresh
+ * request id and a session id per request.
+ */
+export function createWorkload(opts: WorkloadOptions): Workload {
+  const rng = seededRng(opts.seed);
+  const variants: Array<{ signals: ListenerSignals; maxDurationMs: number; position: string }> = [];
+  const dayStart = Math.floor(opts.nowMs / 86_400_000) * 86_400_000;
+  for (let i = 0; i < 1024; i++) {
+    const offset = pick(rng, OFFSETS_MIN);
+    const localMs = dayStart + Math.floor(rng.next() * 86_400) * 1000;
+    variants.push({
+      signals: {
+        device: pick(rng, DEVICES),
+        local_time: formatLocalTime(localMs - offset * 60_000, offset),
+        track_genre: pick(rng, GENRES),
+        previous_genre: pick(rng, GENRES),
+        recent_skips: Math.floor(rng.next() * 4),
+        playlist_kind: pick(rng, PLAYLISTS),
+        activity_hint: pick(rng, HINTS),
+        explicit_content: rng.next() < 0.1,
+        country: pick(rng, COUNTRIES),
+      },
+      maxDurationMs: pick(rng, [30_000, 30_000, 60_000]),
+      position: pick(rng, [
+        'POSITION_PRE_ROLL',
+        'POSITION_MID_ROLL',
+        'POSITION_MID_ROLL',
+        'POSITION_POST_ROLL',
+      ]),
+    });
+  }
+  const sessionRng = seededRng(opts.seed ^ 0x5eed);
+  return {
+    request(n) {
+      const v = variants[n % variants.length]!;
+      const session = Math.floor(sessionRng.next() * opts.sessions);
+      return {
+        request_id: `${opts.tag}-${n}`,
+        slot: {
+          slot_id: `slot-${n % 97}`,
+          position: v.position as 'POSITION_MID_ROLL',
+          max_ads: 1,
+          max_total_duration_ms: v.maxDurationMs,
+        },
+        signals: { ...v.signals, session_id: `bench-session-${session}` },
+        deadline_ms: opts.deadlineMs,
+      };
+    },
+  };
+}
