@@ -8,14 +8,15 @@
  *
  * `npm start` = `parley mesh`, `npm run traffic` = `parley traffic`.
  */
+
+import { randomToken } from '../services/admin/auth';
 import { type Config, loadConfig } from '../services/common/config';
 import type { RunningService } from '../services/common/grpc/server';
 import { createLogger, type Logger } from '../services/common/log';
 import { type MetricsEndpoint, startMetricsEndpoint } from '../services/common/metrics';
 import { initTelemetry } from '../services/common/telemetry';
-import { randomToken } from '../services/admin/auth';
-import { explainDecision } from './explain';
 import { connect, decide, detailsOf, statusName, waitReady } from './client';
+import { explainDecision } from './explain';
 import {
   ADDR_ENV,
   ADMIN_ADDR_ENV,

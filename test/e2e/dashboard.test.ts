@@ -30,7 +30,7 @@ import { validDecide } from './fixtures';
 const CHROMIUM = '/usr/bin/chromium';
 const EDITOR = 'e2e-editor-token-0123456789';
 const VIEWER = 'e2e-viewer-token-0123456789';
-export const SCREENSHOT_DIR = join(process.cwd(), 'test-results');
+const SCREENSHOT_DIR = join(process.cwd(), 'test-results');
 
 const procs = new Map<ServiceName, ServiceProcess>();
 let browser: Browser;
