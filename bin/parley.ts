@@ -45,6 +45,22 @@ const START: Record<ServiceName, () => Promise<StartFn>> = {
   admin: async () => (await import('../services/admin/server')).startAdmin,
 };
 
+/** Commands that live with their part of the project and parse their own flags. */
+const DELEGATED: Record<
+  string,
+  { usage: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }
+> = {
+  federated: {
+    usage: 'federated [--port N] [--strategy S] …     run the federated aggregator (federated/README.md)',
+    load: () => import('../federated/aggregator/cli'),
+  },
+  'federated-eval': {
+    usage:
+      'federated-eval [--quick] [--out FILE]      federated vs central training on the simulator, with a report',
+    load: () => import('../federated/eval/cli'),
+  },
+};
+
 const USAGE = `usage: parley <command>
 
   serve <broker|context|inventory|objective|admin>
@@ -56,6 +72,9 @@ const USAGE = `usage: parley <command>
                                                send one sample decision and print the answer
   explain <request-id> [--admin host:port] [--json]
                                                why a past decision chose its ad and why the others lost
+${Object.values(DELEGATED)
+  .map((d) => `  ${d.usage}`)
+  .join('\n')}
 `;
 
 class UsageError extends Error {}
@@ -410,6 +429,11 @@ async function decideOnce(flags: Map<string, string>): Promise<void> {
 // ---------------------------------------------------------------------------
 
 async function main(argv: string[]): Promise<void> {
+  const delegated = DELEGATED[argv[0] ?? ''];
+  if (delegated) {
+    process.exitCode = await (await delegated.load()).main(argv.slice(1));
+    return;
+  }
   const { words, flags } = parseArgs(argv);
   const [command, arg] = words;
   switch (command) {

@@ -8,6 +8,21 @@ import type { AggregateOutcome, ClientResult, Rejection, RoundPlan, SamplingOpti
  * sample count that is not a positive integer.
  */
 export function validateUpdate(result: ClientResult, expectedLength: number): string | null {
+  const shape = validateShape(result, expectedLength);
+  if (shape !== null) return shape;
+  const u = result.update;
+  for (let i = 0; i < u.length; i++) {
+    if (!Number.isFinite(u[i]!)) return nonFinite(u, i);
+  }
+  return null;
+}
+
+export function nonFinite(u: Float32Array, i: number): string {
+  return `update[${i}] is ${u[i]} (not finite)`;
+}
+
+/** validateUpdate without the per-value finiteness scan (for callers that fuse it with their own pass). */
+export function validateShape(result: ClientResult, expectedLength: number): string | null {
   if (typeof result.clientId !== 'string' || result.clientId.length === 0) return 'clientId is empty';
   if (!(result.update instanceof Float32Array)) return 'update is not a Float32Array';
   if (result.update.length !== expectedLength) {
@@ -15,10 +30,6 @@ export function validateUpdate(result: ClientResult, expectedLength: number): st
   }
   if (!Number.isSafeInteger(result.numExamples) || result.numExamples <= 0) {
     return `numExamples must be a positive integer, got ${result.numExamples}`;
-  }
-  const u = result.update;
-  for (let i = 0; i < u.length; i++) {
-    if (!Number.isFinite(u[i]!)) return `update[${i}] is ${u[i]} (not finite)`;
   }
   return null;
 }

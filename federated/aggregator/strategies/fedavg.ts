@@ -1,7 +1,21 @@
-/** FedAvg (McMahan et al. 2017): the sample-count-weighted mean of client deltas. */
+/**
+ * FedAvg (McMahan et al. 2017): the sample-count-weighted mean of client deltas.
+ *
+ * One pass per update: the finiteness check is fused with the weighted
+ * accumulation (float64); an update found non-finite part-way is subtracted
+ * back out (exact up to float64 rounding, far below float32 precision) and
+ * rejected, exactly as `partitionResults` would have rejected it.
+ */
 import type { Rng } from '../../../services/common/rng';
-import { applyDelta, partitionResults, planRound, unchanged, weightedMean } from './common';
-import type { AggregateOutcome, ClientResult, RoundPlan, SamplingOptions, Strategy } from './types';
+import { nonFinite, planRound, unchanged, validateShape } from './common';
+import type {
+  AggregateOutcome,
+  ClientResult,
+  Rejection,
+  RoundPlan,
+  SamplingOptions,
+  Strategy,
+} from './types';
 
 export class FedAvg implements Strategy {
   readonly name = 'fedavg';
@@ -13,12 +27,45 @@ export class FedAvg implements Strategy {
   }
 
   aggregate(_round: number, results: readonly ClientResult[], current: Float32Array): AggregateOutcome {
-    const { valid, rejected } = partitionResults(results, current.length);
-    if (valid.length === 0) return unchanged(current, rejected);
-    const mean = weightedMean(
-      valid.map((r) => r.update),
-      valid.map((r) => r.numExamples),
-    );
-    return { weights: applyDelta(current, mean), accepted: valid.map((r) => r.clientId), rejected };
+    const dim = current.length;
+    const sum = new Float64Array(dim);
+    const accepted: string[] = [];
+    const rejected: Rejection[] = [];
+    const seen = new Set<string>();
+    let total = 0;
+    for (const r of results) {
+      const reason = validateShape(r, dim);
+      if (reason !== null) {
+        rejected.push({ clientId: String(r.clientId ?? ''), reason });
+        continue;
+      }
+      if (seen.has(r.clientId)) {
+        rejected.push({ clientId: r.clientId, reason: 'duplicate update from this client in the round' });
+        continue;
+      }
+      const u = r.update;
+      const w = r.numExamples;
+      let bad = -1;
+      for (let i = 0; i < dim; i++) {
+        const x = u[i]!;
+        if (x - x !== 0) {
+          bad = i;
+          break;
+        }
+        sum[i]! += w * x;
+      }
+      if (bad >= 0) {
+        for (let i = 0; i < bad; i++) sum[i]! -= w * u[i]!;
+        rejected.push({ clientId: r.clientId, reason: nonFinite(u, bad) });
+        continue;
+      }
+      seen.add(r.clientId);
+      accepted.push(r.clientId);
+      total += w;
+    }
+    if (accepted.length === 0) return unchanged(current, rejected);
+    const weights = new Float32Array(dim);
+    for (let i = 0; i < dim; i++) weights[i] = current[i]! + sum[i]! / total;
+    return { weights, accepted, rejected };
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * `parley federated [flags]` — runs the FederatedAggregator on the inventory
+ * policy until SIGINT/SIGTERM. Config (host, Redis, policy path, log level)
+ * comes from the environment like every service; round options are flags:
+ *
+ *   --port 50056 --strategy fedavg|fedadam|median|trimmed-mean[:beta=0.2]|multi-krum:byzantine=f
+ *   --mode sync|async --min-clients 2 --max-clients N --fraction 1 --deadline-ms 60000
+ *   --late reject|carry-over --buffer K --max-staleness 4 --max-norm X
+ *   --lr 3 --epochs 3 --batch 16 --clip 0.5 --local-noise 0
+ *   --dp-noise z --dp-expected m [--dp-delta 1e-5] [--dp-adaptive]
+ *   --publish path (default PARLEY_POLICY_PATH)
+ *
+ * Prints the address on stdout once listening.
+ */
+import { loadConfig } from '../../services/common/config';
+import { createLogger } from '../../services/common/log';
+import { DEFAULT_PLAN, type TrainingPlan } from '../client/learner';
+import { baselineVector } from '../client/model';
+import type { DpOptions } from './coordinator';
+import { DEFAULT_FEDERATED_PORT, type StartFederatedOptions, startFederatedAggregator } from './server';
+import { parseStrategySpec } from './strategy-config';
+
+export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config' | 'log'> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    if (a === '--dp-adaptive') flags.set('dp-adaptive', '1');
+    else {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      flags.set(a.slice(2), v);
+    }
+  }
+  const known = new Set([
+    'port',
+    'strategy',
+    'mode',
+    'min-clients',
+    'max-clients',
+    'fraction',
+    'deadline-ms',
+    'late',
+    'buffer',
+    'max-staleness',
+    'max-norm',
+    'lr',
+    'epochs',
+    'batch',
+    'clip',
+    'local-noise',
+    'dp-noise',
+    'dp-expected',
+    'dp-delta',
+    'dp-adaptive',
+    'publish',
+    'seed',
+  ]);
+  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}`);
+  const num = (k: string): number | undefined => {
+    const v = flags.get(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`--${k}: expected a number, got "${v}"`);
+    return n;
+  };
+  const mode = flags.get('mode') ?? 'sync';
+  if (mode !== 'sync' && mode !== 'async') throw new Error('--mode: expected sync or async');
+  const late = flags.get('late') ?? 'reject';
+  if (late !== 'reject' && late !== 'carry-over') throw new Error('--late: expected reject or carry-over');
+  const plan: TrainingPlan = {
+    ...DEFAULT_PLAN,
+    learningRate: num('lr') ?? 3,
+    localEpochs: num('epochs') ?? 3,
+    batchSize: num('batch') ?? DEFAULT_PLAN.batchSize,
+    clipNorm: num('clip') ?? 0.5,
+    localNoiseMultiplier: num('local-noise') ?? 0,
+  };
+  let dp: DpOptions | undefined;
+  const z = num('dp-noise');
+  if (z !== undefined) {
+    const expected = num('dp-expected');
+    if (expected === undefined)
+      throw new Error('--dp-noise needs --dp-expected (expected clients per round)');
+    dp = {
+      clipNorm: plan.clipNorm,
+      noiseMultiplier: z,
+      expectedClients: expected,
+      delta: num('dp-delta') ?? 1e-5,
+      adaptive: flags.has('dp-adaptive') ? {} : undefined,
+    };
+  }
+  return {
+    port: num('port') ?? DEFAULT_FEDERATED_PORT,
+    initialWeights: baselineVector(),
+    strategy: parseStrategySpec(flags.get('strategy') ?? 'fedavg'),
+    mode,
+    minClients: num('min-clients'),
+    maxClients: num('max-clients'),
+    samplingFraction: num('fraction'),
+    roundDeadlineMs: num('deadline-ms'),
+    latePolicy: late,
+    bufferSize: num('buffer'),
+    maxStaleness: num('max-staleness'),
+    maxUpdateNorm: num('max-norm'),
+    seed: num('seed'),
+    plan,
+    dp,
+    publishPath: flags.get('publish'),
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let options: ReturnType<typeof parseFlags>;
+  try {
+    options = parseFlags(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  const config = loadConfig(process.env);
+  const log = createLogger('federated', config.logLevel);
+  const service = await startFederatedAggregator({ ...options, config, log });
+  process.stdout.write(`${service.address}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await service.close();
+  return 0;
+}

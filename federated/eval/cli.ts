@@ -1,0 +1,106 @@
+/**
+ * `parley federated-eval [--quick] [--out federated/REPORT.md] [--scenario path] [--rounds n] [--days n]`
+ *
+ * Runs the federated-learning evaluation on the simulator with a progress bar
+ * on stderr and writes a markdown report with SVG charts (in a folder named
+ * after the report). Exit code 0 when every check passes, 1 otherwise, 2 on a
+ * usage error. `--quick` is the CI smoke test (< 30 s; a small run whose
+ * checks are informative only).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type EvalOptions, FULL, type Progress, QUICK, runEvaluation } from './experiment';
+import { checks, renderReport } from './report';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progress {
+  let total = 1;
+  let done = 0;
+  const t0 = performance.now();
+  return {
+    start(n) {
+      total = n;
+      done = 0;
+    },
+    step(label) {
+      done++;
+      const width = 30;
+      const filled = Math.round((Math.min(done, total) / total) * width);
+      const secs = ((performance.now() - t0) / 1000).toFixed(0);
+      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${secs}s ${label}`;
+      if (stream.isTTY) stream.write(`\r\x1b[2K${line}${done >= total ? '\n' : ''}`);
+      else stream.write(`${line}\n`);
+    },
+  };
+}
+
+function usage(): string {
+  return 'usage: parley federated-eval [--quick] [--out <report.md>] [--scenario <file.yaml>] [--rounds <n>] [--days <n>]';
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let quick = false;
+  let out = '';
+  let scenario = join(ROOT, 'sim/scenarios/default-day.yaml');
+  let rounds: number | undefined;
+  let days: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    try {
+      if (a === '--quick') quick = true;
+      else if (a === '--out') out = value();
+      else if (a === '--scenario') scenario = resolve(value());
+      else if (a === '--rounds') rounds = Number(value());
+      else if (a === '--days') days = Number(value());
+      else if (a === '--help' || a === '-h') {
+        process.stdout.write(`${usage()}\n`);
+        return 0;
+      } else throw new Error(`unknown argument ${a}`);
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n${usage()}\n`);
+      return 2;
+    }
+  }
+  if ((rounds !== undefined && !(rounds >= 1)) || (days !== undefined && !(days > 0))) {
+    process.stderr.write(`--rounds must be >= 1 and --days > 0\n${usage()}\n`);
+    return 2;
+  }
+  const base = quick ? QUICK : FULL;
+  const options: EvalOptions = {
+    ...base,
+    scenarioPath: scenario,
+    rounds: rounds ?? base.rounds,
+    days: days ?? base.days,
+  };
+  const report = resolve(out || join(ROOT, quick ? 'federated/REPORT.quick.md' : 'federated/REPORT.md'));
+  const result = await runEvaluation(options, progressBar());
+  const chartDir = `${basename(report, '.md')}-charts`;
+  const command = `parley federated-eval${quick ? ' --quick' : ''}${rounds ? ` --rounds ${rounds}` : ''}${days ? ` --days ${days}` : ''}`;
+  const { markdown, charts } = renderReport(result, chartDir, command);
+  mkdirSync(join(dirname(report), chartDir), { recursive: true });
+  for (const [name, svg] of Object.entries(charts)) writeFileSync(join(dirname(report), chartDir, name), svg);
+  writeFileSync(report, markdown);
+  const cs = checks(result);
+  for (const c of cs) {
+    process.stderr.write(`${c.pass ? 'pass' : c.informational ? 'info' : 'FAIL'}  ${c.name}: ${c.value}\n`);
+  }
+  process.stdout.write(`${report}\n`);
+  return cs.every((c) => c.pass || c.informational) ? 0 : 1;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,305 @@
+/**
+ * The FederatedAggregator over real gRPC on loopback: client learners join,
+ * train and upload in chunks; bad uploads are refused with clear statuses
+ * while the round goes on; the new version is published as the policy file
+ * and a real inventory agent (in-process, same policyPath) hot-swaps to it
+ * while decisions keep flowing, none dropped.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FederatedAggregatorService, startFederatedAggregator } from '../../federated/aggregator/server';
+import { ClientLearner, DEFAULT_PLAN } from '../../federated/client/learner';
+import { baselineVector } from '../../federated/client/model';
+import { type Interaction, sampleAction } from '../../federated/client/reinforce';
+import { FederatedClient } from '../../federated/client/transport';
+import type { InventoryAgentClient } from '../../proto/gen/parley/v1/InventoryAgent';
+import type { ProposeCall } from '../../proto/gen/parley/v1/ProposeCall';
+import type { ProposeReply__Output } from '../../proto/gen/parley/v1/ProposeReply';
+import { loadConfig } from '../../services/common/config';
+import { v1 } from '../../services/common/grpc/proto';
+import { createLogger } from '../../services/common/log';
+import { seededRng } from '../../services/common/rng';
+import { POLICY_FEATURE_COUNT } from '../../services/inventory/policy';
+import { type InventoryAgentService, startInventoryAgent } from '../../services/inventory/server';
+
+const quiet = createLogger('test', 'error', {}, () => undefined);
+const NOW = Date.parse('2026-06-10T06:00:00Z');
+const F = POLICY_FEATURE_COUNT;
+
+let dir: string;
+let policyPath: string;
+let aggregator: FederatedAggregatorService;
+let big: FederatedAggregatorService;
+let inventory: InventoryAgentService;
+const clients: Array<{ close(): void }> = [];
+
+function syntheticLog(n: number, seed: number): Interaction[] {
+  const rng = seededRng(seed);
+  return Array.from({ length: n }, () => {
+    const features = new Float32Array(4 * F).map((_, i) => (i % F === 0 ? 1 : rng.next()));
+    const { index, propensity } = sampleAction(baselineVector(), features, rng);
+    return { features, chosen: index, propensity, reward: rng.next() < features[index * F + 1]! ? 1 : 0 };
+  });
+}
+
+function client(address: string): FederatedClient {
+  const c = new FederatedClient(address);
+  clients.push(c);
+  return c;
+}
+
+async function statusOf(p: Promise<unknown>): Promise<{ code: grpc.status; details: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as grpc.ServiceError;
+    return { code: e.code, details: e.details };
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'parley-federated-'));
+  policyPath = join(dir, 'policy.json');
+  const config = loadConfig({
+    PARLEY_INVENTORY_PORT: '0',
+    PARLEY_POLICY_PATH: policyPath,
+    PARLEY_CATALOGUE_RELOAD_MS: '50',
+  });
+  aggregator = await startFederatedAggregator({
+    config,
+    log: quiet,
+    port: 0,
+    initialWeights: baselineVector(),
+    strategy: { name: 'fedavg' },
+    minClients: 2,
+    maxClients: 3,
+    roundDeadlineMs: 60_000,
+    maxUpdateNorm: 5,
+    plan: { ...DEFAULT_PLAN, clipNorm: 1 },
+    dp: { clipNorm: 1, noiseMultiplier: 0.01, expectedClients: 3, samplingRate: 0.01 },
+  });
+  big = await startFederatedAggregator({
+    config,
+    log: quiet,
+    port: 0,
+    publishPath: '',
+    initialWeights: new Float32Array(100_000),
+    strategy: { name: 'fedavg' },
+    minClients: 1,
+    maxClients: 1,
+    plan: DEFAULT_PLAN,
+  });
+  inventory = await startInventoryAgent({ config, log: quiet, clock: () => NOW });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await aggregator?.close();
+  await big?.close();
+  await inventory?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('FederatedAggregator over gRPC', () => {
+  it('serves grpc.health.v1 for the federated service', async () => {
+    const require = createRequire(import.meta.url);
+    const proto = join(dirname(require.resolve('grpc-health-check')), '../../proto/health/v1/health.proto');
+    const pkg = grpc.loadPackageDefinition(
+      protoLoader.loadSync(proto, { keepCase: true, enums: String }),
+    ) as unknown as {
+      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+    };
+    const health = new pkg.grpc.health.v1.Health(aggregator.address, grpc.credentials.createInsecure());
+    clients.push(health);
+    const reply = await new Promise<unknown>((resolve, reject) =>
+      (health as unknown as { Check: (r: object, cb: (e: Error | null, r: unknown) => void) => void }).Check(
+        { service: 'parley.v1.FederatedAggregator' },
+        (e, r) => (e ? reject(e) : resolve(r)),
+      ),
+    );
+    expect(reply).toEqual({ status: 'SERVING' });
+  });
+
+  it('uploads a 100k-value update in chunks under the 256 KiB message limit', async () => {
+    const c = client(big.address);
+    const joined = await c.join('big-1');
+    expect(joined.selected).toBe(true);
+    if (!joined.selected) return;
+    expect(joined.weights).toHaveLength(100_000);
+    const values = Float32Array.from({ length: 100_000 }, (_, i) => (i % 7) / 100);
+    const reply = await c.upload({
+      roundId: joined.roundId,
+      clientId: 'big-1',
+      modelVersion: joined.modelVersion,
+      numExamples: 3,
+      values,
+      chunkValues: joined.chunkValues,
+    });
+    expect(reply).toMatchObject({ accepted: true, received_values: 100_000 });
+    expect(big.coordinator.currentModel!.version).toBe(2);
+    expect(big.coordinator.currentModel!.weights[99_999]).toBeCloseTo(values[99_999]!, 6);
+    // one message with everything does not fit
+    const err = await statusOf(
+      c.upload({
+        roundId: 2,
+        clientId: 'big-2',
+        modelVersion: 2,
+        numExamples: 1,
+        values,
+        chunkValues: 100_000,
+      }),
+    );
+    expect(err.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+
+  it('refuses bad updates with clear statuses, and the round goes on', async () => {
+    const c = client(aggregator.address);
+    const joined = await c.join('bad-client');
+    if (!joined.selected) throw new Error('not selected');
+    const base = {
+      roundId: joined.roundId,
+      clientId: 'bad-client',
+      modelVersion: joined.modelVersion,
+      numExamples: 5,
+    };
+    const nan = new Float32Array(36);
+    nan[4] = Number.NaN;
+    expect(await statusOf(c.upload({ ...base, values: nan }))).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/values\[4\] is NaN/),
+    });
+    expect(await statusOf(c.upload({ ...base, values: new Float32Array(35) }))).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/shape \[35\], expected \[36\]/),
+    });
+    expect(await statusOf(c.upload({ ...base, values: new Float32Array(37) }))).toMatchObject({
+      code: grpc.status.RESOURCE_EXHAUSTED,
+    });
+    expect(await statusOf(c.upload({ ...base, values: new Float32Array(36).fill(10) }))).toMatchObject({
+      code: grpc.status.RESOURCE_EXHAUSTED,
+      details: expect.stringMatching(/norm/),
+    });
+    expect(
+      await statusOf(c.upload({ ...base, clientId: 'stranger', values: new Float32Array(36) })),
+    ).toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+    });
+    expect(await statusOf(c.upload({ ...base, roundId: 99, values: new Float32Array(36) }))).toMatchObject({
+      code: grpc.status.FAILED_PRECONDITION,
+      details: expect.stringMatching(/round 99 does not exist/),
+    });
+    expect(
+      await statusOf(c.upload({ ...base, clientId: 'bad id!', values: new Float32Array(36) })),
+    ).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^client_id/),
+    });
+    const ok = await c.upload({ ...base, values: new Float32Array(36).fill(0.01) });
+    expect(ok).toMatchObject({ accepted: true, updates_in_round: 1 });
+    expect(await statusOf(c.upload({ ...base, values: new Float32Array(36) }))).toMatchObject({
+      code: grpc.status.ALREADY_EXISTS,
+    });
+    const status = await c.status();
+    // 6 refused by the round; the oversize stream and the bad client_id were refused by the transport before reaching it
+    expect(status).toMatchObject({
+      round_id: joined.roundId,
+      state: 'ROUND_STATE_OPEN',
+      accepted: 1,
+      rejected: 6,
+    });
+  });
+
+  it('learners train and upload; the new version is published and the inventory agent hot-swaps with no dropped decision', async () => {
+    const inv = new v1.InventoryAgent(
+      inventory.address,
+      grpc.credentials.createInsecure(),
+    ) as InventoryAgentClient;
+    clients.push(inv);
+    const stream = inv.Negotiate();
+    const waiting = new Map<string, (r: ProposeReply__Output) => void>();
+    stream.on('data', (r: ProposeReply__Output) => {
+      waiting.get(r.envelope?.call_id ?? '')?.(r);
+      waiting.delete(r.envelope?.call_id ?? '');
+    });
+    stream.on('error', () => undefined);
+    let n = 0;
+    const decide = () =>
+      new Promise<ProposeReply__Output>((resolve, reject) => {
+        const id = `d-${n++}`;
+        const timer = setTimeout(() => reject(new Error(`no reply to ${id}`)), 5000);
+        waiting.set(id, (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
+        const call: ProposeCall = {
+          envelope: { call_id: id, timeout_ms: 2000 },
+          request: {
+            request_id: id,
+            round: 1,
+            slot: { slot_id: 's', position: 'POSITION_MID_ROLL', max_ads: 1, max_total_duration_ms: 60_000 },
+            signals: {
+              session_id: 'sess',
+              device: 'DEVICE_MOBILE',
+              local_time: '2026-06-10T07:00:00+01:00',
+              country: 'SE',
+            },
+            context: { scenario: 'SCENARIO_WORKOUT', focus_level: 0.3, receptiveness: 0.5, skip_risk: 0.3 },
+            shortlist_size: 3,
+          },
+        };
+        stream.write(call);
+      });
+
+    expect((await decide()).proposal!.model_version).toBe('inventory-baseline-v1');
+    let decisions = 0;
+    let failures = 0;
+    const versions = new Set<string>();
+    let stop = false;
+    const traffic = (async () => {
+      while (!stop) {
+        const r = await decide();
+        decisions++;
+        if (r.error || !r.proposal || r.proposal.candidates.length === 0) failures++;
+        else versions.add(r.proposal.model_version);
+      }
+    })();
+
+    const before = aggregator.coordinator.currentModel!.version;
+    const learners = ['phone-1', 'phone-2', 'phone-3'].map((id, i) => {
+      const l = new ClientLearner(id);
+      for (const it of syntheticLog(40, i + 1)) l.record(it);
+      return l;
+    });
+    const outcomes = [];
+    for (const [i, l] of learners.entries())
+      outcomes.push(await client(aggregator.address).participate(l, seededRng(i)));
+    expect(outcomes.map((o) => o.status)).toEqual(['uploaded', 'uploaded', 'uploaded']);
+    // bad-client's upload from the previous test + 3 learners ≥ maxClients: the round aggregated
+    const after = aggregator.coordinator.currentModel!.version;
+    expect(after).toBe(before + 1);
+    const closed = await client(aggregator.address).status(outcomes[0]!.roundId);
+    expect(closed).toMatchObject({ state: 'ROUND_STATE_AGGREGATED', result_version: after, accepted: 3 });
+    expect(closed.privacy).toMatchObject({ enabled: true, delta: 1e-5, sampling_rate: 0.01 });
+    expect(closed.privacy!.round_epsilon).toBeGreaterThan(0);
+    expect(closed.privacy!.cumulative_epsilon).toBeGreaterThanOrEqual(closed.privacy!.round_epsilon);
+
+    const deadline = Date.now() + 5000;
+    while (inventory.policy.version !== `inventory-fed-${after}` && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(inventory.policy.version).toBe(`inventory-fed-${after}`);
+    await new Promise((r) => setTimeout(r, 100));
+    stop = true;
+    await traffic;
+    stream.end();
+    expect(failures).toBe(0);
+    expect(decisions).toBeGreaterThan(10);
+    expect(versions).toEqual(new Set(['inventory-baseline-v1', `inventory-fed-${after}`]));
+  });
+});

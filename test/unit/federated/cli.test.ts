@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parseFlags } from '../../../federated/aggregator/cli';
+import { parseStrategySpec } from '../../../federated/aggregator/strategy-config';
+import { main as evalMain } from '../../../federated/eval/cli';
+
+describe('parley federated (aggregator flags)', () => {
+  it('maps flags to coordinator options, DP included', () => {
+    const o = parseFlags([
+      '--port',
+      '0',
+      '--strategy',
+      'trimmed-mean:beta=0.1',
+      '--mode',
+      'async',
+      '--buffer',
+      '20',
+      '--fraction',
+      '0.1',
+      '--clip',
+      '0.7',
+      '--dp-noise',
+      '1.1',
+      '--dp-expected',
+      '100',
+    ]);
+    expect(o).toMatchObject({
+      port: 0,
+      strategy: { name: 'trimmed-mean', beta: 0.1 },
+      mode: 'async',
+      bufferSize: 20,
+      samplingFraction: 0.1,
+      plan: { clipNorm: 0.7 },
+      dp: { clipNorm: 0.7, noiseMultiplier: 1.1, expectedClients: 100, delta: 1e-5 },
+    });
+    expect(o.initialWeights).toHaveLength(36);
+  });
+
+  it('refuses unknown flags, bad values and incomplete DP settings', () => {
+    expect(() => parseFlags(['--nope', '1'])).toThrow(/unknown flag --nope/);
+    expect(() => parseFlags(['--mode', 'sometimes'])).toThrow(/--mode/);
+    expect(() => parseFlags(['--fraction', 'lots'])).toThrow(/--fraction: expected a number/);
+    expect(() => parseFlags(['--dp-noise', '1'])).toThrow(/--dp-expected/);
+    expect(() => parseStrategySpec('multi-krum')).toThrow(/byzantine/);
+    expect(() => parseStrategySpec('fedprox')).toThrow(/unknown strategy "fedprox"/);
+    expect(parseStrategySpec('multi-krum:byzantine=3,select=5')).toEqual({
+      name: 'multi-krum',
+      byzantine: 3,
+      select: 5,
+    });
+  });
+});
+
+describe('parley federated-eval', () => {
+  it('is a usage error (exit 2) for unknown arguments or bad values', async () => {
+    const write = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      expect(await evalMain(['--frobnicate'])).toBe(2);
+      expect(await evalMain(['--rounds', '0'])).toBe(2);
+      expect(await evalMain(['--out'])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+  });
+});

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PLAN } from '../../../federated/client/learner';
+import { baselineVector } from '../../../federated/client/model';
+import { offPolicyValue } from '../../../federated/client/reinforce';
+import { groupedBarChart, lineChart } from '../../../federated/eval/charts';
+import { type EvalResult, FULL } from '../../../federated/eval/experiment';
+import { checks, renderReport, roundsToTarget } from '../../../federated/eval/report';
+import { clientOf, runPolicy } from '../../../federated/eval/simulate';
+import { alieUpdate, trainCentral, trainFederated } from '../../../federated/eval/train';
+import { parseScenario } from '../../../sim';
+
+const scenario = parseScenario('seed: 5\ndays: 0.5\npopulation:\n  size: 150\n');
+
+describe('running a policy on the simulator', () => {
+  const run = runPolicy(baselineVector(), { scenario, seed: 5, collect: true });
+
+  it('keeps one log per listener, with valid propensities, and is deterministic', () => {
+    expect(run.decisions).toBeGreaterThan(100);
+    const logged = [...run.logs.values()].reduce((s, l) => s + l.length, 0);
+    expect(logged).toBe(run.decisions);
+    for (const id of run.logs.keys()) expect(id).toMatch(/^l\d+$/);
+    for (const it of [...run.logs.values()].flat()) {
+      expect(it.propensity).toBeGreaterThan(0);
+      expect(it.propensity).toBeLessThanOrEqual(1);
+      expect(it.features.length % 12).toBe(0);
+    }
+    const again = runPolicy(baselineVector(), { scenario, seed: 5 });
+    expect(again.meanReward).toBe(run.meanReward);
+    expect(clientOf('l17-s2')).toBe('l17');
+  });
+
+  it('central and federated training both improve the logged objective; DP reports ε', async () => {
+    const pooled = [...run.logs.values()].flat();
+    const central = trainCentral(baselineVector(), pooled, {
+      epochs: 3,
+      learningRate: 1,
+      batchSize: 32,
+      temperature: 0.1,
+      maxImportanceWeight: 5,
+      seed: 1,
+    });
+    expect(offPolicyValue(central, pooled)).toBeGreaterThan(offPolicyValue(baselineVector(), pooled));
+    const fed = await trainFederated(baselineVector(), run.logs, {
+      rounds: 4,
+      samplingFraction: 0.5,
+      strategy: { name: 'fedavg' },
+      plan: DEFAULT_PLAN,
+      dp: { noiseMultiplier: 1, delta: 1e-5 },
+      seed: 2,
+      curve: { every: 2, value: (theta) => offPolicyValue(theta, pooled) },
+    });
+    expect(fed.roundsAggregated).toBe(4);
+    expect(fed.epsilon).toBeGreaterThan(0);
+    expect(fed.curve.map((p) => p[0])).toEqual([0, 2, 4]);
+    expect(fed.curve[2]![1]).toBeGreaterThan(fed.curve[0]![1]);
+    expect(fed.meanClientsPerRound).toBeGreaterThan(20);
+  });
+
+  it('a scaled attack drags FedAvg away from where clean FedAvg goes; the median resists', async () => {
+    const base = { rounds: 3, samplingFraction: 1, plan: DEFAULT_PLAN, seed: 3 };
+    const clean = await trainFederated(baselineVector(), run.logs, { ...base, strategy: { name: 'fedavg' } });
+    const attacked = await trainFederated(baselineVector(), run.logs, {
+      ...base,
+      strategy: { name: 'fedavg' },
+      attack: { kind: 'scaled', fraction: 0.2 },
+    });
+    const robust = await trainFederated(baselineVector(), run.logs, {
+      ...base,
+      strategy: { name: 'median' },
+      attack: { kind: 'scaled', fraction: 0.2 },
+    });
+    const dist = (a: Float32Array) => Math.hypot(...a.map((v, i) => v - clean.theta[i]!));
+    expect(dist(attacked.theta)).toBeGreaterThan(5 * dist(robust.theta));
+  });
+});
+
+describe('attacks and report', () => {
+  it('"a little is enough" sits z standard deviations below the honest mean', () => {
+    const honest = [Float32Array.from([1, 0]), Float32Array.from([3, 0]), Float32Array.from([2, 0])];
+    const a = alieUpdate(honest, 10, 2); // s = 4, z = Φ⁻¹(0.6) ≈ 0.2533
+    expect(a[0]).toBeCloseTo(2 - 0.2533, 3);
+    expect(a[1]).toBe(0);
+  });
+
+  it('rounds to target is the first curve point at or above it', () => {
+    expect(
+      roundsToTarget(
+        [
+          [0, 0.5],
+          [5, 0.6],
+          [10, 0.7],
+        ],
+        0.6,
+      ),
+    ).toBe(5);
+    expect(roundsToTarget([[0, 0.5]], 0.6)).toBeNull();
+  });
+
+  it('renders the markdown report, its checks and well-formed SVG charts', () => {
+    const p = (name: string, reward: number, extra = {}) => ({
+      name,
+      reward,
+      completionRate: reward,
+      clickRate: 0.01,
+      offPolicy: reward,
+      ...extra,
+    });
+    const result: EvalResult = {
+      options: { ...FULL, scenarioPath: 'sim/scenarios/default-day.yaml' },
+      scenarioName: 'default-day',
+      clients: 1500,
+      decisions: 30_000,
+      medianDecisionsPerClient: 15,
+      clientDominantShare: 0.6,
+      globalDominantShare: 0.2,
+      baseline: p('baseline', 0.58),
+      central: p('central', 0.64),
+      federated: [
+        p('FedAvg', 0.635, {
+          curve: [
+            [0, 0.58],
+            [10, 0.63],
+          ],
+        }),
+        p('DP-FedAvg (z = 1.2)', 0.56, { epsilon: 6.9 }),
+      ],
+      attacks: [
+        { attack: 'scaled', fraction: 0.2, strategy: 'fedavg', reward: 0.45 },
+        { attack: 'scaled', fraction: 0.2, strategy: 'trimmed-mean', reward: 0.63 },
+        { attack: 'alie', fraction: 0.2, strategy: 'median', reward: 0.55 },
+      ],
+      seconds: 100,
+      cpuSeconds: 90,
+    };
+    const cs = checks(result);
+    expect(cs.find((c) => c.name.startsWith('FedAvg'))!.pass).toBe(true);
+    expect(cs.find((c) => c.name.startsWith('DP-FedAvg'))!.pass).toBe(false); // 0.56 < 0.9 · 0.64
+    expect(cs.find((c) => c.name.startsWith('median'))).toMatchObject({ pass: false, informational: true });
+    const { markdown, charts } = renderReport(result, 'REPORT-charts', 'parley federated-eval');
+    expect(markdown).toContain('| FedAvg | 0.6350 | 99.2 % | 91.7 % |');
+    expect(markdown).toContain('| 20.0 % | scaled | fedavg | 0.4500 |');
+    expect(markdown).toContain('**FAIL**');
+    expect(Object.keys(charts).sort()).toEqual(['attacks.svg', 'curves.svg']);
+    for (const svg of Object.values(charts)) {
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg.trim().endsWith('</svg>')).toBe(true);
+      expect(svg).not.toContain('NaN');
+    }
+  });
+
+  it('charts escape their labels', () => {
+    expect(
+      lineChart({ title: 'a<b', xLabel: 'x', yLabel: 'y', series: [{ name: 's&t', points: [[0, 1]] }] }),
+    ).toContain('a&lt;b');
+    expect(
+      groupedBarChart({
+        title: 't',
+        yLabel: 'y',
+        groups: [{ label: 'g', bars: [{ name: 'n', value: -1 }] }],
+      }),
+    ).not.toContain('NaN');
+  });
+});
