@@ -36,6 +36,12 @@
  * samplingFraction; (ε, δ) per round and cumulatively is recorded on the round
  * and logged. With secure aggregation the clients add the noise themselves and
  * the server only learns the sum (`aggregateSecureSum`).
+ *
+ * With `secureAggregation` set, uploads arrive only as masked inputs through
+ * the secure-aggregation driver (secure.ts `SecureAggregationDriver`), which
+ * runs the protocol phases with their own deadlines and closes the round
+ * (`aggregateSecureSum` or `failRound`); plain `submit` is refused and `tick`
+ * leaves sync rounds to the driver.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../services/common/log';
@@ -43,7 +49,7 @@ import { seededRng } from '../../services/common/rng';
 import type { TrainingPlan } from '../client/learner';
 import { DpStrategy } from '../privacy/dp';
 import { PrivacyAccountant } from '../privacy/rdp';
-import type { FederatedStore, ModelRecord, PrivacyRecord, RoundRecord } from './store';
+import type { FederatedStore, ModelRecord, PrivacyRecord, RoundFailureCode, RoundRecord } from './store';
 import type { ClientResult, Strategy } from './strategies';
 import { buildStrategy, ROBUST_STRATEGIES, type StrategySpec } from './strategy-config';
 
@@ -55,7 +61,9 @@ export type RefusalCode =
   | 'late'
   | 'stale'
   | 'duplicate'
-  | 'unavailable';
+  | 'unavailable'
+  /** A secure-aggregation round failed while the call waited for its phase. */
+  | 'round-failed';
 
 /** An update or call the coordinator refuses; nothing changed. */
 export class Refusal extends Error {
@@ -113,6 +121,11 @@ export interface CoordinatorOptions {
   dp?: DpOptions;
   /** Seeds client selection and DP noise. */
   seed?: number;
+  /**
+   * Rounds run through secure aggregation: plain uploads are refused and the
+   * secure-aggregation driver (secure.ts) closes every round. Sync mode only.
+   */
+  secureAggregation?: boolean;
   /** Called with every new model version (e.g. write the inventory policy file). */
   publish?: (model: ModelRecord) => Promise<void> | void;
   clock?: () => number;
@@ -127,6 +140,8 @@ export type JoinResult =
       weights: Float32Array;
       plan: TrainingPlan;
       deadlineMs: number;
+      /** 1-based position among the round's selected clients (the secure-aggregation index). */
+      index: number;
     }
   | { outcome: 'not-selected' | 'no-round' | 'round-full'; roundId: number; retryAfterMs: number };
 
@@ -203,6 +218,9 @@ export class Coordinator {
   private model: ModelRecord | null = null;
   private round: RoundRecord | null = null;
   private readonly pending = new Map<string, Pending>();
+  /** Selected clients of the open round → 1-based selection order. */
+  private readonly selectionIndex = new Map<string, number>();
+  readonly secureAggregation: boolean;
   private readonly tickets = new Map<string, Ticket>();
   /** Serialises every state change (store calls are async). */
   private chain: Promise<unknown> = Promise.resolve();
@@ -225,6 +243,9 @@ export class Coordinator {
     this.seed = options.seed ?? 1;
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? noopLog;
+    this.secureAggregation = options.secureAggregation ?? false;
+    if (this.secureAggregation && this.mode !== 'sync')
+      throw new RangeError('secure aggregation needs sync rounds');
     if (!(this.fraction > 0 && this.fraction <= 1))
       throw new RangeError('samplingFraction must be in (0, 1]');
     if (!Number.isInteger(this.minClients) || this.minClients < 1)
@@ -297,6 +318,7 @@ export class Coordinator {
         last.state = 'abandoned';
         last.closedAtMs = this.clock();
         last.failure = 'the aggregator restarted while the round was open';
+        last.failureCode = 'restarted';
         await store.putRound(last);
         this.log.warn('abandoned an interrupted round', { round: last.id });
       }
@@ -315,6 +337,7 @@ export class Coordinator {
     const model = this.model!;
     const now = this.clock();
     this.pending.clear();
+    this.selectionIndex.clear();
     this.round = {
       id,
       state: 'open',
@@ -366,6 +389,7 @@ export class Coordinator {
         weights: Float32Array.from(this.model!.weights),
         plan: this.options.plan,
         deadlineMs: round.deadlineMs,
+        index: this.selectionIndex.get(clientId)!,
       });
       const ticket = this.tickets.get(clientId);
       if (ticket && ticket.roundId === round.id) return selected();
@@ -384,6 +408,7 @@ export class Coordinator {
         };
       }
       round.joined.push(clientId);
+      this.selectionIndex.set(clientId, round.joined.length);
       this.tickets.set(clientId, { roundId: round.id, modelVersion: this.model.version, used: false });
       return selected();
     });
@@ -396,6 +421,13 @@ export class Coordinator {
       const model = this.model;
       if (!round || !model || this.closed)
         throw new Refusal('unavailable', 'the aggregator is not running a round');
+      if (this.secureAggregation) {
+        round.rejected++;
+        throw new Refusal(
+          'wrong-round',
+          `round ${round.id} uses secure aggregation: upload a masked input (UploadMaskedInput), not a plain update`,
+        );
+      }
       try {
         const { weight, late } = this.check(s, round, model);
         const ticket = this.tickets.get(s.clientId)!;
@@ -490,7 +522,7 @@ export class Coordinator {
   tick(): Promise<void> {
     return this.serial(async () => {
       const round = this.round;
-      if (!round || this.closed || this.clock() < round.deadlineMs) return;
+      if (!round || this.closed || this.secureAggregation || this.clock() < round.deadlineMs) return;
       if (this.mode === 'async' && this.pending.size < this.minClients) {
         round.deadlineMs = this.clock() + this.deadlineMs; // keep buffering
         return;
@@ -513,6 +545,7 @@ export class Coordinator {
         round,
         null,
         `only ${results.length} of the ${this.minClients} updates needed by the deadline`,
+        'too-few-updates',
       );
       return;
     }
@@ -520,7 +553,12 @@ export class Coordinator {
     try {
       weights = this.strategy.aggregate(round.id, results, model.weights).weights;
     } catch (err) {
-      await this.finishRound(round, null, `aggregation failed: ${(err as Error).message}`);
+      await this.finishRound(
+        round,
+        null,
+        `aggregation failed: ${(err as Error).message}`,
+        'aggregation-error',
+      );
       return;
     }
     const privacy = this.chargePrivacy(
@@ -564,6 +602,7 @@ export class Coordinator {
     round: RoundRecord,
     weights: Float32Array | null,
     failure: string,
+    failureCode?: RoundFailureCode,
   ): Promise<void> {
     const now = this.clock();
     if (weights) {
@@ -580,7 +619,8 @@ export class Coordinator {
     } else {
       round.state = 'failed';
       round.failure = failure;
-      this.log.info('round failed', { round: round.id, failure });
+      round.failureCode = failureCode ?? 'aggregation-error';
+      this.log.info('round failed', { round: round.id, failure, code: round.failureCode });
     }
     round.closedAtMs = now;
     await this.options.store.putRound(round);
@@ -648,6 +688,7 @@ export class Coordinator {
           round,
           null,
           `only ${contributors.length} of the ${this.minClients} contributors needed`,
+          'too-few-updates',
         );
         return;
       }
@@ -669,6 +710,27 @@ export class Coordinator {
           : {}),
       });
       await this.finishRound(round, weights, '');
+    });
+  }
+
+  /** The selection index (≥ 1) of a client selected in the open round `roundId`, or null. */
+  participantIndex(roundId: number, clientId: string): number | null {
+    if (!this.round || this.closed || this.round.id !== roundId) return null;
+    return this.selectionIndex.get(clientId) ?? null;
+  }
+
+  /** The open round's id and deadline (null before start / after close). */
+  currentRound(): { id: number; deadlineMs: number } | null {
+    return this.round && !this.closed ? { id: this.round.id, deadlineMs: this.round.deadlineMs } : null;
+  }
+
+  /** Fails the open round `roundId` (model unchanged; the next round opens). False if it is not open. */
+  failRound(roundId: number, failure: string, code: RoundFailureCode): Promise<boolean> {
+    return this.serial(async () => {
+      const round = this.round;
+      if (!round || this.closed || round.id !== roundId) return false;
+      await this.finishRound(round, null, failure, code);
+      return true;
     });
   }
 

@@ -5,14 +5,31 @@
  * and every new model version published as the inventory policy file at
  * `publishPath` (default config.policyPath), which inventory agents watching
  * the same path hot-swap without a restart.
+ *
+ * With `secureAggregation` options every round runs the Bonawitz protocol
+ * over the wire (AdvertiseKeys → ShareKeys → UploadMaskedInput → Unmask,
+ * driven by `SecureAggregationDriver` in secure.ts): plain UploadUpdate is
+ * refused and the server only ever learns the sum of the survivors' updates.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { AdvertiseKeysRequest__Output } from '../../proto/gen/parley/v1/AdvertiseKeysRequest';
+import type { EncryptedShare } from '../../proto/gen/parley/v1/EncryptedShare';
 import type { JoinOutcome } from '../../proto/gen/parley/v1/JoinOutcome';
 import type { JoinRoundReply } from '../../proto/gen/parley/v1/JoinRoundReply';
 import type { JoinRoundRequest__Output } from '../../proto/gen/parley/v1/JoinRoundRequest';
+import type { KeyRoster } from '../../proto/gen/parley/v1/KeyRoster';
+import type { MaskedInputChunk__Output } from '../../proto/gen/parley/v1/MaskedInputChunk';
+import type { MaskedInputReply } from '../../proto/gen/parley/v1/MaskedInputReply';
+import type { RoundFailure } from '../../proto/gen/parley/v1/RoundFailure';
 import type { RoundState } from '../../proto/gen/parley/v1/RoundState';
 import type { RoundStatusReply } from '../../proto/gen/parley/v1/RoundStatusReply';
 import type { RoundStatusRequest__Output } from '../../proto/gen/parley/v1/RoundStatusRequest';
+import type { SecureAggregationPhase } from '../../proto/gen/parley/v1/SecureAggregationPhase';
+import type { ShamirShare__Output } from '../../proto/gen/parley/v1/ShamirShare';
+import type { ShareKeysReply } from '../../proto/gen/parley/v1/ShareKeysReply';
+import type { ShareKeysRequest__Output } from '../../proto/gen/parley/v1/ShareKeysRequest';
+import type { UnmaskReply } from '../../proto/gen/parley/v1/UnmaskReply';
+import type { UnmaskRequest__Output } from '../../proto/gen/parley/v1/UnmaskRequest';
 import type { UpdateChunk__Output } from '../../proto/gen/parley/v1/UpdateChunk';
 import type { UploadReply } from '../../proto/gen/parley/v1/UploadReply';
 import type { Config } from '../../services/common/config';
@@ -24,10 +41,30 @@ import type { Logger } from '../../services/common/log';
 import { ATTR } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
 import { contextFromMetadata, SpanKind, withSpan } from '../../services/common/telemetry';
+import {
+  type EncryptedShares,
+  type OwnerShare,
+  packEncryptedShares,
+  SecAggError,
+  shareValueFromBytes,
+  unpackEncryptedShares,
+} from '../secagg';
 import { Coordinator, type CoordinatorOptions, Refusal, type RefusalCode } from './coordinator';
 import { policyFilePublisher } from './publish';
-import { EmbeddedFederatedStore, type FederatedStore, type RoundRecord } from './store';
+import {
+  SecureAggregationDriver,
+  type SecureAggregationOptions,
+  type SecurePhase,
+  type SecureProgress,
+} from './secure';
+import {
+  EmbeddedFederatedStore,
+  type FederatedStore,
+  type RoundFailureCode,
+  type RoundRecord,
+} from './store';
 import { RedisFederatedStore } from './store-redis';
+import { ROBUST_STRATEGIES } from './strategy-config';
 
 /** Default port of the aggregator (not yet in Config; pass `port`). */
 /** Next to the mesh's defaults (broker 50051 … admin 50055). */
@@ -44,6 +81,7 @@ const REFUSAL_STATUS: Record<RefusalCode, grpc.status> = {
   stale: grpc.status.FAILED_PRECONDITION,
   duplicate: grpc.status.ALREADY_EXISTS,
   unavailable: grpc.status.UNAVAILABLE,
+  'round-failed': grpc.status.FAILED_PRECONDITION,
 };
 
 function toRpc(err: unknown): unknown {
@@ -64,8 +102,41 @@ const ROUND_STATE: Record<RoundRecord['state'], RoundState> = {
   abandoned: 'ROUND_STATE_ABANDONED',
 };
 
-export function roundStatusReply(r: RoundRecord): RoundStatusReply {
+const ROUND_FAILURE: Record<RoundFailureCode, RoundFailure> = {
+  'too-few-updates': 'ROUND_FAILURE_TOO_FEW_UPDATES',
+  'aggregation-error': 'ROUND_FAILURE_AGGREGATION_ERROR',
+  restarted: 'ROUND_FAILURE_RESTARTED',
+  'too-few-keys': 'ROUND_FAILURE_TOO_FEW_KEYS',
+  'too-few-shares': 'ROUND_FAILURE_TOO_FEW_SHARES',
+  'too-few-masked-inputs': 'ROUND_FAILURE_TOO_FEW_MASKED_INPUTS',
+  'too-few-unmask-responses': 'ROUND_FAILURE_TOO_FEW_UNMASK_RESPONSES',
+};
+
+const SECURE_PHASE: Record<SecurePhase, SecureAggregationPhase> = {
+  advertise: 'SECURE_AGGREGATION_PHASE_ADVERTISE_KEYS',
+  share: 'SECURE_AGGREGATION_PHASE_SHARE_KEYS',
+  upload: 'SECURE_AGGREGATION_PHASE_MASKED_INPUT',
+  unmask: 'SECURE_AGGREGATION_PHASE_UNMASK',
+  done: 'SECURE_AGGREGATION_PHASE_DONE',
+  failed: 'SECURE_AGGREGATION_PHASE_FAILED',
+};
+
+export function roundStatusReply(r: RoundRecord, secure?: SecureProgress | null): RoundStatusReply {
   return {
+    failure:
+      r.state === 'failed' || r.state === 'abandoned'
+        ? ROUND_FAILURE[r.failureCode ?? (r.state === 'abandoned' ? 'restarted' : 'aggregation-error')]
+        : 'ROUND_FAILURE_UNSPECIFIED',
+    secure_progress: secure
+      ? {
+          phase: SECURE_PHASE[secure.phase],
+          threshold: secure.threshold,
+          keys_advertised: secure.keysAdvertised,
+          keys_shared: secure.keysShared,
+          masked_inputs: secure.maskedInputs,
+          unmask_responses: secure.unmaskResponses,
+        }
+      : undefined,
     round_id: r.id,
     state: ROUND_STATE[r.state],
     model_version: r.modelVersion,
@@ -97,9 +168,36 @@ export function roundStatusReply(r: RoundRecord): RoundStatusReply {
   };
 }
 
-/** The three handlers, over a started Coordinator. */
-export function federatedHandlers(coordinator: Coordinator, log: Logger): grpc.UntypedServiceImplementation {
+const toShares = (list: readonly EncryptedShares[]): EncryptedShare[] =>
+  list.map((m) => ({ from_index: m.from, to_index: m.to, encrypted_share: packEncryptedShares(m) }));
+
+function ownerShares(list: readonly ShamirShare__Output[], field: string, x: number): OwnerShare[] {
+  return list.map((s, k) => {
+    try {
+      return { owner: s.owner_index, share: { x, y: shareValueFromBytes(s.shamir_share) } };
+    } catch (err) {
+      throw new Refusal('invalid', `${field}[${k}].shamir_share: ${(err as Error).message}`);
+    }
+  });
+}
+
+/** The handlers (three, plus the four secure-aggregation ones when `secure` is given), over a started Coordinator. */
+export function federatedHandlers(
+  coordinator: Coordinator,
+  log: Logger,
+  secure?: SecureAggregationDriver,
+): grpc.UntypedServiceImplementation {
   const name = SERVICE_NAMES.federated;
+  const noSecure = () =>
+    new RpcError(grpc.status.FAILED_PRECONDITION, 'this aggregator does not run secure aggregation');
+  const secureCall = async <T>(fn: () => Promise<T> | T): Promise<T> => {
+    if (!secure) throw noSecure();
+    try {
+      return await fn();
+    } catch (err) {
+      throw toRpc(err);
+    }
+  };
   return {
     JoinRound: unary<JoinRoundRequest__Output, JoinRoundReply>(
       `${name}/JoinRound`,
@@ -125,6 +223,21 @@ export function federatedHandlers(coordinator: Coordinator, log: Logger): grpc.U
           },
           deadline_unix_ms: r.deadlineMs,
           chunk_values: CHUNK_VALUES,
+          secure_aggregation: secure
+            ? (() => {
+                const p = secure.plan(r.index);
+                return {
+                  enabled: true,
+                  client_index: p.clientIndex,
+                  threshold: p.threshold,
+                  fixed_point_range: p.range,
+                  fixed_point_max_clients: p.maxClients,
+                  phase_timeout_ms: p.phaseTimeoutMs,
+                  dp_noise_multiplier: p.dpNoiseMultiplier,
+                  dp_min_contributors: p.dpMinContributors,
+                };
+              })()
+            : { enabled: false },
         };
       },
       log,
@@ -134,27 +247,111 @@ export function federatedHandlers(coordinator: Coordinator, log: Logger): grpc.U
       async (req) => {
         const r = await coordinator.status(req.round_id);
         if (!r) throw new RpcError(grpc.status.NOT_FOUND, `round_id: round ${req.round_id} not found`);
-        return roundStatusReply(r);
+        return roundStatusReply(r, secure?.progress(r.id));
       },
       log,
     ),
     UploadUpdate: uploadHandler(coordinator, log),
+    AdvertiseKeys: unary<AdvertiseKeysRequest__Output, KeyRoster>(
+      `${name}/AdvertiseKeys`,
+      (req) =>
+        secureCall(async () => {
+          const clientId = requireId(req.client_id, 'client_id');
+          const roster = await secure!.advertise(
+            req.round_id,
+            clientId,
+            req.share_encryption_public_key,
+            req.mask_agreement_public_key,
+          );
+          return {
+            round_id: req.round_id,
+            clients: roster.map((a) => ({
+              client_index: a.index,
+              share_encryption_public_key: a.cPublicKey,
+              mask_agreement_public_key: a.sPublicKey,
+            })),
+            phase_deadline_unix_ms: secure!.phaseDeadline(req.round_id),
+          };
+        }),
+      log,
+    ),
+    ShareKeys: unary<ShareKeysRequest__Output, ShareKeysReply>(
+      `${name}/ShareKeys`,
+      (req) =>
+        secureCall(async () => {
+          const clientId = requireId(req.client_id, 'client_id');
+          const shares = req.shares.map((m, k) => {
+            try {
+              return unpackEncryptedShares(m.from_index, m.to_index, m.encrypted_share);
+            } catch (err) {
+              throw err instanceof SecAggError
+                ? new Refusal('invalid', `shares[${k}].encrypted_share: ${err.message}`)
+                : err;
+            }
+          });
+          const mine = await secure!.shareKeys(req.round_id, clientId, shares);
+          return {
+            round_id: req.round_id,
+            shares: toShares(mine),
+            phase_deadline_unix_ms: secure!.phaseDeadline(req.round_id),
+          };
+        }),
+      log,
+    ),
+    UploadMaskedInput: secure ? maskedInputHandler(secure, coordinator, log) : uploadRefused(noSecure),
+    Unmask: unary<UnmaskRequest__Output, UnmaskReply>(
+      `${name}/Unmask`,
+      (req) =>
+        secureCall(() => {
+          const clientId = requireId(req.client_id, 'client_id');
+          const x = coordinator.participantIndex(req.round_id, clientId) ?? 0;
+          const r = secure!.unmask(req.round_id, clientId, {
+            from: x,
+            selfMaskShares: ownerShares(req.self_mask_seed_shares, 'self_mask_seed_shares', x),
+            keyShares: ownerShares(req.mask_key_shares, 'mask_key_shares', x),
+          });
+          return { accepted: true, round_id: req.round_id, unmask_responses: r.responses };
+        }),
+      log,
+    ),
   };
 }
 
-/**
- * Client-streaming upload: chunks must arrive in order (offset = values so
- * far); the first carries the header. The stream is refused as soon as it
- * goes wrong (oversize before the whole tensor is read).
- */
-function uploadHandler(
-  coordinator: Coordinator,
-  log: Logger,
-): grpc.handleClientStreamingCall<UpdateChunk__Output, UploadReply> {
-  const method = `${SERVICE_NAMES.federated}/UploadUpdate`;
+function uploadRefused<Req, Res>(err: () => RpcError): grpc.handleClientStreamingCall<Req, Res> {
   return (call, callback) => {
-    let header: UpdateChunk__Output | null = null;
-    let values: Float32Array | null = null;
+    call.on('data', () => undefined);
+    const e = err();
+    callback({ code: e.code, details: e.message });
+  };
+}
+
+interface ChunkHeader {
+  round_id: number;
+  client_id: string;
+  model_version: number;
+  num_examples: number;
+  total_values: number;
+  offset: number;
+}
+
+/**
+ * A client-streaming upload of one tensor in ordered chunks: the first chunk
+ * carries the header, `offset` must equal the values received so far, and
+ * the stream is refused as soon as it goes wrong (oversize before the whole
+ * tensor is read). `finish` gets the header and the whole tensor.
+ */
+function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Array, Res>(
+  method: string,
+  maxValues: number,
+  alloc: (n: number) => V,
+  valuesOf: (chunk: C) => ArrayLike<number>,
+  finish: (header: C, values: V) => Promise<Res>,
+  log: Logger,
+): grpc.handleClientStreamingCall<C, Res> {
+  const rpcMethod = method.split('/')[1]!;
+  return (call, callback) => {
+    let header: C | null = null;
+    let values: V | null = null;
     let received = 0;
     let done = false;
     const fail = (err: unknown) => {
@@ -163,20 +360,20 @@ function uploadHandler(
       call.removeAllListeners('data');
       callback({ code: statusOf(toRpc(err)), details: messageOf(toRpc(err)) });
     };
-    call.on('data', (chunk: UpdateChunk__Output) => {
+    call.on('data', (chunk: C) => {
       if (done) return;
       try {
         if (!header) {
           header = chunk;
           requireId(chunk.client_id, 'client_id');
-          if (chunk.total_values > coordinator.modelLength) {
+          if (chunk.total_values > maxValues) {
             throw new Refusal(
               'oversize',
-              `total_values ${chunk.total_values} exceeds the model's ${coordinator.modelLength} values`,
+              `total_values ${chunk.total_values} exceeds the model's ${maxValues} values`,
             );
           }
-          intInRange(chunk.total_values, 'total_values', 1, coordinator.modelLength);
-          values = new Float32Array(chunk.total_values);
+          intInRange(chunk.total_values, 'total_values', 1, maxValues);
+          values = alloc(chunk.total_values);
         } else if (
           (chunk.client_id && chunk.client_id !== header.client_id) ||
           (chunk.round_id && chunk.round_id !== header.round_id)
@@ -189,11 +386,12 @@ function uploadHandler(
             `offset: expected ${received}, got ${chunk.offset} (chunks must be in order)`,
           );
         }
-        if (received + chunk.values.length > values!.length) {
+        const slice = valuesOf(chunk);
+        if (received + slice.length > values!.length) {
           throw new Refusal('oversize', `more than total_values=${values!.length} values sent`);
         }
-        values!.set(chunk.values, received);
-        received += chunk.values.length;
+        values!.set(slice, received);
+        received += slice.length;
       } catch (err) {
         fail(err);
       }
@@ -209,12 +407,12 @@ function uploadHandler(
       }
       if (received !== values.length) {
         fail(
-          new Refusal('invalid', `incomplete update: ${received} of total_values=${values.length} values`),
+          new Refusal('invalid', `incomplete upload: ${received} of total_values=${values.length} values`),
         );
         return;
       }
-      const h: UpdateChunk__Output = header;
-      const full = values;
+      const h: C = header;
+      const full: V = values;
       withSpan(
         method,
         {
@@ -223,32 +421,20 @@ function uploadHandler(
           attributes: {
             [ATTR.rpcSystem]: 'grpc',
             [ATTR.rpcService]: SERVICE_NAMES.federated,
-            [ATTR.rpcMethod]: 'UploadUpdate',
+            [ATTR.rpcMethod]: rpcMethod,
           },
         },
-        async () =>
-          coordinator.submit({
-            roundId: h.round_id,
-            clientId: h.client_id,
-            modelVersion: h.model_version,
-            numExamples: h.num_examples,
-            values: full,
-          }),
+        async () => finish(h, full),
       ).then(
         (r) => {
           done = true;
-          callback(null, {
-            accepted: true,
-            round_id: r.roundId,
-            received_values: received,
-            updates_in_round: r.updatesInRound,
-            staleness_weight: r.stalenessWeight,
-          });
+          callback(null, r);
         },
         (err) => {
-          if (!(err instanceof Refusal)) log.error('upload failed', { error: messageOf(err) });
+          if (!(err instanceof Refusal)) log.error(`${rpcMethod} failed`, { error: messageOf(err) });
           else
-            log.debug('update refused', {
+            log.debug('upload refused', {
+              method: rpcMethod,
               client: h.client_id,
               round: h.round_id,
               code: err.code,
@@ -261,12 +447,77 @@ function uploadHandler(
   };
 }
 
+/** UploadMaskedInput: the masked tensor in chunks; the reply (U3) comes when the phase closes. */
+function maskedInputHandler(
+  secure: SecureAggregationDriver,
+  coordinator: Coordinator,
+  log: Logger,
+): grpc.handleClientStreamingCall<MaskedInputChunk__Output, MaskedInputReply> {
+  return chunkedUpload<MaskedInputChunk__Output, Uint32Array, MaskedInputReply>(
+    `${SERVICE_NAMES.federated}/UploadMaskedInput`,
+    coordinator.modelLength,
+    (n) => new Uint32Array(n),
+    (c) => c.masked_values,
+    async (h, masked) => {
+      const survivors = await secure.maskedInput(
+        h.round_id,
+        h.client_id,
+        h.model_version,
+        h.num_examples,
+        masked,
+      );
+      return {
+        accepted: true,
+        round_id: h.round_id,
+        received_values: masked.length,
+        survivor_indices: survivors,
+        phase_deadline_unix_ms: secure.phaseDeadline(h.round_id),
+      };
+    },
+    log,
+  );
+}
+
+/** UploadUpdate: chunks in order (offset = values so far), the first carries the header. */
+function uploadHandler(
+  coordinator: Coordinator,
+  log: Logger,
+): grpc.handleClientStreamingCall<UpdateChunk__Output, UploadReply> {
+  return chunkedUpload<UpdateChunk__Output, Float32Array, UploadReply>(
+    `${SERVICE_NAMES.federated}/UploadUpdate`,
+    coordinator.modelLength,
+    (n) => new Float32Array(n),
+    (c) => c.values,
+    async (h, values) => {
+      const r = await coordinator.submit({
+        roundId: h.round_id,
+        clientId: h.client_id,
+        modelVersion: h.model_version,
+        numExamples: h.num_examples,
+        values,
+      });
+      return {
+        accepted: true,
+        round_id: r.roundId,
+        received_values: values.length,
+        updates_in_round: r.updatesInRound,
+        staleness_weight: r.stalenessWeight,
+      };
+    },
+    log,
+  );
+}
+
 export interface FederatedAggregatorService extends RunningService {
   coordinator: Coordinator;
+  /** Set when the aggregator runs secure aggregation. */
+  secure: SecureAggregationDriver | null;
 }
 
 export interface StartFederatedOptions
-  extends Omit<CoordinatorOptions, 'store' | 'clock' | 'log' | 'publish'> {
+  extends Omit<CoordinatorOptions, 'store' | 'clock' | 'log' | 'publish' | 'secureAggregation'> {
+  /** Run every round through secure aggregation (needs FedAvg or FedAdam). */
+  secureAggregation?: SecureAggregationOptions;
   config: Config;
   log: Logger;
   /** Port to bind (default DEFAULT_FEDERATED_PORT; 0 = any free port). */
@@ -290,28 +541,39 @@ export async function startFederatedAggregator(
       ? new RedisFederatedStore(createRedis(config.redisUrl), config.redisPrefix)
       : new EmbeddedFederatedStore());
   const publishPath = opts.publishPath ?? config.policyPath;
+  const strategyName = opts.strategy.name;
+  if (opts.secureAggregation && ROBUST_STRATEGIES.has(strategyName as never)) {
+    throw new RangeError(`${strategyName} needs individual updates; secure aggregation only gives the sum`);
+  }
+  const clock = opts.clock ?? Date.now;
   const coordinator = new Coordinator({
     ...opts,
     store,
-    clock: opts.clock,
+    clock,
     log,
     publish: publishPath ? policyFilePublisher(publishPath) : undefined,
+    secureAggregation: opts.secureAggregation !== undefined,
   });
+  const secure = opts.secureAggregation
+    ? new SecureAggregationDriver(coordinator, opts.secureAggregation, clock, opts.dp?.noiseMultiplier ?? 0)
+    : null;
   await coordinator.start();
   const started = await startServer({
     host: config.host,
     port: opts.port ?? DEFAULT_FEDERATED_PORT,
     serviceNames: [SERVICE_NAMES.federated],
-    services: [[v1.FederatedAggregator.service, federatedHandlers(coordinator, log)]],
+    services: [[v1.FederatedAggregator.service, federatedHandlers(coordinator, log, secure ?? undefined)]],
     log,
   });
   const timer = setInterval(() => {
     coordinator.tick().catch((err) => log.error('round tick failed', { error: messageOf(err) }));
+    secure?.tick().catch((err) => log.error('secure aggregation tick failed', { error: messageOf(err) }));
   }, opts.tickMs ?? 250);
   timer.unref();
   log.info('federated aggregator listening', {
     address: started.address,
     mode: coordinator.mode,
+    secureAggregation: secure !== null,
     state: config.redisUrl ? 'redis' : 'embedded',
     publishPath,
   });
@@ -320,6 +582,7 @@ export async function startFederatedAggregator(
     address: started.address,
     port: started.port,
     coordinator,
+    secure,
     async close() {
       clearInterval(timer);
       await started.shutdown();

@@ -22,6 +22,16 @@ export interface ModelRecord {
 
 export type RoundStateName = 'open' | 'aggregated' | 'failed' | 'abandoned';
 
+/** Why a round failed (RoundFailure in federated.proto). */
+export type RoundFailureCode =
+  | 'too-few-updates'
+  | 'aggregation-error'
+  | 'restarted'
+  | 'too-few-keys'
+  | 'too-few-shares'
+  | 'too-few-masked-inputs'
+  | 'too-few-unmask-responses';
+
 export interface PrivacyRecord {
   roundEpsilon: number;
   cumulativeEpsilon: number;
@@ -55,6 +65,8 @@ export interface RoundRecord {
   totalExamples: number;
   /** Why the round failed, if it did. */
   failure: string;
+  /** The failure as a code (absent in records written before codes existed, and while not failed). */
+  failureCode?: RoundFailureCode;
   privacy: PrivacyRecord | null;
   secureAggregation: boolean;
 }

@@ -25,8 +25,12 @@
  *                      pairwise masks that survivors added for dropped
  *                      clients, removes them, and decodes the exact sum.
  *
- * Up to |U1| − t clients may drop at any point after sharing keys (before or
- * after uploading their masked input): the sum over U2 is still recovered.
+ * Up to |U1| − t clients may drop at any point: a client that advertised
+ * keys but shared none is left out of every mask (each client masks only
+ * against the clients whose shares it received, which the server routes to
+ * all of them alike), and one that drops after sharing keys (before or after
+ * uploading its masked input) is handled by the unmasking round. The sum
+ * over the clients whose masked input arrived is still recovered.
  * Not implemented (out of scope for the semi-honest model): signatures and
  * the consistency round against an active server, and client-side checks
  * that |U2| messages are authentic.
@@ -85,6 +89,29 @@ export interface OwnerShare {
   /** Whose secret this is a share of. */
   owner: number;
   share: Share;
+}
+
+/** Bytes of an encrypted share bundle's IV and GCM tag (around the ciphertext). */
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** One encrypted bundle as a single wire field: IV ‖ ciphertext ‖ tag. */
+export function packEncryptedShares(m: EncryptedShares): Buffer {
+  return Buffer.concat([m.iv, m.ciphertext, m.tag]);
+}
+
+export function unpackEncryptedShares(from: number, to: number, packed: Uint8Array): EncryptedShares {
+  if (packed.length <= IV_BYTES + TAG_BYTES) {
+    throw new SecAggError(`encrypted share ${from}->${to} is too short (${packed.length} bytes)`);
+  }
+  const b = Buffer.from(packed);
+  return {
+    from,
+    to,
+    iv: b.subarray(0, IV_BYTES),
+    ciphertext: b.subarray(IV_BYTES, b.length - TAG_BYTES),
+    tag: b.subarray(b.length - TAG_BYTES),
+  };
 }
 
 export interface UnmaskResponse {
@@ -273,18 +300,27 @@ export class SecAggClient {
     }
   }
 
-  /** Round 2: the masked, quantised update. */
+  /**
+   * Round 2: the masked, quantised update. Pairwise masks are added for the
+   * clients whose shares this client received (U2), so that a client that
+   * advertised keys and then vanished does not leave an unremovable mask.
+   */
   maskedInput(values: ArrayLike<number>): Uint32Array {
     const roster = this.requireRoster();
     if (this.uploaded) throw new SecAggError('masked input already sent this round');
+    if (this.held.size < this.params.threshold) {
+      throw new SecAggError(
+        `refusing to mask: shares from ${this.held.size} clients is below the threshold t=${this.params.threshold}`,
+      );
+    }
     if (values.length !== this.params.vectorLength) {
       throw new SecAggError(`update has length ${values.length}, expected ${this.params.vectorLength}`);
     }
     const y = quantize(values, this.params.fixedPoint).values;
     addMod(y, expandMask(this.selfSeed!, LABEL_SELF_MASK, y.length));
-    for (const [v, advert] of roster) {
+    for (const v of this.held.keys()) {
       if (v === this.index) continue;
-      const mask = pairMask(this.s.privateKey, advert.sPublicKey, y.length);
+      const mask = pairMask(this.s.privateKey, roster.get(v)!.sPublicKey, y.length);
       if (this.index < v) addMod(y, mask);
       else subMod(y, mask);
     }
@@ -325,6 +361,8 @@ export class SecAggClient {
 
 export class SecAggServer {
   private roster: Map<number, KeyAdvert> | null = null;
+  /** U2: the clients that shared keys (null until routeShares; then masks are among these only). */
+  private sharers: Set<number> | null = null;
   private readonly masked = new Map<number, Uint32Array>();
 
   constructor(private readonly params: SecAggParams) {
@@ -338,16 +376,29 @@ export class SecAggServer {
     return [...this.roster.values()];
   }
 
-  /** Round 1: groups encrypted shares by recipient (the server cannot read them). */
+  /**
+   * Round 1: groups encrypted shares by recipient (the server cannot read
+   * them) and fixes U2 = the senders; call once with every message. Throws
+   * if fewer than t clients shared keys.
+   */
   routeShares(messages: readonly EncryptedShares[]): Map<number, EncryptedShares[]> {
     const roster = this.requireRoster();
+    if (this.sharers) throw new SecAggError('shares already routed');
     const out = new Map<number, EncryptedShares[]>();
+    const sharers = new Set<number>();
     for (const m of messages) {
       if (!roster.has(m.from) || !roster.has(m.to)) continue;
+      sharers.add(m.from);
       const list = out.get(m.to) ?? [];
       list.push(m);
       out.set(m.to, list);
     }
+    if (sharers.size < this.params.threshold) {
+      throw new SecAggError(
+        `too few clients shared keys: ${sharers.size}, secure aggregation needs at least t=${this.params.threshold}`,
+      );
+    }
+    this.sharers = sharers;
     return out;
   }
 
@@ -355,6 +406,7 @@ export class SecAggServer {
   receiveMaskedInput(index: number, y: Uint32Array): void {
     const roster = this.requireRoster();
     if (!roster.has(index)) throw new SecAggError(`client ${index} is not in the roster`);
+    if (this.sharers && !this.sharers.has(index)) throw new SecAggError(`client ${index} shared no keys`);
     if (this.masked.has(index)) throw new SecAggError(`client ${index} already sent its masked input`);
     if (!(y instanceof Uint32Array) || y.length !== this.params.vectorLength) {
       throw new SecAggError(
@@ -380,7 +432,8 @@ export class SecAggServer {
     const roster = this.requireRoster();
     const survivors = this.survivors();
     const alive = new Set(survivors);
-    const dropped = [...roster.keys()].filter((u) => !alive.has(u)).sort((a, b) => a - b);
+    const members = this.sharers ?? new Set(roster.keys());
+    const dropped = [...members].filter((u) => !alive.has(u)).sort((a, b) => a - b);
     const responders = new Set<number>();
     const selfShares = new Map<number, Share[]>();
     const keyShares = new Map<number, Share[]>();
@@ -391,7 +444,7 @@ export class SecAggServer {
         if (alive.has(owner)) selfShares.set(owner, [...(selfShares.get(owner) ?? []), share]);
       }
       for (const { owner, share } of r.keyShares) {
-        if (roster.has(owner) && !alive.has(owner))
+        if (members.has(owner) && !alive.has(owner))
           keyShares.set(owner, [...(keyShares.get(owner) ?? []), share]);
       }
     }

@@ -2,7 +2,9 @@
  * The federated wire format cannot carry a raw listener event: walking every
  * message reachable from the FederatedAggregator service, each field must be
  * a number, bool or enum (update tensors, counts, round metadata), one of a
- * few bounded id/metadata strings, or a message of federated.proto itself.
+ * few bounded id/metadata strings, one of the named opaque byte fields of
+ * secure aggregation (public keys, encrypted shares, revealed Shamir shares),
+ * or a message of federated.proto itself.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,8 +43,24 @@ const NUMERIC = new Set([
 ]);
 /** Strings allowed: the client's pseudonymous id and the server's strategy / mode names. */
 const METADATA_STRINGS = new Set(['client_id', 'strategy', 'mode']);
-/** Repeated numeric fields allowed: the model tensor and the update tensor. */
-const TENSORS = new Set(['weights', 'values']);
+/**
+ * Repeated numeric fields allowed: the model tensor, the update tensor, the
+ * masked (quantised, mod 2^32) update tensor and the survivor index list.
+ */
+const TENSORS = new Set(['weights', 'values', 'masked_values', 'survivor_indices']);
+/**
+ * Bytes allowed, by exact message and field: X25519 public keys, AES-GCM
+ * encrypted share bundles (only the recipient can read them) and the Shamir
+ * shares of secure aggregation's unmasking round. Nowhere else.
+ */
+const OPAQUE_BYTES = new Set([
+  'parley.v1.AdvertiseKeysRequest.share_encryption_public_key',
+  'parley.v1.AdvertiseKeysRequest.mask_agreement_public_key',
+  'parley.v1.ClientKeys.share_encryption_public_key',
+  'parley.v1.ClientKeys.mask_agreement_public_key',
+  'parley.v1.EncryptedShare.encrypted_share',
+  'parley.v1.ShamirShare.shamir_share',
+]);
 
 const FEDERATED_MESSAGES = new Set(
   [
@@ -59,10 +77,13 @@ function message(fullName: string): MessageDescriptor {
 }
 
 /** Every problem with one message's fields, and the message types it references. */
-function audit(fullName: string): { problems: string[]; refs: string[] } {
+function audit(
+  fullName: string,
+  descriptor: MessageDescriptor = message(fullName),
+): { problems: string[]; refs: string[] } {
   const problems: string[] = [];
   const refs: string[] = [];
-  for (const f of message(fullName).field) {
+  for (const f of descriptor.field) {
     const where = `${fullName}.${f.name}`;
     const repeated = f.label === 'LABEL_REPEATED';
     const bare = f.typeName.replace(/^\./, '');
@@ -74,6 +95,8 @@ function audit(fullName: string): { problems: string[]; refs: string[] } {
         problems.push(`${where}: enum ${ref} is not defined in federated.proto`);
     } else if (f.type === 'TYPE_STRING') {
       if (!METADATA_STRINGS.has(f.name) || repeated) problems.push(`${where}: free-form string`);
+    } else if (f.type === 'TYPE_BYTES') {
+      if (!OPAQUE_BYTES.has(where) || repeated) problems.push(`${where}: free-form bytes`);
     } else if (f.type === 'TYPE_MESSAGE') {
       if (!FEDERATED_MESSAGES.has(ref))
         problems.push(`${where}: message ${ref} is not defined in federated.proto`);
@@ -118,6 +141,19 @@ describe('federated.proto carries no raw listener event', () => {
         'parley.v1.RoundStatusRequest',
         'parley.v1.RoundStatusReply',
         'parley.v1.PrivacySpend',
+        'parley.v1.SecureAggregationPlan',
+        'parley.v1.SecureAggregationProgress',
+        'parley.v1.AdvertiseKeysRequest',
+        'parley.v1.ClientKeys',
+        'parley.v1.KeyRoster',
+        'parley.v1.EncryptedShare',
+        'parley.v1.ShareKeysRequest',
+        'parley.v1.ShareKeysReply',
+        'parley.v1.MaskedInputChunk',
+        'parley.v1.MaskedInputReply',
+        'parley.v1.ShamirShare',
+        'parley.v1.UnmaskRequest',
+        'parley.v1.UnmaskReply',
       ].sort(),
     );
   });
@@ -135,5 +171,50 @@ describe('federated.proto carries no raw listener event', () => {
     const { problems } = audit('parley.v1.ProposeRequest');
     expect(problems.some((p) => p.includes('ListenerSignals'))).toBe(true);
     expect(problems.some((p) => p.includes('request_id: free-form string'))).toBe(true);
+  });
+
+  it('bytes are refused everywhere but the named key / share fields, even under an allowed name', () => {
+    const field = (name: string, type: string, label = 'LABEL_OPTIONAL'): FieldDescriptor => ({
+      name,
+      type,
+      label,
+      typeName: '',
+    });
+    // a bytes field that could smuggle a serialised listener event
+    expect(
+      audit('parley.v1.Fake', { name: 'Fake', field: [field('raw_event', 'TYPE_BYTES')] }).problems,
+    ).toEqual(['parley.v1.Fake.raw_event: free-form bytes']);
+    // an allowed field name in another message is not enough
+    expect(
+      audit('parley.v1.UpdateChunk', {
+        name: 'UpdateChunk',
+        field: [
+          field('encrypted_share', 'TYPE_BYTES'),
+          field('shamir_share', 'TYPE_BYTES', 'LABEL_REPEATED'),
+        ],
+      }).problems,
+    ).toHaveLength(2);
+    // nor is repeating an allowed one
+    expect(
+      audit('parley.v1.EncryptedShare', {
+        name: 'EncryptedShare',
+        field: [field('encrypted_share', 'TYPE_BYTES', 'LABEL_REPEATED')],
+      }).problems,
+    ).toHaveLength(1);
+    // and a repeated number outside the named tensors is flagged too
+    expect(
+      audit('parley.v1.Fake', {
+        name: 'Fake',
+        field: [field('listen_seconds', 'TYPE_FIXED32', 'LABEL_REPEATED')],
+      }).problems,
+    ).toEqual(['parley.v1.Fake.listen_seconds: repeated number outside a tensor field']);
+  });
+
+  it('every allowed bytes field exists (the allowlist does not rot)', () => {
+    for (const qualified of OPAQUE_BYTES) {
+      const at = qualified.lastIndexOf('.');
+      const f = message(qualified.slice(0, at)).field.find((x) => x.name === qualified.slice(at + 1));
+      expect(f?.type, qualified).toBe('TYPE_BYTES');
+    }
   });
 });

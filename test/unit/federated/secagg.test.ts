@@ -8,14 +8,20 @@ import {
   fixedPointFor,
   LABEL_PAIR_MASK,
   LABEL_SELF_MASK,
+  lagrangeCacheMisses,
+  packEncryptedShares,
   quantize,
   type RandomBytes,
   SecAggClient,
   SecAggError,
   type SecAggParams,
   SecAggServer,
+  SHARE_BYTES,
+  shareValueFromBytes,
+  shareValueToBytes,
   splitSecret,
   type UnmaskResponse,
+  unpackEncryptedShares,
 } from '../../../federated/secagg';
 import { gaussian, seededRng } from '../../../services/common/rng';
 
@@ -114,6 +120,45 @@ describe('Shamir secret sharing over GF(2^521 − 1)', () => {
   });
 });
 
+describe('Shamir reconstruction cost and wire form', () => {
+  it('computes Lagrange coefficients once per x-coordinate set, and still recovers every secret', () => {
+    const rng = seededBytes(21);
+    const points = [3, 9, 14, 20, 27, 31];
+    const secrets = Array.from({ length: 20 }, () => Uint8Array.from(rng(32)));
+    const shares = secrets.map((sec) => splitSecret(sec, points, 4, rng));
+    const before = lagrangeCacheMisses();
+    // the same survivors (in any order) for every secret: one coefficient computation
+    shares.forEach((sh, k) => {
+      const used = k % 2 === 0 ? sh.slice(1, 5) : [sh[4]!, sh[2]!, sh[1]!, sh[3]!];
+      expect(combineShares(used, 4)).toEqual(secrets[k]);
+    });
+    expect(lagrangeCacheMisses() - before).toBe(1);
+    // another survivor set is another (correct) computation
+    expect(combineShares([shares[0]![0]!, shares[0]![2]!, shares[0]![3]!, shares[0]![5]!], 4)).toEqual(
+      secrets[0],
+    );
+    expect(lagrangeCacheMisses() - before).toBe(2);
+  });
+
+  it('share values and encrypted bundles round-trip through their wire bytes; malformed ones are refused', () => {
+    const y = (1n << 520n) + 12345n;
+    const bytes = shareValueToBytes(y);
+    expect(bytes).toHaveLength(SHARE_BYTES);
+    expect(shareValueFromBytes(bytes)).toBe(y);
+    expect(() => shareValueFromBytes(new Uint8Array(65))).toThrow(/66 bytes/);
+    expect(() => shareValueFromBytes(new Uint8Array(SHARE_BYTES).fill(0xff))).toThrow(/field element/);
+    const m = {
+      from: 2,
+      to: 5,
+      iv: Buffer.alloc(12, 1),
+      ciphertext: Buffer.alloc(40, 2),
+      tag: Buffer.alloc(16, 3),
+    };
+    expect(unpackEncryptedShares(2, 5, packEncryptedShares(m))).toEqual(m);
+    expect(() => unpackEncryptedShares(2, 5, new Uint8Array(28))).toThrow(SecAggError);
+  });
+});
+
 describe('fixed-point quantisation into Z_2^32', () => {
   it('round-trips within 1/(2·scale) and clamps outside ±range', () => {
     const fp = fixedPointFor(2, 10);
@@ -184,6 +229,45 @@ describe('secure aggregation protocol', () => {
     expect(maxAbsDiff(result.sum, plainSum(updates, [1, 2, 3, 4, 5], dim))).toBeLessThanOrEqual(
       quantBound(5, fixedPoint),
     );
+  });
+
+  it('leaves out a client that advertised keys but shared none (it dropped before sharing)', () => {
+    const n = 6;
+    const dim = 50;
+    const updates = Array.from({ length: n }, (_, k) => randomUpdate(dim, 40 + k));
+    const fixedPoint = fixedPointFor(4, n);
+    const params: SecAggParams = { vectorLength: dim, threshold: 3, fixedPoint, randomBytes: seededBytes(8) };
+    const server = new SecAggServer(params);
+    const clients = Array.from({ length: n }, (_, i) => new SecAggClient(i + 1, params));
+    const roster = server.setRoster(clients.map((c) => c.advertiseKeys()));
+    const sharing = clients.filter((c) => c.index !== 2 && c.index !== 5);
+    const routed = server.routeShares(sharing.flatMap((c) => c.shareKeys(roster)));
+    for (const c of sharing) c.receiveShares(routed.get(c.index) ?? []);
+    for (const c of sharing) server.receiveMaskedInput(c.index, c.maskedInput(updates[c.index - 1]!));
+    expect(() => server.receiveMaskedInput(2, new Uint32Array(dim))).toThrow(/shared no keys/);
+    const survivors = server.survivors();
+    const result = server.aggregate(sharing.map((c) => c.unmask(survivors)));
+    expect(result.survivors).toEqual([1, 3, 4, 6]);
+    expect(result.dropped).toEqual([]);
+    expect(maxAbsDiff(result.sum, plainSum(updates, [1, 3, 4, 6], dim))).toBeLessThanOrEqual(
+      quantBound(4, fixedPoint),
+    );
+  });
+
+  it('refuses to route shares from fewer than t clients, and a client refuses to mask with fewer', () => {
+    const params: SecAggParams = {
+      vectorLength: 4,
+      threshold: 3,
+      fixedPoint: fixedPointFor(4, 4),
+      randomBytes: seededBytes(9),
+    };
+    const server = new SecAggServer(params);
+    const clients = Array.from({ length: 4 }, (_, i) => new SecAggClient(i + 1, params));
+    const roster = server.setRoster(clients.map((c) => c.advertiseKeys()));
+    const two = clients.slice(0, 2).flatMap((c) => c.shareKeys(roster));
+    expect(() => server.routeShares(two)).toThrow(/too few clients shared keys: 2/);
+    clients[0]!.receiveShares(two);
+    expect(() => clients[0]!.maskedInput(new Float32Array(4))).toThrow(/refusing to mask/);
   });
 
   it('works with fresh OS randomness and generateKeyPairSync keys (no injected source)', () => {

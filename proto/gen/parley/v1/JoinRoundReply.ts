@@ -2,6 +2,7 @@
 
 import type { JoinOutcome as _parley_v1_JoinOutcome, JoinOutcome__Output as _parley_v1_JoinOutcome__Output } from '../../parley/v1/JoinOutcome';
 import type { TrainingPlan as _parley_v1_TrainingPlan, TrainingPlan__Output as _parley_v1_TrainingPlan__Output } from '../../parley/v1/TrainingPlan';
+import type { SecureAggregationPlan as _parley_v1_SecureAggregationPlan, SecureAggregationPlan__Output as _parley_v1_SecureAggregationPlan__Output } from '../../parley/v1/SecureAggregationPlan';
 import type { Long } from '@grpc/proto-loader';
 
 export interface JoinRoundReply {
@@ -13,6 +14,7 @@ export interface JoinRoundReply {
   'deadline_unix_ms'?: (number | string | Long);
   'retry_after_ms'?: (number);
   'chunk_values'?: (number);
+  'secure_aggregation'?: (_parley_v1_SecureAggregationPlan | null);
 }
 
 export interface JoinRoundReply__Output {
@@ -24,4 +26,5 @@ export interface JoinRoundReply__Output {
   'deadline_unix_ms': (number);
   'retry_after_ms': (number);
   'chunk_values': (number);
+  'secure_aggregation': (_parley_v1_SecureAggregationPlan__Output | null);
 }

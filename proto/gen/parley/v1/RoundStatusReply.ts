@@ -2,6 +2,8 @@
 
 import type { RoundState as _parley_v1_RoundState, RoundState__Output as _parley_v1_RoundState__Output } from '../../parley/v1/RoundState';
 import type { PrivacySpend as _parley_v1_PrivacySpend, PrivacySpend__Output as _parley_v1_PrivacySpend__Output } from '../../parley/v1/PrivacySpend';
+import type { RoundFailure as _parley_v1_RoundFailure, RoundFailure__Output as _parley_v1_RoundFailure__Output } from '../../parley/v1/RoundFailure';
+import type { SecureAggregationProgress as _parley_v1_SecureAggregationProgress, SecureAggregationProgress__Output as _parley_v1_SecureAggregationProgress__Output } from '../../parley/v1/SecureAggregationProgress';
 import type { Long } from '@grpc/proto-loader';
 
 export interface RoundStatusReply {
@@ -23,6 +25,8 @@ export interface RoundStatusReply {
   'mode'?: (string);
   'privacy'?: (_parley_v1_PrivacySpend | null);
   'secure_aggregation'?: (boolean);
+  'failure'?: (_parley_v1_RoundFailure);
+  'secure_progress'?: (_parley_v1_SecureAggregationProgress | null);
 }
 
 export interface RoundStatusReply__Output {
@@ -44,4 +48,6 @@ export interface RoundStatusReply__Output {
   'mode': (string);
   'privacy': (_parley_v1_PrivacySpend__Output | null);
   'secure_aggregation': (boolean);
+  'failure': (_parley_v1_RoundFailure__Output);
+  'secure_progress': (_parley_v1_SecureAggregationProgress__Output | null);
 }
