@@ -14,6 +14,7 @@
  */
 import { loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/log';
+import { startMetricsEndpoint } from '../../services/common/metrics';
 import { DEFAULT_PLAN, type TrainingPlan } from '../client/learner';
 import { baselineVector } from '../client/model';
 import type { DpOptions } from './coordinator';
@@ -118,14 +119,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, 'aggregator');
   const log = createLogger('federated', config.logLevel);
+  const metrics = await startMetricsEndpoint(config, log);
   const service = await startFederatedAggregator({ ...options, config, log });
-  process.stdout.write(`${service.address}\n`);
+  process.stdout.write(`${service.address}${metrics ? ` (metrics ${metrics.url})` : ''}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await service.close();
+  await metrics?.close();
   return 0;
 }

@@ -43,8 +43,10 @@
  * (`aggregateSecureSum` or `failRound`); plain `submit` is refused and `tick`
  * leaves sync rounds to the driver.
  */
+
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../services/common/log';
+import { recordFederatedRound } from '../../services/common/metrics';
 import { seededRng } from '../../services/common/rng';
 import type { TrainingPlan } from '../client/learner';
 import { DpStrategy } from '../privacy/dp';
@@ -624,6 +626,12 @@ export class Coordinator {
     }
     round.closedAtMs = now;
     await this.options.store.putRound(round);
+    recordFederatedRound({
+      status: round.state === 'aggregated' ? 'aggregated' : (round.failureCode ?? 'failed'),
+      durationMs: now - round.openedAtMs,
+      clients: round.joined.length,
+      modelVersion: weights ? this.model!.version : undefined,
+    });
     // Tickets are remembered a few rounds past their usefulness, so that a
     // late or stale upload is told so (rather than "not in round").
     for (const [id, t] of this.tickets) {

@@ -395,3 +395,27 @@ describe('Coordinator: secure aggregation', () => {
     expect(err.message).toMatch(/median needs individual updates/);
   });
 });
+
+describe('Coordinator: round statistics', () => {
+  it('counts every closed round by status in the metrics, with its clients and the published version', async () => {
+    const { metricsText, parsePrometheus, sumOf } = await import('../../../services/common/metrics');
+    const count = async (status: string) =>
+      sumOf(parsePrometheus(await metricsText()), 'parley_federated_rounds_total', {
+        parley_federated_status: status,
+      });
+    const before = { ok: await count('aggregated'), short: await count('too-few-updates') };
+    const { coordinator, clock } = setup({ minClients: 2 });
+    await coordinator.start();
+    await joinAll(coordinator, ['a', 'b']);
+    await upload(coordinator, 'a', vec(1));
+    await upload(coordinator, 'b', vec(2));
+    clock.advance(10_000);
+    await coordinator.tick(); // round 1 aggregates
+    await joinAll(coordinator, ['a']);
+    await upload(coordinator, 'a', vec(1));
+    clock.advance(10_000);
+    await coordinator.tick(); // round 2 has too few updates
+    expect(await count('aggregated')).toBe(before.ok + 1);
+    expect(await count('too-few-updates')).toBe(before.short + 1);
+  });
+});
