@@ -26,8 +26,12 @@
  * short CPU profile of the real broker says where the time goes.
  *
  *   npm run bench -- [--runs 3] [--seconds 5] [--channels 4]
- *                    [--concurrency 1,2,4,...,256] [--profile | --no-profile]
- *                    [--bare-only --rounds R] [--out bench/RESULTS.md]
+ *                    [--concurrency 1,2,4,...,256] [--profile | --profile-all | --no-profile]
+ *                    [--bare-only --rounds R] [--profile-only] [--out bench/RESULTS.md]
+ *
+ * --profile-only skips the runs: it profiles the real broker (with
+ * --profile-all every real service) at the first --concurrency level and
+ * writes the summaries to --out.
  *
  * --seconds is the open-loop window; each closed-loop level runs half of it.
  * The default run takes about 3-4 minutes; `--runs 1 --seconds 2` is a smoke run.
@@ -75,6 +79,10 @@ export interface BenchOptions {
   concurrency: number[];
   /** 'auto': profile the real broker only when a target is missed. */
   profile: 'auto' | 'always' | 'never';
+  /** Profile every real service, not only the broker (`--profile-all`, implies --profile). */
+  profileAll: boolean;
+  /** Only profile (at the first --concurrency level), no runs; the summaries go to --out. */
+  profileOnly: boolean;
   /** Skip the real mesh (e.g. before it exists); the bare mesh uses `rounds`. */
   bareOnly: boolean;
   rounds: number;
@@ -99,6 +107,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     channels: 4,
     concurrency: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     profile: 'auto',
+    profileAll: false,
+    profileOnly: false,
     bareOnly: false,
     rounds: 1,
     out: fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
@@ -118,6 +128,10 @@ export function parseArgs(argv: string[]): BenchOptions {
       o.concurrency = (next() ?? '').split(',').map((c) => Math.floor(num(flag, c, 1)));
     else if (flag === '--profile') o.profile = 'always';
     else if (flag === '--no-profile') o.profile = 'never';
+    else if (flag === '--profile-all') {
+      o.profile = 'always';
+      o.profileAll = true;
+    } else if (flag === '--profile-only') o.profileOnly = true;
     else if (flag === '--bare-only') o.bareOnly = true;
     else if (flag === '--rounds') o.rounds = num(flag, next(), 1);
     else if (flag === '--out') o.out = next() ?? o.out;
@@ -129,12 +143,14 @@ export function parseArgs(argv: string[]): BenchOptions {
 // ---------------------------------------------------------------------------
 // Meshes
 
-interface Mesh {
+export interface Mesh {
   kind: 'real' | 'bare';
   procs: ServiceProcess[];
   broker: string;
   /** Date.now() just before the broker was spawned. */
   brokerSpawnedAt: number;
+  /** Date.now() just before the other services were spawned. */
+  othersSpawnedAt: number;
   redis: TestRedis | null;
   redisPid: number;
   catalogueDir: string;
@@ -184,14 +200,14 @@ async function freePorts(): Promise<Ports> {
  * Starts a mesh, retrying twice: a port found free can be taken by another
  * process before the service binds it (EADDRINUSE) on a busy machine.
  */
-async function startMesh(
+export async function startMesh(
   kind: 'real' | 'bare',
   rounds: number,
-  brokerNodeFlags: string[] = [],
+  nodeFlags: NodeFlags = () => [],
 ): Promise<Mesh> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startMeshOnce(kind, rounds, brokerNodeFlags);
+      return await startMeshOnce(kind, rounds, nodeFlags);
     } catch (err) {
       if (attempt >= 3) throw err;
       log(
@@ -201,12 +217,11 @@ async function startMesh(
   }
 }
 
+/** Extra node flags (e.g. --cpu-prof) of each real service. */
+type NodeFlags = (role: ServiceName) => string[];
+
 /** Starts a mesh: the agents (and, real, the admin service) in parallel, then the broker. */
-async function startMeshOnce(
-  kind: 'real' | 'bare',
-  rounds: number,
-  brokerNodeFlags: string[] = [],
-): Promise<Mesh> {
+async function startMeshOnce(kind: 'real' | 'bare', rounds: number, nodeFlags: NodeFlags): Promise<Mesh> {
   const env = baseEnv(await freePorts());
   let redis: TestRedis | null = null;
   let redisPid = 0;
@@ -224,12 +239,21 @@ async function startMeshOnce(
   const start = (role: ServiceName) => {
     const opts = { env, onStderrLine: onStderrLine(role), startTimeoutMs: 60_000 };
     if (kind === 'bare') return spawnBare(role, role === 'broker' ? ['--rounds', String(rounds)] : [], opts);
-    if (role === 'broker' && brokerNodeFlags.length > 0)
-      return spawnServiceWithFlags(role, brokerNodeFlags, opts);
+    const flags = nodeFlags(role);
+    if (flags.length > 0) return spawnServiceWithFlags(role, flags, opts);
     return spawnService(role, opts);
   };
   const procs: ServiceProcess[] = [];
-  const mesh: Mesh = { kind, procs, broker: '', brokerSpawnedAt: 0, redis, redisPid, catalogueDir };
+  const mesh: Mesh = {
+    kind,
+    procs,
+    broker: '',
+    brokerSpawnedAt: 0,
+    othersSpawnedAt: Date.now(),
+    redis,
+    redisPid,
+    catalogueDir,
+  };
   try {
     procs.push(
       ...(await Promise.all(
@@ -250,7 +274,7 @@ async function startMeshOnce(
 }
 
 /** Each process of the mesh by name, redis-server included. */
-function meshPids(mesh: Mesh): Record<string, number> {
+export function meshPids(mesh: Mesh): Record<string, number> {
   const pids: Record<string, number> = {};
   for (const p of mesh.procs) pids[p.name] = p.pid;
   if (mesh.redisPid) pids['redis-server'] = mesh.redisPid;
@@ -283,7 +307,7 @@ async function closedWithCpu(
   return { closed, cpuMsPerRequest };
 }
 
-async function stopMesh(mesh: Mesh): Promise<void> {
+export async function stopMesh(mesh: Mesh): Promise<void> {
   // The broker first, so no agent sees a half-finished decision.
   for (const p of [...mesh.procs].reverse()) await stopProcess(p, 'SIGTERM', 5000);
   await mesh.redis?.stop();
@@ -297,7 +321,7 @@ function levelSeconds(o: BenchOptions): number {
   return Math.max(1, o.seconds / 2);
 }
 
-function closedSpec(o: BenchOptions, target: string, tag: string, seed: number): ClosedSpec {
+export function closedSpec(o: BenchOptions, target: string, tag: string, seed: number): ClosedSpec {
   return {
     mode: 'closed',
     target,
@@ -313,7 +337,7 @@ function closedSpec(o: BenchOptions, target: string, tag: string, seed: number):
   };
 }
 
-function openSpec(o: BenchOptions, target: string, tag: string, seed: number, rate: number): OpenSpec {
+export function openSpec(o: BenchOptions, target: string, tag: string, seed: number, rate: number): OpenSpec {
   return {
     mode: 'open',
     target,
@@ -433,37 +457,84 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
 }
 
 // ---------------------------------------------------------------------------
-// Profiling the real broker
+// Profiling the real mesh
 
-async function profileBroker(o: BenchOptions, concurrency: number): Promise<string> {
+/**
+ * CPU profiles (--cpu-prof) of the real broker (`all`: of every real
+ * service) under a closed loop at `concurrency`, summarised without
+ * start-up and shutdown.
+ */
+async function profileReal(o: BenchOptions, concurrency: number, all: boolean): Promise<string> {
   const outDir = fileURLToPath(new URL('./out/', import.meta.url));
   const dir = join(outDir, `profile-${Date.now().toString(36)}`);
-  mkdirSync(dir, { recursive: true });
+  const roles: readonly ServiceName[] = all ? REAL_ROLES : ['broker'];
+  for (const role of roles) mkdirSync(join(dir, role), { recursive: true });
   const say = (line: string) => log(`[profile] ${line.trim()}`);
-  say(`profiling the real broker (--cpu-prof) at c=${concurrency} for ${o.seconds * 2} s`);
-  const mesh = await startMesh('real', 0, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  // The profile starts with the broker process; keep only the measured load
+  say(
+    `profiling the real ${all ? 'mesh' : 'broker'} (--cpu-prof) at c=${concurrency} for ${o.seconds * 2} s`,
+  );
+  const mesh = await startMesh('real', 0, (role) =>
+    roles.includes(role) ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, role)}`] : [],
+  );
+  // The profile starts with each process; keep only the measured load
   // (after the load generator's start-up and 1 s warm-up), not start-up and shutdown.
-  const window = { fromMs: 0, toMs: 0 };
+  let loadStart = 0;
+  let loadEnd = 0;
+  let redisCalls = '';
   try {
     const spec = {
       ...closedSpec(o, mesh.broker, `prof-${Date.now().toString(36)}`, 99),
       concurrency: [concurrency],
       seconds: o.seconds * 2,
     };
-    const loadStart = Date.now();
-    await runLoad<ClosedResult>(spec, closedTimeout(o) + o.seconds * 2000, say);
-    window.fromMs = loadStart - mesh.brokerSpawnedAt + 1000 * spec.warmupSeconds + 500;
-    window.toMs = Date.now() - mesh.brokerSpawnedAt;
+    loadStart = Date.now() + 1000 * spec.warmupSeconds + 500;
+    const redis = mesh.redis?.client();
+    await redis?.config('RESETSTAT');
+    const result = await runLoad<ClosedResult>(spec, closedTimeout(o) + o.seconds * 2000, say);
+    loadEnd = Date.now();
+    if (redis) redisCalls = redisCallsMarkdown(await redis.info('commandstats'), result.requests);
   } finally {
     await stopMesh(mesh);
   }
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return `No profile was written (did the broker exit cleanly on SIGTERM?). Looked in ${dir}.`;
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  const rel = join('bench/out', dir.slice(outDir.length), file);
-  const summary = summariseProfile(profile, 25, window);
-  return `Broker CPU profile (\`${rel}\`, closed loop at c=${concurrency}, start-up and shutdown left out):\n\n${profileMarkdown(summary)}`;
+  const parts: string[] = [];
+  for (const role of roles) {
+    const file = readdirSync(join(dir, role)).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) {
+      parts.push(
+        `No ${role} profile was written (did it exit cleanly on SIGTERM?). Looked in ${dir}/${role}.`,
+      );
+      continue;
+    }
+    const profile = JSON.parse(readFileSync(join(dir, role, file), 'utf8')) as CpuProfile;
+    const origin = role === 'broker' ? mesh.brokerSpawnedAt : mesh.othersSpawnedAt;
+    const window = { fromMs: loadStart - origin, toMs: loadEnd - origin };
+    const rel = join('bench/out', dir.slice(outDir.length), role, file);
+    const title = `${role[0]!.toUpperCase()}${role.slice(1)}`;
+    parts.push(
+      `${title} CPU profile (\`${rel}\`, closed loop at c=${concurrency}, start-up and shutdown left out):\n\n${profileMarkdown(summariseProfile(profile, 25, window))}`,
+    );
+  }
+  if (redisCalls) parts.push(redisCalls);
+  return parts.join('\n\n');
+}
+
+/** Redis commands per decision during the profiled load, from INFO commandstats. */
+function redisCallsMarkdown(info: string, requests: number): string {
+  const rows: Array<[string, number]> = [];
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (m[1] !== 'info' && m[1] !== 'config') rows.push([m[1]!, Number(m[2])]);
+  }
+  rows.sort((a, b) => b[1] - a[1]);
+  const per = (n: number) => (n / Math.max(1, requests)).toFixed(2);
+  const total = rows.reduce((a, [, n]) => a + n, 0);
+  return [
+    `Redis commands per decision (INFO commandstats over ${requests} decisions; commands run by Lua scripts count too):`,
+    '',
+    '| command | per decision |',
+    '|---|---:|',
+    ...rows.map(([c, n]) => `| ${c} | ${per(n)} |`),
+    `| total | ${per(total)} |`,
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------
@@ -673,6 +744,11 @@ async function main(): Promise<void> {
   }
   const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
   log(`parley core-mesh benchmark: ${machine()}`);
+  if (o.profileOnly) {
+    writeFileSync(o.out, `${await profileReal(o, o.concurrency[0] ?? 16, o.profileAll)}\n`);
+    log(`wrote ${o.out}`);
+    return;
+  }
   const started = Date.now();
   const runs: RunResult[] = [];
   for (let run = 1; run <= o.runs; run++) runs.push(await oneRun(o, run));
@@ -684,7 +760,9 @@ async function main(): Promise<void> {
     const c = Math.round(median(runs.map((r) => r.real?.closed.saturation.concurrency ?? 16)));
     // Keep the numbers even if profiling fails.
     writeFileSync(o.out, report(o, command, runs, '', analysis));
-    profile = await profileBroker(o, c).catch((err) => `Profiling failed: ${(err as Error).message}`);
+    profile = await profileReal(o, c, o.profileAll).catch(
+      (err) => `Profiling failed: ${(err as Error).message}`,
+    );
   }
   writeFileSync(o.out, report(o, command, runs, profile, analysis));
   log('');

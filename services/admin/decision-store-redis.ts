@@ -6,7 +6,8 @@
  *   decisions:ring    HASH   r<slot> → record JSON, q<slot> → its request id
  *   decisions:index   HASH   request id → slot (removed when the slot is reused)
  *
- * An append of a batch is one Lua script; brokers of any number append concurrently.
+ * An append of a batch is one Lua script (sent by its SHA once loaded); brokers of any
+ * number append concurrently.
  */
 import type { Redis } from '../common/state/redis';
 import type { DecisionLog, DecisionRecordData } from './decision-store';
@@ -25,14 +26,23 @@ end
 return 1
 `;
 
+interface AppendCommand {
+  parleyDecisionAppend(...args: string[]): Promise<number>;
+}
+
 export class RedisDecisionLog implements DecisionLog {
   private readonly keys: { seq: string; ring: string; index: string };
+  private readonly redis: Redis & AppendCommand;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     prefix: string,
     readonly size: number,
   ) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`decision log size: expected >= 1, got ${size}`);
+    // defineCommand: EVALSHA, falling back to EVAL once per connection.
+    redis.defineCommand('parleyDecisionAppend', { numberOfKeys: 3, lua: APPEND });
+    this.redis = redis as Redis & AppendCommand;
     this.keys = {
       seq: `${prefix}decisions:seq`,
       ring: `${prefix}decisions:ring`,
@@ -44,7 +54,7 @@ export class RedisDecisionLog implements DecisionLog {
     if (records.length === 0) return;
     const args: string[] = [String(this.size)];
     for (const r of records) args.push(r.request_id, JSON.stringify(r));
-    await this.redis.eval(APPEND, 3, this.keys.seq, this.keys.ring, this.keys.index, ...args);
+    await this.redis.parleyDecisionAppend(this.keys.seq, this.keys.ring, this.keys.index, ...args);
   }
 
   async get(requestId: string): Promise<DecisionRecordData | null> {

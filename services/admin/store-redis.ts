@@ -112,6 +112,8 @@ export class RedisOverrideStore implements OverrideStore {
   }
 
   async audit(limit: number): Promise<AuditEntry[]> {
+    // XREVRANGE … COUNT 0 answers null, not an empty list.
+    if (limit <= 0) return [];
     const rows = await this.redis.xrevrange(this.keys.audit, '+', '-', 'COUNT', limit);
     return rows.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as AuditEntry);
   }

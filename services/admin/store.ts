@@ -57,6 +57,7 @@ export class EmbeddedOverrideStore implements OverrideStore {
   }
 
   async audit(limit: number): Promise<AuditEntry[]> {
+    if (limit <= 0) return [];
     return this.log.slice(-limit).reverse();
   }
 

@@ -5,7 +5,7 @@
  * (a degraded answer beats none), and the failure is reported to `onStoreError`.
  */
 import type { Signals, Snapshot } from '../common/domain/types';
-import { assessContext } from './assess';
+import { assessContext, fallbackScenario, SCENARIO_STICKY_MS, scenarioFromSignals } from './assess';
 import type { SessionState, SessionStore } from './session-store';
 
 export interface Observation {
@@ -22,6 +22,25 @@ export class ContextAgent {
   ) {}
 
   async assess(signals: Signals, nowMs: number): Promise<Snapshot> {
+    if (this.store.assessSession) {
+      // One step (one round trip): read the session and record this assessment.
+      let session: SessionState | null = null;
+      try {
+        session = await this.store.assessSession(
+          signals.sessionId,
+          {
+            genre: signals.trackGenre,
+            fromSignals: scenarioFromSignals(signals),
+            fallback: fallbackScenario(signals),
+            stickyMs: SCENARIO_STICKY_MS,
+          },
+          nowMs,
+        );
+      } catch (err) {
+        this.onStoreError('assessSession', err);
+      }
+      return assessContext(signals, session, nowMs);
+    }
     let session: SessionState | null = null;
     try {
       session = await this.store.get(signals.sessionId, nowMs);

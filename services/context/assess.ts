@@ -80,6 +80,22 @@ function isLate(hour: number): boolean {
  * 11. relaxed music → relax; otherwise unknown.
  */
 export function inferScenario(s: Signals, session: SessionState | null, nowMs: number): Scenario {
+  return (
+    scenarioFromSignals(s) ??
+    (isSticky(session, nowMs) ? (session as SessionState).lastScenario : fallbackScenario(s))
+  );
+}
+
+/** Rule 10: the session's previous scenario still holds. */
+function isSticky(session: SessionState | null, nowMs: number): boolean {
+  return !!session && session.lastScenario !== 'unknown' && nowMs - session.updatedMs <= SCENARIO_STICKY_MS;
+}
+
+/**
+ * Rules 1-9 of inferScenario: the scenario the signals alone decide, or
+ * null when the session's previous scenario may apply (rule 10).
+ */
+export function scenarioFromSignals(s: Signals): Scenario | null {
   if (s.activityHint !== 'unknown') return s.activityHint;
   const { hour, dayOfWeek: day } = s.localTime;
   const genre = normGenre(s.trackGenre);
@@ -100,11 +116,12 @@ export function inferScenario(s: Signals, session: SessionState | null, nowMs: n
   }
   if ((device === 'smart_speaker' || device === 'tv') && hour >= 8 && hour < 21) return 'chores';
   if (isLate(hour) && GENRES.relax.has(genre)) return 'relax';
-  if (session && session.lastScenario !== 'unknown' && nowMs - session.updatedMs <= SCENARIO_STICKY_MS) {
-    return session.lastScenario;
-  }
-  if (GENRES.relax.has(genre)) return 'relax';
-  return 'unknown';
+  return null;
+}
+
+/** Rule 11: the scenario when neither the signals nor the session decide. */
+export function fallbackScenario(s: Signals): Scenario {
+  return GENRES.relax.has(normGenre(s.trackGenre)) ? 'relax' : 'unknown';
 }
 
 const FOCUS_BASE: Record<Scenario, number> = {

@@ -15,6 +15,7 @@ import { SCENARIOS, type Scenario } from '../common/domain/types';
 import type { Redis } from '../common/state/redis';
 import {
   type AdOutcome,
+  type AssessUpdate,
   type ContextUpdate,
   cleanGenre,
   type OutcomeUpdate,
@@ -24,9 +25,9 @@ import {
   type SessionStore,
 } from './session-store';
 
-// KEYS[1] session; ARGV: genre, scenario, now_ms, ttl_ms, max_genres
-const RECORD_CONTEXT = `
-local key = KEYS[1]
+// Appends ARGV[1] (the genre playing, '' = none) to the session's genres,
+// repeats collapsed, the last ARGV[5] kept.
+const PUSH_GENRE = `
 local genre = ARGV[1]
 if genre ~= '' then
   local list = {}
@@ -40,9 +41,33 @@ if genre ~= '' then
     redis.call('HSET', key, 'genres', table.concat(list, '\\n'))
   end
 end
-redis.call('HSET', key, 'scenario', ARGV[2], 'updated_ms', ARGV[3])
+`;
+
+// KEYS[1] session; ARGV: genre, scenario, now_ms, ttl_ms, max_genres
+const RECORD_CONTEXT = `
+local key = KEYS[1]
+${PUSH_GENRE}redis.call('HSET', key, 'scenario', ARGV[2], 'updated_ms', ARGV[3])
 redis.call('PEXPIRE', key, ARGV[4])
 return 1
+`;
+
+// KEYS[1] session; ARGV: genre, scenario from the signals ('' = none), now_ms, ttl_ms, max_genres,
+// fallback scenario, sticky_ms, then every valid scenario name. Returns the hash as it was (HGETALL).
+const ASSESS = `
+local key = KEYS[1]
+local before = redis.call('HGETALL', key)
+local scenario = ARGV[2]
+if scenario == '' then
+  scenario = ARGV[6]
+  local last = redis.call('HGET', key, 'scenario')
+  local known = false
+  for i = 8, #ARGV do if ARGV[i] == last then known = true end end
+  local updated = tonumber(redis.call('HGET', key, 'updated_ms') or '') or 0
+  if known and last ~= 'unknown' and tonumber(ARGV[3]) - updated <= tonumber(ARGV[7]) then scenario = last end
+end
+${PUSH_GENRE}redis.call('HSET', key, 'scenario', scenario, 'updated_ms', ARGV[3])
+redis.call('PEXPIRE', key, ARGV[4])
+return before
 `;
 
 // KEYS[1] session; ARGV: served (0|1), mark ('s'|'c'|''), now_ms, ttl_ms, max_outcomes
@@ -78,6 +103,7 @@ class Script {
 
 const recordContextScript = new Script(RECORD_CONTEXT);
 const recordOutcomeScript = new Script(RECORD_OUTCOME);
+const assessScript = new Script(ASSESS);
 
 function toState(h: Record<string, string>): SessionState {
   const scenario = h.scenario as Scenario | undefined;
@@ -126,6 +152,22 @@ export class RedisSessionStore implements SessionStore {
       this.opts.ttlMs,
       RECENT_GENRES,
     ]);
+  }
+
+  /** One script: the session as it was, and this assessment recorded (see SessionStore.assessSession). */
+  async assessSession(sessionId: string, update: AssessUpdate, nowMs: number): Promise<SessionState | null> {
+    const flat = await assessScript.run(this.opts.redis, this.key(sessionId), [
+      cleanGenre(update.genre),
+      update.fromSignals ?? '',
+      nowMs,
+      this.opts.ttlMs,
+      RECENT_GENRES,
+      update.fallback,
+      update.stickyMs,
+      ...SCENARIOS,
+    ]);
+    const h = pairs(flat);
+    return Object.keys(h).length === 0 ? null : toState(h);
   }
 
   async recordOutcome(sessionId: string, outcome: OutcomeUpdate, nowMs: number): Promise<SessionState> {

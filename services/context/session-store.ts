@@ -33,6 +33,26 @@ export interface ContextUpdate {
   scenario: Scenario;
 }
 
+/**
+ * One assessment's update when its scenario may depend on the session
+ * (assessSession): `fromSignals` when the signals decide it, else the
+ * session's previous scenario while it sticks (not unknown, assessed within
+ * `stickyMs`), else `fallback`.
+ */
+export interface AssessUpdate {
+  genre: string;
+  fromSignals: Scenario | null;
+  fallback: Scenario;
+  stickyMs: number;
+}
+
+/** The scenario an AssessUpdate records for a session in this state. */
+export function assessedScenario(session: SessionState | null, u: AssessUpdate, nowMs: number): Scenario {
+  if (u.fromSignals) return u.fromSignals;
+  const sticky = !!session && session.lastScenario !== 'unknown' && nowMs - session.updatedMs <= u.stickyMs;
+  return sticky ? (session as SessionState).lastScenario : u.fallback;
+}
+
 export interface OutcomeUpdate {
   served: boolean;
   skipped: boolean;
@@ -44,6 +64,13 @@ export interface SessionStore {
   get(sessionId: string, nowMs: number): Promise<SessionState | null>;
   /** Records the genre playing and the scenario assessed; refreshes the TTL. */
   recordContext(sessionId: string, update: ContextUpdate, nowMs: number): Promise<void>;
+  /**
+   * get() then recordContext() with the scenario assessedScenario() picks,
+   * in one atomic step (one round trip to a remote store). Returns the state
+   * as it was before (null when unknown or expired). Optional: without it the
+   * agent calls get() and recordContext().
+   */
+  assessSession?(sessionId: string, update: AssessUpdate, nowMs: number): Promise<SessionState | null>;
   /** Records an ad outcome; refreshes the TTL; returns the new state. */
   recordOutcome(sessionId: string, outcome: OutcomeUpdate, nowMs: number): Promise<SessionState>;
   close(): Promise<void>;
@@ -110,6 +137,17 @@ export class MemorySessionStore implements SessionStore {
       applyContext(this.live(sessionId, nowMs) ?? emptySession(nowMs), update, nowMs),
       nowMs,
     );
+  }
+
+  async assessSession(sessionId: string, update: AssessUpdate, nowMs: number): Promise<SessionState | null> {
+    const before = this.live(sessionId, nowMs);
+    const scenario = assessedScenario(before, update, nowMs);
+    this.put(
+      sessionId,
+      applyContext(before ?? emptySession(nowMs), { genre: update.genre, scenario }, nowMs),
+      nowMs,
+    );
+    return before;
   }
 
   async recordOutcome(sessionId: string, outcome: OutcomeUpdate, nowMs: number): Promise<SessionState> {

@@ -114,8 +114,17 @@ export class ObjectiveAgent {
     const ids = [...new Set(input.candidates.map((c) => c.campaignId))];
     let facts: Map<string, CampaignFacts>;
     try {
-      const loaded = await Promise.all(ids.map((id) => this.facts(catalogue, id, input.sessionId, now)));
-      facts = new Map(ids.map((id, i) => [id, loaded[i]!]));
+      const [loaded, impressions] = await Promise.all([
+        Promise.all(this.advisoryReads(ids, now)),
+        this.sessionImpressions(catalogue, ids, input.sessionId, now),
+      ]);
+      facts = new Map(
+        ids.map((id, i) => {
+          const [spend, counters] = loaded[i]!;
+          const campaign = catalogue.campaigns.get(id);
+          return [id, { campaign, spend, counters, sessionImpressions: impressions.get(id) ?? 0 }];
+        }),
+      );
     } catch (err) {
       throw unavailable(err);
     }
@@ -296,36 +305,72 @@ export class ObjectiveAgent {
     });
   }
 
-  private async facts(
+  /** The session's impressions of every frequency-capped campaign among `ids` (one ledger call when it can). */
+  private async sessionImpressions(
     catalogue: Catalogue,
-    campaignId: string,
+    ids: string[],
     sessionId: string,
     now: number,
-  ): Promise<CampaignFacts> {
-    const campaign = catalogue.campaigns.get(campaignId);
-    const cap = campaign?.frequencyCap;
-    const [[spend, counters], sessionImpressions] = await Promise.all([
-      this.advisoryRead(campaignId, now),
-      cap && cap.maxImpressions > 0
-        ? this.options.ledger.sessionImpressions(campaignId, sessionId, cap.windowMs, now)
-        : Promise.resolve(0),
-    ]);
-    return { campaign, spend, sessionImpressions, counters };
+  ): Promise<Map<string, number>> {
+    const caps: Array<{ campaignId: string; windowMs: number }> = [];
+    for (const id of ids) {
+      const cap = catalogue.campaigns.get(id)?.frequencyCap;
+      if (cap && cap.maxImpressions > 0) caps.push({ campaignId: id, windowMs: cap.windowMs });
+    }
+    const out = new Map<string, number>();
+    if (caps.length === 0) return out;
+    const ledger = this.options.ledger;
+    const counts = ledger.sessionImpressionsMany
+      ? await ledger.sessionImpressionsMany(caps, sessionId, now)
+      : await Promise.all(
+          caps.map((c) => ledger.sessionImpressions(c.campaignId, sessionId, c.windowMs, now)),
+        );
+    caps.forEach((c, i) => {
+      out.set(c.campaignId, counts[i] ?? 0);
+    });
+    return out;
   }
 
-  private advisoryRead(campaignId: string, now: number): Promise<[SpendState, OutcomeCounters]> {
+  /**
+   * Each campaign's spend and outcome counters: a recent read where there
+   * is one, else read now, all missing campaigns in one call per port when
+   * the port can (spendMany / countersMany).
+   */
+  private advisoryReads(campaignIds: string[], now: number): Array<Promise<[SpendState, OutcomeCounters]>> {
     const ttl = this.options.advisoryReadTtlMs ?? 0;
-    const hit = this.advisory.get(campaignId);
-    if (hit && now - hit.at < ttl) return hit.read;
-    const read = Promise.all([
-      this.options.ledger.spend(campaignId, now),
-      this.options.outcomes.counters(campaignId),
+    const out: Array<Promise<[SpendState, OutcomeCounters]>> = [];
+    const missing: string[] = [];
+    const slots: number[] = [];
+    campaignIds.forEach((id, i) => {
+      const hit = this.advisory.get(id);
+      if (hit && now - hit.at < ttl) out[i] = hit.read;
+      else {
+        missing.push(id);
+        slots.push(i);
+      }
+    });
+    if (missing.length === 0) return out;
+    const { ledger, outcomes } = this.options;
+    const both = Promise.all([
+      ledger.spendMany
+        ? ledger.spendMany(missing, now)
+        : Promise.all(missing.map((id) => ledger.spend(id, now))),
+      outcomes.countersMany
+        ? outcomes.countersMany(missing)
+        : Promise.all(missing.map((id) => outcomes.counters(id))),
     ]);
-    if (ttl > 0) {
-      this.advisory.set(campaignId, { at: now, read });
-      read.catch(() => this.advisory.delete(campaignId));
-    }
-    return read;
+    missing.forEach((id, k) => {
+      const read = both.then(([spends, counters]): [SpendState, OutcomeCounters] => [
+        spends[k]!,
+        counters[k]!,
+      ]);
+      if (ttl > 0) {
+        this.advisory.set(id, { at: now, read });
+        read.catch(() => this.advisory.delete(id));
+      }
+      out[slots[k]!] = read;
+    });
+    return out;
   }
 
   private value(c: Candidate, f: CampaignFacts, now: number): CandidateValue {

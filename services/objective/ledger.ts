@@ -48,8 +48,20 @@ export interface BudgetLedger {
   /** Releases every reservation whose expiry is at or before nowMs; returns their ids. */
   releaseExpired(nowMs: number): Promise<string[]>;
   spend(campaignId: string, nowMs: number): Promise<SpendState>;
+  /** spend of several campaigns in one call (one round trip for a remote store); in the order asked. */
+  spendMany?(campaignIds: readonly string[], nowMs: number): Promise<SpendState[]>;
   /** Impressions reserved or served for the session within the window ending at nowMs. */
   sessionImpressions(campaignId: string, sessionId: string, windowMs: number, nowMs: number): Promise<number>;
+  /**
+   * sessionImpressions of several campaigns in one call (one round trip for
+   * an adapter with a remote store); the counts in the order asked. Optional:
+   * callers fall back on sessionImpressions per campaign.
+   */
+  sessionImpressionsMany?(
+    caps: ReadonlyArray<{ campaignId: string; windowMs: number }>,
+    sessionId: string,
+    nowMs: number,
+  ): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -167,6 +179,10 @@ export class EmbeddedLedger implements BudgetLedger {
     };
   }
 
+  async spendMany(campaignIds: readonly string[], nowMs: number): Promise<SpendState[]> {
+    return Promise.all(campaignIds.map((id) => this.spend(id, nowMs)));
+  }
+
   async sessionImpressions(
     campaignId: string,
     sessionId: string,
@@ -174,6 +190,14 @@ export class EmbeddedLedger implements BudgetLedger {
     nowMs: number,
   ): Promise<number> {
     return this.countWindow(freqKey(campaignId, sessionId), windowMs, nowMs);
+  }
+
+  async sessionImpressionsMany(
+    caps: ReadonlyArray<{ campaignId: string; windowMs: number }>,
+    sessionId: string,
+    nowMs: number,
+  ): Promise<number[]> {
+    return caps.map((c) => this.countWindow(freqKey(c.campaignId, sessionId), c.windowMs, nowMs));
   }
 
   async close(): Promise<void> {}

@@ -69,6 +69,8 @@ export interface OutcomeLog {
   /** Acknowledges entries of `group`; returns how many were pending. */
   ack(group: string, ids: string[]): Promise<number>;
   counters(campaignId: string): Promise<OutcomeCounters>;
+  /** counters of several campaigns in one call (one round trip for a remote store); in the order asked. */
+  countersMany?(campaignIds: readonly string[]): Promise<OutcomeCounters[]>;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,10 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
 
   async counters(campaignId: string): Promise<OutcomeCounters> {
     return { ...(this.counts.get(campaignId) ?? ZERO_COUNTERS) };
+  }
+
+  async countersMany(campaignIds: readonly string[]): Promise<OutcomeCounters[]> {
+    return Promise.all(campaignIds.map((id) => this.counters(id)));
   }
 
   async close(): Promise<void> {}

@@ -145,12 +145,31 @@ local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(field
 return {0, settled, id}
 `;
 
+// KEYS: one frequency zset per capped campaign; ARGV: the matching window starts (exclusive)
+const SESSION_IMPRESSIONS = `
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('ZCOUNT', KEYS[i], '(' .. ARGV[i], '+inf') end
+return out
+`;
+
+// KEYS: one hash per value wanted; ARGV: the fields read from each. Returns the HMGETs, flattened.
+const HMGET_MANY = `
+local out = {}
+for i = 1, #KEYS do
+  local v = redis.call('HMGET', KEYS[i], unpack(ARGV))
+  for j = 1, #ARGV do out[#out + 1] = v[j] or false end
+end
+return out
+`;
+
 type Arg = string | number;
 interface ObjectiveCommands {
   parleyObjReserve(...args: Arg[]): Promise<string>;
   parleyObjClose(...args: Arg[]): Promise<number>;
   parleyObjReleaseExpired(...args: Arg[]): Promise<[number, ...string[]]>;
   parleyObjRecord(...args: Arg[]): Promise<[number, number, string]>;
+  parleyObjSessionImpressions(numberOfKeys: number, ...args: Arg[]): Promise<number[]>;
+  parleyObjHmgetMany(numberOfKeys: number, ...args: Arg[]): Promise<Array<string | null>>;
 }
 
 function withCommands(redis: Redis): Redis & ObjectiveCommands {
@@ -158,6 +177,9 @@ function withCommands(redis: Redis): Redis & ObjectiveCommands {
   redis.defineCommand('parleyObjClose', { numberOfKeys: 2, lua: CLOSE });
   redis.defineCommand('parleyObjReleaseExpired', { numberOfKeys: 1, lua: RELEASE_EXPIRED });
   redis.defineCommand('parleyObjRecord', { numberOfKeys: 5, lua: RECORD });
+  // Variable key count: the first argument of each call is the number of keys.
+  redis.defineCommand('parleyObjSessionImpressions', { lua: SESSION_IMPRESSIONS });
+  redis.defineCommand('parleyObjHmgetMany', { lua: HMGET_MANY });
   return redis as Redis & ObjectiveCommands;
 }
 
@@ -252,6 +274,21 @@ export class RedisLedger implements BudgetLedger {
     };
   }
 
+  /** One script call for every campaign (instead of two HMGETs each). */
+  async spendMany(campaignIds: readonly string[], nowMs: number): Promise<SpendState[]> {
+    if (campaignIds.length === 0) return [];
+    if (campaignIds.length === 1) return [await this.spend(campaignIds[0]!, nowMs)];
+    const day = utcDay(nowMs);
+    const keys = campaignIds.flatMap((id) => [this.keys.lifetime(id), this.keys.day(id, day)]);
+    const v = await this.redis.parleyObjHmgetMany(keys.length, ...keys, 'spent', 'reserved');
+    return campaignIds.map((_, i) => ({
+      lifetimeSpentMicros: int(v[4 * i]),
+      lifetimeReservedMicros: int(v[4 * i + 1]),
+      todaySpentMicros: int(v[4 * i + 2]),
+      todayReservedMicros: int(v[4 * i + 3]),
+    }));
+  }
+
   async sessionImpressions(
     campaignId: string,
     sessionId: string,
@@ -259,6 +296,23 @@ export class RedisLedger implements BudgetLedger {
     nowMs: number,
   ): Promise<number> {
     return this.redis.zcount(this.keys.frequency(campaignId, sessionId), `(${nowMs - windowMs}`, '+inf');
+  }
+
+  /** One script call for every capped campaign of an evaluation (instead of a ZCOUNT each). */
+  async sessionImpressionsMany(
+    caps: ReadonlyArray<{ campaignId: string; windowMs: number }>,
+    sessionId: string,
+    nowMs: number,
+  ): Promise<number[]> {
+    if (caps.length === 0) return [];
+    if (caps.length === 1) {
+      const c = caps[0]!;
+      return [await this.sessionImpressions(c.campaignId, sessionId, c.windowMs, nowMs)];
+    }
+    const keys = caps.map((c) => this.keys.frequency(c.campaignId, sessionId));
+    const starts = caps.map((c) => nowMs - c.windowMs);
+    const counts = await this.redis.parleyObjSessionImpressions(caps.length, ...keys, ...starts);
+    return counts.map((n) => Number(n));
   }
 
   async close(): Promise<void> {}
@@ -381,6 +435,27 @@ export class RedisOutcomeLog implements OutcomeLog {
       clicks: int(clicks),
       skips: int(skips),
     };
+  }
+
+  /** One script call for every campaign (instead of an HMGET each). */
+  async countersMany(campaignIds: readonly string[]): Promise<OutcomeCounters[]> {
+    if (campaignIds.length === 0) return [];
+    if (campaignIds.length === 1) return [await this.counters(campaignIds[0]!)];
+    const keys = campaignIds.map((id) => this.keys.kpi(id));
+    const v = await this.redis.parleyObjHmgetMany(
+      keys.length,
+      ...keys,
+      'impressions',
+      'completes',
+      'clicks',
+      'skips',
+    );
+    return campaignIds.map((_, i) => ({
+      impressions: int(v[4 * i]),
+      completes: int(v[4 * i + 1]),
+      clicks: int(v[4 * i + 2]),
+      skips: int(v[4 * i + 3]),
+    }));
   }
 
   async close(): Promise<void> {}

@@ -94,6 +94,12 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
       todayReservedMicros: 0,
     });
     expect(await ledger.settle('never-reserved')).toBe(0);
+    // Several campaigns in one call read exactly what one call each reads.
+    const ids = ['none', 'c1', 'none'];
+    expect(await ledger.spendMany?.(ids, T0)).toEqual(
+      await Promise.all(ids.map((id) => ledger.spend(id, T0))),
+    );
+    expect(await ledger.spendMany?.(['c1'], T0)).toEqual([await ledger.spend('c1', T0)]);
   });
 
   it('release frees the money, once, and a released reservation cannot be settled', async () => {
@@ -159,6 +165,40 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     // Once the first impression leaves the window, one more fits.
     expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0 + HOUR)).toBe(1);
     expect((await reserve(10, cap, T0 + HOUR)).reserved).toBe(true);
+  });
+
+  it('counts several campaigns at once exactly as one at a time (sessionImpressionsMany)', async () => {
+    const many = ledger.sessionImpressionsMany?.bind(ledger);
+    if (!many) throw new Error(`${name}: sessionImpressionsMany is missing`);
+    const cap = { frequencyCap: { maxImpressions: 5, windowMs: HOUR } };
+    await reserve(10, cap, T0);
+    await reserve(10, cap, T0 + 1000);
+    // c2 counts over a short window: only its newer reservation is inside it.
+    for (const [id, at] of [
+      ['c2-old', T0],
+      ['c2-new', T0 + 1000],
+    ] as const) {
+      await ledger.reserve({
+        reservationId: id,
+        campaignId: 'c2',
+        sessionId: 's1',
+        amountMicros: 10,
+        limits: { ...UNLIMITED, frequencyCap: { maxImpressions: 5, windowMs: 1500 } },
+        nowMs: at,
+      });
+    }
+    const caps = [
+      { campaignId: 'c1', windowMs: HOUR },
+      { campaignId: 'c-none', windowMs: HOUR },
+      { campaignId: 'c2', windowMs: 1500 },
+    ];
+    const now = T0 + 2000;
+    const one = [];
+    for (const c of caps) one.push(await ledger.sessionImpressions(c.campaignId, 's1', c.windowMs, now));
+    expect(one).toEqual([2, 0, 1]);
+    expect(await many(caps, 's1', now)).toEqual(one);
+    expect(await many(caps.slice(0, 1), 's2', now)).toEqual([0]);
+    expect(await many([], 's1', now)).toEqual([]);
   });
 
   it('releases reservations once they expire, and only then', async () => {

@@ -142,6 +142,11 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
       clicks: 0,
       skips: 0,
     });
+    // Several campaigns in one call read exactly what one call each reads.
+    const ids = ['other', 'c1', 'other'];
+    expect(await state.outcomes.countersMany?.(ids)).toEqual(
+      await Promise.all(ids.map((id) => state.outcomes.counters(id))),
+    );
     expect(await state.ledger.spend('c1', now)).toMatchObject({
       lifetimeReservedMicros: 10_000,
       lifetimeSpentMicros: 0,

@@ -52,6 +52,44 @@ describe.each(adapters)('SessionStore contract: %s', (name, make) => {
     expect(s?.adsHeard).toBe(0);
   });
 
+  it('assessSession: returns the state before and records what get + recordContext would', async () => {
+    // Sessions live longer than the times this test jumps over.
+    const store = make(3 * 3_600_000);
+    const assess = store.assessSession?.bind(store);
+    if (!assess) throw new Error(`${name}: assessSession is missing`);
+    const now = Date.now();
+    const sticky = 20 * 60_000;
+    const u = (fromSignals: 'commute' | null, genre = 'pop') =>
+      ({ genre, fromSignals, fallback: 'relax', stickyMs: sticky }) as const;
+    // A new session: nothing before; no rule decides, nothing sticks → the fallback.
+    expect(await assess('s', u(null), now)).toBeNull();
+    expect(await store.get('s', now)).toMatchObject({
+      lastScenario: 'relax',
+      lastGenres: ['pop'],
+      updatedMs: now,
+    });
+    // The signals decide: their scenario, whatever the session says.
+    const before = await assess('s', u('commute', 'Rock '), now + 1000);
+    expect(before).toMatchObject({ lastScenario: 'relax', lastGenres: ['pop'], updatedMs: now });
+    expect(await store.get('s', now + 1000)).toMatchObject({
+      lastScenario: 'commute',
+      lastGenres: ['pop', 'rock'],
+      updatedMs: now + 1000,
+    });
+    // Nothing decides: the previous scenario sticks within the window…
+    await assess('s', u(null, 'rock'), now + 1000 + sticky);
+    expect(await store.get('s', now + 1000 + sticky)).toMatchObject({
+      lastScenario: 'commute',
+      lastGenres: ['pop', 'rock'],
+    });
+    // …and not after it.
+    await assess('s', u(null), now + 2000 + 2 * sticky);
+    expect((await store.get('s', now + 2000 + 2 * sticky))?.lastScenario).toBe('relax');
+    // Outcomes are kept.
+    await store.recordOutcome('s', served, now + 3000 + 2 * sticky);
+    expect((await assess('s', u(null), now + 4000 + 2 * sticky))?.adsHeard).toBe(1);
+  });
+
   it('ignores an empty genre', async () => {
     await store.recordContext('s', { genre: 'pop', scenario: 'relax' }, Date.now());
     await store.recordContext('s', { genre: '', scenario: 'commute' }, Date.now());

@@ -55,6 +55,14 @@ describe('ContextAgent', () => {
     const snap = await agent.assess(signals({ device: 'car' }), NOW);
     expect(snap.scenario).toBe('commute');
     expect(errors).toEqual(['get', 'recordContext']);
+    // A store that reads and records in one step fails once.
+    const errorsInOneStep: string[] = [];
+    const oneStep = new ContextAgent(
+      { ...broken, assessSession: () => Promise.reject(new Error('down')) },
+      (op) => errorsInOneStep.push(op),
+    );
+    expect((await oneStep.assess(signals({ device: 'car' }), NOW)).scenario).toBe('commute');
+    expect(errorsInOneStep).toEqual(['assessSession']);
     await expect(
       agent.observe({ sessionId: 's1', adServed: true, adSkipped: false, adCompleted: true }, NOW),
     ).rejects.toThrow('down');
