@@ -48,15 +48,21 @@ const START: Record<ServiceName, () => Promise<StartFn>> = {
 /** Commands that live with their part of the project and parse their own flags. */
 const DELEGATED: Record<
   string,
-  { usage: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }
+  { args: string; help: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }
 > = {
+  experiment: {
+    args: 'experiment [--quick] [--seeds N] [--out F]',
+    help: 'learned agents vs baselines on the simulator, with a report',
+    load: () => import('../sim/experiments/run'),
+  },
   federated: {
-    usage: 'federated [--port N] [--strategy S] …     run the federated aggregator (federated/README.md)',
+    args: 'federated [--port N] [--strategy S] …',
+    help: 'run the federated aggregator (federated/README.md)',
     load: () => import('../federated/aggregator/cli'),
   },
   'federated-eval': {
-    usage:
-      'federated-eval [--quick] [--out FILE]      federated vs central training on the simulator, with a report',
+    args: 'federated-eval [--quick] [--out FILE]',
+    help: 'federated vs central training on the simulator, with a report',
     load: () => import('../federated/eval/cli'),
   },
 };
@@ -73,7 +79,7 @@ const USAGE = `usage: parley <command>
   explain <request-id> [--admin host:port] [--json]
                                                why a past decision chose its ad and why the others lost
 ${Object.values(DELEGATED)
-  .map((d) => `  ${d.usage}`)
+  .map((d) => `  ${d.args.padEnd(45)}${d.help}`)
   .join('\n')}
 `;
 

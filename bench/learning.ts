@@ -1,0 +1,268 @@
+/**
+ * What the learned policies cost at decision time (`tsx bench/learning.ts`).
+ *
+ * Each run serves the same simulated requests twice, interleaved request by
+ * request, through the broker's real negotiation (decide()) over the real
+ * agents in-process: once with the rules / baseline models, once with the
+ * learned ones (context skip-risk estimator, learned inventory weights,
+ * objective bid multiplier) loaded from models/<kind>/current.json. The
+ * ratio of the two latencies is taken within the run; the report gives the
+ * median over runs. In-process decisions have no network hops, so this
+ * ratio is stricter than one against the mesh benchmark's latency.
+ *
+ * It also times scoring one shortlist with the typed-array forward pass the
+ * agents use against tfjs on the same weights (tfjs's per-call overhead is
+ * why decisions never call it).
+ *
+ *   tsx bench/learning.ts [--runs 3] [--requests 2000] [--models models] [--out bench/LEARNING.md]
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelHolder } from '../learning/artifacts';
+import { CONTEXT_MODEL_FEATURES, ContextEstimator, parseContextModel } from '../learning/context-estimator';
+import { OBJECTIVE_FEATURES, ObjectivePolicy, parseObjectiveModel } from '../learning/objective-policy';
+import { initTf } from '../learning/tf';
+import { loadConfig } from '../services/common/config';
+import { seededRng } from '../services/common/rng';
+import {
+  BASELINE_WEIGHTS,
+  baselinePolicy,
+  type LogisticPolicy,
+  loadPolicyFile,
+  POLICY_FEATURE_COUNT,
+  PolicyHolder,
+} from '../services/inventory/policy';
+import { ParleyArm, type ParleyModels } from '../sim/experiments/arms';
+import { Env } from '../sim/experiments/env';
+import { loadScenarioFile } from '../sim/scenario';
+import type { SimRequest } from '../sim/simulator';
+import { median, percentile } from './stats';
+
+interface Options {
+  runs: number;
+  requests: number;
+  models: string;
+  out: string;
+}
+
+function parse(argv: string[]): Options {
+  const o: Options = { runs: 3, requests: 2000, models: 'models', out: 'bench/LEARNING.md' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = argv[++i];
+    if (v === undefined) throw new Error(`${a}: missing value`);
+    if (a === '--runs') o.runs = Math.max(1, Number(v));
+    else if (a === '--requests') o.requests = Math.max(10, Number(v));
+    else if (a === '--models') o.models = v;
+    else if (a === '--out') o.out = v;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** The learned models from models/, or stand-ins of the same shape (cost does not depend on the values). */
+function learnedModels(dir: string): { models: ParleyModels; source: string } {
+  const path = (k: string) => join(dir, k, 'current.json');
+  const have = ['inventory', 'context', 'objective'].every((k) => existsSync(path(k)));
+  if (have) {
+    return {
+      source: `${dir}/*/current.json`,
+      models: {
+        inventory: new PolicyHolder(loadPolicyFile(path('inventory'))),
+        context: new ModelHolder(parseContextModel(readFileSync(path('context'), 'utf8'))),
+        objective: new ModelHolder(parseObjectiveModel(readFileSync(path('objective'), 'utf8'))),
+      },
+    };
+  }
+  const rng = seededRng(5);
+  return {
+    source: 'stand-in weights (no trained models found)',
+    models: {
+      inventory: new PolicyHolder(baselinePolicy()),
+      context: new ModelHolder(
+        new ContextEstimator(
+          'ctx-standin',
+          Array.from(CONTEXT_MODEL_FEATURES, () => rng.next() - 0.5),
+        ),
+      ),
+      objective: new ModelHolder(
+        new ObjectivePolicy(
+          'obj-standin',
+          Array.from(OBJECTIVE_FEATURES, () => rng.next() * 0.2),
+        ),
+      ),
+    },
+  };
+}
+
+interface RunResult {
+  baseP50: number;
+  learnedP50: number;
+  baseMean: number;
+  learnedMean: number;
+  ratioP50: number;
+  ratioMean: number;
+  typedUs: number;
+  tfjsUs: number;
+}
+
+async function oneRun(o: Options, run: number, learned: ParleyModels): Promise<RunResult> {
+  const config = loadConfig({});
+  const settings = {
+    weights: config.weights,
+    revenueScaleMicros: config.revenueScaleMicros,
+    priceFloorMicros: config.priceFloorMicros,
+    maxRounds: config.maxRounds,
+    shortlistSize: config.shortlistSize,
+  };
+  const scenario = loadScenarioFile('sim/scenarios/default-day.yaml');
+  // The request stream (answered with no ad, so the stream does not depend on either policy).
+  const source = new Env({ scenario, seed: 3000 + run, settings });
+  const requests: SimRequest[] = [];
+  for (let r = source.sim.nextRequest(); r && requests.length < o.requests; r = source.sim.nextRequest()) {
+    requests.push(r);
+    source.sim.respond(r.handle, []);
+  }
+  const baseEnv = new Env({ scenario, seed: 3000 + run, settings });
+  const learnedEnv = new Env({ scenario, seed: 3000 + run, settings });
+  const base = new ParleyArm({
+    inventory: new PolicyHolder(baselinePolicy()),
+    context: null,
+    objective: null,
+  });
+  const arm = new ParleyArm(learned);
+  const tb: number[] = [];
+  const tl: number[] = [];
+  for (let i = 0; i < requests.length; i++) {
+    const req = requests[i]!;
+    const order: Array<[ParleyArm, Env, number[]]> =
+      i % 2 === 0
+        ? [
+            [base, baseEnv, tb],
+            [arm, learnedEnv, tl],
+          ]
+        : [
+            [arm, learnedEnv, tl],
+            [base, baseEnv, tb],
+          ];
+    for (const [a, env, times] of order) {
+      env.now = req.nowMs;
+      const t0 = performance.now();
+      await a.choose(req, env);
+      times.push(performance.now() - t0);
+    }
+  }
+  const warm = Math.floor(requests.length / 10); // the first tenth warms the JIT up
+  const b = tb.slice(warm);
+  const l = tl.slice(warm);
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+  // Scoring one shortlist (24 rows: 3 rounds × 8) typed-array vs tfjs.
+  const { tf } = await initTf();
+  const rows = 24;
+  const rng = seededRng(run);
+  const x = Float32Array.from({ length: rows * POLICY_FEATURE_COUNT }, () => rng.next());
+  const policy = (learned.inventory.current() as LogisticPolicy) ?? baselinePolicy();
+  const W = tf.tensor2d(
+    Array.from({ length: POLICY_FEATURE_COUNT }, (_, i) => [
+      BASELINE_WEIGHTS.skip[i]!,
+      BASELINE_WEIGHTS.complete[i]!,
+      BASELINE_WEIGHTS.engage[i]!,
+    ]),
+  );
+  const reps = 2000;
+  let sink = 0;
+  let t0 = performance.now();
+  for (let k = 0; k < reps; k++)
+    for (let r = 0; r < rows; r++)
+      sink += policy.predict(x.subarray(r * POLICY_FEATURE_COUNT, (r + 1) * POLICY_FEATURE_COUNT)).pSkip;
+  const typedUs = ((performance.now() - t0) * 1000) / reps;
+  t0 = performance.now();
+  for (let k = 0; k < reps / 10; k++)
+    sink += tf.tidy(
+      () => tf.sigmoid(tf.matMul(tf.tensor2d(x, [rows, POLICY_FEATURE_COUNT]), W)).dataSync()[0]!,
+    );
+  const tfjsUs = ((performance.now() - t0) * 1000) / (reps / 10);
+  W.dispose();
+  if (sink === Number.NEGATIVE_INFINITY) console.log(sink);
+  return {
+    baseP50: percentile(b, 50),
+    learnedP50: percentile(l, 50),
+    baseMean: mean(b),
+    learnedMean: mean(l),
+    ratioP50: percentile(l, 50) / percentile(b, 50),
+    ratioMean: mean(l) / mean(b),
+    typedUs,
+    tfjsUs,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const o = parse(argv);
+  const { models, source } = learnedModels(o.models);
+  const runs: RunResult[] = [];
+  for (let r = 0; r < o.runs; r++) {
+    runs.push(await oneRun(o, r, models));
+    process.stderr.write(
+      `run ${r + 1}/${o.runs}: ratio p50 ${runs.at(-1)!.ratioP50.toFixed(3)}, mean ${runs.at(-1)!.ratioMean.toFixed(3)}\n`,
+    );
+  }
+  const med = (f: (r: RunResult) => number) => median(runs.map(f));
+  const ratio = med((r) => r.ratioP50);
+  const ratioMean = med((r) => r.ratioMean);
+  const pass = ratio <= 1.2 && ratioMean <= 1.2;
+  // For scale: the real mesh's p50 from the core-mesh benchmark's last report, if there is one.
+  const results = existsSync('bench/RESULTS.md') ? readFileSync('bench/RESULTS.md', 'utf8') : '';
+  const meshP50 = Number(
+    /p50 at half bare saturation \(ms\)\s*\|\s*([\d.]+)/.exec(results)?.[1] ?? Number.NaN,
+  );
+  const addedMs = med((r) => r.learnedMean - r.baseMean);
+  const L = [
+    '# Learning: cost at decision time',
+    '',
+    `Generated by \`tsx bench/learning.ts --runs ${o.runs} --requests ${o.requests}\`; learned models: ${source}. ` +
+      "Each run serves the same simulated requests through the broker's negotiation over the in-process agents, " +
+      'interleaved request by request: rules/baseline models vs the learned models (context skip-risk estimator, learned inventory weights, ' +
+      'objective bid multiplier). Ratios are taken within a run; the table gives the median over runs. ' +
+      "In-process decisions have no network hops, so the ratio is stricter than against the mesh benchmark's latency (bench/RESULTS.md).",
+    '',
+    '| measure | median of runs | target | verdict |',
+    '|---|---|---|---|',
+    `| decision p50, baseline (ms) | ${med((r) => r.baseP50).toFixed(3)} | | |`,
+    `| decision p50, learned (ms) | ${med((r) => r.learnedP50).toFixed(3)} | | |`,
+    `| learned / baseline, p50 | ${ratio.toFixed(3)} | ≤ 1.20 | ${ratio <= 1.2 ? 'PASS' : 'FAIL'} |`,
+    `| learned / baseline, mean | ${ratioMean.toFixed(3)} | ≤ 1.20 | ${ratioMean <= 1.2 ? 'PASS' : 'FAIL'} |`,
+    `| added per decision, mean (ms) | ${addedMs.toFixed(3)} | | |`,
+    ...(Number.isFinite(meshP50)
+      ? [
+          `| added / real-mesh p50 from bench/RESULTS.md (${meshP50} ms) | ${(addedMs / meshP50).toFixed(4)} | ≤ 0.20 | ${addedMs / meshP50 <= 0.2 ? 'PASS' : 'FAIL'} |`,
+        ]
+      : []),
+    `| scoring a 24-row shortlist, typed-array (µs) | ${med((r) => r.typedUs).toFixed(2)} | | |`,
+    `| scoring a 24-row shortlist, tfjs (µs) | ${med((r) => r.tfjsUs).toFixed(2)} | | |`,
+    '',
+    '| run | base p50 ms | learned p50 ms | ratio p50 | base mean ms | learned mean ms | ratio mean | typed µs | tfjs µs |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...runs.map(
+      (r, i) =>
+        `| ${i + 1} | ${r.baseP50.toFixed(3)} | ${r.learnedP50.toFixed(3)} | ${r.ratioP50.toFixed(3)} | ${r.baseMean.toFixed(3)} | ${r.learnedMean.toFixed(3)} | ${r.ratioMean.toFixed(3)} | ${r.typedUs.toFixed(2)} | ${r.tfjsUs.toFixed(2)} |`,
+    ),
+    '',
+    'The objective multiplier here reads the campaign state through the ledger (an extra async lookup per campaign); ' +
+      'wired into the objective agent it would reuse the state evaluate already loads, so this overstates its cost.',
+    '',
+  ];
+  writeFileSync(o.out, L.join('\n'));
+  process.stderr.write(`written ${o.out}: ${pass ? 'PASS' : 'FAIL'}\n`);
+  return pass ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

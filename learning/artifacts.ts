@@ -1,0 +1,155 @@
+/**
+ * Versioned model artifacts under models/ and hot-swapping them at run time.
+ *
+ *   models/<kind>/<version>.json   every version ever published (immutable)
+ *   models/<kind>/current.json     the version agents load (and watch)
+ *
+ * Files are written to a temporary name and renamed over the target, so a
+ * reader never sees half a file. Formats (each validated by its parser):
+ *   inventory  parley-policy-logistic/1     services/inventory/policy.ts (PolicyHolder loads it as is)
+ *   context    parley-context-skip/1        learning/context-estimator.ts
+ *   objective  parley-objective-pacing/1    learning/objective-policy.ts
+ *   monolithic parley-monolithic-mlp/1      learning/monolithic.ts (experiments only)
+ *   forecast   parley-slot-forecast/1       learning/forecast.ts (the objective agent's pacing profile)
+ */
+import {
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unwatchFile,
+  watchFile,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../services/common/log';
+import { type LogisticWeights, POLICY_FEATURES, POLICY_FILE_FORMAT } from '../services/inventory/policy';
+
+export type ModelKind = 'inventory' | 'context' | 'objective' | 'monolithic' | 'forecast';
+
+export function writeJsonAtomic(path: string, doc: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(doc, null, 1)}\n`);
+  renameSync(tmp, path);
+}
+
+/** Writes models/<kind>/<version>.json and points current.json at it. Returns both paths. */
+export function publishModel(
+  root: string,
+  kind: ModelKind,
+  doc: { version: string },
+): { versionPath: string; currentPath: string } {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(doc.version)) throw new Error(`version: bad name "${doc.version}"`);
+  const versionPath = join(root, kind, `${doc.version}.json`);
+  const currentPath = join(root, kind, 'current.json');
+  writeJsonAtomic(versionPath, doc);
+  writeJsonAtomic(currentPath, doc);
+  return { versionPath, currentPath };
+}
+
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** The inventory policy in the agent's own weights-file format. */
+export function inventoryPolicyDoc(version: string, w: LogisticWeights) {
+  return {
+    format: POLICY_FILE_FORMAT,
+    version,
+    features: [...POLICY_FEATURES],
+    heads: {
+      skip: Array.from(w.skip, round6),
+      complete: Array.from(w.complete, round6),
+      engage: Array.from(w.engage, round6),
+    },
+  };
+}
+
+export function parseJsonObject(json: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('must be a JSON object');
+  return doc as Record<string, unknown>;
+}
+
+export function numbers(d: Record<string, unknown>, field: string, length?: number): Float32Array {
+  const v = d[field];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
+    throw new Error(`${field}: must be an array of finite numbers`);
+  if (length !== undefined && v.length !== length)
+    throw new Error(`${field}: expected ${length} numbers, got ${v.length}`);
+  return Float32Array.from(v as number[]);
+}
+
+export function checkHeader(
+  d: Record<string, unknown>,
+  format: string,
+  features?: readonly string[],
+): string {
+  if (d.format !== format) throw new Error(`format: must be "${format}"`);
+  if (typeof d.version !== 'string' || d.version.length === 0 || d.version.length > 64)
+    throw new Error('version: must be a string of 1..64 characters');
+  if (features) {
+    const f = d.features;
+    if (!Array.isArray(f) || f.length !== features.length || f.some((x, i) => x !== features[i]))
+      throw new Error(`features: must be exactly [${features.join(', ')}]`);
+  }
+  return d.version;
+}
+
+/** Holds the model in use; a swap is one assignment, so a decision sees one version throughout. */
+export class ModelHolder<T extends { readonly version: string }> {
+  private model: T;
+  constructor(initial: T) {
+    this.model = initial;
+  }
+  current(): T {
+    return this.model;
+  }
+  get version(): string {
+    return this.model.version;
+  }
+  swap(next: T): T {
+    const previous = this.model;
+    this.model = next;
+    return previous;
+  }
+}
+
+/**
+ * Loads `path` into `holder` when it exists and swaps in every later valid
+ * version; a missing or bad file keeps the current model (logged).
+ */
+export function watchModelFile<T extends { readonly version: string }>(
+  holder: ModelHolder<T>,
+  path: string,
+  parse: (json: string) => T,
+  intervalMs: number,
+  log?: Logger,
+): { close(): void } {
+  const check = () => {
+    try {
+      statSync(path);
+    } catch {
+      return;
+    }
+    try {
+      const next = parse(readFileSync(path, 'utf8'));
+      if (next.version === holder.version) return;
+      const previous = holder.swap(next);
+      log?.info('model swapped', { path, from: previous.version, to: next.version });
+    } catch (err) {
+      log?.warn('model file rejected; keeping the current model', {
+        path,
+        version: holder.version,
+        error: (err as Error).message,
+      });
+    }
+  };
+  check();
+  watchFile(path, { interval: intervalMs, persistent: false }, check);
+  return { close: () => unwatchFile(path, check) };
+}

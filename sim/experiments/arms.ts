@@ -1,0 +1,450 @@
+/**
+ * The arms the evaluation compares. All of them see the same eligible
+ * candidates (hard eligibility, budgets, caps, pacing) and commit through
+ * the objective agent; they differ in how they pick:
+ *
+ *   random       uniformly among the eligible
+ *   price-first  highest eCPM first (what a price-first ad server does)
+ *   monolithic   one MLP predicting the shared reward from all inputs
+ *   parley       the three agents negotiating through the broker's decide()
+ *   explore      parley's agents with softmax exploration and logged
+ *                propensities (the training / OPE logging policy)
+ */
+
+import type { ModelHolder } from '../../learning/artifacts';
+import type { ContextEstimator } from '../../learning/context-estimator';
+import { type MonolithicModel, monolithicFeatures } from '../../learning/monolithic';
+import { type CampaignState, type ObjectivePolicy, objectiveFeatures } from '../../learning/objective-policy';
+import { FallbackCache } from '../../services/broker/fallbacks';
+import { decide, type NegotiationDeps } from '../../services/broker/negotiation';
+import type { ContextPort, InventoryPort, ObjectivePort } from '../../services/broker/ports';
+import { utilityOf } from '../../services/broker/utility';
+import type { UtilityWeights } from '../../services/common/config';
+import type { Candidate, CandidateValue, Slot, Snapshot } from '../../services/common/domain/types';
+import { type Rng, seededRng } from '../../services/common/rng';
+import { type PolicyHolder, policyFeatures } from '../../services/inventory/policy';
+import { skipProbability } from '../response';
+import type { SimRequest } from '../simulator';
+import type { AdLog, Arm, Choice, Env } from './env';
+
+const TIER_RANK = { sponsorship: 0, standard: 1, house: 2 } as const;
+
+/** Sorts by priority tier (sponsorship, standard, house), then by score (high first), then id. */
+export function tierThenScore<T extends { c: Candidate; s: number }>(xs: T[]): T[] {
+  return xs.sort(
+    (a, b) =>
+      TIER_RANK[a.c.tier] - TIER_RANK[b.c.tier] || b.s - a.s || (a.c.creativeId < b.c.creativeId ? -1 : 1),
+  );
+}
+
+/** Greedy pod fill in the given order: max ads, total length, one ad per advertiser / separation key. */
+export function fillPod(ordered: readonly Candidate[], slot: Slot): Candidate[] {
+  const pod: Candidate[] = [];
+  let used = 0;
+  for (const c of ordered) {
+    if (pod.length >= slot.maxAds) break;
+    if (used + c.durationMs > slot.maxTotalDurationMs) continue;
+    if (pod.some((p) => clash(p, c))) continue;
+    pod.push(c);
+    used += c.durationMs;
+  }
+  return pod;
+}
+
+function clash(a: Candidate, b: Candidate): boolean {
+  if (a.advertiserId === b.advertiserId) return true;
+  const keys = new Set(a.separationCategories.map((k) => k.toLowerCase()));
+  return b.separationCategories.some((k) => keys.has(k.toLowerCase()));
+}
+
+/**
+ * Samples a pod ad by ad: each pick among the candidates that still fit, with
+ * probability ∝ (1 − ε) · softmax(score / τ) + ε / n. Returns the pod and the
+ * first pick's distribution (its propensity is that of the chosen one).
+ */
+export function samplePod(
+  cands: readonly Candidate[],
+  scores: readonly number[],
+  slot: Slot,
+  rng: Rng,
+  temperature: number,
+  epsilon: number,
+): { pod: Candidate[]; first: Array<{ index: number; p: number }>; firstIndex: number } {
+  const pod: Candidate[] = [];
+  let used = 0;
+  let first: Array<{ index: number; p: number }> = [];
+  let firstIndex = -1;
+  const taken = new Set<number>();
+  while (pod.length < slot.maxAds) {
+    const open: number[] = [];
+    cands.forEach((c, i) => {
+      if (!taken.has(i) && used + c.durationMs <= slot.maxTotalDurationMs && !pod.some((p) => clash(p, c)))
+        open.push(i);
+    });
+    if (open.length === 0) break;
+    const top = Math.max(...open.map((i) => scores[i]!));
+    const soft = open.map((i) => Math.exp((scores[i]! - top) / temperature));
+    const sum = soft.reduce((a, b) => a + b, 0);
+    const probs = soft.map((s) => (1 - epsilon) * (s / sum) + epsilon / open.length);
+    let u = rng.next();
+    let k = 0;
+    while (k < probs.length - 1 && u >= probs[k]!) u -= probs[k++]!;
+    const pick = open[k]!;
+    if (pod.length === 0) {
+      first = open.map((index, j) => ({ index, p: probs[j]! }));
+      firstIndex = pick;
+    }
+    taken.add(pick);
+    pod.push(cands[pick]!);
+    used += cands[pick]!.durationMs;
+  }
+  return { pod, first, firstIndex };
+}
+
+async function rulesSnapshot(req: SimRequest, env: Env): Promise<Snapshot> {
+  return env.context.assess(req.signals, req.nowMs);
+}
+
+export class RandomArm implements Arm {
+  readonly name = 'random';
+  private readonly rng: Rng;
+  constructor(seed: number) {
+    this.rng = seededRng(seed);
+  }
+  async choose(req: SimRequest, env: Env): Promise<Choice> {
+    const snapshot = await rulesSnapshot(req, env);
+    const elig = await env.eligibleCandidates(req, snapshot);
+    const keyed = tierThenScore(elig.map((e) => ({ c: e.candidate, s: this.rng.next() })));
+    const ads = await env.commit(
+      req,
+      fillPod(
+        keyed.map((x) => x.c),
+        req.slot,
+      ),
+    );
+    return { ads, snapshot, contextX: snapshot.features };
+  }
+}
+
+export class PriceFirstArm implements Arm {
+  readonly name = 'price-first';
+  async choose(req: SimRequest, env: Env): Promise<Choice> {
+    const snapshot = await rulesSnapshot(req, env);
+    const elig = await env.eligibleCandidates(req, snapshot);
+    const ordered = tierThenScore(elig.map((e) => ({ c: e.candidate, s: e.candidate.priceMicros })));
+    const ads = await env.commit(
+      req,
+      fillPod(
+        ordered.map((x) => x.c),
+        req.slot,
+      ),
+    );
+    return { ads, snapshot, contextX: snapshot.features };
+  }
+}
+
+/** The learned models parley's agents run with (null = the agent's rules). */
+export interface ParleyModels {
+  inventory: PolicyHolder;
+  context: ModelHolder<ContextEstimator> | null;
+  objective: ModelHolder<ObjectivePolicy> | null;
+}
+
+/** Applies the learned bid multiplier on top of the objective agent's values. */
+async function adjustValues(
+  env: Env,
+  values: CandidateValue[],
+  candidates: Candidate[],
+  policy: ObjectivePolicy | null,
+) {
+  if (!policy) return values;
+  const states = new Map<string, CampaignState>();
+  const out: CandidateValue[] = [];
+  for (const v of values) {
+    const c = candidates.find((x) => x.creativeId === v.creativeId);
+    if (!v.eligible || !c) {
+      out.push(v);
+      continue;
+    }
+    let s = states.get(c.campaignId);
+    if (!s) {
+      s = await env.campaignState(env.catalogue.campaigns.get(c.campaignId)!);
+      states.set(c.campaignId, s);
+    }
+    out.push({ ...v, advertiserValue: Math.min(2, Math.max(0, v.advertiserValue * policy.multiplier(s))) });
+  }
+  return out;
+}
+
+/** The agents as broker ports, in-process. */
+export function parleyPorts(
+  env: Env,
+  models: ParleyModels,
+  seen: { rules: Snapshot | null },
+  weights: UtilityWeights = env.settings.weights,
+): { context: ContextPort; inventory: InventoryPort; objective: ObjectivePort } {
+  const inventory = env.inventoryAgent(models.inventory, weights);
+  return {
+    context: {
+      assess: async (signals) => {
+        const rules = await env.context.assess(signals, env.now);
+        seen.rules = rules;
+        return models.context ? models.context.current().apply(rules) : rules;
+      },
+      observe: async () => undefined,
+    },
+    inventory: { propose: async (input) => inventory.propose(input, env.now) },
+    objective: {
+      evaluate: async (input) => {
+        const counter = await env.objective.evaluate(input);
+        const values = await adjustValues(
+          env,
+          counter.values,
+          input.candidates,
+          models.objective?.current() ?? null,
+        );
+        return { ...counter, values };
+      },
+      commit: async (input) => env.objective.commit(input),
+      recordOutcome: async (e) => env.objective.recordOutcome(e),
+    },
+  };
+}
+
+function policyLogs(env: Env, pod: readonly Candidate[], snapshot: Snapshot, slot: Slot): AdLog[] {
+  return pod.map((c) => ({
+    policyX: policyFeatures(env.catalogue.creatives.get(c.creativeId)!, snapshot, slot),
+  }));
+}
+
+/**
+ * Parley's agents negotiating through the broker's decide(). `weights`
+ * overrides the utility weights the agents decide with (a sensitivity
+ * check); the reward is always measured with the environment's weights.
+ */
+export class ParleyArm implements Arm {
+  readonly name: string;
+  constructor(
+    private readonly models: ParleyModels,
+    private readonly weights: UtilityWeights | null = null,
+    name = 'parley',
+  ) {
+    this.name = name;
+  }
+  async choose(req: SimRequest, env: Env): Promise<Choice> {
+    const seen: { rules: Snapshot | null } = { rules: null };
+    const weights = this.weights ?? env.settings.weights;
+    const ports = parleyPorts(env, this.models, seen, weights);
+    const deps: NegotiationDeps = {
+      ...ports,
+      fallbacks: new FallbackCache(),
+      settings: { ...env.settings, weights },
+      clock: { now: () => env.now },
+    };
+    const d = await decide(
+      {
+        requestId: req.requestId,
+        slot: req.slot,
+        signals: req.signals,
+        excludedAdvertisers: [],
+        excludedCategories: [],
+        deadline: env.now + 1000,
+      },
+      deps,
+    );
+    const ads = d.placements.map((p) => ({
+      creativeId: p.candidate.creativeId,
+      campaignId: p.candidate.campaignId,
+      reservationId: p.reservationId,
+    }));
+    const rules = seen.rules ?? (await rulesSnapshot(req, env));
+    const snapshot = this.models.context ? this.models.context.current().apply(rules) : rules;
+    return {
+      ads,
+      snapshot,
+      contextX: rules.features,
+      logs: policyLogs(
+        env,
+        d.placements.map((p) => p.candidate),
+        snapshot,
+        req.slot,
+      ),
+    };
+  }
+}
+
+/** Parley's agents with exploration: softmax over the joint utility, logged propensities. */
+export class ExploreArm implements Arm {
+  readonly name = 'explore';
+  private readonly rng: Rng;
+  constructor(
+    private readonly models: ParleyModels,
+    seed: number,
+    readonly temperature = 0.4,
+    readonly epsilon = 0.1,
+  ) {
+    this.rng = seededRng(seed);
+  }
+  async choose(req: SimRequest, env: Env): Promise<Choice> {
+    const seen: { rules: Snapshot | null } = { rules: null };
+    const ports = parleyPorts(env, this.models, seen);
+    const snapshot = await ports.context.assess(req.signals, 1000);
+    const inventory = env.inventoryAgent(this.models.inventory);
+    const elig = await env.eligibleCandidates(req, snapshot, inventory);
+    const policy = this.models.objective?.current() ?? null;
+    const states = new Map<string, Float32Array>();
+    const cands = elig.map((e) => e.candidate);
+    const w = env.settings.weights;
+    const base: number[] = [];
+    const adv: number[] = [];
+    const phis: Float32Array[] = [];
+    for (const { candidate: c, value } of elig) {
+      let phi = states.get(c.campaignId);
+      if (!phi) {
+        phi = objectiveFeatures(await env.campaignState(env.catalogue.campaigns.get(c.campaignId)!));
+        states.set(c.campaignId, phi);
+      }
+      const t = utilityOf(c, 0, env.settings);
+      base.push(t.utility);
+      adv.push(w.advertiser * value.advertiserValue);
+      phis.push(phi);
+    }
+    const scores = cands.map(
+      (_, i) => base[i]! + Math.min(2 * w.advertiser, adv[i]! * (policy ? policy.multiplierOf(phis[i]!) : 1)),
+    );
+    const { pod, first, firstIndex } = samplePod(
+      cands,
+      scores,
+      req.slot,
+      this.rng,
+      this.temperature,
+      this.epsilon,
+    );
+    const ads = await env.commit(req, pod);
+    const firstChoice = first.find((f) => f.index === firstIndex);
+    return {
+      ads,
+      snapshot,
+      contextX: seen.rules!.features,
+      logs: ads.map((a) => ({
+        policyX: policyFeatures(env.catalogue.creatives.get(a.creativeId)!, snapshot, req.slot),
+      })),
+      ...(firstChoice && ads[0]?.creativeId === cands[firstIndex]?.creativeId
+        ? {
+            propensity: firstChoice.p,
+            firstOptions: first.map((f) => ({
+              creativeId: cands[f.index]!.creativeId,
+              p: f.p,
+              base: base[f.index]!,
+              adv: adv[f.index]!,
+              phi: phis[f.index]!,
+            })),
+          }
+        : {}),
+    };
+  }
+}
+
+/** The single monolithic policy: greedy on its predicted reward, or softmax-exploring while it trains. */
+export class MonolithicArm implements Arm {
+  readonly name = 'monolithic';
+  private readonly rng: Rng;
+  constructor(
+    private readonly model: ModelHolder<MonolithicModel> | null,
+    private readonly explore: { seed: number; temperature: number; epsilon: number } | null,
+  ) {
+    this.rng = seededRng(explore?.seed ?? 1);
+  }
+  async choose(req: SimRequest, env: Env): Promise<Choice> {
+    const snapshot = await rulesSnapshot(req, env);
+    const elig = await env.eligibleCandidates(req, snapshot);
+    const cands = elig.map((e) => e.candidate);
+    const states = new Map<string, CampaignState>();
+    const xs: Float32Array[] = [];
+    for (const c of cands) {
+      const campaign = env.catalogue.campaigns.get(c.campaignId)!;
+      let s = states.get(c.campaignId);
+      if (!s) {
+        s = await env.campaignState(campaign);
+        states.set(c.campaignId, s);
+      }
+      xs.push(
+        monolithicFeatures(
+          snapshot.features,
+          env.catalogue.creatives.get(c.creativeId)!,
+          campaign,
+          s,
+          req.slot,
+          env.settings.revenueScaleMicros,
+        ),
+      );
+    }
+    const model = this.model?.current() ?? null;
+    const scores = xs.map((x) => (model ? model.predict(x) : 0));
+    let pod: Candidate[];
+    if (this.explore) {
+      pod = samplePod(cands, scores, req.slot, this.rng, this.explore.temperature, this.explore.epsilon).pod;
+    } else {
+      const order = tierThenScore(cands.map((c, i) => ({ c, s: scores[i]! })));
+      pod = fillPod(
+        order.map((o) => o.c),
+        req.slot,
+      );
+    }
+    const ads = await env.commit(req, pod);
+    return {
+      ads,
+      snapshot,
+      contextX: snapshot.features,
+      logs: ads.map((a) => ({ monoX: xs[cands.findIndex((c) => c.creativeId === a.creativeId)]! })),
+    };
+  }
+}
+
+/**
+ * An upper bound for the evaluation only: ranks like parley's utility but
+ * with the simulator's HIDDEN truth about the listener (true activity,
+ * focus, annoyance, ad tolerance) for the skip probability. No agent can
+ * have this; it shows how far better context knowledge could go.
+ */
+export class OracleContextArm implements Arm {
+  readonly name = 'oracle context (upper bound)';
+  async choose(req: SimRequest, env: Env): Promise<Choice> {
+    const snapshot = await rulesSnapshot(req, env);
+    const elig = await env.eligibleCandidates(req, snapshot);
+    const truth = env.sim.groundTruth(req.handle);
+    const sc = env.opts.scenario;
+    const params = sc.response;
+    const w = env.settings.weights;
+    const scored = elig.map(({ candidate: c, value }) => {
+      const creative = env.catalogue.creatives.get(c.creativeId)!;
+      const pSkip = skipProbability(params, creative, {
+        idealEnergy: sc.activities[truth.activity].idealEnergy,
+        focus: truth.focus,
+        device: req.signals.device,
+        podIndex: 0,
+        earlierSkipInPod: false,
+        sameCreativeRecent: 0,
+        sameCampaignRecent: 0,
+        annoyance: truth.annoyance,
+        adTolerance: truth.adTolerance,
+        affinity: 0,
+        clickPropensity: 1,
+      });
+      const advertiser = c.pComplete > 0 ? value.advertiserValue * ((1 - pSkip) / c.pComplete) : 0;
+      const s =
+        w.listener * (1 - 2 * pSkip) +
+        w.advertiser * Math.min(2, advertiser) +
+        w.platform * (c.tier === 'house' ? 0 : c.priceMicros / env.settings.revenueScaleMicros);
+      return { c, s };
+    });
+    const ads = await env.commit(
+      req,
+      fillPod(
+        tierThenScore(scored).map((x) => x.c),
+        req.slot,
+      ),
+    );
+    return { ads, snapshot, contextX: snapshot.features };
+  }
+}

@@ -1,0 +1,400 @@
+/**
+ * `parley experiment` — trains parley's learners and the monolithic baseline
+ * on training seeds, then compares random, price-first, monolithic and
+ * parley on held-out seeds with 95% confidence intervals; checks the
+ * slot-availability forecast and off-policy evaluation against the
+ * simulator's ground truth; writes a markdown report with SVG charts.
+ *
+ *   parley experiment [--scenario sim/scenarios/default-day.yaml] [--seeds 5]
+ *                     [--iterations 5] [--out sim/experiments/REPORT.md]
+ *                     [--models models] [--no-models] [--quick] [--backend wasm|cpu|tensorflow]
+ *
+ * --quick is the CI smoke test (< 30 s): 2 seeds, a few hundred requests per
+ * episode, one iteration; it writes its report to a temporary directory unless
+ * --out is given, and models only when --models is given.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
+import { type SlotForecaster, wape } from '../../learning/forecast';
+import { evaluateOffPolicy, type OpeRecord, softmaxPolicy } from '../../learning/ope';
+import { ci95, type Interval } from '../../learning/stats';
+import { type BackendName, initTf } from '../../learning/tf';
+import type { Campaign } from '../../services/common/catalogue/types';
+import { loadConfig } from '../../services/common/config';
+import { createLogger } from '../../services/common/log';
+import { seededRng } from '../../services/common/rng';
+import type { TrafficProfile } from '../../services/objective/pacing';
+import { loadScenarioFile } from '../scenario';
+import { ExploreArm, MonolithicArm, OracleContextArm, ParleyArm, PriceFirstArm, RandomArm } from './arms';
+import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
+import { Progress } from './progress';
+import { renderReport } from './report';
+import { loggedDecisions, train } from './train';
+
+export interface ExperimentOptions {
+  scenario: string;
+  seeds: number;
+  iterations: number;
+  maxRequests: number;
+  out: string;
+  models: string;
+  quick: boolean;
+  backend?: BackendName;
+}
+
+export function parseExperimentArgs(argv: string[]): ExperimentOptions {
+  const o: ExperimentOptions = {
+    scenario: 'sim/scenarios/default-day.yaml',
+    seeds: 5,
+    iterations: 5,
+    maxRequests: 0,
+    out: 'sim/experiments/REPORT.md',
+    models: 'models',
+    quick: false,
+  };
+  let outGiven = false;
+  let modelsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a}: missing value`);
+      return v;
+    };
+    const int = (min: number) => {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < min) throw new Error(`${a}: must be an integer >= ${min}`);
+      return v;
+    };
+    if (a === '--scenario') o.scenario = value();
+    else if (a === '--seeds') o.seeds = int(1);
+    else if (a === '--iterations') o.iterations = int(1);
+    else if (a === '--max-requests') o.maxRequests = int(0);
+    else if (a === '--out') {
+      o.out = value();
+      outGiven = true;
+    } else if (a === '--models') {
+      o.models = value();
+      modelsGiven = true;
+    } else if (a === '--no-models') o.models = '';
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--backend') {
+      const b = value();
+      if (b !== 'wasm' && b !== 'cpu' && b !== 'tensorflow')
+        throw new Error('--backend: wasm, cpu or tensorflow');
+      o.backend = b;
+    } else throw new Error(`unknown option ${a}`);
+  }
+  if (o.quick) {
+    o.seeds = Math.min(o.seeds, 2);
+    o.iterations = 1;
+    o.maxRequests = o.maxRequests || 250;
+    if (!outGiven) o.out = join(mkdtempSync(join(tmpdir(), 'parley-experiment-')), 'REPORT.md');
+    if (!modelsGiven) o.models = ''; // a smoke run never replaces the published models
+  }
+  return o;
+}
+
+/** Parley deciding with twice the listener weight (the reward is still measured with the configured weights). */
+export const SENSITIVITY_ARM = 'parley (2×w_listener)';
+
+export const ORACLE_ARM = 'oracle context (upper bound)';
+
+export const METRICS = [
+  'skipRate',
+  'completionRate',
+  'meanRecall',
+  'revenueMicros',
+  'goalAttainment',
+  'overspendMicros',
+  'meanSessionMinutes',
+  'jointReward',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+export interface ArmSummary {
+  arm: string;
+  runs: EpisodeResult[];
+  metrics: Record<Metric, Interval>;
+}
+
+export interface OpeResult {
+  target: string;
+  truth: number;
+  report: ReturnType<typeof evaluateOffPolicy>;
+}
+
+export interface ForecastResult {
+  /** Mean WAPE over test seeds, all slots per UTC hour. */
+  total: { forecast: number; flat: number };
+  /** Mean WAPE per (scenario) hourly series, weighted by volume. */
+  byContext: { forecast: number; flat: number };
+}
+
+export interface ExperimentResult {
+  options: ExperimentOptions;
+  backend: BackendName;
+  trainWallMs: number;
+  trainCpuMs: number;
+  curves: Awaited<ReturnType<typeof train>>['curves'];
+  arms: ArmSummary[];
+  forecast: ForecastResult;
+  ope: OpeResult[];
+  versions: Awaited<ReturnType<typeof train>>['versions'];
+  testSeeds: number[];
+  trainSeeds: number[];
+  validationSeed: number;
+  samples: number;
+}
+
+function summarise(arm: string, runs: EpisodeResult[]): ArmSummary {
+  const metrics = {} as Record<Metric, Interval>;
+  for (const m of METRICS) metrics[m] = ci95(runs.map((r) => r[m]));
+  return { arm, runs, metrics };
+}
+
+/** Hourly slot counts of a log, in total and per scenario. */
+function hourly(slots: Env['slots'], days: number) {
+  const total = new Float64Array(24);
+  const by = new Map<string, Float64Array>();
+  for (const s of slots) {
+    const h = new Date(s.atMs).getUTCHours();
+    total[h]! += 1 / days;
+    const row = by.get(s.scenario) ?? new Float64Array(24);
+    row[h]! += 1 / days;
+    by.set(s.scenario, row);
+  }
+  return { total, by };
+}
+
+function forecastError(
+  f: SlotForecaster,
+  tests: Array<{ slots: Env['slots']; days: number }>,
+): ForecastResult {
+  const acc = { tf: 0, tl: 0, cf: 0, cl: 0 };
+  for (const t of tests) {
+    const actual = hourly(t.slots, t.days);
+    const sum = actual.total.reduce((a, b) => a + b, 0);
+    acc.tf += wape(f.forecast(), actual.total);
+    acc.tl += wape(new Float64Array(24).fill(sum / 24), actual.total);
+    let wf = 0;
+    let wl = 0;
+    let vol = 0;
+    for (const [scenario, row] of actual.by) {
+      const v = row.reduce((a, b) => a + b, 0);
+      const fc = f.forecast([scenario as Campaign['targeting']['scenarios'][number]]);
+      wf += v * wape(fc, row);
+      wl += v * wape(new Float64Array(24).fill(v / 24), row);
+      vol += v;
+    }
+    acc.cf += wf / vol;
+    acc.cl += wl / vol;
+  }
+  const n = tests.length;
+  return {
+    total: { forecast: acc.tf / n, flat: acc.tl / n },
+    byContext: { forecast: acc.cf / n, flat: acc.cl / n },
+  };
+}
+
+/** OPE records for a target softmax policy (temperature, epsilon) from the explore arm's logged first picks. */
+export function opeRecords(
+  samples: readonly Sample[],
+  multiplier: (phi: Float32Array) => number,
+  temperature: number,
+  epsilon: number,
+  wAdvertiser: number,
+): OpeRecord[] {
+  const out: OpeRecord[] = [];
+  for (const d of loggedDecisionsWithPhi(samples)) {
+    const q = d.options.map((o) => o.base + Math.min(2 * wAdvertiser, o.adv * multiplier(o.phi)));
+    const pi = softmaxPolicy(q, temperature, epsilon);
+    out.push({
+      reward: d.reward,
+      propensity: d.options[d.chosen]!.p,
+      targetP: pi[d.chosen]!,
+      qLogged: q[d.chosen]!,
+      qTarget: pi.reduce((s, p, i) => s + p * q[i]!, 0),
+    });
+  }
+  return out;
+}
+
+function loggedDecisionsWithPhi(samples: readonly Sample[]) {
+  return loggedDecisions(samples) as Array<{
+    chosen: number;
+    reward: number;
+    options: Array<{ p: number; base: number; adv: number; phi: Float32Array }>;
+  }>;
+}
+
+export async function runExperiment(o: ExperimentOptions, progress?: Progress): Promise<ExperimentResult> {
+  const log = createLogger('experiment', 'warn');
+  const { tf, backend } = await initTf({ ...(o.backend ? { prefer: o.backend } : {}), log });
+  const config = loadConfig({});
+  const settings: EnvOptions['settings'] = {
+    weights: config.weights,
+    revenueScaleMicros: config.revenueScaleMicros,
+    priceFloorMicros: config.priceFloorMicros,
+    maxRounds: config.maxRounds,
+    shortlistSize: config.shortlistSize,
+  };
+  const scenario = loadScenarioFile(o.scenario);
+  const trainSeeds = Array.from({ length: Math.max(o.iterations, 1) }, (_, i) => 1 + i);
+  const validationSeed = 900;
+  const testSeeds = Array.from({ length: o.seeds }, (_, i) => 1001 + i);
+  const opeSeeds = o.quick ? [2001] : [2001, 2002];
+  const temperature = 0.4;
+  const epsilon = 0.1;
+
+  const cpu0 = process.cpuUsage();
+  const trained = await train({
+    tf,
+    scenario,
+    settings,
+    trainSeeds,
+    validationSeed,
+    iterations: o.iterations,
+    maxRequests: o.maxRequests,
+    temperature,
+    epsilon,
+    modelsDir: o.models,
+    log,
+    onStep: (what) => progress?.step(what),
+  });
+  const cpu = process.cpuUsage(cpu0);
+
+  const profiles = new Map<string, TrafficProfile>();
+  const profile = (c: Campaign) => {
+    let p = profiles.get(c.id);
+    if (!p) {
+      p = trained.forecaster.profileFor(c);
+      profiles.set(c.id, p);
+    }
+    return p;
+  };
+  const env = (seed: number, parley: boolean, collect = false) =>
+    new Env({
+      scenario,
+      seed,
+      settings,
+      maxRequests: o.maxRequests,
+      collect,
+      ...(parley ? { trafficProfile: profile } : {}),
+    });
+
+  const results = new Map<string, EpisodeResult[]>();
+  const forecastTests: Array<{ slots: Env['slots']; days: number }> = [];
+  for (const seed of testSeeds) {
+    const arms = [
+      { arm: new RandomArm(seed), parley: false },
+      { arm: new PriceFirstArm(), parley: false },
+      { arm: new MonolithicArm(trained.monolithic, null), parley: false },
+      { arm: new ParleyArm(trained.parley), parley: true },
+      {
+        arm: new ParleyArm(
+          trained.parley,
+          { ...settings.weights, listener: 2 * settings.weights.listener },
+          SENSITIVITY_ARM,
+        ),
+        parley: true,
+      },
+      { arm: new OracleContextArm(), parley: false },
+    ];
+    for (const { arm, parley } of arms) {
+      const e = env(seed, parley);
+      const r = await e.run(arm);
+      results.set(arm.name, [...(results.get(arm.name) ?? []), r]);
+      if (arm.name === 'parley')
+        forecastTests.push({
+          slots: e.slots,
+          days: Math.max(1 / 24, r.requests ? (e.sim.now() - scenario.startMs) / 86_400_000 : 1),
+        });
+      progress?.step(`test seed ${seed}: ${arm.name}`);
+    }
+  }
+  const arms = ['random', 'price-first', 'monolithic', 'parley', SENSITIVITY_ARM, ORACLE_ARM].map((a) =>
+    summarise(a, results.get(a)!),
+  );
+
+  // Off-policy evaluation against ground truth: log with the exploring policy,
+  // estimate sharper / softer target policies, then run those for real.
+  const objective = trained.parley.objective?.current() ?? null;
+  const mult = (phi: Float32Array) => (objective ? objective.multiplierOf(phi) : 1);
+  const logged: Sample[] = [];
+  for (const seed of opeSeeds) {
+    const e = env(seed, true, true);
+    await e.run(new ExploreArm(trained.parley, seed, temperature, epsilon));
+    logged.push(...e.samples);
+    progress?.step(`OPE logging seed ${seed}`);
+  }
+  const ope: OpeResult[] = [];
+  for (const target of [
+    { name: 'the logging policy itself (τ=0.4, ε=0.1), re-run', temperature: 0.4, epsilon: 0.1 },
+    { name: 'softmax τ=0.5, ε=0.1', temperature: 0.5, epsilon: 0.1 },
+    { name: 'softmax τ=0.2, ε=0.05', temperature: 0.2, epsilon: 0.05 },
+    { name: 'softmax τ=0.8, ε=0.1', temperature: 0.8, epsilon: 0.1 },
+  ]) {
+    const records = opeRecords(logged, mult, target.temperature, target.epsilon, settings.weights.advertiser);
+    const report = evaluateOffPolicy(records, seededRng(7), o.quick ? 100 : 300);
+    const truths: number[] = [];
+    for (const seed of opeSeeds) {
+      const e = env(seed, true, true);
+      await e.run(new ExploreArm(trained.parley, seed + 17, target.temperature, target.epsilon));
+      const first = e.samples.filter((s) => s.podIndex === 0 && s.firstOptions);
+      truths.push(...first.map((s) => s.terms.reward));
+      progress?.step(`OPE ground truth ${target.name} seed ${seed}`);
+    }
+    ope.push({ target: target.name, truth: truths.reduce((a, b) => a + b, 0) / truths.length, report });
+  }
+
+  return {
+    options: o,
+    backend,
+    trainWallMs: trained.wallMs,
+    trainCpuMs: (cpu.user + cpu.system) / 1000,
+    curves: trained.curves,
+    arms,
+    forecast: forecastError(trained.forecaster, forecastTests),
+    ope,
+    versions: trained.versions,
+    testSeeds,
+    trainSeeds,
+    validationSeed,
+    samples: trained.exploreSamples.length,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let o: ExperimentOptions;
+  try {
+    o = parseExperimentArgs(argv);
+  } catch (err) {
+    process.stderr.write(`parley experiment: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const steps = o.iterations * 3 + o.seeds * 6 + (o.quick ? 1 : 2) * 5;
+  const progress = new Progress(steps);
+  const r = await runExperiment(o, progress);
+  progress.end();
+  const chartsDir = join(dirname(o.out), 'charts');
+  mkdirSync(chartsDir, { recursive: true });
+  const { markdown, charts } = renderReport(r, relative(dirname(o.out), chartsDir) || '.');
+  for (const [name, svg] of charts) writeFileSync(join(chartsDir, name), `${svg}\n`);
+  writeFileSync(o.out, markdown);
+  // The raw results (per seed and arm), to re-render or analyse without re-running.
+  writeFileSync(join(dirname(o.out), 'results.json'), `${JSON.stringify(r, null, 1)}\n`);
+  process.stderr.write(`report written to ${o.out} (${basename(chartsDir)}/: ${charts.size} charts)\n`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,201 @@
+/**
+ * Training parley's three learners and the monolithic baseline on the same
+ * budget: each iteration plays one exploring episode per side on the same
+ * training seed, refits the models from everything logged so far, and
+ * measures the greedy policy on a validation seed (the learning curves).
+ * Held-out test seeds are never seen here.
+ */
+
+import { inventoryPolicyDoc, ModelHolder, publishModel } from '../../learning/artifacts';
+import type { ContextEstimator } from '../../learning/context-estimator';
+import { SlotForecaster } from '../../learning/forecast';
+import {
+  fitContext,
+  fitInventory,
+  fitMonolithic,
+  fitObjective,
+  type LoggedDecision,
+  type ServedAd,
+} from '../../learning/learners';
+import type { MonolithicModel } from '../../learning/monolithic';
+import type { ObjectivePolicy } from '../../learning/objective-policy';
+import type { Tf } from '../../learning/tf';
+import type { Campaign } from '../../services/common/catalogue/types';
+import type { Logger } from '../../services/common/log';
+import { baselinePolicy, LogisticPolicy, PolicyHolder } from '../../services/inventory/policy';
+import type { TrafficProfile } from '../../services/objective/pacing';
+import type { SimScenario } from '../scenario';
+import { ExploreArm, MonolithicArm, ParleyArm, type ParleyModels } from './arms';
+import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
+
+export interface TrainOptions {
+  tf: Tf;
+  scenario: SimScenario;
+  settings: EnvOptions['settings'];
+  trainSeeds: number[];
+  validationSeed: number;
+  iterations: number;
+  /** Cap on requests per episode (quick mode); 0 = whole horizon. */
+  maxRequests: number;
+  temperature: number;
+  epsilon: number;
+  /** Where versioned artifacts go ('' = do not write). */
+  modelsDir: string;
+  log?: Logger;
+  onStep?: (what: string) => void;
+}
+
+export interface CurvePoint {
+  iteration: number;
+  /** Served ads logged so far (the training budget spent). */
+  samples: number;
+  jointReward: number;
+  skipRate: number;
+}
+
+export interface Trained {
+  parley: ParleyModels;
+  monolithic: ModelHolder<MonolithicModel>;
+  forecaster: SlotForecaster;
+  curves: { parley: CurvePoint[]; monolithic: CurvePoint[] };
+  /** The logged exploration samples (for OPE). */
+  exploreSamples: Sample[];
+  wallMs: number;
+  versions: { inventory: string; context: string; objective: string; monolithic: string };
+}
+
+const toServed = (s: Sample): ServedAd => ({
+  contextX: s.contextX,
+  ...(s.policyX ? { policyX: s.policyX } : {}),
+  ...(s.monoX ? { monoX: s.monoX } : {}),
+  skipped: s.skipped,
+  completed: s.completed,
+  clicked: s.clicked,
+  reward: s.terms.reward,
+});
+
+export function loggedDecisions(samples: readonly Sample[]): LoggedDecision[] {
+  const out: LoggedDecision[] = [];
+  for (const s of samples) {
+    if (!s.firstOptions || s.podIndex !== 0) continue;
+    const chosen = s.firstOptions.findIndex((o) => o.creativeId === s.creativeId);
+    if (chosen < 0) continue;
+    out.push({ chosen, reward: s.terms.reward, options: s.firstOptions });
+  }
+  return out;
+}
+
+export async function train(o: TrainOptions): Promise<Trained> {
+  const t0 = performance.now();
+  const { tf } = o;
+  const inventory = new PolicyHolder(baselinePolicy());
+  let context: ModelHolder<ContextEstimator> | null = null;
+  let objective: ModelHolder<ObjectivePolicy> | null = null;
+  let mono: ModelHolder<MonolithicModel> | null = null;
+  const forecaster = new SlotForecaster(0.5);
+  let invWeights: { skip: Float32Array; complete: Float32Array; engage: Float32Array } | null = null;
+  const parleySamples: Sample[] = [];
+  const monoSamples: Sample[] = [];
+  const curves: Trained['curves'] = { parley: [], monolithic: [] };
+  const versions = {
+    inventory: inventory.version,
+    context: 'context-rules-v1',
+    objective: 'pacing-rules-v1',
+    monolithic: '',
+  };
+  const env = (seed: number, collect: boolean, forecast: boolean) => {
+    const profiles = new Map<string, TrafficProfile>();
+    const profile = (c: Campaign) => {
+      let p = profiles.get(c.id);
+      if (!p) {
+        p = forecaster.profileFor(c);
+        profiles.set(c.id, p);
+      }
+      return p;
+    };
+    return new Env({
+      scenario: o.scenario,
+      seed,
+      settings: o.settings,
+      maxRequests: o.maxRequests,
+      collect,
+      ...(forecast && forecaster.daysObserved > 0 ? { trafficProfile: profile } : {}),
+    });
+  };
+  const models = (): ParleyModels => ({ inventory, context, objective });
+
+  for (let it = 1; it <= o.iterations; it++) {
+    const seed = o.trainSeeds[(it - 1) % o.trainSeeds.length]!;
+    // Parley: explore, log, refit each agent's model on its own.
+    o.onStep?.(`iteration ${it}: parley explores (seed ${seed})`);
+    const e1 = env(seed, true, true);
+    const explored = await e1.run(new ExploreArm(models(), seed * 7 + it, o.temperature, o.epsilon));
+    parleySamples.push(...e1.samples);
+    for (const s of e1.samples)
+      if (s.podIndex === 0) forecaster.observe({ atMs: s.nowMs, scenario: s.scenario, country: s.country });
+    forecaster.endDay(Math.max(1 / 24, (e1.sim.now() - o.scenario.startMs) / 86_400_000));
+    const served = parleySamples.map(toServed);
+    const ctx = await fitContext(tf, served, `context-learned-${it}`, context?.current() ?? null);
+    context = new ModelHolder(ctx);
+    const inv = await fitInventory(tf, served, invWeights);
+    invWeights = inv;
+    inventory.swap(new LogisticPolicy(`inventory-learned-${it}`, inv));
+    const obj = await fitObjective(
+      tf,
+      loggedDecisions(parleySamples),
+      `objective-learned-${it}`,
+      {
+        temperature: o.temperature,
+        epsilon: o.epsilon,
+      },
+      objective?.current() ?? null,
+    );
+    objective = new ModelHolder(obj.policy);
+    o.log?.debug('parley refit', {
+      it,
+      explored: explored.jointReward,
+      objectiveBefore: obj.before,
+      objectiveAfter: obj.estimate,
+    });
+
+    // Monolithic: the same budget (one exploring episode on the same seed, one refit).
+    o.onStep?.(`iteration ${it}: monolithic explores (seed ${seed})`);
+    const e2 = env(seed, true, false);
+    await e2.run(
+      new MonolithicArm(mono, { seed: seed * 11 + it, temperature: o.temperature, epsilon: o.epsilon }),
+    );
+    monoSamples.push(...e2.samples);
+    mono = new ModelHolder(await fitMonolithic(tf, monoSamples.map(toServed), `monolithic-${it}`, 400, it));
+
+    // Learning curves: greedy policies on the validation seed.
+    o.onStep?.(`iteration ${it}: validation`);
+    const vp = await env(o.validationSeed, false, true).run(new ParleyArm(models()));
+    const vm = await env(o.validationSeed, false, false).run(new MonolithicArm(mono, null));
+    curves.parley.push(point(it, parleySamples.length, vp));
+    curves.monolithic.push(point(it, monoSamples.length, vm));
+  }
+  versions.inventory = inventory.version;
+  versions.context = context?.version ?? versions.context;
+  versions.objective = objective?.version ?? versions.objective;
+  versions.monolithic = mono?.version ?? '';
+  if (o.modelsDir && invWeights && context && objective && mono) {
+    publishModel(o.modelsDir, 'inventory', inventoryPolicyDoc(inventory.version, invWeights));
+    publishModel(o.modelsDir, 'context', context.current().toJSON());
+    publishModel(o.modelsDir, 'objective', objective.current().toJSON());
+    publishModel(o.modelsDir, 'monolithic', mono.current().toJSON());
+    publishModel(o.modelsDir, 'forecast', forecaster.toJSON(`forecast-${o.iterations}`));
+  }
+  return {
+    parley: models(),
+    monolithic: mono!,
+    forecaster,
+    curves,
+    exploreSamples: parleySamples,
+    wallMs: performance.now() - t0,
+    versions,
+  };
+}
+
+function point(iteration: number, samples: number, r: EpisodeResult): CurvePoint {
+  return { iteration, samples, jointReward: r.jointReward, skipRate: r.skipRate };
+}

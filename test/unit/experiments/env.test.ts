@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { Candidate, Slot } from '../../../services/common/domain/types';
+import { seededRng } from '../../../services/common/rng';
+import { baselinePolicy, PolicyHolder } from '../../../services/inventory/policy';
+import {
+  ExploreArm,
+  fillPod,
+  ParleyArm,
+  PriceFirstArm,
+  RandomArm,
+  samplePod,
+} from '../../../sim/experiments/arms';
+import { Env } from '../../../sim/experiments/env';
+import { parseExperimentArgs } from '../../../sim/experiments/run';
+import { barChart, lineChart } from '../../../sim/experiments/svg';
+import { loadScenarioFile } from '../../../sim/scenario';
+
+const scenario = loadScenarioFile('sim/scenarios/default-day.yaml');
+const settings = {
+  weights: { listener: 1, advertiser: 1, platform: 1 },
+  revenueScaleMicros: 30_000,
+  priceFloorMicros: 2_000,
+  maxRounds: 3,
+  shortlistSize: 8,
+};
+const env = (seed: number) => new Env({ scenario, seed, settings, maxRequests: 180, collect: true });
+const baseline = () => ({ inventory: new PolicyHolder(baselinePolicy()), context: null, objective: null });
+
+const cand = (id: string, advertiserId: string, durationMs: number, priceMicros = 10_000): Candidate => ({
+  creativeId: id,
+  campaignId: `c-${id}`,
+  advertiserId,
+  category: 'x',
+  durationMs,
+  priceMicros,
+  tier: 'standard',
+  pSkip: 0.3,
+  pComplete: 0.7,
+  pEngage: 0.01,
+  policyScore: 0,
+  audioUrl: '',
+  separationCategories: [advertiserId],
+});
+
+describe('experiment harness', () => {
+  it('is deterministic for a seed, never overspends, and logs what the learners need', async () => {
+    const a = await env(5).run(new ParleyArm(baseline()));
+    const b = await env(5).run(new ParleyArm(baseline()));
+    expect({ ...a, wallMs: 0 }).toEqual({ ...b, wallMs: 0 });
+    expect(a.requests).toBe(180);
+    expect(a.overspendMicros).toBe(0);
+    expect(a.impressions).toBeGreaterThan(150);
+
+    const e = env(6);
+    const r = await e.run(new ExploreArm(baseline(), 1));
+    expect(r.overspendMicros).toBe(0);
+    const first = e.samples.filter((s) => s.podIndex === 0 && s.firstOptions);
+    expect(first.length).toBeGreaterThan(100);
+    for (const s of first.slice(0, 50)) {
+      const total = s.firstOptions!.reduce((t, o) => t + o.p, 0);
+      expect(total).toBeCloseTo(1, 9);
+      expect(s.propensity).toBe(s.firstOptions!.find((o) => o.creativeId === s.creativeId)!.p);
+      expect(s.policyX).toHaveLength(12);
+    }
+  });
+
+  it('price-first earns more per impression than random on the same requests', async () => {
+    const random = await env(7).run(new RandomArm(1));
+    const price = await env(7).run(new PriceFirstArm());
+    expect(price.revenueMicros / price.impressions).toBeGreaterThan(
+      (random.revenueMicros / random.impressions) * 1.2,
+    );
+    expect(random.overspendMicros + price.overspendMicros).toBe(0);
+  });
+
+  it('fills pods within count, length and separation; samples with the logged probabilities', () => {
+    const slot: Slot = { slotId: 's', position: 'mid', maxAds: 2, maxTotalDurationMs: 45_000 };
+    const cs = [
+      cand('a', 'A', 30_000),
+      cand('b', 'A', 15_000),
+      cand('c', 'C', 30_000),
+      cand('d', 'D', 15_000),
+    ];
+    expect(fillPod(cs, slot).map((c) => c.creativeId)).toEqual(['a', 'd']);
+    const counts = new Map<string, number>();
+    const rng = seededRng(3);
+    for (let i = 0; i < 4000; i++) {
+      const s = samplePod(cs, [2, 0, 0, 1], slot, rng, 0.5, 0.1);
+      const id = cs[s.firstIndex]!.creativeId;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      if (i === 0) {
+        const pa = s.first.find((f) => f.index === 0)!.p;
+        expect(pa).toBeGreaterThan(0.7);
+        expect(s.pod.length).toBeLessThanOrEqual(2);
+      }
+    }
+    const pa = samplePod(cs, [2, 0, 0, 1], slot, seededRng(1), 0.5, 0.1).first.find((f) => f.index === 0)!.p;
+    expect((counts.get('a') ?? 0) / 4000).toBeCloseTo(pa, 1);
+  });
+
+  it('parses the experiment options; --quick is small', () => {
+    const q = parseExperimentArgs(['--quick']);
+    expect(q.quick).toBe(true);
+    expect(q.seeds).toBeLessThanOrEqual(2);
+    expect(q.maxRequests).toBeGreaterThan(0);
+    expect(q.models).toBe('');
+    expect(parseExperimentArgs(['--seeds', '7', '--iterations', '3']).seeds).toBe(7);
+    expect(() => parseExperimentArgs(['--seeds', '0'])).toThrow(/--seeds/);
+    expect(() => parseExperimentArgs(['--bogus'])).toThrow(/unknown/);
+  });
+
+  it('draws SVG charts', () => {
+    const l = lineChart('t', 'x', 'y', [
+      {
+        name: 'a<b',
+        points: [
+          { x: 1, y: 2 },
+          { x: 2, y: 3 },
+        ],
+      },
+    ]);
+    expect(l).toMatch(/^<svg[\s\S]*<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+"[\s\S]*a&lt;b[\s\S]*<\/svg>$/);
+    const b = barChart('t', 'y', [{ label: 'p', mean: 1, lo: 0.5, hi: 1.5 }], {
+      value: 0.8,
+      label: 'target',
+    });
+    expect(b).toContain('stroke-dasharray');
+    expect(b.match(/<rect/g)).toHaveLength(2);
+    expect(b).toContain('<title>t</title>');
+  });
+});
