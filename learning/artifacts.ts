@@ -12,17 +12,10 @@
  *   monolithic parley-monolithic-mlp/1      learning/monolithic.ts (experiments only)
  *   forecast   parley-slot-forecast/1       learning/forecast.ts (the objective agent's pacing profile)
  */
-import {
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unwatchFile,
-  watchFile,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../services/common/log';
+import { pollFile } from '../services/common/watch';
 import { type LogisticWeights, POLICY_FEATURES, POLICY_FILE_FORMAT } from '../services/inventory/policy';
 
 export type ModelKind = 'inventory' | 'context' | 'objective' | 'monolithic' | 'forecast';
@@ -132,11 +125,6 @@ export function watchModelFile<T extends { readonly version: string }>(
 ): { close(): void } {
   const check = () => {
     try {
-      statSync(path);
-    } catch {
-      return;
-    }
-    try {
       const next = parse(readFileSync(path, 'utf8'));
       if (next.version === holder.version) return;
       const previous = holder.swap(next);
@@ -149,7 +137,5 @@ export function watchModelFile<T extends { readonly version: string }>(
       });
     }
   };
-  check();
-  watchFile(path, { interval: intervalMs, persistent: false }, check);
-  return { close: () => unwatchFile(path, check) };
+  return pollFile(path, intervalMs, check, { initial: true });
 }

@@ -26,10 +26,11 @@
  * reader never sees half a file; a bad or partial file is logged and ignored
  * (the current policy keeps serving).
  */
-import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Creative } from '../common/catalogue/types';
 import type { Scenario, Slot, Snapshot } from '../common/domain/types';
 import type { Logger } from '../common/log';
+import { pollFile } from '../common/watch';
 
 /**
  * The policy's input, in order. All values are roughly in [0, 1].
@@ -286,11 +287,6 @@ export function watchPolicyFile(
 ): { close(): void } {
   const check = () => {
     try {
-      statSync(path);
-    } catch {
-      return; // not published yet
-    }
-    try {
       const next = loadPolicyFile(path);
       if (next.version === holder.version) return;
       const previous = holder.swap(next);
@@ -303,7 +299,5 @@ export function watchPolicyFile(
       });
     }
   };
-  check();
-  watchFile(path, { interval: intervalMs, persistent: false }, check);
-  return { close: () => unwatchFile(path, check) };
+  return pollFile(path, intervalMs, check, { initial: true });
 }

@@ -5,11 +5,12 @@
  * so a change is picked up without a restart and a typo never empties supply.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Device, Goal, Scenario, Tier } from '../domain/types';
 import { SCENARIOS } from '../domain/types';
 import type { Logger } from '../log';
+import { pollFile } from '../watch';
 import type { Advertiser, Campaign, Catalogue, Creative, PacingMode } from './types';
 
 export class CatalogueError extends Error {}
@@ -198,7 +199,6 @@ export function watchCatalogue(path: string, intervalMs: number, log: Logger): C
   });
   const check = () => {
     try {
-      statSync(path);
       const next = loadCatalogueFile(path);
       if (next.version === current.version) return;
       current = next;
@@ -208,11 +208,11 @@ export function watchCatalogue(path: string, intervalMs: number, log: Logger): C
       log.warn('catalogue reload failed; keeping the last good one', { path, error: (err as Error).message });
     }
   };
-  watchFile(path, { interval: intervalMs, persistent: false }, check);
+  const watch = pollFile(path, intervalMs, check);
   return {
     current: () => current,
     onChange: (l) => listeners.push(l),
-    close: () => unwatchFile(path, check),
+    close: () => watch.close(),
   };
 }
 
