@@ -8,8 +8,10 @@
  * Decide when the previous one returns) until throughput stops rising; the
  * best level is the saturation rate. `open`: requests at a fixed rate on a
  * schedule, whatever the responses do; latency counts from the scheduled
- * send time (so a stall is not hidden by sending less). Several grpc-js
- * channels, each on its own connection, share the load round-robin.
+ * send time (so a stall is not hidden by sending less); given the mesh's
+ * pids, it also reads each one's CPU time (/proc) around the measured
+ * window, for CPU per decision at that rate. Several grpc-js channels, each
+ * on its own connection, share the load round-robin.
  *
  * Progress goes to stderr; the result is one JSON line on stdout.
  */
@@ -19,6 +21,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { AdDecisionClient } from '../proto/gen/parley/v1/AdDecision';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
 import { v1 } from '../services/common/grpc/proto';
+import { cpuMs } from './procs';
 import { percentile } from './stats';
 import { createWorkload, type Workload } from './workload';
 
@@ -50,6 +53,11 @@ export interface OpenSpec extends CommonSpec {
   warmupSeconds: number;
   /** Sends skipped (counted as dropped) while this many are in flight. */
   maxInFlight: number;
+  /**
+   * Processes (name -> pid) whose CPU time (/proc) is read at the start and
+   * the end of the measured window, for CPU per decision at a fixed rate.
+   */
+  cpuPids?: Record<string, number>;
 }
 
 export type LoadSpec = ClosedSpec | OpenSpec;
@@ -107,6 +115,12 @@ export interface OpenResult {
   dropped: number;
   /** Every request sent, warm-up included. */
   requests: number;
+  /**
+   * CPU ms (user + system) each process of `cpuPids` used during the measured
+   * window (warm-up left out; every answer of the window received); empty
+   * without `cpuPids`.
+   */
+  cpuMs: Record<string, number>;
   firstError: string;
 }
 
@@ -298,9 +312,17 @@ export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
   await driver.ready();
   if (spec.warmupSeconds > 0) await openWindow(driver, spec.rate, spec.warmupSeconds, spec.maxInFlight, null);
   const tally = newTally();
+  const pids = Object.entries(spec.cpuPids ?? {});
+  const cpuBefore = pids.map(([, pid]) => cpuMs(pid));
   const start = performance.now();
   const { sent, dropped } = await openWindow(driver, spec.rate, spec.seconds, spec.maxInFlight, tally);
   const elapsed = (performance.now() - start) / 1000;
+  // A process that could not be read (0: gone, or no /proc) is left out, not counted as idle.
+  const cpuUsed: Record<string, number> = {};
+  pids.forEach(([name, pid], i) => {
+    const after = cpuMs(pid);
+    if (after > 0 && cpuBefore[i]! > 0) cpuUsed[name] = after - cpuBefore[i]!;
+  });
   driver.close();
   const result: OpenResult = {
     mode: 'open',
@@ -318,6 +340,7 @@ export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
     errors: tally.errors,
     dropped,
     requests: driver.seq,
+    cpuMs: cpuUsed,
     firstError: driver.firstError,
   };
   progress(

@@ -20,21 +20,31 @@
  *    the real mesh's measured mean `why.rounds`.
  * A load generator in its own process finds each mesh's saturation rate
  * (closed loop, rising concurrency), then drives both open-loop at half the
- * bare mesh's saturation rate for p50/p99 latency. Peak RSS per process is
+ * bare mesh's saturation rate for p50/p99 latency. CPU per decision in the
+ * closed loop compares each mesh at its own loads (and it falls steeply with
+ * concurrency), so an equal-load phase then drives both meshes, back to
+ * back, open-loop at one rate both should carry comfortably (--equal-share,
+ * default half, of the lower, i.e. the real, saturation rate, at least
+ * 20/s) for --seconds: CPU per decision per process (/proc, over the
+ * measured window, per decision answered) and p50/p99 there are the
+ * like-for-like comparison. A phase that queued anyway (a busy machine) is
+ * flagged "(queued)" in the results and warned about on the console. Peak RSS per process is
  * read from /proc/<pid>/status (VmHWM). Medians over runs are compared with
  * the targets and written to bench/RESULTS.md; when a target is missed, a
  * short CPU profile of the real broker says where the time goes.
  *
  *   npm run bench -- [--runs 3] [--seconds 5] [--channels 4]
  *                    [--concurrency 1,2,4,...,256] [--profile | --profile-all | --no-profile]
- *                    [--bare-only --rounds R] [--profile-only] [--out bench/RESULTS.md]
+ *                    [--bare-only --rounds R] [--profile-only] [--equal-share 0.5]
+ *                    [--out bench/RESULTS.md]
  *
  * --profile-only skips the runs: it profiles the real broker (with
  * --profile-all every real service) at the first --concurrency level and
  * writes the summaries to --out.
  *
- * --seconds is the open-loop window; each closed-loop level runs half of it.
- * The default run takes about 3-4 minutes; `--runs 1 --seconds 2` is a smoke run.
+ * --seconds is the open-loop window (both open-loop phases); each closed-loop
+ * level runs half of it.
+ * The default run takes about 4-6 minutes; `--runs 1 --seconds 2` is a smoke run.
  */
 import {
   existsSync,
@@ -63,10 +73,10 @@ import { randomToken } from '../services/admin/auth';
 import { freePort } from '../test/support/ports';
 import { startRedis, type TestRedis } from '../test/support/redis';
 import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
-import type { ClosedResult, ClosedSpec, OpenResult, OpenSpec } from './load';
+import type { ClosedResult, ClosedSpec, LevelResult, OpenResult, OpenSpec } from './load';
 import { cpuMs, peakRssKb, runLoad, spawnBare, spawnService, spawnServiceWithFlags } from './procs';
 import { type CpuProfile, profileMarkdown, summariseProfile } from './profile';
-import { median } from './stats';
+import { median, medianByKey, perDecision, total } from './stats';
 
 // ---------------------------------------------------------------------------
 // Options
@@ -86,11 +96,15 @@ export interface BenchOptions {
   /** Skip the real mesh (e.g. before it exists); the bare mesh uses `rounds`. */
   bareOnly: boolean;
   rounds: number;
+  /** The equal-load phase's rate as a share of the lower (real) saturation rate (`--equal-share`). */
+  equalShare: number;
   out: string;
 }
 
 const TARGET_THROUGHPUT_RATIO = 0.5;
 const TARGET_P99_RATIO = 3;
+/** The equal-load phase runs at least this many decisions/s. */
+const EQUAL_LOAD_MIN_RATE = 20;
 const SESSIONS = 200_000;
 const DEADLINE_MS = 1000;
 /** The real mesh: every service, in the order a mesh starts them (the broker last). */
@@ -111,6 +125,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     profileOnly: false,
     bareOnly: false,
     rounds: 1,
+    equalShare: 0.5,
     out: fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
   };
   const num = (flag: string, v: string | undefined, min: number): number => {
@@ -134,7 +149,10 @@ export function parseArgs(argv: string[]): BenchOptions {
     } else if (flag === '--profile-only') o.profileOnly = true;
     else if (flag === '--bare-only') o.bareOnly = true;
     else if (flag === '--rounds') o.rounds = num(flag, next(), 1);
-    else if (flag === '--out') o.out = next() ?? o.out;
+    else if (flag === '--equal-share') {
+      o.equalShare = num(flag, next(), 0.01);
+      if (o.equalShare > 1) throw new Error(`--equal-share: expected a share in (0, 1], got ${o.equalShare}`);
+    } else if (flag === '--out') o.out = next() ?? o.out;
     else throw new Error(`unknown flag ${flag} (see the header of bench/mesh.ts)`);
   }
   return o;
@@ -353,6 +371,47 @@ export function openSpec(o: BenchOptions, target: string, tag: string, seed: num
   };
 }
 
+/**
+ * The equal-load phase's rate: `share` of the lower saturation rate (the
+ * real mesh's, but for an odd run), at least EQUAL_LOAD_MIN_RATE, so that
+ * both meshes carry it comfortably and CPU per decision compares the same load.
+ */
+export function equalLoadRate(realSaturation: number, bareSaturation: number, share: number): number {
+  return Math.max(EQUAL_LOAD_MIN_RATE, share * Math.min(realSaturation, bareSaturation));
+}
+
+/** Drives a mesh open-loop at `rate`, reading each process's CPU around the measured window. */
+async function equalLoad(
+  o: BenchOptions,
+  mesh: Mesh,
+  tag: string,
+  seed: number,
+  rate: number,
+  unloaded: LevelResult | undefined,
+  say: (line: string) => void,
+): Promise<EqualLoad> {
+  const spec: OpenSpec = { ...openSpec(o, mesh.broker, tag, seed, rate), cpuPids: meshPids(mesh) };
+  const open = await runLoad<OpenResult>(spec, openTimeout(o), say);
+  if (open.firstError) say(`first error: ${open.firstError}`);
+  const cpuMsPerDecision = perDecision(open.cpuMs, open.ok + open.degraded);
+  say(`equal load ${rate.toFixed(0)}/s: CPU ${f2(total(cpuMsPerDecision))} ms per decision`);
+  if (queued(open, unloaded))
+    say(
+      `warn: requests queued at ${rate.toFixed(0)}/s (p50 ${f1(open.p50Ms)} ms, ${f1(unloaded?.p50Ms ?? Number.NaN)} ms at c=${unloaded?.concurrency}): ` +
+        'the rate is not comfortable on this machine now; consider a lower --equal-share',
+    );
+  return { open, cpuMsPerDecision };
+}
+
+/**
+ * Whether an open loop queued: its p50 well above the mesh's p50 in the
+ * closed loop's first (lowest-concurrency) level, or any request failed.
+ */
+export function queued(open: OpenResult, unloaded: LevelResult | undefined): boolean {
+  if (open.errors + open.dropped > 0) return true;
+  return unloaded !== undefined && open.p50Ms > 2 * unloaded.p50Ms + 10;
+}
+
 const closedTimeout = (o: BenchOptions) =>
   (o.concurrency.length * (levelSeconds(o) + 2 * (DEADLINE_MS / 1000)) + 30) * 1000;
 const openTimeout = (o: BenchOptions) => (o.seconds + 1 + 2 * (DEADLINE_MS / 1000) + 30) * 1000;
@@ -363,9 +422,18 @@ const openTimeout = (o: BenchOptions) => (o.seconds + 1 + 2 * (DEADLINE_MS / 100
 export interface MeshResult {
   closed: ClosedResult;
   open: OpenResult;
+  /** The equal-load phase (null with --bare-only: nothing to compare with). */
+  equal: EqualLoad | null;
   rssKb: Record<string, number>;
   /** CPU ms per request of each process during the closed loop. */
   cpuMsPerRequest: Record<string, number>;
+}
+
+/** One mesh driven open-loop at the run's equal-load rate. */
+export interface EqualLoad {
+  open: OpenResult;
+  /** CPU ms of each process during the measured window per decision answered (OK or degraded). */
+  cpuMsPerDecision: Record<string, number>;
 }
 
 export interface RunResult {
@@ -376,6 +444,8 @@ export interface RunResult {
   rounds: number;
   /** Open-loop rate: half the bare mesh's saturation rate. */
   openRate: number;
+  /** Equal-load rate both meshes were driven at (0 with --bare-only): see equalLoadRate. */
+  equalRate: number;
   /** 1-minute load average when the run started (other work on the machine skews a run). */
   loadBefore: number;
 }
@@ -429,9 +499,20 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
       openTimeout(o),
       say('bare'),
     );
+    // Equal load: both meshes at one rate, back to back (the same machine
+    // conditions as far as possible), with the same seed's requests.
+    let equalRate = 0;
+    let bareEqual: EqualLoad | null = null;
+    let realEqual: EqualLoad | null = null;
+    if (real && realClosed) {
+      equalRate = equalLoadRate(realClosed.saturation.rate, bareClosed.saturation.rate, o.equalShare);
+      bareEqual = await equalLoad(o, bare, `${tag}-be`, run, equalRate, bareClosed.levels[0], say('bare'));
+      realEqual = await equalLoad(o, real, `${tag}-re`, run, equalRate, realClosed.levels[0], say('real'));
+    }
     const bareResult: MeshResult = {
       closed: bareClosed,
       open: bareOpen,
+      equal: bareEqual,
       rssKb: meshRss(bare),
       cpuMsPerRequest: bareCpu,
     };
@@ -445,11 +526,17 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
         say('real'),
       );
       if (realOpen.firstError) say('real')(`first error: ${realOpen.firstError}`);
-      realResult = { closed: realClosed, open: realOpen, rssKb: meshRss(real), cpuMsPerRequest: realCpu };
+      realResult = {
+        closed: realClosed,
+        open: realOpen,
+        equal: realEqual,
+        rssKb: meshRss(real),
+        cpuMsPerRequest: realCpu,
+      };
       await stopMesh(real);
       real = null;
     }
-    return { run, real: realResult, bare: bareResult, rounds, openRate, loadBefore };
+    return { run, real: realResult, bare: bareResult, rounds, openRate, equalRate, loadBefore };
   } finally {
     if (bare) await stopMesh(bare);
     if (real) await stopMesh(real);
@@ -549,15 +636,36 @@ export interface Summary {
   bareP50: number;
   bareP99: number;
   p99Ratio: number;
-  /** CPU ms per decision summed over the mesh's processes (closed loop). */
+  /** CPU ms per decision summed over the mesh's processes (closed loop, each mesh at its own loads). */
   realCpuMs: number;
   bareCpuMs: number;
+  /** The equal-load phase (NaN / empty when no run had one). */
+  equalRate: number;
+  /** CPU ms per decision answered at equal load, summed over the mesh's processes. */
+  realEqCpuMs: number;
+  bareEqCpuMs: number;
+  /** Per run bare/real of the totals above, then the median. */
+  eqCpuRatio: number;
+  /** Per process: the median over runs of CPU ms per decision at equal load. */
+  realEqCpuByProcess: Record<string, number>;
+  bareEqCpuByProcess: Record<string, number>;
+  realEqP50: number;
+  realEqP99: number;
+  bareEqP50: number;
+  bareEqP99: number;
+  /** Per run real/bare p99 at equal load, then the median. */
+  eqP99Ratio: number;
   throughputPass: boolean;
   latencyPass: boolean;
 }
 
 function totalCpu(m: MeshResult): number {
-  return Object.values(m.cpuMsPerRequest).reduce((a, b) => a + b, 0);
+  return total(m.cpuMsPerRequest);
+}
+
+/** Both meshes' equal-load phases of a run, when it had them. */
+function equalOf(r: RunResult): { real: EqualLoad; bare: EqualLoad } | null {
+  return r.real?.equal && r.bare.equal ? { real: r.real.equal, bare: r.bare.equal } : null;
 }
 
 /** Medians across runs; ratios are taken within each run first. */
@@ -577,8 +685,27 @@ export function summarise(runs: RunResult[]): Summary | null {
     realCpuMs: m((r) => totalCpu(r.real!)),
     bareCpuMs: m((r) => totalCpu(r.bare)),
   };
+  const eq = full.flatMap((r) => {
+    const e = equalOf(r);
+    return e ? [{ ...e, rate: r.equalRate }] : [];
+  });
+  const me = (f: (e: (typeof eq)[number]) => number) => median(eq.map(f));
+  const e = {
+    equalRate: me((x) => x.rate),
+    realEqCpuMs: me((x) => total(x.real.cpuMsPerDecision)),
+    bareEqCpuMs: me((x) => total(x.bare.cpuMsPerDecision)),
+    eqCpuRatio: me((x) => total(x.bare.cpuMsPerDecision) / total(x.real.cpuMsPerDecision)),
+    realEqCpuByProcess: medianByKey(eq.map((x) => x.real.cpuMsPerDecision)),
+    bareEqCpuByProcess: medianByKey(eq.map((x) => x.bare.cpuMsPerDecision)),
+    realEqP50: me((x) => x.real.open.p50Ms),
+    realEqP99: me((x) => x.real.open.p99Ms),
+    bareEqP50: me((x) => x.bare.open.p50Ms),
+    bareEqP99: me((x) => x.bare.open.p99Ms),
+    eqP99Ratio: me((x) => x.real.open.p99Ms / x.bare.open.p99Ms),
+  };
   return {
     ...s,
+    ...e,
     throughputPass: s.throughputRatio >= TARGET_THROUGHPUT_RATIO,
     latencyPass: s.p99Ratio <= TARGET_P99_RATIO,
   };
@@ -594,11 +721,22 @@ function machine(): string {
   return `Node ${process.version}, ${cpus().length} cores, CPU: ${model}, ${process.platform}/${process.arch}`;
 }
 
-/** Share of OK decisions that served an ad, over both load phases. */
+/** Share of OK decisions that served an ad, over every load phase. */
 function fill(m: MeshResult): string {
-  const ok = m.open.ok + m.closed.levels.reduce((s, l) => s + l.ok, 0);
-  const noAd = m.open.noAd + m.closed.levels.reduce((s, l) => s + l.noAd, 0);
+  const ok = m.open.ok + (m.equal?.open.ok ?? 0) + m.closed.levels.reduce((s, l) => s + l.ok, 0);
+  const noAd = m.open.noAd + (m.equal?.open.noAd ?? 0) + m.closed.levels.reduce((s, l) => s + l.noAd, 0);
   return ok > 0 ? `${(((ok - noAd) / ok) * 100).toFixed(1)}%` : '–';
+}
+
+const CPU_PROCESSES = ['broker', 'context', 'inventory', 'objective', 'admin', 'redis-server'] as const;
+const CPU_HEADER = [
+  '| run | mesh | broker | context | inventory | objective | admin | redis-server | total |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+];
+
+/** A row of a CPU-per-process table (ms); a process the mesh lacks shows as '–'. */
+function cpuRow(run: string, mesh: string, c: Record<string, number>, sum = total(c)): string {
+  return `| ${run} | ${mesh} | ${CPU_PROCESSES.map((p) => f2(c[p] ?? Number.NaN)).join(' | ')} | ${f2(sum)} |`;
 }
 
 export function report(
@@ -617,6 +755,7 @@ export function report(
   out.push(
     `Settings: ${o.runs} run(s); closed loop ${levelSeconds(o)} s per concurrency level (${o.concurrency.join(', ')}; ` +
       `stops after 2 levels without +5%); open loop ${o.seconds} s at half the bare saturation rate; ` +
+      `equal load: both meshes open loop ${o.seconds} s at ${f0(o.equalShare * 100)}% of the lower (real) saturation rate, at least ${EQUAL_LOAD_MIN_RATE}/s; ` +
       `${o.channels} client channels; deadline_ms ${DEADLINE_MS}; ${SESSIONS} sessions; one ad per slot. ` +
       `Every process (both meshes, redis-server, load generator) shares the cores: ratios are taken within a run, medians across runs.`,
   );
@@ -642,7 +781,17 @@ export function report(
       `| p99 at half bare saturation (ms) | ${f1(s.realP99)} | ${f1(s.bareP99)} | ${f2(s.p99Ratio)} | ≤ ${TARGET_P99_RATIO}× | ${s.latencyPass ? 'PASS' : `FAIL (${f2(s.p99Ratio / TARGET_P99_RATIO)}× the allowed)`} |`,
     );
     out.push(
-      `| CPU per decision, all processes (ms) | ${f2(s.realCpuMs)} | ${f2(s.bareCpuMs)} | ${f2(s.bareCpuMs / s.realCpuMs)} | | bare/real: the throughput ratio a CPU-bound, otherwise idle machine would show |`,
+      `| CPU per decision, closed loop, all processes (ms) | ${f2(s.realCpuMs)} | ${f2(s.bareCpuMs)} | ${f2(s.bareCpuMs / s.realCpuMs)} | | bare/real; each mesh at its own loads, so not like for like (CPU per decision falls with concurrency) |`,
+    );
+    const at = `equal load, ${f0(s.equalRate)}/s`;
+    out.push(
+      `| p50 at ${at} (ms) | ${f1(s.realEqP50)} | ${f1(s.bareEqP50)} | ${f2(s.realEqP50 / s.bareEqP50)} | | |`,
+    );
+    out.push(
+      `| p99 at ${at} (ms) | ${f1(s.realEqP99)} | ${f1(s.bareEqP99)} | ${f2(s.eqP99Ratio)} | | real/bare |`,
+    );
+    out.push(
+      `| CPU per decision at ${at}, all processes (ms) | ${f2(s.realEqCpuMs)} | ${f2(s.bareEqCpuMs)} | ${f2(s.eqCpuRatio)} | | bare/real at the same load: the throughput ratio a CPU-bound, otherwise idle machine would show |`,
     );
     out.push('');
   } else {
@@ -685,26 +834,20 @@ export function report(
       );
     }
   }
+  out.push(...equalLoadSection(o, runs, s));
   out.push('', '### CPU per decision during the closed loop (ms, user + system)', '');
   out.push(
     'Where the time goes across processes: CPU each process used during the closed-loop phase, divided by the requests sent.',
+    'Each mesh is measured up to its own saturation concurrency, so compare the meshes at equal load (above), not here.',
     '',
   );
-  out.push(
-    '| run | mesh | broker | context | inventory | objective | admin | redis-server | total |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-  );
+  out.push(...CPU_HEADER);
   for (const r of runs) {
     for (const [kind, m] of [
       ['real', r.real],
       ['bare', r.bare],
     ] as const) {
-      if (!m) continue;
-      const c = m.cpuMsPerRequest;
-      const total = totalCpu(m);
-      out.push(
-        `| ${r.run} | ${kind} | ${f2(c.broker ?? Number.NaN)} | ${f2(c.context ?? Number.NaN)} | ${f2(c.inventory ?? Number.NaN)} | ${f2(c.objective ?? Number.NaN)} | ${f2(c.admin ?? Number.NaN)} | ${f2(c['redis-server'] ?? Number.NaN)} | ${f2(total)} |`,
-      );
+      if (m) out.push(cpuRow(String(r.run), kind, m.cpuMsPerRequest));
     }
   }
   out.push('', '### Closed-loop levels (decisions/s, p99 ms)', '');
@@ -722,6 +865,60 @@ export function report(
   if (profile) out.push('', '## Where the time goes', '', profile);
   out.push('', analysis.trim() || '## Analysis\n\n(none yet)', '');
   return out.join('\n');
+}
+
+/** The per-run equal-load tables: latency, CPU per decision in total and per process. */
+function equalLoadSection(o: BenchOptions, runs: RunResult[], s: Summary | null): string[] {
+  const eq = runs.flatMap((r) => {
+    const e = equalOf(r);
+    return e && r.real
+      ? [{ run: r.run, rate: r.equalRate, ...e, realClosed: r.real.closed, bareClosed: r.bare.closed }]
+      : [];
+  });
+  if (eq.length === 0) return [];
+  const out: string[] = ['', '### Equal load (both meshes at one open-loop rate)', ''];
+  out.push(
+    `Both meshes driven open-loop for ${o.seconds} s at the same rate (${f0(o.equalShare * 100)}% of the lower saturation rate, at least ${EQUAL_LOAD_MIN_RATE}/s),`,
+    'back to back, with the same requests. CPU per decision: CPU (user + system, /proc) each process used during the',
+    'measured window (warm-up left out, every answer received), divided by the decisions answered (OK or degraded) in it.',
+    '"queued": p50 above twice (+10 ms) the p50 of the closed loop\'s lowest level, or failures: the rate was not comfortable',
+    'for that mesh then (a busy machine), so it ran at a higher effective concurrency; lower `--equal-share`.',
+    '',
+  );
+  out.push(
+    '| run | rate/s | real p50 / p99 ms | bare p50 / p99 ms | p99 real/bare | real CPU ms/decision | bare CPU ms/decision | CPU bare/real | real errors+degraded+dropped | bare errors+degraded+dropped |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  const bad = (x: OpenResult) => x.errors + x.degraded + x.dropped;
+  const lat = (x: OpenResult, closed: ClosedResult) =>
+    `${f1(x.p50Ms)} / ${f1(x.p99Ms)}${queued(x, closed.levels[0]) ? ' (queued)' : ''}`;
+  for (const e of eq) {
+    const rc = total(e.real.cpuMsPerDecision);
+    const bc = total(e.bare.cpuMsPerDecision);
+    out.push(
+      `| ${e.run} | ${f0(e.rate)} | ${lat(e.real.open, e.realClosed)} | ${lat(e.bare.open, e.bareClosed)} | ` +
+        `${f2(e.real.open.p99Ms / e.bare.open.p99Ms)} | ${f2(rc)} | ${f2(bc)} | ${f2(bc / rc)} | ${bad(e.real.open)} | ${bad(e.bare.open)} |`,
+    );
+  }
+  out.push('', '#### CPU per decision at equal load, per process (ms, user + system)', '');
+  out.push(...CPU_HEADER);
+  for (const e of eq) {
+    out.push(cpuRow(String(e.run), 'real', e.real.cpuMsPerDecision));
+    out.push(cpuRow(String(e.run), 'bare', e.bare.cpuMsPerDecision));
+  }
+  if (s) {
+    out.push(cpuRow('median', 'real', s.realEqCpuByProcess, s.realEqCpuMs));
+    out.push(cpuRow('median', 'bare', s.bareEqCpuByProcess, s.bareEqCpuMs));
+    const ratio = Object.fromEntries(
+      Object.entries(s.bareEqCpuByProcess).map(([p, b]) => [p, b / (s.realEqCpuByProcess[p] ?? Number.NaN)]),
+    );
+    out.push(cpuRow('median', 'bare/real', ratio, s.eqCpuRatio));
+    out.push(
+      '',
+      "Median rows: each process's median over runs; their total column is the median of the runs' totals (bare/real: of the runs' ratios).",
+    );
+  }
+  return out;
 }
 
 /** The hand-written `## Analysis` section of an existing results file, kept across re-runs. */
@@ -774,6 +971,16 @@ async function main(): Promise<void> {
     log(
       `latency at half bare saturation: real p50 ${f1(s.realP50)} / p99 ${f1(s.realP99)} ms, bare p50 ${f1(s.bareP50)} / ` +
         `p99 ${f1(s.bareP99)} ms, p99 ratio ${f2(s.p99Ratio)} (target ≤ ${TARGET_P99_RATIO}: ${s.latencyPass ? 'PASS' : 'FAIL'})`,
+    );
+    log(
+      `equal load ${f0(s.equalRate)}/s: CPU per decision real ${f2(s.realEqCpuMs)} ms, bare ${f2(s.bareEqCpuMs)} ms, ` +
+        `bare/real ${f2(s.eqCpuRatio)}; p99 real ${f1(s.realEqP99)} ms, bare ${f1(s.bareEqP99)} ms, ratio ${f2(s.eqP99Ratio)}`,
+    );
+    log(
+      `  CPU per decision at equal load by process (real / bare ms): ${CPU_PROCESSES.map(
+        (p) =>
+          `${p} ${f2(s.realEqCpuByProcess[p] ?? Number.NaN)} / ${f2(s.bareEqCpuByProcess[p] ?? Number.NaN)}`,
+      ).join(', ')}`,
     );
   } else {
     const b = median(runs.map((r) => r.bare.closed.saturation.rate));

@@ -10,8 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BareAgent, type ExchangeCounts, startBareAgent } from '../../bench/bare/agents';
 import { roundsForDecision, startBareBroker } from '../../bench/bare/broker';
 import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from '../../bench/catalogue';
+import { type ClosedResult, type OpenResult, runOpen } from '../../bench/load';
+import {
+  equalLoadRate,
+  type MeshResult,
+  parseArgs,
+  queued,
+  type RunResult,
+  report,
+  summarise,
+} from '../../bench/mesh';
 import { summariseProfile } from '../../bench/profile';
-import { median, percentile } from '../../bench/stats';
+import { median, medianByKey, percentile, perDecision, total as sum } from '../../bench/stats';
 import { createWorkload } from '../../bench/workload';
 import type { DecideResponse__Output } from '../../proto/gen/parley/v1/DecideResponse';
 import { parseCatalogue } from '../../services/common/catalogue/load';
@@ -114,6 +124,31 @@ describe('bare mesh', () => {
   it('refuses fewer than one round', async () => {
     await expect(brokerWith(0.5)).rejects.toThrow(/rounds/);
   });
+
+  it('an open loop given pids reads their CPU over the measured window; an unreadable pid is left out', async () => {
+    await brokerWith(1);
+    const res = await runOpen({
+      mode: 'open',
+      target: brokers.at(-1)!.address,
+      channels: 1,
+      seed: 5,
+      tag: 'cpu',
+      sessions: 10,
+      deadlineMs: 500,
+      rate: 100,
+      seconds: 0.3,
+      warmupSeconds: 0,
+      maxInFlight: 50,
+      // pid_max is at most 2^22: that pid cannot exist.
+      cpuPids: { self: process.pid, gone: 2 ** 22 + 1 },
+    });
+    expect(res.ok).toBe(30);
+    expect(res.errors + res.dropped).toBe(0);
+    expect(Object.keys(res.cpuMs)).toEqual(['self']);
+    // This process ran the broker and agents for 30 decisions: it used some CPU, and no more than wall time.
+    expect(res.cpuMs.self).toBeGreaterThanOrEqual(0);
+    expect(res.cpuMs.self).toBeLessThanOrEqual(res.seconds * 1000 * 4 + 20);
+  });
 });
 
 describe('roundsForDecision', () => {
@@ -139,6 +174,107 @@ describe('bench helpers', () => {
     expect(percentile([], 50)).toBeNaN();
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('perDecision, total and medianByKey', () => {
+    expect(perDecision({ broker: 30, context: 10 }, 20)).toEqual({ broker: 1.5, context: 0.5 });
+    expect(perDecision({ broker: 30 }, 0).broker).toBeNaN();
+    expect(sum({ a: 1, b: 2.5 })).toBe(3.5);
+    // Per key over the records that have it; a NaN is left out.
+    expect(medianByKey([{ a: 1, b: 5 }, { a: 3 }, { a: 2, b: Number.NaN }])).toEqual({ a: 2, b: 5 });
+  });
+
+  it('the equal-load rate is half the lower saturation rate, at least 20/s', () => {
+    expect(equalLoadRate(300, 900, 0.5)).toBe(150);
+    expect(equalLoadRate(900, 300, 0.5)).toBe(150);
+    expect(equalLoadRate(300, 900, 0.25)).toBe(75);
+    expect(equalLoadRate(30, 900, 0.5)).toBe(20);
+    expect(parseArgs([]).equalShare).toBe(0.5);
+    expect(parseArgs(['--equal-share', '0.3']).equalShare).toBe(0.3);
+    expect(() => parseArgs(['--equal-share', '2'])).toThrow(/equal-share/);
+  });
+
+  it('summarise and report compare CPU per decision and p99 at equal load, per run and as medians', () => {
+    const closed = (rate: number): ClosedResult => ({
+      mode: 'closed',
+      levels: [
+        { concurrency: 8, seconds: 1, rate, p50Ms: 5, p99Ms: 9, ok: rate, noAd: 0, degraded: 0, errors: 0 },
+      ],
+      saturation: { rate, concurrency: 8 },
+      meanRounds: 1,
+      requests: rate,
+      firstError: '',
+    });
+    const open = (rate: number, p99Ms: number): OpenResult => ({
+      mode: 'open',
+      rate,
+      seconds: 1,
+      sent: rate,
+      achievedRate: rate,
+      p50Ms: p99Ms / 2,
+      p90Ms: p99Ms,
+      p99Ms,
+      maxMs: p99Ms,
+      ok: rate,
+      noAd: 0,
+      degraded: 0,
+      errors: 0,
+      dropped: 0,
+      requests: rate,
+      cpuMs: {},
+      firstError: '',
+    });
+    const mesh = (sat: number, eqRate: number, eqP99: number, cpu: Record<string, number>): MeshResult => ({
+      closed: closed(sat),
+      open: open(sat / 2, eqP99 * 2),
+      equal: { open: open(eqRate, eqP99), cpuMsPerDecision: cpu },
+      rssKb: {},
+      cpuMsPerRequest: { broker: 1 },
+    });
+    const run = (n: number, realCpu: Record<string, number>, bareCpu: Record<string, number>): RunResult => ({
+      run: n,
+      real: mesh(100, 50, 30, realCpu),
+      bare: mesh(400, 50, 10 * n, bareCpu),
+      rounds: 1,
+      openRate: 200,
+      equalRate: 50,
+      loadBefore: 0,
+    });
+    const runs = [
+      run(1, { broker: 4, context: 2, 'redis-server': 2 }, { broker: 2, context: 1 }), // total 8 vs 3
+      run(2, { broker: 6, context: 2, 'redis-server': 2 }, { broker: 2, context: 3 }), // total 10 vs 5
+      run(3, { broker: 5, context: 4, 'redis-server': 3 }, { broker: 3, context: 1 }), // total 12 vs 4
+    ];
+    const s = summarise(runs)!;
+    expect(s.equalRate).toBe(50);
+    expect(s.realEqCpuMs).toBe(10);
+    expect(s.bareEqCpuMs).toBe(4);
+    // The median of the runs' ratios (3/8, 5/10, 4/12), not the ratio of the medians.
+    expect(s.eqCpuRatio).toBeCloseTo(3 / 8);
+    expect(s.realEqCpuByProcess).toEqual({ broker: 5, context: 2, 'redis-server': 2 });
+    expect(s.bareEqCpuByProcess).toEqual({ broker: 2, context: 1 });
+    expect(s.realEqP99).toBe(30);
+    expect(s.bareEqP99).toBe(20);
+    expect(s.eqP99Ratio).toBeCloseTo(1.5);
+    // The half-bare-saturation phase is reported as before.
+    expect(s.realP99).toBe(60);
+
+    // Queued: p50 above twice the lowest closed level's p50 (5 ms) + 10 ms, or any failure.
+    const level = runs[0]!.real!.closed.levels[0];
+    expect(queued({ ...open(50, 40), p50Ms: 20 }, level)).toBe(false);
+    expect(queued({ ...open(50, 40), p50Ms: 21 }, level)).toBe(true);
+    expect(queued({ ...open(50, 40), p50Ms: 1, errors: 1 }, level)).toBe(true);
+    expect(queued({ ...open(50, 40), p50Ms: 1, dropped: 1 }, level)).toBe(true);
+
+    const md = report(parseArgs(['--runs', '3']), 'npm run bench', runs, '', '## Analysis\n\nkept');
+    expect(md).toContain(
+      '| CPU per decision at equal load, 50/s, all processes (ms) | 10.00 | 4.00 | 0.38 |',
+    );
+    expect(md).toContain('| p99 at equal load, 50/s (ms) | 30.0 | 20.0 | 1.50 |');
+    expect(md).toContain('| 2 | 50 | 15.0 / 30.0 | 10.0 / 20.0 | 1.50 | 10.00 | 5.00 | 0.50 | 0 | 0 |');
+    expect(md).toContain('| median | real | 5.00 | 2.00 | – | – | – | 2.00 | 10.00 |');
+    expect(md).toContain('| median | bare/real | 0.40 | 0.50 | – | – | – | – | 0.38 |');
+    expect(md.trimEnd().endsWith('## Analysis\n\nkept')).toBe(true);
   });
 
   it('the generated catalogue parses, with paid campaigns budgeted far beyond a run', () => {
