@@ -32,8 +32,7 @@ export class FallbackCache {
   remember(key: string, proposal: Proposal): void {
     if (proposal.candidates.length === 0) return;
     this.entries.delete(key);
-    // A shallow copy is enough: decisions never mutate a converted proposal's
-    // candidates, and lookup() hands out a deep copy (the rare, degraded path).
+    // A shallow copy is enough: decisions never mutate a converted proposal's candidates.
     this.entries.set(key, { ...proposal, candidates: proposal.candidates.slice(), removed: [] });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
@@ -47,7 +46,8 @@ export class FallbackCache {
     if (!hit) return null;
     this.entries.delete(key);
     this.entries.set(key, hit);
-    return structuredClone(hit);
+    // Decisions never mutate candidates; a fresh array is enough.
+    return { ...hit, candidates: hit.candidates.slice(), removed: [] };
   }
 }
 
