@@ -23,6 +23,12 @@ export interface Config {
   cataloguePath: string;
   /** A learned inventory policy (weights JSON); '' = the built-in baseline. Reloaded on change. */
   policyPath: string;
+  /** A learned context model (`parley-context-skip/1`); '' = the rules alone. Reloaded on change. */
+  contextModelPath: string;
+  /** A learned objective bid-multiplier policy (`parley-objective-pacing/1`); '' = the rules alone. Reloaded on change. */
+  objectiveModelPath: string;
+  /** A slot forecast (`parley-slot-forecast/1`) used as the even-pacing traffic profile; '' = flat. Reloaded on change. */
+  forecastPath: string;
   /** How often the catalogue file is checked for changes. */
   catalogueReloadMs: number;
   weights: UtilityWeights;
@@ -140,6 +146,9 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     redisPrefix: str(env, 'PARLEY_REDIS_PREFIX', 'parley:'),
     cataloguePath: str(env, 'PARLEY_CATALOGUE', DEFAULT_CATALOGUE),
     policyPath: str(env, 'PARLEY_POLICY_PATH', ''),
+    contextModelPath: str(env, 'PARLEY_CONTEXT_MODEL_PATH', ''),
+    objectiveModelPath: str(env, 'PARLEY_OBJECTIVE_MODEL_PATH', ''),
+    forecastPath: str(env, 'PARLEY_FORECAST_PATH', ''),
     catalogueReloadMs: int(env, 'PARLEY_CATALOGUE_RELOAD_MS', 1000, 50),
     weights: {
       listener: num(env, 'PARLEY_W_LISTENER', 1),

@@ -3,10 +3,44 @@
  * rules in assess.ts and records what it saw. The session store is best
  * effort: when it fails, the snapshot is still made from the signals alone
  * (a degraded answer beats none), and the failure is reported to `onStoreError`.
+ * A learned model (learning/context-estimator.ts), when one is held, adjusts
+ * the rules' snapshot; it is read once per assessment, so a hot swap never
+ * splits a decision between two versions.
  */
+
+import { ModelHolder, watchModelFile } from '../../learning/artifacts';
+import { type ContextEstimator, parseContextModel } from '../../learning/context-estimator';
 import type { Signals, Snapshot } from '../common/domain/types';
-import { assessContext, fallbackScenario, SCENARIO_STICKY_MS, scenarioFromSignals } from './assess';
+import type { Logger } from '../common/log';
+import {
+  assessContext,
+  CONTEXT_MODEL_VERSION,
+  fallbackScenario,
+  SCENARIO_STICKY_MS,
+  scenarioFromSignals,
+} from './assess';
 import type { SessionState, SessionStore } from './session-store';
+
+/** What adjusts the rules' snapshot: a learned ContextEstimator, or RULES_ONLY. */
+export type ContextModel = Pick<ContextEstimator, 'version' | 'apply'>;
+
+/** No learned model (yet): the rules' snapshot as is. */
+export const RULES_ONLY: ContextModel = { version: CONTEXT_MODEL_VERSION, apply: (s) => s };
+
+/**
+ * A holder that starts with RULES_ONLY, loads the model at `path` if it is
+ * there and hot-swaps every later valid version (a missing or broken file
+ * keeps the model in use; logged).
+ */
+export function watchContextModel(
+  path: string,
+  intervalMs: number,
+  log?: Logger,
+): { holder: ModelHolder<ContextModel>; close(): void } {
+  const holder = new ModelHolder<ContextModel>(RULES_ONLY);
+  const watch = watchModelFile(holder, path, parseContextModel, intervalMs, log);
+  return { holder, close: () => watch.close() };
+}
 
 export interface Observation {
   sessionId: string;
@@ -19,9 +53,17 @@ export class ContextAgent {
   constructor(
     private readonly store: SessionStore,
     private readonly onStoreError: (op: string, err: unknown) => void = () => undefined,
+    /** The learned model to apply; null = the rules alone. */
+    private readonly model: ModelHolder<ContextModel> | null = null,
   ) {}
 
   async assess(signals: Signals, nowMs: number): Promise<Snapshot> {
+    const model = this.model?.current() ?? RULES_ONLY;
+    return model.apply(await this.assessRules(signals, nowMs));
+  }
+
+  /** The rules' snapshot (and the session bookkeeping). */
+  private async assessRules(signals: Signals, nowMs: number): Promise<Snapshot> {
     if (this.store.assessSession) {
       // One step (one round trip): read the session and record this assessment.
       let session: SessionState | null = null;

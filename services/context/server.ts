@@ -2,10 +2,12 @@
  * The context agent's gRPC server: unary Assess (stock clients, tools), the
  * broker's multiplexed AssessStream, and Observe. Handlers only validate,
  * convert and call ContextAgent. Session state is embedded unless
- * config.redisUrl names a Redis.
+ * config.redisUrl names a Redis. With config.contextModelPath set, the
+ * learned context model there is applied and hot-swapped (watchContextModel).
  */
 import { status } from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
+import type { ModelHolder } from '../../learning/artifacts';
 import type { AssessCall__Output } from '../../proto/gen/parley/v1/AssessCall';
 import type { AssessReply } from '../../proto/gen/parley/v1/AssessReply';
 import type { AssessRequest__Output } from '../../proto/gen/parley/v1/AssessRequest';
@@ -23,7 +25,7 @@ import { requireId, requireMessage } from '../common/grpc/validate';
 import type { Logger } from '../common/log';
 import { ATTR, SPAN } from '../common/semconv';
 import { createRedis } from '../common/state/redis';
-import { ContextAgent } from './agent';
+import { ContextAgent, type ContextModel, watchContextModel } from './agent';
 import { MemorySessionStore, type SessionStore } from './session-store';
 import { RedisSessionStore } from './session-store-redis';
 
@@ -32,6 +34,8 @@ const OBSERVE_SPAN = `${SERVICE_NAMES.context}/Observe`;
 export interface ContextAgentService extends RunningService {
   agent: ContextAgent;
   store: SessionStore;
+  /** The learned model in use; null when no model path is configured. */
+  model: ModelHolder<ContextModel> | null;
 }
 
 export function createSessionStore(config: Config): SessionStore {
@@ -50,15 +54,23 @@ export async function startContextAgent({
   log,
   store = createSessionStore(config),
   clock = Date.now,
+  modelPath = config.contextModelPath,
 }: {
   config: Config;
   log: Logger;
   store?: SessionStore;
   /** Time source for session expiry (tests pin it). */
   clock?: () => number;
+  /** Learned model file to load and hot-swap; defaults to config.contextModelPath ('' = rules alone). */
+  modelPath?: string;
 }): Promise<ContextAgentService> {
-  const agent = new ContextAgent(store, (op, err) =>
-    log.warn('session store failed; assessing from signals alone', { op, error: messageOf(err) }),
+  const modelWatch = modelPath ? watchContextModel(modelPath, config.catalogueReloadMs, log) : null;
+  if (modelWatch) log.info('context model', { path: modelPath, version: modelWatch.holder.version });
+  const agent = new ContextAgent(
+    store,
+    (op, err) =>
+      log.warn('session store failed; assessing from signals alone', { op, error: messageOf(err) }),
+    modelWatch?.holder ?? null,
   );
 
   const assess = async (req: AssessRequest__Output | null, field: string, span: Span): Promise<Snapshot> => {
@@ -108,6 +120,7 @@ export async function startContextAgent({
       log,
     });
   } catch (err) {
+    modelWatch?.close();
     await store.close();
     throw err;
   }
@@ -121,7 +134,9 @@ export async function startContextAgent({
     port: started.port,
     agent,
     store,
+    model: modelWatch?.holder ?? null,
     close: async () => {
+      modelWatch?.close();
       await started.shutdown();
       await store.close();
     },

@@ -3,12 +3,16 @@
  * candidates for their advertisers (eligibility, pacing, goal and KPI
  * progress), commits spend atomically through the budget ledger, and records
  * outcomes (an impression settles its reservation). No transport here; time
- * comes from an injected clock.
+ * comes from an injected clock. A learned bid-multiplier policy, when one is
+ * held, scales each eligible candidate's advertiser value (read once per
+ * evaluate, so a hot swap never splits a counter-offer between versions).
  */
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import type { ModelHolder } from '../../learning/artifacts';
+import { NEUTRAL_OBJECTIVE, type ObjectivePolicy } from '../../learning/objective-policy';
 import type { CatalogueSource } from '../common/catalogue/load';
-import type { Campaign, Catalogue } from '../common/catalogue/types';
+import type { Campaign, Catalogue, PacingMode } from '../common/catalogue/types';
 import type {
   Candidate,
   CandidateValue,
@@ -26,8 +30,8 @@ import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
 import type { BudgetLedger, ReserveRefusal, SpendState } from './ledger';
 import type { OutcomeCounters, OutcomeLog } from './outcome-log';
-import { FLAT_PROFILE, type PacingDecision, pace, type TrafficProfile } from './pacing';
-import { advertiserValue } from './valuation';
+import { DAY_MS, FLAT_PROFILE, type PacingDecision, pace, type TrafficProfile, utcDay } from './pacing';
+import { advertiserValue, kpiProgress, MAX_ADVERTISER_VALUE } from './valuation';
 
 export const OBJECTIVE_MODEL_VERSION = 'pacing-rules-v1';
 
@@ -39,6 +43,11 @@ export interface ObjectiveAgentOptions {
   clock?: () => number;
   /** Expected traffic per UTC hour for a campaign's even pacing (default flat): plug a forecast in here. */
   trafficProfile?: (campaign: Campaign) => TrafficProfile;
+  /**
+   * A learned bid-multiplier policy on the advertiser value (learning/objective-policy.ts);
+   * absent, null or holding NEUTRAL_OBJECTIVE = the rules alone.
+   */
+  objectiveModel?: ModelHolder<ObjectivePolicy> | null;
   /** New reservation ids; defaults to random UUIDs. */
   newReservationId?: () => string;
   /**
@@ -128,9 +137,11 @@ export class ObjectiveAgent {
     } catch (err) {
       throw unavailable(err);
     }
+    const held = this.options.objectiveModel?.current();
+    const policy = held && held !== NEUTRAL_OBJECTIVE ? held : null;
     return {
-      values: input.candidates.map((c) => this.value(c, facts.get(c.campaignId)!, now)),
-      modelVersion: this.modelVersion,
+      values: input.candidates.map((c) => this.value(c, facts.get(c.campaignId)!, now, policy)),
+      modelVersion: policy ? policy.version : this.modelVersion,
     };
   }
 
@@ -291,9 +302,14 @@ export class ObjectiveAgent {
     });
   }
 
-  private pacing(campaign: Campaign, spend: SpendState, now: number): PacingDecision {
+  private pacing(
+    campaign: Campaign,
+    spend: SpendState,
+    now: number,
+    mode: PacingMode = campaign.pacing,
+  ): PacingDecision {
     return pace({
-      mode: campaign.pacing,
+      mode,
       nowMs: now,
       totalBudgetMicros: campaign.totalBudgetMicros,
       dailyBudgetMicros: campaign.dailyBudgetMicros,
@@ -373,7 +389,7 @@ export class ObjectiveAgent {
     return out;
   }
 
-  private value(c: Candidate, f: CampaignFacts, now: number): CandidateValue {
+  private value(c: Candidate, f: CampaignFacts, now: number, policy: ObjectivePolicy | null): CandidateValue {
     const campaign = f.campaign;
     const pacing = campaign ? this.pacing(campaign, f.spend, now) : null;
     const verdict = checkEligibility({
@@ -398,22 +414,50 @@ export class ObjectiveAgent {
         goal,
       };
     }
+    const value = advertiserValue({
+      goal,
+      pComplete: c.pComplete,
+      pEngage: c.pEngage,
+      counters: f.counters,
+      kpi: campaign.kpi,
+      pacingMultiplier: multiplier,
+    });
     return {
       creativeId: c.creativeId,
       eligible: true,
       reason: null,
       detail: '',
-      advertiserValue: advertiserValue({
-        goal,
-        pComplete: c.pComplete,
-        pEngage: c.pEngage,
-        counters: f.counters,
-        kpi: campaign.kpi,
-        pacingMultiplier: multiplier,
-      }),
+      advertiserValue: policy
+        ? Math.min(
+            MAX_ADVERTISER_VALUE,
+            Math.max(0, value * this.learnedMultiplier(policy, campaign, f, now)),
+          )
+        : value,
       pacingMultiplier: multiplier,
       goal,
     };
+  }
+
+  /**
+   * The policy's multiplier for the campaign's state, built as the policy was
+   * trained (sim/experiments/env.ts campaignState): the position against the
+   * even-pacing curve whatever the campaign's own pacing mode.
+   */
+  private learnedMultiplier(
+    policy: ObjectivePolicy,
+    campaign: Campaign,
+    f: CampaignFacts,
+    now: number,
+  ): number {
+    const curve = this.pacing(campaign, f.spend, now, 'even');
+    return policy.multiplier({
+      budgetMicros: curve.budgetMicros,
+      idealMicros: curve.idealMicros,
+      spendMicros: curve.spendMicros,
+      kpiProgress: kpiProgress(campaign.goal, f.counters, campaign.kpi),
+      impressions: f.counters.impressions,
+      dayElapsed: (now - utcDay(now) * DAY_MS) / DAY_MS,
+    });
   }
 
   private async reserveOne(

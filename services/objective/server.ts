@@ -2,8 +2,12 @@
  * The objective agent's gRPC server: thin handlers (validate → domain →
  * wire) for the multiplexed Negotiate stream (evaluate | commit) and the
  * unary RecordOutcome, plus the process entry point startObjectiveAgent.
+ * config.objectiveModelPath / config.forecastPath, when set, name a learned
+ * bid-multiplier policy and a slot forecast, loaded and hot-swapped (models.ts).
  */
 import * as grpc from '@grpc/grpc-js';
+import type { ModelHolder } from '../../learning/artifacts';
+import type { ObjectivePolicy } from '../../learning/objective-policy';
 import type { CampaignStatusReply } from '../../proto/gen/parley/v1/CampaignStatusReply';
 import type { CampaignStatusRequest__Output } from '../../proto/gen/parley/v1/CampaignStatusRequest';
 import type { ObjectiveAgentHandlers } from '../../proto/gen/parley/v1/ObjectiveAgent';
@@ -30,6 +34,7 @@ import {
   outcomeFromWire,
   recordAckToWire,
 } from './convert';
+import { type Forecast, forecastProfile, watchForecast, watchObjectiveModel } from './models';
 import type { TrafficProfile } from './pacing';
 import { createObjectiveState } from './state';
 
@@ -117,6 +122,7 @@ export interface StartObjectiveOptions {
   /** Overrides for simulations and tests; production uses the defaults. */
   catalogue?: CatalogueSource;
   clock?: () => number;
+  /** Overrides the forecast (config.forecastPath) as the even-pacing traffic profile. */
   trafficProfile?: (campaign: Campaign) => TrafficProfile;
 }
 
@@ -128,22 +134,37 @@ function sweepIntervalMs(reservationTtlMs: number): number {
 /** How long evaluate() may reuse a campaign's spend read (see ObjectiveAgentOptions). */
 export const ADVISORY_READ_TTL_MS = 100;
 
-export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<RunningService> {
+export interface ObjectiveAgentService extends RunningService {
+  agent: ObjectiveAgent;
+  /** The learned policy and the forecast in use; null when their paths are not configured. */
+  model: ModelHolder<ObjectivePolicy> | null;
+  forecast: ModelHolder<Forecast> | null;
+}
+
+export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<ObjectiveAgentService> {
   const { config } = opts;
   const log = opts.log.child({ component: 'objective' });
   const catalogue = opts.catalogue ?? watchCatalogue(config.cataloguePath, config.catalogueReloadMs, log);
   const state = createObjectiveState(config);
+  const every = config.catalogueReloadMs;
+  const model = config.objectiveModelPath ? watchObjectiveModel(config.objectiveModelPath, every, log) : null;
+  const forecast = config.forecastPath ? watchForecast(config.forecastPath, every, log) : null;
+  if (model) log.info('objective model', { path: config.objectiveModelPath, version: model.holder.version });
+  if (forecast) log.info('slot forecast', { path: config.forecastPath, version: forecast.holder.version });
   const agent = new ObjectiveAgent({
     catalogue,
     ledger: state.ledger,
     outcomes: state.outcomes,
     clock: opts.clock,
-    trafficProfile: opts.trafficProfile,
+    trafficProfile: opts.trafficProfile ?? (forecast ? forecastProfile(forecast.holder) : undefined),
+    objectiveModel: model?.holder ?? null,
     advisoryReadTtlMs: ADVISORY_READ_TTL_MS,
     log,
   });
   const stopGauges = observeCampaigns(() => agent.spendReport(), log);
   const cleanup = async () => {
+    model?.close();
+    forecast?.close();
     stopGauges();
     agent.stopSweeper();
     catalogue.close();
@@ -168,6 +189,9 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     name: 'objective',
     address: server.address,
     port: server.port,
+    agent,
+    model: model?.holder ?? null,
+    forecast: forecast?.holder ?? null,
     close: async () => {
       await server.shutdown();
       await cleanup();

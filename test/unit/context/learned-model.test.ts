@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ModelHolder, publishModel } from '../../../learning/artifacts';
+import {
+  CONTEXT_MODEL_FEATURES,
+  ContextEstimator,
+  parseContextModel,
+} from '../../../learning/context-estimator';
+import { loadConfig } from '../../../services/common/config';
+import type { Signals } from '../../../services/common/domain/types';
+import { localTime } from '../../../services/common/grpc/validate';
+import { createLogger } from '../../../services/common/log';
+import { ContextAgent, type ContextModel, watchContextModel } from '../../../services/context/agent';
+import { assessContext, CONTEXT_MODEL_VERSION } from '../../../services/context/assess';
+import { startContextAgent } from '../../../services/context/server';
+import { MemorySessionStore } from '../../../services/context/session-store';
+
+const NOW = Date.parse('2026-06-10T12:00:00Z');
+const COMMITTED = join(import.meta.dirname, '../../../models/context/current.json');
+
+const signals = (o: Partial<Signals> = {}): Signals => ({
+  sessionId: 's1',
+  device: 'desktop',
+  localTime: localTime('2026-06-10T14:00:00+02:00', 'local_time'),
+  trackGenre: 'rock',
+  previousGenre: '',
+  recentSkips: 0,
+  playlistKind: 'user',
+  activityHint: 'unknown',
+  explicitContent: false,
+  country: 'SE',
+  ...o,
+});
+
+/** A model that ignores the features: P(skip) = sigmoid(bias). */
+const biasOnly = (version: string, bias: number) => {
+  const w = new Array<number>(CONTEXT_MODEL_FEATURES.length).fill(0);
+  w[0] = bias;
+  return new ContextEstimator(version, w);
+};
+
+const store = () => new MemorySessionStore({ ttlMs: 60_000 });
+
+async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function capture() {
+  const lines: Array<{ level: string; msg: string; to?: string; version?: string }> = [];
+  return { lines, log: createLogger('test', 'debug', {}, (l) => lines.push(JSON.parse(l))) };
+}
+
+const dirs: string[] = [];
+const closers: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempRoot(): string {
+  const d = mkdtempSync(join(tmpdir(), 'parley-ctx-model-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('ContextAgent with a learned model', () => {
+  it('with no model is exactly the rules', async () => {
+    const plain = await new ContextAgent(store()).assess(signals(), NOW);
+    expect(plain).toEqual(assessContext(signals(), null, NOW));
+    expect(plain.modelVersion).toBe(CONTEXT_MODEL_VERSION);
+    const cfg = loadConfig({});
+    expect(cfg.contextModelPath).toBe('');
+    const svc = await startContextAgent({
+      config: { ...cfg, ports: { ...cfg.ports, context: 0 } },
+      log: capture().log,
+    });
+    closers.push(() => svc.close());
+    expect(svc.model).toBeNull();
+    expect(await svc.agent.assess(signals(), NOW)).toEqual(plain);
+  });
+
+  it('moves skip risk and receptiveness the model’s way and reports its version', async () => {
+    const rules = await new ContextAgent(store()).assess(signals(), NOW);
+    const risky = new ModelHolder<ContextModel>(biasOnly('ctx-risky', 3));
+    const high = await new ContextAgent(store(), undefined, risky).assess(signals(), NOW);
+    expect(high.modelVersion).toBe('ctx-risky');
+    expect(high.skipRisk).toBeCloseTo(1 / (1 + Math.exp(-3)), 5);
+    expect(high.skipRisk).toBeGreaterThan(rules.skipRisk);
+    expect(high.receptiveness).toBeLessThan(rules.receptiveness);
+    expect(high.scenario).toBe(rules.scenario); // only the learned fields change
+
+    const { holder, close } = watchContextModel(COMMITTED, 1000);
+    closers.push(close);
+    const committed = parseContextModel(readFileSync(COMMITTED, 'utf8'));
+    expect(holder.version).toBe(committed.version);
+    const learned = await new ContextAgent(store(), undefined, holder).assess(signals(), NOW);
+    expect(learned).toEqual(committed.apply(rules));
+    expect(learned.modelVersion).toBe(committed.version);
+  });
+
+  it('hot-swaps a newly published version and keeps the last good one when the file breaks', async () => {
+    const root = tempRoot();
+    const { currentPath } = publishModel(root, 'context', biasOnly('ctx-a', -3).toJSON());
+    const { lines, log } = capture();
+    const { holder, close } = watchContextModel(currentPath, 10, log);
+    closers.push(close);
+    const agent = new ContextAgent(store(), undefined, holder);
+    const a = await agent.assess(signals(), NOW);
+    expect(a.modelVersion).toBe('ctx-a');
+    expect(a.skipRisk).toBeLessThan(0.1);
+
+    publishModel(root, 'context', biasOnly('ctx-b', 3).toJSON());
+    await until(() => holder.version === 'ctx-b', 'ctx-b');
+    const b = await agent.assess(signals(), NOW);
+    expect(b.modelVersion).toBe('ctx-b');
+    expect(b.skipRisk).toBeGreaterThan(0.9);
+
+    writeFileSync(currentPath, '{"format": "parley-context-skip/1", "version": "ctx-c", "weights": [1');
+    await until(
+      () => lines.some((l) => l.msg === 'model file rejected; keeping the current model'),
+      'rejection',
+    );
+    const after = await agent.assess(signals(), NOW);
+    expect(after).toEqual(b);
+  });
+
+  it('is wired from config.contextModelPath at start', async () => {
+    const root = tempRoot();
+    const { currentPath } = publishModel(root, 'context', biasOnly('ctx-start', 3).toJSON());
+    const cfg = loadConfig({ PARLEY_CONTEXT_MODEL_PATH: currentPath, PARLEY_CONTEXT_PORT: '0' });
+    expect(cfg.contextModelPath).toBe(currentPath);
+    const svc = await startContextAgent({ config: { ...cfg, catalogueReloadMs: 10 }, log: capture().log });
+    closers.push(() => svc.close());
+    expect((await svc.agent.assess(signals(), NOW)).modelVersion).toBe('ctx-start');
+    publishModel(root, 'context', biasOnly('ctx-next', -3).toJSON());
+    await until(() => svc.model?.version === 'ctx-next', 'ctx-next');
+    expect((await svc.agent.assess(signals(), NOW)).modelVersion).toBe('ctx-next');
+  });
+});
