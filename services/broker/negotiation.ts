@@ -30,6 +30,7 @@ import type {
   Slot,
   Snapshot,
 } from '../common/domain/types';
+import { messageOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import { ATTR, SPAN } from '../common/semconv';
 import { withSpan } from '../common/telemetry';
@@ -195,10 +196,6 @@ export function defaultSnapshot(signals: Signals): Snapshot {
   };
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function activeTraceId(): string {
   const sc = trace.getActiveSpan()?.spanContext();
   return sc && isSpanContextValid(sc) ? sc.traceId : '';
@@ -239,7 +236,7 @@ class DecisionState {
 
   degrade(part: Part, why: unknown): void {
     this.degraded.add(part);
-    trace.getActiveSpan()?.addEvent(`${part} degraded`, { reason: errorText(why) });
+    trace.getActiveSpan()?.addEvent(`${part} degraded`, { reason: messageOf(why) });
   }
 
   /** Switches to the house-only guard: paid candidates are never committed. */
@@ -255,12 +252,10 @@ class DecisionState {
   }
 }
 
+const GUARD_DETAIL = 'objective agent unavailable: only house ads are served';
+
 function guardRejection(c: Candidate): Rejection {
-  return {
-    creativeId: c.creativeId,
-    reason: 'REASON_HOUSE_ONLY_GUARD',
-    detail: 'objective agent unavailable: only house ads are served',
-  };
+  return { creativeId: c.creativeId, reason: 'REASON_HOUSE_ONLY_GUARD', detail: GUARD_DETAIL };
 }
 
 /** Runs one decision. Never throws for an agent's failure; always answers by `req.deadline`. */
@@ -333,19 +328,23 @@ function fallbackProposal(
   deps: NegotiationDeps,
   state: DecisionState,
   nowMs: number,
-): Proposal | null {
+): { proposal: Proposal; source: 'cache' | 'static' } | null {
   const cached = deps.fallbacks.lookup(
     fallbackKey(req.slot.position, state.snapshot.scenario, req.signals.country),
   );
-  if (cached) return { ...cached, modelVersion: `cached:${cached.modelVersion}` };
+  if (cached)
+    return { proposal: { ...cached, modelVersion: `cached:${cached.modelVersion}` }, source: 'cache' };
   const house = deps.staticRanking?.(req.signals, nowMs) ?? [];
   if (house.length === 0) return null;
   return {
-    candidates: house,
-    removed: [],
-    modelVersion: 'static:house',
-    eligibleTotal: house.length,
-    exhausted: true,
+    proposal: {
+      candidates: house,
+      removed: [],
+      modelVersion: 'static:house',
+      eligibleTotal: house.length,
+      exhausted: true,
+    },
+    source: 'static',
   };
 }
 
@@ -423,9 +422,9 @@ async function runRound(
       trace.source = 'none';
       return { offered: 0, rejected: 0, final };
     }
-    proposal = fallback;
-    state.inventoryModelVersion = fallback.modelVersion;
-    trace.source = fallback.modelVersion.startsWith('cached:') ? 'cache' : 'static';
+    proposal = fallback.proposal;
+    state.inventoryModelVersion = proposal.modelVersion;
+    trace.source = fallback.source;
   }
   if (trace.source === 'agent') state.timings.inventoryMs += clock.now() - proposeStart;
   trace.modelVersion = proposal.modelVersion;
@@ -508,12 +507,7 @@ async function runRound(
   for (const c of offered) {
     if (state.guard) {
       if (c.tier === 'house') state.eligible.push(score(c, 0));
-      else {
-        const r = guardRejection(c);
-        state.rejected.push(r);
-        trace.screened.push(r);
-        rejected++;
-      }
+      else reject(c, 'REASON_HOUSE_ONLY_GUARD', GUARD_DETAIL);
       continue;
     }
     const v = values.get(c.creativeId);

@@ -26,13 +26,6 @@ import type { OverrideSource } from './overrides';
 import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
 import { decideRequestFromWire, decisionToWire, effectiveDeadline, outcomeFromWire } from './wire';
 
-/** Span attribute names of each agent's model version (built once, not per decision). */
-const MODEL_VERSION_ATTR = {
-  context: `${ATTR.modelVersion}.context`,
-  inventory: `${ATTR.modelVersion}.inventory`,
-  objective: `${ATTR.modelVersion}.objective`,
-} as const;
-
 /** Upper bound on how long ReportOutcome waits for the objective agent. */
 export const OUTCOME_TIMEOUT_MS = 2000;
 
@@ -111,9 +104,9 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         [ATTR.degraded]: decision.degraded,
         [ATTR.rounds]: e.rounds,
         [ATTR.scenario]: e.scenario,
-        [MODEL_VERSION_ATTR.context]: e.contextModelVersion,
-        [MODEL_VERSION_ATTR.inventory]: e.inventoryModelVersion,
-        [MODEL_VERSION_ATTR.objective]: e.objectiveModelVersion,
+        [ATTR.contextModelVersion]: e.contextModelVersion,
+        [ATTR.inventoryModelVersion]: e.inventoryModelVersion,
+        [ATTR.objectiveModelVersion]: e.objectiveModelVersion,
       });
       const response = decisionToWire(decision);
       deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));

@@ -20,6 +20,9 @@ export const ATTR = {
   noAd: 'parley.decision.no_ad',
   degraded: 'parley.decision.degraded',
   modelVersion: 'parley.model_version',
+  contextModelVersion: 'parley.model_version.context',
+  inventoryModelVersion: 'parley.model_version.inventory',
+  objectiveModelVersion: 'parley.model_version.objective',
   reservations: 'parley.commit.reserved',
   rejectedCommits: 'parley.commit.rejected',
 } as const;
