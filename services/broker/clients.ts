@@ -43,7 +43,7 @@ import { messageOf, RpcError } from '../common/grpc/errors';
 import { MuxClient } from '../common/grpc/mux';
 import { v1 } from '../common/grpc/proto';
 import { enumValue, intInRange, numberInRange, requireId, requireMessage } from '../common/grpc/validate';
-import { ATTR, SPAN } from '../common/semconv';
+import { ATTR, rpcAttributes, SPAN } from '../common/semconv';
 import { metadataFromContext, SpanKind, withSpan } from '../common/telemetry';
 import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
 
@@ -150,12 +150,11 @@ function callUnary<Req, Res>(
   req: Req,
   timeoutMs: number,
 ): Promise<Res> {
-  const [service, name] = spanName.split('/') as [string, string];
   return withSpan(
     spanName,
     {
       kind: SpanKind.CLIENT,
-      attributes: { [ATTR.rpcSystem]: 'grpc', [ATTR.rpcService]: service, [ATTR.rpcMethod]: name },
+      attributes: rpcAttributes(spanName),
     },
     () =>
       new Promise<Res>((resolve, reject) => {

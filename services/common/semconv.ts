@@ -86,3 +86,19 @@ export const METRIC_ATTR = {
   period: 'parley.budget.period',
   status: 'parley.federated.status',
 } as const;
+
+const rpcAttributeCache = new Map<string, Readonly<Record<string, string>>>();
+
+/**
+ * The standard rpc.* span attributes of a fully-qualified method
+ * ("parley.v1.InventoryAgent/Negotiate"), built once per method.
+ */
+export function rpcAttributes(fullMethod: string): Readonly<Record<string, string>> {
+  let attrs = rpcAttributeCache.get(fullMethod);
+  if (!attrs) {
+    const [service = '', method = ''] = fullMethod.split('/');
+    attrs = Object.freeze({ [ATTR.rpcSystem]: 'grpc', [ATTR.rpcService]: service, [ATTR.rpcMethod]: method });
+    rpcAttributeCache.set(fullMethod, attrs);
+  }
+  return attrs;
+}

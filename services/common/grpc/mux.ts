@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
 import type { Logger } from '../log';
 import { type RpcRecorder, rpcRecorder } from '../metrics';
-import { ATTR } from '../semconv';
+import { ATTR, rpcAttributes } from '../semconv';
 import { extractContext, injectContext, SpanKind, withSpan } from '../telemetry';
 import { messageOf, RpcError, statusOf } from './errors';
 
@@ -65,7 +65,6 @@ export function muxServer<Call extends Enveloped, Reply extends Enveloped & With
   handle: (call: Call, ctx: MuxContext) => Promise<Omit<Reply, 'envelope' | 'error'>>,
   log: Logger,
 ): grpc.handleBidiStreamingCall<Call, Reply> {
-  const [service, method] = spanName.split('/') as [string, string];
   const metric = rpcRecorder('server', spanName);
   return (stream) => {
     const writer = new Writer<Reply>(stream as never);
@@ -93,7 +92,7 @@ export function muxServer<Call extends Enveloped, Reply extends Enveloped & With
         {
           kind: SpanKind.SERVER,
           parent: extractContext(env?.trace_context),
-          attributes: { [ATTR.rpcSystem]: 'grpc', [ATTR.rpcService]: service, [ATTR.rpcMethod]: method },
+          attributes: rpcAttributes(spanName),
         },
         async (span) => {
           try {
@@ -162,7 +161,6 @@ export class MuxClient<Call extends Enveloped, Reply extends Enveloped & WithErr
     attributes: Record<string, string | number> = {},
     spanName = this.spanName,
   ): Promise<Reply> {
-    const [service, method] = spanName.split('/') as [string, string];
     let metric = this.metrics.get(spanName);
     if (!metric) {
       metric = rpcRecorder('client', spanName);
@@ -173,12 +171,7 @@ export class MuxClient<Call extends Enveloped, Reply extends Enveloped & WithErr
       spanName,
       {
         kind: SpanKind.CLIENT,
-        attributes: {
-          [ATTR.rpcSystem]: 'grpc',
-          [ATTR.rpcService]: service,
-          [ATTR.rpcMethod]: method,
-          ...attributes,
-        },
+        attributes: { ...rpcAttributes(spanName), ...attributes },
       },
       () => this.timed(body, timeoutMs, recorder),
     );

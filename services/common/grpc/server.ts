@@ -10,7 +10,7 @@ import type { Span } from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../log';
 import { rpcRecorder } from '../metrics';
-import { ATTR } from '../semconv';
+import { ATTR, rpcAttributes } from '../semconv';
 import { contextFromMetadata, SpanKind, withSpan } from '../telemetry';
 import { messageOf, statusOf } from './errors';
 import { packageDefinition } from './proto';
@@ -38,7 +38,6 @@ export function unary<Req, Res>(
   handler: UnaryHandler<Req, Res>,
   log: Logger,
 ): grpc.handleUnaryCall<Req, Res> {
-  const [service, name] = method.split('/') as [string, string];
   const metric = rpcRecorder('server', method);
   return (call, callback) => {
     const started = performance.now();
@@ -48,7 +47,7 @@ export function unary<Req, Res>(
       {
         kind: SpanKind.SERVER,
         parent,
-        attributes: { [ATTR.rpcSystem]: 'grpc', [ATTR.rpcService]: service, [ATTR.rpcMethod]: name },
+        attributes: rpcAttributes(method),
       },
       async (span) => {
         try {
