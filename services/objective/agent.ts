@@ -238,17 +238,7 @@ export class ObjectiveAgent {
           const lifetime = spend.lifetimeSpentMicros + spend.lifetimeReservedMicros;
           const today = spend.todaySpentMicros + spend.todayReservedMicros;
           const daily = campaign.dailyBudgetMicros > 0;
-          const p = pace({
-            mode: campaign.pacing,
-            nowMs: now,
-            totalBudgetMicros: campaign.totalBudgetMicros,
-            dailyBudgetMicros: campaign.dailyBudgetMicros,
-            flightStartMs: campaign.flightStartMs,
-            flightEndMs: campaign.flightEndMs,
-            lifetimeSpendMicros: lifetime,
-            todaySpendMicros: today,
-            profile: this.profileOf(campaign),
-          });
+          const p = this.pacing(campaign, spend, now);
           return {
             campaign,
             budgetMicros: daily ? campaign.dailyBudgetMicros : campaign.totalBudgetMicros,
