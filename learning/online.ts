@@ -11,7 +11,13 @@
  *    trained on; a step is accepted only if the holdout log-loss does not get
  *    worse by more than `tolerance`;
  *  - rollback: non-finite weights, or a holdout loss `rollbackMargin` above
- *    the best version seen, restore the best version.
+ *    the best version seen, restore the best version;
+ *  - trust region: never further than `maxDrift` from the version it
+ *    started from, however long a shift (or an attack) lasts.
+ *
+ * Versions read `<base>+online-<n>`: the version the learner started from
+ * (or was rebased on when another policy was swapped in, e.g. a federated
+ * round's) and the number of accepted steps since.
  */
 
 import {
@@ -20,14 +26,17 @@ import {
   POLICY_FEATURE_COUNT,
   type PolicyHolder,
 } from '../services/inventory/policy';
-import type { LoggedOutcome, OutcomeLog } from '../services/objective/outcome-log';
+import type { FeedEntry, OutcomeFeed } from '../services/objective/outcome-log';
 import { dot, sigmoid } from './linear';
 
 export interface OnlineOptions {
   learningRate: number;
   maxStepNorm: number;
-  /** Examples per step. */
+  /** Examples gathered before a step. */
   batchSize: number;
+  /** SGD within a step: examples per update, passes over the step's examples. */
+  miniBatch: number;
+  epochs: number;
   holdoutEvery: number;
   holdoutSize: number;
   tolerance: number;
@@ -35,18 +44,28 @@ export interface OnlineOptions {
   /** Decisions remembered for joining outcomes (oldest forgotten first). */
   maxPending: number;
   l2: number;
+  /**
+   * Trust region: the weights never move further than this (L2, all heads)
+   * from the version the learner started from or was rebased on. A sustained
+   * shift (or sustained poisoning) stops there until people look at it and
+   * publish a new base (a retrained or federated policy).
+   */
+  maxDrift: number;
 }
 
 export const DEFAULT_ONLINE: OnlineOptions = {
-  learningRate: 0.05,
-  maxStepNorm: 0.25,
+  learningRate: 0.5,
+  maxStepNorm: 0.5,
   batchSize: 256,
+  miniBatch: 32,
+  epochs: 2,
   holdoutEvery: 5,
   holdoutSize: 2000,
   tolerance: 0.002,
   rollbackMargin: 0.01,
   maxPending: 50_000,
   l2: 1e-4,
+  maxDrift: 6,
 };
 
 interface Example {
@@ -76,13 +95,26 @@ export function logLoss(w: readonly Float32Array[], examples: readonly Example[]
 
 export type StepResult =
   | { kind: 'waiting'; examples: number }
-  | { kind: 'accepted'; version: string; holdoutLoss: number; stepNorm: number }
+  | { kind: 'accepted'; version: string; holdoutLoss: number; stepNorm: number; atDriftLimit: boolean }
   | { kind: 'rejected'; holdoutLoss: number; currentLoss: number }
   | { kind: 'rolled-back'; version: string; holdoutLoss: number };
 
+function distance(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  let s = 0;
+  a.forEach((head, k) => {
+    for (let i = 0; i < head.length; i++) s += (head[i]! - b[k]![i]!) ** 2;
+  });
+  return Math.sqrt(s);
+}
+
 export class OnlineLearner {
   private w: Float32Array[];
+  /** The version started from (or rebased on): the learner never drifts further than maxDrift from it. */
+  private anchor: Float32Array[];
   private best: { w: Float32Array[]; version: string };
+  private base: string;
+  /** The version of the weights the learner holds now (what it last published). */
+  version: string;
   private readonly pending = new Map<string, Float32Array>();
   private readonly labelled = new Map<string, Example>();
   private train: Example[] = [];
@@ -91,15 +123,26 @@ export class OnlineLearner {
   private updates = 0;
   readonly opts: OnlineOptions;
 
-  constructor(
-    start: LogisticWeights,
-    private readonly versionPrefix: string,
-    opts: Partial<OnlineOptions> = {},
-    startVersion = `${versionPrefix}-0`,
-  ) {
+  constructor(start: LogisticWeights, startVersion: string, opts: Partial<OnlineOptions> = {}) {
     this.opts = { ...DEFAULT_ONLINE, ...opts };
     this.w = weightsOf(start);
+    this.anchor = weightsOf(start);
     this.best = { w: this.w.map((x) => x.slice()), version: startVersion };
+    this.base = startVersion;
+    this.version = startVersion;
+  }
+
+  /**
+   * Continues from `weights` (another policy was swapped in): they become the
+   * current and the best version; gathered examples and the holdout are kept.
+   */
+  rebase(weights: LogisticWeights, version: string): void {
+    this.w = weightsOf(weights);
+    this.anchor = weightsOf(weights);
+    this.best = { w: this.w.map((x) => x.slice()), version };
+    this.base = version;
+    this.version = version;
+    this.updates = 0;
   }
 
   /** Remembers the features a decision used for (request, creative). */
@@ -111,7 +154,7 @@ export class OnlineLearner {
   }
 
   /** Feeds one outcome event; returns true when it completed a labelled example. */
-  observe(e: Pick<LoggedOutcome, 'requestId' | 'creativeId' | 'event'>): boolean {
+  observe(e: Pick<FeedEntry, 'requestId' | 'creativeId' | 'event'>): boolean {
     const key = `${e.requestId}|${e.creativeId}`;
     if (e.event === 'click') {
       const ex = this.labelled.get(key);
@@ -133,28 +176,50 @@ export class OnlineLearner {
     return true;
   }
 
+  /** Labelled examples completed so far (outcomes joined with a remembered decision). */
+  get examplesSeen(): number {
+    return this.seen;
+  }
+
   get weights(): LogisticWeights {
     return { skip: this.w[0]!, complete: this.w[1]!, engage: this.w[2]! };
   }
 
-  /** One guarded SGD step on the examples gathered since the last step. */
+  /**
+   * One guarded step on the examples gathered since the last one: mini-batch
+   * SGD passes over them give a candidate, whose distance from the current
+   * weights is then clipped and checked on the holdout.
+   */
   step(): StepResult {
     if (this.train.length < this.opts.batchSize) return { kind: 'waiting', examples: this.train.length };
     const batch = this.train;
     this.train = [];
     const o = this.opts;
+    const moved = this.w.map((w) => w.slice());
     const grad = this.w.map(() => new Float32Array(POLICY_FEATURE_COUNT));
-    for (const e of batch) {
-      for (let k = 0; k < 3; k++) {
-        const err = sigmoid(dot(this.w[k]!, e.x)) - e.y[k]!;
-        const g = grad[k]!;
-        for (let i = 0; i < g.length; i++) g[i]! += (err * e.x[i]!) / batch.length;
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      for (let from = 0; from < batch.length; from += o.miniBatch) {
+        const part = batch.slice(from, from + o.miniBatch);
+        for (const g of grad) g.fill(0);
+        for (const e of part) {
+          for (let k = 0; k < 3; k++) {
+            const err = sigmoid(dot(moved[k]!, e.x)) - e.y[k]!;
+            const g = grad[k]!;
+            for (let i = 0; i < g.length; i++) g[i]! += (err * e.x[i]!) / part.length;
+          }
+        }
+        for (let k = 0; k < 3; k++) {
+          const w = moved[k]!;
+          const g = grad[k]!;
+          for (let i = 0; i < w.length; i++) w[i]! -= o.learningRate * (g[i]! + o.l2 * w[i]!);
+        }
       }
     }
-    const delta = grad.map((g, k) => g.map((v, i) => -o.learningRate * (v + o.l2 * this.w[k]![i]!)));
+    const delta = moved.map((m, k) => m.map((v, i) => v - this.w[k]![i]!));
     const norm = Math.sqrt(delta.reduce((s, d) => s + d.reduce((a, v) => a + v * v, 0), 0));
     const scale = norm > o.maxStepNorm ? o.maxStepNorm / norm : 1;
     const next = this.w.map((w, k) => w.map((v, i) => v + scale * delta[k]![i]!));
+    const atDriftLimit = this.limitDrift(next);
     // The holdout changes as examples arrive, so every loss is measured on it now.
     const currentLoss = logLoss(this.w, this.holdout);
     const bestLoss = logLoss(this.best.w, this.holdout);
@@ -169,13 +234,37 @@ export class OnlineLearner {
     if (nextLoss > bestLoss + o.rollbackMargin) return this.rollback(nextLoss);
     this.w = next;
     this.updates++;
-    const version = `${this.versionPrefix}-${this.updates}`;
+    const version = `${this.base}+online-${this.updates}`;
+    this.version = version;
     if (nextLoss <= bestLoss) this.best = { w: next.map((x) => x.slice()), version };
-    return { kind: 'accepted', version, holdoutLoss: nextLoss, stepNorm: norm * scale };
+    return { kind: 'accepted', version, holdoutLoss: nextLoss, stepNorm: norm * scale, atDriftLimit };
+  }
+
+  /** Mean log-loss of `weights` on the holdout (examples never trained on). */
+  holdoutLoss(weights: LogisticWeights = this.weights): number {
+    return logLoss(weightsOf(weights), this.holdout);
+  }
+
+  /** L2 distance (all heads) of the current weights from the version the learner started or was rebased on. */
+  get drift(): number {
+    return distance(this.w, this.anchor);
+  }
+
+  /** Pulls `w` back onto the ball of radius maxDrift around the anchor; true when it had to. */
+  private limitDrift(w: Float32Array[]): boolean {
+    const d = distance(w, this.anchor);
+    if (d <= this.opts.maxDrift) return false;
+    const f = this.opts.maxDrift / d;
+    w.forEach((head, k) => {
+      const a = this.anchor[k]!;
+      for (let i = 0; i < head.length; i++) head[i] = a[i]! + f * (head[i]! - a[i]!);
+    });
+    return true;
   }
 
   private rollback(loss: number): StepResult {
     this.w = this.best.w.map((x) => x.slice());
+    this.version = this.best.version;
     return { kind: 'rolled-back', version: this.best.version, holdoutLoss: loss };
   }
 
@@ -185,49 +274,90 @@ export class OnlineLearner {
   }
 }
 
+export interface ConsumeSummary {
+  accepted: number;
+  rejected: number;
+  rolledBack: number;
+}
+
 /**
  * Runs the learner against the outcome log's consumer group: read a batch,
  * observe, ack, step; every accepted or rolled-back version is swapped into
- * `holder` (and handed to `publish`, e.g. to write models/inventory). Stops
- * when `signal` aborts. Returns the step results (for logs and tests).
+ * `holder` (and handed to `publish`, e.g. to write models/inventory). When
+ * another policy is swapped into `holder` meanwhile (a file or a federated
+ * round), the learner continues from it. A failed read or ack (the objective
+ * agent down) is reported to `onError` and retried after a back-off; entries
+ * not acknowledged are delivered again. Stops when `signal` aborts.
  */
 export async function consumeOutcomes(opts: {
-  log: OutcomeLog;
+  feed: OutcomeFeed;
   group: string;
   consumer: string;
   learner: OnlineLearner;
   holder: PolicyHolder;
   publish?: (p: LogisticPolicy) => void;
+  onStep?: (r: Exclude<StepResult, { kind: 'waiting' }>) => void;
+  onError?: (err: unknown) => void;
   batch?: number;
   idleMs?: number;
   signal?: AbortSignal;
   /** Stop after this many reads that returned nothing (tests); 0 = never. */
   maxIdleReads?: number;
-}): Promise<StepResult[]> {
-  const results: StepResult[] = [];
+}): Promise<ConsumeSummary> {
+  const summary: ConsumeSummary = { accepted: 0, rejected: 0, rolledBack: 0 };
+  const idleMs = opts.idleMs ?? 200;
   let idle = 0;
+  let failures = 0;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      opts.signal?.addEventListener('abort', done);
+    });
   while (!opts.signal?.aborted) {
-    const entries = await opts.log.readGroup(opts.group, opts.consumer, opts.batch ?? 500);
+    let entries: FeedEntry[];
+    try {
+      entries = await opts.feed.readGroup(opts.group, opts.consumer, opts.batch ?? 500);
+      if (entries.length > 0) {
+        for (const e of entries) opts.learner.observe(e);
+        await opts.feed.ack(
+          opts.group,
+          entries.map((e) => e.id),
+        );
+      }
+      failures = 0;
+    } catch (err) {
+      opts.onError?.(err);
+      failures++;
+      await pause(Math.min(5_000, idleMs * 2 ** Math.min(failures, 5)));
+      continue;
+    }
     if (entries.length === 0) {
       idle++;
       if (opts.maxIdleReads && idle >= opts.maxIdleReads) break;
-      await new Promise((r) => setTimeout(r, opts.idleMs ?? 200));
+      await pause(idleMs);
       continue;
     }
     idle = 0;
-    for (const e of entries) opts.learner.observe(e);
-    await opts.log.ack(
-      opts.group,
-      entries.map((e) => e.id),
-    );
+    const inUse = opts.holder.current();
+    if (inUse.version !== opts.learner.version && inUse instanceof LogisticPolicy) {
+      opts.learner.rebase(inUse.weights, inUse.version);
+    }
     for (let r = opts.learner.step(); r.kind !== 'waiting'; r = opts.learner.step()) {
-      results.push(r);
-      if (r.kind === 'accepted' || r.kind === 'rolled-back') {
+      opts.onStep?.(r);
+      if (r.kind === 'rejected') summary.rejected++;
+      else {
+        if (r.kind === 'accepted') summary.accepted++;
+        else summary.rolledBack++;
         const p = opts.learner.policy(r.version);
         opts.holder.swap(p);
         opts.publish?.(p);
       }
     }
   }
-  return results;
+  return summary;
 }

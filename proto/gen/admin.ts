@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AckOutcomesReply as _parley_v1_AckOutcomesReply, AckOutcomesReply__Output as _parley_v1_AckOutcomesReply__Output } from './parley/v1/AckOutcomesReply';
+import type { AckOutcomesRequest as _parley_v1_AckOutcomesRequest, AckOutcomesRequest__Output as _parley_v1_AckOutcomesRequest__Output } from './parley/v1/AckOutcomesRequest';
 import type { AdDecisionClient as _parley_v1_AdDecisionClient, AdDecisionDefinition as _parley_v1_AdDecisionDefinition } from './parley/v1/AdDecision';
 import type { AdPlacement as _parley_v1_AdPlacement, AdPlacement__Output as _parley_v1_AdPlacement__Output } from './parley/v1/AdPlacement';
 import type { AdminClient as _parley_v1_AdminClient, AdminDefinition as _parley_v1_AdminDefinition } from './parley/v1/Admin';
@@ -35,10 +37,12 @@ import type { ListAuditRequest as _parley_v1_ListAuditRequest, ListAuditRequest_
 import type { ListDecisionsRequest as _parley_v1_ListDecisionsRequest, ListDecisionsRequest__Output as _parley_v1_ListDecisionsRequest__Output } from './parley/v1/ListDecisionsRequest';
 import type { ListOverridesRequest as _parley_v1_ListOverridesRequest, ListOverridesRequest__Output as _parley_v1_ListOverridesRequest__Output } from './parley/v1/ListOverridesRequest';
 import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
+import type { LoggedOutcome as _parley_v1_LoggedOutcome, LoggedOutcome__Output as _parley_v1_LoggedOutcome__Output } from './parley/v1/LoggedOutcome';
 import type { ObjectiveAgentClient as _parley_v1_ObjectiveAgentClient, ObjectiveAgentDefinition as _parley_v1_ObjectiveAgentDefinition } from './parley/v1/ObjectiveAgent';
 import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output as _parley_v1_ObjectiveCall__Output } from './parley/v1/ObjectiveCall';
 import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from './parley/v1/ObjectiveReply';
 import type { OutcomeAck as _parley_v1_OutcomeAck, OutcomeAck__Output as _parley_v1_OutcomeAck__Output } from './parley/v1/OutcomeAck';
+import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from './parley/v1/OutcomeBatch';
 import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from './parley/v1/OutcomeRecord';
 import type { OutcomeReport as _parley_v1_OutcomeReport, OutcomeReport__Output as _parley_v1_OutcomeReport__Output } from './parley/v1/OutcomeReport';
 import type { Override as _parley_v1_Override, Override__Output as _parley_v1_Override__Output } from './parley/v1/Override';
@@ -47,6 +51,7 @@ import type { Proposal as _parley_v1_Proposal, Proposal__Output as _parley_v1_Pr
 import type { ProposeCall as _parley_v1_ProposeCall, ProposeCall__Output as _parley_v1_ProposeCall__Output } from './parley/v1/ProposeCall';
 import type { ProposeReply as _parley_v1_ProposeReply, ProposeReply__Output as _parley_v1_ProposeReply__Output } from './parley/v1/ProposeReply';
 import type { ProposeRequest as _parley_v1_ProposeRequest, ProposeRequest__Output as _parley_v1_ProposeRequest__Output } from './parley/v1/ProposeRequest';
+import type { ReadOutcomesRequest as _parley_v1_ReadOutcomesRequest, ReadOutcomesRequest__Output as _parley_v1_ReadOutcomesRequest__Output } from './parley/v1/ReadOutcomesRequest';
 import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from './parley/v1/RecordAck';
 import type { RecordDecisionsAck as _parley_v1_RecordDecisionsAck, RecordDecisionsAck__Output as _parley_v1_RecordDecisionsAck__Output } from './parley/v1/RecordDecisionsAck';
 import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from './parley/v1/Rejection';
@@ -62,6 +67,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   parley: {
     v1: {
+      AckOutcomesReply: MessageTypeDefinition<_parley_v1_AckOutcomesReply, _parley_v1_AckOutcomesReply__Output>
+      AckOutcomesRequest: MessageTypeDefinition<_parley_v1_AckOutcomesRequest, _parley_v1_AckOutcomesRequest__Output>
       AdDecision: SubtypeConstructor<typeof grpc.Client, _parley_v1_AdDecisionClient> & { service: _parley_v1_AdDecisionDefinition }
       AdPlacement: MessageTypeDefinition<_parley_v1_AdPlacement, _parley_v1_AdPlacement__Output>
       Admin: SubtypeConstructor<typeof grpc.Client, _parley_v1_AdminClient> & { service: _parley_v1_AdminDefinition }
@@ -97,10 +104,12 @@ export interface ProtoGrpcType {
       ListDecisionsRequest: MessageTypeDefinition<_parley_v1_ListDecisionsRequest, _parley_v1_ListDecisionsRequest__Output>
       ListOverridesRequest: MessageTypeDefinition<_parley_v1_ListOverridesRequest, _parley_v1_ListOverridesRequest__Output>
       ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>
+      LoggedOutcome: MessageTypeDefinition<_parley_v1_LoggedOutcome, _parley_v1_LoggedOutcome__Output>
       ObjectiveAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_ObjectiveAgentClient> & { service: _parley_v1_ObjectiveAgentDefinition }
       ObjectiveCall: MessageTypeDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveCall__Output>
       ObjectiveReply: MessageTypeDefinition<_parley_v1_ObjectiveReply, _parley_v1_ObjectiveReply__Output>
       OutcomeAck: MessageTypeDefinition<_parley_v1_OutcomeAck, _parley_v1_OutcomeAck__Output>
+      OutcomeBatch: MessageTypeDefinition<_parley_v1_OutcomeBatch, _parley_v1_OutcomeBatch__Output>
       OutcomeEvent: EnumTypeDefinition
       OutcomeRecord: MessageTypeDefinition<_parley_v1_OutcomeRecord, _parley_v1_OutcomeRecord__Output>
       OutcomeReport: MessageTypeDefinition<_parley_v1_OutcomeReport, _parley_v1_OutcomeReport__Output>
@@ -113,6 +122,7 @@ export interface ProtoGrpcType {
       ProposeCall: MessageTypeDefinition<_parley_v1_ProposeCall, _parley_v1_ProposeCall__Output>
       ProposeReply: MessageTypeDefinition<_parley_v1_ProposeReply, _parley_v1_ProposeReply__Output>
       ProposeRequest: MessageTypeDefinition<_parley_v1_ProposeRequest, _parley_v1_ProposeRequest__Output>
+      ReadOutcomesRequest: MessageTypeDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_ReadOutcomesRequest__Output>
       Reason: EnumTypeDefinition
       RecordAck: MessageTypeDefinition<_parley_v1_RecordAck, _parley_v1_RecordAck__Output>
       RecordDecisionsAck: MessageTypeDefinition<_parley_v1_RecordDecisionsAck, _parley_v1_RecordDecisionsAck__Output>

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AckOutcomesReply as _parley_v1_AckOutcomesReply, AckOutcomesReply__Output as _parley_v1_AckOutcomesReply__Output } from './parley/v1/AckOutcomesReply';
+import type { AckOutcomesRequest as _parley_v1_AckOutcomesRequest, AckOutcomesRequest__Output as _parley_v1_AckOutcomesRequest__Output } from './parley/v1/AckOutcomesRequest';
 import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
 import type { CampaignPacing as _parley_v1_CampaignPacing, CampaignPacing__Output as _parley_v1_CampaignPacing__Output } from './parley/v1/CampaignPacing';
 import type { CampaignStatusReply as _parley_v1_CampaignStatusReply, CampaignStatusReply__Output as _parley_v1_CampaignStatusReply__Output } from './parley/v1/CampaignStatusReply';
@@ -16,14 +18,17 @@ import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_En
 import type { EvaluateRequest as _parley_v1_EvaluateRequest, EvaluateRequest__Output as _parley_v1_EvaluateRequest__Output } from './parley/v1/EvaluateRequest';
 import type { InventoryAgentClient as _parley_v1_InventoryAgentClient, InventoryAgentDefinition as _parley_v1_InventoryAgentDefinition } from './parley/v1/InventoryAgent';
 import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
+import type { LoggedOutcome as _parley_v1_LoggedOutcome, LoggedOutcome__Output as _parley_v1_LoggedOutcome__Output } from './parley/v1/LoggedOutcome';
 import type { ObjectiveAgentClient as _parley_v1_ObjectiveAgentClient, ObjectiveAgentDefinition as _parley_v1_ObjectiveAgentDefinition } from './parley/v1/ObjectiveAgent';
 import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output as _parley_v1_ObjectiveCall__Output } from './parley/v1/ObjectiveCall';
 import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from './parley/v1/ObjectiveReply';
+import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from './parley/v1/OutcomeBatch';
 import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from './parley/v1/OutcomeRecord';
 import type { Proposal as _parley_v1_Proposal, Proposal__Output as _parley_v1_Proposal__Output } from './parley/v1/Proposal';
 import type { ProposeCall as _parley_v1_ProposeCall, ProposeCall__Output as _parley_v1_ProposeCall__Output } from './parley/v1/ProposeCall';
 import type { ProposeReply as _parley_v1_ProposeReply, ProposeReply__Output as _parley_v1_ProposeReply__Output } from './parley/v1/ProposeReply';
 import type { ProposeRequest as _parley_v1_ProposeRequest, ProposeRequest__Output as _parley_v1_ProposeRequest__Output } from './parley/v1/ProposeRequest';
+import type { ReadOutcomesRequest as _parley_v1_ReadOutcomesRequest, ReadOutcomesRequest__Output as _parley_v1_ReadOutcomesRequest__Output } from './parley/v1/ReadOutcomesRequest';
 import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from './parley/v1/RecordAck';
 import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from './parley/v1/Rejection';
 import type { Reservation as _parley_v1_Reservation, Reservation__Output as _parley_v1_Reservation__Output } from './parley/v1/Reservation';
@@ -36,6 +41,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   parley: {
     v1: {
+      AckOutcomesReply: MessageTypeDefinition<_parley_v1_AckOutcomesReply, _parley_v1_AckOutcomesReply__Output>
+      AckOutcomesRequest: MessageTypeDefinition<_parley_v1_AckOutcomesRequest, _parley_v1_AckOutcomesRequest__Output>
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
       CampaignPacing: MessageTypeDefinition<_parley_v1_CampaignPacing, _parley_v1_CampaignPacing__Output>
       CampaignStatusReply: MessageTypeDefinition<_parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusReply__Output>
@@ -52,9 +59,11 @@ export interface ProtoGrpcType {
       EvaluateRequest: MessageTypeDefinition<_parley_v1_EvaluateRequest, _parley_v1_EvaluateRequest__Output>
       InventoryAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_InventoryAgentClient> & { service: _parley_v1_InventoryAgentDefinition }
       ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>
+      LoggedOutcome: MessageTypeDefinition<_parley_v1_LoggedOutcome, _parley_v1_LoggedOutcome__Output>
       ObjectiveAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_ObjectiveAgentClient> & { service: _parley_v1_ObjectiveAgentDefinition }
       ObjectiveCall: MessageTypeDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveCall__Output>
       ObjectiveReply: MessageTypeDefinition<_parley_v1_ObjectiveReply, _parley_v1_ObjectiveReply__Output>
+      OutcomeBatch: MessageTypeDefinition<_parley_v1_OutcomeBatch, _parley_v1_OutcomeBatch__Output>
       OutcomeRecord: MessageTypeDefinition<_parley_v1_OutcomeRecord, _parley_v1_OutcomeRecord__Output>
       Part: EnumTypeDefinition
       PlaylistKind: EnumTypeDefinition
@@ -63,6 +72,7 @@ export interface ProtoGrpcType {
       ProposeCall: MessageTypeDefinition<_parley_v1_ProposeCall, _parley_v1_ProposeCall__Output>
       ProposeReply: MessageTypeDefinition<_parley_v1_ProposeReply, _parley_v1_ProposeReply__Output>
       ProposeRequest: MessageTypeDefinition<_parley_v1_ProposeRequest, _parley_v1_ProposeRequest__Output>
+      ReadOutcomesRequest: MessageTypeDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_ReadOutcomesRequest__Output>
       Reason: EnumTypeDefinition
       RecordAck: MessageTypeDefinition<_parley_v1_RecordAck, _parley_v1_RecordAck__Output>
       Rejection: MessageTypeDefinition<_parley_v1_Rejection, _parley_v1_Rejection__Output>

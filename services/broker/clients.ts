@@ -29,9 +29,11 @@ import type {
   Signals,
   Snapshot,
 } from '../common/domain/types';
+import { callUnary } from '../common/grpc/client';
 import {
   candidateFromWire,
   candidateToWire,
+  outcomeToWire,
   reasonFromWire,
   rejectionFromWire,
   signalsToWire,
@@ -43,8 +45,7 @@ import { messageOf, RpcError } from '../common/grpc/errors';
 import { MuxClient } from '../common/grpc/mux';
 import { v1 } from '../common/grpc/proto';
 import { enumValue, intInRange, numberInRange, requireId, requireMessage } from '../common/grpc/validate';
-import { ATTR, rpcAttributes, SPAN } from '../common/semconv';
-import { metadataFromContext, SpanKind, withSpan } from '../common/telemetry';
+import { ATTR, SPAN } from '../common/semconv';
 import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
 
 /** Most candidates / rejections / values accepted in one reply. */
@@ -134,38 +135,6 @@ export function recordAckFromWire(a: RecordAck__Output): {
     duplicate: a.duplicate,
     settledMicros: intInRange(a.settled_micros, 'settled_micros', 0, Number.MAX_SAFE_INTEGER),
   };
-}
-
-type UnaryMethod<Req, Res> = (
-  req: Req,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: grpc.requestCallback<Res>,
-) => grpc.ClientUnaryCall;
-
-/** A unary call with a deadline, a client span and W3C trace context in the metadata. */
-function callUnary<Req, Res>(
-  spanName: string,
-  method: UnaryMethod<Req, Res>,
-  req: Req,
-  timeoutMs: number,
-): Promise<Res> {
-  return withSpan(
-    spanName,
-    {
-      kind: SpanKind.CLIENT,
-      attributes: rpcAttributes(spanName),
-    },
-    () =>
-      new Promise<Res>((resolve, reject) => {
-        const deadline = Date.now() + Math.max(1, Math.floor(timeoutMs));
-        method(req, metadataFromContext(new grpc.Metadata()), { deadline }, (err, res) => {
-          if (err) reject(new RpcError(err.code ?? grpc.status.UNAVAILABLE, err.details || err.message));
-          else if (!res) reject(new RpcError(grpc.status.INTERNAL, `${spanName}: empty reply`));
-          else resolve(res);
-        });
-      }),
-  );
 }
 
 /**
@@ -328,16 +297,7 @@ export function connectAgents(addresses: Config['addresses']): AgentClients {
       const ack = await callUnary<OutcomeRecord, RecordAck__Output>(
         SPAN.recordOutcome,
         objectiveClient.RecordOutcome.bind(objectiveClient),
-        {
-          idempotency_key: e.idempotencyKey,
-          request_id: e.requestId,
-          reservation_id: e.reservationId,
-          creative_id: e.creativeId,
-          session_id: e.sessionId,
-          event: e.event,
-          skip_offset_ms: e.skipOffsetMs,
-          occurred_at_ms: e.occurredAtMs,
-        },
+        outcomeToWire(e),
         timeoutMs,
       );
       return validated('objective', () => recordAckFromWire(ack));

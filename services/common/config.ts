@@ -3,6 +3,7 @@
  * typed defaults. Every service calls loadConfig() once at start-up; tests
  * pass an env object instead of mutating process.env.
  */
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export interface UtilityWeights {
@@ -31,6 +32,8 @@ export interface Config {
   forecastPath: string;
   /** How often the catalogue file is checked for changes. */
   catalogueReloadMs: number;
+  /** Online learning of the inventory policy from the outcome log (learning/online.ts). */
+  online: OnlineConfig;
   weights: UtilityWeights;
   /** Impressions below this price (micros) are never sold (house ads exempt). */
   priceFloorMicros: number;
@@ -68,6 +71,12 @@ export interface AdminConfig {
   tokens: string;
   /** How many decision records the decision log keeps (ring buffer / Redis). */
   decisionLogSize: number;
+}
+
+export interface OnlineConfig {
+  enabled: boolean;
+  /** The inventory agent's consumer group on the outcome log; one per replica (each joins its own decisions). */
+  group: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -116,6 +125,13 @@ function num(env: Env, name: string, def: number, min = 0, max = Number.MAX_VALU
   return v;
 }
 
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = str(env, name, def ? 'on' : 'off').toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name}: expected on|off, got "${env[name]}"`);
+}
+
 function str(env: Env, name: string, def: string): string {
   const raw = env[name];
   return raw === undefined || raw === '' ? def : raw;
@@ -150,6 +166,10 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     objectiveModelPath: str(env, 'PARLEY_OBJECTIVE_MODEL_PATH', ''),
     forecastPath: str(env, 'PARLEY_FORECAST_PATH', ''),
     catalogueReloadMs: int(env, 'PARLEY_CATALOGUE_RELOAD_MS', 1000, 50),
+    online: {
+      enabled: bool(env, 'PARLEY_ONLINE_LEARNING', true),
+      group: str(env, 'PARLEY_ONLINE_GROUP', `inventory-online-${hostname()}`),
+    },
     weights: {
       listener: num(env, 'PARLEY_W_LISTENER', 1),
       advertiser: num(env, 'PARLEY_W_ADVERTISER', 1),

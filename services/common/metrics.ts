@@ -259,6 +259,23 @@ export function observeCampaigns(read: () => Promise<CampaignSpendSample[]>, log
 }
 
 // ---------------------------------------------------------------------------
+// Online learning (the inventory agent's learner calls this after each step)
+
+const onlineSteps = meter.createCounter(METRIC.onlineSteps, {
+  description:
+    'Guarded online learning steps of the inventory policy, by result (accepted, rejected, rolled_back)',
+  valueType: ValueType.INT,
+});
+const onlineHoldoutLoss = meter.createGauge(METRIC.onlineHoldoutLoss, {
+  description: 'Holdout log-loss measured at the last online learning step',
+});
+
+export function recordOnlineStep(result: 'accepted' | 'rejected' | 'rolled_back', holdoutLoss: number): void {
+  onlineSteps.add(1, { [METRIC_ATTR.step]: result });
+  if (Number.isFinite(holdoutLoss)) onlineHoldoutLoss.record(holdoutLoss);
+}
+
+// ---------------------------------------------------------------------------
 // Federated rounds (the aggregator calls this when a round closes)
 
 const federatedRounds = meter.createCounter(METRIC.federatedRounds, {

@@ -70,6 +70,9 @@ export const METRIC = {
   federatedRoundDuration: 'parley_federated_round_duration_milliseconds',
   federatedRoundClients: 'parley_federated_round_clients',
   federatedModelVersion: 'parley_federated_model_version',
+  /** Inventory agent: online learning steps by result, and the holdout log-loss of the policy in use. */
+  onlineSteps: 'parley_online_learning_steps',
+  onlineHoldoutLoss: 'parley_online_learning_holdout_loss',
 } as const;
 
 export const METRIC_ATTR = {
@@ -85,6 +88,8 @@ export const METRIC_ATTR = {
   campaign: 'parley.campaign_id',
   period: 'parley.budget.period',
   status: 'parley.federated.status',
+  /** `accepted`, `rejected` or `rolled_back`. */
+  step: 'parley.online.step',
 } as const;
 
 const rpcAttributeCache = new Map<string, Readonly<Record<string, string>>>();

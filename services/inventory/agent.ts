@@ -29,6 +29,11 @@ export interface InventoryAgentOptions {
   weights: UtilityWeights;
   revenueScaleMicros: number;
   removedCap?: number;
+  /**
+   * Called with the policy features of every proposed candidate (a copy),
+   * so an online learner can join them with the outcomes reported later.
+   */
+  remember?: (requestId: string, creativeId: string, features: Float32Array) => void;
 }
 
 export class InventoryAgent {
@@ -52,6 +57,16 @@ export class InventoryAgent {
       return { supply, prediction, priceMicros, score };
     });
     const list = shortlist(scored, Math.max(1, input.shortlistSize));
+    const remember = this.opts.remember;
+    if (remember) {
+      for (const s of list.top) {
+        remember(
+          input.requestId,
+          s.supply.creative.id,
+          policyFeatures(s.supply.creative, input.context, input.slot),
+        );
+      }
+    }
     return {
       candidates: list.top.map(toCandidate),
       removed: removed.slice(0, this.opts.removedCap ?? REMOVED_CAP),

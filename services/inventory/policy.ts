@@ -171,6 +171,11 @@ export class LogisticPolicy implements Policy {
     this.engage = Float32Array.from(weights.engage);
   }
 
+  /** The three heads' weights (copies). */
+  get weights(): LogisticWeights {
+    return { skip: this.skip.slice(), complete: this.complete.slice(), engage: this.engage.slice() };
+  }
+
   predict(x: Float32Array): Prediction {
     return {
       pSkip: sigmoid(dot(this.skip, x)),

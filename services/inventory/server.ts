@@ -6,7 +6,8 @@
  * The catalogue is watched at config.cataloguePath (re-read every
  * config.catalogueReloadMs; a broken edit keeps the last good one). When
  * `policyPath` is given, a policy weights file there is watched the same way
- * and hot-swapped (see policy.ts for its format).
+ * and hot-swapped (see policy.ts for its format). With config.online on, the
+ * agent also learns from the outcome log as it runs (online.ts).
  */
 import type { ProposeCall__Output } from '../../proto/gen/parley/v1/ProposeCall';
 import type { ProposeReply } from '../../proto/gen/parley/v1/ProposeReply';
@@ -19,11 +20,14 @@ import type { Logger } from '../common/log';
 import { ATTR, SPAN } from '../common/semconv';
 import { InventoryAgent } from './agent';
 import { proposalToWire, proposeInputFromWire } from './convert';
+import { type OnlineLearning, startOnlineLearning } from './online';
 import { PolicyHolder, watchPolicyFile } from './policy';
 
 export interface InventoryAgentService extends RunningService {
   agent: InventoryAgent;
   policy: PolicyHolder;
+  /** null when config.online.enabled is false. */
+  online: OnlineLearning | null;
 }
 
 export async function startInventoryAgent({
@@ -43,11 +47,13 @@ export async function startInventoryAgent({
 }): Promise<InventoryAgentService> {
   const catalogue = watchCatalogue(config.cataloguePath, config.catalogueReloadMs, log);
   const policyWatch = policyPath ? watchPolicyFile(policy, policyPath, config.catalogueReloadMs, log) : null;
+  const online = config.online.enabled ? startOnlineLearning({ config, log, holder: policy }) : null;
   const agent = new InventoryAgent({
     catalogue: catalogue.current,
     policy,
     weights: config.weights,
     revenueScaleMicros: config.revenueScaleMicros,
+    remember: online?.remember,
   });
 
   const Negotiate = muxServer<ProposeCall__Output, ProposeReply>(
@@ -80,6 +86,7 @@ export async function startInventoryAgent({
   } catch (err) {
     catalogue.close();
     policyWatch?.close();
+    await online?.close();
     throw err;
   }
   log.info('inventory agent listening', { address: started.address, modelVersion: policy.version });
@@ -89,8 +96,10 @@ export async function startInventoryAgent({
     port: started.port,
     agent,
     policy,
+    online,
     close: async () => {
       await started.shutdown();
+      await online?.close();
       catalogue.close();
       policyWatch?.close();
     },

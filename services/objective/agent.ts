@@ -29,7 +29,7 @@ import type { Logger } from '../common/log';
 import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
 import type { BudgetLedger, ReserveRefusal, SpendState } from './ledger';
-import type { OutcomeCounters, OutcomeLog } from './outcome-log';
+import type { LoggedOutcome, OutcomeCounters, OutcomeLog } from './outcome-log';
 import { DAY_MS, FLAT_PROFILE, type PacingDecision, pace, type TrafficProfile, utcDay } from './pacing';
 import { advertiserValue, kpiProgress, MAX_ADVERTISER_VALUE } from './valuation';
 
@@ -200,6 +200,24 @@ export class ObjectiveAgent {
         now,
       );
       return { accepted: !r.duplicate, duplicate: r.duplicate, settledMicros: r.settledMicros };
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /** The outcome log's next entries for a learner's consumer group (see OutcomeLog.readGroup). */
+  async readOutcomes(group: string, consumer: string, count: number): Promise<LoggedOutcome[]> {
+    try {
+      return await this.options.outcomes.readGroup(group, consumer, count);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /** Acknowledges a consumer group's entries; returns how many were pending. */
+  async ackOutcomes(group: string, ids: string[]): Promise<number> {
+    try {
+      return await this.options.outcomes.ack(group, ids);
     } catch (err) {
       throw unavailable(err);
     }

@@ -4,11 +4,16 @@
  * "evaluate.candidates[2].p_skip", "commit.reservations[0].amount_micros");
  * `*ToWire` cannot fail.
  */
+
+import type { AckOutcomesRequest__Output } from '../../proto/gen/parley/v1/AckOutcomesRequest';
 import type { CommitRequest__Output } from '../../proto/gen/parley/v1/CommitRequest';
 import type { CommitResponse } from '../../proto/gen/parley/v1/CommitResponse';
 import type { Counter as WireCounter } from '../../proto/gen/parley/v1/Counter';
 import type { EvaluateRequest__Output } from '../../proto/gen/parley/v1/EvaluateRequest';
+import type { LoggedOutcome as WireLoggedOutcome } from '../../proto/gen/parley/v1/LoggedOutcome';
+import type { OutcomeBatch, OutcomeBatch__Output } from '../../proto/gen/parley/v1/OutcomeBatch';
 import type { OutcomeRecord__Output } from '../../proto/gen/parley/v1/OutcomeRecord';
+import type { ReadOutcomesRequest__Output } from '../../proto/gen/parley/v1/ReadOutcomesRequest';
 import type { RecordAck } from '../../proto/gen/parley/v1/RecordAck';
 import type {
   CommitInput,
@@ -18,10 +23,18 @@ import type {
   OutcomeEventInput,
   OutcomeKind,
 } from '../common/domain/types';
-import { candidateFromWire, MAX_ADS_PER_POD, snapshotFromWire } from '../common/grpc/convert';
+import { candidateFromWire, MAX_ADS_PER_POD, outcomeToWire, snapshotFromWire } from '../common/grpc/convert';
 import { invalidArgument } from '../common/grpc/errors';
-import { enumValue, intInRange, optionalId, requireId, requireMessage } from '../common/grpc/validate';
+import {
+  enumValue,
+  idList,
+  intInRange,
+  optionalId,
+  requireId,
+  requireMessage,
+} from '../common/grpc/validate';
 import type { RecordOutcomeResult } from './agent';
+import type { FeedEntry } from './outcome-log';
 
 /** Most candidates one evaluate may carry. */
 export const MAX_CANDIDATES = 100;
@@ -98,17 +111,69 @@ export function commitToWire(results: CommitResult[]): CommitResponse {
   };
 }
 
-export function outcomeFromWire(w: OutcomeRecord__Output): OutcomeEventInput {
+export function outcomeFromWire(w: OutcomeRecord__Output, field = ''): OutcomeEventInput {
+  const f = field ? `${field}.` : '';
   return {
-    idempotencyKey: requireId(w.idempotency_key, 'idempotency_key'),
-    requestId: optionalId(w.request_id, 'request_id'),
-    reservationId: optionalId(w.reservation_id, 'reservation_id'),
-    creativeId: requireId(w.creative_id, 'creative_id'),
-    sessionId: requireId(w.session_id, 'session_id'),
-    event: enumValue(w.event, 'event', EVENTS),
-    skipOffsetMs: intInRange(w.skip_offset_ms, 'skip_offset_ms', 0, 3_600_000),
-    occurredAtMs: intInRange(w.occurred_at_ms, 'occurred_at_ms', 0, MAX_EPOCH_MS),
+    idempotencyKey: requireId(w.idempotency_key, `${f}idempotency_key`),
+    requestId: optionalId(w.request_id, `${f}request_id`),
+    reservationId: optionalId(w.reservation_id, `${f}reservation_id`),
+    creativeId: requireId(w.creative_id, `${f}creative_id`),
+    sessionId: requireId(w.session_id, `${f}session_id`),
+    event: enumValue(w.event, `${f}event`, EVENTS),
+    skipOffsetMs: intInRange(w.skip_offset_ms, `${f}skip_offset_ms`, 0, 3_600_000),
+    occurredAtMs: intInRange(w.occurred_at_ms, `${f}occurred_at_ms`, 0, MAX_EPOCH_MS),
   };
+}
+
+/** Most outcome log entries one ReadOutcomes / AckOutcomes call may carry. */
+export const MAX_FEED_ENTRIES = 1000;
+
+export function readOutcomesFromWire(w: ReadOutcomesRequest__Output): {
+  group: string;
+  consumer: string;
+  count: number;
+} {
+  return {
+    group: requireId(w.group, 'group'),
+    consumer: requireId(w.consumer, 'consumer'),
+    count: intInRange(w.max_entries, 'max_entries', 1, MAX_FEED_ENTRIES),
+  };
+}
+
+/** Log entry ids look like Redis Stream ids, `<ms>-<seq>`, in both adapters. */
+const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
+
+export function ackOutcomesFromWire(w: AckOutcomesRequest__Output): { group: string; ids: string[] } {
+  const ids = idList(w.ids, 'ids', MAX_FEED_ENTRIES);
+  ids.forEach((id, i) => {
+    if (!ENTRY_ID.test(id)) throw invalidArgument(`ids[${i}]`, 'must be a log entry id (<ms>-<seq>)');
+  });
+  return { group: requireId(w.group, 'group'), ids };
+}
+
+export function outcomeBatchToWire(entries: readonly FeedEntry[]): OutcomeBatch {
+  return {
+    entries: entries.map(
+      (e): WireLoggedOutcome => ({
+        id: e.id,
+        campaign_id: e.campaignId,
+        outcome: outcomeToWire(e),
+      }),
+    ),
+  };
+}
+
+/** A learner's side of ReadOutcomes: validates the batch the objective agent sent. */
+export function outcomeBatchFromWire(w: OutcomeBatch__Output): FeedEntry[] {
+  if (w.entries.length > MAX_FEED_ENTRIES) throw invalidArgument('entries', `at most ${MAX_FEED_ENTRIES}`);
+  return w.entries.map((e, i) => {
+    const f = `entries[${i}]`;
+    return {
+      ...outcomeFromWire(requireMessage(e.outcome, `${f}.outcome`), `${f}.outcome`),
+      id: requireId(e.id, `${f}.id`),
+      campaignId: optionalId(e.campaign_id, `${f}.campaign_id`),
+    };
+  });
 }
 
 export function recordAckToWire(r: RecordOutcomeResult): RecordAck {

@@ -29,6 +29,19 @@ export interface LoggedOutcome extends OutcomeEntry {
   settledMicros: number;
 }
 
+/** What a learner reading the log through a consumer group gets of each entry. */
+export type FeedEntry = Omit<LoggedOutcome, 'settledMicros'>;
+
+/**
+ * A learner's view of the log: the consumer-group half of OutcomeLog. The
+ * objective agent's log is one; a learner in another process reads it over
+ * gRPC (ReadOutcomes / AckOutcomes, services/inventory/outcome-feed.ts).
+ */
+export interface OutcomeFeed {
+  readGroup(group: string, consumer: string, count: number): Promise<FeedEntry[]>;
+  ack(group: string, ids: string[]): Promise<number>;
+}
+
 export interface RecordResult {
   duplicate: boolean;
   settledMicros: number;

@@ -8,12 +8,16 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ModelHolder } from '../../learning/artifacts';
 import type { ObjectivePolicy } from '../../learning/objective-policy';
+import type { AckOutcomesReply } from '../../proto/gen/parley/v1/AckOutcomesReply';
+import type { AckOutcomesRequest__Output } from '../../proto/gen/parley/v1/AckOutcomesRequest';
 import type { CampaignStatusReply } from '../../proto/gen/parley/v1/CampaignStatusReply';
 import type { CampaignStatusRequest__Output } from '../../proto/gen/parley/v1/CampaignStatusRequest';
 import type { ObjectiveAgentHandlers } from '../../proto/gen/parley/v1/ObjectiveAgent';
 import type { ObjectiveCall__Output } from '../../proto/gen/parley/v1/ObjectiveCall';
 import type { ObjectiveReply } from '../../proto/gen/parley/v1/ObjectiveReply';
+import type { OutcomeBatch } from '../../proto/gen/parley/v1/OutcomeBatch';
 import type { OutcomeRecord__Output } from '../../proto/gen/parley/v1/OutcomeRecord';
+import type { ReadOutcomesRequest__Output } from '../../proto/gen/parley/v1/ReadOutcomesRequest';
 import type { RecordAck } from '../../proto/gen/parley/v1/RecordAck';
 import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
 import type { Campaign } from '../common/catalogue/types';
@@ -27,11 +31,14 @@ import { observeCampaigns, recordOutcome } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
 import { ObjectiveAgent } from './agent';
 import {
+  ackOutcomesFromWire,
   commitFromWire,
   commitToWire,
   counterToWire,
   evaluateFromWire,
+  outcomeBatchToWire,
   outcomeFromWire,
+  readOutcomesFromWire,
   recordAckToWire,
 } from './convert';
 import { type Forecast, forecastProfile, watchForecast, watchObjectiveModel } from './models';
@@ -85,6 +92,22 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
         const result = await agent.recordOutcome(event);
         if (result.accepted) recordOutcome(event.event, agent.campaignOf(event.creativeId));
         return recordAckToWire(result);
+      },
+      log,
+    ),
+    ReadOutcomes: unary<ReadOutcomesRequest__Output, OutcomeBatch>(
+      `${SERVICE_NAMES.objective}/ReadOutcomes`,
+      async (req) => {
+        const { group, consumer, count } = readOutcomesFromWire(req);
+        return outcomeBatchToWire(await agent.readOutcomes(group, consumer, count));
+      },
+      log,
+    ),
+    AckOutcomes: unary<AckOutcomesRequest__Output, AckOutcomesReply>(
+      `${SERVICE_NAMES.objective}/AckOutcomes`,
+      async (req) => {
+        const { group, ids } = ackOutcomesFromWire(req);
+        return { acknowledged: await agent.ackOutcomes(group, ids) };
       },
       log,
     ),

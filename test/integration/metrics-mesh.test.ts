@@ -14,9 +14,6 @@ import {
   reportOutcome,
 } from '../../bin/client';
 import { TrafficModel } from '../../bin/traffic';
-import { startBroker } from '../../services/broker/server';
-import { loadConfig } from '../../services/common/config';
-import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
 import {
   type MetricsEndpoint,
@@ -25,14 +22,12 @@ import {
   serveMetrics,
   sumOf,
 } from '../../services/common/metrics';
-import { startContextAgent } from '../../services/context/server';
-import { startInventoryAgent } from '../../services/inventory/server';
-import { startObjectiveAgent } from '../../services/objective/server';
+import { type LocalMesh, startLocalMesh } from '../support/local-mesh';
 
 const log = createLogger('metrics-it', 'error');
 const DECISIONS = 30;
 
-let services: RunningService[] = [];
+let mesh: LocalMesh;
 let endpoint: MetricsEndpoint;
 let client: AdDecisionClient;
 
@@ -43,32 +38,9 @@ async function scrape(): Promise<Sample[]> {
 }
 
 beforeAll(async () => {
-  const base = { PARLEY_HOST: '127.0.0.1', PARLEY_LOG_LEVEL: 'error', PARLEY_METRICS_PORT: 'off' };
-  const agentConfig = loadConfig({
-    ...base,
-    PARLEY_CONTEXT_PORT: '0',
-    PARLEY_INVENTORY_PORT: '0',
-    PARLEY_OBJECTIVE_PORT: '0',
-  });
-  const [context, inventory, objective] = await Promise.all([
-    startContextAgent({ config: agentConfig, log }),
-    startInventoryAgent({ config: agentConfig, log }),
-    startObjectiveAgent({ config: agentConfig, log }),
-  ]);
-  services = [context, inventory, objective];
-  const broker = await startBroker({
-    config: loadConfig({
-      ...base,
-      PARLEY_BROKER_PORT: '0',
-      PARLEY_CONTEXT_ADDR: context.address,
-      PARLEY_INVENTORY_ADDR: inventory.address,
-      PARLEY_OBJECTIVE_ADDR: objective.address,
-    }),
-    log,
-  });
-  services.push(broker);
+  mesh = await startLocalMesh(log);
   endpoint = await serveMetrics({ host: '127.0.0.1', port: 0 });
-  client = connect(broker.address);
+  client = connect(mesh.broker.address);
   // Warm up until a decision runs with every agent (streams open on first use).
   const warm = new TrafficModel(1, 'warm', 1000);
   for (let healthy = 0, i = 0; healthy < 3; i++) {
@@ -81,7 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await endpoint?.close();
-  for (const s of services.reverse()) await s.close();
+  await mesh?.close();
 });
 
 describe('metrics of a live mesh', () => {

@@ -19,6 +19,7 @@ import { v1 } from '../../services/common/grpc/proto';
 import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
 import { ATTR, SPAN } from '../../services/common/semconv';
+import { RemoteOutcomeFeed } from '../../services/inventory/outcome-feed';
 import { startObjectiveAgent } from '../../services/objective/server';
 import { startRedis, type TestRedis } from '../support/redis';
 import { spans, useMemorySpans } from '../support/spans';
@@ -322,5 +323,73 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 1 }]),
     );
     expect(again.commit?.results[0]).toMatchObject({ reserved: false, reason: 'REASON_BUDGET_EXHAUSTED' });
+  });
+
+  it('serves its outcome log to learners through consumer groups (ReadOutcomes / AckOutcomes)', async () => {
+    const feed = new RemoteOutcomeFeed(service.address);
+    try {
+      const group = `learners-${kind}`;
+      // A new group starts from the oldest retained entry: everything recorded above.
+      const first = await feed.readGroup(group, 'c1', 1000);
+      expect(first.length).toBeGreaterThan(0);
+      expect(first.find((e) => e.idempotencyKey === 'imp-happy-1')).toMatchObject({
+        requestId: 'req-1',
+        creativeId: 'happy-cr',
+        campaignId: 'happy',
+        event: 'impression',
+      });
+      expect(await feed.readGroup(group, 'c1', 1000)).toEqual([]);
+      const fresh: OutcomeRecord = {
+        idempotency_key: `feed-${kind}`,
+        request_id: 'req-9',
+        creative_id: 'guarded-cr',
+        session_id: 'sess-9',
+        event: 'skip',
+        skip_offset_ms: 1200,
+      };
+      expect((await recordOutcome(fresh)).ack).toMatchObject({ accepted: true });
+      const next = await feed.readGroup(group, 'c1', 1000);
+      expect(next.map((e) => [e.idempotencyKey, e.event, e.skipOffsetMs])).toEqual([
+        [`feed-${kind}`, 'skip', 1200],
+      ]);
+      expect(
+        await feed.ack(
+          group,
+          [...first, ...next].map((e) => e.id),
+        ),
+      ).toBe(first.length + 1);
+      expect(await feed.ack(group, [next[0]!.id])).toBe(0);
+      // Another group reads the same log independently.
+      expect((await feed.readGroup(`other-${kind}`, 'c1', 1000)).length).toBe(first.length + 1);
+    } finally {
+      feed.close();
+    }
+  });
+
+  it('rejects bad ReadOutcomes / AckOutcomes naming the field', async () => {
+    const call = <Req, Res>(method: 'ReadOutcomes' | 'AckOutcomes', req: Req) =>
+      new Promise<grpc.ServiceError | null>((resolve) =>
+        (
+          client[method] as unknown as (
+            r: Req,
+            o: grpc.CallOptions,
+            cb: (e: grpc.ServiceError | null, r?: Res) => void,
+          ) => void
+        ).call(client, req, { deadline: Date.now() + 5000 }, (err) => resolve(err)),
+      );
+    const cases: Array<['ReadOutcomes' | 'AckOutcomes', object, string]> = [
+      ['ReadOutcomes', { group: 'g', consumer: 'c', max_entries: 0 }, 'max_entries:'],
+      ['ReadOutcomes', { group: 'g', consumer: 'c', max_entries: 5000 }, 'max_entries:'],
+      ['ReadOutcomes', { group: '', consumer: 'c', max_entries: 10 }, 'group: required'],
+      ['ReadOutcomes', { group: 'g', consumer: 'has space', max_entries: 10 }, 'consumer:'],
+      ['AckOutcomes', { group: 'g', ids: ['1-1', ''] }, 'ids[1]:'],
+      ['AckOutcomes', { group: 'g', ids: ['1-1', 'abc'] }, 'ids[1]: must be a log entry id'],
+      ['AckOutcomes', { group: 'g', ids: Array.from({ length: 1001 }, (_, i) => `1-${i}`) }, 'ids:'],
+    ];
+    for (const [method, req, message] of cases) {
+      const err = await call(method, req);
+      expect(err?.code, `${method} ${JSON.stringify(req).slice(0, 80)}`).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(err?.details.startsWith(message), err?.details).toBe(true);
+    }
   });
 });

@@ -12,11 +12,13 @@ import type {
   ListenerSignals__Output,
   ListenerSignals as WireSignals,
 } from '../../../proto/gen/parley/v1/ListenerSignals';
+import type { OutcomeRecord } from '../../../proto/gen/parley/v1/OutcomeRecord';
 import type { Rejection__Output, Rejection as WireRejection } from '../../../proto/gen/parley/v1/Rejection';
 import type { Slot__Output, Slot as WireSlot } from '../../../proto/gen/parley/v1/Slot';
 import type {
   Candidate,
   Device,
+  OutcomeEventInput,
   Part,
   PlaylistKind,
   Position,
@@ -237,4 +239,17 @@ export function rejectionFromWire(r: Rejection__Output): Rejection {
 
 export function rejectionToWire(r: Rejection): WireRejection {
   return { creative_id: r.creativeId, reason: r.reason, detail: r.detail };
+}
+
+export function outcomeToWire(e: OutcomeEventInput): OutcomeRecord {
+  return {
+    idempotency_key: e.idempotencyKey,
+    request_id: e.requestId,
+    reservation_id: e.reservationId,
+    creative_id: e.creativeId,
+    session_id: e.sessionId,
+    event: e.event,
+    skip_offset_ms: e.skipOffsetMs,
+    occurred_at_ms: e.occurredAtMs,
+  };
 }

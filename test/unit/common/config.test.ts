@@ -26,11 +26,22 @@ describe('config', () => {
     expect(c.addresses.objective).toBe('obj:1');
   });
 
+  it('learns online by default, one consumer group per host; PARLEY_ONLINE_LEARNING=off turns it off', () => {
+    expect(loadConfig({}).online.enabled).toBe(true);
+    expect(loadConfig({}).online.group).toMatch(/^inventory-online-/);
+    expect(loadConfig({ PARLEY_ONLINE_LEARNING: 'off' }).online.enabled).toBe(false);
+    expect(loadConfig({ PARLEY_ONLINE_LEARNING: 'false', PARLEY_ONLINE_GROUP: 'g' }).online).toEqual({
+      enabled: false,
+      group: 'g',
+    });
+  });
+
   it.each([
     ['PARLEY_BROKER_PORT', '70000'],
     ['PARLEY_MAX_ROUNDS', '0'],
     ['PARLEY_W_LISTENER', 'abc'],
     ['PARLEY_LOG_LEVEL', 'loud'],
+    ['PARLEY_ONLINE_LEARNING', 'maybe'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

@@ -2,14 +2,27 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AckOutcomesReply as _parley_v1_AckOutcomesReply, AckOutcomesReply__Output as _parley_v1_AckOutcomesReply__Output } from '../../parley/v1/AckOutcomesReply';
+import type { AckOutcomesRequest as _parley_v1_AckOutcomesRequest, AckOutcomesRequest__Output as _parley_v1_AckOutcomesRequest__Output } from '../../parley/v1/AckOutcomesRequest';
 import type { CampaignStatusReply as _parley_v1_CampaignStatusReply, CampaignStatusReply__Output as _parley_v1_CampaignStatusReply__Output } from '../../parley/v1/CampaignStatusReply';
 import type { CampaignStatusRequest as _parley_v1_CampaignStatusRequest, CampaignStatusRequest__Output as _parley_v1_CampaignStatusRequest__Output } from '../../parley/v1/CampaignStatusRequest';
 import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output as _parley_v1_ObjectiveCall__Output } from '../../parley/v1/ObjectiveCall';
 import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from '../../parley/v1/ObjectiveReply';
+import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from '../../parley/v1/OutcomeBatch';
 import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from '../../parley/v1/OutcomeRecord';
+import type { ReadOutcomesRequest as _parley_v1_ReadOutcomesRequest, ReadOutcomesRequest__Output as _parley_v1_ReadOutcomesRequest__Output } from '../../parley/v1/ReadOutcomesRequest';
 import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from '../../parley/v1/RecordAck';
 
 export interface ObjectiveAgentClient extends grpc.Client {
+  AckOutcomes(argument: _parley_v1_AckOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
+  AckOutcomes(argument: _parley_v1_AckOutcomesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
+  AckOutcomes(argument: _parley_v1_AckOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
+  AckOutcomes(argument: _parley_v1_AckOutcomesRequest, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
+  ackOutcomes(argument: _parley_v1_AckOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
+  ackOutcomes(argument: _parley_v1_AckOutcomesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
+  ackOutcomes(argument: _parley_v1_AckOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
+  ackOutcomes(argument: _parley_v1_AckOutcomesRequest, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
+  
   CampaignStatus(argument: _parley_v1_CampaignStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_CampaignStatusReply__Output>): grpc.ClientUnaryCall;
   CampaignStatus(argument: _parley_v1_CampaignStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_CampaignStatusReply__Output>): grpc.ClientUnaryCall;
   CampaignStatus(argument: _parley_v1_CampaignStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_CampaignStatusReply__Output>): grpc.ClientUnaryCall;
@@ -24,6 +37,15 @@ export interface ObjectiveAgentClient extends grpc.Client {
   negotiate(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
   negotiate(options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
   
+  ReadOutcomes(argument: _parley_v1_ReadOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
+  ReadOutcomes(argument: _parley_v1_ReadOutcomesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
+  ReadOutcomes(argument: _parley_v1_ReadOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
+  ReadOutcomes(argument: _parley_v1_ReadOutcomesRequest, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
+  readOutcomes(argument: _parley_v1_ReadOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
+  readOutcomes(argument: _parley_v1_ReadOutcomesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
+  readOutcomes(argument: _parley_v1_ReadOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
+  readOutcomes(argument: _parley_v1_ReadOutcomesRequest, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
+  
   RecordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
   RecordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
   RecordOutcome(argument: _parley_v1_OutcomeRecord, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
@@ -36,16 +58,22 @@ export interface ObjectiveAgentClient extends grpc.Client {
 }
 
 export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementation {
+  AckOutcomes: grpc.handleUnaryCall<_parley_v1_AckOutcomesRequest__Output, _parley_v1_AckOutcomesReply>;
+  
   CampaignStatus: grpc.handleUnaryCall<_parley_v1_CampaignStatusRequest__Output, _parley_v1_CampaignStatusReply>;
   
   Negotiate: grpc.handleBidiStreamingCall<_parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply>;
+  
+  ReadOutcomes: grpc.handleUnaryCall<_parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch>;
   
   RecordOutcome: grpc.handleUnaryCall<_parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck>;
   
 }
 
 export interface ObjectiveAgentDefinition extends grpc.ServiceDefinition {
+  AckOutcomes: MethodDefinition<_parley_v1_AckOutcomesRequest, _parley_v1_AckOutcomesReply, _parley_v1_AckOutcomesRequest__Output, _parley_v1_AckOutcomesReply__Output>
   CampaignStatus: MethodDefinition<_parley_v1_CampaignStatusRequest, _parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusRequest__Output, _parley_v1_CampaignStatusReply__Output>
   Negotiate: MethodDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply, _parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply__Output>
+  ReadOutcomes: MethodDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_OutcomeBatch, _parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch__Output>
   RecordOutcome: MethodDefinition<_parley_v1_OutcomeRecord, _parley_v1_RecordAck, _parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck__Output>
 }

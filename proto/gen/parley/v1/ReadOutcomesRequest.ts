@@ -1,0 +1,14 @@
+// Original file: proto/parley/v1/objective.proto
+
+
+export interface ReadOutcomesRequest {
+  'group'?: (string);
+  'consumer'?: (string);
+  'max_entries'?: (number);
+}
+
+export interface ReadOutcomesRequest__Output {
+  'group': (string);
+  'consumer': (string);
+  'max_entries': (number);
+}

@@ -1,0 +1,80 @@
+/**
+ * Online learning inside the running inventory agent (config.online): every
+ * proposed candidate's policy features are remembered, the objective agent's
+ * outcome log is read through this replica's consumer group, and the guarded
+ * learner (learning/online.ts: bounded steps, holdout check, rollback)
+ * hot-swaps each accepted version into the agent's PolicyHolder.
+ */
+import { hostname } from 'node:os';
+import { consumeOutcomes, OnlineLearner } from '../../learning/online';
+import type { Config } from '../common/config';
+import { messageOf } from '../common/grpc/errors';
+import type { Logger } from '../common/log';
+import { recordOnlineStep } from '../common/metrics';
+import type { OutcomeFeed } from '../objective/outcome-log';
+import { RemoteOutcomeFeed } from './outcome-feed';
+import { BASELINE_WEIGHTS, LogisticPolicy, type PolicyHolder } from './policy';
+
+export interface OnlineLearning {
+  learner: OnlineLearner;
+  /** For InventoryAgentOptions.remember. */
+  remember(requestId: string, creativeId: string, features: Float32Array): void;
+  /** Stops reading and waits for the loop to end. */
+  close(): Promise<void>;
+}
+
+export function startOnlineLearning({
+  config,
+  log,
+  holder,
+  feed = new RemoteOutcomeFeed(config.addresses.objective),
+  idleMs,
+}: {
+  config: Config;
+  log: Logger;
+  holder: PolicyHolder;
+  /** The outcome log to read; defaults to the objective agent's over gRPC. */
+  feed?: OutcomeFeed & { close?(): void };
+  idleMs?: number;
+}): OnlineLearning {
+  const inUse = holder.current();
+  const learner =
+    inUse instanceof LogisticPolicy
+      ? new OnlineLearner(inUse.weights, inUse.version)
+      : new OnlineLearner(BASELINE_WEIGHTS, inUse.version);
+  const abort = new AbortController();
+  let failing = false;
+  const loop = consumeOutcomes({
+    feed,
+    group: config.online.group,
+    consumer: `${hostname()}-${process.pid}`,
+    learner,
+    holder,
+    idleMs,
+    signal: abort.signal,
+    onStep: (r) => {
+      if (failing) log.info('online learning: outcome log readable again');
+      failing = false;
+      const result = r.kind === 'rolled-back' ? 'rolled_back' : r.kind;
+      recordOnlineStep(result, r.holdoutLoss);
+      if (r.kind === 'accepted') log.debug('online learning step accepted', { ...r });
+      else if (r.kind === 'rolled-back') log.warn('online learning rolled back', { to: r.version, ...r });
+      else log.info('online learning step rejected by the holdout check', { ...r });
+    },
+    onError: (err) => {
+      if (!failing)
+        log.warn('online learning: cannot read the outcome log; retrying', { error: messageOf(err) });
+      failing = true;
+    },
+  }).catch((err) => log.error('online learning stopped', { error: messageOf(err) }));
+  log.info('online learning on', { group: config.online.group, from: learner.version });
+  return {
+    learner,
+    remember: (requestId, creativeId, features) => learner.rememberDecision(requestId, creativeId, features),
+    async close() {
+      abort.abort();
+      await loop;
+      feed.close?.();
+    },
+  };
+}
