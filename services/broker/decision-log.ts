@@ -88,6 +88,7 @@ export function buildDecisionRecord(
       platform_revenue: s.terms.platformRevenue,
       boost: s.boost ?? 0,
       pinned: s.pinned ?? false,
+      lead_probability: t?.leadProbabilities?.get(s.candidate.creativeId) ?? 0,
     })),
     response,
     overrides: (t?.overrides ?? []).map((o) => ({

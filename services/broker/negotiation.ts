@@ -34,6 +34,7 @@ import { messageOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import { ATTR, SPAN } from '../common/semconv';
 import { withSpan } from '../common/telemetry';
+import { chooseLead, type ExplorationSettings, type LeadChoice } from './explore';
 import { type FallbackCache, fallbackKey, type StaticRanking } from './fallbacks';
 import { ActiveOverrides, type AppliedOverride, type OverrideContext } from './overrides';
 import { assemblePod, compareScored, type Loser, type Pod, podUtility, type Scored } from './pod';
@@ -56,6 +57,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface NegotiationSettings extends UtilitySettings {
   maxRounds: number;
   shortlistSize: number;
+  /** How the lead ad is drawn (explore.ts); absent = always the best. */
+  exploration?: ExplorationSettings;
 }
 
 export interface NegotiationDeps {
@@ -90,6 +93,13 @@ export interface Placement {
   /** What the advertiser pays for this impression. */
   priceMicros: number;
   terms: UtilityTerms;
+  /**
+   * The probability with which this ad was chosen: for the lead (position 0)
+   * the exploring draw's (explore.ts); later positions follow the ranking
+   * given the lead (1). 0 = unknown: the drawn lead was refused at commit
+   * and another took its place.
+   */
+  propensity: number;
 }
 
 export interface DecisionExplanation extends UtilityTerms {
@@ -102,6 +112,8 @@ export interface DecisionExplanation extends UtilityTerms {
   runnersUp: Rejection[];
   summary: string;
   candidatesConsidered: number;
+  /** The lead was drawn by exploration, not the ranking's best. */
+  explored: boolean;
 }
 
 /** What one round saw: the decision log records it (services/broker/decision-log.ts). */
@@ -134,6 +146,8 @@ export interface DecisionTrace {
   overrides: AppliedOverride[];
   overridesVersion: number;
   timings: DecisionTimings;
+  /** Each candidate's probability of leading the pod (creative id → p); null when nothing was drawn. */
+  leadProbabilities: ReadonlyMap<string, number> | null;
 }
 
 export interface Decision {
@@ -219,6 +233,8 @@ class DecisionState {
   objectiveModelVersion = '';
   readonly trace: RoundTrace[] = [];
   readonly applied: AppliedOverride[] = [];
+  /** The exploring draw of the lead ad; null when exploration is off. */
+  lead: LeadChoice | null = null;
   readonly timings: DecisionTimings = {
     contextMs: 0,
     inventoryMs: 0,
@@ -315,6 +331,17 @@ export async function decide(req: DecisionRequest, deps: NegotiationDeps): Promi
       (podShort || mostlyRejected) &&
       negotiationEnd - clock.now() >= Math.max(1, roundMs);
     if (!more) break;
+  }
+
+  // Exploration: draw the lead ad (logged with its propensity).
+  const x = deps.settings.exploration;
+  if (x && (x.epsilon > 0 || x.temperature > 0)) {
+    state.lead = chooseLead(state.eligible, x, req.requestId);
+    const lead = state.lead?.explored ? state.lead.lead.candidate.creativeId : null;
+    if (lead)
+      state.eligible = state.eligible.map((s) =>
+        s.candidate.creativeId === lead ? { ...s, lead: true } : s,
+      );
   }
 
   // Commit.
@@ -614,11 +641,17 @@ async function commitPod(
       reservationId: f.reservationId,
       priceMicros: costMicros(f.scored.candidate),
       terms: f.scored.terms,
+      propensity: i > 0 ? 1 : leadPropensity(state, f.scored),
     }));
   const span = trace.getActiveSpan();
   span?.setAttribute(ATTR.reservations, placed.filter((p) => p.reservationId).length);
   span?.setAttribute(ATTR.rejectedCommits, commitRejections.length);
   return { placed, pod, commitRejections };
+}
+
+function leadPropensity(state: DecisionState, first: Scored): number {
+  if (!state.lead) return 1;
+  return state.lead.lead.candidate.creativeId === first.candidate.creativeId ? state.lead.propensity : 0;
 }
 
 function runnersUp(state: DecisionState, committed: Committed | null): Rejection[] {
@@ -675,10 +708,11 @@ function summaryLine(
     return `no ad (${d.noAdReasons.join(', ')}) for ${e.scenario} after ${rounds}; ${e.candidatesConsidered} considered${degraded}`;
   }
   const ads = d.placements.map((p) => `${p.candidate.creativeId} [${p.candidate.tier}]`).join(', ');
+  const explored = e.explored ? `; lead explored (p ${d.placements[0]!.propensity.toFixed(3)})` : '';
   return (
     `${d.placements.length} ad${d.placements.length === 1 ? '' : 's'} (${ads}) for ${e.scenario} after ${rounds}: ` +
     `utility ${e.utility.toFixed(3)} (listener ${e.listenerValue.toFixed(3)}, advertiser ${e.advertiserValue.toFixed(3)}, ` +
-    `revenue ${e.platformRevenue.toFixed(3)}); ${e.candidatesConsidered} considered${degraded}`
+    `revenue ${e.platformRevenue.toFixed(3)}); ${e.candidatesConsidered} considered${explored}${degraded}`
   );
 }
 
@@ -709,6 +743,7 @@ function finish(
     traceId: activeTraceId(),
     runnersUp: runnersUp(state, committed),
     candidatesConsidered: state.seen.size,
+    explored: (state.lead?.explored ?? false) && placements[0]?.propensity !== 0,
   };
   state.timings.totalMs = (deps.clock ?? systemClock).now() - state.startedAt;
   const decision: Decision = {
@@ -721,6 +756,7 @@ function finish(
       overrides: state.applied,
       overridesVersion: deps.overrides?.version ?? 0,
       timings: state.timings,
+      leadProbabilities: state.lead?.probabilities ?? null,
     },
   };
   if (degraded.length > 0) deps.log?.debug('decision degraded', { requestId: req.requestId, degraded });

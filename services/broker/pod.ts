@@ -24,6 +24,8 @@ export interface Scored {
   pinned?: boolean;
   /** Added to the utility by boost overrides (already included in terms.utility). */
   boost?: number;
+  /** Drawn by exploration to lead the pod (explore.ts): first within its pin and tier group. */
+  lead?: boolean;
 }
 
 export interface Loser {
@@ -42,11 +44,12 @@ export function tierRank(t: Tier): number {
   return TIERS_BY_PRIORITY.indexOf(t);
 }
 
-/** Pinned first, then tier, then utility (high first), then creative id for a stable order. */
+/** Pinned first, then tier, then the explored lead, then utility (high first), then creative id for a stable order. */
 export function compareScored(a: Scored, b: Scored): number {
   return (
     (b.pinned ? 1 : 0) - (a.pinned ? 1 : 0) ||
     tierRank(a.candidate.tier) - tierRank(b.candidate.tier) ||
+    (b.lead ? 1 : 0) - (a.lead ? 1 : 0) ||
     b.terms.utility - a.terms.utility ||
     (a.candidate.creativeId < b.candidate.creativeId
       ? -1

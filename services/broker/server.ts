@@ -67,6 +67,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     priceFloorMicros: config.priceFloorMicros,
     maxRounds: config.maxRounds,
     shortlistSize: config.shortlistSize,
+    exploration: config.exploration,
   };
 
   return {
@@ -103,6 +104,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         [ATTR.noAd]: decision.noAd,
         [ATTR.degraded]: decision.degraded,
         [ATTR.rounds]: e.rounds,
+        [ATTR.explored]: e.explored,
         [ATTR.scenario]: e.scenario,
         [ATTR.contextModelVersion]: e.contextModelVersion,
         [ATTR.inventoryModelVersion]: e.inventoryModelVersion,

@@ -82,6 +82,7 @@ export function decisionToWire(d: Decision): DecideResponse {
     runners_up: e.runnersUp.map(rejectionToWire),
     summary: e.summary,
     candidates_considered: e.candidatesConsidered,
+    explored: e.explored,
   };
   const ads: AdPlacement[] = d.placements.map((p) => ({
     pod_position: p.podPosition,
@@ -94,6 +95,7 @@ export function decisionToWire(d: Decision): DecideResponse {
     reservation_id: p.reservationId,
     audio_url: p.candidate.audioUrl,
     tier: p.candidate.tier,
+    propensity: p.propensity,
   }));
   return {
     request_id: d.requestId,

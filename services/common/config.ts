@@ -41,6 +41,8 @@ export interface Config {
   revenueScaleMicros: number;
   maxRounds: number;
   shortlistSize: number;
+  /** How the broker draws the lead ad (services/broker/explore.ts). */
+  exploration: { epsilon: number; temperature: number };
   /** Decision deadline when the request names none (ms). */
   defaultDeadlineMs: number;
   /** Below this many ms left, a decision is refused as DEADLINE_EXCEEDED. */
@@ -179,6 +181,10 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     revenueScaleMicros: int(env, 'PARLEY_REVENUE_SCALE_MICROS', 30_000, 1),
     maxRounds: int(env, 'PARLEY_MAX_ROUNDS', 3, 1, 10),
     shortlistSize: int(env, 'PARLEY_SHORTLIST_SIZE', 8, 1, 100),
+    exploration: {
+      epsilon: num(env, 'PARLEY_EXPLORATION_EPSILON', 0.05, 0, 1),
+      temperature: num(env, 'PARLEY_EXPLORATION_TEMPERATURE', 0, 0, 100),
+    },
     defaultDeadlineMs: int(env, 'PARLEY_DEFAULT_DEADLINE_MS', 100, 1, 60_000),
     minDeadlineMs: int(env, 'PARLEY_MIN_DEADLINE_MS', 5, 0, 1000),
     reservationTtlMs: int(env, 'PARLEY_RESERVATION_TTL_MS', 120_000, 10),

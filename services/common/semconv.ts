@@ -11,6 +11,8 @@ export const ATTR = {
   requestId: 'parley.request_id',
   round: 'parley.negotiation.round',
   rounds: 'parley.negotiation.rounds',
+  /** The lead ad was drawn by exploration (services/broker/explore.ts). */
+  explored: 'parley.decision.explored',
   scenario: 'parley.context.scenario',
   candidatesProposed: 'parley.candidates.proposed',
   candidatesEligible: 'parley.candidates.eligible',

@@ -152,6 +152,7 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
         platform_revenue: 0.012345,
         boost: 2.5,
         pinned: true,
+        lead_probability: 0.85,
       },
     ],
     response: {
@@ -168,6 +169,7 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
           reservation_id: `res-${requestId}`,
           audio_url: 'https://cdn.example/a.mp3',
           tier: 'standard',
+          propensity: 0.85,
         },
       ],
       no_ad: false,
@@ -185,6 +187,7 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
         trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
         runners_up: [{ creative_id: 'cr-2', reason: 'REASON_OVERRIDE_BLOCKED', detail: 'blocked' }],
         summary: 'cr-1 won: pinned by override ov-1',
+        explored: true,
         candidates_considered: 3,
       },
       degraded: ['PART_CONTEXT'],

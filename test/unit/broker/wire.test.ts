@@ -151,6 +151,7 @@ describe('DecideResponse', () => {
           reservationId: 'res-a',
           priceMicros: 20_000,
           terms: { listenerValue: 0.5, advertiserValue: 0.4, platformRevenue: 0.6, utility: 1.5 },
+          propensity: 0.9,
         },
       ],
       noAd: false,
@@ -162,6 +163,7 @@ describe('DecideResponse', () => {
         utility: 1.5,
         rounds: 2,
         scenario: 'workout',
+        explored: false,
         contextModelVersion: 'c',
         inventoryModelVersion: 'i',
         objectiveModelVersion: 'o',
@@ -185,6 +187,7 @@ describe('DecideResponse', () => {
         reservation_id: 'res-a',
         audio_url: 'https://cdn.example/a.mp3',
         tier: 'sponsorship',
+        propensity: 0.9,
       },
     ]);
     expect(w.degraded).toEqual(['PART_CONTEXT', 'PART_OBJECTIVE']);
@@ -195,6 +198,7 @@ describe('DecideResponse', () => {
       runners_up: [{ creative_id: 'b', reason: 'REASON_OUTRANKED', detail: 'lower' }],
       candidates_considered: 7,
       trace_id: 't',
+      explored: false,
     });
   });
 });

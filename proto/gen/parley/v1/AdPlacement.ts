@@ -13,6 +13,7 @@ export interface AdPlacement {
   'reservation_id'?: (string);
   'audio_url'?: (string);
   'tier'?: (string);
+  'propensity'?: (number | string);
 }
 
 export interface AdPlacement__Output {
@@ -26,4 +27,5 @@ export interface AdPlacement__Output {
   'reservation_id': (string);
   'audio_url': (string);
   'tier': (string);
+  'propensity': (number);
 }

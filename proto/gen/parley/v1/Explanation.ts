@@ -17,6 +17,7 @@ export interface Explanation {
   'runners_up'?: (_parley_v1_Rejection)[];
   'summary'?: (string);
   'candidates_considered'?: (number);
+  'explored'?: (boolean);
 }
 
 export interface Explanation__Output {
@@ -33,4 +34,5 @@ export interface Explanation__Output {
   'runners_up': (_parley_v1_Rejection__Output)[];
   'summary': (string);
   'candidates_considered': (number);
+  'explored': (boolean);
 }

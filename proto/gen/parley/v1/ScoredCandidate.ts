@@ -10,6 +10,7 @@ export interface ScoredCandidate {
   'platform_revenue'?: (number | string);
   'boost'?: (number | string);
   'pinned'?: (boolean);
+  'lead_probability'?: (number | string);
 }
 
 export interface ScoredCandidate__Output {
@@ -21,4 +22,5 @@ export interface ScoredCandidate__Output {
   'platform_revenue': (number);
   'boost': (number);
   'pinned': (boolean);
+  'lead_probability': (number);
 }
