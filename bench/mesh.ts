@@ -222,10 +222,12 @@ export async function startMesh(
   kind: 'real' | 'bare',
   rounds: number,
   nodeFlags: NodeFlags = () => [],
+  /** Extra env for every service (e.g. model paths). */
+  extraEnv: Record<string, string> = {},
 ): Promise<Mesh> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startMeshOnce(kind, rounds, nodeFlags);
+      return await startMeshOnce(kind, rounds, nodeFlags, extraEnv);
     } catch (err) {
       if (attempt >= 3) throw err;
       log(
@@ -239,8 +241,13 @@ export async function startMesh(
 type NodeFlags = (role: ServiceName) => string[];
 
 /** Starts a mesh: the agents (and, real, the admin service) in parallel, then the broker. */
-async function startMeshOnce(kind: 'real' | 'bare', rounds: number, nodeFlags: NodeFlags): Promise<Mesh> {
-  const env = baseEnv(await freePorts());
+async function startMeshOnce(
+  kind: 'real' | 'bare',
+  rounds: number,
+  nodeFlags: NodeFlags,
+  extraEnv: Record<string, string>,
+): Promise<Mesh> {
+  const env = { ...baseEnv(await freePorts()), ...extraEnv };
   let redis: TestRedis | null = null;
   let redisPid = 0;
   const catalogueDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
@@ -414,7 +421,7 @@ export function queued(open: OpenResult, unloaded: LevelResult | undefined): boo
 
 const closedTimeout = (o: BenchOptions) =>
   (o.concurrency.length * (levelSeconds(o) + 2 * (DEADLINE_MS / 1000)) + 30) * 1000;
-const openTimeout = (o: BenchOptions) => (o.seconds + 1 + 2 * (DEADLINE_MS / 1000) + 30) * 1000;
+export const openTimeout = (o: BenchOptions) => (o.seconds + 1 + 2 * (DEADLINE_MS / 1000) + 30) * 1000;
 
 // ---------------------------------------------------------------------------
 // One run
