@@ -15,6 +15,8 @@ import type { ModelHolder } from '../../learning/artifacts';
 import type { ContextEstimator } from '../../learning/context-estimator';
 import { type MonolithicModel, monolithicFeatures } from '../../learning/monolithic';
 import { type CampaignState, type ObjectivePolicy, objectiveFeatures } from '../../learning/objective-policy';
+import type { ConsumeSummary, OnlineLearner } from '../../learning/online';
+import type { ExplorationSettings } from '../../services/broker/explore';
 import { FallbackCache } from '../../services/broker/fallbacks';
 import { decide, type NegotiationDeps } from '../../services/broker/negotiation';
 import type { ContextPort, InventoryPort, ObjectivePort } from '../../services/broker/ports';
@@ -22,6 +24,7 @@ import { utilityOf } from '../../services/broker/utility';
 import type { UtilityWeights } from '../../services/common/config';
 import type { Candidate, CandidateValue, Slot, Snapshot } from '../../services/common/domain/types';
 import { type Rng, seededRng } from '../../services/common/rng';
+import type { InventoryAgentOptions } from '../../services/inventory/agent';
 import { type PolicyHolder, policyFeatures } from '../../services/inventory/policy';
 import { skipProbability } from '../response';
 import type { SimRequest } from '../simulator';
@@ -182,8 +185,9 @@ export function parleyPorts(
   models: ParleyModels,
   seen: { rules: Snapshot | null },
   weights: UtilityWeights = env.settings.weights,
+  remember?: InventoryAgentOptions['remember'],
 ): { context: ContextPort; inventory: InventoryPort; objective: ObjectivePort } {
-  const inventory = env.inventoryAgent(models.inventory, weights);
+  const inventory = env.inventoryAgent(models.inventory, weights, remember);
   return {
     context: {
       assess: async (signals) => {
@@ -217,28 +221,72 @@ function policyLogs(env: Env, pod: readonly Candidate[], snapshot: Snapshot, slo
   }));
 }
 
+export interface ParleyArmOptions {
+  /** Overrides the utility weights the agents decide with (a sensitivity check). */
+  weights?: UtilityWeights;
+  name?: string;
+  /** The broker's exploration, as in production (services/broker/explore.ts). */
+  exploration?: ExplorationSettings;
+  /**
+   * The inventory agent's online learner, as `npm start` runs it: it reads
+   * the outcome log (consumer group ONLINE_GROUP) before each decision,
+   * takes guarded steps and hot-swaps models.inventory.
+   */
+  online?: OnlineLearner;
+}
+
+/** The consumer group the online learner reads the episode's outcome log with. */
+const ONLINE_GROUP = 'inventory-online';
+
 /**
- * Parley's agents negotiating through the broker's decide(). `weights`
- * overrides the utility weights the agents decide with (a sensitivity
- * check); the reward is always measured with the environment's weights.
+ * Parley's agents negotiating through the broker's decide(). The reward is
+ * always measured with the environment's weights.
  */
 export class ParleyArm implements Arm {
   readonly name: string;
+  /** Online learning steps taken (with `online`). */
+  readonly steps: ConsumeSummary = { accepted: 0, rejected: 0, rolledBack: 0 };
   constructor(
     private readonly models: ParleyModels,
-    private readonly weights: UtilityWeights | null = null,
-    name = 'parley',
+    private readonly opts: ParleyArmOptions = {},
   ) {
-    this.name = name;
+    this.name = opts.name ?? 'parley';
   }
+
+  /** What the inventory agent's online loop does between decisions (learning/online.ts consumeOutcomes). */
+  private async learn(env: Env, learner: OnlineLearner): Promise<void> {
+    const entries = await env.outcomes.readGroup(ONLINE_GROUP, 'sim', 10_000);
+    if (entries.length === 0) return;
+    for (const e of entries) learner.observe(e);
+    await env.outcomes.ack(
+      ONLINE_GROUP,
+      entries.map((e) => e.id),
+    );
+    for (let r = learner.step(); r.kind !== 'waiting'; r = learner.step()) {
+      if (r.kind === 'rejected') this.steps.rejected++;
+      else {
+        if (r.kind === 'accepted') this.steps.accepted++;
+        else this.steps.rolledBack++;
+        this.models.inventory.swap(learner.policy(r.version));
+      }
+    }
+  }
+
   async choose(req: SimRequest, env: Env): Promise<Choice> {
+    const online = this.opts.online;
+    if (online) await this.learn(env, online);
     const seen: { rules: Snapshot | null } = { rules: null };
-    const weights = this.weights ?? env.settings.weights;
-    const ports = parleyPorts(env, this.models, seen, weights);
+    const weights = this.opts.weights ?? env.settings.weights;
+    const remember = online ? online.rememberDecision.bind(online) : undefined;
+    const ports = parleyPorts(env, this.models, seen, weights, remember);
     const deps: NegotiationDeps = {
       ...ports,
       fallbacks: new FallbackCache(),
-      settings: { ...env.settings, weights },
+      settings: {
+        ...env.settings,
+        weights,
+        ...(this.opts.exploration ? { exploration: this.opts.exploration } : {}),
+      },
       clock: { now: () => env.now },
     };
     const d = await decide(

@@ -16,7 +16,7 @@ import type { Campaign, Catalogue } from '../../services/common/catalogue/types'
 import type { Candidate, CandidateValue, Scenario, Snapshot } from '../../services/common/domain/types';
 import { ContextAgent } from '../../services/context/agent';
 import { MemorySessionStore } from '../../services/context/session-store';
-import { InventoryAgent } from '../../services/inventory/agent';
+import { InventoryAgent, type InventoryAgentOptions } from '../../services/inventory/agent';
 import { baselinePolicy, PolicyHolder } from '../../services/inventory/policy';
 import { ObjectiveAgent } from '../../services/objective/agent';
 import { EmbeddedLedger } from '../../services/objective/ledger';
@@ -181,12 +181,14 @@ export class Env {
   inventoryAgent(
     policy: PolicyHolder,
     weights: UtilitySettings['weights'] = this.opts.settings.weights,
+    remember?: InventoryAgentOptions['remember'],
   ): InventoryAgent {
     return new InventoryAgent({
       catalogue: () => this.catalogue,
       policy,
       weights,
       revenueScaleMicros: this.opts.settings.revenueScaleMicros,
+      remember,
     });
   }
 

@@ -17,13 +17,21 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { type SlotForecaster, wape } from '../../learning/forecast';
+import { type ConsumeSummary, OnlineLearner } from '../../learning/online';
 import { evaluateOffPolicy, type OpeRecord, softmaxPolicy } from '../../learning/ope';
 import { ci95, type Interval } from '../../learning/stats';
 import { type BackendName, initTf } from '../../learning/tf';
+import type { ExplorationSettings } from '../../services/broker/explore';
 import type { Campaign } from '../../services/common/catalogue/types';
 import { loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/log';
 import { seededRng } from '../../services/common/rng';
+import {
+  BASELINE_POLICY_VERSION,
+  BASELINE_WEIGHTS,
+  baselinePolicy,
+  PolicyHolder,
+} from '../../services/inventory/policy';
 import type { TrafficProfile } from '../../services/objective/pacing';
 import { loadScenarioFile } from '../scenario';
 import { ExploreArm, MonolithicArm, OracleContextArm, ParleyArm, PriceFirstArm, RandomArm } from './arms';
@@ -132,6 +140,29 @@ export interface ForecastResult {
   byContext: { forecast: number; flat: number };
 }
 
+/** One point of an online-learning curve: a block of simulated hours, mean over seeds. */
+export interface OnlineCurvePoint {
+  /** Hours since the episode's start (block end). */
+  hours: number;
+  skipRate: number;
+  /** Shared reward per ad break in the block. */
+  jointReward: number;
+}
+
+/**
+ * Online learning as the running mesh does it: an untrained mesh (baseline
+ * inventory policy, production exploration) with and without the inventory
+ * agent's online learner, over each test seed's day.
+ */
+export interface OnlineResult {
+  arms: ArmSummary[];
+  /** Guarded steps per seed (mean). */
+  steps: ConsumeSummary;
+  curves: Record<string, OnlineCurvePoint[]>;
+  blockHours: number;
+  exploration: ExplorationSettings;
+}
+
 export interface ExperimentResult {
   options: ExperimentOptions;
   backend: BackendName;
@@ -146,6 +177,80 @@ export interface ExperimentResult {
   trainSeeds: number[];
   validationSeed: number;
   samples: number;
+  /** Absent in results written before online learning was evaluated. */
+  online?: OnlineResult;
+}
+
+export const STATIC_ARM = 'untrained parley';
+export const ONLINE_ARM = 'untrained parley + online learning';
+const ONLINE_BLOCK_HOURS = 2;
+
+/** Skip rate and joint reward per block of simulated hours of one episode (from its samples and slots). */
+function onlineCurve(e: Env, startMs: number, blockHours: number): OnlineCurvePoint[] {
+  const block = (t: number) => Math.floor((t - startMs) / (blockHours * 3_600_000));
+  const n = 1 + Math.max(0, ...e.slots.map((x) => block(x.atMs)));
+  const breaks = new Float64Array(n);
+  const ads = new Float64Array(n);
+  const skips = new Float64Array(n);
+  const reward = new Float64Array(n);
+  for (const x of e.slots) breaks[block(x.atMs)]!++;
+  for (const x of e.samples) {
+    const b = block(x.nowMs);
+    ads[b]!++;
+    if (x.skipped) skips[b]!++;
+    reward[b]! += x.terms.reward;
+  }
+  return Array.from({ length: n }, (_, b) => ({
+    hours: (b + 1) * blockHours,
+    skipRate: ads[b]! > 0 ? skips[b]! / ads[b]! : Number.NaN,
+    jointReward: breaks[b]! > 0 ? reward[b]! / breaks[b]! : Number.NaN,
+  })).filter((p) => Number.isFinite(p.skipRate) && Number.isFinite(p.jointReward));
+}
+
+/** Mean of several curves, point by point (as long as the shortest). */
+function meanCurve(curves: OnlineCurvePoint[][]): OnlineCurvePoint[] {
+  const len = Math.min(...curves.map((c) => c.length));
+  return Array.from({ length: len }, (_, i) => ({
+    hours: curves[0]![i]!.hours,
+    skipRate: curves.reduce((a, c) => a + c[i]!.skipRate, 0) / curves.length,
+    jointReward: curves.reduce((a, c) => a + c[i]!.jointReward, 0) / curves.length,
+  }));
+}
+
+async function onlineExperiment(
+  seeds: readonly number[],
+  env: (seed: number) => Env,
+  exploration: ExplorationSettings,
+  startMs: number,
+  progress?: Progress,
+): Promise<OnlineResult> {
+  const runs = new Map<string, EpisodeResult[]>();
+  const curves = new Map<string, OnlineCurvePoint[][]>();
+  const steps: ConsumeSummary = { accepted: 0, rejected: 0, rolledBack: 0 };
+  for (const seed of seeds) {
+    for (const name of [STATIC_ARM, ONLINE_ARM]) {
+      const models = { inventory: new PolicyHolder(baselinePolicy()), context: null, objective: null };
+      const online =
+        name === ONLINE_ARM ? new OnlineLearner(BASELINE_WEIGHTS, BASELINE_POLICY_VERSION) : undefined;
+      const arm = new ParleyArm(models, { name, exploration, ...(online ? { online } : {}) });
+      const e = env(seed);
+      runs.set(name, [...(runs.get(name) ?? []), await e.run(arm)]);
+      curves.set(name, [...(curves.get(name) ?? []), onlineCurve(e, startMs, ONLINE_BLOCK_HOURS)]);
+      if (online) {
+        steps.accepted += arm.steps.accepted / seeds.length;
+        steps.rejected += arm.steps.rejected / seeds.length;
+        steps.rolledBack += arm.steps.rolledBack / seeds.length;
+      }
+      progress?.step(`online learning seed ${seed}: ${name}`);
+    }
+  }
+  return {
+    arms: [STATIC_ARM, ONLINE_ARM].map((a) => summarise(a, runs.get(a)!)),
+    steps,
+    curves: Object.fromEntries([...curves].map(([k, v]) => [k, meanCurve(v)])),
+    blockHours: ONLINE_BLOCK_HOURS,
+    exploration,
+  };
 }
 
 function summarise(arm: string, runs: EpisodeResult[]): ArmSummary {
@@ -293,11 +398,10 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
       { arm: new MonolithicArm(trained.monolithic, null), parley: false },
       { arm: new ParleyArm(trained.parley), parley: true },
       {
-        arm: new ParleyArm(
-          trained.parley,
-          { ...settings.weights, listener: 2 * settings.weights.listener },
-          SENSITIVITY_ARM,
-        ),
+        arm: new ParleyArm(trained.parley, {
+          weights: { ...settings.weights, listener: 2 * settings.weights.listener },
+          name: SENSITIVITY_ARM,
+        }),
         parley: true,
       },
       { arm: new OracleContextArm(), parley: false },
@@ -316,6 +420,14 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
   }
   const arms = ['random', 'price-first', 'monolithic', 'parley', SENSITIVITY_ARM, ORACLE_ARM].map((a) =>
     summarise(a, results.get(a)!),
+  );
+
+  const online = await onlineExperiment(
+    testSeeds,
+    (seed) => env(seed, false, true),
+    config.exploration,
+    scenario.startMs,
+    progress,
   );
 
   // Off-policy evaluation against ground truth: log with the exploring policy,
@@ -363,6 +475,7 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
     trainSeeds,
     validationSeed,
     samples: trained.exploreSamples.length,
+    online,
   };
 }
 
@@ -374,7 +487,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`parley experiment: ${(err as Error).message}\n`);
     return 2;
   }
-  const steps = o.iterations * 3 + o.seeds * 6 + (o.quick ? 1 : 2) * 5;
+  const steps = o.iterations * 3 + o.seeds * 8 + (o.quick ? 1 : 2) * 5;
   const progress = new Progress(steps);
   const r = await runExperiment(o, progress);
   progress.end();

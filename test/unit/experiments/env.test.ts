@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { OnlineLearner } from '../../../learning/online';
 import type { Candidate, Slot } from '../../../services/common/domain/types';
 import { seededRng } from '../../../services/common/rng';
-import { baselinePolicy, PolicyHolder } from '../../../services/inventory/policy';
+import {
+  BASELINE_POLICY_VERSION,
+  BASELINE_WEIGHTS,
+  baselinePolicy,
+  PolicyHolder,
+} from '../../../services/inventory/policy';
 import {
   ExploreArm,
   fillPod,
@@ -62,6 +68,28 @@ describe('experiment harness', () => {
       expect(s.propensity).toBe(s.firstOptions!.find((o) => o.creativeId === s.creativeId)!.p);
       expect(s.policyX).toHaveLength(12);
     }
+  });
+
+  it('runs the online learner as the inventory agent does: steps from the episode outcome log, swaps, deterministic', async () => {
+    const run = async () => {
+      const models = baseline();
+      const online = new OnlineLearner(BASELINE_WEIGHTS, BASELINE_POLICY_VERSION, { batchSize: 64 });
+      const arm = new ParleyArm(models, { online, exploration: { epsilon: 0.1, temperature: 0 } });
+      const e = new Env({ scenario, seed: 8, settings, maxRequests: 600 });
+      const r = await e.run(arm);
+      return {
+        r: { ...r, wallMs: 0 },
+        steps: arm.steps,
+        version: models.inventory.version,
+        seen: online.examplesSeen,
+      };
+    };
+    const a = await run();
+    expect(a.seen).toBeGreaterThan(300);
+    expect(a.steps.accepted + a.steps.rejected + a.steps.rolledBack).toBeGreaterThan(2);
+    expect(a.version).toBe(`${BASELINE_POLICY_VERSION}+online-${a.steps.accepted}`);
+    expect(a.r.overspendMicros).toBe(0);
+    expect(await run()).toEqual(a);
   });
 
   it('price-first earns more per impression than random on the same requests', async () => {
