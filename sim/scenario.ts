@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { Device, Goal, PlaylistKind, Tier } from '../services/common/domain/types';
+import { DOC_DEVICES, DOC_GOALS, DOC_PLAYLISTS, docFields, fieldPath } from '../services/common/doc-fields';
+import type { Goal, Tier } from '../services/common/domain/types';
+import { TIERS_BY_PRIORITY } from '../services/common/domain/types';
 import {
   ACTIVITIES,
   type Activity,
@@ -96,47 +98,10 @@ export interface SimScenario {
   supply: GenerateSupply | CatalogueSupply;
 }
 
-type Obj = Record<string, unknown>;
-
-function fail(path: string, problem: string): never {
-  throw new ScenarioError(`${path}: ${problem}`);
-}
-
-const join = (base: string, key: string) => (base ? `${base}.${key}` : key);
-
-/** A mapping (missing = empty) whose keys must all be in `allowed`. */
-function mapping(v: unknown, path: string, allowed?: readonly string[]): Obj {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v) || v instanceof Date)
-    fail(path || 'scenario', 'must be a mapping');
-  const o = v as Obj;
-  if (allowed) {
-    for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) fail(join(path, k), `unknown key (expected one of ${allowed.join(', ')})`);
-    }
-  }
-  return o;
-}
-
-function num(v: unknown, path: string, min: number, max: number, def: number): number {
-  if (v === undefined || v === null) return def;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    fail(path, `must be a number in [${min}, ${max}]`);
-  }
-  return v;
-}
-
-function int(v: unknown, path: string, min: number, max: number, def: number): number {
-  const n = num(v, path, min, max, def);
-  if (!Number.isInteger(n)) fail(path, `must be an integer in [${min}, ${max}]`);
-  return n;
-}
-
-function str(v: unknown, path: string, def: string): string {
-  if (v === undefined || v === null) return def;
-  if (typeof v !== 'string' || v.length === 0) fail(path, 'must be a non-empty string');
-  return v;
-}
+const fields = docFields((m) => new ScenarioError(m));
+// Annotated, so that TypeScript knows the code after a fail() is unreachable.
+const fail: (path: string, problem: string) => never = fields.fail;
+const { mapping, num, int, str, time } = fields;
 
 function numbers(v: unknown, path: string, length: number | null, def: number[]): number[] {
   if (v === undefined || v === null) return def;
@@ -157,7 +122,7 @@ function weights<K extends string>(
   if (v === undefined || v === null) return def;
   const o = mapping(v, path, allowed ?? undefined);
   const out: Weights<K> = {};
-  for (const [k, w] of Object.entries(o)) out[k as K] = num(w, join(path, k), 0, 1e9, 0);
+  for (const [k, w] of Object.entries(o)) out[k as K] = num(w, fieldPath(path, k), 0, 1e9, 0);
   if (!Object.values(out).some((w) => (w as number) > 0)) fail(path, 'needs at least one positive weight');
   return out;
 }
@@ -176,19 +141,6 @@ function meanSd(v: unknown, path: string, max: number, def: { mean: number; sd: 
   const o = mapping(v, path, ['mean', 'sd']);
   return { mean: num(o.mean, `${path}.mean`, 0, max, def.mean), sd: num(o.sd, `${path}.sd`, 0, max, def.sd) };
 }
-
-function time(v: unknown, path: string, def: number): number {
-  if (v === undefined || v === null) return def;
-  const raw = v instanceof Date ? v.toISOString() : v;
-  const ms = typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
-  if (!Number.isFinite(ms)) fail(path, 'must be an ISO 8601 date or time');
-  return ms;
-}
-
-const DEVICES: readonly Device[] = ['mobile', 'desktop', 'smart_speaker', 'car', 'tv', 'wearable'];
-const PLAYLISTS: readonly PlaylistKind[] = ['editorial', 'user', 'algorithmic', 'radio', 'album', 'podcast'];
-const TIERS: readonly Tier[] = ['sponsorship', 'standard', 'house'];
-const GOALS: readonly Goal[] = ['awareness', 'conversion', 'engagement'];
 
 export const DEFAULT_COUNTRIES: CountryMix[] = [
   { code: 'SE', share: 0.25, utcOffsetMinutes: 60 },
@@ -339,9 +291,9 @@ function parseActivities(v: unknown): Record<Activity, ActivityProfile> {
       idealEnergy: num(x.ideal_energy, `${p}.ideal_energy`, 0, 1, d.idealEnergy),
       focus: num(x.focus, `${p}.focus`, 0, 1, d.focus),
       trackSkipRate: num(x.track_skip_rate, `${p}.track_skip_rate`, 0, 1, d.trackSkipRate),
-      devices: weights(x.devices, `${p}.devices`, DEVICES, d.devices),
+      devices: weights(x.devices, `${p}.devices`, DOC_DEVICES, d.devices),
       genres: Object.fromEntries(Object.entries(genres).map(([g, w]) => [g.toLowerCase(), w])),
-      playlists: weights(x.playlists, `${p}.playlists`, PLAYLISTS, d.playlists),
+      playlists: weights(x.playlists, `${p}.playlists`, DOC_PLAYLISTS, d.playlists),
     };
   }
   for (const day of ['weekday', 'weekend'] as const) {
@@ -403,8 +355,8 @@ function parseSupply(v: unknown, baseDir: string): GenerateSupply | CatalogueSup
     campaigns,
     creativesPerCampaign: per,
     categories,
-    tiers: weights(g.tiers, `${p}.tiers`, TIERS, d.tiers),
-    goals: weights(g.goals, `${p}.goals`, GOALS, d.goals),
+    tiers: weights(g.tiers, `${p}.tiers`, TIERS_BY_PRIORITY, d.tiers),
+    goals: weights(g.goals, `${p}.goals`, DOC_GOALS, d.goals),
     cpmMicros: range(g.cpm_micros, `${p}.cpm_micros`, 0, 1e12, d.cpmMicros),
     totalDailyBudgetMicros: int(
       g.total_daily_budget_micros,

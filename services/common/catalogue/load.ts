@@ -7,61 +7,20 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { Device, Goal, Scenario, Tier } from '../domain/types';
-import { SCENARIOS } from '../domain/types';
+import { DOC_DEVICES, DOC_GOALS, docFields } from '../doc-fields';
+import type { Scenario } from '../domain/types';
+import { SCENARIOS, TIERS_BY_PRIORITY } from '../domain/types';
 import type { Logger } from '../log';
 import { pollFile } from '../watch';
 import type { Advertiser, Campaign, Catalogue, Creative, PacingMode } from './types';
 
 export class CatalogueError extends Error {}
 
-type Obj = Record<string, unknown>;
+const fields = docFields((m) => new CatalogueError(m));
+// Annotated, so that TypeScript knows the code after a fail() is unreachable.
+const fail: (path: string, problem: string) => never = fields.fail;
+const { obj, list, str, num, oneOf, time } = fields;
 
-function fail(path: string, problem: string): never {
-  throw new CatalogueError(`${path}: ${problem}`);
-}
-
-function obj(v: unknown, path: string): Obj {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, 'must be a mapping');
-  return v as Obj;
-}
-
-function list(v: unknown, path: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) fail(path, 'must be a list');
-  return v;
-}
-
-function str(v: unknown, path: string, def?: string): string {
-  if ((v === undefined || v === null) && def !== undefined) return def;
-  if (typeof v !== 'string' || v.length === 0) fail(path, 'must be a non-empty string');
-  return v;
-}
-
-function num(v: unknown, path: string, min: number, max: number, def?: number): number {
-  if ((v === undefined || v === null) && def !== undefined) return def;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    fail(path, `must be a number in [${min}, ${max}]`);
-  }
-  return v;
-}
-
-function oneOf<T extends string>(v: unknown, path: string, allowed: readonly T[], def?: T): T {
-  if ((v === undefined || v === null) && def !== undefined) return def;
-  if (typeof v !== 'string' || !allowed.includes(v as T)) fail(path, `must be one of ${allowed.join(', ')}`);
-  return v as T;
-}
-
-function time(v: unknown, path: string): number {
-  const raw = v instanceof Date ? v.toISOString() : v;
-  const ms = typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
-  if (!Number.isFinite(ms)) fail(path, 'must be an ISO 8601 date or time');
-  return ms;
-}
-
-const DEVICES: readonly Device[] = ['mobile', 'desktop', 'smart_speaker', 'car', 'tv', 'wearable'];
-const GOALS: readonly Goal[] = ['awareness', 'conversion', 'engagement'];
-const TIERS: readonly Tier[] = ['sponsorship', 'standard', 'house'];
 const PACING: readonly PacingMode[] = ['even', 'asap'];
 const VOICES = ['energetic', 'calm', 'conversational', 'announcer'] as const;
 
@@ -103,7 +62,7 @@ export function parseCatalogue(source: string): Catalogue {
       const c = obj(raw, p);
       const advertiserId = str(c.advertiser, `${p}.advertiser`);
       if (!advertisers.has(advertiserId)) fail(`${p}.advertiser`, `unknown advertiser "${advertiserId}"`);
-      const tier = oneOf(c.tier, `${p}.tier`, TIERS, 'standard');
+      const tier = oneOf(c.tier, `${p}.tier`, TIERS_BY_PRIORITY, 'standard');
       const budget = obj(c.budget ?? {}, `${p}.budget`);
       const totalBudgetMicros = num(budget.total_micros, `${p}.budget.total_micros`, 0, 1e15, 0);
       if (tier !== 'house' && totalBudgetMicros <= 0)
@@ -119,7 +78,7 @@ export function parseCatalogue(source: string): Catalogue {
         id: str(c.id, `${p}.id`),
         advertiserId,
         name: str(c.name, `${p}.name`, String(c.id)),
-        goal: oneOf(c.goal, `${p}.goal`, GOALS),
+        goal: oneOf(c.goal, `${p}.goal`, DOC_GOALS),
         tier,
         paused: c.status === 'paused',
         cpmMicros: num(c.cpm_micros, `${p}.cpm_micros`, 0, 1e12, 0),
@@ -137,7 +96,7 @@ export function parseCatalogue(source: string): Catalogue {
             str(x, `${p}.targeting.countries[${j}]`).toUpperCase(),
           ),
           devices: list(t.devices, `${p}.targeting.devices`).map((x, j) =>
-            oneOf(x, `${p}.targeting.devices[${j}]`, DEVICES),
+            oneOf(x, `${p}.targeting.devices[${j}]`, DOC_DEVICES),
           ),
           scenarios: list(t.scenarios, `${p}.targeting.scenarios`).map((x, j) =>
             oneOf(x, `${p}.targeting.scenarios[${j}]`, SCENARIOS as readonly Scenario[]),
