@@ -5,7 +5,7 @@
  * that left the log answer null, and a record comes back exactly as it went
  * in.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type DecisionLog,
   type DecisionRecordData,
@@ -13,15 +13,9 @@ import {
 } from '../../services/admin/decision-store';
 import { RedisDecisionLog } from '../../services/admin/decision-store-redis';
 import { loadConfig } from '../../services/common/config';
-import { startRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 const PREFIX = 'parley-ct:';
 /** The smallest size the configuration allows. */

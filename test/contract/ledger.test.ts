@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BudgetLedger,
   type BudgetLimits,
@@ -13,7 +13,7 @@ import {
   type ReserveResult,
 } from '../../services/objective/ledger';
 import { RedisLedger } from '../../services/objective/redis-state';
-import { startRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -28,15 +28,11 @@ const UNLIMITED: BudgetLimits = {
   frequencyCap: { maxImpressions: 0, windowMs: HOUR },
 };
 
-let redis: TestRedis;
+const redis = useTestRedis();
 let shared: Redis;
 
-beforeAll(async () => {
-  redis = await startRedis();
+beforeAll(() => {
   shared = redis.client();
-});
-afterAll(async () => {
-  await redis?.stop();
 });
 
 const adapters: Array<[string, () => Promise<BudgetLedger>]> = [

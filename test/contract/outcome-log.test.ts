@@ -5,12 +5,12 @@
  * the consumer-group API and the bounded length of the log.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OutcomeKind } from '../../services/common/domain/types';
 import { type BudgetLedger, type BudgetLimits, EmbeddedLedger } from '../../services/objective/ledger';
 import { EmbeddedOutcomeLog, type OutcomeEntry, type OutcomeLog } from '../../services/objective/outcome-log';
 import { RedisLedger, RedisOutcomeLog } from '../../services/objective/redis-state';
-import { startRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
 const HOUR = 3_600_000;
 const PREFIX = 'outcometest:';
@@ -20,15 +20,11 @@ const LIMITS: BudgetLimits = {
   frequencyCap: { maxImpressions: 0, windowMs: HOUR },
 };
 
-let redis: TestRedis;
+const redis = useTestRedis();
 let shared: Redis;
 
-beforeAll(async () => {
-  redis = await startRedis();
+beforeAll(() => {
   shared = redis.client();
-});
-afterAll(async () => {
-  await redis?.stop();
 });
 
 interface State {

@@ -6,7 +6,7 @@
  * broker); the embedded store is one process, so both handles are the same
  * store.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedDecisionLog } from '../../services/admin/decision-store';
 import type { Override } from '../../services/admin/model';
 import { AdminService } from '../../services/admin/service';
@@ -14,15 +14,9 @@ import { EmbeddedOverrideStore, type OverrideStore } from '../../services/admin/
 import { RedisOverrideStore, VERSION_POLL_MS } from '../../services/admin/store-redis';
 import { storeOverrideSource } from '../../services/broker/overrides';
 import { createLogger } from '../../services/common/log';
-import { startRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 const PREFIX = 'parley-ct:';
 const T0 = 1_800_000_000_000;

@@ -3,7 +3,7 @@
  * real (Date.now()) so the Redis adapter's PEXPIRE and the embedded TTL are
  * held to the same expiry rules.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   MemorySessionStore,
   RECENT_GENRES,
@@ -11,15 +11,9 @@ import {
   type SessionStore,
 } from '../../services/context/session-store';
 import { RedisSessionStore } from '../../services/context/session-store-redis';
-import { startRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 const PREFIX = 'parley-test:';
 

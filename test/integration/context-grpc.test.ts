@@ -17,17 +17,11 @@ import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { CONTEXT_FEATURES } from '../../services/context/assess';
 import { type ContextAgentService, startContextAgent } from '../../services/context/server';
-import { startRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
 const quiet = createLogger('test', 'error', {}, () => undefined);
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 function signals(o: Partial<ListenerSignals> = {}): ListenerSignals {
   return {

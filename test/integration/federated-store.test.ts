@@ -2,7 +2,7 @@
  * One contract for both FederatedStore adapters (embedded and Redis, against
  * a real redis-server), plus a Coordinator restart on the Redis store.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Coordinator } from '../../federated/aggregator/coordinator';
 import {
   EmbeddedFederatedStore,
@@ -12,15 +12,9 @@ import {
 } from '../../federated/aggregator/store';
 import { RedisFederatedStore } from '../../federated/aggregator/store-redis';
 import { DEFAULT_PLAN } from '../../federated/client/learner';
-import { startRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 const PREFIX = 'parley-test:';
 

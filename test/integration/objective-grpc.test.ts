@@ -21,7 +21,7 @@ import { createLogger } from '../../services/common/log';
 import { ATTR, SPAN } from '../../services/common/semconv';
 import { RemoteOutcomeFeed } from '../../services/inventory/outcome-feed';
 import { startObjectiveAgent } from '../../services/objective/server';
-import { startRedis, type TestRedis } from '../support/redis';
+import { useTestRedis } from '../support/redis';
 import { spans, useMemorySpans } from '../support/spans';
 
 const FLIGHT = 'flight: { start: "2020-01-01T00:00:00Z", end: "2100-01-01T00:00:00Z" }';
@@ -46,12 +46,8 @@ const dir = mkdtempSync(join(tmpdir(), 'parley-objective-'));
 const cataloguePath = join(dir, 'catalogue.yaml');
 writeFileSync(cataloguePath, CATALOGUE);
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
+const redis = useTestRedis();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createRedis, type Redis } from '../../services/common/state/redis';
 import { freePort } from './ports';
 
@@ -58,5 +59,35 @@ export async function startRedis(): Promise<TestRedis> {
       await new Promise((r) => proc.once('exit', r));
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A redis-server for the calling test file: started before its tests
+ * (beforeAll), stopped after them (afterAll). Call it at the top level; the
+ * returned handle forwards to the running server.
+ */
+export function useTestRedis(): TestRedis {
+  let running: TestRedis | undefined;
+  const server = () => {
+    if (!running) throw new Error('the test redis-server runs only inside tests and hooks');
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startRedis();
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  return {
+    get url() {
+      return server().url;
+    },
+    get port() {
+      return server().port;
+    },
+    client: () => server().client(),
+    flush: () => server().flush(),
+    stop: () => server().stop(),
   };
 }
