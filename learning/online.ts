@@ -297,7 +297,10 @@ export async function consumeOutcomes(opts: {
   holder: PolicyHolder;
   publish?: (p: LogisticPolicy) => void;
   onStep?: (r: Exclude<StepResult, { kind: 'waiting' }>) => void;
-  onError?: (err: unknown) => void;
+  /** A read or ack failed; `failures` in a row so far. */
+  onError?: (err: unknown, failures: number) => void;
+  /** A read succeeded after `failures` in a row. */
+  onRecovered?: (failures: number) => void;
   batch?: number;
   idleMs?: number;
   signal?: AbortSignal;
@@ -329,10 +332,11 @@ export async function consumeOutcomes(opts: {
           entries.map((e) => e.id),
         );
       }
+      if (failures > 0) opts.onRecovered?.(failures);
       failures = 0;
     } catch (err) {
-      opts.onError?.(err);
       failures++;
+      opts.onError?.(err, failures);
       await pause(Math.min(5_000, idleMs * 2 ** Math.min(failures, 5)));
       continue;
     }

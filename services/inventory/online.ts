@@ -15,6 +15,9 @@ import type { OutcomeFeed } from '../objective/outcome-log';
 import { RemoteOutcomeFeed } from './outcome-feed';
 import { BASELINE_WEIGHTS, LogisticPolicy, type PolicyHolder } from './policy';
 
+/** Failing to read the outcome log is logged as a warning once it lasts this long. */
+const WARN_AFTER_MS = 10_000;
+
 export interface OnlineLearning {
   learner: OnlineLearner;
   /** For InventoryAgentOptions.remember. */
@@ -43,7 +46,9 @@ export function startOnlineLearning({
       ? new OnlineLearner(inUse.weights, inUse.version)
       : new OnlineLearner(BASELINE_WEIGHTS, inUse.version);
   const abort = new AbortController();
-  let failing = false;
+  // The objective agent may simply not be up yet (a mesh starting): say so only when it lasts.
+  let failingSince: number | null = null;
+  let warned = false;
   const loop = consumeOutcomes({
     feed,
     group: config.online.group,
@@ -53,18 +58,27 @@ export function startOnlineLearning({
     idleMs,
     signal: abort.signal,
     onStep: (r) => {
-      if (failing) log.info('online learning: outcome log readable again');
-      failing = false;
       const result = r.kind === 'rolled-back' ? 'rolled_back' : r.kind;
       recordOnlineStep(result, r.holdoutLoss);
       if (r.kind === 'accepted') log.debug('online learning step accepted', { ...r });
       else if (r.kind === 'rolled-back') log.warn('online learning rolled back', { to: r.version, ...r });
       else log.info('online learning step rejected by the holdout check', { ...r });
     },
-    onError: (err) => {
-      if (!failing)
-        log.warn('online learning: cannot read the outcome log; retrying', { error: messageOf(err) });
-      failing = true;
+    onError: (err, failures) => {
+      const now = Date.now();
+      failingSince ??= now;
+      if (!warned && now - failingSince >= WARN_AFTER_MS) {
+        warned = true;
+        log.warn('online learning: cannot read the outcome log; retrying', {
+          failures,
+          error: messageOf(err),
+        });
+      } else log.debug('online learning: outcome log not readable yet', { failures, error: messageOf(err) });
+    },
+    onRecovered: (failures) => {
+      if (warned) log.info('online learning: outcome log readable again', { failures });
+      failingSince = null;
+      warned = false;
     },
   }).catch((err) => log.error('online learning stopped', { error: messageOf(err) }));
   log.info('online learning on', { group: config.online.group, from: learner.version });

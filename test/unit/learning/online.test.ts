@@ -187,19 +187,25 @@ describe('OnlineLearner', () => {
       ack: (g: string, ids: string[]) => log.ack(g, ids),
     };
     const errors: string[] = [];
+    const recovered: number[] = [];
     const summary = await consumeOutcomes({
       feed: flaky,
       group: 'g',
       consumer: 'c',
       learner,
       holder: new PolicyHolder(baselinePolicy()),
-      onError: (e) => errors.push((e as Error).message),
+      onError: (e, failures) => {
+        errors.push((e as Error).message);
+        expect(failures).toBe(1); // every other read fails: never two in a row
+      },
+      onRecovered: (failures) => recovered.push(failures),
       batch: 200,
       maxIdleReads: 1,
       idleMs: 1,
     });
     expect(errors.length).toBeGreaterThan(1);
     expect(errors[0]).toMatch(/unavailable/);
+    expect(recovered.length).toBeGreaterThanOrEqual(errors.length - 1);
     // Every decision's outcome arrived once, every entry was acknowledged.
     expect(learner.examplesSeen).toBe(500);
     expect(summary.accepted + summary.rejected + summary.rolledBack).toBeGreaterThan(0);
