@@ -59,6 +59,11 @@ export interface NegotiationSettings extends UtilitySettings {
   shortlistSize: number;
   /** How the lead ad is drawn (explore.ts); absent = always the best. */
   exploration?: ExplorationSettings;
+  /**
+   * Ad load: an ad whose joint utility is below this is not served (a pin
+   * still is); absent = every eligible ad may fill the pod.
+   */
+  minUtility?: number;
 }
 
 export interface NegotiationDeps {
@@ -331,6 +336,20 @@ export async function decide(req: DecisionRequest, deps: NegotiationDeps): Promi
       (podShort || mostlyRejected) &&
       negotiationEnd - clock.now() >= Math.max(1, roundMs);
     if (!more) break;
+  }
+
+  // Ad load: below the floor an ad is not worth the listener's attention.
+  const floor = deps.settings.minUtility;
+  if (floor !== undefined) {
+    state.eligible = state.eligible.filter((s) => {
+      if (s.pinned || s.terms.utility >= floor) return true;
+      state.rejected.push({
+        creativeId: s.candidate.creativeId,
+        reason: 'REASON_BELOW_MIN_UTILITY',
+        detail: `utility ${s.terms.utility.toFixed(3)} < ${floor}`,
+      });
+      return false;
+    });
   }
 
   // Exploration: draw the lead ad (logged with its propensity).

@@ -68,6 +68,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     maxRounds: config.maxRounds,
     shortlistSize: config.shortlistSize,
     exploration: config.exploration,
+    ...(config.minUtility === null ? {} : { minUtility: config.minUtility }),
   };
 
   return {

@@ -43,6 +43,8 @@ export interface Config {
   shortlistSize: number;
   /** How the broker draws the lead ad (services/broker/explore.ts). */
   exploration: { epsilon: number; temperature: number };
+  /** Ad load: an ad with a lower joint utility is not served; null = no floor. */
+  minUtility: number | null;
   /** Decision deadline when the request names none (ms). */
   defaultDeadlineMs: number;
   /** Below this many ms left, a decision is refused as DEADLINE_EXCEEDED. */
@@ -185,6 +187,8 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
       epsilon: num(env, 'PARLEY_EXPLORATION_EPSILON', 0.05, 0, 1),
       temperature: num(env, 'PARLEY_EXPLORATION_TEMPERATURE', 0, 0, 100),
     },
+    minUtility:
+      str(env, 'PARLEY_MIN_UTILITY', 'off') === 'off' ? null : num(env, 'PARLEY_MIN_UTILITY', 0, -100, 100),
     defaultDeadlineMs: int(env, 'PARLEY_DEFAULT_DEADLINE_MS', 100, 1, 60_000),
     minDeadlineMs: int(env, 'PARLEY_MIN_DEADLINE_MS', 5, 0, 1000),
     reservationTtlMs: int(env, 'PARLEY_RESERVATION_TTL_MS', 120_000, 10),

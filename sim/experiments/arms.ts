@@ -227,6 +227,8 @@ export interface ParleyArmOptions {
   name?: string;
   /** The broker's exploration, as in production (services/broker/explore.ts). */
   exploration?: ExplorationSettings;
+  /** The broker's ad-load floor on joint utility (NegotiationSettings.minUtility). */
+  minUtility?: number;
   /**
    * The inventory agent's online learner, as `npm start` runs it: it reads
    * the outcome log (consumer group ONLINE_GROUP) before each decision,
@@ -286,6 +288,7 @@ export class ParleyArm implements Arm {
         ...env.settings,
         weights,
         ...(this.opts.exploration ? { exploration: this.opts.exploration } : {}),
+        ...(this.opts.minUtility !== undefined ? { minUtility: this.opts.minUtility } : {}),
       },
       clock: { now: () => env.now },
     };

@@ -184,12 +184,6 @@ export function renderReport(
   );
   for (const m of Object.keys(LABEL) as Metric[])
     L.push(`| ${LABEL[m]} | ${r.arms.map((a) => ci(a.metrics[m], m)).join(' | ')} |`);
-  const diag = (a: ArmSummary) => {
-    const imp = a.runs.reduce((s, x) => s + x.impressions, 0);
-    const req = a.runs.reduce((s, x) => s + x.requests, 0);
-    const rev = a.runs.reduce((s, x) => s + x.revenueMicros, 0);
-    return { perImp: rev / Math.max(1, imp), perReq: imp / Math.max(1, req), req: req / a.runs.length };
-  };
   L.push(`| requests (ad breaks) per seed | ${r.arms.map((a) => diag(a).req.toFixed(0)).join(' | ')} |`);
   L.push(`| ads per break | ${r.arms.map((a) => diag(a).perReq.toFixed(3)).join(' | ')} |`);
   L.push(
@@ -232,6 +226,7 @@ export function renderReport(
   });
   L.push('');
 
+  L.push(...frontierSection(r, charts, img));
   if (r.online) L.push(...onlineSection(r.online, charts, img));
 
   L.push('## Slot availability forecast', '');
@@ -333,6 +328,114 @@ function onlineSection(
   ];
 }
 
+/** Per-arm delivery figures: revenue per impression, ads per break, breaks per seed. */
+function diag(a: ArmSummary) {
+  const imp = a.runs.reduce((s, x) => s + x.impressions, 0);
+  const req = a.runs.reduce((s, x) => s + x.requests, 0);
+  const rev = a.runs.reduce((s, x) => s + x.revenueMicros, 0);
+  return { perImp: rev / Math.max(1, imp), perReq: imp / Math.max(1, req), req: req / a.runs.length };
+}
+
+interface FrontierPoint {
+  arm: ArmSummary;
+  skip: Interval;
+  recall: Interval;
+  revenue: Interval;
+}
+
+/** One sentence on what the frontier says about the skip and revenue targets together ('' without one). */
+function frontierReading(r: ExperimentResult): string {
+  if (!r.frontier) return '';
+  const points = frontierPoints(r);
+  const keepsRevenue = points
+    .filter((p) => p.revenue.mean >= 0.95)
+    .sort((a, b) => a.skip.mean - b.skip.mean)[0];
+  const meetsSkip = points
+    .filter((p) => p.skip.mean <= 0.8)
+    .sort((a, b) => b.revenue.mean - a.revenue.mean)[0];
+  const both = points.find((p) => p.revenue.mean >= 0.95 && p.skip.mean <= 0.8);
+  const bestReward = [...points].sort(
+    (a, b) => b.arm.metrics.jointReward.mean - a.arm.metrics.jointReward.mean,
+  )[0]!;
+  return (
+    ' Along the frontier of listener weight and ad-load floor (below), ' +
+    (both
+      ? `${both.arm.arm} meets both the skip and the revenue target (${both.skip.mean.toFixed(3)}× skips at ${both.revenue.mean.toFixed(3)}× revenue) — chosen here on the test seeds, so it needs confirming on fresh ones before it becomes a default. `
+      : `no setting meets the skip and the revenue targets together: ${keepsRevenue ? `keeping revenue ≥ 0.95× the fewest skips are ${keepsRevenue.skip.mean.toFixed(3)}× (${keepsRevenue.arm.arm})` : 'no setting keeps revenue ≥ 0.95×'}` +
+        `${meetsSkip ? `, and ≤ 0.8× skips cost revenue down to ${meetsSkip.revenue.mean.toFixed(3)}× (${meetsSkip.arm.arm})` : ', and none reaches ≤ 0.8× skips'}. `) +
+    `The highest joint reward, ${bestReward.arm.metrics.jointReward.mean.toFixed(3)} per break, comes from ${bestReward.arm.arm === 'parley' ? 'the configured weights' : bestReward.arm.arm}` +
+    (bestReward.arm.arm === 'parley'
+      ? '.'
+      : ': deciding as if skips cost more than the per-ad reward says pays off over the day, because a skip also shortens the listening that follows (the long-term effect the per-ad reward does not see).')
+  );
+}
+
+/** Parley's settings (as decided with, the reward measured as configured) against price-first. */
+function frontierPoints(r: ExperimentResult): FrontierPoint[] {
+  const by = new Map(r.arms.map((a) => [a.arm, a]));
+  const price = by.get('price-first')!;
+  const arms = [
+    by.get('parley')!,
+    ...r.arms.filter((a) => a.arm.includes('w_listener')),
+    ...(r.frontier ?? []),
+  ];
+  return arms.map((arm) => ({
+    arm,
+    skip: pairedRatio(arm, price, 'skipRate'),
+    recall: pairedRatio(arm, price, 'meanRecall'),
+    revenue: pairedRatio(arm, price, 'revenueMicros'),
+  }));
+}
+
+function frontierSection(
+  r: ExperimentResult,
+  charts: Map<string, string>,
+  img: (name: string, alt: string) => string,
+): string[] {
+  if (!r.frontier) return [];
+  const points = frontierPoints(r);
+  const sorted = [...points].sort((a, b) => a.revenue.mean - b.revenue.mean);
+  const xs = points.map((p) => p.revenue.mean);
+  charts.set(
+    'frontier.svg',
+    lineChart(
+      'Skips against revenue, relative to price-first',
+      'revenue / price-first',
+      'skip rate / price-first',
+      [
+        { name: 'parley settings', points: sorted.map((p) => ({ x: p.revenue.mean, y: p.skip.mean })) },
+        {
+          name: 'targets (region right of and below)',
+          points: [
+            { x: 0.95, y: Math.min(0.7, ...points.map((p) => p.skip.mean)) },
+            { x: 0.95, y: 0.8 },
+            { x: Math.max(1.05, ...xs), y: 0.8 },
+          ],
+        },
+      ],
+    ),
+  );
+  const x = (i: Interval) => `${i.mean.toFixed(3)}× [${i.lo.toFixed(3)}, ${i.hi.toFixed(3)}]`;
+  return [
+    '## Skips against revenue: the frontier',
+    '',
+    "The broker's two levers on how much listeners are asked to hear: the listener weight it decides with (× the configured one) and an " +
+      'ad-load floor on joint utility (`PARLEY_MIN_UTILITY`: an ad worth less is not served, the break stays shorter or empty). ' +
+      'Each setting runs the trained agents on the same held-out seeds; the reward is always measured with the configured weights. ' +
+      'Ratios against price-first with paired bootstrap CIs.',
+    '',
+    '| setting | skip rate | recall proxy | revenue | joint reward per request | ads per break |',
+    '|---|---|---|---|---|---|',
+    ...sorted.map(
+      (p) =>
+        `| ${p.arm.arm} | ${x(p.skip)} | ${x(p.recall)} | ${x(p.revenue)} | ${ci(p.arm.metrics.jointReward, 'jointReward')} | ${diag(p.arm).perReq.toFixed(3)} |`,
+    ),
+    '',
+    img('frontier.svg', 'skips against revenue'),
+    '',
+  ];
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 
 /** Plain-language reading of the results, with the numbers it rests on (honest about misses). */
@@ -366,7 +469,8 @@ export function analysis(r: ExperimentResult): string[] {
             ? 'the target is reachable with better context knowledge, so the gap is what the agents can infer: the app names the activity for only 40% of sessions and the rules guess the rest from genre, device and time. '
             : 'so even perfect knowledge of the listener, ranked by this reward under the same rules, misses it: better inference alone would not reach the target here. ')
         : '') +
-      'Priority tiers also put every eligible sponsorship first, whatever its fit.',
+      'Priority tiers also put every eligible sponsorship first, whatever its fit.' +
+      frontierReading(r),
   );
   out.push(
     `- **Revenue**: ${revenue.observed.mean.toFixed(3)}× price-first (target ≥ 0.95×, ${revenue.met ? 'met' : 'missed'}). Parley earns less per impression ` +

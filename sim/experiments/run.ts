@@ -109,6 +109,23 @@ export const SENSITIVITY_ARM = 'parley (2×w_listener)';
 
 export const ORACLE_ARM = 'oracle context (upper bound)';
 
+/**
+ * The skip / revenue frontier: parley deciding with a heavier listener
+ * weight (× the configured one) and an ad-load floor on joint utility
+ * (NegotiationSettings.minUtility); the reward is still measured with the
+ * configured weights.
+ */
+export const FRONTIER: ReadonlyArray<{ listener: number; floor: number }> = [
+  { listener: 1, floor: 0.5 },
+  { listener: 1.5, floor: 0 },
+  { listener: 2, floor: 0 },
+  { listener: 2, floor: 0.5 },
+  { listener: 3, floor: 0 },
+  { listener: 3, floor: 0.5 },
+];
+export const frontierArm = (p: { listener: number; floor: number }) =>
+  `parley w_listener ×${p.listener}, floor ${p.floor}`;
+
 export const METRICS = [
   'skipRate',
   'completionRate',
@@ -179,6 +196,8 @@ export interface ExperimentResult {
   samples: number;
   /** Absent in results written before online learning was evaluated. */
   online?: OnlineResult;
+  /** The skip / revenue frontier (FRONTIER), absent in older results. */
+  frontier?: ArmSummary[];
 }
 
 export const STATIC_ARM = 'untrained parley';
@@ -405,6 +424,14 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
         parley: true,
       },
       { arm: new OracleContextArm(), parley: false },
+      ...FRONTIER.map((p) => ({
+        arm: new ParleyArm(trained.parley, {
+          weights: { ...settings.weights, listener: p.listener * settings.weights.listener },
+          minUtility: p.floor,
+          name: frontierArm(p),
+        }),
+        parley: true,
+      })),
     ];
     for (const { arm, parley } of arms) {
       const e = env(seed, parley);
@@ -421,6 +448,7 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
   const arms = ['random', 'price-first', 'monolithic', 'parley', SENSITIVITY_ARM, ORACLE_ARM].map((a) =>
     summarise(a, results.get(a)!),
   );
+  const frontier = FRONTIER.map((p) => summarise(frontierArm(p), results.get(frontierArm(p))!));
 
   const online = await onlineExperiment(
     testSeeds,
@@ -476,6 +504,7 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
     validationSeed,
     samples: trained.exploreSamples.length,
     online,
+    frontier,
   };
 }
 
@@ -487,7 +516,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`parley experiment: ${(err as Error).message}\n`);
     return 2;
   }
-  const steps = o.iterations * 3 + o.seeds * 8 + (o.quick ? 1 : 2) * 5;
+  const steps = o.iterations * 3 + o.seeds * (8 + FRONTIER.length) + (o.quick ? 1 : 2) * 5;
   const progress = new Progress(steps);
   const r = await runExperiment(o, progress);
   progress.end();

@@ -139,3 +139,32 @@ describe('a decision with exploration', () => {
     expect(seen.known).toBeGreaterThan(0);
   });
 });
+
+describe('the ad-load floor', () => {
+  it('leaves out ads worth less than the floor, with the reason, and keeps pins', async () => {
+    const f = fakes({ minUtility: 1.2 });
+    const slot = { ...SLOT, maxAds: 3, maxTotalDurationMs: 90_000 };
+    // Utility = (pComplete − pSkip) + 0.5 (advertiser) + 20_000 / 30_000 (revenue).
+    f.behave.propose = async () =>
+      proposal(
+        [
+          cand('worth-it', { pSkip: 0.1, pComplete: 0.9 }), // 0.8 + 1.167
+          cand('borderline', { pSkip: 0.4, pComplete: 0.5 }), // 0.1 + 1.167 = 1.267
+          cand('annoying', { pSkip: 0.8, pComplete: 0.2 }), // −0.6 + 1.167 = 0.567
+        ],
+        { exhausted: true },
+      );
+    const d = await decide(request({ slot }), f.deps);
+    expect(d.placements.map((p) => p.candidate.creativeId)).toEqual(['worth-it', 'borderline']);
+    const why = d.explanation.runnersUp.find((r) => r.creativeId === 'annoying');
+    expect(why?.reason).toBe('REASON_BELOW_MIN_UTILITY');
+    expect(why?.detail).toMatch(/utility 0\.567 < 1\.2/);
+    // Nothing worth it: no ad, and the reason says why.
+    const none = fakes({ minUtility: 5 });
+    none.behave.propose = f.behave.propose;
+    const empty = await decide(request({ slot }), none.deps);
+    expect(empty.noAd).toBe(true);
+    expect(empty.noAdReasons).toContain('REASON_BELOW_MIN_UTILITY');
+    expect(none.calls.commit).toHaveLength(0);
+  });
+});

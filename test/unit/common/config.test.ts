@@ -36,12 +36,21 @@ describe('config', () => {
     });
   });
 
+  it('has no ad-load floor unless PARLEY_MIN_UTILITY sets one; explores 5% by default', () => {
+    expect(loadConfig({}).minUtility).toBeNull();
+    expect(loadConfig({ PARLEY_MIN_UTILITY: '0.5' }).minUtility).toBe(0.5);
+    expect(loadConfig({ PARLEY_MIN_UTILITY: '-1' }).minUtility).toBe(-1);
+    expect(loadConfig({}).exploration).toEqual({ epsilon: 0.05, temperature: 0 });
+  });
+
   it.each([
     ['PARLEY_BROKER_PORT', '70000'],
     ['PARLEY_MAX_ROUNDS', '0'],
     ['PARLEY_W_LISTENER', 'abc'],
     ['PARLEY_LOG_LEVEL', 'loud'],
     ['PARLEY_ONLINE_LEARNING', 'maybe'],
+    ['PARLEY_MIN_UTILITY', 'lots'],
+    ['PARLEY_EXPLORATION_EPSILON', '1.5'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
