@@ -110,12 +110,21 @@ export const SENSITIVITY_ARM = 'parley (2×w_listener)';
 export const ORACLE_ARM = 'oracle context (upper bound)';
 
 /**
- * The skip / revenue frontier: parley deciding with a heavier listener
- * weight (× the configured one) and an ad-load floor on joint utility
- * (NegotiationSettings.minUtility); the reward is still measured with the
- * configured weights.
+ * How the broker decides: the listener weight it decides with (× the
+ * configured one) and its ad-load floor on joint utility
+ * (NegotiationSettings.minUtility; null = none). The reward is always
+ * measured with the configured weights.
  */
-export const FRONTIER: ReadonlyArray<{ listener: number; floor: number }> = [
+export interface DecisionSetting {
+  listener: number;
+  floor: number | null;
+}
+
+export const CONFIGURED: DecisionSetting = { listener: 1, floor: null };
+
+/** The settings parley's is chosen from (on the validation seed), and the skip / revenue frontier they trace. */
+export const FRONTIER: readonly DecisionSetting[] = [
+  CONFIGURED,
   { listener: 1, floor: 0.5 },
   { listener: 1.5, floor: 0 },
   { listener: 2, floor: 0 },
@@ -123,8 +132,17 @@ export const FRONTIER: ReadonlyArray<{ listener: number; floor: number }> = [
   { listener: 3, floor: 0 },
   { listener: 3, floor: 0.5 },
 ];
-export const frontierArm = (p: { listener: number; floor: number }) =>
-  `parley w_listener ×${p.listener}, floor ${p.floor}`;
+
+export const settingName = (p: DecisionSetting) =>
+  `w_listener ×${p.listener}, ${p.floor === null ? 'no floor' : `floor ${p.floor}`}`;
+export const frontierArm = (p: DecisionSetting) => `parley ${settingName(p)}`;
+
+function decisionOptions(p: DecisionSetting, weights: EnvOptions['settings']['weights']) {
+  return {
+    weights: { ...weights, listener: p.listener * weights.listener },
+    ...(p.floor === null ? {} : { minUtility: p.floor }),
+  };
+}
 
 export const METRICS = [
   'skipRate',
@@ -198,6 +216,11 @@ export interface ExperimentResult {
   online?: OnlineResult;
   /** The skip / revenue frontier (FRONTIER), absent in older results. */
   frontier?: ArmSummary[];
+  /** Parley's decision setting and the validation joint reward of each candidate (absent in older results: the configured one). */
+  decision?: {
+    chosen: DecisionSetting;
+    validation: Array<{ setting: DecisionSetting; jointReward: number }>;
+  };
 }
 
 export const STATIC_ARM = 'untrained parley';
@@ -408,6 +431,18 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
       ...(parley ? { trafficProfile: profile } : {}),
     });
 
+  // Parley's decision setting: the one with the highest joint reward (the shared
+  // reward, not the targets) on the validation seed.
+  const validation: Array<{ setting: DecisionSetting; jointReward: number }> = [];
+  for (const setting of FRONTIER) {
+    const r = await env(validationSeed, true).run(
+      new ParleyArm(trained.parley, decisionOptions(setting, settings.weights)),
+    );
+    validation.push({ setting, jointReward: r.jointReward });
+    progress?.step(`validation: ${settingName(setting)}`);
+  }
+  const chosen = validation.reduce((a, b) => (b.jointReward > a.jointReward ? b : a)).setting;
+
   const results = new Map<string, EpisodeResult[]>();
   const forecastTests: Array<{ slots: Env['slots']; days: number }> = [];
   for (const seed of testSeeds) {
@@ -415,7 +450,7 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
       { arm: new RandomArm(seed), parley: false },
       { arm: new PriceFirstArm(), parley: false },
       { arm: new MonolithicArm(trained.monolithic, null), parley: false },
-      { arm: new ParleyArm(trained.parley), parley: true },
+      { arm: new ParleyArm(trained.parley, decisionOptions(chosen, settings.weights)), parley: true },
       {
         arm: new ParleyArm(trained.parley, {
           weights: { ...settings.weights, listener: 2 * settings.weights.listener },
@@ -425,11 +460,7 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
       },
       { arm: new OracleContextArm(), parley: false },
       ...FRONTIER.map((p) => ({
-        arm: new ParleyArm(trained.parley, {
-          weights: { ...settings.weights, listener: p.listener * settings.weights.listener },
-          minUtility: p.floor,
-          name: frontierArm(p),
-        }),
+        arm: new ParleyArm(trained.parley, { ...decisionOptions(p, settings.weights), name: frontierArm(p) }),
         parley: true,
       })),
     ];
@@ -505,6 +536,7 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
     samples: trained.exploreSamples.length,
     online,
     frontier,
+    decision: { chosen, validation },
   };
 }
 
@@ -516,7 +548,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`parley experiment: ${(err as Error).message}\n`);
     return 2;
   }
-  const steps = o.iterations * 3 + o.seeds * (8 + FRONTIER.length) + (o.quick ? 1 : 2) * 5;
+  const steps = o.iterations * 3 + FRONTIER.length + o.seeds * (8 + FRONTIER.length) + (o.quick ? 1 : 2) * 5;
   const progress = new Progress(steps);
   const r = await runExperiment(o, progress);
   progress.end();
