@@ -527,12 +527,14 @@ export function analysis(r: ExperimentResult): string[] {
     const [still, learning] = r.online.arms as [ArmSummary, ArmSummary];
     const j = pairedDiff(learning, still, 'jointReward');
     const k = pairedDiff(learning, still, 'skipRate');
-    const trained = parley.metrics.jointReward.mean;
+    // The online arms decide with the configured weights: compare with the trained agents deciding the same way.
+    const sameWeights = r.frontier?.find((a) => a.arm === frontierArm(CONFIGURED)) ?? parley;
+    const trained = sameWeights.metrics.jointReward.mean;
     out.push(
       `- **Online learning in the mesh path**: starting from the baseline policy, the inventory agent's guarded online learner changes the joint reward by ` +
         `${j.mean >= 0 ? '+' : ''}${j.mean.toFixed(3)} per ad break [${j.lo.toFixed(3)}, ${j.hi.toFixed(3)}] and the skip rate by ${k.mean >= 0 ? '+' : ''}${k.mean.toFixed(3)} [${k.lo.toFixed(3)}, ${k.hi.toFixed(3)}] within one simulated day ` +
         `(${r.online.steps.accepted.toFixed(0)} steps accepted, ${r.online.steps.rejected.toFixed(0)} refused by the holdout check, ${r.online.steps.rolledBack.toFixed(0)} rolled back per day), ` +
-        `ending at ${learning.metrics.jointReward.mean.toFixed(3)} against ${trained.toFixed(3)} for the offline-trained agents (${still.metrics.jointReward.mean.toFixed(3)} untrained): ` +
+        `ending at ${learning.metrics.jointReward.mean.toFixed(3)} against ${trained.toFixed(3)} for the offline-trained agents with the same weights (${still.metrics.jointReward.mean.toFixed(3)} untrained): ` +
         (learning.metrics.jointReward.mean >= trained
           ? 'on this scenario, a day of online learning from live outcomes gets as far as offline training on the simulator.'
           : `a day of online learning covers ${pct((learning.metrics.jointReward.mean - still.metrics.jointReward.mean) / (trained - still.metrics.jointReward.mean))} of what offline training on the simulator adds.`),
