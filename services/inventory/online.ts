@@ -62,7 +62,7 @@ export function startOnlineLearning({
       recordOnlineStep(result, r.holdoutLoss);
       if (r.kind === 'accepted') log.debug('online learning step accepted', { ...r });
       else if (r.kind === 'rolled-back') log.warn('online learning rolled back', { to: r.version, ...r });
-      else log.info('online learning step rejected by the holdout check', { ...r });
+      else log.debug('online learning step rejected by the holdout check', { ...r });
     },
     onError: (err, failures) => {
       const now = Date.now();
