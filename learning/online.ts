@@ -26,7 +26,7 @@ import {
   POLICY_FEATURE_COUNT,
   type PolicyHolder,
 } from '../services/inventory/policy';
-import type { FeedEntry, OutcomeFeed } from '../services/objective/outcome-log';
+import type { FeedEntry, GroupStart, OutcomeFeed } from '../services/objective/outcome-log';
 import { dot, sigmoid } from './linear';
 
 export interface OnlineOptions {
@@ -293,6 +293,8 @@ export async function consumeOutcomes(opts: {
   feed: OutcomeFeed;
   group: string;
   consumer: string;
+  /** Where the group starts if this creates it (default: the oldest retained entry). */
+  from?: GroupStart;
   learner: OnlineLearner;
   holder: PolicyHolder;
   publish?: (p: LogisticPolicy) => void;
@@ -324,7 +326,7 @@ export async function consumeOutcomes(opts: {
   while (!opts.signal?.aborted) {
     let entries: FeedEntry[];
     try {
-      entries = await opts.feed.readGroup(opts.group, opts.consumer, opts.batch ?? 500);
+      entries = await opts.feed.readGroup(opts.group, opts.consumer, opts.batch ?? 500, opts.from);
       if (entries.length > 0) {
         for (const e of entries) opts.learner.observe(e);
         await opts.feed.ack(

@@ -33,6 +33,8 @@ import type { EvaluateRequest as _parley_v1_EvaluateRequest, EvaluateRequest__Ou
 import type { Explanation as _parley_v1_Explanation, Explanation__Output as _parley_v1_Explanation__Output } from './parley/v1/Explanation';
 import type { GetDecisionRequest as _parley_v1_GetDecisionRequest, GetDecisionRequest__Output as _parley_v1_GetDecisionRequest__Output } from './parley/v1/GetDecisionRequest';
 import type { InventoryAgentClient as _parley_v1_InventoryAgentClient, InventoryAgentDefinition as _parley_v1_InventoryAgentDefinition } from './parley/v1/InventoryAgent';
+import type { LeaveOutcomesReply as _parley_v1_LeaveOutcomesReply, LeaveOutcomesReply__Output as _parley_v1_LeaveOutcomesReply__Output } from './parley/v1/LeaveOutcomesReply';
+import type { LeaveOutcomesRequest as _parley_v1_LeaveOutcomesRequest, LeaveOutcomesRequest__Output as _parley_v1_LeaveOutcomesRequest__Output } from './parley/v1/LeaveOutcomesRequest';
 import type { ListAuditRequest as _parley_v1_ListAuditRequest, ListAuditRequest__Output as _parley_v1_ListAuditRequest__Output } from './parley/v1/ListAuditRequest';
 import type { ListDecisionsRequest as _parley_v1_ListDecisionsRequest, ListDecisionsRequest__Output as _parley_v1_ListDecisionsRequest__Output } from './parley/v1/ListDecisionsRequest';
 import type { ListOverridesRequest as _parley_v1_ListOverridesRequest, ListOverridesRequest__Output as _parley_v1_ListOverridesRequest__Output } from './parley/v1/ListOverridesRequest';
@@ -100,6 +102,8 @@ export interface ProtoGrpcType {
       Explanation: MessageTypeDefinition<_parley_v1_Explanation, _parley_v1_Explanation__Output>
       GetDecisionRequest: MessageTypeDefinition<_parley_v1_GetDecisionRequest, _parley_v1_GetDecisionRequest__Output>
       InventoryAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_InventoryAgentClient> & { service: _parley_v1_InventoryAgentDefinition }
+      LeaveOutcomesReply: MessageTypeDefinition<_parley_v1_LeaveOutcomesReply, _parley_v1_LeaveOutcomesReply__Output>
+      LeaveOutcomesRequest: MessageTypeDefinition<_parley_v1_LeaveOutcomesRequest, _parley_v1_LeaveOutcomesRequest__Output>
       ListAuditRequest: MessageTypeDefinition<_parley_v1_ListAuditRequest, _parley_v1_ListAuditRequest__Output>
       ListDecisionsRequest: MessageTypeDefinition<_parley_v1_ListDecisionsRequest, _parley_v1_ListDecisionsRequest__Output>
       ListOverridesRequest: MessageTypeDefinition<_parley_v1_ListOverridesRequest, _parley_v1_ListOverridesRequest__Output>

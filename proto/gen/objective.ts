@@ -17,6 +17,8 @@ import type { Counter as _parley_v1_Counter, Counter__Output as _parley_v1_Count
 import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
 import type { EvaluateRequest as _parley_v1_EvaluateRequest, EvaluateRequest__Output as _parley_v1_EvaluateRequest__Output } from './parley/v1/EvaluateRequest';
 import type { InventoryAgentClient as _parley_v1_InventoryAgentClient, InventoryAgentDefinition as _parley_v1_InventoryAgentDefinition } from './parley/v1/InventoryAgent';
+import type { LeaveOutcomesReply as _parley_v1_LeaveOutcomesReply, LeaveOutcomesReply__Output as _parley_v1_LeaveOutcomesReply__Output } from './parley/v1/LeaveOutcomesReply';
+import type { LeaveOutcomesRequest as _parley_v1_LeaveOutcomesRequest, LeaveOutcomesRequest__Output as _parley_v1_LeaveOutcomesRequest__Output } from './parley/v1/LeaveOutcomesRequest';
 import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
 import type { LoggedOutcome as _parley_v1_LoggedOutcome, LoggedOutcome__Output as _parley_v1_LoggedOutcome__Output } from './parley/v1/LoggedOutcome';
 import type { ObjectiveAgentClient as _parley_v1_ObjectiveAgentClient, ObjectiveAgentDefinition as _parley_v1_ObjectiveAgentDefinition } from './parley/v1/ObjectiveAgent';
@@ -58,6 +60,8 @@ export interface ProtoGrpcType {
       Envelope: MessageTypeDefinition<_parley_v1_Envelope, _parley_v1_Envelope__Output>
       EvaluateRequest: MessageTypeDefinition<_parley_v1_EvaluateRequest, _parley_v1_EvaluateRequest__Output>
       InventoryAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_InventoryAgentClient> & { service: _parley_v1_InventoryAgentDefinition }
+      LeaveOutcomesReply: MessageTypeDefinition<_parley_v1_LeaveOutcomesReply, _parley_v1_LeaveOutcomesReply__Output>
+      LeaveOutcomesRequest: MessageTypeDefinition<_parley_v1_LeaveOutcomesRequest, _parley_v1_LeaveOutcomesRequest__Output>
       ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>
       LoggedOutcome: MessageTypeDefinition<_parley_v1_LoggedOutcome, _parley_v1_LoggedOutcome__Output>
       ObjectiveAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_ObjectiveAgentClient> & { service: _parley_v1_ObjectiveAgentDefinition }

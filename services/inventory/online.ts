@@ -53,6 +53,8 @@ export function startOnlineLearning({
     feed,
     group: config.online.group,
     consumer: `${hostname()}-${process.pid}`,
+    // Outcomes of decisions proposed before this process started cannot be joined: skip them.
+    from: 'newest',
     learner,
     holder,
     idleMs,
@@ -88,6 +90,10 @@ export function startOnlineLearning({
     async close() {
       abort.abort();
       await loop;
+      // Its remembered features die with the process, so its group has no use after it.
+      await feed
+        .leaveGroup(config.online.group)
+        .catch((err) => log.debug('online learning: could not leave the group', { error: messageOf(err) }));
       feed.close?.();
     },
   };

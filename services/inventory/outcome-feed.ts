@@ -7,16 +7,19 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AckOutcomesReply__Output } from '../../proto/gen/parley/v1/AckOutcomesReply';
 import type { AckOutcomesRequest } from '../../proto/gen/parley/v1/AckOutcomesRequest';
+import type { LeaveOutcomesReply__Output } from '../../proto/gen/parley/v1/LeaveOutcomesReply';
+import type { LeaveOutcomesRequest } from '../../proto/gen/parley/v1/LeaveOutcomesRequest';
 import type { OutcomeBatch__Output } from '../../proto/gen/parley/v1/OutcomeBatch';
 import type { ReadOutcomesRequest } from '../../proto/gen/parley/v1/ReadOutcomesRequest';
 import { callUnary } from '../common/grpc/client';
 import { messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { MAX_FEED_ENTRIES, outcomeBatchFromWire } from '../objective/convert';
-import type { FeedEntry, OutcomeFeed } from '../objective/outcome-log';
+import type { FeedEntry, GroupStart, OutcomeFeed } from '../objective/outcome-log';
 
 const READ = `${SERVICE_NAMES.objective}/ReadOutcomes`;
 const ACK = `${SERVICE_NAMES.objective}/AckOutcomes`;
+const LEAVE = `${SERVICE_NAMES.objective}/LeaveOutcomes`;
 
 export class RemoteOutcomeFeed implements OutcomeFeed {
   private readonly client: InstanceType<typeof v1.ObjectiveAgent>;
@@ -28,11 +31,16 @@ export class RemoteOutcomeFeed implements OutcomeFeed {
     this.client = new v1.ObjectiveAgent(objectiveAddress, grpc.credentials.createInsecure());
   }
 
-  async readGroup(group: string, consumer: string, count: number): Promise<FeedEntry[]> {
+  async readGroup(
+    group: string,
+    consumer: string,
+    count: number,
+    from: GroupStart = 'oldest',
+  ): Promise<FeedEntry[]> {
     const batch = await callUnary<ReadOutcomesRequest, OutcomeBatch__Output>(
       READ,
       this.client.ReadOutcomes.bind(this.client),
-      { group, consumer, max_entries: Math.min(count, MAX_FEED_ENTRIES) },
+      { group, consumer, max_entries: Math.min(count, MAX_FEED_ENTRIES), from_newest: from === 'newest' },
       this.timeoutMs,
       { traced: false },
     );
@@ -59,6 +67,17 @@ export class RemoteOutcomeFeed implements OutcomeFeed {
       acknowledged += reply.acknowledged;
     }
     return acknowledged;
+  }
+
+  async leaveGroup(group: string): Promise<boolean> {
+    const reply = await callUnary<LeaveOutcomesRequest, LeaveOutcomesReply__Output>(
+      LEAVE,
+      this.client.LeaveOutcomes.bind(this.client),
+      { group },
+      this.timeoutMs,
+      { traced: false },
+    );
+    return reply.existed;
   }
 
   close(): void {

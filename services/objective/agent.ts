@@ -29,7 +29,7 @@ import type { Logger } from '../common/log';
 import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
 import type { BudgetLedger, ReserveRefusal, SpendState } from './ledger';
-import type { LoggedOutcome, OutcomeCounters, OutcomeLog } from './outcome-log';
+import type { GroupStart, LoggedOutcome, OutcomeCounters, OutcomeLog } from './outcome-log';
 import { DAY_MS, FLAT_PROFILE, type PacingDecision, pace, type TrafficProfile, utcDay } from './pacing';
 import { advertiserValue, kpiProgress, MAX_ADVERTISER_VALUE } from './valuation';
 
@@ -206,9 +206,14 @@ export class ObjectiveAgent {
   }
 
   /** The outcome log's next entries for a learner's consumer group (see OutcomeLog.readGroup). */
-  async readOutcomes(group: string, consumer: string, count: number): Promise<LoggedOutcome[]> {
+  async readOutcomes(
+    group: string,
+    consumer: string,
+    count: number,
+    from: GroupStart = 'oldest',
+  ): Promise<LoggedOutcome[]> {
     try {
-      return await this.options.outcomes.readGroup(group, consumer, count);
+      return await this.options.outcomes.readGroup(group, consumer, count, from);
     } catch (err) {
       throw unavailable(err);
     }
@@ -218,6 +223,15 @@ export class ObjectiveAgent {
   async ackOutcomes(group: string, ids: string[]): Promise<number> {
     try {
       return await this.options.outcomes.ack(group, ids);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  /** Removes a learner's consumer group; false when there was none. */
+  async leaveOutcomes(group: string): Promise<boolean> {
+    try {
+      return await this.options.outcomes.leaveGroup(group);
     } catch (err) {
       throw unavailable(err);
     }

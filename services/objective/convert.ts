@@ -10,6 +10,7 @@ import type { CommitRequest__Output } from '../../proto/gen/parley/v1/CommitRequ
 import type { CommitResponse } from '../../proto/gen/parley/v1/CommitResponse';
 import type { Counter as WireCounter } from '../../proto/gen/parley/v1/Counter';
 import type { EvaluateRequest__Output } from '../../proto/gen/parley/v1/EvaluateRequest';
+import type { LeaveOutcomesRequest__Output } from '../../proto/gen/parley/v1/LeaveOutcomesRequest';
 import type { LoggedOutcome as WireLoggedOutcome } from '../../proto/gen/parley/v1/LoggedOutcome';
 import type { OutcomeBatch, OutcomeBatch__Output } from '../../proto/gen/parley/v1/OutcomeBatch';
 import type { OutcomeRecord__Output } from '../../proto/gen/parley/v1/OutcomeRecord';
@@ -34,7 +35,7 @@ import {
   requireMessage,
 } from '../common/grpc/validate';
 import type { RecordOutcomeResult } from './agent';
-import type { FeedEntry } from './outcome-log';
+import type { FeedEntry, GroupStart } from './outcome-log';
 
 /** Most candidates one evaluate may carry. */
 export const MAX_CANDIDATES = 100;
@@ -132,11 +133,13 @@ export function readOutcomesFromWire(w: ReadOutcomesRequest__Output): {
   group: string;
   consumer: string;
   count: number;
+  from: GroupStart;
 } {
   return {
     group: requireId(w.group, 'group'),
     consumer: requireId(w.consumer, 'consumer'),
     count: intInRange(w.max_entries, 'max_entries', 1, MAX_FEED_ENTRIES),
+    from: w.from_newest ? 'newest' : 'oldest',
   };
 }
 
@@ -149,6 +152,10 @@ export function ackOutcomesFromWire(w: AckOutcomesRequest__Output): { group: str
     if (!ENTRY_ID.test(id)) throw invalidArgument(`ids[${i}]`, 'must be a log entry id (<ms>-<seq>)');
   });
   return { group: requireId(w.group, 'group'), ids };
+}
+
+export function leaveOutcomesFromWire(w: LeaveOutcomesRequest__Output): string {
+  return requireId(w.group, 'group');
 }
 
 export function outcomeBatchToWire(entries: readonly FeedEntry[]): OutcomeBatch {

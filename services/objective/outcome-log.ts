@@ -29,6 +29,9 @@ export interface LoggedOutcome extends OutcomeEntry {
   settledMicros: number;
 }
 
+/** Where a consumer group created by its first read starts. */
+export type GroupStart = 'oldest' | 'newest';
+
 /** What a learner reading the log through a consumer group gets of each entry. */
 export type FeedEntry = Omit<LoggedOutcome, 'settledMicros'>;
 
@@ -38,8 +41,9 @@ export type FeedEntry = Omit<LoggedOutcome, 'settledMicros'>;
  * gRPC (ReadOutcomes / AckOutcomes, services/inventory/outcome-feed.ts).
  */
 export interface OutcomeFeed {
-  readGroup(group: string, consumer: string, count: number): Promise<FeedEntry[]>;
+  readGroup(group: string, consumer: string, count: number, from?: GroupStart): Promise<FeedEntry[]>;
   ack(group: string, ids: string[]): Promise<number>;
+  leaveGroup(group: string): Promise<boolean>;
 }
 
 export interface RecordResult {
@@ -77,10 +81,16 @@ export interface OutcomeLog {
    * atomic step as the idempotency check and the append.
    */
   record(entry: OutcomeEntry, nowMs: number): Promise<RecordResult>;
-  /** New entries for `group` (created on first use, from the oldest retained entry). */
-  readGroup(group: string, consumer: string, count: number): Promise<LoggedOutcome[]>;
+  /**
+   * New entries for `group`, created on first use from the oldest retained
+   * entry, or after the newest one with from = 'newest' (a reader that has no
+   * use for what came before it, e.g. an online learner that just started).
+   */
+  readGroup(group: string, consumer: string, count: number, from?: GroupStart): Promise<LoggedOutcome[]>;
   /** Acknowledges entries of `group`; returns how many were pending. */
   ack(group: string, ids: string[]): Promise<number>;
+  /** Removes `group` (its position and pending entries); false when there was none. */
+  leaveGroup(group: string): Promise<boolean>;
   counters(campaignId: string): Promise<OutcomeCounters>;
   /** counters of several campaigns in one call (one round trip for a remote store); in the order asked. */
   countersMany?(campaignIds: readonly string[]): Promise<OutcomeCounters[]>;
@@ -136,10 +146,18 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
     return { duplicate: false, settledMicros, id };
   }
 
-  async readGroup(group: string, _consumer: string, count: number): Promise<LoggedOutcome[]> {
+  async readGroup(
+    group: string,
+    _consumer: string,
+    count: number,
+    from: GroupStart = 'oldest',
+  ): Promise<LoggedOutcome[]> {
     let g = this.groups.get(group);
     if (!g) {
-      g = { lastSeq: Math.max(0, this.seq - this.ring.length), pending: new Set() };
+      g = {
+        lastSeq: from === 'newest' ? this.seq : Math.max(0, this.seq - this.ring.length),
+        pending: new Set(),
+      };
       this.groups.set(group, g);
     }
     const out: LoggedOutcome[] = [];
@@ -163,6 +181,10 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
     let n = 0;
     for (const id of ids) if (g.pending.delete(id)) n++;
     return n;
+  }
+
+  async leaveGroup(group: string): Promise<boolean> {
+    return this.groups.delete(group);
   }
 
   async counters(campaignId: string): Promise<OutcomeCounters> {

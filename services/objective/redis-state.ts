@@ -30,6 +30,7 @@ import type {
 } from './ledger';
 import {
   COUNTER_OF,
+  type GroupStart,
   type LoggedOutcome,
   type OutcomeCounters,
   type OutcomeEntry,
@@ -400,20 +401,41 @@ export class RedisOutcomeLog implements OutcomeLog {
     return { duplicate: duplicate === 1, settledMicros, id };
   }
 
-  async readGroup(group: string, consumer: string, count: number): Promise<LoggedOutcome[]> {
-    await this.ensureGroup(group);
-    const reply = (await this.redis.xreadgroup(
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      count,
-      'STREAMS',
-      this.keys.log,
-      '>',
-    )) as StreamReply;
+  async readGroup(
+    group: string,
+    consumer: string,
+    count: number,
+    from: GroupStart = 'oldest',
+  ): Promise<LoggedOutcome[]> {
+    const read = async () => {
+      await this.ensureGroup(group, from);
+      return (await this.redis.xreadgroup(
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        count,
+        'STREAMS',
+        this.keys.log,
+        '>',
+      )) as StreamReply;
+    };
+    let reply: StreamReply;
+    try {
+      reply = await read();
+    } catch (err) {
+      // Another instance removed the group since this one created it: create it again.
+      if (!String((err as Error).message).includes('NOGROUP')) throw err;
+      this.groups.delete(group);
+      reply = await read();
+    }
     const entries = reply?.[0]?.[1] ?? [];
     return entries.map(([id, flat]) => entryFromStream(id, flat));
+  }
+
+  async leaveGroup(group: string): Promise<boolean> {
+    this.groups.delete(group);
+    return (await this.redis.xgroup('DESTROY', this.keys.log, group)) === 1;
   }
 
   async ack(group: string, ids: string[]): Promise<number> {
@@ -460,10 +482,10 @@ export class RedisOutcomeLog implements OutcomeLog {
 
   async close(): Promise<void> {}
 
-  private async ensureGroup(group: string): Promise<void> {
+  private async ensureGroup(group: string, from: GroupStart): Promise<void> {
     if (this.groups.has(group)) return;
     try {
-      await this.redis.xgroup('CREATE', this.keys.log, group, '0', 'MKSTREAM');
+      await this.redis.xgroup('CREATE', this.keys.log, group, from === 'newest' ? '$' : '0', 'MKSTREAM');
     } catch (err) {
       if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
     }

@@ -12,6 +12,8 @@ import type { AckOutcomesReply } from '../../proto/gen/parley/v1/AckOutcomesRepl
 import type { AckOutcomesRequest__Output } from '../../proto/gen/parley/v1/AckOutcomesRequest';
 import type { CampaignStatusReply } from '../../proto/gen/parley/v1/CampaignStatusReply';
 import type { CampaignStatusRequest__Output } from '../../proto/gen/parley/v1/CampaignStatusRequest';
+import type { LeaveOutcomesReply } from '../../proto/gen/parley/v1/LeaveOutcomesReply';
+import type { LeaveOutcomesRequest__Output } from '../../proto/gen/parley/v1/LeaveOutcomesRequest';
 import type { ObjectiveAgentHandlers } from '../../proto/gen/parley/v1/ObjectiveAgent';
 import type { ObjectiveCall__Output } from '../../proto/gen/parley/v1/ObjectiveCall';
 import type { ObjectiveReply } from '../../proto/gen/parley/v1/ObjectiveReply';
@@ -36,6 +38,7 @@ import {
   commitToWire,
   counterToWire,
   evaluateFromWire,
+  leaveOutcomesFromWire,
   outcomeBatchToWire,
   outcomeFromWire,
   readOutcomesFromWire,
@@ -98,8 +101,8 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
     ReadOutcomes: unary<ReadOutcomesRequest__Output, OutcomeBatch>(
       `${SERVICE_NAMES.objective}/ReadOutcomes`,
       async (req) => {
-        const { group, consumer, count } = readOutcomesFromWire(req);
-        return outcomeBatchToWire(await agent.readOutcomes(group, consumer, count));
+        const { group, consumer, count, from } = readOutcomesFromWire(req);
+        return outcomeBatchToWire(await agent.readOutcomes(group, consumer, count, from));
       },
       log,
     ),
@@ -109,6 +112,11 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
         const { group, ids } = ackOutcomesFromWire(req);
         return { acknowledged: await agent.ackOutcomes(group, ids) };
       },
+      log,
+    ),
+    LeaveOutcomes: unary<LeaveOutcomesRequest__Output, LeaveOutcomesReply>(
+      `${SERVICE_NAMES.objective}/LeaveOutcomes`,
+      async (req) => ({ existed: await agent.leaveOutcomes(leaveOutcomesFromWire(req)) }),
       log,
     ),
     CampaignStatus: unary<CampaignStatusRequest__Output, CampaignStatusReply>(

@@ -200,6 +200,26 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
     expect((await state.outcomes.readGroup('A', 'w1', 10)).map((e) => e.idempotencyKey)).toEqual(['e5']);
   });
 
+  it('starts a group after the newest entry when asked, and forgets a group that leaves', async () => {
+    for (let i = 0; i < 3; i++) await state.outcomes.record(entry(`old${i}`, 'complete'), now);
+    expect(await state.outcomes.readGroup('late', 'w', 10, 'newest')).toEqual([]);
+    await state.outcomes.record(entry('new0', 'skip'), now);
+    const got = await state.outcomes.readGroup('late', 'w', 10, 'newest');
+    expect(got.map((e) => e.idempotencyKey)).toEqual(['new0']);
+    // Leaving drops the group's position: joining again starts over where asked.
+    expect(await state.outcomes.leaveGroup('late')).toBe(true);
+    expect(await state.outcomes.leaveGroup('late')).toBe(false);
+    expect((await state.outcomes.readGroup('late', 'w', 10)).map((e) => e.idempotencyKey)).toEqual([
+      'old0',
+      'old1',
+      'old2',
+      'new0',
+    ]);
+    // Other groups are untouched.
+    expect((await state.outcomes.readGroup('other', 'w', 10)).length).toBe(4);
+    expect(await state.outcomes.leaveGroup('never-joined')).toBe(false);
+  });
+
   it('keeps the log bounded near maxLen', async () => {
     state = await make({ idempotencyTtlMs: 60_000, maxLen: 20 });
     for (let i = 0; i < 400; i++) await state.outcomes.record(entry(`m${i}`, 'complete'), now);

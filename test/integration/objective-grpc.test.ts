@@ -357,13 +357,18 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       expect(await feed.ack(group, [next[0]!.id])).toBe(0);
       // Another group reads the same log independently.
       expect((await feed.readGroup(`other-${kind}`, 'c1', 1000)).length).toBe(first.length + 1);
+      // A learner that starts now skips what came before; leaving removes its group.
+      expect(await feed.readGroup(`fresh-${kind}`, 'c1', 1000, 'newest')).toEqual([]);
+      expect(await feed.leaveGroup(`fresh-${kind}`)).toBe(true);
+      expect(await feed.leaveGroup(`fresh-${kind}`)).toBe(false);
     } finally {
       feed.close();
     }
   });
 
-  it('rejects bad ReadOutcomes / AckOutcomes naming the field', async () => {
-    const call = <Req, Res>(method: 'ReadOutcomes' | 'AckOutcomes', req: Req) =>
+  it('rejects bad ReadOutcomes / AckOutcomes / LeaveOutcomes naming the field', async () => {
+    type Method = 'ReadOutcomes' | 'AckOutcomes' | 'LeaveOutcomes';
+    const call = <Req, Res>(method: Method, req: Req) =>
       new Promise<grpc.ServiceError | null>((resolve) =>
         (
           client[method] as unknown as (
@@ -373,7 +378,7 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
           ) => void
         ).call(client, req, { deadline: Date.now() + 5000 }, (err) => resolve(err)),
       );
-    const cases: Array<['ReadOutcomes' | 'AckOutcomes', object, string]> = [
+    const cases: Array<[Method, object, string]> = [
       ['ReadOutcomes', { group: 'g', consumer: 'c', max_entries: 0 }, 'max_entries:'],
       ['ReadOutcomes', { group: 'g', consumer: 'c', max_entries: 5000 }, 'max_entries:'],
       ['ReadOutcomes', { group: '', consumer: 'c', max_entries: 10 }, 'group: required'],
@@ -381,6 +386,7 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       ['AckOutcomes', { group: 'g', ids: ['1-1', ''] }, 'ids[1]:'],
       ['AckOutcomes', { group: 'g', ids: ['1-1', 'abc'] }, 'ids[1]: must be a log entry id'],
       ['AckOutcomes', { group: 'g', ids: Array.from({ length: 1001 }, (_, i) => `1-${i}`) }, 'ids:'],
+      ['LeaveOutcomes', { group: '' }, 'group: required'],
     ];
     for (const [method, req, message] of cases) {
       const err = await call(method, req);

@@ -185,6 +185,7 @@ describe('OnlineLearner', () => {
         return log.readGroup(g, c, n);
       },
       ack: (g: string, ids: string[]) => log.ack(g, ids),
+      leaveGroup: (g: string) => log.leaveGroup(g),
     };
     const errors: string[] = [];
     const recovered: number[] = [];

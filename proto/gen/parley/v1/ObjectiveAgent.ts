@@ -6,6 +6,8 @@ import type { AckOutcomesReply as _parley_v1_AckOutcomesReply, AckOutcomesReply_
 import type { AckOutcomesRequest as _parley_v1_AckOutcomesRequest, AckOutcomesRequest__Output as _parley_v1_AckOutcomesRequest__Output } from '../../parley/v1/AckOutcomesRequest';
 import type { CampaignStatusReply as _parley_v1_CampaignStatusReply, CampaignStatusReply__Output as _parley_v1_CampaignStatusReply__Output } from '../../parley/v1/CampaignStatusReply';
 import type { CampaignStatusRequest as _parley_v1_CampaignStatusRequest, CampaignStatusRequest__Output as _parley_v1_CampaignStatusRequest__Output } from '../../parley/v1/CampaignStatusRequest';
+import type { LeaveOutcomesReply as _parley_v1_LeaveOutcomesReply, LeaveOutcomesReply__Output as _parley_v1_LeaveOutcomesReply__Output } from '../../parley/v1/LeaveOutcomesReply';
+import type { LeaveOutcomesRequest as _parley_v1_LeaveOutcomesRequest, LeaveOutcomesRequest__Output as _parley_v1_LeaveOutcomesRequest__Output } from '../../parley/v1/LeaveOutcomesRequest';
 import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output as _parley_v1_ObjectiveCall__Output } from '../../parley/v1/ObjectiveCall';
 import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from '../../parley/v1/ObjectiveReply';
 import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from '../../parley/v1/OutcomeBatch';
@@ -31,6 +33,15 @@ export interface ObjectiveAgentClient extends grpc.Client {
   campaignStatus(argument: _parley_v1_CampaignStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_CampaignStatusReply__Output>): grpc.ClientUnaryCall;
   campaignStatus(argument: _parley_v1_CampaignStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_CampaignStatusReply__Output>): grpc.ClientUnaryCall;
   campaignStatus(argument: _parley_v1_CampaignStatusRequest, callback: grpc.requestCallback<_parley_v1_CampaignStatusReply__Output>): grpc.ClientUnaryCall;
+  
+  LeaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
+  LeaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
+  LeaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
+  LeaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
+  leaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
+  leaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
+  leaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
+  leaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
   
   Negotiate(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
   Negotiate(options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
@@ -62,6 +73,8 @@ export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementatio
   
   CampaignStatus: grpc.handleUnaryCall<_parley_v1_CampaignStatusRequest__Output, _parley_v1_CampaignStatusReply>;
   
+  LeaveOutcomes: grpc.handleUnaryCall<_parley_v1_LeaveOutcomesRequest__Output, _parley_v1_LeaveOutcomesReply>;
+  
   Negotiate: grpc.handleBidiStreamingCall<_parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply>;
   
   ReadOutcomes: grpc.handleUnaryCall<_parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch>;
@@ -73,6 +86,7 @@ export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementatio
 export interface ObjectiveAgentDefinition extends grpc.ServiceDefinition {
   AckOutcomes: MethodDefinition<_parley_v1_AckOutcomesRequest, _parley_v1_AckOutcomesReply, _parley_v1_AckOutcomesRequest__Output, _parley_v1_AckOutcomesReply__Output>
   CampaignStatus: MethodDefinition<_parley_v1_CampaignStatusRequest, _parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusRequest__Output, _parley_v1_CampaignStatusReply__Output>
+  LeaveOutcomes: MethodDefinition<_parley_v1_LeaveOutcomesRequest, _parley_v1_LeaveOutcomesReply, _parley_v1_LeaveOutcomesRequest__Output, _parley_v1_LeaveOutcomesReply__Output>
   Negotiate: MethodDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply, _parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply__Output>
   ReadOutcomes: MethodDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_OutcomeBatch, _parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch__Output>
   RecordOutcome: MethodDefinition<_parley_v1_OutcomeRecord, _parley_v1_RecordAck, _parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck__Output>

@@ -1,0 +1,10 @@
+// Original file: proto/parley/v1/objective.proto
+
+
+export interface LeaveOutcomesRequest {
+  'group'?: (string);
+}
+
+export interface LeaveOutcomesRequest__Output {
+  'group': (string);
+}
