@@ -313,7 +313,8 @@ function meshSection(o: Options, runs: MeshRun[]): { lines: string[]; pass: bool
       'with the rules / baseline policy and online learning off, and with every learned model loaded from its file and online learning on ' +
       `(the inventory agent remembering each proposal's features for the outcome log). Each driven open-loop at ${o.meshRate}/s for ${o.meshSeconds} s; ` +
       'the order alternates between runs; ratios are learned / baseline within a run, medians over runs. ' +
-      'The load generator reports no outcomes, so the online learner takes no steps here (its steps run off the decision path, every few hundred outcomes).',
+      'The load generator reports no outcomes, so the online learner takes no steps here (its steps run off the decision path, every few hundred outcomes). ' +
+      'Latency also follows what the models decide — e.g. fewer negotiation rounds when the first shortlist already fills the pod — so a ratio below 1 can happen.',
     '',
     '| measure | median of runs | target | verdict |',
     '|---|---|---|---|',
