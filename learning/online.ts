@@ -280,16 +280,8 @@ export interface ConsumeSummary {
   rolledBack: number;
 }
 
-/**
- * Runs the learner against the outcome log's consumer group: read a batch,
- * observe, ack, step; every accepted or rolled-back version is swapped into
- * `holder` (and handed to `publish`, e.g. to write models/inventory). When
- * another policy is swapped into `holder` meanwhile (a file or a federated
- * round), the learner continues from it. A failed read or ack (the objective
- * agent down) is reported to `onError` and retried after a back-off; entries
- * not acknowledged are delivered again. Stops when `signal` aborts.
- */
-export async function consumeOutcomes(opts: {
+/** How a learner reads the outcome log (consumeOnce, consumeOutcomes). */
+export interface ConsumeOptions {
   feed: OutcomeFeed;
   group: string;
   consumer: string;
@@ -299,16 +291,61 @@ export async function consumeOutcomes(opts: {
   holder: PolicyHolder;
   publish?: (p: LogisticPolicy) => void;
   onStep?: (r: Exclude<StepResult, { kind: 'waiting' }>) => void;
-  /** A read or ack failed; `failures` in a row so far. */
-  onError?: (err: unknown, failures: number) => void;
-  /** A read succeeded after `failures` in a row. */
-  onRecovered?: (failures: number) => void;
   batch?: number;
-  idleMs?: number;
-  signal?: AbortSignal;
-  /** Stop after this many reads that returned nothing (tests); 0 = never. */
-  maxIdleReads?: number;
-}): Promise<ConsumeSummary> {
+}
+
+/**
+ * One pass of the consumer: read a batch of the group, join it with the
+ * remembered decisions, acknowledge it, and take every step it allows,
+ * swapping each accepted or rolled-back version into `holder` (counted in
+ * `summary`). When another policy was swapped into `holder` meanwhile (a
+ * file or a federated round), the learner continues from it. Returns how
+ * many entries were read; throws when the read or the ack fails.
+ */
+export async function consumeOnce(opts: ConsumeOptions, summary: ConsumeSummary): Promise<number> {
+  const entries = await opts.feed.readGroup(opts.group, opts.consumer, opts.batch ?? 500, opts.from);
+  if (entries.length === 0) return 0;
+  for (const e of entries) opts.learner.observe(e);
+  await opts.feed.ack(
+    opts.group,
+    entries.map((e) => e.id),
+  );
+  const inUse = opts.holder.current();
+  if (inUse.version !== opts.learner.version && inUse instanceof LogisticPolicy) {
+    opts.learner.rebase(inUse.weights, inUse.version);
+  }
+  for (let r = opts.learner.step(); r.kind !== 'waiting'; r = opts.learner.step()) {
+    opts.onStep?.(r);
+    if (r.kind === 'rejected') summary.rejected++;
+    else {
+      if (r.kind === 'accepted') summary.accepted++;
+      else summary.rolledBack++;
+      const p = opts.learner.policy(r.version);
+      opts.holder.swap(p);
+      opts.publish?.(p);
+    }
+  }
+  return entries.length;
+}
+
+/**
+ * Runs consumeOnce until `signal` aborts (e.g. to write models/inventory
+ * with `publish`). A failed read or ack (the objective agent down) is
+ * reported to `onError` and retried after a back-off; entries not
+ * acknowledged are delivered again.
+ */
+export async function consumeOutcomes(
+  opts: ConsumeOptions & {
+    /** A read or ack failed; `failures` in a row so far. */
+    onError?: (err: unknown, failures: number) => void;
+    /** A read succeeded after `failures` in a row. */
+    onRecovered?: (failures: number) => void;
+    idleMs?: number;
+    signal?: AbortSignal;
+    /** Stop after this many reads that returned nothing (tests); 0 = never. */
+    maxIdleReads?: number;
+  },
+): Promise<ConsumeSummary> {
   const summary: ConsumeSummary = { accepted: 0, rejected: 0, rolledBack: 0 };
   const idleMs = opts.idleMs ?? 200;
   let idle = 0;
@@ -324,16 +361,9 @@ export async function consumeOutcomes(opts: {
       opts.signal?.addEventListener('abort', done);
     });
   while (!opts.signal?.aborted) {
-    let entries: FeedEntry[];
+    let read: number;
     try {
-      entries = await opts.feed.readGroup(opts.group, opts.consumer, opts.batch ?? 500, opts.from);
-      if (entries.length > 0) {
-        for (const e of entries) opts.learner.observe(e);
-        await opts.feed.ack(
-          opts.group,
-          entries.map((e) => e.id),
-        );
-      }
+      read = await consumeOnce(opts, summary);
       if (failures > 0) opts.onRecovered?.(failures);
       failures = 0;
     } catch (err) {
@@ -342,28 +372,13 @@ export async function consumeOutcomes(opts: {
       await pause(Math.min(5_000, idleMs * 2 ** Math.min(failures, 5)));
       continue;
     }
-    if (entries.length === 0) {
-      idle++;
-      if (opts.maxIdleReads && idle >= opts.maxIdleReads) break;
-      await pause(idleMs);
+    if (read > 0) {
+      idle = 0;
       continue;
     }
-    idle = 0;
-    const inUse = opts.holder.current();
-    if (inUse.version !== opts.learner.version && inUse instanceof LogisticPolicy) {
-      opts.learner.rebase(inUse.weights, inUse.version);
-    }
-    for (let r = opts.learner.step(); r.kind !== 'waiting'; r = opts.learner.step()) {
-      opts.onStep?.(r);
-      if (r.kind === 'rejected') summary.rejected++;
-      else {
-        if (r.kind === 'accepted') summary.accepted++;
-        else summary.rolledBack++;
-        const p = opts.learner.policy(r.version);
-        opts.holder.swap(p);
-        opts.publish?.(p);
-      }
-    }
+    idle++;
+    if (opts.maxIdleReads && idle >= opts.maxIdleReads) break;
+    await pause(idleMs);
   }
   return summary;
 }

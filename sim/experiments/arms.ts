@@ -15,7 +15,7 @@ import type { ModelHolder } from '../../learning/artifacts';
 import type { ContextEstimator } from '../../learning/context-estimator';
 import { type MonolithicModel, monolithicFeatures } from '../../learning/monolithic';
 import { type CampaignState, type ObjectivePolicy, objectiveFeatures } from '../../learning/objective-policy';
-import type { ConsumeSummary, OnlineLearner } from '../../learning/online';
+import { type ConsumeSummary, consumeOnce, type OnlineLearner } from '../../learning/online';
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { FallbackCache } from '../../services/broker/fallbacks';
 import { decide, type NegotiationDeps } from '../../services/broker/negotiation';
@@ -255,23 +255,13 @@ export class ParleyArm implements Arm {
     this.name = opts.name ?? 'parley';
   }
 
-  /** What the inventory agent's online loop does between decisions (learning/online.ts consumeOutcomes). */
+  /** What the inventory agent's online loop does between decisions (learning/online.ts). */
   private async learn(env: Env, learner: OnlineLearner): Promise<void> {
-    const entries = await env.outcomes.readGroup(ONLINE_GROUP, 'sim', 10_000);
-    if (entries.length === 0) return;
-    for (const e of entries) learner.observe(e);
-    await env.outcomes.ack(
-      ONLINE_GROUP,
-      entries.map((e) => e.id),
+    const holder = this.models.inventory;
+    await consumeOnce(
+      { feed: env.outcomes, group: ONLINE_GROUP, consumer: 'sim', learner, holder, batch: 10_000 },
+      this.steps,
     );
-    for (let r = learner.step(); r.kind !== 'waiting'; r = learner.step()) {
-      if (r.kind === 'rejected') this.steps.rejected++;
-      else {
-        if (r.kind === 'accepted') this.steps.accepted++;
-        else this.steps.rolledBack++;
-        this.models.inventory.swap(learner.policy(r.version));
-      }
-    }
   }
 
   async choose(req: SimRequest, env: Env): Promise<Choice> {
