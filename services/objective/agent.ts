@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { ModelHolder } from '../../learning/artifacts';
-import { NEUTRAL_OBJECTIVE, type ObjectivePolicy } from '../../learning/objective-policy';
+import { type CampaignState, NEUTRAL_OBJECTIVE, type ObjectivePolicy } from '../../learning/objective-policy';
 import type { CatalogueSource } from '../common/catalogue/load';
 import type { Campaign, Catalogue, PacingMode } from '../common/catalogue/types';
 import type {
@@ -460,26 +460,42 @@ export class ObjectiveAgent {
     };
   }
 
-  /**
-   * The policy's multiplier for the campaign's state, built as the policy was
-   * trained (sim/experiments/env.ts campaignState): the position against the
-   * even-pacing curve whatever the campaign's own pacing mode.
-   */
+  /** The policy's multiplier for the campaign's state. */
   private learnedMultiplier(
     policy: ObjectivePolicy,
     campaign: Campaign,
     f: CampaignFacts,
     now: number,
   ): number {
-    const curve = this.pacing(campaign, f.spend, now, 'even');
-    return policy.multiplier({
+    return policy.multiplier(this.stateOf(campaign, f.spend, f.counters, now));
+  }
+
+  /** What the learned bid-multiplier policy sees of a campaign now (the simulator trains it on the same). */
+  async campaignState(campaign: Campaign): Promise<CampaignState> {
+    const now = this.clock();
+    const [spend, counters] = await Promise.all([
+      this.options.ledger.spend(campaign.id, now),
+      this.options.outcomes.counters(campaign.id),
+    ]);
+    return this.stateOf(campaign, spend, counters, now);
+  }
+
+  /** The position against the even-pacing curve, whatever the campaign's own pacing mode, and its KPIs. */
+  private stateOf(
+    campaign: Campaign,
+    spend: SpendState,
+    counters: OutcomeCounters,
+    now: number,
+  ): CampaignState {
+    const curve = this.pacing(campaign, spend, now, 'even');
+    return {
       budgetMicros: curve.budgetMicros,
       idealMicros: curve.idealMicros,
       spendMicros: curve.spendMicros,
-      kpiProgress: kpiProgress(campaign.goal, f.counters, campaign.kpi),
-      impressions: f.counters.impressions,
+      kpiProgress: kpiProgress(campaign.goal, counters, campaign.kpi),
+      impressions: counters.impressions,
       dayElapsed: (now - utcDay(now) * DAY_MS) / DAY_MS,
-    });
+    };
   }
 
   private async reserveOne(

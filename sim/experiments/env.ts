@@ -21,8 +21,8 @@ import { baselinePolicy, PolicyHolder } from '../../services/inventory/policy';
 import { ObjectiveAgent } from '../../services/objective/agent';
 import { EmbeddedLedger } from '../../services/objective/ledger';
 import { EmbeddedOutcomeLog, type OutcomeCounters } from '../../services/objective/outcome-log';
-import { DAY_MS, FLAT_PROFILE, pace, type TrafficProfile, utcDay } from '../../services/objective/pacing';
-import { kpiFactor, kpiProgress } from '../../services/objective/valuation';
+import { FLAT_PROFILE, type TrafficProfile, utcDay } from '../../services/objective/pacing';
+import { kpiFactor } from '../../services/objective/valuation';
 import type { SimScenario } from '../scenario';
 import { type SimOutcome, type SimRequest, Simulator } from '../simulator';
 
@@ -252,32 +252,9 @@ export class Env {
     });
   }
 
-  /** The state the objective policy sees for one campaign now. */
-  async campaignState(campaign: Campaign): Promise<CampaignState> {
-    const now = this.now;
-    const [spend, counters] = await Promise.all([
-      this.ledger.spend(campaign.id, now),
-      this.outcomes.counters(campaign.id),
-    ]);
-    const p = pace({
-      mode: 'even',
-      nowMs: now,
-      totalBudgetMicros: campaign.totalBudgetMicros,
-      dailyBudgetMicros: campaign.dailyBudgetMicros,
-      flightStartMs: campaign.flightStartMs,
-      flightEndMs: campaign.flightEndMs,
-      lifetimeSpendMicros: spend.lifetimeSpentMicros + spend.lifetimeReservedMicros,
-      todaySpendMicros: spend.todaySpentMicros + spend.todayReservedMicros,
-      profile: this.profileOf(campaign),
-    });
-    return {
-      budgetMicros: p.budgetMicros,
-      idealMicros: p.idealMicros,
-      spendMicros: p.spendMicros,
-      kpiProgress: kpiProgress(campaign.goal, counters, campaign.kpi),
-      impressions: counters.impressions,
-      dayElapsed: (now - utcDay(now) * DAY_MS) / DAY_MS,
-    };
+  /** The state the objective policy sees for one campaign now (the objective agent's own view). */
+  campaignState(campaign: Campaign): Promise<CampaignState> {
+    return this.objective.campaignState(campaign);
   }
 
   /** Plays the whole horizon (or maxRequests) with `arm`. */
