@@ -30,6 +30,7 @@ import { ModelHolder } from '../learning/artifacts';
 import { CONTEXT_MODEL_FEATURES, ContextEstimator, parseContextModel } from '../learning/context-estimator';
 import { OBJECTIVE_FEATURES, ObjectivePolicy, parseObjectiveModel } from '../learning/objective-policy';
 import { initTf } from '../learning/tf';
+import { rankingSettings } from '../services/broker/negotiation';
 import { loadConfig } from '../services/common/config';
 import { seededRng } from '../services/common/rng';
 import {
@@ -133,14 +134,7 @@ interface RunResult {
 }
 
 async function oneRun(o: Options, run: number, learned: ParleyModels): Promise<RunResult> {
-  const config = loadConfig({});
-  const settings = {
-    weights: config.weights,
-    revenueScaleMicros: config.revenueScaleMicros,
-    priceFloorMicros: config.priceFloorMicros,
-    maxRounds: config.maxRounds,
-    shortlistSize: config.shortlistSize,
-  };
+  const settings = rankingSettings(loadConfig({}));
   const scenario = loadScenarioFile('sim/scenarios/default-day.yaml');
   // The request stream (answered with no ad, so the stream does not depend on either policy).
   const source = new Env({ scenario, seed: 3000 + run, settings });

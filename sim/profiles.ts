@@ -4,19 +4,11 @@
  * last, and what the listener hears and does meanwhile. A scenario file may
  * override any field of any activity (see sim/README.md).
  */
-import type { Device, PlaylistKind, Scenario } from '../services/common/domain/types';
+import { type Device, type PlaylistKind, SCENARIOS, type Scenario } from '../services/common/domain/types';
 
 /** A scenario the simulated listener is really in (the truth never is "unknown"). */
 export type Activity = Exclude<Scenario, 'unknown'>;
-export const ACTIVITIES: readonly Activity[] = [
-  'workout',
-  'commute',
-  'focus',
-  'relax',
-  'party',
-  'sleep',
-  'chores',
-];
+export const ACTIVITIES: readonly Activity[] = SCENARIOS.filter((s): s is Activity => s !== 'unknown');
 
 /** Relative weights; keys with weight 0 are never drawn. */
 export type Weights<K extends string> = Partial<Record<K, number>>;

@@ -23,7 +23,12 @@ import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../proto/gen/parley/v1/DecisionRecord';
 import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
 import type { DecisionLog, DecisionRecordData } from '../admin/decision-store';
-import { candidateToWire, rejectionToWire, snapshotToWire } from '../common/grpc/convert';
+import {
+  candidateToWire,
+  candidateValueToWire,
+  rejectionToWire,
+  snapshotToWire,
+} from '../common/grpc/convert';
 import { messageOf } from '../common/grpc/errors';
 import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
@@ -68,15 +73,7 @@ export function buildDecisionRecord(
       proposed: r.proposed.map(candidateToWire),
       removed_by_inventory: r.removedByInventory.map(rejectionToWire),
       screened: r.screened.map(rejectionToWire),
-      counter: (r.counter ?? []).map((v) => ({
-        creative_id: v.creativeId,
-        eligible: v.eligible,
-        reason: v.reason ?? 'REASON_UNSPECIFIED',
-        detail: v.detail,
-        advertiser_value: v.advertiserValue,
-        pacing_multiplier: v.pacingMultiplier,
-        goal: v.goal,
-      })),
+      counter: (r.counter ?? []).map(candidateValueToWire),
       guard: r.guard,
     })),
     scored: (t?.scored ?? []).map((s) => ({

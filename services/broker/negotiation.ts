@@ -16,6 +16,7 @@
  *   objective late/down → house-only guard: paid ads are never committed    (objective degraded)
  */
 import { isSpanContextValid, trace } from '@opentelemetry/api';
+import type { Config } from '../common/config';
 import type {
   Candidate,
   CandidateValue,
@@ -64,6 +65,29 @@ export interface NegotiationSettings extends UtilitySettings {
    * still is); absent = every eligible ad may fill the pod.
    */
   minUtility?: number;
+}
+
+/**
+ * The negotiation settings in `config` without exploration or an ad-load
+ * floor: how the broker ranks, and how the simulator evaluates a policy.
+ */
+export function rankingSettings(config: Config): NegotiationSettings {
+  return {
+    weights: config.weights,
+    revenueScaleMicros: config.revenueScaleMicros,
+    priceFloorMicros: config.priceFloorMicros,
+    maxRounds: config.maxRounds,
+    shortlistSize: config.shortlistSize,
+  };
+}
+
+/** Everything the broker decides with, as configured. */
+export function brokerSettings(config: Config): NegotiationSettings {
+  return {
+    ...rankingSettings(config),
+    exploration: config.exploration,
+    ...(config.minUtility === null ? {} : { minUtility: config.minUtility }),
+  };
 }
 
 export interface NegotiationDeps {

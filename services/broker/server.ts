@@ -21,7 +21,7 @@ import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
 import { connectAgents } from './clients';
 import { buildDecisionRecord, type DecisionRecorder } from './decision-log';
 import { FallbackCache, houseRanking, type StaticRanking } from './fallbacks';
-import { type Clock, decide, systemClock } from './negotiation';
+import { brokerSettings, type Clock, decide, systemClock } from './negotiation';
 import type { OverrideSource } from './overrides';
 import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
 import { decideRequestFromWire, decisionToWire, effectiveDeadline, outcomeFromWire } from './wire';
@@ -61,15 +61,7 @@ function observationOf(e: OutcomeEventInput) {
 export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
   const { agents, config, log } = deps;
   const clock = deps.clock ?? systemClock;
-  const settings = {
-    weights: config.weights,
-    revenueScaleMicros: config.revenueScaleMicros,
-    priceFloorMicros: config.priceFloorMicros,
-    maxRounds: config.maxRounds,
-    shortlistSize: config.shortlistSize,
-    exploration: config.exploration,
-    ...(config.minUtility === null ? {} : { minUtility: config.minUtility }),
-  };
+  const settings = brokerSettings(config);
 
   return {
     async decide(req, ctx) {

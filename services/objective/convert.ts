@@ -24,7 +24,13 @@ import type {
   OutcomeEventInput,
   OutcomeKind,
 } from '../common/domain/types';
-import { candidateFromWire, MAX_ADS_PER_POD, outcomeToWire, snapshotFromWire } from '../common/grpc/convert';
+import {
+  candidateFromWire,
+  candidateValueToWire,
+  MAX_ADS_PER_POD,
+  outcomeToWire,
+  snapshotFromWire,
+} from '../common/grpc/convert';
 import { invalidArgument } from '../common/grpc/errors';
 import {
   enumValue,
@@ -68,15 +74,7 @@ export function evaluateFromWire(
 
 export function counterToWire(c: Counter): WireCounter {
   return {
-    values: c.values.map((v) => ({
-      creative_id: v.creativeId,
-      eligible: v.eligible,
-      reason: v.reason ?? 'REASON_UNSPECIFIED',
-      detail: v.detail,
-      advertiser_value: v.advertiserValue,
-      pacing_multiplier: v.pacingMultiplier,
-      goal: v.goal,
-    })),
+    values: c.values.map(candidateValueToWire),
     model_version: c.modelVersion,
   };
 }

@@ -22,6 +22,7 @@ import { evaluateOffPolicy, type OpeRecord, softmaxPolicy } from '../../learning
 import { ci95, type Interval } from '../../learning/stats';
 import { type BackendName, initTf } from '../../learning/tf';
 import type { ExplorationSettings } from '../../services/broker/explore';
+import { rankingSettings } from '../../services/broker/negotiation';
 import type { Campaign } from '../../services/common/catalogue/types';
 import { loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/log';
@@ -380,13 +381,7 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
   const log = createLogger('experiment', 'warn');
   const { tf, backend } = await initTf({ ...(o.backend ? { prefer: o.backend } : {}), log });
   const config = loadConfig({});
-  const settings: EnvOptions['settings'] = {
-    weights: config.weights,
-    revenueScaleMicros: config.revenueScaleMicros,
-    priceFloorMicros: config.priceFloorMicros,
-    maxRounds: config.maxRounds,
-    shortlistSize: config.shortlistSize,
-  };
+  const settings: EnvOptions['settings'] = rankingSettings(config);
   const scenario = loadScenarioFile(o.scenario);
   const trainSeeds = Array.from({ length: Math.max(o.iterations, 1) }, (_, i) => 1 + i);
   const validationSeed = 900;

@@ -4,6 +4,7 @@
  * INVALID_ARGUMENT naming the field); `*ToWire` cannot fail.
  */
 import type { Candidate__Output, Candidate as WireCandidate } from '../../../proto/gen/parley/v1/Candidate';
+import type { CandidateValue as WireCandidateValue } from '../../../proto/gen/parley/v1/CandidateValue';
 import type {
   ContextSnapshot__Output,
   ContextSnapshot as WireSnapshot,
@@ -17,6 +18,7 @@ import type { Rejection__Output, Rejection as WireRejection } from '../../../pro
 import type { Slot__Output, Slot as WireSlot } from '../../../proto/gen/parley/v1/Slot';
 import type {
   Candidate,
+  CandidateValue,
   Device,
   OutcomeEventInput,
   Part,
@@ -251,5 +253,18 @@ export function outcomeToWire(e: OutcomeEventInput): OutcomeRecord {
     event: e.event,
     skip_offset_ms: e.skipOffsetMs,
     occurred_at_ms: e.occurredAtMs,
+  };
+}
+
+/** The objective agent's value of one candidate (counter-offers, the decision log). */
+export function candidateValueToWire(v: CandidateValue): WireCandidateValue {
+  return {
+    creative_id: v.creativeId,
+    eligible: v.eligible,
+    reason: v.reason ?? 'REASON_UNSPECIFIED',
+    detail: v.detail,
+    advertiser_value: v.advertiserValue,
+    pacing_multiplier: v.pacingMultiplier,
+    goal: v.goal,
   };
 }
