@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelHolder, publishModel } from '../../../learning/artifacts';
 import {
   CONTEXT_MODEL_FEATURES,
@@ -16,6 +15,7 @@ import { ContextAgent, type ContextModel, watchContextModel } from '../../../ser
 import { assessContext, CONTEXT_MODEL_VERSION } from '../../../services/context/assess';
 import { startContextAgent } from '../../../services/context/server';
 import { MemorySessionStore } from '../../../services/context/session-store';
+import { useCleanup } from '../../support/cleanup';
 
 const NOW = Date.parse('2026-06-10T12:00:00Z');
 const COMMITTED = join(import.meta.dirname, '../../../models/context/current.json');
@@ -56,17 +56,7 @@ function capture() {
   return { lines, log: createLogger('test', 'debug', {}, (l) => lines.push(JSON.parse(l))) };
 }
 
-const dirs: string[] = [];
-const closers: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempRoot(): string {
-  const d = mkdtempSync(join(tmpdir(), 'parley-ctx-model-'));
-  dirs.push(d);
-  return d;
-}
+const { tempRoot, closers } = useCleanup('parley-ctx-model-');
 
 describe('ContextAgent with a learned model', () => {
   it('with no model is exactly the rules', async () => {

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelHolder, publishModel } from '../../../learning/artifacts';
 import { SlotForecaster } from '../../../learning/forecast';
 import {
@@ -23,6 +22,7 @@ import { EmbeddedLedger } from '../../../services/objective/ledger';
 import { forecastProfile, watchForecast, watchObjectiveModel } from '../../../services/objective/models';
 import { EmbeddedOutcomeLog } from '../../../services/objective/outcome-log';
 import { startObjectiveAgent } from '../../../services/objective/server';
+import { useCleanup } from '../../support/cleanup';
 import { campaign, candidate, catalogueOf, DAY, DAY0, evaluateInput, HOUR } from './fixtures';
 
 const NOW = DAY0 + 12 * HOUR;
@@ -88,17 +88,7 @@ function capture() {
 const rejected = (lines: Array<{ msg: string }>) => () =>
   lines.some((l) => l.msg === 'model file rejected; keeping the current model');
 
-const dirs: string[] = [];
-const closers: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempRoot(): string {
-  const d = mkdtempSync(join(tmpdir(), 'parley-obj-model-'));
-  dirs.push(d);
-  return d;
-}
+const { tempRoot, closers } = useCleanup('parley-obj-model-');
 
 /** A forecast with all of commute|SE's slots in the given UTC hours. */
 function forecastDoc(version: string, hours: number[]) {
