@@ -7,7 +7,7 @@
 import type { AuditEntry as WireAuditEntry } from '../../proto/gen/parley/v1/AuditEntry';
 import type { Override__Output, Override as WireOverride } from '../../proto/gen/parley/v1/Override';
 import { SCENARIOS, type Scenario } from '../common/domain/types';
-import { invalidArgument } from '../common/grpc/errors';
+import { invalidArgument } from '../common/errors';
 
 export const OVERRIDE_KINDS = ['block', 'pause', 'pin', 'boost', 'brand_safety', 'separation'] as const;
 export type OverrideKind = (typeof OVERRIDE_KINDS)[number];

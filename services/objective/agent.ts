@@ -8,7 +8,6 @@
  * evaluate, so a hot swap never splits a counter-offer between versions).
  */
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import type { ModelHolder } from '../../learning/artifacts';
 import { type CampaignState, NEUTRAL_OBJECTIVE, type ObjectivePolicy } from '../../learning/objective-policy';
 import type { CatalogueSource } from '../common/catalogue/load';
@@ -24,7 +23,7 @@ import type {
   ReasonCode,
   ReservationRequest,
 } from '../common/domain/types';
-import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
+import { DomainError, invalidArgument, messageOf } from '../common/errors';
 import type { Logger } from '../common/log';
 import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
@@ -98,8 +97,8 @@ const REFUSAL_REASON: Record<ReserveRefusal, ReasonCode> = {
 };
 
 /** A state adapter failure (e.g. Redis down) is UNAVAILABLE: the broker falls back to its local guard. */
-function unavailable(err: unknown): RpcError {
-  return new RpcError(grpc.status.UNAVAILABLE, `objective state unavailable: ${messageOf(err)}`);
+function unavailable(err: unknown): DomainError {
+  return new DomainError('unavailable', `objective state unavailable: ${messageOf(err)}`);
 }
 
 export class ObjectiveAgent {

@@ -1,9 +1,13 @@
 /**
- * Errors that carry a gRPC status. Domain and validation code throws these;
- * transport adapters turn them into statuses. Anything else becomes INTERNAL
- * (and is logged), never a crash.
+ * The gRPC edge of errors: RpcError carries a status (transport code throws
+ * it: a timeout, a broken stream, a malformed reply), and `statusOf` maps
+ * any thrown value to a status: an RpcError's own, a domain error's kind
+ * (../errors.ts), anything else INTERNAL (and logged), never a crash.
  */
 import { status } from '@grpc/grpc-js';
+import { DomainError, type ErrorKind, messageOf } from '../errors';
+
+export { invalidArgument, messageOf } from '../errors';
 
 export class RpcError extends Error {
   readonly code: status;
@@ -22,10 +26,18 @@ export class RpcError extends Error {
   }
 }
 
-/** A bad field: the message names it, e.g. "slot.max_ads: must be in [1, 6]". */
-export function invalidArgument(field: string, problem: string): RpcError {
-  return new RpcError(status.INVALID_ARGUMENT, `${field}: ${problem}`);
-}
+const STATUS_OF_KIND: Record<ErrorKind, status> = {
+  invalid_argument: status.INVALID_ARGUMENT,
+  not_found: status.NOT_FOUND,
+  already_exists: status.ALREADY_EXISTS,
+  failed_precondition: status.FAILED_PRECONDITION,
+  unavailable: status.UNAVAILABLE,
+  deadline_exceeded: status.DEADLINE_EXCEEDED,
+  resource_exhausted: status.RESOURCE_EXHAUSTED,
+  permission_denied: status.PERMISSION_DENIED,
+  unauthenticated: status.UNAUTHENTICATED,
+  internal: status.INTERNAL,
+};
 
 export function isRpcError(err: unknown): err is RpcError {
   return err instanceof RpcError;
@@ -34,11 +46,7 @@ export function isRpcError(err: unknown): err is RpcError {
 /** The status code of any thrown value; plain errors count as INTERNAL. */
 export function statusOf(err: unknown): status {
   if (err instanceof RpcError) return err.code;
+  if (err instanceof DomainError) return STATUS_OF_KIND[err.kind];
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'number' && code >= 0 && code <= 16 ? code : status.INTERNAL;
-}
-
-export function messageOf(err: unknown): string {
-  if (err instanceof Error) return (err as { details?: string }).details || err.message;
-  return String(err);
 }

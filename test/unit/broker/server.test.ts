@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { brokerHandlers } from '../../../services/broker/server';
 import { loadConfig } from '../../../services/common/config';
-import { RpcError } from '../../../services/common/grpc/errors';
+import { RpcError, statusOf } from '../../../services/common/grpc/errors';
 import type { CallContext } from '../../../services/common/grpc/server';
 import { createLogger } from '../../../services/common/log';
 import { ATTR } from '../../../services/common/semconv';
@@ -31,11 +31,11 @@ function call<T>(fn: (ctx: CallContext) => Promise<T>, deadline = Number.POSITIV
   return withSpan('server', {}, (span) => fn({ deadline, span, metadata: new grpc.Metadata() }));
 }
 
-async function errorOf(p: Promise<unknown>): Promise<RpcError> {
+async function errorOf(p: Promise<unknown>): Promise<{ code: number; message: string }> {
   try {
     await p;
   } catch (err) {
-    return err as RpcError;
+    return { code: statusOf(err), message: (err as Error).message };
   }
   throw new Error('expected an error');
 }

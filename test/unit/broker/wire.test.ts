@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DecideRequest__Output } from '../../../proto/gen/parley/v1/DecideRequest';
 import type { OutcomeReport__Output } from '../../../proto/gen/parley/v1/OutcomeReport';
 import type { Decision } from '../../../services/broker/negotiation';
+import { statusOf } from '../../../services/common/grpc/errors';
 import {
   decideRequestFromWire,
   decisionToWire,
@@ -16,7 +17,7 @@ function fieldError(fn: () => unknown): { code: number; message: string } {
   try {
     fn();
   } catch (err) {
-    return { code: (err as { code: number }).code, message: (err as Error).message };
+    return { code: statusOf(err), message: (err as Error).message };
   }
   throw new Error('expected an error');
 }

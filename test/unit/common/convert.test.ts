@@ -7,7 +7,7 @@ import {
   slotFromWire,
   slotToWire,
 } from '../../../services/common/grpc/convert';
-import { RpcError } from '../../../services/common/grpc/errors';
+import { statusOf } from '../../../services/common/grpc/errors';
 
 const wireSignals = (over: Partial<ListenerSignals__Output> = {}): ListenerSignals__Output => ({
   session_id: 'sess-1',
@@ -27,8 +27,7 @@ function fieldError(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(RpcError);
-    expect((err as RpcError).code).toBe(3); // INVALID_ARGUMENT
+    expect(statusOf(err)).toBe(3); // INVALID_ARGUMENT
     return (err as Error).message;
   }
   throw new Error('expected INVALID_ARGUMENT');
