@@ -5,7 +5,7 @@
  * (../errors.ts), anything else INTERNAL (and logged), never a crash.
  */
 import { status } from '@grpc/grpc-js';
-import { DomainError, type ErrorKind, messageOf } from '../errors';
+import { DomainError, type ErrorKind } from '../errors';
 
 export { invalidArgument, messageOf } from '../errors';
 

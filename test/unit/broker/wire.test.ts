@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import type { DecideRequest__Output } from '../../../proto/gen/parley/v1/DecideRequest';
 import type { OutcomeReport__Output } from '../../../proto/gen/parley/v1/OutcomeReport';
 import type { Decision } from '../../../services/broker/negotiation';
-import { statusOf } from '../../../services/common/grpc/errors';
 import {
   decideRequestFromWire,
   decisionToWire,
@@ -11,6 +10,7 @@ import {
   MAX_FUTURE_SKEW_MS,
   outcomeFromWire,
 } from '../../../services/broker/wire';
+import { statusOf } from '../../../services/common/grpc/errors';
 import { cand, wireDecide, wireOutcome } from './fakes';
 
 function fieldError(fn: () => unknown): { code: number; message: string } {
