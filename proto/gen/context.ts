@@ -5,6 +5,8 @@ import type { AssessCall as _parley_v1_AssessCall, AssessCall__Output as _parley
 import type { AssessReply as _parley_v1_AssessReply, AssessReply__Output as _parley_v1_AssessReply__Output } from './parley/v1/AssessReply';
 import type { AssessRequest as _parley_v1_AssessRequest, AssessRequest__Output as _parley_v1_AssessRequest__Output } from './parley/v1/AssessRequest';
 import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
+import type { ContentRisk as _parley_v1_ContentRisk, ContentRisk__Output as _parley_v1_ContentRisk__Output } from './parley/v1/ContentRisk';
+import type { ContentSignals as _parley_v1_ContentSignals, ContentSignals__Output as _parley_v1_ContentSignals__Output } from './parley/v1/ContentSignals';
 import type { ContextAgentClient as _parley_v1_ContextAgentClient, ContextAgentDefinition as _parley_v1_ContextAgentDefinition } from './parley/v1/ContextAgent';
 import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
 import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
@@ -12,6 +14,7 @@ import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Ou
 import type { ObserveAck as _parley_v1_ObserveAck, ObserveAck__Output as _parley_v1_ObserveAck__Output } from './parley/v1/ObserveAck';
 import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from './parley/v1/Rejection';
 import type { SessionObservation as _parley_v1_SessionObservation, SessionObservation__Output as _parley_v1_SessionObservation__Output } from './parley/v1/SessionObservation';
+import type { SessionObservations as _parley_v1_SessionObservations, SessionObservations__Output as _parley_v1_SessionObservations__Output } from './parley/v1/SessionObservations';
 import type { Slot as _parley_v1_Slot, Slot__Output as _parley_v1_Slot__Output } from './parley/v1/Slot';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -25,6 +28,9 @@ export interface ProtoGrpcType {
       AssessReply: MessageTypeDefinition<_parley_v1_AssessReply, _parley_v1_AssessReply__Output>
       AssessRequest: MessageTypeDefinition<_parley_v1_AssessRequest, _parley_v1_AssessRequest__Output>
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
+      ContentKind: EnumTypeDefinition
+      ContentRisk: MessageTypeDefinition<_parley_v1_ContentRisk, _parley_v1_ContentRisk__Output>
+      ContentSignals: MessageTypeDefinition<_parley_v1_ContentSignals, _parley_v1_ContentSignals__Output>
       ContextAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_ContextAgentClient> & { service: _parley_v1_ContextAgentDefinition }
       ContextSnapshot: MessageTypeDefinition<_parley_v1_ContextSnapshot, _parley_v1_ContextSnapshot__Output>
       Device: EnumTypeDefinition
@@ -36,8 +42,11 @@ export interface ProtoGrpcType {
       Position: EnumTypeDefinition
       Reason: EnumTypeDefinition
       Rejection: MessageTypeDefinition<_parley_v1_Rejection, _parley_v1_Rejection__Output>
+      RiskLevel: EnumTypeDefinition
+      SafetyCategory: EnumTypeDefinition
       Scenario: EnumTypeDefinition
       SessionObservation: MessageTypeDefinition<_parley_v1_SessionObservation, _parley_v1_SessionObservation__Output>
+      SessionObservations: MessageTypeDefinition<_parley_v1_SessionObservations, _parley_v1_SessionObservations__Output>
       Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
     }
   }

@@ -3,6 +3,8 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
 import type { Candidate as _parley_v1_Candidate, Candidate__Output as _parley_v1_Candidate__Output } from './parley/v1/Candidate';
+import type { ContentRisk as _parley_v1_ContentRisk, ContentRisk__Output as _parley_v1_ContentRisk__Output } from './parley/v1/ContentRisk';
+import type { ContentSignals as _parley_v1_ContentSignals, ContentSignals__Output as _parley_v1_ContentSignals__Output } from './parley/v1/ContentSignals';
 import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
 import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
 import type { InventoryAgentClient as _parley_v1_InventoryAgentClient, InventoryAgentDefinition as _parley_v1_InventoryAgentDefinition } from './parley/v1/InventoryAgent';
@@ -23,6 +25,9 @@ export interface ProtoGrpcType {
     v1: {
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
       Candidate: MessageTypeDefinition<_parley_v1_Candidate, _parley_v1_Candidate__Output>
+      ContentKind: EnumTypeDefinition
+      ContentRisk: MessageTypeDefinition<_parley_v1_ContentRisk, _parley_v1_ContentRisk__Output>
+      ContentSignals: MessageTypeDefinition<_parley_v1_ContentSignals, _parley_v1_ContentSignals__Output>
       ContextSnapshot: MessageTypeDefinition<_parley_v1_ContextSnapshot, _parley_v1_ContextSnapshot__Output>
       Device: EnumTypeDefinition
       Envelope: MessageTypeDefinition<_parley_v1_Envelope, _parley_v1_Envelope__Output>
@@ -37,6 +42,8 @@ export interface ProtoGrpcType {
       ProposeRequest: MessageTypeDefinition<_parley_v1_ProposeRequest, _parley_v1_ProposeRequest__Output>
       Reason: EnumTypeDefinition
       Rejection: MessageTypeDefinition<_parley_v1_Rejection, _parley_v1_Rejection__Output>
+      RiskLevel: EnumTypeDefinition
+      SafetyCategory: EnumTypeDefinition
       Scenario: EnumTypeDefinition
       Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
     }

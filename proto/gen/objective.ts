@@ -12,6 +12,8 @@ import type { CandidateValue as _parley_v1_CandidateValue, CandidateValue__Outpu
 import type { CommitRequest as _parley_v1_CommitRequest, CommitRequest__Output as _parley_v1_CommitRequest__Output } from './parley/v1/CommitRequest';
 import type { CommitResponse as _parley_v1_CommitResponse, CommitResponse__Output as _parley_v1_CommitResponse__Output } from './parley/v1/CommitResponse';
 import type { CommitResult as _parley_v1_CommitResult, CommitResult__Output as _parley_v1_CommitResult__Output } from './parley/v1/CommitResult';
+import type { ContentRisk as _parley_v1_ContentRisk, ContentRisk__Output as _parley_v1_ContentRisk__Output } from './parley/v1/ContentRisk';
+import type { ContentSignals as _parley_v1_ContentSignals, ContentSignals__Output as _parley_v1_ContentSignals__Output } from './parley/v1/ContentSignals';
 import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
 import type { Counter as _parley_v1_Counter, Counter__Output as _parley_v1_Counter__Output } from './parley/v1/Counter';
 import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
@@ -26,12 +28,14 @@ import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output a
 import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from './parley/v1/ObjectiveReply';
 import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from './parley/v1/OutcomeBatch';
 import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from './parley/v1/OutcomeRecord';
+import type { OutcomeRecords as _parley_v1_OutcomeRecords, OutcomeRecords__Output as _parley_v1_OutcomeRecords__Output } from './parley/v1/OutcomeRecords';
 import type { Proposal as _parley_v1_Proposal, Proposal__Output as _parley_v1_Proposal__Output } from './parley/v1/Proposal';
 import type { ProposeCall as _parley_v1_ProposeCall, ProposeCall__Output as _parley_v1_ProposeCall__Output } from './parley/v1/ProposeCall';
 import type { ProposeReply as _parley_v1_ProposeReply, ProposeReply__Output as _parley_v1_ProposeReply__Output } from './parley/v1/ProposeReply';
 import type { ProposeRequest as _parley_v1_ProposeRequest, ProposeRequest__Output as _parley_v1_ProposeRequest__Output } from './parley/v1/ProposeRequest';
 import type { ReadOutcomesRequest as _parley_v1_ReadOutcomesRequest, ReadOutcomesRequest__Output as _parley_v1_ReadOutcomesRequest__Output } from './parley/v1/ReadOutcomesRequest';
 import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from './parley/v1/RecordAck';
+import type { RecordAcks as _parley_v1_RecordAcks, RecordAcks__Output as _parley_v1_RecordAcks__Output } from './parley/v1/RecordAcks';
 import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from './parley/v1/Rejection';
 import type { Reservation as _parley_v1_Reservation, Reservation__Output as _parley_v1_Reservation__Output } from './parley/v1/Reservation';
 import type { Slot as _parley_v1_Slot, Slot__Output as _parley_v1_Slot__Output } from './parley/v1/Slot';
@@ -54,6 +58,9 @@ export interface ProtoGrpcType {
       CommitRequest: MessageTypeDefinition<_parley_v1_CommitRequest, _parley_v1_CommitRequest__Output>
       CommitResponse: MessageTypeDefinition<_parley_v1_CommitResponse, _parley_v1_CommitResponse__Output>
       CommitResult: MessageTypeDefinition<_parley_v1_CommitResult, _parley_v1_CommitResult__Output>
+      ContentKind: EnumTypeDefinition
+      ContentRisk: MessageTypeDefinition<_parley_v1_ContentRisk, _parley_v1_ContentRisk__Output>
+      ContentSignals: MessageTypeDefinition<_parley_v1_ContentSignals, _parley_v1_ContentSignals__Output>
       ContextSnapshot: MessageTypeDefinition<_parley_v1_ContextSnapshot, _parley_v1_ContextSnapshot__Output>
       Counter: MessageTypeDefinition<_parley_v1_Counter, _parley_v1_Counter__Output>
       Device: EnumTypeDefinition
@@ -69,6 +76,7 @@ export interface ProtoGrpcType {
       ObjectiveReply: MessageTypeDefinition<_parley_v1_ObjectiveReply, _parley_v1_ObjectiveReply__Output>
       OutcomeBatch: MessageTypeDefinition<_parley_v1_OutcomeBatch, _parley_v1_OutcomeBatch__Output>
       OutcomeRecord: MessageTypeDefinition<_parley_v1_OutcomeRecord, _parley_v1_OutcomeRecord__Output>
+      OutcomeRecords: MessageTypeDefinition<_parley_v1_OutcomeRecords, _parley_v1_OutcomeRecords__Output>
       Part: EnumTypeDefinition
       PlaylistKind: EnumTypeDefinition
       Position: EnumTypeDefinition
@@ -79,8 +87,11 @@ export interface ProtoGrpcType {
       ReadOutcomesRequest: MessageTypeDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_ReadOutcomesRequest__Output>
       Reason: EnumTypeDefinition
       RecordAck: MessageTypeDefinition<_parley_v1_RecordAck, _parley_v1_RecordAck__Output>
+      RecordAcks: MessageTypeDefinition<_parley_v1_RecordAcks, _parley_v1_RecordAcks__Output>
       Rejection: MessageTypeDefinition<_parley_v1_Rejection, _parley_v1_Rejection__Output>
       Reservation: MessageTypeDefinition<_parley_v1_Reservation, _parley_v1_Reservation__Output>
+      RiskLevel: EnumTypeDefinition
+      SafetyCategory: EnumTypeDefinition
       Scenario: EnumTypeDefinition
       Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
     }

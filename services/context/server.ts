@@ -14,10 +14,11 @@ import type { AssessRequest__Output } from '../../proto/gen/parley/v1/AssessRequ
 import type { ContextSnapshot } from '../../proto/gen/parley/v1/ContextSnapshot';
 import type { ObserveAck } from '../../proto/gen/parley/v1/ObserveAck';
 import type { SessionObservation__Output } from '../../proto/gen/parley/v1/SessionObservation';
+import type { SessionObservations__Output } from '../../proto/gen/parley/v1/SessionObservations';
 import type { Config } from '../common/config';
 import type { Snapshot } from '../common/domain/types';
 import { signalsFromWire, snapshotToWire } from '../common/grpc/convert';
-import { messageOf, RpcError } from '../common/grpc/errors';
+import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import { muxServer } from '../common/grpc/mux';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, unary } from '../common/grpc/server';
@@ -25,11 +26,23 @@ import { requireId, requireMessage } from '../common/grpc/validate';
 import type { Logger } from '../common/log';
 import { ATTR, SPAN } from '../common/semconv';
 import { createRedis } from '../common/state/redis';
-import { ContextAgent, type ContextModel, watchContextModel } from './agent';
+import { ContextAgent, type ContextModel, type Observation, watchContextModel } from './agent';
 import { MemorySessionStore, type SessionStore } from './session-store';
 import { RedisSessionStore } from './session-store-redis';
 
 const OBSERVE_SPAN = `${SERVICE_NAMES.context}/Observe`;
+
+/** Most observations one ObserveMany call may carry. */
+export const MAX_OBSERVATIONS_PER_CALL = 1000;
+
+function observationFromWire(o: SessionObservation__Output, f: string): Observation {
+  return {
+    sessionId: requireId(o.session_id, `${f}session_id`),
+    adServed: o.ad_served,
+    adSkipped: o.ad_skipped,
+    adCompleted: o.ad_completed,
+  };
+}
 
 export interface ContextAgentService extends RunningService {
   agent: ContextAgent;
@@ -81,6 +94,15 @@ export async function startContextAgent({
     return snapshot;
   };
 
+  const observe = async (observations: Observation[]) => {
+    const now = clock();
+    try {
+      for (const o of observations) await agent.observe(o, now);
+    } catch (err) {
+      throw new RpcError(status.UNAVAILABLE, `session store unavailable: ${messageOf(err)}`);
+    }
+  };
+
   const handlers = {
     Assess: unary<AssessRequest__Output, ContextSnapshot>(
       SPAN.assess,
@@ -95,15 +117,17 @@ export async function startContextAgent({
     Observe: unary<SessionObservation__Output, ObserveAck>(
       OBSERVE_SPAN,
       async (req) => {
-        const sessionId = requireId(req.session_id, 'session_id');
-        try {
-          await agent.observe(
-            { sessionId, adServed: req.ad_served, adSkipped: req.ad_skipped, adCompleted: req.ad_completed },
-            clock(),
-          );
-        } catch (err) {
-          throw new RpcError(status.UNAVAILABLE, `session store unavailable: ${messageOf(err)}`);
-        }
+        await observe([observationFromWire(req, '')]);
+        return {};
+      },
+      log,
+    ),
+    ObserveMany: unary<SessionObservations__Output, ObserveAck>(
+      `${SERVICE_NAMES.context}/ObserveMany`,
+      async (req) => {
+        if (req.observations.length > MAX_OBSERVATIONS_PER_CALL)
+          throw invalidArgument('observations', `at most ${MAX_OBSERVATIONS_PER_CALL} per call`);
+        await observe(req.observations.map((o, i) => observationFromWire(o, `observations[${i}].`)));
         return {};
       },
       log,

@@ -19,8 +19,10 @@ import type { ObjectiveCall__Output } from '../../proto/gen/parley/v1/ObjectiveC
 import type { ObjectiveReply } from '../../proto/gen/parley/v1/ObjectiveReply';
 import type { OutcomeBatch } from '../../proto/gen/parley/v1/OutcomeBatch';
 import type { OutcomeRecord__Output } from '../../proto/gen/parley/v1/OutcomeRecord';
+import type { OutcomeRecords__Output } from '../../proto/gen/parley/v1/OutcomeRecords';
 import type { ReadOutcomesRequest__Output } from '../../proto/gen/parley/v1/ReadOutcomesRequest';
 import type { RecordAck } from '../../proto/gen/parley/v1/RecordAck';
+import type { RecordAcks } from '../../proto/gen/parley/v1/RecordAcks';
 import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
 import type { Campaign } from '../common/catalogue/types';
 import type { Config } from '../common/config';
@@ -49,6 +51,9 @@ import type { TrafficProfile } from './pacing';
 import { createObjectiveState } from './state';
 
 const NEGOTIATE = `${SERVICE_NAMES.objective}/Negotiate`;
+
+/** Most outcomes one RecordOutcomes call may carry. */
+export const MAX_OUTCOMES_PER_CALL = 1000;
 
 export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): ObjectiveAgentHandlers {
   return {
@@ -95,6 +100,23 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
         const result = await agent.recordOutcome(event);
         if (result.accepted) recordOutcome(event.event, agent.campaignOf(event.creativeId));
         return recordAckToWire(result);
+      },
+      log,
+    ),
+    RecordOutcomes: unary<OutcomeRecords__Output, RecordAcks>(
+      `${SERVICE_NAMES.objective}/RecordOutcomes`,
+      async (req) => {
+        if (req.records.length > MAX_OUTCOMES_PER_CALL)
+          throw invalidArgument('records', `at most ${MAX_OUTCOMES_PER_CALL} per call`);
+        // Every record is checked before any is recorded: a bad batch changes nothing.
+        const events = req.records.map((r, i) => outcomeFromWire(r, `records[${i}]`));
+        const acks: RecordAck[] = [];
+        for (const event of events) {
+          const result = await agent.recordOutcome(event);
+          if (result.accepted) recordOutcome(event.event, agent.campaignOf(event.creativeId));
+          acks.push(recordAckToWire(result));
+        }
+        return { acks };
       },
       log,
     ),

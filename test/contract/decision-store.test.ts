@@ -83,6 +83,7 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
         activity_hint: 'SCENARIO_WORKOUT',
         explicit_content: false,
         country: 'SE',
+        content: null,
       },
       excluded_advertisers: ['adv-x'],
       excluded_categories: [],
@@ -124,6 +125,7 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
           },
         ],
         guard: false,
+        critiques: {},
       },
       {
         round: 2,
@@ -134,6 +136,7 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
         screened: [],
         counter: [],
         guard: true,
+        critiques: {},
       },
     ],
     scored: [
@@ -146,6 +149,7 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
         platform_revenue: 0.012345,
         boost: 2.5,
         pinned: true,
+        terms: {},
         lead_probability: 0.85,
       },
     ],
@@ -182,9 +186,12 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
         runners_up: [{ creative_id: 'cr-2', reason: 'REASON_OVERRIDE_BLOCKED', detail: 'blocked' }],
         summary: 'cr-1 won: pinned by override ov-1',
         explored: true,
+        terms: {},
+        agents: {},
         candidates_considered: 3,
       },
       degraded: ['PART_CONTEXT'],
+      degraded_agents: ['context'],
     },
     overrides: [
       {
@@ -196,6 +203,7 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
       { override_id: 'ov-2', kind: 'block', creative_id: 'cr-2', effect: 'removed: advertiser adv-cr-2' },
     ],
     timings: { context_ms: 1.25, inventory_ms: 3.5, objective_ms: 2.75, commit_ms: 0.5, total_ms: 9.01 },
+    agents: {},
     overrides_version: 17,
   };
 }

@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AdDecisionProto } from '../../../proto/gen/ad_decision';
 import type { ProtoGrpcType as AdminProto } from '../../../proto/gen/admin';
+import type { ProtoGrpcType as AgentProto } from '../../../proto/gen/agent';
 import type { ProtoGrpcType as ContextProto } from '../../../proto/gen/context';
 import type { ProtoGrpcType as FederatedProto } from '../../../proto/gen/federated';
 import type { ProtoGrpcType as InventoryProto } from '../../../proto/gen/inventory';
@@ -24,6 +25,7 @@ export const PROTO_FILES = [
   'parley/v1/objective.proto',
   'parley/v1/federated.proto',
   'parley/v1/admin.proto',
+  'parley/v1/agent.proto',
 ];
 
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -37,7 +39,13 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 
 export const packageDefinition = protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
 
-type Parley = AdDecisionProto & ContextProto & InventoryProto & ObjectiveProto & FederatedProto & AdminProto;
+type Parley = AdDecisionProto &
+  AgentProto &
+  ContextProto &
+  InventoryProto &
+  ObjectiveProto &
+  FederatedProto &
+  AdminProto;
 
 export const v1 = (grpc.loadPackageDefinition(packageDefinition) as unknown as Parley).parley.v1;
 
@@ -49,4 +57,5 @@ export const SERVICE_NAMES = {
   objective: 'parley.v1.ObjectiveAgent',
   federated: 'parley.v1.FederatedAggregator',
   admin: 'parley.v1.Admin',
+  agent: 'parley.v1.Agent',
 } as const;

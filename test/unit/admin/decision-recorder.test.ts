@@ -22,6 +22,7 @@ function rec(id: string): DecisionRecordData {
     overrides: [],
     timings: null,
     overrides_version: 0,
+    agents: {},
   };
 }
 

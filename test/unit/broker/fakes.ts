@@ -231,6 +231,7 @@ export function wireDecide(over: Partial<DecideRequest__Output> = {}): DecideReq
       activity_hint: 'SCENARIO_COMMUTE',
       explicit_content: false,
       country: 'SE',
+      content: null,
     },
     excluded_advertisers: [],
     excluded_categories: [],

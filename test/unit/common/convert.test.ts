@@ -20,6 +20,7 @@ const wireSignals = (over: Partial<ListenerSignals__Output> = {}): ListenerSigna
   activity_hint: 'SCENARIO_UNSPECIFIED',
   explicit_content: false,
   country: 'SE',
+  content: null,
   ...over,
 });
 

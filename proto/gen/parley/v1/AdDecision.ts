@@ -5,7 +5,9 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { DecideRequest as _parley_v1_DecideRequest, DecideRequest__Output as _parley_v1_DecideRequest__Output } from '../../parley/v1/DecideRequest';
 import type { DecideResponse as _parley_v1_DecideResponse, DecideResponse__Output as _parley_v1_DecideResponse__Output } from '../../parley/v1/DecideResponse';
 import type { OutcomeAck as _parley_v1_OutcomeAck, OutcomeAck__Output as _parley_v1_OutcomeAck__Output } from '../../parley/v1/OutcomeAck';
+import type { OutcomeAcks as _parley_v1_OutcomeAcks, OutcomeAcks__Output as _parley_v1_OutcomeAcks__Output } from '../../parley/v1/OutcomeAcks';
 import type { OutcomeReport as _parley_v1_OutcomeReport, OutcomeReport__Output as _parley_v1_OutcomeReport__Output } from '../../parley/v1/OutcomeReport';
+import type { OutcomeReports as _parley_v1_OutcomeReports, OutcomeReports__Output as _parley_v1_OutcomeReports__Output } from '../../parley/v1/OutcomeReports';
 
 export interface AdDecisionClient extends grpc.Client {
   Decide(argument: _parley_v1_DecideRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_DecideResponse__Output>): grpc.ClientUnaryCall;
@@ -26,6 +28,15 @@ export interface AdDecisionClient extends grpc.Client {
   reportOutcome(argument: _parley_v1_OutcomeReport, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
   reportOutcome(argument: _parley_v1_OutcomeReport, callback: grpc.requestCallback<_parley_v1_OutcomeAck__Output>): grpc.ClientUnaryCall;
   
+  ReportOutcomes(argument: _parley_v1_OutcomeReports, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAcks__Output>): grpc.ClientUnaryCall;
+  ReportOutcomes(argument: _parley_v1_OutcomeReports, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_OutcomeAcks__Output>): grpc.ClientUnaryCall;
+  ReportOutcomes(argument: _parley_v1_OutcomeReports, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAcks__Output>): grpc.ClientUnaryCall;
+  ReportOutcomes(argument: _parley_v1_OutcomeReports, callback: grpc.requestCallback<_parley_v1_OutcomeAcks__Output>): grpc.ClientUnaryCall;
+  reportOutcomes(argument: _parley_v1_OutcomeReports, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAcks__Output>): grpc.ClientUnaryCall;
+  reportOutcomes(argument: _parley_v1_OutcomeReports, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_OutcomeAcks__Output>): grpc.ClientUnaryCall;
+  reportOutcomes(argument: _parley_v1_OutcomeReports, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeAcks__Output>): grpc.ClientUnaryCall;
+  reportOutcomes(argument: _parley_v1_OutcomeReports, callback: grpc.requestCallback<_parley_v1_OutcomeAcks__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface AdDecisionHandlers extends grpc.UntypedServiceImplementation {
@@ -33,9 +44,12 @@ export interface AdDecisionHandlers extends grpc.UntypedServiceImplementation {
   
   ReportOutcome: grpc.handleUnaryCall<_parley_v1_OutcomeReport__Output, _parley_v1_OutcomeAck>;
   
+  ReportOutcomes: grpc.handleUnaryCall<_parley_v1_OutcomeReports__Output, _parley_v1_OutcomeAcks>;
+  
 }
 
 export interface AdDecisionDefinition extends grpc.ServiceDefinition {
   Decide: MethodDefinition<_parley_v1_DecideRequest, _parley_v1_DecideResponse, _parley_v1_DecideRequest__Output, _parley_v1_DecideResponse__Output>
   ReportOutcome: MethodDefinition<_parley_v1_OutcomeReport, _parley_v1_OutcomeAck, _parley_v1_OutcomeReport__Output, _parley_v1_OutcomeAck__Output>
+  ReportOutcomes: MethodDefinition<_parley_v1_OutcomeReports, _parley_v1_OutcomeAcks, _parley_v1_OutcomeReports__Output, _parley_v1_OutcomeAcks__Output>
 }

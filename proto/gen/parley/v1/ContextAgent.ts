@@ -8,6 +8,7 @@ import type { AssessRequest as _parley_v1_AssessRequest, AssessRequest__Output a
 import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from '../../parley/v1/ContextSnapshot';
 import type { ObserveAck as _parley_v1_ObserveAck, ObserveAck__Output as _parley_v1_ObserveAck__Output } from '../../parley/v1/ObserveAck';
 import type { SessionObservation as _parley_v1_SessionObservation, SessionObservation__Output as _parley_v1_SessionObservation__Output } from '../../parley/v1/SessionObservation';
+import type { SessionObservations as _parley_v1_SessionObservations, SessionObservations__Output as _parley_v1_SessionObservations__Output } from '../../parley/v1/SessionObservations';
 
 export interface ContextAgentClient extends grpc.Client {
   Assess(argument: _parley_v1_AssessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ContextSnapshot__Output>): grpc.ClientUnaryCall;
@@ -33,6 +34,15 @@ export interface ContextAgentClient extends grpc.Client {
   observe(argument: _parley_v1_SessionObservation, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
   observe(argument: _parley_v1_SessionObservation, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
   
+  ObserveMany(argument: _parley_v1_SessionObservations, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
+  ObserveMany(argument: _parley_v1_SessionObservations, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
+  ObserveMany(argument: _parley_v1_SessionObservations, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
+  ObserveMany(argument: _parley_v1_SessionObservations, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
+  observeMany(argument: _parley_v1_SessionObservations, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
+  observeMany(argument: _parley_v1_SessionObservations, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
+  observeMany(argument: _parley_v1_SessionObservations, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
+  observeMany(argument: _parley_v1_SessionObservations, callback: grpc.requestCallback<_parley_v1_ObserveAck__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface ContextAgentHandlers extends grpc.UntypedServiceImplementation {
@@ -42,10 +52,13 @@ export interface ContextAgentHandlers extends grpc.UntypedServiceImplementation 
   
   Observe: grpc.handleUnaryCall<_parley_v1_SessionObservation__Output, _parley_v1_ObserveAck>;
   
+  ObserveMany: grpc.handleUnaryCall<_parley_v1_SessionObservations__Output, _parley_v1_ObserveAck>;
+  
 }
 
 export interface ContextAgentDefinition extends grpc.ServiceDefinition {
   Assess: MethodDefinition<_parley_v1_AssessRequest, _parley_v1_ContextSnapshot, _parley_v1_AssessRequest__Output, _parley_v1_ContextSnapshot__Output>
   AssessStream: MethodDefinition<_parley_v1_AssessCall, _parley_v1_AssessReply, _parley_v1_AssessCall__Output, _parley_v1_AssessReply__Output>
   Observe: MethodDefinition<_parley_v1_SessionObservation, _parley_v1_ObserveAck, _parley_v1_SessionObservation__Output, _parley_v1_ObserveAck__Output>
+  ObserveMany: MethodDefinition<_parley_v1_SessionObservations, _parley_v1_ObserveAck, _parley_v1_SessionObservations__Output, _parley_v1_ObserveAck__Output>
 }

@@ -12,6 +12,7 @@ export interface DecideResponse {
   'no_ad_reasons'?: (_parley_v1_Reason)[];
   'why'?: (_parley_v1_Explanation | null);
   'degraded'?: (_parley_v1_Part)[];
+  'degraded_agents'?: (string)[];
 }
 
 export interface DecideResponse__Output {
@@ -21,4 +22,5 @@ export interface DecideResponse__Output {
   'no_ad_reasons': (_parley_v1_Reason__Output)[];
   'why': (_parley_v1_Explanation__Output | null);
   'degraded': (_parley_v1_Part__Output)[];
+  'degraded_agents': (string)[];
 }

@@ -7,6 +7,7 @@ import type { ScoredCandidate as _parley_v1_ScoredCandidate, ScoredCandidate__Ou
 import type { DecideResponse as _parley_v1_DecideResponse, DecideResponse__Output as _parley_v1_DecideResponse__Output } from '../../parley/v1/DecideResponse';
 import type { AppliedOverride as _parley_v1_AppliedOverride, AppliedOverride__Output as _parley_v1_AppliedOverride__Output } from '../../parley/v1/AppliedOverride';
 import type { AgentTimings as _parley_v1_AgentTimings, AgentTimings__Output as _parley_v1_AgentTimings__Output } from '../../parley/v1/AgentTimings';
+import type { AgentReport as _parley_v1_AgentReport, AgentReport__Output as _parley_v1_AgentReport__Output } from '../../parley/v1/AgentReport';
 import type { Long } from '@grpc/proto-loader';
 
 export interface DecisionRecord {
@@ -21,6 +22,7 @@ export interface DecisionRecord {
   'overrides'?: (_parley_v1_AppliedOverride)[];
   'timings'?: (_parley_v1_AgentTimings | null);
   'overrides_version'?: (number | string | Long);
+  'agents'?: ({[key: string]: _parley_v1_AgentReport});
 }
 
 export interface DecisionRecord__Output {
@@ -35,4 +37,5 @@ export interface DecisionRecord__Output {
   'overrides': (_parley_v1_AppliedOverride__Output)[];
   'timings': (_parley_v1_AgentTimings__Output | null);
   'overrides_version': (number);
+  'agents': ({[key: string]: _parley_v1_AgentReport__Output});
 }

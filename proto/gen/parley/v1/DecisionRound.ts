@@ -3,6 +3,7 @@
 import type { Candidate as _parley_v1_Candidate, Candidate__Output as _parley_v1_Candidate__Output } from '../../parley/v1/Candidate';
 import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from '../../parley/v1/Rejection';
 import type { CandidateValue as _parley_v1_CandidateValue, CandidateValue__Output as _parley_v1_CandidateValue__Output } from '../../parley/v1/CandidateValue';
+import type { Critique as _parley_v1_Critique, Critique__Output as _parley_v1_Critique__Output } from '../../parley/v1/Critique';
 
 export interface DecisionRound {
   'round'?: (number);
@@ -13,6 +14,7 @@ export interface DecisionRound {
   'screened'?: (_parley_v1_Rejection)[];
   'counter'?: (_parley_v1_CandidateValue)[];
   'guard'?: (boolean);
+  'critiques'?: ({[key: string]: _parley_v1_Critique});
 }
 
 export interface DecisionRound__Output {
@@ -24,4 +26,5 @@ export interface DecisionRound__Output {
   'screened': (_parley_v1_Rejection__Output)[];
   'counter': (_parley_v1_CandidateValue__Output)[];
   'guard': (boolean);
+  'critiques': ({[key: string]: _parley_v1_Critique__Output});
 }

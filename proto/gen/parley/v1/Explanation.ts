@@ -2,6 +2,7 @@
 
 import type { Scenario as _parley_v1_Scenario, Scenario__Output as _parley_v1_Scenario__Output } from '../../parley/v1/Scenario';
 import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from '../../parley/v1/Rejection';
+import type { AgentReport as _parley_v1_AgentReport, AgentReport__Output as _parley_v1_AgentReport__Output } from '../../parley/v1/AgentReport';
 
 export interface Explanation {
   'utility'?: (number | string);
@@ -18,6 +19,8 @@ export interface Explanation {
   'summary'?: (string);
   'candidates_considered'?: (number);
   'explored'?: (boolean);
+  'terms'?: ({[key: string]: number | string});
+  'agents'?: ({[key: string]: _parley_v1_AgentReport});
 }
 
 export interface Explanation__Output {
@@ -35,4 +38,6 @@ export interface Explanation__Output {
   'summary': (string);
   'candidates_considered': (number);
   'explored': (boolean);
+  'terms': ({[key: string]: number});
+  'agents': ({[key: string]: _parley_v1_AgentReport__Output});
 }

@@ -12,8 +12,10 @@ import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output a
 import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from '../../parley/v1/ObjectiveReply';
 import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from '../../parley/v1/OutcomeBatch';
 import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from '../../parley/v1/OutcomeRecord';
+import type { OutcomeRecords as _parley_v1_OutcomeRecords, OutcomeRecords__Output as _parley_v1_OutcomeRecords__Output } from '../../parley/v1/OutcomeRecords';
 import type { ReadOutcomesRequest as _parley_v1_ReadOutcomesRequest, ReadOutcomesRequest__Output as _parley_v1_ReadOutcomesRequest__Output } from '../../parley/v1/ReadOutcomesRequest';
 import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from '../../parley/v1/RecordAck';
+import type { RecordAcks as _parley_v1_RecordAcks, RecordAcks__Output as _parley_v1_RecordAcks__Output } from '../../parley/v1/RecordAcks';
 
 export interface ObjectiveAgentClient extends grpc.Client {
   AckOutcomes(argument: _parley_v1_AckOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
@@ -66,6 +68,15 @@ export interface ObjectiveAgentClient extends grpc.Client {
   recordOutcome(argument: _parley_v1_OutcomeRecord, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
   recordOutcome(argument: _parley_v1_OutcomeRecord, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
   
+  RecordOutcomes(argument: _parley_v1_OutcomeRecords, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
+  RecordOutcomes(argument: _parley_v1_OutcomeRecords, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
+  RecordOutcomes(argument: _parley_v1_OutcomeRecords, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
+  RecordOutcomes(argument: _parley_v1_OutcomeRecords, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
+  recordOutcomes(argument: _parley_v1_OutcomeRecords, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
+  recordOutcomes(argument: _parley_v1_OutcomeRecords, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
+  recordOutcomes(argument: _parley_v1_OutcomeRecords, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
+  recordOutcomes(argument: _parley_v1_OutcomeRecords, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementation {
@@ -81,6 +92,8 @@ export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementatio
   
   RecordOutcome: grpc.handleUnaryCall<_parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck>;
   
+  RecordOutcomes: grpc.handleUnaryCall<_parley_v1_OutcomeRecords__Output, _parley_v1_RecordAcks>;
+  
 }
 
 export interface ObjectiveAgentDefinition extends grpc.ServiceDefinition {
@@ -90,4 +103,5 @@ export interface ObjectiveAgentDefinition extends grpc.ServiceDefinition {
   Negotiate: MethodDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply, _parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply__Output>
   ReadOutcomes: MethodDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_OutcomeBatch, _parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch__Output>
   RecordOutcome: MethodDefinition<_parley_v1_OutcomeRecord, _parley_v1_RecordAck, _parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck__Output>
+  RecordOutcomes: MethodDefinition<_parley_v1_OutcomeRecords, _parley_v1_RecordAcks, _parley_v1_OutcomeRecords__Output, _parley_v1_RecordAcks__Output>
 }

@@ -11,6 +11,7 @@ export interface ScoredCandidate {
   'boost'?: (number | string);
   'pinned'?: (boolean);
   'lead_probability'?: (number | string);
+  'terms'?: ({[key: string]: number | string});
 }
 
 export interface ScoredCandidate__Output {
@@ -23,4 +24,5 @@ export interface ScoredCandidate__Output {
   'boost': (number);
   'pinned': (boolean);
   'lead_probability': (number);
+  'terms': ({[key: string]: number});
 }
