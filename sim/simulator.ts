@@ -543,6 +543,7 @@ export class Simulator {
       activityHint: w.next() < p.activityHintRate ? s.activity : 'unknown',
       explicitContent: w.next() < p.explicitShare,
       country: l.country,
+      content: null,
     };
     this.pending.set(handle, { listener: l, session: s, atMs: t, slot, requestId });
     this.m.requests++;

@@ -41,6 +41,38 @@ export interface Signals {
   activityHint: Scenario;
   explicitContent: boolean;
   country: string;
+  /** What the listener is hearing now (the content an ad would sit next to); null = not given. */
+  content: ContentSignals | null;
+}
+
+export type ContentKind = 'music' | 'podcast' | 'audiobook' | 'radio' | 'unknown';
+
+/** Brand-safety categories of content (GARM), as common.proto's SafetyCategory. */
+export type SafetyCategory =
+  | 'adult'
+  | 'arms'
+  | 'crime'
+  | 'death_injury_conflict'
+  | 'piracy'
+  | 'hate_speech'
+  | 'obscenity'
+  | 'drugs_alcohol_tobacco'
+  | 'spam'
+  | 'terrorism'
+  | 'social_issues';
+
+/** How much of a category the content carries, lowest first (GARM risk levels). */
+export const RISK_LEVELS = ['low', 'medium', 'high', 'floor'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+export interface ContentSignals {
+  kind: ContentKind;
+  /** Opaque track / episode id; '' = not given. */
+  contentId: string;
+  /** Normalised topics (lower-case words joined by '-'), e.g. true-crime. */
+  topics: string[];
+  /** The content's risk per category; a category not listed is low. */
+  risks: Partial<Record<SafetyCategory, RiskLevel>>;
 }
 
 export interface Slot {
@@ -124,6 +156,36 @@ export interface CandidateValue {
 
 export interface Counter {
   values: CandidateValue[];
+  modelVersion: string;
+}
+
+/** What a critic (an agent of role critic) is asked about a round's candidates. */
+export interface CritiqueInput {
+  requestId: string;
+  round: number;
+  signals: Signals;
+  context: Snapshot;
+  candidates: Candidate[];
+}
+
+/** A critic's judgement of one candidate (agent.proto Verdict). */
+export interface Verdict {
+  creativeId: string;
+  /** false = veto: the candidate leaves the negotiation, with `reason`. */
+  eligible: boolean;
+  reason: ReasonCode | null;
+  detail: string;
+  /** The critic's term of the joint utility, unweighted. */
+  value: number;
+  /** A pacing critic's multiplier (>1 behind schedule); 0 = not applicable. */
+  pacingMultiplier: number;
+  /** A goal critic's goal; '' = not applicable. */
+  goal: Goal | '';
+}
+
+export interface Critique {
+  /** One per candidate; a candidate without one is removed. */
+  verdicts: Verdict[];
   modelVersion: string;
 }
 

@@ -6,6 +6,10 @@
 import type { Candidate__Output, Candidate as WireCandidate } from '../../../proto/gen/parley/v1/Candidate';
 import type { CandidateValue as WireCandidateValue } from '../../../proto/gen/parley/v1/CandidateValue';
 import type {
+  ContentSignals__Output,
+  ContentSignals as WireContentSignals,
+} from '../../../proto/gen/parley/v1/ContentSignals';
+import type {
   ContextSnapshot__Output,
   ContextSnapshot as WireSnapshot,
 } from '../../../proto/gen/parley/v1/ContextSnapshot';
@@ -19,6 +23,8 @@ import type { Slot__Output, Slot as WireSlot } from '../../../proto/gen/parley/v
 import type {
   Candidate,
   CandidateValue,
+  ContentKind,
+  ContentSignals,
   Device,
   OutcomeEventInput,
   Part,
@@ -26,6 +32,8 @@ import type {
   Position,
   ReasonCode,
   Rejection,
+  RiskLevel,
+  SafetyCategory,
   Scenario,
   Signals,
   Slot,
@@ -88,6 +96,32 @@ export const PARTS: Record<string, Part> = {
   PART_INVENTORY: 'inventory',
   PART_OBJECTIVE: 'objective',
 };
+export const CONTENT_KINDS: Record<string, ContentKind> = {
+  CONTENT_KIND_UNSPECIFIED: 'unknown',
+  CONTENT_KIND_MUSIC: 'music',
+  CONTENT_KIND_PODCAST: 'podcast',
+  CONTENT_KIND_AUDIOBOOK: 'audiobook',
+  CONTENT_KIND_RADIO: 'radio',
+};
+export const SAFETY_CATEGORIES: Record<string, SafetyCategory> = {
+  SAFETY_CATEGORY_ADULT: 'adult',
+  SAFETY_CATEGORY_ARMS: 'arms',
+  SAFETY_CATEGORY_CRIME: 'crime',
+  SAFETY_CATEGORY_DEATH_INJURY_CONFLICT: 'death_injury_conflict',
+  SAFETY_CATEGORY_PIRACY: 'piracy',
+  SAFETY_CATEGORY_HATE_SPEECH: 'hate_speech',
+  SAFETY_CATEGORY_OBSCENITY: 'obscenity',
+  SAFETY_CATEGORY_DRUGS_ALCOHOL_TOBACCO: 'drugs_alcohol_tobacco',
+  SAFETY_CATEGORY_SPAM: 'spam',
+  SAFETY_CATEGORY_TERRORISM: 'terrorism',
+  SAFETY_CATEGORY_SOCIAL_ISSUES: 'social_issues',
+};
+export const RISK_LEVEL_TABLE: Record<string, RiskLevel> = {
+  RISK_LEVEL_LOW: 'low',
+  RISK_LEVEL_MEDIUM: 'medium',
+  RISK_LEVEL_HIGH: 'high',
+  RISK_LEVEL_FLOOR: 'floor',
+};
 const TIERS: Record<string, Tier> = { sponsorship: 'sponsorship', standard: 'standard', house: 'house' };
 
 const POSITION_WIRE = invert(POSITIONS);
@@ -95,6 +129,13 @@ const DEVICE_WIRE = { ...invert(DEVICES), unknown: 'DEVICE_UNSPECIFIED' } as Rec
 const PLAYLIST_WIRE = invert(PLAYLIST_KINDS);
 export const SCENARIO_WIRE = invert(SCENARIO_TABLE);
 export const PART_WIRE = invert(PARTS);
+const CONTENT_KIND_WIRE = invert(CONTENT_KINDS);
+const SAFETY_CATEGORY_WIRE = invert(SAFETY_CATEGORIES);
+const RISK_LEVEL_WIRE = invert(RISK_LEVEL_TABLE);
+
+/** Most topics a request's content signals may carry. */
+export const MAX_CONTENT_TOPICS = 10;
+const TOPIC = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export const MAX_ADS_PER_POD = 6;
 
@@ -134,6 +175,41 @@ export function signalsFromWire(w: ListenerSignals__Output | null, field = 'sign
     activityHint: enumValue(s.activity_hint, `${field}.activity_hint`, SCENARIO_TABLE),
     explicitContent: s.explicit_content,
     country,
+    content: s.content ? contentFromWire(s.content, `${field}.content`) : null,
+  };
+}
+
+export function contentFromWire(w: ContentSignals__Output, field: string): ContentSignals {
+  if (w.topics.length > MAX_CONTENT_TOPICS)
+    throw idError(`${field}.topics`, `at most ${MAX_CONTENT_TOPICS} topics`);
+  const topics = w.topics.map((t, i) => {
+    if (t.length > 64 || !TOPIC.test(t))
+      throw idError(`${field}.topics[${i}]`, 'lower-case words joined by "-", at most 64 characters');
+    return t;
+  });
+  const risks: ContentSignals['risks'] = {};
+  w.risks.forEach((r, i) => {
+    const category = enumValue(r.category, `${field}.risks[${i}].category`, SAFETY_CATEGORIES);
+    if (category in risks) throw idError(`${field}.risks[${i}].category`, `${r.category} is listed twice`);
+    risks[category] = enumValue(r.level, `${field}.risks[${i}].level`, RISK_LEVEL_TABLE);
+  });
+  return {
+    kind: enumValue(w.kind, `${field}.kind`, CONTENT_KINDS),
+    contentId: w.content_id === '' ? '' : requireId(w.content_id, `${field}.content_id`),
+    topics,
+    risks,
+  };
+}
+
+export function contentToWire(c: ContentSignals): WireContentSignals {
+  return {
+    kind: CONTENT_KIND_WIRE[c.kind] as WireContentSignals['kind'],
+    content_id: c.contentId,
+    topics: c.topics,
+    risks: Object.entries(c.risks).map(([category, level]) => ({
+      category: SAFETY_CATEGORY_WIRE[category as SafetyCategory] as never,
+      level: RISK_LEVEL_WIRE[level as RiskLevel] as never,
+    })),
   };
 }
 
@@ -149,6 +225,7 @@ export function signalsToWire(s: Signals): WireSignals {
     activity_hint: SCENARIO_WIRE[s.activityHint] as WireSignals['activity_hint'],
     explicit_content: s.explicitContent,
     country: s.country,
+    content: s.content ? contentToWire(s.content) : null,
   };
 }
 

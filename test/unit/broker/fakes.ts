@@ -86,6 +86,7 @@ export const SIGNALS: Signals = {
   activityHint: 'commute',
   explicitContent: false,
   country: 'SE',
+  content: null,
 };
 
 export const SLOT: Slot = { slotId: 'slot-1', position: 'mid', maxAds: 1, maxTotalDurationMs: 30_000 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ContentSignals__Output } from '../../../proto/gen/parley/v1/ContentSignals';
 import type { ListenerSignals__Output } from '../../../proto/gen/parley/v1/ListenerSignals';
 import {
   formatLocalTime,
@@ -66,6 +67,57 @@ describe('signals', () => {
 
   it('requires the message itself', () => {
     expect(fieldError(() => signalsFromWire(null))).toBe('signals: required');
+  });
+});
+
+describe('content signals', () => {
+  const content = (over: Partial<ContentSignals__Output> = {}): ContentSignals__Output => ({
+    kind: 'CONTENT_KIND_PODCAST',
+    content_id: 'ep-1',
+    topics: ['true-crime', 'news'],
+    risks: [{ category: 'SAFETY_CATEGORY_CRIME', level: 'RISK_LEVEL_HIGH' }],
+    ...over,
+  });
+
+  it('converts, round-trips, and reads absent content as null', () => {
+    const s = signalsFromWire(wireSignals({ content: content() }));
+    expect(s.content).toEqual({
+      kind: 'podcast',
+      contentId: 'ep-1',
+      topics: ['true-crime', 'news'],
+      risks: { crime: 'high' },
+    });
+    expect(signalsFromWire(signalsToWire(s) as ListenerSignals__Output)).toEqual(s);
+    expect(signalsFromWire(wireSignals()).content).toBeNull();
+  });
+
+  it.each([
+    [
+      { kind: 'CONTENT_KIND_VIDEO' },
+      'signals.content.kind: unknown or unspecified value "CONTENT_KIND_VIDEO"',
+    ],
+    [{ topics: ['True Crime'] }, 'signals.content.topics[0]: lower-case words'],
+    [{ topics: Array.from({ length: 11 }, (_, i) => `t${i}`) }, 'signals.content.topics: at most 10'],
+    [{ content_id: 'has space' }, 'signals.content.content_id: only letters'],
+    [
+      { risks: [{ category: 'SAFETY_CATEGORY_UNSPECIFIED', level: 'RISK_LEVEL_LOW' }] },
+      'signals.content.risks[0].category: unknown or unspecified',
+    ],
+    [
+      { risks: [{ category: 'SAFETY_CATEGORY_ARMS', level: 'RISK_LEVEL_UNSPECIFIED' }] },
+      'signals.content.risks[0].level: unknown or unspecified',
+    ],
+    [
+      {
+        risks: [
+          { category: 'SAFETY_CATEGORY_ARMS', level: 'RISK_LEVEL_LOW' },
+          { category: 'SAFETY_CATEGORY_ARMS', level: 'RISK_LEVEL_HIGH' },
+        ],
+      },
+      'signals.content.risks[1].category: SAFETY_CATEGORY_ARMS is listed twice',
+    ],
+  ] as Array<[Partial<ContentSignals__Output>, string]>)('rejects %j naming the field', (over, message) => {
+    expect(fieldError(() => signalsFromWire(wireSignals({ content: content(over) })))).toContain(message);
   });
 });
 

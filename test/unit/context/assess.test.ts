@@ -25,6 +25,7 @@ function at(time: string, o: Partial<Signals> = {}): Signals {
     activityHint: 'unknown',
     explicitContent: false,
     country: 'SE',
+    content: null,
     ...o,
   };
 }

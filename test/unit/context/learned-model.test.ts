@@ -31,6 +31,7 @@ const signals = (o: Partial<Signals> = {}): Signals => ({
   activityHint: 'unknown',
   explicitContent: false,
   country: 'SE',
+  content: null,
   ...o,
 });
 

@@ -68,6 +68,7 @@ export function signals(o: Partial<Signals> = {}): Signals {
     activityHint: 'unknown',
     explicitContent: false,
     country: 'SE',
+    content: null,
     ...o,
   };
 }

@@ -32,6 +32,7 @@ const SIGNALS = {
   activityHint: 'workout' as const,
   explicitContent: false,
   country: 'SE',
+  content: null,
 };
 
 const waitFor = async (cond: () => boolean) => {
