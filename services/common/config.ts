@@ -117,7 +117,7 @@ export const DEFAULT_METRICS_PORTS: Record<string, number> = {
 function metricsPort(env: Env, serviceName: string, agents: readonly AgentEntry[]): number | null {
   if (str(env, 'PARLEY_METRICS_PORT', '') === 'off') return null;
   const name = serviceName.replace(/^parley-/, '');
-  const def = DEFAULT_METRICS_PORTS[name] ?? agents.find((a) => a.name === name)?.metricsPort ?? 0;
+  const def = DEFAULT_METRICS_PORTS[name] ?? agents.find((a) => a.name === name)?.metricsPort ?? 9464;
   return int(env, 'PARLEY_METRICS_PORT', def, 0, 65535);
 }
 

@@ -103,9 +103,9 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
       {
         round: 1,
         proposal_source: 'model',
-        inventory_model_version: 'inv-v7',
+        proposal_model_version: 'inv-v7',
         proposed: [candidate('cr-1', 12_345), candidate('cr-2', 9_000)],
-        removed_by_inventory: [{ creative_id: 'cr-9', reason: 'REASON_FREQUENCY_CAP', detail: 'cap 3/day' }],
+        removed_by_proposers: [{ creative_id: 'cr-9', reason: 'REASON_FREQUENCY_CAP', detail: 'cap 3/day' }],
         screened: [
           {
             creative_id: 'cr-2',
@@ -113,28 +113,31 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
             detail: 'advertiser adv-cr-2 is blocked',
           },
         ],
-        counter: [
-          {
-            creative_id: 'cr-1',
-            eligible: true,
-            reason: 'REASON_UNSPECIFIED',
-            detail: '',
-            advertiser_value: 0.42,
-            pacing_multiplier: 1.1,
-            goal: 'completion',
-          },
-        ],
         guard: false,
-        critiques: {},
+        critiques: {
+          objective: {
+            verdicts: [
+              {
+                creative_id: 'cr-1',
+                eligible: true,
+                reason: 'REASON_UNSPECIFIED',
+                detail: '',
+                value: 0.42,
+                pacing_multiplier: 1.1,
+                goal: 'completion',
+              },
+            ],
+            model_version: 'obj-v2',
+          },
+        },
       },
       {
         round: 2,
         proposal_source: 'fallback',
-        inventory_model_version: 'inv-v7',
+        proposal_model_version: 'inv-v7',
         proposed: [],
-        removed_by_inventory: [],
+        removed_by_proposers: [],
         screened: [],
-        counter: [],
         guard: true,
         critiques: {},
       },
@@ -144,12 +147,9 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
         creative_id: 'cr-1',
         campaign_id: 'camp-cr-1',
         utility: -0.0625,
-        listener_value: 0.1,
-        advertiser_value: 0.42,
-        platform_revenue: 0.012345,
         boost: 2.5,
         pinned: true,
-        terms: {},
+        terms: { listener: 0.1, advertiser: 0.42, platform: 0.012345 },
         lead_probability: 0.85,
       },
     ],
@@ -174,24 +174,26 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
       no_ad_reasons: [],
       why: {
         utility: -0.0625,
-        listener_value: 0.1,
-        advertiser_value: 0.42,
-        platform_revenue: 0.012345,
         rounds: 2,
         scenario: 'SCENARIO_WORKOUT',
-        context_model_version: 'context-v3',
-        inventory_model_version: 'inv-v7',
-        objective_model_version: 'obj-v2',
         trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
         runners_up: [{ creative_id: 'cr-2', reason: 'REASON_OVERRIDE_BLOCKED', detail: 'blocked' }],
         summary: 'cr-1 won: pinned by override ov-1',
         explored: true,
-        terms: {},
-        agents: {},
+        terms: { listener: 0.1, advertiser: 0.42, platform: 0.012345 },
+        agents: {
+          context: {
+            model_version: 'context-v3',
+            elapsed_ms: 1.5,
+            degraded: true,
+            fallback: 'default snapshot',
+            calls: 1,
+          },
+          inventory: { model_version: 'inv-v7', elapsed_ms: 3.25, degraded: false, fallback: '', calls: 2 },
+        },
         candidates_considered: 3,
       },
-      degraded: ['PART_CONTEXT'],
-      degraded_agents: ['context'],
+      degraded: ['context'],
     },
     overrides: [
       {
@@ -202,8 +204,12 @@ function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData
       },
       { override_id: 'ov-2', kind: 'block', creative_id: 'cr-2', effect: 'removed: advertiser adv-cr-2' },
     ],
-    timings: { context_ms: 1.25, inventory_ms: 3.5, objective_ms: 2.75, commit_ms: 0.5, total_ms: 9.01 },
-    agents: {},
+    agents: {
+      context: { model_version: 'context-v3', elapsed_ms: 1.25, degraded: false, fallback: '', calls: 1 },
+      inventory: { model_version: 'inv-v7', elapsed_ms: 3.5, degraded: false, fallback: '', calls: 2 },
+    },
+    commit_ms: 0.5,
+    total_ms: 9.01,
     overrides_version: 17,
   };
 }
@@ -248,7 +254,7 @@ describe.each(adapters)('DecisionLog contract: %s', (name, adapter) => {
     expect(await reader.recent(1)).toEqual([expected]);
     const got = await reader.get('req-full');
     expect(got?.response?.why?.trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
-    expect(got?.rounds[0]?.counter[0]?.pacing_multiplier).toBe(1.1);
+    expect(got?.rounds[0]?.critiques.objective?.verdicts[0]?.pacing_multiplier).toBe(1.1);
     expect(got?.scored[0]?.utility).toBe(-0.0625);
     expect(got?.context?.skip_risk).toBe(1 / 3);
   });

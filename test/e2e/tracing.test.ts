@@ -102,13 +102,15 @@ describe('tracing across the mesh (OTLP/HTTP export)', () => {
     expect(root.attributes[ATTR.rounds]).toBe(rounds);
     expect(root.attributes[ATTR.noAd]).toBe(false);
     const versions = Object.entries(root.attributes).filter(([k]) => k.startsWith(ATTR.modelVersion));
-    expect(versions.map(([, v]) => v)).toEqual(
-      expect.arrayContaining([
-        res.why?.context_model_version,
-        res.why?.inventory_model_version,
-        res.why?.objective_model_version,
-      ]),
+    expect(Object.fromEntries(versions)).toEqual(
+      Object.fromEntries(
+        Object.entries(res.why?.agents ?? {}).map(([name, a]) => [
+          `${ATTR.modelVersion}.${name}`,
+          a.model_version,
+        ]),
+      ),
     );
+    expect(versions.map(([k]) => k).sort()).toEqual(AGENTS.map((a) => `${ATTR.modelVersion}.${a}`).sort());
     for (const [, v] of versions) expect(v).not.toBe('');
 
     // Each agent's server spans (its own service.name) are children of the broker's client spans.

@@ -7,15 +7,13 @@ import { createServer, type Server } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdDecisionClient } from '../../proto/gen/parley/v1/AdDecision';
-import type { AssessCall__Output } from '../../proto/gen/parley/v1/AssessCall';
-import type { AssessReply } from '../../proto/gen/parley/v1/AssessReply';
 import type { DecideRequest } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse__Output } from '../../proto/gen/parley/v1/DecideResponse';
 import type { OutcomeAck__Output } from '../../proto/gen/parley/v1/OutcomeAck';
 import type { OutcomeReport } from '../../proto/gen/parley/v1/OutcomeReport';
 import { startBroker } from '../../services/broker/server';
 import { loadConfig } from '../../services/common/config';
-import { muxServer } from '../../services/common/grpc/mux';
+import { serveAgent } from '../../services/common/grpc/agent-stream';
 import { v1 } from '../../services/common/grpc/proto';
 import { type RunningService, type StartedServer, startServer } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
@@ -135,7 +133,7 @@ describe('broker over gRPC with every agent down', () => {
       expect(err).toBeUndefined();
       expect(ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
       expect(res!.request_id).toBe(`it-${i}`);
-      expect(res!.degraded).toEqual(['PART_CONTEXT', 'PART_INVENTORY', 'PART_OBJECTIVE']);
+      expect(res!.degraded).toEqual(['context', 'inventory', 'objective']);
       if (res!.no_ad) expect(res!.no_ad_reasons.length).toBeGreaterThan(0);
       for (const ad of res!.ads) {
         expect(ad.tier).toBe('house');
@@ -203,22 +201,12 @@ describe('broker over gRPC with a context agent that never answers', () => {
   const dead: Array<{ address: string; close(): void }> = [];
 
   beforeAll(async () => {
-    const never = () => new Promise<Omit<AssessReply, 'envelope' | 'error'>>(() => undefined);
-    const unimplemented = (_: unknown, cb: grpc.sendUnaryData<unknown>) =>
-      cb({ code: grpc.status.UNIMPLEMENTED });
     agent = await startServer({
       host: '127.0.0.1',
       port: 0,
-      serviceNames: ['parley.v1.ContextAgent'],
+      serviceNames: ['parley.v1.Agent'],
       services: [
-        [
-          v1.ContextAgent.service,
-          {
-            Assess: unimplemented,
-            Observe: unimplemented,
-            AssessStream: muxServer<AssessCall__Output, AssessReply>('test/AssessStream', never, log),
-          },
-        ],
+        [v1.Agent.service, { Negotiate: serveAgent({ assess: () => new Promise(() => undefined) }, log) }],
       ],
       log,
     });
@@ -242,7 +230,7 @@ describe('broker over gRPC with a context agent that never answers', () => {
       const { res, err, ms } = await decideOn(client, request({ request_id: `hang-${i}` }));
       expect(err).toBeUndefined();
       expect(ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
-      expect(res!.degraded).toContain('PART_CONTEXT');
+      expect(res!.degraded).toContain('context');
       expect(res!.why?.scenario).toBe('SCENARIO_COMMUTE');
     }
   });
@@ -252,6 +240,6 @@ describe('broker over gRPC with a context agent that never answers', () => {
     // and the caller would see DEADLINE_EXCEEDED instead of an answer.
     const { res, err } = await decideOn(client, request({ deadline_ms: 10_000 }), { deadlineMs: 400 });
     expect(err).toBeUndefined();
-    expect(res!.degraded).toContain('PART_CONTEXT');
+    expect(res!.degraded).toContain('context');
   });
 });

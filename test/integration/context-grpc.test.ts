@@ -1,18 +1,18 @@
 /**
- * The context agent over real gRPC on loopback (port 0) with raw grpc-js
- * clients: unary Assess and Observe, and the multiplexed AssessStream. Runs
+ * The context agent over real gRPC on loopback (port 0): the unary Assess of
+ * stock clients (a raw grpc-js client), and its role context on the
+ * Agent.Negotiate stream (assess, outcomes), as the broker drives it. Runs
  * once with embedded state and once against a real redis-server.
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AssessCall } from '../../proto/gen/parley/v1/AssessCall';
-import type { AssessReply__Output } from '../../proto/gen/parley/v1/AssessReply';
 import type { AssessRequest } from '../../proto/gen/parley/v1/AssessRequest';
 import type { ContextAgentClient } from '../../proto/gen/parley/v1/ContextAgent';
 import type { ContextSnapshot__Output } from '../../proto/gen/parley/v1/ContextSnapshot';
 import type { ListenerSignals } from '../../proto/gen/parley/v1/ListenerSignals';
-import type { SessionObservation } from '../../proto/gen/parley/v1/SessionObservation';
+import type { OutcomeRecord } from '../../proto/gen/parley/v1/OutcomeRecord';
 import { loadConfig } from '../../services/common/config';
+import { AgentLink } from '../../services/common/grpc/agent-stream';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { CONTEXT_FEATURES } from '../../services/context/assess';
@@ -39,14 +39,17 @@ function signals(o: Partial<ListenerSignals> = {}): ListenerSignals {
 describe.each(['embedded', 'redis'] as const)('ContextAgent over gRPC (%s state)', (state) => {
   let service: ContextAgentService;
   let client: ContextAgentClient;
+  let link: AgentLink;
 
   beforeAll(async () => {
     const env: Record<string, string> = { PARLEY_CONTEXT_PORT: '0', PARLEY_REDIS_PREFIX: 'ctx-test:' };
     if (state === 'redis') env.REDIS_URL = redis.url;
     service = await startContextAgent({ config: loadConfig(env), log: quiet });
     client = new v1.ContextAgent(service.address, grpc.credentials.createInsecure());
+    link = new AgentLink('context', service.address);
   });
   afterAll(async () => {
+    link?.close();
     client?.close();
     await service?.close();
   });
@@ -55,8 +58,14 @@ describe.each(['embedded', 'redis'] as const)('ContextAgent over gRPC (%s state)
     new Promise<ContextSnapshot__Output>((resolve, reject) =>
       client.Assess(req, (err, res) => (err ? reject(err) : resolve(res!))),
     );
-  const observe = (o: SessionObservation) =>
-    new Promise<void>((resolve, reject) => client.Observe(o, (err) => (err ? reject(err) : resolve())));
+  let key = 0;
+  /** An outcome, as the broker passes it on (the context agent's role context hears outcomes). */
+  const observe = (o: Partial<OutcomeRecord>) =>
+    link.call(
+      'outcomes',
+      { records: [{ idempotency_key: `k${key++}`, creative_id: 'cr-1', event: 'impression', ...o }] },
+      5000,
+    );
   const failure = async (p: Promise<unknown>) => {
     try {
       await p;
@@ -76,7 +85,8 @@ describe.each(['embedded', 'redis'] as const)('ContextAgent over gRPC (%s state)
     expect(snap.features).toHaveLength(CONTEXT_FEATURES.length);
     expect(snap.session_ads_heard).toBe(0);
 
-    await observe({ session_id: `${state}-a`, ad_served: true, ad_skipped: true });
+    await observe({ session_id: `${state}-a`, event: 'impression' });
+    await observe({ session_id: `${state}-a`, event: 'skip' });
     const after = await assess({ signals: signals({ session_id: `${state}-a` }) });
     expect(after.session_ads_heard).toBe(1);
     expect(after.skip_risk).toBeGreaterThan(snap.skip_risk);
@@ -95,40 +105,25 @@ describe.each(['embedded', 'redis'] as const)('ContextAgent over gRPC (%s state)
     expect(err.details).toContain(field);
   });
 
-  it('rejects an observation without a session id', async () => {
-    const err = await failure(observe({ ad_served: true }));
-    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(err.details).toContain('session_id');
+  it('rejects an outcome without a session id', async () => {
+    await expect(observe({ session_id: '' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(observe({ session_id: '' })).rejects.toThrow(/outcomes\.records\[0\]\.session_id/);
   });
 
-  it('serves the multiplexed stream, with per-message errors', async () => {
-    const stream = client.AssessStream();
-    const replies = new Map<string, AssessReply__Output>();
-    const got = new Promise<void>((resolve) =>
-      stream.on('data', (r: AssessReply__Output) => {
-        replies.set(r.envelope?.call_id ?? '', r);
-        if (replies.size === 4) resolve();
-      }),
-    );
-    const send = (call: AssessCall) => stream.write(call);
-    send({
-      envelope: { call_id: '1', timeout_ms: 1000 },
-      request: { signals: signals({ device: 'DEVICE_CAR' }) },
-    });
-    send({ envelope: { call_id: '2', timeout_ms: 1000 }, request: { signals: signals({ country: 'se' }) } });
-    send({ envelope: { call_id: '3' }, request: {} });
-    send({ envelope: { timeout_ms: 1000 }, request: { signals: signals() } });
-    await got;
-    stream.end();
-    expect(replies.get('1')?.snapshot?.scenario).toBe('SCENARIO_COMMUTE');
-    expect(replies.get('2')?.error).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-    expect(replies.get('2')?.error?.message).toContain('request.signals.country');
-    expect(replies.get('3')?.error?.message).toContain('request.signals: required');
-    expect(replies.get('')?.error?.message).toContain('envelope.call_id');
+  it('assesses on the Agent.Negotiate stream, with per-call errors naming the field', async () => {
+    const [ok, bad, none] = await Promise.allSettled([
+      link.call('assess', { signals: signals({ device: 'DEVICE_CAR' }) }, 2000),
+      link.call('assess', { signals: signals({ country: 'se' }) }, 2000),
+      link.call('assess', {}, 2000),
+    ]);
+    expect(ok.status === 'fulfilled' && ok.value.scenario).toBe('SCENARIO_COMMUTE');
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: grpc.status.INVALID_ARGUMENT } });
+    expect(String((bad as PromiseRejectedResult).reason)).toContain('assess.signals.country');
+    expect(String((none as PromiseRejectedResult).reason)).toContain('assess.signals: required');
   });
 
   it.runIf(state === 'redis')('keeps session state in Redis under the prefix', async () => {
-    await observe({ session_id: 'in-redis', ad_served: true });
+    await observe({ session_id: 'in-redis', event: 'impression' });
     const keys = await redis.client().keys('ctx-test:*');
     expect(keys).toContain('ctx-test:context:session:in-redis');
   });

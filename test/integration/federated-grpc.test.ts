@@ -17,10 +17,9 @@ import { ClientLearner, DEFAULT_PLAN } from '../../federated/client/learner';
 import { baselineVector } from '../../federated/client/model';
 import { type Interaction, sampleAction } from '../../federated/client/reinforce';
 import { FederatedClient } from '../../federated/client/transport';
-import type { InventoryAgentClient } from '../../proto/gen/parley/v1/InventoryAgent';
-import type { ProposeCall } from '../../proto/gen/parley/v1/ProposeCall';
-import type { ProposeReply__Output } from '../../proto/gen/parley/v1/ProposeReply';
+import type { Proposal__Output } from '../../proto/gen/parley/v1/Proposal';
 import { loadConfig } from '../../services/common/config';
+import { AgentLink } from '../../services/common/grpc/agent-stream';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { seededRng } from '../../services/common/rng';
@@ -216,30 +215,15 @@ describe('FederatedAggregator over gRPC', () => {
   });
 
   it('learners train and upload; the new version is published and the inventory agent hot-swaps with no dropped decision', async () => {
-    const inv = new v1.InventoryAgent(
-      inventory.address,
-      grpc.credentials.createInsecure(),
-    ) as InventoryAgentClient;
-    clients.push(inv);
-    const stream = inv.Negotiate();
-    const waiting = new Map<string, (r: ProposeReply__Output) => void>();
-    stream.on('data', (r: ProposeReply__Output) => {
-      waiting.get(r.envelope?.call_id ?? '')?.(r);
-      waiting.delete(r.envelope?.call_id ?? '');
-    });
-    stream.on('error', () => undefined);
+    const link = new AgentLink('inventory', inventory.address);
     let n = 0;
-    const decide = () =>
-      new Promise<ProposeReply__Output>((resolve, reject) => {
-        const id = `d-${n++}`;
-        const timer = setTimeout(() => reject(new Error(`no reply to ${id}`)), 5000);
-        waiting.set(id, (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        });
-        const call: ProposeCall = {
-          envelope: { call_id: id, timeout_ms: 2000 },
-          request: {
+    /** One propose call, as the broker makes it: the proposal, or null when it failed. */
+    const decide = (): Promise<{ proposal: Proposal__Output | null; error: unknown }> => {
+      const id = `d-${n++}`;
+      return link
+        .call(
+          'propose',
+          {
             request_id: id,
             round: 1,
             slot: { slot_id: 's', position: 'POSITION_MID_ROLL', max_ads: 1, max_total_duration_ms: 60_000 },
@@ -252,9 +236,13 @@ describe('FederatedAggregator over gRPC', () => {
             context: { scenario: 'SCENARIO_WORKOUT', focus_level: 0.3, receptiveness: 0.5, skip_risk: 0.3 },
             shortlist_size: 3,
           },
-        };
-        stream.write(call);
-      });
+          2000,
+        )
+        .then(
+          (proposal) => ({ proposal, error: null }),
+          (error: unknown) => ({ proposal: null, error }),
+        );
+    };
 
     expect((await decide()).proposal!.model_version).toBe('inventory-baseline-v1');
     let decisions = 0;
@@ -297,7 +285,7 @@ describe('FederatedAggregator over gRPC', () => {
     await new Promise((r) => setTimeout(r, 100));
     stop = true;
     await traffic;
-    stream.end();
+    link.close();
     expect(failures).toBe(0);
     expect(decisions).toBeGreaterThan(10);
     expect(versions).toEqual(new Set(['inventory-baseline-v1', `inventory-fed-${after}`]));

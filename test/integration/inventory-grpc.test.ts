@@ -1,18 +1,17 @@
 /**
- * The inventory agent over real gRPC on loopback (port 0), driven by a raw
- * grpc-js client on the multiplexed Negotiate stream.
+ * The inventory agent over real gRPC on loopback (port 0), driven through
+ * its Agent.Negotiate stream as the broker drives it (AgentLink).
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InventoryAgentClient } from '../../proto/gen/parley/v1/InventoryAgent';
-import type { ProposeCall } from '../../proto/gen/parley/v1/ProposeCall';
-import type { ProposeReply__Output } from '../../proto/gen/parley/v1/ProposeReply';
+import type { Proposal__Output } from '../../proto/gen/parley/v1/Proposal';
 import type { ProposeRequest } from '../../proto/gen/parley/v1/ProposeRequest';
 import { DEFAULT_CATALOGUE, loadConfig } from '../../services/common/config';
-import { v1 } from '../../services/common/grpc/proto';
+import { AgentLink } from '../../services/common/grpc/agent-stream';
+import { messageOf, statusOf } from '../../services/common/grpc/errors';
 import { createLogger } from '../../services/common/log';
 import { type InventoryAgentService, startInventoryAgent } from '../../services/inventory/server';
 
@@ -22,20 +21,17 @@ const quiet = createLogger('test', 'error', {}, () => undefined);
 let dir: string;
 let cataloguePath: string;
 let service: InventoryAgentService;
-let client: InventoryAgentClient;
-let stream: grpc.ClientDuplexStream<ProposeCall, ProposeReply__Output>;
-const waiting = new Map<string, (r: ProposeReply__Output) => void>();
-let nextId = 1;
+let link: AgentLink;
 
-function call(request: ProposeRequest | null, callId = `c-${nextId++}`): Promise<ProposeReply__Output> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no reply to ${callId}`)), 5000);
-    waiting.set(callId, (r) => {
-      clearTimeout(timer);
-      resolve(r);
-    });
-    stream.write({ envelope: { call_id: callId, timeout_ms: 2000 }, request });
-  });
+/** One propose call on the agent's Negotiate stream: its proposal, or the error it answered with. */
+async function call(
+  request: ProposeRequest | null,
+): Promise<{ proposal: Proposal__Output | null; error: { code: number; message: string } | null }> {
+  try {
+    return { proposal: await link.call('propose', request as ProposeRequest, 5000), error: null };
+  } catch (err) {
+    return { proposal: null, error: { code: statusOf(err), message: messageOf(err) } };
+  }
 }
 
 function request(o: Partial<ProposeRequest> = {}): ProposeRequest {
@@ -74,24 +70,16 @@ beforeAll(async () => {
     PARLEY_CATALOGUE_RELOAD_MS: '50',
   });
   service = await startInventoryAgent({ config, log: quiet, clock: () => NOW });
-  client = new v1.InventoryAgent(service.address, grpc.credentials.createInsecure());
-  stream = client.Negotiate();
-  stream.on('data', (r: ProposeReply__Output) => {
-    const id = r.envelope?.call_id ?? '';
-    waiting.get(id)?.(r);
-    waiting.delete(id);
-  });
-  stream.on('error', () => undefined);
+  link = new AgentLink('inventory', service.address);
 });
 
 afterAll(async () => {
-  stream?.end();
-  client?.close();
+  link?.close();
   await service?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('InventoryAgent/Negotiate', () => {
+describe('the inventory agent on Agent/Negotiate (role proposer)', () => {
   it('listens on a real port', () => {
     expect(service.port).toBeGreaterThan(0);
     expect(service.address).toBe(`127.0.0.1:${service.port}`);
@@ -131,33 +119,26 @@ describe('InventoryAgent/Negotiate', () => {
   });
 
   it.each([
-    ['missing signals', request({ signals: null }), 'request.signals: required'],
+    ['missing signals', request({ signals: null }), 'propose.signals: required'],
     [
       'a bad country',
       request({ signals: { ...request().signals, country: 'se' } }),
-      'request.signals.country',
+      'propose.signals.country',
     ],
     [
       'an unknown enum number',
       request({ signals: { ...request().signals, device: 99 as never } }),
-      'request.signals.device',
+      'propose.signals.device',
     ],
-    ['a missing context', request({ context: null }), 'request.context: required'],
-    ['round 0', request({ round: 0 }), 'request.round'],
-    ['a bad slot', request({ slot: { ...request().slot, max_ads: 9 } }), 'request.slot.max_ads'],
-    ['a missing request', null, 'request: required'],
+    ['a missing context', request({ context: null }), 'propose.context: required'],
+    ['round 0', request({ round: 0 }), 'propose.round'],
+    ['a bad slot', request({ slot: { ...request().slot, max_ads: 9 } }), 'propose.slot.max_ads'],
+    ['a missing request', null, 'kind: one of'],
   ])('answers %s with INVALID_ARGUMENT naming the field', async (_name, req, field) => {
     const reply = await call(req);
     expect(reply.proposal).toBeNull();
     expect(reply.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(reply.error?.message).toContain(field);
-  });
-
-  it('rejects a message without call_id and keeps the stream up', async () => {
-    const reply = await call(request(), '');
-    expect(reply.error).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-    expect(reply.error?.message).toContain('envelope.call_id');
-    expect((await call(request())).proposal?.candidates.length).toBe(5);
   });
 });
 

@@ -1,8 +1,10 @@
 /**
  * The objective agent over real gRPC: started in-process on port 0 (embedded
- * state, then Redis state against a real redis-server), called with a raw
- * grpc-js client over the multiplexed Negotiate stream and RecordOutcome.
- * Bad input gets INVALID_ARGUMENT naming the field and changes no state.
+ * state, then Redis state against a real redis-server), called as the broker
+ * calls it on the Agent.Negotiate stream (roles critic and committer:
+ * critique, commit, outcomes) and with a raw grpc-js client on the
+ * ObjectiveAgent service (the outcome log for learners). Bad input gets
+ * INVALID_ARGUMENT naming the field and changes no state.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,15 +12,19 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candidate } from '../../proto/gen/parley/v1/Candidate';
-import type { ObjectiveCall } from '../../proto/gen/parley/v1/ObjectiveCall';
-import type { ObjectiveReply__Output } from '../../proto/gen/parley/v1/ObjectiveReply';
+import type { CommitRequest } from '../../proto/gen/parley/v1/CommitRequest';
+import type { CritiqueRequest } from '../../proto/gen/parley/v1/CritiqueRequest';
 import type { OutcomeRecord } from '../../proto/gen/parley/v1/OutcomeRecord';
 import type { RecordAck__Output } from '../../proto/gen/parley/v1/RecordAck';
 import { loadConfig } from '../../services/common/config';
+import { AgentLink, type CallKind, type CallRequest } from '../../services/common/grpc/agent-stream';
+import { messageOf, statusOf } from '../../services/common/grpc/errors';
 import { v1 } from '../../services/common/grpc/proto';
 import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
-import { ATTR, SPAN } from '../../services/common/semconv';
+import { ATTR, agentCallSpan } from '../../services/common/semconv';
+import { tracer } from '../../services/common/telemetry';
+import { traceparentOf } from '../../services/common/tracing';
 import { RemoteOutcomeFeed } from '../../services/inventory/outcome-feed';
 import { startObjectiveAgent } from '../../services/objective/server';
 import { useTestRedis } from '../support/redis';
@@ -79,45 +85,39 @@ const CONTEXT = {
   is_default: false,
 };
 
-function evaluate(
-  candidates: Candidate[],
-  over: Record<string, unknown> = {},
-): Omit<ObjectiveCall, 'envelope'> {
-  return {
-    evaluate: { request_id: 'req-1', round: 0, session_id: 'sess-1', context: CONTEXT, candidates, ...over },
-  };
+const SIGNALS = {
+  session_id: 'sess-1',
+  device: 'DEVICE_MOBILE' as const,
+  local_time: '2026-06-10T07:00:00+02:00',
+  country: 'SE',
+};
+
+function critique(candidates: Candidate[], over: Partial<CritiqueRequest> = {}): CritiqueRequest {
+  return { request_id: 'req-1', round: 1, signals: SIGNALS, context: CONTEXT, candidates, ...over };
 }
 
-function commit(reservations: Array<{ creative_id?: string; campaign_id?: string; amount_micros?: number }>) {
-  return { commit: { request_id: 'req-1', session_id: 'sess-1', reservations } };
-}
-
-/** A raw Negotiate stream: replies matched to calls by envelope call id. */
-function openNegotiate(client: InstanceType<typeof v1.ObjectiveAgent>) {
-  const stream = client.Negotiate();
-  const waiting = new Map<string, (r: ObjectiveReply__Output) => void>();
-  stream.on('data', (r: ObjectiveReply__Output) => {
-    const id = r.envelope?.call_id ?? '';
-    waiting.get(id)?.(r);
-    waiting.delete(id);
-  });
-  stream.on('error', () => undefined);
-  let n = 0;
-  return {
-    send(body: Omit<ObjectiveCall, 'envelope'>, callId = `call-${++n}`): Promise<ObjectiveReply__Output> {
-      return new Promise((resolve) => {
-        waiting.set(callId, resolve);
-        stream.write({ ...body, envelope: { call_id: callId, timeout_ms: 5000 } });
-      });
-    },
-    close: () => stream.end(),
-  };
+function commit(
+  reservations: Array<{ creative_id?: string; campaign_id?: string; amount_micros?: number }>,
+): CommitRequest {
+  return { request_id: 'req-1', session_id: 'sess-1', reservations };
 }
 
 describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)', (kind) => {
   let service: RunningService;
   let client: InstanceType<typeof v1.ObjectiveAgent>;
-  let negotiate: ReturnType<typeof openNegotiate>;
+  let link: AgentLink;
+  /** One call on the Agent.Negotiate stream, as the broker makes it. */
+  const send = <K extends CallKind>(kind: K, body: CallRequest[K], traceparent = '') =>
+    link.call(kind, body, 5000, traceparent);
+  /** The error a call is answered with. */
+  const failure = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (err) {
+      return { code: statusOf(err), message: messageOf(err).replace(/^objective: /, '') };
+    }
+    throw new Error('expected the call to fail');
+  };
 
   beforeAll(async () => {
     const env: Record<string, string> = {
@@ -132,53 +132,58 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
     }
     service = await startObjectiveAgent({ config: loadConfig(env), log });
     client = new v1.ObjectiveAgent(service.address, grpc.credentials.createInsecure());
-    negotiate = openNegotiate(client);
+    link = new AgentLink('objective', service.address);
   });
   afterAll(async () => {
-    negotiate?.close();
+    link?.close();
     client?.close();
     await service?.close();
   });
 
-  const recordOutcome = (req: OutcomeRecord) =>
-    new Promise<{ ack?: RecordAck__Output; err?: grpc.ServiceError }>((resolve) =>
-      client.RecordOutcome(req, { deadline: Date.now() + 5000 }, (err, ack) =>
-        resolve(err ? { err } : { ack: ack ?? undefined }),
-      ),
-    );
+  const recordOutcome = async (
+    req: OutcomeRecord,
+  ): Promise<{ ack?: RecordAck__Output; err?: { code: number; message: string } }> => {
+    try {
+      return { ack: (await send('outcomes', { records: [req] })).acks[0] };
+    } catch (err) {
+      return { err: { code: statusOf(err), message: messageOf(err).replace(/^objective: /, '') } };
+    }
+  };
 
   it('binds a real port on the configured host', () => {
     expect(service.port).toBeGreaterThan(0);
     expect(service.address).toBe(`127.0.0.1:${service.port}`);
   });
 
-  it('evaluates, commits and settles on the impression, once', async () => {
-    const counter = (
-      await negotiate.send(evaluate([candidate('happy'), candidate('paused'), candidate('house')]))
-    ).counter;
+  it('critiques, commits and settles on the impression, once', async () => {
+    const counter = await send(
+      'critique',
+      critique([candidate('happy'), candidate('paused'), candidate('house')]),
+    );
     expect(counter?.model_version).toBe('pacing-rules-v1');
-    expect(counter?.values.map((v) => [v.creative_id, v.eligible, v.reason, v.goal])).toEqual([
+    expect(counter?.verdicts.map((v) => [v.creative_id, v.eligible, v.reason, v.goal])).toEqual([
       ['happy-cr', true, 'REASON_UNSPECIFIED', 'awareness'],
       ['paused-cr', false, 'REASON_CAMPAIGN_PAUSED', 'engagement'],
       ['house-cr', true, 'REASON_UNSPECIFIED', 'awareness'],
     ]);
     // p_complete 0.6 for an awareness goal, × 1.5: nothing spent yet, far behind its even-pacing curve.
-    expect(counter?.values[0]?.pacing_multiplier).toBe(1.5);
-    expect(counter?.values[0]?.advertiser_value).toBeCloseTo(0.9, 6);
+    expect(counter?.verdicts[0]?.pacing_multiplier).toBe(1.5);
+    expect(counter?.verdicts[0]?.value).toBeCloseTo(0.9, 6);
 
-    const reply = await negotiate.send(
+    const reply = await send(
+      'commit',
       commit([
         { creative_id: 'happy-cr', campaign_id: 'happy', amount_micros: 20_000 },
         { creative_id: 'house-cr', campaign_id: 'house', amount_micros: 0 },
       ]),
     );
-    const [paid, house] = reply.commit?.results ?? [];
+    const [paid, house] = reply.results;
     expect(paid).toMatchObject({ creative_id: 'happy-cr', reserved: true });
     expect(house).toMatchObject({ creative_id: 'house-cr', reserved: true });
     expect(paid?.reservation_id).not.toBe(house?.reservation_id);
 
-    const after = (await negotiate.send(evaluate([candidate('happy')]))).counter;
-    expect(after?.values[0]).toMatchObject({ eligible: false, reason: 'REASON_BUDGET_EXHAUSTED' });
+    const after = await send('critique', critique([candidate('happy')]));
+    expect(after.verdicts[0]).toMatchObject({ eligible: false, reason: 'REASON_BUDGET_EXHAUSTED' });
 
     const impression: OutcomeRecord = {
       idempotency_key: 'imp-happy-1',
@@ -204,11 +209,16 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
     );
   });
 
-  it('names its spans per kind and records candidate and reservation counts', async () => {
-    await negotiate.send(evaluate([candidate('guarded'), candidate('paused')]));
-    await negotiate.send(
+  it('names its spans per kind (for a sampled decision) and records candidate and reservation counts', async () => {
+    const parent = tracer().startSpan('decision');
+    const traceparent = traceparentOf(parent);
+    await send('critique', critique([candidate('guarded'), candidate('paused')]), traceparent);
+    await send(
+      'commit',
       commit([{ creative_id: 'paused-cr', campaign_id: 'paused', amount_micros: 20_000 }]),
+      traceparent,
     );
+    parent.end();
     const find = async (name: string) => {
       for (let i = 0; i < 50; i++) {
         const span = spans.get().find((s) => s.name === name);
@@ -217,75 +227,86 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       }
       throw new Error(`no span ${name}`);
     };
-    expect((await find(SPAN.evaluate)).attributes).toMatchObject({
+    expect((await find(agentCallSpan('critique'))).attributes).toMatchObject({
       [ATTR.candidatesEligible]: 1,
       [ATTR.candidatesRemoved]: 1,
       [ATTR.requestId]: 'req-1',
     });
-    expect((await find(SPAN.commit)).attributes).toMatchObject({
+    expect((await find(agentCallSpan('commit'))).attributes).toMatchObject({
       [ATTR.reservations]: 0,
       [ATTR.rejectedCommits]: 1,
     });
   });
 
-  const badCalls: Array<[string, Omit<ObjectiveCall, 'envelope'>, string]> = [
+  const badCalls: Array<[string, () => Promise<unknown>, string]> = [
     [
       'a missing amount',
-      commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded' }]),
+      () => send('commit', commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded' }])),
       'commit.reservations[0].amount_micros',
     ],
     [
       'a negative amount after a good one',
-      commit([
-        { creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 20_000 },
-        { creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: -5 },
-      ]),
+      () =>
+        send(
+          'commit',
+          commit([
+            { creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 20_000 },
+            { creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: -5 },
+          ]),
+        ),
       'commit.reservations[1].amount_micros',
     ],
     [
       'a huge amount',
-      commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 1e15 }]),
+      () =>
+        send('commit', commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 1e15 }])),
       'commit.reservations[0].amount_micros',
     ],
     [
       'a missing campaign id',
-      commit([{ creative_id: 'guarded-cr', amount_micros: 20_000 }]),
+      () => send('commit', commit([{ creative_id: 'guarded-cr', amount_micros: 20_000 }])),
       'commit.reservations[0].campaign_id',
     ],
-    ['no reservations', commit([]), 'commit.reservations'],
+    ['no reservations', () => send('commit', commit([])), 'commit.reservations'],
     [
       'an unknown enum value',
-      evaluate([candidate('guarded')], { context: { ...CONTEXT, scenario: 99 } }),
-      'evaluate.context.scenario',
+      () =>
+        send(
+          'critique',
+          critique([candidate('guarded')], { context: { ...CONTEXT, scenario: 99 as never } }),
+        ),
+      'critique.context.scenario',
     ],
     [
       'a NaN prediction',
-      evaluate([candidate('guarded'), candidate('guarded'), { ...candidate('guarded'), p_skip: Number.NaN }]),
-      'evaluate.candidates[2].p_skip',
+      () =>
+        send(
+          'critique',
+          critique([
+            candidate('guarded'),
+            candidate('guarded'),
+            { ...candidate('guarded'), p_skip: Number.NaN },
+          ]),
+        ),
+      'critique.candidates[2].p_skip',
     ],
     [
       'a probability above 1',
-      evaluate([{ ...candidate('guarded'), p_engage: 1.5 }]),
-      'evaluate.candidates[0].p_engage',
+      () => send('critique', critique([{ ...candidate('guarded'), p_engage: 1.5 }])),
+      'critique.candidates[0].p_engage',
     ],
-    ['a missing session id', evaluate([candidate('guarded')], { session_id: '' }), 'evaluate.session_id'],
-    ['neither evaluate nor commit', {}, 'kind'],
+    [
+      'a missing session id',
+      () => send('critique', critique([candidate('guarded')], { signals: { ...SIGNALS, session_id: '' } })),
+      'critique.signals.session_id',
+    ],
+    ['no kind of call', () => link.call('critique', null as never, 5000), 'kind'],
   ];
 
-  it.each(badCalls)('rejects %s with INVALID_ARGUMENT naming the field', async (_what, body, field) => {
-    const reply = await negotiate.send(body);
-    expect(reply.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(reply.error?.message.startsWith(`${field}:`), reply.error?.message).toBe(true);
-    expect(reply.counter ?? reply.commit ?? null).toBeNull();
-  });
-
-  it('rejects a message without an envelope call id, and the stream stays up', async () => {
-    const reply = await negotiate.send(evaluate([candidate('guarded')]), '');
-    expect(reply.error).toMatchObject({
-      code: grpc.status.INVALID_ARGUMENT,
-      message: expect.stringContaining('envelope.call_id'),
-    });
-    expect((await negotiate.send(evaluate([candidate('guarded')]))).counter?.values[0]?.eligible).toBe(true);
+  it.each(badCalls)('rejects %s with INVALID_ARGUMENT naming the field', async (_what, call, field) => {
+    const err = await failure(call());
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.message.startsWith(`${field}:`), err.message).toBe(true);
   });
 
   it('rejects bad outcome records naming the field, without using up the idempotency key', async () => {
@@ -296,29 +317,47 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       event: 'complete',
     };
     const cases: Array<[OutcomeRecord, string]> = [
-      [{ ...good, event: 'explode' }, 'event: unknown'],
-      [{ ...good, event: '' }, 'event: unknown'],
-      [{ ...good, idempotency_key: '' }, 'idempotency_key: required'],
-      [{ ...good, creative_id: 'has space' }, 'creative_id:'],
-      [{ ...good, occurred_at_ms: -1 }, 'occurred_at_ms:'],
+      [{ ...good, event: 'explode' }, 'outcomes.records[0].event: unknown'],
+      [{ ...good, event: '' }, 'outcomes.records[0].event: unknown'],
+      [{ ...good, idempotency_key: '' }, 'outcomes.records[0].idempotency_key: required'],
+      [{ ...good, creative_id: 'has space' }, 'outcomes.records[0].creative_id:'],
+      [{ ...good, occurred_at_ms: -1 }, 'outcomes.records[0].occurred_at_ms:'],
     ];
     for (const [req, message] of cases) {
       const { err } = await recordOutcome(req);
       expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
-      expect(err?.details.startsWith(message), err?.details).toBe(true);
+      expect(err?.message.startsWith(message), err?.message).toBe(true);
     }
     expect((await recordOutcome(good)).ack).toMatchObject({ accepted: true, duplicate: false });
   });
 
   it('changed no state on any bad input: the guarded budget is still whole', async () => {
-    const reply = await negotiate.send(
+    const reply = await send(
+      'commit',
       commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 20_000 }]),
     );
-    expect(reply.commit?.results[0]).toMatchObject({ reserved: true });
-    const again = await negotiate.send(
+    expect(reply.results[0]).toMatchObject({ reserved: true });
+    const again = await send(
+      'commit',
       commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 1 }]),
     );
-    expect(again.commit?.results[0]).toMatchObject({ reserved: false, reason: 'REASON_BUDGET_EXHAUSTED' });
+    expect(again.results[0]).toMatchObject({ reserved: false, reason: 'REASON_BUDGET_EXHAUSTED' });
+  });
+
+  it('releases what a request holds at once: the budget is free again, a second release changes nothing', async () => {
+    // The guarded budget (20,000) is held by the commit above, under request req-1.
+    const refused = await send('commit', {
+      ...commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 20_000 }]),
+      request_id: 'req-2',
+    });
+    expect(refused.results[0]).toMatchObject({ reserved: false, reason: 'REASON_BUDGET_EXHAUSTED' });
+    expect((await send('release', { request_id: 'req-1' })).released).toBeGreaterThanOrEqual(1);
+    expect((await send('release', { request_id: 'req-1' })).released).toBe(0);
+    const after = await send('commit', {
+      ...commit([{ creative_id: 'guarded-cr', campaign_id: 'guarded', amount_micros: 20_000 }]),
+      request_id: 'req-3',
+    });
+    expect(after.results[0]).toMatchObject({ reserved: true });
   });
 
   it('serves its outcome log to learners through consumer groups (ReadOutcomes / AckOutcomes)', async () => {

@@ -112,6 +112,6 @@ describe('online learning in the running mesh', () => {
     expect(share(served.slice(-1000))).toBeLessThan(share(served.slice(0, 1000)) - 0.03);
     // The broker's decisions name the version in use.
     const res = await decide(client, model.next().request, { timeoutMs: 5000 });
-    expect(res.why?.inventory_model_version ?? '').toMatch(/\+online-\d+$/);
+    expect(res.why?.agents.inventory?.model_version ?? '').toMatch(/\+online-\d+$/);
   }, 120_000);
 });

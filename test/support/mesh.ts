@@ -1,5 +1,5 @@
 /**
- * The full mesh for e2e tests: the four services as separate processes
+ * The full mesh for e2e tests: the registry's agents and the broker as separate processes
  * (`parley serve <name>`) on free loopback ports, optionally on a Redis, with
  * extra env (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). Agents can be killed, frozen
  * and restarted on the same port; stderr is kept for failure messages.
@@ -7,6 +7,7 @@
 import {
   AGENTS,
   addrEnv,
+  portEnv,
   SERVICES,
   type ServiceName,
   type ServiceProcess,
@@ -53,10 +54,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     PARLEY_HOST: '127.0.0.1',
-    PARLEY_BROKER_PORT: String(ports.broker),
-    PARLEY_CONTEXT_PORT: String(ports.context),
-    PARLEY_INVENTORY_PORT: String(ports.inventory),
-    PARLEY_OBJECTIVE_PORT: String(ports.objective),
+    ...Object.fromEntries(SERVICES.map((name) => [portEnv(name), String(ports[name])])),
     PARLEY_LOG_LEVEL: 'info',
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...opts.env,
@@ -85,7 +83,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
 
   return {
     addresses,
-    broker: addresses.broker,
+    broker: addresses.broker!,
     pids() {
       const out = {} as Record<ServiceName, number>;
       for (const [name, p] of procs) out[name] = p.pid;

@@ -1,6 +1,6 @@
 /**
  * The benchmark's bare mesh must do exactly the exchanges it claims (one
- * assess; per round one propose + one evaluate; one commit), or the
+ * assess; per round one propose + one critique; one commit), or the
  * baseline would flatter itself. Also: the helpers the benchmark's numbers
  * depend on (rounds spreading, percentiles, the generated catalogue, the
  * profile summary).
@@ -25,11 +25,16 @@ import { median, medianByKey, percentile, perDecision, total as sum } from '../.
 import { createWorkload } from '../../bench/workload';
 import type { DecideResponse__Output } from '../../proto/gen/parley/v1/DecideResponse';
 import { parseCatalogue } from '../../services/common/catalogue/load';
+import { DEFAULT_REGISTRY } from '../../services/common/config';
+import { CALL_KINDS } from '../../services/common/grpc/agent-stream';
 import { v1 } from '../../services/common/grpc/proto';
 import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
+import { loadRegistry } from '../../services/common/registry';
 
 const log = createLogger('bench-bare-test', 'error');
+/** The default registry: context, inventory, objective (in that order). */
+const REGISTRY = loadRegistry(DEFAULT_REGISTRY, {}, '127.0.0.1');
 const NOW = Date.UTC(2026, 10, 27, 12);
 
 describe('bare mesh', () => {
@@ -39,8 +44,8 @@ describe('bare mesh', () => {
 
   beforeAll(async () => {
     agents = await Promise.all(
-      (['context', 'inventory', 'objective'] as const).map((n) =>
-        startBareAgent(n, { host: '127.0.0.1', port: 0, log }),
+      REGISTRY.map((a) =>
+        startBareAgent(a.name, { host: '127.0.0.1', port: 0, roles: a.roles, shortlist: 8, log }),
       ),
     );
   });
@@ -51,12 +56,12 @@ describe('bare mesh', () => {
   });
 
   async function brokerWith(rounds: number) {
-    const [context, inventory, objective] = agents.map((a) => a.address) as [string, string, string];
     const broker = await startBareBroker({
       host: '127.0.0.1',
       port: 0,
-      addresses: { context, inventory, objective },
+      agents: REGISTRY.map((a, i) => ({ ...a, address: agents[i]!.address })),
       rounds,
+      shortlist: 8,
       log,
     });
     brokers.push(broker);
@@ -78,35 +83,28 @@ describe('bare mesh', () => {
       );
   }
 
+  const none = (): ExchangeCounts => Object.fromEntries(CALL_KINDS.map((k) => [k, 0])) as ExchangeCounts;
+
   function total(): ExchangeCounts {
-    const sum: ExchangeCounts = { assess: 0, propose: 0, evaluate: 0, commit: 0 };
-    for (const a of agents) {
-      const c = a.counts();
-      sum.assess += c.assess;
-      sum.propose += c.propose;
-      sum.evaluate += c.evaluate;
-      sum.commit += c.commit;
-    }
+    const sum = none();
+    for (const a of agents) for (const k of CALL_KINDS) sum[k] += a.counts()[k];
     return sum;
   }
 
   function delta(before: ExchangeCounts, after: ExchangeCounts): ExchangeCounts {
-    return {
-      assess: after.assess - before.assess,
-      propose: after.propose - before.propose,
-      evaluate: after.evaluate - before.evaluate,
-      commit: after.commit - before.commit,
-    };
+    const out = none();
+    for (const k of CALL_KINDS) out[k] = after[k] - before[k];
+    return out;
   }
 
-  it('one Decide does 1 assess, rounds × (propose + evaluate) and 1 commit, each at its own agent', async () => {
+  it('one Decide does 1 assess, rounds × (propose + critique) and 1 commit, each at its own agent', async () => {
     const decide = await brokerWith(2);
     const before = agents.map((a) => a.counts());
     const res = await decide();
     const after = agents.map((a) => a.counts());
-    expect(delta(before[0]!, after[0]!)).toEqual({ assess: 1, propose: 0, evaluate: 0, commit: 0 });
-    expect(delta(before[1]!, after[1]!)).toEqual({ assess: 0, propose: 2, evaluate: 0, commit: 0 });
-    expect(delta(before[2]!, after[2]!)).toEqual({ assess: 0, propose: 0, evaluate: 2, commit: 1 });
+    expect(delta(before[0]!, after[0]!)).toEqual({ ...none(), assess: 1 });
+    expect(delta(before[1]!, after[1]!)).toEqual({ ...none(), propose: 2 });
+    expect(delta(before[2]!, after[2]!)).toEqual({ ...none(), critique: 2, commit: 1 });
     expect(res.why?.rounds).toBe(2);
     expect(res.ads).toHaveLength(1);
     expect(res.no_ad).toBe(false);
@@ -118,7 +116,7 @@ describe('bare mesh', () => {
     const rounds: number[] = [];
     for (let i = 0; i < 4; i++) rounds.push((await decide()).why?.rounds ?? 0);
     expect(rounds.reduce((a, b) => a + b, 0)).toBe(6);
-    expect(delta(before, total())).toEqual({ assess: 4, propose: 6, evaluate: 6, commit: 4 });
+    expect(delta(before, total())).toEqual({ ...none(), assess: 4, propose: 6, critique: 6, commit: 4 });
   });
 
   it('refuses fewer than one round', async () => {

@@ -19,6 +19,7 @@ import { SERVICES, type ServiceName } from '../../bin/spawn';
 import { DEFAULT_METRICS_PORTS, loadConfig } from '../../services/common/config';
 import { startServer } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
+import { agentEnv, weightEnv } from '../../services/common/registry';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEPLOY = join(ROOT, 'deploy');
@@ -58,13 +59,34 @@ function loadDocs(path: string): Obj[] {
   return list.map((d) => d.toJS() as unknown).filter((v): v is Obj => v !== null && typeof v === 'object');
 }
 
-/** The env var names services/common/config.ts reads, grepped from its source. */
+/**
+ * The env var names the configuration reads: those services/common/config.ts
+ * names (grepped from its source), and each registered agent's port, address
+ * and utility-term weight (services/common/registry.ts).
+ */
 function configEnvNames(): Set<string> {
   const src = readFileSync(join(ROOT, 'services/common/config.ts'), 'utf8');
-  return new Set([...src.matchAll(/\b(?:int|num|str)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]!));
+  const names = new Set(
+    [...src.matchAll(/\b(?:int|num|str)\(\s*env,\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]!),
+  );
+  for (const a of loadConfig({}).agents) {
+    names.add(agentEnv(a.name, 'PORT'));
+    names.add(agentEnv(a.name, 'ADDR'));
+    if (a.term) names.add(weightEnv(a.term));
+  }
+  return names;
+}
+
+/** A service's gRPC port in `cfg`: the broker's and the admin service's, or an agent's from the registry. */
+function portOf(cfg: ReturnType<typeof loadConfig>, service: string): number | undefined {
+  if (service === 'broker' || service === 'admin') return cfg.ports[service];
+  return cfg.agents.find((a) => a.name === service)?.port;
 }
 
 const CONFIG_ENV = configEnvNames();
+/** A service's default metrics port: config.ts's for the broker and admin service, the registry's for an agent. */
+const defaultMetricsPort = (name: string) =>
+  DEFAULT_METRICS_PORTS[name] ?? loadConfig({}).agents.find((a) => a.name === name)?.metricsPort;
 const DEFAULTS = loadConfig({});
 const SERVICE_SET = new Set<string>(SERVICES);
 
@@ -77,17 +99,13 @@ function isService(name: unknown): name is ServiceName {
  * (the admin service only) the dashboard's HTTP port.
  */
 function containerPortsOf(service: ServiceName): number[] {
-  return service === 'admin' ? [DEFAULTS.ports.admin, DEFAULTS.admin.httpPort] : [DEFAULTS.ports[service]];
+  return service === 'admin' ? [DEFAULTS.ports.admin, DEFAULTS.admin.httpPort] : [portOf(DEFAULTS, service)!];
 }
 
 /** The services the broker reaches, with the address it finds each at. */
 function brokerPeers(cfg: ReturnType<typeof loadConfig>) {
   return [
-    ...(['context', 'inventory', 'objective'] as const).map((name) => ({
-      name,
-      env: `PARLEY_${name.toUpperCase()}_ADDR`,
-      address: cfg.addresses[name],
-    })),
+    ...cfg.agents.map((a) => ({ name: a.name, env: agentEnv(a.name, 'ADDR'), address: a.address })),
     { name: 'admin' as const, env: 'PARLEY_ADMIN_ADDR', address: cfg.admin.address },
   ];
 }
@@ -191,7 +209,7 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
       `${where}: container ports are the config defaults for ${service}`,
     ).toEqual(containerPortsOf(service));
     const port = ports[0]!.containerPort;
-    expect(port, `${where}: the first container port is gRPC`).toBe(DEFAULTS.ports[service]);
+    expect(port, `${where}: the first container port is gRPC`).toBe(portOf(DEFAULTS, service));
     if (service === 'admin') expect(ports.map((p) => p.name)).toEqual(['grpc', 'http']);
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       const p = obj(c[probe], `${where} ${probe}`);
@@ -224,7 +242,7 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     for (const name of Object.keys(env))
       expect(CONFIG_ENV, `${where}: env ${name} is read by config.ts`).toContain(name);
     const cfg = loadConfig(env, `parley-${service}`);
-    expect(cfg.ports[service], `${where}: the config's port is the container port`).toBe(port);
+    expect(portOf(cfg, service), `${where}: the config's port is the container port`).toBe(port);
     expect(cfg.host, `${where}: listens on every interface`).toBe('0.0.0.0');
     if (service === 'admin') {
       expect(cfg.admin.httpPort, `${where}: the dashboard listens on its container port`).toBe(
@@ -238,7 +256,7 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     );
     expect(annotations['prometheus.io/scrape'], `${where}: scraped`).toBe('true');
     expect(annotations['prometheus.io/path'], `${where}: scrape path`).toBe('/metrics');
-    expect(cfg.metricsPort, `${where}: metrics port`).toBe(DEFAULT_METRICS_PORTS[service]);
+    expect(cfg.metricsPort, `${where}: metrics port`).toBe(defaultMetricsPort(service));
     expect(annotations['prometheus.io/port'], `${where}: scrape port`).toBe(String(cfg.metricsPort));
 
     // The broker finds each agent and the admin service through a Service that reaches its pods.
@@ -249,7 +267,9 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
         expect(svc, `${where}: ${peer.env} names a Service`).toBeDefined();
         const svcPorts = arr(svc!.spec?.ports).map((p) => obj(p, 'port'));
         expect(svcPorts.map((p) => p.port)).toContain(peerPort);
-        expect(peerPort, `${where}: ${peer.env} is ${peer.name}'s gRPC port`).toBe(DEFAULTS.ports[peer.name]);
+        expect(peerPort, `${where}: ${peer.env} is ${peer.name}'s gRPC port`).toBe(
+          portOf(DEFAULTS, peer.name),
+        );
         const target = deployments.find((o) => servedBy(argvOf(o)) === peer.name);
         expect(target, `${where}: a Deployment serves ${peer.name}`).toBeDefined();
         expect(
@@ -404,19 +424,20 @@ describe('config.ts env surface (what the deploy files are checked against)', ()
   });
 
   it('the ports the files use are the config defaults', () => {
-    expect(DEFAULTS.ports).toEqual({
+    expect(Object.fromEntries(SERVICES.map((name) => [name, portOf(DEFAULTS, name)]))).toEqual({
       broker: 50051,
       context: 50052,
       inventory: 50053,
       objective: 50054,
       admin: 50055,
+      ...(SERVICES.includes('brand-safety') ? { 'brand-safety': 50056 } : {}),
     });
     expect(DEFAULTS.admin.httpPort, 'the dashboard').toBe(8055);
-    expect(Object.keys(DEFAULTS.ports).sort(), 'one gRPC port per service').toEqual([...SERVICES].sort());
+    expect(new Set(SERVICES.map((name) => portOf(DEFAULTS, name))).size, 'one gRPC port per service').toBe(
+      SERVICES.length,
+    );
     for (const name of SERVICES) {
-      expect(loadConfig({}, `parley-${name}`).metricsPort, `${name} metrics`).toBe(
-        DEFAULT_METRICS_PORTS[name],
-      );
+      expect(loadConfig({}, `parley-${name}`).metricsPort, `${name} metrics`).toBe(defaultMetricsPort(name));
     }
     expect(DEFAULT_METRICS_PORTS.admin).toBe(9468);
   });
@@ -558,7 +579,7 @@ describe('compose', () => {
       `parley-${name}`,
     );
     expect(cfg.host).toBe('0.0.0.0');
-    expect(cfg.ports[name]).toBe(DEFAULTS.ports[name]);
+    expect(portOf(cfg, name)).toBe(portOf(DEFAULTS, name));
     // Its gRPC and metrics ports are reachable by the other containers (exposed or published).
     const reachable = [...strings(s.expose), ...strings(s.ports).map((p) => p.split(':').pop()!)];
     for (const p of [...containerPortsOf(name), cfg.metricsPort]) {
@@ -570,11 +591,11 @@ describe('compose', () => {
     expect(Object.keys(services)).toContain(otlp.hostname);
     expect(otlp.port, 'OTLP/HTTP').toBe('4318');
     for (const peer of brokerPeers(cfg)) {
-      expect(hostPort(peer.address), peer.env).toEqual([peer.name, DEFAULTS.ports[peer.name]]);
+      expect(hostPort(peer.address), peer.env).toEqual([peer.name, portOf(DEFAULTS, peer.name)]);
     }
     // The health check asks this service's own port, with a script that ships in the image.
     const test = strings(obj(s.healthcheck, `${name}.healthcheck`).test);
-    expect(test).toContain(String(DEFAULTS.ports[name]));
+    expect(test).toContain(String(portOf(DEFAULTS, name)));
     for (const f of namedFiles(test)) expect(existsSync(join(ROOT, f)), f).toBe(true);
     // Build context and Dockerfile exist; bind mounts point at real paths.
     const build = obj(s.build, `${name}.build`);
@@ -789,9 +810,7 @@ describe('docs stay in step with the contract and the config', () => {
     // Numeric defaults in the table are the ones loadConfig applies.
     const numeric: Record<string, number> = {
       PARLEY_BROKER_PORT: DEFAULTS.ports.broker,
-      PARLEY_CONTEXT_PORT: DEFAULTS.ports.context,
-      PARLEY_INVENTORY_PORT: DEFAULTS.ports.inventory,
-      PARLEY_OBJECTIVE_PORT: DEFAULTS.ports.objective,
+      ...Object.fromEntries(DEFAULTS.agents.map((a) => [agentEnv(a.name, 'PORT'), a.port])),
       PARLEY_ADMIN_PORT: DEFAULTS.ports.admin,
       PARLEY_ADMIN_HTTP_PORT: DEFAULTS.admin.httpPort,
       PARLEY_DECISION_LOG_SIZE: DEFAULTS.admin.decisionLogSize,

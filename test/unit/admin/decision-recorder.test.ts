@@ -20,7 +20,8 @@ function rec(id: string): DecisionRecordData {
     scored: [],
     response: null,
     overrides: [],
-    timings: null,
+    commit_ms: 0,
+    total_ms: 0,
     overrides_version: 0,
     agents: {},
   };

@@ -5,12 +5,11 @@ describe('config', () => {
   it('has working defaults: embedded state, local ports, the sample catalogue', () => {
     const c = loadConfig({});
     expect(c.redisUrl).toBe('');
-    expect(c.ports).toEqual({
-      broker: 50051,
+    expect(c.ports).toEqual({ broker: 50051, admin: 50055 });
+    expect(Object.fromEntries(c.agents.map((a) => [a.name, a.port]))).toMatchObject({
       context: 50052,
       inventory: 50053,
       objective: 50054,
-      admin: 50055,
     });
     expect(c.addresses.inventory).toBe('127.0.0.1:50053');
     expect(c.cataloguePath).toMatch(/catalogue\/sample\.yaml$/);

@@ -323,7 +323,7 @@ describe('deployment', () => {
       const a = deployment.spec?.template?.metadata?.annotations ?? {};
       expect(a['prometheus.io/scrape'], name).toBe('true');
       expect(a['prometheus.io/path'], name).toBe('/metrics');
-      expect(Number(a['prometheus.io/port']), name).toBe(DEFAULT_METRICS_PORTS[name]);
+      expect(Number(a['prometheus.io/port']), name).toBe(loadConfig({}, name).metricsPort);
     }
   });
 });

@@ -64,10 +64,10 @@ describe('ContextAgent with a learned model', () => {
     const plain = await new ContextAgent(store()).assess(signals(), NOW);
     expect(plain).toEqual(assessContext(signals(), null, NOW));
     expect(plain.modelVersion).toBe(CONTEXT_MODEL_VERSION);
-    const cfg = loadConfig({});
+    const cfg = loadConfig({ PARLEY_CONTEXT_PORT: '0' });
     expect(cfg.contextModelPath).toBe('');
     const svc = await startContextAgent({
-      config: { ...cfg, ports: { ...cfg.ports, context: 0 } },
+      config: cfg,
       log: capture().log,
     });
     closers.push(() => svc.close());
