@@ -297,11 +297,13 @@ export interface RpcRecorder {
 export function rpcRecorder(side: 'server' | 'client', method: string): RpcRecorder {
   const [service, name] = method.split('/') as [string, string];
   const histogram = rpcDuration[side];
-  const ok = bindRpc(histogram, service, name, 0);
+  // Bound on first use, so only the statuses that happened are exported.
+  let ok: HistogramSeries | undefined;
   const byCode = new Map<number, HistogramSeries>();
   return {
     record(code, ms) {
       if (code === 0) {
+        ok ??= bindRpc(histogram, service, name, 0);
         ok.record(ms);
         return;
       }
