@@ -32,9 +32,12 @@ import { emptyResource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
   type CollectionResult,
+  type DataPoint,
   DataPointType,
+  type Histogram as HistogramPoint,
   MeterProvider,
   type MetricData,
+  type MetricDescriptor,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
 import type { Config } from './config';
@@ -61,7 +64,7 @@ interface Description {
 }
 
 /** One series of a counter (a fixed attribute set). */
-export class CounterSeries {
+class CounterSeries {
   value = 0;
   constructor(readonly attributes: Attributes) {}
   add(n = 1): void {
@@ -70,7 +73,7 @@ export class CounterSeries {
 }
 
 /** One series of a histogram with explicit bucket boundaries (inclusive upper bounds, as Prometheus `le`). */
-export class HistogramSeries {
+class HistogramSeries {
   readonly counts: number[];
   sum = 0;
   count = 0;
@@ -92,7 +95,7 @@ export class HistogramSeries {
 }
 
 /** One series of a gauge: the last value set. */
-export class GaugeSeries {
+class GaugeSeries {
   value = 0;
   constructor(readonly attributes: Attributes) {}
   set(value: number): void {
@@ -101,15 +104,15 @@ export class GaugeSeries {
 }
 
 /** An instrument: its series by attribute set, bound once by the code that records into them. */
-abstract class Instrument<S extends { attributes: Attributes }> {
+abstract class Instrument<S extends { attributes: Attributes }, V> {
   private readonly series = new Map<string, S>();
   private readonly startTime = hrTime();
   constructor(protected readonly d: Description) {
     registry.push(this);
   }
   protected abstract create(attributes: Attributes): S;
-  protected abstract point(series: S): MetricData['dataPoints'][number]['value'];
-  protected abstract data(dataPoints: MetricData['dataPoints']): MetricData;
+  protected abstract point(series: S): V;
+  protected abstract data(descriptor: MetricDescriptor, dataPoints: DataPoint<V>[]): MetricData;
 
   /** The series of `attributes` (built on the first call; keep it for the hot path). */
   bind(attributes: Attributes = {}): S {
@@ -124,53 +127,46 @@ abstract class Instrument<S extends { attributes: Attributes }> {
     return s;
   }
 
-  /** Forgets every series (gauges observed per scrape). */
-  clear(): void {
-    this.series.clear();
-  }
-
   collect(endTime: HrTime): MetricData | null {
     if (this.series.size === 0) return null;
-    const dataPoints = [...this.series.values()].map((s) => ({
-      startTime: this.startTime,
-      endTime,
-      attributes: s.attributes,
-      value: this.point(s),
-    }));
-    return this.data(dataPoints as MetricData['dataPoints']);
-  }
-
-  protected descriptor() {
-    return {
+    const descriptor = {
       name: this.d.name,
       description: this.d.description,
       unit: this.d.unit ?? '',
       valueType: this.d.int ? ValueType.INT : ValueType.DOUBLE,
     };
+    const points = [...this.series.values()].map((s) => ({
+      startTime: this.startTime,
+      endTime,
+      attributes: s.attributes,
+      value: this.point(s),
+    }));
+    return this.data(descriptor, points);
   }
 }
 
-const registry: Array<Instrument<{ attributes: Attributes }>> = [];
+const registry: Array<Instrument<{ attributes: Attributes }, unknown>> = [];
 
-class Counter extends Instrument<CounterSeries> {
+class Counter extends Instrument<CounterSeries, number> {
   protected create(a: Attributes) {
     return new CounterSeries(a);
   }
   protected point(s: CounterSeries) {
     return s.value;
   }
-  protected data(dataPoints: MetricData['dataPoints']): MetricData {
+  protected data(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {
+    const temporality = AggregationTemporality.CUMULATIVE;
     return {
-      descriptor: this.descriptor(),
-      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      descriptor,
+      aggregationTemporality: temporality,
       dataPointType: DataPointType.SUM,
       isMonotonic: true,
-      dataPoints: dataPoints as Array<(typeof dataPoints)[number] & { value: number }>,
+      dataPoints,
     };
   }
 }
 
-class Histogram extends Instrument<HistogramSeries> {
+class Histogram extends Instrument<HistogramSeries, HistogramPoint> {
   constructor(
     d: Description,
     private readonly boundaries: readonly number[],
@@ -180,36 +176,38 @@ class Histogram extends Instrument<HistogramSeries> {
   protected create(a: Attributes) {
     return new HistogramSeries(a, this.boundaries);
   }
-  protected point(s: HistogramSeries) {
+  protected point(s: HistogramSeries): HistogramPoint {
     return {
       buckets: { boundaries: [...this.boundaries], counts: [...s.counts] },
       sum: s.sum,
       count: s.count,
     };
   }
-  protected data(dataPoints: MetricData['dataPoints']): MetricData {
+  protected data(descriptor: MetricDescriptor, dataPoints: DataPoint<HistogramPoint>[]): MetricData {
+    const temporality = AggregationTemporality.CUMULATIVE;
     return {
-      descriptor: this.descriptor(),
-      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      descriptor,
+      aggregationTemporality: temporality,
       dataPointType: DataPointType.HISTOGRAM,
-      dataPoints: dataPoints as never,
+      dataPoints,
     };
   }
 }
 
-class Gauge extends Instrument<GaugeSeries> {
+class Gauge extends Instrument<GaugeSeries, number> {
   protected create(a: Attributes) {
     return new GaugeSeries(a);
   }
   protected point(s: GaugeSeries) {
     return s.value;
   }
-  protected data(dataPoints: MetricData['dataPoints']): MetricData {
+  protected data(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {
+    const temporality = AggregationTemporality.CUMULATIVE;
     return {
-      descriptor: this.descriptor(),
-      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      descriptor,
+      aggregationTemporality: temporality,
       dataPointType: DataPointType.GAUGE,
-      dataPoints: dataPoints as Array<(typeof dataPoints)[number] & { value: number }>,
+      dataPoints,
     };
   }
 }
