@@ -135,14 +135,15 @@ function defaultTarget(): string {
 
 async function serve(name: ServiceName): Promise<void> {
   let config: Config;
+  let telemetry: { shutdown(): Promise<void> };
   try {
     config = loadConfig(process.env, `parley-${name}`);
+    telemetry = initTelemetry({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
   } catch (err) {
     process.stderr.write(`parley serve ${name}: bad configuration: ${(err as Error).message}\n`);
     process.exit(1);
   }
   const log = createLogger(name, config.logLevel);
-  const telemetry = initTelemetry({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
   let svc: RunningService;
   let metrics: MetricsEndpoint | null = null;
   try {

@@ -1,20 +1,45 @@
 /**
- * Metrics, shared once by every service: one process-wide OpenTelemetry
- * MeterProvider whose reader is a Prometheus exporter, the instruments parley
- * records (names in semconv.ts), and the HTTP endpoint Prometheus scrapes.
+ * Metrics, shared once by every service: the instruments parley records
+ * (names in semconv.ts), the runtime metrics of the process (event-loop
+ * delay, GC pauses, heap), and the HTTP endpoint Prometheus scrapes, served
+ * by the OpenTelemetry Prometheus exporter.
  *
- * Instruments exist from import time, so recording never depends on start-up
- * order; with no endpoint started they simply accumulate in memory (bounded:
- * every label is low-cardinality). Recording is a hash of a few attributes
- * and an add: attribute objects are built once and reused on hot paths.
+ * Recording is on the hot path of every decision, so counters, histograms
+ * and gauges are pre-aggregated here instead of going through the SDK's
+ * instruments (which hash the attribute object on every record): a caller
+ * binds a series (one fixed attribute set) once and then records into it
+ * with an add; the series are read at scrape time through a MetricProducer,
+ * and the text is the same as the SDK's. Every label is low-cardinality, so
+ * the series stay bounded. Instruments exist from import time: with no
+ * endpoint started they simply accumulate in memory.
  *
  *   const endpoint = await startMetricsEndpoint(config, log); // one line per process
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Attributes, type BatchObservableResult, ValueType } from '@opentelemetry/api';
+import {
+  constants,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  type NodeGCPerformanceDetail,
+  PerformanceObserver,
+} from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { type Attributes, type BatchObservableResult, type HrTime, ValueType } from '@opentelemetry/api';
+import { hrTime } from '@opentelemetry/core';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { emptyResource } from '@opentelemetry/resources';
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  type DataPoint,
+  DataPointType,
+  type Histogram as HistogramPoint,
+  MeterProvider,
+  type MetricData,
+  type MetricDescriptor,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
 import type { Config } from './config';
 import type { Logger } from './log';
 import { METRIC, METRIC_ATTR } from './semconv';
@@ -24,6 +49,184 @@ export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000
 /** Buckets (ms) of federated round durations: seconds to hours. */
 const ROUND_BUCKETS_MS = [1000, 5000, 15_000, 60_000, 300_000, 900_000, 3_600_000, 14_400_000];
 const CLIENT_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10_000];
+/** Buckets (s) of GC pauses: a pause above a few ms is an event-loop stall. */
+const GC_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1];
+
+// ---------------------------------------------------------------------------
+// Pre-aggregated instruments
+
+interface Description {
+  name: string;
+  description: string;
+  unit?: string;
+  /** Integer values (counts, micros). */
+  int?: boolean;
+}
+
+/** One series of a counter (a fixed attribute set). */
+class CounterSeries {
+  value = 0;
+  constructor(readonly attributes: Attributes) {}
+  add(n = 1): void {
+    if (n >= 0) this.value += n;
+  }
+}
+
+/** One series of a histogram with explicit bucket boundaries (inclusive upper bounds, as Prometheus `le`). */
+class HistogramSeries {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(
+    readonly attributes: Attributes,
+    private readonly boundaries: readonly number[],
+  ) {
+    this.counts = new Array<number>(boundaries.length + 1).fill(0);
+  }
+  record(value: number): void {
+    if (!(value >= 0)) return; // negative or NaN: not a duration, as the SDK does
+    const b = this.boundaries;
+    let i = 0;
+    while (i < b.length && value > b[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+/** One series of a gauge: the last value set. */
+class GaugeSeries {
+  value = 0;
+  constructor(readonly attributes: Attributes) {}
+  set(value: number): void {
+    this.value = value;
+  }
+}
+
+/** An instrument: its series by attribute set, bound once by the code that records into them. */
+abstract class Instrument<S extends { attributes: Attributes }, V> {
+  private readonly series = new Map<string, S>();
+  private readonly startTime = hrTime();
+  constructor(protected readonly d: Description) {
+    registry.push(this);
+  }
+  protected abstract create(attributes: Attributes): S;
+  protected abstract point(series: S): V;
+  protected abstract data(descriptor: MetricDescriptor, dataPoints: DataPoint<V>[]): MetricData;
+
+  /** The series of `attributes` (built on the first call; keep it for the hot path). */
+  bind(attributes: Attributes = {}): S {
+    const key = Object.keys(attributes)
+      .map((k) => `${k}=${String(attributes[k])}`)
+      .join('\u0000');
+    let s = this.series.get(key);
+    if (!s) {
+      s = this.create(attributes);
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  collect(endTime: HrTime): MetricData | null {
+    if (this.series.size === 0) return null;
+    const descriptor = {
+      name: this.d.name,
+      description: this.d.description,
+      unit: this.d.unit ?? '',
+      valueType: this.d.int ? ValueType.INT : ValueType.DOUBLE,
+    };
+    const points = [...this.series.values()].map((s) => ({
+      startTime: this.startTime,
+      endTime,
+      attributes: s.attributes,
+      value: this.point(s),
+    }));
+    return this.data(descriptor, points);
+  }
+}
+
+const registry: Array<Instrument<{ attributes: Attributes }, unknown>> = [];
+
+class Counter extends Instrument<CounterSeries, number> {
+  protected create(a: Attributes) {
+    return new CounterSeries(a);
+  }
+  protected point(s: CounterSeries) {
+    return s.value;
+  }
+  protected data(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {
+    const temporality = AggregationTemporality.CUMULATIVE;
+    return {
+      descriptor,
+      aggregationTemporality: temporality,
+      dataPointType: DataPointType.SUM,
+      isMonotonic: true,
+      dataPoints,
+    };
+  }
+}
+
+class Histogram extends Instrument<HistogramSeries, HistogramPoint> {
+  constructor(
+    d: Description,
+    private readonly boundaries: readonly number[],
+  ) {
+    super(d);
+  }
+  protected create(a: Attributes) {
+    return new HistogramSeries(a, this.boundaries);
+  }
+  protected point(s: HistogramSeries): HistogramPoint {
+    return {
+      buckets: { boundaries: [...this.boundaries], counts: [...s.counts] },
+      sum: s.sum,
+      count: s.count,
+    };
+  }
+  protected data(descriptor: MetricDescriptor, dataPoints: DataPoint<HistogramPoint>[]): MetricData {
+    const temporality = AggregationTemporality.CUMULATIVE;
+    return {
+      descriptor,
+      aggregationTemporality: temporality,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints,
+    };
+  }
+}
+
+class Gauge extends Instrument<GaugeSeries, number> {
+  protected create(a: Attributes) {
+    return new GaugeSeries(a);
+  }
+  protected point(s: GaugeSeries) {
+    return s.value;
+  }
+  protected data(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {
+    const temporality = AggregationTemporality.CUMULATIVE;
+    return {
+      descriptor,
+      aggregationTemporality: temporality,
+      dataPointType: DataPointType.GAUGE,
+      dataPoints,
+    };
+  }
+}
+
+/** Every pre-aggregated instrument, read at scrape time (the runtime gauges are refreshed first). */
+const instruments = {
+  async collect(): Promise<CollectionResult> {
+    collectRuntime();
+    const end = hrTime();
+    const metrics = registry.map((i) => i.collect(end)).filter((m): m is MetricData => m !== null);
+    return {
+      resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: { name: 'parley' }, metrics }] },
+      errors: [],
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------
+// The exporter
 
 /**
  * Reads the gauges observed at scrape time with delta temporality: a series
@@ -47,10 +250,10 @@ const exporter = new PrometheusExporter({
   // resource series would only repeat them.
   withoutScopeInfo: true,
   withoutTargetInfo: true,
-  metricProducers: [{ collect: (options) => scrapeTimeReader.collect(options) }],
+  metricProducers: [instruments, { collect: (options) => scrapeTimeReader.collect(options) }],
 });
-const provider = new MeterProvider({ readers: [exporter] });
-const meter = provider.getMeter('parley');
+// The exporter is a reader and must be bound to a provider; every series comes from its producers.
+new MeterProvider({ readers: [exporter] });
 const serializer = new PrometheusSerializer('', false, undefined, true, true);
 
 /** The text an endpoint would serve now (tests and in-process readers). */
@@ -63,17 +266,24 @@ export async function metricsText(): Promise<string> {
 // gRPC calls (recorded by the shared adapters in grpc/server.ts and grpc/mux.ts)
 
 const rpcDuration = {
-  server: meter.createHistogram(METRIC.rpcServerDuration, {
-    description: 'Duration of gRPC calls (and of each message of a multiplexed stream) as the server sees it',
-    unit: 'ms',
-    advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
-  }),
-  client: meter.createHistogram(METRIC.rpcClientDuration, {
-    description:
-      "Duration of gRPC calls (and of each message of a multiplexed stream) as the caller sees it: the broker's per-agent latency",
-    unit: 'ms',
-    advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
-  }),
+  server: new Histogram(
+    {
+      name: METRIC.rpcServerDuration,
+      description:
+        'Duration of gRPC calls (and of each message of a multiplexed stream) as the server sees it',
+      unit: 'ms',
+    },
+    LATENCY_BUCKETS_MS,
+  ),
+  client: new Histogram(
+    {
+      name: METRIC.rpcClientDuration,
+      description:
+        "Duration of gRPC calls (and of each message of a multiplexed stream) as the caller sees it: the broker's per-agent latency",
+      unit: 'ms',
+    },
+    LATENCY_BUCKETS_MS,
+  ),
 };
 
 export interface RpcRecorder {
@@ -88,69 +298,107 @@ export interface RpcRecorder {
 export function rpcRecorder(side: 'server' | 'client', method: string, extra: Attributes = {}): RpcRecorder {
   const [service, name] = method.split('/') as [string, string];
   const histogram = rpcDuration[side];
-  const byCode = new Map<number, Attributes>();
+  // Bound on first use, so only the statuses that happened are exported.
+  let ok: HistogramSeries | undefined;
+  const byCode = new Map<number, HistogramSeries>();
   return {
     record(code, ms) {
-      let attrs = byCode.get(code);
-      if (!attrs) {
-        attrs = {
-          ...extra,
-          [METRIC_ATTR.rpcService]: service,
-          [METRIC_ATTR.rpcMethod]: name ?? '',
-          [METRIC_ATTR.rpcStatusCode]: code,
-        };
-        byCode.set(code, attrs);
+      if (code === 0) {
+        ok ??= bindRpc(histogram, service, name, 0, extra);
+        ok.record(ms);
+        return;
       }
-      histogram.record(ms, attrs);
+      let series = byCode.get(code);
+      if (!series) {
+        series = bindRpc(histogram, service, name, code, extra);
+        byCode.set(code, series);
+      }
+      series.record(ms);
     },
   };
+}
+
+function bindRpc(
+  h: Histogram,
+  service: string,
+  name: string | undefined,
+  code: number,
+  extra: Attributes,
+): HistogramSeries {
+  return h.bind({
+    ...extra,
+    [METRIC_ATTR.rpcService]: service,
+    [METRIC_ATTR.rpcMethod]: name ?? '',
+    [METRIC_ATTR.rpcStatusCode]: code,
+  });
 }
 
 // ---------------------------------------------------------------------------
 // Decisions (broker)
 
-const decisions = meter.createCounter(METRIC.decisions, {
+const decisions = new Counter({
+  name: METRIC.decisions,
   description: 'Decisions answered, by result (ad | no_ad) and whether any part was degraded',
-  valueType: ValueType.INT,
+  int: true,
 });
-const decisionDuration = meter.createHistogram(METRIC.decisionDuration, {
-  description: 'Time from receiving a Decide call to its answer, by result',
-  unit: 'ms',
-  advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
-});
-const noAdDecisions = meter.createCounter(METRIC.noAdDecisions, {
+const decisionDuration = new Histogram(
+  {
+    name: METRIC.decisionDuration,
+    description: 'Time from receiving a Decide call to its answer, by result',
+    unit: 'ms',
+  },
+  LATENCY_BUCKETS_MS,
+);
+const noAdDecisions = new Counter({
+  name: METRIC.noAdDecisions,
   description: 'Decisions answered with no ad, by their primary reason code',
-  valueType: ValueType.INT,
+  int: true,
 });
-const degradedDecisions = meter.createCounter(METRIC.degradedDecisions, {
+const degradedDecisions = new Counter({
+  name: METRIC.degradedDecisions,
   description: 'Decisions that ran degraded, by part (a decision degraded in two parts counts in both)',
-  valueType: ValueType.INT,
+  int: true,
 });
 
-const RESULT_ATTRS = {
-  ad: { [METRIC_ATTR.result]: 'ad' },
-  no_ad: { [METRIC_ATTR.result]: 'no_ad' },
-} as const;
-const DECISION_ATTRS: Record<'ad' | 'no_ad', Record<'true' | 'false', Attributes>> = {
-  ad: {
-    true: { [METRIC_ATTR.result]: 'ad', [METRIC_ATTR.degraded]: 'true' },
-    false: { [METRIC_ATTR.result]: 'ad', [METRIC_ATTR.degraded]: 'false' },
-  },
-  no_ad: {
-    true: { [METRIC_ATTR.result]: 'no_ad', [METRIC_ATTR.degraded]: 'true' },
-    false: { [METRIC_ATTR.result]: 'no_ad', [METRIC_ATTR.degraded]: 'false' },
-  },
-};
-const reasonAttrs = new Map<string, Attributes>();
-const partAttrs = new Map<string, Attributes>();
+/** Series bound on first use (so only combinations that happened are exported), indexed by result and degradation. */
+const RESULTS = ['ad', 'no_ad'] as const;
+const decisionCount: CounterSeries[] = [];
+const decisionTime: HistogramSeries[] = [];
 
-function cached(map: Map<string, Attributes>, key: string, value: string): Attributes {
-  let a = map.get(value);
-  if (!a) {
-    a = { [key]: value };
-    map.set(value, a);
+function decisionCountOf(r: 0 | 1, degraded: boolean): CounterSeries {
+  const i = r * 2 + (degraded ? 1 : 0);
+  let s = decisionCount[i];
+  if (!s) {
+    s = decisions.bind({ [METRIC_ATTR.result]: RESULTS[r], [METRIC_ATTR.degraded]: String(degraded) });
+    decisionCount[i] = s;
   }
-  return a;
+  return s;
+}
+
+function decisionTimeOf(r: 0 | 1): HistogramSeries {
+  let s = decisionTime[r];
+  if (!s) {
+    s = decisionDuration.bind({ [METRIC_ATTR.result]: RESULTS[r] });
+    decisionTime[r] = s;
+  }
+  return s;
+}
+
+const byReason = new Map<string, CounterSeries>();
+const byPart = new Map<string, CounterSeries>();
+
+function counterFor(
+  cache: Map<string, CounterSeries>,
+  counter: Counter,
+  key: string,
+  value: string,
+): CounterSeries {
+  let s = cache.get(value);
+  if (!s) {
+    s = counter.bind({ [key]: value });
+    cache.set(value, s);
+  }
+  return s;
 }
 
 /** What the metrics need to know about one decision. */
@@ -162,32 +410,33 @@ export interface DecisionFacts {
 }
 
 export function recordDecision(d: DecisionFacts, durationMs: number): void {
-  const result = d.noAd ? 'no_ad' : 'ad';
-  decisions.add(1, DECISION_ATTRS[result][d.degraded.length > 0 ? 'true' : 'false']);
-  decisionDuration.record(durationMs, RESULT_ATTRS[result]);
+  const r = d.noAd ? 1 : 0;
+  decisionCountOf(r, d.degraded.length > 0).add(1);
+  decisionTimeOf(r).record(durationMs);
   if (d.noAd)
-    noAdDecisions.add(1, cached(reasonAttrs, METRIC_ATTR.reason, d.noAdReasons[0] ?? 'REASON_UNSPECIFIED'));
-  for (const part of d.degraded) degradedDecisions.add(1, cached(partAttrs, METRIC_ATTR.part, part));
+    counterFor(byReason, noAdDecisions, METRIC_ATTR.reason, d.noAdReasons[0] ?? 'REASON_UNSPECIFIED').add(1);
+  for (const part of d.degraded) counterFor(byPart, degradedDecisions, METRIC_ATTR.part, part).add(1);
 }
 
 // ---------------------------------------------------------------------------
 // Outcomes and campaigns (objective agent)
 
-const outcomes = meter.createCounter(METRIC.outcomes, {
+const outcomes = new Counter({
+  name: METRIC.outcomes,
   description:
     'Ad outcomes recorded (once per idempotency key), by event and campaign: skip rate = skip / impression',
-  valueType: ValueType.INT,
+  int: true,
 });
-const outcomeAttrs = new Map<string, Attributes>();
+const byOutcome = new Map<string, CounterSeries>();
 
 export function recordOutcome(event: string, campaignId: string): void {
   const key = `${event}\u0000${campaignId}`;
-  let a = outcomeAttrs.get(key);
-  if (!a) {
-    a = { [METRIC_ATTR.event]: event, [METRIC_ATTR.campaign]: campaignId || 'unknown' };
-    outcomeAttrs.set(key, a);
+  let s = byOutcome.get(key);
+  if (!s) {
+    s = outcomes.bind({ [METRIC_ATTR.event]: event, [METRIC_ATTR.campaign]: campaignId || 'unknown' });
+    byOutcome.set(key, s);
   }
-  outcomes.add(1, a);
+  s.add(1);
 }
 
 /** One campaign's spend and pacing, as the objective agent reports it at scrape time. */
@@ -265,40 +514,50 @@ export function observeCampaigns(read: () => Promise<CampaignSpendSample[]>, log
 // ---------------------------------------------------------------------------
 // Online learning (the inventory agent's learner calls this after each step)
 
-const onlineSteps = meter.createCounter(METRIC.onlineSteps, {
+const onlineSteps = new Counter({
+  name: METRIC.onlineSteps,
   description:
     'Guarded online learning steps of the inventory policy, by result (accepted, rejected, rolled_back)',
-  valueType: ValueType.INT,
+  int: true,
 });
-const onlineHoldoutLoss = meter.createGauge(METRIC.onlineHoldoutLoss, {
+const onlineHoldoutLoss = new Gauge({
+  name: METRIC.onlineHoldoutLoss,
   description: 'Holdout log-loss measured at the last online learning step',
 });
 
 export function recordOnlineStep(result: 'accepted' | 'rejected' | 'rolled_back', holdoutLoss: number): void {
-  onlineSteps.add(1, { [METRIC_ATTR.step]: result });
-  if (Number.isFinite(holdoutLoss)) onlineHoldoutLoss.record(holdoutLoss);
+  onlineSteps.bind({ [METRIC_ATTR.step]: result }).add(1);
+  if (Number.isFinite(holdoutLoss)) onlineHoldoutLoss.bind().set(holdoutLoss);
 }
 
 // ---------------------------------------------------------------------------
 // Federated rounds (the aggregator calls this when a round closes)
 
-const federatedRounds = meter.createCounter(METRIC.federatedRounds, {
+const federatedRounds = new Counter({
+  name: METRIC.federatedRounds,
   description: 'Federated rounds closed, by status (e.g. aggregated, no_quorum, failed)',
-  valueType: ValueType.INT,
+  int: true,
 });
-const federatedRoundDuration = meter.createHistogram(METRIC.federatedRoundDuration, {
-  description: 'Time from opening a federated round to closing it',
-  unit: 'ms',
-  advice: { explicitBucketBoundaries: ROUND_BUCKETS_MS },
-});
-const federatedRoundClients = meter.createHistogram(METRIC.federatedRoundClients, {
-  description: 'Client updates aggregated per closed round',
-  valueType: ValueType.INT,
-  advice: { explicitBucketBoundaries: CLIENT_BUCKETS },
-});
-const federatedModelVersion = meter.createGauge(METRIC.federatedModelVersion, {
+const federatedRoundDuration = new Histogram(
+  {
+    name: METRIC.federatedRoundDuration,
+    description: 'Time from opening a federated round to closing it',
+    unit: 'ms',
+  },
+  ROUND_BUCKETS_MS,
+);
+const federatedRoundClients = new Histogram(
+  {
+    name: METRIC.federatedRoundClients,
+    description: 'Client updates aggregated per closed round',
+    int: true,
+  },
+  CLIENT_BUCKETS,
+);
+const federatedModelVersion = new Gauge({
+  name: METRIC.federatedModelVersion,
   description: 'The global model version last published',
-  valueType: ValueType.INT,
+  int: true,
 });
 
 export interface FederatedRoundStats {
@@ -312,10 +571,101 @@ export interface FederatedRoundStats {
 
 export function recordFederatedRound(r: FederatedRoundStats): void {
   const attrs = { [METRIC_ATTR.status]: r.status };
-  federatedRounds.add(1, attrs);
-  federatedRoundDuration.record(r.durationMs, attrs);
-  federatedRoundClients.record(r.clients, attrs);
-  if (r.modelVersion !== undefined) federatedModelVersion.record(r.modelVersion);
+  federatedRounds.bind(attrs).add(1);
+  federatedRoundDuration.bind(attrs).record(r.durationMs);
+  federatedRoundClients.bind(attrs).record(r.clients);
+  if (r.modelVersion !== undefined) federatedModelVersion.bind().set(r.modelVersion);
+}
+
+// ---------------------------------------------------------------------------
+// The runtime of this process: event-loop delay, GC pauses, heap (every service)
+
+/**
+ * How often the event loop is sampled (ms). A stall shows up as a delay
+ * within this much of its length; sampling costs a timer wake-up each time
+ * (~1% of a core when idle, nothing measurable under load).
+ */
+export const EVENT_LOOP_RESOLUTION_MS = 2;
+
+const eventLoopDelay = {
+  p50: new Gauge({
+    name: METRIC.eventLoopDelayP50,
+    description: 'Median event-loop delay since the previous scrape',
+    unit: 's',
+  }),
+  p99: new Gauge({
+    name: METRIC.eventLoopDelayP99,
+    description: '99th percentile of the event-loop delay since the previous scrape',
+    unit: 's',
+  }),
+  max: new Gauge({
+    name: METRIC.eventLoopDelayMax,
+    description: 'Longest event-loop delay since the previous scrape: the worst stall',
+    unit: 's',
+  }),
+};
+const gcDuration = new Histogram(
+  {
+    name: METRIC.gcDuration,
+    description: 'Garbage-collection pauses, by type (major, minor, incremental, weakcb)',
+    unit: 's',
+  },
+  GC_BUCKETS_S,
+);
+const heapUsed = new Gauge({
+  name: METRIC.heapUsed,
+  description: 'V8 heap in use, by heap space',
+  unit: 'By',
+  int: true,
+});
+
+const GC_TYPES: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+let runtime: { delay: IntervalHistogram; gc: PerformanceObserver } | null = null;
+
+/**
+ * Starts watching this process's event loop and garbage collector (once;
+ * serveMetrics calls it). The event-loop delay gauges cover the time since
+ * the previous scrape: each scrape reads them and starts a new window.
+ */
+export function monitorRuntime(): void {
+  if (runtime) return;
+  const delay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
+  delay.enable();
+  const byType = new Map<number, HistogramSeries>();
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: NodeGCPerformanceDetail }).detail?.kind ?? 0;
+      let s = byType.get(kind);
+      if (!s) {
+        s = gcDuration.bind({ [METRIC_ATTR.gcType]: GC_TYPES[kind] ?? 'unknown' });
+        byType.set(kind, s);
+      }
+      s.record(entry.duration / 1000);
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  runtime = { delay, gc };
+}
+
+/** Refreshes the runtime gauges (at each scrape) and starts the next event-loop window. */
+function collectRuntime(): void {
+  if (!runtime) return;
+  const h = runtime.delay;
+  // The histogram holds the time between samples: the delay is what exceeds the sampling interval.
+  const delay = (ns: number) => (h.count > 0 ? Math.max(0, ns / 1e9 - EVENT_LOOP_RESOLUTION_MS / 1000) : 0);
+  eventLoopDelay.p50.bind().set(delay(h.percentile(50)));
+  eventLoopDelay.p99.bind().set(delay(h.percentile(99)));
+  eventLoopDelay.max.bind().set(delay(h.max));
+  h.reset();
+  for (const space of getHeapSpaceStatistics()) {
+    heapUsed.bind({ [METRIC_ATTR.heapSpace]: space.space_name }).set(space.space_used_size);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -343,6 +693,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 
 /** Serves this process's metrics at http://host:port/metrics (port 0 = any free port). */
 export async function serveMetrics(opts: { host: string; port: number }): Promise<MetricsEndpoint> {
+  monitorRuntime();
   const server = createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>

@@ -69,6 +69,17 @@ export const METRIC = {
   /** Inventory agent: online learning steps by result, and the holdout log-loss of the policy in use. */
   onlineSteps: 'parley_online_learning_steps',
   onlineHoldoutLoss: 'parley_online_learning_holdout_loss',
+  /**
+   * The process's runtime, named as @opentelemetry/instrumentation-runtime-node
+   * names them (nodejs.eventloop.delay.p99, v8js.gc.duration,
+   * v8js.memory.heap.used) in Prometheus form. The event-loop delay gauges
+   * cover the time since the previous scrape.
+   */
+  eventLoopDelayP50: 'nodejs_eventloop_delay_p50_seconds',
+  eventLoopDelayP99: 'nodejs_eventloop_delay_p99_seconds',
+  eventLoopDelayMax: 'nodejs_eventloop_delay_max_seconds',
+  gcDuration: 'v8js_gc_duration_seconds',
+  heapUsed: 'v8js_memory_heap_used_bytes',
 } as const;
 
 export const METRIC_ATTR = {
@@ -86,6 +97,10 @@ export const METRIC_ATTR = {
   status: 'parley.federated.status',
   /** `accepted`, `rejected` or `rolled_back`. */
   step: 'parley.online.step',
+  /** `major`, `minor`, `incremental` or `weakcb`. */
+  gcType: 'v8js.gc.type',
+  /** A V8 heap space, e.g. `old_space`. */
+  heapSpace: 'v8js.heap.space.name',
 } as const;
 
 const AGENT_CALL_SPANS = {

@@ -213,6 +213,26 @@ describe('a Prometheus endpoint on every service', () => {
     ).toBe(true);
   });
 
+  it('each endpoint serves its process runtime: event-loop delay since the previous scrape, GC, heap', async () => {
+    for (const n of SERVICES) {
+      await scrape(n); // starts a window
+      const s = await scrape(n);
+      const gauge = (name: string) => s.filter((x) => x.name === name);
+      for (const q of ['p50', 'p99', 'max']) {
+        const [g, ...more] = gauge(`nodejs_eventloop_delay_${q}_seconds`);
+        expect(more, `${n} ${q}`).toEqual([]);
+        expect(g?.value, `${n} ${q}`).toBeGreaterThanOrEqual(0);
+        // Seconds, not nanoseconds or milliseconds: an idle service is not a second late.
+        expect(g?.value, `${n} ${q}`).toBeLessThan(1);
+      }
+      expect(sumOf(s, 'v8js_memory_heap_used_bytes'), n).toBeGreaterThan(1_000_000);
+      expect(
+        s.some((x) => x.name === 'v8js_gc_duration_seconds_count'),
+        n,
+      ).toBe(true);
+    }
+  });
+
   it('PARLEY_METRICS_PORT=off: the service starts without an endpoint', () => {
     expect(metricsWhenOff).toBeUndefined();
   });

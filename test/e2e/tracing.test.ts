@@ -2,12 +2,15 @@
  * W3C trace context end to end: an ad server's traceparent reaches the
  * broker, every hop to the agents (over the multiplexed streams) stays in the
  * same trace, and each process exports its spans over OTLP/HTTP under its
- * own service.name.
+ * own service.name and service.instance.id. Sampling: the mesh here samples
+ * no new trace (OTEL_TRACES_SAMPLER_ARG=0 on the default parent-based ratio
+ * sampler), so what is exported is exactly what a sampled caller asked for;
+ * an unsampled decision still answers with its trace id.
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdDecisionClient, connect, decide, reportOutcome } from '../../bin/client';
-import { AGENTS } from '../../bin/spawn';
+import { AGENTS, spawnService, stopProcess } from '../../bin/spawn';
 import { ATTR, SPAN } from '../../services/common/semconv';
 import type { TestMesh } from '../support/mesh';
 import { type CollectedSpan, OTLP_KIND, type OtlpReceiver, startOtlpReceiver } from '../support/otlp';
@@ -45,6 +48,8 @@ describe('tracing across the mesh (OTLP/HTTP export)', () => {
     mesh = await startE2eMesh(undefined, {
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_TRACES_SAMPLER_ARG: '0',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=e2e',
     });
     client = connect(mesh.broker);
     await decide(client, validDecide(), { timeoutMs: 5000 }); // warm-up, its own trace
@@ -140,6 +145,71 @@ describe('tracing across the mesh (OTLP/HTTP export)', () => {
       expect(typeof s.attributes[ATTR.candidatesEligible]).toBe('number');
     }
     expect(otlp.rejected()).toEqual([]);
+  });
+
+  it('each process exports under its own service.name and service.instance.id, with the SDK and env attributes', async () => {
+    const spans = await otlp.waitFor((all) =>
+      ['broker', ...AGENTS].every((n) => all.some((s) => s.serviceName === `parley-${n}`)),
+    );
+    const instances = new Map<string, Set<string>>();
+    for (const s of spans) {
+      expect(s.resource['telemetry.sdk.language'], s.serviceName).toBe('nodejs');
+      expect(s.resource['deployment.environment.name'], s.serviceName).toBe('e2e');
+      const ids = instances.get(s.serviceName) ?? new Set<string>();
+      ids.add(String(s.resource['service.instance.id']));
+      instances.set(s.serviceName, ids);
+    }
+    // One instance id per process, none shared.
+    const all = [...instances.values()].flatMap((ids) => [...ids]);
+    for (const [name, ids] of instances) expect(ids.size, name).toBe(1);
+    expect(new Set(all).size).toBe(all.length);
+    for (const id of all) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('an unsampled decision exports nothing, yet answers with its trace id', async () => {
+    const UNSAMPLED_TRACE_ID = '6e0c63257de34c926f9efcd03f1c5a26';
+    const fresh = await decide(client, validDecide({ deadline_ms: 2000 }), { timeoutMs: 5000 });
+    const kept = await decide(client, validDecide({ deadline_ms: 2000 }), {
+      metadata: (() => {
+        const md = new grpc.Metadata();
+        md.set('traceparent', `00-${UNSAMPLED_TRACE_ID}-${PARENT_SPAN_ID}-00`);
+        return md;
+      })(),
+      timeoutMs: 5000,
+    });
+    const freshId = fresh.why?.trace_id ?? '';
+    expect(freshId, mesh.logs()).toMatch(/^[0-9a-f]{32}$/);
+    expect(freshId).not.toMatch(/^0+$/);
+    expect(kept.why?.trace_id).toBe(UNSAMPLED_TRACE_ID);
+    // A sampled decision after them: once its spans are in, theirs would have been too.
+    const SAMPLED = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    await decide(client, validDecide({ deadline_ms: 2000 }), {
+      metadata: traceparent(SAMPLED, PARENT_SPAN_ID),
+      timeoutMs: 5000,
+    });
+    const spans = await otlp.waitFor((all) =>
+      ['broker', ...AGENTS].every((n) =>
+        all.some((s) => s.traceId === SAMPLED && s.serviceName === `parley-${n}`),
+      ),
+    );
+    expect(spans.filter((s) => s.traceId === freshId || s.traceId === UNSAMPLED_TRACE_ID)).toEqual([]);
+  });
+
+  it('a bad sampler setting stops a service at start with an error naming the variable', async () => {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, PARLEY_HOST: '127.0.0.1' };
+    const failed = await spawnService('context', {
+      env: { ...env, PARLEY_CONTEXT_PORT: '0', OTEL_TRACES_SAMPLER: 'sometimes' },
+    }).then(
+      async (started) => {
+        await stopProcess(started, 'SIGKILL', 1000);
+        return new Error('it started');
+      },
+      (err: Error) => err,
+    );
+    expect(failed.message).toMatch(/exited \(code 1\)/);
+    expect(failed.message).toMatch(
+      /parley serve context: bad configuration: OTEL_TRACES_SAMPLER: expected always_on\|.*got "sometimes"/,
+    );
   });
 
   it('an outcome report is traced to the objective agent that records it', async () => {

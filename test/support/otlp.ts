@@ -21,6 +21,8 @@ export interface CollectedSpan {
   name: string;
   kind: number;
   serviceName: string;
+  /** Every attribute of the exporting process's resource. */
+  resource: Record<string, AttrValue>;
   attributes: Record<string, AttrValue>;
   startNs: bigint;
   endNs: bigint;
@@ -88,7 +90,8 @@ function attrs(kvs: OtlpKeyValue[] | undefined): Record<string, AttrValue> {
 export function flattenOtlp(body: OtlpRequest): CollectedSpan[] {
   const out: CollectedSpan[] = [];
   for (const rs of body.resourceSpans ?? []) {
-    const serviceName = String(attrs(rs.resource?.attributes)['service.name'] ?? '');
+    const resource = attrs(rs.resource?.attributes);
+    const serviceName = String(resource['service.name'] ?? '');
     for (const ss of rs.scopeSpans ?? []) {
       for (const s of ss.spans ?? []) {
         out.push({
@@ -98,6 +101,7 @@ export function flattenOtlp(body: OtlpRequest): CollectedSpan[] {
           name: s.name,
           kind: s.kind ?? 0,
           serviceName,
+          resource,
           attributes: attrs(s.attributes),
           startNs: BigInt(s.startTimeUnixNano ?? 0),
           endNs: BigInt(s.endTimeUnixNano ?? 0),

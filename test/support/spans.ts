@@ -16,7 +16,12 @@ export const spans = {
 
 export function useMemorySpans(): void {
   if (!installed) {
-    initTelemetry({ serviceName: 'test', spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    // Every span, whatever the environment says (the default records none without an endpoint).
+    initTelemetry({
+      serviceName: 'test',
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      env: { OTEL_TRACES_SAMPLER: 'always_on' },
+    });
     installed = true;
   }
   beforeEach(() => exporter.reset());

@@ -6,19 +6,26 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import type { Span } from '@opentelemetry/api';
+import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../log';
 import { rpcRecorder } from '../metrics';
 import { ATTR, rpcAttributes } from '../semconv';
-import { contextFromMetadata, SpanKind, withSpan } from '../telemetry';
+import { contextFromMetadata, SpanKind, tracer } from '../telemetry';
 import { messageOf, statusOf } from './errors';
 import { packageDefinition } from './proto';
 
 export interface CallContext {
   /** Absolute deadline (epoch ms); Infinity when the caller set none. */
   deadline: number;
+  /** The server span: a non-recording one (with its trace id) when the call is not sampled. */
   span: Span;
+  /**
+   * The caller's trace context with `span` set: the parent of whatever the
+   * handler starts or calls (`unary` always sets it; optional for handlers
+   * called directly, e.g. in tests).
+   */
+  context?: Context;
   metadata: grpc.Metadata;
 }
 
@@ -33,43 +40,66 @@ export function deadlineOf(call: { getDeadline(): grpc.Deadline }): number {
   return Number.isFinite(d) ? d : Number.POSITIVE_INFINITY;
 }
 
+const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
+
+/**
+ * A grpc-js unary handler around `handler`: the call's latency by status
+ * (always), and a server span that is only ever touched when the sampler
+ * records it. An unsampled call costs the sampler's decision and the span's
+ * ids, nothing more: no attributes, status or end.
+ */
 export function unary<Req, Res>(
   method: string,
   handler: UnaryHandler<Req, Res>,
   log: Logger,
 ): grpc.handleUnaryCall<Req, Res> {
   const metric = rpcRecorder('server', method);
+  const attributes = rpcAttributes(method);
   return (call, callback) => {
     const started = performance.now();
     const parent = contextFromMetadata(call.metadata);
-    withSpan(
-      method,
-      {
-        kind: SpanKind.SERVER,
-        parent,
-        attributes: rpcAttributes(method),
-      },
-      async (span) => {
-        try {
-          const res = await handler(call.request, {
-            deadline: deadlineOf(call),
-            span,
-            metadata: call.metadata,
-          });
-          span.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
+    const span = tracer().startSpan(method, SERVER_SPAN, parent);
+    const recording = span.isRecording();
+    if (recording) span.setAttributes(attributes);
+    const ctx = trace.setSpan(parent, span);
+    const callCtx: CallContext = { deadline: deadlineOf(call), span, context: ctx, metadata: call.metadata };
+    let answer: Promise<Res>;
+    try {
+      // A sampled call's handler runs inside its span's context, so whatever it
+      // calls (a unary client span, say) joins the trace; an unsampled one pays
+      // no context switch (and no AsyncLocalStorage) at all.
+      answer = recording
+        ? context.with(ctx, handler, undefined, call.request, callCtx)
+        : handler(call.request, callCtx);
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
+    answer
+      .then(
+        (res) => {
           metric.record(grpc.status.OK, performance.now() - started);
+          if (recording) {
+            span.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
+            span.end();
+          }
           callback(null, res);
-        } catch (err) {
+        },
+        (err: unknown) => {
           const code = statusOf(err);
-          span.setAttribute(ATTR.rpcStatusCode, code);
           metric.record(code, performance.now() - started);
+          if (recording) {
+            span.setAttribute(ATTR.rpcStatusCode, code);
+            span.recordException(err as Error);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(err) });
+            span.end();
+          }
           if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN) {
             log.error('handler failed', { method, error: messageOf(err), stack: (err as Error)?.stack });
           }
           callback({ code, details: messageOf(err) });
-        }
-      },
-    ).catch((err) => log.error('unary adapter failed', { method, error: messageOf(err) }));
+        },
+      )
+      .catch((err) => log.error('unary adapter failed', { method, error: messageOf(err) }));
   };
 }
 

@@ -6,13 +6,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { metricsPortFor } from '../../../bin/spawn';
 import { ConfigError, DEFAULT_METRICS_PORTS, loadConfig } from '../../../services/common/config';
 import {
+  EVENT_LOOP_RESOLUTION_MS,
   LATENCY_BUCKETS_MS,
   metricsText,
+  monitorRuntime,
   observeCampaigns,
   parsePrometheus,
   recordDecision,
@@ -161,6 +165,179 @@ describe('rpc durations', () => {
   });
 });
 
+describe('pre-aggregated recording', () => {
+  /** The lines of `text` that mention `marker` (one test's own series). */
+  const linesWith = (text: string, marker: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.includes(marker))
+      .join('\n');
+
+  it("serves exactly the text the SDK's own instruments would", async () => {
+    // The reference: the SDK's histogram and counter behind the same exporter settings.
+    const reference = new PrometheusExporter({
+      preventServerStart: true,
+      withoutScopeInfo: true,
+      withoutTargetInfo: true,
+    });
+    const meter = new MeterProvider({ readers: [reference] }).getMeter('parley');
+    const sdkRpc = meter.createHistogram('rpc_server_duration_milliseconds', {
+      description:
+        'Duration of gRPC calls (and of each message of a multiplexed stream) as the server sees it',
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+    });
+    const sdkDecisions = meter.createCounter('parley_decisions', {
+      description: 'Decisions answered, by result (ad | no_ad) and whether any part was degraded',
+    });
+    const sdkDuration = meter.createHistogram('parley_decision_duration_milliseconds', {
+      description: 'Time from receiving a Decide call to its answer, by result',
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+    });
+
+    const rng = seededRng(3);
+    const rpc = rpcRecorder('server', 'parley.v1.Same/Text');
+    const rpcAttrs = (code: number) => ({
+      'rpc.service': 'parley.v1.Same',
+      'rpc.method': 'Text',
+      'rpc.grpc.status_code': code,
+    });
+    // Values on and around every boundary, below the first and above the last.
+    const values = [
+      0,
+      0.5,
+      0.50001,
+      1,
+      2,
+      5,
+      10_000,
+      10_000.1,
+      123_456,
+      ...LATENCY_BUCKETS_MS.map((b) => b * 0.99),
+    ];
+    for (let i = 0; i < 300; i++) values.push(rng.next() ** 3 * 3000);
+    const before = await metricsText();
+    for (const [i, v] of values.entries()) {
+      const code = i % 7 === 0 ? 4 : 0;
+      rpc.record(code, v);
+      sdkRpc.record(v, rpcAttrs(code));
+      const d = { noAd: i % 5 === 0, noAdReasons: [], degraded: i % 3 === 0 ? ['context'] : [] };
+      recordDecision(d, v);
+      const result = d.noAd ? 'no_ad' : 'ad';
+      sdkDecisions.add(1, {
+        'parley.decision.result': result,
+        'parley.decision.degraded': String(d.degraded.length > 0),
+      });
+      sdkDuration.record(v, { 'parley.decision.result': result });
+    }
+    const ours = await metricsText();
+    const { resourceMetrics } = await reference.collect();
+    const theirs = new PrometheusSerializer('', false, undefined, true, true).serialize(resourceMetrics);
+    expect(linesWith(ours, 'parley.v1.Same')).toBe(linesWith(theirs, 'parley.v1.Same'));
+    // Two series (OK and DEADLINE_EXCEEDED), each a count, a sum and a bucket per boundary and +Inf.
+    expect(linesWith(ours, 'parley.v1.Same').split('\n')).toHaveLength(
+      2 * (2 + LATENCY_BUCKETS_MS.length + 1),
+    );
+    // The decision series hold earlier tests' decisions too: compare what this test added.
+    const delta = (text: string, base: string, name: string, match: Record<string, string>) =>
+      sumOf(parsePrometheus(text), name, match) - sumOf(parsePrometheus(base), name, match);
+    for (const le of [...LATENCY_BUCKETS_MS.map(String), '+Inf']) {
+      for (const result of ['ad', 'no_ad']) {
+        const m = { le, parley_decision_result: result };
+        expect(
+          delta(ours, before, 'parley_decision_duration_milliseconds_bucket', m),
+          `${result} le=${le}`,
+        ).toBe(sumOf(parsePrometheus(theirs), 'parley_decision_duration_milliseconds_bucket', m));
+      }
+    }
+    for (const degraded of ['true', 'false']) {
+      const m = { parley_decision_result: 'no_ad', parley_decision_degraded: degraded };
+      expect(delta(ours, before, 'parley_decisions_total', m)).toBe(
+        sumOf(parsePrometheus(theirs), 'parley_decisions_total', m),
+      );
+    }
+    // Same help, unit and type lines.
+    const header = (text: string, name: string) =>
+      text.split('\n').filter((l) => l.startsWith('# ') && l.split(' ')[2] === name);
+    for (const name of [
+      'rpc_server_duration_milliseconds',
+      'parley_decisions_total',
+      'parley_decision_duration_milliseconds',
+    ])
+      expect(header(ours, name), name).toEqual(header(theirs, name));
+  });
+
+  it('ignores what is not a duration (negative, NaN) and exports only series that were recorded', async () => {
+    const r = rpcRecorder('client', 'parley.v1.Edge/Values');
+    r.record(0, -1);
+    r.record(0, Number.NaN);
+    r.record(0, 3);
+    const s = await scrape();
+    const edge = { rpc_service: 'parley.v1.Edge', rpc_method: 'Values' };
+    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', edge)).toBe(1);
+    expect(sumOf(s, 'rpc_client_duration_milliseconds_sum', edge)).toBe(3);
+    // Only the status codes that happened have series.
+    expect(
+      s.filter(
+        (x) => x.name === 'rpc_client_duration_milliseconds_count' && x.labels.rpc_method === 'Values',
+      ),
+    ).toHaveLength(1);
+  });
+});
+
+describe('runtime metrics', () => {
+  it('event-loop delay p50, p99 and max in seconds cover the time since the previous scrape', async () => {
+    monitorRuntime();
+    await scrape(); // starts a window
+    const stallMs = 200;
+    await new Promise((r) => setTimeout(r, 20));
+    const until = performance.now() + stallMs;
+    while (performance.now() < until) {
+      // a stall: the event loop cannot run
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    const s = await scrape();
+    const one = (name: string) => {
+      const found = s.filter((x) => x.name === name);
+      expect(found, name).toHaveLength(1);
+      return found[0]!.value;
+    };
+    const max = one('nodejs_eventloop_delay_max_seconds');
+    const p99 = one('nodejs_eventloop_delay_p99_seconds');
+    const p50 = one('nodejs_eventloop_delay_p50_seconds');
+    // The stall, less at most one sampling interval (and the loop's own lateness on a busy machine).
+    expect(max).toBeGreaterThanOrEqual((stallMs - EVENT_LOOP_RESOLUTION_MS - 1) / 1000);
+    expect(max).toBeLessThan(10);
+    expect(p50).toBeLessThanOrEqual(p99);
+    expect(p99).toBeLessThanOrEqual(max);
+    // The scrape started a new window: the stall is not in the next one.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sumOf(await scrape(), 'nodejs_eventloop_delay_max_seconds')).toBeLessThan(max);
+  });
+
+  it('GC pauses by type, in seconds, and the heap in use by space', async () => {
+    monitorRuntime();
+    let keep: number[][] = [];
+    for (let i = 0; i < 200_000; i++) {
+      keep.push([i, i + 1]);
+      if (keep.length > 1000) keep = [];
+    }
+    await new Promise((r) => setTimeout(r, 50)); // GC entries arrive asynchronously
+    const s = await scrape();
+    expect(sumOf(s, 'v8js_gc_duration_seconds_count', { v8js_gc_type: 'minor' })).toBeGreaterThan(0);
+    const gcTypes = new Set(
+      s.filter((x) => x.name === 'v8js_gc_duration_seconds_count').map((x) => x.labels.v8js_gc_type),
+    );
+    for (const t of gcTypes) expect(['major', 'minor', 'incremental', 'weakcb']).toContain(t);
+    const heap = sumOf(s, 'v8js_memory_heap_used_bytes');
+    const used = process.memoryUsage().heapUsed;
+    expect(heap).toBeGreaterThan(used / 2);
+    expect(heap).toBeLessThan(used * 2);
+    expect(sumOf(s, 'v8js_memory_heap_used_bytes', { v8js_heap_space_name: 'old_space' })).toBeGreaterThan(0);
+  });
+});
+
 describe('outcomes, campaigns and federated rounds', () => {
   it('outcomes count per event and campaign', async () => {
     const before = await scrape();
@@ -276,6 +453,8 @@ describe('labels stay low-cardinality', () => {
       'parley_campaign_id',
       'parley_budget_period',
       'parley_federated_status',
+      'v8js_gc_type',
+      'v8js_heap_space_name',
     ]);
     for (const x of s) for (const k of Object.keys(x.labels)) expect(allowed, `${x.name}{${k}}`).toContain(k);
     expect(s.some((x) => /request|session/.test(Object.keys(x.labels).join(',')))).toBe(false);
