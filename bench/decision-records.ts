@@ -1,0 +1,441 @@
+/**
+ * What recording decisions costs the broker (bench/MICRO.md, "decision
+ * records"). Records are shaped like the real mesh's under the bench
+ * catalogue (one round, 8 proposed, 50 removed by the inventory agent with
+ * their reasons, 8 counters, 8 scored, one ad, 10 runners-up, 28 context
+ * features: about 15 KB of JSON each), generated from a seeded RNG; each
+ * record() thunk maps them into fresh wire objects as buildDecisionRecord
+ * does.
+ *
+ *  - micro: CPU µs per record of building it, encoding it (JSON, protobuf)
+ *    and decoding it, and its size either way;
+ *  - burst: `--burst` records queued at once into a DecisionRecorder with
+ *    its default bounds, over a real sink: `redis` (the shared ring in a
+ *    throwaway redis-server) and `admin` (the admin service in its own
+ *    process, over RecordDecisions). Measured until the recorder has
+ *    drained: the longest event-loop stall (perf_hooks
+ *    monitorEventLoopDelay, 1 ms resolution: its max), the broker process's
+ *    CPU µs per record (process.cpuUsage: build + encode + write) and, for
+ *    `admin`, the admin process's CPU µs per record (/proc, 10 ms ticks).
+ *  - steady: `--rate` records/s for `--seconds`, the same figures.
+ *
+ * Medians over `--runs` runs.
+ *
+ *   tsx bench/decision-records.ts [--runs 5] [--burst 2000] [--rate 1000] [--seconds 3]
+ *                                 [--sinks redis,admin] [--no-micro]
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import type { DecisionRecord__Output } from '../proto/gen/parley/v1/DecisionRecord';
+import { PORT_ENV, type ServiceProcess, spawnService, stopProcess } from '../bin/spawn';
+import { adminSink, DecisionRecorder, type DecisionSink, storeSink } from '../services/broker/decision-log';
+import { v1 } from '../services/common/grpc/proto';
+import { createLogger } from '../services/common/log';
+import { type Rng, seededRng } from '../services/common/rng';
+import { RedisDecisionLog } from '../services/admin/decision-store-redis';
+import { startRedis } from '../test/support/redis';
+import { cpuMs } from './procs';
+import { median } from './stats';
+
+type Wire = DecisionRecord__Output;
+
+const REASONS = [
+  ['REASON_TARGETING_COUNTRY', 'country GB not in [SE, FR, US]'],
+  ['REASON_TARGETING_DEVICE', 'device smart_speaker not in [mobile, car]'],
+  ['REASON_TARGETING_GENRE', 'genre rock not in [pop, edm, hip-hop]'],
+  ['REASON_TARGETING_SCENARIO', 'scenario commute not in [workout, party]'],
+  ['REASON_EXPLICIT_CONTENT', 'explicit content: the campaign avoids it'],
+] as const;
+
+interface Domain {
+  creativeId: string;
+  campaignId: string;
+  advertiserId: string;
+  category: string;
+  durationMs: number;
+  priceMicros: number;
+  pSkip: number;
+  pComplete: number;
+  pEngage: number;
+  policyScore: number;
+  audioUrl: string;
+}
+
+function domainCandidate(rng: Rng, i: number): Domain {
+  const a = Math.floor(rng.next() * 20);
+  const c = Math.floor(rng.next() * 5);
+  return {
+    creativeId: `cr-${a}-${c}-${i % 4}`,
+    campaignId: `cmp-${a}-${c}`,
+    advertiserId: `adv-${a}`,
+    category: ['auto', 'telco', 'retail', 'food', 'finance'][a % 5]!,
+    durationMs: 15_000,
+    priceMicros: 10_000 + Math.floor(rng.next() * 20) * 1000,
+    pSkip: rng.next() * 0.4,
+    pComplete: 0.5 + rng.next() * 0.5,
+    pEngage: rng.next() * 0.1,
+    policyScore: rng.next() * 2,
+    audioUrl: `https://cdn.example.invalid/bench/${a}/${c}/${i % 4}.mp3`,
+  };
+}
+
+/** A record generator: `build(i)` makes the i-th record's wire objects afresh, like buildDecisionRecord. */
+export function recordFactory(seed = 1): { build(i: number): Wire } {
+  const rng = seededRng(seed);
+  const pool = Array.from({ length: 64 }, (_, i) => domainCandidate(rng, i));
+  const features = Array.from({ length: 28 }, () => Math.fround(rng.next()));
+  const candidate = (d: Domain) => ({
+    creative_id: d.creativeId,
+    campaign_id: d.campaignId,
+    advertiser_id: d.advertiserId,
+    category: d.category,
+    duration_ms: d.durationMs,
+    price_micros: d.priceMicros,
+    tier: 'standard',
+    p_skip: d.pSkip,
+    p_complete: d.pComplete,
+    p_engage: d.pEngage,
+    policy_score: d.policyScore,
+    audio_url: d.audioUrl,
+    separation_categories: [d.category],
+  });
+  return {
+    build(i) {
+      const proposed = Array.from({ length: 8 }, (_, k) => pool[(i + k) % pool.length]!);
+      const removed = Array.from({ length: 50 }, (_, k) => pool[(i + 8 + k) % pool.length]!);
+      const winner = proposed[i % 8]!;
+      const requestId = `bench-${i}`;
+      const utility = (d: Domain) => 1 + d.policyScore / 2;
+      return {
+        request_id: requestId,
+        at_ms: 1_800_000_000_000 + i,
+        broker: 'bench-host/4242',
+        request: {
+          request_id: requestId,
+          slot: {
+            slot_id: `slot-${i}`,
+            position: 'POSITION_MID_ROLL',
+            max_ads: 1,
+            max_total_duration_ms: 30_000,
+          },
+          signals: {
+            session_id: `bench-session-${i % 5000}`,
+            device: 'DEVICE_SMART_SPEAKER',
+            local_time: '2026-12-06T09:45:12-05:00',
+            track_genre: 'rock',
+            previous_genre: 'podcast',
+            recent_skips: 1,
+            playlist_kind: 'PLAYLIST_KIND_EDITORIAL',
+            activity_hint: 'SCENARIO_COMMUTE',
+            explicit_content: false,
+            country: 'GB',
+            content: null,
+          },
+          excluded_advertisers: [],
+          excluded_categories: [],
+          deadline_ms: 100,
+        },
+        context: {
+          scenario: 'SCENARIO_COMMUTE',
+          focus_level: 0.45,
+          receptiveness: 0.62,
+          skip_risk: 0.3775406687981454,
+          features: features.slice(),
+          model_version: 'context-rules-v1',
+          session_ads_heard: 0,
+          is_default: false,
+        },
+        rounds: [
+          {
+            round: 1,
+            proposal_source: 'agent',
+            inventory_model_version: 'inventory-baseline-v1',
+            proposed: proposed.map(candidate),
+            removed_by_inventory: removed.map((d, k) => ({
+              creative_id: d.creativeId,
+              reason: REASONS[k % REASONS.length]![0],
+              detail: REASONS[k % REASONS.length]![1],
+            })),
+            screened: [],
+            counter: proposed.map((d) => ({
+              creative_id: d.creativeId,
+              eligible: true,
+              reason: 'REASON_UNSPECIFIED',
+              detail: '',
+              advertiser_value: d.pEngage,
+              pacing_multiplier: 1,
+              goal: 'conversion',
+            })),
+            guard: false,
+            critiques: {},
+          },
+        ],
+        scored: proposed.map((d) => ({
+          creative_id: d.creativeId,
+          campaign_id: d.campaignId,
+          utility: utility(d),
+          listener_value: 1 - d.pSkip,
+          advertiser_value: d.pEngage,
+          platform_revenue: d.priceMicros / 30_000,
+          boost: 0,
+          pinned: false,
+          lead_probability: 0.00625,
+          terms: {},
+        })),
+        response: {
+          request_id: requestId,
+          ads: [
+            {
+              pod_position: 0,
+              creative_id: winner.creativeId,
+              campaign_id: winner.campaignId,
+              advertiser_id: winner.advertiserId,
+              category: winner.category,
+              duration_ms: winner.durationMs,
+              price_micros: winner.priceMicros,
+              reservation_id: `rsv-685c24ee-c687-4f48-9cc4-${String(i).padStart(12, '0')}`,
+              audio_url: winner.audioUrl,
+              tier: 'standard',
+              propensity: 0.95625,
+            },
+          ],
+          no_ad: false,
+          no_ad_reasons: [],
+          why: {
+            utility: utility(winner),
+            listener_value: 1 - winner.pSkip,
+            advertiser_value: winner.pEngage,
+            platform_revenue: winner.priceMicros / 30_000,
+            rounds: 1,
+            scenario: 'SCENARIO_COMMUTE',
+            context_model_version: 'context-rules-v1',
+            inventory_model_version: 'inventory-baseline-v1',
+            objective_model_version: 'pacing-rules-v1',
+            trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+            runners_up: [...proposed.filter((d) => d !== winner), ...removed.slice(0, 3)].map((d) => ({
+              creative_id: d.creativeId,
+              reason: 'REASON_OUTRANKED',
+              detail: `utility ${utility(d).toFixed(3)} < ${utility(winner).toFixed(3)} of ${winner.creativeId}`,
+            })),
+            summary: `1 ad (${winner.creativeId} [standard]) for commute after 1 round: utility ${utility(winner).toFixed(3)}; 8 considered`,
+            explored: false,
+            terms: {},
+            agents: {},
+            candidates_considered: 8,
+          },
+          degraded: [],
+          degraded_agents: [],
+        },
+        overrides: [],
+        timings: { context_ms: 1, inventory_ms: 1.25, objective_ms: 3, commit_ms: 1, total_ms: 6.5 },
+        agents: {},
+        overrides_version: 0,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    burst: { type: 'string', default: '2000' },
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '3' },
+    sinks: { type: 'string', default: 'redis,admin' },
+    'no-micro': { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(args.runs);
+const BURST = Number(args.burst);
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+const log = createLogger('bench', 'error');
+const factory = recordFactory();
+
+const cpuUs = (start: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(start);
+  return d.user + d.system;
+};
+
+/** CPU µs per call of fn(i), over n calls. */
+function perCall(n: number, fn: (i: number) => unknown): number {
+  const t = process.cpuUsage();
+  for (let i = 0; i < n; i++) fn(i);
+  return cpuUs(t) / n;
+}
+
+function micro(): void {
+  const method = v1.Admin.service.RecordDecisions;
+  const n = 2000;
+  const records = Array.from({ length: n }, (_, i) => factory.build(i));
+  const json = records.map((r) => JSON.stringify(r));
+  const bytes = records.map((r) => method.requestSerialize(r));
+  const rows: Record<string, number[]> = {
+    build: [],
+    'JSON.stringify': [],
+    'protobuf encode': [],
+    'JSON.parse': [],
+    'protobuf decode': [],
+  };
+  for (let run = 0; run < RUNS + 1; run++) {
+    const m = {
+      build: perCall(n, (i) => factory.build(i)),
+      'JSON.stringify': perCall(n, (i) => JSON.stringify(records[i])),
+      'protobuf encode': perCall(n, (i) => method.requestSerialize(records[i]!)),
+      'JSON.parse': perCall(n, (i) => JSON.parse(json[i]!)),
+      'protobuf decode': perCall(n, (i) => method.requestDeserialize(bytes[i]!)),
+    };
+    if (run === 0) continue; // warm-up
+    for (const [k, v] of Object.entries(m)) rows[k]!.push(v);
+  }
+  console.log(`micro (CPU µs per record, median of ${RUNS} runs of ${n})`);
+  for (const [k, v] of Object.entries(rows)) console.log(`  ${k.padEnd(16)} ${median(v).toFixed(1)}`);
+  const size = (xs: Array<{ length: number }>) => median(xs.map((x) => x.length));
+  console.log(
+    `  size: JSON ${size(json.map((j) => Buffer.from(j)))} B, protobuf ${size(bytes)} B (median)`,
+  );
+}
+
+interface SinkUnderTest {
+  name: string;
+  sink: DecisionSink;
+  /** CPU ms of the process that receives the records, if it is another one. */
+  remoteCpuMs?: () => number;
+  /** Resolves once the receiver holds record `requestId`. */
+  landed(requestId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function poll(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('records did not land');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function redisSink(): Promise<SinkUnderTest> {
+  const redis = await startRedis();
+  const store = new RedisDecisionLog(redis.client(), 'bench:', 10_000);
+  return {
+    name: 'redis',
+    sink: storeSink(store),
+    landed: (id) => poll(async () => (await store.get(id)) !== null),
+    async close() {
+      await redis.stop();
+    },
+  };
+}
+
+async function adminSinkUnderTest(): Promise<SinkUnderTest> {
+  const admin: ServiceProcess = await spawnService('admin', {
+    env: {
+      ...process.env,
+      PARLEY_HOST: '127.0.0.1',
+      [PORT_ENV.admin]: '0',
+      PARLEY_ADMIN_HTTP_PORT: '0',
+      PARLEY_LOG_LEVEL: 'error',
+      PARLEY_METRICS_PORT: 'off',
+      REDIS_URL: '',
+    },
+  });
+  const client = new v1.Admin(admin.address, grpc.credentials.createInsecure());
+  const has = (id: string) =>
+    new Promise<boolean>((resolve) => client.GetDecision({ request_id: id }, (err) => resolve(!err)));
+  return {
+    name: 'admin',
+    sink: adminSink(admin.address),
+    remoteCpuMs: () => cpuMs(admin.pid),
+    landed: (id) => poll(() => has(id)),
+    async close() {
+      client.close();
+      await stopProcess(admin);
+    },
+  };
+}
+
+interface Figures {
+  maxStallMs: number;
+  p99StallMs: number;
+  brokerUs: number;
+  remoteUs: number;
+}
+
+/** Feeds `count` records (all at once, or `perTick` every 10 ms) and measures until they landed. */
+async function measure(s: SinkUnderTest, base: number, count: number, perTick: number): Promise<Figures> {
+  const recorder = new DecisionRecorder(s.sink, log);
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  await new Promise((r) => setTimeout(r, 50));
+  const remote0 = s.remoteCpuMs?.() ?? 0;
+  const cpu0 = process.cpuUsage();
+  h.enable();
+  const feed = (from: number, to: number) => {
+    for (let i = from; i < to; i++) recorder.record(() => factory.build(base + i));
+  };
+  if (perTick >= count) feed(0, count);
+  else {
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const to = Math.min(count, sent + perTick);
+        feed(sent, to);
+        sent = to;
+        if (sent >= count) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 10);
+    });
+  }
+  await recorder.drain(60_000);
+  const brokerUs = cpuUs(cpu0) / count;
+  h.disable();
+  await s.landed(`bench-${base + count - 1}`);
+  const remoteUs = s.remoteCpuMs ? ((s.remoteCpuMs() - remote0) * 1000) / count : Number.NaN;
+  const st = recorder.stats();
+  if (st.dropped > 0) console.warn(`  (${st.dropped} records dropped)`);
+  return {
+    maxStallMs: h.max / 1e6,
+    p99StallMs: h.percentile(99) / 1e6,
+    brokerUs,
+    remoteUs,
+  };
+}
+
+function report(label: string, runs: Figures[]): void {
+  const m = (k: keyof Figures) => median(runs.map((r) => r[k]));
+  console.log(
+    `  ${label.padEnd(22)} longest stall ${m('maxStallMs').toFixed(1)} ms (p99 ${m('p99StallMs').toFixed(1)} ms)` +
+      `  broker ${m('brokerUs').toFixed(0)} µs/record` +
+      (Number.isNaN(m('remoteUs')) ? '' : `  admin ${m('remoteUs').toFixed(0)} µs/record`),
+  );
+}
+
+async function main(): Promise<void> {
+  if (!args['no-micro']) micro();
+  let base = 0;
+  for (const name of args.sinks.split(',')) {
+    const s = name === 'redis' ? await redisSink() : await adminSinkUnderTest();
+    try {
+      // Warm-up (connections, JIT), then the runs.
+      await measure(s, (base += 10_000), 500, 500);
+      const burst: Figures[] = [];
+      const steady: Figures[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        burst.push(await measure(s, (base += 10_000), BURST, BURST));
+        steady.push(await measure(s, (base += 10_000), RATE * SECONDS, RATE / 100));
+      }
+      console.log(`sink ${s.name} (median of ${RUNS} runs)`);
+      report(`burst of ${BURST}`, burst);
+      report(`steady ${RATE}/s`, steady);
+    } finally {
+      await s.close();
+    }
+  }
+}
+
+await main();
+process.exit(0);
