@@ -12,11 +12,13 @@
  *  - burst: `--burst` records queued at once into a DecisionRecorder with
  *    its default bounds, over a real sink: `redis` (the shared ring in a
  *    throwaway redis-server) and `admin` (the admin service in its own
- *    process, over RecordDecisions). Measured until the recorder has
- *    drained: the longest event-loop stall (perf_hooks
- *    monitorEventLoopDelay, 1 ms resolution: its max), the broker process's
- *    CPU µs per record (process.cpuUsage: build + encode + write) and, for
- *    `admin`, the admin process's CPU µs per record (/proc, 10 ms ticks).
+ *    process, over RecordDecisions). Measured until the records have
+ *    landed: the broker process's CPU µs per record (process.cpuUsage:
+ *    build + encode + write), the receiving process's (redis-server or the
+ *    admin service; /proc, 10 ms ticks) and the event-loop delay
+ *    (perf_hooks monitorEventLoopDelay, 1 ms resolution: on a busy machine
+ *    it mostly measures preemption by other processes); in a second pass,
+ *    the recorder's work per turn of the event loop (see turnMeter).
  *  - steady: `--rate` records/s for `--seconds`, the same figures.
  *
  * Medians over `--runs` runs.
@@ -24,19 +26,19 @@
  *   tsx bench/decision-records.ts [--runs 5] [--burst 2000] [--rate 1000] [--seconds 3]
  *                                 [--sinks redis,admin] [--no-micro]
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import type { DecisionRecord__Output } from '../proto/gen/parley/v1/DecisionRecord';
 import { PORT_ENV, type ServiceProcess, spawnService, stopProcess } from '../bin/spawn';
+import type { DecisionRecord__Output } from '../proto/gen/parley/v1/DecisionRecord';
 import { adminSink, DecisionRecorder, type DecisionSink, storeSink } from '../services/broker/decision-log';
 import { v1 } from '../services/common/grpc/proto';
 import { createLogger } from '../services/common/log';
 import { type Rng, seededRng } from '../services/common/rng';
-import { RedisDecisionLog } from '../services/admin/decision-store-redis';
+import { RedisDecisionLog } from '../services/common/state/decisions-redis';
 import { startRedis } from '../test/support/redis';
 import { cpuMs } from './procs';
-import { median } from './stats';
+import { median, percentile } from './stats';
 
 type Wire = DecisionRecord__Output;
 
@@ -294,15 +296,13 @@ function micro(): void {
   console.log(`micro (CPU µs per record, median of ${RUNS} runs of ${n})`);
   for (const [k, v] of Object.entries(rows)) console.log(`  ${k.padEnd(16)} ${median(v).toFixed(1)}`);
   const size = (xs: Array<{ length: number }>) => median(xs.map((x) => x.length));
-  console.log(
-    `  size: JSON ${size(json.map((j) => Buffer.from(j)))} B, protobuf ${size(bytes)} B (median)`,
-  );
+  console.log(`  size: JSON ${size(json.map((j) => Buffer.from(j)))} B, protobuf ${size(bytes)} B (median)`);
 }
 
 interface SinkUnderTest {
   name: string;
   sink: DecisionSink;
-  /** CPU ms of the process that receives the records, if it is another one. */
+  /** CPU ms of the process that receives the records (redis-server, the admin service). */
   remoteCpuMs?: () => number;
   /** Resolves once the receiver holds record `requestId`. */
   landed(requestId: string): Promise<void>;
@@ -320,9 +320,11 @@ async function poll(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<
 async function redisSink(): Promise<SinkUnderTest> {
   const redis = await startRedis();
   const store = new RedisDecisionLog(redis.client(), 'bench:', 10_000);
+  const pid = Number(/process_id:(\d+)/.exec(await redis.client().info('server'))?.[1]);
   return {
     name: 'redis',
     sink: storeSink(store),
+    remoteCpuMs: () => cpuMs(pid),
     landed: (id) => poll(async () => (await store.get(id)) !== null),
     async close() {
       await redis.stop();
@@ -358,22 +360,110 @@ async function adminSinkUnderTest(): Promise<SinkUnderTest> {
 }
 
 interface Figures {
-  maxStallMs: number;
-  p99StallMs: number;
+  /** The recorder's work per turn of the event loop (turn passes only): time, and most records built. */
+  turnP50Ms: number;
+  turnP99Ms: number;
+  turnMaxMs: number;
+  recordsPerTurn: number;
+  /** Event-loop delay (wall clock, so a busy machine's preemption shows too). */
+  maxDelayMs: number;
+  p99DelayMs: number;
   brokerUs: number;
   remoteUs: number;
 }
 
-/** Feeds `count` records (all at once, or `perTick` every 10 ms) and measures until they landed. */
-async function measure(s: SinkUnderTest, base: number, count: number, perTick: number): Promise<Figures> {
-  const recorder = new DecisionRecorder(s.sink, log);
+/**
+ * The recorder's work per turn of the event loop: a tick in every check
+ * phase numbers the turns, and the record() thunks and the sink's write()
+ * mark the time as they start and end; a turn's stretch runs from its first
+ * mark to its last (building, encoding and the write call between them
+ * included), and the thunks started in it are the records it built. Timing
+ * only the recorder's own work keeps other processes out of the figure
+ * unless they preempt it in the middle of that work (on a busy machine they
+ * do: the records per turn are the figure that does not move). The ticks
+ * keep the loop spinning, so CPU per record is measured in other passes.
+ */
+function turnMeter() {
+  let turn = 0;
+  let running = true;
+  const tick = () => {
+    turn++;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const stretches: number[] = [];
+  let markedTurn = -1;
+  let first = 0;
+  let last = 0;
+  let built = 0;
+  let mostBuilt = 0;
+  const close = () => {
+    if (markedTurn >= 0) stretches.push(last - first);
+  };
+  return {
+    mark(buildStarts = false): void {
+      const now = performance.now();
+      if (turn !== markedTurn) {
+        close();
+        markedTurn = turn;
+        first = now;
+        built = 0;
+      }
+      last = now;
+      if (buildStarts) mostBuilt = Math.max(mostBuilt, ++built);
+    },
+    stop(): Pick<Figures, 'turnP50Ms' | 'turnP99Ms' | 'turnMaxMs' | 'recordsPerTurn'> {
+      running = false;
+      close();
+      return {
+        turnP50Ms: percentile(stretches, 50),
+        turnP99Ms: percentile(stretches, 99),
+        turnMaxMs: Math.max(...stretches),
+        recordsPerTurn: mostBuilt,
+      };
+    },
+  };
+}
+
+/**
+ * Feeds `count` records (all at once, or `perTick` every 10 ms) and measures
+ * until they landed: CPU per record and event-loop delay, or (`turns`) the
+ * longest turn.
+ */
+async function measure(
+  s: SinkUnderTest,
+  base: number,
+  count: number,
+  perTick: number,
+  turns: boolean,
+): Promise<Figures> {
+  const meter = turns ? turnMeter() : null;
+  const sink: DecisionSink = meter
+    ? {
+        write(records) {
+          meter.mark();
+          const written = s.sink.write(records);
+          meter.mark();
+          return written;
+        },
+        close: () => undefined,
+      }
+    : s.sink;
+  const build = (i: number) => {
+    if (!meter) return factory.build(i);
+    meter.mark(true);
+    const r = factory.build(i);
+    meter.mark();
+    return r;
+  };
+  const recorder = new DecisionRecorder(sink, log);
   const h = monitorEventLoopDelay({ resolution: 1 });
   await new Promise((r) => setTimeout(r, 50));
   const remote0 = s.remoteCpuMs?.() ?? 0;
   const cpu0 = process.cpuUsage();
   h.enable();
   const feed = (from: number, to: number) => {
-    for (let i = from; i < to; i++) recorder.record(() => factory.build(base + i));
+    for (let i = from; i < to; i++) recorder.record(() => build(base + i));
   };
   if (perTick >= count) feed(0, count);
   else {
@@ -392,41 +482,59 @@ async function measure(s: SinkUnderTest, base: number, count: number, perTick: n
   }
   await recorder.drain(60_000);
   const brokerUs = cpuUs(cpu0) / count;
+  const perTurn = meter?.stop();
   h.disable();
   await s.landed(`bench-${base + count - 1}`);
   const remoteUs = s.remoteCpuMs ? ((s.remoteCpuMs() - remote0) * 1000) / count : Number.NaN;
   const st = recorder.stats();
   if (st.dropped > 0) console.warn(`  (${st.dropped} records dropped)`);
+  if (perTurn) return { ...perTurn, maxDelayMs: NaN, p99DelayMs: NaN, brokerUs: NaN, remoteUs: NaN };
   return {
-    maxStallMs: h.max / 1e6,
-    p99StallMs: h.percentile(99) / 1e6,
+    turnP50Ms: NaN,
+    turnP99Ms: NaN,
+    turnMaxMs: NaN,
+    recordsPerTurn: NaN,
+    maxDelayMs: h.max / 1e6,
+    p99DelayMs: h.percentile(99) / 1e6,
     brokerUs,
     remoteUs,
   };
 }
 
 function report(label: string, runs: Figures[]): void {
-  const m = (k: keyof Figures) => median(runs.map((r) => r[k]));
+  const m = (k: keyof Figures) => median(runs.map((r) => r[k]).filter((v) => !Number.isNaN(v)));
+  const ms = (k: keyof Figures) => m(k).toFixed(1);
   console.log(
-    `  ${label.padEnd(22)} longest stall ${m('maxStallMs').toFixed(1)} ms (p99 ${m('p99StallMs').toFixed(1)} ms)` +
-      `  broker ${m('brokerUs').toFixed(0)} µs/record` +
-      (Number.isNaN(m('remoteUs')) ? '' : `  admin ${m('remoteUs').toFixed(0)} µs/record`),
+    `  ${label}: per turn at most ${m('recordsPerTurn')} records,` +
+      ` ${ms('turnP50Ms')} / ${ms('turnP99Ms')} / ${ms('turnMaxMs')} ms (p50 / p99 / max)`,
+  );
+  console.log(
+    `    loop delay max ${ms('maxDelayMs')} ms (p99 ${ms('p99DelayMs')} ms);` +
+      ` CPU per record: broker ${m('brokerUs').toFixed(0)} µs` +
+      (Number.isNaN(m('remoteUs')) ? '' : `, receiver ${m('remoteUs').toFixed(0)} µs`),
   );
 }
 
 async function main(): Promise<void> {
   if (!args['no-micro']) micro();
+  // Each measurement's records get request ids of their own.
   let base = 0;
+  const nextBase = () => {
+    base += 10_000;
+    return base;
+  };
   for (const name of args.sinks.split(',')) {
     const s = name === 'redis' ? await redisSink() : await adminSinkUnderTest();
     try {
       // Warm-up (connections, JIT), then the runs.
-      await measure(s, (base += 10_000), 500, 500);
+      await measure(s, nextBase(), 500, 500, false);
       const burst: Figures[] = [];
       const steady: Figures[] = [];
       for (let run = 0; run < RUNS; run++) {
-        burst.push(await measure(s, (base += 10_000), BURST, BURST));
-        steady.push(await measure(s, (base += 10_000), RATE * SECONDS, RATE / 100));
+        for (const turns of [false, true]) {
+          burst.push(await measure(s, nextBase(), BURST, BURST, turns));
+          steady.push(await measure(s, nextBase(), RATE * SECONDS, RATE / 100, turns));
+        }
       }
       console.log(`sink ${s.name} (median of ${RUNS} runs)`);
       report(`burst of ${BURST}`, burst);

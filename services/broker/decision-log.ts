@@ -10,13 +10,14 @@
  * the record is built, encoded to its protobuf bytes (once: every sink
  * carries and stores those bytes) and written in the background, one write
  * in flight at a time. The work comes in bounded pieces: a turn of the
- * event loop builds and encodes records until `sliceMs` of work is done (or
- * `batch` records), writes them, and leaves the rest to a later turn, so a
- * burst of records never stalls the decisions in between. Records of the
- * first `flushDelayMs` are collected before the work starts (fewer, larger
- * writes under light load). The queue is bounded: when the sink cannot keep
- * up (or the admin service is away) the newest records are dropped and
- * counted.
+ * event loop builds and encodes records until `sliceMs` of work is done and
+ * leaves the rest to a later turn, so a burst of records never stalls the
+ * decisions in between. Encoded records go out in batches (`batch` of them,
+ * or what is encoded once the queue is empty): a write costs mostly per
+ * call, so one per batch, not one per slice. Records of the first
+ * `flushDelayMs` are collected before the work starts (fewer, larger writes
+ * under light load). The queue is bounded: when the sink cannot keep up (or
+ * the admin service is away) the newest records are dropped and counted.
  *
  * Sinks: with Redis, the shared ring (common/state/decisions-redis.ts); in
  * embedded mode, the admin service's RecordDecisions client stream, which
@@ -51,7 +52,7 @@ export const RECORDER = { maxQueue: 2000, batch: 200, flushDelayMs: 50, sliceMs:
 export interface RecorderBounds {
   /** Records queued beyond this are dropped (and counted). */
   maxQueue: number;
-  /** Most records per sink write. */
+  /** Most records per sink write; a full batch is written at once. */
   batch: number;
   /** How long the first record of a batch waits for others (0: the next turn of the event loop). */
   flushDelayMs?: number;
@@ -211,30 +212,39 @@ export class DecisionRecorder {
 
   private async flush(): Promise<void> {
     try {
+      let batch: EncodedDecision[] = [];
       while (this.queue.length > 0 && !this.closed) {
-        await this.write(this.slice());
+        this.slice(batch);
+        // A full batch, or all there is for now: write it (a write costs mostly per call, so
+        // one per batch, not one per slice).
+        if (batch.length >= this.bounds.batch || this.queue.length === 0) {
+          await this.write(batch);
+          batch = [];
+        }
         if (this.queue.length > 0) await nextTurn();
       }
+      this.dropped += batch.length; // encoded, but closed before it could be written
     } finally {
       this.flushing = false;
     }
   }
 
-  /** Builds and encodes records from the queue's head until the slice's time is spent or the batch is full. */
-  private slice(): EncodedDecision[] {
+  /**
+   * Builds and encodes records from the queue's head into `batch` until the
+   * slice's time is spent or the batch is full (at least one record).
+   */
+  private slice(batch: EncodedDecision[]): void {
     const started = this.now();
     const sliceMs = this.bounds.sliceMs ?? RECORDER.sliceMs;
-    const records: EncodedDecision[] = [];
     do {
       const build = this.queue.shift()!;
       try {
-        records.push(encodeDecision(build()));
+        batch.push(encodeDecision(build()));
       } catch (err) {
         this.dropped++;
         this.log.warn('could not build a decision record', { error: messageOf(err) });
       }
-    } while (this.queue.length > 0 && records.length < this.bounds.batch && this.now() - started < sliceMs);
-    return records;
+    } while (this.queue.length > 0 && batch.length < this.bounds.batch && this.now() - started < sliceMs);
   }
 
   private async write(records: EncodedDecision[]): Promise<void> {

@@ -198,7 +198,7 @@ describe('DecisionRecorder', () => {
     const recorder = new DecisionRecorder(
       sink,
       logger().log,
-      { maxQueue: 100, batch: 100, flushDelayMs: 0, sliceMs: 1 },
+      { maxQueue: 100, batch: 4, flushDelayMs: 0, sliceMs: 1 },
       () => clock,
     );
     const turns = turnCounter();
@@ -213,9 +213,10 @@ describe('DecisionRecorder', () => {
     await recorder.drain();
     turns.stop();
     const perTurn = [...new Set(builtIn)].map((t) => builtIn.filter((x) => x === t).length);
-    expect(perTurn).toEqual([3, 3, 3, 1]);
-    // Each slice is written as it is done; every record went out, in order.
-    expect(sink.writes).toEqual([ids(0, 3), ids(3, 6), ids(6, 9), ids(9, 10)]);
+    // A slice ends when its time is spent or the batch is full.
+    expect(perTurn).toEqual([3, 1, 3, 1, 2]);
+    // One write per full batch (not per slice), and the rest once the queue is empty.
+    expect(sink.writes).toEqual([ids(0, 4), ids(4, 8), ids(8, 10)]);
     expect(recorder.stats()).toEqual({ recorded: 10, dropped: 0, queued: 0 });
   });
 
@@ -228,17 +229,22 @@ describe('DecisionRecorder', () => {
       { maxQueue: 100, batch: 100, flushDelayMs: 0, sliceMs: 1 },
       () => clock,
     );
+    const turns = turnCounter();
+    const builtIn: number[] = [];
     for (const id of ids(0, 3)) {
       recorder.record(() => {
+        builtIn.push(turns.turn);
         clock += 5;
         return rec(id);
       });
     }
     await recorder.drain();
-    expect(sink.writes).toEqual([['r0'], ['r1'], ['r2']]);
+    turns.stop();
+    expect(new Set(builtIn).size).toBe(3);
+    expect(sink.written).toEqual(ids(0, 3));
   });
 
-  it('close stops the work between slices: the rest is dropped and counted, never written', async () => {
+  it('close stops the work between slices: what is left is dropped and counted, never written', async () => {
     let clock = 0;
     const sink = new FakeSink();
     const recorder = new DecisionRecorder(
@@ -253,13 +259,14 @@ describe('DecisionRecorder', () => {
         return rec(id);
       });
     }
-    await nextTurn(); // the first slice: r0, r1
-    expect(sink.writes).toEqual([ids(0, 2)]);
+    await nextTurn(); // the first slice: r0, r1 encoded, waiting for more of their batch
+    expect(recorder.stats().queued).toBe(8);
     recorder.close();
     recorder.record(() => rec('late'));
     await sleep(20);
-    expect(sink.writes).toEqual([ids(0, 2)]);
+    expect(sink.writes).toEqual([]);
     expect(sink.closed).toBe(true);
-    expect(recorder.stats()).toEqual({ recorded: 2, dropped: 9, queued: 0 });
+    // 8 queued, 2 encoded and one recorded after close
+    expect(recorder.stats()).toEqual({ recorded: 0, dropped: 11, queued: 0 });
   });
 });
