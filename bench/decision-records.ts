@@ -2,8 +2,9 @@
  * What recording decisions costs the broker (bench/MICRO.md, "decision
  * records"). Records are shaped like the real mesh's under the bench
  * catalogue (one round, 8 proposed, 50 removed by the inventory agent with
- * their reasons, 8 counters, 8 scored, one ad, 10 runners-up, 28 context
- * features: about 15 KB of JSON each), generated from a seeded RNG; each
+ * their reasons, 8 verdicts, 8 scored, one ad, 10 runners-up, 28 context
+ * features, three agent reports: about 15 KB of JSON each), generated from
+ * a seeded RNG; each
  * record() thunk maps them into fresh wire objects as buildDecisionRecord
  * does.
  *
@@ -29,7 +30,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { PORT_ENV, type ServiceProcess, spawnService, stopProcess } from '../bin/spawn';
+import { portEnv, type ServiceProcess, spawnService, stopProcess } from '../bin/spawn';
 import type { DecisionRecord__Output } from '../proto/gen/parley/v1/DecisionRecord';
 import { adminSink, DecisionRecorder, type DecisionSink, storeSink } from '../services/broker/decision-log';
 import { v1 } from '../services/common/grpc/proto';
@@ -109,6 +110,23 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
       const winner = proposed[i % 8]!;
       const requestId = `bench-${i}`;
       const utility = (d: Domain) => 1 + d.policyScore / 2;
+      const terms = (d: Domain) => ({
+        listener: 1 - d.pSkip,
+        objective: d.pEngage,
+        platform: d.priceMicros / 30_000,
+      });
+      const report = (model_version: string, elapsed_ms: number) => ({
+        model_version,
+        elapsed_ms,
+        degraded: false,
+        fallback: '',
+        calls: 1,
+      });
+      const agents = () => ({
+        context: report('context-rules-v1', 1),
+        inventory: report('inventory-baseline-v1', 1.25),
+        objective: report('pacing-rules-v1', 3),
+      });
       return {
         request_id: requestId,
         at_ms: 1_800_000_000_000 + i,
@@ -152,38 +170,39 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
           {
             round: 1,
             proposal_source: 'agent',
-            inventory_model_version: 'inventory-baseline-v1',
+            proposal_model_version: 'inventory-baseline-v1',
             proposed: proposed.map(candidate),
-            removed_by_inventory: removed.map((d, k) => ({
+            removed_by_proposers: removed.map((d, k) => ({
               creative_id: d.creativeId,
               reason: REASONS[k % REASONS.length]![0],
               detail: REASONS[k % REASONS.length]![1],
             })),
             screened: [],
-            counter: proposed.map((d) => ({
-              creative_id: d.creativeId,
-              eligible: true,
-              reason: 'REASON_UNSPECIFIED',
-              detail: '',
-              advertiser_value: d.pEngage,
-              pacing_multiplier: 1,
-              goal: 'conversion',
-            })),
             guard: false,
-            critiques: {},
+            critiques: {
+              objective: {
+                verdicts: proposed.map((d) => ({
+                  creative_id: d.creativeId,
+                  eligible: true,
+                  reason: 'REASON_UNSPECIFIED',
+                  detail: '',
+                  value: d.pEngage,
+                  pacing_multiplier: 1,
+                  goal: 'conversion',
+                })),
+                model_version: 'pacing-rules-v1',
+              },
+            },
           },
         ],
         scored: proposed.map((d) => ({
           creative_id: d.creativeId,
           campaign_id: d.campaignId,
           utility: utility(d),
-          listener_value: 1 - d.pSkip,
-          advertiser_value: d.pEngage,
-          platform_revenue: d.priceMicros / 30_000,
+          terms: terms(d),
           boost: 0,
           pinned: false,
           lead_probability: 0.00625,
-          terms: {},
         })),
         response: {
           request_id: requestId,
@@ -206,14 +225,8 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
           no_ad_reasons: [],
           why: {
             utility: utility(winner),
-            listener_value: 1 - winner.pSkip,
-            advertiser_value: winner.pEngage,
-            platform_revenue: winner.priceMicros / 30_000,
             rounds: 1,
             scenario: 'SCENARIO_COMMUTE',
-            context_model_version: 'context-rules-v1',
-            inventory_model_version: 'inventory-baseline-v1',
-            objective_model_version: 'pacing-rules-v1',
             trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
             runners_up: [...proposed.filter((d) => d !== winner), ...removed.slice(0, 3)].map((d) => ({
               creative_id: d.creativeId,
@@ -222,16 +235,16 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
             })),
             summary: `1 ad (${winner.creativeId} [standard]) for commute after 1 round: utility ${utility(winner).toFixed(3)}; 8 considered`,
             explored: false,
-            terms: {},
-            agents: {},
+            terms: terms(winner),
+            agents: agents(),
             candidates_considered: 8,
           },
           degraded: [],
-          degraded_agents: [],
         },
         overrides: [],
-        timings: { context_ms: 1, inventory_ms: 1.25, objective_ms: 3, commit_ms: 1, total_ms: 6.5 },
-        agents: {},
+        agents: agents(),
+        commit_ms: 1,
+        total_ms: 6.5,
         overrides_version: 0,
       };
     },
@@ -337,7 +350,7 @@ async function adminSinkUnderTest(): Promise<SinkUnderTest> {
     env: {
       ...process.env,
       PARLEY_HOST: '127.0.0.1',
-      [PORT_ENV.admin]: '0',
+      [portEnv('admin')]: '0',
       PARLEY_ADMIN_HTTP_PORT: '0',
       PARLEY_LOG_LEVEL: 'error',
       PARLEY_METRICS_PORT: 'off',

@@ -63,7 +63,7 @@ import {
   ADMIN_HTTP_PORT_ENV,
   ADMIN_TOKENS_ENV,
   PARLEY_BIN,
-  PORT_ENV,
+  portEnv,
   SERVICES,
   type ServiceName,
   type ServiceProcess,
@@ -191,7 +191,7 @@ interface Ports extends Record<ServiceName, number> {
 function baseEnv(ports: Ports): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('OTEL_') || k.startsWith('PARLEY_')) delete env[k];
-  for (const name of SERVICES) env[PORT_ENV[name]] = String(ports[name]);
+  for (const name of SERVICES) env[portEnv(name)] = String(ports[name]);
   return {
     ...env,
     PARLEY_HOST: '127.0.0.1',

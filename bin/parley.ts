@@ -1,8 +1,9 @@
 /**
  * The parley command line.
  *
- *   parley serve <broker|context|inventory|objective>   run one service (config from env)
- *   parley mesh                                          run all four, each its own process
+ *   parley serve <broker|admin|agent>                   run one service (config from env)
+ *   parley mesh                                          run the broker, the admin service and every
+ *                                                        agent of the registry, each its own process
  *   parley traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS]
  *   parley decide  [--target host:port] [--seed N] [--json]
  *
@@ -18,13 +19,14 @@ import { initTelemetry } from '../services/common/telemetry';
 import { connect, decide, detailsOf, statusName, waitReady } from './client';
 import { explainDecision } from './explain';
 import {
-  ADDR_ENV,
   ADMIN_ADDR_ENV,
   ADMIN_TOKENS_ENV,
   AGENTS,
+  addrEnv,
   isServiceName,
   METRICS_PORT_ENV,
   metricsPortFor,
+  portEnv,
   type ReadyLine,
   SERVICES,
   type ServiceName,
@@ -36,14 +38,18 @@ import { runTraffic, TrafficModel } from './traffic';
 
 type StartFn = (opts: { config: Config; log: Logger }) => Promise<RunningService>;
 
-/** Each service's start function, loaded only in the process that runs it. */
-const START: Record<ServiceName, () => Promise<StartFn>> = {
-  broker: async () => (await import('../services/broker/server')).startBroker,
-  context: async () => (await import('../services/context/server')).startContextAgent,
-  inventory: async () => (await import('../services/inventory/server')).startInventoryAgent,
-  objective: async () => (await import('../services/objective/server')).startObjectiveAgent,
-  admin: async () => (await import('../services/admin/server')).startAdmin,
-};
+/**
+ * A service's start function, loaded only in the process that runs it: the
+ * broker's, the admin service's, or an agent's: the `start` its folder's
+ * server.ts exports (services/<name>/server.ts, as the registry names it).
+ */
+async function startFunction(name: ServiceName): Promise<StartFn> {
+  if (name === 'broker') return (await import('../services/broker/server')).startBroker;
+  if (name === 'admin') return (await import('../services/admin/server')).startAdmin;
+  const mod = (await import(`../services/${name}/server`)) as { start?: StartFn };
+  if (typeof mod.start !== 'function') throw new Error(`services/${name}/server exports no start function`);
+  return mod.start;
+}
 
 /** Commands that live with their part of the project and parse their own flags. */
 const DELEGATED: Record<
@@ -69,8 +75,8 @@ const DELEGATED: Record<
 
 const USAGE = `usage: parley <command>
 
-  serve <broker|context|inventory|objective|admin>
-                                               run one service (configured by env, see docs/operations.md)
+  serve <broker|admin|agent>                   run one service (an agent by its registry name,
+                                               services/agents.yaml; configured by env, docs/operations.md)
   mesh                                         run the whole mesh locally, each service its own process
   traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS]
                                                send realistic decisions and outcomes to a broker
@@ -141,7 +147,7 @@ async function serve(name: ServiceName): Promise<void> {
   let metrics: MetricsEndpoint | null = null;
   try {
     metrics = await startMetricsEndpoint(config, log);
-    svc = await (await START[name]())({ config, log });
+    svc = await (await startFunction(name))({ config, log });
   } catch (err) {
     process.stderr.write(
       `parley serve ${name}: could not start: ${((err as Error)?.message ?? String(err)).split('\n')[0]}\n`,
@@ -183,13 +189,11 @@ async function serve(name: ServiceName): Promise<void> {
 // ---------------------------------------------------------------------------
 // mesh
 
-const COLORS: Record<ServiceName, string> = {
-  broker: '35',
-  context: '36',
-  inventory: '33',
-  objective: '32',
-  admin: '34',
-};
+const COLORS: Record<string, string> = { broker: '35', admin: '34' };
+/** Agents get the colours in turn, in registry order. */
+const AGENT_COLORS = ['36', '33', '32', '96', '93', '92', '95'];
+const colorOf = (name: ServiceName) =>
+  COLORS[name] ?? AGENT_COLORS[Math.max(0, AGENTS.indexOf(name)) % AGENT_COLORS.length]!;
 const LEVEL_COLORS: Record<string, string> = { debug: '90', info: '37', warn: '33', error: '31' };
 
 function paint(tty: boolean, code: string, s: string): string {
@@ -198,7 +202,7 @@ function paint(tty: boolean, code: string, s: string): string {
 
 /** One child's stderr line for a person: `inventory │ 12:00:01.123 info  catalogue loaded creatives=40`. */
 function prettyLine(name: ServiceName, line: string, tty: boolean): string {
-  const prefix = paint(tty, COLORS[name], `${name.padEnd(9)} │`);
+  const prefix = paint(tty, colorOf(name), `${name.padEnd(12)} │`);
   let rec: Record<string, unknown>;
   try {
     rec = JSON.parse(line) as Record<string, unknown>;
@@ -275,7 +279,7 @@ async function mesh(): Promise<void> {
   try {
     const agents = await Promise.all(AGENTS.map((name) => start(name, baseEnv)));
     const brokerEnv: NodeJS.ProcessEnv = { ...baseEnv };
-    for (const a of agents) brokerEnv[ADDR_ENV[a.name as (typeof AGENTS)[number]]] = a.address;
+    for (const a of agents) brokerEnv[addrEnv(a.name)] = a.address;
     // The admin service (overrides, decision log, dashboard), with dev sign-in tokens unless configured.
     const adminEnv: NodeJS.ProcessEnv = { ...brokerEnv };
     if (!adminEnv[ADMIN_TOKENS_ENV]) {
@@ -290,7 +294,7 @@ async function mesh(): Promise<void> {
     loud(`the mesh could not start: ${(err as Error).message.split('\n')[0]}`);
     process.stderr.write(`${(err as Error).message.split('\n').slice(1).join('\n')}\n`);
     process.stderr.write(
-      'hint: another mesh may be running, or a port is taken; ports come from PARLEY_BROKER_PORT, PARLEY_CONTEXT_PORT, PARLEY_INVENTORY_PORT, PARLEY_OBJECTIVE_PORT and PARLEY_METRICS_PORT.\n',
+      `hint: another mesh may be running, or a port is taken; ports come from ${SERVICES.map(portEnv).join(', ')} and PARLEY_METRICS_PORT.\n`,
     );
     await stopAll(1);
     return;
@@ -300,15 +304,19 @@ async function mesh(): Promise<void> {
     ? `Redis at ${config.redisUrl} (prefix ${config.redisPrefix})`
     : 'embedded (in-process)';
   const dashboard = running.get('admin')?.url ?? '';
+  const roleOf = (name: ServiceName) => {
+    if (name === 'broker') return 'parley.v1.AdDecision  ← ad servers call this';
+    if (name === 'admin') return 'parley.v1.Admin       ← overrides, decision log, dashboard';
+    const entry = config.agents.find((a) => a.name === name);
+    return `agent: ${entry?.roles.join(', ') ?? '?'}`;
+  };
   const rows = SERVICES.map((name) => {
     const p = running.get(name)!;
-    const role =
-      name === 'broker' ? 'parley.v1.AdDecision  ← ad servers call this' : `parley.v1.${agentService(name)}`;
-    return `  ${name.padEnd(10)} ${p.address.padEnd(21)} pid ${String(p.pid).padEnd(8)} ${role}`;
+    return `  ${name.padEnd(12)} ${p.address.padEnd(21)} pid ${String(p.pid).padEnd(8)} ${roleOf(name)}`;
   });
   const metricsRows = SERVICES.map(
     (name) =>
-      `  ${name.padEnd(10)} ${running.get(name)?.metrics ? `http://${running.get(name)?.metrics}/metrics` : 'off'}`,
+      `  ${name.padEnd(12)} ${running.get(name)?.metrics ? `http://${running.get(name)?.metrics}/metrics` : 'off'}`,
   );
   process.stdout.write(
     [
@@ -319,7 +327,7 @@ async function mesh(): Promise<void> {
         ? `  traces: OTLP/HTTP to ${config.otlpEndpoint}`
         : '  traces: off (set OTEL_EXPORTER_OTLP_ENDPOINT)',
       '',
-      `  ${'service'.padEnd(10)} ${'address'.padEnd(21)} ${'pid'.padEnd(12)} serves`,
+      `  ${'service'.padEnd(12)} ${'address'.padEnd(21)} ${'pid'.padEnd(12)} serves`,
       ...rows,
       '',
       `  Prometheus metrics (${METRICS_PORT_ENV}=9464 for the fixed default ports, off to turn them off):`,
@@ -340,16 +348,6 @@ async function mesh(): Promise<void> {
       '',
     ].join('\n'),
   );
-}
-
-function agentService(name: ServiceName): string {
-  return {
-    context: 'ContextAgent',
-    inventory: 'InventoryAgent',
-    objective: 'ObjectiveAgent',
-    admin: 'Admin         ← overrides, decision log, dashboard',
-    broker: 'AdDecision',
-  }[name];
 }
 
 // ---------------------------------------------------------------------------
@@ -417,10 +415,18 @@ async function decideOnce(flags: Map<string, string>): Promise<void> {
       `why: ${w?.summary || '(none)'}`,
     ];
     if (w) {
+      const terms = Object.entries(w.terms)
+        .map(([term, v]) => `${term} ${v.toFixed(3)}`)
+        .join(', ');
+      const agents = Object.entries(w.agents)
+        .map(
+          ([name, a]) =>
+            `${name} ${a.model_version || '-'} (${a.elapsed_ms} ms${a.degraded ? ', degraded' : ''})`,
+        )
+        .join(', ');
       lines.push(
-        `  utility ${w.utility.toFixed(3)} (listener ${w.listener_value.toFixed(3)}, advertiser ${w.advertiser_value.toFixed(3)}, ` +
-          `revenue ${w.platform_revenue.toFixed(3)}); ${w.rounds} round(s), ${w.candidates_considered} candidates; scenario ${w.scenario}`,
-        `  models: context ${w.context_model_version || '-'}, inventory ${w.inventory_model_version || '-'}, objective ${w.objective_model_version || '-'}; trace ${w.trace_id || '-'}`,
+        `  utility ${w.utility.toFixed(3)} (${terms}); ${w.rounds} round(s), ${w.candidates_considered} candidates; scenario ${w.scenario}`,
+        `  agents: ${agents}; trace ${w.trace_id || '-'}`,
       );
       for (const r of w.runners_up.slice(0, 5))
         lines.push(`  runner-up ${r.creative_id}: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`);

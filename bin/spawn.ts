@@ -7,26 +7,39 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DEFAULT_METRICS_PORTS } from '../services/common/config';
+import { DEFAULT_METRICS_PORTS, DEFAULT_REGISTRY } from '../services/common/config';
+import { agentEnv, loadRegistry } from '../services/common/registry';
 
-/** The services, in the order a mesh starts them (the admin service after the agents, the broker last). */
-export const SERVICES = ['context', 'inventory', 'objective', 'admin', 'broker'] as const;
-export type ServiceName = (typeof SERVICES)[number];
-export const AGENTS = ['context', 'inventory', 'objective'] as const satisfies readonly ServiceName[];
-export type AgentName = (typeof AGENTS)[number];
+/**
+ * The agents of the registry (services/agents.yaml, or PARLEY_AGENTS_FILE
+ * and PARLEY_AGENTS as this process's env names them), in registry order.
+ */
+export const AGENTS: readonly string[] = loadRegistry(
+  process.env.PARLEY_AGENTS_FILE || DEFAULT_REGISTRY,
+  process.env,
+  '127.0.0.1',
+).map((a) => a.name);
+
+/** The services, in the order a mesh starts them: the agents, the admin service, the broker last. */
+export const SERVICES: readonly string[] = [...AGENTS, 'admin', 'broker'];
+export type ServiceName = string;
 
 export function isServiceName(s: string | undefined): s is ServiceName {
-  return (SERVICES as readonly string[]).includes(s ?? '');
+  return SERVICES.includes(s ?? '');
 }
 
-/** The env var of each service's port, as services/common/config.ts reads it. */
-export const PORT_ENV: Record<ServiceName, string> = {
-  broker: 'PARLEY_BROKER_PORT',
-  context: 'PARLEY_CONTEXT_PORT',
-  inventory: 'PARLEY_INVENTORY_PORT',
-  objective: 'PARLEY_OBJECTIVE_PORT',
-  admin: 'PARLEY_ADMIN_PORT',
-};
+/** The env var of a service's port, as services/common/config.ts reads it. */
+export function portEnv(name: ServiceName): string {
+  if (name === 'broker') return 'PARLEY_BROKER_PORT';
+  if (name === 'admin') return 'PARLEY_ADMIN_PORT';
+  return agentEnv(name, 'PORT');
+}
+
+/** The env var that tells the broker where an agent listens. */
+export function addrEnv(agent: string): string {
+  return agentEnv(agent, 'ADDR');
+}
+
 /** The admin service's dashboard (HTTP) port and where brokers find the admin service. */
 export const ADMIN_HTTP_PORT_ENV = 'PARLEY_ADMIN_HTTP_PORT';
 export const ADMIN_ADDR_ENV = 'PARLEY_ADMIN_ADDR';
@@ -34,26 +47,30 @@ export const ADMIN_TOKENS_ENV = 'PARLEY_ADMIN_TOKENS';
 /** The env var of a service's Prometheus endpoint port, as services/common/config.ts reads it. */
 export const METRICS_PORT_ENV = 'PARLEY_METRICS_PORT';
 
+/** The default metrics port of each service: the registry's for agents, config.ts's for the others. */
+function defaultMetricsPort(name: string): number {
+  return DEFAULT_METRICS_PORTS[name] ?? DEFAULT_AGENT_METRICS_PORTS.get(name) ?? 0;
+}
+const DEFAULT_AGENT_METRICS_PORTS = new Map(
+  loadRegistry(process.env.PARLEY_AGENTS_FILE || DEFAULT_REGISTRY, {}, '127.0.0.1').map((a) => [
+    a.name,
+    a.metricsPort,
+  ]),
+);
+
 /**
  * The metrics port a launcher gives one of several services on one host, from
  * the user's PARLEY_METRICS_PORT: unset → 0 (any free port; the ready line
- * reports it), `off` → off, 0 → 0, N → N + the service's offset among the
- * per-service defaults (so 9464 gives exactly the defaults: broker 9464,
+ * reports it), `off` → off, 0 → 0, N → N + the service's offset from the
+ * broker's default (so 9464 gives exactly the defaults: broker 9464,
  * context 9465, …).
  */
 export function metricsPortFor(raw: string | undefined, name: string): string {
   if (raw === undefined || raw === '') return '0';
   const n = Number(raw);
   const base = DEFAULT_METRICS_PORTS.broker ?? 9464;
-  return Number.isInteger(n) && n > 0 ? String(n + (DEFAULT_METRICS_PORTS[name] ?? base) - base) : raw;
+  return Number.isInteger(n) && n > 0 ? String(n + (defaultMetricsPort(name) || base) - base) : raw;
 }
-
-/** Where the broker finds each agent. */
-export const ADDR_ENV: Record<AgentName, string> = {
-  context: 'PARLEY_CONTEXT_ADDR',
-  inventory: 'PARLEY_INVENTORY_ADDR',
-  objective: 'PARLEY_OBJECTIVE_ADDR',
-};
 
 export const PARLEY_BIN = fileURLToPath(new URL('./parley.ts', import.meta.url));
 /** tsx's ESM loader by absolute URL, so children start from any working directory. */

@@ -20,13 +20,13 @@
  * round's) and the number of accepted steps since.
  */
 
+import type { FeedEntry, GroupStart, OutcomeFeed } from '../services/common/domain/outcomes';
 import {
   LogisticPolicy,
   type LogisticWeights,
   POLICY_FEATURE_COUNT,
   type PolicyHolder,
 } from '../services/inventory/policy';
-import type { FeedEntry, GroupStart, OutcomeFeed } from '../services/objective/outcome-log';
 import { dot, sigmoid } from './linear';
 
 export interface OnlineOptions {

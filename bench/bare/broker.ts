@@ -1,37 +1,35 @@
 /**
  * The bare broker of the benchmark's baseline mesh: serves AdDecision.Decide
- * with the shared `startServer`/`unary` plumbing and talks to the agents over
- * the shared `MuxClient` (one persistent multiplexed bidi stream per agent,
- * exactly as the real broker does), but does no work of its own: per
- * decision it makes the same message exchanges as the real mesh (one
- * context assess; per round one inventory propose and one objective
- * evaluate; one objective commit) and answers a canned response.
+ * with the shared `startServer`/`unary` plumbing and talks to the registry's
+ * agents over the shared AgentLink (one coalescing Agent.Negotiate stream
+ * per agent, exactly as the real broker does), but does no work of its own:
+ * per decision it makes the same calls as the real mesh (the context
+ * agent's assess; per round every proposer's propose, then every critic's
+ * critique, in parallel; the committer's commit) with canned requests of
+ * the real ones' shape, and answers a canned response.
  *
  * `rounds` may be fractional (the real mesh's measured mean): decision n
  * then does floor(rounds) or ceil(rounds) rounds so that the running mean
  * matches (see roundsForDecision).
  */
-import * as grpc from '@grpc/grpc-js';
-import type { AssessCall } from '../../proto/gen/parley/v1/AssessCall';
-import type { AssessReply__Output } from '../../proto/gen/parley/v1/AssessReply';
 import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
-import type { ObjectiveCall } from '../../proto/gen/parley/v1/ObjectiveCall';
-import type { ObjectiveReply__Output } from '../../proto/gen/parley/v1/ObjectiveReply';
-import type { ProposeCall } from '../../proto/gen/parley/v1/ProposeCall';
-import type { ProposeReply__Output } from '../../proto/gen/parley/v1/ProposeReply';
-import { MuxClient } from '../../services/common/grpc/mux';
+import { AgentLink } from '../../services/common/grpc/agent-stream';
 import { SERVICE_NAMES, v1 } from '../../services/common/grpc/proto';
 import { type RunningService, startServer, unary } from '../../services/common/grpc/server';
 import type { Logger } from '../../services/common/log';
-import { BARE_CANDIDATE } from './agents';
+import type { AgentEntry } from '../../services/common/registry';
+import { BARE_SNAPSHOT, bareCandidates } from './agents';
 
 export interface BareBrokerOptions {
   host: string;
   port: number;
-  addresses: { context: string; inventory: string; objective: string };
+  /** The registry's agents (names, roles, addresses). */
+  agents: readonly AgentEntry[];
   /** Mean negotiation rounds per decision, >= 1 (may be fractional). */
   rounds: number;
+  /** Candidates per proposal and critique (the real mesh's shortlist size). */
+  shortlist: number;
   log: Logger;
 }
 
@@ -49,54 +47,62 @@ export function roundsForDecision(n: number, mean: number): number {
 
 export async function startBareBroker(opts: BareBrokerOptions): Promise<RunningService> {
   roundsForDecision(0, opts.rounds); // validates
-  const creds = grpc.credentials.createInsecure();
-  const contextClient = new v1.ContextAgent(opts.addresses.context, creds);
-  const inventoryClient = new v1.InventoryAgent(opts.addresses.inventory, creds);
-  const objectiveClient = new v1.ObjectiveAgent(opts.addresses.objective, creds);
-  const context = new MuxClient<AssessCall, AssessReply__Output>(
-    () => contextClient.AssessStream(),
-    'parley.v1.ContextAgent/AssessStream',
-  );
-  const inventory = new MuxClient<ProposeCall, ProposeReply__Output>(
-    () => inventoryClient.Negotiate(),
-    'parley.v1.InventoryAgent/Negotiate',
-  );
-  const objective = new MuxClient<ObjectiveCall, ObjectiveReply__Output>(
-    () => objectiveClient.Negotiate(),
-    'parley.v1.ObjectiveAgent/Negotiate',
-  );
+  const links = new Map(opts.agents.map((a) => [a.name, new AgentLink(a.name, a.address)]));
+  const withRole = (role: AgentEntry['roles'][number]) =>
+    opts.agents.filter((a) => a.roles.includes(role)).map((a) => links.get(a.name)!);
+  const context = withRole('context')[0];
+  const proposers = withRole('proposer');
+  const critics = withRole('critic');
+  const committer = withRole('committer')[0];
+  const candidates = bareCandidates(opts.shortlist);
+  const winner = candidates[0]!;
   let decisions = 0;
 
   const decide = async (req: DecideRequest__Output): Promise<DecideResponse> => {
     const rounds = roundsForDecision(decisions++, opts.rounds);
-    const assessed = await context.call({ request: { signals: req.signals } }, HOP_TIMEOUT_MS);
+    const snapshot = context
+      ? await context.call('assess', { signals: req.signals }, HOP_TIMEOUT_MS)
+      : BARE_SNAPSHOT;
+    const context_ = { ...snapshot, features: [] };
     for (let round = 1; round <= rounds; round++) {
-      await inventory.call(
-        {
-          request: {
-            request_id: req.request_id,
-            round,
-            slot: req.slot,
-            signals: req.signals,
-            context: assessed.snapshot,
-          },
-        },
-        HOP_TIMEOUT_MS,
+      await Promise.all(
+        proposers.map((p) =>
+          p.call(
+            'propose',
+            {
+              request_id: req.request_id,
+              round,
+              slot: req.slot,
+              signals: req.signals,
+              context: context_,
+              shortlist_size: opts.shortlist,
+            },
+            HOP_TIMEOUT_MS,
+          ),
+        ),
       );
-      await objective.call(
-        { evaluate: { request_id: req.request_id, round, candidates: [BARE_CANDIDATE] } },
-        HOP_TIMEOUT_MS,
+      await Promise.all(
+        critics.map((c) =>
+          c.call(
+            'critique',
+            { request_id: req.request_id, round, signals: req.signals, context: context_, candidates },
+            HOP_TIMEOUT_MS,
+          ),
+        ),
       );
     }
-    await objective.call(
+    await committer?.call(
+      'commit',
       {
-        commit: {
-          request_id: req.request_id,
-          session_id: req.signals?.session_id ?? '',
-          reservations: [
-            { creative_id: BARE_CANDIDATE.creative_id, amount_micros: BARE_CANDIDATE.price_micros },
-          ],
-        },
+        request_id: req.request_id,
+        session_id: req.signals?.session_id ?? '',
+        reservations: [
+          {
+            creative_id: winner.creative_id,
+            campaign_id: winner.campaign_id,
+            amount_micros: winner.price_micros,
+          },
+        ],
       },
       HOP_TIMEOUT_MS,
     );
@@ -105,15 +111,15 @@ export async function startBareBroker(opts: BareBrokerOptions): Promise<RunningS
       ads: [
         {
           pod_position: 0,
-          creative_id: BARE_CANDIDATE.creative_id,
-          campaign_id: BARE_CANDIDATE.campaign_id,
-          advertiser_id: BARE_CANDIDATE.advertiser_id,
-          category: BARE_CANDIDATE.category,
-          duration_ms: BARE_CANDIDATE.duration_ms,
-          price_micros: BARE_CANDIDATE.price_micros,
+          creative_id: winner.creative_id,
+          campaign_id: winner.campaign_id,
+          advertiser_id: winner.advertiser_id,
+          category: winner.category,
+          duration_ms: winner.duration_ms,
+          price_micros: winner.price_micros,
           reservation_id: 'bare-reservation',
-          audio_url: BARE_CANDIDATE.audio_url,
-          tier: BARE_CANDIDATE.tier,
+          audio_url: winner.audio_url,
+          tier: winner.tier,
         },
       ],
       why: { rounds, scenario: 'SCENARIO_COMMUTE', summary: 'bare', utility: 1 },
@@ -133,8 +139,7 @@ export async function startBareBroker(opts: BareBrokerOptions): Promise<RunningS
     port: server.port,
     close: async () => {
       await server.shutdown(500);
-      for (const c of [context, inventory, objective]) c.close();
-      for (const c of [contextClient, inventoryClient, objectiveClient]) c.close();
+      for (const l of links.values()) l.close();
     },
   };
 }

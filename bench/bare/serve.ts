@@ -1,7 +1,7 @@
 /**
  * Process entry of the bare mesh, mirroring `parley serve <name>`:
  *
- *   node --import tsx bench/bare/serve.ts <broker|context|inventory|objective> [--rounds R]
+ *   node --import tsx bench/bare/serve.ts <broker|agent name> [--rounds R]
  *
  * Config (host, ports, agent addresses, log level, telemetry) comes from the
  * same env as the real services (services/common/config.ts), and telemetry is
@@ -12,21 +12,20 @@ import { loadConfig } from '../../services/common/config';
 import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
 import { initTelemetry } from '../../services/common/telemetry';
-import { type BareAgentName, startBareAgent } from './agents';
+import { startBareAgent } from './agents';
 import { startBareBroker } from './broker';
 
-const ROLES = ['broker', 'context', 'inventory', 'objective'] as const;
-type Role = (typeof ROLES)[number];
-
 async function main(argv: string[]): Promise<void> {
-  const role = argv[0] as Role;
-  if (!ROLES.includes(role)) {
-    process.stderr.write(`usage: bench/bare/serve.ts <${ROLES.join('|')}> [--rounds R]\n`);
-    process.exit(2);
-  }
+  const role = argv[0] ?? '';
   const roundsAt = argv.indexOf('--rounds');
   const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : 1;
   const config = loadConfig(process.env, `bare-${role}`);
+  const agent = config.agents.find((a) => a.name === role);
+  if (role !== 'broker' && !agent) {
+    const names = ['broker', ...config.agents.map((a) => a.name)];
+    process.stderr.write(`usage: bench/bare/serve.ts <${names.join('|')}> [--rounds R]\n`);
+    process.exit(2);
+  }
   const log = createLogger(`bare-${role}`, config.logLevel);
   // As `parley serve` does, so the shared plumbing's spans cost the same in both meshes.
   const telemetry = initTelemetry({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
@@ -35,11 +34,18 @@ async function main(argv: string[]): Promise<void> {
       ? await startBareBroker({
           host: config.host,
           port: config.ports.broker,
-          addresses: config.addresses,
+          agents: config.agents,
           rounds,
+          shortlist: config.shortlistSize,
           log,
         })
-      : await startBareAgent(role as BareAgentName, { host: config.host, port: config.ports[role], log });
+      : await startBareAgent(role, {
+          host: config.host,
+          port: agent!.port,
+          roles: agent!.roles,
+          shortlist: config.shortlistSize,
+          log,
+        });
   process.stdout.write(`${JSON.stringify({ service: role, address: service.address, pid: process.pid })}\n`);
   const stop = () => {
     service

@@ -10,7 +10,6 @@ import type { ContentSignals as _parley_v1_ContentSignals, ContentSignals__Outpu
 import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
 import type { DecideRequest as _parley_v1_DecideRequest, DecideRequest__Output as _parley_v1_DecideRequest__Output } from './parley/v1/DecideRequest';
 import type { DecideResponse as _parley_v1_DecideResponse, DecideResponse__Output as _parley_v1_DecideResponse__Output } from './parley/v1/DecideResponse';
-import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
 import type { Explanation as _parley_v1_Explanation, Explanation__Output as _parley_v1_Explanation__Output } from './parley/v1/Explanation';
 import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
 import type { OutcomeAck as _parley_v1_OutcomeAck, OutcomeAck__Output as _parley_v1_OutcomeAck__Output } from './parley/v1/OutcomeAck';
@@ -38,7 +37,6 @@ export interface ProtoGrpcType {
       DecideRequest: MessageTypeDefinition<_parley_v1_DecideRequest, _parley_v1_DecideRequest__Output>
       DecideResponse: MessageTypeDefinition<_parley_v1_DecideResponse, _parley_v1_DecideResponse__Output>
       Device: EnumTypeDefinition
-      Envelope: MessageTypeDefinition<_parley_v1_Envelope, _parley_v1_Envelope__Output>
       Explanation: MessageTypeDefinition<_parley_v1_Explanation, _parley_v1_Explanation__Output>
       ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>
       OutcomeAck: MessageTypeDefinition<_parley_v1_OutcomeAck, _parley_v1_OutcomeAck__Output>
@@ -46,7 +44,6 @@ export interface ProtoGrpcType {
       OutcomeEvent: EnumTypeDefinition
       OutcomeReport: MessageTypeDefinition<_parley_v1_OutcomeReport, _parley_v1_OutcomeReport__Output>
       OutcomeReports: MessageTypeDefinition<_parley_v1_OutcomeReports, _parley_v1_OutcomeReports__Output>
-      Part: EnumTypeDefinition
       PlaylistKind: EnumTypeDefinition
       Position: EnumTypeDefinition
       Reason: EnumTypeDefinition

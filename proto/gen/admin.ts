@@ -1,8 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type { AckOutcomesReply as _parley_v1_AckOutcomesReply, AckOutcomesReply__Output as _parley_v1_AckOutcomesReply__Output } from './parley/v1/AckOutcomesReply';
-import type { AckOutcomesRequest as _parley_v1_AckOutcomesRequest, AckOutcomesRequest__Output as _parley_v1_AckOutcomesRequest__Output } from './parley/v1/AckOutcomesRequest';
 import type { AdDecisionClient as _parley_v1_AdDecisionClient, AdDecisionDefinition as _parley_v1_AdDecisionDefinition } from './parley/v1/AdDecision';
 import type { AdPlacement as _parley_v1_AdPlacement, AdPlacement__Output as _parley_v1_AdPlacement__Output } from './parley/v1/AdPlacement';
 import type { AdminClient as _parley_v1_AdminClient, AdminDefinition as _parley_v1_AdminDefinition } from './parley/v1/Admin';
@@ -12,27 +10,18 @@ import type { AgentCalls as _parley_v1_AgentCalls, AgentCalls__Output as _parley
 import type { AgentReplies as _parley_v1_AgentReplies, AgentReplies__Output as _parley_v1_AgentReplies__Output } from './parley/v1/AgentReplies';
 import type { AgentReply as _parley_v1_AgentReply, AgentReply__Output as _parley_v1_AgentReply__Output } from './parley/v1/AgentReply';
 import type { AgentReport as _parley_v1_AgentReport, AgentReport__Output as _parley_v1_AgentReport__Output } from './parley/v1/AgentReport';
-import type { AgentTimings as _parley_v1_AgentTimings, AgentTimings__Output as _parley_v1_AgentTimings__Output } from './parley/v1/AgentTimings';
 import type { AppliedOverride as _parley_v1_AppliedOverride, AppliedOverride__Output as _parley_v1_AppliedOverride__Output } from './parley/v1/AppliedOverride';
-import type { AssessCall as _parley_v1_AssessCall, AssessCall__Output as _parley_v1_AssessCall__Output } from './parley/v1/AssessCall';
-import type { AssessReply as _parley_v1_AssessReply, AssessReply__Output as _parley_v1_AssessReply__Output } from './parley/v1/AssessReply';
 import type { AssessRequest as _parley_v1_AssessRequest, AssessRequest__Output as _parley_v1_AssessRequest__Output } from './parley/v1/AssessRequest';
 import type { AuditEntry as _parley_v1_AuditEntry, AuditEntry__Output as _parley_v1_AuditEntry__Output } from './parley/v1/AuditEntry';
 import type { AuditLog as _parley_v1_AuditLog, AuditLog__Output as _parley_v1_AuditLog__Output } from './parley/v1/AuditLog';
 import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
-import type { CampaignPacing as _parley_v1_CampaignPacing, CampaignPacing__Output as _parley_v1_CampaignPacing__Output } from './parley/v1/CampaignPacing';
-import type { CampaignStatusReply as _parley_v1_CampaignStatusReply, CampaignStatusReply__Output as _parley_v1_CampaignStatusReply__Output } from './parley/v1/CampaignStatusReply';
-import type { CampaignStatusRequest as _parley_v1_CampaignStatusRequest, CampaignStatusRequest__Output as _parley_v1_CampaignStatusRequest__Output } from './parley/v1/CampaignStatusRequest';
 import type { Candidate as _parley_v1_Candidate, Candidate__Output as _parley_v1_Candidate__Output } from './parley/v1/Candidate';
-import type { CandidateValue as _parley_v1_CandidateValue, CandidateValue__Output as _parley_v1_CandidateValue__Output } from './parley/v1/CandidateValue';
 import type { CommitRequest as _parley_v1_CommitRequest, CommitRequest__Output as _parley_v1_CommitRequest__Output } from './parley/v1/CommitRequest';
 import type { CommitResponse as _parley_v1_CommitResponse, CommitResponse__Output as _parley_v1_CommitResponse__Output } from './parley/v1/CommitResponse';
 import type { CommitResult as _parley_v1_CommitResult, CommitResult__Output as _parley_v1_CommitResult__Output } from './parley/v1/CommitResult';
 import type { ContentRisk as _parley_v1_ContentRisk, ContentRisk__Output as _parley_v1_ContentRisk__Output } from './parley/v1/ContentRisk';
 import type { ContentSignals as _parley_v1_ContentSignals, ContentSignals__Output as _parley_v1_ContentSignals__Output } from './parley/v1/ContentSignals';
-import type { ContextAgentClient as _parley_v1_ContextAgentClient, ContextAgentDefinition as _parley_v1_ContextAgentDefinition } from './parley/v1/ContextAgent';
 import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
-import type { Counter as _parley_v1_Counter, Counter__Output as _parley_v1_Counter__Output } from './parley/v1/Counter';
 import type { CreateOverrideRequest as _parley_v1_CreateOverrideRequest, CreateOverrideRequest__Output as _parley_v1_CreateOverrideRequest__Output } from './parley/v1/CreateOverrideRequest';
 import type { Critique as _parley_v1_Critique, Critique__Output as _parley_v1_Critique__Output } from './parley/v1/Critique';
 import type { CritiqueRequest as _parley_v1_CritiqueRequest, CritiqueRequest__Output as _parley_v1_CritiqueRequest__Output } from './parley/v1/CritiqueRequest';
@@ -42,25 +31,14 @@ import type { DecisionList as _parley_v1_DecisionList, DecisionList__Output as _
 import type { DecisionRecord as _parley_v1_DecisionRecord, DecisionRecord__Output as _parley_v1_DecisionRecord__Output } from './parley/v1/DecisionRecord';
 import type { DecisionRound as _parley_v1_DecisionRound, DecisionRound__Output as _parley_v1_DecisionRound__Output } from './parley/v1/DecisionRound';
 import type { DeleteOverrideRequest as _parley_v1_DeleteOverrideRequest, DeleteOverrideRequest__Output as _parley_v1_DeleteOverrideRequest__Output } from './parley/v1/DeleteOverrideRequest';
-import type { Envelope as _parley_v1_Envelope, Envelope__Output as _parley_v1_Envelope__Output } from './parley/v1/Envelope';
-import type { EvaluateRequest as _parley_v1_EvaluateRequest, EvaluateRequest__Output as _parley_v1_EvaluateRequest__Output } from './parley/v1/EvaluateRequest';
 import type { Explanation as _parley_v1_Explanation, Explanation__Output as _parley_v1_Explanation__Output } from './parley/v1/Explanation';
 import type { GetDecisionRequest as _parley_v1_GetDecisionRequest, GetDecisionRequest__Output as _parley_v1_GetDecisionRequest__Output } from './parley/v1/GetDecisionRequest';
-import type { InventoryAgentClient as _parley_v1_InventoryAgentClient, InventoryAgentDefinition as _parley_v1_InventoryAgentDefinition } from './parley/v1/InventoryAgent';
-import type { LeaveOutcomesReply as _parley_v1_LeaveOutcomesReply, LeaveOutcomesReply__Output as _parley_v1_LeaveOutcomesReply__Output } from './parley/v1/LeaveOutcomesReply';
-import type { LeaveOutcomesRequest as _parley_v1_LeaveOutcomesRequest, LeaveOutcomesRequest__Output as _parley_v1_LeaveOutcomesRequest__Output } from './parley/v1/LeaveOutcomesRequest';
 import type { ListAuditRequest as _parley_v1_ListAuditRequest, ListAuditRequest__Output as _parley_v1_ListAuditRequest__Output } from './parley/v1/ListAuditRequest';
 import type { ListDecisionsRequest as _parley_v1_ListDecisionsRequest, ListDecisionsRequest__Output as _parley_v1_ListDecisionsRequest__Output } from './parley/v1/ListDecisionsRequest';
 import type { ListOverridesRequest as _parley_v1_ListOverridesRequest, ListOverridesRequest__Output as _parley_v1_ListOverridesRequest__Output } from './parley/v1/ListOverridesRequest';
 import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
-import type { LoggedOutcome as _parley_v1_LoggedOutcome, LoggedOutcome__Output as _parley_v1_LoggedOutcome__Output } from './parley/v1/LoggedOutcome';
-import type { ObjectiveAgentClient as _parley_v1_ObjectiveAgentClient, ObjectiveAgentDefinition as _parley_v1_ObjectiveAgentDefinition } from './parley/v1/ObjectiveAgent';
-import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output as _parley_v1_ObjectiveCall__Output } from './parley/v1/ObjectiveCall';
-import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from './parley/v1/ObjectiveReply';
-import type { ObserveAck as _parley_v1_ObserveAck, ObserveAck__Output as _parley_v1_ObserveAck__Output } from './parley/v1/ObserveAck';
 import type { OutcomeAck as _parley_v1_OutcomeAck, OutcomeAck__Output as _parley_v1_OutcomeAck__Output } from './parley/v1/OutcomeAck';
 import type { OutcomeAcks as _parley_v1_OutcomeAcks, OutcomeAcks__Output as _parley_v1_OutcomeAcks__Output } from './parley/v1/OutcomeAcks';
-import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from './parley/v1/OutcomeBatch';
 import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from './parley/v1/OutcomeRecord';
 import type { OutcomeRecords as _parley_v1_OutcomeRecords, OutcomeRecords__Output as _parley_v1_OutcomeRecords__Output } from './parley/v1/OutcomeRecords';
 import type { OutcomeReport as _parley_v1_OutcomeReport, OutcomeReport__Output as _parley_v1_OutcomeReport__Output } from './parley/v1/OutcomeReport';
@@ -68,10 +46,7 @@ import type { OutcomeReports as _parley_v1_OutcomeReports, OutcomeReports__Outpu
 import type { Override as _parley_v1_Override, Override__Output as _parley_v1_Override__Output } from './parley/v1/Override';
 import type { OverrideSet as _parley_v1_OverrideSet, OverrideSet__Output as _parley_v1_OverrideSet__Output } from './parley/v1/OverrideSet';
 import type { Proposal as _parley_v1_Proposal, Proposal__Output as _parley_v1_Proposal__Output } from './parley/v1/Proposal';
-import type { ProposeCall as _parley_v1_ProposeCall, ProposeCall__Output as _parley_v1_ProposeCall__Output } from './parley/v1/ProposeCall';
-import type { ProposeReply as _parley_v1_ProposeReply, ProposeReply__Output as _parley_v1_ProposeReply__Output } from './parley/v1/ProposeReply';
 import type { ProposeRequest as _parley_v1_ProposeRequest, ProposeRequest__Output as _parley_v1_ProposeRequest__Output } from './parley/v1/ProposeRequest';
-import type { ReadOutcomesRequest as _parley_v1_ReadOutcomesRequest, ReadOutcomesRequest__Output as _parley_v1_ReadOutcomesRequest__Output } from './parley/v1/ReadOutcomesRequest';
 import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from './parley/v1/RecordAck';
 import type { RecordAcks as _parley_v1_RecordAcks, RecordAcks__Output as _parley_v1_RecordAcks__Output } from './parley/v1/RecordAcks';
 import type { RecordDecisionsAck as _parley_v1_RecordDecisionsAck, RecordDecisionsAck__Output as _parley_v1_RecordDecisionsAck__Output } from './parley/v1/RecordDecisionsAck';
@@ -80,8 +55,6 @@ import type { ReleaseRequest as _parley_v1_ReleaseRequest, ReleaseRequest__Outpu
 import type { ReleaseResponse as _parley_v1_ReleaseResponse, ReleaseResponse__Output as _parley_v1_ReleaseResponse__Output } from './parley/v1/ReleaseResponse';
 import type { Reservation as _parley_v1_Reservation, Reservation__Output as _parley_v1_Reservation__Output } from './parley/v1/Reservation';
 import type { ScoredCandidate as _parley_v1_ScoredCandidate, ScoredCandidate__Output as _parley_v1_ScoredCandidate__Output } from './parley/v1/ScoredCandidate';
-import type { SessionObservation as _parley_v1_SessionObservation, SessionObservation__Output as _parley_v1_SessionObservation__Output } from './parley/v1/SessionObservation';
-import type { SessionObservations as _parley_v1_SessionObservations, SessionObservations__Output as _parley_v1_SessionObservations__Output } from './parley/v1/SessionObservations';
 import type { Slot as _parley_v1_Slot, Slot__Output as _parley_v1_Slot__Output } from './parley/v1/Slot';
 import type { Verdict as _parley_v1_Verdict, Verdict__Output as _parley_v1_Verdict__Output } from './parley/v1/Verdict';
 import type { WatchOverridesRequest as _parley_v1_WatchOverridesRequest, WatchOverridesRequest__Output as _parley_v1_WatchOverridesRequest__Output } from './parley/v1/WatchOverridesRequest';
@@ -93,8 +66,6 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   parley: {
     v1: {
-      AckOutcomesReply: MessageTypeDefinition<_parley_v1_AckOutcomesReply, _parley_v1_AckOutcomesReply__Output>
-      AckOutcomesRequest: MessageTypeDefinition<_parley_v1_AckOutcomesRequest, _parley_v1_AckOutcomesRequest__Output>
       AdDecision: SubtypeConstructor<typeof grpc.Client, _parley_v1_AdDecisionClient> & { service: _parley_v1_AdDecisionDefinition }
       AdPlacement: MessageTypeDefinition<_parley_v1_AdPlacement, _parley_v1_AdPlacement__Output>
       Admin: SubtypeConstructor<typeof grpc.Client, _parley_v1_AdminClient> & { service: _parley_v1_AdminDefinition }
@@ -104,28 +75,19 @@ export interface ProtoGrpcType {
       AgentReplies: MessageTypeDefinition<_parley_v1_AgentReplies, _parley_v1_AgentReplies__Output>
       AgentReply: MessageTypeDefinition<_parley_v1_AgentReply, _parley_v1_AgentReply__Output>
       AgentReport: MessageTypeDefinition<_parley_v1_AgentReport, _parley_v1_AgentReport__Output>
-      AgentTimings: MessageTypeDefinition<_parley_v1_AgentTimings, _parley_v1_AgentTimings__Output>
       AppliedOverride: MessageTypeDefinition<_parley_v1_AppliedOverride, _parley_v1_AppliedOverride__Output>
-      AssessCall: MessageTypeDefinition<_parley_v1_AssessCall, _parley_v1_AssessCall__Output>
-      AssessReply: MessageTypeDefinition<_parley_v1_AssessReply, _parley_v1_AssessReply__Output>
       AssessRequest: MessageTypeDefinition<_parley_v1_AssessRequest, _parley_v1_AssessRequest__Output>
       AuditEntry: MessageTypeDefinition<_parley_v1_AuditEntry, _parley_v1_AuditEntry__Output>
       AuditLog: MessageTypeDefinition<_parley_v1_AuditLog, _parley_v1_AuditLog__Output>
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
-      CampaignPacing: MessageTypeDefinition<_parley_v1_CampaignPacing, _parley_v1_CampaignPacing__Output>
-      CampaignStatusReply: MessageTypeDefinition<_parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusReply__Output>
-      CampaignStatusRequest: MessageTypeDefinition<_parley_v1_CampaignStatusRequest, _parley_v1_CampaignStatusRequest__Output>
       Candidate: MessageTypeDefinition<_parley_v1_Candidate, _parley_v1_Candidate__Output>
-      CandidateValue: MessageTypeDefinition<_parley_v1_CandidateValue, _parley_v1_CandidateValue__Output>
       CommitRequest: MessageTypeDefinition<_parley_v1_CommitRequest, _parley_v1_CommitRequest__Output>
       CommitResponse: MessageTypeDefinition<_parley_v1_CommitResponse, _parley_v1_CommitResponse__Output>
       CommitResult: MessageTypeDefinition<_parley_v1_CommitResult, _parley_v1_CommitResult__Output>
       ContentKind: EnumTypeDefinition
       ContentRisk: MessageTypeDefinition<_parley_v1_ContentRisk, _parley_v1_ContentRisk__Output>
       ContentSignals: MessageTypeDefinition<_parley_v1_ContentSignals, _parley_v1_ContentSignals__Output>
-      ContextAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_ContextAgentClient> & { service: _parley_v1_ContextAgentDefinition }
       ContextSnapshot: MessageTypeDefinition<_parley_v1_ContextSnapshot, _parley_v1_ContextSnapshot__Output>
-      Counter: MessageTypeDefinition<_parley_v1_Counter, _parley_v1_Counter__Output>
       CreateOverrideRequest: MessageTypeDefinition<_parley_v1_CreateOverrideRequest, _parley_v1_CreateOverrideRequest__Output>
       Critique: MessageTypeDefinition<_parley_v1_Critique, _parley_v1_Critique__Output>
       CritiqueRequest: MessageTypeDefinition<_parley_v1_CritiqueRequest, _parley_v1_CritiqueRequest__Output>
@@ -136,25 +98,14 @@ export interface ProtoGrpcType {
       DecisionRound: MessageTypeDefinition<_parley_v1_DecisionRound, _parley_v1_DecisionRound__Output>
       DeleteOverrideRequest: MessageTypeDefinition<_parley_v1_DeleteOverrideRequest, _parley_v1_DeleteOverrideRequest__Output>
       Device: EnumTypeDefinition
-      Envelope: MessageTypeDefinition<_parley_v1_Envelope, _parley_v1_Envelope__Output>
-      EvaluateRequest: MessageTypeDefinition<_parley_v1_EvaluateRequest, _parley_v1_EvaluateRequest__Output>
       Explanation: MessageTypeDefinition<_parley_v1_Explanation, _parley_v1_Explanation__Output>
       GetDecisionRequest: MessageTypeDefinition<_parley_v1_GetDecisionRequest, _parley_v1_GetDecisionRequest__Output>
-      InventoryAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_InventoryAgentClient> & { service: _parley_v1_InventoryAgentDefinition }
-      LeaveOutcomesReply: MessageTypeDefinition<_parley_v1_LeaveOutcomesReply, _parley_v1_LeaveOutcomesReply__Output>
-      LeaveOutcomesRequest: MessageTypeDefinition<_parley_v1_LeaveOutcomesRequest, _parley_v1_LeaveOutcomesRequest__Output>
       ListAuditRequest: MessageTypeDefinition<_parley_v1_ListAuditRequest, _parley_v1_ListAuditRequest__Output>
       ListDecisionsRequest: MessageTypeDefinition<_parley_v1_ListDecisionsRequest, _parley_v1_ListDecisionsRequest__Output>
       ListOverridesRequest: MessageTypeDefinition<_parley_v1_ListOverridesRequest, _parley_v1_ListOverridesRequest__Output>
       ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>
-      LoggedOutcome: MessageTypeDefinition<_parley_v1_LoggedOutcome, _parley_v1_LoggedOutcome__Output>
-      ObjectiveAgent: SubtypeConstructor<typeof grpc.Client, _parley_v1_ObjectiveAgentClient> & { service: _parley_v1_ObjectiveAgentDefinition }
-      ObjectiveCall: MessageTypeDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveCall__Output>
-      ObjectiveReply: MessageTypeDefinition<_parley_v1_ObjectiveReply, _parley_v1_ObjectiveReply__Output>
-      ObserveAck: MessageTypeDefinition<_parley_v1_ObserveAck, _parley_v1_ObserveAck__Output>
       OutcomeAck: MessageTypeDefinition<_parley_v1_OutcomeAck, _parley_v1_OutcomeAck__Output>
       OutcomeAcks: MessageTypeDefinition<_parley_v1_OutcomeAcks, _parley_v1_OutcomeAcks__Output>
-      OutcomeBatch: MessageTypeDefinition<_parley_v1_OutcomeBatch, _parley_v1_OutcomeBatch__Output>
       OutcomeEvent: EnumTypeDefinition
       OutcomeRecord: MessageTypeDefinition<_parley_v1_OutcomeRecord, _parley_v1_OutcomeRecord__Output>
       OutcomeRecords: MessageTypeDefinition<_parley_v1_OutcomeRecords, _parley_v1_OutcomeRecords__Output>
@@ -162,14 +113,10 @@ export interface ProtoGrpcType {
       OutcomeReports: MessageTypeDefinition<_parley_v1_OutcomeReports, _parley_v1_OutcomeReports__Output>
       Override: MessageTypeDefinition<_parley_v1_Override, _parley_v1_Override__Output>
       OverrideSet: MessageTypeDefinition<_parley_v1_OverrideSet, _parley_v1_OverrideSet__Output>
-      Part: EnumTypeDefinition
       PlaylistKind: EnumTypeDefinition
       Position: EnumTypeDefinition
       Proposal: MessageTypeDefinition<_parley_v1_Proposal, _parley_v1_Proposal__Output>
-      ProposeCall: MessageTypeDefinition<_parley_v1_ProposeCall, _parley_v1_ProposeCall__Output>
-      ProposeReply: MessageTypeDefinition<_parley_v1_ProposeReply, _parley_v1_ProposeReply__Output>
       ProposeRequest: MessageTypeDefinition<_parley_v1_ProposeRequest, _parley_v1_ProposeRequest__Output>
-      ReadOutcomesRequest: MessageTypeDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_ReadOutcomesRequest__Output>
       Reason: EnumTypeDefinition
       RecordAck: MessageTypeDefinition<_parley_v1_RecordAck, _parley_v1_RecordAck__Output>
       RecordAcks: MessageTypeDefinition<_parley_v1_RecordAcks, _parley_v1_RecordAcks__Output>
@@ -182,8 +129,6 @@ export interface ProtoGrpcType {
       SafetyCategory: EnumTypeDefinition
       Scenario: EnumTypeDefinition
       ScoredCandidate: MessageTypeDefinition<_parley_v1_ScoredCandidate, _parley_v1_ScoredCandidate__Output>
-      SessionObservation: MessageTypeDefinition<_parley_v1_SessionObservation, _parley_v1_SessionObservation__Output>
-      SessionObservations: MessageTypeDefinition<_parley_v1_SessionObservations, _parley_v1_SessionObservations__Output>
       Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
       Verdict: MessageTypeDefinition<_parley_v1_Verdict, _parley_v1_Verdict__Output>
       WatchOverridesRequest: MessageTypeDefinition<_parley_v1_WatchOverridesRequest, _parley_v1_WatchOverridesRequest__Output>

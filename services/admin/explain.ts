@@ -12,9 +12,8 @@ export interface ExplainedAd {
   tier: string;
   priceMicros: number;
   utility: number | null;
-  listenerValue: number | null;
-  advertiserValue: number | null;
-  platformRevenue: number | null;
+  /** Its utility terms by name (platform and each agent's), unweighted. */
+  terms: Record<string, number>;
   boost: number;
   pinned: boolean;
   why: string;
@@ -41,19 +40,31 @@ export interface Explanation {
   runnersUp: ExplainedLoser[];
   overrides: Array<{ overrideId: string; kind: string; creativeId: string; effect: string }>;
   degraded: string[];
-  models: { context: string; inventory: string; objective: string };
+  /** Each agent's part, by registry name: model version, time waiting for it, what stood in when degraded. */
+  agents: Array<{
+    name: string;
+    modelVersion: string;
+    elapsedMs: number;
+    degraded: boolean;
+    fallback: string;
+  }>;
   rounds: Array<{
     round: number;
     source: string;
     proposed: number;
-    removedByInventory: number;
+    removedByProposers: number;
     screened: number;
-    eligible: number;
-    ineligible: number;
+    /** Each critic's verdicts: how many it let through and how many it vetoed. */
+    critics: Array<{ name: string; eligible: number; vetoed: number }>;
   }>;
   candidatesConsidered: number;
-  timings: { contextMs: number; inventoryMs: number; objectiveMs: number; commitMs: number; totalMs: number };
+  timings: { commitMs: number; totalMs: number };
 }
+
+const termsText = (terms: Record<string, number>) =>
+  Object.entries(terms)
+    .map(([term, v]) => `${term} ${f3(v)}`)
+    .join(', ');
 
 const f3 = (x: number) => x.toFixed(3);
 const short = (s: string) => s.replace(/^(REASON|SCENARIO|PART)_/, '').toLowerCase();
@@ -70,7 +81,7 @@ export function explain(r: DecisionRecordData): Explanation {
     parts.push(`tier ${a.tier}`);
     if (s) {
       parts.push(
-        `joint utility ${f3(s.utility)} (listener ${f3(s.listener_value)}, advertiser ${f3(s.advertiser_value)}, revenue ${f3(s.platform_revenue)}${s.boost ? `, boost +${s.boost}` : ''})`,
+        `joint utility ${f3(s.utility)} (${termsText(s.terms)}${s.boost ? `, boost +${s.boost}` : ''})`,
       );
     }
     parts.push(
@@ -83,9 +94,7 @@ export function explain(r: DecisionRecordData): Explanation {
       tier: a.tier,
       priceMicros: a.price_micros,
       utility: s?.utility ?? null,
-      listenerValue: s?.listener_value ?? null,
-      advertiserValue: s?.advertiser_value ?? null,
-      platformRevenue: s?.platform_revenue ?? null,
+      terms: { ...(s?.terms ?? {}) },
       boost: s?.boost ?? 0,
       pinned: s?.pinned ?? false,
       why: parts.join('; '),
@@ -115,29 +124,28 @@ export function explain(r: DecisionRecordData): Explanation {
       creativeId: o.creative_id,
       effect: o.effect,
     })),
-    degraded: (res?.degraded ?? []).map(String),
-    models: {
-      context: why?.context_model_version ?? '',
-      inventory: why?.inventory_model_version ?? '',
-      objective: why?.objective_model_version ?? '',
-    },
+    degraded: [...(res?.degraded ?? [])],
+    agents: Object.entries(r.agents).map(([name, a]) => ({
+      name,
+      modelVersion: a.model_version,
+      elapsedMs: a.elapsed_ms,
+      degraded: a.degraded,
+      fallback: a.fallback,
+    })),
     rounds: r.rounds.map((x) => ({
       round: x.round,
       source: x.proposal_source,
       proposed: x.proposed.length,
-      removedByInventory: x.removed_by_inventory.length,
+      removedByProposers: x.removed_by_proposers.length,
       screened: x.screened.length,
-      eligible: x.counter.filter((v) => v.eligible).length,
-      ineligible: x.counter.filter((v) => !v.eligible).length,
+      critics: Object.entries(x.critiques).map(([name, c]) => ({
+        name,
+        eligible: c.verdicts.filter((v) => v.eligible).length,
+        vetoed: c.verdicts.filter((v) => !v.eligible).length,
+      })),
     })),
     candidatesConsidered: why?.candidates_considered ?? 0,
-    timings: {
-      contextMs: r.timings?.context_ms ?? 0,
-      inventoryMs: r.timings?.inventory_ms ?? 0,
-      objectiveMs: r.timings?.objective_ms ?? 0,
-      commitMs: r.timings?.commit_ms ?? 0,
-      totalMs: r.timings?.total_ms ?? 0,
-    },
+    timings: { commitMs: r.commit_ms, totalMs: r.total_ms },
   };
 }
 
@@ -188,18 +196,19 @@ export function explainText(r: DecisionRecordData): string[] {
       : 'overrides applied: none',
   );
   for (const x of e.rounds) {
+    const critics = x.critics.map((c) => `${c.name}: ${c.eligible} eligible / ${c.vetoed} vetoed`).join(', ');
     lines.push(
-      `round ${x.round}: ${x.proposed} proposed (${x.source}), ${x.removedByInventory} removed by the inventory agent, ` +
-        `${x.screened} removed by the broker, objective: ${x.eligible} eligible / ${x.ineligible} not`,
+      `round ${x.round}: ${x.proposed} proposed (${x.source}), ${x.removedByProposers} removed by the proposers, ` +
+        `${x.screened} removed by the broker${critics ? `; ${critics}` : ''}`,
     );
   }
-  lines.push(`degraded: ${e.degraded.length ? e.degraded.map(short).join(', ') : 'none'}`);
-  lines.push(
-    `models: context ${e.models.context || '-'}, inventory ${e.models.inventory || '-'}, objective ${e.models.objective || '-'}`,
-  );
-  const t = e.timings;
-  lines.push(
-    `timings: context ${t.contextMs} ms, inventory ${t.inventoryMs} ms, objective ${t.objectiveMs} ms, commit ${t.commitMs} ms, total ${t.totalMs} ms`,
-  );
+  lines.push(`degraded: ${e.degraded.length ? e.degraded.join(', ') : 'none'}`);
+  for (const a of e.agents) {
+    lines.push(
+      `agent ${a.name}: model ${a.modelVersion || '-'}, ${a.elapsedMs} ms` +
+        (a.degraded ? `, degraded (${a.fallback || 'fell back'})` : ''),
+    );
+  }
+  lines.push(`timings: commit ${e.timings.commitMs} ms, total ${e.timings.totalMs} ms`);
   return lines;
 }

@@ -236,7 +236,7 @@ function summaryOf(r: DecisionRecordData) {
     })),
     no_ad: r.response?.no_ad ?? true,
     degraded: r.response?.degraded ?? [],
-    total_ms: r.timings?.total_ms ?? 0,
+    total_ms: r.total_ms,
   };
 }
 

@@ -29,6 +29,7 @@ import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
+import { agentsWithRole } from '../common/registry';
 import {
   type DecisionLog,
   EmbeddedDecisionLog,
@@ -243,7 +244,8 @@ export async function startAdmin({ config, log }: { config: Config; log: Logger 
   const service = new AdminService({ store: state.store, decisions: state.decisions });
   const sampler = new Sampler({
     agents: { ...config.addresses },
-    objectiveAddress: config.addresses.objective,
+    // Campaign pacing comes from the committer (the agent that holds the budgets).
+    objectiveAddress: agentsWithRole(config.agents, 'committer')[0]?.address ?? '',
     intervalMs: SAMPLE_INTERVAL_MS,
     log,
   });

@@ -142,15 +142,14 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-/** p50 / p95 of each agent's time inside the given decisions. */
+/** p50 / p95 of each agent's time inside the given decisions (by agent name), of the commit and of the whole decision. */
 export function decisionLatency(records: DecisionRecordData[]): Record<string, LatencyStats> {
-  const parts = {
-    context: (r: DecisionRecordData) => r.timings?.context_ms,
-    inventory: (r: DecisionRecordData) => r.timings?.inventory_ms,
-    objective: (r: DecisionRecordData) => r.timings?.objective_ms,
-    commit: (r: DecisionRecordData) => r.timings?.commit_ms,
-    total: (r: DecisionRecordData) => r.timings?.total_ms,
-  };
+  const parts: Record<string, (r: DecisionRecordData) => number | undefined> = {};
+  for (const r of records) {
+    for (const name of Object.keys(r.agents)) parts[name] ??= (x) => x.agents[name]?.elapsed_ms;
+  }
+  parts.commit = (r) => r.commit_ms;
+  parts.total = (r) => r.total_ms;
   const out: Record<string, LatencyStats> = {};
   for (const [name, get] of Object.entries(parts)) {
     const v = records

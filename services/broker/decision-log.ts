@@ -1,10 +1,10 @@
 /**
  * The broker's side of the decision log: every decision becomes a
  * DecisionRecord (admin.proto) — the request, each round's proposal, the
- * broker's screening and the objective agent's counter, every eligible
+ * broker's screening and each critic's verdicts, every eligible
  * candidate's utility terms, the overrides that applied, the response (with
- * reason codes, degraded parts, model versions and trace id) and per-agent
- * timings.
+ * reason codes, degraded agents and trace id) and each agent's part (model
+ * version, time, degraded).
  *
  * Recording never slows a decision: `record()` only queues a thunk (O(1));
  * the record is built, encoded to its protobuf bytes (once: every sink
@@ -29,12 +29,7 @@ import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequ
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../proto/gen/parley/v1/DecisionRecord';
 import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
-import {
-  candidateToWire,
-  candidateValueToWire,
-  rejectionToWire,
-  snapshotToWire,
-} from '../common/grpc/convert';
+import { candidateToWire, rejectionToWire, snapshotToWire } from '../common/grpc/convert';
 import { messageOf } from '../common/grpc/errors';
 import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
@@ -44,7 +39,9 @@ import {
   type EncodedDecision,
   encodeDecision,
 } from '../common/state/decisions';
+import { critiqueToWire } from '../common/wire/agent';
 import type { Decision } from './negotiation';
+import { agentReportsToWire } from './wire';
 
 /** Defaults of the recorder's bounds. */
 export const RECORDER = { maxQueue: 2000, batch: 200, flushDelayMs: 50, sliceMs: 1 } as const;
@@ -58,8 +55,8 @@ export interface RecorderBounds {
   flushDelayMs?: number;
   /**
    * Building and encoding stop once a turn of the event loop has spent this
-   * long on them (at least one record per turn); the records so far are
-   * written and the rest wait for a later turn. Default 1.
+   * long on them (at least one record per turn); the rest wait for a later
+   * turn. Default 1.
    */
   sliceMs?: number;
 }
@@ -87,20 +84,18 @@ export function buildDecisionRecord(
     rounds: (t?.rounds ?? []).map((r) => ({
       round: r.round,
       proposal_source: r.source,
-      inventory_model_version: r.modelVersion,
+      proposal_model_version: r.modelVersion,
       proposed: r.proposed.map(candidateToWire),
-      removed_by_inventory: r.removedByInventory.map(rejectionToWire),
+      removed_by_proposers: r.removedByProposers.map(rejectionToWire),
       screened: r.screened.map(rejectionToWire),
-      counter: (r.counter ?? []).map(candidateValueToWire),
+      critiques: Object.fromEntries([...r.critiques].map(([name, c]) => [name, critiqueToWire(c)])),
       guard: r.guard,
     })),
     scored: (t?.scored ?? []).map((s) => ({
       creative_id: s.candidate.creativeId,
       campaign_id: s.candidate.campaignId,
       utility: s.terms.utility,
-      listener_value: s.terms.listenerValue,
-      advertiser_value: s.terms.advertiserValue,
-      platform_revenue: s.terms.platformRevenue,
+      terms: s.terms.terms,
       boost: s.boost ?? 0,
       pinned: s.pinned ?? false,
       lead_probability: t?.leadProbabilities?.get(s.candidate.creativeId) ?? 0,
@@ -112,13 +107,9 @@ export function buildDecisionRecord(
       creative_id: o.creativeId,
       effect: o.effect,
     })),
-    timings: {
-      context_ms: round2(t?.timings.contextMs ?? 0),
-      inventory_ms: round2(t?.timings.inventoryMs ?? 0),
-      objective_ms: round2(t?.timings.objectiveMs ?? 0),
-      commit_ms: round2(t?.timings.commitMs ?? 0),
-      total_ms: round2(t?.timings.totalMs ?? 0),
-    },
+    agents: agentReportsToWire(decision.explanation.agents),
+    commit_ms: round2(t?.commitMs ?? 0),
+    total_ms: round2(t?.totalMs ?? 0),
     overrides_version: t?.overridesVersion ?? 0,
   };
   // Every field is set above, so the input shape is the output shape.

@@ -1,7 +1,7 @@
 /**
- * What the broker falls back on when the inventory agent is down or late:
- *  1. a cached ranking: a bounded LRU of recent good proposals keyed by slot
- *     position, scenario and country;
+ * What the broker falls back on when a proposer (the inventory agent) is down or late:
+ *  1. a cached ranking: a bounded LRU of recent good proposals keyed by the
+ *     proposer, slot position, scenario and country;
  *  2. when nothing is cached, a static ranking of the catalogue's house ads
  *     (free platform promos), so a cold broker can still fill a slot.
  * Either is only a ranking: the objective agent (or the house-only guard)
@@ -12,8 +12,14 @@ import type { Candidate, Position, Proposal, Scenario, Signals } from '../common
 
 export const DEFAULT_FALLBACK_ENTRIES = 256;
 
-export function fallbackKey(position: Position, scenario: Scenario, country: string): string {
-  return `${position}|${scenario}|${country}`;
+/** A proposer's remembered ranking for a slot position, scenario and country. */
+export function fallbackKey(
+  proposer: string,
+  position: Position,
+  scenario: Scenario,
+  country: string,
+): string {
+  return `${proposer}|${position}|${scenario}|${country}`;
 }
 
 export class FallbackCache {

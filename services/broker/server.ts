@@ -7,7 +7,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { OutcomeAck } from '../../proto/gen/parley/v1/OutcomeAck';
+import type { OutcomeAcks } from '../../proto/gen/parley/v1/OutcomeAcks';
 import type { OutcomeReport__Output } from '../../proto/gen/parley/v1/OutcomeReport';
+import type { OutcomeReports__Output } from '../../proto/gen/parley/v1/OutcomeReports';
 import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
 import type { Config } from '../common/config';
 import type { OutcomeEventInput } from '../common/domain/types';
@@ -17,20 +19,28 @@ import { type RunningService, startServer, type UnaryHandler, unary } from '../c
 import type { Logger } from '../common/log';
 import { recordDecision } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
+import { isSampled } from '../common/tracing';
 import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
-import { connectAgents } from './clients';
 import { buildDecisionRecord, type DecisionRecorder } from './decision-log';
 import { FallbackCache, houseRanking, type StaticRanking } from './fallbacks';
+import { connectAgents } from './links';
 import { brokerSettings, type Clock, decide, systemClock } from './negotiation';
 import type { OverrideSource } from './overrides';
-import type { ContextPort, InventoryPort, ObjectivePort } from './ports';
-import { decideRequestFromWire, decisionToWire, effectiveDeadline, outcomeFromWire } from './wire';
+import type { NegotiationAgents, OutcomePorts } from './ports';
+import {
+  decideRequestFromWire,
+  decisionToWire,
+  effectiveDeadline,
+  outcomeFromWire,
+  outcomesFromWire,
+} from './wire';
 
-/** Upper bound on how long ReportOutcome waits for the objective agent. */
+/** Upper bound on how long ReportOutcome(s) waits for the committer. */
 export const OUTCOME_TIMEOUT_MS = 2000;
 
 export interface BrokerDeps {
-  agents: { context: ContextPort; inventory: InventoryPort; objective: ObjectivePort };
+  agents: NegotiationAgents;
+  outcomes: OutcomePorts;
   fallbacks: FallbackCache;
   staticRanking?: StaticRanking;
   config: Config;
@@ -47,15 +57,7 @@ export interface BrokerDeps {
 export interface BrokerHandlers {
   decide: UnaryHandler<DecideRequest__Output, DecideResponse>;
   reportOutcome: UnaryHandler<OutcomeReport__Output, OutcomeAck>;
-}
-
-function observationOf(e: OutcomeEventInput) {
-  return {
-    sessionId: e.sessionId,
-    adServed: e.event === 'impression',
-    adSkipped: e.event === 'skip',
-    adCompleted: e.event === 'complete',
-  };
+  reportOutcomes: UnaryHandler<OutcomeReports__Output, OutcomeAcks>;
 }
 
 export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
@@ -63,13 +65,32 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
   const clock = deps.clock ?? systemClock;
   const settings = brokerSettings(config);
 
+  /** Records outcomes with the committer; tells the context agent about the new ones (best effort). */
+  const report = async (
+    events: OutcomeEventInput[],
+    deadline: number,
+    now: number,
+  ): Promise<OutcomeAck[]> => {
+    const timeoutMs = Math.min(OUTCOME_TIMEOUT_MS, deadline - now);
+    if (timeoutMs < 1)
+      throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'no time left to record the outcome');
+    const acks = await deps.outcomes.record(events, timeoutMs);
+    const fresh = events.filter((e, i) => acks[i]!.accepted && !acks[i]!.duplicate && e.sessionId);
+    if (fresh.length > 0) {
+      deps.outcomes
+        .observe(fresh, OUTCOME_TIMEOUT_MS)
+        .catch((err) => log.debug('context observe failed', { error: messageOf(err) }));
+    }
+    // A replay was accepted the first time: the ad server may stop retrying.
+    return acks.map((a) => ({ accepted: a.accepted || a.duplicate, duplicate: a.duplicate }));
+  };
+
   return {
     async decide(req, ctx) {
       const started = performance.now();
       const input = decideRequestFromWire(req);
       const now = clock.now();
       const deadline = effectiveDeadline(now, ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
-      ctx.span.setAttribute(ATTR.requestId, input.requestId);
       const left = deadline - now;
       if (left < config.minDeadlineMs) {
         throw new RpcError(
@@ -78,9 +99,9 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         );
       }
       const decision = await decide(
-        { ...input, deadline },
+        { ...input, deadline, span: ctx.span },
         {
-          ...agents,
+          agents,
           fallbacks: deps.fallbacks,
           staticRanking: deps.staticRanking,
           settings,
@@ -90,19 +111,21 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         },
       );
       recordDecision(decision, performance.now() - started);
-      const e = decision.explanation;
-      ctx.span.setAttributes({
-        [ATTR.chosenCreative]: decision.placements.map((p) => p.candidate.creativeId),
-        [ATTR.utility]: e.utility,
-        [ATTR.noAd]: decision.noAd,
-        [ATTR.degraded]: decision.degraded,
-        [ATTR.rounds]: e.rounds,
-        [ATTR.explored]: e.explored,
-        [ATTR.scenario]: e.scenario,
-        [ATTR.contextModelVersion]: e.contextModelVersion,
-        [ATTR.inventoryModelVersion]: e.inventoryModelVersion,
-        [ATTR.objectiveModelVersion]: e.objectiveModelVersion,
-      });
+      if (isSampled(ctx.span)) {
+        const e = decision.explanation;
+        ctx.span.setAttributes({
+          [ATTR.requestId]: input.requestId,
+          [ATTR.chosenCreative]: decision.placements.map((p) => p.candidate.creativeId),
+          [ATTR.utility]: e.utility,
+          [ATTR.noAd]: decision.noAd,
+          [ATTR.degraded]: decision.degraded,
+          [ATTR.rounds]: e.rounds,
+          [ATTR.explored]: e.explored,
+          [ATTR.scenario]: e.scenario,
+        });
+        for (const [name, r] of e.agents)
+          ctx.span.setAttribute(`${ATTR.modelVersion}.${name}`, r.modelVersion);
+      }
       const response = decisionToWire(decision);
       deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));
       return response;
@@ -111,19 +134,14 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     async reportOutcome(req, ctx) {
       const now = clock.now();
       const event = outcomeFromWire(req, now);
-      ctx.span.setAttribute(ATTR.requestId, event.requestId);
-      const timeoutMs = Math.min(OUTCOME_TIMEOUT_MS, ctx.deadline - now);
-      if (timeoutMs < 1)
-        throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'no time left to record the outcome');
-      const ack = await agents.objective.recordOutcome(event, timeoutMs);
-      if (ack.accepted && !ack.duplicate && event.sessionId && event.event !== 'click') {
-        // Best effort: the session's rolling state is a hint, not a ledger.
-        agents.context
-          .observe(observationOf(event))
-          .catch((err) => log.debug('context observe failed', { error: messageOf(err) }));
-      }
-      // A replay was accepted the first time: the ad server may stop retrying.
-      return { accepted: ack.accepted || ack.duplicate, duplicate: ack.duplicate };
+      if (isSampled(ctx.span)) ctx.span.setAttribute(ATTR.requestId, event.requestId);
+      const [ack] = await report([event], ctx.deadline, now);
+      return ack!;
+    },
+
+    async reportOutcomes(req, ctx) {
+      const now = clock.now();
+      return { acks: await report(outcomesFromWire(req, now), ctx.deadline, now) };
     },
   };
 }
@@ -141,12 +159,13 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
       error: messageOf(err),
     });
   }
-  const agents = connectAgents(config.addresses);
+  const links = connectAgents(config);
   // Overrides are hard constraints: wait (briefly) for the current set before taking decisions.
   const admin: AdminLink = connectAdmin(config, log);
   if (!(await firstOverrides(admin))) log.warn('no override set yet; starting without', { via: admin.kind });
   const handlers = brokerHandlers({
-    agents,
+    agents: links.agents,
+    outcomes: links.outcomes,
     fallbacks: new FallbackCache(),
     staticRanking: catalogue ? houseRanking(catalogue) : undefined,
     config,
@@ -167,13 +186,14 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
           {
             Decide: unary(SPAN.decide, handlers.decide, log),
             ReportOutcome: unary(SPAN.reportOutcome, handlers.reportOutcome, log),
+            ReportOutcomes: unary(SPAN.reportOutcomes, handlers.reportOutcomes, log),
           },
         ],
       ],
       log,
     });
   } catch (err) {
-    agents.close();
+    links.close();
     catalogue?.close();
     await admin.close();
     throw err;
@@ -185,7 +205,7 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
     port: server.port,
     async close() {
       await server.shutdown();
-      agents.close();
+      links.close();
       catalogue?.close();
       await admin.close();
     },

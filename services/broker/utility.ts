@@ -1,11 +1,16 @@
 /**
- * The joint utility the agents negotiate over (DESIGN.md, "One decision"):
+ * The joint utility the agents negotiate over (DESIGN.md, "One decision"): a
+ * weighted sum of named terms, one per agent that values a candidate plus
+ * the platform's revenue:
  *
- *   U = w_listener · listener_value(p_skip, p_complete)
- *     + w_advertiser · advertiser_value        (the objective agent's pacing-adjusted value)
- *     + w_platform · revenue                   (price / revenueScaleMicros)
+ *   U = w_listener · listener_value(p_skip, p_complete)   (a proposer's predictions)
+ *     + w_advertiser · advertiser_value                  (the objective agent's verdict)
+ *     + w_<term> · value                                 (every other critic's verdict)
+ *     + w_platform · revenue                             (price / revenueScaleMicros)
  *
- * Each term is kept so the explanation can show where the number came from.
+ * Term names come from the agent registry (services/agents.yaml); weights
+ * from the config (PARLEY_W_<TERM>). Each term is kept so the explanation
+ * can show where the number came from.
  */
 import type { UtilityWeights } from '../common/config';
 import type { Candidate } from '../common/domain/types';
@@ -16,20 +21,14 @@ export interface UtilitySettings {
   priceFloorMicros: number;
 }
 
-/** The unweighted terms of one candidate's utility, and the weighted sum. */
+/** The platform's own term: what the impression earns. */
+export const PLATFORM_TERM = 'platform';
+
+/** The unweighted terms of one candidate's utility, by name, and their weighted sum. */
 export interface UtilityTerms {
-  listenerValue: number;
-  advertiserValue: number;
-  platformRevenue: number;
+  terms: Record<string, number>;
   utility: number;
 }
-
-export const ZERO_TERMS: UtilityTerms = {
-  listenerValue: 0,
-  advertiserValue: 0,
-  platformRevenue: 0,
-  utility: 0,
-};
 
 /** How well the ad lands with the listener: in [-1, 1]. */
 export function listenerValue(pSkip: number, pComplete: number): number {
@@ -54,31 +53,38 @@ export function costMicros(c: Pick<Candidate, 'tier' | 'priceMicros'>): number {
   return c.tier === 'house' ? 0 : c.priceMicros;
 }
 
+/** A term's weight; a term the config does not weigh counts once. */
+export function weightOf(weights: UtilityWeights, term: string): number {
+  return weights[term] ?? 1;
+}
+
+/**
+ * A candidate's utility: the proposer's listener value under `proposerTerm`,
+ * each critic's value under its term, and the platform's revenue.
+ */
 export function utilityOf(
   c: Pick<Candidate, 'pSkip' | 'pComplete' | 'tier' | 'priceMicros'>,
-  advertiserValue: number,
+  proposerTerm: string,
+  critics: ReadonlyArray<{ term: string; value: number }>,
   s: UtilitySettings,
 ): UtilityTerms {
-  const l = listenerValue(c.pSkip, c.pComplete);
-  const r = platformRevenue(costMicros(c), s.revenueScaleMicros);
-  const w = s.weights;
-  return {
-    listenerValue: l,
-    advertiserValue,
-    platformRevenue: r,
-    utility: w.listener * l + w.advertiser * advertiserValue + w.platform * r,
+  const terms: Record<string, number> = {
+    [proposerTerm]: listenerValue(c.pSkip, c.pComplete),
+    [PLATFORM_TERM]: platformRevenue(costMicros(c), s.revenueScaleMicros),
   };
+  for (const v of critics) terms[v.term] = (terms[v.term] ?? 0) + v.value;
+  let utility = 0;
+  for (const term in terms) utility += weightOf(s.weights, term) * terms[term]!;
+  return { terms, utility };
 }
 
 /** Terms of a pod: the sum over its ads. */
-export function sumTerms(terms: readonly UtilityTerms[]): UtilityTerms {
-  return terms.reduce(
-    (acc, t) => ({
-      listenerValue: acc.listenerValue + t.listenerValue,
-      advertiserValue: acc.advertiserValue + t.advertiserValue,
-      platformRevenue: acc.platformRevenue + t.platformRevenue,
-      utility: acc.utility + t.utility,
-    }),
-    ZERO_TERMS,
-  );
+export function sumTerms(all: readonly UtilityTerms[]): UtilityTerms {
+  const terms: Record<string, number> = {};
+  let utility = 0;
+  for (const t of all) {
+    utility += t.utility;
+    for (const term in t.terms) terms[term] = (terms[term] ?? 0) + t.terms[term]!;
+  }
+  return { terms, utility };
 }

@@ -3,23 +3,18 @@
  * (INVALID_ARGUMENT naming the field) and the response built from a Decision.
  */
 import type { AdPlacement } from '../../proto/gen/parley/v1/AdPlacement';
+import type { AgentReport as WireAgentReport } from '../../proto/gen/parley/v1/AgentReport';
 import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { Explanation } from '../../proto/gen/parley/v1/Explanation';
 import type { OutcomeReport__Output } from '../../proto/gen/parley/v1/OutcomeReport';
-import type { Part as WirePart } from '../../proto/gen/parley/v1/Part';
+import type { OutcomeReports__Output } from '../../proto/gen/parley/v1/OutcomeReports';
 import type { Scenario as WireScenario } from '../../proto/gen/parley/v1/Scenario';
 import type { OutcomeEventInput, OutcomeKind, Signals, Slot } from '../common/domain/types';
-import {
-  PART_WIRE,
-  rejectionToWire,
-  SCENARIO_WIRE,
-  signalsFromWire,
-  slotFromWire,
-} from '../common/grpc/convert';
+import { rejectionToWire, SCENARIO_WIRE, signalsFromWire, slotFromWire } from '../common/grpc/convert';
 import { invalidArgument } from '../common/grpc/errors';
 import { enumValue, idList, intInRange, optionalId, requireId } from '../common/grpc/validate';
-import type { Decision } from './negotiation';
+import type { AgentReport, Decision } from './negotiation';
 
 /** Largest deadline_ms a request may name. */
 export const MAX_DEADLINE_MS = 60_000;
@@ -66,18 +61,33 @@ export function effectiveDeadline(
   return Number.isFinite(soonest) ? soonest : nowMs + defaultDeadlineMs;
 }
 
+/** Each agent's part in a decision, as the contract carries it (by agent name). */
+export function agentReportsToWire(
+  agents: ReadonlyMap<string, AgentReport>,
+): Record<string, WireAgentReport> {
+  const out: Record<string, WireAgentReport> = {};
+  for (const [name, r] of agents) {
+    out[name] = {
+      model_version: r.modelVersion,
+      elapsed_ms: round2(r.elapsedMs),
+      degraded: r.degraded,
+      fallback: r.fallback,
+      calls: r.calls,
+    };
+  }
+  return out;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
 export function decisionToWire(d: Decision): DecideResponse {
   const e = d.explanation;
   const why: Explanation = {
     utility: e.utility,
-    listener_value: e.listenerValue,
-    advertiser_value: e.advertiserValue,
-    platform_revenue: e.platformRevenue,
+    terms: e.terms,
     rounds: e.rounds,
     scenario: SCENARIO_WIRE[e.scenario] as WireScenario,
-    context_model_version: e.contextModelVersion,
-    inventory_model_version: e.inventoryModelVersion,
-    objective_model_version: e.objectiveModelVersion,
+    agents: agentReportsToWire(e.agents),
     trace_id: e.traceId,
     runners_up: e.runnersUp.map(rejectionToWire),
     summary: e.summary,
@@ -103,7 +113,7 @@ export function decisionToWire(d: Decision): DecideResponse {
     no_ad: d.noAd,
     no_ad_reasons: d.noAdReasons,
     why,
-    degraded: d.degraded.map((p) => PART_WIRE[p] as WirePart),
+    degraded: d.degraded,
   };
 }
 
@@ -114,30 +124,43 @@ export const OUTCOME_EVENTS: Record<string, OutcomeKind> = {
   OUTCOME_EVENT_CLICK: 'click',
 };
 
-export function outcomeFromWire(r: OutcomeReport__Output, nowMs: number): OutcomeEventInput {
-  const idempotencyKey = requireId(r.idempotency_key, 'idempotency_key');
-  const event = enumValue(r.event, 'event', OUTCOME_EVENTS);
-  // Optional even for an impression: house ads served while the objective
-  // agent was down carry no reservation (there is nothing to settle).
-  const reservationId = optionalId(r.reservation_id, 'reservation_id');
-  const skipOffsetMs = intInRange(r.skip_offset_ms, 'skip_offset_ms', 0, MAX_SKIP_OFFSET_MS);
+/** Most reports one ReportOutcomes call may carry. */
+export const MAX_OUTCOME_REPORTS = 500;
+
+/** One report; `field` prefixes the names of its fields in errors (e.g. "reports[3]"). */
+export function outcomeFromWire(r: OutcomeReport__Output, nowMs: number, field = ''): OutcomeEventInput {
+  const f = (name: string) => (field ? `${field}.${name}` : name);
+  const idempotencyKey = requireId(r.idempotency_key, f('idempotency_key'));
+  const event = enumValue(r.event, f('event'), OUTCOME_EVENTS);
+  // Optional even for an impression: house ads served under the house-only
+  // guard carry no reservation (there is nothing to settle).
+  const reservationId = optionalId(r.reservation_id, f('reservation_id'));
+  const skipOffsetMs = intInRange(r.skip_offset_ms, f('skip_offset_ms'), 0, MAX_SKIP_OFFSET_MS);
   if (skipOffsetMs > 0 && event !== 'skip')
-    throw invalidArgument('skip_offset_ms', 'only allowed with OUTCOME_EVENT_SKIP');
+    throw invalidArgument(f('skip_offset_ms'), 'only allowed with OUTCOME_EVENT_SKIP');
   const occurred = r.occurred_at_ms;
   if (!Number.isSafeInteger(occurred) || occurred < 0) {
-    throw invalidArgument('occurred_at_ms', `must be unix epoch milliseconds (0 = now), got ${occurred}`);
+    throw invalidArgument(f('occurred_at_ms'), `must be unix epoch milliseconds (0 = now), got ${occurred}`);
   }
   if (occurred > nowMs + MAX_FUTURE_SKEW_MS) {
-    throw invalidArgument('occurred_at_ms', `lies more than ${MAX_FUTURE_SKEW_MS / 1000} s in the future`);
+    throw invalidArgument(f('occurred_at_ms'), `lies more than ${MAX_FUTURE_SKEW_MS / 1000} s in the future`);
   }
   return {
     idempotencyKey,
-    requestId: optionalId(r.request_id, 'request_id'),
+    requestId: optionalId(r.request_id, f('request_id')),
     reservationId,
-    creativeId: requireId(r.creative_id, 'creative_id'),
-    sessionId: optionalId(r.session_id, 'session_id'),
+    creativeId: requireId(r.creative_id, f('creative_id')),
+    sessionId: optionalId(r.session_id, f('session_id')),
     event,
     skipOffsetMs,
     occurredAtMs: occurred === 0 ? nowMs : occurred,
   };
+}
+
+/** A batch of reports: every one checked before any is recorded (a bad batch changes nothing). */
+export function outcomesFromWire(r: OutcomeReports__Output, nowMs: number): OutcomeEventInput[] {
+  if (r.reports.length === 0) throw invalidArgument('reports', 'at least one report');
+  if (r.reports.length > MAX_OUTCOME_REPORTS)
+    throw invalidArgument('reports', `at most ${MAX_OUTCOME_REPORTS}`);
+  return r.reports.map((report, i) => outcomeFromWire(report, nowMs, `reports[${i}]`));
 }

@@ -5,18 +5,30 @@
  */
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type AgentEntry, loadRegistry, RegistryError } from './registry';
 
+/**
+ * Weights of the joint utility's terms: the platform's revenue (the
+ * broker's own term) and each agent's term by name (services/agents.yaml:
+ * listener for the inventory agent, advertiser for the objective agent, …).
+ */
 export interface UtilityWeights {
   listener: number;
   advertiser: number;
   platform: number;
+  [term: string]: number;
 }
 
 export interface Config {
   host: string;
-  ports: { broker: number; context: number; inventory: number; objective: number; admin: number };
-  /** Where the broker finds each agent (host:port). */
-  addresses: { context: string; inventory: string; objective: string };
+  /** The broker's and the admin service's ports (agents' ports are in `agents`). */
+  ports: { broker: number; admin: number };
+  /** The agent registry (services/agents.yaml or PARLEY_AGENTS_FILE), env overrides applied. */
+  agents: AgentEntry[];
+  /** Where each registered agent listens (host:port), by name. */
+  addresses: Record<string, string>;
+  /** gRPC per-message compression on the broker's agent streams. */
+  compression: 'off' | 'gzip' | 'deflate';
   /** Redis URL; empty = embedded in-process state. */
   redisUrl: string;
   /** Prefix of every Redis key this deployment owns. */
@@ -86,26 +98,26 @@ export interface OnlineConfig {
 type Env = Record<string, string | undefined>;
 
 export const DEFAULT_CATALOGUE = fileURLToPath(new URL('../../catalogue/sample.yaml', import.meta.url));
+export const DEFAULT_REGISTRY = fileURLToPath(new URL('../agents.yaml', import.meta.url));
 
 export class ConfigError extends Error {}
 
 /**
- * Default Prometheus endpoint port per service (9464 is the exporter's
- * registered port), so services sharing a host do not collide.
+ * Default Prometheus endpoint port of the services that are not agents (9464
+ * is the exporter's registered port); each agent's is in the registry
+ * (metrics_port), so services sharing a host do not collide.
  */
 export const DEFAULT_METRICS_PORTS: Record<string, number> = {
   broker: 9464,
-  context: 9465,
-  inventory: 9466,
-  objective: 9467,
   admin: 9468,
   aggregator: 9469,
 };
 
 /** PARLEY_METRICS_PORT: a port (0 = any free one), or `off`; the default depends on the service. */
-function metricsPort(env: Env, serviceName: string): number | null {
+function metricsPort(env: Env, serviceName: string, agents: readonly AgentEntry[]): number | null {
   if (str(env, 'PARLEY_METRICS_PORT', '') === 'off') return null;
-  const def = DEFAULT_METRICS_PORTS[serviceName.replace(/^parley-/, '')] ?? 9464;
+  const name = serviceName.replace(/^parley-/, '');
+  const def = DEFAULT_METRICS_PORTS[name] ?? agents.find((a) => a.name === name)?.metricsPort ?? 0;
   return int(env, 'PARLEY_METRICS_PORT', def, 0, 65535);
 }
 
@@ -145,11 +157,25 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
   const host = str(env, 'PARLEY_HOST', '127.0.0.1');
   const ports = {
     broker: int(env, 'PARLEY_BROKER_PORT', 50051, 0, 65535),
-    context: int(env, 'PARLEY_CONTEXT_PORT', 50052, 0, 65535),
-    inventory: int(env, 'PARLEY_INVENTORY_PORT', 50053, 0, 65535),
-    objective: int(env, 'PARLEY_OBJECTIVE_PORT', 50054, 0, 65535),
     admin: int(env, 'PARLEY_ADMIN_PORT', 50055, 0, 65535),
   };
+  let agents: AgentEntry[];
+  try {
+    agents = loadRegistry(str(env, 'PARLEY_AGENTS_FILE', DEFAULT_REGISTRY), env, host);
+  } catch (err) {
+    if (err instanceof RegistryError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const weights: UtilityWeights = {
+    listener: num(env, 'PARLEY_W_LISTENER', 1),
+    advertiser: num(env, 'PARLEY_W_ADVERTISER', 1),
+    platform: num(env, 'PARLEY_W_PLATFORM', 1),
+  };
+  for (const a of agents) if (a.term) weights[a.term] = a.weight;
+  const compression = str(env, 'PARLEY_GRPC_COMPRESSION', 'off');
+  if (compression !== 'off' && compression !== 'gzip' && compression !== 'deflate') {
+    throw new ConfigError(`PARLEY_GRPC_COMPRESSION: expected off|gzip|deflate, got "${compression}"`);
+  }
   const logLevel = str(env, 'PARLEY_LOG_LEVEL', 'info');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError(`PARLEY_LOG_LEVEL: expected debug|info|warn|error, got "${logLevel}"`);
@@ -157,11 +183,9 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
   return {
     host,
     ports,
-    addresses: {
-      context: str(env, 'PARLEY_CONTEXT_ADDR', `${host}:${ports.context}`),
-      inventory: str(env, 'PARLEY_INVENTORY_ADDR', `${host}:${ports.inventory}`),
-      objective: str(env, 'PARLEY_OBJECTIVE_ADDR', `${host}:${ports.objective}`),
-    },
+    agents,
+    addresses: Object.fromEntries(agents.map((a) => [a.name, a.address])),
+    compression,
     redisUrl: str(env, 'REDIS_URL', ''),
     redisPrefix: str(env, 'PARLEY_REDIS_PREFIX', 'parley:'),
     cataloguePath: str(env, 'PARLEY_CATALOGUE', DEFAULT_CATALOGUE),
@@ -174,11 +198,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
       enabled: bool(env, 'PARLEY_ONLINE_LEARNING', true),
       group: str(env, 'PARLEY_ONLINE_GROUP', `inventory-online-${hostname()}`),
     },
-    weights: {
-      listener: num(env, 'PARLEY_W_LISTENER', 1),
-      advertiser: num(env, 'PARLEY_W_ADVERTISER', 1),
-      platform: num(env, 'PARLEY_W_PLATFORM', 1),
-    },
+    weights,
     priceFloorMicros: int(env, 'PARLEY_PRICE_FLOOR_MICROS', 2_000),
     revenueScaleMicros: int(env, 'PARLEY_REVENUE_SCALE_MICROS', 30_000, 1),
     maxRounds: int(env, 'PARLEY_MAX_ROUNDS', 3, 1, 10),
@@ -204,6 +224,6 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     logLevel: logLevel as Config['logLevel'],
     serviceName: str(env, 'OTEL_SERVICE_NAME', serviceName),
     otlpEndpoint: str(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ''),
-    metricsPort: metricsPort(env, serviceName),
+    metricsPort: metricsPort(env, serviceName, agents),
   };
 }

@@ -81,8 +81,11 @@ export interface RpcRecorder {
   record(code: number, ms: number): void;
 }
 
-/** A recorder for one method (`package.Service/Method`), on the server or the client side. */
-export function rpcRecorder(side: 'server' | 'client', method: string): RpcRecorder {
+/**
+ * A recorder for one method (`package.Service/Method`), on the server or the
+ * client side; `extra` labels every series (e.g. which agent a client calls).
+ */
+export function rpcRecorder(side: 'server' | 'client', method: string, extra: Attributes = {}): RpcRecorder {
   const [service, name] = method.split('/') as [string, string];
   const histogram = rpcDuration[side];
   const byCode = new Map<number, Attributes>();
@@ -91,6 +94,7 @@ export function rpcRecorder(side: 'server' | 'client', method: string): RpcRecor
       let attrs = byCode.get(code);
       if (!attrs) {
         attrs = {
+          ...extra,
           [METRIC_ATTR.rpcService]: service,
           [METRIC_ATTR.rpcMethod]: name ?? '',
           [METRIC_ATTR.rpcStatusCode]: code,

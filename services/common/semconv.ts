@@ -22,9 +22,8 @@ export const ATTR = {
   noAd: 'parley.decision.no_ad',
   degraded: 'parley.decision.degraded',
   modelVersion: 'parley.model_version',
-  contextModelVersion: 'parley.model_version.context',
-  inventoryModelVersion: 'parley.model_version.inventory',
-  objectiveModelVersion: 'parley.model_version.objective',
+  /** The registry name of the agent a client span or metric series is about. */
+  agent: 'parley.agent',
   reservations: 'parley.commit.reserved',
   rejectedCommits: 'parley.commit.rejected',
 } as const;
@@ -32,13 +31,8 @@ export const ATTR = {
 export const SPAN = {
   decide: 'parley.v1.AdDecision/Decide',
   reportOutcome: 'parley.v1.AdDecision/ReportOutcome',
+  reportOutcomes: 'parley.v1.AdDecision/ReportOutcomes',
   assess: 'parley.v1.ContextAgent/Assess',
-  assessStream: 'parley.v1.ContextAgent/AssessStream',
-  observe: 'parley.v1.ContextAgent/Observe',
-  propose: 'parley.v1.InventoryAgent/Negotiate',
-  evaluate: 'parley.v1.ObjectiveAgent/Negotiate.evaluate',
-  commit: 'parley.v1.ObjectiveAgent/Negotiate.commit',
-  recordOutcome: 'parley.v1.ObjectiveAgent/RecordOutcome',
   round: 'parley.negotiation.round',
 } as const;
 
@@ -93,6 +87,24 @@ export const METRIC_ATTR = {
   /** `accepted`, `rejected` or `rolled_back`. */
   step: 'parley.online.step',
 } as const;
+
+const AGENT_CALL_SPANS = {
+  assess: 'parley.v1.Agent/Assess',
+  propose: 'parley.v1.Agent/Propose',
+  critique: 'parley.v1.Agent/Critique',
+  commit: 'parley.v1.Agent/Commit',
+  release: 'parley.v1.Agent/Release',
+  outcomes: 'parley.v1.Agent/Outcomes',
+} as const;
+
+/**
+ * The name of one kind of call on the Agent.Negotiate stream, as its client
+ * and server spans and rpc.* metric series name it: each kind reads as a
+ * method of parley.v1.Agent (Assess, Propose, Critique, Commit, Release, Outcomes).
+ */
+export function agentCallSpan(kind: keyof typeof AGENT_CALL_SPANS): string {
+  return AGENT_CALL_SPANS[kind];
+}
 
 const rpcAttributeCache = new Map<string, Readonly<Record<string, string>>>();
 

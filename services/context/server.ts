@@ -1,46 +1,43 @@
 /**
- * The context agent's gRPC server: unary Assess (stock clients, tools), the
- * broker's multiplexed AssessStream, and Observe. Handlers only validate,
- * convert and call ContextAgent. Session state is embedded unless
- * config.redisUrl names a Redis. With config.contextModelPath set, the
- * learned context model there is applied and hot-swapped (watchContextModel).
+ * The context agent's gRPC server: the role context on the broker's
+ * Agent.Negotiate stream (assess, and outcomes for the session's rolling
+ * state), and the unary ContextAgent.Assess for stock clients and tools.
+ * Handlers only validate, convert and call ContextAgent. Session state is
+ * embedded unless config.redisUrl names a Redis. With
+ * config.contextModelPath set, the learned context model there is applied
+ * and hot-swapped (watchContextModel).
  */
-import { status } from '@grpc/grpc-js';
-import type { Span } from '@opentelemetry/api';
 import type { ModelHolder } from '../../learning/artifacts';
-import type { AssessCall__Output } from '../../proto/gen/parley/v1/AssessCall';
-import type { AssessReply } from '../../proto/gen/parley/v1/AssessReply';
 import type { AssessRequest__Output } from '../../proto/gen/parley/v1/AssessRequest';
 import type { ContextSnapshot } from '../../proto/gen/parley/v1/ContextSnapshot';
-import type { ObserveAck } from '../../proto/gen/parley/v1/ObserveAck';
-import type { SessionObservation__Output } from '../../proto/gen/parley/v1/SessionObservation';
-import type { SessionObservations__Output } from '../../proto/gen/parley/v1/SessionObservations';
 import type { Config } from '../common/config';
-import type { Snapshot } from '../common/domain/types';
+import type { OutcomeEventInput, Snapshot } from '../common/domain/types';
+import { unavailable } from '../common/errors';
+import { serveAgent } from '../common/grpc/agent-stream';
 import { signalsFromWire, snapshotToWire } from '../common/grpc/convert';
-import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
-import { muxServer } from '../common/grpc/mux';
+import { messageOf } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, unary } from '../common/grpc/server';
-import { requireId, requireMessage } from '../common/grpc/validate';
+import { requireMessage } from '../common/grpc/validate';
 import type { Logger } from '../common/log';
+import { agentNamed } from '../common/registry';
 import { ATTR, SPAN } from '../common/semconv';
 import { createRedis } from '../common/state/redis';
-import { ContextAgent, type ContextModel, type Observation, watchContextModel } from './agent';
+import { outcomesFromWire } from '../common/wire/agent';
+import { ContextAgent, type ContextModel, watchContextModel } from './agent';
 import { MemorySessionStore, type SessionStore } from './session-store';
 import { RedisSessionStore } from './session-store-redis';
 
-const OBSERVE_SPAN = `${SERVICE_NAMES.context}/Observe`;
+/** This agent's name in the registry (services/agents.yaml). */
+export const AGENT_NAME = 'context';
 
-/** Most observations one ObserveMany call may carry. */
-export const MAX_OBSERVATIONS_PER_CALL = 1000;
-
-function observationFromWire(o: SessionObservation__Output, f: string): Observation {
+/** What an outcome tells the session's rolling state. */
+function observationOf(e: OutcomeEventInput) {
   return {
-    sessionId: requireId(o.session_id, `${f}session_id`),
-    adServed: o.ad_served,
-    adSkipped: o.ad_skipped,
-    adCompleted: o.ad_completed,
+    sessionId: e.sessionId,
+    adServed: e.event === 'impression',
+    adSkipped: e.event === 'skip',
+    adCompleted: e.event === 'complete',
   };
 }
 
@@ -86,50 +83,41 @@ export async function startContextAgent({
     modelWatch?.holder ?? null,
   );
 
-  const assess = async (req: AssessRequest__Output | null, field: string, span: Span): Promise<Snapshot> => {
+  const assess = async (req: AssessRequest__Output | null | undefined, field: string): Promise<Snapshot> => {
     const r = requireMessage(req, field);
-    const signals = signalsFromWire(r.signals, field ? `${field}.signals` : 'signals');
-    const snapshot = await agent.assess(signals, clock());
-    span.setAttributes({ [ATTR.scenario]: snapshot.scenario, [ATTR.modelVersion]: snapshot.modelVersion });
-    return snapshot;
+    return agent.assess(signalsFromWire(r.signals, field ? `${field}.signals` : 'signals'), clock());
   };
 
-  const observe = async (observations: Observation[]) => {
-    const now = clock();
-    try {
-      for (const o of observations) await agent.observe(o, now);
-    } catch (err) {
-      throw new RpcError(status.UNAVAILABLE, `session store unavailable: ${messageOf(err)}`);
-    }
-  };
+  const negotiate = serveAgent(
+    {
+      async assess(req, { span }) {
+        const snapshot = await assess(req, 'assess');
+        span?.setAttributes({
+          [ATTR.scenario]: snapshot.scenario,
+          [ATTR.modelVersion]: snapshot.modelVersion,
+        });
+        return snapshotToWire(snapshot);
+      },
+      async outcomes(req) {
+        const events = outcomesFromWire(req);
+        const now = clock();
+        try {
+          for (const e of events) {
+            if (e.event !== 'click') await agent.observe(observationOf(e), now);
+          }
+        } catch (err) {
+          throw unavailable('session store', err);
+        }
+        return { acks: events.map(() => ({ accepted: true, duplicate: false, settled_micros: 0 })) };
+      },
+    },
+    log,
+  );
 
   const handlers = {
     Assess: unary<AssessRequest__Output, ContextSnapshot>(
       SPAN.assess,
-      async (req, { span }) => snapshotToWire(await assess(req, '', span)),
-      log,
-    ),
-    AssessStream: muxServer<AssessCall__Output, AssessReply>(
-      SPAN.assess,
-      async (call, { span }) => ({ snapshot: snapshotToWire(await assess(call.request, 'request', span)) }),
-      log,
-    ),
-    Observe: unary<SessionObservation__Output, ObserveAck>(
-      OBSERVE_SPAN,
-      async (req) => {
-        await observe([observationFromWire(req, '')]);
-        return {};
-      },
-      log,
-    ),
-    ObserveMany: unary<SessionObservations__Output, ObserveAck>(
-      `${SERVICE_NAMES.context}/ObserveMany`,
-      async (req) => {
-        if (req.observations.length > MAX_OBSERVATIONS_PER_CALL)
-          throw invalidArgument('observations', `at most ${MAX_OBSERVATIONS_PER_CALL} per call`);
-        await observe(req.observations.map((o, i) => observationFromWire(o, `observations[${i}].`)));
-        return {};
-      },
+      async (req) => snapshotToWire(await assess(req, '')),
       log,
     ),
   };
@@ -138,9 +126,12 @@ export async function startContextAgent({
   try {
     started = await startServer({
       host: config.host,
-      port: config.ports.context,
-      serviceNames: [SERVICE_NAMES.context],
-      services: [[v1.ContextAgent.service, handlers]],
+      port: agentNamed(config.agents, AGENT_NAME).port,
+      serviceNames: [SERVICE_NAMES.agent, SERVICE_NAMES.context],
+      services: [
+        [v1.Agent.service, { Negotiate: negotiate }],
+        [v1.ContextAgent.service, handlers],
+      ],
       log,
     });
   } catch (err) {
@@ -166,3 +157,6 @@ export async function startContextAgent({
     },
   };
 }
+
+/** The registry starts an agent by its folder's `start` (bin/parley.ts). */
+export const start = startContextAgent;

@@ -8,12 +8,21 @@
 import { hostname } from 'node:os';
 import { consumeOutcomes, OnlineLearner } from '../../learning/online';
 import type { Config } from '../common/config';
+import type { OutcomeFeed } from '../common/domain/outcomes';
 import { messageOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import { recordOnlineStep } from '../common/metrics';
-import type { OutcomeFeed } from '../objective/outcome-log';
+import { agentsWithRole } from '../common/registry';
 import { RemoteOutcomeFeed } from './outcome-feed';
 import { BASELINE_WEIGHTS, LogisticPolicy, type PolicyHolder } from './policy';
+
+/** The outcome log is the committer's (the agent that settles spend when outcomes are reported). */
+function outcomeLogAddress(config: Config): string {
+  const committer = agentsWithRole(config.agents, 'committer')[0];
+  if (!committer)
+    throw new Error('online learning needs a committer in the agent registry (its outcome log)');
+  return committer.address;
+}
 
 /** Failing to read the outcome log is logged as a warning once it lasts this long. */
 const WARN_AFTER_MS = 10_000;
@@ -30,7 +39,7 @@ export function startOnlineLearning({
   config,
   log,
   holder,
-  feed = new RemoteOutcomeFeed(config.addresses.objective),
+  feed = new RemoteOutcomeFeed(outcomeLogAddress(config)),
   idleMs,
 }: {
   config: Config;

@@ -11,11 +11,11 @@ import type { LeaveOutcomesReply__Output } from '../../proto/gen/parley/v1/Leave
 import type { LeaveOutcomesRequest } from '../../proto/gen/parley/v1/LeaveOutcomesRequest';
 import type { OutcomeBatch__Output } from '../../proto/gen/parley/v1/OutcomeBatch';
 import type { ReadOutcomesRequest } from '../../proto/gen/parley/v1/ReadOutcomesRequest';
+import type { FeedEntry, GroupStart, OutcomeFeed } from '../common/domain/outcomes';
 import { callUnary } from '../common/grpc/client';
 import { messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
-import { MAX_FEED_ENTRIES, outcomeBatchFromWire } from '../objective/convert';
-import type { FeedEntry, GroupStart, OutcomeFeed } from '../objective/outcome-log';
+import { MAX_FEED_ENTRIES, outcomeBatchFromWire } from '../common/wire/objective';
 
 const READ = `${SERVICE_NAMES.objective}/ReadOutcomes`;
 const ACK = `${SERVICE_NAMES.objective}/AckOutcomes`;

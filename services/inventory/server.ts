@@ -1,7 +1,7 @@
 /**
- * The inventory agent's gRPC server: one bidi `Negotiate` stream per broker,
- * each ProposeCall one negotiation round. The handler only validates,
- * converts and calls InventoryAgent.propose.
+ * The inventory agent's gRPC server: the role proposer on the broker's
+ * Agent.Negotiate stream, each propose call one negotiation round. The
+ * handler only validates, converts and calls InventoryAgent.propose.
  *
  * The catalogue is watched at config.cataloguePath (re-read every
  * config.catalogueReloadMs; a broken edit keeps the last good one). When
@@ -9,19 +9,21 @@
  * and hot-swapped (see policy.ts for its format). With config.online on, the
  * agent also learns from the outcome log as it runs (online.ts).
  */
-import type { ProposeCall__Output } from '../../proto/gen/parley/v1/ProposeCall';
-import type { ProposeReply } from '../../proto/gen/parley/v1/ProposeReply';
 import { watchCatalogue } from '../common/catalogue/load';
 import type { Config } from '../common/config';
-import { muxServer } from '../common/grpc/mux';
+import { serveAgent } from '../common/grpc/agent-stream';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer } from '../common/grpc/server';
 import type { Logger } from '../common/log';
-import { ATTR, SPAN } from '../common/semconv';
+import { agentNamed } from '../common/registry';
+import { ATTR } from '../common/semconv';
+import { proposalToWire, proposeInputFromWire } from '../common/wire/agent';
 import { InventoryAgent } from './agent';
-import { proposalToWire, proposeInputFromWire } from './convert';
 import { type OnlineLearning, startOnlineLearning } from './online';
 import { PolicyHolder, watchPolicyFile } from './policy';
+
+/** This agent's name in the registry (services/agents.yaml). */
+export const AGENT_NAME = 'inventory';
 
 export interface InventoryAgentService extends RunningService {
   agent: InventoryAgent;
@@ -56,20 +58,22 @@ export async function startInventoryAgent({
     remember: online?.remember,
   });
 
-  const Negotiate = muxServer<ProposeCall__Output, ProposeReply>(
-    SPAN.propose,
-    async (call, { span }) => {
-      const input = proposeInputFromWire(call.request, config.shortlistSize);
-      span.setAttributes({ [ATTR.requestId]: input.requestId, [ATTR.round]: input.round });
-      const proposal = agent.propose(input, clock());
-      span.setAttributes({
-        [ATTR.candidatesProposed]: proposal.candidates.length,
-        [ATTR.candidatesEligible]: proposal.eligibleTotal,
-        [ATTR.candidatesRemoved]: proposal.removedTotal,
-        [ATTR.modelVersion]: proposal.modelVersion,
-        [ATTR.scenario]: input.context.scenario,
-      });
-      return { proposal: proposalToWire(proposal) };
+  const Negotiate = serveAgent(
+    {
+      propose(req, { span }) {
+        const input = proposeInputFromWire(req, config.shortlistSize);
+        const proposal = agent.propose(input, clock());
+        span?.setAttributes({
+          [ATTR.requestId]: input.requestId,
+          [ATTR.round]: input.round,
+          [ATTR.candidatesProposed]: proposal.candidates.length,
+          [ATTR.candidatesEligible]: proposal.eligibleTotal,
+          [ATTR.candidatesRemoved]: proposal.removedTotal,
+          [ATTR.modelVersion]: proposal.modelVersion,
+          [ATTR.scenario]: input.context.scenario,
+        });
+        return proposalToWire(proposal);
+      },
     },
     log,
   );
@@ -78,9 +82,9 @@ export async function startInventoryAgent({
   try {
     started = await startServer({
       host: config.host,
-      port: config.ports.inventory,
-      serviceNames: [SERVICE_NAMES.inventory],
-      services: [[v1.InventoryAgent.service, { Negotiate }]],
+      port: agentNamed(config.agents, AGENT_NAME).port,
+      serviceNames: [SERVICE_NAMES.agent],
+      services: [[v1.Agent.service, { Negotiate }]],
       log,
     });
   } catch (err) {
@@ -105,3 +109,6 @@ export async function startInventoryAgent({
     },
   };
 }
+
+/** The registry starts an agent by its folder's `start` (bin/parley.ts). */
+export const start = startInventoryAgent;

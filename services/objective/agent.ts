@@ -18,6 +18,7 @@ import type {
   CommitInput,
   CommitResult,
   Counter,
+  Critique,
   EvaluateInput,
   OutcomeEventInput,
   ReasonCode,
@@ -33,6 +34,9 @@ import { DAY_MS, FLAT_PROFILE, type PacingDecision, pace, type TrafficProfile, u
 import { advertiserValue, kpiProgress, MAX_ADVERTISER_VALUE } from './valuation';
 
 export const OBJECTIVE_MODEL_VERSION = 'pacing-rules-v1';
+
+/** How many recent requests' reservations release(requestId) can find. */
+const MAX_RELEASABLE_REQUESTS = 10_000;
 
 export interface ObjectiveAgentOptions {
   catalogue: CatalogueSource;
@@ -101,6 +105,22 @@ function unavailable(err: unknown): DomainError {
   return new DomainError('unavailable', `objective state unavailable: ${messageOf(err)}`);
 }
 
+/** The objective agent's counter as a critic's verdicts (agent.proto): its value is the advertiser term. */
+export function critiqueOf(counter: Counter): Critique {
+  return {
+    verdicts: counter.values.map((v) => ({
+      creativeId: v.creativeId,
+      eligible: v.eligible,
+      reason: v.reason,
+      detail: v.detail,
+      value: v.advertiserValue,
+      pacingMultiplier: v.pacingMultiplier,
+      goal: v.goal,
+    })),
+    modelVersion: counter.modelVersion,
+  };
+}
+
 export class ObjectiveAgent {
   readonly modelVersion = OBJECTIVE_MODEL_VERSION;
   private readonly clock: () => number;
@@ -167,6 +187,7 @@ export class ObjectiveAgent {
     );
     // This replica's own commits are seen at once; other replicas' within advisoryReadTtlMs.
     for (const r of input.reservations) this.advisory.delete(r.campaignId);
+    this.rememberReservations(input.requestId, settled);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) {
       // Do not leave half a commit behind: release what did reserve, then report the failure.
@@ -177,6 +198,23 @@ export class ObjectiveAgent {
       throw unavailable((failed as PromiseRejectedResult).reason);
     }
     return settled.map((s) => (s as PromiseFulfilledResult<CommitResult>).value);
+  }
+
+  /**
+   * Gives back reservations at once: `reservationIds`, or (none given) every
+   * reservation this agent made for the request that is still held. Resolves
+   * with how many were released; a settled or already released one is left as it is.
+   */
+  async release(requestId: string, reservationIds: string[]): Promise<number> {
+    const ids = reservationIds.length > 0 ? reservationIds : (this.byRequest.get(requestId) ?? []);
+    this.byRequest.delete(requestId);
+    let released = 0;
+    try {
+      for (const id of ids) if (await this.options.ledger.release(id)) released++;
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return released;
   }
 
   /** Records an outcome once per idempotency key; an impression settles its reservation. */
@@ -495,6 +533,21 @@ export class ObjectiveAgent {
       impressions: counters.impressions,
       dayElapsed: (now - utcDay(now) * DAY_MS) / DAY_MS,
     };
+  }
+
+  /** Recent requests' reservation ids (bounded), so a request's reservations can be released at once. */
+  private readonly byRequest = new Map<string, string[]>();
+
+  private rememberReservations(requestId: string, settled: PromiseSettledResult<CommitResult>[]): void {
+    const ids: string[] = [];
+    for (const s of settled)
+      if (s.status === 'fulfilled' && s.value.reserved) ids.push(s.value.reservationId);
+    if (ids.length === 0) return;
+    this.byRequest.set(requestId, [...(this.byRequest.get(requestId) ?? []), ...ids]);
+    // Reservations expire after their TTL anyway: only recent requests need to be releasable at once.
+    while (this.byRequest.size > MAX_RELEASABLE_REQUESTS) {
+      this.byRequest.delete(this.byRequest.keys().next().value as string);
+    }
   }
 
   private async reserveOne(

@@ -6,45 +6,17 @@
  * Two adapters: this embedded one (a ring buffer) and Redis (a Stream, see
  * redis-state.ts).
  */
+import type { GroupStart, LoggedOutcome, OutcomeEntry } from '../common/domain/outcomes';
 import type { OutcomeKind } from '../common/domain/types';
 import type { EmbeddedLedger } from './ledger';
 
-export interface OutcomeEntry {
-  idempotencyKey: string;
-  requestId: string;
-  reservationId: string;
-  creativeId: string;
-  /** '' when the creative is not in the catalogue (logged, not counted). */
-  campaignId: string;
-  sessionId: string;
-  event: OutcomeKind;
-  skipOffsetMs: number;
-  occurredAtMs: number;
-}
-
-export interface LoggedOutcome extends OutcomeEntry {
-  /** Log entry id (a Redis stream id, or the embedded equivalent). */
-  id: string;
-  /** Spend this event moved from reserved to spent. */
-  settledMicros: number;
-}
-
-/** Where a consumer group created by its first read starts. */
-export type GroupStart = 'oldest' | 'newest';
-
-/** What a learner reading the log through a consumer group gets of each entry. */
-export type FeedEntry = Omit<LoggedOutcome, 'settledMicros'>;
-
-/**
- * A learner's view of the log: the consumer-group half of OutcomeLog. The
- * objective agent's log is one; a learner in another process reads it over
- * gRPC (ReadOutcomes / AckOutcomes, services/inventory/outcome-feed.ts).
- */
-export interface OutcomeFeed {
-  readGroup(group: string, consumer: string, count: number, from?: GroupStart): Promise<FeedEntry[]>;
-  ack(group: string, ids: string[]): Promise<number>;
-  leaveGroup(group: string): Promise<boolean>;
-}
+export type {
+  FeedEntry,
+  GroupStart,
+  LoggedOutcome,
+  OutcomeEntry,
+  OutcomeFeed,
+} from '../common/domain/outcomes';
 
 export interface RecordResult {
   duplicate: boolean;

@@ -1,11 +1,12 @@
 /**
- * The objective agent's gRPC server: thin handlers (validate → domain →
- * wire) for the multiplexed Negotiate stream (evaluate | commit) and the
- * unary RecordOutcome, plus the process entry point startObjectiveAgent.
+ * The objective agent's gRPC server: the roles critic and committer on the
+ * broker's Agent.Negotiate stream (critique, commit, release, and outcomes,
+ * which settle reservations), the ObjectiveAgent service (campaign status,
+ * the outcome log for learners), and the process entry point
+ * startObjectiveAgent. Handlers validate, convert and call ObjectiveAgent.
  * config.objectiveModelPath / config.forecastPath, when set, name a learned
  * bid-multiplier policy and a slot forecast, loaded and hot-swapped (models.ts).
  */
-import * as grpc from '@grpc/grpc-js';
 import type { ModelHolder } from '../../learning/artifacts';
 import type { ObjectivePolicy } from '../../learning/objective-policy';
 import type { AckOutcomesReply } from '../../proto/gen/parley/v1/AckOutcomesReply';
@@ -15,111 +16,100 @@ import type { CampaignStatusRequest__Output } from '../../proto/gen/parley/v1/Ca
 import type { LeaveOutcomesReply } from '../../proto/gen/parley/v1/LeaveOutcomesReply';
 import type { LeaveOutcomesRequest__Output } from '../../proto/gen/parley/v1/LeaveOutcomesRequest';
 import type { ObjectiveAgentHandlers } from '../../proto/gen/parley/v1/ObjectiveAgent';
-import type { ObjectiveCall__Output } from '../../proto/gen/parley/v1/ObjectiveCall';
-import type { ObjectiveReply } from '../../proto/gen/parley/v1/ObjectiveReply';
 import type { OutcomeBatch } from '../../proto/gen/parley/v1/OutcomeBatch';
-import type { OutcomeRecord__Output } from '../../proto/gen/parley/v1/OutcomeRecord';
-import type { OutcomeRecords__Output } from '../../proto/gen/parley/v1/OutcomeRecords';
 import type { ReadOutcomesRequest__Output } from '../../proto/gen/parley/v1/ReadOutcomesRequest';
-import type { RecordAck } from '../../proto/gen/parley/v1/RecordAck';
-import type { RecordAcks } from '../../proto/gen/parley/v1/RecordAcks';
 import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
 import type { Campaign } from '../common/catalogue/types';
 import type { Config } from '../common/config';
-import { invalidArgument, RpcError } from '../common/grpc/errors';
-import { muxServer } from '../common/grpc/mux';
+import { DomainError } from '../common/errors';
+import { type AgentHandlers, serveAgent } from '../common/grpc/agent-stream';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
 import { observeCampaigns, recordOutcome } from '../common/metrics';
-import { ATTR, SPAN } from '../common/semconv';
-import { ObjectiveAgent } from './agent';
+import { agentNamed } from '../common/registry';
+import { ATTR } from '../common/semconv';
+import {
+  ackToWire,
+  commitFromWire,
+  commitResultsToWire,
+  critiqueInputFromWire,
+  critiqueToWire,
+  outcomesFromWire,
+  releaseFromWire,
+} from '../common/wire/agent';
 import {
   ackOutcomesFromWire,
-  commitFromWire,
-  commitToWire,
-  counterToWire,
-  evaluateFromWire,
   leaveOutcomesFromWire,
   outcomeBatchToWire,
-  outcomeFromWire,
   readOutcomesFromWire,
-  recordAckToWire,
-} from './convert';
+} from '../common/wire/objective';
+import { critiqueOf, ObjectiveAgent } from './agent';
 import { type Forecast, forecastProfile, watchForecast, watchObjectiveModel } from './models';
 import type { TrafficProfile } from './pacing';
 import { createObjectiveState } from './state';
 
-const NEGOTIATE = `${SERVICE_NAMES.objective}/Negotiate`;
+/** This agent's name in the registry (services/agents.yaml). */
+export const AGENT_NAME = 'objective';
 
-/** Most outcomes one RecordOutcomes call may carry. */
-export const MAX_OUTCOMES_PER_CALL = 1000;
-
-export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): ObjectiveAgentHandlers {
+/** The roles critic and committer on the broker's Agent.Negotiate stream. */
+export function negotiationHandlers(agent: ObjectiveAgent): AgentHandlers {
   return {
-    Negotiate: muxServer<ObjectiveCall__Output, ObjectiveReply>(
-      NEGOTIATE,
-      async (call, ctx) => {
-        if (call.kind === 'evaluate') {
-          ctx.span.updateName(SPAN.evaluate);
-          const input = evaluateFromWire(call.evaluate);
-          ctx.span.setAttributes({ [ATTR.requestId]: input.requestId, [ATTR.round]: input.round });
-          const counter = await agent.evaluate(input);
-          const eligible = counter.values.filter((v) => v.eligible).length;
-          ctx.span.setAttributes({
-            [ATTR.candidatesEligible]: eligible,
-            [ATTR.candidatesRemoved]: counter.values.length - eligible,
-            [ATTR.modelVersion]: counter.modelVersion,
-          });
-          return { counter: counterToWire(counter) };
-        }
-        if (call.kind === 'commit') {
-          ctx.span.updateName(SPAN.commit);
-          const input = commitFromWire(call.commit);
-          ctx.span.setAttribute(ATTR.requestId, input.requestId);
-          // A commit the broker has already given up on would only hold money until the TTL.
-          if (Date.now() >= ctx.deadline)
-            throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'commit: deadline passed');
-          const results = await agent.commit(input);
-          const reserved = results.filter((r) => r.reserved).length;
-          ctx.span.setAttributes({
-            [ATTR.reservations]: reserved,
-            [ATTR.rejectedCommits]: results.length - reserved,
-          });
-          return { commit: commitToWire(results) };
-        }
-        throw invalidArgument('kind', 'one of evaluate or commit is required');
-      },
-      log,
-    ),
-    RecordOutcome: unary<OutcomeRecord__Output, RecordAck>(
-      SPAN.recordOutcome,
-      async (req, ctx) => {
-        const event = outcomeFromWire(req);
-        ctx.span.setAttribute(ATTR.requestId, event.requestId);
+    async critique(req, { span }) {
+      const input = critiqueInputFromWire(req);
+      const counter = await agent.evaluate({
+        requestId: input.requestId,
+        round: input.round,
+        sessionId: input.signals.sessionId,
+        context: input.context,
+        candidates: input.candidates,
+      });
+      if (span) {
+        const eligible = counter.values.filter((v) => v.eligible).length;
+        span.setAttributes({
+          [ATTR.requestId]: input.requestId,
+          [ATTR.round]: input.round,
+          [ATTR.candidatesEligible]: eligible,
+          [ATTR.candidatesRemoved]: counter.values.length - eligible,
+          [ATTR.modelVersion]: counter.modelVersion,
+        });
+      }
+      return critiqueToWire(critiqueOf(counter));
+    },
+    async commit(req, { deadline, span }) {
+      const input = commitFromWire(req);
+      // A commit the broker has already given up on would only hold money until it is released.
+      if (Date.now() >= deadline) throw new DomainError('deadline_exceeded', 'commit: deadline passed');
+      const results = await agent.commit(input);
+      if (span) {
+        const reserved = results.filter((r) => r.reserved).length;
+        span.setAttributes({
+          [ATTR.requestId]: input.requestId,
+          [ATTR.reservations]: reserved,
+          [ATTR.rejectedCommits]: results.length - reserved,
+        });
+      }
+      return commitResultsToWire(results);
+    },
+    async release(req) {
+      const { requestId, reservationIds } = releaseFromWire(req);
+      return { released: await agent.release(requestId, reservationIds) };
+    },
+    async outcomes(req) {
+      const acks = [];
+      for (const event of outcomesFromWire(req)) {
         const result = await agent.recordOutcome(event);
         if (result.accepted) recordOutcome(event.event, agent.campaignOf(event.creativeId));
-        return recordAckToWire(result);
-      },
-      log,
-    ),
-    RecordOutcomes: unary<OutcomeRecords__Output, RecordAcks>(
-      `${SERVICE_NAMES.objective}/RecordOutcomes`,
-      async (req) => {
-        if (req.records.length > MAX_OUTCOMES_PER_CALL)
-          throw invalidArgument('records', `at most ${MAX_OUTCOMES_PER_CALL} per call`);
-        // Every record is checked before any is recorded: a bad batch changes nothing.
-        const events = req.records.map((r, i) => outcomeFromWire(r, `records[${i}]`));
-        const acks: RecordAck[] = [];
-        for (const event of events) {
-          const result = await agent.recordOutcome(event);
-          if (result.accepted) recordOutcome(event.event, agent.campaignOf(event.creativeId));
-          acks.push(recordAckToWire(result));
-        }
-        return { acks };
-      },
-      log,
-    ),
+        acks.push(ackToWire(result));
+      }
+      return { acks };
+    },
+  };
+}
+
+/** The ObjectiveAgent service: what the objective agent offers besides negotiating. */
+export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): ObjectiveAgentHandlers {
+  return {
     ReadOutcomes: unary<ReadOutcomesRequest__Output, OutcomeBatch>(
       `${SERVICE_NAMES.objective}/ReadOutcomes`,
       async (req) => {
@@ -227,9 +217,12 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
   try {
     server = await startServer({
       host: config.host,
-      port: config.ports.objective,
-      serviceNames: [SERVICE_NAMES.objective],
-      services: [[v1.ObjectiveAgent.service, objectiveHandlers(agent, log)]],
+      port: agentNamed(config.agents, AGENT_NAME).port,
+      serviceNames: [SERVICE_NAMES.agent, SERVICE_NAMES.objective],
+      services: [
+        [v1.Agent.service, { Negotiate: serveAgent(negotiationHandlers(agent), log) }],
+        [v1.ObjectiveAgent.service, objectiveHandlers(agent, log)],
+      ],
       log,
     });
   } catch (err) {
@@ -251,3 +244,6 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     },
   };
 }
+
+/** The registry starts an agent by its folder's `start` (bin/parley.ts). */
+export const start = startObjectiveAgent;

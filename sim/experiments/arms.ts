@@ -19,13 +19,16 @@ import { type ConsumeSummary, consumeOnce, type OnlineLearner } from '../../lear
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { FallbackCache } from '../../services/broker/fallbacks';
 import { decide, type NegotiationDeps } from '../../services/broker/negotiation';
-import type { ContextPort, InventoryPort, ObjectivePort } from '../../services/broker/ports';
+import { type NegotiationAgents, specOf } from '../../services/broker/ports';
 import { utilityOf } from '../../services/broker/utility';
 import type { UtilityWeights } from '../../services/common/config';
+import { DEFAULT_REGISTRY } from '../../services/common/config';
 import type { Candidate, CandidateValue, Slot, Snapshot } from '../../services/common/domain/types';
+import { agentNamed, loadRegistry } from '../../services/common/registry';
 import { type Rng, seededRng } from '../../services/common/rng';
 import type { InventoryAgentOptions } from '../../services/inventory/agent';
 import { type PolicyHolder, policyFeatures } from '../../services/inventory/policy';
+import { critiqueOf } from '../../services/objective/agent';
 import { skipProbability } from '../response';
 import type { SimRequest } from '../simulator';
 import type { AdLog, Arm, Choice, Env } from './env';
@@ -179,38 +182,55 @@ async function adjustValues(
   return out;
 }
 
-/** The agents as broker ports, in-process. */
+/** The registry's agents (services/agents.yaml) as the negotiation knows them. */
+const REGISTRY = loadRegistry(DEFAULT_REGISTRY, {}, '127.0.0.1');
+const spec = (name: string) => specOf(agentNamed(REGISTRY, name));
+
+/** The agents as the broker's ports, in-process. */
 export function parleyPorts(
   env: Env,
   models: ParleyModels,
   seen: { rules: Snapshot | null },
   weights: UtilityWeights = env.settings.weights,
   remember?: InventoryAgentOptions['remember'],
-): { context: ContextPort; inventory: InventoryPort; objective: ObjectivePort } {
+): NegotiationAgents {
   const inventory = env.inventoryAgent(models.inventory, weights, remember);
+  const objective = spec('objective');
   return {
     context: {
+      spec: spec('context'),
       assess: async (signals) => {
         const rules = await env.context.assess(signals, env.now);
         seen.rules = rules;
         return models.context ? models.context.current().apply(rules) : rules;
       },
-      observe: async () => undefined,
     },
-    inventory: { propose: async (input) => inventory.propose(input, env.now) },
-    objective: {
-      evaluate: async (input) => {
-        const counter = await env.objective.evaluate(input);
-        const values = await adjustValues(
-          env,
-          counter.values,
-          input.candidates,
-          models.objective?.current() ?? null,
-        );
-        return { ...counter, values };
+    proposers: [{ spec: spec('inventory'), propose: async (input) => inventory.propose(input, env.now) }],
+    critics: [
+      {
+        spec: objective,
+        critique: async (input) => {
+          const counter = await env.objective.evaluate({
+            requestId: input.requestId,
+            round: input.round,
+            sessionId: input.signals.sessionId,
+            context: input.context,
+            candidates: input.candidates,
+          });
+          const values = await adjustValues(
+            env,
+            counter.values,
+            input.candidates,
+            models.objective?.current() ?? null,
+          );
+          return critiqueOf({ ...counter, values });
+        },
       },
+    ],
+    committer: {
+      spec: objective,
       commit: async (input) => env.objective.commit(input),
-      recordOutcome: async (e) => env.objective.recordOutcome(e),
+      release: async (requestId, ids) => env.objective.release(requestId, ids),
     },
   };
 }
@@ -270,9 +290,8 @@ export class ParleyArm implements Arm {
     const seen: { rules: Snapshot | null } = { rules: null };
     const weights = this.opts.weights ?? env.settings.weights;
     const remember = online ? online.rememberDecision.bind(online) : undefined;
-    const ports = parleyPorts(env, this.models, seen, weights, remember);
     const deps: NegotiationDeps = {
-      ...ports,
+      agents: parleyPorts(env, this.models, seen, weights, remember),
       fallbacks: new FallbackCache(),
       settings: {
         ...env.settings,
@@ -329,7 +348,7 @@ export class ExploreArm implements Arm {
   async choose(req: SimRequest, env: Env): Promise<Choice> {
     const seen: { rules: Snapshot | null } = { rules: null };
     const ports = parleyPorts(env, this.models, seen);
-    const snapshot = await ports.context.assess(req.signals, 1000);
+    const snapshot = await ports.context!.assess(req.signals, 1000, null);
     const inventory = env.inventoryAgent(this.models.inventory);
     const elig = await env.eligibleCandidates(req, snapshot, inventory);
     const policy = this.models.objective?.current() ?? null;
@@ -345,7 +364,7 @@ export class ExploreArm implements Arm {
         phi = objectiveFeatures(await env.campaignState(env.catalogue.campaigns.get(c.campaignId)!));
         states.set(c.campaignId, phi);
       }
-      const t = utilityOf(c, 0, env.settings);
+      const t = utilityOf(c, 'listener', [], env.settings);
       base.push(t.utility);
       adv.push(w.advertiser * value.advertiserValue);
       phis.push(phi);

@@ -96,7 +96,8 @@ describe.each(adapters)('DecisionLog contract: %s', (name, adapter) => {
     expect(await reader.recent(1)).toEqual([expected]);
     const got = await reader.get('req-full');
     expect(got?.response?.why?.trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
-    expect(got?.rounds[0]?.counter[0]?.pacing_multiplier).toBe(1.1);
+    expect(got?.rounds[0]?.critiques.objective?.verdicts[0]?.pacing_multiplier).toBe(1.1);
+    expect(got?.agents.context?.fallback).toBe('default snapshot');
     expect(got?.scored[0]?.utility).toBe(-0.0625);
     expect(got?.context?.skip_risk).toBe(1 / 3);
   });

@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARLEY_BIN, PORT_ENV, SERVICES, type ServiceName } from '../../bin/spawn';
+import { PARLEY_BIN, portEnv, SERVICES, type ServiceName } from '../../bin/spawn';
 import { DEFAULT_METRICS_PORTS } from '../../services/common/config';
 import { freePort } from '../support/ports';
 
@@ -73,7 +73,7 @@ describe('the parley CLI', () => {
     const env: Record<string, string> = {};
     for (const name of SERVICES) {
       ports[name] = await freePort();
-      env[PORT_ENV[name]] = String(ports[name]);
+      env[portEnv(name)] = String(ports[name]);
     }
     const dashboardPort = await freePort();
     env.PARLEY_ADMIN_HTTP_PORT = String(dashboardPort);

@@ -12,12 +12,12 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdDecisionClient, connect, type DecideRequest, decide } from '../../bin/client';
 import {
-  ADDR_ENV,
   ADMIN_ADDR_ENV,
   ADMIN_HTTP_PORT_ENV,
   ADMIN_TOKENS_ENV,
   AGENTS,
-  PORT_ENV,
+  addrEnv,
+  portEnv,
   SERVICES,
   type ServiceName,
   type ServiceProcess,
@@ -49,9 +49,9 @@ beforeAll(async () => {
     [ADMIN_TOKENS_ENV]: `ana:editor:${EDITOR},vic:viewer:${VIEWER}`,
     [ADMIN_HTTP_PORT_ENV]: String(await freePort()),
   };
-  for (const name of SERVICES) env[PORT_ENV[name]] = String(await freePort());
-  for (const a of AGENTS) env[ADDR_ENV[a]] = `127.0.0.1:${env[PORT_ENV[a]]}`;
-  env[ADMIN_ADDR_ENV] = `127.0.0.1:${env[PORT_ENV.admin]}`;
+  for (const name of SERVICES) env[portEnv(name)] = String(await freePort());
+  for (const a of AGENTS) env[addrEnv(a)] = `127.0.0.1:${env[portEnv(a)]}`;
+  env[ADMIN_ADDR_ENV] = `127.0.0.1:${env[portEnv('admin')]}`;
   const started = await Promise.all([...AGENTS, 'admin' as const].map((name) => spawnService(name, { env })));
   for (const p of started) procs.set(p.name, p);
   procs.set('broker', await spawnService('broker', { env }));

@@ -11,11 +11,11 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdDecisionClient, connect, decide, reportOutcome } from '../../bin/client';
 import {
-  ADDR_ENV,
   ADMIN_ADDR_ENV,
   ADMIN_HTTP_PORT_ENV,
   AGENTS,
-  PORT_ENV,
+  addrEnv,
+  portEnv,
   SERVICES,
   type ServiceName,
   type ServiceProcess,
@@ -55,9 +55,9 @@ beforeAll(async () => {
     PARLEY_REDIS_PREFIX: 'e2e-metrics:',
     // No PARLEY_METRICS_PORT: spawnService gives each child a free port.
   };
-  for (const name of SERVICES) env[PORT_ENV[name]] = String(await freePort());
-  for (const a of AGENTS) env[ADDR_ENV[a]] = `127.0.0.1:${env[PORT_ENV[a]]}`;
-  env[ADMIN_ADDR_ENV] = `127.0.0.1:${env[PORT_ENV.admin]}`;
+  for (const name of SERVICES) env[portEnv(name)] = String(await freePort());
+  for (const a of AGENTS) env[addrEnv(a)] = `127.0.0.1:${env[portEnv(a)]}`;
+  env[ADMIN_ADDR_ENV] = `127.0.0.1:${env[portEnv('admin')]}`;
   env[ADMIN_HTTP_PORT_ENV] = String(await freePort());
   // Alongside, one more context agent with metrics off (it serves nothing; only its start line matters).
   const offEnv = { ...env, PARLEY_CONTEXT_PORT: String(await freePort()), PARLEY_METRICS_PORT: 'off' };

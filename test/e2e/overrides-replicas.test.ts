@@ -17,13 +17,13 @@ import {
   decide,
 } from '../../bin/client';
 import {
-  ADDR_ENV,
   ADMIN_ADDR_ENV,
   ADMIN_HTTP_PORT_ENV,
   ADMIN_TOKENS_ENV,
   AGENTS,
+  addrEnv,
   PARLEY_BIN,
-  PORT_ENV,
+  portEnv,
   type ServiceProcess,
   spawnService,
   stopProcess,
@@ -56,9 +56,9 @@ beforeAll(async () => {
     [ADMIN_TOKENS_ENV]: `ops:editor:${EDITOR}`,
     [ADMIN_HTTP_PORT_ENV]: String(await freePort()),
   };
-  for (const name of [...AGENTS, 'admin' as const]) env[PORT_ENV[name]] = String(await freePort());
-  for (const a of AGENTS) env[ADDR_ENV[a]] = `127.0.0.1:${env[PORT_ENV[a]]}`;
-  adminAddress = `127.0.0.1:${env[PORT_ENV.admin]}`;
+  for (const name of [...AGENTS, 'admin' as const]) env[portEnv(name)] = String(await freePort());
+  for (const a of AGENTS) env[addrEnv(a)] = `127.0.0.1:${env[portEnv(a)]}`;
+  adminAddress = `127.0.0.1:${env[portEnv('admin')]}`;
   // Redis mode: the brokers read overrides from Redis, not from the admin service.
   env[ADMIN_ADDR_ENV] = 'off';
   procs.push(
@@ -66,7 +66,7 @@ beforeAll(async () => {
   );
   for (let i = 0; i < 2; i++) {
     const port = String(await freePort());
-    procs.push(await spawnService('broker', { env: { ...env, [PORT_ENV.broker]: port } }));
+    procs.push(await spawnService('broker', { env: { ...env, [portEnv('broker')]: port } }));
   }
   brokers = procs.filter((p) => p.name === 'broker').map((p) => connect(p.address));
 }, 60_000);

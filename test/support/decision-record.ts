@@ -5,7 +5,7 @@
  */
 import type { DecisionRecordData } from '../../services/common/state/decisions';
 
-/** A full record: nested rounds, utility terms, applied overrides, a trace id. */
+/** A full record: nested rounds with a critique, utility terms, applied overrides, agent reports, a trace id. */
 export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData {
   const candidate = (id: string, price: number) => ({
     creative_id: id,
@@ -60,10 +60,10 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
     rounds: [
       {
         round: 1,
-        proposal_source: 'model',
-        inventory_model_version: 'inv-v7',
+        proposal_source: 'agent',
+        proposal_model_version: 'inv-v7',
         proposed: [candidate('cr-1', 12_345), candidate('cr-2', 9_000)],
-        removed_by_inventory: [{ creative_id: 'cr-9', reason: 'REASON_FREQUENCY_CAP', detail: 'cap 3/day' }],
+        removed_by_proposers: [{ creative_id: 'cr-9', reason: 'REASON_FREQUENCY_CAP', detail: 'cap 3/day' }],
         screened: [
           {
             creative_id: 'cr-2',
@@ -71,28 +71,31 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
             detail: 'advertiser adv-cr-2 is blocked',
           },
         ],
-        counter: [
-          {
-            creative_id: 'cr-1',
-            eligible: true,
-            reason: 'REASON_UNSPECIFIED',
-            detail: '',
-            advertiser_value: 0.42,
-            pacing_multiplier: 1.1,
-            goal: 'completion',
-          },
-        ],
         guard: false,
-        critiques: {},
+        critiques: {
+          objective: {
+            verdicts: [
+              {
+                creative_id: 'cr-1',
+                eligible: true,
+                reason: 'REASON_UNSPECIFIED',
+                detail: '',
+                value: 0.42,
+                pacing_multiplier: 1.1,
+                goal: 'conversion',
+              },
+            ],
+            model_version: 'obj-v2',
+          },
+        },
       },
       {
         round: 2,
-        proposal_source: 'fallback',
-        inventory_model_version: 'inv-v7',
+        proposal_source: 'static',
+        proposal_model_version: 'inv-v7',
         proposed: [],
-        removed_by_inventory: [],
+        removed_by_proposers: [],
         screened: [],
-        counter: [],
         guard: true,
         critiques: {},
       },
@@ -102,12 +105,9 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
         creative_id: 'cr-1',
         campaign_id: 'camp-cr-1',
         utility: -0.0625,
-        listener_value: 0.1,
-        advertiser_value: 0.42,
-        platform_revenue: 0.012345,
         boost: 2.5,
         pinned: true,
-        terms: {},
+        terms: { listener: 0.1, objective: 0.42, platform: 0.012345 },
         lead_probability: 0.85,
       },
     ],
@@ -132,24 +132,26 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
       no_ad_reasons: [],
       why: {
         utility: -0.0625,
-        listener_value: 0.1,
-        advertiser_value: 0.42,
-        platform_revenue: 0.012345,
         rounds: 2,
         scenario: 'SCENARIO_WORKOUT',
-        context_model_version: 'context-v3',
-        inventory_model_version: 'inv-v7',
-        objective_model_version: 'obj-v2',
         trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
         runners_up: [{ creative_id: 'cr-2', reason: 'REASON_OVERRIDE_BLOCKED', detail: 'blocked' }],
         summary: 'cr-1 won: pinned by override ov-1',
         explored: true,
-        terms: {},
-        agents: {},
+        terms: { listener: 0.1, objective: 0.42, platform: 0.012345 },
+        agents: {
+          context: {
+            model_version: 'context-v3',
+            elapsed_ms: 1.25,
+            degraded: true,
+            fallback: 'default snapshot',
+            calls: 1,
+          },
+          objective: { model_version: 'obj-v2', elapsed_ms: 2.75, degraded: false, fallback: '', calls: 3 },
+        },
         candidates_considered: 3,
       },
-      degraded: ['PART_CONTEXT'],
-      degraded_agents: ['context'],
+      degraded: ['context'],
     },
     overrides: [
       {
@@ -160,8 +162,19 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
       },
       { override_id: 'ov-2', kind: 'block', creative_id: 'cr-2', effect: 'removed: advertiser adv-cr-2' },
     ],
-    timings: { context_ms: 1.25, inventory_ms: 3.5, objective_ms: 2.75, commit_ms: 0.5, total_ms: 9.01 },
-    agents: {},
+    agents: {
+      context: {
+        model_version: 'context-v3',
+        elapsed_ms: 1.25,
+        degraded: true,
+        fallback: 'default snapshot',
+        calls: 1,
+      },
+      inventory: { model_version: 'inv-v7', elapsed_ms: 3.5, degraded: false, fallback: '', calls: 2 },
+      objective: { model_version: 'obj-v2', elapsed_ms: 2.75, degraded: false, fallback: '', calls: 3 },
+    },
+    commit_ms: 0.5,
+    total_ms: 9.01,
     overrides_version: 17,
   };
 }

@@ -5,8 +5,8 @@
  * and restarted on the same port; stderr is kept for failure messages.
  */
 import {
-  ADDR_ENV,
   AGENTS,
+  addrEnv,
   SERVICES,
   type ServiceName,
   type ServiceProcess,
@@ -61,7 +61,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...opts.env,
   };
-  for (const a of AGENTS) env[ADDR_ENV[a]] = addresses[a];
+  for (const a of AGENTS) env[addrEnv(a)] = addresses[a];
 
   const procs = new Map<ServiceName, ServiceProcess>();
   const dead = new Map<ServiceName, string>();

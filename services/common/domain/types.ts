@@ -14,7 +14,6 @@ export type PlaylistKind = 'editorial' | 'user' | 'algorithmic' | 'radio' | 'alb
 export type Scenario = 'workout' | 'commute' | 'focus' | 'relax' | 'party' | 'sleep' | 'chores' | 'unknown';
 export type Tier = 'sponsorship' | 'standard' | 'house';
 export type Goal = 'awareness' | 'conversion' | 'engagement';
-export type Part = 'context' | 'inventory' | 'objective';
 export type OutcomeKind = 'impression' | 'skip' | 'complete' | 'click';
 
 export const TIERS_BY_PRIORITY: readonly Tier[] = ['sponsorship', 'standard', 'house'];

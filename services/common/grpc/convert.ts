@@ -4,7 +4,6 @@
  * INVALID_ARGUMENT naming the field); `*ToWire` cannot fail.
  */
 import type { Candidate__Output, Candidate as WireCandidate } from '../../../proto/gen/parley/v1/Candidate';
-import type { CandidateValue as WireCandidateValue } from '../../../proto/gen/parley/v1/CandidateValue';
 import type {
   ContentSignals__Output,
   ContentSignals as WireContentSignals,
@@ -22,12 +21,10 @@ import type { Rejection__Output, Rejection as WireRejection } from '../../../pro
 import type { Slot__Output, Slot as WireSlot } from '../../../proto/gen/parley/v1/Slot';
 import type {
   Candidate,
-  CandidateValue,
   ContentKind,
   ContentSignals,
   Device,
   OutcomeEventInput,
-  Part,
   PlaylistKind,
   Position,
   ReasonCode,
@@ -91,11 +88,6 @@ export const SCENARIO_TABLE: Record<string, Scenario> = {
   SCENARIO_SLEEP: 'sleep',
   SCENARIO_CHORES: 'chores',
 };
-export const PARTS: Record<string, Part> = {
-  PART_CONTEXT: 'context',
-  PART_INVENTORY: 'inventory',
-  PART_OBJECTIVE: 'objective',
-};
 export const CONTENT_KINDS: Record<string, ContentKind> = {
   CONTENT_KIND_UNSPECIFIED: 'unknown',
   CONTENT_KIND_MUSIC: 'music',
@@ -128,7 +120,6 @@ const POSITION_WIRE = invert(POSITIONS);
 const DEVICE_WIRE = { ...invert(DEVICES), unknown: 'DEVICE_UNSPECIFIED' } as Record<Device, string>;
 const PLAYLIST_WIRE = invert(PLAYLIST_KINDS);
 export const SCENARIO_WIRE = invert(SCENARIO_TABLE);
-export const PART_WIRE = invert(PARTS);
 const CONTENT_KIND_WIRE = invert(CONTENT_KINDS);
 const SAFETY_CATEGORY_WIRE = invert(SAFETY_CATEGORIES);
 const RISK_LEVEL_WIRE = invert(RISK_LEVEL_TABLE);
@@ -330,18 +321,5 @@ export function outcomeToWire(e: OutcomeEventInput): OutcomeRecord {
     event: e.event,
     skip_offset_ms: e.skipOffsetMs,
     occurred_at_ms: e.occurredAtMs,
-  };
-}
-
-/** The objective agent's value of one candidate (counter-offers, the decision log). */
-export function candidateValueToWire(v: CandidateValue): WireCandidateValue {
-  return {
-    creative_id: v.creativeId,
-    eligible: v.eligible,
-    reason: v.reason ?? 'REASON_UNSPECIFIED',
-    detail: v.detail,
-    advertiser_value: v.advertiserValue,
-    pacing_multiplier: v.pacingMultiplier,
-    goal: v.goal,
   };
 }

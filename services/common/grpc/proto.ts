@@ -12,7 +12,6 @@ import type { ProtoGrpcType as AdminProto } from '../../../proto/gen/admin';
 import type { ProtoGrpcType as AgentProto } from '../../../proto/gen/agent';
 import type { ProtoGrpcType as ContextProto } from '../../../proto/gen/context';
 import type { ProtoGrpcType as FederatedProto } from '../../../proto/gen/federated';
-import type { ProtoGrpcType as InventoryProto } from '../../../proto/gen/inventory';
 import type { ProtoGrpcType as ObjectiveProto } from '../../../proto/gen/objective';
 
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
@@ -21,7 +20,6 @@ export const PROTO_FILES = [
   'parley/v1/common.proto',
   'parley/v1/ad_decision.proto',
   'parley/v1/context.proto',
-  'parley/v1/inventory.proto',
   'parley/v1/objective.proto',
   'parley/v1/federated.proto',
   'parley/v1/admin.proto',
@@ -39,13 +37,7 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 
 export const packageDefinition = protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
 
-type Parley = AdDecisionProto &
-  AgentProto &
-  ContextProto &
-  InventoryProto &
-  ObjectiveProto &
-  FederatedProto &
-  AdminProto;
+type Parley = AdDecisionProto & AgentProto & ContextProto & ObjectiveProto & FederatedProto & AdminProto;
 
 export const v1 = (grpc.loadPackageDefinition(packageDefinition) as unknown as Parley).parley.v1;
 
@@ -53,7 +45,6 @@ export const v1 = (grpc.loadPackageDefinition(packageDefinition) as unknown as P
 export const SERVICE_NAMES = {
   adDecision: 'parley.v1.AdDecision',
   context: 'parley.v1.ContextAgent',
-  inventory: 'parley.v1.InventoryAgent',
   objective: 'parley.v1.ObjectiveAgent',
   federated: 'parley.v1.FederatedAggregator',
   admin: 'parley.v1.Admin',

@@ -25,9 +25,10 @@ function rec(id: string): DecisionRecordData {
     scored: [],
     response: null,
     overrides: [],
-    timings: null,
     overrides_version: 0,
     agents: {},
+    commit_ms: 0,
+    total_ms: 0,
   };
 }
 

@@ -7,7 +7,7 @@ import { cand, fakes, proposal, request, SLOT } from './fakes';
 
 const scored = (id: string, utility: number, tier: Tier = 'standard', pinned = false): Scored => ({
   candidate: cand(id, { tier }),
-  terms: { listenerValue: 0, advertiserValue: 0, platformRevenue: 0, utility },
+  terms: { terms: {}, utility },
   ...(pinned ? { pinned } : {}),
 });
 

@@ -10,6 +10,13 @@ import type {
   NegotiationDeps,
   NegotiationSettings,
 } from '../../../services/broker/negotiation';
+import {
+  type NegotiationAgents,
+  type OutcomeAck,
+  type OutcomePorts,
+  specOf,
+} from '../../../services/broker/ports';
+import { DEFAULT_REGISTRY } from '../../../services/common/config';
 import type {
   Candidate,
   CommitInput,
@@ -23,6 +30,9 @@ import type {
   Slot,
   Snapshot,
 } from '../../../services/common/domain/types';
+import { DomainError } from '../../../services/common/errors';
+import { agentNamed, loadRegistry } from '../../../services/common/registry';
+import { critiqueOf } from '../../../services/objective/agent';
 
 export const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
@@ -150,29 +160,57 @@ export function reserveAll(input: CommitInput): Promise<CommitResult[]> {
   );
 }
 
+/** The registry's agents as the negotiation knows them (services/agents.yaml). */
+const REGISTRY = loadRegistry(DEFAULT_REGISTRY, {}, '127.0.0.1');
+export const SPECS = {
+  context: specOf(agentNamed(REGISTRY, 'context')),
+  inventory: specOf(agentNamed(REGISTRY, 'inventory')),
+  objective: specOf(agentNamed(REGISTRY, 'objective')),
+};
+
+/** Settles as `p` does, or rejects DEADLINE_EXCEEDED after `ms` (a port never hangs: ports.ts). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DomainError('deadline_exceeded', `${what}: no answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 export interface Fakes {
   deps: NegotiationDeps;
+  outcomes: OutcomePorts;
   calls: {
     assess: number;
     propose: ProposeInput[];
     evaluate: EvaluateInput[];
     commit: CommitInput[];
+    release: Array<{ requestId: string; reservationIds: string[] }>;
     record: OutcomeEventInput[];
-    observe: Array<{ sessionId: string; adServed: boolean; adSkipped: boolean; adCompleted: boolean }>;
+    observe: OutcomeEventInput[];
   };
   behave: {
     assess: (s: Signals) => Promise<Snapshot>;
     propose: (input: ProposeInput) => Promise<Proposal>;
     evaluate: (input: EvaluateInput) => Promise<Counter>;
     commit: (input: CommitInput) => Promise<CommitResult[]>;
-    record: (
-      e: OutcomeEventInput,
-    ) => Promise<{ accepted: boolean; duplicate: boolean; settledMicros: number }>;
+    record: (e: OutcomeEventInput) => Promise<OutcomeAck>;
   };
 }
 
 export function fakes(settings: Partial<NegotiationSettings> = {}): Fakes {
-  const calls: Fakes['calls'] = { assess: 0, propose: [], evaluate: [], commit: [], record: [], observe: [] };
+  const calls: Fakes['calls'] = {
+    assess: 0,
+    propose: [],
+    evaluate: [],
+    commit: [],
+    release: [],
+    record: [],
+    observe: [],
+  };
   const behave: Fakes['behave'] = {
     assess: () => Promise.resolve(SNAPSHOT),
     propose: () => Promise.resolve(proposal([], { exhausted: true })),
@@ -180,40 +218,70 @@ export function fakes(settings: Partial<NegotiationSettings> = {}): Fakes {
     commit: reserveAll,
     record: () => Promise.resolve({ accepted: true, duplicate: false, settledMicros: 20 }),
   };
-  const deps: NegotiationDeps = {
+  const agents: NegotiationAgents = {
     context: {
-      assess: (s) => {
+      spec: SPECS.context,
+      assess: (s, ms) => {
         calls.assess++;
-        return behave.assess(s);
-      },
-      observe: async (o) => {
-        calls.observe.push(o);
+        return within(behave.assess(s), ms, 'assess');
       },
     },
-    inventory: {
-      propose: (input) => {
-        calls.propose.push(structuredClone(input));
-        return behave.propose(input);
+    proposers: [
+      {
+        spec: SPECS.inventory,
+        propose: (input, ms) => {
+          calls.propose.push(structuredClone(input));
+          return within(behave.propose(input), ms, 'propose');
+        },
       },
-    },
-    objective: {
-      evaluate: (input) => {
-        calls.evaluate.push(structuredClone(input));
-        return behave.evaluate(input);
+    ],
+    critics: [
+      {
+        spec: SPECS.objective,
+        critique: (input, ms) => {
+          const evaluate: EvaluateInput = {
+            requestId: input.requestId,
+            round: input.round,
+            sessionId: input.signals.sessionId,
+            context: input.context,
+            candidates: input.candidates,
+          };
+          calls.evaluate.push(structuredClone(evaluate));
+          return within(behave.evaluate(evaluate).then(critiqueOf), ms, 'critique');
+        },
       },
-      commit: (input) => {
+    ],
+    committer: {
+      spec: SPECS.objective,
+      commit: (input, ms) => {
         calls.commit.push(structuredClone(input));
-        return behave.commit(input);
+        return within(behave.commit(input), ms, 'commit');
       },
-      recordOutcome: (e) => {
-        calls.record.push(e);
-        return behave.record(e);
+      release: async (requestId, reservationIds) => {
+        calls.release.push({ requestId, reservationIds });
+        return 0;
       },
     },
+  };
+  const outcomes: OutcomePorts = {
+    record: async (events) => {
+      const acks: OutcomeAck[] = [];
+      for (const e of events) {
+        calls.record.push(e);
+        acks.push(await behave.record(e));
+      }
+      return acks;
+    },
+    observe: async (events) => {
+      calls.observe.push(...events);
+    },
+  };
+  const deps: NegotiationDeps = {
+    agents,
     fallbacks: new FallbackCache(16),
     settings: { ...SETTINGS, ...settings },
   };
-  return { deps, calls, behave };
+  return { deps, outcomes, calls, behave };
 }
 
 /** A valid DecideRequest as it arrives off the wire. */

@@ -6,13 +6,13 @@ import { cand, proposal, SIGNALS } from './fakes';
 describe('fallback cache', () => {
   it('returns what was remembered for the same position, scenario and country only', () => {
     const cache = new FallbackCache(4);
-    cache.remember(fallbackKey('mid', 'workout', 'SE'), proposal([cand('a')]));
-    expect(cache.lookup(fallbackKey('mid', 'workout', 'SE'))?.candidates.map((c) => c.creativeId)).toEqual([
-      'a',
-    ]);
-    expect(cache.lookup(fallbackKey('pre', 'workout', 'SE'))).toBeNull();
-    expect(cache.lookup(fallbackKey('mid', 'relax', 'SE'))).toBeNull();
-    expect(cache.lookup(fallbackKey('mid', 'workout', 'DE'))).toBeNull();
+    cache.remember(fallbackKey('inventory', 'mid', 'workout', 'SE'), proposal([cand('a')]));
+    expect(
+      cache.lookup(fallbackKey('inventory', 'mid', 'workout', 'SE'))?.candidates.map((c) => c.creativeId),
+    ).toEqual(['a']);
+    expect(cache.lookup(fallbackKey('inventory', 'pre', 'workout', 'SE'))).toBeNull();
+    expect(cache.lookup(fallbackKey('inventory', 'mid', 'relax', 'SE'))).toBeNull();
+    expect(cache.lookup(fallbackKey('inventory', 'mid', 'workout', 'DE'))).toBeNull();
   });
 
   it('is bounded and evicts the least recently used entry', () => {

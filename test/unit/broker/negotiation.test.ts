@@ -3,7 +3,7 @@ import { fallbackKey } from '../../../services/broker/fallbacks';
 import type { DecisionRequest } from '../../../services/broker/negotiation';
 import { decide } from '../../../services/broker/negotiation';
 import { ATTR, SPAN } from '../../../services/common/semconv';
-import { withSpan } from '../../../services/common/telemetry';
+import { tracer } from '../../../services/common/telemetry';
 import { spans, useMemorySpans } from '../../support/spans';
 import {
   allEligible,
@@ -43,17 +43,19 @@ describe('a decision', () => {
       },
     ]);
     const e = d.explanation;
-    expect(e.listenerValue).toBeCloseTo(0.8);
-    expect(e.advertiserValue).toBeCloseTo(0.5);
-    expect(e.platformRevenue).toBeCloseTo(20_000 / 30_000);
+    expect(e.terms.listener).toBeCloseTo(0.8);
+    expect(e.terms.advertiser).toBeCloseTo(0.5);
+    expect(e.terms.platform).toBeCloseTo(20_000 / 30_000);
     expect(e.utility).toBeCloseTo(0.8 + 0.5 + 20_000 / 30_000);
     expect(e).toMatchObject({
       rounds: 1,
       scenario: 'workout',
-      contextModelVersion: 'ctx-v3',
-      inventoryModelVersion: 'inv-v1',
-      objectiveModelVersion: 'obj-v2',
       candidatesConsidered: 2,
+    });
+    expect(Object.fromEntries([...e.agents].map(([name, a]) => [name, a.modelVersion]))).toEqual({
+      context: 'ctx-v3',
+      inventory: 'inv-v1',
+      objective: 'obj-v2',
     });
     expect(runnerUp(d, 'meh')?.reason).toBe('REASON_OUTRANKED');
     expect(runnerUp(d, 'geo')?.reason).toBe('REASON_TARGETING_COUNTRY');
@@ -280,7 +282,9 @@ describe('rounds', () => {
   it('records a span per round with its number and counts', async () => {
     const f = fakes();
     f.behave.propose = async () => proposal([cand('a'), cand('b', { priceMicros: 1 })]);
-    const d = await withSpan('test-root', {}, () => decide(request(), f.deps));
+    const root = tracer().startSpan('test-root');
+    const d = await decide(request({ span: root }), f.deps);
+    root.end();
     const rounds = spans.get().filter((s) => s.name === SPAN.round);
     expect(rounds).toHaveLength(1);
     expect(rounds[0]!.attributes).toMatchObject({
@@ -289,7 +293,7 @@ describe('rounds', () => {
       [ATTR.candidatesEligible]: 1,
       [ATTR.candidatesRemoved]: 1,
     });
-    const root = spans.get().find((s) => s.name === 'test-root')!;
+    expect(rounds[0]!.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
     expect(d.explanation.traceId).toBe(root.spanContext().traceId);
     expect(d.explanation.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
@@ -382,7 +386,7 @@ describe('failing small', () => {
     const d = await decideWithin(DEADLINE_MS, f);
     expect(d.degraded).toEqual(['inventory']);
     expect(placedIds(d)).toEqual(['cached-a']);
-    expect(d.explanation.inventoryModelVersion).toBe('cached:inv-v1');
+    expect(d.explanation.agents.get('inventory')?.modelVersion).toBe('cached:inv-v1');
     expect(f.calls.commit).toHaveLength(1); // cached candidates still go through the objective agent
   });
 
@@ -404,7 +408,8 @@ describe('failing small', () => {
     const d = await decide(request(), f.deps);
     expect(d.degraded).toEqual(['inventory']);
     expect(placedIds(d)).toEqual(['promo']);
-    expect(d.explanation.inventoryModelVersion).toBe('static:house');
+    expect(d.explanation.agents.get('inventory')?.degraded).toBe(true);
+    expect(d.trace?.rounds[0]?.modelVersion).toBe('static:house');
   });
 
   it('never commits a paid ad when the objective agent hangs: house only, in time', async () => {
@@ -464,7 +469,7 @@ describe('failing small', () => {
     const f = fakes();
     f.behave.propose = async () => proposal([cand('a')]);
     await decide(request(), f.deps);
-    const hit = f.deps.fallbacks.lookup(fallbackKey('mid', 'workout', 'SE'));
+    const hit = f.deps.fallbacks.lookup(fallbackKey('inventory', 'mid', 'workout', 'SE'));
     expect(hit?.candidates.map((c) => c.creativeId)).toEqual(['a']);
   });
 });

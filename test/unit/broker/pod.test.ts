@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { assemblePod, type Scored } from '../../../services/broker/pod';
-import { ZERO_TERMS } from '../../../services/broker/utility';
 import type { Candidate, Slot } from '../../../services/common/domain/types';
 import { cand } from './fakes';
 
 const scored = (c: Candidate, utility: number): Scored => ({
   candidate: c,
-  terms: { ...ZERO_TERMS, utility },
+  terms: { terms: {}, utility },
 });
 const slot = (over: Partial<Slot> = {}): Slot => ({
   slotId: 's',

@@ -18,7 +18,8 @@ const log = createLogger('test', 'error');
 function setup() {
   const f = fakes();
   const handlers = brokerHandlers({
-    agents: { context: f.deps.context, inventory: f.deps.inventory, objective: f.deps.objective },
+    agents: f.deps.agents,
+    outcomes: f.outcomes,
     fallbacks: f.deps.fallbacks,
     config,
     log,
@@ -91,7 +92,7 @@ describe('Decide handler', () => {
     const res = await withinDeadline(100, () =>
       call((ctx) => handlers.decide(wireDecide({ deadline_ms: 5000 }), ctx), grpcDeadline),
     );
-    expect(res.degraded).toContain('PART_CONTEXT');
+    expect(res.degraded).toContain('context');
   });
 });
 
@@ -107,9 +108,7 @@ describe('ReportOutcome handler', () => {
       reservationId: 'res-1',
     });
     await new Promise((r) => setImmediate(r));
-    expect(f.calls.observe).toEqual([
-      { sessionId: 'sess-1', adServed: true, adSkipped: false, adCompleted: false },
-    ]);
+    expect(f.calls.observe).toEqual([f.calls.record[0]]);
   });
 
   it('passes the duplicate flag back and does not observe a replay twice', async () => {
@@ -125,7 +124,7 @@ describe('ReportOutcome handler', () => {
 
   it('answers even when the best-effort observe fails', async () => {
     const { f, handlers } = setup();
-    f.deps.context.observe = async () => {
+    f.outcomes.observe = async () => {
       throw new Error('context down');
     };
     const ack = await call((ctx) =>
@@ -155,5 +154,57 @@ describe('ReportOutcome handler', () => {
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.message).toMatch(/^skip_offset_ms:/);
     expect(f.calls.record).toEqual([]);
+  });
+});
+
+describe('ReportOutcomes handler', () => {
+  const report = (key: string, over = {}) => wireOutcome({ idempotency_key: key, ...over });
+
+  it('records a batch in order, one ack each, and tells the context agent about the new ones only', async () => {
+    const { f, handlers } = setup();
+    f.behave.record = async (e) => ({
+      accepted: true,
+      duplicate: e.idempotencyKey === 'k2',
+      settledMicros: 0,
+    });
+    const res = await call((ctx) =>
+      handlers.reportOutcomes(
+        { reports: [report('k1'), report('k2', { event: 'OUTCOME_EVENT_COMPLETE' }), report('k3')] },
+        ctx,
+      ),
+    );
+    expect(res.acks).toEqual([
+      { accepted: true, duplicate: false },
+      { accepted: true, duplicate: true },
+      { accepted: true, duplicate: false },
+    ]);
+    expect(f.calls.record.map((e) => e.idempotencyKey)).toEqual(['k1', 'k2', 'k3']);
+    await new Promise((r) => setImmediate(r));
+    expect(f.calls.observe.map((e) => e.idempotencyKey)).toEqual(['k1', 'k3']);
+  });
+
+  it('refuses the whole batch when one report is bad, naming it, and records nothing', async () => {
+    const { f, handlers } = setup();
+    const err = await errorOf(
+      call((ctx) =>
+        handlers.reportOutcomes(
+          { reports: [report('k1'), report('k2', { event: 'OUTCOME_EVENT_UNSPECIFIED' })] },
+          ctx,
+        ),
+      ),
+    );
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.message).toMatch(/^reports\[1\]\.event:/);
+    expect(f.calls.record).toEqual([]);
+  });
+
+  it('refuses an empty batch and one over the limit', async () => {
+    const { handlers } = setup();
+    const empty = await errorOf(call((ctx) => handlers.reportOutcomes({ reports: [] }, ctx)));
+    expect(empty.message).toMatch(/^reports: at least one/);
+    const many = Array.from({ length: 501 }, (_, i) => report(`k${i}`));
+    const over = await errorOf(call((ctx) => handlers.reportOutcomes({ reports: many }, ctx)));
+    expect(over.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(over.message).toMatch(/^reports: at most 500/);
   });
 });

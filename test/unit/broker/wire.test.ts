@@ -151,23 +151,25 @@ describe('DecideResponse', () => {
           candidate: cand('a', { tier: 'sponsorship' }),
           reservationId: 'res-a',
           priceMicros: 20_000,
-          terms: { listenerValue: 0.5, advertiserValue: 0.4, platformRevenue: 0.6, utility: 1.5 },
+          terms: { terms: { listener: 0.5, advertiser: 0.4, platform: 0.6 }, utility: 1.5 },
           propensity: 0.9,
         },
       ],
       noAd: false,
       noAdReasons: [],
       explanation: {
-        listenerValue: 0.5,
-        advertiserValue: 0.4,
-        platformRevenue: 0.6,
+        terms: { listener: 0.5, advertiser: 0.4, platform: 0.6 },
         utility: 1.5,
         rounds: 2,
         scenario: 'workout',
         explored: false,
-        contextModelVersion: 'c',
-        inventoryModelVersion: 'i',
-        objectiveModelVersion: 'o',
+        agents: new Map([
+          [
+            'context',
+            { modelVersion: 'c', elapsedMs: 1.234, calls: 1, degraded: true, fallback: 'default snapshot' },
+          ],
+          ['inventory', { modelVersion: 'i', elapsedMs: 2, calls: 2, degraded: false, fallback: '' }],
+        ]),
         traceId: 't',
         runnersUp: [{ creativeId: 'b', reason: 'REASON_OUTRANKED', detail: 'lower' }],
         summary: 'one line',
@@ -191,7 +193,18 @@ describe('DecideResponse', () => {
         propensity: 0.9,
       },
     ]);
-    expect(w.degraded).toEqual(['PART_CONTEXT', 'PART_OBJECTIVE']);
+    expect(w.degraded).toEqual(['context', 'objective']);
+    expect(w.why?.terms).toEqual({ listener: 0.5, advertiser: 0.4, platform: 0.6 });
+    expect(w.why?.agents).toEqual({
+      context: {
+        model_version: 'c',
+        elapsed_ms: 1.23,
+        calls: 1,
+        degraded: true,
+        fallback: 'default snapshot',
+      },
+      inventory: { model_version: 'i', elapsed_ms: 2, calls: 2, degraded: false, fallback: '' },
+    });
     expect(w.why).toMatchObject({
       utility: 1.5,
       rounds: 2,

@@ -5,6 +5,7 @@ import type { ProposeRequest as _parley_v1_ProposeRequest, ProposeRequest__Outpu
 import type { CritiqueRequest as _parley_v1_CritiqueRequest, CritiqueRequest__Output as _parley_v1_CritiqueRequest__Output } from '../../parley/v1/CritiqueRequest';
 import type { CommitRequest as _parley_v1_CommitRequest, CommitRequest__Output as _parley_v1_CommitRequest__Output } from '../../parley/v1/CommitRequest';
 import type { ReleaseRequest as _parley_v1_ReleaseRequest, ReleaseRequest__Output as _parley_v1_ReleaseRequest__Output } from '../../parley/v1/ReleaseRequest';
+import type { OutcomeRecords as _parley_v1_OutcomeRecords, OutcomeRecords__Output as _parley_v1_OutcomeRecords__Output } from '../../parley/v1/OutcomeRecords';
 
 export interface AgentCall {
   'call_id'?: (number);
@@ -16,7 +17,8 @@ export interface AgentCall {
   'critique'?: (_parley_v1_CritiqueRequest | null);
   'commit'?: (_parley_v1_CommitRequest | null);
   'release'?: (_parley_v1_ReleaseRequest | null);
-  'kind'?: "assess"|"propose"|"critique"|"commit"|"release";
+  'outcomes'?: (_parley_v1_OutcomeRecords | null);
+  'kind'?: "assess"|"propose"|"critique"|"commit"|"release"|"outcomes";
 }
 
 export interface AgentCall__Output {
@@ -29,5 +31,6 @@ export interface AgentCall__Output {
   'critique'?: (_parley_v1_CritiqueRequest__Output | null);
   'commit'?: (_parley_v1_CommitRequest__Output | null);
   'release'?: (_parley_v1_ReleaseRequest__Output | null);
-  'kind'?: "assess"|"propose"|"critique"|"commit"|"release";
+  'outcomes'?: (_parley_v1_OutcomeRecords__Output | null);
+  'kind'?: "assess"|"propose"|"critique"|"commit"|"release"|"outcomes";
 }

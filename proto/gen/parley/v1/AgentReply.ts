@@ -6,6 +6,7 @@ import type { Proposal as _parley_v1_Proposal, Proposal__Output as _parley_v1_Pr
 import type { Critique as _parley_v1_Critique, Critique__Output as _parley_v1_Critique__Output } from '../../parley/v1/Critique';
 import type { CommitResponse as _parley_v1_CommitResponse, CommitResponse__Output as _parley_v1_CommitResponse__Output } from '../../parley/v1/CommitResponse';
 import type { ReleaseResponse as _parley_v1_ReleaseResponse, ReleaseResponse__Output as _parley_v1_ReleaseResponse__Output } from '../../parley/v1/ReleaseResponse';
+import type { RecordAcks as _parley_v1_RecordAcks, RecordAcks__Output as _parley_v1_RecordAcks__Output } from '../../parley/v1/RecordAcks';
 
 export interface AgentReply {
   'call_id'?: (number);
@@ -15,7 +16,8 @@ export interface AgentReply {
   'critique'?: (_parley_v1_Critique | null);
   'commit'?: (_parley_v1_CommitResponse | null);
   'release'?: (_parley_v1_ReleaseResponse | null);
-  'kind'?: "snapshot"|"proposal"|"critique"|"commit"|"release";
+  'acks'?: (_parley_v1_RecordAcks | null);
+  'kind'?: "snapshot"|"proposal"|"critique"|"commit"|"release"|"acks";
 }
 
 export interface AgentReply__Output {
@@ -26,5 +28,6 @@ export interface AgentReply__Output {
   'critique'?: (_parley_v1_Critique__Output | null);
   'commit'?: (_parley_v1_CommitResponse__Output | null);
   'release'?: (_parley_v1_ReleaseResponse__Output | null);
-  'kind'?: "snapshot"|"proposal"|"critique"|"commit"|"release";
+  'acks'?: (_parley_v1_RecordAcks__Output | null);
+  'kind'?: "snapshot"|"proposal"|"critique"|"commit"|"release"|"acks";
 }

@@ -1,4 +1,4 @@
-// Original file: proto/parley/v1/context.proto
+// Original file: proto/parley/v1/agent.proto
 
 import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from '../../parley/v1/ListenerSignals';
 

@@ -1,4 +1,4 @@
-// Original file: proto/parley/v1/inventory.proto
+// Original file: proto/parley/v1/agent.proto
 
 import type { Long } from '@grpc/proto-loader';
 

@@ -1,4 +1,4 @@
-// Original file: proto/parley/v1/objective.proto
+// Original file: proto/parley/v1/agent.proto
 
 import type { Reservation as _parley_v1_Reservation, Reservation__Output as _parley_v1_Reservation__Output } from '../../parley/v1/Reservation';
 

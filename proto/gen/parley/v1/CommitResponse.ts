@@ -1,4 +1,4 @@
-// Original file: proto/parley/v1/objective.proto
+// Original file: proto/parley/v1/agent.proto
 
 import type { CommitResult as _parley_v1_CommitResult, CommitResult__Output as _parley_v1_CommitResult__Output } from '../../parley/v1/CommitResult';
 

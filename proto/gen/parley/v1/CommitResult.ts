@@ -1,4 +1,4 @@
-// Original file: proto/parley/v1/objective.proto
+// Original file: proto/parley/v1/agent.proto
 
 import type { Reason as _parley_v1_Reason, Reason__Output as _parley_v1_Reason__Output } from '../../parley/v1/Reason';
 

@@ -3,7 +3,6 @@
 import type { AdPlacement as _parley_v1_AdPlacement, AdPlacement__Output as _parley_v1_AdPlacement__Output } from '../../parley/v1/AdPlacement';
 import type { Reason as _parley_v1_Reason, Reason__Output as _parley_v1_Reason__Output } from '../../parley/v1/Reason';
 import type { Explanation as _parley_v1_Explanation, Explanation__Output as _parley_v1_Explanation__Output } from '../../parley/v1/Explanation';
-import type { Part as _parley_v1_Part, Part__Output as _parley_v1_Part__Output } from '../../parley/v1/Part';
 
 export interface DecideResponse {
   'request_id'?: (string);
@@ -11,8 +10,7 @@ export interface DecideResponse {
   'no_ad'?: (boolean);
   'no_ad_reasons'?: (_parley_v1_Reason)[];
   'why'?: (_parley_v1_Explanation | null);
-  'degraded'?: (_parley_v1_Part)[];
-  'degraded_agents'?: (string)[];
+  'degraded'?: (string)[];
 }
 
 export interface DecideResponse__Output {
@@ -21,6 +19,5 @@ export interface DecideResponse__Output {
   'no_ad': (boolean);
   'no_ad_reasons': (_parley_v1_Reason__Output)[];
   'why': (_parley_v1_Explanation__Output | null);
-  'degraded': (_parley_v1_Part__Output)[];
-  'degraded_agents': (string)[];
+  'degraded': (string)[];
 }

@@ -6,7 +6,6 @@ import type { DecisionRound as _parley_v1_DecisionRound, DecisionRound__Output a
 import type { ScoredCandidate as _parley_v1_ScoredCandidate, ScoredCandidate__Output as _parley_v1_ScoredCandidate__Output } from '../../parley/v1/ScoredCandidate';
 import type { DecideResponse as _parley_v1_DecideResponse, DecideResponse__Output as _parley_v1_DecideResponse__Output } from '../../parley/v1/DecideResponse';
 import type { AppliedOverride as _parley_v1_AppliedOverride, AppliedOverride__Output as _parley_v1_AppliedOverride__Output } from '../../parley/v1/AppliedOverride';
-import type { AgentTimings as _parley_v1_AgentTimings, AgentTimings__Output as _parley_v1_AgentTimings__Output } from '../../parley/v1/AgentTimings';
 import type { AgentReport as _parley_v1_AgentReport, AgentReport__Output as _parley_v1_AgentReport__Output } from '../../parley/v1/AgentReport';
 import type { Long } from '@grpc/proto-loader';
 
@@ -20,9 +19,10 @@ export interface DecisionRecord {
   'scored'?: (_parley_v1_ScoredCandidate)[];
   'response'?: (_parley_v1_DecideResponse | null);
   'overrides'?: (_parley_v1_AppliedOverride)[];
-  'timings'?: (_parley_v1_AgentTimings | null);
   'overrides_version'?: (number | string | Long);
   'agents'?: ({[key: string]: _parley_v1_AgentReport});
+  'commit_ms'?: (number | string);
+  'total_ms'?: (number | string);
 }
 
 export interface DecisionRecord__Output {
@@ -35,7 +35,8 @@ export interface DecisionRecord__Output {
   'scored': (_parley_v1_ScoredCandidate__Output)[];
   'response': (_parley_v1_DecideResponse__Output | null);
   'overrides': (_parley_v1_AppliedOverride__Output)[];
-  'timings': (_parley_v1_AgentTimings__Output | null);
   'overrides_version': (number);
   'agents': ({[key: string]: _parley_v1_AgentReport__Output});
+  'commit_ms': (number);
+  'total_ms': (number);
 }

@@ -6,14 +6,8 @@ import type { AgentReport as _parley_v1_AgentReport, AgentReport__Output as _par
 
 export interface Explanation {
   'utility'?: (number | string);
-  'listener_value'?: (number | string);
-  'advertiser_value'?: (number | string);
-  'platform_revenue'?: (number | string);
   'rounds'?: (number);
   'scenario'?: (_parley_v1_Scenario);
-  'context_model_version'?: (string);
-  'inventory_model_version'?: (string);
-  'objective_model_version'?: (string);
   'trace_id'?: (string);
   'runners_up'?: (_parley_v1_Rejection)[];
   'summary'?: (string);
@@ -25,14 +19,8 @@ export interface Explanation {
 
 export interface Explanation__Output {
   'utility': (number);
-  'listener_value': (number);
-  'advertiser_value': (number);
-  'platform_revenue': (number);
   'rounds': (number);
   'scenario': (_parley_v1_Scenario__Output);
-  'context_model_version': (string);
-  'inventory_model_version': (string);
-  'objective_model_version': (string);
   'trace_id': (string);
   'runners_up': (_parley_v1_Rejection__Output)[];
   'summary': (string);

@@ -8,14 +8,8 @@ import type { CampaignStatusReply as _parley_v1_CampaignStatusReply, CampaignSta
 import type { CampaignStatusRequest as _parley_v1_CampaignStatusRequest, CampaignStatusRequest__Output as _parley_v1_CampaignStatusRequest__Output } from '../../parley/v1/CampaignStatusRequest';
 import type { LeaveOutcomesReply as _parley_v1_LeaveOutcomesReply, LeaveOutcomesReply__Output as _parley_v1_LeaveOutcomesReply__Output } from '../../parley/v1/LeaveOutcomesReply';
 import type { LeaveOutcomesRequest as _parley_v1_LeaveOutcomesRequest, LeaveOutcomesRequest__Output as _parley_v1_LeaveOutcomesRequest__Output } from '../../parley/v1/LeaveOutcomesRequest';
-import type { ObjectiveCall as _parley_v1_ObjectiveCall, ObjectiveCall__Output as _parley_v1_ObjectiveCall__Output } from '../../parley/v1/ObjectiveCall';
-import type { ObjectiveReply as _parley_v1_ObjectiveReply, ObjectiveReply__Output as _parley_v1_ObjectiveReply__Output } from '../../parley/v1/ObjectiveReply';
 import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from '../../parley/v1/OutcomeBatch';
-import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from '../../parley/v1/OutcomeRecord';
-import type { OutcomeRecords as _parley_v1_OutcomeRecords, OutcomeRecords__Output as _parley_v1_OutcomeRecords__Output } from '../../parley/v1/OutcomeRecords';
 import type { ReadOutcomesRequest as _parley_v1_ReadOutcomesRequest, ReadOutcomesRequest__Output as _parley_v1_ReadOutcomesRequest__Output } from '../../parley/v1/ReadOutcomesRequest';
-import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from '../../parley/v1/RecordAck';
-import type { RecordAcks as _parley_v1_RecordAcks, RecordAcks__Output as _parley_v1_RecordAcks__Output } from '../../parley/v1/RecordAcks';
 
 export interface ObjectiveAgentClient extends grpc.Client {
   AckOutcomes(argument: _parley_v1_AckOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
@@ -45,11 +39,6 @@ export interface ObjectiveAgentClient extends grpc.Client {
   leaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
   leaveOutcomes(argument: _parley_v1_LeaveOutcomesRequest, callback: grpc.requestCallback<_parley_v1_LeaveOutcomesReply__Output>): grpc.ClientUnaryCall;
   
-  Negotiate(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
-  Negotiate(options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
-  negotiate(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
-  negotiate(options?: grpc.CallOptions): grpc.ClientDuplexStream<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply__Output>;
-  
   ReadOutcomes(argument: _parley_v1_ReadOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
   ReadOutcomes(argument: _parley_v1_ReadOutcomesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
   ReadOutcomes(argument: _parley_v1_ReadOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
@@ -58,24 +47,6 @@ export interface ObjectiveAgentClient extends grpc.Client {
   readOutcomes(argument: _parley_v1_ReadOutcomesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
   readOutcomes(argument: _parley_v1_ReadOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
   readOutcomes(argument: _parley_v1_ReadOutcomesRequest, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
-  
-  RecordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
-  RecordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
-  RecordOutcome(argument: _parley_v1_OutcomeRecord, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
-  RecordOutcome(argument: _parley_v1_OutcomeRecord, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
-  recordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
-  recordOutcome(argument: _parley_v1_OutcomeRecord, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
-  recordOutcome(argument: _parley_v1_OutcomeRecord, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
-  recordOutcome(argument: _parley_v1_OutcomeRecord, callback: grpc.requestCallback<_parley_v1_RecordAck__Output>): grpc.ClientUnaryCall;
-  
-  RecordOutcomes(argument: _parley_v1_OutcomeRecords, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
-  RecordOutcomes(argument: _parley_v1_OutcomeRecords, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
-  RecordOutcomes(argument: _parley_v1_OutcomeRecords, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
-  RecordOutcomes(argument: _parley_v1_OutcomeRecords, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
-  recordOutcomes(argument: _parley_v1_OutcomeRecords, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
-  recordOutcomes(argument: _parley_v1_OutcomeRecords, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
-  recordOutcomes(argument: _parley_v1_OutcomeRecords, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
-  recordOutcomes(argument: _parley_v1_OutcomeRecords, callback: grpc.requestCallback<_parley_v1_RecordAcks__Output>): grpc.ClientUnaryCall;
   
 }
 
@@ -86,13 +57,7 @@ export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementatio
   
   LeaveOutcomes: grpc.handleUnaryCall<_parley_v1_LeaveOutcomesRequest__Output, _parley_v1_LeaveOutcomesReply>;
   
-  Negotiate: grpc.handleBidiStreamingCall<_parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply>;
-  
   ReadOutcomes: grpc.handleUnaryCall<_parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch>;
-  
-  RecordOutcome: grpc.handleUnaryCall<_parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck>;
-  
-  RecordOutcomes: grpc.handleUnaryCall<_parley_v1_OutcomeRecords__Output, _parley_v1_RecordAcks>;
   
 }
 
@@ -100,8 +65,5 @@ export interface ObjectiveAgentDefinition extends grpc.ServiceDefinition {
   AckOutcomes: MethodDefinition<_parley_v1_AckOutcomesRequest, _parley_v1_AckOutcomesReply, _parley_v1_AckOutcomesRequest__Output, _parley_v1_AckOutcomesReply__Output>
   CampaignStatus: MethodDefinition<_parley_v1_CampaignStatusRequest, _parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusRequest__Output, _parley_v1_CampaignStatusReply__Output>
   LeaveOutcomes: MethodDefinition<_parley_v1_LeaveOutcomesRequest, _parley_v1_LeaveOutcomesReply, _parley_v1_LeaveOutcomesRequest__Output, _parley_v1_LeaveOutcomesReply__Output>
-  Negotiate: MethodDefinition<_parley_v1_ObjectiveCall, _parley_v1_ObjectiveReply, _parley_v1_ObjectiveCall__Output, _parley_v1_ObjectiveReply__Output>
   ReadOutcomes: MethodDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_OutcomeBatch, _parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch__Output>
-  RecordOutcome: MethodDefinition<_parley_v1_OutcomeRecord, _parley_v1_RecordAck, _parley_v1_OutcomeRecord__Output, _parley_v1_RecordAck__Output>
-  RecordOutcomes: MethodDefinition<_parley_v1_OutcomeRecords, _parley_v1_RecordAcks, _parley_v1_OutcomeRecords__Output, _parley_v1_RecordAcks__Output>
 }

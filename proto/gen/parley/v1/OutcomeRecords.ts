@@ -1,4 +1,4 @@
-// Original file: proto/parley/v1/objective.proto
+// Original file: proto/parley/v1/agent.proto
 
 import type { OutcomeRecord as _parley_v1_OutcomeRecord, OutcomeRecord__Output as _parley_v1_OutcomeRecord__Output } from '../../parley/v1/OutcomeRecord';
 

@@ -1,4 +1,4 @@
-// Original file: proto/parley/v1/inventory.proto
+// Original file: proto/parley/v1/agent.proto
 
 import type { Candidate as _parley_v1_Candidate, Candidate__Output as _parley_v1_Candidate__Output } from '../../parley/v1/Candidate';
 import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from '../../parley/v1/Rejection';

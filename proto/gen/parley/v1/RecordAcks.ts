@@ -1,4 +1,4 @@
-// Original file: proto/parley/v1/objective.proto
+// Original file: proto/parley/v1/agent.proto
 
 import type { RecordAck as _parley_v1_RecordAck, RecordAck__Output as _parley_v1_RecordAck__Output } from '../../parley/v1/RecordAck';
 

@@ -1,15 +1,19 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { Proposal__Output } from '../../../proto/gen/parley/v1/Proposal';
-import {
-  commitResultsFromWire,
-  counterFromWire,
-  malformed,
-  proposalFromWire,
-  recordAckFromWire,
-} from '../../../services/broker/clients';
+import { malformed } from '../../../services/broker/links';
 import { candidateToWire } from '../../../services/common/grpc/convert';
-import { cand } from './fakes';
+import {
+  ackFromWire,
+  commitResultsFromWire,
+  critiqueFromWire,
+  critiqueInputFromWire,
+  critiqueRequestToWire,
+  critiqueToWire,
+  proposalFromWire,
+  proposalToWire,
+} from '../../../services/common/wire/agent';
+import { cand, SIGNALS, SNAPSHOT } from '../broker/fakes';
 
 const wireProposal = (over: Partial<Proposal__Output> = {}): Proposal__Output => ({
   candidates: [candidateToWire(cand('a')) as never],
@@ -20,7 +24,7 @@ const wireProposal = (over: Partial<Proposal__Output> = {}): Proposal__Output =>
   ...over,
 });
 
-describe("validating the agents' replies", () => {
+describe("agent.proto ⇄ domain, and validating the agents' replies", () => {
   it('converts a good proposal', () => {
     const p = proposalFromWire(wireProposal());
     expect(p.candidates).toEqual([cand('a')]);
@@ -40,37 +44,68 @@ describe("validating the agents' replies", () => {
     expect(() => proposalFromWire(wireProposal({ candidates: many }))).toThrow(/at most|more than/);
   });
 
-  it('converts a counter, and refuses a missing one or a non-finite value', () => {
-    const value = {
+  it('round-trips a proposal', () => {
+    const p = proposalFromWire(wireProposal());
+    expect(proposalFromWire(proposalToWire(p) as Proposal__Output)).toEqual(p);
+  });
+
+  it('converts a critique both ways, and refuses a missing one or a non-finite value', () => {
+    const verdict = {
       creative_id: 'a',
       eligible: false,
       reason: 'REASON_FREQUENCY_CAP' as const,
       detail: 'capped',
-      advertiser_value: 0.3,
+      value: 0.3,
       pacing_multiplier: 1.2,
       goal: 'conversion',
     };
-    expect(counterFromWire({ values: [value], model_version: 'obj' })).toEqual({
-      values: [
+    const c = critiqueFromWire({ verdicts: [verdict], model_version: 'obj' });
+    expect(c).toEqual({
+      verdicts: [
         {
           creativeId: 'a',
           eligible: false,
           reason: 'REASON_FREQUENCY_CAP',
           detail: 'capped',
-          advertiserValue: 0.3,
+          value: 0.3,
           pacingMultiplier: 1.2,
           goal: 'conversion',
         },
       ],
       modelVersion: 'obj',
     });
-    expect(() => counterFromWire(null)).toThrow(/counter/);
+    expect(critiqueFromWire(critiqueToWire(c) as never)).toEqual(c);
+    expect(() => critiqueFromWire(null)).toThrow(/critique/);
     expect(() =>
-      counterFromWire({ values: [{ ...value, advertiser_value: Number.NaN }], model_version: '' }),
-    ).toThrow(/advertiser_value/);
-    expect(() => counterFromWire({ values: [{ ...value, goal: 'fame' }], model_version: '' })).toThrow(
+      critiqueFromWire({ verdicts: [{ ...verdict, value: Number.NaN }], model_version: '' }),
+    ).toThrow(/critique\.verdicts\[0\]\.value/);
+    expect(() => critiqueFromWire({ verdicts: [{ ...verdict, goal: 'fame' }], model_version: '' })).toThrow(
       /goal/,
     );
+    // A critic with no goal or pacing says so with '' and 0.
+    expect(
+      critiqueFromWire({ verdicts: [{ ...verdict, goal: '', pacing_multiplier: 0 }], model_version: '' })
+        .verdicts[0],
+    ).toMatchObject({ goal: '', pacingMultiplier: 0 });
+  });
+
+  it('round-trips a critique request, leaving out what critics never read', () => {
+    const input = {
+      requestId: 'r-1',
+      round: 2,
+      signals: SIGNALS,
+      context: SNAPSHOT,
+      candidates: [cand('a'), cand('b', { tier: 'house', priceMicros: 0 })],
+    };
+    const wire = critiqueRequestToWire(input);
+    expect(wire.candidates?.every((c) => c.audio_url === '')).toBe(true);
+    expect(wire.context?.features).toEqual([]);
+    const back = critiqueInputFromWire(wire as never);
+    expect(back).toEqual({
+      ...input,
+      context: { ...SNAPSHOT, features: [] },
+      candidates: input.candidates.map((c) => ({ ...c, audioUrl: '' })),
+    });
   });
 
   it('needs a reservation id for every reserved commit result', () => {
@@ -93,12 +128,12 @@ describe("validating the agents' replies", () => {
   });
 
   it('refuses a negative settlement', () => {
-    expect(recordAckFromWire({ accepted: true, duplicate: true, settled_micros: 0 })).toEqual({
+    expect(ackFromWire({ accepted: true, duplicate: true, settled_micros: 0 })).toEqual({
       accepted: true,
       duplicate: true,
       settledMicros: 0,
     });
-    expect(() => recordAckFromWire({ accepted: true, duplicate: false, settled_micros: -5 })).toThrow(
+    expect(() => ackFromWire({ accepted: true, duplicate: false, settled_micros: -5 })).toThrow(
       /settled_micros/,
     );
   });
