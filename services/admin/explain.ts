@@ -3,7 +3,7 @@
  * structured explanation (for machines: `parley explain --json`, the
  * dashboard) and the same as lines of text for a person.
  */
-import type { DecisionRecordData } from './decision-store';
+import type { DecisionRecordData } from '../common/state/decisions';
 
 export interface ExplainedAd {
   creativeId: string;

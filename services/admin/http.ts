@@ -17,11 +17,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { isActive, type Override } from '../common/domain/overrides';
 import { messageOf, statusOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
+import type { DecisionRecordData } from '../common/state/decisions';
 import { type Principal, TokenTable } from './auth';
 import { explain, explainText } from './explain';
-import { describeOverride, isActive, type Override } from './model';
+import { describeOverride } from './model';
 import type { AdminService } from './service';
 import { decisionLatency, type StatusHistory } from './status';
 
@@ -222,7 +224,7 @@ export function httpHandler(opts: HttpApiOptions) {
 }
 
 /** The small part of a record the live list needs. */
-function summaryOf(r: import('./decision-store').DecisionRecordData) {
+function summaryOf(r: DecisionRecordData) {
   return {
     request_id: r.request_id,
     at_ms: r.at_ms,

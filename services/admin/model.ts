@@ -1,53 +1,22 @@
 /**
- * Overrides: hard constraints people put on the agents' decisions, and the
- * audit log of every change. Plain domain types, the one validator both the
+ * Overrides as the admin service takes them: the one validator both the
  * gRPC API and the HTTP API use (errors name the field in the caller's own
- * spelling), and the wire converters.
+ * spelling), a line for a person, and the wire converters. The domain types
+ * themselves live in services/common/domain/overrides.ts (brokers apply
+ * them too).
  */
 import type { AuditEntry as WireAuditEntry } from '../../proto/gen/parley/v1/AuditEntry';
 import type { Override__Output, Override as WireOverride } from '../../proto/gen/parley/v1/Override';
+import {
+  type AuditEntry,
+  OVERRIDE_KINDS,
+  type Override,
+  type OverrideInput,
+  type OverrideKind,
+  type TargetType,
+} from '../common/domain/overrides';
 import { SCENARIOS, type Scenario } from '../common/domain/types';
 import { invalidArgument } from '../common/errors';
-
-export const OVERRIDE_KINDS = ['block', 'pause', 'pin', 'boost', 'brand_safety', 'separation'] as const;
-export type OverrideKind = (typeof OVERRIDE_KINDS)[number];
-export const TARGET_TYPES = ['creative', 'advertiser', 'category', 'campaign'] as const;
-export type TargetType = (typeof TARGET_TYPES)[number] | '';
-
-export interface Override {
-  id: string;
-  kind: OverrideKind;
-  targetType: TargetType;
-  targetId: string;
-  /** Scenarios it applies in; empty = everywhere. */
-  scenarios: Scenario[];
-  /** boost: added to the joint utility. */
-  boost: number;
-  /** separation: at most one ad of these categories per pod. */
-  categories: string[];
-  /** brand_safety: also blocks whenever the content is not explicit. */
-  unlessExplicit: boolean;
-  author: string;
-  reason: string;
-  createdAtMs: number;
-  /** 0 = never. */
-  expiresAtMs: number;
-}
-
-/** What a person submits: the service sets id, author and creation time. */
-export type OverrideInput = Omit<Override, 'id' | 'author' | 'createdAtMs'>;
-
-export type AuditAction = 'create' | 'delete';
-
-export interface AuditEntry {
-  seq: number;
-  atMs: number;
-  actor: string;
-  action: AuditAction;
-  overrideId: string;
-  reason: string;
-  override: Override;
-}
 
 export const MAX_BOOST = 10;
 export const MAX_REASON_CHARS = 500;
@@ -57,10 +26,6 @@ export const MAX_EXPIRY_MS = 10 * 365 * 86_400_000;
 
 const ID = /^[A-Za-z0-9._:\-/@]{1,128}$/;
 const SCENARIO_NAMES = SCENARIOS.filter((s) => s !== 'unknown');
-
-export function isActive(o: Pick<Override, 'expiresAtMs'>, nowMs: number): boolean {
-  return o.expiresAtMs === 0 || nowMs < o.expiresAtMs;
-}
 
 /** Maps a domain field name (camelCase) to the caller's spelling of it. */
 export type FieldName = (field: string) => string;
@@ -248,29 +213,6 @@ export function overrideInputFromWire(w: Override__Output | null): Record<string
     categories: w.categories,
     unlessExplicit: w.unless_explicit,
     reason: w.reason,
-    expiresAtMs: w.expires_at_ms,
-  };
-}
-
-/**
- * A full override received from the admin service (a broker's watch). The
- * admin validated it on the way in; this only rebuilds the domain value and
- * drops what this broker cannot understand (an unknown kind from a newer admin).
- */
-export function overrideFromWire(w: Override__Output): Override | null {
-  if (!(OVERRIDE_KINDS as readonly string[]).includes(w.kind)) return null;
-  return {
-    id: w.id,
-    kind: w.kind as OverrideKind,
-    targetType: w.target_type as TargetType,
-    targetId: w.target_id,
-    scenarios: w.scenarios.filter((s): s is Scenario => (SCENARIOS as readonly string[]).includes(s)),
-    boost: w.boost,
-    categories: w.categories,
-    unlessExplicit: w.unless_explicit,
-    author: w.author,
-    reason: w.reason,
-    createdAtMs: w.created_at_ms,
     expiresAtMs: w.expires_at_ms,
   };
 }

@@ -23,22 +23,28 @@ import type { ListDecisionsRequest__Output } from '../../proto/gen/parley/v1/Lis
 import type { ListOverridesRequest__Output } from '../../proto/gen/parley/v1/ListOverridesRequest';
 import type { Override } from '../../proto/gen/parley/v1/Override';
 import type { OverrideSet } from '../../proto/gen/parley/v1/OverrideSet';
+import type { RecordDecisionsAck } from '../../proto/gen/parley/v1/RecordDecisionsAck';
 import type { Config } from '../common/config';
 import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
 import { agentsWithRole } from '../common/registry';
+import {
+  type DecisionLog,
+  EmbeddedDecisionLog,
+  type EncodedDecision,
+  requestIdOf,
+} from '../common/state/decisions';
+import { RedisDecisionLog } from '../common/state/decisions-redis';
+import { EmbeddedOverrideStore, type OverrideStore } from '../common/state/overrides';
+import { RedisOverrideStore } from '../common/state/overrides-redis';
 import { createRedis } from '../common/state/redis';
 import { type Principal, type TokenGrant, TokenTable } from './auth';
-import { type DecisionLog, type DecisionRecordData, EmbeddedDecisionLog } from './decision-store';
-import { RedisDecisionLog } from './decision-store-redis';
 import { httpHandler, startHttp } from './http';
 import { auditToWire, overrideInputFromWire, overrideToWire, wireField } from './model';
 import { AdminService } from './service';
 import { Sampler } from './status';
-import { EmbeddedOverrideStore, type OverrideStore } from './store';
-import { RedisOverrideStore } from './store-redis';
 
 export const SAMPLE_INTERVAL_MS = 5000;
 const RECORD_BATCH = 200;
@@ -56,7 +62,24 @@ async function overrideSet(service: AdminService): Promise<OverrideSet> {
   return { overrides: snap.overrides.map(overrideToWire), version: snap.version };
 }
 
-export function adminHandlers(service: AdminService, tokens: TokenTable, log: Logger): AdminHandlers {
+/**
+ * The Admin service as this server runs it: RecordDecisions hands its
+ * handler each record's bytes as they came (the decision log stores them
+ * encoded, readers decode them), so a record is never decoded on the way in.
+ */
+export const ADMIN_SERVICE: grpc.ServiceDefinition = {
+  ...v1.Admin.service,
+  RecordDecisions: { ...v1.Admin.service.RecordDecisions, requestDeserialize: (bytes: Buffer) => bytes },
+};
+
+/** The generated AdminHandlers (its named methods), with RecordDecisions taking bytes (see ADMIN_SERVICE). */
+export type AdminServerHandlers = {
+  [K in keyof AdminHandlers as string extends K ? never : K]: K extends 'RecordDecisions'
+    ? grpc.handleClientStreamingCall<Buffer, RecordDecisionsAck>
+    : AdminHandlers[K];
+};
+
+export function adminHandlers(service: AdminService, tokens: TokenTable, log: Logger): AdminServerHandlers {
   const S = SERVICE_NAMES.admin;
   return {
     ListOverrides: unary<ListOverridesRequest__Output, OverrideSet>(
@@ -143,7 +166,8 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
 
     RecordDecisions(call, callback) {
       let received = 0;
-      let pending: DecisionRecordData[] = [];
+      let malformed = 0;
+      let pending: EncodedDecision[] = [];
       let writing: Promise<void> = Promise.resolve();
       const flush = () => {
         if (pending.length === 0) return;
@@ -153,9 +177,16 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
           .then(() => service.recordDecisions(batch))
           .catch((err) => log.warn('could not store decision records', { error: messageOf(err) }));
       };
-      call.on('data', (r: DecisionRecordData) => {
+      call.on('data', (bytes: Buffer) => {
         received++;
-        pending.push(r);
+        let requestId: string;
+        try {
+          requestId = requestIdOf(bytes);
+        } catch (err) {
+          if (malformed++ === 0) log.warn('dropped a malformed decision record', { error: messageOf(err) });
+          return;
+        }
+        pending.push({ requestId, bytes });
         if (pending.length >= RECORD_BATCH) flush();
         else if (pending.length === 1) setImmediate(flush);
       });
@@ -225,7 +256,7 @@ export async function startAdmin({ config, log }: { config: Config; log: Logger 
       host: config.host,
       port: config.ports.admin,
       serviceNames: [SERVICE_NAMES.admin],
-      services: [[v1.Admin.service, adminHandlers(service, tokens, log)]],
+      services: [[ADMIN_SERVICE, adminHandlers(service, tokens, log)]],
       log,
     });
     http = await startHttp(

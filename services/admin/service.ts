@@ -6,19 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { type AuditEntry, isActive, type Override } from '../common/domain/overrides';
 import { RpcError } from '../common/grpc/errors';
+import type { DecisionLog, DecisionRecordData, EncodedDecision } from '../common/state/decisions';
+import type { OverrideSnapshot, OverrideStore } from '../common/state/overrides';
 import type { Principal } from './auth';
-import type { DecisionLog, DecisionRecordData } from './decision-store';
-import {
-  type AuditEntry,
-  camelField,
-  type FieldName,
-  isActive,
-  MAX_REASON_CHARS,
-  type Override,
-  validateOverrideInput,
-} from './model';
-import type { OverrideSnapshot, OverrideStore } from './store';
+import { camelField, type FieldName, MAX_REASON_CHARS, validateOverrideInput } from './model';
 
 export const MAX_AUDIT_LIMIT = 1000;
 export const MAX_DECISIONS_LIMIT = 500;
@@ -98,8 +91,9 @@ export class AdminService {
     return this.store.audit(clampLimit(limit, 100, MAX_AUDIT_LIMIT));
   }
 
-  async recordDecisions(records: DecisionRecordData[]): Promise<void> {
-    await this.decisions.append(records.filter((r) => r.request_id));
+  /** Stores brokers' records as they came, encoded; one without a request id is dropped. */
+  async recordDecisions(records: EncodedDecision[]): Promise<void> {
+    await this.decisions.append(records.filter((r) => r.requestId));
   }
 
   async getDecision(requestId: string): Promise<DecisionRecordData> {

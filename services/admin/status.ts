@@ -17,7 +17,7 @@ import type { CampaignStatusReply__Output } from '../../proto/gen/parley/v1/Camp
 import { messageOf } from '../common/grpc/errors';
 import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
-import type { DecisionRecordData } from './decision-store';
+import type { DecisionRecordData } from '../common/state/decisions';
 
 export interface AgentHealth {
   name: string;

@@ -7,10 +7,10 @@
  *   PARLEY_ADMIN_ADDR=off  neither (no overrides, no decision log)
  */
 import { hostname } from 'node:os';
-import { RedisDecisionLog } from '../admin/decision-store-redis';
-import { RedisOverrideStore } from '../admin/store-redis';
 import type { Config } from '../common/config';
 import type { Logger } from '../common/log';
+import { RedisDecisionLog } from '../common/state/decisions-redis';
+import { RedisOverrideStore } from '../common/state/overrides-redis';
 import { createRedis } from '../common/state/redis';
 import { adminSink, DecisionRecorder, nullSink, storeSink } from './decision-log';
 import { adminOverrideSource, type OverrideSource, staticOverrides, storeOverrideSource } from './overrides';

@@ -7,32 +7,44 @@
  * version, time, degraded).
  *
  * Recording never slows a decision: `record()` only queues a thunk (O(1));
- * the record is built and shipped in the background, in batches, one batch
- * in flight at a time. A batch collects the records of `flushDelayMs` (or
- * `batch` records, whichever comes first): one sink write per batch instead
- * of one per decision keeps the log's cost per decision low under load.
- * The queue is bounded: when the sink cannot keep up (or the admin service
- * is away) the newest records are dropped and counted.
+ * the record is built, encoded to its protobuf bytes (once: every sink
+ * carries and stores those bytes) and written in the background, one write
+ * in flight at a time. The work comes in bounded pieces: a turn of the
+ * event loop builds and encodes records until `sliceMs` of work is done and
+ * leaves the rest to a later turn, so a burst of records never stalls the
+ * decisions in between. Encoded records go out in batches (`batch` of them,
+ * or what is encoded once the queue is empty): a write costs mostly per
+ * call, so one per batch, not one per slice. Records of the first
+ * `flushDelayMs` are collected before the work starts (fewer, larger writes
+ * under light load). The queue is bounded: when the sink cannot keep up (or
+ * the admin service is away) the newest records are dropped and counted.
  *
- * Sinks: with Redis, the shared ring (decision-store-redis.ts); in embedded
- * mode, the admin service's RecordDecisions client stream.
+ * Sinks: with Redis, the shared ring (common/state/decisions-redis.ts); in
+ * embedded mode, the admin service's RecordDecisions client stream, which
+ * sends the encoded bytes as they are.
  */
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../proto/gen/parley/v1/DecisionRecord';
 import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
-import type { DecisionLog, DecisionRecordData } from '../admin/decision-store';
 import { candidateToWire, rejectionToWire, snapshotToWire } from '../common/grpc/convert';
 import { messageOf } from '../common/grpc/errors';
 import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
+import {
+  type DecisionLog,
+  type DecisionRecordData,
+  type EncodedDecision,
+  encodeDecision,
+} from '../common/state/decisions';
 import { critiqueToWire } from '../common/wire/agent';
 import type { Decision } from './negotiation';
 import { agentReportsToWire } from './wire';
 
 /** Defaults of the recorder's bounds. */
-export const RECORDER = { maxQueue: 2000, batch: 200, flushDelayMs: 50 } as const;
+export const RECORDER = { maxQueue: 2000, batch: 200, flushDelayMs: 50, sliceMs: 1 } as const;
 
 export interface RecorderBounds {
   /** Records queued beyond this are dropped (and counted). */
@@ -41,6 +53,12 @@ export interface RecorderBounds {
   batch: number;
   /** How long the first record of a batch waits for others (0: the next turn of the event loop). */
   flushDelayMs?: number;
+  /**
+   * Building and encoding stop once a turn of the event loop has spent this
+   * long on them (at least one record per turn); the rest wait for a later
+   * turn. Default 1.
+   */
+  sliceMs?: number;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -98,9 +116,9 @@ export function buildDecisionRecord(
   return record as DecisionRecordData;
 }
 
-/** Where finished records go. A rejected write drops that batch (it is counted). */
+/** Where finished records go, encoded. A rejected write drops those records (they are counted). */
 export interface DecisionSink {
-  write(records: DecisionRecordData[]): Promise<void>;
+  write(records: EncodedDecision[]): Promise<void>;
   close(): void;
 }
 
@@ -110,23 +128,28 @@ export interface RecorderStats {
   queued: number;
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class DecisionRecorder {
-  private queue: Array<() => DecisionRecordData> = [];
+  private queue: Array<() => DecisionRecord> = [];
   private flushing = false;
+  private closed = false;
   private recorded = 0;
   private dropped = 0;
   private lastWarnMs = 0;
   private timer: NodeJS.Timeout | null = null;
 
+  /** `now` is a clock in ms for the time slices (a fake one in tests). */
   constructor(
     private readonly sink: DecisionSink,
     private readonly log: Logger,
     private readonly bounds: RecorderBounds = RECORDER,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Queues one record (built later, off the decision's path). Never throws, never waits. */
-  record(build: () => DecisionRecordData): void {
-    if (this.queue.length >= this.bounds.maxQueue) {
+  record(build: () => DecisionRecord): void {
+    if (this.closed || this.queue.length >= this.bounds.maxQueue) {
       this.dropped++;
       return;
     }
@@ -154,7 +177,7 @@ export class DecisionRecorder {
     return { recorded: this.recorded, dropped: this.dropped, queued: this.queue.length };
   }
 
-  /** Resolves once everything queued so far has been written (or dropped). */
+  /** Resolves once everything queued so far has been written (or dropped), or after `timeoutMs`. */
   async drain(timeoutMs = 2000): Promise<void> {
     const until = Date.now() + timeoutMs;
     if (this.timer && this.queue.length > 0) {
@@ -168,43 +191,68 @@ export class DecisionRecorder {
     }
   }
 
+  /** Drops what is queued (call drain() first to keep it) and closes the sink. */
   close(): void {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.dropped += this.queue.length;
     this.queue = [];
     this.sink.close();
   }
 
   private async flush(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const thunks = this.queue.splice(0, this.bounds.batch);
-        const records: DecisionRecordData[] = [];
-        for (const build of thunks) {
-          try {
-            records.push(build());
-          } catch (err) {
-            this.dropped++;
-            this.log.warn('could not build a decision record', { error: messageOf(err) });
-          }
+      let batch: EncodedDecision[] = [];
+      while (this.queue.length > 0 && !this.closed) {
+        this.slice(batch);
+        // A full batch, or all there is for now: write it (a write costs mostly per call, so
+        // one per batch, not one per slice).
+        if (batch.length >= this.bounds.batch || this.queue.length === 0) {
+          await this.write(batch);
+          batch = [];
         }
-        try {
-          await this.sink.write(records);
-          this.recorded += records.length;
-        } catch (err) {
-          this.dropped += records.length;
-          const now = Date.now();
-          if (now - this.lastWarnMs > 10_000) {
-            this.lastWarnMs = now;
-            this.log.warn('decision records dropped: the decision log is unavailable', {
-              error: messageOf(err),
-              dropped: this.dropped,
-            });
-          }
-        }
+        if (this.queue.length > 0) await nextTurn();
       }
+      this.dropped += batch.length; // encoded, but closed before it could be written
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /**
+   * Builds and encodes records from the queue's head into `batch` until the
+   * slice's time is spent or the batch is full (at least one record).
+   */
+  private slice(batch: EncodedDecision[]): void {
+    const started = this.now();
+    const sliceMs = this.bounds.sliceMs ?? RECORDER.sliceMs;
+    do {
+      const build = this.queue.shift()!;
+      try {
+        batch.push(encodeDecision(build()));
+      } catch (err) {
+        this.dropped++;
+        this.log.warn('could not build a decision record', { error: messageOf(err) });
+      }
+    } while (this.queue.length > 0 && batch.length < this.bounds.batch && this.now() - started < sliceMs);
+  }
+
+  private async write(records: EncodedDecision[]): Promise<void> {
+    if (records.length === 0) return;
+    try {
+      await this.sink.write(records);
+      this.recorded += records.length;
+    } catch (err) {
+      this.dropped += records.length;
+      const now = Date.now();
+      if (now - this.lastWarnMs > 10_000) {
+        this.lastWarnMs = now;
+        this.log.warn('decision records dropped: the decision log is unavailable', {
+          error: messageOf(err),
+          dropped: this.dropped,
+        });
+      }
     }
   }
 }
@@ -217,24 +265,33 @@ export function storeSink(store: DecisionLog): DecisionSink {
 /** A sink that keeps nothing (no admin configured). */
 export const nullSink: DecisionSink = { write: async () => undefined, close: () => undefined };
 
+const RECORD_DECISIONS = v1.Admin.service.RecordDecisions;
+/** The records are encoded already: the stream sends their bytes as they are. */
+const asEncoded = (bytes: Buffer): Buffer => bytes;
+
 /**
  * Embedded mode: the admin service's RecordDecisions client stream, opened
  * on first use and again after it breaks (not more than once a second).
  */
 export function adminSink(address: string): DecisionSink {
-  const client = new v1.Admin(address, grpc.credentials.createInsecure());
-  let call: grpc.ClientWritableStream<DecisionRecord> | null = null;
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  let call: grpc.ClientWritableStream<Buffer> | null = null;
   let brokenAt = 0;
   let closed = false;
-  const open = (): grpc.ClientWritableStream<DecisionRecord> | null => {
+  const open = (): grpc.ClientWritableStream<Buffer> | null => {
     if (call) return call;
     if (closed || Date.now() - brokenAt < 1000) return null;
-    const c = client.RecordDecisions((err: grpc.ServiceError | null, _ack?: RecordDecisionsAck__Output) => {
-      if (err && call === c) {
-        call = null;
-        brokenAt = Date.now();
-      }
-    });
+    const c = client.makeClientStreamRequest<Buffer, RecordDecisionsAck__Output>(
+      RECORD_DECISIONS.path,
+      asEncoded,
+      RECORD_DECISIONS.responseDeserialize,
+      (err: grpc.ServiceError | null) => {
+        if (err && call === c) {
+          call = null;
+          brokenAt = Date.now();
+        }
+      },
+    );
     call = c;
     return c;
   };
@@ -243,7 +300,7 @@ export function adminSink(address: string): DecisionSink {
       const c = open();
       if (!c) throw new Error(`the admin service at ${address} is unavailable`);
       let ok = true;
-      for (const r of records) ok = c.write(r) && ok;
+      for (const r of records) ok = c.write(r.bytes) && ok;
       if (!ok) {
         // Back-pressure: wait for the stream to drain (or break) before the next batch.
         await new Promise<void>((resolve) => {

@@ -22,12 +22,12 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { OverrideSet__Output } from '../../proto/gen/parley/v1/OverrideSet';
-import { isActive, type Override, overrideFromWire } from '../admin/model';
-import type { OverrideStore } from '../admin/store';
+import { isActive, type Override, overrideFromWire } from '../common/domain/overrides';
 import type { Candidate, ReasonCode, Scenario } from '../common/domain/types';
 import { messageOf } from '../common/grpc/errors';
 import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
+import type { OverrideStore } from '../common/state/overrides';
 
 export interface AppliedOverride {
   overrideId: string;

@@ -2,17 +2,21 @@
  * One contract for both DecisionLog adapters (the embedded ring in the admin
  * service and the ring in Redis that brokers append to): newest first,
  * bounded to the configured size whatever the traffic, lookups of a record
- * that left the log answer null, and a record comes back exactly as it went
- * in.
+ * that left the log answer null, a record comes back exactly as it went in
+ * (as its protobuf bytes carry it), and bytes that are not a record read as
+ * absent.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../services/common/config';
 import {
   type DecisionLog,
   type DecisionRecordData,
   EmbeddedDecisionLog,
-} from '../../services/admin/decision-store';
-import { RedisDecisionLog } from '../../services/admin/decision-store-redis';
-import { loadConfig } from '../../services/common/config';
+  type EncodedDecision,
+  encodeDecision,
+} from '../../services/common/state/decisions';
+import { RedisDecisionLog } from '../../services/common/state/decisions-redis';
+import { decisionRecord as record } from '../support/decision-record';
 import { useTestRedis } from '../support/redis';
 
 const redis = useTestRedis();
@@ -48,175 +52,9 @@ const adapters: Array<[string, Adapter]> = [
   ],
 ];
 
-/** A full record: nested rounds, utility terms, applied overrides, a trace id. */
-function record(requestId: string, atMs = 1_800_000_000_000): DecisionRecordData {
-  const candidate = (id: string, price: number) => ({
-    creative_id: id,
-    campaign_id: `camp-${id}`,
-    advertiser_id: `adv-${id}`,
-    category: 'beverages',
-    duration_ms: 30_000,
-    price_micros: price,
-    tier: 'standard',
-    p_skip: 0.1 + 0.2,
-    p_complete: 0.7,
-    p_engage: 1e-9,
-    policy_score: 0.5,
-    audio_url: 'https://cdn.example/a.mp3?x=1&y="2"',
-    separation_categories: ['beverages', 'soft-drinks'],
-  });
-  return {
-    request_id: requestId,
-    at_ms: atMs,
-    broker: 'host-1/4242',
-    request: {
-      request_id: requestId,
-      slot: { slot_id: 'slot-1', position: 'POSITION_MID_ROLL', max_ads: 2, max_total_duration_ms: 60_000 },
-      signals: {
-        session_id: 'sess-ünï',
-        device: 'DEVICE_MOBILE',
-        local_time: '2026-05-01T07:30:00+02:00',
-        track_genre: 'edm',
-        previous_genre: 'pop',
-        recent_skips: 3,
-        playlist_kind: 'PLAYLIST_KIND_EDITORIAL',
-        activity_hint: 'SCENARIO_WORKOUT',
-        explicit_content: false,
-        country: 'SE',
-        content: null,
-      },
-      excluded_advertisers: ['adv-x'],
-      excluded_categories: [],
-      deadline_ms: 80,
-    },
-    context: {
-      scenario: 'SCENARIO_WORKOUT',
-      focus_level: 0.25,
-      receptiveness: 0.8125,
-      skip_risk: 0.3333333333333333,
-      features: [0, -1.5, 2.75, 1e-12],
-      model_version: 'context-v3',
-      session_ads_heard: 4,
-      is_default: false,
-    },
-    rounds: [
-      {
-        round: 1,
-        proposal_source: 'model',
-        proposal_model_version: 'inv-v7',
-        proposed: [candidate('cr-1', 12_345), candidate('cr-2', 9_000)],
-        removed_by_proposers: [{ creative_id: 'cr-9', reason: 'REASON_FREQUENCY_CAP', detail: 'cap 3/day' }],
-        screened: [
-          {
-            creative_id: 'cr-2',
-            reason: 'REASON_OVERRIDE_BLOCKED',
-            detail: 'advertiser adv-cr-2 is blocked',
-          },
-        ],
-        guard: false,
-        critiques: {
-          objective: {
-            verdicts: [
-              {
-                creative_id: 'cr-1',
-                eligible: true,
-                reason: 'REASON_UNSPECIFIED',
-                detail: '',
-                value: 0.42,
-                pacing_multiplier: 1.1,
-                goal: 'completion',
-              },
-            ],
-            model_version: 'obj-v2',
-          },
-        },
-      },
-      {
-        round: 2,
-        proposal_source: 'fallback',
-        proposal_model_version: 'inv-v7',
-        proposed: [],
-        removed_by_proposers: [],
-        screened: [],
-        guard: true,
-        critiques: {},
-      },
-    ],
-    scored: [
-      {
-        creative_id: 'cr-1',
-        campaign_id: 'camp-cr-1',
-        utility: -0.0625,
-        boost: 2.5,
-        pinned: true,
-        terms: { listener: 0.1, advertiser: 0.42, platform: 0.012345 },
-        lead_probability: 0.85,
-      },
-    ],
-    response: {
-      request_id: requestId,
-      ads: [
-        {
-          pod_position: 0,
-          creative_id: 'cr-1',
-          campaign_id: 'camp-cr-1',
-          advertiser_id: 'adv-cr-1',
-          category: 'beverages',
-          duration_ms: 30_000,
-          price_micros: 12_345,
-          reservation_id: `res-${requestId}`,
-          audio_url: 'https://cdn.example/a.mp3',
-          tier: 'standard',
-          propensity: 0.85,
-        },
-      ],
-      no_ad: false,
-      no_ad_reasons: [],
-      why: {
-        utility: -0.0625,
-        rounds: 2,
-        scenario: 'SCENARIO_WORKOUT',
-        trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
-        runners_up: [{ creative_id: 'cr-2', reason: 'REASON_OVERRIDE_BLOCKED', detail: 'blocked' }],
-        summary: 'cr-1 won: pinned by override ov-1',
-        explored: true,
-        terms: { listener: 0.1, advertiser: 0.42, platform: 0.012345 },
-        agents: {
-          context: {
-            model_version: 'context-v3',
-            elapsed_ms: 1.5,
-            degraded: true,
-            fallback: 'default snapshot',
-            calls: 1,
-          },
-          inventory: { model_version: 'inv-v7', elapsed_ms: 3.25, degraded: false, fallback: '', calls: 2 },
-        },
-        candidates_considered: 3,
-      },
-      degraded: ['context'],
-    },
-    overrides: [
-      {
-        override_id: 'ov-1',
-        kind: 'pin',
-        creative_id: 'cr-1',
-        effect: 'pinned: campaign camp-cr-1 ranks first',
-      },
-      { override_id: 'ov-2', kind: 'block', creative_id: 'cr-2', effect: 'removed: advertiser adv-cr-2' },
-    ],
-    agents: {
-      context: { model_version: 'context-v3', elapsed_ms: 1.25, degraded: false, fallback: '', calls: 1 },
-      inventory: { model_version: 'inv-v7', elapsed_ms: 3.5, degraded: false, fallback: '', calls: 2 },
-    },
-    commit_ms: 0.5,
-    total_ms: 9.01,
-    overrides_version: 17,
-  };
-}
-
-/** A small record; `v` tells two records of one request id apart. */
-function small(requestId: string, v = 0): DecisionRecordData {
-  return { ...record(requestId), at_ms: v, rounds: [], scored: [], overrides: [] };
+/** A small record, encoded; `v` tells two records of one request id apart. */
+function small(requestId: string, v = 0): EncodedDecision {
+  return encodeDecision({ ...record(requestId), at_ms: v, rounds: [], scored: [], overrides: [] });
 }
 
 const ids = (rs: DecisionRecordData[]) => rs.map((r) => r.request_id);
@@ -249,12 +87,17 @@ describe.each(adapters)('DecisionLog contract: %s', (name, adapter) => {
     const [writer, reader] = adapter.handles(SIZE);
     const r = record('req-full');
     const expected = structuredClone(r);
-    await writer.append([r]);
+    const encoded = encodeDecision(r);
+    expect(encoded.requestId).toBe('req-full');
+    // Not valid UTF-8: a string on the way would change the bytes.
+    expect(Buffer.from(encoded.bytes.toString('utf8'))).not.toEqual(encoded.bytes);
+    await writer.append([encoded]);
     expect(await reader.get('req-full')).toEqual(expected);
     expect(await reader.recent(1)).toEqual([expected]);
     const got = await reader.get('req-full');
     expect(got?.response?.why?.trace_id).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(got?.rounds[0]?.critiques.objective?.verdicts[0]?.pacing_multiplier).toBe(1.1);
+    expect(got?.agents.context?.fallback).toBe('default snapshot');
     expect(got?.scored[0]?.utility).toBe(-0.0625);
     expect(got?.context?.skip_risk).toBe(1 / 3);
   });
@@ -315,6 +158,16 @@ describe.each(adapters)('DecisionLog contract: %s', (name, adapter) => {
     expect(kept).toHaveLength(SIZE);
     expect(new Set(ids(kept)).size).toBe(SIZE);
     for (const r of kept) expect(await two.get(r.request_id)).toEqual(r);
+  });
+
+  it('bytes that are not a record read as absent, and do not hide the records around them', async () => {
+    const [log] = adapter.handles(SIZE);
+    // e.g. a record an older broker wrote as JSON
+    const json = JSON.stringify({ request_id: 'req-junk', at_ms: 1, rounds: [] });
+    const junk: EncodedDecision = { requestId: 'req-junk', bytes: Buffer.from(json) };
+    await log.append([small('req-0'), junk, small('req-1')]);
+    expect(await log.get('req-junk')).toBeNull();
+    expect(ids(await log.recent(10))).toEqual(['req-1', 'req-0']);
   });
 
   it('refuses a size below one', () => {

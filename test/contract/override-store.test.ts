@@ -7,13 +7,13 @@
  * store.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EmbeddedDecisionLog } from '../../services/admin/decision-store';
-import type { Override } from '../../services/admin/model';
 import { AdminService } from '../../services/admin/service';
-import { EmbeddedOverrideStore, type OverrideStore } from '../../services/admin/store';
-import { RedisOverrideStore, VERSION_POLL_MS } from '../../services/admin/store-redis';
 import { storeOverrideSource } from '../../services/broker/overrides';
+import type { Override } from '../../services/common/domain/overrides';
 import { createLogger } from '../../services/common/log';
+import { EmbeddedDecisionLog } from '../../services/common/state/decisions';
+import { EmbeddedOverrideStore, type OverrideStore } from '../../services/common/state/overrides';
+import { RedisOverrideStore, VERSION_POLL_MS } from '../../services/common/state/overrides-redis';
 import { useTestRedis } from '../support/redis';
 
 const redis = useTestRedis();

@@ -1,13 +1,18 @@
 /**
  * The broker's side of the decision log: recording is O(1) and never waits,
- * records go out in bounded batches, and when the sink cannot keep up the
- * overflow is dropped and counted (never queued without bound, never thrown
- * at the decision).
+ * records are built and encoded in bounded pieces (a slice of work per turn
+ * of the event loop) and go out in bounded batches, and when the sink cannot
+ * keep up the overflow is dropped and counted (never queued without bound,
+ * never thrown at the decision).
  */
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecordData } from '../../../services/admin/decision-store';
 import { DecisionRecorder, type DecisionSink } from '../../../services/broker/decision-log';
 import { createLogger } from '../../../services/common/log';
+import {
+  type DecisionRecordData,
+  decodeDecision,
+  type EncodedDecision,
+} from '../../../services/common/state/decisions';
 
 function rec(id: string): DecisionRecordData {
   return {
@@ -20,23 +25,25 @@ function rec(id: string): DecisionRecordData {
     scored: [],
     response: null,
     overrides: [],
-    commit_ms: 0,
-    total_ms: 0,
     overrides_version: 0,
     agents: {},
+    commit_ms: 0,
+    total_ms: 0,
   };
 }
 
 /** A sink whose writes wait until released (or fail, when told to). */
 class FakeSink implements DecisionSink {
   writes: string[][] = [];
+  records: EncodedDecision[] = [];
   hold = false;
   fail = false;
   closed = false;
   private waiting: Array<() => void> = [];
 
-  async write(records: DecisionRecordData[]): Promise<void> {
-    this.writes.push(records.map((r) => r.request_id));
+  async write(records: EncodedDecision[]): Promise<void> {
+    this.writes.push(records.map((r) => r.requestId));
+    this.records.push(...records);
     if (this.hold) await new Promise<void>((resolve) => this.waiting.push(resolve));
     if (this.fail) throw new Error('sink down');
   }
@@ -76,6 +83,8 @@ describe('DecisionRecorder', () => {
     await recorder.drain();
     expect(built).toBe(8);
     expect(sink.written).toEqual(ids(0, 8));
+    // Encoded once, by the recorder: the sink gets the record's protobuf bytes.
+    expect(decodeDecision(sink.records[5]!.bytes)).toEqual(rec('r5'));
     expect(sink.writes.every((w) => w.length <= 3)).toBe(true);
     expect(recorder.stats()).toEqual({ recorded: 8, dropped: 0, queued: 0 });
   });
@@ -163,5 +172,102 @@ describe('DecisionRecorder', () => {
     expect(sink.closed).toBe(true);
     expect(sink.writes).toEqual([]);
     expect(recorder.stats().queued).toBe(0);
+  });
+
+  /** Counts turns of the event loop (one tick per check phase) until stopped. */
+  function turnCounter() {
+    let turn = 0;
+    let running = true;
+    const tick = () => {
+      turn++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    return {
+      get turn() {
+        return turn;
+      },
+      stop() {
+        running = false;
+      },
+    };
+  }
+
+  it('builds and encodes at most a slice of work per turn of the event loop, then yields', async () => {
+    let clock = 0;
+    const sink = new FakeSink();
+    const recorder = new DecisionRecorder(
+      sink,
+      logger().log,
+      { maxQueue: 100, batch: 4, flushDelayMs: 0, sliceMs: 1 },
+      () => clock,
+    );
+    const turns = turnCounter();
+    const builtIn: number[] = [];
+    for (const id of ids(0, 10)) {
+      recorder.record(() => {
+        builtIn.push(turns.turn);
+        clock += 0.4; // each record takes 0.4 ms: two fit in a 1 ms slice, the third ends it
+        return rec(id);
+      });
+    }
+    await recorder.drain();
+    turns.stop();
+    const perTurn = [...new Set(builtIn)].map((t) => builtIn.filter((x) => x === t).length);
+    // A slice ends when its time is spent or the batch is full.
+    expect(perTurn).toEqual([3, 1, 3, 1, 2]);
+    // One write per full batch (not per slice), and the rest once the queue is empty.
+    expect(sink.writes).toEqual([ids(0, 4), ids(4, 8), ids(8, 10)]);
+    expect(recorder.stats()).toEqual({ recorded: 10, dropped: 0, queued: 0 });
+  });
+
+  it('a record that takes longer than a slice still goes out, one per turn', async () => {
+    let clock = 0;
+    const sink = new FakeSink();
+    const recorder = new DecisionRecorder(
+      sink,
+      logger().log,
+      { maxQueue: 100, batch: 100, flushDelayMs: 0, sliceMs: 1 },
+      () => clock,
+    );
+    const turns = turnCounter();
+    const builtIn: number[] = [];
+    for (const id of ids(0, 3)) {
+      recorder.record(() => {
+        builtIn.push(turns.turn);
+        clock += 5;
+        return rec(id);
+      });
+    }
+    await recorder.drain();
+    turns.stop();
+    expect(new Set(builtIn).size).toBe(3);
+    expect(sink.written).toEqual(ids(0, 3));
+  });
+
+  it('close stops the work between slices: what is left is dropped and counted, never written', async () => {
+    let clock = 0;
+    const sink = new FakeSink();
+    const recorder = new DecisionRecorder(
+      sink,
+      logger().log,
+      { maxQueue: 100, batch: 100, flushDelayMs: 0, sliceMs: 1 },
+      () => clock,
+    );
+    for (const id of ids(0, 10)) {
+      recorder.record(() => {
+        clock += 0.6;
+        return rec(id);
+      });
+    }
+    await nextTurn(); // the first slice: r0, r1 encoded, waiting for more of their batch
+    expect(recorder.stats().queued).toBe(8);
+    recorder.close();
+    recorder.record(() => rec('late'));
+    await sleep(20);
+    expect(sink.writes).toEqual([]);
+    expect(sink.closed).toBe(true);
+    // 8 queued, 2 encoded and one recorded after close
+    expect(recorder.stats()).toEqual({ recorded: 0, dropped: 11, queued: 0 });
   });
 });

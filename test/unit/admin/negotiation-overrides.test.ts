@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { explain, explainText } from '../../../services/admin/explain';
-import type { Override } from '../../../services/admin/model';
 import { buildDecisionRecord } from '../../../services/broker/decision-log';
 import { decide } from '../../../services/broker/negotiation';
 import { ActiveOverrides } from '../../../services/broker/overrides';
 import { decisionToWire } from '../../../services/broker/wire';
+import type { Override } from '../../../services/common/domain/overrides';
 import { cand, fakes, proposal, request, SLOT, wireDecide } from '../broker/fakes';
 
 const NOW = Date.now();

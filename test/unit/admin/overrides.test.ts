@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Override, validateOverrideInput, wireField } from '../../../services/admin/model';
+import { validateOverrideInput, wireField } from '../../../services/admin/model';
 import { ActiveOverrides } from '../../../services/broker/overrides';
+import type { Override } from '../../../services/common/domain/overrides';
 import type { Candidate } from '../../../services/common/domain/types';
 
 const NOW = 1_800_000_000_000;

@@ -1,11 +1,11 @@
 /**
  * The OverrideStore port: the overrides and their append-only audit log, with
  * a change feed. Two adapters: this embedded one (one admin process, the
- * default) and Redis (store-redis.ts: replicas share it, changes reach every
+ * default) and Redis (overrides-redis.ts: replicas share it, changes reach every
  * subscriber by pub/sub). Both keep every version strictly increasing: each
  * change bumps it by one and its audit entry's seq is the new version.
  */
-import type { AuditEntry, Override } from './model';
+import type { AuditEntry, Override } from '../domain/overrides';
 
 export interface OverrideSnapshot {
   overrides: Override[];

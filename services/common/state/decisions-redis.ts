@@ -3,16 +3,22 @@
  * never holds more than `size` records whatever the traffic. Keys (under the prefix):
  *
  *   decisions:seq     STRING records ever appended
- *   decisions:ring    HASH   r<slot> → record JSON, q<slot> → its request id
+ *   decisions:ring    HASH   r<slot> → the record's protobuf bytes, q<slot> → its request id
  *   decisions:index   HASH   request id → slot (removed when the slot is reused)
  *
  * An append of a batch is one Lua script (sent by its SHA once loaded); brokers of any
- * number append concurrently.
+ * number append concurrently. Records go in and come out as Buffers (Lua
+ * strings are binary-safe), never through a UTF-8 string.
  */
-import type { Redis } from '../common/state/redis';
-import type { DecisionLog, DecisionRecordData } from './decision-store';
+import {
+  type DecisionLog,
+  type DecisionRecordData,
+  type EncodedDecision,
+  tryDecodeDecision,
+} from './decisions';
+import type { Redis } from './redis';
 
-// KEYS: seq, ring, index; ARGV: size, then request id / json pairs
+// KEYS: seq, ring, index; ARGV: size, then request id / record bytes pairs
 const APPEND = `
 local size = tonumber(ARGV[1])
 for i = 2, #ARGV, 2 do
@@ -27,7 +33,7 @@ return 1
 `;
 
 interface AppendCommand {
-  parleyDecisionAppend(...args: string[]): Promise<number>;
+  parleyDecisionAppend(...args: Array<string | Buffer>): Promise<number>;
 }
 
 export class RedisDecisionLog implements DecisionLog {
@@ -50,20 +56,20 @@ export class RedisDecisionLog implements DecisionLog {
     };
   }
 
-  async append(records: DecisionRecordData[]): Promise<void> {
+  async append(records: EncodedDecision[]): Promise<void> {
     if (records.length === 0) return;
-    const args: string[] = [String(this.size)];
-    for (const r of records) args.push(r.request_id, JSON.stringify(r));
+    const args: Array<string | Buffer> = [String(this.size)];
+    for (const r of records) args.push(r.requestId, r.bytes);
     await this.redis.parleyDecisionAppend(this.keys.seq, this.keys.ring, this.keys.index, ...args);
   }
 
   async get(requestId: string): Promise<DecisionRecordData | null> {
     const slot = await this.redis.hget(this.keys.index, requestId);
     if (slot === null) return null;
-    const json = await this.redis.hget(this.keys.ring, `r${slot}`);
-    const r = json ? (JSON.parse(json) as DecisionRecordData) : null;
+    const [id, bytes] = await this.redis.hmgetBuffer(this.keys.ring, `q${slot}`, `r${slot}`);
     // The slot may have been reused between the two reads.
-    return r && r.request_id === requestId ? r : null;
+    if (id?.toString() !== requestId) return null;
+    return tryDecodeDecision(bytes);
   }
 
   async recent(limit: number): Promise<DecisionRecordData[]> {
@@ -72,8 +78,12 @@ export class RedisDecisionLog implements DecisionLog {
     if (n <= 0) return [];
     const fields: string[] = [];
     for (let i = 0; i < n; i++) fields.push(`r${(seq - i) % this.size}`);
-    const values = await this.redis.hmget(this.keys.ring, ...fields);
-    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as DecisionRecordData);
+    const out: DecisionRecordData[] = [];
+    for (const bytes of await this.redis.hmgetBuffer(this.keys.ring, ...fields)) {
+      const r = tryDecodeDecision(bytes);
+      if (r) out.push(r);
+    }
+    return out;
   }
 
   async close(): Promise<void> {}

@@ -11,9 +11,9 @@
  * change by pub/sub within milliseconds; a version poll every second covers
  * a pub/sub connection that was down when the message went out.
  */
-import type { Redis } from '../common/state/redis';
-import type { AuditEntry, Override } from './model';
-import type { OverrideSnapshot, OverrideStore } from './store';
+import type { AuditEntry, Override } from '../domain/overrides';
+import type { OverrideSnapshot, OverrideStore } from './overrides';
+import type { Redis } from './redis';
 
 // KEYS: overrides, version, audit, channel; ARGV: id, override json, entry json (seq filled in here)
 const CREATE = `

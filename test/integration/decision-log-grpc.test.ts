@@ -1,0 +1,121 @@
+/**
+ * The embedded decision log over real gRPC: a broker's recorder sends each
+ * record's bytes over RecordDecisions as they were encoded, the admin service
+ * (started in-process on port 0) stores them without decoding, and
+ * GetDecision, ListDecisions and the HTTP API decode them on read. A stock
+ * client that sends records as objects still works; a malformed message is
+ * dropped without ending the stream.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DecisionList__Output } from '../../proto/gen/parley/v1/DecisionList';
+import type { DecisionRecord__Output } from '../../proto/gen/parley/v1/DecisionRecord';
+import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
+import { type RunningAdmin, startAdmin } from '../../services/admin/server';
+import { adminSink, DecisionRecorder } from '../../services/broker/decision-log';
+import { loadConfig } from '../../services/common/config';
+import { v1 } from '../../services/common/grpc/proto';
+import { createLogger } from '../../services/common/log';
+import { encodeDecision } from '../../services/common/state/decisions';
+import { decisionRecord } from '../support/decision-record';
+
+const log = createLogger('test', 'error');
+let admin: RunningAdmin;
+let client: InstanceType<typeof v1.Admin>;
+
+beforeAll(async () => {
+  admin = await startAdmin({
+    config: loadConfig({
+      PARLEY_HOST: '127.0.0.1',
+      PARLEY_ADMIN_PORT: '0',
+      PARLEY_ADMIN_HTTP_PORT: '0',
+      PARLEY_METRICS_PORT: 'off',
+      PARLEY_LOG_LEVEL: 'error',
+      PARLEY_ADMIN_TOKENS: 'ana:viewer:viewer-token-0123456789',
+    }),
+    log,
+  });
+  client = new v1.Admin(admin.address, grpc.credentials.createInsecure());
+});
+
+afterAll(async () => {
+  client?.close();
+  await admin?.close();
+});
+
+function getDecision(requestId: string): Promise<DecisionRecord__Output> {
+  return new Promise((resolve, reject) =>
+    client.GetDecision({ request_id: requestId }, (err, res) => (err || !res ? reject(err) : resolve(res))),
+  );
+}
+
+function listDecisions(limit: number): Promise<DecisionList__Output> {
+  return new Promise((resolve, reject) =>
+    client.ListDecisions({ limit }, (err, res) => (err || !res ? reject(err) : resolve(res))),
+  );
+}
+
+async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+describe('decision log over RecordDecisions (embedded)', () => {
+  it("a broker's records arrive intact and read back over gRPC and HTTP", async () => {
+    const recorder = new DecisionRecorder(adminSink(admin.address), log);
+    for (const id of ['rec-1', 'rec-2', 'rec-3']) recorder.record(() => decisionRecord(id));
+    await recorder.drain();
+    expect(recorder.stats()).toEqual({ recorded: 3, dropped: 0, queued: 0 });
+
+    const got = await eventually(() => getDecision('rec-3'));
+    expect(got).toEqual(decisionRecord('rec-3'));
+    const list = await listDecisions(2);
+    expect(list.decisions.map((d) => d.request_id)).toEqual(['rec-3', 'rec-2']);
+
+    const res = await fetch(`${admin.url}api/decisions/rec-2`, {
+      headers: { authorization: 'Bearer viewer-token-0123456789' },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { record: unknown; text: string[] };
+    expect(body.record).toEqual(decisionRecord('rec-2'));
+    expect(body.text.join('\n')).toContain('cr-1');
+    recorder.close();
+  });
+
+  it('a stock client sending records as objects is stored the same', async () => {
+    const ack = await new Promise<RecordDecisionsAck__Output>((resolve, reject) => {
+      const call = client.RecordDecisions((err, res) => (err || !res ? reject(err) : resolve(res)));
+      call.write(decisionRecord('stock-1'));
+      call.end();
+    });
+    expect(ack.received).toBe(1);
+    expect(await eventually(() => getDecision('stock-1'))).toEqual(decisionRecord('stock-1'));
+  });
+
+  it('drops a malformed message and keeps the rest of the stream', async () => {
+    const raw = new grpc.Client(admin.address, grpc.credentials.createInsecure());
+    const method = v1.Admin.service.RecordDecisions;
+    const ack = await new Promise<RecordDecisionsAck__Output>((resolve, reject) => {
+      const call = raw.makeClientStreamRequest<Buffer, RecordDecisionsAck__Output>(
+        method.path,
+        (b) => b,
+        method.responseDeserialize,
+        (err, res) => (err || !res ? reject(err) : resolve(res)),
+      );
+      call.write(Buffer.from([0x0a, 0x7f, 0x41])); // a request id longer than the message
+      call.write(encodeDecision(decisionRecord('after-junk')).bytes);
+      call.end();
+    });
+    raw.close();
+    expect(ack.received).toBe(2);
+    expect((await eventually(() => getDecision('after-junk'))).request_id).toBe('after-junk');
+    await expect(getDecision('A')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+});
