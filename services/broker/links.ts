@@ -144,17 +144,17 @@ export function connectAgents(config: Pick<Config, 'agents' | 'compression'>): A
   };
 
   const outcomes: OutcomePorts = {
-    async record(events, timeoutMs) {
+    async record(events, timeoutMs, parent) {
       if (!committerEntry) return events.map(() => ({ accepted: false, duplicate: false, settledMicros: 0 }));
       const link = linkOf(committerEntry);
-      const reply = await link.call('outcomes', outcomesToWire(events), timeoutMs);
+      const reply = await traced(link, 'outcomes', outcomesToWire(events), timeoutMs, parent);
       if (reply.acks.length !== events.length)
         throw malformed(link.name, new Error(`${reply.acks.length} acks for ${events.length} outcomes`));
       return validated(link.name, () => reply.acks.map((a, i) => ackFromWire(a, `acks[${i}]`)));
     },
-    async observe(events, timeoutMs) {
+    async observe(events, timeoutMs, parent) {
       if (!contextEntry) return;
-      await linkOf(contextEntry).call('outcomes', outcomesToWire(events), timeoutMs);
+      await traced(linkOf(contextEntry), 'outcomes', outcomesToWire(events), timeoutMs, parent);
     },
   };
 

@@ -79,7 +79,7 @@ export interface OutcomeAck {
 /** Where outcome reports go: the committer settles spend; the context agent updates the session. */
 export interface OutcomePorts {
   /** Records the outcomes with the committer, in order, one ack each. */
-  record(events: OutcomeEventInput[], timeoutMs: number): Promise<OutcomeAck[]>;
+  record(events: OutcomeEventInput[], timeoutMs: number, parent: Span | null): Promise<OutcomeAck[]>;
   /** Tells the context agent (best effort). */
-  observe(events: OutcomeEventInput[], timeoutMs: number): Promise<void>;
+  observe(events: OutcomeEventInput[], timeoutMs: number, parent: Span | null): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * agents.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { Span } from '@opentelemetry/api';
 import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { OutcomeAck } from '../../proto/gen/parley/v1/OutcomeAck';
@@ -68,17 +69,18 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
   /** Records outcomes with the committer; tells the context agent about the new ones (best effort). */
   const report = async (
     events: OutcomeEventInput[],
-    deadline: number,
+    ctx: { deadline: number; span: Span },
     now: number,
   ): Promise<OutcomeAck[]> => {
-    const timeoutMs = Math.min(OUTCOME_TIMEOUT_MS, deadline - now);
+    const timeoutMs = Math.min(OUTCOME_TIMEOUT_MS, ctx.deadline - now);
     if (timeoutMs < 1)
       throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'no time left to record the outcome');
-    const acks = await deps.outcomes.record(events, timeoutMs);
+    const parent = isSampled(ctx.span) ? ctx.span : null;
+    const acks = await deps.outcomes.record(events, timeoutMs, parent);
     const fresh = events.filter((e, i) => acks[i]!.accepted && !acks[i]!.duplicate && e.sessionId);
     if (fresh.length > 0) {
       deps.outcomes
-        .observe(fresh, OUTCOME_TIMEOUT_MS)
+        .observe(fresh, OUTCOME_TIMEOUT_MS, parent)
         .catch((err) => log.debug('context observe failed', { error: messageOf(err) }));
     }
     // A replay was accepted the first time: the ad server may stop retrying.
@@ -135,13 +137,13 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
       const now = clock.now();
       const event = outcomeFromWire(req, now);
       if (isSampled(ctx.span)) ctx.span.setAttribute(ATTR.requestId, event.requestId);
-      const [ack] = await report([event], ctx.deadline, now);
+      const [ack] = await report([event], ctx, now);
       return ack!;
     },
 
     async reportOutcomes(req, ctx) {
       const now = clock.now();
-      return { acks: await report(outcomesFromWire(req, now), ctx.deadline, now) };
+      return { acks: await report(outcomesFromWire(req, now), ctx, now) };
     },
   };
 }
