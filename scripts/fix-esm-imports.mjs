@@ -41,7 +41,6 @@ if (!root || !existsSync(root)) {
   process.exit(2);
 }
 const unresolved = [];
-let changed = 0;
 for (const file of jsFiles(root)) {
   const source = readFileSync(file, 'utf8');
   const fixed = source.replace(SPECIFIER, (match, lead, quote, spec) => {
@@ -52,13 +51,9 @@ for (const file of jsFiles(root)) {
     }
     return `${lead}${quote}${full}${quote}`;
   });
-  if (fixed !== source) {
-    writeFileSync(file, fixed);
-    changed++;
-  }
+  if (fixed !== source) writeFileSync(file, fixed);
 }
 if (unresolved.length > 0) {
   process.stderr.write(`fix-esm-imports: no compiled file for:\n  ${unresolved.join('\n  ')}\n`);
   process.exit(1);
 }
-if (changed > 0) process.stdout.write(`fix-esm-imports: ${changed} files under ${root}\n`);
