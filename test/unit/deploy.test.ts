@@ -12,7 +12,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -722,9 +722,17 @@ describe('Dockerfile and .dockerignore', () => {
   });
 
   it('the runtime has what the services read from the project root (services/common/paths.ts)', () => {
+    // Where each source lands under /app: into a destination directory (`./`, `dir/`) by its name.
     const copied = runtime
       .filter((i) => i.op === 'COPY' && !i.args.startsWith('--from'))
-      .map((i) => i.args.split(/\s+/).at(-1)!.replace(/^\.\//, '').replace(/\/$/, ''));
+      .flatMap((i) => {
+        const parts = i.args.split(/\s+/);
+        const dest = parts.at(-1)!;
+        return parts
+          .slice(0, -1)
+          .map((src) => (dest.endsWith('/') || dest === '.' ? posix.join(dest, posix.basename(src)) : dest))
+          .map((d) => posix.normalize(d).replace(/\/$/, ''));
+      });
     // package.json marks the root, and makes dist/ ES modules ("type": "module").
     expect(copied).toContain('package.json');
     const read = walk(join(ROOT, 'services'))
