@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, packageRoot, projectPath } from '../../../services/common/paths';
 import { useCleanup } from '../../support/cleanup';
@@ -44,5 +44,19 @@ describe('the project root', () => {
     for (const f of ['proto/parley/v1/common.proto', 'catalogue/sample.yaml', 'web/index.html']) {
       expect(existsSync(projectPath(f)), f).toBe(true);
     }
+  });
+
+  it('is where the code that npm run build compiles finds its files, never a path relative to itself', () => {
+    // From dist/, `new URL('../../web/', import.meta.url)` would point into dist/.
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) =>
+        statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)],
+      );
+    const relativeToModule = /new URL\(\s*['`]\.\.?\/[^'`]*['`]\s*,\s*import\.meta\.url\s*\)/;
+    const offenders = ['bin', 'services', 'learning', 'federated', 'sim']
+      .flatMap((d) => walk(projectPath(d)))
+      .filter((f) => f.endsWith('.ts') && relativeToModule.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(PROJECT_ROOT, f));
+    expect(offenders, 'use projectPath() from services/common/paths.ts').toEqual([]);
   });
 });
