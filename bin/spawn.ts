@@ -1,13 +1,16 @@
 /**
- * Starting a parley service as its own process: `node --import tsx
- * bin/parley.ts serve <name>`, waiting for the one JSON line it prints on
- * stdout once it listens. Shared by `parley mesh` and the e2e test mesh.
+ * Starting a parley service as its own process: `node dist/bin/parley.js
+ * serve <name>` when this module runs compiled (npm start, the image), `node
+ * --import tsx bin/parley.ts serve <name>` when it runs from its sources
+ * (tests, tsx), waiting for the one JSON line it prints on stdout once it
+ * listens. Shared by `parley mesh` and the e2e test mesh.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { DEFAULT_METRICS_PORTS, DEFAULT_REGISTRY } from '../services/common/config';
+import { projectPath } from '../services/common/paths';
 import { agentEnv, loadRegistry } from '../services/common/registry';
 
 /**
@@ -72,9 +75,31 @@ export function metricsPortFor(raw: string | undefined, name: string): string {
   return Number.isInteger(n) && n > 0 ? String(n + (defaultMetricsPort(name) || base) - base) : raw;
 }
 
-export const PARLEY_BIN = fileURLToPath(new URL('./parley.ts', import.meta.url));
-/** tsx's ESM loader by absolute URL, so children start from any working directory. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/**
+ * How a `parley` process runs: `compiled`, plain node on dist/bin/parley.js
+ * (`npm run build`); `tsx`, bin/parley.ts through tsx's loader (tests,
+ * development).
+ */
+export type Runtime = 'compiled' | 'tsx';
+/** How this process runs: this module is dist/bin/spawn.js or bin/spawn.ts. */
+export const RUNTIME: Runtime = import.meta.url.endsWith('.js') ? 'compiled' : 'tsx';
+export const PARLEY_BINS: Record<Runtime, string> = {
+  compiled: projectPath('dist/bin/parley.js'),
+  tsx: projectPath('bin/parley.ts'),
+};
+/** The `parley` command this process runs (children start the same one). */
+export const PARLEY_BIN = PARLEY_BINS[RUNTIME];
+
+/**
+ * Node's arguments to run `parley <args>`: compiled, just the file; tsx, with
+ * tsx's ESM loader by absolute URL, so children start from any working
+ * directory (resolved only then: compiled code runs where tsx is not installed).
+ */
+export function parleyArgv(args: string[], runtime: Runtime = RUNTIME): string[] {
+  if (runtime === 'compiled') return [PARLEY_BINS.compiled, ...args];
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return ['--import', tsx, PARLEY_BINS.tsx, ...args];
+}
 
 /** The line `parley serve` prints on stdout once it listens. */
 export interface ReadyLine {
@@ -116,6 +141,8 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
   /** How many stderr lines to keep for stderrTail(). */
   keepLines?: number;
+  /** Compiled or through tsx; by default the way this process runs. */
+  runtime?: Runtime;
 }
 
 export function parseReadyLine(line: string, name: ServiceName): ReadyLine | null {
@@ -139,7 +166,7 @@ export function parseReadyLine(line: string, name: ServiceName): ReadyLine | nul
  * launcher starts must not fight over the per-service default ports.
  */
 export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, PARLEY_BIN, 'serve', name], {
+  const child = spawn(process.execPath, parleyArgv(['serve', name], opts.runtime), {
     env: { [METRICS_PORT_ENV]: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

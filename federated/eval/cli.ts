@@ -10,10 +10,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectPath } from '../../services/common/paths';
 import { type EvalOptions, FULL, type Progress, QUICK, runEvaluation } from './experiment';
 import { checks, renderReport } from './report';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progress {
   let total = 1;
@@ -43,7 +42,7 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   let quick = false;
   let out = '';
-  let scenario = join(ROOT, 'sim/scenarios/default-day.yaml');
+  let scenario = projectPath('sim/scenarios/default-day.yaml');
   let rounds: number | undefined;
   let days: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -79,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     rounds: rounds ?? base.rounds,
     days: days ?? base.days,
   };
-  const report = resolve(out || join(ROOT, quick ? 'federated/REPORT.quick.md' : 'federated/REPORT.md'));
+  const report = resolve(out || projectPath(quick ? 'federated/REPORT.quick.md' : 'federated/REPORT.md'));
   const result = await runEvaluation(options, progressBar());
   const chartDir = `${basename(report, '.md')}-charts`;
   const command = `parley federated-eval${quick ? ' --quick' : ''}${rounds ? ` --rounds ${rounds}` : ''}${days ? ` --days ${days}` : ''}`;

@@ -15,11 +15,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { isActive, type Override } from '../common/domain/overrides';
 import { messageOf, statusOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
+import { projectPath } from '../common/paths';
 import type { DecisionRecordData } from '../common/state/decisions';
 import { type Principal, TokenTable } from './auth';
 import { explain, explainText } from './explain';
@@ -27,7 +27,7 @@ import { describeOverride } from './model';
 import type { AdminService } from './service';
 import { decisionLatency, type StatusHistory } from './status';
 
-export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+export const WEB_DIR = `${projectPath('web')}/`;
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const ASSETS: Record<string, { file: string; type: string }> = {

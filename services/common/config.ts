@@ -4,7 +4,7 @@
  * pass an env object instead of mutating process.env.
  */
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from './paths';
 import { type AgentEntry, loadRegistry, RegistryError } from './registry';
 
 /**
@@ -97,8 +97,8 @@ export interface OnlineConfig {
 
 type Env = Record<string, string | undefined>;
 
-export const DEFAULT_CATALOGUE = fileURLToPath(new URL('../../catalogue/sample.yaml', import.meta.url));
-export const DEFAULT_REGISTRY = fileURLToPath(new URL('../agents.yaml', import.meta.url));
+export const DEFAULT_CATALOGUE = projectPath('catalogue/sample.yaml');
+export const DEFAULT_REGISTRY = projectPath('services/agents.yaml');
 
 export class ConfigError extends Error {}
 

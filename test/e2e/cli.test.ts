@@ -1,21 +1,23 @@
 /**
- * The CLI as a newcomer uses it: `tsx bin/parley.ts mesh` starts the five
+ * The CLI as a newcomer uses it, compiled as `npm start` runs it: `npm run
+ * build` succeeds, then `node dist/bin/parley.js mesh` starts the five
  * services (the three agents, the admin service with its dashboard, the
- * broker) and prints where they listen, `traffic --duration 2` against it
- * shows decisions flowing with their "why" (and the admin service records
- * every one), and Ctrl-C (SIGINT) stops everything, leaving no process behind.
- * Every port is a free one (metrics too: the mesh gives each child a free
- * metrics port when PARLEY_METRICS_PORT is unset), never a fixed default.
+ * broker), each a compiled process without tsx, and prints where they
+ * listen, `traffic --duration 2` against it shows decisions flowing with
+ * their "why" (and the admin service records every one), and Ctrl-C
+ * (SIGINT) stops everything, leaving no process behind. Every port is a free
+ * one (metrics too: the mesh gives each child a free metrics port when
+ * PARLEY_METRICS_PORT is unset), never a fixed default. (The other e2e tests
+ * start services from the sources, through tsx.)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { PARLEY_BIN, portEnv, SERVICES, type ServiceName } from '../../bin/spawn';
-import { DEFAULT_METRICS_PORTS } from '../../services/common/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARLEY_BINS, portEnv, SERVICES, type ServiceName } from '../../bin/spawn';
+import { DEFAULT_CATALOGUE, DEFAULT_METRICS_PORTS } from '../../services/common/config';
+import { PROJECT_ROOT } from '../../services/common/paths';
 import { freePort } from '../support/ports';
-
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 interface Run {
   child: ChildProcess;
@@ -24,8 +26,25 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+/** `npm run build`, as `npm start` runs it first (incremental: quick when dist/ is up to date). */
+function build(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'npm',
+      ['run', 'build', '--silent'],
+      { cwd: PROJECT_ROOT, timeout: 240_000 },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`npm run build failed: ${err.message}\n${stdout}${stderr}`)) : resolve(),
+    );
+  });
+}
+
+/** The compiled `parley` command. */
 function run(args: string[], env: NodeJS.ProcessEnv): Run {
-  const child = spawn(TSX, [PARLEY_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [PARLEY_BINS.compiled, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -46,6 +65,11 @@ async function until(what: string, ok: () => boolean, timeoutMs: number, debug: 
   }
 }
 
+/** A process's command line (Linux /proc). */
+function argvOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -62,6 +86,8 @@ function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 describe('the parley CLI', () => {
   const started: Run[] = [];
   const servers: Server[] = [];
+
+  beforeAll(build, 300_000);
 
   afterAll(async () => {
     for (const r of started) if (r.child.exitCode === null) r.child.kill('SIGKILL');
@@ -85,6 +111,8 @@ describe('the parley CLI', () => {
     const out = mesh.stdout();
     expect(out).toContain('parley mesh is up');
     expect(out).toContain('state: embedded');
+    // The default catalogue, found from dist/ at the project's root.
+    expect(out).toContain(`catalogue: ${DEFAULT_CATALOGUE}`);
     expect(out).toContain('npm run traffic');
     const pids: number[] = [];
     for (const name of SERVICES) {
@@ -94,6 +122,12 @@ describe('the parley CLI', () => {
     }
     expect(new Set(pids).size, 'one process per service').toBe(SERVICES.length);
     for (const pid of pids) expect(alive(pid)).toBe(true);
+    // Every service runs the compiled command with plain node: no tsx loader.
+    for (const [i, name] of SERVICES.entries()) {
+      const argv = argvOf(pids[i]!);
+      expect(argv.slice(1), name).toEqual([PARLEY_BINS.compiled, 'serve', name]);
+      expect(argv.join(' '), name).not.toContain('tsx');
+    }
     expect(out).toMatch(
       new RegExp(`^\\s+admin\\s+127\\.0\\.0\\.1:${ports.admin}\\s+pid \\d+\\s+parley\\.v1\\.Admin\\b`, 'm'),
     );

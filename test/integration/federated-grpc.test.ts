@@ -20,7 +20,6 @@ import { FederatedClient } from '../../federated/client/transport';
 import type { Proposal__Output } from '../../proto/gen/parley/v1/Proposal';
 import { loadConfig } from '../../services/common/config';
 import { AgentLink } from '../../services/common/grpc/agent-stream';
-import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { seededRng } from '../../services/common/rng';
 import { POLICY_FEATURE_COUNT } from '../../services/inventory/policy';

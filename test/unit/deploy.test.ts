@@ -5,13 +5,14 @@
  * config expects (the admin service also its dashboard's HTTP port), every
  * env var set is one services/common/config.ts reads, selectors match pods,
  * probes speak gRPC on the gRPC container port, Prometheus scrapes each
- * service's metrics port, and the Dockerfile runs files that exist. When
+ * service's metrics port, and the Dockerfile builds the compiled command
+ * and runs it with what it reads at run time. When
  * kubectl is installed, the overlays are also rendered with its built-in
  * kustomize and checked the same way.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -127,6 +128,22 @@ function namedFiles(argv: string[]): string[] {
   return argv.filter((a) => /^[\w./-]+\.(ts|mjs|js)$/.test(a));
 }
 
+/** `npm run build`'s settings: tsc compiles `files` (and what they import) from rootDir to outDir. */
+const BUILD = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+  compilerOptions: { outDir: string; rootDir: string };
+  files: string[];
+};
+
+/**
+ * The file a command line runs, as it is in the repository: a compiled file
+ * under the build's outDir (dist/ is not committed) is its TypeScript source.
+ */
+function sourceOf(file: string): string {
+  const { outDir, rootDir } = BUILD.compilerOptions;
+  if (!file.startsWith(`${outDir}/`) || !file.endsWith('.js')) return file;
+  return join(rootDir, file.slice(outDir.length + 1).replace(/\.js$/, '.ts'));
+}
+
 function strings(v: unknown): string[] {
   return arr(v).map(String);
 }
@@ -200,8 +217,14 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     if (!isService(service)) continue;
     expect(served.has(service), `${where}: ${service} served twice`).toBe(false);
     served.set(service, d);
-    for (const f of namedFiles(argv)) expect(existsSync(join(ROOT, f)), `${where}: ${f} exists`).toBe(true);
-    expect(argv.join(' ')).toContain('bin/parley.ts');
+    for (const f of namedFiles(argv)) {
+      expect(existsSync(join(ROOT, sourceOf(f))), `${where}: ${f} is built from a file that exists`).toBe(
+        true,
+      );
+    }
+    // The compiled command, as the image holds it (no tsx there).
+    expect(namedFiles(argv), where).toEqual(['dist/bin/parley.js']);
+    expect(argv.join(' '), where).not.toContain('tsx');
 
     const ports = arr(c.ports).map((p) => obj(p, 'port'));
     expect(
@@ -227,7 +250,7 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     const mounts = arr(c.volumeMounts).map((m) => obj(m, 'mount'));
     expect(
       mounts.some((m) => m.mountPath === '/tmp'),
-      `${where}: writable /tmp for tsx`,
+      `${where}: a writable /tmp on the read-only root`,
     ).toBe(true);
 
     // The env the container gets: its ConfigMaps, then its own env entries.
@@ -670,19 +693,83 @@ describe('Dockerfile and .dockerignore', () => {
     .filter((l) => l !== '' && !l.startsWith('#'));
   const last = (op: string) => [...dockerfile].reverse().find((i) => i.op === op);
 
+  /** The instructions of each stage (`FROM … AS name`), by name. */
+  const stages = new Map<string, Instruction[]>();
+  let stage: Instruction[] = [];
+  for (const i of dockerfile) {
+    if (i.op === 'FROM') {
+      stage = [];
+      stages.set(/\bAS\s+(\S+)$/i.exec(i.args)?.[1] ?? `#${stages.size}`, stage);
+    } else stage.push(i);
+  }
+  const runtime = [...stages.values()].at(-1)!;
+  /** Where the runtime stage copies a stage's /app/<path> from: `COPY --from=<stage> /app/<path> …`. */
+  const copiedFrom = (path: string) =>
+    runtime.find((i) => i.op === 'COPY' && new RegExp(`^--from=\\S+\\s+/app/${path}\\s`).test(i.args));
+  const stageOf = (copy: Instruction | undefined) =>
+    stages.get(/^--from=(\S+)/.exec(copy?.args ?? '')?.[1] ?? '');
+
   it('parses the instructions (sanity check of the parser)', () => {
-    expect(dockerfile.filter((i) => i.op === 'FROM').length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile.find((i) => i.op === 'RUN')?.args).toContain('npm cache clean');
+    expect(dockerfile.filter((i) => i.op === 'FROM').length).toBeGreaterThanOrEqual(3);
+    expect(dockerfile.some((i) => i.op === 'RUN' && i.args.includes('npm cache clean'))).toBe(true);
+    expect([...stages.keys()]).toEqual(['build', 'deps', 'runtime']);
   });
 
-  it('builds from node:20-slim with production dependencies only (tsx is one of them)', () => {
+  it('builds from a current Node LTS (node:26-slim); the runtime gets production dependencies only', () => {
     const arg = dockerfile.find((i) => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='));
-    expect(arg?.args).toBe('NODE_IMAGE=node:20-slim');
-    expect(dockerfile.find((i) => i.op === 'RUN' && i.args.includes('npm ci'))?.args).toContain('--omit=dev');
+    expect(arg?.args).toBe('NODE_IMAGE=node:26-slim');
+    const modules = stageOf(copiedFrom('node_modules'));
+    expect(modules, 'node_modules from a stage').toBeDefined();
+    expect(modules!.find((i) => i.op === 'RUN' && i.args.includes('npm ci'))?.args).toContain('--omit=dev');
+    // What only builds or runs the sources is a development dependency, so it stays out of the image.
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
     };
-    expect(Object.keys(pkg.dependencies)).toContain('tsx');
+    for (const dev of ['tsx', 'typescript']) {
+      expect(Object.keys(pkg.dependencies), dev).not.toContain(dev);
+      expect(Object.keys(pkg.devDependencies), dev).toContain(dev);
+    }
+  });
+
+  it('compiles in a build stage (npm run build) and the runtime takes its dist/', () => {
+    const build = stageOf(copiedFrom(BUILD.compilerOptions.outDir));
+    expect(build, `COPY --from=<stage> /app/${BUILD.compilerOptions.outDir}`).toBeDefined();
+    expect(build!.some((i) => i.op === 'RUN' && /^npm run build\b/.test(i.args))).toBe(true);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.build).toContain('tsconfig.build.json');
+  });
+
+  it('the runtime has what the services read from the project root (services/common/paths.ts)', () => {
+    // Where each source lands under /app: into a destination directory (`./`, `dir/`) by its name.
+    const copied = runtime
+      .filter((i) => i.op === 'COPY' && !i.args.startsWith('--from'))
+      .flatMap((i) => {
+        const parts = i.args.split(/\s+/);
+        const dest = parts.at(-1)!;
+        return parts
+          .slice(0, -1)
+          .map((src) => (dest.endsWith('/') || dest === '.' ? posix.join(dest, posix.basename(src)) : dest))
+          .map((d) => posix.normalize(d).replace(/\/$/, ''));
+      });
+    // package.json marks the root, and makes dist/ ES modules ("type": "module").
+    expect(copied).toContain('package.json');
+    const read = walk(join(ROOT, 'services'))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) =>
+        [...readFileSync(f, 'utf8').matchAll(/\bprojectPath\(\s*'([^']+)'/g)].map((m) => m[1]!),
+      );
+    expect(read, 'finds the uses it is meant to check').toEqual(
+      expect.arrayContaining(['proto', 'catalogue/sample.yaml', 'web']),
+    );
+    for (const path of read) {
+      expect(
+        copied.some((dest) => path === dest || path.startsWith(`${dest}/`) || dest.startsWith(`${path}/`)),
+        `${path} is copied into the runtime image`,
+      ).toBe(true);
+    }
   });
 
   it('runs as a non-root user', () => {
@@ -691,13 +778,16 @@ describe('Dockerfile and .dockerignore', () => {
     expect(['root', '0']).not.toContain(user);
   });
 
-  it('ENTRYPOINT + CMD run `parley serve <service>` from files that exist', () => {
+  it('ENTRYPOINT + CMD run the compiled `parley serve <service>` on plain node', () => {
     const entry = JSON.parse(last('ENTRYPOINT')!.args) as string[];
     const cmd = JSON.parse(last('CMD')!.args) as string[];
     const argv = [...entry, ...cmd];
-    expect(argv.slice(0, 3)).toEqual(['node', '--import', 'tsx']);
-    expect(namedFiles(argv)).toEqual(['bin/parley.ts']);
-    for (const f of namedFiles(argv)) expect(existsSync(join(ROOT, f)), f).toBe(true);
+    expect(argv.slice(0, 2)).toEqual(['node', 'dist/bin/parley.js']);
+    expect(argv.join(' ')).not.toContain('tsx');
+    // It is what npm run build makes of bin/parley.ts.
+    expect(sourceOf('dist/bin/parley.js')).toBe('bin/parley.ts');
+    expect(BUILD.files).toContain('bin/parley.ts');
+    expect(existsSync(join(ROOT, 'bin/parley.ts'))).toBe(true);
     expect(isService(servedBy(argv))).toBe(true);
   });
 
@@ -724,6 +814,8 @@ describe('Dockerfile and .dockerignore', () => {
       'package.json',
       'package-lock.json',
       'tsconfig.json',
+      'tsconfig.build.json',
+      'scripts/fix-esm-imports.mjs',
       'bin/parley.ts',
       'bin/spawn.ts',
       'services/common/config.ts',
@@ -735,6 +827,7 @@ describe('Dockerfile and .dockerignore', () => {
       'web/index.html',
       'web/app.js',
       'web/style.css',
+      'models/inventory',
     ]) {
       expect(dockerIgnored(ignore, needed), `${needed} reaches the image`).toBe(false);
     }
@@ -743,6 +836,9 @@ describe('Dockerfile and .dockerignore', () => {
       '.git/HEAD',
       'test/unit/deploy.test.ts',
       'deploy/compose.yaml',
+      // A local build: the image builds its own.
+      'dist/bin/parley.js',
+      'dist/.tsbuildinfo',
     ]) {
       expect(dockerIgnored(ignore, left), `${left} stays out of the image`).toBe(true);
     }

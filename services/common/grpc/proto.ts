@@ -4,7 +4,6 @@
  * static types agree.
  */
 
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AdDecisionProto } from '../../../proto/gen/ad_decision';
@@ -13,8 +12,9 @@ import type { ProtoGrpcType as AgentProto } from '../../../proto/gen/agent';
 import type { ProtoGrpcType as ContextProto } from '../../../proto/gen/context';
 import type { ProtoGrpcType as FederatedProto } from '../../../proto/gen/federated';
 import type { ProtoGrpcType as ObjectiveProto } from '../../../proto/gen/objective';
+import { projectPath } from '../paths';
 
-export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
+export const PROTO_DIR = projectPath('proto');
 
 export const PROTO_FILES = [
   'parley/v1/common.proto',

@@ -11,7 +11,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { metricsPortFor } from '../../../bin/spawn';
-import { ConfigError, DEFAULT_METRICS_PORTS, loadConfig } from '../../../services/common/config';
+import { ConfigError, loadConfig } from '../../../services/common/config';
 import {
   EVENT_LOOP_RESOLUTION_MS,
   LATENCY_BUCKETS_MS,
