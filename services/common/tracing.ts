@@ -30,7 +30,7 @@ export function traceIdOf(span: Span | null): string {
 
 /** True when `span` records (its trace is sampled): only then are children worth making. */
 export function isSampled(span: Span | null): span is Span {
-  return span?.isRecording() && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+  return span?.isRecording() === true && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
 }
 
 /** A child of `parent`, or null when the parent is not sampled (nothing to record). */
