@@ -8,7 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { DOC_DEVICES, DOC_GOALS, DOC_PLAYLISTS, docFields, fieldPath } from '../services/common/doc-fields';
+import {
+  DOC_DEVICES,
+  DOC_GOALS,
+  DOC_PLAYLISTS,
+  docFields,
+  fieldPath,
+  lineOf,
+} from '../services/common/doc-fields';
 import type { Goal, Tier } from '../services/common/domain/types';
 import { TIERS_BY_PRIORITY } from '../services/common/domain/types';
 import {
@@ -20,7 +27,15 @@ import {
 } from './profiles';
 import { DEFAULT_RESPONSE, type ResponseParams } from './response';
 
-export class ScenarioError extends Error {}
+export class ScenarioError extends Error {
+  /** @param path the document path the message names ('' = none) */
+  constructor(
+    message: string,
+    readonly path = '',
+  ) {
+    super(message);
+  }
+}
 
 export interface CountryMix {
   code: string;
@@ -98,7 +113,7 @@ export interface SimScenario {
   supply: GenerateSupply | CatalogueSupply;
 }
 
-const fields = docFields((m) => new ScenarioError(m));
+const fields = docFields((m, path) => new ScenarioError(m, path));
 // Annotated, so that TypeScript knows the code after a fail() is unreachable.
 const fail: (path: string, problem: string) => never = fields.fail;
 const { mapping, num, int, str, time } = fields;
@@ -422,13 +437,15 @@ export function parseScenario(source: string, baseDir = process.cwd()): SimScena
   };
 }
 
+/** Loads a scenario file; an error names the file and line ("my-day.yaml:12: population.size: …"). */
 export function loadScenarioFile(path: string): SimScenario {
   const source = readFileSync(path, 'utf8');
   try {
     return parseScenario(source, dirname(resolve(path)));
   } catch (err) {
-    if (err instanceof ScenarioError) throw new ScenarioError(`${path}: ${err.message}`);
-    throw err;
+    if (!(err instanceof ScenarioError)) throw err;
+    const line = err.path ? lineOf(source, err.path) : 0;
+    throw new ScenarioError(`${path}${line ? `:${line}` : ''}: ${err.message}`, err.path);
   }
 }
 

@@ -97,13 +97,13 @@ describe('scenario validation', () => {
     );
   });
 
-  it('rejects YAML that does not parse, and a file error names the file', () => {
+  it('rejects YAML that does not parse, and a file error names the file and line', () => {
     expect(() => parseScenario('population: [')).toThrow(ScenarioError);
     const dir = mkdtempSync(join(tmpdir(), 'parley-sim-'));
     try {
       const file = join(dir, 'bad.yaml');
-      writeFileSync(file, 'days: 0\n');
-      expect(() => loadScenarioFile(file)).toThrow(`${file}: days: must be a number`);
+      writeFileSync(file, 'name: bad\npopulation:\n  size: 10\ndays: 0\n');
+      expect(() => loadScenarioFile(file)).toThrow(`${file}:4: days: must be a number`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
