@@ -471,6 +471,7 @@ export class OracleContextArm implements Arm {
         adTolerance: truth.adTolerance,
         affinity: 0,
         clickPropensity: 1,
+        unsafeAdjacency: false, // the oracle knows the listener, not the brands' preferences
       });
       const advertiser = c.pComplete > 0 ? value.advertiserValue * ((1 - pSkip) / c.pComplete) : 0;
       const s =
