@@ -6,7 +6,8 @@
  *   random       uniformly among the eligible
  *   price-first  highest eCPM first (what a price-first ad server does)
  *   monolithic   one MLP predicting the shared reward from all inputs
- *   parley       the three agents negotiating through the broker's decide()
+ *   parley       the three agents negotiating through the broker's decide(),
+ *                optionally with more critics (withCritic: the brand-safety agent)
  *   explore      parley's agents with softmax exploration and logged
  *                propensities (the training / OPE logging policy)
  */
@@ -16,13 +17,23 @@ import type { ContextEstimator } from '../../learning/context-estimator';
 import { type MonolithicModel, monolithicFeatures } from '../../learning/monolithic';
 import { type CampaignState, type ObjectivePolicy, objectiveFeatures } from '../../learning/objective-policy';
 import { type ConsumeSummary, consumeOnce, type OnlineLearner } from '../../learning/online';
+import { critique as brandSafetyCritique } from '../../services/brand-safety/critique';
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { FallbackCache } from '../../services/broker/fallbacks';
 import { decide, type NegotiationDeps } from '../../services/broker/negotiation';
 import type { ContextPort, InventoryPort, ObjectivePort } from '../../services/broker/ports';
 import { utilityOf } from '../../services/broker/utility';
+import type { Catalogue } from '../../services/common/catalogue/types';
 import type { UtilityWeights } from '../../services/common/config';
-import type { Candidate, CandidateValue, Slot, Snapshot } from '../../services/common/domain/types';
+import type {
+  Candidate,
+  CandidateValue,
+  Critique,
+  CritiqueInput,
+  Signals,
+  Slot,
+  Snapshot,
+} from '../../services/common/domain/types';
 import { type Rng, seededRng } from '../../services/common/rng';
 import type { InventoryAgentOptions } from '../../services/inventory/agent';
 import { type PolicyHolder, policyFeatures } from '../../services/inventory/policy';
@@ -215,6 +226,78 @@ export function parleyPorts(
   };
 }
 
+/** An agent of role critic (DESIGN.md, "The agent seam"): its domain call and its weight in the joint utility. */
+export interface ArmCritic {
+  name: string;
+  /** Its weight in the joint utility (the registry's weight). */
+  weight: number;
+  critique(input: CritiqueInput, catalogue: Catalogue): Critique;
+}
+
+/** The brand-safety agent (services/brand-safety) as a critic of the negotiation. */
+export const brandSafetyCritic = (weight: number): ArmCritic => ({
+  name: 'brand-safety',
+  weight,
+  critique: brandSafetyCritique,
+});
+
+/**
+ * One more critic of the negotiation, the smallest way until the broker
+ * calls the critics of its registry itself: the critic judges the candidates
+ * of each round right after the objective agent's counter, before ranking. A
+ * veto makes the candidate ineligible (the critic's reason and detail; no
+ * verdict = removed, as agent.proto says); an accepted candidate's value
+ * joins the joint utility with the critic's weight, folded into the
+ * advertiser term (U = … + w_advertiser · (value_objective + w_critic /
+ * w_advertiser · value_critic)), the only term today's broker takes from a counter.
+ */
+export function withCritic(
+  objective: ObjectivePort,
+  critic: ArmCritic,
+  signals: Signals,
+  catalogue: Catalogue,
+  weights: UtilityWeights,
+): ObjectivePort {
+  const scale = weights.advertiser > 0 ? critic.weight / weights.advertiser : 0;
+  return {
+    ...objective,
+    evaluate: async (input, timeoutMs) => {
+      const counter = await objective.evaluate(input, timeoutMs);
+      const { verdicts } = critic.critique(
+        {
+          requestId: input.requestId,
+          round: input.round,
+          signals,
+          context: input.context,
+          candidates: input.candidates,
+        },
+        catalogue,
+      );
+      const byId = new Map(verdicts.map((v) => [v.creativeId, v]));
+      const values = counter.values.map((v): CandidateValue => {
+        if (!v.eligible) return v;
+        const verdict = byId.get(v.creativeId);
+        if (!verdict)
+          return {
+            ...v,
+            eligible: false,
+            reason: 'REASON_UNSPECIFIED',
+            detail: `no verdict from ${critic.name}`,
+          };
+        if (!verdict.eligible)
+          return {
+            ...v,
+            eligible: false,
+            reason: verdict.reason ?? 'REASON_UNSPECIFIED',
+            detail: verdict.detail,
+          };
+        return { ...v, advertiserValue: v.advertiserValue + scale * verdict.value };
+      });
+      return { ...counter, values };
+    },
+  };
+}
+
 function policyLogs(env: Env, pod: readonly Candidate[], snapshot: Snapshot, slot: Slot): AdLog[] {
   return pod.map((c) => ({
     policyX: policyFeatures(env.catalogue.creatives.get(c.creativeId)!, snapshot, slot),
@@ -229,6 +312,8 @@ export interface ParleyArmOptions {
   exploration?: ExplorationSettings;
   /** The broker's ad-load floor on joint utility (NegotiationSettings.minUtility). */
   minUtility?: number;
+  /** One more critic of the negotiation (withCritic), e.g. brandSafetyCritic(1). */
+  critic?: ArmCritic;
   /**
    * The inventory agent's online learner, as `npm start` runs it: it reads
    * the outcome log (consumer group ONLINE_GROUP) before each decision,
@@ -271,6 +356,8 @@ export class ParleyArm implements Arm {
     const weights = this.opts.weights ?? env.settings.weights;
     const remember = online ? online.rememberDecision.bind(online) : undefined;
     const ports = parleyPorts(env, this.models, seen, weights, remember);
+    const critic = this.opts.critic;
+    if (critic) ports.objective = withCritic(ports.objective, critic, req.signals, env.catalogue, weights);
     const deps: NegotiationDeps = {
       ...ports,
       fallbacks: new FallbackCache(),

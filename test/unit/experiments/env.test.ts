@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OnlineLearner } from '../../../learning/online';
-import type { Candidate, Slot } from '../../../services/common/domain/types';
+import type { ObjectivePort } from '../../../services/broker/ports';
+import type { Catalogue } from '../../../services/common/catalogue/types';
+import type { Candidate, CandidateValue, Slot } from '../../../services/common/domain/types';
 import { seededRng } from '../../../services/common/rng';
 import {
   BASELINE_POLICY_VERSION,
@@ -9,12 +11,15 @@ import {
   PolicyHolder,
 } from '../../../services/inventory/policy';
 import {
+  type ArmCritic,
+  brandSafetyCritic,
   ExploreArm,
   fillPod,
   ParleyArm,
   PriceFirstArm,
   RandomArm,
   samplePod,
+  withCritic,
 } from '../../../sim/experiments/arms';
 import { Env } from '../../../sim/experiments/env';
 import { parseExperimentArgs } from '../../../sim/experiments/run';
@@ -99,6 +104,87 @@ describe('experiment harness', () => {
       (random.revenueMicros / random.impressions) * 1.2,
     );
     expect(random.overspendMicros + price.overspendMicros).toBe(0);
+  });
+
+  it('adds a critic after the counter: its veto removes a candidate, its value joins the utility with its weight', async () => {
+    const value = (id: string, advertiserValue: number, eligible = true): CandidateValue => ({
+      creativeId: id,
+      eligible,
+      reason: eligible ? null : 'REASON_FREQUENCY_CAP',
+      detail: '',
+      advertiserValue,
+      pacingMultiplier: 1,
+      goal: 'awareness',
+    });
+    const objective: ObjectivePort = {
+      evaluate: async () => ({
+        modelVersion: 'o',
+        values: [value('a', 1), value('b', 1), value('c', 1), value('d', 1, false)],
+      }),
+      commit: async () => [],
+      recordOutcome: async () => ({ accepted: true, duplicate: false, settledMicros: 0 }),
+    };
+    const critic: ArmCritic = {
+      name: 'judge',
+      weight: 0.5,
+      critique: (input) => ({
+        modelVersion: 'j',
+        verdicts: input.candidates
+          .filter((c) => c.creativeId !== 'c')
+          .map((c) => ({
+            creativeId: c.creativeId,
+            eligible: c.creativeId !== 'b',
+            reason: c.creativeId === 'b' ? 'REASON_UNSUITABLE_CONTENT' : null,
+            detail: c.creativeId === 'b' ? 'too dark' : '',
+            value: -1,
+            pacingMultiplier: 0,
+            goal: '',
+          })),
+      }),
+    };
+    const weights = { listener: 1, advertiser: 2, platform: 1 };
+    const port = withCritic(objective, critic, env(1).sim.nextRequest()!.signals, {} as Catalogue, weights);
+    const counter = await port.evaluate(
+      {
+        requestId: 'r',
+        round: 1,
+        sessionId: 's',
+        context: {
+          scenario: 'commute',
+          focusLevel: 0,
+          receptiveness: 0,
+          skipRisk: 0,
+          features: [],
+          modelVersion: '',
+          sessionAdsHeard: 0,
+          isDefault: false,
+        },
+        candidates: ['a', 'b', 'c', 'd'].map((id) => cand(id, id.toUpperCase(), 15_000)),
+      },
+      100,
+    );
+    expect(
+      counter.values.map((v) => [v.creativeId, v.eligible, v.reason, v.detail, v.advertiserValue]),
+    ).toEqual([
+      ['a', true, null, '', 1 - (0.5 / 2) * 1], // w_advertiser · value + w_critic · (−1)
+      ['b', false, 'REASON_UNSUITABLE_CONTENT', 'too dark', 1],
+      ['c', false, 'REASON_UNSPECIFIED', 'no verdict from judge', 1],
+      ['d', false, 'REASON_FREQUENCY_CAP', '', 1], // the objective agent's own veto stays
+    ]);
+  });
+
+  it('with the brand-safety critic, parley serves no ad next to content its advertiser avoids', async () => {
+    const run = (critic?: ArmCritic) =>
+      new Env({ scenario, seed: 1002, settings, maxRequests: 600 }).run(
+        new ParleyArm(baseline(), critic ? { critic } : {}),
+      );
+    const today = await run();
+    const vetoes = await run(brandSafetyCritic(0));
+    const critic = await run(brandSafetyCritic(1));
+    expect(today.unsafeAdjacencies).toBeGreaterThan(30);
+    expect(vetoes.unsafeAdjacencies).toBe(0);
+    expect(critic.unsafeAdjacencies).toBe(0);
+    expect(critic.impressions).toBeGreaterThan(today.impressions * 0.8);
   });
 
   it('fills pods within count, length and separation; samples with the logged probabilities', () => {
