@@ -64,7 +64,10 @@ describe('content signals', () => {
   });
 
   it('signals_share: the other ad servers send no content signals, yet the listener hears the content', () => {
-    const seen = day(new Simulator({ scenario: scenario(200, (s) => void (s.content.signalsShare = 0.5)) }));
+    const halfSent = (s: Scenario) => {
+      s.content.signalsShare = 0.5;
+    };
+    const seen = day(new Simulator({ scenario: scenario(200, halfSent) }));
     const sent = seen.filter(({ r }) => r.signals.content !== null).length / seen.length;
     expect(sent).toBeGreaterThan(0.4);
     expect(sent).toBeLessThan(0.6);
