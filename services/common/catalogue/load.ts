@@ -94,14 +94,15 @@ function brandSafety(v: unknown, p: string): BrandSafety {
 /** Parses a catalogue; an error names the line of the problem in `source` ("line 42: advertisers[3]…"). */
 export function parseCatalogue(source: string): Catalogue {
   try {
-    return parseDocument(source);
+    return readCatalogue(source);
   } catch (err) {
     if (!(err instanceof CatalogueError) || !err.path) throw err;
     throw new CatalogueError(err.problem, err.path, lineOf(source, err.path));
   }
 }
 
-function parseDocument(source: string): Catalogue {
+/** The catalogue in `source`; an error names its path in the document. */
+function readCatalogue(source: string): Catalogue {
   let doc: unknown;
   try {
     doc = parse(source);
