@@ -342,7 +342,9 @@ function brandSafetySection(
     ),
     '',
     `With the critic, ${fmt(withCritic.metrics.unsafeAdjacencies.mean, 'unsafeAdjacencies')} brand-unsafe adjacencies are served per seed (a simulated day) against ` +
-      `${fmt(without.metrics.unsafeAdjacencies.mean, 'unsafeAdjacencies')} without (${perThousand(withCritic).toFixed(1)} vs ${perThousand(without).toFixed(1)} per 1,000 ads` +
+      `${fmt(without.metrics.unsafeAdjacencies.mean, 'unsafeAdjacencies')} without (per seed: ${withCritic.runs.map((x) => x.unsafeAdjacencies).join(', ')} against ` +
+      `${without.runs.map((x) => x.unsafeAdjacencies).join(', ')}: how many depends on which generated advertisers declare preferences and win; ` +
+      `${perThousand(withCritic).toFixed(1)} vs ${perThousand(without).toFixed(1)} per 1,000 ads` +
       `${withCritic.metrics.unsafeAdjacencies.mean > 0 ? '; the critic cannot see the content of breaks whose ad server sends no content signals' : ''}); ` +
       `the skip rate changes by ${skips.mean >= 0 ? '+' : ''}${skips.mean.toFixed(3)} [${skips.lo.toFixed(3)}, ${skips.hi.toFixed(3)}] and revenue is ` +
       `${revenue.mean.toFixed(3)}× [${revenue.lo.toFixed(3)}, ${revenue.hi.toFixed(3)}] today's. ` +
