@@ -5,7 +5,8 @@
  * never throttles a short burst), flights span the run, frequency caps stay
  * on (so the real code path runs) but the workload spreads requests over
  * many sessions. Targeting mixes broad and narrow campaigns so eligibility
- * filtering does real work.
+ * filtering does real work, and two in three advertisers declare brand-safety
+ * preferences so a brand-safety critic does real work too.
  */
 import { stringify } from 'yaml';
 import { type Rng, seededRng } from '../services/common/rng';
@@ -31,6 +32,13 @@ const GOALS = ['awareness', 'conversion', 'engagement'];
 const SCENARIOS = ['workout', 'commute', 'focus', 'relax', 'party', 'sleep', 'chores'];
 const DEVICES = ['mobile', 'desktop', 'smart_speaker', 'car', 'tv'];
 
+/** Brand-safety preferences by advertiser index (no random draws, so the rest of the catalogue stays as it was). */
+const BRAND_SAFETY = [
+  undefined,
+  { max_risk: { default: 'medium', crime: 'low' }, avoid_topics: ['true-crime', 'politics'] },
+  { max_risk: { adult: 'low', obscenity: 'low' }, avoid_explicit: true },
+];
+
 function some<T>(rng: Rng, items: readonly T[], n: number): T[] {
   return [...items].sort(() => rng.next() - 0.5).slice(0, n);
 }
@@ -47,11 +55,13 @@ export function benchCatalogueYaml(opts: BenchCatalogueOptions): string {
   const creatives = [];
   for (let a = 0; a < opts.advertisers; a++) {
     const category = CATEGORIES[a % CATEGORIES.length]!;
+    const brandSafety = BRAND_SAFETY[a % BRAND_SAFETY.length];
     advertisers.push({
       id: `adv-${a}`,
       name: `Advertiser ${a}`,
       category,
       separation_categories: [category],
+      ...(brandSafety ? { brand_safety: brandSafety } : {}),
     });
     for (let c = 0; c < opts.campaignsPerAdvertiser; c++) {
       const id = `cmp-${a}-${c}`;

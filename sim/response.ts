@@ -50,6 +50,16 @@ export interface ResponseParams {
   sessionShrinkWeight: number;
   /** A planned session is not started with probability 1 − e^(−w · annoyance). */
   sessionAbandonWeight: number;
+  /**
+   * Added when the ad is brand-unsafe where it plays: the content breaks its
+   * advertiser's brand-safety preferences (a toy ad after a murder story is
+   * out of tune with what the listener hears).
+   */
+  unsafeSkipWeight: number;
+  /** Annoyance added by a brand-unsafe ad, heard or skipped. */
+  annoyancePerUnsafe: number;
+  /** What a brand-unsafe impression costs its advertiser's brand, in multiples of its price (metrics.brandCostMicros). */
+  unsafeBrandCost: number;
 }
 
 export const DEFAULT_RESPONSE: ResponseParams = {
@@ -75,6 +85,9 @@ export const DEFAULT_RESPONSE: ResponseParams = {
   quitWeight: 0.3,
   sessionShrinkWeight: 0.5,
   sessionAbandonWeight: 0.3,
+  unsafeSkipWeight: 0.8,
+  annoyancePerUnsafe: 0.1,
+  unsafeBrandCost: 2,
 };
 
 /** What the listener is really like, and doing, when one ad of a pod plays. */
@@ -95,6 +108,8 @@ export interface ExposureContext {
   affinity: number;
   /** Multiplier on the click odds (listener trait, around 1). */
   clickPropensity: number;
+  /** The content playing breaks the ad's advertiser's brand-safety preferences. */
+  unsafeAdjacency: boolean;
 }
 
 export type CreativeTraits = Pick<Creative, 'energy' | 'voiceStyle' | 'disruptiveness' | 'durationMs'>;
@@ -125,7 +140,8 @@ export function skipProbability(p: ResponseParams, c: CreativeTraits, x: Exposur
     p.podPositionWeight * x.podIndex +
     (x.earlierSkipInPod ? p.earlierSkipWeight : 0) +
     (p.durationWeight * (c.durationMs - 30_000)) / 30_000 +
-    p.annoyanceWeight * x.annoyance -
+    p.annoyanceWeight * x.annoyance +
+    (x.unsafeAdjacency ? p.unsafeSkipWeight : 0) -
     p.toleranceWeight * (x.adTolerance - 0.5) -
     p.affinityWeight * x.affinity;
   return sigmoid(logit);
@@ -164,8 +180,13 @@ export function annoyanceAdded(
   c: CreativeTraits,
   focus: number,
   skipped: boolean,
+  unsafe: boolean,
 ): number {
-  return (skipped ? p.annoyancePerSkip : 0) + p.annoyancePerDisruption * c.disruptiveness * (0.5 + focus);
+  return (
+    (skipped ? p.annoyancePerSkip : 0) +
+    p.annoyancePerDisruption * c.disruptiveness * (0.5 + focus) +
+    (unsafe ? p.annoyancePerUnsafe : 0)
+  );
 }
 
 /** Where in the ad a skip happens: early for badly fitting ads, never in the first or last second. */

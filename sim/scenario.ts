@@ -8,9 +8,18 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { DOC_DEVICES, DOC_GOALS, DOC_PLAYLISTS, docFields, fieldPath } from '../services/common/doc-fields';
-import type { Goal, Tier } from '../services/common/domain/types';
-import { TIERS_BY_PRIORITY } from '../services/common/domain/types';
+import { ACCEPTED_RISKS, type AcceptedRisk } from '../services/common/catalogue/types';
+import {
+  DOC_DEVICES,
+  DOC_GOALS,
+  DOC_PLAYLISTS,
+  docFields,
+  fieldPath,
+  lineOf,
+} from '../services/common/doc-fields';
+import type { Goal, RiskLevel, SafetyCategory, Tier } from '../services/common/domain/types';
+import { GARM_CATEGORIES, isTopic, RISK_LEVELS, TIERS_BY_PRIORITY } from '../services/common/domain/types';
+import { type ContentParams, DEFAULT_CONTENT, type LevelOdds, type PodcastTopic } from './content';
 import {
   ACTIVITIES,
   type Activity,
@@ -20,7 +29,15 @@ import {
 } from './profiles';
 import { DEFAULT_RESPONSE, type ResponseParams } from './response';
 
-export class ScenarioError extends Error {}
+export class ScenarioError extends Error {
+  /** @param path the document path the message names ('' = none) */
+  constructor(
+    message: string,
+    readonly path = '',
+  ) {
+    super(message);
+  }
+}
 
 export interface CountryMix {
   code: string;
@@ -77,6 +94,19 @@ export interface GenerateSupply {
   /** Weights of 15 s, 30 s and 60 s creatives. */
   durationWeights: [number, number, number];
   disruptiveness: { min: number; max: number };
+  brandSafety: GenerateBrandSafety;
+}
+
+/** Generated advertisers' brand-safety preferences (catalogue `brand_safety`). */
+export interface GenerateBrandSafety {
+  /** Share of advertisers that declare preferences. */
+  share: number;
+  /** Weights of the level such an advertiser accepts in every category (its max_risk.default). */
+  tolerance: Weights<AcceptedRisk>;
+  /** Per topic, the chance that such an advertiser avoids it. */
+  avoidTopics: Record<string, number>;
+  /** The chance that such an advertiser avoids explicit content. */
+  avoidExplicitShare: number;
 }
 
 export interface CatalogueSupply {
@@ -95,13 +125,15 @@ export interface SimScenario {
   ads: AdBreakParams;
   response: ResponseParams;
   activities: Record<Activity, ActivityProfile>;
+  /** What listeners hear (content signals). */
+  content: ContentParams;
   supply: GenerateSupply | CatalogueSupply;
 }
 
-const fields = docFields((m) => new ScenarioError(m));
+const fields = docFields((m, path) => new ScenarioError(m, path));
 // Annotated, so that TypeScript knows the code after a fail() is unreachable.
 const fail: (path: string, problem: string) => never = fields.fail;
-const { mapping, num, int, str, time } = fields;
+const { mapping, num, int, str, oneOf, time } = fields;
 
 function numbers(v: unknown, path: string, length: number | null, def: number[]): number[] {
   if (v === undefined || v === null) return def;
@@ -165,6 +197,12 @@ export const DEFAULT_SUPPLY: GenerateSupply = {
   frequencyCap: { maxImpressions: 4, windowS: 3600 },
   durationWeights: [0.3, 0.5, 0.2],
   disruptiveness: { min: 0, max: 0.9 },
+  brandSafety: {
+    share: 0.6,
+    tolerance: { low: 0.3, medium: 0.5, high: 0.2 },
+    avoidTopics: { 'true-crime': 0.3, politics: 0.25, news: 0.1 },
+    avoidExplicitShare: 0.3,
+  },
 };
 
 function parsePopulation(v: unknown): PopulationParams {
@@ -247,6 +285,9 @@ const RESPONSE_KEYS: Record<keyof ResponseParams, string> = {
   quitWeight: 'quit_weight',
   sessionShrinkWeight: 'session_shrink_weight',
   sessionAbandonWeight: 'session_abandon_weight',
+  unsafeSkipWeight: 'unsafe_skip_weight',
+  annoyancePerUnsafe: 'annoyance_per_unsafe',
+  unsafeBrandCost: 'unsafe_brand_cost',
 };
 
 function parseResponse(v: unknown): ResponseParams {
@@ -304,6 +345,71 @@ function parseActivities(v: unknown): Record<Activity, ActivityProfile> {
   return out;
 }
 
+/** A topic name as content signals carry it (lower-case words joined by '-'). */
+function topic(t: string, path: string): string {
+  if (!isTopic(t))
+    fail(path, 'must be lower-case words joined by "-", e.g. true-crime (at most 64 characters)');
+  return t;
+}
+
+function parseContent(v: unknown): ContentParams {
+  const p = 'content';
+  const d = DEFAULT_CONTENT;
+  const o = mapping(v, p, ['signals_share', 'episode_change_rate', 'explicit_track_risks', 'podcast_topics']);
+  let explicitTrackRisks = d.explicitTrackRisks;
+  if (o.explicit_track_risks !== undefined) {
+    const r = mapping(o.explicit_track_risks, `${p}.explicit_track_risks`, GARM_CATEGORIES);
+    explicitTrackRisks = {};
+    for (const [c, level] of Object.entries(r))
+      explicitTrackRisks[c as SafetyCategory] = oneOf(level, `${p}.explicit_track_risks.${c}`, RISK_LEVELS);
+  }
+  let podcastTopics = d.podcastTopics;
+  if (o.podcast_topics !== undefined) {
+    const topics = mapping(o.podcast_topics, `${p}.podcast_topics`);
+    podcastTopics = {};
+    for (const [name, raw] of Object.entries(topics)) {
+      const tp = `${p}.podcast_topics.${topic(name, `${p}.podcast_topics.${name}`)}`;
+      const t = mapping(raw, tp, ['weight', 'risks']);
+      const risks: PodcastTopic['risks'] = {};
+      for (const [c, odds] of Object.entries(mapping(t.risks, `${tp}.risks`, GARM_CATEGORIES))) {
+        const op = `${tp}.risks.${c}`;
+        const levels = RISK_LEVELS.filter((l): l is Exclude<RiskLevel, 'low'> => l !== 'low');
+        const x = mapping(odds, op, levels);
+        const out: LevelOdds = {};
+        for (const l of levels) if (x[l] !== undefined) out[l] = num(x[l], `${op}.${l}`, 0, 1);
+        if (Object.values(out).reduce((a, b) => a + b, 0) > 1)
+          fail(op, 'the odds of medium, high and floor add up to more than 1');
+        risks[c as SafetyCategory] = out;
+      }
+      podcastTopics[name] = { weight: num(t.weight, `${tp}.weight`, 0, 1e9, 1), risks };
+    }
+    if (!Object.values(podcastTopics).some((t) => t.weight > 0))
+      fail(`${p}.podcast_topics`, 'needs at least one topic with a positive weight');
+  }
+  return {
+    signalsShare: num(o.signals_share, `${p}.signals_share`, 0, 1, d.signalsShare),
+    episodeChangeRate: num(o.episode_change_rate, `${p}.episode_change_rate`, 0, 1, d.episodeChangeRate),
+    explicitTrackRisks,
+    podcastTopics,
+  };
+}
+
+function parseBrandSafety(v: unknown, p: string, d: GenerateBrandSafety): GenerateBrandSafety {
+  const o = mapping(v, p, ['share', 'tolerance', 'avoid_topics', 'avoid_explicit_share']);
+  let avoidTopics = d.avoidTopics;
+  if (o.avoid_topics !== undefined) {
+    avoidTopics = {};
+    for (const [t, chance] of Object.entries(mapping(o.avoid_topics, `${p}.avoid_topics`)))
+      avoidTopics[topic(t, `${p}.avoid_topics.${t}`)] = num(chance, `${p}.avoid_topics.${t}`, 0, 1);
+  }
+  return {
+    share: num(o.share, `${p}.share`, 0, 1, d.share),
+    tolerance: weights(o.tolerance, `${p}.tolerance`, ACCEPTED_RISKS, d.tolerance),
+    avoidTopics,
+    avoidExplicitShare: num(o.avoid_explicit_share, `${p}.avoid_explicit_share`, 0, 1, d.avoidExplicitShare),
+  };
+}
+
 function hours(v: unknown, path: string): number[] {
   if (!Array.isArray(v)) fail(path, 'must be a list of 24 numbers (local hours 0..23)');
   if (v.length !== 24) fail(path, 'must have exactly 24 entries (local hours 0..23)');
@@ -334,6 +440,7 @@ function parseSupply(v: unknown, baseDir: string): GenerateSupply | CatalogueSup
     'frequency_cap',
     'duration_weights',
     'disruptiveness',
+    'brand_safety',
   ]);
   let categories = d.categories;
   if (g.categories !== undefined) {
@@ -384,6 +491,7 @@ function parseSupply(v: unknown, baseDir: string): GenerateSupply | CatalogueSup
       number,
     ],
     disruptiveness: range(g.disruptiveness, `${p}.disruptiveness`, 0, 1, d.disruptiveness),
+    brandSafety: parseBrandSafety(g.brand_safety, `${p}.brand_safety`, d.brandSafety),
   };
 }
 
@@ -407,6 +515,7 @@ export function parseScenario(source: string, baseDir = process.cwd()): SimScena
     'ads',
     'response',
     'activities',
+    'content',
     'supply',
   ]);
   return {
@@ -418,17 +527,20 @@ export function parseScenario(source: string, baseDir = process.cwd()): SimScena
     ads: parseAds(root.ads),
     response: parseResponse(root.response),
     activities: parseActivities(root.activities),
+    content: parseContent(root.content),
     supply: parseSupply(root.supply, baseDir),
   };
 }
 
+/** Loads a scenario file; an error names the file and line ("my-day.yaml:12: population.size: …"). */
 export function loadScenarioFile(path: string): SimScenario {
   const source = readFileSync(path, 'utf8');
   try {
     return parseScenario(source, dirname(resolve(path)));
   } catch (err) {
-    if (err instanceof ScenarioError) throw new ScenarioError(`${path}: ${err.message}`);
-    throw err;
+    if (!(err instanceof ScenarioError)) throw err;
+    const line = err.path ? lineOf(source, err.path) : 0;
+    throw new ScenarioError(`${path}${line ? `:${line}` : ''}: ${err.message}`, err.path);
   }
 }
 

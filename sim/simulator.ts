@@ -13,9 +13,11 @@
  * a listener's session continues only once its request is answered
  * (`respond(handle, [])` = no ad).
  */
+import { adjacency } from '../services/brand-safety/critique';
 import { loadCatalogueFile } from '../services/common/catalogue/load';
-import type { Catalogue } from '../services/common/catalogue/types';
+import type { BrandSafety, Catalogue } from '../services/common/catalogue/types';
 import type {
+  ContentSignals,
   Device,
   OutcomeKind,
   PlaylistKind,
@@ -24,6 +26,7 @@ import type {
   Slot,
 } from '../services/common/domain/types';
 import { type Rng, seededRng } from '../services/common/rng';
+import { ContentModel } from './content';
 import { ACTIVITIES, type Activity, type ActivityProfile } from './profiles';
 import { binomial, Categorical, clamp, normal, poisson } from './random';
 import {
@@ -85,6 +88,8 @@ export interface AdOutcome {
   priceMicros: number;
   /** impression, then skip | complete, then maybe click — ready for ReportOutcome. */
   events: SimEvent[];
+  /** The content playing broke the advertiser's brand-safety preferences (a brand-unsafe adjacency). */
+  unsafe: boolean;
 }
 
 /** The hidden truth behind a request: for evaluation only, never for an agent's input. */
@@ -94,6 +99,8 @@ export interface GroundTruth {
   focus: number;
   annoyance: number;
   adTolerance: number;
+  /** What was really playing (also when the ad server sent no content signals). */
+  content: ContentSignals;
 }
 
 export interface SimOutcome {
@@ -123,6 +130,11 @@ export interface SimMetrics {
   recallTotal: number;
   meanRecall: number;
   revenueMicros: number;
+  /** Ads served next to content that breaks their advertiser's brand-safety preferences, and their share of impressions. */
+  unsafeAdjacencies: number;
+  unsafeRate: number;
+  /** What those ads cost their advertisers' brands (response.unsafe_brand_cost × price). */
+  brandCostMicros: number;
   sessionsPlanned: number;
   sessionsStarted: number;
   /** Planned sessions not started because the listener was annoyed. */
@@ -145,6 +157,7 @@ interface CreativeInfo {
   voiceStyle: 'energetic' | 'calm' | 'conversational' | 'announcer';
   disruptiveness: number;
   durationMs: number;
+  brandSafety: BrandSafety | undefined;
 }
 
 interface Session {
@@ -158,6 +171,8 @@ interface Session {
   startMs: number;
   endMs: number;
   breaks: number;
+  /** The podcast episode playing (podcast sessions), kept between breaks. */
+  episode: ContentSignals | null;
 }
 
 interface Listener {
@@ -180,6 +195,9 @@ interface Pending {
   atMs: number;
   slot: Slot;
   requestId: string;
+  /** What is really playing, and whether it is explicit. */
+  content: ContentSignals;
+  explicit: boolean;
 }
 
 const START = 0;
@@ -248,6 +266,7 @@ const STREAM = {
   plan: 0x5eed_0003,
   world: 0x5eed_0004,
   response: 0x5eed_0005,
+  content: 0x5eed_0006,
 };
 
 export class Simulator {
@@ -272,6 +291,9 @@ export class Simulator {
   private readonly pending = new Map<number, Pending>();
   private readonly world: Rng;
   private readonly response: Rng;
+  /** Content draws have their own stream, so that the world's do not depend on the content model. */
+  private readonly contentRng: Rng;
+  private readonly content: ContentModel;
   private readonly devices: Categorical<Device>[];
   private readonly playlists: Categorical<PlaylistKind>[];
   private readonly genres: Categorical<string>[];
@@ -287,6 +309,8 @@ export class Simulator {
     clicks: 0,
     recallTotal: 0,
     revenueMicros: 0,
+    unsafeAdjacencies: 0,
+    brandCostMicros: 0,
     sessionsPlanned: 0,
     sessionsStarted: 0,
     sessionsAbandoned: 0,
@@ -311,6 +335,8 @@ export class Simulator {
     const stream = (salt: number) => seededRng((this.seed ^ salt) >>> 0);
     this.world = stream(STREAM.world);
     this.response = stream(STREAM.response);
+    this.contentRng = stream(STREAM.content);
+    this.content = new ContentModel(sc.content);
 
     this.catalogue = options.catalogue ?? this.loadSupply(stream(STREAM.supply));
     const categories: string[] = [];
@@ -318,7 +344,8 @@ export class Simulator {
     for (const c of this.catalogue.creatives.values()) {
       const campaign = this.catalogue.campaigns.get(c.campaignId);
       if (!campaign) throw new SimulationError(`creative ${c.id}: unknown campaign ${c.campaignId}`);
-      const category = this.catalogue.advertisers.get(campaign.advertiserId)?.category ?? 'unknown';
+      const advertiser = this.catalogue.advertisers.get(campaign.advertiserId);
+      const category = advertiser?.category ?? 'unknown';
       if (!categories.includes(category)) categories.push(category);
       if (!campaignIndex.has(campaign.id)) {
         campaignIndex.set(campaign.id, this.campaignIds.length);
@@ -336,6 +363,7 @@ export class Simulator {
         voiceStyle: c.voiceStyle,
         disruptiveness: c.disruptiveness,
         durationMs: c.durationMs,
+        brandSafety: advertiser?.brandSafety,
       });
     }
 
@@ -479,6 +507,7 @@ export class Simulator {
       startMs: t,
       endMs: t + Math.round(minutes * MINUTE_MS),
       breaks: 0,
+      episode: null,
     };
     l.session = s;
     this.m.sessionsStarted++;
@@ -527,6 +556,13 @@ export class Simulator {
       maxAds: this.podSizes.sample(w),
       maxTotalDurationMs: this.scenario.ads.maxTotalDurationMs,
     };
+    // The world's draws, in the order they have always been made.
+    const recentSkips = binomial(w, 3, trackSkip);
+    const activityHint = w.next() < p.activityHintRate ? s.activity : 'unknown';
+    const explicit = w.next() < p.explicitShare;
+    const content = this.content.now(this.contentRng, s.playlist, explicit, s.episode);
+    if (content.kind === 'podcast') s.episode = content;
+    const sent = this.contentRng.next() < this.scenario.content.signalsShare;
     const signals: Signals = {
       sessionId: s.id,
       device: s.device,
@@ -538,14 +574,14 @@ export class Simulator {
       },
       trackGenre: s.genre,
       previousGenre,
-      recentSkips: binomial(w, 3, trackSkip),
+      recentSkips,
       playlistKind: s.playlist,
-      activityHint: w.next() < p.activityHintRate ? s.activity : 'unknown',
-      explicitContent: w.next() < p.explicitShare,
+      activityHint,
+      explicitContent: explicit,
       country: l.country,
-      content: null,
+      content: sent ? content : null,
     };
-    this.pending.set(handle, { listener: l, session: s, atMs: t, slot, requestId });
+    this.pending.set(handle, { listener: l, session: s, atMs: t, slot, requestId, content, explicit });
     this.m.requests++;
     return { handle, requestId, nowMs: t, slot, signals };
   }
@@ -564,6 +600,7 @@ export class Simulator {
       focus: p.session.focus,
       annoyance: p.listener.annoyance,
       adTolerance: p.listener.adTolerance,
+      content: p.content,
     };
   }
 
@@ -598,6 +635,7 @@ export class Simulator {
         if (idx === chosen[k]) sameCreative++;
         else if (this.creatives[idx]!.campaign === c.campaign) sameCampaign++;
       }
+      const unsafe = !adjacency(c.brandSafety, p.content, p.explicit).suitable;
       const x: ExposureContext = {
         idealEnergy: s.profile.idealEnergy,
         focus: s.focus,
@@ -610,6 +648,7 @@ export class Simulator {
         adTolerance: l.adTolerance,
         affinity: this.affinity[l.id * this.categoryCount + c.category]!,
         clickPropensity: l.clickPropensity,
+        unsafeAdjacency: unsafe,
       };
       const skipped = rng.next() < skipProbability(r, c, x);
       const offset = skipped ? skipOffsetMs(c, x.idealEnergy, rng.next()) : 0;
@@ -635,14 +674,15 @@ export class Simulator {
         heardMs,
         priceMicros: c.priceMicros,
         events,
+        unsafe,
       });
-      added += annoyanceAdded(r, c, s.focus, skipped);
+      added += annoyanceAdded(r, c, s.focus, skipped, unsafe);
       earlierSkip ||= skipped;
       this.recentCreative[l.id * RECENT + l.recentNext] = chosen[k]!;
       this.recentAtMs[l.id * RECENT + l.recentNext] = at;
       l.recentNext = (l.recentNext + 1) % RECENT;
       at += heardMs;
-      this.count(c, skipped, clicked, recall);
+      this.count(c, skipped, clicked, recall, unsafe);
     }
     if (ads.length > 0) this.m.filled++;
     l.annoyance += added;
@@ -682,9 +722,13 @@ export class Simulator {
     return out;
   }
 
-  private count(c: CreativeInfo, skipped: boolean, clicked: boolean, recall: number): void {
+  private count(c: CreativeInfo, skipped: boolean, clicked: boolean, recall: number, unsafe: boolean): void {
     const m = this.m;
     const k = this.byCampaign[c.campaign]!;
+    if (unsafe) {
+      m.unsafeAdjacencies++;
+      m.brandCostMicros += c.priceMicros * this.scenario.response.unsafeBrandCost;
+    }
     m.impressions++;
     k.impressions++;
     m.revenueMicros += c.priceMicros;
@@ -722,6 +766,9 @@ export class Simulator {
       recallTotal: m.recallTotal,
       meanRecall: ratio(m.recallTotal, m.impressions),
       revenueMicros: m.revenueMicros,
+      unsafeAdjacencies: m.unsafeAdjacencies,
+      unsafeRate: ratio(m.unsafeAdjacencies, m.impressions),
+      brandCostMicros: m.brandCostMicros,
       sessionsPlanned: m.sessionsPlanned,
       sessionsStarted: m.sessionsStarted,
       sessionsAbandoned: m.sessionsAbandoned,

@@ -7,11 +7,18 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { Advertiser, Campaign, Catalogue, Creative } from '../services/common/catalogue/types';
+import type {
+  Advertiser,
+  BrandSafety,
+  Campaign,
+  Catalogue,
+  Creative,
+} from '../services/common/catalogue/types';
+import { GARM_CATEGORIES } from '../services/common/domain/types';
 import type { Rng } from '../services/common/rng';
 import { ACTIVITIES } from './profiles';
 import { Categorical } from './random';
-import type { CountryMix, GenerateSupply } from './scenario';
+import type { CountryMix, GenerateBrandSafety, GenerateSupply } from './scenario';
 
 const VOICES: readonly Creative['voiceStyle'][] = ['energetic', 'calm', 'conversational', 'announcer'];
 const DURATIONS_MS = [15_000, 30_000, 60_000] as const;
@@ -136,9 +143,25 @@ export function generateCatalogue(
       });
     }
   }
+  // Drawn last, so that the rest of the supply is what it was before advertisers had preferences.
+  for (const a of advertisers.values()) {
+    const prefs = brandSafety(g.brandSafety, rng);
+    if (prefs) a.brandSafety = prefs;
+  }
   const catalogue: Catalogue = { version: '', advertisers, campaigns, creatives };
   catalogue.version = `sim-${createHash('sha256').update(catalogueToYaml(catalogue)).digest('hex').slice(0, 12)}`;
   return catalogue;
+}
+
+/** One advertiser's preferences: none (with 1 − share), else a tolerance for every category, avoided topics and explicit content. */
+function brandSafety(g: GenerateBrandSafety, rng: Rng): BrandSafety | undefined {
+  if (rng.next() >= g.share) return undefined;
+  const tolerance = Categorical.fromWeights(g.tolerance).sample(rng);
+  return {
+    maxRisk: Object.fromEntries(GARM_CATEGORIES.map((c) => [c, tolerance])) as BrandSafety['maxRisk'],
+    avoidTopics: Object.entries(g.avoidTopics).flatMap(([t, p]) => (rng.next() < p ? [t] : [])),
+    avoidExplicit: rng.next() < g.avoidExplicitShare,
+  };
 }
 
 /** The catalogue as YAML in the format `parseCatalogue` reads (its version is not kept). */
@@ -150,6 +173,15 @@ export function catalogueToYaml(c: Catalogue): string {
       name: a.name,
       category: a.category,
       separation_categories: a.separationCategories,
+      ...(a.brandSafety
+        ? {
+            brand_safety: {
+              max_risk: a.brandSafety.maxRisk,
+              avoid_topics: a.brandSafety.avoidTopics,
+              avoid_explicit: a.brandSafety.avoidExplicit,
+            },
+          }
+        : {}),
     })),
     campaigns: [...c.campaigns.values()].map((k) => ({
       id: k.id,

@@ -2,9 +2,11 @@
  * Readers for the fields of documents people write by hand (the catalogue,
  * simulator scenarios): each checks one value and throws an error that names
  * where in the file it is ("campaigns[2].budget.total_micros: must be a
- * number in [0, …]"). A missing value (undefined or null) takes the default
- * when one is given and is an error otherwise.
+ * number in [0, …]"); `lineOf` turns that path into the line of the file, for
+ * the loaders to say "catalogue.yaml:42: …". A missing value (undefined or
+ * null) takes the default when one is given and is an error otherwise.
  */
+import { LineCounter, parseDocument } from 'yaml';
 import type { Device, Goal, PlaylistKind } from './domain/types';
 
 export type Obj = Record<string, unknown>;
@@ -26,10 +28,31 @@ const missing = (v: unknown): v is undefined | null => v === undefined || v === 
 /** `path.key`, or `key` at the top. */
 export const fieldPath = (base: string, key: string) => (base ? `${base}.${key}` : key);
 
-/** The readers, throwing errors made by `error` (e.g. the document's own error class). */
-export function docFields(error: (message: string) => Error) {
+/**
+ * The 1-based line of `path` (as the readers name it, e.g.
+ * "campaigns[2].budget.total_micros") in the YAML `source`: of its value, or
+ * of its closest ancestor in the file when it is missing; 0 when the source
+ * does not parse. For error messages only (it parses the source again).
+ */
+export function lineOf(source: string, path: string): number {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter });
+  if (doc.errors.length > 0) return 0;
+  const keys: Array<string | number> = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    keys.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  for (let n = keys.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) return lineCounter.linePos(range[0]).line;
+  }
+  return 0;
+}
+
+/** The readers, throwing errors made by `error` (e.g. the document's own error class) from a message and the path it names. */
+export function docFields(error: (message: string, path: string) => Error) {
   const fail = (path: string, problem: string): never => {
-    throw error(`${path}: ${problem}`);
+    throw error(`${path}: ${problem}`, path);
   };
 
   function num(v: unknown, path: string, min: number, max: number, def?: number): number {
@@ -71,6 +94,11 @@ export function docFields(error: (message: string) => Error) {
       return v as string;
     },
     num,
+    bool(v: unknown, path: string, def: boolean): boolean {
+      if (missing(v)) return def;
+      if (typeof v !== 'boolean') fail(path, 'must be true or false');
+      return v as boolean;
+    },
     int(v: unknown, path: string, min: number, max: number, def?: number): number {
       const n = num(v, path, min, max, def);
       if (!Number.isInteger(n)) fail(path, `must be an integer in [${min}, ${max}]`);

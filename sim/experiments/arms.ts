@@ -6,7 +6,8 @@
  *   random       uniformly among the eligible
  *   price-first  highest eCPM first (what a price-first ad server does)
  *   monolithic   one MLP predicting the shared reward from all inputs
- *   parley       the three agents negotiating through the broker's decide()
+ *   parley       the three agents negotiating through the broker's decide(),
+ *                optionally with more critics (ParleyArmOptions.critics: the brand-safety agent)
  *   explore      parley's agents with softmax exploration and logged
  *                propensities (the training / OPE logging policy)
  */
@@ -16,10 +17,11 @@ import type { ContextEstimator } from '../../learning/context-estimator';
 import { type MonolithicModel, monolithicFeatures } from '../../learning/monolithic';
 import { type CampaignState, type ObjectivePolicy, objectiveFeatures } from '../../learning/objective-policy';
 import { type ConsumeSummary, consumeOnce, type OnlineLearner } from '../../learning/online';
+import { critique as brandSafetyCritique } from '../../services/brand-safety/critique';
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { FallbackCache } from '../../services/broker/fallbacks';
 import { decide, type NegotiationDeps } from '../../services/broker/negotiation';
-import { type NegotiationAgents, specOf } from '../../services/broker/ports';
+import { type CriticPort, type NegotiationAgents, specOf } from '../../services/broker/ports';
 import { utilityOf } from '../../services/broker/utility';
 import type { UtilityWeights } from '../../services/common/config';
 import { DEFAULT_REGISTRY } from '../../services/common/config';
@@ -235,6 +237,19 @@ export function parleyPorts(
   };
 }
 
+/** One more critic of the negotiation, in process: built for an episode's environment. */
+export type ArmCritic = (env: Env) => CriticPort;
+
+/**
+ * The brand-safety agent (services/brand-safety) as a critic of the
+ * negotiation, as its registry entry describes it (share, fail-small
+ * default, term); its weight is the utility term's (ParleyArmOptions.weights).
+ */
+export const brandSafetyCritic: ArmCritic = (env) => ({
+  spec: spec('brand-safety'),
+  critique: async (input) => brandSafetyCritique(input, env.catalogue),
+});
+
 function policyLogs(env: Env, pod: readonly Candidate[], snapshot: Snapshot, slot: Slot): AdLog[] {
   return pod.map((c) => ({
     policyX: policyFeatures(env.catalogue.creatives.get(c.creativeId)!, snapshot, slot),
@@ -249,6 +264,8 @@ export interface ParleyArmOptions {
   exploration?: ExplorationSettings;
   /** The broker's ad-load floor on joint utility (NegotiationSettings.minUtility). */
   minUtility?: number;
+  /** More critics of the negotiation than the objective agent, e.g. [brandSafetyCritic]. */
+  critics?: ArmCritic[];
   /**
    * The inventory agent's online learner, as `npm start` runs it: it reads
    * the outcome log (consumer group ONLINE_GROUP) before each decision,
@@ -290,8 +307,10 @@ export class ParleyArm implements Arm {
     const seen: { rules: Snapshot | null } = { rules: null };
     const weights = this.opts.weights ?? env.settings.weights;
     const remember = online ? online.rememberDecision.bind(online) : undefined;
+    const agents = parleyPorts(env, this.models, seen, weights, remember);
+    for (const critic of this.opts.critics ?? []) agents.critics.push(critic(env));
     const deps: NegotiationDeps = {
-      agents: parleyPorts(env, this.models, seen, weights, remember),
+      agents,
       fallbacks: new FallbackCache(),
       settings: {
         ...env.settings,
@@ -490,6 +509,7 @@ export class OracleContextArm implements Arm {
         adTolerance: truth.adTolerance,
         affinity: 0,
         clickPropensity: 1,
+        unsafeAdjacency: false, // the oracle knows the listener, not the brands' preferences
       });
       const advertiser = c.pComplete > 0 ? value.advertiserValue * ((1 - pSkip) / c.pComplete) : 0;
       const s =

@@ -117,6 +117,10 @@ export interface EpisodeResult {
   goalAttainment: number;
   overspendMicros: number;
   meanSessionMinutes: number;
+  /** Ads served next to content that breaks their advertiser's brand-safety preferences, their share of impressions, and their cost to the brands. */
+  unsafeAdjacencies: number;
+  unsafeRate: number;
+  brandCostMicros: number;
   /** Mean shared reward per request (the joint reward). */
   jointReward: number;
   rewardTotal: number;
@@ -404,6 +408,9 @@ export class Env {
       goalAttainment: paid.length > 0 ? paid.filter((c) => c.reachedGoal).length / paid.length : 0,
       overspendMicros: overspend,
       meanSessionMinutes: m.meanSessionMinutes,
+      unsafeAdjacencies: m.unsafeAdjacencies,
+      unsafeRate: m.unsafeRate,
+      brandCostMicros: m.brandCostMicros,
       jointReward: m.requests > 0 ? rewardTotal / m.requests : 0,
       rewardTotal,
       campaigns,

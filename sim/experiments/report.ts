@@ -3,6 +3,9 @@ import { bootstrap, ci95, type Interval } from '../../learning/stats';
 import { seededRng } from '../../services/common/rng';
 import {
   type ArmSummary,
+  BRAND_SAFETY_ARM,
+  BRAND_SAFETY_VETO_ARM,
+  type BrandSafetyResult,
   CONFIGURED,
   type ExperimentResult,
   frontierArm,
@@ -23,6 +26,9 @@ const LABEL: Record<Metric, string> = {
   goalAttainment: 'campaigns reaching their goal',
   overspendMicros: 'budget overspend (micros)',
   meanSessionMinutes: 'mean session length (min)',
+  unsafeAdjacencies: 'brand-unsafe adjacencies served (per seed)',
+  unsafeRate: 'brand-unsafe share of impressions',
+  brandCostMicros: 'brand cost of unsafe ads (currency units)',
   jointReward: 'joint reward per request',
 };
 
@@ -34,12 +40,13 @@ export const TARGETS: Array<{ metric: Metric; op: '<=' | '>='; ratio: number }> 
   { metric: 'revenueMicros', op: '>=', ratio: 0.95 },
 ];
 
-const scaleOf = (m: Metric) => (m === 'revenueMicros' ? 1e-6 : 1);
+const scaleOf = (m: Metric) => (m === 'revenueMicros' || m === 'brandCostMicros' ? 1e-6 : 1);
 
 function fmt(v: number, m: Metric): string {
   const x = v * scaleOf(m);
   if (m === 'revenueMicros' || m === 'overspendMicros') return x.toFixed(0);
-  if (m === 'meanSessionMinutes') return x.toFixed(2);
+  if (m === 'meanSessionMinutes' || m === 'brandCostMicros' || m === 'unsafeAdjacencies') return x.toFixed(1);
+  if (m === 'unsafeRate') return x.toFixed(4);
   return x.toFixed(3);
 }
 
@@ -230,6 +237,7 @@ export function renderReport(
   L.push('');
 
   L.push(...frontierSection(r, charts, img));
+  if (r.brandSafety) L.push(...brandSafetySection(r.brandSafety, charts, img));
   if (r.online) L.push(...onlineSection(r.online, charts, img));
 
   L.push('## Slot availability forecast', '');
@@ -278,6 +286,74 @@ export function renderReport(
     '',
   );
   return { markdown: `${L.join('\n')}\n`, charts };
+}
+
+/** The report's section on the brand-safety critic's marginal effect (and its chart). */
+function brandSafetySection(
+  b: BrandSafetyResult,
+  charts: Map<string, string>,
+  img: (name: string, alt: string) => string,
+): string[] {
+  const [without, withCritic, vetoes] = b.arms as [ArmSummary, ArmSummary, ArmSummary];
+  charts.set(
+    'brand-safety.svg',
+    barChart(
+      LABEL.unsafeAdjacencies,
+      LABEL.unsafeAdjacencies,
+      b.arms.map((a) => ({
+        label: shortName(a.arm),
+        mean: a.metrics.unsafeAdjacencies.mean,
+        lo: a.metrics.unsafeAdjacencies.lo,
+        hi: a.metrics.unsafeAdjacencies.hi,
+      })),
+    ),
+  );
+  const rows: Metric[] = [
+    'unsafeAdjacencies',
+    'unsafeRate',
+    'skipRate',
+    'revenueMicros',
+    'brandCostMicros',
+    'meanSessionMinutes',
+    'jointReward',
+  ];
+  const diff = (a: ArmSummary, m: Metric) => {
+    const d = pairedDiff(a, without, m);
+    return `${fmt(d.mean, m)} [${fmt(d.lo, m)}, ${fmt(d.hi, m)}]`;
+  };
+  const revenue = pairedRatio(withCritic, without, 'revenueMicros');
+  const skips = pairedDiff(withCritic, without, 'skipRate');
+  const perThousand = (a: ArmSummary) => 1000 * a.metrics.unsafeRate.mean;
+  return [
+    '## Brand safety: the critic’s marginal effect',
+    '',
+    "The same parley arm (the trained agents, parley's decision setting) without the brand-safety agent — exactly today's negotiation — " +
+      `and with it as one more critic (services/brand-safety: vetoes with \`REASON_UNSUITABLE_CONTENT\`, and its value in the joint utility with weight ${b.weight}), ` +
+      "or with its vetoes only (weight 0). Until the broker calls the critics of its registry, the harness calls the critic after the objective agent's counter " +
+      'and before ranking (`withCritic` in sim/experiments/arms.ts). A brand-unsafe adjacency is an ad served next to content that breaks its advertiser’s ' +
+      'brand-safety preferences (docs/brand-safety.md); the simulator makes it more often skipped and annoying, and costs the brand ' +
+      '(`response.unsafe_*` in the scenario). Same held-out seeds; differences are paired by seed (mean and 95% CI).',
+    '',
+    `| metric | without (today's negotiation) | with the critic | vetoes only | with − without | vetoes only − without |`,
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (m) =>
+        `| ${LABEL[m]} | ${b.arms.map((a) => ci(a.metrics[m], m)).join(' | ')} | ${diff(withCritic, m)} | ${diff(vetoes, m)} |`,
+    ),
+    '',
+    `With the critic, ${fmt(withCritic.metrics.unsafeAdjacencies.mean, 'unsafeAdjacencies')} brand-unsafe adjacencies are served per seed (a simulated day) against ` +
+      `${fmt(without.metrics.unsafeAdjacencies.mean, 'unsafeAdjacencies')} without (per seed: ${withCritic.runs.map((x) => x.unsafeAdjacencies).join(', ')} against ` +
+      `${without.runs.map((x) => x.unsafeAdjacencies).join(', ')}: how many depends on which generated advertisers declare preferences and win; ` +
+      `${perThousand(withCritic).toFixed(1)} vs ${perThousand(without).toFixed(1)} per 1,000 ads` +
+      `${withCritic.metrics.unsafeAdjacencies.mean > 0 ? '; the critic cannot see the content of breaks whose ad server sends no content signals' : ''}); ` +
+      `the skip rate changes by ${skips.mean >= 0 ? '+' : ''}${skips.mean.toFixed(3)} [${skips.lo.toFixed(3)}, ${skips.hi.toFixed(3)}] and revenue is ` +
+      `${revenue.mean.toFixed(3)}× [${revenue.lo.toFixed(3)}, ${revenue.hi.toFixed(3)}] today's. ` +
+      `Fail-small: while the agent is late or down, \`pass\` serves what today's negotiation serves (${perThousand(without).toFixed(1)} unsafe per 1,000 ads for that time), ` +
+      '`house-only` gives up all paid revenue for that time.',
+    '',
+    img('brand-safety.svg', 'brand-unsafe adjacencies served per seed'),
+    '',
+  ];
 }
 
 /** The report's section on online learning in the mesh path (and its two charts). */
@@ -551,5 +627,7 @@ export function analysis(r: ExperimentResult): string[] {
 export function shortName(arm: string): string {
   if (arm.startsWith('oracle')) return 'oracle';
   if (arm.includes('w_listener')) return 'parley 2×wL';
+  if (arm === BRAND_SAFETY_ARM) return 'parley + BS';
+  if (arm === BRAND_SAFETY_VETO_ARM) return 'parley + BS vetoes';
   return arm;
 }

@@ -24,8 +24,9 @@ import { type BackendName, initTf } from '../../learning/tf';
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { rankingSettings } from '../../services/broker/negotiation';
 import type { Campaign } from '../../services/common/catalogue/types';
-import { loadConfig } from '../../services/common/config';
+import { DEFAULT_REGISTRY, loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/log';
+import { agentNamed, loadRegistry } from '../../services/common/registry';
 import { seededRng } from '../../services/common/rng';
 import {
   BASELINE_POLICY_VERSION,
@@ -35,7 +36,15 @@ import {
 } from '../../services/inventory/policy';
 import type { TrafficProfile } from '../../services/objective/pacing';
 import { loadScenarioFile } from '../scenario';
-import { ExploreArm, MonolithicArm, OracleContextArm, ParleyArm, PriceFirstArm, RandomArm } from './arms';
+import {
+  brandSafetyCritic,
+  ExploreArm,
+  MonolithicArm,
+  OracleContextArm,
+  ParleyArm,
+  PriceFirstArm,
+  RandomArm,
+} from './arms';
 import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 import { Progress } from './progress';
 import { renderReport } from './report';
@@ -153,6 +162,9 @@ export const METRICS = [
   'goalAttainment',
   'overspendMicros',
   'meanSessionMinutes',
+  'unsafeAdjacencies',
+  'unsafeRate',
+  'brandCostMicros',
   'jointReward',
 ] as const;
 export type Metric = (typeof METRICS)[number];
@@ -199,6 +211,25 @@ export interface OnlineResult {
   exploration: ExplorationSettings;
 }
 
+/** The brand-safety critic's weight in the joint utility, as its registry entry gives it (its term is in [-1, 0]). */
+export const BRAND_SAFETY_WEIGHT = agentNamed(
+  loadRegistry(DEFAULT_REGISTRY, {}, '127.0.0.1'),
+  'brand-safety',
+).weight;
+export const BRAND_SAFETY_ARM = 'parley + brand-safety critic';
+export const BRAND_SAFETY_VETO_ARM = 'parley + brand-safety vetoes only';
+
+/**
+ * The brand-safety agent's marginal effect: parley with its decision setting
+ * (today's negotiation), with the brand-safety critic (vetoes and its
+ * weighted value), and with its vetoes only (weight 0), on the test seeds.
+ */
+export interface BrandSafetyResult {
+  /** Without (the parley arm), with, vetoes only; runs paired by seed. */
+  arms: ArmSummary[];
+  weight: number;
+}
+
 export interface ExperimentResult {
   options: ExperimentOptions;
   backend: BackendName;
@@ -217,6 +248,8 @@ export interface ExperimentResult {
   online?: OnlineResult;
   /** The skip / revenue frontier (FRONTIER), absent in older results. */
   frontier?: ArmSummary[];
+  /** The brand-safety critic's marginal effect (absent in older results). */
+  brandSafety?: BrandSafetyResult;
   /** Parley's decision setting and the validation joint reward of each candidate (absent in older results: the configured one). */
   decision?: {
     chosen: DecisionSetting;
@@ -454,6 +487,17 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
         parley: true,
       },
       { arm: new OracleContextArm(), parley: false },
+      ...[
+        { name: BRAND_SAFETY_ARM, weight: BRAND_SAFETY_WEIGHT },
+        { name: BRAND_SAFETY_VETO_ARM, weight: 0 },
+      ].map(({ name, weight }) => ({
+        arm: new ParleyArm(trained.parley, {
+          ...decisionOptions(chosen, { ...settings.weights, brand_safety: weight }),
+          name,
+          critics: [brandSafetyCritic],
+        }),
+        parley: true,
+      })),
       ...FRONTIER.map((p) => ({
         arm: new ParleyArm(trained.parley, { ...decisionOptions(p, settings.weights), name: frontierArm(p) }),
         parley: true,
@@ -475,6 +519,10 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
     summarise(a, results.get(a)!),
   );
   const frontier = FRONTIER.map((p) => summarise(frontierArm(p), results.get(frontierArm(p))!));
+  const brandSafety: BrandSafetyResult = {
+    arms: ['parley', BRAND_SAFETY_ARM, BRAND_SAFETY_VETO_ARM].map((a) => summarise(a, results.get(a)!)),
+    weight: BRAND_SAFETY_WEIGHT,
+  };
 
   const online = await onlineExperiment(
     testSeeds,
@@ -531,6 +579,7 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
     samples: trained.exploreSamples.length,
     online,
     frontier,
+    brandSafety,
     decision: { chosen, validation },
   };
 }
@@ -543,7 +592,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`parley experiment: ${(err as Error).message}\n`);
     return 2;
   }
-  const steps = o.iterations * 3 + FRONTIER.length + o.seeds * (8 + FRONTIER.length) + (o.quick ? 1 : 2) * 5;
+  const steps = o.iterations * 3 + FRONTIER.length + o.seeds * (10 + FRONTIER.length) + (o.quick ? 1 : 2) * 5;
   const progress = new Progress(steps);
   const r = await runExperiment(o, progress);
   progress.end();

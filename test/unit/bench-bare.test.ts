@@ -278,6 +278,7 @@ describe('bench helpers', () => {
   it('the generated catalogue parses, with paid campaigns budgeted far beyond a run', () => {
     const c = parseCatalogue(benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, nowMs: NOW }));
     expect(c.creatives.size).toBeGreaterThanOrEqual(400);
+    expect([...c.advertisers.values()].filter((a) => a.brandSafety).length).toBeGreaterThanOrEqual(12);
     for (const camp of c.campaigns.values()) {
       expect(camp.flightStartMs).toBeLessThan(NOW);
       expect(camp.flightEndMs).toBeGreaterThan(NOW + 86_400_000);

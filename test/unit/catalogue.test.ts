@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CatalogueError, loadCatalogueFile, parseCatalogue } from '../../services/common/catalogue/load';
 import { DEFAULT_CATALOGUE, loadConfig } from '../../services/common/config';
+import { useCleanup } from '../support/cleanup';
 
 describe('the sample catalogue', () => {
   const cat = loadCatalogueFile(DEFAULT_CATALOGUE);
@@ -67,6 +70,15 @@ describe('the sample catalogue', () => {
     }
   });
 
+  it('gives most advertisers brand-safety preferences, from a default tier to single topics', () => {
+    const prefs = [...cat.advertisers.values()].flatMap((a) => (a.brandSafety ? [a.brandSafety] : []));
+    expect(prefs.length).toBeGreaterThanOrEqual(8);
+    expect(prefs.some((p) => p.avoidExplicit)).toBe(true);
+    expect(prefs.some((p) => p.avoidTopics.includes('true-crime'))).toBe(true);
+    expect(prefs.some((p) => Object.values(p.maxRisk).every((l) => l === 'low'))).toBe(true);
+    expect(cat.advertisers.get('stride')!.brandSafety).toBeUndefined();
+  });
+
   it('gives every creative sane attributes and an https audio url', () => {
     for (const c of creatives) {
       expect(c.audioUrl).toMatch(/^https:\/\//);
@@ -77,6 +89,7 @@ describe('the sample catalogue', () => {
 });
 
 describe('catalogue errors name the path', () => {
+  const cleanup = useCleanup('parley-catalogue-');
   const base = {
     advertisers: '- { id: a, category: coffee }',
     campaigns: `- id: c
@@ -152,5 +165,106 @@ describe('catalogue errors name the path', () => {
 
   it('reports broken YAML', () => {
     expect(errorOf('advertisers: [')).toMatch(/not valid YAML/);
+  });
+
+  it('names the line of the problem, and the file when loading one', () => {
+    const text = doc({
+      creatives: '- { id: x, campaign: c, duration_ms: 15000 }\n  - { id: y, campaign: nope }',
+    });
+    expect(errorOf(text)).toBe('line 12: creatives[1].campaign: unknown campaign "nope"');
+    const file = join(cleanup.tempRoot(), 'catalogue.yaml');
+    writeFileSync(file, text);
+    expect(() => loadCatalogueFile(file)).toThrow(
+      `${file}:12: creatives[1].campaign: unknown campaign "nope"`,
+    );
+  });
+});
+
+describe('brand-safety preferences', () => {
+  const withPrefs = (block: string) =>
+    `advertisers:\n  - id: a\n    category: toys\n    brand_safety:\n${block
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n')}\ncampaigns: []\ncreatives: []\n`;
+  const errorOf = (text: string): string => {
+    try {
+      parseCatalogue(text);
+    } catch (err) {
+      expect(err).toBeInstanceOf(CatalogueError);
+      return (err as Error).message;
+    }
+    throw new Error('parsed without error');
+  };
+
+  it('reads the highest level accepted per category, with a default for the rest (high when none)', () => {
+    const a = parseCatalogue(
+      withPrefs('max_risk: { crime: low, adult: medium }\navoid_topics: [true-crime, politics, true-crime]'),
+    ).advertisers.get('a')!;
+    expect(a.brandSafety!.maxRisk).toMatchObject({ crime: 'low', adult: 'medium', terrorism: 'high' });
+    expect(a.brandSafety!.avoidTopics).toEqual(['true-crime', 'politics']);
+    expect(a.brandSafety!.avoidExplicit).toBe(false);
+    const b = parseCatalogue(
+      withPrefs('max_risk: { default: low, arms: high }\navoid_explicit: true'),
+    ).advertisers.get('a')!.brandSafety!;
+    expect(Object.values(b.maxRisk).filter((l) => l === 'low')).toHaveLength(10);
+    expect([b.maxRisk.arms, b.avoidExplicit]).toEqual(['high', true]);
+  });
+
+  it('keeps loading a catalogue without preferences (none declared)', () => {
+    const c = parseCatalogue('advertisers: [{ id: a, category: toys }]\ncampaigns: []\ncreatives: []');
+    expect(c.advertisers.get('a')!.brandSafety).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'an unknown category',
+      'max_risk: { crimes: low }',
+      'line 5: advertisers[0].brand_safety.max_risk.crimes: unknown key',
+    ],
+    [
+      'an unknown level',
+      'max_risk: { adult: none }',
+      'line 5: advertisers[0].brand_safety.max_risk.adult: must be one of low, medium, high',
+    ],
+    [
+      'the floor as acceptable',
+      'max_risk:\n  arms: floor',
+      'line 6: advertisers[0].brand_safety.max_risk.arms: must be one of low, medium, high',
+    ],
+    [
+      'a level that is not a word',
+      'max_risk: { default: 2 }',
+      'advertisers[0].brand_safety.max_risk.default: must be one of',
+    ],
+    [
+      'a malformed topic',
+      'avoid_topics:\n  - true-crime\n  - True Crime',
+      'line 7: advertisers[0].brand_safety.avoid_topics[1]: must be lower-case words joined by "-"',
+    ],
+    [
+      'a topic list that is not a list',
+      'avoid_topics: true-crime',
+      'advertisers[0].brand_safety.avoid_topics: must be a list',
+    ],
+    [
+      'avoid_explicit that is not a boolean',
+      'avoid_explicit: sometimes',
+      'line 5: advertisers[0].brand_safety.avoid_explicit: must be true or false',
+    ],
+    [
+      'an unknown key',
+      'avoid_topic: [politics]',
+      'line 5: advertisers[0].brand_safety.avoid_topic: unknown key',
+    ],
+  ])('refuses %s, naming its line', (_name, block, message) => {
+    expect(errorOf(withPrefs(block))).toContain(message);
+  });
+
+  it('refuses a misspelt brand_safety instead of silently dropping the preferences', () => {
+    expect(
+      errorOf('advertisers:\n  - id: a\n    category: toys\n    brand_saftey: { avoid_explicit: true }\n'),
+    ).toBe(
+      'line 4: advertisers[0].brand_saftey: unknown key (expected one of id, name, category, separation_categories, brand_safety)',
+    );
   });
 });

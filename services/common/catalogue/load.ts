@@ -1,25 +1,50 @@
 /**
- * Parses and validates a catalogue file; every problem names its path in the
- * file (e.g. "campaigns[2].budget.total_micros"). A watcher reloads the file
- * when it changes, keeping the last good catalogue when the new one is bad,
- * so a change is picked up without a restart and a typo never empties supply.
+ * Parses and validates a catalogue file; every problem names its line and
+ * path in the file (e.g. "catalogue.yaml:42: campaigns[2].budget.total_micros:
+ * required for paid tiers"). A watcher reloads the file when it changes,
+ * keeping the last good catalogue when the new one is bad, so a change is
+ * picked up without a restart and a typo never empties supply.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { DOC_DEVICES, DOC_GOALS, docFields } from '../doc-fields';
-import type { Scenario } from '../domain/types';
-import { SCENARIOS, TIERS_BY_PRIORITY } from '../domain/types';
+import { DOC_DEVICES, DOC_GOALS, docFields, lineOf } from '../doc-fields';
+import type { SafetyCategory, Scenario } from '../domain/types';
+import { GARM_CATEGORIES, isTopic, SCENARIOS, TIERS_BY_PRIORITY } from '../domain/types';
 import type { Logger } from '../log';
 import { pollFile } from '../watch';
-import type { Advertiser, Campaign, Catalogue, Creative, PacingMode } from './types';
+import {
+  ACCEPTED_RISKS,
+  type AcceptedRisk,
+  type Advertiser,
+  type BrandSafety,
+  type Campaign,
+  type Catalogue,
+  type Creative,
+  type PacingMode,
+} from './types';
 
-export class CatalogueError extends Error {}
+export class CatalogueError extends Error {
+  /**
+   * @param problem what is wrong and where in the document ("advertisers[1].id: duplicate id")
+   * @param path the document path the problem names ('' = none)
+   * @param line its 1-based line in the file (0 = unknown)
+   */
+  constructor(
+    readonly problem: string,
+    readonly path = '',
+    readonly line = 0,
+    file = '',
+  ) {
+    const where = file ? (line ? `${file}:${line}` : file) : line ? `line ${line}` : '';
+    super(where ? `${where}: ${problem}` : problem);
+  }
+}
 
-const fields = docFields((m) => new CatalogueError(m));
+const fields = docFields((m, path) => new CatalogueError(m, path));
 // Annotated, so that TypeScript knows the code after a fail() is unreachable.
 const fail: (path: string, problem: string) => never = fields.fail;
-const { obj, list, str, num, oneOf, time } = fields;
+const { obj, mapping, list, str, num, bool, oneOf, time } = fields;
 
 const PACING: readonly PacingMode[] = ['even', 'asap'];
 const VOICES = ['energetic', 'calm', 'conversational', 'announcer'] as const;
@@ -33,7 +58,51 @@ function unique<T extends { id: string }>(items: T[], path: string): Map<string,
   return m;
 }
 
+const MAX_RISK_KEYS = ['default', ...GARM_CATEGORIES] as const;
+const NOT_ACCEPTED =
+  'must be one of low, medium, high: the highest risk level accepted (low is the strictest: content ' +
+  'a classifier does not flag is low; floor is never accepted, it is the GARM brand-safety floor)';
+
+/** An advertiser's `brand_safety` block (docs/brand-safety.md). */
+function brandSafety(v: unknown, p: string): BrandSafety {
+  const b = mapping(v, p, ['max_risk', 'avoid_topics', 'avoid_explicit']);
+  const m = mapping(b.max_risk, `${p}.max_risk`, MAX_RISK_KEYS);
+  const level = (x: unknown, path: string, def: AcceptedRisk): AcceptedRisk => {
+    if (x === undefined || x === null) return def;
+    if (typeof x !== 'string' || !ACCEPTED_RISKS.includes(x as AcceptedRisk)) fail(path, NOT_ACCEPTED);
+    return x as AcceptedRisk;
+  };
+  const fallback = level(m.default, `${p}.max_risk.default`, 'high');
+  const maxRisk = {} as Record<SafetyCategory, AcceptedRisk>;
+  for (const c of GARM_CATEGORIES) maxRisk[c] = level(m[c], `${p}.max_risk.${c}`, fallback);
+  const avoidTopics = list(b.avoid_topics, `${p}.avoid_topics`).map((t, j) => {
+    const topic = str(t, `${p}.avoid_topics[${j}]`);
+    if (!isTopic(topic))
+      fail(
+        `${p}.avoid_topics[${j}]`,
+        'must be lower-case words joined by "-", e.g. true-crime (at most 64 characters)',
+      );
+    return topic;
+  });
+  return {
+    maxRisk,
+    avoidTopics: [...new Set(avoidTopics)],
+    avoidExplicit: bool(b.avoid_explicit, `${p}.avoid_explicit`, false),
+  };
+}
+
+/** Parses a catalogue; an error names the line of the problem in `source` ("line 42: advertisers[3]…"). */
 export function parseCatalogue(source: string): Catalogue {
+  try {
+    return readCatalogue(source);
+  } catch (err) {
+    if (!(err instanceof CatalogueError) || !err.path) throw err;
+    throw new CatalogueError(err.problem, err.path, lineOf(source, err.path));
+  }
+}
+
+/** The catalogue in `source`; an error names its path in the document. */
+function readCatalogue(source: string): Catalogue {
   let doc: unknown;
   try {
     doc = parse(source);
@@ -44,7 +113,9 @@ export function parseCatalogue(source: string): Catalogue {
   const advertisers = unique(
     list(root.advertisers, 'advertisers').map((raw, i): Advertiser => {
       const p = `advertisers[${i}]`;
-      const a = obj(raw, p);
+      obj(raw, p);
+      // Unknown keys are errors here: a misspelt brand_safety must not silently drop an advertiser's preferences.
+      const a = mapping(raw, p, ['id', 'name', 'category', 'separation_categories', 'brand_safety']);
       return {
         id: str(a.id, `${p}.id`),
         name: str(a.name, `${p}.name`, String(a.id)),
@@ -52,6 +123,9 @@ export function parseCatalogue(source: string): Catalogue {
         separationCategories: list(a.separation_categories, `${p}.separation_categories`).map((c, j) =>
           str(c, `${p}.separation_categories[${j}]`).toLowerCase(),
         ),
+        ...(a.brand_safety !== undefined && a.brand_safety !== null
+          ? { brandSafety: brandSafety(a.brand_safety, `${p}.brand_safety`) }
+          : {}),
       };
     }),
     'advertisers',
@@ -136,8 +210,14 @@ export function parseCatalogue(source: string): Catalogue {
   return { version, advertisers, campaigns, creatives };
 }
 
+/** Loads a catalogue file; an error names the file and line ("catalogue.yaml:42: advertisers[3]…"). */
 export function loadCatalogueFile(path: string): Catalogue {
-  return parseCatalogue(readFileSync(path, 'utf8'));
+  try {
+    return parseCatalogue(readFileSync(path, 'utf8'));
+  } catch (err) {
+    if (!(err instanceof CatalogueError)) throw err;
+    throw new CatalogueError(err.problem, err.path, err.line, path);
+  }
 }
 
 export interface CatalogueSource {

@@ -4,7 +4,25 @@
  * The inventory agent reads creatives and targeting from it, the objective
  * agent campaigns, budgets, pacing and caps.
  */
-import type { Device, Goal, Scenario, Tier } from '../domain/types';
+import type { Device, Goal, RiskLevel, SafetyCategory, Scenario, Tier } from '../domain/types';
+
+/** A risk level an advertiser may accept: floor content is never acceptable (the GARM brand-safety floor). */
+export type AcceptedRisk = Exclude<RiskLevel, 'floor'>;
+export const ACCEPTED_RISKS: readonly AcceptedRisk[] = ['low', 'medium', 'high'];
+
+/**
+ * An advertiser's brand-safety preferences: what content its ads may sit
+ * next to. The brand-safety agent vetoes a candidate whose content breaks
+ * them (docs/brand-safety.md).
+ */
+export interface BrandSafety {
+  /** The highest risk level accepted, for every category (a category not written in the file: high). */
+  maxRisk: Record<SafetyCategory, AcceptedRisk>;
+  /** Content topics the ads never sit next to, e.g. true-crime. */
+  avoidTopics: string[];
+  /** Never next to explicit content, whatever a campaign's targeting.explicit_ok says. */
+  avoidExplicit: boolean;
+}
 
 export interface Advertiser {
   id: string;
@@ -12,6 +30,8 @@ export interface Advertiser {
   category: string;
   /** Keys for competitive separation: two ads sharing one never run in one pod. */
   separationCategories: string[];
+  /** Absent = none declared: every level up to high is accepted (the floor never is). */
+  brandSafety?: BrandSafety;
 }
 
 export type PacingMode = 'even' | 'asap';

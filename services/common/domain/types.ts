@@ -47,22 +47,29 @@ export interface Signals {
 export type ContentKind = 'music' | 'podcast' | 'audiobook' | 'radio' | 'unknown';
 
 /** Brand-safety categories of content (GARM), as common.proto's SafetyCategory. */
-export type SafetyCategory =
-  | 'adult'
-  | 'arms'
-  | 'crime'
-  | 'death_injury_conflict'
-  | 'piracy'
-  | 'hate_speech'
-  | 'obscenity'
-  | 'drugs_alcohol_tobacco'
-  | 'spam'
-  | 'terrorism'
-  | 'social_issues';
+export const GARM_CATEGORIES = [
+  'adult',
+  'arms',
+  'crime',
+  'death_injury_conflict',
+  'piracy',
+  'hate_speech',
+  'obscenity',
+  'drugs_alcohol_tobacco',
+  'spam',
+  'terrorism',
+  'social_issues',
+] as const;
+export type SafetyCategory = (typeof GARM_CATEGORIES)[number];
 
 /** How much of a category the content carries, lowest first (GARM risk levels). */
 export const RISK_LEVELS = ['low', 'medium', 'high', 'floor'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+/** A content topic: lower-case words joined by '-', e.g. true-crime, at most 64 characters. */
+export function isTopic(t: string): boolean {
+  return t.length <= 64 && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(t);
+}
 
 export interface ContentSignals {
   kind: ContentKind;

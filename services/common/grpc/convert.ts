@@ -37,6 +37,7 @@ import type {
   Snapshot,
   Tier,
 } from '../domain/types';
+import { isTopic } from '../domain/types';
 import { invalidArgument as idError } from './errors';
 import {
   enumValue,
@@ -126,7 +127,6 @@ const RISK_LEVEL_WIRE = invert(RISK_LEVEL_TABLE);
 
 /** Most topics a request's content signals may carry. */
 export const MAX_CONTENT_TOPICS = 10;
-const TOPIC = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export const MAX_ADS_PER_POD = 6;
 
@@ -174,7 +174,7 @@ export function contentFromWire(w: ContentSignals__Output, field: string): Conte
   if (w.topics.length > MAX_CONTENT_TOPICS)
     throw idError(`${field}.topics`, `at most ${MAX_CONTENT_TOPICS} topics`);
   const topics = w.topics.map((t, i) => {
-    if (t.length > 64 || !TOPIC.test(t))
+    if (!isTopic(t))
       throw idError(`${field}.topics[${i}]`, 'lower-case words joined by "-", at most 64 characters');
     return t;
   });

@@ -473,3 +473,72 @@ describe('failing small', () => {
     expect(hit?.candidates.map((c) => c.creativeId)).toEqual(['a']);
   });
 });
+
+describe('more critics (the agent seam)', () => {
+  /** A second critic: vetoes `b`, says nothing of `c`, values the rest at −1 under its term. */
+  function judge(behave: () => Promise<void> = async () => undefined) {
+    const calls: string[][] = [];
+    const port = {
+      spec: { name: 'judge', share: 0.25, failSmall: 'pass' as const, term: 'judgement' },
+      critique: async (input: { candidates: Array<{ creativeId: string }> }) => {
+        calls.push(input.candidates.map((c) => c.creativeId));
+        await behave();
+        return {
+          modelVersion: 'judge-v1',
+          verdicts: input.candidates
+            .filter((c) => c.creativeId !== 'c')
+            .map((c) => ({
+              creativeId: c.creativeId,
+              eligible: c.creativeId !== 'b',
+              reason: c.creativeId === 'b' ? ('REASON_UNSUITABLE_CONTENT' as const) : null,
+              detail: c.creativeId === 'b' ? 'too dark' : '',
+              value: -1,
+              pacingMultiplier: 0,
+              goal: '' as const,
+            })),
+        };
+      },
+    };
+    return { port, calls };
+  }
+
+  it('asks every critic in parallel; a veto removes with its reason, no verdict removes, a value joins the utility under its term and weight', async () => {
+    const f = fakes({ weights: { listener: 1, advertiser: 1, platform: 1, judgement: 0.5 } });
+    const j = judge();
+    f.deps.agents.critics.push(j.port);
+    f.behave.propose = async () => proposal([cand('a'), cand('b'), cand('c')]);
+    const d = await decide(request(), f.deps);
+    expect(j.calls).toEqual([['a', 'b', 'c']]);
+    expect(placedIds(d)).toEqual(['a']);
+    expect(runnerUp(d, 'b')).toMatchObject({ reason: 'REASON_UNSUITABLE_CONTENT', detail: 'too dark' });
+    expect(runnerUp(d, 'c')).toMatchObject({
+      reason: 'REASON_UNSPECIFIED',
+      detail: 'judge returned no verdict for it',
+    });
+    const t = d.placements[0]!.terms;
+    expect(t.terms.judgement).toBe(-1);
+    expect(t.utility).toBeCloseTo(t.terms.listener! + t.terms.advertiser! + t.terms.platform! - 0.5);
+    expect(d.explanation.agents.get('judge')).toMatchObject({
+      modelVersion: 'judge-v1',
+      degraded: false,
+      calls: 1,
+    });
+    expect(d.trace?.rounds[0]?.critiques.get('judge')?.verdicts).toHaveLength(2);
+  });
+
+  it('a critic that fails small with `pass` is left out: nothing vetoed, its term absent, the decision says it was degraded', async () => {
+    const f = fakes();
+    const j = judge(() => Promise.reject(new Error('down')));
+    f.deps.agents.critics.push(j.port);
+    f.behave.propose = async () => proposal([cand('a'), cand('b')]);
+    const d = await decide(request(), f.deps);
+    expect(d.degraded).toEqual(['judge']);
+    expect(d.explanation.agents.get('judge')).toMatchObject({
+      degraded: true,
+      fallback: 'verdicts left out',
+    });
+    expect(placedIds(d)).toHaveLength(1);
+    expect(d.placements[0]!.reservationId).not.toBe(''); // paid ads still sell: no guard
+    expect(d.placements[0]!.terms.terms.judgement).toBeUndefined();
+  });
+});

@@ -9,6 +9,7 @@ import {
   PolicyHolder,
 } from '../../../services/inventory/policy';
 import {
+  brandSafetyCritic,
   ExploreArm,
   fillPod,
   ParleyArm,
@@ -99,6 +100,25 @@ describe('experiment harness', () => {
       (random.revenueMicros / random.impressions) * 1.2,
     );
     expect(random.overspendMicros + price.overspendMicros).toBe(0);
+  });
+
+  it('with the brand-safety critic, parley serves no ad next to content its advertiser avoids', async () => {
+    const run = (weight?: number) =>
+      new Env({ scenario, seed: 1002, settings, maxRequests: 600 }).run(
+        new ParleyArm(
+          baseline(),
+          weight === undefined
+            ? {}
+            : { critics: [brandSafetyCritic], weights: { ...settings.weights, brand_safety: weight } },
+        ),
+      );
+    const today = await run();
+    const vetoes = await run(0);
+    const critic = await run(1);
+    expect(today.unsafeAdjacencies).toBeGreaterThan(30);
+    expect(vetoes.unsafeAdjacencies).toBe(0);
+    expect(critic.unsafeAdjacencies).toBe(0);
+    expect(critic.impressions).toBeGreaterThan(today.impressions * 0.8);
   });
 
   it('fills pods within count, length and separation; samples with the logged probabilities', () => {

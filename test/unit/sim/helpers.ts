@@ -11,15 +11,24 @@ export interface TestCreative {
   disruptiveness?: number;
   durationMs?: number;
   cpmMicros?: number;
+  /** The advertiser's brand_safety block, as YAML flow, e.g. "{ avoid_explicit: true }". */
+  brandSafety?: string;
 }
 
 /** A catalogue in the services' YAML format, read by the shared parser: one advertiser and campaign per creative unless told. */
 export function catalogueOf(creatives: TestCreative[]): Catalogue {
   const campaigns = new Map<string, number>();
-  for (const c of creatives) campaigns.set(c.campaign ?? `cmp-${c.id}`, c.cpmMicros ?? 10_000_000);
+  const prefs = new Map<string, string>();
+  for (const c of creatives) {
+    const k = c.campaign ?? `cmp-${c.id}`;
+    campaigns.set(k, c.cpmMicros ?? 10_000_000);
+    if (c.brandSafety) prefs.set(k, c.brandSafety);
+  }
   const yaml = [
     'advertisers:',
-    ...[...campaigns.keys()].map((k) => `  - { id: adv-${k}, category: retail }`),
+    ...[...campaigns.keys()].map(
+      (k) => `  - { id: adv-${k}, category: retail${prefs.has(k) ? `, brand_safety: ${prefs.get(k)}` : ''} }`,
+    ),
     'campaigns:',
     ...[...campaigns].map(
       ([k, cpm]) =>

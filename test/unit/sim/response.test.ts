@@ -37,6 +37,7 @@ function ctx(
     adTolerance: 0.5,
     affinity: 0,
     clickPropensity: 1,
+    unsafeAdjacency: false,
     ...over,
   };
 }
@@ -97,9 +98,11 @@ describe('ground-truth response model', () => {
   });
 
   it('annoyance comes from skips and disruption', () => {
-    expect(annoyanceAdded(p, calm, 0.5, true)).toBeGreaterThan(annoyanceAdded(p, calm, 0.5, false));
-    expect(annoyanceAdded(p, { ...calm, disruptiveness: 0.9 }, 0.5, false)).toBeGreaterThan(
-      annoyanceAdded(p, calm, 0.5, false),
+    expect(annoyanceAdded(p, calm, 0.5, true, false)).toBeGreaterThan(
+      annoyanceAdded(p, calm, 0.5, false, false),
+    );
+    expect(annoyanceAdded(p, { ...calm, disruptiveness: 0.9 }, 0.5, false, false)).toBeGreaterThan(
+      annoyanceAdded(p, calm, 0.5, false, false),
     );
   });
 

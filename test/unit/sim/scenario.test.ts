@@ -37,6 +37,7 @@ describe('scenario files', () => {
     expect(file.population).toEqual(builtIn.population);
     expect(file.ads).toEqual(builtIn.ads);
     expect(file.activities).toEqual(builtIn.activities);
+    expect(file.content).toEqual(builtIn.content);
     expect(file.supply).toEqual(builtIn.supply);
   });
 
@@ -73,6 +74,27 @@ describe('scenario validation', () => {
     ['supply: { generate: { cpm_micros: { min: 5, max: 1 } } }', 'supply.generate.cpm_micros.max'],
     ['supply: { generate: { advertisers: 5, campaigns: 2 } }', 'supply.generate.campaigns'],
     ['supply: { catalogue: a.yaml, generate: {} }', 'supply'],
+    ['content: { signals_share: 2 }', 'content.signals_share'],
+    ['content: { explicit_track_risks: { swearing: medium } }', 'content.explicit_track_risks.swearing'],
+    ['content: { explicit_track_risks: { obscenity: extreme } }', 'content.explicit_track_risks.obscenity'],
+    ['content: { podcast_topics: { True Crime: { weight: 1 } } }', 'content.podcast_topics.True Crime'],
+    [
+      'content: { podcast_topics: { news: { risks: { crime: { medium: 0.7, high: 0.4 } } } } }',
+      'content.podcast_topics.news.risks.crime',
+    ],
+    [
+      'content: { podcast_topics: { news: { risks: { crime: { low: 0.5 } } } } }',
+      'content.podcast_topics.news.risks.crime.low',
+    ],
+    ['content: { podcast_topics: { news: { weight: 0 } } }', 'content.podcast_topics'],
+    [
+      'supply: { generate: { brand_safety: { tolerance: { floor: 1 } } } }',
+      'supply.generate.brand_safety.tolerance.floor',
+    ],
+    [
+      'supply: { generate: { brand_safety: { avoid_topics: { news: 2 } } } }',
+      'supply.generate.brand_safety.avoid_topics.news',
+    ],
     ['start: yesterday', 'start'],
     ['colour: blue', 'colour'],
   ];
@@ -97,16 +119,43 @@ describe('scenario validation', () => {
     );
   });
 
-  it('rejects YAML that does not parse, and a file error names the file', () => {
+  it('rejects YAML that does not parse, and a file error names the file and line', () => {
     expect(() => parseScenario('population: [')).toThrow(ScenarioError);
     const dir = mkdtempSync(join(tmpdir(), 'parley-sim-'));
     try {
       const file = join(dir, 'bad.yaml');
-      writeFileSync(file, 'days: 0\n');
-      expect(() => loadScenarioFile(file)).toThrow(`${file}: days: must be a number`);
+      writeFileSync(file, 'name: bad\npopulation:\n  size: 10\ndays: 0\n');
+      expect(() => loadScenarioFile(file)).toThrow(`${file}:4: days: must be a number`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads the content model and the generated brand-safety preferences, each key defaulting', () => {
+    const sc = parseScenario(
+      [
+        'content:',
+        '  signals_share: 0.5',
+        '  explicit_track_risks: { obscenity: high, drugs_alcohol_tobacco: medium }',
+        '  podcast_topics: { gaming: { weight: 2 }, true-crime: { risks: { crime: { high: 0.5, floor: 0.1 } } } }',
+        'supply: { generate: { brand_safety: { share: 1, avoid_topics: { gaming: 0.5 } } } }',
+      ].join('\n'),
+    );
+    expect(sc.content).toEqual({
+      signalsShare: 0.5,
+      episodeChangeRate: defaultScenario().content.episodeChangeRate,
+      explicitTrackRisks: { obscenity: 'high', drugs_alcohol_tobacco: 'medium' },
+      podcastTopics: {
+        gaming: { weight: 2, risks: {} },
+        'true-crime': { weight: 1, risks: { crime: { high: 0.5, floor: 0.1 } } },
+      },
+    });
+    if (sc.supply.kind !== 'generate') throw new Error('generated supply');
+    expect(sc.supply.brandSafety).toMatchObject({
+      share: 1,
+      avoidTopics: { gaming: 0.5 },
+      avoidExplicitShare: 0.3,
+    });
   });
 
   it('merges an activity override with the built-in profile', () => {
@@ -139,6 +188,31 @@ describe('supply', () => {
       else expect(c.totalBudgetMicros).toBeGreaterThan(0);
     }
     for (const cr of generated.creatives.values()) expect([15_000, 30_000, 60_000]).toContain(cr.durationMs);
+  });
+
+  it('gives a share of generated advertisers brand-safety preferences, drawn after the rest of the supply', () => {
+    const sc = defaultScenario();
+    const supply = sc.supply;
+    if (supply.kind !== 'generate') throw new Error('default supply is generated');
+    const generate = (share: number) =>
+      generateCatalogue(
+        { ...supply, advertisers: 200, campaigns: 200, brandSafety: { ...supply.brandSafety, share } },
+        sc,
+        sc.population.countries,
+        seededRng(3),
+      );
+    const some = generate(0.6);
+    const none = generate(0);
+    const prefs = [...some.advertisers.values()].flatMap((a) => (a.brandSafety ? [a.brandSafety] : []));
+    expect(prefs.length / some.advertisers.size).toBeGreaterThan(0.5);
+    expect(prefs.length / some.advertisers.size).toBeLessThan(0.7);
+    expect(new Set(prefs.map((p) => p.maxRisk.crime))).toEqual(new Set(['low', 'medium', 'high']));
+    for (const p of prefs) expect(new Set(Object.values(p.maxRisk)).size).toBe(1); // one tolerance everywhere
+    expect(prefs.some((p) => p.avoidExplicit && p.avoidTopics.includes('true-crime'))).toBe(true);
+    expect([...none.advertisers.values()].every((a) => a.brandSafety === undefined)).toBe(true);
+    // The rest of the supply does not depend on the preferences.
+    expect(none.campaigns).toEqual(some.campaigns);
+    expect(none.creatives).toEqual(some.creatives);
   });
 
   it('a scenario can simulate a catalogue file, found relative to the scenario', () => {

@@ -1,0 +1,76 @@
+/**
+ * The brand-safety agent's gRPC server: the role critic on the broker's
+ * Agent.Negotiate stream. Each critique call judges one round's candidates
+ * against their advertisers' brand-safety preferences (critique.ts); the
+ * handler only validates, converts and calls the domain. The catalogue is
+ * watched at config.cataloguePath (a broken edit keeps the last good one).
+ */
+import { watchCatalogue } from '../common/catalogue/load';
+import type { Config } from '../common/config';
+import { serveAgent } from '../common/grpc/agent-stream';
+import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
+import { type RunningService, startServer } from '../common/grpc/server';
+import type { Logger } from '../common/log';
+import { agentNamed } from '../common/registry';
+import { ATTR } from '../common/semconv';
+import { critiqueInputFromWire, critiqueToWire } from '../common/wire/agent';
+import { critique } from './critique';
+
+/** This agent's name in the registry (services/agents.yaml). */
+export const AGENT_NAME = 'brand-safety';
+
+export async function startBrandSafetyAgent({
+  config,
+  log,
+}: {
+  config: Config;
+  log: Logger;
+}): Promise<RunningService> {
+  const catalogue = watchCatalogue(config.cataloguePath, config.catalogueReloadMs, log);
+  const Negotiate = serveAgent(
+    {
+      critique(req, { span }) {
+        const input = critiqueInputFromWire(req);
+        const c = critique(input, catalogue.current());
+        if (span) {
+          const vetoed = c.verdicts.filter((v) => !v.eligible).length;
+          span.setAttributes({
+            [ATTR.requestId]: input.requestId,
+            [ATTR.round]: input.round,
+            [ATTR.candidatesEligible]: c.verdicts.length - vetoed,
+            [ATTR.candidatesRemoved]: vetoed,
+            [ATTR.modelVersion]: c.modelVersion,
+          });
+        }
+        return critiqueToWire(c);
+      },
+    },
+    log,
+  );
+  let started: Awaited<ReturnType<typeof startServer>>;
+  try {
+    started = await startServer({
+      host: config.host,
+      port: agentNamed(config.agents, AGENT_NAME).port,
+      serviceNames: [SERVICE_NAMES.agent],
+      services: [[v1.Agent.service, { Negotiate }]],
+      log,
+    });
+  } catch (err) {
+    catalogue.close();
+    throw err;
+  }
+  log.info('brand-safety agent listening', { address: started.address });
+  return {
+    name: AGENT_NAME,
+    address: started.address,
+    port: started.port,
+    close: async () => {
+      await started.shutdown();
+      catalogue.close();
+    },
+  };
+}
+
+/** The registry starts an agent by its folder's `start` (bin/parley.ts). */
+export const start = startBrandSafetyAgent;
