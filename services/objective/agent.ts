@@ -87,11 +87,21 @@ interface Books {
   counters: OutcomeCounters;
 }
 
-/** What evaluate needs to know about one campaign, read once per call. */
+/** What evaluate needs to know about one campaign, read and worked out once per call. */
 interface CampaignFacts extends Books {
   campaign: Campaign | undefined;
   sessionImpressions: number;
+  /** null for a campaign the catalogue does not know. */
+  pacing: PacingDecision | null;
 }
+
+const NOT_PACED: PacingDecision = Object.freeze({
+  multiplier: 1,
+  throttle: false,
+  budgetMicros: 0,
+  idealMicros: 0,
+  spendMicros: 0,
+});
 
 /** A recent advisory read of a campaign's books: `books` once it has arrived. */
 interface AdvisoryRead {
@@ -140,13 +150,10 @@ export class ObjectiveAgent {
       ]);
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;
-        const b = books[i]!;
-        facts.set(id, {
-          campaign: catalogue.campaigns.get(id),
-          spend: b.spend,
-          counters: b.counters,
-          sessionImpressions: impressions[i]!,
-        });
+        const { spend, counters } = books[i]!;
+        const campaign = catalogue.campaigns.get(id);
+        const pacing = campaign ? this.pacing(campaign, spend, now) : null;
+        facts.set(id, { campaign, spend, counters, sessionImpressions: impressions[i]!, pacing });
       }
     } catch (err) {
       throw unavailable(err);
@@ -209,16 +216,15 @@ export class ObjectiveAgent {
         reservations: batch,
       });
     } catch (err) {
+      for (const r of batch) this.advisory.delete(r.campaignId);
       // The call may have reserved before it failed (e.g. a lost reply): do not
       // leave half a commit behind, release what it asked for, then report the failure.
       await Promise.allSettled(batch.map((r) => ledger.release(r.reservationId)));
       throw unavailable(err);
-    } finally {
-      // This replica's own commits are seen at once; other replicas' within advisoryReadTtlMs.
-      for (const r of batch) this.advisory.delete(r.campaignId);
     }
     batch.forEach((r, k) => {
       const result = reserved[k]!;
+      this.noteReservation(r.campaignId, result.reserved ? r.amountMicros : null, now);
       results[r.slot] = result.reserved
         ? {
             creativeId: results[r.slot]!.creativeId,
@@ -467,7 +473,8 @@ export class ObjectiveAgent {
     const waits: Array<Promise<void>> = [];
     const missing: string[] = [];
     const slots: number[] = [];
-    campaignIds.forEach((id, i) => {
+    for (let i = 0; i < campaignIds.length; i++) {
+      const id = campaignIds[i]!;
       const hit = this.advisory.get(id);
       if (!hit || now - hit.at >= ttl) {
         missing.push(id);
@@ -479,7 +486,7 @@ export class ObjectiveAgent {
             books[i] = b;
           }),
         );
-    });
+    }
     if (missing.length > 0) {
       const read = this.readBooks(missing, now);
       if (ttl > 0) this.remember(missing, now, read);
@@ -493,6 +500,30 @@ export class ObjectiveAgent {
     }
     if (waits.length > 0) await Promise.all(waits);
     return books;
+  }
+
+  /**
+   * This replica's own commits are seen at once (other replicas' within
+   * advisoryReadTtlMs): a reservation adds its amount to the advisory books
+   * of its campaign; a refusal, books still in flight or of another UTC day
+   * are forgotten (the next evaluation reads them again).
+   */
+  private noteReservation(campaignId: string, amountMicros: number | null, now: number): void {
+    const hit = this.advisory.get(campaignId);
+    if (!hit) return;
+    if (amountMicros === null || !hit.books || utcDay(hit.at) !== utcDay(now)) {
+      this.advisory.delete(campaignId);
+      return;
+    }
+    const s = hit.books.spend;
+    hit.books = {
+      counters: hit.books.counters,
+      spend: {
+        ...s,
+        lifetimeReservedMicros: s.lifetimeReservedMicros + amountMicros,
+        todayReservedMicros: s.todayReservedMicros + amountMicros,
+      },
+    };
   }
 
   private async readBooks(ids: readonly string[], now: number): Promise<Books[]> {
@@ -523,8 +554,7 @@ export class ObjectiveAgent {
   }
 
   private value(c: Candidate, f: CampaignFacts, now: number, policy: ObjectivePolicy | null): CandidateValue {
-    const campaign = f.campaign;
-    const pacing = campaign ? this.pacing(campaign, f.spend, now) : null;
+    const { campaign, pacing } = f;
     const verdict = checkEligibility({
       campaign,
       campaignId: c.campaignId,
@@ -532,7 +562,7 @@ export class ObjectiveAgent {
       nowMs: now,
       spend: f.spend,
       sessionImpressions: f.sessionImpressions,
-      pacing: pacing ?? { multiplier: 1, throttle: false, budgetMicros: 0, idealMicros: 0, spendMicros: 0 },
+      pacing: pacing ?? NOT_PACED,
     });
     const multiplier = pacing?.multiplier ?? 1;
     const goal = campaign?.goal ?? 'awareness';

@@ -424,6 +424,24 @@ describe('ObjectiveAgent advisory reads', () => {
     expect(reads()).toBe(2);
   });
 
+  it('counts its own reservations into the books it holds instead of reading them again', async () => {
+    const { a, reads } = replicas();
+    const evaluate = async () =>
+      (await a.evaluate(evaluateInput([candidate('aware', { priceMicros: 20_000 })]))).values[0];
+    const commit = async (i: number) =>
+      (await a.commit({ requestId: `r${i}`, sessionId: `s${i}`, reservations: [reservation('aware')] }))[0];
+    expect(await evaluate()).toMatchObject({ eligible: true });
+    for (let i = 0; i < 4; i++) expect(await commit(i)).toMatchObject({ reserved: true });
+    expect(await evaluate()).toMatchObject({ eligible: true }); // 80 000 of 100 000
+    expect(await commit(4)).toMatchObject({ reserved: true });
+    expect(await evaluate()).toMatchObject({ eligible: false, reason: 'REASON_BUDGET_EXHAUSTED' });
+    expect(reads()).toBe(1);
+    // A refusal means the books were behind: they are read again.
+    expect(await commit(5)).toMatchObject({ reserved: false });
+    await evaluate();
+    expect(reads()).toBe(2);
+  });
+
   it("sees its own commits at once, and another replica's stale read never overspends", async () => {
     const { a, b } = replicas();
     // 'aware' has a 100 000 budget: five 20 000 reservations fit.
