@@ -25,6 +25,8 @@ import {
 } from './local-measure';
 
 export const SESSION_TTL_MS = 1_800_000;
+/** Observations per batched call. */
+const BATCH = 16;
 /** Listener sessions the calls spread over. */
 export const SESSIONS = 10_000;
 
@@ -60,6 +62,16 @@ async function measureAgent(label: string, store: SessionStore, quick: boolean):
       `${label}: observe`,
       (i) => agent.observe(observationsOf(at(i).sessionId, i)[i % 2]!, Date.now()),
       opts,
+    ),
+    await measure(
+      `${label}: observeMany (${BATCH} per call)`,
+      (i) => {
+        const observations: Observation[] = [];
+        for (let k = 0; k < BATCH; k++)
+          observations.push(observationsOf(at(i * BATCH + k).sessionId, k)[k % 2]!);
+        return agent.observeMany(observations, Date.now());
+      },
+      { ...opts, iterations: Math.ceil(opts.iterations / BATCH), warmup: Math.ceil(opts.warmup / BATCH) },
     ),
   ];
 }

@@ -15,7 +15,7 @@ import type { Catalogue } from '../../services/common/catalogue/types';
 import type { Candidate, OutcomeEventInput, Signals } from '../../services/common/domain/types';
 import { seededRng } from '../../services/common/rng';
 import { createRedis, type Redis } from '../../services/common/state/redis';
-import { ContextAgent } from '../../services/context/agent';
+import { ContextAgent, type Observation } from '../../services/context/agent';
 import { RedisSessionStore } from '../../services/context/session-store-redis';
 import { ObjectiveAgent } from '../../services/objective/agent';
 import type { BudgetLedger } from '../../services/objective/ledger';
@@ -37,6 +37,8 @@ import {
 } from './local-measure';
 
 const SHORTLIST = 8;
+/** Outcomes (and observations) per batched call. */
+const BATCH = 16;
 const STATE = { reservationTtlMs: 120_000, idempotencyTtlMs: 7 * 86_400_000, maxLen: 1_000_000 };
 
 /** What one decision sends the objective agent. */
@@ -166,6 +168,25 @@ async function measureAgent(
       opts,
     ),
     await measure(
+      `${label}: commit (1 ad) + release (the request)`,
+      async (i) => {
+        const input = commitInput(at(i), 2_000_000 + i);
+        await agent.commit(input);
+        await agent.release(input.requestId);
+      },
+      opts,
+    ),
+    await measure(
+      `${label}: recordOutcomes (${BATCH} per call)`,
+      (i) => {
+        const events: OutcomeEventInput[] = [];
+        for (let k = 0; k < BATCH; k++)
+          events.push(outcome(at(i * BATCH + k), 3_000_000 + i * BATCH + k, '', 'complete'));
+        return agent.recordOutcomes(events);
+      },
+      { ...opts, iterations: Math.ceil(opts.iterations / BATCH), warmup: Math.ceil(opts.warmup / BATCH) },
+    ),
+    await measure(
       `${label}: decision (evaluate, commit, 2 × recordOutcome)`,
       async (i) => {
         const d = at(i);
@@ -203,10 +224,25 @@ async function decisionCommands(redisUrl: string, stats: Redis, catalogue: Catal
     await agent.recordOutcome(outcome(d, i, r!.reservationId, ending(i)));
     await context.observe(ended!, Date.now());
   };
+  // The same, the outcomes of BATCH decisions reported in one RecordOutcomes and one ObserveMany call.
+  const events: OutcomeEventInput[] = [];
+  const observations: Observation[] = [];
+  const runBatched = async (i: number) => {
+    const d = ds[i % ds.length]!;
+    await context.assess(d.signals, Date.now());
+    await agent.evaluate(evaluateInput(d, i));
+    const [r] = await agent.commit(commitInput(d, i));
+    events.push(outcome(d, i, r!.reservationId, 'impression'), outcome(d, i, r!.reservationId, ending(i)));
+    observations.push(...observationsOf(d.signals.sessionId, i));
+    if (events.length < 2 * BATCH) return;
+    await agent.recordOutcomes(events.splice(0));
+    await context.observeMany(observations.splice(0), Date.now());
+  };
   for (let i = 0; i < 500; i++) await run(i); // warm the advisory cache and the sessions
-  const cost = await redisCost(stats, n, (i) => run(500 + i), sent);
+  const single = await redisCost(stats, n, (i) => run(500 + i), sent);
+  const batched = await redisCost(stats, n, (i) => runBatched(500 + n + i), sent);
   redis.disconnect();
-  return cost;
+  return { single, batched };
 }
 
 async function main(): Promise<void> {
@@ -229,8 +265,8 @@ async function main(): Promise<void> {
       new RedisOutcomeLog(redis, 'micro:', STATE),
     );
     rows.push(...(await measureAgent('redis', agent, catalogue, quick)));
-    const cost = await decisionCommands(server.url, server.client(), catalogue, quick ? 500 : 2_000);
-    perDecision = describeRedisCost(cost);
+    const cost = await decisionCommands(server.url, server.client(), catalogue, quick ? 512 : 2_048);
+    perDecision = `${describeRedisCost(cost.single)}\n\nWith the outcomes of ${BATCH} decisions in one RecordOutcomes and one ObserveMany call: ${describeRedisCost(cost.batched)}`;
   } finally {
     await server.stop();
   }
