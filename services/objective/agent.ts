@@ -27,8 +27,15 @@ import { DomainError, invalidArgument, messageOf } from '../common/errors';
 import type { Logger } from '../common/log';
 import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
-import type { BudgetLedger, ReserveBatch, ReserveRefusal, SpendState } from './ledger';
-import type { GroupStart, LoggedOutcome, OutcomeCounters, OutcomeEntry, OutcomeLog } from './outcome-log';
+import type { BudgetLedger, ReserveBatch, ReserveRefusal, ReserveResult, SpendState } from './ledger';
+import type {
+  GroupStart,
+  LoggedOutcome,
+  OutcomeCounters,
+  OutcomeEntry,
+  OutcomeLog,
+  RecordResult,
+} from './outcome-log';
 import { DAY_MS, FLAT_PROFILE, type PacingDecision, pace, type TrafficProfile, utcDay } from './pacing';
 import { advertiserValue, kpiProgress, MAX_ADVERTISER_VALUE } from './valuation';
 
@@ -190,12 +197,8 @@ export class ObjectiveAgent {
     input.reservations.forEach((r, i) => {
       const campaign = catalogue.campaigns.get(r.campaignId);
       const refusal = commitRefusal(catalogue, campaign, r, now);
-      results.push({
-        creativeId: r.creativeId,
-        reserved: false,
-        reservationId: '',
-        reason: refusal ?? 'REASON_COMMIT_REJECTED',
-      });
+      // A reservation the ledger is asked for gets its result below.
+      results.push(refused(r.creativeId, refusal ?? 'REASON_COMMIT_REJECTED'));
       if (refusal || !campaign) return;
       batch.push({
         slot: i,
@@ -207,7 +210,7 @@ export class ObjectiveAgent {
     });
     if (batch.length === 0) return results;
     const { ledger } = this.options;
-    let reserved: Awaited<ReturnType<BudgetLedger['reserveMany']>>;
+    let reserved: ReserveResult[];
     try {
       reserved = await ledger.reserveMany({
         requestId: input.requestId,
@@ -224,15 +227,11 @@ export class ObjectiveAgent {
     }
     batch.forEach((r, k) => {
       const result = reserved[k]!;
+      const creativeId = input.reservations[r.slot]!.creativeId;
       this.noteReservation(r.campaignId, result.reserved ? r.amountMicros : null, now);
       results[r.slot] = result.reserved
-        ? {
-            creativeId: results[r.slot]!.creativeId,
-            reserved: true,
-            reservationId: r.reservationId,
-            reason: null,
-          }
-        : { ...results[r.slot]!, reason: REFUSAL_REASON[result.reason] };
+        ? { creativeId, reserved: true, reservationId: r.reservationId, reason: null }
+        : refused(creativeId, REFUSAL_REASON[result.reason]);
     });
     return results;
   }
@@ -279,7 +278,7 @@ export class ObjectiveAgent {
         occurredAtMs: e.occurredAtMs || now,
       }),
     );
-    let results: Awaited<ReturnType<OutcomeLog['recordMany']>>;
+    let results: RecordResult[];
     try {
       results = await this.options.outcomes.recordMany(entries, now);
     } catch (err) {
@@ -638,6 +637,10 @@ export class ObjectiveAgent {
       dayElapsed: (now - utcDay(now) * DAY_MS) / DAY_MS,
     };
   }
+}
+
+function refused(creativeId: string, reason: ReasonCode): CommitResult {
+  return { creativeId, reserved: false, reservationId: '', reason };
 }
 
 /** The distinct campaigns of the candidates, in the order they first appear. */
