@@ -254,8 +254,12 @@ export class ObjectiveAgent {
 
   /** Records an outcome once per idempotency key; an impression settles its reservation. */
   async recordOutcome(e: OutcomeEventInput): Promise<RecordOutcomeResult> {
-    const [result] = await this.recordOutcomes([e]);
-    return result!;
+    const now = this.clock();
+    try {
+      return resultOf(await this.options.outcomes.record(this.entryOf(e, now), now));
+    } catch (err) {
+      throw unavailable(err);
+    }
   }
 
   /**
@@ -265,30 +269,31 @@ export class ObjectiveAgent {
    */
   async recordOutcomes(events: readonly OutcomeEventInput[]): Promise<RecordOutcomeResult[]> {
     const now = this.clock();
-    const entries = events.map(
-      (e): OutcomeEntry => ({
-        idempotencyKey: e.idempotencyKey,
-        requestId: e.requestId,
-        reservationId: e.reservationId,
-        creativeId: e.creativeId,
-        campaignId: this.campaignOf(e.creativeId),
-        sessionId: e.sessionId,
-        event: e.event,
-        skipOffsetMs: e.skipOffsetMs,
-        occurredAtMs: e.occurredAtMs || now,
-      }),
-    );
     let results: RecordResult[];
     try {
-      results = await this.options.outcomes.recordMany(entries, now);
+      results = await this.options.outcomes.recordMany(
+        events.map((e) => this.entryOf(e, now)),
+        now,
+      );
     } catch (err) {
       throw unavailable(err);
     }
-    return results.map((r) => ({
-      accepted: !r.duplicate,
-      duplicate: r.duplicate,
-      settledMicros: r.settledMicros,
-    }));
+    return results.map(resultOf);
+  }
+
+  /** The log entry of an outcome: its campaign from the catalogue, its time the agent's clock's when it has none. */
+  private entryOf(e: OutcomeEventInput, now: number): OutcomeEntry {
+    return {
+      idempotencyKey: e.idempotencyKey,
+      requestId: e.requestId,
+      reservationId: e.reservationId,
+      creativeId: e.creativeId,
+      campaignId: this.campaignOf(e.creativeId),
+      sessionId: e.sessionId,
+      event: e.event,
+      skipOffsetMs: e.skipOffsetMs,
+      occurredAtMs: e.occurredAtMs || now,
+    };
   }
 
   /** The outcome log's next entries for a learner's consumer group (see OutcomeLog.readGroup). */
@@ -637,6 +642,10 @@ export class ObjectiveAgent {
       dayElapsed: (now - utcDay(now) * DAY_MS) / DAY_MS,
     };
   }
+}
+
+function resultOf(r: RecordResult): RecordOutcomeResult {
+  return { accepted: !r.duplicate, duplicate: r.duplicate, settledMicros: r.settledMicros };
 }
 
 function refused(creativeId: string, reason: ReasonCode): CommitResult {
