@@ -63,6 +63,8 @@ export interface RedisCost {
   total: number;
   /** redis-server CPU µs (user + system). */
   cpuUs: number;
+  /** This process's CPU µs (user + system) meanwhile. */
+  nodeCpuUs: number;
   calls: number;
   /** What the counted clients sent: commands (a script call is one) and socket writes (round trips when calls run one after another). */
   sent: { commands: number; writes: number };
@@ -97,17 +99,24 @@ async function redisCpuUs(redis: StatsClient): Promise<number> {
   return (num('used_cpu_user') + num('used_cpu_sys')) * 1e6;
 }
 
-/** Runs `fn` `calls` times one after another and reports what the Redis behind `redis` did for it. */
+/**
+ * Runs `fn` `calls` times one after another and reports what the Redis
+ * behind `redis` did for it (per call: divide by `calls`; a call that runs
+ * several operations can say so with `perCall`).
+ */
 export async function redisCost(
   redis: StatsClient,
   calls: number,
   fn: (i: number) => unknown,
   counted: ReadonlyArray<{ commands: number; writes: number }> = [],
+  perCall = 1,
 ): Promise<RedisCost> {
   const sentBefore = sumSent(counted);
   await redis.config('RESETSTAT');
   const cpu0 = await redisCpuUs(redis);
+  const node0 = process.cpuUsage();
   for (let i = 0; i < calls; i++) await fn(i);
+  const node = process.cpuUsage(node0);
   const cpuUs = (await redisCpuUs(redis)) - cpu0;
   const info = await redis.info('commandstats');
   const commands = new Map<string, number>();
@@ -121,7 +130,7 @@ export async function redisCost(
     commands: sentAfter.commands - sentBefore.commands,
     writes: sentAfter.writes - sentBefore.writes,
   };
-  return { commands, total, cpuUs, calls, sent };
+  return { commands, total, cpuUs, nodeCpuUs: node.user + node.system, calls: calls * perCall, sent };
 }
 
 function sumSent(counted: ReadonlyArray<{ commands: number; writes: number }>) {
@@ -140,5 +149,6 @@ export function describeRedisCost(c: RedisCost): string {
     .join(', ');
   const sent =
     c.sent.commands > 0 ? `; sent ${per(c.sent.commands)} commands in ${per(c.sent.writes)} writes` : '';
-  return `${per(c.total)} commands run (${byName})${sent}; redis-server CPU ${(c.cpuUs / c.calls).toFixed(1)} µs`;
+  const cpu = (us: number) => `${(us / c.calls).toFixed(1)} µs`;
+  return `${per(c.total)} commands run (${byName})${sent}; CPU: redis-server ${cpu(c.cpuUs)}, this process ${cpu(c.nodeCpuUs)}`;
 }

@@ -39,6 +39,8 @@ import {
 const SHORTLIST = 8;
 /** Outcomes (and observations) per batched call. */
 const BATCH = 16;
+/** Decisions in flight at once in the concurrent run. */
+const IN_FLIGHT = 32;
 const STATE = { reservationTtlMs: 120_000, idempotencyTtlMs: 7 * 86_400_000, maxLen: 1_000_000 };
 
 /** What one decision sends the objective agent. */
@@ -241,8 +243,16 @@ async function decisionCommands(redisUrl: string, stats: Redis, catalogue: Catal
   for (let i = 0; i < 500; i++) await run(i); // warm the advisory cache and the sessions
   const single = await redisCost(stats, n, (i) => run(500 + i), sent);
   const batched = await redisCost(stats, n, (i) => runBatched(500 + n + i), sent);
+  // Under load: IN_FLIGHT decisions at once, so concurrent commands share writes (auto-pipelining).
+  const concurrent = await redisCost(
+    stats,
+    Math.ceil(n / IN_FLIGHT),
+    (i) => Promise.all(Array.from({ length: IN_FLIGHT }, (_, k) => run(500 + 2 * n + i * IN_FLIGHT + k))),
+    sent,
+    IN_FLIGHT,
+  );
   redis.disconnect();
-  return { single, batched };
+  return { single, batched, concurrent };
 }
 
 async function main(): Promise<void> {
@@ -266,13 +276,17 @@ async function main(): Promise<void> {
     );
     rows.push(...(await measureAgent('redis', agent, catalogue, quick)));
     const cost = await decisionCommands(server.url, server.client(), catalogue, quick ? 512 : 2_048);
-    perDecision = `${describeRedisCost(cost.single)}\n\nWith the outcomes of ${BATCH} decisions in one RecordOutcomes and one ObserveMany call: ${describeRedisCost(cost.batched)}`;
+    perDecision = [
+      `- one decision at a time: ${describeRedisCost(cost.single)}`,
+      `- the outcomes of ${BATCH} decisions in one RecordOutcomes and one ObserveMany call: ${describeRedisCost(cost.batched)}`,
+      `- ${IN_FLIGHT} decisions in flight at once: ${describeRedisCost(cost.concurrent)}`,
+    ].join('\n');
   } finally {
     await server.stop();
   }
   console.log(`## objective agent (node ${process.version})\n\n${measurementTable(rows)}\n`);
   console.log(
-    `Redis per decision (assess, evaluate, commit, 2 outcomes recorded and observed): ${perDecision}`,
+    `Redis per decision (assess, evaluate, commit, 2 outcomes recorded and observed; both agents in this process):\n\n${perDecision}`,
   );
 }
 
