@@ -27,7 +27,7 @@ import { DomainError, invalidArgument, messageOf } from '../common/errors';
 import type { Logger } from '../common/log';
 import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
-import type { BudgetLedger, ReserveBatch, ReserveRefusal, ReserveResult, SpendState } from './ledger';
+import type { BatchReservation, BudgetLedger, ReserveRefusal, ReserveResult, SpendState } from './ledger';
 import type {
   GroupStart,
   LoggedOutcome,
@@ -193,7 +193,7 @@ export class ObjectiveAgent {
       }
     });
     const results: CommitResult[] = [];
-    const batch: Array<ReserveBatch['reservations'][number] & { slot: number }> = [];
+    const batch: Array<BatchReservation & { slot: number }> = [];
     input.reservations.forEach((r, i) => {
       const campaign = catalogue.campaigns.get(r.campaignId);
       const refusal = commitRefusal(catalogue, campaign, r, now);

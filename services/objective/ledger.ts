@@ -28,18 +28,21 @@ export interface ReserveInput {
   requestId?: string;
 }
 
+/** One reservation of a ReserveBatch. */
+export interface BatchReservation {
+  reservationId: string;
+  campaignId: string;
+  amountMicros: number;
+  limits: BudgetLimits;
+}
+
 /** The reservations of one commit: one session, one decision, one moment. */
 export interface ReserveBatch {
   /** The decision they are for: releaseRequest finds them by this id ('' = none). */
   requestId: string;
   sessionId: string;
   nowMs: number;
-  reservations: ReadonlyArray<{
-    reservationId: string;
-    campaignId: string;
-    amountMicros: number;
-    limits: BudgetLimits;
-  }>;
+  reservations: readonly BatchReservation[];
 }
 
 export type ReserveRefusal = 'lifetime_budget' | 'daily_budget' | 'frequency_cap' | 'duplicate';
@@ -152,7 +155,7 @@ export class EmbeddedLedger implements BudgetLedger {
   }
 
   private reserveNow(
-    r: ReserveBatch['reservations'][number],
+    r: BatchReservation,
     sessionId: string,
     requestId: string,
     nowMs: number,

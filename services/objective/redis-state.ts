@@ -14,7 +14,7 @@
  *                                   impressions, completes, clicks, skips
  *   freq:<campaign>|<session>     string: the session's reservation times in the cap's window,
  *                                 space-separated, oldest first (capped campaigns; PX the window)
- *   res:<reservation>             string: an open reservation (RESERVATION_RECORD)
+ *   res:<reservation>             string: an open reservation (its record: see LUA_COMMON)
  *   req:<request>                 set: the request's open reservations (releaseRequest)
  *   expiries                      zset reservation id → expiry
  *   idem:<idempotency key>        outcome already recorded (PX idempotencyTtlMs)
