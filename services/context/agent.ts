@@ -19,7 +19,7 @@ import {
   SCENARIO_STICKY_MS,
   scenarioFromSignals,
 } from './assess';
-import type { SessionState, SessionStore } from './session-store';
+import type { OutcomeUpdate, SessionState, SessionStore } from './session-store';
 
 /** What adjusts the rules' snapshot: a learned ContextEstimator, or RULES_ONLY. */
 export type ContextModel = Pick<ContextEstimator, 'version' | 'apply'>;
@@ -47,6 +47,10 @@ export interface Observation {
   adServed: boolean;
   adSkipped: boolean;
   adCompleted: boolean;
+}
+
+function outcomeOf(o: Observation): OutcomeUpdate {
+  return { served: o.adServed, skipped: o.adSkipped, completed: o.adCompleted };
 }
 
 export class ContextAgent {
@@ -104,9 +108,14 @@ export class ContextAgent {
 
   /** Records an ad outcome into the session's rolling state. */
   async observe(o: Observation, nowMs: number): Promise<SessionState> {
-    return this.store.recordOutcome(
-      o.sessionId,
-      { served: o.adServed, skipped: o.adSkipped, completed: o.adCompleted },
+    return this.store.recordOutcome(o.sessionId, outcomeOf(o), nowMs);
+  }
+
+  /** observe for each observation, in order, in one store call (one round trip with Redis). */
+  async observeMany(observations: readonly Observation[], nowMs: number): Promise<void> {
+    if (observations.length === 0) return;
+    await this.store.recordOutcomes(
+      observations.map((o) => ({ sessionId: o.sessionId, outcome: outcomeOf(o) })),
       nowMs,
     );
   }

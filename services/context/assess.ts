@@ -13,9 +13,19 @@ export const CONTEXT_MODEL_VERSION = 'context-rules-v1';
 /** How long an earlier scenario is kept when the signals say nothing new. */
 export const SCENARIO_STICKY_MS = 20 * 60_000;
 
+/** Genres normalised lately: an assessment normalises the same one several times. */
+const normalised = new Map<string, string>();
+const MAX_NORMALISED = 1024;
+
 /** Genre names compared without case, spaces or punctuation ("Hip-Hop" = "hiphop"). */
 export function normGenre(g: string): string {
-  return g.toLowerCase().replace(/[^a-z0-9]/g, '');
+  let n = normalised.get(g);
+  if (n === undefined) {
+    n = g.toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (normalised.size >= MAX_NORMALISED) normalised.clear();
+    normalised.set(g, n);
+  }
+  return n;
 }
 
 const set = (...g: string[]) => new Set(g);
@@ -171,7 +181,8 @@ export interface SessionSignals {
 
 export function sessionSignals(s: Signals, session: SessionState | null): SessionSignals {
   const outcomes = session?.recentOutcomes ?? [];
-  const skips = outcomes.filter((o) => o === 'skip').length;
+  let skips = 0;
+  for (const o of outcomes) if (o === 'skip') skips++;
   const n = outcomes.length;
   const current = normGenre(s.trackGenre);
   const previous = normGenre(s.previousGenre || (session?.lastGenres[session.lastGenres.length - 1] ?? ''));
@@ -252,12 +263,11 @@ export function assessContext(s: Signals, session: SessionState | null, nowMs: n
   const risk = skipRisk(s, scenario, ss);
   const angle = (2 * Math.PI * s.localTime.hour) / 24;
   const day = s.localTime.dayOfWeek;
-  const features = [
-    ...SCENARIOS.map((x) => (x === scenario ? 1 : 0)),
-    Math.sin(angle),
-    Math.cos(angle),
-    day === 0 || day === 6 ? 1 : 0,
-    ...FEATURE_DEVICES.map((d) => (d === s.device ? 1 : 0)),
+  const features: number[] = [];
+  for (const x of SCENARIOS) features.push(x === scenario ? 1 : 0);
+  features.push(Math.sin(angle), Math.cos(angle), day === 0 || day === 6 ? 1 : 0);
+  for (const d of FEATURE_DEVICES) features.push(d === s.device ? 1 : 0);
+  features.push(
     focus,
     recept,
     risk,
@@ -269,7 +279,7 @@ export function assessContext(s: Signals, session: SessionState | null, nowMs: n
     s.explicitContent ? 1 : 0,
     s.playlistKind === 'podcast' ? 1 : 0,
     s.activityHint !== 'unknown' ? 1 : 0,
-  ];
+  );
   return {
     scenario,
     focusLevel: focus,

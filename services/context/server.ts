@@ -100,11 +100,8 @@ export async function startContextAgent({
       },
       async outcomes(req) {
         const events = outcomesFromWire(req);
-        const now = clock();
         try {
-          for (const e of events) {
-            if (e.event !== 'click') await agent.observe(observationOf(e), now);
-          }
+          await agent.observeMany(events.filter((e) => e.event !== 'click').map(observationOf), clock());
         } catch (err) {
           throw unavailable('session store', err);
         }

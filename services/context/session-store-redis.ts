@@ -21,69 +21,101 @@ import {
   type OutcomeUpdate,
   RECENT_GENRES,
   RECENT_OUTCOMES,
+  type SessionOutcome,
   type SessionState,
   type SessionStore,
 } from './session-store';
 
-// Appends ARGV[1] (the genre playing, '' = none) to the session's genres,
-// repeats collapsed, the last ARGV[5] kept.
-const PUSH_GENRE = `
-local genre = ARGV[1]
-if genre ~= '' then
+// Shared: the session hash as a table, and the genres after `genre` (the genre playing, '' = none):
+// repeats collapsed, the last `max` kept; nil when unchanged.
+const COMMON = `
+local function read(key)
+  local flat = redis.call('HGETALL', key)
+  local h = {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  return h, flat
+end
+
+local function push_genre(cur, genre, max)
+  if genre == '' then return nil end
   local list = {}
-  local cur = redis.call('HGET', key, 'genres')
-  if cur then
-    for g in string.gmatch(cur, '[^\\n]+') do list[#list + 1] = g end
-  end
-  if list[#list] ~= genre then
-    list[#list + 1] = genre
-    while #list > tonumber(ARGV[5]) do table.remove(list, 1) end
-    redis.call('HSET', key, 'genres', table.concat(list, '\\n'))
-  end
+  for g in string.gmatch(cur or '', '[^\\n]+') do list[#list + 1] = g end
+  if list[#list] == genre then return nil end
+  list[#list + 1] = genre
+  while #list > max do table.remove(list, 1) end
+  return table.concat(list, '\\n')
 end
 `;
 
 // KEYS[1] session; ARGV: genre, scenario, now_ms, ttl_ms, max_genres
-const RECORD_CONTEXT = `
+const RECORD_CONTEXT = `${COMMON}
 local key = KEYS[1]
-${PUSH_GENRE}redis.call('HSET', key, 'scenario', ARGV[2], 'updated_ms', ARGV[3])
+local h = read(key)
+local genres = push_genre(h.genres, ARGV[1], tonumber(ARGV[5]))
+if genres then redis.call('HSET', key, 'scenario', ARGV[2], 'updated_ms', ARGV[3], 'genres', genres)
+else redis.call('HSET', key, 'scenario', ARGV[2], 'updated_ms', ARGV[3]) end
 redis.call('PEXPIRE', key, ARGV[4])
 return 1
 `;
 
 // KEYS[1] session; ARGV: genre, scenario from the signals ('' = none), now_ms, ttl_ms, max_genres,
-// fallback scenario, sticky_ms, then every valid scenario name. Returns the hash as it was (HGETALL).
-const ASSESS = `
+// fallback scenario, sticky_ms. Returns the hash as it was (HGETALL).
+const ASSESS = `${COMMON}
+local known = {${SCENARIOS.map((s) => `['${s}'] = true`).join(', ')}}
 local key = KEYS[1]
-local before = redis.call('HGETALL', key)
+local h, before = read(key)
 local scenario = ARGV[2]
 if scenario == '' then
   scenario = ARGV[6]
-  local last = redis.call('HGET', key, 'scenario')
-  local known = false
-  for i = 8, #ARGV do if ARGV[i] == last then known = true end end
-  local updated = tonumber(redis.call('HGET', key, 'updated_ms') or '') or 0
-  if known and last ~= 'unknown' and tonumber(ARGV[3]) - updated <= tonumber(ARGV[7]) then scenario = last end
+  local last = h.scenario
+  local updated = tonumber(h.updated_ms or '') or 0
+  if last and known[last] and last ~= 'unknown' and tonumber(ARGV[3]) - updated <= tonumber(ARGV[7]) then
+    scenario = last
+  end
 end
-${PUSH_GENRE}redis.call('HSET', key, 'scenario', scenario, 'updated_ms', ARGV[3])
+local genres = push_genre(h.genres, ARGV[1], tonumber(ARGV[5]))
+if genres then redis.call('HSET', key, 'scenario', scenario, 'updated_ms', ARGV[3], 'genres', genres)
+else redis.call('HSET', key, 'scenario', scenario, 'updated_ms', ARGV[3]) end
 redis.call('PEXPIRE', key, ARGV[4])
 return before
 `;
 
-// KEYS[1] session; ARGV: served (0|1), mark ('s'|'c'|''), now_ms, ttl_ms, max_outcomes
-const RECORD_OUTCOME = `
-local key = KEYS[1]
-if ARGV[1] == '1' then redis.call('HINCRBY', key, 'ads_heard', 1) end
-if ARGV[2] ~= '' then
-  local o = (redis.call('HGET', key, 'outcomes') or '') .. ARGV[2]
-  local max = tonumber(ARGV[5])
-  if #o > max then o = string.sub(o, #o - max + 1) end
-  redis.call('HSET', key, 'outcomes', o)
+// KEYS: one session per outcome; ARGV: now_ms, ttl_ms, max_outcomes, then per outcome: served (0|1), mark ('s'|'c'|'')
+// Returns the last session's new state (HGETALL-shaped).
+const RECORD_OUTCOMES = `${COMMON}
+local now, ttl, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local h
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  h = read(key)
+  local update = {'updated_ms', now}
+  if ARGV[2 + 2 * i] == '1' then
+    h.ads_heard = string.format('%d', (tonumber(h.ads_heard) or 0) + 1)
+    update[#update + 1] = 'ads_heard'
+    update[#update + 1] = h.ads_heard
+  end
+  local mark = ARGV[3 + 2 * i]
+  if mark ~= '' then
+    local o = (h.outcomes or '') .. mark
+    if #o > max then o = string.sub(o, #o - max + 1) end
+    h.outcomes = o
+    update[#update + 1] = 'outcomes'
+    update[#update + 1] = o
+  end
+  h.updated_ms = now
+  redis.call('HSET', key, unpack(update))
+  redis.call('PEXPIRE', key, ttl)
 end
-redis.call('HSET', key, 'updated_ms', ARGV[3])
-redis.call('PEXPIRE', key, ARGV[4])
-return redis.call('HGETALL', key)
+local out = {}
+for k, v in pairs(h) do
+  out[#out + 1] = k
+  out[#out + 1] = v
+end
+return out
 `;
+
+/** Most observations one script call records (keeps each call short). */
+const OUTCOMES_CHUNK = 200;
 
 class Script {
   private readonly sha: string;
@@ -91,18 +123,18 @@ class Script {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: Redis, key: string, args: Array<string | number>): Promise<unknown> {
+  async run(redis: Redis, keys: readonly string[], args: Array<string | number>): Promise<unknown> {
     try {
-      return await redis.evalsha(this.sha, 1, key, ...args);
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
-      return redis.eval(this.source, 1, key, ...args);
+      return redis.eval(this.source, keys.length, ...keys, ...args);
     }
   }
 }
 
 const recordContextScript = new Script(RECORD_CONTEXT);
-const recordOutcomeScript = new Script(RECORD_OUTCOME);
+const recordOutcomesScript = new Script(RECORD_OUTCOMES);
 const assessScript = new Script(ASSESS);
 
 function toState(h: Record<string, string>): SessionState {
@@ -145,41 +177,55 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async recordContext(sessionId: string, update: ContextUpdate, nowMs: number): Promise<void> {
-    await recordContextScript.run(this.opts.redis, this.key(sessionId), [
-      cleanGenre(update.genre),
-      update.scenario,
-      nowMs,
-      this.opts.ttlMs,
-      RECENT_GENRES,
-    ]);
+    await recordContextScript.run(
+      this.opts.redis,
+      [this.key(sessionId)],
+      [cleanGenre(update.genre), update.scenario, nowMs, this.opts.ttlMs, RECENT_GENRES],
+    );
   }
 
   /** One script: the session as it was, and this assessment recorded (see SessionStore.assessSession). */
   async assessSession(sessionId: string, update: AssessUpdate, nowMs: number): Promise<SessionState | null> {
-    const flat = await assessScript.run(this.opts.redis, this.key(sessionId), [
-      cleanGenre(update.genre),
-      update.fromSignals ?? '',
-      nowMs,
-      this.opts.ttlMs,
-      RECENT_GENRES,
-      update.fallback,
-      update.stickyMs,
-      ...SCENARIOS,
-    ]);
+    const flat = await assessScript.run(
+      this.opts.redis,
+      [this.key(sessionId)],
+      [
+        cleanGenre(update.genre),
+        update.fromSignals ?? '',
+        nowMs,
+        this.opts.ttlMs,
+        RECENT_GENRES,
+        update.fallback,
+        update.stickyMs,
+      ],
+    );
     const h = pairs(flat);
     return Object.keys(h).length === 0 ? null : toState(h);
   }
 
   async recordOutcome(sessionId: string, outcome: OutcomeUpdate, nowMs: number): Promise<SessionState> {
-    const mark = outcome.skipped ? 's' : outcome.completed ? 'c' : '';
-    const flat = await recordOutcomeScript.run(this.opts.redis, this.key(sessionId), [
-      outcome.served ? 1 : 0,
-      mark,
-      nowMs,
-      this.opts.ttlMs,
-      RECENT_OUTCOMES,
-    ]);
-    return toState(pairs(flat));
+    return toState(pairs(await this.recordChunk([{ sessionId, outcome }], nowMs)));
+  }
+
+  /** One script call per OUTCOMES_CHUNK items, all sent together (one round trip). */
+  async recordOutcomes(items: ReadonlyArray<SessionOutcome>, nowMs: number): Promise<void> {
+    const chunks: Array<Promise<unknown>> = [];
+    for (let i = 0; i < items.length; i += OUTCOMES_CHUNK) {
+      chunks.push(this.recordChunk(items.slice(i, i + OUTCOMES_CHUNK), nowMs));
+    }
+    await Promise.all(chunks);
+  }
+
+  private recordChunk(items: ReadonlyArray<SessionOutcome>, nowMs: number): Promise<unknown> {
+    const args: Array<string | number> = [nowMs, this.opts.ttlMs, RECENT_OUTCOMES];
+    for (const { outcome } of items) {
+      args.push(outcome.served ? 1 : 0, outcome.skipped ? 's' : outcome.completed ? 'c' : '');
+    }
+    return recordOutcomesScript.run(
+      this.opts.redis,
+      items.map((i) => this.key(i.sessionId)),
+      args,
+    );
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,12 @@ export interface OutcomeUpdate {
   completed: boolean;
 }
 
+/** One session's ad outcome, for recordOutcomes. */
+export interface SessionOutcome {
+  sessionId: string;
+  outcome: OutcomeUpdate;
+}
+
 export interface SessionStore {
   /** The session's state, or null when unknown or expired. */
   get(sessionId: string, nowMs: number): Promise<SessionState | null>;
@@ -73,6 +79,11 @@ export interface SessionStore {
   assessSession?(sessionId: string, update: AssessUpdate, nowMs: number): Promise<SessionState | null>;
   /** Records an ad outcome; refreshes the TTL; returns the new state. */
   recordOutcome(sessionId: string, outcome: OutcomeUpdate, nowMs: number): Promise<SessionState>;
+  /**
+   * recordOutcome for each item, in order, in one call (one round trip to a
+   * remote store); an item does not see a later one, a later one sees it.
+   */
+  recordOutcomes(items: ReadonlyArray<SessionOutcome>, nowMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -151,16 +162,24 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async recordOutcome(sessionId: string, outcome: OutcomeUpdate, nowMs: number): Promise<SessionState> {
-    const next = applyOutcome(this.live(sessionId, nowMs) ?? emptySession(nowMs), outcome, nowMs);
-    this.put(sessionId, next, nowMs);
-    return next;
+    return this.recordNow(sessionId, outcome, nowMs);
+  }
+
+  async recordOutcomes(items: ReadonlyArray<SessionOutcome>, nowMs: number): Promise<void> {
+    for (const i of items) this.recordNow(i.sessionId, i.outcome, nowMs);
   }
 
   async close(): Promise<void> {
     this.sessions.clear();
   }
 
-  /** The live entry (moved to most recently used), or null. */
+  private recordNow(sessionId: string, outcome: OutcomeUpdate, nowMs: number): SessionState {
+    const next = applyOutcome(this.live(sessionId, nowMs) ?? emptySession(nowMs), outcome, nowMs);
+    this.put(sessionId, next, nowMs);
+    return next;
+  }
+
+  /** The live state (its entry moved to most recently used), or null (an expired entry is dropped). */
   private live(sessionId: string, nowMs: number): SessionState | null {
     const entry = this.sessions.get(sessionId);
     if (!entry) return null;
@@ -170,8 +189,18 @@ export class MemorySessionStore implements SessionStore {
     return entry.state;
   }
 
+  /**
+   * Writes the state as the most recently used. Every caller reads the
+   * session with live() first, in the same synchronous step, so an entry
+   * still there is already the most recently used: it is updated in place.
+   */
   private put(sessionId: string, state: SessionState, nowMs: number): void {
-    this.sessions.delete(sessionId);
+    const entry = this.sessions.get(sessionId);
+    if (entry) {
+      entry.state = state;
+      entry.expiresMs = nowMs + this.ttlMs;
+      return;
+    }
     this.sessions.set(sessionId, { state, expiresMs: nowMs + this.ttlMs });
     while (this.sessions.size > this.maxSessions) {
       const oldest = this.sessions.keys().next().value as string;

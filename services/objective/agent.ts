@@ -28,15 +28,19 @@ import { DomainError, invalidArgument, messageOf } from '../common/errors';
 import type { Logger } from '../common/log';
 import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
-import type { BudgetLedger, ReserveRefusal, SpendState } from './ledger';
-import type { GroupStart, LoggedOutcome, OutcomeCounters, OutcomeLog } from './outcome-log';
+import type { BatchReservation, BudgetLedger, ReserveRefusal, ReserveResult, SpendState } from './ledger';
+import type {
+  GroupStart,
+  LoggedOutcome,
+  OutcomeCounters,
+  OutcomeEntry,
+  OutcomeLog,
+  RecordResult,
+} from './outcome-log';
 import { DAY_MS, FLAT_PROFILE, type PacingDecision, pace, type TrafficProfile, utcDay } from './pacing';
 import { advertiserValue, kpiProgress, MAX_ADVERTISER_VALUE } from './valuation';
 
 export const OBJECTIVE_MODEL_VERSION = 'pacing-rules-v1';
-
-/** How many recent requests' reservations release(requestId) can find. */
-const MAX_RELEASABLE_REQUESTS = 10_000;
 
 export interface ObjectiveAgentOptions {
   catalogue: CatalogueSource;
@@ -85,12 +89,33 @@ export interface CampaignStatus {
   counters: OutcomeCounters;
 }
 
-/** What evaluate needs to know about one campaign, read once per call. */
-interface CampaignFacts {
-  campaign: Campaign | undefined;
+/** A campaign's spend and outcome counters, as evaluate reads them (advisory). */
+interface Books {
   spend: SpendState;
-  sessionImpressions: number;
   counters: OutcomeCounters;
+}
+
+/** What evaluate needs to know about one campaign, read and worked out once per call. */
+interface CampaignFacts extends Books {
+  campaign: Campaign | undefined;
+  sessionImpressions: number;
+  /** null for a campaign the catalogue does not know. */
+  pacing: PacingDecision | null;
+}
+
+const NOT_PACED: PacingDecision = Object.freeze({
+  multiplier: 1,
+  throttle: false,
+  budgetMicros: 0,
+  idealMicros: 0,
+  spendMicros: 0,
+});
+
+/** A recent advisory read of a campaign's books: `books` once it has arrived. */
+interface AdvisoryRead {
+  at: number;
+  read: Promise<Books>;
+  books: Books | null;
 }
 
 const REFUSAL_REASON: Record<ReserveRefusal, ReasonCode> = {
@@ -128,7 +153,7 @@ export class ObjectiveAgent {
   private readonly newReservationId: () => string;
   private sweeper: NodeJS.Timeout | null = null;
   /** Recent advisory reads per campaign (see advisoryReadTtlMs); concurrent evaluations share one read. */
-  private readonly advisory = new Map<string, { at: number; read: Promise<[SpendState, OutcomeCounters]> }>();
+  private readonly advisory = new Map<string, AdvisoryRead>();
 
   constructor(private readonly options: ObjectiveAgentOptions) {
     this.clock = options.clock ?? Date.now;
@@ -139,20 +164,21 @@ export class ObjectiveAgent {
   async evaluate(input: EvaluateInput): Promise<Counter> {
     const now = this.clock();
     const catalogue = this.options.catalogue.current();
-    const ids = [...new Set(input.candidates.map((c) => c.campaignId))];
-    let facts: Map<string, CampaignFacts>;
+    const ids = distinctCampaigns(input.candidates);
+    const facts = new Map<string, CampaignFacts>();
     try {
-      const [loaded, impressions] = await Promise.all([
-        Promise.all(this.advisoryReads(ids, now)),
+      // Both reads start in this tick: with Redis they leave in one write (auto-pipelining).
+      const [books, impressions] = await Promise.all([
+        this.advisoryReads(ids, now),
         this.sessionImpressions(catalogue, ids, input.sessionId, now),
       ]);
-      facts = new Map(
-        ids.map((id, i) => {
-          const [spend, counters] = loaded[i]!;
-          const campaign = catalogue.campaigns.get(id);
-          return [id, { campaign, spend, counters, sessionImpressions: impressions.get(id) ?? 0 }];
-        }),
-      );
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        const { spend, counters } = books[i]!;
+        const campaign = catalogue.campaigns.get(id);
+        const pacing = campaign ? this.pacing(campaign, spend, now) : null;
+        facts.set(id, { campaign, spend, counters, sessionImpressions: impressions[i]!, pacing });
+      }
     } catch (err) {
       throw unavailable(err);
     }
@@ -165,9 +191,10 @@ export class ObjectiveAgent {
   }
 
   /**
-   * One reservation per chosen ad; each succeeds or fails on its own. A paid
-   * campaign's amount must be positive (INVALID_ARGUMENT otherwise); house
-   * campaigns are reserved at 0 whatever the amount.
+   * One reservation per chosen ad, all in one ledger call; each succeeds or
+   * fails on its own. A paid campaign's amount must be positive
+   * (INVALID_ARGUMENT otherwise); house campaigns are reserved at 0 whatever
+   * the amount.
    */
   async commit(input: CommitInput): Promise<CommitResult[]> {
     const now = this.clock();
@@ -182,64 +209,108 @@ export class ObjectiveAgent {
         );
       }
     });
-    const settled = await Promise.allSettled(
-      input.reservations.map((r) => this.reserveOne(catalogue, input.sessionId, r, now)),
-    );
-    // This replica's own commits are seen at once; other replicas' within advisoryReadTtlMs.
-    for (const r of input.reservations) this.advisory.delete(r.campaignId);
-    this.rememberReservations(input.requestId, settled);
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed) {
-      // Do not leave half a commit behind: release what did reserve, then report the failure.
-      const held = settled.flatMap((s) =>
-        s.status === 'fulfilled' && s.value.reserved ? [s.value.reservationId] : [],
-      );
-      await Promise.allSettled(held.map((id) => this.options.ledger.release(id)));
-      throw unavailable((failed as PromiseRejectedResult).reason);
+    const results: CommitResult[] = [];
+    const batch: Array<BatchReservation & { slot: number }> = [];
+    input.reservations.forEach((r, i) => {
+      const campaign = catalogue.campaigns.get(r.campaignId);
+      const refusal = commitRefusal(catalogue, campaign, r, now);
+      // A reservation the ledger is asked for gets its result below.
+      results.push(refused(r.creativeId, refusal ?? 'REASON_COMMIT_REJECTED'));
+      if (refusal || !campaign) return;
+      batch.push({
+        slot: i,
+        reservationId: this.newReservationId(),
+        campaignId: campaign.id,
+        amountMicros: costOf(campaign, r.amountMicros),
+        limits: campaign,
+      });
+    });
+    if (batch.length === 0) return results;
+    const { ledger } = this.options;
+    let reserved: ReserveResult[];
+    try {
+      reserved = await ledger.reserveMany({
+        requestId: input.requestId,
+        sessionId: input.sessionId,
+        nowMs: now,
+        reservations: batch,
+      });
+    } catch (err) {
+      for (const r of batch) this.advisory.delete(r.campaignId);
+      // The call may have reserved before it failed (e.g. a lost reply): do not
+      // leave half a commit behind, release what it asked for, then report the failure.
+      await Promise.allSettled(batch.map((r) => ledger.release(r.reservationId)));
+      throw unavailable(err);
     }
-    return settled.map((s) => (s as PromiseFulfilledResult<CommitResult>).value);
+    batch.forEach((r, k) => {
+      const result = reserved[k]!;
+      const creativeId = input.reservations[r.slot]!.creativeId;
+      this.noteReservation(r.campaignId, result.reserved ? r.amountMicros : null, now);
+      results[r.slot] = result.reserved
+        ? { creativeId, reserved: true, reservationId: r.reservationId, reason: null }
+        : refused(creativeId, REFUSAL_REASON[result.reason]);
+    });
+    return results;
   }
 
   /**
-   * Gives back reservations at once: `reservationIds`, or (none given) every
-   * reservation this agent made for the request that is still held. Resolves
-   * with how many were released; a settled or already released one is left as it is.
+   * Gives back reservations the broker will not use (a commit it gave up
+   * waiting for, a pod it could not serve): those among `reservationIds`
+   * that belong to the request, or every open one of it when none are
+   * named. Returns how many were released; releasing again, or after an
+   * impression settled them, releases nothing. (This replica's advisory reads
+   * may count the released money for up to advisoryReadTtlMs: conservative.)
    */
-  async release(requestId: string, reservationIds: string[]): Promise<number> {
-    const ids = reservationIds.length > 0 ? reservationIds : (this.byRequest.get(requestId) ?? []);
-    this.byRequest.delete(requestId);
-    let released = 0;
+  async release(requestId: string, reservationIds: readonly string[] = []): Promise<number> {
     try {
-      for (const id of ids) if (await this.options.ledger.release(id)) released++;
+      return (await this.options.ledger.releaseRequest(requestId, reservationIds)).length;
     } catch (err) {
       throw unavailable(err);
     }
-    return released;
   }
 
   /** Records an outcome once per idempotency key; an impression settles its reservation. */
   async recordOutcome(e: OutcomeEventInput): Promise<RecordOutcomeResult> {
     const now = this.clock();
-    const campaignId = this.campaignOf(e.creativeId);
     try {
-      const r = await this.options.outcomes.record(
-        {
-          idempotencyKey: e.idempotencyKey,
-          requestId: e.requestId,
-          reservationId: e.reservationId,
-          creativeId: e.creativeId,
-          campaignId,
-          sessionId: e.sessionId,
-          event: e.event,
-          skipOffsetMs: e.skipOffsetMs,
-          occurredAtMs: e.occurredAtMs || now,
-        },
-        now,
-      );
-      return { accepted: !r.duplicate, duplicate: r.duplicate, settledMicros: r.settledMicros };
+      return resultOf(await this.options.outcomes.record(this.entryOf(e, now), now));
     } catch (err) {
       throw unavailable(err);
     }
+  }
+
+  /**
+   * recordOutcome for each event, in order, in one outcome log call (one
+   * round trip with Redis), with the same guarantees: each idempotency key
+   * has an effect once, even when repeated within the batch.
+   */
+  async recordOutcomes(events: readonly OutcomeEventInput[]): Promise<RecordOutcomeResult[]> {
+    const now = this.clock();
+    let results: RecordResult[];
+    try {
+      results = await this.options.outcomes.recordMany(
+        events.map((e) => this.entryOf(e, now)),
+        now,
+      );
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return results.map(resultOf);
+  }
+
+  /** The log entry of an outcome: its campaign from the catalogue, its time the agent's clock's when it has none. */
+  private entryOf(e: OutcomeEventInput, now: number): OutcomeEntry {
+    return {
+      idempotencyKey: e.idempotencyKey,
+      requestId: e.requestId,
+      reservationId: e.reservationId,
+      creativeId: e.creativeId,
+      campaignId: this.campaignOf(e.creativeId),
+      sessionId: e.sessionId,
+      event: e.event,
+      skipOffsetMs: e.skipOffsetMs,
+      occurredAtMs: e.occurredAtMs || now,
+    };
   }
 
   /** The outcome log's next entries for a learner's consumer group (see OutcomeLog.readGroup). */
@@ -380,19 +451,25 @@ export class ObjectiveAgent {
     });
   }
 
-  /** The session's impressions of every frequency-capped campaign among `ids` (one ledger call when it can). */
+  /**
+   * The session's impressions of each campaign of `ids` (0 for one without
+   * a frequency cap), in that order: one ledger call when it can.
+   */
   private async sessionImpressions(
     catalogue: Catalogue,
-    ids: string[],
+    ids: readonly string[],
     sessionId: string,
     now: number,
-  ): Promise<Map<string, number>> {
+  ): Promise<number[]> {
+    const out = new Array<number>(ids.length).fill(0);
     const caps: Array<{ campaignId: string; windowMs: number }> = [];
-    for (const id of ids) {
+    const slots: number[] = [];
+    ids.forEach((id, i) => {
       const cap = catalogue.campaigns.get(id)?.frequencyCap;
-      if (cap && cap.maxImpressions > 0) caps.push({ campaignId: id, windowMs: cap.windowMs });
-    }
-    const out = new Map<string, number>();
+      if (!cap || cap.maxImpressions <= 0) return;
+      caps.push({ campaignId: id, windowMs: cap.windowMs });
+      slots.push(i);
+    });
     if (caps.length === 0) return out;
     const ledger = this.options.ledger;
     const counts = ledger.sessionImpressionsMany
@@ -400,57 +477,105 @@ export class ObjectiveAgent {
       : await Promise.all(
           caps.map((c) => ledger.sessionImpressions(c.campaignId, sessionId, c.windowMs, now)),
         );
-    caps.forEach((c, i) => {
-      out.set(c.campaignId, counts[i] ?? 0);
+    slots.forEach((slot, k) => {
+      out[slot] = counts[k] ?? 0;
     });
     return out;
   }
 
   /**
-   * Each campaign's spend and outcome counters: a recent read where there
-   * is one, else read now, all missing campaigns in one call per port when
-   * the port can (spendMany / countersMany).
+   * Each campaign's books, in the order asked: a recent read where there is
+   * one (or the one in flight), else read now, all missing campaigns in one
+   * call per port when the port can (spendMany / countersMany).
    */
-  private advisoryReads(campaignIds: string[], now: number): Array<Promise<[SpendState, OutcomeCounters]>> {
+  private async advisoryReads(campaignIds: readonly string[], now: number): Promise<Books[]> {
     const ttl = this.options.advisoryReadTtlMs ?? 0;
-    const out: Array<Promise<[SpendState, OutcomeCounters]>> = [];
+    const books = new Array<Books>(campaignIds.length);
+    const waits: Array<Promise<void>> = [];
     const missing: string[] = [];
     const slots: number[] = [];
-    campaignIds.forEach((id, i) => {
+    for (let i = 0; i < campaignIds.length; i++) {
+      const id = campaignIds[i]!;
       const hit = this.advisory.get(id);
-      if (hit && now - hit.at < ttl) out[i] = hit.read;
-      else {
+      if (!hit || now - hit.at >= ttl) {
         missing.push(id);
         slots.push(i);
-      }
-    });
-    if (missing.length === 0) return out;
+      } else if (hit.books) books[i] = hit.books;
+      else
+        waits.push(
+          hit.read.then((b) => {
+            books[i] = b;
+          }),
+        );
+    }
+    if (missing.length > 0) {
+      const read = this.readBooks(missing, now);
+      if (ttl > 0) this.remember(missing, now, read);
+      waits.push(
+        read.then((all) => {
+          slots.forEach((slot, k) => {
+            books[slot] = all[k]!;
+          });
+        }),
+      );
+    }
+    if (waits.length > 0) await Promise.all(waits);
+    return books;
+  }
+
+  /**
+   * This replica's own commits are seen at once (other replicas' within
+   * advisoryReadTtlMs): a reservation adds its amount to the advisory books
+   * of its campaign; a refusal, books still in flight or of another UTC day
+   * are forgotten (the next evaluation reads them again).
+   */
+  private noteReservation(campaignId: string, amountMicros: number | null, now: number): void {
+    const hit = this.advisory.get(campaignId);
+    if (!hit) return;
+    if (amountMicros === null || !hit.books || utcDay(hit.at) !== utcDay(now)) {
+      this.advisory.delete(campaignId);
+      return;
+    }
+    const s = hit.books.spend;
+    hit.books = {
+      counters: hit.books.counters,
+      spend: {
+        ...s,
+        lifetimeReservedMicros: s.lifetimeReservedMicros + amountMicros,
+        todayReservedMicros: s.todayReservedMicros + amountMicros,
+      },
+    };
+  }
+
+  private async readBooks(ids: readonly string[], now: number): Promise<Books[]> {
     const { ledger, outcomes } = this.options;
-    const both = Promise.all([
-      ledger.spendMany
-        ? ledger.spendMany(missing, now)
-        : Promise.all(missing.map((id) => ledger.spend(id, now))),
+    const [spends, counters] = await Promise.all([
+      ledger.spendMany ? ledger.spendMany(ids, now) : Promise.all(ids.map((id) => ledger.spend(id, now))),
       outcomes.countersMany
-        ? outcomes.countersMany(missing)
-        : Promise.all(missing.map((id) => outcomes.counters(id))),
+        ? outcomes.countersMany(ids)
+        : Promise.all(ids.map((id) => outcomes.counters(id))),
     ]);
-    missing.forEach((id, k) => {
-      const read = both.then(([spends, counters]): [SpendState, OutcomeCounters] => [
-        spends[k]!,
-        counters[k]!,
-      ]);
-      if (ttl > 0) {
-        this.advisory.set(id, { at: now, read });
-        read.catch(() => this.advisory.delete(id));
-      }
-      out[slots[k]!] = read;
+    return ids.map((_, k) => ({ spend: spends[k]!, counters: counters[k]! }));
+  }
+
+  /** Keeps a read of `ids` for advisoryReadTtlMs (forgotten if it fails). */
+  private remember(ids: readonly string[], now: number, read: Promise<Books[]>): void {
+    ids.forEach((id, k) => {
+      const entry: AdvisoryRead = { at: now, books: null, read: read.then((all) => all[k]!) };
+      this.advisory.set(id, entry);
+      entry.read.then(
+        (b) => {
+          entry.books = b;
+        },
+        () => {
+          if (this.advisory.get(id) === entry) this.advisory.delete(id);
+        },
+      );
     });
-    return out;
   }
 
   private value(c: Candidate, f: CampaignFacts, now: number, policy: ObjectivePolicy | null): CandidateValue {
-    const campaign = f.campaign;
-    const pacing = campaign ? this.pacing(campaign, f.spend, now) : null;
+    const { campaign, pacing } = f;
     const verdict = checkEligibility({
       campaign,
       campaignId: c.campaignId,
@@ -458,7 +583,7 @@ export class ObjectiveAgent {
       nowMs: now,
       spend: f.spend,
       sessionImpressions: f.sessionImpressions,
-      pacing: pacing ?? { multiplier: 1, throttle: false, budgetMicros: 0, idealMicros: 0, spendMicros: 0 },
+      pacing: pacing ?? NOT_PACED,
     });
     const multiplier = pacing?.multiplier ?? 1;
     const goal = campaign?.goal ?? 'awareness';
@@ -534,53 +659,37 @@ export class ObjectiveAgent {
       dayElapsed: (now - utcDay(now) * DAY_MS) / DAY_MS,
     };
   }
+}
 
-  /** Recent requests' reservation ids (bounded), so a request's reservations can be released at once. */
-  private readonly byRequest = new Map<string, string[]>();
+function resultOf(r: RecordResult): RecordOutcomeResult {
+  return { accepted: !r.duplicate, duplicate: r.duplicate, settledMicros: r.settledMicros };
+}
 
-  private rememberReservations(requestId: string, settled: PromiseSettledResult<CommitResult>[]): void {
-    const ids: string[] = [];
-    for (const s of settled)
-      if (s.status === 'fulfilled' && s.value.reserved) ids.push(s.value.reservationId);
-    if (ids.length === 0) return;
-    this.byRequest.set(requestId, [...(this.byRequest.get(requestId) ?? []), ...ids]);
-    // Reservations expire after their TTL anyway: only recent requests need to be releasable at once.
-    while (this.byRequest.size > MAX_RELEASABLE_REQUESTS) {
-      this.byRequest.delete(this.byRequest.keys().next().value as string);
-    }
+function refused(creativeId: string, reason: ReasonCode): CommitResult {
+  return { creativeId, reserved: false, reservationId: '', reason };
+}
+
+/** The distinct campaigns of the candidates, in the order they first appear. */
+function distinctCampaigns(candidates: readonly Candidate[]): string[] {
+  const seen = new Set<string>();
+  for (const c of candidates) seen.add(c.campaignId);
+  return [...seen];
+}
+
+/** Why a reservation is refused before the ledger is asked (unknown, paused, out of flight, a creative of another campaign), or null. */
+function commitRefusal(
+  catalogue: Catalogue,
+  campaign: Campaign | undefined,
+  r: ReservationRequest,
+  now: number,
+): ReasonCode | null {
+  const status = checkStatus(campaign, r.campaignId, now);
+  if (!status.eligible || !campaign) {
+    return status.eligible || status.reason === 'REASON_UNSPECIFIED'
+      ? 'REASON_COMMIT_REJECTED'
+      : status.reason;
   }
-
-  private async reserveOne(
-    catalogue: Catalogue,
-    sessionId: string,
-    r: ReservationRequest,
-    now: number,
-  ): Promise<CommitResult> {
-    const refused = (reason: ReasonCode): CommitResult => ({
-      creativeId: r.creativeId,
-      reserved: false,
-      reservationId: '',
-      reason,
-    });
-    const campaign = catalogue.campaigns.get(r.campaignId);
-    const status = checkStatus(campaign, r.campaignId, now);
-    if (!status.eligible || !campaign) {
-      return refused(
-        status.eligible || status.reason === 'REASON_UNSPECIFIED' ? 'REASON_COMMIT_REJECTED' : status.reason,
-      );
-    }
-    const creative = catalogue.creatives.get(r.creativeId);
-    if (creative && creative.campaignId !== campaign.id) return refused('REASON_COMMIT_REJECTED');
-    const reservationId = this.newReservationId();
-    const result = await this.options.ledger.reserve({
-      reservationId,
-      campaignId: campaign.id,
-      sessionId,
-      amountMicros: costOf(campaign, r.amountMicros),
-      limits: campaign,
-      nowMs: now,
-    });
-    if (!result.reserved) return refused(REFUSAL_REASON[result.reason]);
-    return { creativeId: r.creativeId, reserved: true, reservationId, reason: null };
-  }
+  const creative = catalogue.creatives.get(r.creativeId);
+  if (creative && creative.campaignId !== campaign.id) return 'REASON_COMMIT_REJECTED';
+  return null;
 }

@@ -24,6 +24,25 @@ export interface ReserveInput {
   amountMicros: number;
   limits: BudgetLimits;
   nowMs: number;
+  /** The decision the reservation is for: releaseRequest finds it by this id ('' or absent = none). */
+  requestId?: string;
+}
+
+/** One reservation of a ReserveBatch. */
+export interface BatchReservation {
+  reservationId: string;
+  campaignId: string;
+  amountMicros: number;
+  limits: BudgetLimits;
+}
+
+/** The reservations of one commit: one session, one decision, one moment. */
+export interface ReserveBatch {
+  /** The decision they are for: releaseRequest finds them by this id ('' = none). */
+  requestId: string;
+  sessionId: string;
+  nowMs: number;
+  reservations: readonly BatchReservation[];
 }
 
 export type ReserveRefusal = 'lifetime_budget' | 'daily_budget' | 'frequency_cap' | 'duplicate';
@@ -41,10 +60,23 @@ export interface SpendState {
 export interface BudgetLedger {
   /** Atomically checks budgets and the frequency cap, then holds the amount. */
   reserve(input: ReserveInput): Promise<ReserveResult>;
+  /**
+   * reserve for each of a commit's reservations, in order, in one atomic
+   * step (one round trip for a remote store); each succeeds or fails on its
+   * own, exactly as one reserve call each would.
+   */
+  reserveMany(batch: ReserveBatch): Promise<ReserveResult[]>;
   /** Reserved → spent. Returns the micros moved: the amount once, 0 after that or for an unknown id. */
   settle(reservationId: string): Promise<number>;
   /** Reserved → free (and its frequency slot). False when already settled, released or unknown. */
   release(reservationId: string): Promise<boolean>;
+  /**
+   * Releases the open reservations of a request (those among
+   * `reservationIds` when given and not empty, else all of them) in one
+   * atomic step; returns the ids released. A reservation already settled or
+   * released, or of another request, is left alone.
+   */
+  releaseRequest(requestId: string, reservationIds?: readonly string[]): Promise<string[]>;
   /** Releases every reservation whose expiry is at or before nowMs; returns their ids. */
   releaseExpired(nowMs: number): Promise<string[]>;
   spend(campaignId: string, nowMs: number): Promise<SpendState>;
@@ -72,7 +104,9 @@ export interface LedgerOptions {
 
 interface Held {
   campaignId: string;
-  frequencyKey: string | null;
+  /** The session's frequency hits of the campaign this reservation holds a slot in (capped campaigns). */
+  hits: Map<string, number> | null;
+  requestId: string;
   amount: number;
   day: number;
   expiresAt: number;
@@ -83,7 +117,18 @@ interface Books {
   reserved: number;
 }
 
-const freqKey = (campaignId: string, sessionId: string) => `${campaignId}|${sessionId}`;
+/** A session's reservations of one capped campaign: reservation id → reserved at, and until when any can count. */
+interface Frequency {
+  until: number;
+  hits: Map<string, number>;
+}
+
+const NO_SPEND: SpendState = Object.freeze({
+  lifetimeSpentMicros: 0,
+  lifetimeReservedMicros: 0,
+  todaySpentMicros: 0,
+  todayReservedMicros: 0,
+});
 
 /** In-process ledger for a single replica. Every method body is synchronous, hence atomic. */
 export class EmbeddedLedger implements BudgetLedger {
@@ -91,44 +136,70 @@ export class EmbeddedLedger implements BudgetLedger {
   /** campaign id → UTC day → books. */
   private readonly daily = new Map<string, Map<number, Books>>();
   private readonly held = new Map<string, Held>();
-  /** campaign|session → reservation id → reserved at. */
-  private readonly frequency = new Map<string, { until: number; hits: Map<string, number> }>();
+  /** request id → its open reservations. */
+  private readonly requests = new Map<string, Set<string>>();
+  /** session id → campaign id → frequency hits (nested, so a lookup builds no key). */
+  private readonly frequency = new Map<string, Map<string, Frequency>>();
 
   constructor(private readonly options: LedgerOptions) {}
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
-    const { limits, amountMicros: amount, nowMs } = input;
-    if (this.held.has(input.reservationId)) return { reserved: false, reason: 'duplicate' };
-    const life = this.books(this.lifetime, input.campaignId);
+    return this.reserveNow(input, input.sessionId, input.requestId ?? '', input.nowMs);
+  }
+
+  async reserveMany(batch: ReserveBatch): Promise<ReserveResult[]> {
+    const out: ReserveResult[] = [];
+    for (const r of batch.reservations)
+      out.push(this.reserveNow(r, batch.sessionId, batch.requestId, batch.nowMs));
+    return out;
+  }
+
+  private reserveNow(
+    r: BatchReservation,
+    sessionId: string,
+    requestId: string,
+    nowMs: number,
+  ): ReserveResult {
+    const { limits, amountMicros: amount } = r;
+    if (this.held.has(r.reservationId)) return { reserved: false, reason: 'duplicate' };
+    const life = this.books(this.lifetime, r.campaignId);
     if (limits.totalBudgetMicros > 0 && life.spent + life.reserved + amount > limits.totalBudgetMicros) {
       return { reserved: false, reason: 'lifetime_budget' };
     }
     const day = utcDay(nowMs);
-    const today = this.dayBooks(input.campaignId, day);
+    const today = this.dayBooks(r.campaignId, day);
     if (limits.dailyBudgetMicros > 0 && today.spent + today.reserved + amount > limits.dailyBudgetMicros) {
       return { reserved: false, reason: 'daily_budget' };
     }
     const cap = limits.frequencyCap;
-    let key: string | null = null;
+    let hits: Map<string, number> | null = null;
     if (cap.maxImpressions > 0) {
-      key = freqKey(input.campaignId, input.sessionId);
-      if (this.countWindow(key, cap.windowMs, nowMs) >= cap.maxImpressions) {
+      const f = this.frequencyOf(sessionId, r.campaignId);
+      if (countWindow(f, cap.windowMs, nowMs) >= cap.maxImpressions) {
         return { reserved: false, reason: 'frequency_cap' };
       }
-      const f = this.frequency.get(key) ?? { until: 0, hits: new Map<string, number>() };
-      f.hits.set(input.reservationId, nowMs);
+      f.hits.set(r.reservationId, nowMs);
       f.until = Math.max(f.until, nowMs + cap.windowMs);
-      this.frequency.set(key, f);
+      hits = f.hits;
     }
     life.reserved += amount;
     today.reserved += amount;
-    this.held.set(input.reservationId, {
-      campaignId: input.campaignId,
-      frequencyKey: key,
+    this.held.set(r.reservationId, {
+      campaignId: r.campaignId,
+      hits,
+      requestId,
       amount,
       day,
       expiresAt: nowMs + this.options.reservationTtlMs,
     });
+    if (requestId) {
+      let open = this.requests.get(requestId);
+      if (!open) {
+        open = new Set();
+        this.requests.set(requestId, open);
+      }
+      open.add(r.reservationId);
+    }
     return { reserved: true };
   }
 
@@ -138,9 +209,8 @@ export class EmbeddedLedger implements BudgetLedger {
 
   /** Synchronous settle, so the embedded outcome log can settle and append in one step. */
   settleNow(reservationId: string): number {
-    const h = this.held.get(reservationId);
+    const h = this.forget(reservationId);
     if (!h) return 0;
-    this.held.delete(reservationId);
     this.move(h, true);
     return h.amount;
   }
@@ -149,38 +219,67 @@ export class EmbeddedLedger implements BudgetLedger {
     return this.releaseNow(reservationId);
   }
 
+  async releaseRequest(requestId: string, reservationIds?: readonly string[]): Promise<string[]> {
+    const open = this.requests.get(requestId);
+    if (!open) return [];
+    const ids =
+      reservationIds && reservationIds.length > 0 ? reservationIds.filter((id) => open.has(id)) : [...open];
+    return ids.filter((id) => this.releaseNow(id));
+  }
+
   private releaseNow(reservationId: string): boolean {
-    const h = this.held.get(reservationId);
+    const h = this.forget(reservationId);
     if (!h) return false;
-    this.held.delete(reservationId);
     this.move(h, false);
-    if (h.frequencyKey) this.frequency.get(h.frequencyKey)?.hits.delete(reservationId);
+    h.hits?.delete(reservationId);
     return true;
+  }
+
+  /** Forgets an open reservation (and its request's note of it); null when there is none. */
+  private forget(reservationId: string): Held | null {
+    const h = this.held.get(reservationId);
+    if (!h) return null;
+    this.held.delete(reservationId);
+    if (h.requestId) {
+      const open = this.requests.get(h.requestId);
+      open?.delete(reservationId);
+      if (open?.size === 0) this.requests.delete(h.requestId);
+    }
+    return h;
   }
 
   async releaseExpired(nowMs: number): Promise<string[]> {
     const expired: string[] = [];
     for (const [id, h] of this.held) if (h.expiresAt <= nowMs) expired.push(id);
     for (const id of expired) this.releaseNow(id);
-    for (const [key, f] of this.frequency) if (f.until <= nowMs) this.frequency.delete(key);
+    for (const [session, campaigns] of this.frequency) {
+      for (const [campaign, f] of campaigns) if (f.until <= nowMs) campaigns.delete(campaign);
+      if (campaigns.size === 0) this.frequency.delete(session);
+    }
     const today = utcDay(nowMs);
     for (const days of this.daily.values()) for (const d of days.keys()) if (d < today - 2) days.delete(d);
     return expired;
   }
 
   async spend(campaignId: string, nowMs: number): Promise<SpendState> {
-    const life = this.lifetime.get(campaignId);
-    const today = this.daily.get(campaignId)?.get(utcDay(nowMs));
-    return {
-      lifetimeSpentMicros: life?.spent ?? 0,
-      lifetimeReservedMicros: life?.reserved ?? 0,
-      todaySpentMicros: today?.spent ?? 0,
-      todayReservedMicros: today?.reserved ?? 0,
-    };
+    return this.spendNow(campaignId, utcDay(nowMs));
   }
 
   async spendMany(campaignIds: readonly string[], nowMs: number): Promise<SpendState[]> {
-    return Promise.all(campaignIds.map((id) => this.spend(id, nowMs)));
+    const day = utcDay(nowMs);
+    return campaignIds.map((id) => this.spendNow(id, day));
+  }
+
+  private spendNow(campaignId: string, day: number): SpendState {
+    const life = this.lifetime.get(campaignId);
+    if (!life) return NO_SPEND;
+    const today = this.daily.get(campaignId)?.get(day);
+    return {
+      lifetimeSpentMicros: life.spent,
+      lifetimeReservedMicros: life.reserved,
+      todaySpentMicros: today?.spent ?? 0,
+      todayReservedMicros: today?.reserved ?? 0,
+    };
   }
 
   async sessionImpressions(
@@ -189,7 +288,8 @@ export class EmbeddedLedger implements BudgetLedger {
     windowMs: number,
     nowMs: number,
   ): Promise<number> {
-    return this.countWindow(freqKey(campaignId, sessionId), windowMs, nowMs);
+    const f = this.frequency.get(sessionId)?.get(campaignId);
+    return f ? countWindow(f, windowMs, nowMs) : 0;
   }
 
   async sessionImpressionsMany(
@@ -197,20 +297,27 @@ export class EmbeddedLedger implements BudgetLedger {
     sessionId: string,
     nowMs: number,
   ): Promise<number[]> {
-    return caps.map((c) => this.countWindow(freqKey(c.campaignId, sessionId), c.windowMs, nowMs));
+    const campaigns = this.frequency.get(sessionId);
+    return caps.map((c) => {
+      const f = campaigns?.get(c.campaignId);
+      return f ? countWindow(f, c.windowMs, nowMs) : 0;
+    });
   }
 
   async close(): Promise<void> {}
 
-  private countWindow(key: string, windowMs: number, nowMs: number): number {
-    const f = this.frequency.get(key);
-    if (!f) return 0;
-    let n = 0;
-    for (const [id, at] of f.hits) {
-      if (at > nowMs - windowMs) n++;
-      else f.hits.delete(id); // out of the window for good
+  private frequencyOf(sessionId: string, campaignId: string): Frequency {
+    let campaigns = this.frequency.get(sessionId);
+    if (!campaigns) {
+      campaigns = new Map();
+      this.frequency.set(sessionId, campaigns);
     }
-    return n;
+    let f = campaigns.get(campaignId);
+    if (!f) {
+      f = { until: 0, hits: new Map() };
+      campaigns.set(campaignId, f);
+    }
+    return f;
   }
 
   private move(h: Held, toSpent: boolean): void {
@@ -239,4 +346,14 @@ export class EmbeddedLedger implements BudgetLedger {
     }
     return this.books(days, day);
   }
+}
+
+/** Hits within the window ending at nowMs; forgets those out of it for good. */
+function countWindow(f: Frequency, windowMs: number, nowMs: number): number {
+  let n = 0;
+  for (const [id, at] of f.hits) {
+    if (at > nowMs - windowMs) n++;
+    else f.hits.delete(id);
+  }
+  return n;
 }

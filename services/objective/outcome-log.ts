@@ -54,6 +54,12 @@ export interface OutcomeLog {
    */
   record(entry: OutcomeEntry, nowMs: number): Promise<RecordResult>;
   /**
+   * record for each entry, in order, in one call (one round trip for a
+   * remote store), with the same guarantees: a key repeated within the
+   * batch is a duplicate the second time.
+   */
+  recordMany(entries: readonly OutcomeEntry[], nowMs: number): Promise<RecordResult[]>;
+  /**
    * New entries for `group`, created on first use from the oldest retained
    * entry, or after the newest one with from = 'newest' (a reader that has no
    * use for what came before it, e.g. an online learner that just started).
@@ -99,7 +105,15 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
   }
 
   async record(entry: OutcomeEntry, nowMs: number): Promise<RecordResult> {
-    // Everything below is synchronous: check, settle, count and append are one step.
+    return this.recordNow(entry, nowMs);
+  }
+
+  async recordMany(entries: readonly OutcomeEntry[], nowMs: number): Promise<RecordResult[]> {
+    return entries.map((e) => this.recordNow(e, nowMs));
+  }
+
+  /** Synchronous: check, settle, count and append are one step. */
+  private recordNow(entry: OutcomeEntry, nowMs: number): RecordResult {
     this.forgetExpired(nowMs);
     const expiry = this.seen.get(entry.idempotencyKey);
     if (expiry !== undefined && expiry > nowMs) return { duplicate: true, settledMicros: 0, id: '' };
@@ -108,9 +122,10 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
     const settledMicros =
       entry.event === 'impression' && entry.reservationId ? this.ledger.settleNow(entry.reservationId) : 0;
     if (entry.campaignId) {
+      // A new object per change, so counters() can hand out the stored one.
       const c = { ...(this.counts.get(entry.campaignId) ?? ZERO_COUNTERS) };
       c[COUNTER_OF[entry.event]]++;
-      this.counts.set(entry.campaignId, c);
+      this.counts.set(entry.campaignId, Object.freeze(c));
     }
     this.seq++;
     const id = `${nowMs}-${this.seq}`;
@@ -159,12 +174,13 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
     return this.groups.delete(group);
   }
 
+  /** The stored counters (frozen: a change replaces them). */
   async counters(campaignId: string): Promise<OutcomeCounters> {
-    return { ...(this.counts.get(campaignId) ?? ZERO_COUNTERS) };
+    return this.counts.get(campaignId) ?? ZERO_COUNTERS;
   }
 
   async countersMany(campaignIds: readonly string[]): Promise<OutcomeCounters[]> {
-    return Promise.all(campaignIds.map((id) => this.counters(id)));
+    return campaignIds.map((id) => this.counts.get(id) ?? ZERO_COUNTERS);
   }
 
   async close(): Promise<void> {}

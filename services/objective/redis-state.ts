@@ -2,27 +2,34 @@
  * Redis adapters of the objective agent's ports (BudgetLedger, OutcomeLog),
  * for several replicas sharing one budget. Every check-and-update is a Lua
  * script (ioredis defineCommand), so concurrent replicas can never overspend
- * a budget, exceed a frequency cap or move a reservation's money twice.
+ * a budget, exceed a frequency cap or move a reservation's money twice. A
+ * commit's reservations are one script call, an outcome (or a batch of
+ * them) another; each read evaluate makes is one command.
  *
  * Keys (all under `${redisPrefix}objective:`):
- *   camp:<campaign>               hash spent, reserved (lifetime)
- *   day:<campaign>|<utc day>      hash spent, reserved (expires 2 days after the day)
- *   freq:<campaign>|<session>     zset reservation id → reserved at (capped campaigns)
- *   res:<reservation>             hash amount and the keys above it touched
+ *   camp:<campaign>               hash: the campaign's books and KPI counters
+ *                                   spent, reserved              lifetime micros
+ *                                   spent:<day>, reserved:<day>  that UTC day's micros (days kept: `days`)
+ *                                   days                         the days with books, kept 2 days after the day
+ *                                   impressions, completes, clicks, skips
+ *   freq:<campaign>|<session>     string: the session's reservation times in the cap's window,
+ *                                 space-separated, oldest first (capped campaigns; PX the window)
+ *   res:<reservation>             string: an open reservation (its record: see LUA_COMMON)
+ *   req:<request>                 set: the request's open reservations (releaseRequest)
  *   expiries                      zset reservation id → expiry
  *   idem:<idempotency key>        outcome already recorded (PX idempotencyTtlMs)
  *   outcomes                      stream: the outcome event log (MAXLEN ~)
- *   kpi:<campaign>                hash impressions, completes, clicks, skips
  *
  * The scripts settle/release through the key names stored in the
- * reservation hash, so they assume a single Redis (or a primary with
- * replicas), not Redis Cluster.
+ * reservation, so they assume a single Redis (or a primary with replicas),
+ * not Redis Cluster.
  */
 import type { Redis } from 'ioredis';
 import type { OutcomeKind } from '../common/domain/types';
 import type {
   BudgetLedger,
   LedgerOptions,
+  ReserveBatch,
   ReserveInput,
   ReserveRefusal,
   ReserveResult,
@@ -38,84 +45,167 @@ import {
   type OutcomeLogOptions,
   type RecordResult,
 } from './outcome-log';
-import { DAY_MS, utcDay } from './pacing';
+import { utcDay } from './pacing';
 
 export function objectiveKeys(redisPrefix: string) {
   const p = `${redisPrefix}objective:`;
   return {
     reservationPrefix: `${p}res:`,
+    /** The campaign's books (lifetime `spent` / `reserved`, the days', KPI counters). */
     lifetime: (campaignId: string) => `${p}camp:${campaignId}`,
-    day: (campaignId: string, day: number) => `${p}day:${campaignId}|${day}`,
     frequency: (campaignId: string, sessionId: string) => `${p}freq:${campaignId}|${sessionId}`,
     reservation: (reservationId: string) => `${p}res:${reservationId}`,
+    request: (requestId: string) => `${p}req:${requestId}`,
     expiries: `${p}expiries`,
     idempotency: (key: string) => `${p}idem:${key}`,
     log: `${p}outcomes`,
-    kpi: (campaignId: string) => `${p}kpi:${campaignId}`,
   };
 }
 
+/** The books' fields of a UTC day in a campaign hash. */
+const spentOn = (day: number) => `spent:${day}`;
+const reservedOn = (day: number) => `reserved:${day}`;
+
 /**
- * Moves a reservation's amount out of `reserved` (into `spent` when to_spent)
- * and deletes it. Returns the amount, or -1 when there is no such reservation.
+ * Shared Lua. A reservation record is one string, its parts separated by
+ * newlines (ids and key names have none): amount, UTC day, reserved at
+ * (ms), the campaign hash, the frequency key ('' = uncapped), the request
+ * set ('' = none).
+ *
+ * close_reservation moves a reservation's amount out of `reserved` (into
+ * `spent` when to_spent; the day's books only while they are kept), gives a
+ * released one's frequency slot back, and forgets it. Returns the amount, or
+ * -1 when there is no such reservation.
  */
-const CLOSE_RESERVATION = `
+const LUA_COMMON = `
+local function num(v) return tonumber(v) or 0 end
+local function int(n) return string.format('%d', n) end
+
 local function close_reservation(rkey, rid, expiries, to_spent)
-  local r = redis.call('HMGET', rkey, 'amount', 'life', 'day', 'freq')
-  if not r[1] then return -1 end
-  local amount = tonumber(r[1])
+  local v = redis.call('GET', rkey)
+  if not v then return -1 end
+  local amount, day, at, camp, freq, req = string.match(v, '^(%d+)\\n(%d+)\\n(%d+)\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')
+  amount = tonumber(amount)
   if amount > 0 then
-    redis.call('HINCRBY', r[2], 'reserved', -amount)
-    if to_spent then redis.call('HINCRBY', r[2], 'spent', amount) end
-    if redis.call('EXISTS', r[3]) == 1 then
-      redis.call('HINCRBY', r[3], 'reserved', -amount)
-      if to_spent then redis.call('HINCRBY', r[3], 'spent', amount) end
+    local b = redis.call('HMGET', camp, 'spent', 'reserved', 'spent:' .. day, 'reserved:' .. day)
+    local books = {'reserved', int(num(b[2]) - amount)}
+    if to_spent then books[3] = 'spent'; books[4] = int(num(b[1]) + amount) end
+    if b[4] then
+      books[#books + 1] = 'reserved:' .. day
+      books[#books + 1] = int(num(b[4]) - amount)
+      if to_spent then
+        books[#books + 1] = 'spent:' .. day
+        books[#books + 1] = int(num(b[3]) + amount)
+      end
+    end
+    redis.call('HSET', camp, unpack(books))
+  end
+  if (not to_spent) and freq ~= '' then
+    local times = redis.call('GET', freq)
+    if times then
+      local kept, found = {}, false
+      for t in string.gmatch(times, '%d+') do
+        if (not found) and t == at then found = true else kept[#kept + 1] = t end
+      end
+      if #kept == 0 then redis.call('DEL', freq)
+      elseif found then redis.call('SET', freq, table.concat(kept, ' '), 'KEEPTTL') end
     end
   end
-  if (not to_spent) and r[4] and r[4] ~= '' then redis.call('ZREM', r[4], rid) end
   redis.call('DEL', rkey)
   redis.call('ZREM', expiries, rid)
+  if req ~= '' then redis.call('SREM', req, rid) end
   return amount
 end
 `;
 
-// KEYS: lifetime, day, frequency, reservation, expiries
-// ARGV: amount, total, daily, maxImpressions, windowStart, now, expiresAt, reservationId, dayTtlMs, windowMs
-const RESERVE = `
-if redis.call('EXISTS', KEYS[4]) == 1 then return 'duplicate' end
-local amount = tonumber(ARGV[1])
-local total = tonumber(ARGV[2])
-if total > 0 then
-  local b = redis.call('HMGET', KEYS[1], 'spent', 'reserved')
-  if (tonumber(b[1]) or 0) + (tonumber(b[2]) or 0) + amount > total then return 'lifetime_budget' end
+// KEYS: expiries, request set, then per reservation: campaign hash, frequency key, reservation key
+// ARGV: now, utc day, expires at, '1' to note the reservations in the request set | '0',
+//       then per reservation: reservation id, amount, total budget, daily budget, max impressions, window ms
+// Returns per reservation 'ok' or the refusal.
+const RESERVE = `${LUA_COMMON}
+local now, day, expires_at = ARGV[1], ARGV[2], ARGV[3]
+local req = ARGV[4] == '1' and KEYS[2] or ''
+
+local function reserve(camp, freq, rkey, rid, amount, total, daily, max_impressions, window)
+  local capped = max_impressions > 0
+  -- The record doubles as the duplicate check; it goes again if a limit refuses.
+  local record = table.concat({int(amount), day, now, camp, capped and freq or '', req}, '\\n')
+  if not redis.call('SET', rkey, record, 'NX') then return 'duplicate' end
+  local b = redis.call('HMGET', camp, 'spent', 'reserved', 'spent:' .. day, 'reserved:' .. day, 'days')
+  local refusal = nil
+  if total > 0 and num(b[1]) + num(b[2]) + amount > total then refusal = 'lifetime_budget'
+  elseif daily > 0 and num(b[3]) + num(b[4]) + amount > daily then refusal = 'daily_budget' end
+  local times = {}
+  if capped and not refusal then
+    local since = tonumber(now) - window
+    for t in string.gmatch(redis.call('GET', freq) or '', '%d+') do
+      if tonumber(t) > since then times[#times + 1] = t end
+    end
+    if #times >= max_impressions then refusal = 'frequency_cap' end
+  end
+  if refusal then
+    redis.call('DEL', rkey)
+    return refusal
+  end
+  if capped then
+    times[#times + 1] = now
+    redis.call('SET', freq, table.concat(times, ' '), 'PX', window)
+  end
+  if amount > 0 then
+    local books = {'reserved', int(num(b[2]) + amount), 'reserved:' .. day, int(num(b[4]) + amount)}
+    if not b[4] then
+      -- The campaign's first reservation of the day: keep the books of the last two days only.
+      local keep, drop = {}, {}
+      for d in string.gmatch(b[5] or '', '%d+') do
+        if tonumber(d) >= tonumber(day) - 2 then keep[#keep + 1] = d
+        else drop[#drop + 1] = 'spent:' .. d; drop[#drop + 1] = 'reserved:' .. d end
+      end
+      if #drop > 0 then redis.call('HDEL', camp, unpack(drop)) end
+      keep[#keep + 1] = day
+      books[5] = 'days'
+      books[6] = table.concat(keep, ' ')
+    end
+    redis.call('HSET', camp, unpack(books))
+  end
+  redis.call('ZADD', KEYS[1], expires_at, rid)
+  return 'ok'
 end
-local daily = tonumber(ARGV[3])
-if daily > 0 then
-  local b = redis.call('HMGET', KEYS[2], 'spent', 'reserved')
-  if (tonumber(b[1]) or 0) + (tonumber(b[2]) or 0) + amount > daily then return 'daily_budget' end
+
+local out, held = {}, {}
+for i = 0, (#KEYS - 2) / 3 - 1 do
+  local a = 5 + 6 * i
+  local rid = ARGV[a]
+  local r = reserve(KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[5 + 3 * i], rid,
+    tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]))
+  if r == 'ok' then held[#held + 1] = rid end
+  out[i + 1] = r
 end
-local capped = tonumber(ARGV[4]) > 0
-if capped then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[5])
-  if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[4]) then return 'frequency_cap' end
-  redis.call('ZADD', KEYS[3], ARGV[6], ARGV[8])
-  redis.call('PEXPIRE', KEYS[3], ARGV[10])
-end
-redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
-redis.call('HINCRBY', KEYS[2], 'reserved', ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[9])
-redis.call('HSET', KEYS[4], 'amount', ARGV[1], 'life', KEYS[1], 'day', KEYS[2], 'freq', capped and KEYS[3] or '')
-redis.call('ZADD', KEYS[5], ARGV[7], ARGV[8])
-return 'ok'
+if req ~= '' and #held > 0 then redis.call('SADD', req, unpack(held)) end
+return out
 `;
 
 // KEYS: reservation, expiries; ARGV: reservation id, '1' to settle | '0' to release
-const CLOSE = `${CLOSE_RESERVATION}
+const CLOSE = `${LUA_COMMON}
 return close_reservation(KEYS[1], ARGV[1], KEYS[2], ARGV[2] == '1')
 `;
 
+// KEYS: request set, expiries; ARGV: reservation key prefix, then the ids to release (none = all of the request's)
+const RELEASE_REQUEST = `${LUA_COMMON}
+local ids = {}
+for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
+if #ids == 0 then ids = redis.call('SMEMBERS', KEYS[1]) end
+local out = {}
+for _, id in ipairs(ids) do
+  if redis.call('SISMEMBER', KEYS[1], id) == 1 then
+    if close_reservation(ARGV[1] .. id, id, KEYS[2], false) >= 0 then out[#out + 1] = id
+    else redis.call('SREM', KEYS[1], id) end
+  end
+end
+return out
+`;
+
 // KEYS: expiries; ARGV: now, reservation key prefix, limit. Returns [scanned, released ids…]
-const RELEASE_EXPIRED = `${CLOSE_RESERVATION}
+const RELEASE_EXPIRED = `${LUA_COMMON}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {#ids}
 for _, id in ipairs(ids) do
@@ -125,31 +215,6 @@ for _, id in ipairs(ids) do
     redis.call('ZREM', KEYS[1], id)
   end
 end
-return out
-`;
-
-// KEYS: idempotency, log, kpi, reservation, expiries
-// ARGV: idempotencyTtlMs, maxLen, settle '1'|'0', reservation id, counter field or '', field, value, …
-const RECORD = `${CLOSE_RESERVATION}
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return {1, 0, ''} end
-local settled = 0
-if ARGV[3] == '1' then
-  local a = close_reservation(KEYS[4], ARGV[4], KEYS[5], true)
-  if a > 0 then settled = a end
-end
-if ARGV[5] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[5], 1) end
-local fields = {}
-for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
-fields[#fields + 1] = 'settled_micros'
-fields[#fields + 1] = tostring(settled)
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(fields))
-return {0, settled, id}
-`;
-
-// KEYS: one frequency zset per capped campaign; ARGV: the matching window starts (exclusive)
-const SESSION_IMPRESSIONS = `
-local out = {}
-for i = 1, #KEYS do out[i] = redis.call('ZCOUNT', KEYS[i], '(' .. ARGV[i], '+inf') end
 return out
 `;
 
@@ -163,23 +228,88 @@ end
 return out
 `;
 
+/** The stream entry's fields of an outcome, in the order RECORD gets their values (settled_micros follows). */
+const ENTRY_FIELDS = [
+  'idempotency_key',
+  'request_id',
+  'reservation_id',
+  'creative_id',
+  'campaign_id',
+  'session_id',
+  'event',
+  'skip_offset_ms',
+  'occurred_at_ms',
+] as const;
+
+function entryValues(e: OutcomeEntry): string[] {
+  return [
+    e.idempotencyKey,
+    e.requestId,
+    e.reservationId,
+    e.creativeId,
+    e.campaignId,
+    e.sessionId,
+    e.event,
+    String(e.skipOffsetMs),
+    String(e.occurredAtMs),
+  ];
+}
+
+// KEYS: log, expiries, then per outcome: idempotency key, campaign hash, reservation key
+// ARGV: idempotency TTL ms, log max length, then per outcome: '1' to settle | '0', reservation id,
+//       counter field ('' = none), the values of ENTRY_FIELDS
+// Returns per outcome, flattened: duplicate (1 | 0), settled micros, log entry id ('' for a duplicate).
+const RECORD = `${LUA_COMMON}
+local fields = {${ENTRY_FIELDS.map((f) => `'${f}'`).join(', ')}}
+local per = 3 + #fields
+local out = {}
+for i = 0, (#KEYS - 2) / 3 - 1 do
+  local idem, camp, rkey = KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[5 + 3 * i]
+  local a = 3 + per * i
+  if redis.call('SET', idem, '1', 'NX', 'PX', ARGV[1]) then
+    local settled = 0
+    if ARGV[a] == '1' then
+      local moved = close_reservation(rkey, ARGV[a + 1], KEYS[2], true)
+      if moved > 0 then settled = moved end
+    end
+    if ARGV[a + 2] ~= '' then redis.call('HINCRBY', camp, ARGV[a + 2], 1) end
+    local entry = {}
+    for j = 1, #fields do
+      entry[#entry + 1] = fields[j]
+      entry[#entry + 1] = ARGV[a + 2 + j]
+    end
+    entry[#entry + 1] = 'settled_micros'
+    entry[#entry + 1] = int(settled)
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(entry))
+    out[#out + 1] = 0
+    out[#out + 1] = settled
+    out[#out + 1] = id
+  else
+    out[#out + 1] = 1
+    out[#out + 1] = 0
+    out[#out + 1] = ''
+  end
+end
+return out
+`;
+
 type Arg = string | number;
 interface ObjectiveCommands {
-  parleyObjReserve(...args: Arg[]): Promise<string>;
+  parleyObjReserve(numberOfKeys: number, ...args: Arg[]): Promise<string[]>;
   parleyObjClose(...args: Arg[]): Promise<number>;
+  parleyObjReleaseRequest(...args: Arg[]): Promise<string[]>;
   parleyObjReleaseExpired(...args: Arg[]): Promise<[number, ...string[]]>;
-  parleyObjRecord(...args: Arg[]): Promise<[number, number, string]>;
-  parleyObjSessionImpressions(numberOfKeys: number, ...args: Arg[]): Promise<number[]>;
+  parleyObjRecord(numberOfKeys: number, ...args: Arg[]): Promise<Array<number | string>>;
   parleyObjHmgetMany(numberOfKeys: number, ...args: Arg[]): Promise<Array<string | null>>;
 }
 
 function withCommands(redis: Redis): Redis & ObjectiveCommands {
-  redis.defineCommand('parleyObjReserve', { numberOfKeys: 5, lua: RESERVE });
+  // Variable key count (no numberOfKeys): the first argument of each call is the number of keys.
+  redis.defineCommand('parleyObjReserve', { lua: RESERVE });
   redis.defineCommand('parleyObjClose', { numberOfKeys: 2, lua: CLOSE });
+  redis.defineCommand('parleyObjReleaseRequest', { numberOfKeys: 2, lua: RELEASE_REQUEST });
   redis.defineCommand('parleyObjReleaseExpired', { numberOfKeys: 1, lua: RELEASE_EXPIRED });
-  redis.defineCommand('parleyObjRecord', { numberOfKeys: 5, lua: RECORD });
-  // Variable key count: the first argument of each call is the number of keys.
-  redis.defineCommand('parleyObjSessionImpressions', { lua: SESSION_IMPRESSIONS });
+  redis.defineCommand('parleyObjRecord', { lua: RECORD });
   redis.defineCommand('parleyObjHmgetMany', { lua: HMGET_MANY });
   return redis as Redis & ObjectiveCommands;
 }
@@ -188,6 +318,16 @@ const int = (v: string | null | undefined): number => (v ? Number(v) : 0);
 
 /** How many expired reservations one script call releases (keeps each call short). */
 const SWEEP_BATCH = 256;
+/** How many outcomes one script call records (keeps each call short). */
+const RECORD_CHUNK = 100;
+
+/** Reservation times (a frequency key's value) after `since`. */
+function countAfter(times: string | null, since: number): number {
+  if (!times) return 0;
+  let n = 0;
+  for (const t of times.split(' ')) if (Number(t) > since) n++;
+  return n;
+}
 
 export class RedisLedger implements BudgetLedger {
   private readonly redis: Redis & ObjectiveCommands;
@@ -204,28 +344,47 @@ export class RedisLedger implements BudgetLedger {
   }
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
-    const { limits, nowMs } = input;
+    const [r] = await this.reserveMany({
+      requestId: input.requestId ?? '',
+      sessionId: input.sessionId,
+      nowMs: input.nowMs,
+      reservations: [input],
+    });
+    return r!;
+  }
+
+  /** One script call for the whole commit. */
+  async reserveMany(batch: ReserveBatch): Promise<ReserveResult[]> {
+    const n = batch.reservations.length;
+    if (n === 0) return [];
     const k = this.keys;
-    const day = utcDay(nowMs);
-    const r = await this.redis.parleyObjReserve(
-      k.lifetime(input.campaignId),
-      k.day(input.campaignId, day),
-      k.frequency(input.campaignId, input.sessionId),
-      k.reservation(input.reservationId),
-      k.expiries,
-      input.amountMicros,
-      limits.totalBudgetMicros,
-      limits.dailyBudgetMicros,
-      limits.frequencyCap.maxImpressions,
-      nowMs - limits.frequencyCap.windowMs,
-      nowMs,
-      nowMs + this.options.reservationTtlMs,
-      input.reservationId,
-      // Relative, so the day's books live 2-3 days whatever Redis's own clock says.
-      (day + 3) * DAY_MS - nowMs,
-      Math.max(1, limits.frequencyCap.windowMs),
+    const keys: Arg[] = [k.expiries, k.request(batch.requestId)];
+    const args: Arg[] = [
+      batch.nowMs,
+      utcDay(batch.nowMs),
+      batch.nowMs + this.options.reservationTtlMs,
+      batch.requestId ? '1' : '0',
+    ];
+    for (const r of batch.reservations) {
+      const cap = r.limits.frequencyCap;
+      keys.push(
+        k.lifetime(r.campaignId),
+        k.frequency(r.campaignId, batch.sessionId),
+        k.reservation(r.reservationId),
+      );
+      args.push(
+        r.reservationId,
+        r.amountMicros,
+        r.limits.totalBudgetMicros,
+        r.limits.dailyBudgetMicros,
+        cap.maxImpressions,
+        Math.max(1, cap.windowMs),
+      );
+    }
+    const out = await this.redis.parleyObjReserve(keys.length, ...keys, ...args);
+    return out.map((r) =>
+      r === 'ok' ? { reserved: true } : { reserved: false, reason: r as ReserveRefusal },
     );
-    return r === 'ok' ? { reserved: true } : { reserved: false, reason: r as ReserveRefusal };
   }
 
   async settle(reservationId: string): Promise<number> {
@@ -248,6 +407,15 @@ export class RedisLedger implements BudgetLedger {
     return n >= 0;
   }
 
+  async releaseRequest(requestId: string, reservationIds: readonly string[] = []): Promise<string[]> {
+    return this.redis.parleyObjReleaseRequest(
+      this.keys.request(requestId),
+      this.keys.expiries,
+      this.keys.reservationPrefix,
+      ...reservationIds,
+    );
+  }
+
   async releaseExpired(nowMs: number): Promise<string[]> {
     const released: string[] = [];
     for (;;) {
@@ -263,31 +431,18 @@ export class RedisLedger implements BudgetLedger {
   }
 
   async spend(campaignId: string, nowMs: number): Promise<SpendState> {
-    const [life, today] = await Promise.all([
-      this.redis.hmget(this.keys.lifetime(campaignId), 'spent', 'reserved'),
-      this.redis.hmget(this.keys.day(campaignId, utcDay(nowMs)), 'spent', 'reserved'),
-    ]);
-    return {
-      lifetimeSpentMicros: int(life[0]),
-      lifetimeReservedMicros: int(life[1]),
-      todaySpentMicros: int(today[0]),
-      todayReservedMicros: int(today[1]),
-    };
+    const day = utcDay(nowMs);
+    const v = await this.redis.hmget(this.keys.lifetime(campaignId), ...spendFields(day));
+    return spendOf(v, 0);
   }
 
-  /** One script call for every campaign (instead of two HMGETs each). */
+  /** One command whatever the number of campaigns (an HMGET, or one script call for several). */
   async spendMany(campaignIds: readonly string[], nowMs: number): Promise<SpendState[]> {
     if (campaignIds.length === 0) return [];
     if (campaignIds.length === 1) return [await this.spend(campaignIds[0]!, nowMs)];
-    const day = utcDay(nowMs);
-    const keys = campaignIds.flatMap((id) => [this.keys.lifetime(id), this.keys.day(id, day)]);
-    const v = await this.redis.parleyObjHmgetMany(keys.length, ...keys, 'spent', 'reserved');
-    return campaignIds.map((_, i) => ({
-      lifetimeSpentMicros: int(v[4 * i]),
-      lifetimeReservedMicros: int(v[4 * i + 1]),
-      todaySpentMicros: int(v[4 * i + 2]),
-      todayReservedMicros: int(v[4 * i + 3]),
-    }));
+    const keys = campaignIds.map((id) => this.keys.lifetime(id));
+    const v = await this.redis.parleyObjHmgetMany(keys.length, ...keys, ...spendFields(utcDay(nowMs)));
+    return campaignIds.map((_, i) => spendOf(v, 4 * i));
   }
 
   async sessionImpressions(
@@ -296,54 +451,34 @@ export class RedisLedger implements BudgetLedger {
     windowMs: number,
     nowMs: number,
   ): Promise<number> {
-    return this.redis.zcount(this.keys.frequency(campaignId, sessionId), `(${nowMs - windowMs}`, '+inf');
+    return countAfter(await this.redis.get(this.keys.frequency(campaignId, sessionId)), nowMs - windowMs);
   }
 
-  /** One script call for every capped campaign of an evaluation (instead of a ZCOUNT each). */
+  /** One MGET for every capped campaign of an evaluation. */
   async sessionImpressionsMany(
     caps: ReadonlyArray<{ campaignId: string; windowMs: number }>,
     sessionId: string,
     nowMs: number,
   ): Promise<number[]> {
     if (caps.length === 0) return [];
-    if (caps.length === 1) {
-      const c = caps[0]!;
-      return [await this.sessionImpressions(c.campaignId, sessionId, c.windowMs, nowMs)];
-    }
-    const keys = caps.map((c) => this.keys.frequency(c.campaignId, sessionId));
-    const starts = caps.map((c) => nowMs - c.windowMs);
-    const counts = await this.redis.parleyObjSessionImpressions(caps.length, ...keys, ...starts);
-    return counts.map((n) => Number(n));
+    const times = await this.redis.mget(caps.map((c) => this.keys.frequency(c.campaignId, sessionId)));
+    return caps.map((c, i) => countAfter(times[i] ?? null, nowMs - c.windowMs));
   }
 
   async close(): Promise<void> {}
 }
 
-const ENTRY_FIELDS = [
-  'idempotency_key',
-  'request_id',
-  'reservation_id',
-  'creative_id',
-  'campaign_id',
-  'session_id',
-  'event',
-  'skip_offset_ms',
-  'occurred_at_ms',
-] as const;
+function spendFields(day: number): string[] {
+  return ['spent', 'reserved', spentOn(day), reservedOn(day)];
+}
 
-function entryFields(e: OutcomeEntry): string[] {
-  const values: Record<(typeof ENTRY_FIELDS)[number], string> = {
-    idempotency_key: e.idempotencyKey,
-    request_id: e.requestId,
-    reservation_id: e.reservationId,
-    creative_id: e.creativeId,
-    campaign_id: e.campaignId,
-    session_id: e.sessionId,
-    event: e.event,
-    skip_offset_ms: String(e.skipOffsetMs),
-    occurred_at_ms: String(e.occurredAtMs),
+function spendOf(v: Array<string | null>, at: number): SpendState {
+  return {
+    lifetimeSpentMicros: int(v[at]),
+    lifetimeReservedMicros: int(v[at + 1]),
+    todaySpentMicros: int(v[at + 2]),
+    todayReservedMicros: int(v[at + 3]),
   };
-  return ENTRY_FIELDS.flatMap((f) => [f, values[f]]);
 }
 
 function entryFromStream(id: string, flat: string[]): LoggedOutcome {
@@ -365,6 +500,17 @@ function entryFromStream(id: string, flat: string[]): LoggedOutcome {
   };
 }
 
+const COUNTER_FIELDS = ['impressions', 'completes', 'clicks', 'skips'] as const;
+
+function countersOf(v: Array<string | null>, at: number): OutcomeCounters {
+  return {
+    impressions: int(v[at]),
+    completes: int(v[at + 1]),
+    clicks: int(v[at + 2]),
+    skips: int(v[at + 3]),
+  };
+}
+
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
 
 export class RedisOutcomeLog implements OutcomeLog {
@@ -382,23 +528,45 @@ export class RedisOutcomeLog implements OutcomeLog {
     this.keys = objectiveKeys(redisPrefix);
   }
 
-  async record(entry: OutcomeEntry, _nowMs: number): Promise<RecordResult> {
+  async record(entry: OutcomeEntry, nowMs: number): Promise<RecordResult> {
+    const [r] = await this.recordMany([entry], nowMs);
+    return r!;
+  }
+
+  /**
+   * One script call per RECORD_CHUNK entries, all sent together (one round
+   * trip); a chunk bounds how long one call holds Redis.
+   */
+  async recordMany(entries: readonly OutcomeEntry[], _nowMs: number): Promise<RecordResult[]> {
+    if (entries.length <= RECORD_CHUNK) return this.recordChunk(entries);
+    const chunks: Array<Promise<RecordResult[]>> = [];
+    for (let i = 0; i < entries.length; i += RECORD_CHUNK) {
+      chunks.push(this.recordChunk(entries.slice(i, i + RECORD_CHUNK)));
+    }
+    return (await Promise.all(chunks)).flat();
+  }
+
+  private async recordChunk(entries: readonly OutcomeEntry[]): Promise<RecordResult[]> {
+    if (entries.length === 0) return [];
     const k = this.keys;
-    const settle = entry.event === 'impression' && entry.reservationId !== '';
-    const [duplicate, settledMicros, id] = await this.redis.parleyObjRecord(
-      k.idempotency(entry.idempotencyKey),
-      k.log,
-      k.kpi(entry.campaignId),
-      k.reservation(entry.reservationId),
-      k.expiries,
-      this.options.idempotencyTtlMs,
-      this.options.maxLen,
-      settle ? '1' : '0',
-      entry.reservationId,
-      entry.campaignId ? COUNTER_OF[entry.event] : '',
-      ...entryFields(entry),
-    );
-    return { duplicate: duplicate === 1, settledMicros, id };
+    const keys: Arg[] = [k.log, k.expiries];
+    const args: Arg[] = [this.options.idempotencyTtlMs, this.options.maxLen];
+    for (const e of entries) {
+      const settle = e.event === 'impression' && e.reservationId !== '';
+      keys.push(k.idempotency(e.idempotencyKey), k.lifetime(e.campaignId), k.reservation(e.reservationId));
+      args.push(
+        settle ? '1' : '0',
+        e.reservationId,
+        e.campaignId ? COUNTER_OF[e.event] : '',
+        ...entryValues(e),
+      );
+    }
+    const flat = await this.redis.parleyObjRecord(keys.length, ...keys, ...args);
+    return entries.map((_, i) => ({
+      duplicate: flat[3 * i] === 1,
+      settledMicros: Number(flat[3 * i + 1]),
+      id: String(flat[3 * i + 2]),
+    }));
   }
 
   async readGroup(
@@ -444,40 +612,16 @@ export class RedisOutcomeLog implements OutcomeLog {
   }
 
   async counters(campaignId: string): Promise<OutcomeCounters> {
-    const [impressions, completes, clicks, skips] = await this.redis.hmget(
-      this.keys.kpi(campaignId),
-      'impressions',
-      'completes',
-      'clicks',
-      'skips',
-    );
-    return {
-      impressions: int(impressions),
-      completes: int(completes),
-      clicks: int(clicks),
-      skips: int(skips),
-    };
+    return countersOf(await this.redis.hmget(this.keys.lifetime(campaignId), ...COUNTER_FIELDS), 0);
   }
 
   /** One script call for every campaign (instead of an HMGET each). */
   async countersMany(campaignIds: readonly string[]): Promise<OutcomeCounters[]> {
     if (campaignIds.length === 0) return [];
     if (campaignIds.length === 1) return [await this.counters(campaignIds[0]!)];
-    const keys = campaignIds.map((id) => this.keys.kpi(id));
-    const v = await this.redis.parleyObjHmgetMany(
-      keys.length,
-      ...keys,
-      'impressions',
-      'completes',
-      'clicks',
-      'skips',
-    );
-    return campaignIds.map((_, i) => ({
-      impressions: int(v[4 * i]),
-      completes: int(v[4 * i + 1]),
-      clicks: int(v[4 * i + 2]),
-      skips: int(v[4 * i + 3]),
-    }));
+    const keys = campaignIds.map((id) => this.keys.lifetime(id));
+    const v = await this.redis.parleyObjHmgetMany(keys.length, ...keys, ...COUNTER_FIELDS);
+    return campaignIds.map((_, i) => countersOf(v, 4 * i));
   }
 
   async close(): Promise<void> {}

@@ -96,13 +96,13 @@ export function negotiationHandlers(agent: ObjectiveAgent): AgentHandlers {
       return { released: await agent.release(requestId, reservationIds) };
     },
     async outcomes(req) {
-      const acks = [];
-      for (const event of outcomesFromWire(req)) {
-        const result = await agent.recordOutcome(event);
-        if (result.accepted) recordOutcome(event.event, agent.campaignOf(event.creativeId));
-        acks.push(ackToWire(result));
-      }
-      return { acks };
+      const events = outcomesFromWire(req);
+      const results = await agent.recordOutcomes(events);
+      results.forEach((r, i) => {
+        const e = events[i]!;
+        if (r.accepted) recordOutcome(e.event, agent.campaignOf(e.creativeId));
+      });
+      return { acks: results.map(ackToWire) };
     },
   };
 }

@@ -231,12 +231,113 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeSpentMicros: 0, lifetimeReservedMicros: 0 });
   });
 
+  it('reserves a commit in one call exactly as one call each would, in order', async () => {
+    const cap = { maxImpressions: 1, windowMs: HOUR };
+    const limits = { ...UNLIMITED, totalBudgetMicros: 1000 };
+    const results = await ledger.reserveMany({
+      requestId: 'req-a',
+      sessionId: 's1',
+      nowMs: T0,
+      reservations: [
+        { reservationId: 'm1', campaignId: 'c1', amountMicros: 600, limits },
+        { reservationId: 'm2', campaignId: 'c1', amountMicros: 500, limits }, // 1100 > 1000
+        { reservationId: 'm1', campaignId: 'c2', amountMicros: 1, limits: UNLIMITED }, // id held by now
+        { reservationId: 'm3', campaignId: 'c1', amountMicros: 400, limits },
+        {
+          reservationId: 'm4',
+          campaignId: 'c3',
+          amountMicros: 10,
+          limits: { ...UNLIMITED, frequencyCap: cap },
+        },
+        {
+          reservationId: 'm5',
+          campaignId: 'c3',
+          amountMicros: 10,
+          limits: { ...UNLIMITED, frequencyCap: cap },
+        },
+      ],
+    });
+    expect(results).toEqual([
+      { reserved: true },
+      { reserved: false, reason: 'lifetime_budget' },
+      { reserved: false, reason: 'duplicate' },
+      { reserved: true },
+      { reserved: true },
+      { reserved: false, reason: 'frequency_cap' },
+    ]);
+    expect(await ledger.spend('c1', T0)).toMatchObject({
+      lifetimeReservedMicros: 1000,
+      todayReservedMicros: 1000,
+    });
+    expect(await ledger.spend('c2', T0)).toMatchObject({ lifetimeReservedMicros: 0 });
+    expect(await ledger.sessionImpressions('c3', 's1', HOUR, T0)).toBe(1);
+    expect(
+      await ledger.reserveMany({ requestId: 'req-b', sessionId: 's1', nowMs: T0, reservations: [] }),
+    ).toEqual([]);
+    // A refused id left nothing behind: it can be reserved once it fits.
+    expect((await reserve(1, {}, T0, 's1', 'm2')).reserved).toBe(true);
+    expect(await ledger.settle('m2')).toBe(1);
+  });
+
+  it('releases a request: the named reservations of it, or all its open ones, once', async () => {
+    const cap = { ...UNLIMITED, frequencyCap: { maxImpressions: 5, windowMs: HOUR } };
+    const commit = (requestId: string, ids: string[]) =>
+      ledger.reserveMany({
+        requestId,
+        sessionId: 's1',
+        nowMs: T0,
+        reservations: ids.map((reservationId) => ({
+          reservationId,
+          campaignId: 'c1',
+          amountMicros: 100,
+          limits: cap,
+        })),
+      });
+    await commit('req-a', ['a1', 'a2', 'a3']);
+    await commit('req-b', ['b1']);
+    await reserve(100, cap, T0, 's1', 'loose'); // reserved without a request
+    expect(await ledger.settle('a1')).toBe(100);
+    // Named ids: only those of this request that are still open.
+    expect(await ledger.releaseRequest('req-a', ['a1', 'a2', 'b1', 'loose', 'nope'])).toEqual(['a2']);
+    expect(await ledger.releaseRequest('req-a', ['a2'])).toEqual([]);
+    expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0)).toBe(4); // a2's slot is free again
+    // No ids: every open one of the request.
+    expect(await ledger.releaseRequest('req-a')).toEqual(['a3']);
+    expect(await ledger.releaseRequest('req-a', [])).toEqual([]);
+    expect(await ledger.releaseRequest('never')).toEqual([]);
+    expect(await ledger.settle('a3')).toBe(0);
+    expect(await ledger.spend('c1', T0)).toMatchObject({
+      lifetimeSpentMicros: 100,
+      lifetimeReservedMicros: 200, // b1 and loose
+      todayReservedMicros: 200,
+    });
+    expect(await ledger.releaseRequest('req-b')).toEqual(['b1']);
+    expect(await ledger.release('loose')).toBe(true);
+    expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeReservedMicros: 0 });
+    expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0)).toBe(1); // a1 was served
+  });
+
   if (name === 'redis') {
     it('keeps every key under the configured prefix', async () => {
       await reserve(10, { frequencyCap: { maxImpressions: 3, windowMs: HOUR } });
       const keys = await shared.keys('*');
       expect(keys.length).toBeGreaterThan(0);
       for (const k of keys) expect(k.startsWith(PREFIX)).toBe(true);
+    });
+
+    it("keeps a campaign's books of the last days only", async () => {
+      for (let d = 0; d < 10; d++) {
+        const r = await reserve(10, {}, T0 + d * DAY);
+        await ledger.settle(r.id);
+      }
+      expect(await ledger.spend('c1', T0 + 9 * DAY)).toEqual({
+        lifetimeSpentMicros: 100,
+        lifetimeReservedMicros: 0,
+        todaySpentMicros: 10,
+        todayReservedMicros: 0,
+      });
+      // Lifetime books, the list of days, and three days' books.
+      expect(await shared.hlen(`${PREFIX}objective:camp:c1`)).toBe(2 + 1 + 3 * 2);
     });
   }
 });
@@ -256,15 +357,16 @@ describe('Redis ledger under concurrent replicas (property)', () => {
       fc.asyncProperty(
         fc.integer({ min: 1_000, max: 200_000 }),
         fc.integer({ min: 500, max: 150_000 }),
+        // Commits of one to three ads, each from some replica for some session.
         fc.array(
           fc.record({
             replica: fc.nat(REPLICAS - 1),
-            amount: fc.integer({ min: 1, max: 40_000 }),
+            amounts: fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 3 }),
             session: fc.constantFrom('s1', 's2', 's3'),
           }),
-          { minLength: 1, maxLength: 60 },
+          { minLength: 1, maxLength: 40 },
         ),
-        async (total, daily, ops) => {
+        async (total, daily, commits) => {
           await redis.flush();
           const limits = {
             totalBudgetMicros: total,
@@ -272,18 +374,25 @@ describe('Redis ledger under concurrent replicas (property)', () => {
             frequencyCap: { maxImpressions: 3, windowMs: HOUR },
           };
           const results = await Promise.all(
-            ops.map((op, i) =>
-              ledgers[op.replica]!.reserve({
-                reservationId: `p${i}`,
+            commits.map((c, i) => {
+              const ledger = ledgers[c.replica]!;
+              const reservations = c.amounts.map((amountMicros, k) => ({
+                reservationId: `p${i}-${k}`,
                 campaignId: 'c1',
-                sessionId: op.session,
-                amountMicros: op.amount,
+                amountMicros,
                 limits,
-                nowMs: T0,
-              }),
-            ),
+              }));
+              // One ad: reserve; several: one reserveMany.
+              return reservations.length === 1
+                ? ledger
+                    .reserve({ ...reservations[0]!, sessionId: c.session, nowMs: T0, requestId: `r${i}` })
+                    .then((r) => [r])
+                : ledger.reserveMany({ requestId: `r${i}`, sessionId: c.session, nowMs: T0, reservations });
+            }),
           );
-          const accepted = ops.filter((_, i) => results[i]!.reserved);
+          const ops = commits.flatMap((c) => c.amounts.map((amount) => ({ amount, session: c.session })));
+          const flat = results.flat();
+          const accepted = ops.filter((_, i) => flat[i]!.reserved);
           const sum = accepted.reduce((a, op) => a + op.amount, 0);
           const perSession = (s: string) => accepted.filter((op) => op.session === s).length;
           const books = await ledgers[0]!.spend('c1', T0);
@@ -291,7 +400,7 @@ describe('Redis ledger under concurrent replicas (property)', () => {
           expect(books.todayReservedMicros).toBe(sum);
           expect(sum).toBeLessThanOrEqual(Math.min(total, daily));
           for (const s of ['s1', 's2', 's3']) expect(perSession(s)).toBeLessThanOrEqual(3);
-          results.forEach((r, i) => {
+          flat.forEach((r, i) => {
             if (r.reserved) return;
             const op = ops[i]!;
             // Totals only grew after the refusal, so its reason must still hold at the end.
@@ -307,20 +416,27 @@ describe('Redis ledger under concurrent replicas (property)', () => {
   });
 
   type Op =
-    | { kind: 'reserve'; replica: number; amount: number }
+    | { kind: 'reserve'; replica: number; amounts: number[] }
     | { kind: 'settle' | 'release'; replica: number; pick: number }
+    | { kind: 'releaseRequest'; replica: number; pick: number; all: boolean }
     | { kind: 'sweep'; replica: number; advanceMs: number };
 
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({
       kind: fc.constant('reserve' as const),
       replica: fc.nat(REPLICAS - 1),
-      amount: fc.integer({ min: 1, max: 30_000 }),
+      amounts: fc.array(fc.integer({ min: 1, max: 30_000 }), { minLength: 1, maxLength: 2 }),
     }),
     fc.record({
       kind: fc.constantFrom('settle' as const, 'release' as const),
       replica: fc.nat(REPLICAS - 1),
       pick: fc.nat(),
+    }),
+    fc.record({
+      kind: fc.constant('releaseRequest' as const),
+      replica: fc.nat(REPLICAS - 1),
+      pick: fc.nat(),
+      all: fc.boolean(),
     }),
     fc.record({
       kind: fc.constant('sweep' as const),
@@ -340,6 +456,7 @@ describe('Redis ledger under concurrent replicas (property)', () => {
           let now = T0;
           let seq = 0;
           const amounts = new Map<string, number>();
+          const requestOf = new Map<string, string>();
           const closed = new Map<string, 'settled' | 'released'>();
           const close = (id: string, how: 'settled' | 'released') => {
             expect(closed.get(id), `${id} closed twice`).toBeUndefined();
@@ -353,16 +470,32 @@ describe('Redis ledger under concurrent replicas (property)', () => {
               batch.map(async (o) => {
                 const ledger = ledgers[o.replica]!;
                 if (o.kind === 'reserve') {
-                  const id = `q${++seq}`;
-                  const r = await ledger.reserve({
-                    reservationId: id,
+                  const requestId = `qr${++seq}`;
+                  const reservations = o.amounts.map((amountMicros, k) => ({
+                    reservationId: `${requestId}-${k}`,
                     campaignId: 'c1',
-                    sessionId: 's',
-                    amountMicros: o.amount,
+                    amountMicros,
                     limits,
+                  }));
+                  const rs = await ledger.reserveMany({
+                    requestId,
+                    sessionId: 's',
                     nowMs: now,
+                    reservations,
                   });
-                  if (r.reserved) amounts.set(id, o.amount);
+                  rs.forEach((r, k) => {
+                    if (!r.reserved) return;
+                    amounts.set(reservations[k]!.reservationId, reservations[k]!.amountMicros);
+                    requestOf.set(reservations[k]!.reservationId, requestId);
+                  });
+                } else if (o.kind === 'releaseRequest') {
+                  const id = pick(o.pick);
+                  const requestId = requestOf.get(id) ?? 'none';
+                  for (const released of await ledger.releaseRequest(requestId, o.all ? [] : [id])) {
+                    expect(requestOf.get(released)).toBe(requestId);
+                    if (!o.all) expect(released).toBe(id);
+                    close(released, 'released');
+                  }
                 } else if (o.kind === 'settle') {
                   const id = pick(o.pick);
                   const moved = await ledger.settle(id);
@@ -394,6 +527,9 @@ describe('Redis ledger under concurrent replicas (property)', () => {
           // Nothing leaks: exactly the open reservations are still tracked for expiry.
           const openIds = [...amounts.keys()].filter((id) => !closed.has(id)).length;
           expect(await shared.zcard(`${PREFIX}objective:expiries`)).toBe(openIds);
+          let noted = 0;
+          for (const key of await shared.keys(`${PREFIX}objective:req:*`)) noted += await shared.scard(key);
+          expect(noted).toBe(openIds);
         },
       ),
       { numRuns: 30, seed: 42 },

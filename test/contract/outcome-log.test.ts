@@ -111,6 +111,61 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
     expect((await state.outcomes.counters('c1')).impressions).toBe(2);
   });
 
+  it('records a batch in one call as one call each would: in order, a repeated key once', async () => {
+    await reserve('res-a', 10_000);
+    await reserve('res-b', 20_000);
+    await state.outcomes.record(entry('before', 'click'), now);
+    const results = await state.outcomes.recordMany(
+      [
+        entry('imp-a', 'impression', { reservationId: 'res-a' }),
+        entry('before', 'click'),
+        entry('imp-b', 'impression', { reservationId: 'res-b' }),
+        entry('imp-a', 'impression', { reservationId: 'res-a' }),
+        entry('imp-b2', 'impression', { reservationId: 'res-b' }),
+        entry('done-a', 'complete', { reservationId: 'res-a' }),
+      ],
+      now,
+    );
+    expect(results.map((r) => [r.duplicate, r.settledMicros, r.id !== ''])).toEqual([
+      [false, 10_000, true],
+      [true, 0, false],
+      [false, 20_000, true],
+      [true, 0, false],
+      [false, 0, true],
+      [false, 0, true],
+    ]);
+    expect(await state.outcomes.recordMany([], now)).toEqual([]);
+    expect(await state.ledger.spend('c1', now)).toMatchObject({
+      lifetimeSpentMicros: 30_000,
+      lifetimeReservedMicros: 0,
+    });
+    expect(await state.outcomes.counters('c1')).toEqual({
+      impressions: 3,
+      completes: 1,
+      clicks: 1,
+      skips: 0,
+    });
+    const log = await state.outcomes.readGroup('g', 'w', 100);
+    expect(log.map((e) => [e.idempotencyKey, e.settledMicros])).toEqual([
+      ['before', 0],
+      ['imp-a', 10_000],
+      ['imp-b', 20_000],
+      ['imp-b2', 0],
+      ['done-a', 0],
+    ]);
+    expect(log.slice(1).map((e) => e.id)).toEqual(results.filter((r) => !r.duplicate).map((r) => r.id));
+  });
+
+  it('records a batch larger than one script call takes, in order', async () => {
+    const batch = Array.from({ length: 250 }, (_, i) => entry(`big${i % 200}`, 'complete'));
+    const results = await state.outcomes.recordMany(batch, now);
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(200);
+    expect(results.slice(200).every((r) => r.duplicate)).toBe(true);
+    expect((await state.outcomes.counters('c1')).completes).toBe(200);
+    const log = await state.outcomes.readGroup('g', 'w', 1000);
+    expect(log.map((e) => e.idempotencyKey)).toEqual(batch.slice(0, 200).map((e) => e.idempotencyKey));
+  });
+
   it('logs and counts skips, completes and clicks without settling anything', async () => {
     await reserve('res-2', 10_000);
     for (const [key, event] of [
@@ -243,7 +298,7 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
 });
 
 describe('Redis outcome log under concurrent replicas', () => {
-  it('records a key once when several replicas receive the same outcome at once', async () => {
+  it('records a key once when several replicas receive the same outcome at once, alone or in batches', async () => {
     await redis.flush();
     const replicas = Array.from({ length: 4 }, () => {
       const client = redis.client();
@@ -263,13 +318,19 @@ describe('Redis outcome log under concurrent replicas', () => {
         nowMs: now,
       });
     }
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        replicas.map((r) =>
-          r.outcomes.record(entry(`imp${i}`, 'impression', { reservationId: `cr${i}` }), now),
-        ),
-      ).flat(),
-    );
+    // Half the replicas record one at a time, the other half in batches.
+    const results = (
+      await Promise.all(
+        replicas.map(async (r, k) => {
+          const entries = Array.from({ length: 20 }, (_, i) =>
+            entry(`imp${i}`, 'impression', { reservationId: `cr${i}` }),
+          );
+          if (k % 2 === 0) return Promise.all(entries.map((e) => r.outcomes.record(e, now)));
+          const batches = [entries.slice(0, 7), entries.slice(7)];
+          return (await Promise.all(batches.map((b) => r.outcomes.recordMany(b, now)))).flat();
+        }),
+      )
+    ).flat();
     expect(results.filter((r) => !r.duplicate)).toHaveLength(20);
     const settled = results.reduce((a, r) => a + r.settledMicros, 0);
     const expected = Array.from({ length: 20 }, (_, i) => 1000 + i).reduce((a, b) => a + b, 0);

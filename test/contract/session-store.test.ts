@@ -108,6 +108,37 @@ describe.each(adapters)('SessionStore contract: %s', (name, make) => {
     expect(await store.get('s', Date.now())).toEqual(last);
   });
 
+  it('records many outcomes in one call as one call each would, in order', async () => {
+    const now = Date.now();
+    await store.recordContext('a', { genre: 'pop', scenario: 'relax' }, now);
+    await store.recordOutcomes(
+      [
+        { sessionId: 'a', outcome: served },
+        { sessionId: 'b', outcome: { served: true, skipped: true, completed: false } },
+        { sessionId: 'a', outcome: { served: false, skipped: false, completed: true } },
+        { sessionId: 'a', outcome: { served: false, skipped: true, completed: false } },
+      ],
+      now + 1,
+    );
+    await store.recordOutcomes([], now + 2);
+    expect(await store.get('a', now + 2)).toEqual({
+      adsHeard: 1,
+      recentOutcomes: ['complete', 'skip'],
+      lastGenres: ['pop'],
+      lastScenario: 'relax',
+      updatedMs: now + 1,
+    });
+    expect(await store.get('b', now + 2)).toMatchObject({ adsHeard: 1, recentOutcomes: ['skip'] });
+    // More than one script call takes: still every one, in order.
+    const many = Array.from({ length: 450 }, (_, i) => ({
+      sessionId: `m${i % 3}`,
+      outcome: { served: true, skipped: i % 2 === 0, completed: i % 2 === 1 },
+    }));
+    await store.recordOutcomes(many, now + 3);
+    for (const id of ['m0', 'm1', 'm2']) expect((await store.get(id, now + 3))?.adsHeard).toBe(150);
+    expect((await store.get('m0', now + 3))?.recentOutcomes.at(-1)).toBe('complete'); // i = 447
+  });
+
   it('keeps sessions apart', async () => {
     await store.recordOutcome('a', served, Date.now());
     await store.recordContext('b', { genre: 'jazz', scenario: 'focus' }, Date.now());

@@ -35,6 +35,24 @@ describe('ContextAgent', () => {
     expect(other.sessionAdsHeard).toBe(0);
   });
 
+  it('observes many sessions in one call as one call each would', async () => {
+    const one = new ContextAgent(new MemorySessionStore({ ttlMs: 60_000 }));
+    const many = new ContextAgent(new MemorySessionStore({ ttlMs: 60_000 }));
+    const observations = [
+      { sessionId: 's1', adServed: true, adSkipped: false, adCompleted: false },
+      { sessionId: 's2', adServed: true, adSkipped: true, adCompleted: false },
+      { sessionId: 's1', adServed: false, adSkipped: false, adCompleted: true },
+    ];
+    for (const o of observations) await one.observe(o, NOW);
+    await many.observeMany(observations, NOW);
+    await many.observeMany([], NOW);
+    for (const sessionId of ['s1', 's2']) {
+      const a = await one.assess(signals({ sessionId }), NOW + 1);
+      expect(await many.assess(signals({ sessionId }), NOW + 1)).toEqual(a);
+    }
+    expect((await many.assess(signals({ sessionId: 's1' }), NOW + 2)).sessionAdsHeard).toBe(1);
+  });
+
   it('remembers the scenario and the genre of the session', async () => {
     const store = new MemorySessionStore({ ttlMs: 60_000 });
     const agent = new ContextAgent(store);
@@ -49,6 +67,7 @@ describe('ContextAgent', () => {
       get: () => Promise.reject(new Error('down')),
       recordContext: () => Promise.reject(new Error('down')),
       recordOutcome: () => Promise.reject(new Error('down')),
+      recordOutcomes: () => Promise.reject(new Error('down')),
       close: async () => undefined,
     };
     const errors: string[] = [];
@@ -66,6 +85,9 @@ describe('ContextAgent', () => {
     expect(errorsInOneStep).toEqual(['assessSession']);
     await expect(
       agent.observe({ sessionId: 's1', adServed: true, adSkipped: false, adCompleted: true }, NOW),
+    ).rejects.toThrow('down');
+    await expect(
+      agent.observeMany([{ sessionId: 's1', adServed: true, adSkipped: false, adCompleted: true }], NOW),
     ).rejects.toThrow('down');
   });
 });

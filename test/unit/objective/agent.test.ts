@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { staticCatalogue } from '../../../services/common/catalogue/load';
 import type { Catalogue } from '../../../services/common/catalogue/types';
 import { OBJECTIVE_MODEL_VERSION, ObjectiveAgent } from '../../../services/objective/agent';
-import { type BudgetLedger, EmbeddedLedger, type ReserveInput } from '../../../services/objective/ledger';
+import { type BudgetLedger, EmbeddedLedger, type ReserveBatch } from '../../../services/objective/ledger';
 import { EmbeddedOutcomeLog } from '../../../services/objective/outcome-log';
 import { campaign, candidate, catalogueOf, DAY, DAY0, evaluateInput, HOUR } from './fixtures';
 
@@ -183,11 +183,19 @@ describe('ObjectiveAgent.commit', () => {
 
   it('turns a ledger failure into UNAVAILABLE and releases what the same commit did reserve', async () => {
     const inner = new EmbeddedLedger({ reservationTtlMs: TTL });
+    // Reserves what it can, then fails (as a script whose reply was lost would).
     const failing: BudgetLedger = {
-      reserve: (input: ReserveInput) =>
-        input.campaignId === 'aware' ? Promise.reject(new Error('connection lost')) : inner.reserve(input),
+      reserve: (input) => inner.reserve(input),
+      reserveMany: async (batch: ReserveBatch) => {
+        await inner.reserveMany({
+          ...batch,
+          reservations: batch.reservations.filter((r) => r.campaignId !== 'aware'),
+        });
+        throw new Error('connection lost');
+      },
       settle: (id) => inner.settle(id),
       release: (id) => inner.release(id),
+      releaseRequest: (req, ids) => inner.releaseRequest(req, ids),
       releaseExpired: (now) => inner.releaseExpired(now),
       spend: (id, now) => inner.spend(id, now),
       sessionImpressions: (c, sid, w, now) => inner.sessionImpressions(c, sid, w, now),
@@ -205,6 +213,116 @@ describe('ObjectiveAgent.commit', () => {
       message: expect.stringContaining('connection lost'),
     });
     expect(await inner.spend('convert', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+  });
+});
+
+describe('ObjectiveAgent.release', () => {
+  it("gives back a request's open reservations at once, once, never after settlement", async () => {
+    const s = setup();
+    const [a, b, c] = await s.agent.commit({
+      requestId: 'r1',
+      sessionId: 's1',
+      reservations: [
+        reservation('convert', 10_000),
+        reservation('aware', 20_000),
+        reservation('capped', 30_000),
+      ],
+    });
+    const [other] = await s.agent.commit({
+      requestId: 'r2',
+      sessionId: 's2',
+      reservations: [reservation('convert', 40_000)],
+    });
+    await s.agent.recordOutcome({
+      idempotencyKey: 'imp-a',
+      requestId: 'r1',
+      reservationId: a!.reservationId,
+      creativeId: 'convert-cr',
+      sessionId: 's1',
+      event: 'impression',
+      skipOffsetMs: 0,
+      occurredAtMs: NOW,
+    });
+    // Named: only the request's own open ones.
+    expect(await s.agent.release('r1', [a!.reservationId, b!.reservationId, other!.reservationId])).toBe(1);
+    // None named: the rest of the request.
+    expect(await s.agent.release('r1')).toBe(1);
+    expect(await s.agent.release('r1')).toBe(0);
+    expect(await s.ledger.spend('convert', NOW)).toMatchObject({
+      lifetimeSpentMicros: 10_000,
+      lifetimeReservedMicros: 40_000,
+    });
+    expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+    expect(await s.ledger.spend('capped', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+    // The capped campaign's frequency slot is free again.
+    const again = await s.agent.commit({
+      requestId: 'r3',
+      sessionId: 's1',
+      reservations: [reservation('capped')],
+    });
+    expect(again[0]?.reserved).toBe(true);
+    expect(c?.reserved).toBe(true);
+  });
+});
+
+describe('ObjectiveAgent.recordOutcomes', () => {
+  it('records a batch as recordOutcome each would, a repeated key once', async () => {
+    const s = setup();
+    const [r] = await s.agent.commit({
+      requestId: 'r',
+      sessionId: 's',
+      reservations: [reservation('convert', 30_000)],
+    });
+    const event = (key: string, kind: 'impression' | 'complete' | 'click', creativeId = 'convert-cr') => ({
+      idempotencyKey: key,
+      requestId: 'r',
+      reservationId: r!.reservationId,
+      creativeId,
+      sessionId: 's',
+      event: kind,
+      skipOffsetMs: 0,
+      occurredAtMs: 0,
+    });
+    const results = await s.agent.recordOutcomes([
+      event('imp', 'impression'),
+      event('imp', 'impression'),
+      event('done', 'complete'),
+      event('ghost', 'click', 'unknown-cr'),
+    ]);
+    expect(results).toEqual([
+      { accepted: true, duplicate: false, settledMicros: 30_000 },
+      { accepted: false, duplicate: true, settledMicros: 0 },
+      { accepted: true, duplicate: false, settledMicros: 0 },
+      { accepted: true, duplicate: false, settledMicros: 0 },
+    ]);
+    expect(await s.agent.recordOutcomes([])).toEqual([]);
+    expect(await s.outcomes.counters('convert')).toMatchObject({ impressions: 1, completes: 1, clicks: 0 });
+    const logged = await s.outcomes.readGroup('g', 'w', 10);
+    // Stamped with the agent's clock when the event carries no time; unknown creatives logged without a campaign.
+    expect(logged.map((e) => [e.idempotencyKey, e.campaignId, e.occurredAtMs])).toEqual([
+      ['imp', 'convert', NOW],
+      ['done', 'convert', NOW],
+      ['ghost', '', NOW],
+    ]);
+  });
+
+  it('turns an outcome log failure into UNAVAILABLE', async () => {
+    const s = setup();
+    s.outcomes.recordMany = () => Promise.reject(new Error('connection lost'));
+    await expect(
+      s.agent.recordOutcomes([
+        {
+          idempotencyKey: 'k',
+          requestId: 'r',
+          reservationId: '',
+          creativeId: 'convert-cr',
+          sessionId: 's',
+          event: 'click',
+          skipOffsetMs: 0,
+          occurredAtMs: 0,
+        },
+      ]),
+    ).rejects.toMatchObject({ kind: 'unavailable' });
   });
 });
 
@@ -270,7 +388,7 @@ describe('ObjectiveAgent.recordOutcome and the sweeper', () => {
 });
 
 describe('ObjectiveAgent advisory reads', () => {
-  /** Two replicas sharing one ledger, counting spend reads. */
+  /** Two replicas sharing one ledger, counting spend reads (one per campaign read). */
   function replicas() {
     const embedded = new EmbeddedLedger({ reservationTtlMs: TTL });
     let reads = 0;
@@ -278,6 +396,10 @@ describe('ObjectiveAgent advisory reads', () => {
       spend: (id: string, now: number) => {
         reads++;
         return embedded.spend(id, now);
+      },
+      spendMany: (ids: readonly string[], now: number) => {
+        reads += ids.length;
+        return embedded.spendMany(ids, now);
       },
     });
     const clock = { now: NOW };
@@ -299,6 +421,24 @@ describe('ObjectiveAgent advisory reads', () => {
     expect(reads()).toBe(1);
     clock.now += 100;
     await a.evaluate(evaluateInput([candidate('aware')]));
+    expect(reads()).toBe(2);
+  });
+
+  it('counts its own reservations into the books it holds instead of reading them again', async () => {
+    const { a, reads } = replicas();
+    const evaluate = async () =>
+      (await a.evaluate(evaluateInput([candidate('aware', { priceMicros: 20_000 })]))).values[0];
+    const commit = async (i: number) =>
+      (await a.commit({ requestId: `r${i}`, sessionId: `s${i}`, reservations: [reservation('aware')] }))[0];
+    expect(await evaluate()).toMatchObject({ eligible: true });
+    for (let i = 0; i < 4; i++) expect(await commit(i)).toMatchObject({ reserved: true });
+    expect(await evaluate()).toMatchObject({ eligible: true }); // 80 000 of 100 000
+    expect(await commit(4)).toMatchObject({ reserved: true });
+    expect(await evaluate()).toMatchObject({ eligible: false, reason: 'REASON_BUDGET_EXHAUSTED' });
+    expect(reads()).toBe(1);
+    // A refusal means the books were behind: they are read again.
+    expect(await commit(5)).toMatchObject({ reserved: false });
+    await evaluate();
     expect(reads()).toBe(2);
   });
 
