@@ -47,7 +47,11 @@ type StartFn = (opts: { config: Config; log: Logger }) => Promise<RunningService
 async function startFunction(name: ServiceName): Promise<StartFn> {
   if (name === 'broker') return (await import('../services/broker/server')).startBroker;
   if (name === 'admin') return (await import('../services/admin/server')).startAdmin;
-  const mod = (await import(`../services/${name}/server`)) as { start?: StartFn };
+  // By URL with its extension: the folder's server.ts from the sources, server.js once compiled.
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const mod = (await import(new URL(`../services/${name}/server.${ext}`, import.meta.url).href)) as {
+    start?: StartFn;
+  };
   if (typeof mod.start !== 'function') throw new Error(`services/${name}/server exports no start function`);
   return mod.start;
 }

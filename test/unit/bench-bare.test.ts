@@ -33,7 +33,7 @@ import { createLogger } from '../../services/common/log';
 import { loadRegistry } from '../../services/common/registry';
 
 const log = createLogger('bench-bare-test', 'error');
-/** The default registry: context, inventory, objective (in that order). */
+/** The default registry's agents. */
 const REGISTRY = loadRegistry(DEFAULT_REGISTRY, {}, '127.0.0.1');
 const NOW = Date.UTC(2026, 10, 27, 12);
 
@@ -102,9 +102,17 @@ describe('bare mesh', () => {
     const before = agents.map((a) => a.counts());
     const res = await decide();
     const after = agents.map((a) => a.counts());
-    expect(delta(before[0]!, after[0]!)).toEqual({ ...none(), assess: 1 });
-    expect(delta(before[1]!, after[1]!)).toEqual({ ...none(), propose: 2 });
-    expect(delta(before[2]!, after[2]!)).toEqual({ ...none(), critique: 2, commit: 1 });
+    // Each agent of the registry, by its roles.
+    REGISTRY.forEach((a, i) => {
+      const has = (r: (typeof a.roles)[number]) => (a.roles.includes(r) ? 1 : 0);
+      expect(delta(before[i]!, after[i]!), a.name).toEqual({
+        ...none(),
+        assess: has('context'),
+        propose: 2 * has('proposer'),
+        critique: 2 * has('critic'),
+        commit: has('committer'),
+      });
+    });
     expect(res.why?.rounds).toBe(2);
     expect(res.ads).toHaveLength(1);
     expect(res.no_ad).toBe(false);
@@ -116,7 +124,14 @@ describe('bare mesh', () => {
     const rounds: number[] = [];
     for (let i = 0; i < 4; i++) rounds.push((await decide()).why?.rounds ?? 0);
     expect(rounds.reduce((a, b) => a + b, 0)).toBe(6);
-    expect(delta(before, total())).toEqual({ ...none(), assess: 4, propose: 6, critique: 6, commit: 4 });
+    const critics = REGISTRY.filter((a) => a.roles.includes('critic')).length;
+    expect(delta(before, total())).toEqual({
+      ...none(),
+      assess: 4,
+      propose: 6,
+      critique: 6 * critics,
+      commit: 4,
+    });
   });
 
   it('refuses fewer than one round', async () => {
