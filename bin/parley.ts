@@ -11,11 +11,13 @@
  * `npm start` = `parley mesh`, `npm run traffic` = `parley traffic`.
  */
 
+import { pathToFileURL } from 'node:url';
 import { randomToken } from '../services/admin/auth';
 import { type Config, loadConfig } from '../services/common/config';
 import type { RunningService } from '../services/common/grpc/server';
 import { createLogger, type Logger } from '../services/common/log';
 import { type MetricsEndpoint, startMetricsEndpoint } from '../services/common/metrics';
+import { projectPath } from '../services/common/paths';
 import { initTelemetry } from '../services/common/telemetry';
 import { connect, decide, detailsOf, statusName, waitReady } from './client';
 import { explainDecision } from './explain';
@@ -29,6 +31,7 @@ import {
   metricsPortFor,
   portEnv,
   type ReadyLine,
+  RUNTIME,
   SERVICES,
   type ServiceName,
   type ServiceProcess,
@@ -47,11 +50,12 @@ type StartFn = (opts: { config: Config; log: Logger }) => Promise<RunningService
 async function startFunction(name: ServiceName): Promise<StartFn> {
   if (name === 'broker') return (await import('../services/broker/server')).startBroker;
   if (name === 'admin') return (await import('../services/admin/server')).startAdmin;
-  // By URL with its extension: the folder's server.ts from the sources, server.js once compiled.
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const mod = (await import(new URL(`../services/${name}/server.${ext}`, import.meta.url).href)) as {
-    start?: StartFn;
-  };
+  // The folder's server.ts from the sources, its server.js once compiled (npm run build).
+  const file =
+    RUNTIME === 'tsx'
+      ? projectPath('services', name, 'server.ts')
+      : projectPath('dist', 'services', name, 'server.js');
+  const mod = (await import(pathToFileURL(file).href)) as { start?: StartFn };
   if (typeof mod.start !== 'function') throw new Error(`services/${name}/server exports no start function`);
   return mod.start;
 }
