@@ -115,8 +115,13 @@ export class OnlineLearner {
   private base: string;
   /** The version of the weights the learner holds now (what it last published). */
   version: string;
-  private readonly pending = new Map<string, Float32Array>();
-  private readonly labelled = new Map<string, Example>();
+  /**
+   * Remembered decisions: the features of the last maxPending (request,
+   * creative) pairs in a preallocated ring, and where each key's are.
+   */
+  private readonly pending: FeatureRing;
+  /** Labelled examples by key, for a click that arrives after the skip or completion (the last maxPending). */
+  private readonly labelled: BoundedMap<Example>;
   private train: Example[] = [];
   private readonly holdout: Example[] = [];
   private seen = 0;
@@ -125,6 +130,8 @@ export class OnlineLearner {
 
   constructor(start: LogisticWeights, startVersion: string, opts: Partial<OnlineOptions> = {}) {
     this.opts = { ...DEFAULT_ONLINE, ...opts };
+    this.pending = new FeatureRing(this.opts.maxPending, POLICY_FEATURE_COUNT);
+    this.labelled = new BoundedMap(this.opts.maxPending);
     this.w = weightsOf(start);
     this.anchor = weightsOf(start);
     this.best = { w: this.w.map((x) => x.slice()), version: startVersion };
@@ -145,12 +152,13 @@ export class OnlineLearner {
     this.updates = 0;
   }
 
-  /** Remembers the features a decision used for (request, creative). */
+  /**
+   * Remembers (a copy of) the features a decision used for (request,
+   * creative); the oldest of more than maxPending are forgotten.
+   */
   rememberDecision(requestId: string, creativeId: string, x: Float32Array): void {
     if (x.length !== POLICY_FEATURE_COUNT) throw new Error(`features: expected ${POLICY_FEATURE_COUNT}`);
-    const key = `${requestId}|${creativeId}`;
-    this.pending.set(key, x);
-    while (this.pending.size > this.opts.maxPending) this.pending.delete(this.pending.keys().next().value!);
+    this.pending.put(`${requestId}|${creativeId}`, x);
   }
 
   /** Feeds one outcome event; returns true when it completed a labelled example. */
@@ -162,9 +170,8 @@ export class OnlineLearner {
       return false;
     }
     if (e.event !== 'skip' && e.event !== 'complete') return false;
-    const x = this.pending.get(key);
+    const x = this.pending.take(key);
     if (!x) return false;
-    this.pending.delete(key);
     const ex: Example = { x, y: e.event === 'skip' ? [1, 0, 0] : [0, 1, 0] };
     this.labelled.set(key, ex);
     this.seen++;
@@ -172,7 +179,6 @@ export class OnlineLearner {
       this.holdout.push(ex);
       if (this.holdout.length > this.opts.holdoutSize) this.holdout.shift();
     } else this.train.push(ex);
-    if (this.labelled.size > this.opts.maxPending) this.labelled.delete(this.labelled.keys().next().value!);
     return true;
   }
 
@@ -271,6 +277,69 @@ export class OnlineLearner {
   /** The current weights as a policy the inventory agent can swap in. */
   policy(version: string): LogisticPolicy {
     return new LogisticPolicy(version, this.weights);
+  }
+}
+
+/**
+ * Fixed-size feature vectors by key in one preallocated ring: putting a
+ * vector copies it over the oldest slot (forgetting that slot's key), so
+ * memory is bounded and nothing is allocated per remembered decision.
+ */
+class FeatureRing {
+  private readonly values: Float32Array;
+  private readonly keys: Array<string | undefined>;
+  private readonly slotOf = new Map<string, number>();
+  private next = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly width: number,
+  ) {
+    this.values = new Float32Array(capacity * width);
+    this.keys = new Array(capacity).fill(undefined);
+  }
+
+  put(key: string, x: Float32Array): void {
+    const slot = this.next;
+    this.next = (slot + 1) % this.capacity;
+    const old = this.keys[slot];
+    // The old key may have been taken, or put again since (its newest slot wins).
+    if (old !== undefined && this.slotOf.get(old) === slot) this.slotOf.delete(old);
+    this.keys[slot] = key;
+    this.slotOf.set(key, slot);
+    this.values.set(x, slot * this.width);
+  }
+
+  /** A copy of the vector put under `key` (which is forgotten), or undefined. */
+  take(key: string): Float32Array | undefined {
+    const slot = this.slotOf.get(key);
+    if (slot === undefined) return undefined;
+    this.slotOf.delete(key);
+    this.keys[slot] = undefined;
+    return this.values.slice(slot * this.width, (slot + 1) * this.width);
+  }
+}
+
+/** A map that keeps the last `capacity` keys set (a ring of keys says which is oldest). */
+class BoundedMap<V> {
+  private readonly map = new Map<string, V>();
+  private readonly order: Array<string | undefined>;
+  private next = 0;
+
+  constructor(private readonly capacity: number) {
+    this.order = new Array(capacity).fill(undefined);
+  }
+
+  set(key: string, value: V): void {
+    const old = this.order[this.next];
+    if (old !== undefined) this.map.delete(old);
+    this.order[this.next] = key;
+    this.next = (this.next + 1) % this.capacity;
+    this.map.set(key, value);
+  }
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
   }
 }
 

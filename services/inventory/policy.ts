@@ -27,6 +27,7 @@
  * (the current policy keeps serving).
  */
 import { readFileSync } from 'node:fs';
+import { dot, sigmoid } from '../../learning/linear';
 import type { Creative } from '../common/catalogue/types';
 import type { Scenario, Slot, Snapshot } from '../common/domain/types';
 import type { Logger } from '../common/log';
@@ -73,7 +74,12 @@ export interface Prediction {
 
 export interface Policy {
   readonly version: string;
-  predict(x: Float32Array): Prediction;
+  /**
+   * The predictions for features `x`. With `out`, a policy may write them
+   * there and return it instead of allocating (the agent's hot path passes
+   * one scratch object for all candidates); callers use the return value.
+   */
+  predict(x: Float32Array, out?: Prediction): Prediction;
 }
 
 /** The creative energy each scenario calls for (0 calm .. 1 high energy). */
@@ -115,30 +121,34 @@ export function policyFeatures(
   slot: Slot,
   out = new Float32Array(POLICY_FEATURE_COUNT),
 ): Float32Array {
-  const minutes = creative.durationMs / 60_000;
+  return creativeFeatures(creative, context, contextFeatures(context, slot, out));
+}
+
+/**
+ * The features that are the same for every creative in one context (bias,
+ * skip_risk, receptiveness, ads_heard, slot_position, pod_size): a proposal
+ * writes them once, then creativeFeatures for each creative.
+ */
+export function contextFeatures(context: Snapshot, slot: Slot, out: Float32Array): Float32Array {
   out[0] = 1;
-  out[1] = 1 - Math.abs(creative.energy - SCENARIO_ENERGY[context.scenario]);
-  out[2] = VOICE_FIT[context.scenario][creative.voiceStyle];
-  out[3] = creative.disruptiveness * context.focusLevel;
-  out[4] = minutes * (1 - context.receptiveness);
   out[5] = context.skipRisk;
   out[6] = context.receptiveness;
   out[7] = Math.min(context.sessionAdsHeard, 10) / 10;
   out[8] = SLOT_POSITION[slot.position];
   out[9] = (slot.maxAds - 1) / 5;
-  out[10] = minutes;
-  out[11] = creative.disruptiveness;
   return out;
 }
 
-function sigmoid(z: number): number {
-  return 1 / (1 + Math.exp(-z));
-}
-
-function dot(w: Float32Array, x: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < w.length; i++) s += (w[i] as number) * (x[i] as number);
-  return s;
+/** The features that depend on the creative, written over a vector that holds contextFeatures. */
+export function creativeFeatures(creative: Creative, context: Snapshot, out: Float32Array): Float32Array {
+  const minutes = creative.durationMs / 60_000;
+  out[1] = 1 - Math.abs(creative.energy - SCENARIO_ENERGY[context.scenario]);
+  out[2] = VOICE_FIT[context.scenario][creative.voiceStyle];
+  out[3] = creative.disruptiveness * context.focusLevel;
+  out[4] = minutes * (1 - context.receptiveness);
+  out[10] = minutes;
+  out[11] = creative.disruptiveness;
+  return out;
 }
 
 export interface LogisticWeights {
@@ -176,12 +186,11 @@ export class LogisticPolicy implements Policy {
     return { skip: this.skip.slice(), complete: this.complete.slice(), engage: this.engage.slice() };
   }
 
-  predict(x: Float32Array): Prediction {
-    return {
-      pSkip: sigmoid(dot(this.skip, x)),
-      pComplete: sigmoid(dot(this.complete, x)),
-      pEngage: sigmoid(dot(this.engage, x)),
-    };
+  predict(x: Float32Array, out: Prediction = { pSkip: 0, pComplete: 0, pEngage: 0 }): Prediction {
+    out.pSkip = sigmoid(dot(this.skip, x));
+    out.pComplete = sigmoid(dot(this.complete, x));
+    out.pEngage = sigmoid(dot(this.engage, x));
+    return out;
   }
 }
 
