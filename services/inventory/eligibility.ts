@@ -273,9 +273,12 @@ export function walkEligible(
       total++;
       if (removed.length >= cap) continue;
       const stage = stages[why]!;
-      const detail = byCampaign
-        ? (campaignDetail[c] ??= stage.detail(supply, ctx))
-        : stage.detail(supply, ctx);
+      // A campaign's removals share one detail: written once.
+      let detail = byCampaign ? campaignDetail[c] : undefined;
+      if (detail === undefined) {
+        detail = stage.detail(supply, ctx);
+        if (byCampaign) campaignDetail[c] = detail;
+      }
       removed.push({ creativeId: supply.creative.id, reason: stage.reason, detail });
     }
   } finally {
