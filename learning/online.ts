@@ -158,7 +158,7 @@ export class OnlineLearner {
    */
   rememberDecision(requestId: string, creativeId: string, x: Float32Array): void {
     if (x.length !== POLICY_FEATURE_COUNT) throw new Error(`features: expected ${POLICY_FEATURE_COUNT}`);
-    this.pending.put(`${requestId}|${creativeId}`, x);
+    this.pending.put(requestId, creativeId, x);
   }
 
   /** Feeds one outcome event; returns true when it completed a labelled example. */
@@ -170,7 +170,7 @@ export class OnlineLearner {
       return false;
     }
     if (e.event !== 'skip' && e.event !== 'complete') return false;
-    const x = this.pending.take(key);
+    const x = this.pending.take(e.requestId, e.creativeId);
     if (!x) return false;
     const ex: Example = { x, y: e.event === 'skip' ? [1, 0, 0] : [0, 1, 0] };
     this.labelled.set(key, ex);
@@ -281,14 +281,22 @@ export class OnlineLearner {
 }
 
 /**
- * Fixed-size feature vectors by key in one preallocated ring: putting a
- * vector copies it over the oldest slot (forgetting that slot's key), so
- * memory is bounded and nothing is allocated per remembered decision.
+ * The features of the last `capacity` remembered (request, creative) pairs
+ * in one preallocated ring: remembering copies the vector over the oldest
+ * slot (forgetting that one), so memory is bounded and nothing is allocated
+ * per remembered candidate. Slots of one request are chained (newest
+ * first) from a map keyed by the request id alone, which costs less than
+ * building and hashing a "request|creative" string for every candidate.
  */
 class FeatureRing {
   private readonly values: Float32Array;
-  private readonly keys: Array<string | undefined>;
-  private readonly slotOf = new Map<string, number>();
+  private readonly requestOf: Array<string | undefined>;
+  private readonly creativeOf: Array<string | undefined>;
+  /** The same request's next older and next newer slot, or -1. */
+  private readonly older: Int32Array;
+  private readonly newer: Int32Array;
+  /** The newest slot of each request. */
+  private readonly newest = new Map<string, number>();
   private next = 0;
 
   constructor(
@@ -296,27 +304,50 @@ class FeatureRing {
     private readonly width: number,
   ) {
     this.values = new Float32Array(capacity * width);
-    this.keys = new Array(capacity).fill(undefined);
+    this.requestOf = new Array(capacity).fill(undefined);
+    this.creativeOf = new Array(capacity).fill(undefined);
+    this.older = new Int32Array(capacity).fill(-1);
+    this.newer = new Int32Array(capacity).fill(-1);
   }
 
-  put(key: string, x: Float32Array): void {
+  put(requestId: string, creativeId: string, x: Float32Array): void {
     const slot = this.next;
     this.next = (slot + 1) % this.capacity;
-    const old = this.keys[slot];
-    // The old key may have been taken, or put again since (its newest slot wins).
-    if (old !== undefined && this.slotOf.get(old) === slot) this.slotOf.delete(old);
-    this.keys[slot] = key;
-    this.slotOf.set(key, slot);
+    this.forget(slot);
+    const previous = this.newest.get(requestId) ?? -1;
+    if (previous >= 0) this.newer[previous] = slot;
+    this.requestOf[slot] = requestId;
+    this.creativeOf[slot] = creativeId;
+    this.older[slot] = previous;
+    this.newer[slot] = -1;
+    this.newest.set(requestId, slot);
     this.values.set(x, slot * this.width);
   }
 
-  /** A copy of the vector put under `key` (which is forgotten), or undefined. */
-  take(key: string): Float32Array | undefined {
-    const slot = this.slotOf.get(key);
-    if (slot === undefined) return undefined;
-    this.slotOf.delete(key);
-    this.keys[slot] = undefined;
-    return this.values.slice(slot * this.width, (slot + 1) * this.width);
+  /** A copy of the newest vector put for (request, creative), which is forgotten; undefined if none. */
+  take(requestId: string, creativeId: string): Float32Array | undefined {
+    for (let slot = this.newest.get(requestId) ?? -1; slot >= 0; slot = this.older[slot]!) {
+      if (this.creativeOf[slot] === creativeId) {
+        const x = this.values.slice(slot * this.width, (slot + 1) * this.width);
+        this.forget(slot);
+        return x;
+      }
+    }
+    return undefined;
+  }
+
+  /** Empties `slot`, unlinking it from its request's chain. */
+  private forget(slot: number): void {
+    const requestId = this.requestOf[slot];
+    if (requestId === undefined) return;
+    this.requestOf[slot] = undefined;
+    this.creativeOf[slot] = undefined;
+    const older = this.older[slot]!;
+    const newer = this.newer[slot]!;
+    if (older >= 0) this.newer[older] = newer;
+    if (newer >= 0) this.older[newer] = older;
+    else if (older >= 0) this.newest.set(requestId, older);
+    else this.newest.delete(requestId);
   }
 }
 

@@ -10,16 +10,16 @@
 import type { Catalogue } from '../common/catalogue/types';
 import type { UtilityWeights } from '../common/config';
 import type { Candidate, Proposal, ProposeInput } from '../common/domain/types';
-import { type Supply, supplyIndex, walkEligible } from './eligibility';
+import { type Supply, SupplyIndex, walkEligible } from './eligibility';
 import {
+  CreativeFeatureTable,
   contextFeatures,
-  creativeFeatures,
   POLICY_FEATURE_COUNT,
   type Policy,
   type PolicyHolder,
   type Prediction,
 } from './policy';
-import { candidateScore, impressionPriceMicros, TopK } from './shortlist';
+import { candidateScore, idRanks, impressionPriceMicros, TopK } from './shortlist';
 
 /** At most this many removals travel in a proposal; all are counted. */
 export const REMOVED_CAP = 50;
@@ -44,7 +44,16 @@ export interface InventoryAgentOptions {
   remember?: (requestId: string, creativeId: string, features: Float32Array) => void;
 }
 
+/** What a proposal needs of one catalogue version, worked out once. */
+interface Prepared {
+  catalogue: Catalogue;
+  index: SupplyIndex;
+  features: CreativeFeatureTable;
+  idRank: Int32Array;
+}
+
 export class InventoryAgent {
+  private prepared: Prepared | null = null;
   // Scratch for one proposal at a time (propose is synchronous).
   private readonly x = new Float32Array(POLICY_FEATURE_COUNT);
   private readonly prediction: Prediction = { pSkip: 0, pComplete: 0, pEngage: 0 };
@@ -59,33 +68,34 @@ export class InventoryAgent {
   propose(input: ProposeInput, nowMs: number): InventoryProposal {
     // One catalogue and one policy for the whole proposal, even if either is
     // swapped while it runs.
-    const catalogue = this.opts.catalogue();
+    const { index, features, idRank } = this.prepare(this.opts.catalogue());
     const policy: Policy = this.opts.policy.current();
     const { weights, revenueScaleMicros } = this.opts;
-    const index = supplyIndex(catalogue);
-    const { supplies, idRank } = index;
+    const { supplies } = index;
     const { context } = input;
     const x = contextFeatures(context, input.slot, this.x);
+    const row = features.scenarioRow(context.scenario);
     const scratch = this.prediction;
     const top = this.top.reset(Math.max(1, input.shortlistSize));
     let eligibleTotal = 0;
     const removals = walkEligible(index, input, nowMs, this.opts.removedCap ?? REMOVED_CAP, (i) => {
       eligibleTotal++;
-      const { creative, campaign } = supplies[i]!;
-      const prediction = policy.predict(creativeFeatures(creative, context, x), scratch);
-      const priceMicros = impressionPriceMicros(campaign.cpmMicros);
-      top.offer(
-        i,
-        campaign.tier,
-        candidateScore(prediction, priceMicros, weights, revenueScaleMicros),
-        idRank[i]!,
+      const { campaign } = supplies[i]!;
+      const prediction = policy.predict(features.write(i, row, context, x), scratch);
+      const score = candidateScore(
+        prediction,
+        impressionPriceMicros(campaign.cpmMicros),
+        weights,
+        revenueScaleMicros,
       );
+      top.offer(i, campaign.tier, score, idRank[i]!);
     });
     const candidates: Candidate[] = [];
     const remember = this.opts.remember;
     for (let r = 0; r < top.size; r++) {
-      const supply = supplies[top.itemAt(r)]!;
-      creativeFeatures(supply.creative, context, x);
+      const i = top.itemAt(r);
+      const supply = supplies[i]!;
+      features.write(i, row, context, x);
       candidates.push(toCandidate(supply, policy.predict(x), top.scoreAt(r)));
       remember?.(input.requestId, supply.creative.id, x);
     }
@@ -97,6 +107,21 @@ export class InventoryAgent {
       eligibleTotal,
       exhausted: eligibleTotal <= top.size,
     };
+  }
+
+  /** The catalogue's index, feature table and id ranks, built when a new version comes into use. */
+  private prepare(catalogue: Catalogue): Prepared {
+    if (this.prepared?.catalogue !== catalogue) {
+      const index = new SupplyIndex(catalogue);
+      const creatives = index.supplies.map((s) => s.creative);
+      this.prepared = {
+        catalogue,
+        index,
+        features: new CreativeFeatureTable(creatives),
+        idRank: idRanks(creatives.map((c) => c.id)),
+      };
+    }
+    return this.prepared;
   }
 }
 

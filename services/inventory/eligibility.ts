@@ -145,8 +145,8 @@ export const STAGES: readonly Stage[] = [
 ];
 
 /**
- * A catalogue prepared for proposals, built once per catalogue version
- * (supplyIndex): every creative with its campaign and advertiser, in
+ * A catalogue prepared for proposals, built once per catalogue version:
+ * every creative with its campaign and advertiser, in
  * catalogue order, and which campaign each belongs to.
  */
 export class SupplyIndex {
@@ -156,8 +156,7 @@ export class SupplyIndex {
   readonly indexOf = new Map<string, number>();
   /** The campaign number (into `campaigns`) of each creative. */
   readonly campaignOf: Int32Array;
-  /** Each creative's place among the catalogue's ids sorted as strings (ties in rank break on it). */
-  readonly idRank: Int32Array;
+
   /** One supply per campaign that has creatives (its first creative), for campaign-level stages. */
   readonly campaigns: Supply[] = [];
   /** Scratch for one walk at a time (walks are synchronous). */
@@ -183,27 +182,9 @@ export class SupplyIndex {
       of.push(c);
     }
     this.campaignOf = Int32Array.from(of);
-    this.idRank = new Int32Array(this.supplies.length);
-    const byId = this.supplies.map((s, i) => ({ id: s.creative.id, i }));
-    byId.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    byId.forEach(({ i }, rank) => {
-      this.idRank[i] = rank;
-    });
     this.excluded = new Uint8Array(this.supplies.length);
     this.verdict = new Int32Array(this.campaigns.length);
   }
-}
-
-const indexes = new WeakMap<Catalogue, SupplyIndex>();
-
-/** The catalogue's index, built on first use and kept as long as the catalogue is. */
-export function supplyIndex(catalogue: Catalogue): SupplyIndex {
-  let index = indexes.get(catalogue);
-  if (!index) {
-    index = new SupplyIndex(catalogue);
-    indexes.set(catalogue, index);
-  }
-  return index;
 }
 
 export interface Removals {
@@ -243,10 +224,10 @@ export function walkEligible(
         : NONE,
   };
   // Campaign-level stages once per campaign: the index of the first that objects, or PASS.
+  const { campaign: campaignStages, creative: creativeStages } =
+    stages === STAGES ? BY_LEVEL : byLevel(stages);
   const { supplies, campaignOf, campaigns, verdict, excluded } = index;
-  for (let c = 0; c < campaigns.length; c++) {
-    verdict[c] = firstObjection(stages, 'campaign', campaigns[c]!, ctx);
-  }
+  for (let c = 0; c < campaigns.length; c++) verdict[c] = firstObjection(campaignStages, campaigns[c]!, ctx);
   const skipped: number[] = [];
   for (const id of input.excludeCreatives) {
     const i = index.indexOf.get(id);
@@ -265,14 +246,14 @@ export function walkEligible(
       const supply = supplies[i]!;
       let why = verdict[c]!;
       const byCampaign = why !== PASS;
-      if (!byCampaign) why = firstObjection(stages, 'creative', supply, ctx);
+      if (!byCampaign) why = firstObjection(creativeStages, supply, ctx);
       if (why === PASS) {
         keep(i);
         continue;
       }
       total++;
       if (removed.length >= cap) continue;
-      const stage = stages[why]!;
+      const stage = (byCampaign ? campaignStages : creativeStages)[why]!;
       // A campaign's removals share one detail: written once.
       let detail = byCampaign ? campaignDetail[c] : undefined;
       if (detail === undefined) {
@@ -287,18 +268,20 @@ export function walkEligible(
   return { removed, total };
 }
 
-function firstObjection(
-  stages: readonly Stage[],
-  level: Stage['level'],
-  supply: Supply,
-  ctx: EligibilityContext,
-): number {
-  for (let s = 0; s < stages.length; s++) {
-    const stage = stages[s]!;
-    if (stage.level === level && !stage.passes(supply, ctx)) return s;
-  }
+/** The index of the first of `stages` that removes `supply`, or PASS. */
+function firstObjection(stages: readonly Stage[], supply: Supply, ctx: EligibilityContext): number {
+  for (let s = 0; s < stages.length; s++) if (!stages[s]!.passes(supply, ctx)) return s;
   return PASS;
 }
+
+function byLevel(stages: readonly Stage[]) {
+  return {
+    campaign: stages.filter((s) => s.level === 'campaign'),
+    creative: stages.filter((s) => s.level === 'creative'),
+  };
+}
+
+const BY_LEVEL = byLevel(STAGES);
 
 export interface EligibilityResult {
   eligible: Supply[];
@@ -306,14 +289,14 @@ export interface EligibilityResult {
   removed: Rejection[];
 }
 
-/** walkEligible over a whole catalogue, listing every eligible creative and every removal. */
+/** walkEligible over a whole catalogue (indexed for this call), listing every eligible creative and every removal. */
 export function filterEligible(
   catalogue: Catalogue,
   input: ProposeInput,
   nowMs: number,
   stages: readonly Stage[] = STAGES,
 ): EligibilityResult {
-  const index = supplyIndex(catalogue);
+  const index = new SupplyIndex(catalogue);
   const eligible: Supply[] = [];
   const { removed } = walkEligible(
     index,

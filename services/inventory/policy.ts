@@ -27,9 +27,9 @@
  * (the current policy keeps serving).
  */
 import { readFileSync } from 'node:fs';
-import { dot, sigmoid } from '../../learning/linear';
+import { sigmoid } from '../../learning/linear';
 import type { Creative } from '../common/catalogue/types';
-import type { Scenario, Slot, Snapshot } from '../common/domain/types';
+import { SCENARIOS, type Scenario, type Slot, type Snapshot } from '../common/domain/types';
 import type { Logger } from '../common/log';
 import { pollFile } from '../common/watch';
 
@@ -142,13 +142,63 @@ export function contextFeatures(context: Snapshot, slot: Slot, out: Float32Array
 /** The features that depend on the creative, written over a vector that holds contextFeatures. */
 export function creativeFeatures(creative: Creative, context: Snapshot, out: Float32Array): Float32Array {
   const minutes = creative.durationMs / 60_000;
-  out[1] = 1 - Math.abs(creative.energy - SCENARIO_ENERGY[context.scenario]);
+  out[1] = energyFit(creative, context.scenario);
   out[2] = VOICE_FIT[context.scenario][creative.voiceStyle];
   out[3] = creative.disruptiveness * context.focusLevel;
   out[4] = minutes * (1 - context.receptiveness);
   out[10] = minutes;
   out[11] = creative.disruptiveness;
   return out;
+}
+
+const energyFit = (creative: Creative, scenario: Scenario) =>
+  1 - Math.abs(creative.energy - SCENARIO_ENERGY[scenario]);
+
+/**
+ * creativeFeatures for a fixed list of creatives (a catalogue version),
+ * with what depends on the creative alone or on the creative and the
+ * scenario worked out once: a proposal then only multiplies in focus and
+ * receptiveness. Writes exactly what creativeFeatures writes.
+ */
+export class CreativeFeatureTable {
+  private readonly minutes: Float64Array;
+  private readonly disruptiveness: Float64Array;
+  /** Energy and voice fit of creative i in scenario s at s * n + i. */
+  private readonly energyFit: Float64Array;
+  private readonly voiceFit: Float64Array;
+  private readonly scenarioIndex = new Map<Scenario, number>(SCENARIOS.map((s, k) => [s, k]));
+
+  constructor(creatives: readonly Creative[]) {
+    const n = creatives.length;
+    this.minutes = Float64Array.from(creatives, (c) => c.durationMs / 60_000);
+    this.disruptiveness = Float64Array.from(creatives, (c) => c.disruptiveness);
+    this.energyFit = new Float64Array(SCENARIOS.length * n);
+    this.voiceFit = new Float64Array(SCENARIOS.length * n);
+    SCENARIOS.forEach((scenario, s) => {
+      creatives.forEach((c, i) => {
+        this.energyFit[s * n + i] = energyFit(c, scenario);
+        this.voiceFit[s * n + i] = VOICE_FIT[scenario][c.voiceStyle];
+      });
+    });
+  }
+
+  /** The row offset of `scenario` for `write` (once per proposal). */
+  scenarioRow(scenario: Scenario): number {
+    return this.scenarioIndex.get(scenario)! * this.minutes.length;
+  }
+
+  /** creativeFeatures of creative i, `row` being scenarioRow(context.scenario). */
+  write(i: number, row: number, context: Snapshot, out: Float32Array): Float32Array {
+    const minutes = this.minutes[i]!;
+    const disruptiveness = this.disruptiveness[i]!;
+    out[1] = this.energyFit[row + i]!;
+    out[2] = this.voiceFit[row + i]!;
+    out[3] = disruptiveness * context.focusLevel;
+    out[4] = minutes * (1 - context.receptiveness);
+    out[10] = minutes;
+    out[11] = disruptiveness;
+    return out;
+  }
 }
 
 export interface LogisticWeights {
@@ -187,9 +237,20 @@ export class LogisticPolicy implements Policy {
   }
 
   predict(x: Float32Array, out: Prediction = { pSkip: 0, pComplete: 0, pEngage: 0 }): Prediction {
-    out.pSkip = sigmoid(dot(this.skip, x));
-    out.pComplete = sigmoid(dot(this.complete, x));
-    out.pEngage = sigmoid(dot(this.engage, x));
+    // The three dot products in one pass over x (each summed in feature order, as a plain dot would).
+    const { skip, complete, engage } = this;
+    let zSkip = 0;
+    let zComplete = 0;
+    let zEngage = 0;
+    for (let i = 0; i < POLICY_FEATURE_COUNT; i++) {
+      const v = x[i]!;
+      zSkip += skip[i]! * v;
+      zComplete += complete[i]! * v;
+      zEngage += engage[i]! * v;
+    }
+    out.pSkip = sigmoid(zSkip);
+    out.pComplete = sigmoid(zComplete);
+    out.pEngage = sigmoid(zEngage);
     return out;
   }
 }

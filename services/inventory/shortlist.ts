@@ -35,6 +35,16 @@ export function candidateScore(
   return weights.listener * listener + weights.platform * revenue;
 }
 
+/** Each id's place among `ids` sorted as strings (TopK's idRank): equal scores rank by id. */
+export function idRanks(ids: readonly string[]): Int32Array {
+  const order = ids.map((_, i) => i).sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0));
+  const rank = new Int32Array(ids.length);
+  order.forEach((i, r) => {
+    rank[i] = r;
+  });
+  return rank;
+}
+
 /**
  * The k best candidates of a proposal, offered one at a time: a partial
  * insertion selection (O(n·k) for the small k of a shortlist, nothing
