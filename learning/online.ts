@@ -27,7 +27,7 @@ import {
   type PolicyHolder,
 } from '../services/inventory/policy';
 import type { FeedEntry, GroupStart, OutcomeFeed } from '../services/objective/outcome-log';
-import { dot, sigmoid } from './linear';
+import { sigmoid } from './linear';
 
 export interface OnlineOptions {
   learningRate: number;
@@ -83,14 +83,48 @@ function weightsOf(w: LogisticWeights): Float32Array[] {
 /** Mean log-loss of the three heads over `examples`. */
 export function logLoss(w: readonly Float32Array[], examples: readonly Example[]): number {
   if (examples.length === 0) return 0;
+  const [skip, complete, engage] = w as [Float32Array, Float32Array, Float32Array];
   let s = 0;
   for (const e of examples) {
-    for (let k = 0; k < 3; k++) {
-      const p = Math.min(1 - 1e-7, Math.max(1e-7, sigmoid(dot(w[k]!, e.x))));
-      s -= e.y[k]! ? Math.log(p) : Math.log(1 - p);
-    }
+    const z = heads3(skip, complete, engage, e.x);
+    s -= headLoss(z.skip, e.y[0]);
+    s -= headLoss(z.complete, e.y[1]);
+    s -= headLoss(z.engage, e.y[2]);
   }
   return s / (3 * examples.length);
+}
+
+const z3 = { skip: 0, complete: 0, engage: 0 };
+
+/**
+ * The three heads' dot products with x in one pass (each summed in feature
+ * order, as `dot` would); the result is shared scratch, read it at once.
+ */
+function heads3(skip: Float32Array, complete: Float32Array, engage: Float32Array, x: Float32Array) {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    a += skip[i]! * v;
+    b += complete[i]! * v;
+    c += engage[i]! * v;
+  }
+  z3.skip = a;
+  z3.complete = b;
+  z3.engage = c;
+  return z3;
+}
+
+/** g += err · x / n: one example's share of a mini-batch's log-loss gradient. */
+function addGradient(g: Float32Array, err: number, x: Float32Array, n: number): void {
+  for (let i = 0; i < g.length; i++) g[i]! += (err * x[i]!) / n;
+}
+
+/** The log-likelihood of label y under a head with logit z (probability clamped away from 0 and 1). */
+function headLoss(z: number, y: number): number {
+  const p = Math.min(1 - 1e-7, Math.max(1e-7, sigmoid(z)));
+  return y ? Math.log(p) : Math.log(1 - p);
 }
 
 export type StepResult =
@@ -115,13 +149,12 @@ export class OnlineLearner {
   private base: string;
   /** The version of the weights the learner holds now (what it last published). */
   version: string;
-  /**
-   * Remembered decisions: the features of the last maxPending (request,
-   * creative) pairs in a preallocated ring, and where each key's are.
-   */
-  private readonly pending: FeatureRing;
-  /** Labelled examples by key, for a click that arrives after the skip or completion (the last maxPending). */
-  private readonly labelled: BoundedMap<Example>;
+  /** Remembered decisions: the last maxPending (request, creative) pairs, their features by slot. */
+  private readonly pending: RecentPairs;
+  private readonly pendingX: Float32Array;
+  /** The last maxPending labelled examples by slot, for a click that arrives after the skip or completion. */
+  private readonly labelled: RecentPairs;
+  private readonly labelledExamples: Array<Example | undefined>;
   private train: Example[] = [];
   private readonly holdout: Example[] = [];
   private seen = 0;
@@ -130,8 +163,10 @@ export class OnlineLearner {
 
   constructor(start: LogisticWeights, startVersion: string, opts: Partial<OnlineOptions> = {}) {
     this.opts = { ...DEFAULT_ONLINE, ...opts };
-    this.pending = new FeatureRing(this.opts.maxPending, POLICY_FEATURE_COUNT);
-    this.labelled = new BoundedMap(this.opts.maxPending);
+    this.pending = new RecentPairs(this.opts.maxPending);
+    this.pendingX = new Float32Array(this.opts.maxPending * POLICY_FEATURE_COUNT);
+    this.labelled = new RecentPairs(this.opts.maxPending);
+    this.labelledExamples = new Array(this.opts.maxPending).fill(undefined);
     this.w = weightsOf(start);
     this.anchor = weightsOf(start);
     this.best = { w: this.w.map((x) => x.slice()), version: startVersion };
@@ -158,22 +193,26 @@ export class OnlineLearner {
    */
   rememberDecision(requestId: string, creativeId: string, x: Float32Array): void {
     if (x.length !== POLICY_FEATURE_COUNT) throw new Error(`features: expected ${POLICY_FEATURE_COUNT}`);
-    this.pending.put(requestId, creativeId, x);
+    this.pendingX.set(x, this.pending.put(requestId, creativeId) * POLICY_FEATURE_COUNT);
   }
 
   /** Feeds one outcome event; returns true when it completed a labelled example. */
   observe(e: Pick<FeedEntry, 'requestId' | 'creativeId' | 'event'>): boolean {
-    const key = `${e.requestId}|${e.creativeId}`;
     if (e.event === 'click') {
-      const ex = this.labelled.get(key);
-      if (ex) ex.y[2] = 1;
+      const slot = this.labelled.find(e.requestId, e.creativeId);
+      if (slot >= 0) this.labelledExamples[slot]!.y[2] = 1;
       return false;
     }
     if (e.event !== 'skip' && e.event !== 'complete') return false;
-    const x = this.pending.take(e.requestId, e.creativeId);
-    if (!x) return false;
-    const ex: Example = { x, y: e.event === 'skip' ? [1, 0, 0] : [0, 1, 0] };
-    this.labelled.set(key, ex);
+    const slot = this.pending.find(e.requestId, e.creativeId);
+    if (slot < 0) return false;
+    this.pending.forget(slot);
+    const at = slot * POLICY_FEATURE_COUNT;
+    const ex: Example = {
+      x: this.pendingX.slice(at, at + POLICY_FEATURE_COUNT),
+      y: e.event === 'skip' ? [1, 0, 0] : [0, 1, 0],
+    };
+    this.labelledExamples[this.labelled.put(e.requestId, e.creativeId)] = ex;
     this.seen++;
     if (this.seen % this.opts.holdoutEvery === 0) {
       this.holdout.push(ex);
@@ -203,16 +242,18 @@ export class OnlineLearner {
     const o = this.opts;
     const moved = this.w.map((w) => w.slice());
     const grad = this.w.map(() => new Float32Array(POLICY_FEATURE_COUNT));
+    const [mSkip, mComplete, mEngage] = moved as [Float32Array, Float32Array, Float32Array];
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       for (let from = 0; from < batch.length; from += o.miniBatch) {
-        const part = batch.slice(from, from + o.miniBatch);
+        const to = Math.min(batch.length, from + o.miniBatch);
+        const n = to - from;
         for (const g of grad) g.fill(0);
-        for (const e of part) {
-          for (let k = 0; k < 3; k++) {
-            const err = sigmoid(dot(moved[k]!, e.x)) - e.y[k]!;
-            const g = grad[k]!;
-            for (let i = 0; i < g.length; i++) g[i]! += (err * e.x[i]!) / part.length;
-          }
+        for (let j = from; j < to; j++) {
+          const e = batch[j]!;
+          const z = heads3(mSkip, mComplete, mEngage, e.x);
+          addGradient(grad[0]!, sigmoid(z.skip) - e.y[0], e.x, n);
+          addGradient(grad[1]!, sigmoid(z.complete) - e.y[1], e.x, n);
+          addGradient(grad[2]!, sigmoid(z.engage) - e.y[2], e.x, n);
         }
         for (let k = 0; k < 3; k++) {
           const w = moved[k]!;
@@ -281,15 +322,14 @@ export class OnlineLearner {
 }
 
 /**
- * The features of the last `capacity` remembered (request, creative) pairs
- * in one preallocated ring: remembering copies the vector over the oldest
- * slot (forgetting that one), so memory is bounded and nothing is allocated
- * per remembered candidate. Slots of one request are chained (newest
- * first) from a map keyed by the request id alone, which costs less than
- * building and hashing a "request|creative" string for every candidate.
+ * The last `capacity` (request, creative) pairs put, each in a slot of a
+ * preallocated ring (a new pair takes the oldest one's slot); callers keep
+ * what belongs to a pair in their own arrays, indexed by slot, so memory is
+ * bounded and nothing is allocated per pair. A request's slots are chained
+ * (newest first) from a map keyed by the request id alone, which costs less
+ * than building and hashing a "request|creative" string for every pair.
  */
-class FeatureRing {
-  private readonly values: Float32Array;
+export class RecentPairs {
   private readonly requestOf: Array<string | undefined>;
   private readonly creativeOf: Array<string | undefined>;
   /** The same request's next older and next newer slot, or -1. */
@@ -299,18 +339,15 @@ class FeatureRing {
   private readonly newest = new Map<string, number>();
   private next = 0;
 
-  constructor(
-    private readonly capacity: number,
-    private readonly width: number,
-  ) {
-    this.values = new Float32Array(capacity * width);
+  constructor(readonly capacity: number) {
     this.requestOf = new Array(capacity).fill(undefined);
     this.creativeOf = new Array(capacity).fill(undefined);
     this.older = new Int32Array(capacity).fill(-1);
     this.newer = new Int32Array(capacity).fill(-1);
   }
 
-  put(requestId: string, creativeId: string, x: Float32Array): void {
+  /** The slot of a new pair (the oldest pair's, which is forgotten). */
+  put(requestId: string, creativeId: string): number {
     const slot = this.next;
     this.next = (slot + 1) % this.capacity;
     this.forget(slot);
@@ -321,23 +358,19 @@ class FeatureRing {
     this.older[slot] = previous;
     this.newer[slot] = -1;
     this.newest.set(requestId, slot);
-    this.values.set(x, slot * this.width);
+    return slot;
   }
 
-  /** A copy of the newest vector put for (request, creative), which is forgotten; undefined if none. */
-  take(requestId: string, creativeId: string): Float32Array | undefined {
+  /** The slot of the newest pair (request, creative) still kept, or -1. */
+  find(requestId: string, creativeId: string): number {
     for (let slot = this.newest.get(requestId) ?? -1; slot >= 0; slot = this.older[slot]!) {
-      if (this.creativeOf[slot] === creativeId) {
-        const x = this.values.slice(slot * this.width, (slot + 1) * this.width);
-        this.forget(slot);
-        return x;
-      }
+      if (this.creativeOf[slot] === creativeId) return slot;
     }
-    return undefined;
+    return -1;
   }
 
-  /** Empties `slot`, unlinking it from its request's chain. */
-  private forget(slot: number): void {
+  /** Forgets the pair in `slot` (if any). */
+  forget(slot: number): void {
     const requestId = this.requestOf[slot];
     if (requestId === undefined) return;
     this.requestOf[slot] = undefined;
@@ -348,29 +381,6 @@ class FeatureRing {
     if (newer >= 0) this.older[newer] = older;
     else if (older >= 0) this.newest.set(requestId, older);
     else this.newest.delete(requestId);
-  }
-}
-
-/** A map that keeps the last `capacity` keys set (a ring of keys says which is oldest). */
-class BoundedMap<V> {
-  private readonly map = new Map<string, V>();
-  private readonly order: Array<string | undefined>;
-  private next = 0;
-
-  constructor(private readonly capacity: number) {
-    this.order = new Array(capacity).fill(undefined);
-  }
-
-  set(key: string, value: V): void {
-    const old = this.order[this.next];
-    if (old !== undefined) this.map.delete(old);
-    this.order[this.next] = key;
-    this.next = (this.next + 1) % this.capacity;
-    this.map.set(key, value);
-  }
-
-  get(key: string): V | undefined {
-    return this.map.get(key);
   }
 }
 
@@ -396,7 +406,8 @@ export interface ConsumeOptions {
 
 /**
  * One pass of the consumer: read a batch of the group, join it with the
- * remembered decisions, acknowledge it, and take every step it allows,
+ * remembered decisions, acknowledge it, and take every step it allows (each
+ * in its own turn of the event loop),
  * swapping each accepted or rolled-back version into `holder` (counted in
  * `summary`). When another policy was swapped into `holder` meanwhile (a
  * file or a federated round), the learner continues from it. Returns how
@@ -414,7 +425,12 @@ export async function consumeOnce(opts: ConsumeOptions, summary: ConsumeSummary)
   if (inUse.version !== opts.learner.version && inUse instanceof LogisticPolicy) {
     opts.learner.rebase(inUse.weights, inUse.version);
   }
-  for (let r = opts.learner.step(); r.kind !== 'waiting'; r = opts.learner.step()) {
+  for (;;) {
+    // One step per turn of the event loop, so the decisions a process is
+    // serving wait for at most one step (about a millisecond), not a backlog.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const r = opts.learner.step();
+    if (r.kind === 'waiting') break;
     opts.onStep?.(r);
     if (r.kind === 'rejected') summary.rejected++;
     else {

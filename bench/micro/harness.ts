@@ -128,6 +128,8 @@ export async function loopDelay(scenario: () => Promise<void>): Promise<{ maxMs:
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   try {
+    // The monitor records from its second tick on: let it start before the scenario.
+    await new Promise((r) => setTimeout(r, 10));
     await scenario();
     // A stall at the very end (e.g. a chain of microtasks) is recorded when the next timer runs.
     await new Promise((r) => setTimeout(r, 2));
