@@ -82,16 +82,28 @@ function weightsOf(w: LogisticWeights): Float32Array[] {
 
 /** Mean log-loss of the three heads over `examples`. */
 export function logLoss(w: readonly Float32Array[], examples: readonly Example[]): number {
-  if (examples.length === 0) return 0;
-  const [skip, complete, engage] = w as [Float32Array, Float32Array, Float32Array];
-  let s = 0;
+  return logLosses([w], examples)[0]!;
+}
+
+/**
+ * logLoss of each of several weight sets, in one pass over `examples` (the
+ * holdout is read once per step, not once per version compared).
+ */
+export function logLosses(
+  sets: ReadonlyArray<readonly Float32Array[]>,
+  examples: readonly Example[],
+): number[] {
+  const sums = sets.map(() => 0);
+  if (examples.length === 0) return sums;
   for (const e of examples) {
-    const z = heads3(skip, complete, engage, e.x);
-    s -= headLoss(z.skip, e.y[0]);
-    s -= headLoss(z.complete, e.y[1]);
-    s -= headLoss(z.engage, e.y[2]);
+    for (let v = 0; v < sets.length; v++) {
+      const [skip, complete, engage] = sets[v] as [Float32Array, Float32Array, Float32Array];
+      const z = heads3(skip, complete, engage, e.x);
+      sums[v] =
+        sums[v]! - headLoss(z.skip, e.y[0]) - headLoss(z.complete, e.y[1]) - headLoss(z.engage, e.y[2]);
+    }
   }
-  return s / (3 * examples.length);
+  return sums.map((s) => s / (3 * examples.length));
 }
 
 const z3 = { skip: 0, complete: 0, engage: 0 };
@@ -268,9 +280,11 @@ export class OnlineLearner {
     const next = this.w.map((w, k) => w.map((v, i) => v + scale * delta[k]![i]!));
     const atDriftLimit = this.limitDrift(next);
     // The holdout changes as examples arrive, so every loss is measured on it now.
-    const currentLoss = logLoss(this.w, this.holdout);
-    const bestLoss = logLoss(this.best.w, this.holdout);
-    const nextLoss = logLoss(next, this.holdout);
+    const [currentLoss, bestLoss, nextLoss] = logLosses([this.w, this.best.w, next], this.holdout) as [
+      number,
+      number,
+      number,
+    ];
     if (!next.every((w) => w.every(Number.isFinite)) || !Number.isFinite(nextLoss)) {
       return this.rollback(nextLoss);
     }

@@ -15,9 +15,9 @@
  * cycle through prepared inputs. Whatever it returns is kept in a sink so the
  * call cannot be optimised away.
  *
- * For event-loop stalls, `longestPiece` times synchronous pieces of work and
- * `loopDelay` watches the event loop (perf_hooks.monitorEventLoopDelay) while
- * an async scenario runs.
+ * For event-loop stalls, `pieces` times synchronous pieces of work (print
+ * them with `printPieces`) and `loopDelay` watches the event loop
+ * (perf_hooks.monitorEventLoopDelay) while an async scenario runs.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -101,22 +101,51 @@ export function printTable(title: string, rows: readonly Measurement[]): void {
   }
 }
 
+/** How long pieces of synchronous work took, in ms (see `pieces`). */
+export interface PieceTimes {
+  /** Median and longest CPU time of a piece: what the work costs when it has a core. */
+  medianCpuMs: number;
+  maxCpuMs: number;
+  /** Longest wall-clock time: on a shared machine it also holds time spent waiting for a core. */
+  maxWallMs: number;
+}
+
 /**
- * The longest of `times` synchronous calls of `fn` (for "no piece stalls the
- * loop"), in ms of CPU time and of wall-clock time: on a shared machine the
- * wall figure also holds time the process waited for a core.
+ * Times `times` synchronous calls of `fn` one by one (for "no piece stalls
+ * the event loop"). CPU time is the process's, so a garbage collector thread
+ * working meanwhile counts too: the longest piece is an upper bound.
  */
-export function longestPiece(fn: (i: number) => unknown, times: number): { cpuMs: number; wallMs: number } {
-  let cpu = 0;
+export function pieces(
+  fn: (i: number) => unknown,
+  times: number,
+  {
+    before,
+  }: { /** Untimed preparation before each call (e.g. feed a learner). */ before?: (i: number) => void } = {},
+): PieceTimes {
+  const cpu: number[] = [];
   let wall = 0;
   for (let i = 0; i < times; i++) {
+    before?.(i);
     const c0 = cpuMs();
     const t0 = performance.now();
     sink = fn(i);
     wall = Math.max(wall, performance.now() - t0);
-    cpu = Math.max(cpu, cpuMs() - c0);
+    cpu.push(cpuMs() - c0);
   }
-  return { cpuMs: cpu, wallMs: wall };
+  return { medianCpuMs: median(cpu), maxCpuMs: Math.max(...cpu), maxWallMs: wall };
+}
+
+/** Prints piece times (and loop delays, as wall-only rows) as a table under `title`. */
+export function printPieces(title: string, rows: ReadonlyArray<[string, PieceTimes]>): void {
+  const width = Math.max(5, ...rows.map(([n]) => n.length));
+  const ms = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(2)).padStart(9);
+  console.log(`\n${title}`);
+  console.log(`${'piece'.padEnd(width)}  CPU median  CPU max  wall max (ms)`);
+  for (const [name, p] of rows) {
+    console.log(
+      `${name.padEnd(width)}  ${ms(p.medianCpuMs)}  ${ms(p.maxCpuMs).slice(1)}  ${ms(p.maxWallMs)}`,
+    );
+  }
 }
 
 /**

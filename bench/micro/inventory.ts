@@ -4,9 +4,12 @@
  * (bench/catalogue.ts) with varied requests (positions, devices, countries,
  * genres, scenarios, explicit content, some exclusions; later rounds with
  * excludeCreatives), the online learner remembering every proposed
- * candidate as in production. Then the longest synchronous pieces of the
- * online learner and of a catalogue reload, and the event loop's longest
- * delay while decisions, outcomes, learning and a reload run together.
+ * candidate as in production. Then the synchronous pieces of work that
+ * could stall the event loop (a learning step, a holdout check, a hot swap,
+ * a catalogue reload, decoding an outcome batch, the first proposal on a
+ * new catalogue version), and the event loop's longest delay while
+ * decisions, outcomes, online learning and catalogue reloads run together.
+ * Results and their history: bench/MICRO.md.
  *
  *   npx tsx bench/micro/inventory.ts            # everything
  *   npx tsx bench/micro/inventory.ts --quick    # fewer runs
@@ -19,11 +22,18 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { consumeOnce, OnlineLearner } from '../../learning/online';
-import { parseCatalogue, watchCatalogue } from '../../services/common/catalogue/load';
+import {
+  catalogueFromDocument,
+  catalogueVersion,
+  parseCatalogue,
+  watchCatalogue,
+} from '../../services/common/catalogue/load';
 import { loadConfig } from '../../services/common/config';
 import type { Device, Position, ProposeInput, Scenario } from '../../services/common/domain/types';
 import { SCENARIOS } from '../../services/common/domain/types';
+import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { seededRng } from '../../services/common/rng';
 import { InventoryAgent } from '../../services/inventory/agent';
@@ -34,11 +44,20 @@ import {
   baselinePolicy,
   PolicyHolder,
 } from '../../services/inventory/policy';
+import { outcomeBatchFromWire, outcomeBatchToWire } from '../../services/objective/convert';
 import { EmbeddedLedger } from '../../services/objective/ledger';
 import { EmbeddedOutcomeLog, type OutcomeEntry } from '../../services/objective/outcome-log';
 import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from '../catalogue';
 import { COUNTRIES, GENRES } from '../workload';
-import { longestPiece, loopDelay, type Measurement, measure, printTable } from './harness';
+import {
+  loopDelay,
+  type Measurement,
+  measure,
+  type PieceTimes,
+  pieces,
+  printPieces,
+  printTable,
+} from './harness';
 
 const quick = process.argv.includes('--quick');
 const hotOnly = process.argv.includes('--hot');
@@ -184,38 +203,59 @@ function observeMany(learner: OnlineLearner, n: number, seed: number): void {
   }
 }
 
-type Piece = { cpuMs: number; wallMs: number | null };
-const pieces: Array<[string, Piece]> = [];
+const rows2: Array<[string, PieceTimes]> = [];
 {
   // A full holdout (2,000), then steps as the consumer takes them: after a read
   // of 500 outcomes (400 train examples) on top of up to 255 left waiting.
   const learner = new OnlineLearner(BASELINE_WEIGHTS, BASELINE_POLICY_VERSION);
   observeMany(learner, 10_000, 1);
   learner.step();
-  let step: Piece = { cpuMs: 0, wallMs: 0 };
-  for (let r = 0; r < (quick ? 10 : 40); r++) {
-    observeMany(learner, 819, 100 + r);
-    const t = longestPiece(() => learner.step(), 1);
-    step = { cpuMs: Math.max(step.cpuMs, t.cpuMs), wallMs: Math.max(step.wallMs!, t.wallMs) };
-  }
-  pieces.push(['learning step (655 examples, 2 epochs; 3 losses on a 2,000 holdout)', step]);
-  pieces.push(['holdout check (one loss over the holdout)', longestPiece(() => learner.holdoutLoss(), 40)]);
+  rows2.push([
+    'learning step (655 examples, 2 epochs; 3 losses on a 2,000 holdout)',
+    pieces(() => learner.step(), quick ? 10 : 40, { before: (r) => observeMany(learner, 819, 100 + r) }),
+  ]);
+  rows2.push(['holdout check (one loss over the holdout)', pieces(() => learner.holdoutLoss(), 40)]);
   const holder = new PolicyHolder(baselinePolicy());
-  pieces.push([
+  rows2.push([
     'hot swap (policy from weights, swap)',
-    longestPiece((i) => holder.swap(learner.policy(`v${i}`)), 200),
+    pieces((i) => holder.swap(learner.policy(`v${i}`)), 200),
   ]);
-  pieces.push([
-    'catalogue parse (bench catalogue, 133 kB of YAML)',
-    longestPiece(() => parseCatalogue(catalogueYaml), quick ? 5 : 15),
+  rows2.push([
+    'catalogue parse on the event loop (133 kB of YAML; reloads did this before)',
+    pieces(() => parseCatalogue(catalogueYaml), quick ? 5 : 15),
   ]);
-  let first: Piece = { cpuMs: 0, wallMs: 0 };
-  for (let i = 0; i < 5; i++) {
-    const agent = agentWith(undefined, parseCatalogue(catalogueYaml));
-    const t = longestPiece(() => agent.propose(inputs[0]!, NOW), 1);
-    first = { cpuMs: Math.max(first.cpuMs, t.cpuMs), wallMs: Math.max(first.wallMs!, t.wallMs) };
-  }
-  pieces.push(['first propose on a new catalogue version', first]);
+  // A reload now: the file is read asynchronously and the YAML parsed on a worker
+  // thread; the event loop receives the document (a structured clone) and checks it.
+  const doc = parse(catalogueYaml);
+  rows2.push([
+    'catalogue reload on the event loop (receive the parsed document, hash, check)',
+    pieces(
+      () => catalogueFromDocument(structuredClone(doc), catalogueVersion(catalogueYaml)),
+      quick ? 5 : 15,
+    ),
+  ]);
+  // The online learner reads the outcome log 500 entries at a time over gRPC.
+  const method = v1.ObjectiveAgent.service.ReadOutcomes;
+  const batch = outcomeBatchToWire(
+    Array.from({ length: 500 }, (_, i) => ({
+      ...outcome(`request-${i}`, `cr-${i % 50}`, i % 3 === 0 ? 'skip' : 'complete', NOW + i),
+      id: `${NOW}-${i}`,
+    })),
+  );
+  const bytes = method.responseSerialize(batch);
+  rows2.push([
+    'outcome feed: decode and check a batch of 500 outcomes',
+    pieces(() => outcomeBatchFromWire(method.responseDeserialize(bytes)), 40),
+  ]);
+  let agent = agentWith();
+  rows2.push([
+    'first propose on a new catalogue version',
+    pieces(() => agent.propose(inputs[0]!, NOW), 5, {
+      before: () => {
+        agent = agentWith(undefined, parseCatalogue(catalogueYaml));
+      },
+    }),
+  ]);
 }
 
 function outcome(
@@ -260,9 +300,14 @@ async function consumeLoopDelay(n: number): Promise<number> {
   return maxMs;
 }
 
-pieces.push([
+const loopRow = (maxWallMs: number): PieceTimes => ({
+  medianCpuMs: Number.NaN,
+  maxCpuMs: Number.NaN,
+  maxWallMs,
+});
+rows2.push([
   'consumer passes over 10,000 outcomes (embedded log): loop delay max',
-  { cpuMs: Number.NaN, wallMs: await consumeLoopDelay(quick ? 3000 : 10_000) },
+  loopRow(await consumeLoopDelay(quick ? 3000 : 10_000)),
 ]);
 
 /**
@@ -295,6 +340,9 @@ async function productionLoopDelay(
     revenueScaleMicros: REVENUE_SCALE,
     remember: online.remember,
   });
+  const republish = [1, 2, 3].map((k) =>
+    benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, seed: 100 + k, nowMs: NOW }),
+  );
   const rng = seededRng(9);
   let decisions = 0;
   let swaps = 0;
@@ -315,9 +363,7 @@ async function productionLoopDelay(
       // Republish the catalogue (another version) three times in the second half.
       const due = Math.floor(((performance.now() - start) / (end - start) - 0.5) * 6);
       if (due > republished && republished < 3) {
-        republished++;
-        const next = benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, seed: 100 + republished, nowMs: NOW });
-        writeFileSync(`${path}.tmp`, next);
+        writeFileSync(`${path}.tmp`, republish[republished++]!);
         renameSync(`${path}.tmp`, path);
       }
     }
@@ -331,14 +377,9 @@ async function productionLoopDelay(
 }
 
 const prod = await productionLoopDelay(quick ? 3 : 8);
-pieces.push([
+rows2.push([
   `as it runs (${prod.decisions} decisions, ${prod.swaps} swaps, 3 catalogue reloads): loop delay max`,
-  { cpuMs: Number.NaN, wallMs: prod.maxMs },
+  loopRow(prod.maxMs),
 ]);
-pieces.push(['as it runs: loop delay p99', { cpuMs: Number.NaN, wallMs: prod.p99Ms }]);
-
-console.log('\ninventory agent: longest synchronous pieces (ms)');
-const width = Math.max(...pieces.map(([n]) => n.length));
-console.log(`${'piece'.padEnd(width)}   CPU ms  wall ms`);
-const ms = (v: number | null) => (v === null || Number.isNaN(v) ? '-' : v.toFixed(2)).padStart(8);
-for (const [name, p] of pieces) console.log(`${name.padEnd(width)} ${ms(p.cpuMs)} ${ms(p.wallMs)}`);
+rows2.push(['as it runs: loop delay p99', loopRow(prod.p99Ms)]);
+printPieces('inventory agent: synchronous pieces, event-loop delay', rows2);

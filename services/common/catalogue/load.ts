@@ -46,12 +46,12 @@ export function parseCatalogue(source: string): Catalogue {
 }
 
 /** A catalogue's version: a hash of its source text. */
-function catalogueVersion(source: string): string {
+export function catalogueVersion(source: string): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 12);
 }
 
 /** The catalogue in a parsed YAML document (what parseCatalogue checks after parsing). */
-function catalogueFromDocument(doc: unknown, version: string): Catalogue {
+export function catalogueFromDocument(doc: unknown, version: string): Catalogue {
   const root = obj(doc, 'catalogue');
   const advertisers = unique(
     list(root.advertisers, 'advertisers').map((raw, i): Advertiser => {
