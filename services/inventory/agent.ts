@@ -76,7 +76,9 @@ export class InventoryAgent {
     const x = contextFeatures(context, input.slot, this.x);
     const row = features.scenarioRow(context.scenario);
     const scratch = this.prediction;
-    const top = this.top.reset(Math.max(1, input.shortlistSize));
+    // No more can be kept than the catalogue has (and eligible ≤ that, so `exhausted` reads the same).
+    const k = Math.max(1, Math.min(input.shortlistSize, supplies.length));
+    const top = this.top.reset(k);
     let eligibleTotal = 0;
     const removals = walkEligible(index, input, nowMs, this.opts.removedCap ?? REMOVED_CAP, (i) => {
       eligibleTotal++;
@@ -105,7 +107,7 @@ export class InventoryAgent {
       removedTotal: removals.total,
       modelVersion: policy.version,
       eligibleTotal,
-      exhausted: eligibleTotal <= top.size,
+      exhausted: eligibleTotal <= k,
     };
   }
 

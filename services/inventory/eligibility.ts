@@ -9,10 +9,10 @@
  * agent's state.
  *
  * A proposal runs on the hot path, so the catalogue is prepared once per
- * catalogue version (SupplyIndex: creatives with their records, in catalogue
- * order, grouped by campaign), campaign-level stages run once per campaign,
- * and a removal's detail text is only written for the removals a proposal
- * lists (all of them are counted).
+ * catalogue version (SupplyIndex: each creative with its records and its
+ * campaign's number, in catalogue order), campaign-level stages run once per
+ * campaign, and a removal's detail text is only written for the removals a
+ * proposal lists (all of them are counted).
  */
 import type { Advertiser, Campaign, Catalogue, Creative } from '../common/catalogue/types';
 import type { ProposeInput, ReasonCode, Rejection } from '../common/domain/types';
@@ -146,8 +146,8 @@ export const STAGES: readonly Stage[] = [
 
 /**
  * A catalogue prepared for proposals, built once per catalogue version:
- * every creative with its campaign and advertiser, in
- * catalogue order, and which campaign each belongs to.
+ * every creative with its campaign and advertiser, in catalogue order, and
+ * which campaign each belongs to.
  */
 export class SupplyIndex {
   /** Creatives (with their records) in catalogue order; a creative's index is its position here. */
@@ -156,10 +156,9 @@ export class SupplyIndex {
   readonly indexOf = new Map<string, number>();
   /** The campaign number (into `campaigns`) of each creative. */
   readonly campaignOf: Int32Array;
-
   /** One supply per campaign that has creatives (its first creative), for campaign-level stages. */
   readonly campaigns: Supply[] = [];
-  /** Scratch for one walk at a time (walks are synchronous). */
+  /** walkEligible's scratch (one walk at a time: walks are synchronous): skipped creatives, campaign verdicts. */
   readonly excluded: Uint8Array;
   readonly verdict: Int32Array;
 

@@ -81,6 +81,8 @@ describe('InventoryAgent.propose', () => {
     const all = agent.propose(proposeInput({ shortlistSize: 6 }), NOW);
     expect(all.candidates).toHaveLength(6);
     expect(all.exhausted).toBe(true);
+    // Asking for far more than the catalogue holds costs nothing more.
+    expect(agent.propose(proposeInput({ shortlistSize: 1e9 }), NOW)).toEqual(all);
   });
 
   it('brings new candidates each round until exhausted', () => {
