@@ -15,9 +15,17 @@
  * cycle through prepared inputs. Whatever it returns is kept in a sink so the
  * call cannot be optimised away.
  *
- * For event-loop stalls, `pieces` times synchronous pieces of work (print
- * them with `printPieces`) and `loopDelay` watches the event loop
- * (perf_hooks.monitorEventLoopDelay) while an async scenario runs.
+ * For event-loop stalls, `pieces` times synchronous pieces of work one by
+ * one and `loopDelay` watches the event loop (perf_hooks.
+ * monitorEventLoopDelay) while an async scenario runs:
+ *
+ *   printPieces('stalls', [
+ *     ['learning step', pieces(() => learner.step(), 40, { before: (i) => feed(learner, i) })],
+ *     ['decisions + learning: loop delay', { ...NO_CPU, maxWallMs: (await loopDelay(run)).maxMs }],
+ *   ]);
+ *
+ * Times are CPU time of this process (process.cpuUsage), which a busy
+ * machine inflates far less than wall-clock time; wall-clock is shown beside.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -110,18 +118,18 @@ export interface PieceTimes {
   maxWallMs: number;
 }
 
+export interface PiecesOptions {
+  /** Untimed preparation before each call (e.g. feed a learner the examples of its next step). */
+  before?: (i: number) => void;
+}
+
 /**
  * Times `times` synchronous calls of `fn` one by one (for "no piece stalls
  * the event loop"). CPU time is the process's, so a garbage collector thread
  * working meanwhile counts too: the longest piece is an upper bound.
  */
-export function pieces(
-  fn: (i: number) => unknown,
-  times: number,
-  {
-    before,
-  }: { /** Untimed preparation before each call (e.g. feed a learner). */ before?: (i: number) => void } = {},
-): PieceTimes {
+export function pieces(fn: (i: number) => unknown, times: number, opts: PiecesOptions = {}): PieceTimes {
+  const { before } = opts;
   const cpu: number[] = [];
   let wall = 0;
   for (let i = 0; i < times; i++) {
@@ -134,6 +142,9 @@ export function pieces(
   }
   return { medianCpuMs: median(cpu), maxCpuMs: Math.max(...cpu), maxWallMs: wall };
 }
+
+/** A row with no CPU figures, for printPieces (e.g. a loop delay: wall-clock only). */
+export const NO_CPU = { medianCpuMs: Number.NaN, maxCpuMs: Number.NaN } as const;
 
 /** Prints piece times (and loop delays, as wall-only rows) as a table under `title`. */
 export function printPieces(title: string, rows: ReadonlyArray<[string, PieceTimes]>): void {

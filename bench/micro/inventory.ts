@@ -53,6 +53,7 @@ import {
   loopDelay,
   type Measurement,
   measure,
+  NO_CPU,
   type PieceTimes,
   pieces,
   printPieces,
@@ -300,11 +301,7 @@ async function consumeLoopDelay(n: number): Promise<number> {
   return maxMs;
 }
 
-const loopRow = (maxWallMs: number): PieceTimes => ({
-  medianCpuMs: Number.NaN,
-  maxCpuMs: Number.NaN,
-  maxWallMs,
-});
+const loopRow = (maxWallMs: number): PieceTimes => ({ ...NO_CPU, maxWallMs });
 rows2.push([
   'consumer passes over 10,000 outcomes (embedded log): loop delay max',
   loopRow(await consumeLoopDelay(quick ? 3000 : 10_000)),
