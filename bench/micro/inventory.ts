@@ -373,10 +373,21 @@ async function productionLoopDelay(
   return { ...result, decisions, swaps };
 }
 
+/** The same length of event loop with nothing to do: what this machine's scheduling alone adds. */
+async function idleLoopDelay(seconds: number) {
+  return loopDelay(async () => {
+    const end = performance.now() + seconds * 1000;
+    while (performance.now() < end) await new Promise<void>((r) => setImmediate(r));
+  });
+}
+
+const idle = await idleLoopDelay(quick ? 3 : 8);
 const prod = await productionLoopDelay(quick ? 3 : 8);
 rows2.push([
   `as it runs (${prod.decisions} decisions, ${prod.swaps} swaps, 3 catalogue reloads): loop delay max`,
   loopRow(prod.maxMs),
 ]);
 rows2.push(['as it runs: loop delay p99', loopRow(prod.p99Ms)]);
+rows2.push(['idle loop, as long, nothing to do (this machine alone): loop delay max', loopRow(idle.maxMs)]);
+rows2.push(['idle loop: loop delay p99', loopRow(idle.p99Ms)]);
 printPieces('inventory agent: synchronous pieces, event-loop delay', rows2);
