@@ -435,14 +435,15 @@ export async function consumeOnce(opts: ConsumeOptions, summary: ConsumeSummary)
     opts.group,
     entries.map((e) => e.id),
   );
-  const inUse = opts.holder.current();
-  if (inUse.version !== opts.learner.version && inUse instanceof LogisticPolicy) {
-    opts.learner.rebase(inUse.weights, inUse.version);
-  }
   for (;;) {
-    // One step per turn of the event loop, so the decisions a process is
-    // serving wait for at most one step (about a millisecond), not a backlog.
+    // A step in a turn of the event loop of its own, so the decisions a
+    // process is serving wait for at most one step (about a millisecond).
     await new Promise<void>((resolve) => setImmediate(resolve));
+    // Checked right before the step: a version swapped in meanwhile is continued from, never overwritten.
+    const inUse = opts.holder.current();
+    if (inUse.version !== opts.learner.version && inUse instanceof LogisticPolicy) {
+      opts.learner.rebase(inUse.weights, inUse.version);
+    }
     const r = opts.learner.step();
     if (r.kind === 'waiting') break;
     opts.onStep?.(r);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  consumeOnce,
   consumeOutcomes,
   logLoss,
   OnlineLearner,
@@ -177,6 +178,30 @@ describe('OnlineLearner', () => {
     // It started from the federated weights, not from where it was built.
     const fromFed = Array.from(learner.weights.skip).reduce((s, w, i) => s + Math.abs(w - TRUE_SKIP[i]!), 0);
     expect(fromFed).toBeLessThan(1);
+  });
+
+  it('continues from a policy swapped in while its step waits for its turn of the event loop', async () => {
+    const log = newLog();
+    const learner = new OnlineLearner(BASELINE_WEIGHTS, BASELINE_POLICY_VERSION, { batchSize: 200 });
+    const holder = new PolicyHolder(baselinePolicy());
+    const fed = new LogisticPolicy('inventory-fed-8', { ...BASELINE_WEIGHTS, skip: TRUE_SKIP });
+    await fill(log, learner, 1000, 7);
+    // The swap lands after the outcomes are read and acknowledged, before the step runs.
+    const feed = {
+      readGroup: (g: string, c: string, n: number) => log.readGroup(g, c, n),
+      ack: async (g: string, ids: string[]) => {
+        setImmediate(() => holder.swap(fed));
+        return log.ack(g, ids);
+      },
+      leaveGroup: (g: string) => log.leaveGroup(g),
+    };
+    const steps: StepResult[] = [];
+    await consumeOnce(
+      { feed, group: 'g', consumer: 'c', learner, holder, batch: 5000, onStep: (r) => steps.push(r) },
+      { accepted: 0, rejected: 0, rolledBack: 0 },
+    );
+    expect(steps.length).toBeGreaterThan(0);
+    expect(holder.version).toMatch(/^inventory-fed-8(\+online-\d+)?$/);
   });
 
   it('survives a failing feed: errors are reported, retried, and nothing is lost', async () => {
