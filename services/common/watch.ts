@@ -24,6 +24,8 @@ function stamp(path: string): string {
  * so reloads never overlap, and a change made meanwhile is seen by the next
  * poll. A synchronous `onChange` runs within the timer, so it should be
  * quick (a policy or model file); a big file should be parsed off the loop.
+ * `onChange` handles its own errors: like a throw, a rejection is not caught
+ * here.
  */
 export function pollFile(
   path: string,
