@@ -27,7 +27,7 @@ import {
   POLICY_FEATURE_COUNT,
   type PolicyHolder,
 } from '../services/inventory/policy';
-import { dot, sigmoid } from './linear';
+import { sigmoid } from './linear';
 
 export interface OnlineOptions {
   learningRate: number;
@@ -82,15 +82,61 @@ function weightsOf(w: LogisticWeights): Float32Array[] {
 
 /** Mean log-loss of the three heads over `examples`. */
 export function logLoss(w: readonly Float32Array[], examples: readonly Example[]): number {
-  if (examples.length === 0) return 0;
-  let s = 0;
+  return logLosses([w], examples)[0]!;
+}
+
+/**
+ * logLoss of each of several weight sets, in one pass over `examples` (the
+ * holdout is read once per step, not once per version compared).
+ */
+export function logLosses(
+  sets: ReadonlyArray<readonly Float32Array[]>,
+  examples: readonly Example[],
+): number[] {
+  const sums = sets.map(() => 0);
+  if (examples.length === 0) return sums;
   for (const e of examples) {
-    for (let k = 0; k < 3; k++) {
-      const p = Math.min(1 - 1e-7, Math.max(1e-7, sigmoid(dot(w[k]!, e.x))));
-      s -= e.y[k]! ? Math.log(p) : Math.log(1 - p);
+    for (let v = 0; v < sets.length; v++) {
+      const [skip, complete, engage] = sets[v] as [Float32Array, Float32Array, Float32Array];
+      const z = heads3(skip, complete, engage, e.x);
+      sums[v] =
+        sums[v]! - headLoss(z.skip, e.y[0]) - headLoss(z.complete, e.y[1]) - headLoss(z.engage, e.y[2]);
     }
   }
-  return s / (3 * examples.length);
+  return sums.map((s) => s / (3 * examples.length));
+}
+
+const z3 = { skip: 0, complete: 0, engage: 0 };
+
+/**
+ * The three heads' dot products with x in one pass (each summed in feature
+ * order, as `dot` would); the result is shared scratch, read it at once.
+ */
+function heads3(skip: Float32Array, complete: Float32Array, engage: Float32Array, x: Float32Array) {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    a += skip[i]! * v;
+    b += complete[i]! * v;
+    c += engage[i]! * v;
+  }
+  z3.skip = a;
+  z3.complete = b;
+  z3.engage = c;
+  return z3;
+}
+
+/** g += err · x / n: one example's share of a mini-batch's log-loss gradient. */
+function addGradient(g: Float32Array, err: number, x: Float32Array, n: number): void {
+  for (let i = 0; i < g.length; i++) g[i]! += (err * x[i]!) / n;
+}
+
+/** The log-likelihood of label y under a head with logit z (probability clamped away from 0 and 1). */
+function headLoss(z: number, y: number): number {
+  const p = Math.min(1 - 1e-7, Math.max(1e-7, sigmoid(z)));
+  return y ? Math.log(p) : Math.log(1 - p);
 }
 
 export type StepResult =
@@ -115,8 +161,12 @@ export class OnlineLearner {
   private base: string;
   /** The version of the weights the learner holds now (what it last published). */
   version: string;
-  private readonly pending = new Map<string, Float32Array>();
-  private readonly labelled = new Map<string, Example>();
+  /** Remembered decisions: the last maxPending (request, creative) pairs, their features by slot. */
+  private readonly pending: RecentPairs;
+  private readonly pendingX: Float32Array;
+  /** The last maxPending labelled examples by slot, for a click that arrives after the skip or completion. */
+  private readonly labelled: RecentPairs;
+  private readonly labelledExamples: Array<Example | undefined>;
   private train: Example[] = [];
   private readonly holdout: Example[] = [];
   private seen = 0;
@@ -125,6 +175,10 @@ export class OnlineLearner {
 
   constructor(start: LogisticWeights, startVersion: string, opts: Partial<OnlineOptions> = {}) {
     this.opts = { ...DEFAULT_ONLINE, ...opts };
+    this.pending = new RecentPairs(this.opts.maxPending);
+    this.pendingX = new Float32Array(this.opts.maxPending * POLICY_FEATURE_COUNT);
+    this.labelled = new RecentPairs(this.opts.maxPending);
+    this.labelledExamples = new Array(this.opts.maxPending).fill(undefined);
     this.w = weightsOf(start);
     this.anchor = weightsOf(start);
     this.best = { w: this.w.map((x) => x.slice()), version: startVersion };
@@ -145,34 +199,37 @@ export class OnlineLearner {
     this.updates = 0;
   }
 
-  /** Remembers the features a decision used for (request, creative). */
+  /**
+   * Remembers (a copy of) the features a decision used for (request,
+   * creative); the oldest of more than maxPending are forgotten.
+   */
   rememberDecision(requestId: string, creativeId: string, x: Float32Array): void {
     if (x.length !== POLICY_FEATURE_COUNT) throw new Error(`features: expected ${POLICY_FEATURE_COUNT}`);
-    const key = `${requestId}|${creativeId}`;
-    this.pending.set(key, x);
-    while (this.pending.size > this.opts.maxPending) this.pending.delete(this.pending.keys().next().value!);
+    this.pendingX.set(x, this.pending.put(requestId, creativeId) * POLICY_FEATURE_COUNT);
   }
 
   /** Feeds one outcome event; returns true when it completed a labelled example. */
   observe(e: Pick<FeedEntry, 'requestId' | 'creativeId' | 'event'>): boolean {
-    const key = `${e.requestId}|${e.creativeId}`;
     if (e.event === 'click') {
-      const ex = this.labelled.get(key);
-      if (ex) ex.y[2] = 1;
+      const slot = this.labelled.find(e.requestId, e.creativeId);
+      if (slot >= 0) this.labelledExamples[slot]!.y[2] = 1;
       return false;
     }
     if (e.event !== 'skip' && e.event !== 'complete') return false;
-    const x = this.pending.get(key);
-    if (!x) return false;
-    this.pending.delete(key);
-    const ex: Example = { x, y: e.event === 'skip' ? [1, 0, 0] : [0, 1, 0] };
-    this.labelled.set(key, ex);
+    const slot = this.pending.find(e.requestId, e.creativeId);
+    if (slot < 0) return false;
+    this.pending.forget(slot);
+    const at = slot * POLICY_FEATURE_COUNT;
+    const ex: Example = {
+      x: this.pendingX.slice(at, at + POLICY_FEATURE_COUNT),
+      y: e.event === 'skip' ? [1, 0, 0] : [0, 1, 0],
+    };
+    this.labelledExamples[this.labelled.put(e.requestId, e.creativeId)] = ex;
     this.seen++;
     if (this.seen % this.opts.holdoutEvery === 0) {
       this.holdout.push(ex);
       if (this.holdout.length > this.opts.holdoutSize) this.holdout.shift();
     } else this.train.push(ex);
-    if (this.labelled.size > this.opts.maxPending) this.labelled.delete(this.labelled.keys().next().value!);
     return true;
   }
 
@@ -197,16 +254,18 @@ export class OnlineLearner {
     const o = this.opts;
     const moved = this.w.map((w) => w.slice());
     const grad = this.w.map(() => new Float32Array(POLICY_FEATURE_COUNT));
+    const [mSkip, mComplete, mEngage] = moved as [Float32Array, Float32Array, Float32Array];
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       for (let from = 0; from < batch.length; from += o.miniBatch) {
-        const part = batch.slice(from, from + o.miniBatch);
+        const to = Math.min(batch.length, from + o.miniBatch);
+        const n = to - from;
         for (const g of grad) g.fill(0);
-        for (const e of part) {
-          for (let k = 0; k < 3; k++) {
-            const err = sigmoid(dot(moved[k]!, e.x)) - e.y[k]!;
-            const g = grad[k]!;
-            for (let i = 0; i < g.length; i++) g[i]! += (err * e.x[i]!) / part.length;
-          }
+        for (let j = from; j < to; j++) {
+          const e = batch[j]!;
+          const z = heads3(mSkip, mComplete, mEngage, e.x);
+          addGradient(grad[0]!, sigmoid(z.skip) - e.y[0], e.x, n);
+          addGradient(grad[1]!, sigmoid(z.complete) - e.y[1], e.x, n);
+          addGradient(grad[2]!, sigmoid(z.engage) - e.y[2], e.x, n);
         }
         for (let k = 0; k < 3; k++) {
           const w = moved[k]!;
@@ -221,9 +280,11 @@ export class OnlineLearner {
     const next = this.w.map((w, k) => w.map((v, i) => v + scale * delta[k]![i]!));
     const atDriftLimit = this.limitDrift(next);
     // The holdout changes as examples arrive, so every loss is measured on it now.
-    const currentLoss = logLoss(this.w, this.holdout);
-    const bestLoss = logLoss(this.best.w, this.holdout);
-    const nextLoss = logLoss(next, this.holdout);
+    const [currentLoss, bestLoss, nextLoss] = logLosses([this.w, this.best.w, next], this.holdout) as [
+      number,
+      number,
+      number,
+    ];
     if (!next.every((w) => w.every(Number.isFinite)) || !Number.isFinite(nextLoss)) {
       return this.rollback(nextLoss);
     }
@@ -274,6 +335,69 @@ export class OnlineLearner {
   }
 }
 
+/**
+ * The last `capacity` (request, creative) pairs put, each in a slot of a
+ * preallocated ring (a new pair takes the oldest one's slot); callers keep
+ * what belongs to a pair in their own arrays, indexed by slot, so memory is
+ * bounded and nothing is allocated per pair. A request's slots are chained
+ * (newest first) from a map keyed by the request id alone, which costs less
+ * than building and hashing a "request|creative" string for every pair.
+ */
+export class RecentPairs {
+  private readonly requestOf: Array<string | undefined>;
+  private readonly creativeOf: Array<string | undefined>;
+  /** The same request's next older and next newer slot, or -1. */
+  private readonly older: Int32Array;
+  private readonly newer: Int32Array;
+  /** The newest slot of each request. */
+  private readonly newest = new Map<string, number>();
+  private next = 0;
+
+  constructor(readonly capacity: number) {
+    this.requestOf = new Array(capacity).fill(undefined);
+    this.creativeOf = new Array(capacity).fill(undefined);
+    this.older = new Int32Array(capacity).fill(-1);
+    this.newer = new Int32Array(capacity).fill(-1);
+  }
+
+  /** The slot of a new pair (the oldest pair's, which is forgotten). */
+  put(requestId: string, creativeId: string): number {
+    const slot = this.next;
+    this.next = (slot + 1) % this.capacity;
+    this.forget(slot);
+    const previous = this.newest.get(requestId) ?? -1;
+    if (previous >= 0) this.newer[previous] = slot;
+    this.requestOf[slot] = requestId;
+    this.creativeOf[slot] = creativeId;
+    this.older[slot] = previous;
+    this.newer[slot] = -1;
+    this.newest.set(requestId, slot);
+    return slot;
+  }
+
+  /** The slot of the newest pair (request, creative) still kept, or -1. */
+  find(requestId: string, creativeId: string): number {
+    for (let slot = this.newest.get(requestId) ?? -1; slot >= 0; slot = this.older[slot]!) {
+      if (this.creativeOf[slot] === creativeId) return slot;
+    }
+    return -1;
+  }
+
+  /** Forgets the pair in `slot` (if any). */
+  forget(slot: number): void {
+    const requestId = this.requestOf[slot];
+    if (requestId === undefined) return;
+    this.requestOf[slot] = undefined;
+    this.creativeOf[slot] = undefined;
+    const older = this.older[slot]!;
+    const newer = this.newer[slot]!;
+    if (older >= 0) this.newer[older] = newer;
+    if (newer >= 0) this.older[newer] = older;
+    else if (older >= 0) this.newest.set(requestId, older);
+    else this.newest.delete(requestId);
+  }
+}
+
 export interface ConsumeSummary {
   accepted: number;
   rejected: number;
@@ -296,7 +420,8 @@ export interface ConsumeOptions {
 
 /**
  * One pass of the consumer: read a batch of the group, join it with the
- * remembered decisions, acknowledge it, and take every step it allows,
+ * remembered decisions, acknowledge it, and take every step it allows (each
+ * in its own turn of the event loop),
  * swapping each accepted or rolled-back version into `holder` (counted in
  * `summary`). When another policy was swapped into `holder` meanwhile (a
  * file or a federated round), the learner continues from it. Returns how
@@ -310,11 +435,17 @@ export async function consumeOnce(opts: ConsumeOptions, summary: ConsumeSummary)
     opts.group,
     entries.map((e) => e.id),
   );
-  const inUse = opts.holder.current();
-  if (inUse.version !== opts.learner.version && inUse instanceof LogisticPolicy) {
-    opts.learner.rebase(inUse.weights, inUse.version);
-  }
-  for (let r = opts.learner.step(); r.kind !== 'waiting'; r = opts.learner.step()) {
+  for (;;) {
+    // A step in a turn of the event loop of its own, so the decisions a
+    // process is serving wait for at most one step (about a millisecond).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Checked right before the step: a version swapped in meanwhile is continued from, never overwritten.
+    const inUse = opts.holder.current();
+    if (inUse.version !== opts.learner.version && inUse instanceof LogisticPolicy) {
+      opts.learner.rebase(inUse.weights, inUse.version);
+    }
+    const r = opts.learner.step();
+    if (r.kind === 'waiting') break;
     opts.onStep?.(r);
     if (r.kind === 'rejected') summary.rejected++;
     else {

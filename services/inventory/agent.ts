@@ -10,9 +10,16 @@
 import type { Catalogue } from '../common/catalogue/types';
 import type { UtilityWeights } from '../common/config';
 import type { Candidate, Proposal, ProposeInput } from '../common/domain/types';
-import { filterEligible } from './eligibility';
-import { POLICY_FEATURE_COUNT, type Policy, type PolicyHolder, policyFeatures } from './policy';
-import { candidateScore, impressionPriceMicros, type Scored, shortlist } from './shortlist';
+import { type Supply, SupplyIndex, walkEligible } from './eligibility';
+import {
+  CreativeFeatureTable,
+  contextFeatures,
+  POLICY_FEATURE_COUNT,
+  type Policy,
+  type PolicyHolder,
+  type Prediction,
+} from './policy';
+import { candidateScore, idRanks, impressionPriceMicros, TopK } from './shortlist';
 
 /** At most this many removals travel in a proposal; all are counted. */
 export const REMOVED_CAP = 50;
@@ -30,13 +37,28 @@ export interface InventoryAgentOptions {
   revenueScaleMicros: number;
   removedCap?: number;
   /**
-   * Called with the policy features of every proposed candidate (a copy),
-   * so an online learner can join them with the outcomes reported later.
+   * Called with the policy features of every proposed candidate, so an
+   * online learner can join them with the outcomes reported later. The
+   * vector is the agent's scratch: copy it to keep it.
    */
   remember?: (requestId: string, creativeId: string, features: Float32Array) => void;
 }
 
+/** What a proposal needs of one catalogue version, worked out once. */
+interface Prepared {
+  catalogue: Catalogue;
+  index: SupplyIndex;
+  features: CreativeFeatureTable;
+  idRank: Int32Array;
+}
+
 export class InventoryAgent {
+  private prepared: Prepared | null = null;
+  // Scratch for one proposal at a time (propose is synchronous).
+  private readonly x = new Float32Array(POLICY_FEATURE_COUNT);
+  private readonly prediction: Prediction = { pSkip: 0, pComplete: 0, pEngage: 0 };
+  private readonly top = new TopK();
+
   constructor(private readonly opts: InventoryAgentOptions) {}
 
   get modelVersion(): string {
@@ -46,52 +68,78 @@ export class InventoryAgent {
   propose(input: ProposeInput, nowMs: number): InventoryProposal {
     // One catalogue and one policy for the whole proposal, even if either is
     // swapped while it runs.
-    const catalogue = this.opts.catalogue();
+    const { index, features, idRank } = this.prepare(this.opts.catalogue());
     const policy: Policy = this.opts.policy.current();
-    const { eligible, removed } = filterEligible(catalogue, input, nowMs);
-    const x = new Float32Array(POLICY_FEATURE_COUNT);
-    const scored: Scored[] = eligible.map((supply) => {
-      const prediction = policy.predict(policyFeatures(supply.creative, input.context, input.slot, x));
-      const priceMicros = impressionPriceMicros(supply.campaign.cpmMicros);
-      const score = candidateScore(prediction, priceMicros, this.opts.weights, this.opts.revenueScaleMicros);
-      return { supply, prediction, priceMicros, score };
+    const { weights, revenueScaleMicros } = this.opts;
+    const { supplies } = index;
+    const { context } = input;
+    const x = contextFeatures(context, input.slot, this.x);
+    const row = features.scenarioRow(context.scenario);
+    const scratch = this.prediction;
+    // No more can be kept than the catalogue has (and eligible ≤ that, so `exhausted` reads the same).
+    const k = Math.max(1, Math.min(input.shortlistSize, supplies.length));
+    const top = this.top.reset(k);
+    let eligibleTotal = 0;
+    const removals = walkEligible(index, input, nowMs, this.opts.removedCap ?? REMOVED_CAP, (i) => {
+      eligibleTotal++;
+      const { campaign } = supplies[i]!;
+      const prediction = policy.predict(features.write(i, row, context, x), scratch);
+      const score = candidateScore(
+        prediction,
+        impressionPriceMicros(campaign.cpmMicros),
+        weights,
+        revenueScaleMicros,
+      );
+      top.offer(i, campaign.tier, score, idRank[i]!);
     });
-    const list = shortlist(scored, Math.max(1, input.shortlistSize));
+    const candidates: Candidate[] = [];
     const remember = this.opts.remember;
-    if (remember) {
-      for (const s of list.top) {
-        remember(
-          input.requestId,
-          s.supply.creative.id,
-          policyFeatures(s.supply.creative, input.context, input.slot),
-        );
-      }
+    for (let r = 0; r < top.size; r++) {
+      const i = top.itemAt(r);
+      const supply = supplies[i]!;
+      features.write(i, row, context, x);
+      candidates.push(toCandidate(supply, policy.predict(x), top.scoreAt(r)));
+      remember?.(input.requestId, supply.creative.id, x);
     }
     return {
-      candidates: list.top.map(toCandidate),
-      removed: removed.slice(0, this.opts.removedCap ?? REMOVED_CAP),
-      removedTotal: removed.length,
+      candidates,
+      removed: removals.removed,
+      removedTotal: removals.total,
       modelVersion: policy.version,
-      eligibleTotal: list.eligibleTotal,
-      exhausted: list.exhausted,
+      eligibleTotal,
+      exhausted: eligibleTotal <= k,
     };
+  }
+
+  /** The catalogue's index, feature table and id ranks, built when a new version comes into use. */
+  private prepare(catalogue: Catalogue): Prepared {
+    if (this.prepared?.catalogue !== catalogue) {
+      const index = new SupplyIndex(catalogue);
+      const creatives = index.supplies.map((s) => s.creative);
+      this.prepared = {
+        catalogue,
+        index,
+        features: new CreativeFeatureTable(creatives),
+        idRank: idRanks(creatives.map((c) => c.id)),
+      };
+    }
+    return this.prepared;
   }
 }
 
-function toCandidate(s: Scored): Candidate {
-  const { creative, campaign, advertiser } = s.supply;
+function toCandidate({ creative, campaign, advertiser }: Supply, p: Prediction, score: number): Candidate {
   return {
     creativeId: creative.id,
     campaignId: campaign.id,
     advertiserId: advertiser.id,
     category: advertiser.category,
     durationMs: creative.durationMs,
-    priceMicros: s.priceMicros,
+    priceMicros: impressionPriceMicros(campaign.cpmMicros),
     tier: campaign.tier,
-    pSkip: s.prediction.pSkip,
-    pComplete: s.prediction.pComplete,
-    pEngage: s.prediction.pEngage,
-    policyScore: s.score,
+    pSkip: p.pSkip,
+    pComplete: p.pComplete,
+    pEngage: p.pEngage,
+    policyScore: score,
     audioUrl: creative.audioUrl,
     separationCategories: advertiser.separationCategories,
   };

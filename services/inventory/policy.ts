@@ -27,8 +27,9 @@
  * (the current policy keeps serving).
  */
 import { readFileSync } from 'node:fs';
+import { sigmoid } from '../../learning/linear';
 import type { Creative } from '../common/catalogue/types';
-import type { Scenario, Slot, Snapshot } from '../common/domain/types';
+import { SCENARIOS, type Scenario, type Slot, type Snapshot } from '../common/domain/types';
 import type { Logger } from '../common/log';
 import { pollFile } from '../common/watch';
 
@@ -73,7 +74,12 @@ export interface Prediction {
 
 export interface Policy {
   readonly version: string;
-  predict(x: Float32Array): Prediction;
+  /**
+   * The predictions for features `x`. With `out`, a policy may write them
+   * there and return it instead of allocating (the agent's hot path passes
+   * one scratch object for all candidates); callers use the return value.
+   */
+  predict(x: Float32Array, out?: Prediction): Prediction;
 }
 
 /** The creative energy each scenario calls for (0 calm .. 1 high energy). */
@@ -115,30 +121,84 @@ export function policyFeatures(
   slot: Slot,
   out = new Float32Array(POLICY_FEATURE_COUNT),
 ): Float32Array {
-  const minutes = creative.durationMs / 60_000;
+  return creativeFeatures(creative, context, contextFeatures(context, slot, out));
+}
+
+/**
+ * The features that are the same for every creative in one context (bias,
+ * skip_risk, receptiveness, ads_heard, slot_position, pod_size): a proposal
+ * writes them once, then creativeFeatures for each creative.
+ */
+export function contextFeatures(context: Snapshot, slot: Slot, out: Float32Array): Float32Array {
   out[0] = 1;
-  out[1] = 1 - Math.abs(creative.energy - SCENARIO_ENERGY[context.scenario]);
-  out[2] = VOICE_FIT[context.scenario][creative.voiceStyle];
-  out[3] = creative.disruptiveness * context.focusLevel;
-  out[4] = minutes * (1 - context.receptiveness);
   out[5] = context.skipRisk;
   out[6] = context.receptiveness;
   out[7] = Math.min(context.sessionAdsHeard, 10) / 10;
   out[8] = SLOT_POSITION[slot.position];
   out[9] = (slot.maxAds - 1) / 5;
+  return out;
+}
+
+/** The features that depend on the creative, written over a vector that holds contextFeatures. */
+export function creativeFeatures(creative: Creative, context: Snapshot, out: Float32Array): Float32Array {
+  const minutes = creative.durationMs / 60_000;
+  out[1] = energyFit(creative, context.scenario);
+  out[2] = VOICE_FIT[context.scenario][creative.voiceStyle];
+  out[3] = creative.disruptiveness * context.focusLevel;
+  out[4] = minutes * (1 - context.receptiveness);
   out[10] = minutes;
   out[11] = creative.disruptiveness;
   return out;
 }
 
-function sigmoid(z: number): number {
-  return 1 / (1 + Math.exp(-z));
-}
+const energyFit = (creative: Creative, scenario: Scenario) =>
+  1 - Math.abs(creative.energy - SCENARIO_ENERGY[scenario]);
 
-function dot(w: Float32Array, x: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < w.length; i++) s += (w[i] as number) * (x[i] as number);
-  return s;
+/**
+ * creativeFeatures for a fixed list of creatives (a catalogue version),
+ * with what depends on the creative alone or on the creative and the
+ * scenario worked out once: a proposal then only multiplies in focus and
+ * receptiveness. Writes exactly what creativeFeatures writes.
+ */
+export class CreativeFeatureTable {
+  private readonly minutes: Float64Array;
+  private readonly disruptiveness: Float64Array;
+  /** Energy and voice fit of creative i in scenario s at s * n + i. */
+  private readonly energyFit: Float64Array;
+  private readonly voiceFit: Float64Array;
+  private readonly scenarioIndex = new Map<Scenario, number>(SCENARIOS.map((s, k) => [s, k]));
+
+  constructor(creatives: readonly Creative[]) {
+    const n = creatives.length;
+    this.minutes = Float64Array.from(creatives, (c) => c.durationMs / 60_000);
+    this.disruptiveness = Float64Array.from(creatives, (c) => c.disruptiveness);
+    this.energyFit = new Float64Array(SCENARIOS.length * n);
+    this.voiceFit = new Float64Array(SCENARIOS.length * n);
+    SCENARIOS.forEach((scenario, s) => {
+      creatives.forEach((c, i) => {
+        this.energyFit[s * n + i] = energyFit(c, scenario);
+        this.voiceFit[s * n + i] = VOICE_FIT[scenario][c.voiceStyle];
+      });
+    });
+  }
+
+  /** The row offset of `scenario` for `write` (once per proposal). */
+  scenarioRow(scenario: Scenario): number {
+    return this.scenarioIndex.get(scenario)! * this.minutes.length;
+  }
+
+  /** creativeFeatures of creative i, `row` being scenarioRow(context.scenario). */
+  write(i: number, row: number, context: Snapshot, out: Float32Array): Float32Array {
+    const minutes = this.minutes[i]!;
+    const disruptiveness = this.disruptiveness[i]!;
+    out[1] = this.energyFit[row + i]!;
+    out[2] = this.voiceFit[row + i]!;
+    out[3] = disruptiveness * context.focusLevel;
+    out[4] = minutes * (1 - context.receptiveness);
+    out[10] = minutes;
+    out[11] = disruptiveness;
+    return out;
+  }
 }
 
 export interface LogisticWeights {
@@ -176,12 +236,22 @@ export class LogisticPolicy implements Policy {
     return { skip: this.skip.slice(), complete: this.complete.slice(), engage: this.engage.slice() };
   }
 
-  predict(x: Float32Array): Prediction {
-    return {
-      pSkip: sigmoid(dot(this.skip, x)),
-      pComplete: sigmoid(dot(this.complete, x)),
-      pEngage: sigmoid(dot(this.engage, x)),
-    };
+  predict(x: Float32Array, out: Prediction = { pSkip: 0, pComplete: 0, pEngage: 0 }): Prediction {
+    // The three dot products in one pass over x (each summed in feature order, as a plain dot would).
+    const { skip, complete, engage } = this;
+    let zSkip = 0;
+    let zComplete = 0;
+    let zEngage = 0;
+    for (let i = 0; i < POLICY_FEATURE_COUNT; i++) {
+      const v = x[i]!;
+      zSkip += skip[i]! * v;
+      zComplete += complete[i]! * v;
+      zEngage += engage[i]! * v;
+    }
+    out.pSkip = sigmoid(zSkip);
+    out.pComplete = sigmoid(zComplete);
+    out.pEngage = sigmoid(zEngage);
+    return out;
   }
 }
 

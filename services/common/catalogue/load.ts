@@ -7,12 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { DOC_DEVICES, DOC_GOALS, docFields, lineOf } from '../doc-fields';
 import type { SafetyCategory, Scenario } from '../domain/types';
 import { GARM_CATEGORIES, isTopic, SCENARIOS, TIERS_BY_PRIORITY } from '../domain/types';
 import type { Logger } from '../log';
 import { pollFile } from '../watch';
+import { parseYamlOffThread } from '../yaml-worker';
 import {
   ACCEPTED_RISKS,
   type AcceptedRisk,
@@ -109,6 +111,16 @@ function readCatalogue(source: string): Catalogue {
   } catch (err) {
     throw new CatalogueError(`not valid YAML: ${(err as Error).message}`);
   }
+  return catalogueFromDocument(doc, catalogueVersion(source));
+}
+
+/** A catalogue's version: a hash of its source text. */
+export function catalogueVersion(source: string): string {
+  return createHash('sha256').update(source).digest('hex').slice(0, 12);
+}
+
+/** The catalogue in a parsed YAML document (what parseCatalogue checks after parsing). */
+export function catalogueFromDocument(doc: unknown, version: string): Catalogue {
   const root = obj(doc, 'catalogue');
   const advertisers = unique(
     list(root.advertisers, 'advertisers').map((raw, i): Advertiser => {
@@ -206,7 +218,6 @@ function readCatalogue(source: string): Catalogue {
     }),
     'creatives',
   );
-  const version = createHash('sha256').update(source).digest('hex').slice(0, 12);
   return { version, advertisers, campaigns, creatives };
 }
 
@@ -226,9 +237,15 @@ export interface CatalogueSource {
   close(): void;
 }
 
-/** Loads `path` now (throwing if bad) and reloads it whenever it changes. */
+/**
+ * Loads `path` now (throwing if bad) and reloads it whenever it changes. A
+ * reload reads the file asynchronously and parses the YAML on a worker
+ * thread (yaml-worker.ts), so a big catalogue does not stall the decisions
+ * being served meanwhile; a file whose text is unchanged is not parsed again.
+ */
 export function watchCatalogue(path: string, intervalMs: number, log: Logger): CatalogueSource {
   let current = loadCatalogueFile(path);
+  let closed = false;
   const listeners: Array<(c: Catalogue) => void> = [];
   log.info('catalogue loaded', {
     path,
@@ -236,10 +253,16 @@ export function watchCatalogue(path: string, intervalMs: number, log: Logger): C
     campaigns: current.campaigns.size,
     creatives: current.creatives.size,
   });
-  const check = () => {
+  const check = async () => {
     try {
-      const next = loadCatalogueFile(path);
-      if (next.version === current.version) return;
+      const source = await readFile(path, 'utf8');
+      const version = catalogueVersion(source);
+      if (version === current.version) return;
+      const doc = await parseYamlOffThread(source).catch((err: Error) => {
+        throw new CatalogueError(`not valid YAML: ${err.message}`);
+      });
+      const next = catalogueFromDocument(doc, version);
+      if (closed) return;
       current = next;
       log.info('catalogue reloaded', { path, version: next.version, creatives: next.creatives.size });
       for (const l of listeners) l(next);
@@ -251,7 +274,10 @@ export function watchCatalogue(path: string, intervalMs: number, log: Logger): C
   return {
     current: () => current,
     onChange: (l) => listeners.push(l),
-    close: () => watch.close(),
+    close: () => {
+      closed = true;
+      watch.close();
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,5 +48,27 @@ describe('pollFile', () => {
     await tick(60);
     w.close();
     expect(calls).toBe(3);
+  });
+
+  it('waits for an async onChange before polling again, then sees a change made meanwhile', async () => {
+    const path = tempPath();
+    publish(path, 'v1');
+    let running = 0;
+    let overlapped = false;
+    const seen: string[] = [];
+    const w = pollFile(path, 5, async () => {
+      running++;
+      overlapped ||= running > 1;
+      seen.push(readFileSync(path, 'utf8'));
+      await tick(80);
+      running--;
+    });
+    publish(path, 'v2');
+    await tick(40); // the handler for v2 is running
+    publish(path, 'v3');
+    await tick(250);
+    w.close();
+    expect(overlapped).toBe(false);
+    expect(seen).toEqual(['v2', 'v3']);
   });
 });

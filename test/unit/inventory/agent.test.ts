@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalogueFile } from '../../../services/common/catalogue/load';
+import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from '../../../bench/catalogue';
+import { loadCatalogueFile, parseCatalogue } from '../../../services/common/catalogue/load';
 import type { Catalogue } from '../../../services/common/catalogue/types';
 import { DEFAULT_CATALOGUE } from '../../../services/common/config';
-import type { Tier } from '../../../services/common/domain/types';
-import { InventoryAgent, REMOVED_CAP } from '../../../services/inventory/agent';
-import { PolicyHolder } from '../../../services/inventory/policy';
+import {
+  type Candidate,
+  type ProposeInput,
+  type Rejection,
+  SCENARIOS,
+  TIERS_BY_PRIORITY,
+  type Tier,
+} from '../../../services/common/domain/types';
+import { seededRng } from '../../../services/common/rng';
+import { InventoryAgent, type InventoryProposal, REMOVED_CAP } from '../../../services/inventory/agent';
+import { STAGES } from '../../../services/inventory/eligibility';
+import { baselinePolicy, PolicyHolder, policyFeatures } from '../../../services/inventory/policy';
+import { candidateScore } from '../../../services/inventory/shortlist';
 import {
   advertiser,
   campaign,
@@ -13,6 +24,7 @@ import {
   NOW,
   proposeInput,
   signals,
+  slot,
   snapshot,
 } from './fixtures';
 
@@ -52,6 +64,14 @@ describe('InventoryAgent.propose', () => {
     }
   });
 
+  it('ranks equal scores by creative id, whatever the catalogue order', () => {
+    const ids = ['m', 'b', 'z', 'a', 'k'];
+    const cat = catalogueOf({ creatives: ids.map((id) => creative({ id })) });
+    const p = agentFor(cat).propose(proposeInput({ shortlistSize: 3 }), NOW);
+    expect(new Set(p.candidates.map((c) => c.policyScore)).size).toBe(1);
+    expect(p.candidates.map((c) => c.creativeId)).toEqual(['a', 'b', 'k']);
+  });
+
   it('cuts to K and says whether more exist', () => {
     const agent = agentFor(tieredCatalogue(2));
     const cut = agent.propose(proposeInput({ shortlistSize: 4 }), NOW);
@@ -61,6 +81,8 @@ describe('InventoryAgent.propose', () => {
     const all = agent.propose(proposeInput({ shortlistSize: 6 }), NOW);
     expect(all.candidates).toHaveLength(6);
     expect(all.exhausted).toBe(true);
+    // Asking for far more than the catalogue holds costs nothing more.
+    expect(agent.propose(proposeInput({ shortlistSize: 1e9 }), NOW)).toEqual(all);
   });
 
   it('brings new candidates each round until exhausted', () => {
@@ -134,5 +156,139 @@ describe('InventoryAgent.propose', () => {
     expect(p.candidates[0]?.campaignId).toBe('stride-run-club');
     expect(p.candidates.at(-1)?.tier).not.toBe('sponsorship');
     expect(p.modelVersion).toBe('inventory-baseline-v1');
+  });
+});
+
+/** The proposal a plain filter → score every eligible creative → sort does (what propose must equal). */
+function plainProposal(cat: Catalogue, input: ProposeInput, k: number): InventoryProposal {
+  const policy = baselinePolicy();
+  const genre = input.signals.trackGenre.toLowerCase();
+  const ctx = {
+    input,
+    nowMs: NOW,
+    genre,
+    excludedAdvertisers: new Set(input.excludedAdvertisers),
+    excludedCategories: new Set(input.excludedCategories.map((c) => c.toLowerCase())),
+  };
+  const eligible: Candidate[] = [];
+  const removed: Rejection[] = [];
+  for (const creative of cat.creatives.values()) {
+    if (input.excludeCreatives.includes(creative.id)) continue;
+    const campaign = cat.campaigns.get(creative.campaignId)!;
+    const advertiser = cat.advertisers.get(campaign.advertiserId)!;
+    const supply = { creative, campaign, advertiser };
+    const stage = STAGES.find((s) => !s.passes(supply, ctx));
+    if (stage) {
+      removed.push({ creativeId: creative.id, reason: stage.reason, detail: stage.detail(supply, ctx) });
+      continue;
+    }
+    const p = policy.predict(policyFeatures(creative, input.context, input.slot));
+    const priceMicros = Math.floor(campaign.cpmMicros / 1000);
+    eligible.push({
+      creativeId: creative.id,
+      campaignId: campaign.id,
+      advertiserId: advertiser.id,
+      category: advertiser.category,
+      durationMs: creative.durationMs,
+      priceMicros,
+      tier: campaign.tier,
+      ...p,
+      policyScore: candidateScore(p, priceMicros, WEIGHTS, 30_000),
+      audioUrl: creative.audioUrl,
+      separationCategories: advertiser.separationCategories,
+    });
+  }
+  const tier = (t: Tier) => TIERS_BY_PRIORITY.indexOf(t);
+  eligible.sort(
+    (a, b) =>
+      tier(a.tier) - tier(b.tier) ||
+      b.policyScore - a.policyScore ||
+      (a.creativeId < b.creativeId ? -1 : a.creativeId > b.creativeId ? 1 : 0),
+  );
+  return {
+    candidates: eligible.slice(0, k),
+    removed: removed.slice(0, REMOVED_CAP),
+    removedTotal: removed.length,
+    modelVersion: policy.version,
+    eligibleTotal: eligible.length,
+    exhausted: eligible.length <= k,
+  };
+}
+
+describe('InventoryAgent.propose on a generated catalogue', () => {
+  const nowMs = NOW;
+  const cat = parseCatalogue(benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, nowMs }));
+  const rng = seededRng(3);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
+  const randomInput = (i: number): ProposeInput =>
+    proposeInput({
+      requestId: `r-${i}`,
+      slot: slot({
+        position: pick(['pre', 'mid', 'post'] as const),
+        maxAds: pick([1, 2, 3]),
+        maxTotalDurationMs: pick([15_000, 20_000, 30_000, 60_000]),
+      }),
+      signals: signals({
+        country: pick(['SE', 'US', 'GB', 'DE', 'FR', 'BR']),
+        device: pick(['mobile', 'desktop', 'smart_speaker', 'car', 'tv'] as const),
+        trackGenre: pick(['pop', 'Rock', 'jazz', 'indie', 'podcast']),
+        explicitContent: rng.next() < 0.3,
+      }),
+      context: snapshot({
+        scenario: pick(SCENARIOS),
+        focusLevel: rng.next(),
+        receptiveness: rng.next(),
+        skipRisk: rng.next(),
+        sessionAdsHeard: Math.floor(rng.next() * 12),
+      }),
+      excludedAdvertisers: rng.next() < 0.2 ? [pick(['adv-1', 'adv-3', 'house'])] : [],
+      excludedCategories: rng.next() < 0.2 ? [pick(['Telco', 'food', 'games'])] : [],
+      shortlistSize: pick([1, 3, 8, 20, 500]),
+      excludeCreatives:
+        rng.next() < 0.3
+          ? Array.from(
+              { length: 30 },
+              () => `cr-${pick([1, 2, 3, 4, 5])}-${pick([0, 1])}-${pick([0, 1, 2, 3])}`,
+            )
+          : [],
+    });
+
+  it('proposes exactly what filtering, scoring and sorting every creative gives', () => {
+    const remembered: Array<[string, string, Float32Array]> = [];
+    const agent = new InventoryAgent({
+      catalogue: () => cat,
+      policy: new PolicyHolder(),
+      weights: WEIGHTS,
+      revenueScaleMicros: 30_000,
+      remember: (r, c, x) => remembered.push([r, c, x.slice()]),
+    });
+    for (let i = 0; i < 300; i++) {
+      const input = randomInput(i);
+      remembered.length = 0;
+      const p = agent.propose(input, nowMs);
+      expect(p).toEqual(plainProposal(cat, input, Math.max(1, input.shortlistSize)));
+      // The learner is told each candidate's features, in rank order.
+      expect(remembered.map(([r, c]) => [r, c])).toEqual(
+        p.candidates.map((c) => [input.requestId, c.creativeId]),
+      );
+      for (const [, id, x] of remembered) {
+        expect(x).toEqual(policyFeatures(cat.creatives.get(id)!, input.context, input.slot));
+      }
+    }
+  });
+
+  it('uses a new catalogue version as soon as it is current', () => {
+    let current = cat;
+    const agent = new InventoryAgent({
+      catalogue: () => current,
+      policy: new PolicyHolder(),
+      weights: WEIGHTS,
+      revenueScaleMicros: 30_000,
+    });
+    const input = randomInput(0);
+    expect(agent.propose(input, nowMs)).toEqual(plainProposal(cat, input, Math.max(1, input.shortlistSize)));
+    const next = parseCatalogue(benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, seed: 8, nowMs }));
+    current = next;
+    expect(agent.propose(input, nowMs)).toEqual(plainProposal(next, input, Math.max(1, input.shortlistSize)));
   });
 });

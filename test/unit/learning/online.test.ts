@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { consumeOutcomes, logLoss, OnlineLearner, type StepResult } from '../../../learning/online';
+import {
+  consumeOnce,
+  consumeOutcomes,
+  logLoss,
+  OnlineLearner,
+  RecentPairs,
+  type StepResult,
+} from '../../../learning/online';
 import { seededRng } from '../../../services/common/rng';
 import {
   BASELINE_POLICY_VERSION,
@@ -173,6 +180,30 @@ describe('OnlineLearner', () => {
     expect(fromFed).toBeLessThan(1);
   });
 
+  it('continues from a policy swapped in while its step waits for its turn of the event loop', async () => {
+    const log = newLog();
+    const learner = new OnlineLearner(BASELINE_WEIGHTS, BASELINE_POLICY_VERSION, { batchSize: 200 });
+    const holder = new PolicyHolder(baselinePolicy());
+    const fed = new LogisticPolicy('inventory-fed-8', { ...BASELINE_WEIGHTS, skip: TRUE_SKIP });
+    await fill(log, learner, 1000, 7);
+    // The swap lands after the outcomes are read and acknowledged, before the step runs.
+    const feed = {
+      readGroup: (g: string, c: string, n: number) => log.readGroup(g, c, n),
+      ack: async (g: string, ids: string[]) => {
+        setImmediate(() => holder.swap(fed));
+        return log.ack(g, ids);
+      },
+      leaveGroup: (g: string) => log.leaveGroup(g),
+    };
+    const steps: StepResult[] = [];
+    await consumeOnce(
+      { feed, group: 'g', consumer: 'c', learner, holder, batch: 5000, onStep: (r) => steps.push(r) },
+      { accepted: 0, rejected: 0, rolledBack: 0 },
+    );
+    expect(steps.length).toBeGreaterThan(0);
+    expect(holder.version).toMatch(/^inventory-fed-8(\+online-\d+)?$/);
+  });
+
   it('survives a failing feed: errors are reported, retried, and nothing is lost', async () => {
     const log = newLog();
     const learner = new OnlineLearner(BASELINE_WEIGHTS, BASELINE_POLICY_VERSION, { batchSize: 100 });
@@ -211,5 +242,57 @@ describe('OnlineLearner', () => {
     expect(learner.examplesSeen).toBe(500);
     expect(summary.accepted + summary.rejected + summary.rolledBack).toBeGreaterThan(0);
     expect(await log.readGroup('g', 'c', 10)).toHaveLength(0);
+  });
+});
+
+describe("RecentPairs (the learner's bounded memory of decisions)", () => {
+  it('keeps exactly the last `capacity` pairs put and not forgotten, finding the newest of a repeated pair', () => {
+    const rng = seededRng(17);
+    const capacity = 7;
+    const pairs = new RecentPairs(capacity);
+    // Reference: every put numbered; a pair is kept while its put is among the last `capacity`.
+    const puts: Array<{ key: string; slot: number; live: boolean }> = [];
+    const kept = (key: string) => {
+      const recent = puts.slice(-capacity).filter((p) => p.live && p.key === key);
+      return recent.at(-1)?.slot ?? -1;
+    };
+    for (let op = 0; op < 5000; op++) {
+      const request = `r${Math.floor(rng.next() * 4)}`;
+      const creative = `c${Math.floor(rng.next() * 3)}`;
+      const key = `${request}|${creative}`;
+      const r = rng.next();
+      if (r < 0.5) {
+        const slot = pairs.put(request, creative);
+        const evicted = puts.length >= capacity ? puts[puts.length - capacity]! : undefined;
+        if (evicted) evicted.live = false;
+        puts.push({ key, slot, live: true });
+      } else if (r < 0.8) {
+        expect(pairs.find(request, creative)).toBe(kept(key));
+      } else {
+        const slot = pairs.find(request, creative);
+        if (slot >= 0) {
+          pairs.forget(slot);
+          puts.find((p) => p.live && p.slot === slot)!.live = false;
+        }
+        expect(pairs.find(request, creative)).toBe(kept(key));
+      }
+    }
+  });
+
+  it('the learner joins only outcomes of the last maxPending remembered candidates, with the features as they were', () => {
+    const learner = new OnlineLearner(BASELINE_WEIGHTS, 'x', { maxPending: 100, holdoutEvery: 1 });
+    const x = new Float32Array(POLICY_FEATURE_COUNT);
+    for (let i = 0; i < 250; i++) {
+      x.fill(i / 250);
+      learner.rememberDecision(`r${i}`, 'c', x); // one scratch vector, as the agent passes it
+    }
+    x.fill(Number.NaN);
+    const joined = Array.from({ length: 250 }, (_, i) =>
+      learner.observe({ requestId: `r${i}`, creativeId: 'c', event: 'skip' }),
+    );
+    expect(joined.indexOf(true)).toBe(150);
+    expect(joined.filter(Boolean)).toHaveLength(100);
+    // Every example is held out; each kept its own copy of the features (NaN ones would make the loss NaN).
+    expect(Number.isFinite(learner.holdoutLoss())).toBe(true);
   });
 });
