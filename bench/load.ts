@@ -182,8 +182,36 @@ export interface OpenResult {
   firstError: string;
 }
 
-function newTally(): Tally {
+export function newTally(): Tally {
   return { ok: 0, late: 0, noAd: 0, degraded: 0, errors: 0, rounds: 0, latenciesMs: [] };
+}
+
+/**
+ * Counts one call into `tally`: failed, degraded, or a decision (late when
+ * answered after `deadlineMs`). `ms` is its latency (for a failed call, the
+ * time until it failed). Returns the error's description for a failed call.
+ */
+export function record(
+  tally: Tally,
+  err: grpc.ServiceError | null,
+  res: DecideResponse__Output | undefined,
+  ms: number,
+  deadlineMs: number,
+): string | null {
+  tally.latenciesMs.push(ms);
+  if (err || !res) {
+    tally.errors++;
+    return `${err?.code} ${err?.details ?? 'no response'}`;
+  }
+  if (res.degraded.length > 0) {
+    tally.degraded++;
+  } else {
+    tally.ok++;
+    if (ms > deadlineMs) tally.late++;
+    if (res.no_ad) tally.noAd++;
+    tally.rounds += res.why?.rounds ?? 0;
+  }
+  return null;
 }
 
 const OUTCOME_TIMEOUT_MS = 2000;
@@ -321,20 +349,8 @@ class Driver {
         { deadline: Date.now() + 2 * this.spec.deadlineMs },
         (err: grpc.ServiceError | null, res?: DecideResponse__Output) => {
           if (tally) {
-            // A failed call's latency is the time until it failed (at worst its gRPC deadline).
-            const ms = performance.now() - startedAt;
-            tally.latenciesMs.push(ms);
-            if (err || !res) {
-              tally.errors++;
-              if (!this.firstError) this.firstError = `${err?.code} ${err?.details ?? 'no response'}`;
-            } else if (res.degraded.length > 0) {
-              tally.degraded++;
-            } else {
-              tally.ok++;
-              if (ms > this.spec.deadlineMs) tally.late++;
-              if (res.no_ad) tally.noAd++;
-              tally.rounds += res.why?.rounds ?? 0;
-            }
+            const error = record(tally, err, res, performance.now() - startedAt, this.spec.deadlineMs);
+            if (error && !this.firstError) this.firstError = error;
             if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res));
           }
           resolve();
