@@ -909,6 +909,8 @@ function windowSummary(ws: OpenResult[]): WindowSummary {
 export interface Summary {
   /** Runs with a real mesh. */
   runs: number;
+  /** Median 1-minute load average before a run. */
+  loadAvg: number;
   realSaturation: number;
   bareSaturation: number;
   noopSaturation: number;
@@ -979,6 +981,7 @@ export function summarise(runs: RunResult[]): Summary | null {
   const outcomeWindows = full.map((r) => r.real.outcomes);
   return {
     runs: full.length,
+    loadAvg: m((r) => r.loadBefore),
     realSaturation: m((r) => sat(r.real)),
     bareSaturation: m((r) => sat(r.bare)),
     noopSaturation: m((r) => sat(r.noop)),
@@ -1314,6 +1317,12 @@ function findings(s: Summary): string[] {
     `- ${measured.length - missed.length} of ${measured.length} measured targets met.` +
       (missed.length ? ` Missed: ${missed.map((t) => `${t.name} by ${t.miss}`).join('; ')}.` : ''),
   );
+  const cores = cpus().length;
+  if (s.loadAvg > cores / 2)
+    out.push(
+      `- The 1-minute load average before a run was ${f1(s.loadAvg)} (median) on ${cores} cores: other work shared ` +
+        'them, so throughput and latency are worse, and CPU per decision likely higher, than on a quiet machine.',
+    );
   const unmeasured = rows.filter((t) => t.pass === null);
   if (unmeasured.length)
     out.push(
