@@ -997,10 +997,13 @@ export function summarise(runs: RunResult[]): Summary | null {
     eqP99Ratio: median(eq.map((r) => r.real.equal!.p99Ms / r.bare.equal!.p99Ms).filter(Number.isFinite)),
     outcomes: {
       ...windowSummary(outcomeWindows),
+      // A run that sent no reports (no decision answered) has no share.
       acknowledged: median(
-        outcomeWindows.map((w) =>
-          shareOf((w.outcomes?.accepted ?? 0) + (w.outcomes?.duplicates ?? 0), w.outcomes?.reports ?? 0),
-        ),
+        outcomeWindows
+          .map((w) =>
+            shareOf((w.outcomes?.accepted ?? 0) + (w.outcomes?.duplicates ?? 0), w.outcomes?.reports ?? 0),
+          )
+          .filter(Number.isFinite),
       ),
       reportP99Ms: median(outcomeWindows.map((w) => w.outcomes?.p99Ms ?? Number.NaN).filter(Number.isFinite)),
     },

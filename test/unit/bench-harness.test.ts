@@ -505,6 +505,21 @@ describe('summary, targets and report', () => {
     expect(report(parseArgs([]), 'npm run bench', without, '', [])).toContain('| not measured |');
   });
 
+  it('a run that sent no outcome reports is left out of the acknowledged share', () => {
+    const withReports = (r: RunResult, reports: number, accepted: number): RunResult => ({
+      ...r,
+      real: {
+        ...r.real!,
+        outcomes: { ...r.real!.outcomes, outcomes: { ...r.real!.outcomes.outcomes!, reports, accepted } },
+      },
+    });
+    const mixed = [withReports(runs[0]!, 0, 0), withReports(runs[1]!, 1000, 1000), runs[2]!];
+    expect(summarise(mixed)!.outcomes.acknowledged).toBe(0.5);
+    const none = runs.map((r) => withReports(r, 0, 0));
+    const row = targets(summarise(none)!).find((t) => t.name === 'outcome reports acknowledged');
+    expect(row?.pass).toBeNull();
+  });
+
   it('a degraded, failed or dropped request counts against the share; a queued phase is flagged', () => {
     expect(badShare(open(100, 10, { degraded: 1, errors: 1, dropped: 1 }))).toBeCloseTo(0.03);
     const level = closed(100).levels[0];
