@@ -26,12 +26,12 @@
  *     --equal-share (70%) of the real saturation rate: p50/p99, the share
  *     degraded or failed, CPU per decision per process (/proc, over the
  *     measured window), bytes per decision, event-loop delay per process;
- *  3. outcome reports (real): --outcome-rate decisions/s open-loop, each
- *     answer's outcome reports (impression, then skip or complete, per ad)
- *     sent batched through AdDecision/ReportOutcomes;
- *  4. soak (real): the equal-load rate for --soak-seconds (60) with RSS
+ *  3. soak (real): the equal-load rate for --soak-seconds (60) with RSS
  *     sampled every second (growth over the second half) and event-loop
  *     delay per process;
+ *  4. outcome reports (real): --outcome-rate decisions/s open-loop, each
+ *     answer's outcome reports (impression, then skip or complete, per ad)
+ *     sent batched through AdDecision/ReportOutcomes;
  *  5. compression (real, per --compression mode): the equal-load phase
  *     again; compared with phase 2 (off) for CPU and bytes per decision.
  * Peak RSS per process is VmHWM after the mesh's last phase. Event-loop
@@ -640,7 +640,11 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
   return { run, loadBefore, rounds, equalRate, real, bare, noop };
 }
 
-/** The real mesh: closed loop, equal load, outcome reports, soak; then equal load per compression mode. */
+/**
+ * The real mesh: closed loop, equal load, soak (before the outcome phase,
+ * which may overload the mesh, so memory is read at a steady load), outcome
+ * reports; then equal load per compression mode.
+ */
 async function realPhases(o: BenchOptions, run: number, tag: string, say: Say): Promise<RealResult> {
   const s = say('real');
   s(`starting the real mesh (${REAL_ROLES.length} processes + redis-server)`);
@@ -660,18 +664,18 @@ async function realPhases(o: BenchOptions, run: number, tag: string, say: Say): 
       s(
         `warn: requests queued at ${f0(rate)}/s (p50 ${f1(equal.p50Ms)} ms, ${f1(closed.levels[0]?.p50Ms ?? Number.NaN)} ms at c=${closed.levels[0]?.concurrency}, or failures)`,
       );
-    const outcomes = await openPhase(
-      o,
-      mesh,
-      run,
-      { what: 'outcome reports', tag: `${tag}-ro`, rate: o.outcomeRate, seconds: o.seconds, outcomes: true },
-      s,
-    );
     const soak = await openPhase(
       o,
       mesh,
       run,
       { what: 'soak', tag: `${tag}-rs`, rate, seconds: o.soakSeconds, rss: true },
+      s,
+    );
+    const outcomes = await openPhase(
+      o,
+      mesh,
+      run,
+      { what: 'outcome reports', tag: `${tag}-ro`, rate: o.outcomeRate, seconds: o.seconds, outcomes: true },
       s,
     );
     result = { closed, cpuMsPerRequest, equal, outcomes, soak, rssKb: meshRss(mesh), compressed: {} };
