@@ -8,10 +8,19 @@
  * Decide when the previous one returns) until throughput stops rising; the
  * best level is the saturation rate. `open`: requests at a fixed rate on a
  * schedule, whatever the responses do; latency counts from the scheduled
- * send time (so a stall is not hidden by sending less); given the mesh's
- * pids, it also reads each one's CPU time (/proc) around the measured
- * window, for CPU per decision at that rate. Several grpc-js channels, each
- * on its own connection, share the load round-robin.
+ * send time (so a stall is not hidden by sending less). Around an open
+ * loop's measured window it can probe the mesh's processes: CPU time and
+ * bytes written (/proc) at its start and end, loopback bytes, each
+ * process's event-loop delay over the window (its Prometheus endpoint,
+ * scraped at the start and the end), RSS sampled during it; and it can
+ * report the outcomes of the decisions it gets (an impression, then a skip
+ * or a completion per ad), batched through ReportOutcomes as an ad server
+ * would. Several grpc-js channels, each on its own connection, share the
+ * load round-robin.
+ *
+ * An answer counts as a decision (`ok`) when it is OK and not degraded; of
+ * those, one slower than the request's deadline_ms is also counted `late`.
+ * Throughput (`rate`) counts decisions that are neither degraded nor late.
  *
  * Progress goes to stderr; the result is one JSON line on stdout.
  */
@@ -20,8 +29,10 @@ import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import type { AdDecisionClient } from '../proto/gen/parley/v1/AdDecision';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
+import type { OutcomeAcks__Output } from '../proto/gen/parley/v1/OutcomeAcks';
+import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
 import { v1 } from '../services/common/grpc/proto';
-import { cpuMs } from './procs';
+import { bytesWritten, cpuMs, type EventLoopDelay, loopbackBytes, rssKb, scrapeEventLoop } from './procs';
 import { percentile } from './stats';
 import { createWorkload, type Workload } from './workload';
 
@@ -54,18 +65,36 @@ export interface OpenSpec extends CommonSpec {
   /** Sends skipped (counted as dropped) while this many are in flight. */
   maxInFlight: number;
   /**
-   * Processes (name -> pid) whose CPU time (/proc) is read at the start and
-   * the end of the measured window, for CPU per decision at a fixed rate.
+   * Processes (name -> pid) whose CPU time and bytes written (/proc) are
+   * read at the start and the end of the measured window.
    */
   cpuPids?: Record<string, number>;
+  /**
+   * Prometheus endpoints (name -> host:port) scraped at the start and the
+   * end of the window for the event-loop delay over it.
+   */
+  metrics?: Record<string, string>;
+  /** Sample the RSS of each of `cpuPids` every this many ms during the window. */
+  rssSampleMs?: number;
+  /** Report each decision's outcomes through ReportOutcomes, batched. */
+  outcomes?: OutcomeSpec;
+}
+
+export interface OutcomeSpec {
+  /** A batch goes out this long after its first report at the latest... */
+  batchMs: number;
+  /** ...or as soon as it holds this many reports (the RPC takes at most 500). */
+  maxBatch: number;
 }
 
 export type LoadSpec = ClosedSpec | OpenSpec;
 
 /** Outcome counts of one measured window. */
 export interface Tally {
-  /** OK responses not degraded: the decisions that count. */
+  /** OK responses not degraded: the decisions (late ones included). */
   ok: number;
+  /** Of `ok`, those answered after the request's deadline_ms. */
+  late: number;
   noAd: number;
   degraded: number;
   errors: number;
@@ -78,10 +107,12 @@ export interface Tally {
 export interface LevelResult {
   concurrency: number;
   seconds: number;
+  /** Decisions per second neither degraded nor late. */
   rate: number;
   p50Ms: number;
   p99Ms: number;
   ok: number;
+  late: number;
   noAd: number;
   degraded: number;
   errors: number;
@@ -98,17 +129,34 @@ export interface ClosedResult {
   firstError: string;
 }
 
+/** The outcome reports of an open loop's window. */
+export interface OutcomeResult {
+  /** ReportOutcomes calls made, and the reports they carried. */
+  batches: number;
+  reports: number;
+  /** Reports acknowledged as accepted (a duplicate is acknowledged, not accepted). */
+  accepted: number;
+  duplicates: number;
+  failedBatches: number;
+  /** Latency of the ReportOutcomes calls. */
+  p50Ms: number;
+  p99Ms: number;
+  firstError: string;
+}
+
 export interface OpenResult {
   mode: 'open';
   rate: number;
   seconds: number;
   sent: number;
+  /** Decisions per second neither degraded nor late. */
   achievedRate: number;
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
   ok: number;
+  late: number;
   noAd: number;
   degraded: number;
   errors: number;
@@ -117,15 +165,131 @@ export interface OpenResult {
   requests: number;
   /**
    * CPU ms (user + system) each process of `cpuPids` used during the measured
-   * window (warm-up left out; every answer of the window received); empty
-   * without `cpuPids`.
+   * window (warm-up left out; every answer of the window received, and its
+   * outcome reports); empty without `cpuPids`.
    */
   cpuMs: Record<string, number>;
+  /** Bytes each process of `cpuPids` wrote during the window (/proc/<pid>/io wchar). */
+  bytesWritten: Record<string, number>;
+  /** Bytes over the loopback interface during the window (the whole machine's). */
+  loopbackBytes: number;
+  /** Event-loop delay over the window per process of `metrics`; null when its endpoint could not be read. */
+  eventLoop: Record<string, EventLoopDelay | null>;
+  /** RSS samples [seconds into the window, KiB] per process of `cpuPids`, with `rssSampleMs`. */
+  rssKb: Record<string, Array<[number, number]>>;
+  /** With `outcomes`. */
+  outcomes: OutcomeResult | null;
   firstError: string;
 }
 
-function newTally(): Tally {
-  return { ok: 0, noAd: 0, degraded: 0, errors: 0, rounds: 0, latenciesMs: [] };
+export function newTally(): Tally {
+  return { ok: 0, late: 0, noAd: 0, degraded: 0, errors: 0, rounds: 0, latenciesMs: [] };
+}
+
+/**
+ * Counts one call into `tally`: failed, degraded, or a decision (late when
+ * answered after `deadlineMs`). `ms` is its latency (for a failed call, the
+ * time until it failed). Returns the error's description for a failed call.
+ */
+export function record(
+  tally: Tally,
+  err: grpc.ServiceError | null,
+  res: DecideResponse__Output | undefined,
+  ms: number,
+  deadlineMs: number,
+): string | null {
+  tally.latenciesMs.push(ms);
+  if (err || !res) {
+    tally.errors++;
+    return `${err?.code} ${err?.details ?? 'no response'}`;
+  }
+  if (res.degraded.length > 0) {
+    tally.degraded++;
+  } else {
+    tally.ok++;
+    if (ms > deadlineMs) tally.late++;
+    if (res.no_ad) tally.noAd++;
+    tally.rounds += res.why?.rounds ?? 0;
+  }
+  return null;
+}
+
+const OUTCOME_TIMEOUT_MS = 2000;
+
+/** Collects outcome reports into batches and sends each through ReportOutcomes. */
+class OutcomeReporter {
+  private pending: OutcomeReport[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly latenciesMs: number[] = [];
+  private readonly result: OutcomeResult = {
+    batches: 0,
+    reports: 0,
+    accepted: 0,
+    duplicates: 0,
+    failedBatches: 0,
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    firstError: '',
+  };
+
+  constructor(
+    private readonly client: () => AdDecisionClient,
+    private readonly spec: OutcomeSpec,
+  ) {}
+
+  add(reports: OutcomeReport[]): void {
+    this.pending.push(...reports);
+    if (this.pending.length >= this.spec.maxBatch) this.flush();
+    else if (!this.timer && this.pending.length > 0)
+      this.timer = setTimeout(() => this.flush(), this.spec.batchMs);
+  }
+
+  /** Sends everything pending (in batches of at most maxBatch). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.pending.length > 0) this.send(this.pending.splice(0, this.spec.maxBatch));
+  }
+
+  private send(reports: OutcomeReport[]): void {
+    const started = performance.now();
+    const r = this.result;
+    r.batches++;
+    r.reports += reports.length;
+    const call = new Promise<void>((resolve) => {
+      this.client().ReportOutcomes(
+        { reports },
+        { deadline: Date.now() + OUTCOME_TIMEOUT_MS },
+        (err: grpc.ServiceError | null, res?: OutcomeAcks__Output) => {
+          this.latenciesMs.push(performance.now() - started);
+          if (err || !res) {
+            r.failedBatches++;
+            if (!r.firstError) r.firstError = `${err?.code} ${err?.details ?? 'no response'}`;
+          } else {
+            for (const ack of res.acks) {
+              if (ack.accepted) r.accepted++;
+              if (ack.duplicate) r.duplicates++;
+            }
+          }
+          resolve();
+        },
+      );
+    });
+    this.inFlight.add(call);
+    void call.finally(() => this.inFlight.delete(call));
+  }
+
+  /** Sends what is pending, waits for every call, and returns the tally. */
+  async drain(): Promise<OutcomeResult> {
+    this.flush();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    return {
+      ...this.result,
+      p50Ms: percentile(this.latenciesMs, 50),
+      p99Ms: percentile(this.latenciesMs, 99),
+    };
+  }
 }
 
 class Driver {
@@ -134,9 +298,13 @@ class Driver {
   /** Requests sent so far, warm-up included. */
   seq = 0;
   private readonly workload: Workload;
+  readonly reporter: OutcomeReporter | null;
   firstError = '';
 
-  constructor(private readonly spec: CommonSpec) {
+  constructor(
+    private readonly spec: CommonSpec,
+    outcomes?: OutcomeSpec,
+  ) {
     for (let i = 0; i < spec.channels; i++) {
       // A local subchannel pool gives every channel its own connection.
       this.clients.push(
@@ -152,6 +320,11 @@ class Driver {
       deadlineMs: spec.deadlineMs,
       nowMs: Date.now(),
     });
+    this.reporter = outcomes ? new OutcomeReporter(() => this.client(), outcomes) : null;
+  }
+
+  private client(): AdDecisionClient {
+    return this.clients[this.next++ % this.clients.length]!;
   }
 
   async ready(): Promise<void> {
@@ -163,9 +336,12 @@ class Driver {
     );
   }
 
-  /** One Decide; records into `tally` (if given) with latency from `startedAt`. */
+  /**
+   * One Decide; records into `tally` (if given) with latency from
+   * `startedAt`, and then reports its outcomes (if asked to).
+   */
   decide(tally: Tally | null, startedAt = performance.now()): Promise<void> {
-    const client = this.clients[this.next++ % this.clients.length]!;
+    const client = this.client();
     const req = this.workload.request(this.seq++);
     return new Promise((resolve) => {
       client.Decide(
@@ -173,20 +349,9 @@ class Driver {
         { deadline: Date.now() + 2 * this.spec.deadlineMs },
         (err: grpc.ServiceError | null, res?: DecideResponse__Output) => {
           if (tally) {
-            // A failed call's latency is the time until it failed (at worst its gRPC deadline).
-            tally.latenciesMs.push(performance.now() - startedAt);
-            if (err || !res) {
-              tally.errors++;
-              if (!this.firstError) this.firstError = `${err?.code} ${err?.details ?? 'no response'}`;
-            } else {
-              if (res.degraded.length > 0) {
-                tally.degraded++;
-              } else {
-                tally.ok++;
-                if (res.no_ad) tally.noAd++;
-                tally.rounds += res.why?.rounds ?? 0;
-              }
-            }
+            const error = record(tally, err, res, performance.now() - startedAt, this.spec.deadlineMs);
+            if (error && !this.firstError) this.firstError = error;
+            if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res));
           }
           resolve();
         },
@@ -219,6 +384,17 @@ async function closedLevel(
   return (performance.now() - start) / 1000;
 }
 
+/** "(3 late, 2 degraded, 1 errors)", or '' when all is well. */
+function trouble(t: { late: number; degraded: number; errors: number; dropped?: number }): string {
+  const parts = [
+    t.late ? `${t.late} late` : '',
+    t.degraded ? `${t.degraded} degraded` : '',
+    t.errors ? `${t.errors} errors` : '',
+    t.dropped ? `${t.dropped} dropped` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 export async function runClosed(spec: ClosedSpec): Promise<ClosedResult> {
   const driver = new Driver(spec);
   await driver.ready();
@@ -235,10 +411,11 @@ export async function runClosed(spec: ClosedSpec): Promise<ClosedResult> {
     const level: LevelResult = {
       concurrency,
       seconds,
-      rate: tally.ok / seconds,
+      rate: (tally.ok - tally.late) / seconds,
       p50Ms: percentile(tally.latenciesMs, 50),
       p99Ms: percentile(tally.latenciesMs, 99),
       ok: tally.ok,
+      late: tally.late,
       noAd: tally.noAd,
       degraded: tally.degraded,
       errors: tally.errors,
@@ -248,8 +425,7 @@ export async function runClosed(spec: ClosedSpec): Promise<ClosedResult> {
     roundsTotal += tally.rounds;
     progress(
       `  c=${concurrency}: ${level.rate.toFixed(0)} decisions/s, p50 ${level.p50Ms.toFixed(1)} ms, ` +
-        `p99 ${level.p99Ms.toFixed(1)} ms` +
-        (tally.degraded + tally.errors > 0 ? ` (${tally.degraded} degraded, ${tally.errors} errors)` : ''),
+        `p99 ${level.p99Ms.toFixed(1)} ms${trouble(tally)}`,
     );
     if (!best || level.rate > best.rate * 1.05) {
       flat = 0;
@@ -307,46 +483,107 @@ async function openWindow(
   return { sent, dropped };
 }
 
+/**
+ * What the window probes read at one instant: CPU ms and bytes written per
+ * process, loopback bytes. 0 where a process could not be read.
+ */
+interface ProcSnapshot {
+  cpuMs: Record<string, number>;
+  bytesWritten: Record<string, number>;
+  loopbackBytes: number;
+}
+
+function snapshot(pids: Record<string, number>): ProcSnapshot {
+  const cpu: Record<string, number> = {};
+  const written: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    cpu[name] = cpuMs(pid);
+    written[name] = bytesWritten(pid);
+  }
+  return { cpuMs: cpu, bytesWritten: written, loopbackBytes: loopbackBytes() };
+}
+
+/** after - before per key; a process that could not be read (0: gone, or no /proc) is left out, not counted as idle. */
+function used(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, a] of Object.entries(after)) {
+    const b = before[name] ?? 0;
+    if (a > 0 && b > 0) out[name] = a - b;
+  }
+  return out;
+}
+
+/** Scrapes every endpoint; the gauges reset at each scrape, so the second scrape covers the window. */
+async function scrapeAll(metrics: Record<string, string>): Promise<Record<string, EventLoopDelay | null>> {
+  const entries = await Promise.all(
+    Object.entries(metrics).map(async ([name, addr]) => [name, await scrapeEventLoop(addr)] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
 export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
-  const driver = new Driver(spec);
+  const driver = new Driver(spec, spec.outcomes);
   await driver.ready();
   if (spec.warmupSeconds > 0) await openWindow(driver, spec.rate, spec.warmupSeconds, spec.maxInFlight, null);
   const tally = newTally();
-  const pids = Object.entries(spec.cpuPids ?? {});
-  const cpuBefore = pids.map(([, pid]) => cpuMs(pid));
+  const pids = spec.cpuPids ?? {};
+  await scrapeAll(spec.metrics ?? {});
+  const before = snapshot(pids);
   const start = performance.now();
+  const rss: Record<string, Array<[number, number]>> = {};
+  const sampleRss = () => {
+    const at = (performance.now() - start) / 1000;
+    for (const [name, pid] of Object.entries(pids)) {
+      const kb = rssKb(pid);
+      if (kb === 0) continue;
+      const samples = rss[name] ?? [];
+      samples.push([at, kb]);
+      rss[name] = samples;
+    }
+  };
+  const sampler = spec.rssSampleMs ? setInterval(sampleRss, spec.rssSampleMs) : null;
+  if (sampler) sampleRss();
   const { sent, dropped } = await openWindow(driver, spec.rate, spec.seconds, spec.maxInFlight, tally);
   const elapsed = (performance.now() - start) / 1000;
-  // A process that could not be read (0: gone, or no /proc) is left out, not counted as idle.
-  const cpuUsed: Record<string, number> = {};
-  pids.forEach(([name, pid], i) => {
-    const after = cpuMs(pid);
-    if (after > 0 && cpuBefore[i]! > 0) cpuUsed[name] = after - cpuBefore[i]!;
-  });
+  const outcomes = driver.reporter ? await driver.reporter.drain() : null;
+  if (sampler) {
+    clearInterval(sampler);
+    sampleRss();
+  }
+  const after = snapshot(pids);
+  const eventLoop = await scrapeAll(spec.metrics ?? {});
   driver.close();
   const result: OpenResult = {
     mode: 'open',
     rate: spec.rate,
     seconds: elapsed,
     sent,
-    achievedRate: tally.ok / elapsed,
+    achievedRate: (tally.ok - tally.late) / elapsed,
     p50Ms: percentile(tally.latenciesMs, 50),
     p90Ms: percentile(tally.latenciesMs, 90),
     p99Ms: percentile(tally.latenciesMs, 99),
     maxMs: percentile(tally.latenciesMs, 100),
     ok: tally.ok,
+    late: tally.late,
     noAd: tally.noAd,
     degraded: tally.degraded,
     errors: tally.errors,
     dropped,
     requests: driver.seq,
-    cpuMs: cpuUsed,
+    cpuMs: used(before.cpuMs, after.cpuMs),
+    bytesWritten: used(before.bytesWritten, after.bytesWritten),
+    loopbackBytes: after.loopbackBytes - before.loopbackBytes,
+    eventLoop,
+    rssKb: rss,
+    outcomes,
     firstError: driver.firstError,
   };
   progress(
-    `  open ${spec.rate.toFixed(0)}/s: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms` +
-      (result.degraded + result.errors + dropped > 0
-        ? ` (${result.degraded} degraded, ${result.errors} errors, ${dropped} dropped)`
+    `  open ${spec.rate.toFixed(0)}/s for ${elapsed.toFixed(0)} s: p50 ${result.p50Ms.toFixed(1)} ms, ` +
+      `p99 ${result.p99Ms.toFixed(1)} ms${trouble({ ...tally, dropped })}` +
+      (outcomes
+        ? `; ${outcomes.reports} outcome reports in ${outcomes.batches} batches` +
+          (outcomes.failedBatches ? ` (${outcomes.failedBatches} failed: ${outcomes.firstError})` : '')
         : ''),
   );
   return result;

@@ -1,8 +1,10 @@
 /**
  * The benchmark's processes: the real mesh through `parley serve` (bin/spawn.ts),
- * the bare mesh through bench/bare/serve.ts (same ready-line contract), a
- * real service with extra node flags (profiling), the load generator, and
- * peak RSS from /proc.
+ * the bare mesh through bench/bare/serve.ts and the no-op server through
+ * bench/noop.ts (same ready-line contract), a real service with extra node
+ * flags (profiling), the load generator; and what the benchmark reads about
+ * processes: CPU time, RSS and bytes written from /proc, loopback bytes from
+ * /proc/net/dev, event-loop delay from a service's Prometheus endpoint.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ import type { LoadSpec } from './load';
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const BARE_SERVE = fileURLToPath(new URL('./bare/serve.ts', import.meta.url));
 const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
+const NOOP_SERVE = fileURLToPath(new URL('./noop.ts', import.meta.url));
 
 /** Peak resident set size (VmHWM) of a live process, in KiB; 0 when unknown. */
 export function peakRssKb(pid: number): number {
@@ -31,6 +34,85 @@ export function peakRssKb(pid: number): number {
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
+  }
+}
+
+/** Resident set size (VmRSS) of a live process now, in KiB; 0 when unknown. */
+export function rssKb(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Bytes a live process has written so far through write-like system calls
+ * (/proc/<pid>/io `wchar`: sockets, pipes and files alike); 0 when unknown.
+ * A mesh process writes almost only to its sockets while it serves.
+ */
+export function bytesWritten(pid: number): number {
+  try {
+    const m = /^wchar:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Bytes received on the loopback interface so far (/proc/net/dev `lo`;
+ * every loopback byte is sent and received once): the whole machine's
+ * loopback traffic, not only the mesh's. 0 when unknown.
+ */
+export function loopbackBytes(): number {
+  try {
+    const m = /^\s*lo:\s*(\d+)/m.exec(readFileSync('/proc/net/dev', 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Event-loop delay of one process over a window (ms); NaN where the endpoint has no such gauge. */
+export interface EventLoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** The gauges a service's Prometheus endpoint exports, reset at every scrape. */
+export const EVENT_LOOP_GAUGES = {
+  p99: 'nodejs_eventloop_delay_p99_seconds',
+  max: 'nodejs_eventloop_delay_max_seconds',
+} as const;
+
+/** The value of an unlabelled or labelled sample of `name` in Prometheus text; NaN when absent. */
+export function gaugeValue(text: string, name: string): number {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+/** The event-loop delay gauges in Prometheus text, in ms (NaN when absent). */
+export function eventLoopFromMetrics(text: string): EventLoopDelay {
+  return {
+    p99Ms: gaugeValue(text, EVENT_LOOP_GAUGES.p99) * 1000,
+    maxMs: gaugeValue(text, EVENT_LOOP_GAUGES.max) * 1000,
+  };
+}
+
+/**
+ * Scrapes `http://<address>/metrics` for the event-loop delay since the
+ * previous scrape (the gauges reset at every scrape); null when the endpoint
+ * cannot be read.
+ */
+export async function scrapeEventLoop(address: string, timeoutMs = 2000): Promise<EventLoopDelay | null> {
+  try {
+    const res = await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return null;
+    return eventLoopFromMetrics(await res.text());
+  } catch {
+    return null;
   }
 }
 
@@ -52,6 +134,14 @@ export function cpuMs(pid: number): number {
 /** Starts `bench/bare/serve.ts <name> ...args`; resolves once it prints its ready line. */
 export function spawnBare(name: ServiceName, args: string[], opts: SpawnOptions): Promise<ServiceProcess> {
   return spawnReady(name, [], [BARE_SERVE, name, ...args], opts);
+}
+
+/**
+ * Starts the no-op server (bench/noop.ts): it answers Decide as the broker
+ * would be asked, so its ready line names the broker.
+ */
+export function spawnNoop(opts: SpawnOptions): Promise<ServiceProcess> {
+  return spawnReady('broker', [], [NOOP_SERVE], opts);
 }
 
 /**
@@ -97,7 +187,17 @@ function spawnReady(
       if (!r) return;
       clearTimeout(timer);
       const port = Number(r.address.slice(r.address.lastIndexOf(':') + 1));
-      resolve({ name, address: r.address, port, pid: r.pid, child, exited, stderrTail });
+      resolve({
+        name,
+        address: r.address,
+        port,
+        pid: r.pid,
+        metrics: r.metrics,
+        url: r.url,
+        child,
+        exited,
+        stderrTail,
+      });
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);

@@ -42,3 +42,34 @@ export function medianByKey(records: Array<Record<string, number>>): Record<stri
   }
   return Object.fromEntries(Object.entries(values).map(([k, vs]) => [k, median(vs)]));
 }
+
+/**
+ * Growth over the second half of a series of (time, value) samples: the
+ * least-squares line through the samples of the second half, evaluated at
+ * its end minus at its start (so one GC sawtooth does not read as growth or
+ * shrinkage the way end-minus-middle would). NaN with fewer than 2 samples
+ * in the second half.
+ */
+export function growthOverSecondHalf(samples: Array<[number, number]>): number {
+  if (samples.length === 0) return Number.NaN;
+  const t0 = samples[0]![0];
+  const t1 = samples[samples.length - 1]![0];
+  const mid = (t0 + t1) / 2;
+  const half = samples.filter(([t]) => t >= mid);
+  if (half.length < 2) return Number.NaN;
+  const n = half.length;
+  const mt = half.reduce((s, [t]) => s + t, 0) / n;
+  const mv = half.reduce((s, [, v]) => s + v, 0) / n;
+  let cov = 0;
+  let varT = 0;
+  for (const [t, v] of half) {
+    cov += (t - mt) * (v - mv);
+    varT += (t - mt) ** 2;
+  }
+  return varT > 0 ? (cov / varT) * (half[n - 1]![0] - half[0]![0]) : 0;
+}
+
+/** `part` as a share of `whole` (0..1); NaN when `whole` is 0. */
+export function shareOf(part: number, whole: number): number {
+  return whole > 0 ? part / whole : Number.NaN;
+}

@@ -1,12 +1,16 @@
 /**
  * The benchmark's traffic: valid DecideRequests with varied signals, drawn
  * from a seeded RNG. Session ids come from a large pool so frequency caps
- * never starve fill; request ids are unique per request.
+ * never starve fill; request ids are unique per request. For a served
+ * decision, the outcome reports an ad server would send: per ad an
+ * impression, then a skip or a completion.
  */
 import type { DecideRequest } from '../proto/gen/parley/v1/DecideRequest';
+import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
 import type { ListenerSignals } from '../proto/gen/parley/v1/ListenerSignals';
+import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
 import { formatLocalTime } from '../services/common/grpc/convert';
-import { type Rng, seededRng } from '../services/common/rng';
+import { hashSeed, type Rng, seededRng } from '../services/common/rng';
 
 /** Values the catalogue generator targets too (bench/catalogue.ts). */
 export const COUNTRIES = ['SE', 'US', 'GB', 'DE', 'FR', 'BR'] as const;
@@ -52,7 +56,16 @@ function pick<T>(rng: Rng, items: readonly T[]): T {
 export interface Workload {
   /** The n-th request (0-based): unique request id, a session from the pool. */
   request(n: number): DecideRequest;
+  /**
+   * The outcome reports of an answered request: per ad an impression, then
+   * a skip (with SKIP_SHARE, at a seeded offset) or a completion. Seeded by
+   * the request id, so the same answer always gives the same reports.
+   */
+  outcomes(req: DecideRequest, res: DecideResponse__Output): OutcomeReport[];
 }
+
+/** Share of ads the benchmark's listeners skip. */
+export const SKIP_SHARE = 0.3;
 
 export interface WorkloadOptions {
   seed: number;
@@ -113,6 +126,33 @@ export function createWorkload(opts: WorkloadOptions): Workload {
         signals: { ...v.signals, session_id: `bench-session-${session}` },
         deadline_ms: opts.deadlineMs,
       };
+    },
+    outcomes(req, res) {
+      const rng = seededRng(hashSeed(res.request_id) ^ opts.seed);
+      const sessionId = req.signals?.session_id ?? '';
+      const reports: OutcomeReport[] = [];
+      for (const ad of res.ads) {
+        const base = {
+          request_id: res.request_id,
+          reservation_id: ad.reservation_id,
+          creative_id: ad.creative_id,
+          session_id: sessionId,
+        };
+        const key = (kind: string) => `${res.request_id}:${ad.pod_position}:${kind}`;
+        reports.push({ ...base, idempotency_key: key('impression'), event: 'OUTCOME_EVENT_IMPRESSION' });
+        if (rng.next() < SKIP_SHARE) {
+          const offset = 1000 + Math.floor(rng.next() * Math.max(1, ad.duration_ms * 0.7));
+          reports.push({
+            ...base,
+            idempotency_key: key('skip'),
+            event: 'OUTCOME_EVENT_SKIP',
+            skip_offset_ms: offset,
+          });
+        } else {
+          reports.push({ ...base, idempotency_key: key('complete'), event: 'OUTCOME_EVENT_COMPLETE' });
+        }
+      }
+      return reports;
     },
   };
 }
