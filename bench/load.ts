@@ -102,6 +102,10 @@ export interface Tally {
   rounds: number;
   /** Of every call: answered, degraded or failed (time until it failed). */
   latenciesMs: number[];
+  /** Per agent (registry name, as the answers name it): the time the broker waited for it, per answer. */
+  agentMs: Record<string, number[]>;
+  /** Per agent: how many answers it was degraded in. */
+  degradedBy: Record<string, number>;
 }
 
 export interface LevelResult {
@@ -179,11 +183,25 @@ export interface OpenResult {
   rssKb: Record<string, Array<[number, number]>>;
   /** With `outcomes`. */
   outcomes: OutcomeResult | null;
+  /** Per agent: p50 / p99 of the time the broker waited for it in an answer (ms), from the answers' why.agents. */
+  agentMs: Record<string, { p50: number; p99: number }>;
+  /** Per agent: the share of answers it was degraded in. */
+  degradedBy: Record<string, number>;
   firstError: string;
 }
 
 export function newTally(): Tally {
-  return { ok: 0, late: 0, noAd: 0, degraded: 0, errors: 0, rounds: 0, latenciesMs: [] };
+  return {
+    ok: 0,
+    late: 0,
+    noAd: 0,
+    degraded: 0,
+    errors: 0,
+    rounds: 0,
+    latenciesMs: [],
+    agentMs: {},
+    degradedBy: {},
+  };
 }
 
 /**
@@ -203,6 +221,10 @@ export function record(
     tally.errors++;
     return `${err?.code} ${err?.details ?? 'no response'}`;
   }
+  for (const [name, a] of Object.entries(res.why?.agents ?? {})) {
+    if (a.calls > 0) (tally.agentMs[name] ??= []).push(a.elapsed_ms);
+  }
+  for (const name of res.degraded) tally.degradedBy[name] = (tally.degradedBy[name] ?? 0) + 1;
   if (res.degraded.length > 0) {
     tally.degraded++;
   } else {
@@ -560,6 +582,15 @@ export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
     sent,
     achievedRate: (tally.ok - tally.late) / elapsed,
     p50Ms: percentile(tally.latenciesMs, 50),
+    agentMs: Object.fromEntries(
+      Object.entries(tally.agentMs).map(([name, xs]) => [
+        name,
+        { p50: percentile(xs, 50), p99: percentile(xs, 99) },
+      ]),
+    ),
+    degradedBy: Object.fromEntries(
+      Object.entries(tally.degradedBy).map(([name, n]) => [name, n / Math.max(1, tally.latenciesMs.length)]),
+    ),
     p90Ms: percentile(tally.latenciesMs, 90),
     p99Ms: percentile(tally.latenciesMs, 99),
     maxMs: percentile(tally.latenciesMs, 100),

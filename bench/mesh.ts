@@ -75,6 +75,7 @@ import {
   ADMIN_ADDR_ENV,
   ADMIN_HTTP_PORT_ENV,
   ADMIN_TOKENS_ENV,
+  AGENTS,
   METRICS_PORT_ENV,
   PARLEY_BIN,
   portEnv,
@@ -84,6 +85,7 @@ import {
   stopProcess,
 } from '../bin/spawn';
 import { randomToken } from '../services/admin/auth';
+import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
 import { startRedis, type TestRedis } from '../test/support/redis';
 import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
@@ -139,8 +141,8 @@ export interface BenchOptions {
   out: string;
 }
 
-const RESULTS_PATH = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
+const RESULTS_PATH = projectPath('bench', 'RESULTS.md');
+const OUT_DIR = projectPath('bench', 'out');
 
 export function parseArgs(argv: string[]): BenchOptions {
   const o: BenchOptions = {
@@ -274,8 +276,8 @@ const SESSIONS = 200_000;
 const OUTCOME_BATCHING: OutcomeSpec = { batchMs: 50, maxBatch: 200 };
 /** The real mesh: every service, in the order a mesh starts them (the broker last). */
 const REAL_ROLES = SERVICES;
-/** The bare mesh: the three agents, then the broker (bench/bare has no admin service). */
-const BARE_ROLES = ['context', 'inventory', 'objective', 'broker'] as const satisfies readonly ServiceName[];
+/** The bare mesh: the registry's agents, then the broker (bench/bare has no admin service). */
+const BARE_ROLES: readonly ServiceName[] = [...AGENTS, 'broker'];
 
 // ---------------------------------------------------------------------------
 // Progress
@@ -334,14 +336,9 @@ function baseEnv(ports: Ports): NodeJS.ProcessEnv {
 }
 
 async function freePorts(): Promise<Ports> {
-  return {
-    context: await freePort(),
-    inventory: await freePort(),
-    objective: await freePort(),
-    admin: await freePort(),
-    broker: await freePort(),
-    adminHttp: await freePort(),
-  };
+  const ports = { adminHttp: await freePort() } as Ports;
+  for (const name of SERVICES) ports[name] = await freePort();
+  return ports;
 }
 
 /**
@@ -1452,6 +1449,34 @@ function equalLoadSection(o: BenchOptions, runs: RunResult[], s: Summary | null)
       '',
       "Median rows: each process's median over runs (the total is their sum; the Medians table has the median of the runs' totals).",
     );
+  out.push(
+    ...agentWaitSection(runs.flatMap((r) => (r.real?.equal ? [{ run: r.run, w: r.real.equal }] : []))),
+  );
+  return out;
+}
+
+/**
+ * Where a decision's time goes, agent by agent: what the broker waited for
+ * each (p50 / p99 ms over the answers, from each answer's why.agents), and
+ * the share of answers each agent was degraded in.
+ */
+function agentWaitSection(windows: Array<{ run: number; w: OpenResult }>): string[] {
+  const names = [...new Set(windows.flatMap(({ w }) => Object.keys(w.agentMs)))];
+  if (names.length === 0) return [];
+  const out = [
+    '',
+    '#### Time the broker waited for each agent at equal load (real mesh; p50 / p99 ms per answer, and the share of answers it was degraded in)',
+    '',
+    `| run | ${names.join(' | ')} |`,
+    `|---|${names.map(() => '---:').join('|')}|`,
+  ];
+  for (const { run, w } of windows) {
+    const cell = (n: string) => {
+      const t = w.agentMs[n];
+      return t ? `${f1(t.p50)} / ${f1(t.p99)}; ${pct(w.degradedBy[n] ?? 0)}` : '–';
+    };
+    out.push(`| ${run} | ${names.map(cell).join(' | ')} |`);
+  }
   return out;
 }
 

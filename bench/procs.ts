@@ -10,22 +10,30 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import {
   type Exit,
-  PARLEY_BIN,
+  parleyArgv,
   parseReadyLine,
+  RUNTIME,
   type ServiceName,
   type ServiceProcess,
   type SpawnOptions,
   spawnService,
 } from '../bin/spawn';
+import { projectPath } from '../services/common/paths';
 import type { LoadSpec } from './load';
 
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const BARE_SERVE = fileURLToPath(new URL('./bare/serve.ts', import.meta.url));
-const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
-const NOOP_SERVE = fileURLToPath(new URL('./noop.ts', import.meta.url));
+/**
+ * Node's arguments to run a script of bench/ (`bare/serve`, `load`, `noop`):
+ * compiled (dist/bench/<script>.js, as `npm run bench` builds and runs it)
+ * when this process runs compiled, else the TypeScript through tsx.
+ */
+function scriptArgv(script: string, args: string[]): string[] {
+  if (RUNTIME === 'compiled') return [projectPath('dist', 'bench', `${script}.js`), ...args];
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return ['--import', tsx, projectPath('bench', `${script}.ts`), ...args];
+}
 
 /** Peak resident set size (VmHWM) of a live process, in KiB; 0 when unknown. */
 export function peakRssKb(pid: number): number {
@@ -133,7 +141,7 @@ export function cpuMs(pid: number): number {
 
 /** Starts `bench/bare/serve.ts <name> ...args`; resolves once it prints its ready line. */
 export function spawnBare(name: ServiceName, args: string[], opts: SpawnOptions): Promise<ServiceProcess> {
-  return spawnReady(name, [], [BARE_SERVE, name, ...args], opts);
+  return spawnReady(name, [], scriptArgv('bare/serve', [name, ...args]), opts);
 }
 
 /**
@@ -141,7 +149,7 @@ export function spawnBare(name: ServiceName, args: string[], opts: SpawnOptions)
  * would be asked, so its ready line names the broker.
  */
 export function spawnNoop(opts: SpawnOptions): Promise<ServiceProcess> {
-  return spawnReady('broker', [], [NOOP_SERVE], opts);
+  return spawnReady('broker', [], scriptArgv('noop', []), opts);
 }
 
 /**
@@ -153,17 +161,17 @@ export function spawnServiceWithFlags(
   nodeFlags: string[],
   opts: SpawnOptions,
 ): Promise<ServiceProcess> {
-  return spawnReady(name, nodeFlags, [PARLEY_BIN, 'serve', name], opts);
+  return spawnReady(name, nodeFlags, parleyArgv(['serve', name]), opts);
 }
 
-/** Spawns `node <nodeFlags> --import tsx <args>`; resolves once it prints the ready line of `name`. */
+/** Spawns `node <nodeFlags> <argv>`; resolves once it prints the ready line of `name`. */
 function spawnReady(
   name: ServiceName,
   nodeFlags: string[],
   args: string[],
   opts: SpawnOptions,
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', TSX_LOADER, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, ...args], {
     env: opts.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -217,7 +225,7 @@ export function runLoad<R>(
   timeoutMs: number,
   onProgress: (line: string) => void,
 ): Promise<R> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, LOAD, JSON.stringify(spec)], {
+  const child = spawn(process.execPath, scriptArgv('load', [JSON.stringify(spec)]), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

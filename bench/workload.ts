@@ -1,5 +1,6 @@
 /**
- * The benchmark's traffic: valid DecideRequests with varied signals, drawn
+ * The benchmark's traffic: valid DecideRequests with varied signals (content
+ * signals included, so the brand-safety agent has something to judge), drawn
  * from a seeded RNG. Session ids come from a large pool so frequency caps
  * never starve fill; request ids are unique per request. For a served
  * decision, the outcome reports an ad server would send: per ad an
@@ -48,6 +49,27 @@ const HINTS = [
   'SCENARIO_PARTY',
 ] as const;
 const OFFSETS_MIN = [-300, 0, 60, 120, -180] as const;
+/** Podcast topics and the brand-safety risks their episodes carry (what a content classifier would send). */
+const PODCAST_CONTENT = [
+  { topics: ['comedy'], risks: [] },
+  { topics: ['true-crime'], risks: [{ category: 'SAFETY_CATEGORY_CRIME', level: 'RISK_LEVEL_HIGH' }] },
+  {
+    topics: ['news', 'politics'],
+    risks: [{ category: 'SAFETY_CATEGORY_SOCIAL_ISSUES', level: 'RISK_LEVEL_MEDIUM' }],
+  },
+  {
+    topics: ['health'],
+    risks: [{ category: 'SAFETY_CATEGORY_DRUGS_ALCOHOL_TOBACCO', level: 'RISK_LEVEL_MEDIUM' }],
+  },
+  { topics: ['business'], risks: [] },
+] as const;
+
+/** What the listener hears: a podcast episode's topics and risks, or a track (its explicit flag says the rest). */
+function contentOf(genre: string, rng: Rng): ListenerSignals['content'] {
+  if (genre !== 'podcast') return { kind: 'CONTENT_KIND_MUSIC' };
+  const c = pick(rng, PODCAST_CONTENT);
+  return { kind: 'CONTENT_KIND_PODCAST', topics: [...c.topics], risks: [...c.risks] };
+}
 
 function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[Math.floor(rng.next() * items.length)] as T;
@@ -89,11 +111,13 @@ export function createWorkload(opts: WorkloadOptions): Workload {
   for (let i = 0; i < 1024; i++) {
     const offset = pick(rng, OFFSETS_MIN);
     const localMs = dayStart + Math.floor(rng.next() * 86_400) * 1000;
+    const genre = pick(rng, GENRES);
     variants.push({
       signals: {
         device: pick(rng, DEVICES),
         local_time: formatLocalTime(localMs - offset * 60_000, offset),
-        track_genre: pick(rng, GENRES),
+        track_genre: genre,
+        content: contentOf(genre, rng),
         previous_genre: pick(rng, GENRES),
         recent_skips: Math.floor(rng.next() * 4),
         playlist_kind: pick(rng, PLAYLISTS),

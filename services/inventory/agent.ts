@@ -21,8 +21,12 @@ import {
 } from './policy';
 import { candidateScore, idRanks, impressionPriceMicros, TopK } from './shortlist';
 
-/** At most this many removals travel in a proposal; all are counted. */
-export const REMOVED_CAP = 50;
+/**
+ * At most this many removals travel in a proposal (all are counted): as
+ * many as an explanation can show as runners-up (explain.ts MAX_RUNNERS_UP).
+ * More would only make every proposal, and every decision record, larger.
+ */
+export const REMOVED_CAP = 10;
 
 export interface InventoryProposal extends Proposal {
   /** Every hard-eligibility removal, including those beyond REMOVED_CAP. */

@@ -235,7 +235,7 @@ export function walkEligible(
       skipped.push(i);
     }
   }
-  const removed: Rejection[] = [];
+  const list = new RemovalList(cap);
   const campaignDetail: Array<string | undefined> = [];
   let total = 0;
   try {
@@ -251,20 +251,57 @@ export function walkEligible(
         continue;
       }
       total++;
-      if (removed.length >= cap) continue;
       const stage = (byCampaign ? campaignStages : creativeStages)[why]!;
-      // A campaign's removals share one detail: written once.
-      let detail = byCampaign ? campaignDetail[c] : undefined;
-      if (detail === undefined) {
-        detail = stage.detail(supply, ctx);
-        if (byCampaign) campaignDetail[c] = detail;
-      }
-      removed.push({ creativeId: supply.creative.id, reason: stage.reason, detail });
+      list.offer(stage.reason, () => {
+        // A campaign's removals share one detail: written once.
+        let detail = byCampaign ? campaignDetail[c] : undefined;
+        if (detail === undefined) {
+          detail = stage.detail(supply, ctx);
+          if (byCampaign) campaignDetail[c] = detail;
+        }
+        return { creativeId: supply.creative.id, reason: stage.reason, detail };
+      });
     }
   } finally {
     for (const i of skipped) excluded[i] = 0;
   }
-  return { removed, total };
+  return { removed: list.removed, total };
+}
+
+/**
+ * The removals that travel: the first `cap`, except that a reason not listed
+ * yet takes the place of the latest entry of a reason listed more than once,
+ * so the few that travel show as many different reasons as they can.
+ * `offer` builds a removal (its detail text) only when it is kept.
+ */
+export class RemovalList {
+  readonly removed: Rejection[] = [];
+  /** How many removals of each reason the list holds. */
+  private readonly listed = new Map<ReasonCode, number>();
+
+  constructor(private readonly cap: number) {}
+
+  offer(reason: ReasonCode, make: () => Rejection): void {
+    const { removed, listed } = this;
+    let at = removed.length;
+    if (at >= this.cap) {
+      if (listed.has(reason)) return;
+      at = -1;
+      for (let i = removed.length - 1; i >= 0 && at < 0; i--) if (listed.get(removed[i]!.reason)! > 1) at = i;
+      if (at < 0) return;
+      const old = removed[at]!.reason;
+      listed.set(old, listed.get(old)! - 1);
+    }
+    removed[at] = make();
+    listed.set(reason, (listed.get(reason) ?? 0) + 1);
+  }
+}
+
+/** The removals of `all` (in catalogue order) that travel: see RemovalList. */
+export function listRemovals(all: readonly Rejection[], cap: number): Rejection[] {
+  const list = new RemovalList(cap);
+  for (const r of all) list.offer(r.reason, () => r);
+  return list.removed;
 }
 
 /** The index of the first of `stages` that removes `supply`, or PASS. */

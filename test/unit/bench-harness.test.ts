@@ -357,6 +357,8 @@ function open(rate: number, p99Ms: number, extra: Partial<OpenResult> = {}): Ope
     eventLoop: {},
     rssKb: {},
     outcomes: null,
+    agentMs: {},
+    degradedBy: {},
     firstError: '',
     ...extra,
   };

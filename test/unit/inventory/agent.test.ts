@@ -13,7 +13,7 @@ import {
 } from '../../../services/common/domain/types';
 import { seededRng } from '../../../services/common/rng';
 import { InventoryAgent, type InventoryProposal, REMOVED_CAP } from '../../../services/inventory/agent';
-import { STAGES } from '../../../services/inventory/eligibility';
+import { listRemovals, STAGES } from '../../../services/inventory/eligibility';
 import { baselinePolicy, PolicyHolder, policyFeatures } from '../../../services/inventory/policy';
 import { candidateScore } from '../../../services/inventory/shortlist';
 import {
@@ -207,7 +207,7 @@ function plainProposal(cat: Catalogue, input: ProposeInput, k: number): Inventor
   );
   return {
     candidates: eligible.slice(0, k),
-    removed: removed.slice(0, REMOVED_CAP),
+    removed: listRemovals(removed, REMOVED_CAP),
     removedTotal: removed.length,
     modelVersion: policy.version,
     eligibleTotal: eligible.length,
