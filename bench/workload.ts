@@ -106,6 +106,8 @@ export interface WorkloadOptions {
  */
 export function createWorkload(opts: WorkloadOptions): Workload {
   const rng = seededRng(opts.seed);
+  // Content from a stream of its own, so adding it left the other signals as they were.
+  const contentRng = seededRng(opts.seed ^ 0xc0_47e7);
   const variants: Array<{ signals: ListenerSignals; maxDurationMs: number; position: string }> = [];
   const dayStart = Math.floor(opts.nowMs / 86_400_000) * 86_400_000;
   for (let i = 0; i < 1024; i++) {
@@ -117,7 +119,7 @@ export function createWorkload(opts: WorkloadOptions): Workload {
         device: pick(rng, DEVICES),
         local_time: formatLocalTime(localMs - offset * 60_000, offset),
         track_genre: genre,
-        content: contentOf(genre, rng),
+        content: contentOf(genre, contentRng),
         previous_genre: pick(rng, GENRES),
         recent_skips: Math.floor(rng.next() * 4),
         playlist_kind: pick(rng, PLAYLISTS),
