@@ -96,9 +96,10 @@ export const PARLEY_BIN = PARLEY_BINS[RUNTIME];
  * directory (resolved only then: compiled code runs where tsx is not installed).
  */
 export function parleyArgv(args: string[], runtime: Runtime = RUNTIME): string[] {
-  if (runtime === 'compiled') return [PARLEY_BINS.compiled, ...args];
+  const flags = process.env.PARLEY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  if (runtime === 'compiled') return [...flags, PARLEY_BINS.compiled, ...args];
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return ['--import', tsx, PARLEY_BINS.tsx, ...args];
+  return [...flags, '--import', tsx, PARLEY_BINS.tsx, ...args];
 }
 
 /** The line `parley serve` prints on stdout once it listens. */
