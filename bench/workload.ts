@@ -10,7 +10,7 @@ import type { DecideRequest } from '../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
 import type { ListenerSignals } from '../proto/gen/parley/v1/ListenerSignals';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
-import { formatLocalTime } from '../services/common/grpc/convert';
+import { formatLocalTime } from '../services/common/wire/common';
 import { hashSeed, type Rng, seededRng } from '../services/common/rng';
 
 /** Values the catalogue generator targets too (bench/catalogue.ts). */

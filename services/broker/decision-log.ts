@@ -29,7 +29,6 @@ import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequ
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../proto/gen/parley/v1/DecisionRecord';
 import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
-import { candidateToWire, rejectionToWire, snapshotToWire } from '../common/grpc/convert';
 import { messageOf } from '../common/grpc/errors';
 import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
@@ -39,7 +38,8 @@ import {
   type EncodedDecision,
   encodeDecision,
 } from '../common/state/decisions';
-import { critiqueToWire } from '../common/wire/agent';
+import { candidateToWire, critiqueToWire } from '../common/wire/agent';
+import { rejectionToWire, snapshotToWire } from '../common/wire/common';
 import type { Decision } from './negotiation';
 import { agentReportsToWire } from './wire';
 

@@ -8,7 +8,6 @@ import * as grpc from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
 import type { Config } from '../common/config';
 import { AgentLink, type CallKind, type CallReplyIn, type CallRequest } from '../common/grpc/agent-stream';
-import { snapshotFromWire } from '../common/grpc/convert';
 import { messageOf, RpcError } from '../common/grpc/errors';
 import type { AgentEntry } from '../common/registry';
 import { ATTR, agentCallSpan, rpcAttributes } from '../common/semconv';
@@ -25,6 +24,7 @@ import {
   proposeRequestToWire,
   releaseToWire,
 } from '../common/wire/agent';
+import { snapshotFromWire } from '../common/wire/common';
 import { type NegotiationAgents, type OutcomePorts, specOf } from './ports';
 
 /** A reply that does not honour the contract: the agent failed. */

@@ -11,9 +11,9 @@ import type { OutcomeReport__Output } from '../../proto/gen/parley/v1/OutcomeRep
 import type { OutcomeReports__Output } from '../../proto/gen/parley/v1/OutcomeReports';
 import type { Scenario as WireScenario } from '../../proto/gen/parley/v1/Scenario';
 import type { OutcomeEventInput, OutcomeKind, Signals, Slot } from '../common/domain/types';
-import { rejectionToWire, SCENARIO_WIRE, signalsFromWire, slotFromWire } from '../common/grpc/convert';
 import { invalidArgument } from '../common/grpc/errors';
-import { enumValue, idList, intInRange, optionalId, requireId } from '../common/grpc/validate';
+import { rejectionToWire, SCENARIO_WIRE, signalsFromWire, slotFromWire } from '../common/wire/common';
+import { enumValue, idList, intInRange, optionalId, requireId } from '../common/wire/validate';
 import type { AgentReport, Decision } from './negotiation';
 
 /** Largest deadline_ms a request may name. */

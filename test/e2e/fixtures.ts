@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { connect, type DecideRequest, decide, type OutcomeReport } from '../../bin/client';
-import { formatLocalTime } from '../../services/common/grpc/convert';
+import { formatLocalTime } from '../../services/common/wire/common';
 import { startMesh, type TestMesh } from '../support/mesh';
 
 let n = 0;

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatLocalTime } from '../../services/common/grpc/convert';
+import { formatLocalTime } from '../../services/common/wire/common';
 import type { TestMesh } from '../support/mesh';
 import { startE2eMesh } from './fixtures';
 

@@ -6,13 +6,14 @@
  * `*ToWire` cannot fail.
  */
 import type { AssessRequest } from '../../../proto/gen/parley/v1/AssessRequest';
+import type { Candidate__Output, Candidate as WireCandidate } from '../../../proto/gen/parley/v1/Candidate';
 import type { CommitRequest, CommitRequest__Output } from '../../../proto/gen/parley/v1/CommitRequest';
 import type { CommitResponse, CommitResponse__Output } from '../../../proto/gen/parley/v1/CommitResponse';
 import type { ContextSnapshot } from '../../../proto/gen/parley/v1/ContextSnapshot';
 import type { Critique__Output, Critique as WireCritique } from '../../../proto/gen/parley/v1/Critique';
 import type { CritiqueRequest, CritiqueRequest__Output } from '../../../proto/gen/parley/v1/CritiqueRequest';
 import type { ListenerSignals } from '../../../proto/gen/parley/v1/ListenerSignals';
-import type { OutcomeRecord__Output } from '../../../proto/gen/parley/v1/OutcomeRecord';
+import type { OutcomeRecord, OutcomeRecord__Output } from '../../../proto/gen/parley/v1/OutcomeRecord';
 import type { OutcomeRecords } from '../../../proto/gen/parley/v1/OutcomeRecords';
 import type { Proposal__Output, Proposal as WireProposal } from '../../../proto/gen/parley/v1/Proposal';
 import type { ProposeRequest, ProposeRequest__Output } from '../../../proto/gen/parley/v1/ProposeRequest';
@@ -31,13 +32,11 @@ import type {
   ProposeInput,
   Signals,
   Snapshot,
+  Tier,
 } from '../domain/types';
 import { invalidArgument } from '../errors';
 import {
-  candidateFromWire,
-  candidateToWire,
   MAX_ADS_PER_POD,
-  outcomeToWire,
   reasonFromWire,
   rejectionFromWire,
   rejectionToWire,
@@ -47,7 +46,7 @@ import {
   slotToWire,
   snapshotFromWire,
   snapshotToWire,
-} from '../grpc/convert';
+} from './common';
 import {
   enumValue,
   idList,
@@ -56,7 +55,8 @@ import {
   optionalId,
   requireId,
   requireMessage,
-} from '../grpc/validate';
+  text,
+} from './validate';
 
 /** The signals of an assess call. */
 export function assessRequestToWire(signals: Signals): AssessRequest {
@@ -104,6 +104,47 @@ function snapshotOnWire(s: Snapshot): ContextSnapshot {
     wireSnapshots.set(s, w);
   }
   return w;
+}
+
+// ---------------------------------------------------------------------------
+// candidates
+
+const TIERS: Record<string, Tier> = { sponsorship: 'sponsorship', standard: 'standard', house: 'house' };
+
+export function candidateFromWire(c: Candidate__Output, field: string): Candidate {
+  return {
+    creativeId: requireId(c.creative_id, `${field}.creative_id`),
+    campaignId: requireId(c.campaign_id, `${field}.campaign_id`),
+    advertiserId: requireId(c.advertiser_id, `${field}.advertiser_id`),
+    category: text(c.category, `${field}.category`),
+    durationMs: intInRange(c.duration_ms, `${field}.duration_ms`, 1, 180_000),
+    priceMicros: intInRange(c.price_micros, `${field}.price_micros`, 0, 1e12),
+    tier: enumValue(c.tier, `${field}.tier`, TIERS),
+    pSkip: numberInRange(c.p_skip, `${field}.p_skip`, 0, 1),
+    pComplete: numberInRange(c.p_complete, `${field}.p_complete`, 0, 1),
+    pEngage: numberInRange(c.p_engage, `${field}.p_engage`, 0, 1),
+    policyScore: numberInRange(c.policy_score, `${field}.policy_score`, -1e9, 1e9),
+    audioUrl: c.audio_url.slice(0, 2048),
+    separationCategories: idList(c.separation_categories, `${field}.separation_categories`, 16),
+  };
+}
+
+export function candidateToWire(c: Candidate): WireCandidate {
+  return {
+    creative_id: c.creativeId,
+    campaign_id: c.campaignId,
+    advertiser_id: c.advertiserId,
+    category: c.category,
+    duration_ms: c.durationMs,
+    price_micros: c.priceMicros,
+    tier: c.tier,
+    p_skip: c.pSkip,
+    p_complete: c.pComplete,
+    p_engage: c.pEngage,
+    policy_score: c.policyScore,
+    audio_url: c.audioUrl,
+    separation_categories: c.separationCategories,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -378,5 +419,18 @@ export function ackFromWire(a: RecordAck__Output, field = 'ack'): OutcomeAckData
     accepted: a.accepted,
     duplicate: a.duplicate,
     settledMicros: intInRange(a.settled_micros, `${field}.settled_micros`, 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+export function outcomeToWire(e: OutcomeEventInput): OutcomeRecord {
+  return {
+    idempotency_key: e.idempotencyKey,
+    request_id: e.requestId,
+    reservation_id: e.reservationId,
+    creative_id: e.creativeId,
+    session_id: e.sessionId,
+    event: e.event,
+    skip_offset_ms: e.skipOffsetMs,
+    occurred_at_ms: e.occurredAtMs,
   };
 }

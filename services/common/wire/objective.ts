@@ -12,9 +12,8 @@ import type { OutcomeBatch, OutcomeBatch__Output } from '../../../proto/gen/parl
 import type { ReadOutcomesRequest__Output } from '../../../proto/gen/parley/v1/ReadOutcomesRequest';
 import type { FeedEntry, GroupStart } from '../domain/outcomes';
 import { invalidArgument } from '../errors';
-import { outcomeToWire } from '../grpc/convert';
-import { idList, intInRange, optionalId, requireId, requireMessage } from '../grpc/validate';
-import { outcomeFromWire } from './agent';
+import { outcomeFromWire, outcomeToWire } from './agent';
+import { idList, intInRange, optionalId, requireId, requireMessage } from './validate';
 
 /** Most outcome log entries one ReadOutcomes / AckOutcomes call may carry. */
 export const MAX_FEED_ENTRIES = 1000;

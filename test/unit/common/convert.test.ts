@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ContentSignals__Output } from '../../../proto/gen/parley/v1/ContentSignals';
 import type { ListenerSignals__Output } from '../../../proto/gen/parley/v1/ListenerSignals';
+import { statusOf } from '../../../services/common/grpc/errors';
 import {
   formatLocalTime,
   signalsFromWire,
   signalsToWire,
   slotFromWire,
   slotToWire,
-} from '../../../services/common/grpc/convert';
-import { statusOf } from '../../../services/common/grpc/errors';
+} from '../../../services/common/wire/common';
 
 const wireSignals = (over: Partial<ListenerSignals__Output> = {}): ListenerSignals__Output => ({
   session_id: 'sess-1',

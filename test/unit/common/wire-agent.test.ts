@@ -2,9 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { Proposal__Output } from '../../../proto/gen/parley/v1/Proposal';
 import { malformed } from '../../../services/broker/links';
-import { candidateToWire } from '../../../services/common/grpc/convert';
 import {
   ackFromWire,
+  candidateToWire,
   commitResultsFromWire,
   critiqueFromWire,
   critiqueInputFromWire,

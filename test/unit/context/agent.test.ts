@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Signals } from '../../../services/common/domain/types';
-import { localTime } from '../../../services/common/grpc/validate';
+import { localTime } from '../../../services/common/wire/validate';
 import { ContextAgent } from '../../../services/context/agent';
 import { MemorySessionStore, type SessionStore } from '../../../services/context/session-store';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario, Signals } from '../../../services/common/domain/types';
 import { SCENARIOS } from '../../../services/common/domain/types';
-import { localTime } from '../../../services/common/grpc/validate';
+import { localTime } from '../../../services/common/wire/validate';
 import {
   assessContext,
   CONTEXT_FEATURES,

@@ -9,8 +9,8 @@ import {
 } from '../../../learning/context-estimator';
 import { loadConfig } from '../../../services/common/config';
 import type { Signals } from '../../../services/common/domain/types';
-import { localTime } from '../../../services/common/grpc/validate';
 import { createLogger } from '../../../services/common/log';
+import { localTime } from '../../../services/common/wire/validate';
 import { ContextAgent, type ContextModel, watchContextModel } from '../../../services/context/agent';
 import { assessContext, CONTEXT_MODEL_VERSION } from '../../../services/context/assess';
 import { startContextAgent } from '../../../services/context/server';

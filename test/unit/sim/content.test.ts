@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ListenerSignals__Output } from '../../../proto/gen/parley/v1/ListenerSignals';
-import { signalsFromWire, signalsToWire } from '../../../services/common/grpc/convert';
+import { signalsFromWire, signalsToWire } from '../../../services/common/wire/common';
 import { DEFAULT_CONTENT } from '../../../sim/content';
 import { defaultScenario, type SimOutcome, type SimRequest, Simulator } from '../../../sim/index';
 import { catalogueOf, runDay } from './helpers';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ListenerSignals__Output } from '../../../proto/gen/parley/v1/ListenerSignals';
-import { signalsFromWire, signalsToWire } from '../../../services/common/grpc/convert';
+import { signalsFromWire, signalsToWire } from '../../../services/common/wire/common';
 import {
   type Activity,
   defaultScenario,

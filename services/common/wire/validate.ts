@@ -3,7 +3,7 @@
  * throws INVALID_ARGUMENT naming the field. Wire enums arrive as strings
  * (proto-loader enums: String); an unknown enum number arrives as a number.
  */
-import { invalidArgument } from './errors';
+import { invalidArgument } from '../errors';
 
 const ID_PATTERN = /^[A-Za-z0-9._:\-/@]+$/;
 

@@ -1,9 +1,8 @@
 /**
- * Conversions between the wire types generated from proto/parley/v1 and the
- * domain types in domain/types.ts. `*FromWire` validates (throwing
- * INVALID_ARGUMENT naming the field); `*ToWire` cannot fail.
+ * common.proto ⇄ domain, both directions: signals (content included),
+ * slots, context snapshots, rejections and reasons. `*FromWire` validates
+ * (throwing INVALID_ARGUMENT naming the field); `*ToWire` cannot fail.
  */
-import type { Candidate__Output, Candidate as WireCandidate } from '../../../proto/gen/parley/v1/Candidate';
 import type {
   ContentSignals__Output,
   ContentSignals as WireContentSignals,
@@ -16,15 +15,12 @@ import type {
   ListenerSignals__Output,
   ListenerSignals as WireSignals,
 } from '../../../proto/gen/parley/v1/ListenerSignals';
-import type { OutcomeRecord } from '../../../proto/gen/parley/v1/OutcomeRecord';
 import type { Rejection__Output, Rejection as WireRejection } from '../../../proto/gen/parley/v1/Rejection';
 import type { Slot__Output, Slot as WireSlot } from '../../../proto/gen/parley/v1/Slot';
 import type {
-  Candidate,
   ContentKind,
   ContentSignals,
   Device,
-  OutcomeEventInput,
   PlaylistKind,
   Position,
   ReasonCode,
@@ -35,10 +31,9 @@ import type {
   Signals,
   Slot,
   Snapshot,
-  Tier,
 } from '../domain/types';
 import { isTopic } from '../domain/types';
-import { invalidArgument as idError } from './errors';
+import { invalidArgument as idError } from '../errors';
 import {
   enumValue,
   idList,
@@ -115,7 +110,6 @@ export const RISK_LEVEL_TABLE: Record<string, RiskLevel> = {
   RISK_LEVEL_HIGH: 'high',
   RISK_LEVEL_FLOOR: 'floor',
 };
-const TIERS: Record<string, Tier> = { sponsorship: 'sponsorship', standard: 'standard', house: 'house' };
 
 const POSITION_WIRE = invert(POSITIONS);
 const DEVICE_WIRE = { ...invert(DEVICES), unknown: 'DEVICE_UNSPECIFIED' } as Record<Device, string>;
@@ -262,42 +256,6 @@ export function snapshotToWire(s: Snapshot): WireSnapshot {
   };
 }
 
-export function candidateFromWire(c: Candidate__Output, field: string): Candidate {
-  return {
-    creativeId: requireId(c.creative_id, `${field}.creative_id`),
-    campaignId: requireId(c.campaign_id, `${field}.campaign_id`),
-    advertiserId: requireId(c.advertiser_id, `${field}.advertiser_id`),
-    category: text(c.category, `${field}.category`),
-    durationMs: intInRange(c.duration_ms, `${field}.duration_ms`, 1, 180_000),
-    priceMicros: intInRange(c.price_micros, `${field}.price_micros`, 0, 1e12),
-    tier: enumValue(c.tier, `${field}.tier`, TIERS),
-    pSkip: numberInRange(c.p_skip, `${field}.p_skip`, 0, 1),
-    pComplete: numberInRange(c.p_complete, `${field}.p_complete`, 0, 1),
-    pEngage: numberInRange(c.p_engage, `${field}.p_engage`, 0, 1),
-    policyScore: numberInRange(c.policy_score, `${field}.policy_score`, -1e9, 1e9),
-    audioUrl: c.audio_url.slice(0, 2048),
-    separationCategories: idList(c.separation_categories, `${field}.separation_categories`, 16),
-  };
-}
-
-export function candidateToWire(c: Candidate): WireCandidate {
-  return {
-    creative_id: c.creativeId,
-    campaign_id: c.campaignId,
-    advertiser_id: c.advertiserId,
-    category: c.category,
-    duration_ms: c.durationMs,
-    price_micros: c.priceMicros,
-    tier: c.tier,
-    p_skip: c.pSkip,
-    p_complete: c.pComplete,
-    p_engage: c.pEngage,
-    policy_score: c.policyScore,
-    audio_url: c.audioUrl,
-    separation_categories: c.separationCategories,
-  };
-}
-
 /** Reasons travel as their enum names; anything unknown reads as unspecified. */
 export function reasonFromWire(r: string | number): ReasonCode {
   return typeof r === 'string' ? (r as ReasonCode) : 'REASON_UNSPECIFIED';
@@ -309,17 +267,4 @@ export function rejectionFromWire(r: Rejection__Output): Rejection {
 
 export function rejectionToWire(r: Rejection): WireRejection {
   return { creative_id: r.creativeId, reason: r.reason, detail: r.detail };
-}
-
-export function outcomeToWire(e: OutcomeEventInput): OutcomeRecord {
-  return {
-    idempotency_key: e.idempotencyKey,
-    request_id: e.requestId,
-    reservation_id: e.reservationId,
-    creative_id: e.creativeId,
-    session_id: e.sessionId,
-    event: e.event,
-    skip_offset_ms: e.skipOffsetMs,
-    occurred_at_ms: e.occurredAtMs,
-  };
 }
