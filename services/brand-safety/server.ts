@@ -7,11 +7,9 @@
  */
 import { watchCatalogue } from '../common/catalogue/load';
 import type { Config } from '../common/config';
-import { serveAgent } from '../common/grpc/agent-stream';
-import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
-import { type RunningService, startServer } from '../common/grpc/server';
+import { startAgentServer } from '../common/grpc/agent-stream';
+import type { RunningService } from '../common/grpc/server';
 import type { Logger } from '../common/log';
-import { agentNamed } from '../common/registry';
 import { ATTR } from '../common/semconv';
 import { critiqueInputFromWire, critiqueToWire } from '../common/wire/agent';
 import { critique } from './critique';
@@ -27,8 +25,11 @@ export async function startBrandSafetyAgent({
   log: Logger;
 }): Promise<RunningService> {
   const catalogue = watchCatalogue(config.cataloguePath, config.catalogueReloadMs, log);
-  const Negotiate = serveAgent(
-    {
+  return startAgentServer({
+    config,
+    name: AGENT_NAME,
+    log,
+    handlers: {
       critique(req, { span }) {
         const input = critiqueInputFromWire(req);
         const c = critique(input, catalogue.current());
@@ -45,31 +46,8 @@ export async function startBrandSafetyAgent({
         return critiqueToWire(c);
       },
     },
-    log,
-  );
-  let started: Awaited<ReturnType<typeof startServer>>;
-  try {
-    started = await startServer({
-      host: config.host,
-      port: agentNamed(config.agents, AGENT_NAME).port,
-      serviceNames: [SERVICE_NAMES.agent],
-      services: [[v1.Agent.service, { Negotiate }]],
-      log,
-    });
-  } catch (err) {
-    catalogue.close();
-    throw err;
-  }
-  log.info('brand-safety agent listening', { address: started.address });
-  return {
-    name: AGENT_NAME,
-    address: started.address,
-    port: started.port,
-    close: async () => {
-      await started.shutdown();
-      catalogue.close();
-    },
-  };
+    close: () => catalogue.close(),
+  });
 }
 
 /** The registry starts an agent by its folder's `start` (bin/parley.ts). */

@@ -13,12 +13,11 @@ import type { ContextSnapshot } from '../../proto/gen/parley/v1/ContextSnapshot'
 import type { Config } from '../common/config';
 import type { OutcomeEventInput, Snapshot } from '../common/domain/types';
 import { unavailable } from '../common/errors';
-import { serveAgent } from '../common/grpc/agent-stream';
+import { startAgentServer } from '../common/grpc/agent-stream';
 import { messageOf } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
-import { type RunningService, startServer, unary } from '../common/grpc/server';
+import { type RunningService, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
-import { agentNamed } from '../common/registry';
 import { ATTR, SPAN } from '../common/semconv';
 import { createRedis } from '../common/state/redis';
 import { outcomesFromWire } from '../common/wire/agent';
@@ -88,8 +87,11 @@ export async function startContextAgent({
     return agent.assess(signalsFromWire(r.signals, field ? `${field}.signals` : 'signals'), clock());
   };
 
-  const negotiate = serveAgent(
-    {
+  const server = await startAgentServer({
+    config,
+    name: AGENT_NAME,
+    log,
+    handlers: {
       async assess(req, { span }) {
         const snapshot = await assess(req, 'assess');
         span?.setAttributes({
@@ -108,51 +110,26 @@ export async function startContextAgent({
         return { acks: events.map(() => ({ accepted: true, duplicate: false, settled_micros: 0 })) };
       },
     },
-    log,
-  );
-
-  const handlers = {
-    Assess: unary<AssessRequest__Output, ContextSnapshot>(
-      SPAN.assess,
-      async (req) => snapshotToWire(await assess(req, '')),
-      log,
-    ),
-  };
-
-  let started: Awaited<ReturnType<typeof startServer>>;
-  try {
-    started = await startServer({
-      host: config.host,
-      port: agentNamed(config.agents, AGENT_NAME).port,
-      serviceNames: [SERVICE_NAMES.agent, SERVICE_NAMES.context],
-      services: [
-        [v1.Agent.service, { Negotiate: negotiate }],
-        [v1.ContextAgent.service, handlers],
-      ],
-      log,
-    });
-  } catch (err) {
-    modelWatch?.close();
-    await store.close();
-    throw err;
-  }
-  log.info('context agent listening', {
-    address: started.address,
-    state: config.redisUrl ? 'redis' : 'embedded',
-  });
-  return {
-    name: 'context',
-    address: started.address,
-    port: started.port,
-    agent,
-    store,
-    model: modelWatch?.holder ?? null,
+    extra: [
+      {
+        name: SERVICE_NAMES.context,
+        definition: v1.ContextAgent.service,
+        implementation: {
+          Assess: unary<AssessRequest__Output, ContextSnapshot>(
+            SPAN.assess,
+            async (req) => snapshotToWire(await assess(req, '')),
+            log,
+          ),
+        },
+      },
+    ],
     close: async () => {
       modelWatch?.close();
-      await started.shutdown();
       await store.close();
     },
-  };
+    details: { state: config.redisUrl ? 'redis' : 'embedded' },
+  });
+  return { ...server, agent, store, model: modelWatch?.holder ?? null };
 }
 
 /** The registry starts an agent by its folder's `start` (bin/parley.ts). */

@@ -11,11 +11,9 @@
  */
 import { watchCatalogue } from '../common/catalogue/load';
 import type { Config } from '../common/config';
-import { serveAgent } from '../common/grpc/agent-stream';
-import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
-import { type RunningService, startServer } from '../common/grpc/server';
+import { startAgentServer } from '../common/grpc/agent-stream';
+import type { RunningService } from '../common/grpc/server';
 import type { Logger } from '../common/log';
-import { agentNamed } from '../common/registry';
 import { ATTR } from '../common/semconv';
 import { proposalToWire, proposeInputFromWire } from '../common/wire/agent';
 import { InventoryAgent } from './agent';
@@ -58,8 +56,11 @@ export async function startInventoryAgent({
     remember: online?.remember,
   });
 
-  const Negotiate = serveAgent(
-    {
+  const server = await startAgentServer({
+    config,
+    name: AGENT_NAME,
+    log,
+    handlers: {
       propose(req, { span }) {
         const input = proposeInputFromWire(req, config.shortlistSize);
         const proposal = agent.propose(input, clock());
@@ -75,39 +76,14 @@ export async function startInventoryAgent({
         return proposalToWire(proposal);
       },
     },
-    log,
-  );
-
-  let started: Awaited<ReturnType<typeof startServer>>;
-  try {
-    started = await startServer({
-      host: config.host,
-      port: agentNamed(config.agents, AGENT_NAME).port,
-      serviceNames: [SERVICE_NAMES.agent],
-      services: [[v1.Agent.service, { Negotiate }]],
-      log,
-    });
-  } catch (err) {
-    catalogue.close();
-    policyWatch?.close();
-    await online?.close();
-    throw err;
-  }
-  log.info('inventory agent listening', { address: started.address, modelVersion: policy.version });
-  return {
-    name: 'inventory',
-    address: started.address,
-    port: started.port,
-    agent,
-    policy,
-    online,
     close: async () => {
-      await started.shutdown();
       await online?.close();
       catalogue.close();
       policyWatch?.close();
     },
-  };
+    details: { modelVersion: policy.version },
+  });
+  return { ...server, agent, policy, online };
 }
 
 /** The registry starts an agent by its folder's `start` (bin/parley.ts). */

@@ -22,12 +22,11 @@ import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
 import type { Campaign } from '../common/catalogue/types';
 import type { Config } from '../common/config';
 import { DomainError } from '../common/errors';
-import { type AgentHandlers, serveAgent } from '../common/grpc/agent-stream';
+import { type AgentHandlers, startAgentServer } from '../common/grpc/agent-stream';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
-import { type RunningService, startServer, unary } from '../common/grpc/server';
+import { type RunningService, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
 import { observeCampaigns, recordOutcome } from '../common/metrics';
-import { agentNamed } from '../common/registry';
 import { ATTR } from '../common/semconv';
 import {
   ackToWire,
@@ -213,36 +212,23 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     catalogue.close();
     await state.close();
   };
-  let server: Awaited<ReturnType<typeof startServer>>;
-  try {
-    server = await startServer({
-      host: config.host,
-      port: agentNamed(config.agents, AGENT_NAME).port,
-      serviceNames: [SERVICE_NAMES.agent, SERVICE_NAMES.objective],
-      services: [
-        [v1.Agent.service, { Negotiate: serveAgent(negotiationHandlers(agent), log) }],
-        [v1.ObjectiveAgent.service, objectiveHandlers(agent, log)],
-      ],
-      log,
-    });
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
+  const server = await startAgentServer({
+    config,
+    name: AGENT_NAME,
+    log,
+    handlers: negotiationHandlers(agent),
+    extra: [
+      {
+        name: SERVICE_NAMES.objective,
+        definition: v1.ObjectiveAgent.service,
+        implementation: objectiveHandlers(agent, log),
+      },
+    ],
+    close: cleanup,
+    details: { state: state.kind },
+  });
   agent.startSweeper(sweepIntervalMs(config.reservationTtlMs));
-  log.info('objective agent listening', { address: server.address, state: state.kind });
-  return {
-    name: 'objective',
-    address: server.address,
-    port: server.port,
-    agent,
-    model: model?.holder ?? null,
-    forecast: forecast?.holder ?? null,
-    close: async () => {
-      await server.shutdown();
-      await cleanup();
-    },
-  };
+  return { ...server, agent, model: model?.holder ?? null, forecast: forecast?.holder ?? null };
 }
 
 /** The registry starts an agent by its folder's `start` (bin/parley.ts). */

@@ -35,13 +35,16 @@ import type { ProposeRequest, ProposeRequest__Output } from '../../../proto/gen/
 import type { RecordAcks, RecordAcks__Output } from '../../../proto/gen/parley/v1/RecordAcks';
 import type { ReleaseRequest, ReleaseRequest__Output } from '../../../proto/gen/parley/v1/ReleaseRequest';
 import type { ReleaseResponse, ReleaseResponse__Output } from '../../../proto/gen/parley/v1/ReleaseResponse';
+import type { Config } from '../config';
 import type { Logger } from '../log';
 import { type RpcRecorder, rpcRecorder } from '../metrics';
+import { agentNamed } from '../registry';
 import { ATTR, agentCallSpan, rpcAttributes } from '../semconv';
 import { tracer } from '../telemetry';
 import { contextOfTraceparent, endSpan, SpanKind } from '../tracing';
 import { messageOf, RpcError, statusOf } from './errors';
-import { v1 } from './proto';
+import { SERVICE_NAMES, v1 } from './proto';
+import { type RunningService, type StartedServer, startServer } from './server';
 
 export const CALL_KINDS = ['assess', 'propose', 'critique', 'commit', 'release', 'outcomes'] as const;
 export type CallKind = (typeof CALL_KINDS)[number];
@@ -433,5 +436,61 @@ export function serveAgent(
       maybeEnd();
     });
     stream.on('error', (err) => log.debug('agent stream error', { error: messageOf(err) }));
+  };
+}
+
+/** One more gRPC service an agent serves beside Agent.Negotiate (e.g. its own service for tools). */
+export interface ExtraService {
+  /** Fully-qualified name (for health). */
+  name: string;
+  definition: grpc.ServiceDefinition;
+  implementation: grpc.UntypedServiceImplementation;
+}
+
+/**
+ * Starts an agent's server: Agent.Negotiate with `handlers`, and `extra`
+ * services, on the port its registry entry (`name`) gives, with health and
+ * reflection, and logs where it listens (with `details`). `close` releases
+ * what the agent holds (watchers, state); it runs after the server stops, or
+ * at once when the server cannot start (and the error is rethrown).
+ */
+export async function startAgentServer(opts: {
+  config: Pick<Config, 'host' | 'agents'>;
+  name: string;
+  handlers: AgentHandlers;
+  log: Logger;
+  extra?: ExtraService[];
+  close?: () => unknown;
+  details?: Record<string, unknown>;
+}): Promise<RunningService> {
+  const extra = opts.extra ?? [];
+  let started: StartedServer;
+  try {
+    started = await startServer({
+      host: opts.config.host,
+      port: agentNamed(opts.config.agents, opts.name).port,
+      serviceNames: [SERVICE_NAMES.agent, ...extra.map((e) => e.name)],
+      services: [
+        [v1.Agent.service, { Negotiate: serveAgent(opts.handlers, opts.log) }],
+        ...extra.map((e): [grpc.ServiceDefinition, grpc.UntypedServiceImplementation] => [
+          e.definition,
+          e.implementation,
+        ]),
+      ],
+      log: opts.log,
+    });
+  } catch (err) {
+    await opts.close?.();
+    throw err;
+  }
+  opts.log.info(`${opts.name} agent listening`, { address: started.address, ...opts.details });
+  return {
+    name: opts.name,
+    address: started.address,
+    port: started.port,
+    close: async () => {
+      await started.shutdown();
+      await opts.close?.();
+    },
   };
 }
