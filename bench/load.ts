@@ -222,7 +222,10 @@ export function record(
     return `${err?.code} ${err?.details ?? 'no response'}`;
   }
   for (const [name, a] of Object.entries(res.why?.agents ?? {})) {
-    if (a.calls > 0) (tally.agentMs[name] ??= []).push(a.elapsed_ms);
+    if (a.calls === 0) continue;
+    const waits = tally.agentMs[name] ?? [];
+    waits.push(a.elapsed_ms);
+    tally.agentMs[name] = waits;
   }
   for (const name of res.degraded) tally.degradedBy[name] = (tally.degradedBy[name] ?? 0) + 1;
   if (res.degraded.length > 0) {

@@ -19,6 +19,7 @@ import {
   type ServiceName,
   type ServiceProcess,
   type SpawnOptions,
+  spawnReady,
   spawnService,
 } from '../bin/spawn';
 import { projectPath } from '../services/common/paths';
@@ -141,7 +142,7 @@ export function cpuMs(pid: number): number {
 
 /** Starts `bench/bare/serve.ts <name> ...args`; resolves once it prints its ready line. */
 export function spawnBare(name: ServiceName, args: string[], opts: SpawnOptions): Promise<ServiceProcess> {
-  return spawnReady(name, [], scriptArgv('bare/serve', [name, ...args]), opts);
+  return spawnReady(name, scriptArgv('bare/serve', [name, ...args]), opts);
 }
 
 /**
@@ -149,7 +150,7 @@ export function spawnBare(name: ServiceName, args: string[], opts: SpawnOptions)
  * would be asked, so its ready line names the broker.
  */
 export function spawnNoop(opts: SpawnOptions): Promise<ServiceProcess> {
-  return spawnReady('broker', [], scriptArgv('noop', []), opts);
+  return spawnReady('broker', scriptArgv('noop', []), opts);
 }
 
 /**
@@ -161,57 +162,7 @@ export function spawnServiceWithFlags(
   nodeFlags: string[],
   opts: SpawnOptions,
 ): Promise<ServiceProcess> {
-  return spawnReady(name, nodeFlags, parleyArgv(['serve', name]), opts);
-}
-
-/** Spawns `node <nodeFlags> <argv>`; resolves once it prints the ready line of `name`. */
-function spawnReady(
-  name: ServiceName,
-  nodeFlags: string[],
-  args: string[],
-  opts: SpawnOptions,
-): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, ...args], {
-    env: opts.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const tail: string[] = [];
-  const exited = new Promise<Exit>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    tail.push(line);
-    if (tail.length > (opts.keepLines ?? 100)) tail.shift();
-    opts.onStderrLine?.(line);
-  });
-  const stderrTail = () => tail.join('\n');
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} did not start\n${stderrTail()}`));
-    }, opts.startTimeoutMs ?? 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const r = parseReadyLine(line, name);
-      if (!r) return;
-      clearTimeout(timer);
-      const port = Number(r.address.slice(r.address.lastIndexOf(':') + 1));
-      resolve({
-        name,
-        address: r.address,
-        port,
-        pid: r.pid,
-        metrics: r.metrics,
-        url: r.url,
-        child,
-        exited,
-        stderrTail,
-      });
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      setImmediate(() => reject(new Error(`${name} exited (${signal ?? code})\n${stderrTail()}`)));
-    });
-  });
+  return spawnReady(name, [...nodeFlags, ...parleyArgv(['serve', name])], opts);
 }
 
 export { spawnService };

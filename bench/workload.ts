@@ -10,8 +10,8 @@ import type { DecideRequest } from '../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
 import type { ListenerSignals } from '../proto/gen/parley/v1/ListenerSignals';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
-import { formatLocalTime } from '../services/common/wire/common';
 import { hashSeed, type Rng, seededRng } from '../services/common/rng';
+import { formatLocalTime } from '../services/common/wire/common';
 
 /** Values the catalogue generator targets too (bench/catalogue.ts). */
 export const COUNTRIES = ['SE', 'US', 'GB', 'DE', 'FR', 'BR'] as const;

@@ -167,8 +167,19 @@ export function parseReadyLine(line: string, name: ServiceName): ReadyLine | nul
  * launcher starts must not fight over the per-service default ports.
  */
 export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, parleyArgv(['serve', name], opts.runtime), {
+  return spawnReady(name, parleyArgv(['serve', name], opts.runtime), {
+    ...opts,
     env: { [METRICS_PORT_ENV]: '0', ...opts.env },
+  });
+}
+
+/**
+ * Spawns `node <args>` (node flags, a script and its arguments) and resolves
+ * once it prints the ready line of `name`.
+ */
+export function spawnReady(name: ServiceName, args: string[], opts: SpawnOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, args, {
+    env: opts.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = opts.keepLines ?? 300;

@@ -13,8 +13,8 @@ import type { OutcomeEvent } from '../proto/gen/parley/v1/OutcomeEvent';
 import type { PlaylistKind } from '../proto/gen/parley/v1/PlaylistKind';
 import type { Position } from '../proto/gen/parley/v1/Position';
 import type { Scenario } from '../proto/gen/parley/v1/Scenario';
-import { formatLocalTime } from '../services/common/wire/common';
 import { type Rng, seededRng } from '../services/common/rng';
+import { formatLocalTime } from '../services/common/wire/common';
 import {
   type AdDecisionClient,
   connect,

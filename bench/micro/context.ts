@@ -8,8 +8,8 @@
 import { pathToFileURL } from 'node:url';
 import type { ListenerSignals__Output } from '../../proto/gen/parley/v1/ListenerSignals';
 import type { Signals } from '../../services/common/domain/types';
-import { signalsFromWire } from '../../services/common/wire/common';
 import { createRedis } from '../../services/common/state/redis';
+import { signalsFromWire } from '../../services/common/wire/common';
 import { ContextAgent, type Observation } from '../../services/context/agent';
 import { MemorySessionStore, type SessionStore } from '../../services/context/session-store';
 import { RedisSessionStore } from '../../services/context/session-store-redis';

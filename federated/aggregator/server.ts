@@ -36,11 +36,11 @@ import type { Config } from '../../services/common/config';
 import { messageOf, RpcError, statusOf } from '../../services/common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../../services/common/grpc/proto';
 import { type RunningService, startServer, unary } from '../../services/common/grpc/server';
-import { intInRange, requireId } from '../../services/common/wire/validate';
 import type { Logger } from '../../services/common/log';
 import { ATTR } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
 import { contextFromMetadata, SpanKind, withSpan } from '../../services/common/telemetry';
+import { intInRange, requireId } from '../../services/common/wire/validate';
 import {
   type EncryptedShares,
   type OwnerShare,
