@@ -329,8 +329,8 @@ function brandSafetySection(
     '',
     "The same parley arm (the trained agents, parley's decision setting) without the brand-safety agent — exactly today's negotiation — " +
       `and with it as one more critic (services/brand-safety: vetoes with \`REASON_UNSUITABLE_CONTENT\`, and its value in the joint utility with weight ${b.weight}), ` +
-      "or with its vetoes only (weight 0). Until the broker calls the critics of its registry, the harness calls the critic after the objective agent's counter " +
-      'and before ranking (`withCritic` in sim/experiments/arms.ts). A brand-unsafe adjacency is an ad served next to content that breaks its advertiser’s ' +
+      "or with its vetoes only (weight 0). The harness runs the broker's own negotiation, which asks every critic in parallel after each proposal, " +
+      'with the brand-safety critic added as the registry adds it (`critics` in sim/experiments/arms.ts). A brand-unsafe adjacency is an ad served next to content that breaks its advertiser’s ' +
       'brand-safety preferences (docs/brand-safety.md); the simulator makes it more often skipped and annoying, and costs the brand ' +
       '(`response.unsafe_*` in the scenario). Same held-out seeds; differences are paired by seed (mean and 95% CI).',
     '',
