@@ -27,9 +27,9 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { OutcomeBatcher } from '../bin/client';
 import type { AdDecisionClient } from '../proto/gen/parley/v1/AdDecision';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
-import type { OutcomeAcks__Output } from '../proto/gen/parley/v1/OutcomeAcks';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
 import { v1 } from '../services/common/grpc/proto';
 import { bytesWritten, cpuMs, type EventLoopDelay, loopbackBytes, rssKb, scrapeEventLoop } from './procs';
@@ -241,11 +241,9 @@ export function record(
 
 const OUTCOME_TIMEOUT_MS = 2000;
 
-/** Collects outcome reports into batches and sends each through ReportOutcomes. */
+/** Sends each decision's outcome reports through an OutcomeBatcher and keeps the tally. */
 class OutcomeReporter {
-  private pending: OutcomeReport[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly batcher: OutcomeBatcher;
   private readonly latenciesMs: number[] = [];
   private readonly result: OutcomeResult = {
     batches: 0,
@@ -258,57 +256,37 @@ class OutcomeReporter {
     firstError: '',
   };
 
-  constructor(
-    private readonly client: () => AdDecisionClient,
-    private readonly spec: OutcomeSpec,
-  ) {}
+  constructor(client: () => AdDecisionClient, spec: OutcomeSpec) {
+    const r = this.result;
+    this.batcher = new OutcomeBatcher(client, {
+      maxBatch: spec.maxBatch,
+      batchMs: spec.batchMs,
+      timeoutMs: OUTCOME_TIMEOUT_MS,
+      onBatch: (reports, ms, err) => {
+        this.latenciesMs.push(ms);
+        r.batches++;
+        r.reports += reports;
+        if (!err) return;
+        r.failedBatches++;
+        if (!r.firstError) r.firstError = `${err.code} ${err.details}`;
+      },
+    });
+  }
 
   add(reports: OutcomeReport[]): void {
-    this.pending.push(...reports);
-    if (this.pending.length >= this.spec.maxBatch) this.flush();
-    else if (!this.timer && this.pending.length > 0)
-      this.timer = setTimeout(() => this.flush(), this.spec.batchMs);
-  }
-
-  /** Sends everything pending (in batches of at most maxBatch). */
-  flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    while (this.pending.length > 0) this.send(this.pending.splice(0, this.spec.maxBatch));
-  }
-
-  private send(reports: OutcomeReport[]): void {
-    const started = performance.now();
-    const r = this.result;
-    r.batches++;
-    r.reports += reports.length;
-    const call = new Promise<void>((resolve) => {
-      this.client().ReportOutcomes(
-        { reports },
-        { deadline: Date.now() + OUTCOME_TIMEOUT_MS },
-        (err: grpc.ServiceError | null, res?: OutcomeAcks__Output) => {
-          this.latenciesMs.push(performance.now() - started);
-          if (err || !res) {
-            r.failedBatches++;
-            if (!r.firstError) r.firstError = `${err?.code} ${err?.details ?? 'no response'}`;
-          } else {
-            for (const ack of res.acks) {
-              if (ack.accepted) r.accepted++;
-              if (ack.duplicate) r.duplicates++;
-            }
-          }
-          resolve();
+    for (const report of reports)
+      this.batcher.report(report).then(
+        (ack) => {
+          if (ack.accepted) this.result.accepted++;
+          if (ack.duplicate) this.result.duplicates++;
         },
+        () => {}, // counted per batch in onBatch
       );
-    });
-    this.inFlight.add(call);
-    void call.finally(() => this.inFlight.delete(call));
   }
 
   /** Sends what is pending, waits for every call, and returns the tally. */
   async drain(): Promise<OutcomeResult> {
-    this.flush();
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    await this.batcher.drain();
     return {
       ...this.result,
       p50Ms: percentile(this.latenciesMs, 50),

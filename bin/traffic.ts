@@ -2,9 +2,10 @@
  * The built-in traffic generator behind `parley traffic`: seeded listener
  * sessions of a few everyday kinds (a morning run, a commute, focused work,
  * an evening at home, a party, falling asleep, chores), each sending Decide
- * for its ad breaks and then ReportOutcome events for what was served
+ * for its ad breaks and then reports outcome events for what was served
  * (impression, then skip / complete / click with plausible odds), with
- * idempotency keys. Bounded in count and time; prints a progress line every
+ * idempotency keys, batched through ReportOutcomes (up to 200 reports or
+ * 50 ms) as an ad server would. Bounded in count and time; prints a progress line every
  * second and a few sample decisions with their one-line "why".
  */
 import type { Device } from '../proto/gen/parley/v1/Device';
@@ -23,8 +24,8 @@ import {
   decide,
   describeOutcome,
   detailsOf,
+  OutcomeBatcher,
   type OutcomeReport,
-  reportOutcome,
   statusName,
   waitReady,
 } from './client';
@@ -393,6 +394,8 @@ export interface TrafficSummary {
   decisions: number;
   withAds: number;
   degraded: number;
+  /** Degraded answers by the agent (or part) each was degraded for; one answer may count for several. */
+  degradedBy: Record<string, number>;
   errors: Record<string, number>;
   shed: number;
   outcomes: number;
@@ -408,6 +411,9 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
+
+/** Reports go out when 200 are waiting or 50 ms after the first, whichever is sooner. */
+const OUTCOME_BATCHES = { maxBatch: 200, batchMs: 50, timeoutMs: 2000 };
 
 function pct(n: number, of: number): string {
   return of === 0 ? '-' : `${Math.round((100 * n) / of)}%`;
@@ -439,6 +445,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
     decisions: 0,
     withAds: 0,
     degraded: 0,
+    degradedBy: {},
     errors: {},
     shed: 0,
     outcomes: 0,
@@ -458,17 +465,19 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
   const started = Date.now();
   const endAt = started + opts.durationS * 1000;
 
+  // As an ad server would: reports go out in batches (ReportOutcomes), not one call each.
+  const outcomes = new OutcomeBatcher(() => client, OUTCOME_BATCHES);
   const sendOutcome = async (report: OutcomeReport, delayMs: number, replay: boolean) => {
     await sleep(Math.max(0, Math.min(delayMs, endAt - Date.now())));
     try {
-      const ack = await reportOutcome(client, { ...report, occurred_at_ms: Date.now() }, { timeoutMs: 2000 });
+      const ack = await outcomes.report({ ...report, occurred_at_ms: Date.now() });
       sum.outcomes++;
       if (ack.duplicate) sum.duplicates++;
       if (replay && !ack.duplicate)
         out(`  !! replayed outcome ${report.idempotency_key} was not seen as a duplicate`);
     } catch (err) {
       sum.outcomeErrors++;
-      if (sum.outcomeErrors <= 3) out(`  !! ReportOutcome failed: ${statusName(err)}: ${detailsOf(err)}`);
+      if (sum.outcomeErrors <= 3) out(`  !! ReportOutcomes failed: ${statusName(err)}: ${detailsOf(err)}`);
     }
   };
   const track = (p: Promise<void>) => {
@@ -495,6 +504,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
       if (res.degraded.length > 0) {
         sum.degraded++;
         win.degraded++;
+        for (const part of res.degraded) sum.degradedBy[part] = (sum.degradedBy[part] ?? 0) + 1;
       }
       const now = Date.now();
       if (samplesShown < opts.samples && (samplesShown === 0 || now - lastSampleAt >= 1000)) {
@@ -572,6 +582,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
   const drainUntil = Date.now() + 5000;
   while ((inFlightDecisions.size > 0 || pendingOutcomes.size > 0) && Date.now() < drainUntil) {
     if (Date.now() - lastReport >= 1000) report(Date.now());
+    outcomes.flush();
     await sleep(10);
   }
   if (win.decisions > 0 || win.errors > 0) report(Date.now());
@@ -584,9 +595,13 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
   const errs = Object.entries(sum.errors)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
+  const by = Object.entries(sum.degradedBy)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${pct(v, sum.decisions)}`)
+    .join(', ');
   out(
     `done: ${sum.decisions} decisions in ${sum.elapsedS.toFixed(1)} s, fill ${pct(sum.withAds, sum.decisions)}, ` +
-      `p50 ${sum.p50Ms.toFixed(1)} ms, p99 ${sum.p99Ms.toFixed(1)} ms, degraded ${pct(sum.degraded, sum.decisions)}, ` +
+      `p50 ${sum.p50Ms.toFixed(1)} ms, p99 ${sum.p99Ms.toFixed(1)} ms, degraded ${pct(sum.degraded, sum.decisions)}${by ? ` (${by})` : ''}, ` +
       `errors ${errs || '0'}${sum.shed ? `, shed ${sum.shed}` : ''}`,
   );
   out(
