@@ -155,6 +155,7 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
           excluded_advertisers: [],
           excluded_categories: [],
           deadline_ms: 100,
+          dry_run: false,
         },
         context: {
           scenario: 'SCENARIO_COMMUTE',

@@ -38,7 +38,7 @@ import {
   spawnService,
   stopProcess,
 } from './spawn';
-import { runTraffic, TrafficModel } from './traffic';
+import { runTraffic, TrafficModel, warmUp } from './traffic';
 
 type StartFn = (opts: { config: Config; log: Logger }) => Promise<RunningService>;
 
@@ -229,8 +229,41 @@ function prettyLine(name: ServiceName, line: string, tty: boolean): string {
   return `${prefix} ${paint(tty, '90', time)} ${paint(tty, LEVEL_COLORS[lvl] ?? '37', lvl.padEnd(5))} ${msg}${extra ? ` ${paint(tty, '90', extra)}` : ''}`;
 }
 
+/** Dry-run decisions `parley mesh` sends through the fresh mesh before it says it is up; 0 = none. */
+export const WARMUP_ENV = 'PARLEY_WARMUP_DECISIONS';
+const DEFAULT_WARMUP_DECISIONS = 4000;
+
+/** How many warm-up decisions PARLEY_WARMUP_DECISIONS asks for. */
+export function warmupDecisions(env: NodeJS.ProcessEnv): number {
+  const raw = env[WARMUP_ENV] ?? String(DEFAULT_WARMUP_DECISIONS);
+  const decisions = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(decisions) || decisions < 0)
+    throw new Error(`${WARMUP_ENV} must be a whole number of decisions (0 = no warm-up), not "${raw}"`);
+  return decisions;
+}
+
+/** Warms a freshly started mesh with dry-run decisions (nothing reserved or logged), showing progress. */
+async function warmMesh(target: string, decisions: number): Promise<void> {
+  if (decisions === 0) return;
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  say(`warming up: ${decisions} dry-run decisions (nothing reserved or logged; ${WARMUP_ENV}=0 skips this)`);
+  const sum = await warmUp({
+    target,
+    decisions,
+    concurrency: 16,
+    deadlineMs: 100,
+    seed: 1,
+    onProgress: (done, of) => say(`  warming up: ${done}/${of}`),
+  });
+  say(
+    `warmed up: ${sum.decisions} dry-run decisions in ${sum.elapsedS.toFixed(1)} s` +
+      ` (${sum.degraded} degraded while cold${sum.errors ? `, ${sum.errors} failed` : ''})`,
+  );
+}
+
 async function mesh(): Promise<void> {
   const config = loadConfig(process.env);
+  const warmup = warmupDecisions(process.env);
   let devTokens: { editor: string; viewer: string } | null = null;
   const tty = Boolean(process.stdout.isTTY);
   const jsonLogs = process.env.PARLEY_LOG_JSON === '1';
@@ -299,7 +332,8 @@ async function mesh(): Promise<void> {
     }
     const admin = await start('admin', adminEnv);
     brokerEnv[ADMIN_ADDR_ENV] = admin.address;
-    await start('broker', brokerEnv);
+    const broker = await start('broker', brokerEnv);
+    await warmMesh(broker.address, warmup);
   } catch (err) {
     loud(`the mesh could not start: ${(err as Error).message.split('\n')[0]}`);
     process.stderr.write(`${(err as Error).message.split('\n').slice(1).join('\n')}\n`);

@@ -610,3 +610,70 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
   );
   return sum;
 }
+
+// ---------------------------------------------------------------------------
+// Warm-up
+
+export interface WarmUpOptions {
+  target: string;
+  /** Dry-run decisions to send in all. */
+  decisions: number;
+  /** Decisions kept in flight (a closed loop: the next goes out when one comes back). */
+  concurrency: number;
+  deadlineMs: number;
+  seed: number;
+  /** Told about progress about once a second. */
+  onProgress?: (done: number, of: number) => void;
+}
+
+export interface WarmUpSummary {
+  decisions: number;
+  degraded: number;
+  errors: number;
+  elapsedS: number;
+}
+
+/**
+ * Sends realistic dry-run decisions (`dry_run`: negotiated and explained,
+ * nothing reserved, nothing logged) through a freshly started mesh, so its
+ * processes have compiled their hot paths before real traffic arrives: a
+ * cold mesh answers its first few thousand decisions under load several
+ * times slower (bench/RESULTS.md, "First contact").
+ */
+export async function warmUp(opts: WarmUpOptions): Promise<WarmUpSummary> {
+  const client = connect(opts.target);
+  await waitReady(client, 5000);
+  const model = new TrafficModel(opts.seed, `warmup-${Date.now().toString(36)}`, opts.deadlineMs);
+  const sum: WarmUpSummary = { decisions: 0, degraded: 0, errors: 0, elapsedS: 0 };
+  const started = Date.now();
+  let sent = 0;
+  let lastProgress = started;
+  const worker = async () => {
+    while (sent < opts.decisions) {
+      sent++;
+      const { request } = model.next();
+      try {
+        const res = await decide(
+          client,
+          { ...request, dry_run: true },
+          { timeoutMs: opts.deadlineMs + 1000 },
+        );
+        sum.decisions++;
+        if (res.degraded.length > 0) sum.degraded++;
+      } catch {
+        sum.errors++;
+      }
+      if (Date.now() - lastProgress >= 1000) {
+        lastProgress = Date.now();
+        opts.onProgress?.(sum.decisions + sum.errors, opts.decisions);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
+  } finally {
+    client.close();
+  }
+  sum.elapsedS = (Date.now() - started) / 1000;
+  return sum;
+}

@@ -112,10 +112,12 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
           log,
         },
       );
-      recordDecision(decision, performance.now() - started);
+      // A dry run is a preview: it counts in no decision metric and no decision log.
+      if (!input.dryRun) recordDecision(decision, performance.now() - started);
       if (isSampled(ctx.span)) {
         const e = decision.explanation;
         ctx.span.setAttributes({
+          [ATTR.dryRun]: input.dryRun,
           [ATTR.requestId]: input.requestId,
           [ATTR.chosenCreative]: decision.placements.map((p) => p.candidate.creativeId),
           [ATTR.utility]: e.utility,
@@ -129,7 +131,8 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
           ctx.span.setAttribute(`${ATTR.modelVersion}.${name}`, r.modelVersion);
       }
       const response = decisionToWire(decision);
-      deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));
+      if (!input.dryRun)
+        deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));
       return response;
     },
 

@@ -33,6 +33,8 @@ export interface DecideInput {
   excludedCategories: string[];
   /** 0 = the request names no deadline of its own. */
   deadlineMs: number;
+  /** A preview: nothing is reserved or recorded. */
+  dryRun: boolean;
 }
 
 export function decideRequestFromWire(r: DecideRequest__Output): DecideInput {
@@ -43,6 +45,7 @@ export function decideRequestFromWire(r: DecideRequest__Output): DecideInput {
     excludedAdvertisers: idList(r.excluded_advertisers, 'excluded_advertisers', MAX_EXCLUSIONS),
     excludedCategories: idList(r.excluded_categories, 'excluded_categories', MAX_EXCLUSIONS),
     deadlineMs: intInRange(r.deadline_ms, 'deadline_ms', 0, MAX_DEADLINE_MS),
+    dryRun: r.dry_run === true,
   };
 }
 

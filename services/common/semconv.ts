@@ -13,6 +13,7 @@ export const ATTR = {
   rounds: 'parley.negotiation.rounds',
   /** The lead ad was drawn by exploration (services/broker/explore.ts). */
   explored: 'parley.decision.explored',
+  dryRun: 'parley.decision.dry_run',
   scenario: 'parley.context.scenario',
   candidatesProposed: 'parley.candidates.proposed',
   candidatesEligible: 'parley.candidates.eligible',

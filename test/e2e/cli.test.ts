@@ -103,6 +103,8 @@ describe('the parley CLI', () => {
     }
     const dashboardPort = await freePort();
     env.PARLEY_ADMIN_HTTP_PORT = String(dashboardPort);
+    // Fewer warm-up decisions than the default, still far more than traffic sends below.
+    env.PARLEY_WARMUP_DECISIONS = '300';
     const mesh = run(['mesh'], baseEnv(env));
     started.push(mesh);
     const debug = () => `stdout:\n${mesh.stdout()}\nstderr:\n${mesh.stderr()}`;
@@ -110,6 +112,8 @@ describe('the parley CLI', () => {
 
     const out = mesh.stdout();
     expect(out).toContain('parley mesh is up');
+    // Warmed with dry runs before saying so; none of them is in the decision log (checked below).
+    expect(mesh.stderr()).toMatch(/^warmed up: 300 dry-run decisions in [\d.]+ s/m);
     expect(out).toContain('state: embedded');
     // The default catalogue, found from dist/ at the project's root.
     expect(out).toContain(`catalogue: ${DEFAULT_CATALOGUE}`);
@@ -181,7 +185,7 @@ describe('the parley CLI', () => {
     let n = await recorded();
     for (const end = Date.now() + 5000; n < Number(done![1]) && Date.now() < end; n = await recorded())
       await new Promise((r) => setTimeout(r, 100));
-    expect(n, 'decision records in the admin service').toBe(Number(done![1]));
+    expect(n, 'decision records in the admin service: the traffic, not the warm-up').toBe(Number(done![1]));
 
     mesh.child.kill('SIGINT');
     expect(await mesh.exited, debug()).toBe(0);
@@ -199,6 +203,14 @@ describe('the parley CLI', () => {
     expect(await serve.exited).toBe(1);
     expect(serve.stderr()).toMatch(/^parley serve context: could not start: .+$/m);
     expect(serve.stdout()).toBe('');
+  });
+
+  it('mesh refuses a bad PARLEY_WARMUP_DECISIONS naming it, before starting anything', async () => {
+    const mesh = run(['mesh'], baseEnv({ PARLEY_WARMUP_DECISIONS: 'lots' }));
+    started.push(mesh);
+    expect(await mesh.exited).not.toBe(0);
+    expect(mesh.stderr()).toContain('PARLEY_WARMUP_DECISIONS must be a whole number of decisions');
+    expect(mesh.stdout()).not.toContain('parley mesh is up');
   });
 
   it('rejects an unknown service or flag with usage', async () => {

@@ -45,6 +45,7 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
       excluded_advertisers: ['adv-x'],
       excluded_categories: [],
       deadline_ms: 80,
+      dry_run: false,
     },
     context: {
       scenario: 'SCENARIO_WORKOUT',

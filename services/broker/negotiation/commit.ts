@@ -4,6 +4,9 @@
  * allows. Under the house-only guard nothing is committed and only house
  * ads (cost 0) can be in the pod.
  *
+ * A dry run (a preview) assembles the pod the same way but does not ask the
+ * committer: nothing is reserved, and its placements carry no reservation.
+ *
  * A commit the broker stops waiting for may still have reserved: the
  * committer is told at once to release every reservation of the request
  * (best effort; what it misses still expires after the reservation TTL),
@@ -19,7 +22,7 @@ import type { DecisionState } from './state';
 export interface Placement {
   podPosition: number;
   candidate: Scored['candidate'];
-  /** The committer's reservation; '' for a house ad served under the guard. */
+  /** The committer's reservation; '' for a house ad served under the guard, and in a dry run. */
   reservationId: string;
   /** What the advertiser pays for this impression. */
   priceMicros: number;
@@ -70,7 +73,7 @@ export async function commitPod(
     const fixedIds = new Set(fixed.map((f) => f.scored.candidate.creativeId));
     const fresh = pod.placed.filter((s) => !fixedIds.has(s.candidate.creativeId));
     if (fresh.length === 0) break;
-    if (state.guard || !committer) {
+    if (state.guard || !committer || req.dryRun) {
       for (const s of fresh) fixed.push({ scored: s, reservationId: '' });
       break;
     }

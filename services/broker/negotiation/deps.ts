@@ -75,4 +75,6 @@ export interface DecisionRequest {
   deadline: number;
   /** The decision's span when it is sampled; null (or absent) otherwise. */
   span?: Span | null;
+  /** A preview: the pod is assembled but the committer reserves nothing. */
+  dryRun?: boolean;
 }

@@ -48,6 +48,8 @@ export interface Decision {
   explanation: DecisionExplanation;
   /** The agents (registry names) whose fail-small default stood in. */
   degraded: string[];
+  /** A preview: nothing was reserved, and nothing is to be recorded. */
+  dryRun?: boolean;
   /** Set by decide(); absent on a Decision built by hand. */
   trace?: DecisionTrace;
 }
@@ -108,6 +110,16 @@ function summaryLine(
 ): string {
   const rounds = `${e.rounds} round${e.rounds === 1 ? '' : 's'}`;
   const degraded = d.degraded.length > 0 ? `; degraded: ${d.degraded.join(', ')}` : '';
+  const line = summaryBody(d, e, rounds, degraded);
+  return d.dryRun ? `dry run, nothing reserved: ${line}` : line;
+}
+
+function summaryBody(
+  d: Omit<Decision, 'explanation' | 'trace'>,
+  e: Omit<DecisionExplanation, 'summary'>,
+  rounds: string,
+  degraded: string,
+): string {
   if (d.noAd) {
     return `no ad (${d.noAdReasons.join(', ')}) for ${e.scenario} after ${rounds}; ${e.candidatesConsidered} considered${degraded}`;
   }
@@ -139,6 +151,7 @@ export function finish(
     noAd,
     noAdReasons: noAd ? noAdReasons(state, committed, forcedReasons) : [],
     degraded,
+    dryRun: req.dryRun === true,
   };
   const explanation: Omit<DecisionExplanation, 'summary'> = {
     ...sumTerms(placements.map((p) => p.terms)),

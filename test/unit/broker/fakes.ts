@@ -305,6 +305,7 @@ export function wireDecide(over: Partial<DecideRequest__Output> = {}): DecideReq
     excluded_advertisers: [],
     excluded_categories: [],
     deadline_ms: 0,
+    dry_run: false,
     ...over,
   };
 }

@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import type { DecisionRecord } from '../../../proto/gen/parley/v1/DecisionRecord';
+import type { DecisionRecorder } from '../../../services/broker/decision-log';
 import { brokerHandlers } from '../../../services/broker/server';
 import { loadConfig } from '../../../services/common/config';
 import { RpcError, statusOf } from '../../../services/common/grpc/errors';
@@ -17,14 +19,17 @@ const log = createLogger('test', 'error');
 
 function setup() {
   const f = fakes();
+  const recorded: string[] = [];
+  const recorder = { record: (build: () => DecisionRecord) => recorded.push(build().request_id ?? '') };
   const handlers = brokerHandlers({
     agents: f.deps.agents,
     outcomes: f.outcomes,
     fallbacks: f.deps.fallbacks,
     config,
     log,
+    recorder: recorder as unknown as DecisionRecorder,
   });
-  return { f, handlers };
+  return { f, handlers, recorded };
 }
 
 /** Runs a handler inside a span, as the unary adapter does. */
@@ -65,6 +70,26 @@ describe('Decide handler', () => {
       [`${ATTR.modelVersion}.inventory`]: 'inv-v1',
     });
     expect(res.why?.trace_id).toBe(server.spanContext().traceId);
+  });
+
+  it('a dry run negotiates and explains, but reserves nothing and is not logged', async () => {
+    const { f, handlers, recorded } = setup();
+    f.behave.propose = async () => proposal([cand('a'), cand('b')]);
+    const preview = await call((ctx) =>
+      handlers.decide(wireDecide({ request_id: 'preview', deadline_ms: 2000, dry_run: true }), ctx),
+    );
+    expect(preview.ads?.map((a) => a.creative_id).sort()).toEqual(['a', 'b']);
+    expect(preview.ads?.every((a) => a.reservation_id === '')).toBe(true);
+    expect(preview.why?.summary).toMatch(/^dry run, nothing reserved: 2 ads/);
+    expect(f.calls.commit).toHaveLength(0);
+    expect(spans.get().find((s) => s.name === 'server')?.attributes[ATTR.dryRun]).toBe(true);
+    // The same request for real commits and is logged.
+    const real = await call((ctx) =>
+      handlers.decide(wireDecide({ request_id: 'real', deadline_ms: 2000 }), ctx),
+    );
+    expect(real.ads?.every((a) => a.reservation_id !== '')).toBe(true);
+    expect(f.calls.commit).toHaveLength(1);
+    expect(recorded).toEqual(['real']);
   });
 
   it('refuses bad input with INVALID_ARGUMENT naming the field, touching no agent', async () => {

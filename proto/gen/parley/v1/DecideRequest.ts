@@ -10,6 +10,7 @@ export interface DecideRequest {
   'excluded_advertisers'?: (string)[];
   'excluded_categories'?: (string)[];
   'deadline_ms'?: (number);
+  'dry_run'?: (boolean);
 }
 
 export interface DecideRequest__Output {
@@ -19,4 +20,5 @@ export interface DecideRequest__Output {
   'excluded_advertisers': (string)[];
   'excluded_categories': (string)[];
   'deadline_ms': (number);
+  'dry_run': (boolean);
 }
