@@ -636,7 +636,8 @@ async function oneRun(o: BenchOptions, run: number): Promise<RunResult> {
   const tag = `r${run}-${Date.now().toString(36)}`;
   const say: Say = (what) => (line) => log(`[run ${run}/${o.runs} ${what}] ${line.trim()}`);
   const loadBefore = loadavg()[0] ?? 0;
-  if (loadBefore > 1)
+  // Later runs start within a minute of this bench's own load: only the first says something about other work.
+  if (run === 1 && loadBefore > 1)
     say('warn')(`load average is ${loadBefore.toFixed(2)} before the run: other work will skew it`);
   let real: RealResult | null = null;
   let rounds = o.rounds;
@@ -926,7 +927,7 @@ function windowSummary(ws: OpenResult[]): WindowSummary {
 export interface Summary {
   /** Runs with a real mesh. */
   runs: number;
-  /** Median 1-minute load average before a run. */
+  /** 1-minute load average before the first run (before later runs it counts this bench's own previous run). */
   loadAvg: number;
   realSaturation: number;
   bareSaturation: number;
@@ -998,7 +999,7 @@ export function summarise(runs: RunResult[]): Summary | null {
   const outcomeWindows = full.map((r) => r.real.outcomes);
   return {
     runs: full.length,
-    loadAvg: m((r) => r.loadBefore),
+    loadAvg: full[0]!.loadBefore,
     realSaturation: m((r) => sat(r.real)),
     bareSaturation: m((r) => sat(r.bare)),
     noopSaturation: m((r) => sat(r.noop)),
@@ -1298,6 +1299,8 @@ export function report(
   out.push(...historySection(history));
   out.push(
     '',
+    'Why targets are missed and which experiments were not kept (by hand): [ANALYSIS.md](ANALYSIS.md).',
+    '',
     'Other benchmarks: [FEDERATED.md](FEDERATED.md) (`npm run bench:federated`), [LEARNING.md](LEARNING.md) (`npm run bench:learning`).',
     '',
   );
@@ -1349,7 +1352,7 @@ function findings(s: Summary): string[] {
   const cores = cpus().length;
   if (s.loadAvg > cores / 2)
     out.push(
-      `- The 1-minute load average before a run was ${f1(s.loadAvg)} (median) on ${cores} cores: other work shared ` +
+      `- The 1-minute load average before the first run was ${f1(s.loadAvg)} on ${cores} cores: other work shared ` +
         'them, so throughput and latency are worse, and CPU per decision likely higher, than on a quiet machine.',
     );
   const unmeasured = rows.filter((t) => t.pass === null);
@@ -1389,7 +1392,12 @@ function findings(s: Summary): string[] {
 }
 
 function runsSection(runs: RunResult[]): string[] {
-  const out = ['## Runs', ''];
+  const out = [
+    '## Runs',
+    '',
+    "load avg: the 1-minute load average when the run started; from run 2 on it still counts this bench's previous run.",
+    '',
+  ];
   out.push(
     '| run | load avg | rounds | real sat/s (c) | bare sat/s (c) | no-op sat/s (c) | real/bare | equal-load rate/s | real fill | real first error |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -1669,7 +1677,7 @@ export function keptHistory(text: string): string[] {
 /** This run's History row, from its medians. */
 export function historyRow(o: BenchOptions, command: string, runs: RunResult[], date = new Date()): string {
   const s = summarise(runs);
-  const load = median(runs.map((r) => r.loadBefore));
+  const load = runs[0]?.loadBefore ?? 0;
   if (!s) {
     const bare = median(runs.map((r) => r.bare.closed.saturation.rate));
     const noop = median(runs.map((r) => r.noop.closed.saturation.rate));
