@@ -21,6 +21,7 @@ import { type RunningService, startServer, unary } from '../services/common/grpc
 import { createLogger, type Logger } from '../services/common/log';
 import { SPAN } from '../services/common/semconv';
 import { initTelemetry } from '../services/common/telemetry';
+import { announceAndServe } from './procs';
 
 /** The canned answer (the request id is the caller's): one ad, shaped like a real one. */
 const CANNED: Omit<DecideResponse, 'request_id'> = {
@@ -74,17 +75,7 @@ async function main(): Promise<void> {
   // As `parley serve` does, so the shared plumbing's spans cost what they cost there.
   const telemetry = initTelemetry({ serviceName: config.serviceName, otlpEndpoint: config.otlpEndpoint });
   const service = await startNoopBroker({ host: config.host, port: config.ports.broker, log });
-  process.stdout.write(
-    `${JSON.stringify({ service: 'broker', address: service.address, pid: process.pid })}\n`,
-  );
-  const stop = () => {
-    service
-      .close()
-      .then(() => telemetry.shutdown())
-      .finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  announceAndServe('broker', service, telemetry);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -199,3 +199,24 @@ export function runLoad<R>(
     });
   });
 }
+
+/**
+ * The child's side of the ready-line contract, for the bench's own servers
+ * (bare mesh, no-op): prints {"service","address","pid"} on stdout, then
+ * closes the service and telemetry on SIGTERM or SIGINT and exits.
+ */
+export function announceAndServe(
+  name: string,
+  service: { address: string; close(): Promise<void> },
+  telemetry: { shutdown(): Promise<void> },
+): void {
+  process.stdout.write(`${JSON.stringify({ service: name, address: service.address, pid: process.pid })}\n`);
+  const stop = () => {
+    service
+      .close()
+      .then(() => telemetry.shutdown())
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

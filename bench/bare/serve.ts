@@ -12,6 +12,7 @@ import { loadConfig } from '../../services/common/config';
 import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
 import { initTelemetry } from '../../services/common/telemetry';
+import { announceAndServe } from '../procs';
 import { startBareAgent } from './agents';
 import { startBareBroker } from './broker';
 
@@ -46,15 +47,7 @@ async function main(argv: string[]): Promise<void> {
           shortlist: config.shortlistSize,
           log,
         });
-  process.stdout.write(`${JSON.stringify({ service: role, address: service.address, pid: process.pid })}\n`);
-  const stop = () => {
-    service
-      .close()
-      .then(() => telemetry.shutdown())
-      .finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  announceAndServe(role, service, telemetry);
 }
 
 main(process.argv.slice(2)).catch((err) => {
