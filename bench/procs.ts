@@ -12,9 +12,7 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import {
-  type Exit,
   parleyArgv,
-  parseReadyLine,
   RUNTIME,
   type ServiceName,
   type ServiceProcess,

@@ -12,8 +12,9 @@ import type { Logger } from '../common/log';
 import { RedisDecisionLog } from '../common/state/decisions-redis';
 import { RedisOverrideStore } from '../common/state/overrides-redis';
 import { createRedis } from '../common/state/redis';
-import { adminSink, DecisionRecorder, nullSink, storeSink } from './decision-log';
-import { adminOverrideSource, type OverrideSource, staticOverrides, storeOverrideSource } from './overrides';
+import { adminOverrideSource, adminSink } from './admin-client';
+import { DecisionRecorder, nullSink, storeSink } from './decision-log';
+import { type OverrideSource, staticOverrides, storeOverrideSource } from './overrides';
 
 export interface AdminLink {
   kind: 'redis' | 'admin' | 'off';

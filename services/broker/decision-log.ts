@@ -21,16 +21,13 @@
  *
  * Sinks: with Redis, the shared ring (common/state/decisions-redis.ts); in
  * embedded mode, the admin service's RecordDecisions client stream, which
- * sends the encoded bytes as they are.
+ * sends the encoded bytes as they are (admin-client.ts).
  */
 import { performance } from 'node:perf_hooks';
-import * as grpc from '@grpc/grpc-js';
 import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../proto/gen/parley/v1/DecisionRecord';
-import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
 import { messageOf } from '../common/grpc/errors';
-import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
 import {
   type DecisionLog,
@@ -264,61 +261,3 @@ export function storeSink(store: DecisionLog): DecisionSink {
 
 /** A sink that keeps nothing (no admin configured). */
 export const nullSink: DecisionSink = { write: async () => undefined, close: () => undefined };
-
-const RECORD_DECISIONS = v1.Admin.service.RecordDecisions;
-/** The records are encoded already: the stream sends their bytes as they are. */
-const asEncoded = (bytes: Buffer): Buffer => bytes;
-
-/**
- * Embedded mode: the admin service's RecordDecisions client stream, opened
- * on first use and again after it breaks (not more than once a second).
- */
-export function adminSink(address: string): DecisionSink {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
-  let call: grpc.ClientWritableStream<Buffer> | null = null;
-  let brokenAt = 0;
-  let closed = false;
-  const open = (): grpc.ClientWritableStream<Buffer> | null => {
-    if (call) return call;
-    if (closed || Date.now() - brokenAt < 1000) return null;
-    const c = client.makeClientStreamRequest<Buffer, RecordDecisionsAck__Output>(
-      RECORD_DECISIONS.path,
-      asEncoded,
-      RECORD_DECISIONS.responseDeserialize,
-      (err: grpc.ServiceError | null) => {
-        if (err && call === c) {
-          call = null;
-          brokenAt = Date.now();
-        }
-      },
-    );
-    call = c;
-    return c;
-  };
-  return {
-    async write(records) {
-      const c = open();
-      if (!c) throw new Error(`the admin service at ${address} is unavailable`);
-      let ok = true;
-      for (const r of records) ok = c.write(r.bytes) && ok;
-      if (!ok) {
-        // Back-pressure: wait for the stream to drain (or break) before the next batch.
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            c.off('drain', done);
-            c.off('error', done);
-            resolve();
-          };
-          c.on('drain', done);
-          c.on('error', done);
-        });
-      }
-    },
-    close() {
-      closed = true;
-      call?.end();
-      call = null;
-      client.close();
-    },
-  };
-}

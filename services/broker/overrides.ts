@@ -17,15 +17,12 @@
  * Where the broker gets them (OverrideSource): with Redis, from the shared
  * store directly (pub/sub, so a change reaches every replica in
  * milliseconds); in embedded mode, by watching the admin service's
- * WatchOverrides stream. Either way the broker keeps the last set it saw
+ * WatchOverrides stream (admin-client.ts). Either way the broker keeps the last set it saw
  * while its source is away.
  */
-import * as grpc from '@grpc/grpc-js';
-import type { OverrideSet__Output } from '../../proto/gen/parley/v1/OverrideSet';
-import { isActive, type Override, overrideFromWire } from '../common/domain/overrides';
+import { isActive, type Override } from '../common/domain/overrides';
 import type { Candidate, ReasonCode, Scenario } from '../common/domain/types';
 import { messageOf } from '../common/grpc/errors';
-import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
 import type { OverrideStore } from '../common/state/overrides';
 
@@ -228,74 +225,6 @@ export function storeOverrideSource(store: OverrideStore, log: Logger): Override
     close() {
       closed = true;
       unsubscribe();
-    },
-  };
-}
-
-export const WATCH_BACKOFF_MS = { first: 200, max: 5000 } as const;
-
-/** Watches the admin service's WatchOverrides stream, reconnecting with backoff. */
-export function adminOverrideSource(address: string, brokerName: string, log: Logger): OverrideSource {
-  const client = new v1.Admin(address, grpc.credentials.createInsecure());
-  let current = ActiveOverrides.EMPTY;
-  let closed = false;
-  let call: grpc.ClientReadableStream<OverrideSet__Output> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let backoff: number = WATCH_BACKOFF_MS.first;
-  let warned = false;
-  let settle: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
-
-  const open = () => {
-    if (closed) return;
-    const c = client.WatchOverrides({ broker: brokerName });
-    call = c;
-    c.on('data', (set: OverrideSet__Output) => {
-      const list = set.overrides.map(overrideFromWire).filter((o): o is Override => o !== null);
-      current = new ActiveOverrides(list, set.version);
-      backoff = WATCH_BACKOFF_MS.first;
-      if (warned) log.info('override watch restored', { address, version: set.version });
-      warned = false;
-      settle();
-    });
-    c.on('error', (err: Error) => {
-      if (closed || call !== c) return;
-      if (!warned) {
-        log.warn('override watch lost; keeping the last set and retrying', {
-          address,
-          error: messageOf(err),
-        });
-        warned = true;
-      }
-      settle();
-      retry();
-    });
-    c.on('end', () => {
-      if (!closed && call === c) retry();
-    });
-  };
-  const retry = () => {
-    if (closed || timer) return;
-    call = null;
-    timer = setTimeout(() => {
-      timer = null;
-      open();
-    }, backoff);
-    timer.unref();
-    backoff = Math.min(WATCH_BACKOFF_MS.max, backoff * 2);
-  };
-  open();
-  return {
-    current: () => current,
-    ready,
-    close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      call?.cancel();
-      client.close();
-      settle();
     },
   };
 }

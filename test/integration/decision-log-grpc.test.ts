@@ -12,7 +12,8 @@ import type { DecisionList__Output } from '../../proto/gen/parley/v1/DecisionLis
 import type { DecisionRecord__Output } from '../../proto/gen/parley/v1/DecisionRecord';
 import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
 import { type RunningAdmin, startAdmin } from '../../services/admin/server';
-import { adminSink, DecisionRecorder } from '../../services/broker/decision-log';
+import { adminSink } from '../../services/broker/admin-client';
+import { DecisionRecorder } from '../../services/broker/decision-log';
 import { loadConfig } from '../../services/common/config';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';

@@ -34,16 +34,7 @@ import type {
 } from '../domain/types';
 import { isTopic } from '../domain/types';
 import { invalidArgument as idError } from '../errors';
-import {
-  enumValue,
-  idList,
-  intInRange,
-  localTime,
-  numberInRange,
-  requireId,
-  requireMessage,
-  text,
-} from './validate';
+import { enumValue, intInRange, localTime, numberInRange, requireId, requireMessage, text } from './validate';
 
 /** Inverts a wire->domain table for the way back. */
 function invert<T extends string>(table: Record<string, T>): Record<T, string> {
