@@ -637,12 +637,17 @@ export interface WarmUpSummary {
  * Sends realistic dry-run decisions (`dry_run`: negotiated and explained,
  * nothing reserved, nothing logged) through a freshly started mesh, so its
  * processes have compiled their hot paths before real traffic arrives: a
- * cold mesh answers its first few thousand decisions under load several
- * times slower (bench/RESULTS.md, "First contact").
+ * cold mesh answers its first seconds of heavy traffic mostly degraded
+ * (bench/ANALYSIS.md, "First contact"). Its sessions are its own.
  */
 export async function warmUp(opts: WarmUpOptions): Promise<WarmUpSummary> {
   const client = connect(opts.target);
-  await waitReady(client, 5000);
+  try {
+    await waitReady(client, 5000);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   const model = new TrafficModel(opts.seed, `warmup-${Date.now().toString(36)}`, opts.deadlineMs);
   const sum: WarmUpSummary = { decisions: 0, degraded: 0, errors: 0, elapsedS: 0 };
   const started = Date.now();
