@@ -27,13 +27,14 @@ import type { RecordDecisionsAck } from '../../proto/gen/parley/v1/RecordDecisio
 import type { Config } from '../common/config';
 import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
-import { type RunningService, startServer, unary } from '../common/grpc/server';
+import { MAX_SEND_BYTES, type RunningService, startServer, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
 import { agentsWithRole } from '../common/registry';
 import {
   type DecisionLog,
   EmbeddedDecisionLog,
   type EncodedDecision,
+  encodeDecision,
   requestIdOf,
 } from '../common/state/decisions';
 import { RedisDecisionLog } from '../common/state/decisions-redis';
@@ -48,6 +49,23 @@ import { Sampler } from './status';
 
 export const SAMPLE_INTERVAL_MS = 5000;
 const RECORD_BATCH = 200;
+
+/** What a DecisionList may hold: the send limit, less room for framing. */
+export const MAX_LIST_BYTES = MAX_SEND_BYTES - 16 * 1024;
+
+/**
+ * The newest records (they come newest first) that fit in one DecisionList:
+ * a long list of large records would otherwise fail as a whole with
+ * RESOURCE_EXHAUSTED. Each costs its bytes plus its field's tag and length.
+ */
+export function newestThatFit<T extends DecisionRecord>(records: T[], maxBytes = MAX_LIST_BYTES): T[] {
+  let used = 0;
+  for (const [i, r] of records.entries()) {
+    used += encodeDecision(r).bytes.length + 6;
+    if (used > maxBytes) return records.slice(0, i);
+  }
+  return records;
+}
 
 function principalOf(tokens: TokenTable, md: grpc.Metadata): Principal {
   const raw = md.get('authorization')[0];
@@ -124,7 +142,7 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
     ),
     ListDecisions: unary<ListDecisionsRequest__Output, DecisionList>(
       `${S}/ListDecisions`,
-      async (req) => ({ decisions: await service.listDecisions(req.limit) }),
+      async (req) => ({ decisions: newestThatFit(await service.listDecisions(req.limit)) }),
       log,
     ),
 

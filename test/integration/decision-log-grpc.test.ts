@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionList__Output } from '../../proto/gen/parley/v1/DecisionList';
 import type { DecisionRecord__Output } from '../../proto/gen/parley/v1/DecisionRecord';
 import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
-import { type RunningAdmin, startAdmin } from '../../services/admin/server';
+import { MAX_LIST_BYTES, type RunningAdmin, startAdmin } from '../../services/admin/server';
 import { adminSink } from '../../services/broker/admin-client';
 import { DecisionRecorder } from '../../services/broker/decision-log';
 import { loadConfig } from '../../services/common/config';
@@ -118,5 +118,21 @@ describe('decision log over RecordDecisions (embedded)', () => {
     expect(ack.received).toBe(2);
     expect((await eventually(() => getDecision('after-junk'))).request_id).toBe('after-junk');
     await expect(getDecision('A')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+
+  it('ListDecisions answers with the newest records that fit in one message, not RESOURCE_EXHAUSTED', async () => {
+    // 300 records of about 8 KiB: 2.4 MiB in all, more than one message may carry.
+    const big = (id: string) => ({ ...decisionRecord(id), broker: `b-${'x'.repeat(8 * 1024)}` });
+    const recorder = new DecisionRecorder(adminSink(admin.address), log);
+    const ids = Array.from({ length: 300 }, (_, i) => `big-${String(i).padStart(3, '0')}`);
+    for (const id of ids) recorder.record(() => big(id));
+    await recorder.drain();
+    expect(recorder.stats().dropped).toBe(0);
+    await eventually(() => getDecision('big-299'));
+    const list = await listDecisions(500);
+    const got = list.decisions.map((d) => d.request_id);
+    const size = encodeDecision(big('big-000')).bytes.length;
+    expect(got.length).toBe(Math.floor(MAX_LIST_BYTES / (size + 6)));
+    expect(got).toEqual(ids.slice(-got.length).reverse());
   });
 });

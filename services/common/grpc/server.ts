@@ -33,6 +33,8 @@ export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise
 
 /** Largest message a parley server accepts; larger ones get RESOURCE_EXHAUSTED. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** Largest message a parley server sends. */
+export const MAX_SEND_BYTES = 4 * MAX_MESSAGE_BYTES;
 
 export function deadlineOf(call: { getDeadline(): grpc.Deadline }): number {
   const d = call.getDeadline();
@@ -124,7 +126,7 @@ export interface ServerSpec {
 export async function startServer(spec: ServerSpec): Promise<StartedServer> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    'grpc.max_send_message_length': 4 * MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_SEND_BYTES,
   });
   for (const [def, impl] of spec.services) server.addService(def, impl);
   const health = new HealthImplementation({ '': 'SERVING' });
