@@ -44,8 +44,8 @@ import { createRedis } from '../common/state/redis';
 import { type Principal, type TokenGrant, TokenTable } from './auth';
 import { httpHandler, startHttp } from './http';
 import { auditToWire, overrideInputFromWire, overrideToWire, wireField } from './model';
+import { Sampler } from './sampler';
 import { AdminService } from './service';
-import { Sampler } from './status';
 
 export const SAMPLE_INTERVAL_MS = 5000;
 const RECORD_BATCH = 200;
