@@ -110,16 +110,6 @@ function summaryLine(
 ): string {
   const rounds = `${e.rounds} round${e.rounds === 1 ? '' : 's'}`;
   const degraded = d.degraded.length > 0 ? `; degraded: ${d.degraded.join(', ')}` : '';
-  const line = summaryBody(d, e, rounds, degraded);
-  return d.dryRun ? `dry run, nothing reserved: ${line}` : line;
-}
-
-function summaryBody(
-  d: Omit<Decision, 'explanation' | 'trace'>,
-  e: Omit<DecisionExplanation, 'summary'>,
-  rounds: string,
-  degraded: string,
-): string {
   if (d.noAd) {
     return `no ad (${d.noAdReasons.join(', ')}) for ${e.scenario} after ${rounds}; ${e.candidatesConsidered} considered${degraded}`;
   }
@@ -167,7 +157,10 @@ export function finish(
   if (degraded.length > 0) deps.log?.debug('decision degraded', { requestId: req.requestId, degraded });
   return {
     ...base,
-    explanation: { ...explanation, summary: summaryLine(base, explanation) },
+    explanation: {
+      ...explanation,
+      summary: `${base.dryRun ? 'dry run, nothing reserved: ' : ''}${summaryLine(base, explanation)}`,
+    },
     trace: {
       snapshot: state.snapshot,
       rounds: state.trace,
