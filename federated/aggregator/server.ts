@@ -35,7 +35,12 @@ import type { UploadReply } from '../../proto/gen/parley/v1/UploadReply';
 import type { Config } from '../../services/common/config';
 import { messageOf, RpcError, statusOf } from '../../services/common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../../services/common/grpc/proto';
-import { type RunningService, startServer, unary } from '../../services/common/grpc/server';
+import {
+  type RunningService,
+  startServer,
+  UndecodableMessage,
+  unary,
+} from '../../services/common/grpc/server';
 import type { Logger } from '../../services/common/log';
 import { ATTR } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
@@ -360,9 +365,10 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
       call.removeAllListeners('data');
       callback({ code: statusOf(toRpc(err)), details: messageOf(toRpc(err)) });
     };
-    call.on('data', (chunk: C) => {
+    call.on('data', (chunk: C | UndecodableMessage) => {
       if (done) return;
       try {
+        if (chunk instanceof UndecodableMessage) throw chunk.error();
         if (!header) {
           header = chunk;
           requireId(chunk.client_id, 'client_id');

@@ -27,7 +27,13 @@ import type { RecordDecisionsAck } from '../../proto/gen/parley/v1/RecordDecisio
 import type { Config } from '../common/config';
 import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
-import { MAX_SEND_BYTES, type RunningService, startServer, unary } from '../common/grpc/server';
+import {
+  MAX_SEND_BYTES,
+  type RunningService,
+  startServer,
+  UndecodableMessage,
+  unary,
+} from '../common/grpc/server';
 import type { Logger } from '../common/log';
 import { agentsWithRole } from '../common/registry';
 import {
@@ -149,6 +155,11 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
     // The whole active set now and after every change (coalesced: a burst of
     // changes sends the latest set, never a stale one after a newer one).
     WatchOverrides(call) {
+      const request: unknown = call.request;
+      if (request instanceof UndecodableMessage) {
+        call.emit('error', request.error());
+        return;
+      }
       let sending = false;
       let again = false;
       let done = false;

@@ -182,6 +182,54 @@ describe('broker over gRPC with every agent down', () => {
     expect(err?.details).toMatch(/^reservation_id:/);
   });
 
+  it('refuses bytes that are not the request message with INVALID_ARGUMENT naming it, not INTERNAL', async () => {
+    const raw = new grpc.Client(broker.address, grpc.credentials.createInsecure());
+    const send = (method: string, bytes: Buffer) =>
+      new Promise<grpc.ServiceError | null>((resolve) =>
+        raw.makeUnaryRequest(
+          method,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          bytes,
+          { deadline: Date.now() + 5000 },
+          (err) => resolve(err),
+        ),
+      );
+    // Bytes protobuf cannot decode as any message (protobufjs is lenient with a
+    // string field cut short, so the cut-short case is an embedded message's).
+    const junk = {
+      'wire type 7': Buffer.from([0x7f, 0x00]),
+      'random bytes': Buffer.from('9f8e7d6c5b4a39281706f5e4d3c2b1a0ff', 'hex'),
+      'an embedded message cut short': Buffer.from([0x12, 0x05, 0x0a]),
+    };
+    try {
+      for (const [method, type] of [
+        ['Decide', 'DecideRequest'],
+        ['ReportOutcomes', 'OutcomeReports'],
+        ['ReportOutcome', 'OutcomeReport'],
+      ] as const) {
+        for (const [what, bytes] of Object.entries(junk)) {
+          if (method === 'ReportOutcome' && what.endsWith('cut short')) continue; // it has no embedded message
+          const err = await send(`/parley.v1.AdDecision/${method}`, bytes);
+          expect({ method, what, code: err?.code }).toEqual({
+            method,
+            what,
+            code: grpc.status.INVALID_ARGUMENT,
+          });
+          expect(err?.details).toMatch(
+            new RegExp(`^request: not a valid parley\\.v1\\.${type} message \\(.+\\)$`),
+          );
+        }
+      }
+      // The server is still up and answers a good request.
+      const { res, err } = await decide(request({ request_id: 'after-junk' }));
+      expect(err).toBeUndefined();
+      expect(res?.request_id).toBe('after-junk');
+    } finally {
+      raw.close();
+    }
+  });
+
   it('tells the ad server to retry an outcome while the objective agent is down', async () => {
     const { err } = await report({
       idempotency_key: 'k-2',
@@ -228,6 +276,24 @@ describe('broker over gRPC with a context agent that never answers', () => {
       expect(res!.degraded).toContain('context');
       expect(res!.why?.scenario).toBe('SCENARIO_COMMUTE');
     }
+  });
+
+  it('ends an agent stream that sends bytes which are not AgentCalls with INVALID_ARGUMENT', async () => {
+    const raw = new grpc.Client(agent.address, grpc.credentials.createInsecure());
+    const status = await new Promise<grpc.StatusObject>((resolve) => {
+      const call = raw.makeBidiStreamRequest(
+        '/parley.v1.Agent/Negotiate',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+      );
+      call.on('data', () => undefined);
+      call.on('error', () => undefined);
+      call.on('status', resolve);
+      call.write(Buffer.from([0x0a, 0x7f, 0x41]));
+    });
+    raw.close();
+    expect(status.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(status.details).toMatch(/^request: not a valid parley\.v1\.AgentCalls message/);
   });
 
   it('budgets by the gRPC deadline when it is sooner than deadline_ms', async () => {

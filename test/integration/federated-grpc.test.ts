@@ -213,6 +213,36 @@ describe('FederatedAggregator over gRPC', () => {
     });
   });
 
+  it('refuses bytes that are not the request message with INVALID_ARGUMENT, unary or streamed', async () => {
+    const raw = new grpc.Client(aggregator.address, grpc.credentials.createInsecure());
+    const junk = Buffer.from([0x7f, 0x00]); // wire type 7: no message decodes it
+    const identity = (b: Buffer) => b;
+    const unaryErr = await new Promise<grpc.ServiceError | null>((resolve) =>
+      raw.makeUnaryRequest('/parley.v1.FederatedAggregator/JoinRound', identity, identity, junk, (err) =>
+        resolve(err),
+      ),
+    );
+    const streamErr = await new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = raw.makeClientStreamRequest(
+        '/parley.v1.FederatedAggregator/UploadUpdate',
+        identity,
+        identity,
+        (err) => resolve(err),
+      );
+      call.write(junk);
+      call.end();
+    });
+    raw.close();
+    expect(unaryErr).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^request: not a valid parley\.v1\.JoinRoundRequest message/),
+    });
+    expect(streamErr).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^request: not a valid parley\.v1\.UpdateChunk message/),
+    });
+  });
+
   it('learners train and upload; the new version is published and the inventory agent hot-swaps with no dropped decision', async () => {
     const link = new AgentLink('inventory', inventory.address);
     let n = 0;

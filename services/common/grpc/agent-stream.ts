@@ -44,7 +44,7 @@ import { tracer } from '../telemetry';
 import { contextOfTraceparent, endSpan, SpanKind } from '../tracing';
 import { messageOf, RpcError, statusOf } from './errors';
 import { SERVICE_NAMES, v1 } from './proto';
-import { type RunningService, type StartedServer, startServer } from './server';
+import { type RunningService, type StartedServer, startServer, UndecodableMessage } from './server';
 
 export const CALL_KINDS = ['assess', 'propose', 'critique', 'commit', 'release', 'outcomes'] as const;
 export type CallKind = (typeof CALL_KINDS)[number];
@@ -428,8 +428,10 @@ export function serveAgent(
       }
     };
 
-    stream.on('data', (msg: AgentCalls__Output) => {
-      for (const call of msg.calls) run(call);
+    stream.on('data', (msg: AgentCalls__Output | UndecodableMessage) => {
+      // A stream that sends bytes that are not AgentCalls is broken: end it, naming why.
+      if (msg instanceof UndecodableMessage) stream.emit('error', msg.error());
+      else for (const call of msg.calls) run(call);
     });
     stream.on('end', () => {
       ended = true;

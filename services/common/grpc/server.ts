@@ -12,7 +12,7 @@ import type { Logger } from '../log';
 import { rpcRecorder } from '../metrics';
 import { ATTR, rpcAttributes } from '../semconv';
 import { contextFromMetadata, SpanKind, tracer } from '../telemetry';
-import { messageOf, statusOf } from './errors';
+import { messageOf, RpcError, statusOf } from './errors';
 import { packageDefinition } from './proto';
 
 export interface CallContext {
@@ -45,6 +45,47 @@ export function deadlineOf(call: { getDeadline(): grpc.Deadline }): number {
 const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
 /**
+ * A request message grpc-js could not decode (truncated, a wrong wire type,
+ * random bytes). grpc-js itself would answer INTERNAL "Error deserializing
+ * request"; parley's servers hand this to the handler instead (see
+ * `decodable`), which answers INVALID_ARGUMENT naming the message.
+ */
+export class UndecodableMessage {
+  constructor(
+    readonly type: string,
+    readonly reason: string,
+  ) {}
+
+  error(): RpcError {
+    return new RpcError(
+      grpc.status.INVALID_ARGUMENT,
+      `request: not a valid ${this.type} message (${this.reason})`,
+    );
+  }
+}
+
+/** `def` with every request decoder answering UndecodableMessage where it would throw. */
+export function decodable(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  return Object.fromEntries(
+    Object.entries(def).map(([name, method]) => {
+      const decode = method.requestDeserialize;
+      // '/parley.v1.AdDecision/Decide' → 'parley.v1', and the request's message name from its descriptor.
+      const pkg = method.path.split('/')[1]?.split('.').slice(0, -1).join('.');
+      const type = (method as { requestType?: { type?: { name?: string } } }).requestType?.type?.name;
+      const full = type ? [pkg, type].filter(Boolean).join('.') : `${method.path} request`;
+      const requestDeserialize = (bytes: Buffer) => {
+        try {
+          return decode(bytes);
+        } catch (err) {
+          return new UndecodableMessage(full, messageOf(err));
+        }
+      };
+      return [name, { ...method, requestDeserialize }];
+    }),
+  );
+}
+
+/**
  * A grpc-js unary handler around `handler`: the call's latency by status
  * (always), and a server span that is only ever touched when the sampler
  * records it. An unsampled call costs the sampler's decision and the span's
@@ -67,6 +108,7 @@ export function unary<Req, Res>(
     const callCtx: CallContext = { deadline: deadlineOf(call), span, context: ctx, metadata: call.metadata };
     let answer: Promise<Res>;
     try {
+      if (call.request instanceof UndecodableMessage) throw call.request.error();
       // A sampled call's handler runs inside its span's context, so whatever it
       // calls (a unary client span, say) joins the trace; an unsampled one pays
       // no context switch (and no AsyncLocalStorage) at all.
@@ -128,7 +170,7 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_SEND_BYTES,
   });
-  for (const [def, impl] of spec.services) server.addService(def, impl);
+  for (const [def, impl] of spec.services) server.addService(decodable(def), impl);
   const health = new HealthImplementation({ '': 'SERVING' });
   for (const name of spec.serviceNames) health.setStatus(name, 'SERVING');
   health.addToServer(server);
