@@ -28,7 +28,7 @@ import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequ
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../proto/gen/parley/v1/DecisionRecord';
 import { messageOf } from '../common/grpc/errors';
-import type { Logger } from '../common/log';
+import { type Logger, rateLimited } from '../common/log';
 import {
   type DecisionLog,
   type DecisionRecordData,
@@ -133,7 +133,7 @@ export class DecisionRecorder {
   private closed = false;
   private recorded = 0;
   private dropped = 0;
-  private lastWarnMs = 0;
+  private readonly mayWarn = rateLimited(10_000);
   private timer: NodeJS.Timeout | null = null;
 
   /** `now` is a clock in ms for the time slices (a fake one in tests). */
@@ -242,9 +242,7 @@ export class DecisionRecorder {
       this.recorded += records.length;
     } catch (err) {
       this.dropped += records.length;
-      const now = Date.now();
-      if (now - this.lastWarnMs > 10_000) {
-        this.lastWarnMs = now;
+      if (this.mayWarn()) {
         this.log.warn('decision records dropped: the decision log is unavailable', {
           error: messageOf(err),
           dropped: this.dropped,

@@ -14,10 +14,10 @@ import type { OutcomeReports__Output } from '../../proto/gen/parley/v1/OutcomeRe
 import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
 import type { Config } from '../common/config';
 import type { OutcomeEventInput } from '../common/domain/types';
-import { messageOf, RpcError } from '../common/grpc/errors';
+import { messageOf, RpcError, statusOf } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, type UnaryHandler, unary } from '../common/grpc/server';
-import type { Logger } from '../common/log';
+import { type Logger, rateLimited } from '../common/log';
 import { recordDecision } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
 import { isSampled } from '../common/tracing';
@@ -61,10 +61,41 @@ export interface BrokerHandlers {
   reportOutcomes: UnaryHandler<OutcomeReports__Output, OutcomeAcks>;
 }
 
+/**
+ * What an ad server is told when its outcomes could not be recorded: stable
+ * messages (docs/operations.md, "Errors ad servers see") that never carry
+ * internal detail such as an agent's address; the detail goes to the log.
+ * A refusal of the reports themselves (a bad field) is passed on as it is.
+ */
+export const OUTCOME_ERRORS = {
+  unavailable:
+    'outcomes cannot be recorded now (the committing agent is unavailable); retry with the same idempotency keys',
+  late: 'outcomes were not recorded in time; retry with the same idempotency keys',
+} as const;
+
+const PASSED_ON = new Set<grpc.status>([
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.FAILED_PRECONDITION,
+  grpc.status.NOT_FOUND,
+  grpc.status.RESOURCE_EXHAUSTED,
+]);
+
+function outcomeError(err: unknown, note: (fields: Record<string, unknown>) => void): RpcError {
+  const code = statusOf(err);
+  if (PASSED_ON.has(code)) return err instanceof RpcError ? err : new RpcError(code, messageOf(err));
+  note({ code: grpc.status[code], error: messageOf(err) });
+  return code === grpc.status.DEADLINE_EXCEEDED
+    ? new RpcError(code, OUTCOME_ERRORS.late)
+    : new RpcError(grpc.status.UNAVAILABLE, OUTCOME_ERRORS.unavailable);
+}
+
 export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
   const { agents, config, log } = deps;
   const clock = deps.clock ?? systemClock;
   const settings = brokerSettings(config);
+  const mayWarn = rateLimited(10_000);
+  const noteOutcomeFailure = (fields: Record<string, unknown>) =>
+    (mayWarn() ? log.warn : log.debug)('outcomes not recorded', fields);
 
   /** Records outcomes with the committer; tells the context agent about the new ones (best effort). */
   const report = async (
@@ -76,7 +107,9 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     if (timeoutMs < 1)
       throw new RpcError(grpc.status.DEADLINE_EXCEEDED, 'no time left to record the outcome');
     const parent = isSampled(ctx.span) ? ctx.span : null;
-    const acks = await deps.outcomes.record(events, timeoutMs, parent);
+    const acks = await deps.outcomes.record(events, timeoutMs, parent).catch((err) => {
+      throw outcomeError(err, noteOutcomeFailure);
+    });
     const fresh = events.filter((e, i) => acks[i]!.accepted && !acks[i]!.duplicate && e.sessionId);
     if (fresh.length > 0) {
       deps.outcomes

@@ -31,3 +31,18 @@ export function createLogger(
     child: (fields) => createLogger(service, level, { ...base, ...fields }, write),
   };
 }
+
+/**
+ * A gate for a warning that can repeat many times a second (an agent down
+ * under load): true at most once every `ms`, so the log says it once, not
+ * once per request.
+ */
+export function rateLimited(ms: number, now: () => number = Date.now): () => boolean {
+  let last = Number.NEGATIVE_INFINITY;
+  return () => {
+    const t = now();
+    if (t - last < ms) return false;
+    last = t;
+    return true;
+  };
+}

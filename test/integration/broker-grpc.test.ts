@@ -11,7 +11,7 @@ import type { DecideRequest } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse__Output } from '../../proto/gen/parley/v1/DecideResponse';
 import type { OutcomeAck__Output } from '../../proto/gen/parley/v1/OutcomeAck';
 import type { OutcomeReport } from '../../proto/gen/parley/v1/OutcomeReport';
-import { startBroker } from '../../services/broker/server';
+import { OUTCOME_ERRORS, startBroker } from '../../services/broker/server';
 import { loadConfig } from '../../services/common/config';
 import { serveAgent } from '../../services/common/grpc/agent-stream';
 import { v1 } from '../../services/common/grpc/proto';
@@ -230,7 +230,7 @@ describe('broker over gRPC with every agent down', () => {
     }
   });
 
-  it('tells the ad server to retry an outcome while the objective agent is down', async () => {
+  it('tells the ad server to retry an outcome while the objective agent is down, without internal detail', async () => {
     const { err } = await report({
       idempotency_key: 'k-2',
       reservation_id: 'r-1',
@@ -238,6 +238,9 @@ describe('broker over gRPC with every agent down', () => {
       event: 'OUTCOME_EVENT_IMPRESSION',
     });
     expect([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]).toContain(err?.code);
+    // A stable, documented message: no address, no socket error.
+    expect(err?.details).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stream closed/);
+    expect([OUTCOME_ERRORS.unavailable, OUTCOME_ERRORS.late]).toContain(err?.details);
   });
 });
 
