@@ -123,6 +123,7 @@ const REFUSAL_REASON: Record<ReserveRefusal, ReasonCode> = {
   daily_budget: 'REASON_BUDGET_EXHAUSTED',
   frequency_cap: 'REASON_FREQUENCY_CAP',
   duplicate: 'REASON_COMMIT_REJECTED',
+  abandoned: 'REASON_COMMIT_REJECTED',
 };
 
 /** A state adapter failure (e.g. Redis down) is UNAVAILABLE: the broker falls back to its local guard. */
@@ -194,9 +195,27 @@ export class ObjectiveAgent {
    * One reservation per chosen ad, all in one ledger call; each succeeds or
    * fails on its own. A paid campaign's amount must be positive
    * (INVALID_ARGUMENT otherwise); house campaigns are reserved at 0 whatever
-   * the amount.
+   * the amount. A commit that finishes at or after `deadlineMs` (epoch ms)
+   * is one the broker has stopped waiting for: what it reserved is released
+   * at once and it fails with DEADLINE_EXCEEDED, instead of holding money
+   * until the reservation TTL for an answer never served.
    */
-  async commit(input: CommitInput): Promise<CommitResult[]> {
+  async commit(input: CommitInput, deadlineMs = Number.POSITIVE_INFINITY): Promise<CommitResult[]> {
+    const results = await this.reserveAll(input);
+    if (this.clock() < deadlineMs || !results.some((r) => r.reserved)) return results;
+    // Releasing all of the request also refuses a late retry of this commit (BudgetLedger.releaseRequest).
+    if (input.requestId) await this.release(input.requestId);
+    else
+      await Promise.allSettled(
+        results.map((r) => r.reserved && this.options.ledger.release(r.reservationId)),
+      );
+    throw new DomainError(
+      'deadline_exceeded',
+      'commit: finished after its deadline; its reservations were released',
+    );
+  }
+
+  private async reserveAll(input: CommitInput): Promise<CommitResult[]> {
     const now = this.clock();
     const catalogue = this.options.catalogue.current();
     input.reservations.forEach((r, i) => {
@@ -263,7 +282,7 @@ export class ObjectiveAgent {
    */
   async release(requestId: string, reservationIds: readonly string[] = []): Promise<number> {
     try {
-      return (await this.options.ledger.releaseRequest(requestId, reservationIds)).length;
+      return (await this.options.ledger.releaseRequest(requestId, reservationIds, this.clock())).length;
     } catch (err) {
       throw unavailable(err);
     }

@@ -45,7 +45,8 @@ export interface ReserveBatch {
   reservations: readonly BatchReservation[];
 }
 
-export type ReserveRefusal = 'lifetime_budget' | 'daily_budget' | 'frequency_cap' | 'duplicate';
+/** Why a reservation was refused; `abandoned`: its whole request was released before (releaseRequest). */
+export type ReserveRefusal = 'lifetime_budget' | 'daily_budget' | 'frequency_cap' | 'duplicate' | 'abandoned';
 
 export type ReserveResult = { reserved: true } | { reserved: false; reason: ReserveRefusal };
 
@@ -74,9 +75,12 @@ export interface BudgetLedger {
    * Releases the open reservations of a request (those among
    * `reservationIds` when given and not empty, else all of them) in one
    * atomic step; returns the ids released. A reservation already settled or
-   * released, or of another request, is left alone.
+   * released, or of another request, is left alone. Releasing all of a
+   * request also abandons it for the reservation TTL: a commit of it that
+   * arrives later (the broker gave up before the commit got through) is
+   * refused with `abandoned`, so no money is held for an answer never served.
    */
-  releaseRequest(requestId: string, reservationIds?: readonly string[]): Promise<string[]>;
+  releaseRequest(requestId: string, reservationIds?: readonly string[], nowMs?: number): Promise<string[]>;
   /** Releases every reservation whose expiry is at or before nowMs; returns their ids. */
   releaseExpired(nowMs: number): Promise<string[]>;
   spend(campaignId: string, nowMs: number): Promise<SpendState>;
@@ -138,6 +142,8 @@ export class EmbeddedLedger implements BudgetLedger {
   private readonly held = new Map<string, Held>();
   /** request id → its open reservations. */
   private readonly requests = new Map<string, Set<string>>();
+  /** request id → until when its commits are refused (released as a whole). */
+  private readonly abandoned = new Map<string, number>();
   /** session id → campaign id → frequency hits (nested, so a lookup builds no key). */
   private readonly frequency = new Map<string, Map<string, Frequency>>();
 
@@ -149,9 +155,15 @@ export class EmbeddedLedger implements BudgetLedger {
 
   async reserveMany(batch: ReserveBatch): Promise<ReserveResult[]> {
     const out: ReserveResult[] = [];
+    if (this.isAbandoned(batch.requestId, batch.nowMs))
+      return batch.reservations.map(() => ({ reserved: false, reason: 'abandoned' }));
     for (const r of batch.reservations)
       out.push(this.reserveNow(r, batch.sessionId, batch.requestId, batch.nowMs));
     return out;
+  }
+
+  private isAbandoned(requestId: string, nowMs: number): boolean {
+    return requestId !== '' && (this.abandoned.get(requestId) ?? Number.NEGATIVE_INFINITY) > nowMs;
   }
 
   private reserveNow(
@@ -160,6 +172,7 @@ export class EmbeddedLedger implements BudgetLedger {
     requestId: string,
     nowMs: number,
   ): ReserveResult {
+    if (this.isAbandoned(requestId, nowMs)) return { reserved: false, reason: 'abandoned' };
     const { limits, amountMicros: amount } = r;
     if (this.held.has(r.reservationId)) return { reserved: false, reason: 'duplicate' };
     const life = this.books(this.lifetime, r.campaignId);
@@ -219,7 +232,13 @@ export class EmbeddedLedger implements BudgetLedger {
     return this.releaseNow(reservationId);
   }
 
-  async releaseRequest(requestId: string, reservationIds?: readonly string[]): Promise<string[]> {
+  async releaseRequest(
+    requestId: string,
+    reservationIds?: readonly string[],
+    nowMs = Date.now(),
+  ): Promise<string[]> {
+    const all = !reservationIds || reservationIds.length === 0;
+    if (all && requestId) this.abandoned.set(requestId, nowMs + this.options.reservationTtlMs);
     const open = this.requests.get(requestId);
     if (!open) return [];
     const ids =
@@ -252,6 +271,7 @@ export class EmbeddedLedger implements BudgetLedger {
     const expired: string[] = [];
     for (const [id, h] of this.held) if (h.expiresAt <= nowMs) expired.push(id);
     for (const id of expired) this.releaseNow(id);
+    for (const [request, until] of this.abandoned) if (until <= nowMs) this.abandoned.delete(request);
     for (const [session, campaigns] of this.frequency) {
       for (const [campaign, f] of campaigns) if (f.until <= nowMs) campaigns.delete(campaign);
       if (campaigns.size === 0) this.frequency.delete(session);

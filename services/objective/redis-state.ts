@@ -15,7 +15,9 @@
  *   freq:<campaign>|<session>     string: the session's reservation times in the cap's window,
  *                                 space-separated, oldest first (capped campaigns; PX the window)
  *   res:<reservation>             string: an open reservation (its record: see LUA_COMMON)
- *   req:<request>                 set: the request's open reservations (releaseRequest)
+ *   req:<request>                 set: the request's open reservations (releaseRequest), and the
+ *                                 member '!abandoned' once the whole request was released
+ *                                 (a later commit of it is refused; PX the reservation TTL)
  *   expiries                      zset reservation id → expiry
  *   idem:<idempotency key>        outcome already recorded (PX idempotencyTtlMs)
  *   outcomes                      stream: the outcome event log (MAXLEN ~)
@@ -118,6 +120,9 @@ local function close_reservation(rkey, rid, expiries, to_spent)
 end
 `;
 
+/** The request set's member saying the whole request was released: its later commits are refused. */
+const ABANDONED = '!abandoned';
+
 // KEYS: expiries, request set, then per reservation: campaign hash, frequency key, reservation key
 // ARGV: now, utc day, expires at, '1' to note the reservations in the request set | '0',
 //       then per reservation: reservation id, amount, total budget, daily budget, max impressions, window ms
@@ -172,6 +177,11 @@ local function reserve(camp, freq, rkey, rid, amount, total, daily, max_impressi
 end
 
 local out, held = {}, {}
+if req ~= '' and redis.call('SISMEMBER', req, '${ABANDONED}') == 1 then
+  -- The broker gave this request up (releaseRequest of all of it) before its commit got here.
+  for i = 0, (#KEYS - 2) / 3 - 1 do out[i + 1] = 'abandoned' end
+  return out
+end
 for i = 0, (#KEYS - 2) / 3 - 1 do
   local a = 5 + 6 * i
   local rid = ARGV[a]
@@ -189,17 +199,23 @@ const CLOSE = `${LUA_COMMON}
 return close_reservation(KEYS[1], ARGV[1], KEYS[2], ARGV[2] == '1')
 `;
 
-// KEYS: request set, expiries; ARGV: reservation key prefix, then the ids to release (none = all of the request's)
+// KEYS: request set, expiries; ARGV: reservation key prefix, reservation TTL ms, then the ids to release
+// (none = all of the request's, and the request is marked abandoned for the TTL)
 const RELEASE_REQUEST = `${LUA_COMMON}
 local ids = {}
-for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
-if #ids == 0 then ids = redis.call('SMEMBERS', KEYS[1]) end
+for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+local all = #ids == 0
+if all then ids = redis.call('SMEMBERS', KEYS[1]) end
 local out = {}
 for _, id in ipairs(ids) do
-  if redis.call('SISMEMBER', KEYS[1], id) == 1 then
+  if id ~= '${ABANDONED}' and redis.call('SISMEMBER', KEYS[1], id) == 1 then
     if close_reservation(ARGV[1] .. id, id, KEYS[2], false) >= 0 then out[#out + 1] = id
     else redis.call('SREM', KEYS[1], id) end
   end
+end
+if all then
+  redis.call('SADD', KEYS[1], '${ABANDONED}')
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return out
 `;
@@ -412,6 +428,7 @@ export class RedisLedger implements BudgetLedger {
       this.keys.request(requestId),
       this.keys.expiries,
       this.keys.reservationPrefix,
+      this.options.reservationTtlMs,
       ...reservationIds,
     );
   }

@@ -317,6 +317,32 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0)).toBe(1); // a1 was served
   });
 
+  it('refuses a commit of a request released as a whole before it (the release overtook the commit)', async () => {
+    const commit = (requestId: string, id: string) =>
+      ledger.reserveMany({
+        requestId,
+        sessionId: 's1',
+        nowMs: T0 + 1,
+        reservations: [{ reservationId: id, campaignId: 'c1', amountMicros: 100, limits: UNLIMITED }],
+      });
+    expect(await ledger.releaseRequest('gave-up', [], T0)).toEqual([]);
+    expect(await commit('gave-up', 'g1')).toEqual([{ reserved: false, reason: 'abandoned' }]);
+    const one = {
+      requestId: 'gave-up',
+      reservationId: 'g2',
+      campaignId: 'c1',
+      sessionId: 's1',
+      amountMicros: 100,
+      limits: UNLIMITED,
+      nowMs: T0 + 1,
+    };
+    expect(await ledger.reserve(one)).toEqual({ reserved: false, reason: 'abandoned' });
+    // Releasing named reservations abandons nothing: the request may still commit.
+    expect(await ledger.releaseRequest('partly', ['p0'], T0)).toEqual([]);
+    expect(await commit('partly', 'p1')).toEqual([{ reserved: true }]);
+    expect(await ledger.spend('c1', T0 + 1)).toMatchObject({ lifetimeReservedMicros: 100 });
+  });
+
   if (name === 'redis') {
     it('keeps every key under the configured prefix', async () => {
       await reserve(10, { frequencyCap: { maxImpressions: 3, windowMs: HOUR } });
@@ -527,8 +553,13 @@ describe('Redis ledger under concurrent replicas (property)', () => {
           // Nothing leaks: exactly the open reservations are still tracked for expiry.
           const openIds = [...amounts.keys()].filter((id) => !closed.has(id)).length;
           expect(await shared.zcard(`${PREFIX}objective:expiries`)).toBe(openIds);
+          // A request released as a whole keeps a '!abandoned' mark, which expires.
           let noted = 0;
-          for (const key of await shared.keys(`${PREFIX}objective:req:*`)) noted += await shared.scard(key);
+          for (const key of await shared.keys(`${PREFIX}objective:req:*`)) {
+            const members = await shared.smembers(key);
+            noted += members.filter((m) => m !== '!abandoned').length;
+            if (members.includes('!abandoned')) expect(await shared.pttl(key)).toBeGreaterThan(0);
+          }
           expect(noted).toBe(openIds);
         },
       ),

@@ -8,9 +8,13 @@
  * committer: nothing is reserved, and its placements carry no reservation.
  *
  * A commit the broker stops waiting for may still have reserved: the
- * committer is told at once to release every reservation of the request
- * (best effort; what it misses still expires after the reservation TTL),
- * and the decision serves house ads only.
+ * committer is told at once to release every reservation of the request,
+ * and the decision serves house ads only. Nothing stays held for an answer
+ * never served: the release also refuses the commit if it overtook it, and
+ * the objective agent releases by itself a commit that finishes after its
+ * deadline (BudgetLedger.releaseRequest, ObjectiveAgent.commit). Only if both
+ * the release and the commit's reply are lost (the stream broke in between)
+ * does the money wait for the reservation TTL.
  */
 import type { CommitResult, Rejection } from '../../common/domain/types';
 import { messageOf } from '../../common/errors';

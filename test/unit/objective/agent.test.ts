@@ -265,6 +265,43 @@ describe('ObjectiveAgent.release', () => {
   });
 });
 
+describe('ObjectiveAgent: commits the broker gave up on hold no money', () => {
+  it('a commit that finishes at or after its deadline releases what it reserved and fails DEADLINE_EXCEEDED', async () => {
+    const s = setup();
+    await expect(
+      s.agent.commit(
+        { requestId: 'late', sessionId: 's1', reservations: [reservation('aware'), reservation('capped')] },
+        NOW, // the clock reads NOW once the reservations are made: the broker has stopped waiting
+      ),
+    ).rejects.toMatchObject({ kind: 'deadline_exceeded' });
+    expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+    expect(await s.ledger.spend('capped', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+    expect(await s.ledger.sessionImpressions('capped', 's1', HOUR, NOW)).toBe(0);
+    // In time, the same commit reserves.
+    const ok = await s.agent.commit(
+      { requestId: 'on-time', sessionId: 's1', reservations: [reservation('aware')] },
+      NOW + 1,
+    );
+    expect(ok[0]?.reserved).toBe(true);
+  });
+
+  it('a commit that arrives after its request was released as a whole reserves nothing', async () => {
+    const s = setup();
+    // The broker timed out, sent the release, and the release overtook the commit.
+    expect(await s.agent.release('overtaken')).toBe(0);
+    const results = await s.agent.commit({
+      requestId: 'overtaken',
+      sessionId: 's1',
+      reservations: [reservation('aware'), reservation('convert')],
+    });
+    expect(results.map((r) => [r.reserved, r.reason])).toEqual([
+      [false, 'REASON_COMMIT_REJECTED'],
+      [false, 'REASON_COMMIT_REJECTED'],
+    ]);
+    expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
+  });
+});
+
 describe('ObjectiveAgent.recordOutcomes', () => {
   it('records a batch as recordOutcome each would, a repeated key once', async () => {
     const s = setup();
