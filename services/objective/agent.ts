@@ -195,14 +195,14 @@ export class ObjectiveAgent {
    * One reservation per chosen ad, all in one ledger call; each succeeds or
    * fails on its own. A paid campaign's amount must be positive
    * (INVALID_ARGUMENT otherwise); house campaigns are reserved at 0 whatever
-   * the amount. A commit that finishes at or after `deadlineMs` (epoch ms)
-   * is one the broker has stopped waiting for: what it reserved is released
-   * at once and it fails with DEADLINE_EXCEEDED, instead of holding money
-   * until the reservation TTL for an answer never served.
+   * the amount. A commit that finishes when `tooLate()` says the caller has
+   * stopped waiting (its deadline passed) releases what it reserved at once
+   * and fails with DEADLINE_EXCEEDED, instead of holding money until the
+   * reservation TTL for an answer never served.
    */
-  async commit(input: CommitInput, deadlineMs = Number.POSITIVE_INFINITY): Promise<CommitResult[]> {
+  async commit(input: CommitInput, tooLate: () => boolean = () => false): Promise<CommitResult[]> {
     const results = await this.reserveAll(input);
-    if (this.clock() < deadlineMs || !results.some((r) => r.reserved)) return results;
+    if (!tooLate() || !results.some((r) => r.reserved)) return results;
     // Releasing all of the request also refuses a late retry of this commit (BudgetLedger.releaseRequest).
     if (input.requestId) await this.release(input.requestId);
     else

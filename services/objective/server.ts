@@ -79,7 +79,7 @@ export function negotiationHandlers(agent: ObjectiveAgent): AgentHandlers {
       const input = commitFromWire(req);
       // A commit the broker has already given up on would only hold money until it is released.
       if (Date.now() >= deadline) throw new DomainError('deadline_exceeded', 'commit: deadline passed');
-      const results = await agent.commit(input, deadline);
+      const results = await agent.commit(input, () => Date.now() >= deadline);
       if (span) {
         const reserved = results.filter((r) => r.reserved).length;
         span.setAttributes({

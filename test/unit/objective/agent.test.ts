@@ -271,7 +271,7 @@ describe('ObjectiveAgent: commits the broker gave up on hold no money', () => {
     await expect(
       s.agent.commit(
         { requestId: 'late', sessionId: 's1', reservations: [reservation('aware'), reservation('capped')] },
-        NOW, // the clock reads NOW once the reservations are made: the broker has stopped waiting
+        () => true, // once the reservations are made, the broker has stopped waiting
       ),
     ).rejects.toMatchObject({ kind: 'deadline_exceeded' });
     expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
@@ -280,7 +280,7 @@ describe('ObjectiveAgent: commits the broker gave up on hold no money', () => {
     // In time, the same commit reserves.
     const ok = await s.agent.commit(
       { requestId: 'on-time', sessionId: 's1', reservations: [reservation('aware')] },
-      NOW + 1,
+      () => false,
     );
     expect(ok[0]?.reserved).toBe(true);
   });
