@@ -89,3 +89,50 @@ export class TokenTable {
     return m ? m[1]! : '';
   }
 }
+
+/** Failed sign-ins one source may make in a window before it is shut out for the rest of it. */
+export const SIGN_IN_LIMIT = { failures: 10, windowMs: 60_000 } as const;
+
+/**
+ * Limits guessing tokens: a source (a client address) with `failures`
+ * failed sign-ins within `windowMs` is refused, whatever token it sends,
+ * until its window ends (so it cannot tell a right guess from a wrong one
+ * meanwhile). Plain and deterministic given the clock; bounded memory (a
+ * source's entry goes once its window is over).
+ */
+export class SignInGuard {
+  private readonly sources = new Map<string, { since: number; failures: number }>();
+  private swept = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly limit: { failures: number; windowMs: number } = SIGN_IN_LIMIT,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Milliseconds until `source` may try again; 0 when it may now. */
+  retryAfterMs(source: string): number {
+    const s = this.current(source);
+    return s && s.failures >= this.limit.failures ? s.since + this.limit.windowMs - this.now() : 0;
+  }
+
+  /** Counts a failed sign-in; returns the source's failures in its window. */
+  failed(source: string): number {
+    const s = this.current(source) ?? { since: this.now(), failures: 0 };
+    s.failures++;
+    this.sources.set(source, s);
+    return s.failures;
+  }
+
+  private current(source: string): { since: number; failures: number } | null {
+    const now = this.now();
+    const over = (v: { since: number }) => now - v.since >= this.limit.windowMs;
+    if (now - this.swept >= this.limit.windowMs) {
+      for (const [k, v] of this.sources) if (over(v)) this.sources.delete(k);
+      this.swept = now;
+    }
+    const s = this.sources.get(source);
+    if (!s || !over(s)) return s ?? null;
+    this.sources.delete(source);
+    return null;
+  }
+}

@@ -21,7 +21,7 @@ import { messageOf, statusOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import { projectPath } from '../common/paths';
 import type { DecisionRecordData } from '../common/state/decisions';
-import { type Principal, TokenTable } from './auth';
+import { type Principal, SignInGuard, TokenTable } from './auth';
 import { explain, explainText } from './explain';
 import { describeOverride } from './model';
 import type { AdminService } from './service';
@@ -38,7 +38,9 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 };
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -49,10 +51,22 @@ class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly field?: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
+
+/** A path segment, percent-decoded; bad percent-encoding is the caller's error (400), not ours. */
+function pathParam(raw: string, field: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `${field}: not valid percent-encoding`, field);
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** gRPC status of a domain error → HTTP status. */
 function httpStatusOf(err: unknown): number {
@@ -73,13 +87,23 @@ function httpStatusOf(err: unknown): number {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    ...SECURITY_HEADERS,
+    ...headers,
+  });
   res.end(json);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** The request's JSON object body ({} when empty). */
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -87,13 +111,26 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new HttpError(413, `body: at most ${MAX_BODY_BYTES} bytes`, 'body');
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text.trim()) return {};
+  if (size === 0) return {};
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new HttpError(415, `body: expected content-type application/json, got ${type || 'none'}`, 'body');
+  let text: string;
   try {
-    return JSON.parse(text);
+    text = UTF8.decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new HttpError(400, 'body: not valid UTF-8', 'body');
+  }
+  if (!text.trim()) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'body: not valid JSON', 'body');
   }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'body: must be a JSON object', 'body');
+  return body as Record<string, unknown>;
 }
 
 export function overrideView(o: Override, nowMs: number) {
@@ -106,6 +143,8 @@ export interface HttpApiOptions {
   history: StatusHistory;
   log: Logger;
   webDir?: string;
+  /** Limits failed sign-ins per client address (default: SIGN_IN_LIMIT, the wall clock). */
+  signIns?: SignInGuard;
 }
 
 export function httpHandler(opts: HttpApiOptions) {
@@ -121,12 +160,23 @@ export function httpHandler(opts: HttpApiOptions) {
     return b;
   };
 
+  const signIns = opts.signIns ?? new SignInGuard();
   const authenticate = (req: IncomingMessage): Principal => {
+    const source = req.socket.remoteAddress ?? 'unknown';
+    const waitMs = signIns.retryAfterMs(source);
+    if (waitMs > 0) {
+      const seconds = String(Math.ceil(waitMs / 1000));
+      throw new HttpError(429, `sign in: too many failed sign-ins; try again in ${seconds} s`, undefined, {
+        'retry-after': seconds,
+      });
+    }
     const token = TokenTable.bearer(req.headers.authorization);
+    const who = token ? tokens.lookup(token) : null;
+    if (who) return who;
+    const failures = signIns.failed(source);
+    log.warn('failed sign-in', { source, failures, reason: token ? 'unknown token' : 'no token' });
     if (!token) throw new HttpError(401, 'sign in: an Authorization: Bearer <token> header is required');
-    const who = tokens.lookup(token);
-    if (!who) throw new HttpError(401, 'sign in: unknown token');
-    return who;
+    throw new HttpError(401, 'sign in: unknown token');
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -168,10 +218,11 @@ export function httpHandler(opts: HttpApiOptions) {
     const del = /^\/api\/overrides\/([^/]+)$/.exec(path);
     if (del) {
       if (method !== 'DELETE') throw new HttpError(405, `${method} not allowed here`);
-      const body = (await readJson(req)) as { reason?: unknown };
+      const id = pathParam(del[1]!, 'id');
+      const body = await readJson(req);
       if (body.reason !== undefined && typeof body.reason !== 'string')
         throw new HttpError(400, 'reason: must be a string', 'reason');
-      const o = await service.deleteOverride(who, decodeURIComponent(del[1]!), String(body.reason ?? ''));
+      const o = await service.deleteOverride(who, id, String(body.reason ?? ''));
       log.info('override deleted', { id: o.id, by: who.name });
       return send(res, 200, overrideView(o, service.now()));
     }
@@ -189,7 +240,7 @@ export function httpHandler(opts: HttpApiOptions) {
 
     const one = /^\/api\/decisions\/([^/]+)$/.exec(path);
     if (one) {
-      const r = await service.getDecision(decodeURIComponent(one[1]!));
+      const r = await service.getDecision(pathParam(one[1]!, 'request_id'));
       return send(res, 200, { record: r, explanation: explain(r), text: explainText(r) });
     }
 
@@ -216,8 +267,9 @@ export function httpHandler(opts: HttpApiOptions) {
       if (status >= 500) log.error('http handler failed', { path: url.pathname, error: messageOf(err) });
       const message = messageOf(err);
       const field = err instanceof HttpError ? err.field : /^([A-Za-z0-9_.[\]]+): /.exec(message)?.[1];
+      const headers = err instanceof HttpError ? err.headers : {};
       if (!res.headersSent)
-        send(res, status, field && status === 400 ? { error: message, field } : { error: message });
+        send(res, status, field && status === 400 ? { error: message, field } : { error: message }, headers);
       else res.end();
     });
   };

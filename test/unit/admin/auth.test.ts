@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_TOKEN_CHARS, parseTokens, TokenTable } from '../../../services/admin/auth';
+import { MIN_TOKEN_CHARS, parseTokens, SignInGuard, TokenTable } from '../../../services/admin/auth';
 
 const EDITOR_TOKEN = 'editor-token-0123456789';
 const VIEWER_TOKEN = 'viewer-token-0123456789';
@@ -94,5 +94,21 @@ describe('TokenTable', () => {
     expect(TokenTable.bearer(`Bearer a b`)).toBe('');
     expect(TokenTable.bearer('Bearer ')).toBe('');
     expect(TokenTable.bearer(undefined)).toBe('');
+  });
+});
+
+describe('SignInGuard', () => {
+  it('shuts a source out after its failures in a window, until the window ends; others are not affected', () => {
+    const clock = { now: 1_000 };
+    const guard = new SignInGuard({ failures: 3, windowMs: 60_000 }, () => clock.now);
+    expect([guard.failed('a'), guard.failed('a')]).toEqual([1, 2]);
+    expect(guard.retryAfterMs('a')).toBe(0);
+    clock.now += 10_000;
+    expect(guard.failed('a')).toBe(3);
+    expect(guard.retryAfterMs('a')).toBe(50_000); // the window started at the first failure
+    expect(guard.retryAfterMs('b')).toBe(0);
+    clock.now += 50_000;
+    expect(guard.retryAfterMs('a')).toBe(0);
+    expect(guard.failed('a')).toBe(1); // a fresh window
   });
 });

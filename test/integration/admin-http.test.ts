@@ -1,0 +1,121 @@
+/**
+ * The admin service's HTTP API against malformed input and token guessing,
+ * over a real socket (the admin service started in-process on port 0): every
+ * malformed request gets a 4xx naming the problem, never a 500; nothing is
+ * stored from a refused request; no page can be framed; a client address
+ * that keeps guessing tokens is shut out and the failures are logged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningAdmin, startAdmin } from '../../services/admin/server';
+import { loadConfig } from '../../services/common/config';
+import { createLogger } from '../../services/common/log';
+
+const EDITOR = 'editor-token-0123456789';
+const lines: string[] = [];
+const log = createLogger('admin', 'warn', {}, (line) => lines.push(line));
+let admin: RunningAdmin;
+
+beforeAll(async () => {
+  admin = await startAdmin({
+    config: loadConfig({
+      PARLEY_HOST: '127.0.0.1',
+      PARLEY_ADMIN_PORT: '0',
+      PARLEY_ADMIN_HTTP_PORT: '0',
+      PARLEY_METRICS_PORT: 'off',
+      PARLEY_ADMIN_TOKENS: `eve:editor:${EDITOR}`,
+    }),
+    log,
+  });
+});
+
+afterAll(async () => {
+  await admin?.close();
+});
+
+const call = (path: string, init: RequestInit & { token?: string } = {}) =>
+  fetch(`${admin.url}${path.replace(/^\//, '')}`, {
+    ...init,
+    headers: { authorization: `Bearer ${init.token ?? EDITOR}`, ...(init.headers as Record<string, string>) },
+  });
+const json = { 'content-type': 'application/json' };
+
+describe('admin HTTP API: malformed input', () => {
+  it.each([
+    ['DELETE', '/api/overrides/%E0%A4%A', 'id'],
+    ['GET', '/api/decisions/%ZZ', 'request_id'],
+    ['GET', '/api/decisions/%FF', 'request_id'],
+  ])('%s %s: bad percent-encoding is 400 naming the field', async (method, path, field) => {
+    const res = await call(path, { method });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: `${field}: not valid percent-encoding`, field });
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['an array', '[]'],
+    ['a number', '42'],
+    ['a string', '"x"'],
+  ])('a JSON body that is %s is 400, never a 500', async (_what, body) => {
+    for (const [method, path] of [
+      ['POST', '/api/overrides'],
+      ['DELETE', '/api/overrides/ovr-1'],
+    ] as const) {
+      const res = await call(path, { method, headers: json, body });
+      expect({ method, status: res.status }).toEqual({ method, status: 400 });
+      expect(await res.json()).toEqual({ error: 'body: must be a JSON object', field: 'body' });
+    }
+  });
+
+  it('a body that is not UTF-8 is refused, not stored with replacement characters', async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"kind":"kill_switch","targetId":"cmp-1","reason":"bad '),
+      Buffer.from([0xc3, 0x28]), // an invalid UTF-8 sequence
+      Buffer.from('"}'),
+    ]);
+    const res = await call('/api/overrides', { method: 'POST', headers: json, body });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'body: not valid UTF-8', field: 'body' });
+    const list = (await (await call('/api/overrides')).json()) as { overrides: unknown[] };
+    expect(list.overrides).toEqual([]);
+  });
+
+  it('a body that is not application/json is 415', async () => {
+    const res = await call('/api/overrides', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"kind":"kill_switch"}',
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^body: expected content-type application\/json/,
+    );
+  });
+
+  it('no page or API answer can be framed by another origin', async () => {
+    for (const path of ['/', '/api/session', '/api/decisions/%ZZ', '/no-such-page']) {
+      const res = await call(path);
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+});
+
+describe('admin HTTP API: token guessing', () => {
+  it('shuts out an address after 10 failed sign-ins a minute, whatever token it sends, and logs them', async () => {
+    lines.length = 0;
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++)
+      statuses.push((await call('/api/session', { token: `guess-${i}-0123456789` })).status);
+    expect(statuses).toEqual([...Array(10).fill(401), ...Array(5).fill(429)]);
+    // Shut out: even the right token gets 429 now (a right guess looks like a wrong one).
+    const res = await call('/api/session');
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    const failures = lines
+      .map((l) => JSON.parse(l) as { msg: string; failures?: number })
+      .filter((l) => l.msg === 'failed sign-in');
+    expect(failures.map((f) => f.failures)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // No token in any log line.
+    expect(lines.join('\n')).not.toMatch(/guess-|editor-token/);
+  });
+});
