@@ -20,8 +20,11 @@ import { type RunningService, startServer, type UnaryHandler, unary } from '../c
 import { type Logger, rateLimited } from '../common/log';
 import { recordDecision } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
+import { createRedis } from '../common/state/redis';
 import { isSampled } from '../common/tracing';
 import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
+import { type AnswerStore, type Claim, EmbeddedAnswerStore } from './answers';
+import { RedisAnswerStore } from './answers-redis';
 import { buildDecisionRecord, type DecisionRecorder } from './decision-log';
 import { FallbackCache, houseRanking, type StaticRanking } from './fallbacks';
 import { connectAgents } from './links';
@@ -53,6 +56,8 @@ export interface BrokerDeps {
   recorder?: DecisionRecorder;
   /** This broker's name in its decision records. */
   brokerName?: string;
+  /** Answers by request id, for idempotent Decide (config.decideIdempotencyMs); none = every call decides. */
+  answers?: AnswerStore<DecideResponse>;
 }
 
 export interface BrokerHandlers {
@@ -67,6 +72,13 @@ export interface BrokerHandlers {
  * internal detail such as an agent's address; the detail goes to the log.
  * A refusal of the reports themselves (a bad field) is passed on as it is.
  */
+export const DECIDE_ERRORS = {
+  inProgress: 'request_id: a decision for this request_id is still in progress; retry after its deadline',
+} as const;
+
+/** How often a retry that found its first call still deciding looks for the answer. */
+const ANSWER_POLL_MS = 5;
+
 export const OUTCOME_ERRORS = {
   unavailable:
     'outcomes cannot be recorded now (the committing agent is unavailable); retry with the same idempotency keys',
@@ -96,6 +108,9 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
   const mayWarn = rateLimited(10_000);
   const noteOutcomeFailure = (fields: Record<string, unknown>) =>
     (mayWarn() ? log.warn : log.debug)('outcomes not recorded', fields);
+  const mayWarnAnswers = rateLimited(10_000);
+  const noteAnswerStoreFailure = (fields: Record<string, unknown>) =>
+    (mayWarnAnswers() ? log.warn : log.debug)('idempotent Decide: the answer store failed', fields);
 
   /** Records outcomes with the committer; tells the context agent about the new ones (best effort). */
   const report = async (
@@ -120,54 +135,101 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     return acks.map((a) => ({ accepted: a.accepted || a.duplicate, duplicate: a.duplicate }));
   };
 
-  return {
-    async decide(req, ctx) {
-      const started = performance.now();
-      const input = decideRequestFromWire(req);
-      const now = clock.now();
-      const deadline = effectiveDeadline(now, ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
-      const left = deadline - now;
-      if (left < config.minDeadlineMs) {
-        throw new RpcError(
-          grpc.status.DEADLINE_EXCEEDED,
-          `only ${Math.max(0, Math.floor(left))} ms left; a decision needs at least ${config.minDeadlineMs} ms`,
-        );
-      }
-      const decision = await decide(
-        { ...input, deadline, span: ctx.span },
-        {
-          agents,
-          fallbacks: deps.fallbacks,
-          staticRanking: deps.staticRanking,
-          settings,
-          overrides: deps.overrides?.current(),
-          clock,
-          log,
-        },
+  /** One decision, no questions asked about earlier calls. */
+  const decideNow = async (
+    req: DecideRequest__Output,
+    input: ReturnType<typeof decideRequestFromWire>,
+    ctx: { deadline: number; span: Span },
+  ): Promise<DecideResponse> => {
+    const started = performance.now();
+    const now = clock.now();
+    const deadline = effectiveDeadline(now, ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
+    const left = deadline - now;
+    if (left < config.minDeadlineMs) {
+      throw new RpcError(
+        grpc.status.DEADLINE_EXCEEDED,
+        `only ${Math.max(0, Math.floor(left))} ms left; a decision needs at least ${config.minDeadlineMs} ms`,
       );
-      // A dry run is a preview: it counts in no decision metric and no decision log.
-      if (!input.dryRun) recordDecision(decision, performance.now() - started);
-      if (isSampled(ctx.span)) {
-        const e = decision.explanation;
-        ctx.span.setAttributes({
-          [ATTR.dryRun]: input.dryRun,
-          [ATTR.requestId]: input.requestId,
-          [ATTR.chosenCreative]: decision.placements.map((p) => p.candidate.creativeId),
-          [ATTR.utility]: e.utility,
-          [ATTR.noAd]: decision.noAd,
-          [ATTR.degraded]: decision.degraded,
-          [ATTR.rounds]: e.rounds,
-          [ATTR.explored]: e.explored,
-          [ATTR.scenario]: e.scenario,
-        });
-        for (const [name, r] of e.agents)
-          ctx.span.setAttribute(`${ATTR.modelVersion}.${name}`, r.modelVersion);
+    }
+    const decision = await decide(
+      { ...input, deadline, span: ctx.span },
+      {
+        agents,
+        fallbacks: deps.fallbacks,
+        staticRanking: deps.staticRanking,
+        settings,
+        overrides: deps.overrides?.current(),
+        clock,
+        log,
+      },
+    );
+    // A dry run is a preview: it counts in no decision metric and no decision log.
+    if (!input.dryRun) recordDecision(decision, performance.now() - started);
+    if (isSampled(ctx.span)) {
+      const e = decision.explanation;
+      ctx.span.setAttributes({
+        [ATTR.dryRun]: input.dryRun,
+        [ATTR.requestId]: input.requestId,
+        [ATTR.chosenCreative]: decision.placements.map((p) => p.candidate.creativeId),
+        [ATTR.utility]: e.utility,
+        [ATTR.noAd]: decision.noAd,
+        [ATTR.degraded]: decision.degraded,
+        [ATTR.rounds]: e.rounds,
+        [ATTR.explored]: e.explored,
+        [ATTR.scenario]: e.scenario,
+      });
+      for (const [name, r] of e.agents) ctx.span.setAttribute(`${ATTR.modelVersion}.${name}`, r.modelVersion);
+    }
+    const response = decisionToWire(decision);
+    if (!input.dryRun)
+      deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));
+    return response;
+  };
+
+  const windowMs = config.decideIdempotencyMs;
+  const answers = windowMs > 0 ? deps.answers : undefined;
+  /**
+   * Decide, once per request id within the window: a retry gets the first
+   * answer (nothing new reserved or logged); one that comes while the first
+   * is still deciding waits for it until its own deadline (ABORTED after).
+   * When the store is unreachable the call decides (an answer matters more;
+   * a duplicate then costs at most one more reservation).
+   */
+  const decideOnce = async (req: DecideRequest__Output, ctx: { deadline: number; span: Span }) => {
+    const input = decideRequestFromWire(req);
+    if (!answers || input.dryRun) return decideNow(req, input, ctx);
+    const id = input.requestId;
+    for (;;) {
+      let claim: Claim<DecideResponse>;
+      try {
+        claim = await answers.claim(id, windowMs);
+      } catch (err) {
+        noteAnswerStoreFailure({ error: messageOf(err) });
+        return decideNow(req, input, ctx);
       }
-      const response = decisionToWire(decision);
-      if (!input.dryRun)
-        deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));
-      return response;
-    },
+      if (claim.kind === 'answered') {
+        if (isSampled(ctx.span)) ctx.span.setAttributes({ [ATTR.requestId]: id, [ATTR.replayed]: true });
+        return claim.answer;
+      }
+      if (claim.kind === 'mine') break;
+      if (clock.now() + ANSWER_POLL_MS >= Math.min(ctx.deadline, clock.now() + windowMs)) {
+        throw new RpcError(grpc.status.ABORTED, DECIDE_ERRORS.inProgress);
+      }
+      await new Promise((r) => setTimeout(r, ANSWER_POLL_MS));
+    }
+    let response: DecideResponse;
+    try {
+      response = await decideNow(req, input, ctx);
+    } catch (err) {
+      answers.drop(id).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) }));
+      throw err;
+    }
+    answers.answer(id, response, windowMs).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) }));
+    return response;
+  };
+
+  return {
+    decide: decideOnce,
 
     async reportOutcome(req, ctx) {
       const now = clock.now();
@@ -184,6 +246,20 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
   };
 }
 
+/** Where a broker keeps its answers by request id: Redis when brokers share one, else its memory. */
+function answerStore(config: Config, log: Logger): AnswerStore<DecideResponse> {
+  if (!config.redisUrl) return new EmbeddedAnswerStore();
+  const redis = createRedis(config.redisUrl);
+  redis.on('error', (err) => log.debug('answer store redis error', { error: err.message }));
+  const codec = v1.AdDecision.service.Decide;
+  return new RedisAnswerStore<DecideResponse>(
+    redis,
+    config.redisPrefix,
+    { encode: (a) => codec.responseSerialize(a), decode: (b) => codec.responseDeserialize(b) },
+    true,
+  );
+}
+
 /** Starts the AdDecision service on config.host:config.ports.broker. */
 export async function startBroker({ config, log }: { config: Config; log: Logger }): Promise<RunningService> {
   // The catalogue only feeds the static house-ad fallback: a broker without
@@ -198,6 +274,7 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
     });
   }
   const links = connectAgents(config);
+  const answers = answerStore(config, log);
   // Overrides are hard constraints: wait (briefly) for the current set before taking decisions.
   const admin: AdminLink = connectAdmin(config, log);
   if (!(await firstOverrides(admin))) log.warn('no override set yet; starting without', { via: admin.kind });
@@ -211,6 +288,7 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
     overrides: admin.overrides,
     recorder: admin.recorder,
     brokerName: admin.name,
+    answers,
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -234,6 +312,7 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
     links.close();
     catalogue?.close();
     await admin.close();
+    await answers.close();
     throw err;
   }
   log.info('broker listening', { address: server.address, agents: config.addresses });
@@ -246,6 +325,7 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
       links.close();
       catalogue?.close();
       await admin.close();
+      await answers.close();
     },
   };
 }

@@ -61,6 +61,8 @@ export interface Config {
   defaultDeadlineMs: number;
   /** Below this many ms left, a decision is refused as DEADLINE_EXCEEDED. */
   minDeadlineMs: number;
+  /** A Decide retried with the same request_id within this window gets the first answer (ms; 0 = off). */
+  decideIdempotencyMs: number;
   /** A reservation not settled by an impression within this time is released. */
   reservationTtlMs: number;
   /** Per-session context state lives this long after the last signal. */
@@ -211,6 +213,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
       str(env, 'PARLEY_MIN_UTILITY', 'off') === 'off' ? null : num(env, 'PARLEY_MIN_UTILITY', 0, -100, 100),
     defaultDeadlineMs: int(env, 'PARLEY_DEFAULT_DEADLINE_MS', 100, 1, 60_000),
     minDeadlineMs: int(env, 'PARLEY_MIN_DEADLINE_MS', 5, 0, 1000),
+    decideIdempotencyMs: int(env, 'PARLEY_DECIDE_IDEMPOTENCY_MS', 60_000, 0, 86_400_000),
     reservationTtlMs: int(env, 'PARLEY_RESERVATION_TTL_MS', 120_000, 10),
     sessionTtlMs: int(env, 'PARLEY_SESSION_TTL_MS', 1_800_000, 10),
     idempotencyTtlMs: int(env, 'PARLEY_IDEMPOTENCY_TTL_MS', 7 * 24 * 3_600_000, 1000),

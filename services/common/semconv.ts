@@ -14,6 +14,8 @@ export const ATTR = {
   /** The lead ad was drawn by exploration (services/broker/explore.ts). */
   explored: 'parley.decision.explored',
   dryRun: 'parley.decision.dry_run',
+  /** A Decide retried within the idempotency window: answered with the first call's answer. */
+  replayed: 'parley.decision.replayed',
   scenario: 'parley.context.scenario',
   candidatesProposed: 'parley.candidates.proposed',
   candidatesEligible: 'parley.candidates.eligible',

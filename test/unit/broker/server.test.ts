@@ -1,8 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import type { DecideResponse } from '../../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../../proto/gen/parley/v1/DecisionRecord';
+import { type AnswerStore, EmbeddedAnswerStore } from '../../../services/broker/answers';
 import type { DecisionRecorder } from '../../../services/broker/decision-log';
-import { brokerHandlers } from '../../../services/broker/server';
+import { brokerHandlers, DECIDE_ERRORS } from '../../../services/broker/server';
 import { loadConfig } from '../../../services/common/config';
 import { RpcError, statusOf } from '../../../services/common/grpc/errors';
 import type { CallContext } from '../../../services/common/grpc/server';
@@ -17,7 +19,7 @@ useMemorySpans();
 const config = { ...loadConfig({}), minDeadlineMs: 5, defaultDeadlineMs: 100 };
 const log = createLogger('test', 'error');
 
-function setup() {
+function setup(answers?: AnswerStore<DecideResponse>, windowMs = 60_000) {
   const f = fakes();
   const recorded: string[] = [];
   const recorder = { record: (build: () => DecisionRecord) => recorded.push(build().request_id ?? '') };
@@ -25,9 +27,10 @@ function setup() {
     agents: f.deps.agents,
     outcomes: f.outcomes,
     fallbacks: f.deps.fallbacks,
-    config,
+    config: { ...config, decideIdempotencyMs: windowMs },
     log,
     recorder: recorder as unknown as DecisionRecorder,
+    answers,
   });
   return { f, handlers, recorded };
 }
@@ -118,6 +121,111 @@ describe('Decide handler', () => {
       call((ctx) => handlers.decide(wireDecide({ deadline_ms: 5000 }), ctx), grpcDeadline),
     );
     expect(res.degraded).toContain('context');
+  });
+});
+
+describe('Decide is idempotent per request_id', () => {
+  const pod = {
+    slot_id: 'slot-1',
+    position: 'POSITION_MID_ROLL' as const,
+    max_ads: 2,
+    max_total_duration_ms: 60_000,
+  };
+
+  it('a retry gets the first answer: nothing new reserved, negotiated or logged', async () => {
+    const { f, handlers, recorded } = setup(new EmbeddedAnswerStore());
+    f.behave.propose = async () => proposal([cand('a'), cand('b')]);
+    const decide = (id: string) =>
+      call((ctx) => handlers.decide(wireDecide({ request_id: id, deadline_ms: 2000, slot: pod }), ctx));
+    const first = await decide('retried');
+    const again = await decide('retried');
+    expect(again).toEqual(first);
+    expect(first.ads?.every((a) => a.reservation_id !== '')).toBe(true);
+    expect(f.calls.commit).toHaveLength(1);
+    expect(f.calls.propose).toHaveLength(1);
+    expect(recorded).toEqual(['retried']);
+    expect(spans.get().filter((s) => s.attributes[ATTR.replayed] === true)).toHaveLength(1);
+    // Another request id decides.
+    await decide('another');
+    expect(f.calls.commit).toHaveLength(2);
+  });
+
+  it('a retry while the first call is still deciding waits for its answer', async () => {
+    const { f, handlers } = setup(new EmbeddedAnswerStore());
+    let release = () => {};
+    const slow = new Promise<void>((r) => {
+      release = r;
+    });
+    f.behave.propose = async () => {
+      await slow;
+      return proposal([cand('a')]);
+    };
+    const decide = () =>
+      call((ctx) =>
+        handlers.decide(wireDecide({ request_id: 'concurrent', deadline_ms: 2000, slot: pod }), ctx),
+      );
+    const first = decide();
+    const second = decide();
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b).toEqual(a);
+    expect(f.calls.commit).toHaveLength(1);
+  });
+
+  it('a retry that cannot get the answer by its own deadline is ABORTED, and reserves nothing', async () => {
+    const { f, handlers } = setup(new EmbeddedAnswerStore());
+    f.behave.propose = () => new Promise(() => undefined); // the first call never gets a proposal
+    void call((ctx) => handlers.decide(wireDecide({ request_id: 'stuck', deadline_ms: 5000 }), ctx));
+    await new Promise((r) => setTimeout(r, 5));
+    const err = await errorOf(
+      call(
+        (ctx) => handlers.decide(wireDecide({ request_id: 'stuck', deadline_ms: 50 }), ctx),
+        Date.now() + 50,
+      ),
+    );
+    expect(err).toEqual({ code: grpc.status.ABORTED, message: DECIDE_ERRORS.inProgress });
+    expect(f.calls.commit).toHaveLength(0);
+  });
+
+  it('a failed decision is forgotten: its retry decides afresh', async () => {
+    const { f, handlers } = setup(new EmbeddedAnswerStore());
+    f.behave.propose = async () => proposal([cand('a')]);
+    const bad = await errorOf(
+      call(
+        (ctx) => handlers.decide(wireDecide({ request_id: 'flaky', deadline_ms: 2000 }), ctx),
+        Date.now() + 2,
+      ),
+    );
+    expect(bad.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    const ok = await call((ctx) =>
+      handlers.decide(wireDecide({ request_id: 'flaky', deadline_ms: 2000 }), ctx),
+    );
+    expect(ok.ads?.map((a) => a.creative_id)).toEqual(['a']);
+  });
+
+  it('dry runs, a window of 0 and an unreachable store all decide every call', async () => {
+    const broken: AnswerStore<DecideResponse> = {
+      claim: async () => {
+        throw new Error('store down');
+      },
+      answer: async () => undefined,
+      drop: async () => undefined,
+      close: async () => undefined,
+    };
+    for (const [store, windowMs, dryRun] of [
+      [new EmbeddedAnswerStore<DecideResponse>(), 60_000, true],
+      [new EmbeddedAnswerStore<DecideResponse>(), 0, false],
+      [broken, 60_000, false],
+    ] as const) {
+      const { f, handlers } = setup(store, windowMs);
+      f.behave.propose = async () => proposal([cand('a')]);
+      for (let i = 0; i < 2; i++)
+        await call((ctx) =>
+          handlers.decide(wireDecide({ request_id: 'same', deadline_ms: 2000, dry_run: dryRun }), ctx),
+        );
+      expect(f.calls.assess).toBe(2); // two decisions, one context assessment each
+    }
   });
 });
 

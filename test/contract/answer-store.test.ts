@@ -1,0 +1,81 @@
+/**
+ * One contract for both AnswerStore adapters (in memory and Redis): what
+ * makes Decide idempotent per request_id. Times are real, so Redis's PX and
+ * the embedded expiry are held to the same rules.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type AnswerStore, EmbeddedAnswerStore } from '../../services/broker/answers';
+import { RedisAnswerStore } from '../../services/broker/answers-redis';
+import { useTestRedis } from '../support/redis';
+
+const redis = useTestRedis();
+
+interface Answer {
+  ads: string[];
+}
+const codec = {
+  encode: (a: Answer) => Buffer.from(JSON.stringify(a)),
+  decode: (b: Buffer) => JSON.parse(b.toString()) as Answer,
+};
+
+const adapters: Array<[string, () => AnswerStore<Answer>]> = [
+  ['embedded', () => new EmbeddedAnswerStore<Answer>()],
+  ['redis', () => new RedisAnswerStore(redis.client(), 'parley-test:', codec)],
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(adapters)('AnswerStore contract: %s', (_name, make) => {
+  let store: AnswerStore<Answer>;
+  beforeEach(async () => {
+    await redis.flush();
+    store = make();
+  });
+
+  it('the first claim is mine; later ones see it pending, then answered, for the window', async () => {
+    expect(await store.claim('r1', 60_000)).toEqual({ kind: 'mine' });
+    expect(await store.claim('r1', 60_000)).toEqual({ kind: 'pending' });
+    expect(await store.claim('r2', 60_000)).toEqual({ kind: 'mine' });
+    await store.answer('r1', { ads: ['cr-1'] }, 60_000);
+    expect(await store.claim('r1', 60_000)).toEqual({ kind: 'answered', answer: { ads: ['cr-1'] } });
+    expect(await store.claim('r1', 60_000)).toEqual({ kind: 'answered', answer: { ads: ['cr-1'] } });
+    expect(await store.claim('r2', 60_000)).toEqual({ kind: 'pending' });
+  });
+
+  it('a dropped claim (the decision failed) can be claimed again', async () => {
+    await store.claim('r1', 60_000);
+    await store.drop('r1');
+    expect(await store.claim('r1', 60_000)).toEqual({ kind: 'mine' });
+  });
+
+  it('claims and answers expire with the window', async () => {
+    await store.claim('r1', 30);
+    await store.claim('r2', 30);
+    await store.answer('r2', { ads: [] }, 30);
+    await sleep(80);
+    expect(await store.claim('r1', 60_000)).toEqual({ kind: 'mine' });
+    expect(await store.claim('r2', 60_000)).toEqual({ kind: 'mine' });
+  });
+});
+
+describe('RedisAnswerStore', () => {
+  it('an answer that encodes to no bytes is an answer, not a pending claim', async () => {
+    await redis.flush();
+    const store = new RedisAnswerStore(redis.client(), 'parley-test:', {
+      encode: () => Buffer.alloc(0),
+      decode: () => ({}),
+    });
+    await store.claim('e', 60_000);
+    await store.answer('e', {}, 60_000);
+    expect(await store.claim('e', 60_000)).toEqual({ kind: 'answered', answer: {} });
+  });
+});
+
+describe('EmbeddedAnswerStore', () => {
+  it('keeps at most its bound, dropping the oldest', async () => {
+    const store = new EmbeddedAnswerStore<string>(Date.now, 3);
+    for (const id of ['a', 'b', 'c', 'd']) await store.claim(id, 60_000);
+    expect(await store.claim('a', 60_000)).toEqual({ kind: 'mine' }); // 'a' was dropped for 'd'
+    expect(await store.claim('d', 60_000)).toEqual({ kind: 'pending' });
+  });
+});
