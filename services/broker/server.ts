@@ -140,6 +140,8 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     req: DecideRequest__Output,
     input: ReturnType<typeof decideRequestFromWire>,
     ctx: { deadline: number; span: Span },
+    /** Whether this call holds its request id (idempotent Decide): else it reserves and records nothing. */
+    owned?: () => Promise<boolean>,
   ): Promise<DecideResponse> => {
     const started = performance.now();
     const now = clock.now();
@@ -161,11 +163,13 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         overrides: deps.overrides?.current(),
         clock,
         log,
+        mayCommit: owned,
       },
     );
-    // A dry run is a preview: it counts in no decision metric and no decision log.
-    if (!input.dryRun) recordDecision(decision, performance.now() - started);
-    if (isSampled(ctx.span)) {
+    // A dry run is a preview, and a superseded call a duplicate: neither counts in the metrics or the log.
+    const counted = !input.dryRun && (owned ? await owned() : true);
+    if (counted) recordDecision(decision, performance.now() - started);
+    if (isSampled(ctx.span) && (counted || input.dryRun)) {
       const e = decision.explanation;
       ctx.span.setAttributes({
         [ATTR.dryRun]: input.dryRun,
@@ -181,7 +185,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
       for (const [name, r] of e.agents) ctx.span.setAttribute(`${ATTR.modelVersion}.${name}`, r.modelVersion);
     }
     const response = decisionToWire(decision);
-    if (!input.dryRun)
+    if (counted)
       deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));
     return response;
   };
@@ -192,40 +196,50 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
    * Decide, once per request id within the window: a retry gets the first
    * answer (nothing new reserved or logged); one that comes while the first
    * is still deciding waits for it until its own deadline (ABORTED after).
-   * When the store is unreachable the call decides (an answer matters more;
-   * a duplicate then costs at most one more reservation).
+   * The claim runs beside the negotiation and only the commit waits for it,
+   * so the store's round trip costs no time. When the store cannot be
+   * reached the call decides (an answer matters more; a duplicate then costs
+   * at most one more reservation).
    */
   const decideOnce = async (req: DecideRequest__Output, ctx: { deadline: number; span: Span }) => {
     const input = decideRequestFromWire(req);
     if (!answers || input.dryRun) return decideNow(req, input, ctx);
     const id = input.requestId;
-    for (;;) {
-      let claim: Claim<DecideResponse>;
-      try {
-        claim = await answers.claim(id, windowMs);
-      } catch (err) {
+    const claimNow = () =>
+      answers.claim(id, windowMs).catch((err): Claim<DecideResponse> => {
         noteAnswerStoreFailure({ error: messageOf(err) });
-        return decideNow(req, input, ctx);
-      }
-      if (claim.kind === 'answered') {
+        return { kind: 'mine' };
+      });
+    /** Keeps a decision's answer for the window (or forgets the claim when it failed). */
+    const keep = (response: Promise<DecideResponse>) =>
+      response.then(
+        (r) => {
+          answers.answer(id, r, windowMs).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) }));
+          return r;
+        },
+        (err) => {
+          answers.drop(id).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) }));
+          throw err;
+        },
+      );
+
+    const claim = claimNow();
+    const decision = decideNow(req, input, ctx, async () => (await claim).kind === 'mine');
+    let first = await claim;
+    if (first.kind === 'mine') return keep(decision);
+    decision.catch(() => undefined); // a duplicate: it reserves and records nothing
+    const deadline = effectiveDeadline(clock.now(), ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
+    for (;;) {
+      if (first.kind === 'answered') {
         if (isSampled(ctx.span)) ctx.span.setAttributes({ [ATTR.requestId]: id, [ATTR.replayed]: true });
-        return claim.answer;
+        return first.answer;
       }
-      if (claim.kind === 'mine') break;
-      if (clock.now() + ANSWER_POLL_MS >= Math.min(ctx.deadline, clock.now() + windowMs)) {
+      if (first.kind === 'mine') return keep(decideNow(req, input, ctx)); // the first call failed: decide afresh
+      if (clock.now() + ANSWER_POLL_MS >= deadline)
         throw new RpcError(grpc.status.ABORTED, DECIDE_ERRORS.inProgress);
-      }
       await new Promise((r) => setTimeout(r, ANSWER_POLL_MS));
+      first = await claimNow();
     }
-    let response: DecideResponse;
-    try {
-      response = await decideNow(req, input, ctx);
-    } catch (err) {
-      answers.drop(id).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) }));
-      throw err;
-    }
-    answers.answer(id, response, windowMs).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) }));
-    return response;
   };
 
   return {

@@ -62,6 +62,8 @@ export async function commitPod(
   const dropped = new Set<string>();
   const commitRejections: Rejection[] = [];
   let pod: Pod = { placed: [], losers: [] };
+  // A decision superseded by another call with the same request id reserves nothing (deps.mayCommit).
+  const noCommit = req.dryRun || (deps.mayCommit ? !(await deps.mayCommit()) : false);
   // At most two commits (the second for replacements); a failed one turns
   // on the guard, and the loop then places house ads without committing.
   for (let commits = 0; ; ) {
@@ -77,7 +79,7 @@ export async function commitPod(
     const fixedIds = new Set(fixed.map((f) => f.scored.candidate.creativeId));
     const fresh = pod.placed.filter((s) => !fixedIds.has(s.candidate.creativeId));
     if (fresh.length === 0) break;
-    if (state.guard || !committer || req.dryRun) {
+    if (state.guard || !committer || noCommit) {
       for (const s of fresh) fixed.push({ scored: s, reservationId: '' });
       break;
     }

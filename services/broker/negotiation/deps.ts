@@ -63,6 +63,12 @@ export interface NegotiationDeps {
   overrides?: ActiveOverrides;
   clock?: Clock;
   log?: Logger;
+  /**
+   * Asked once, just before the commit: false = this decision must reserve
+   * nothing (another call with the same request id holds it; the broker
+   * answers with that call's answer). Absent = always commit.
+   */
+  mayCommit?: () => Promise<boolean>;
 }
 
 export interface DecisionRequest {

@@ -150,6 +150,34 @@ describe('Decide is idempotent per request_id', () => {
     expect(f.calls.commit).toHaveLength(2);
   });
 
+  it('the claim runs beside the negotiation: only the commit waits for it', async () => {
+    const inner = new EmbeddedAnswerStore<DecideResponse>();
+    let claimed = () => {};
+    const slowClaim = new Promise<void>((r) => {
+      claimed = r;
+    });
+    const slow: AnswerStore<DecideResponse> = {
+      claim: async (id, ms) => {
+        await slowClaim;
+        return inner.claim(id, ms);
+      },
+      answer: (id, a, ms) => inner.answer(id, a, ms),
+      drop: (id) => inner.drop(id),
+      close: () => inner.close(),
+    };
+    const { f, handlers } = setup(slow);
+    f.behave.propose = async () => proposal([cand('a')]);
+    const res = call((ctx) =>
+      handlers.decide(wireDecide({ request_id: 'slow-store', deadline_ms: 2000 }), ctx),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(f.calls.assess).toBe(1); // negotiating already
+    expect(f.calls.commit).toHaveLength(0); // but not committing before the claim is known
+    claimed();
+    expect((await res).ads?.map((a) => a.creative_id)).toEqual(['a']);
+    expect(f.calls.commit).toHaveLength(1);
+  });
+
   it('a retry while the first call is still deciding waits for its answer', async () => {
     const { f, handlers } = setup(new EmbeddedAnswerStore());
     let release = () => {};
