@@ -229,6 +229,9 @@ function prettyLine(name: ServiceName, line: string, tty: boolean): string {
   return `${prefix} ${paint(tty, '90', time)} ${paint(tty, LEVEL_COLORS[lvl] ?? '37', lvl.padEnd(5))} ${msg}${extra ? ` ${paint(tty, '90', extra)}` : ''}`;
 }
 
+/** How `parley mesh` restarts a service that died (see watch in mesh()). */
+export const RESTART = { firstMs: 500, maxMs: 30_000, stableMs: 60_000 } as const;
+
 /** Dry-run decisions `parley mesh` sends through the fresh mesh before it says it is up; 0 = none. */
 export const WARMUP_ENV = 'PARLEY_WARMUP_DECISIONS';
 const DEFAULT_WARMUP_DECISIONS = 4000;
@@ -289,24 +292,48 @@ async function mesh(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  // A service that dies is started again, after 0.5 s, then twice as long each time it dies again
+  // soon (at most 30 s); one that stayed up a minute starts over at 0.5 s.
+  const restarts = new Map<ServiceName, { attempt: number; upSince: number }>();
+  const envOf = new Map<ServiceName, NodeJS.ProcessEnv>();
+  const revive = async (name: ServiceName, what: string) => {
+    const meanwhile =
+      name === 'broker'
+        ? 'ad servers get UNAVAILABLE until it is back'
+        : name === 'admin'
+          ? 'the broker keeps the overrides it last saw'
+          : 'decisions run degraded without it';
+    const last = restarts.get(name) ?? { attempt: 0, upSince: 0 };
+    let attempt = Date.now() - last.upSince >= RESTART.stableMs ? 0 : last.attempt;
+    for (;;) {
+      attempt++;
+      const delayMs = Math.min(RESTART.maxMs, RESTART.firstMs * 2 ** (attempt - 1));
+      loud(`${what}; ${meanwhile}; restarting it in ${delayMs / 1000} s (restart ${attempt})`);
+      restarts.set(name, { attempt, upSince: Number.POSITIVE_INFINITY });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (stopping) return;
+      try {
+        const again = await start(name, envOf.get(name)!);
+        restarts.set(name, { attempt, upSince: Date.now() });
+        process.stderr.write(`${name} restarted: pid ${again.pid}, ${again.address}\n`);
+        return;
+      } catch (err) {
+        what = `the ${name} could not restart (${(err as Error).message.split('\n')[0]})`;
+      }
+    }
+  };
   const watch = (p: ServiceProcess) => {
     void p.exited.then(({ code, signal }) => {
       if (stopping) return;
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      if (p.name === 'broker') {
-        loud(`the broker (pid ${p.pid}) ${how}; stopping the mesh`);
-        void stopAll(1);
-      } else if (p.name === 'admin') {
-        loud(`the admin service (pid ${p.pid}) ${how}; the broker keeps the overrides it last saw`);
-      } else {
-        loud(`the ${p.name} agent (pid ${p.pid}) ${how}; decisions now run degraded without it`);
-      }
+      void revive(p.name, `the ${p.name} (pid ${p.pid}) ${how}`);
     });
   };
 
   // Each child its own metrics port: free ports by default, N + the service's offset from PARLEY_METRICS_PORT=N.
   const metricsPort = (name: ServiceName) => metricsPortFor(process.env[METRICS_PORT_ENV], name);
   const start = async (name: ServiceName, env: NodeJS.ProcessEnv) => {
+    envOf.set(name, env);
     const p = await spawnService(name, {
       env: { ...env, [METRICS_PORT_ENV]: metricsPort(name) },
       onStderrLine: onLine(name),

@@ -94,7 +94,7 @@ describe('the parley CLI', () => {
     for (const s of servers) s.close();
   });
 
-  it('mesh starts and prints its addresses; traffic shows decisions; SIGINT stops everything', async () => {
+  it('mesh starts and prints its addresses; traffic shows decisions; a crashed agent comes back; SIGINT stops everything', async () => {
     const ports = {} as Record<ServiceName, number>;
     const env: Record<string, string> = {};
     for (const name of SERVICES) {
@@ -186,6 +186,30 @@ describe('the parley CLI', () => {
     for (const end = Date.now() + 5000; n < Number(done![1]) && Date.now() < end; n = await recorded())
       await new Promise((r) => setTimeout(r, 100));
     expect(n, 'decision records in the admin service: the traffic, not the warm-up').toBe(Number(done![1]));
+
+    // A crashed agent is started again (with backoff) and the broker uses it again.
+    const context = SERVICES.indexOf('context');
+    process.kill(pids[context]!, 'SIGKILL');
+    await until(
+      'the context agent to restart',
+      () => /^context restarted: pid (\d+)/m.test(mesh.stderr()),
+      15_000,
+      debug,
+    );
+    expect(mesh.stderr()).toMatch(
+      /the context \(pid \d+\) was killed by SIGKILL; .*restarting it in 0\.5 s \(restart 1\)/,
+    );
+    pids[context] = Number(/^context restarted: pid (\d+)/m.exec(mesh.stderr())![1]);
+    expect(alive(pids[context]!)).toBe(true);
+    const decideOnce = async () => {
+      const d = run(['decide', '--target', `127.0.0.1:${ports.broker}`], baseEnv());
+      await d.exited;
+      return d.stdout();
+    };
+    let answer = await decideOnce();
+    for (const end = Date.now() + 20_000; !/^degraded: none$/m.test(answer) && Date.now() < end; )
+      answer = await decideOnce();
+    expect(answer).toMatch(/^degraded: none$/m);
 
     mesh.child.kill('SIGINT');
     expect(await mesh.exited, debug()).toBe(0);
