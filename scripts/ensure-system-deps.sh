@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The tests start their own redis-server (and, for the dashboard tests,
-# Chromium). Install what is missing from Debian's packages when we can;
+# Chromium; for the reflection test, Python's gRPC). Install what is missing from Debian's packages when we can;
 # otherwise say exactly what to install.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # The dashboard's end-to-end test drives Debian's Chromium through playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The reflection test calls the mesh from a stock Python gRPC client.
+/usr/bin/python3 -c 'import grpc, grpc_tools' >/dev/null 2>&1 || need+=(python3-grpcio python3-grpc-tools)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "parley: installing ${need[*]} (apt-get)" >&2

@@ -5,7 +5,6 @@
  * server span, the caller's deadline, and errors mapped to statuses.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../log';
@@ -14,6 +13,7 @@ import { ATTR, rpcAttributes } from '../semconv';
 import { contextFromMetadata, SpanKind, tracer } from '../telemetry';
 import { messageOf, RpcError, statusOf } from './errors';
 import { packageDefinition } from './proto';
+import { addReflection } from './reflection';
 
 export interface CallContext {
   /** Absolute deadline (epoch ms); Infinity when the caller set none. */
@@ -174,7 +174,7 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
   const health = new HealthImplementation({ '': 'SERVING' });
   for (const name of spec.serviceNames) health.setStatus(name, 'SERVING');
   health.addToServer(server);
-  new ReflectionService(packageDefinition).addToServer(server);
+  addReflection(server, packageDefinition, spec.serviceNames);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${spec.host}:${spec.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
