@@ -7,7 +7,6 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../services/broker/server';
