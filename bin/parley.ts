@@ -14,6 +14,8 @@
 import { pathToFileURL } from 'node:url';
 import { randomToken } from '../services/admin/auth';
 import { type Config, loadConfig } from '../services/common/config';
+import { waitServing } from '../services/common/grpc/health';
+import { SERVICE_NAMES } from '../services/common/grpc/proto';
 import type { RunningService } from '../services/common/grpc/server';
 import { createLogger, type Logger } from '../services/common/log';
 import { type MetricsEndpoint, startMetricsEndpoint } from '../services/common/metrics';
@@ -229,6 +231,9 @@ function prettyLine(name: ServiceName, line: string, tty: boolean): string {
   return `${prefix} ${paint(tty, '90', time)} ${paint(tty, LEVEL_COLORS[lvl] ?? '37', lvl.padEnd(5))} ${msg}${extra ? ` ${paint(tty, '90', extra)}` : ''}`;
 }
 
+/** How long `parley mesh` waits for its broker to serve (it waits up to 10 s for its agents itself). */
+const BROKER_SERVING_WAIT_MS = 20_000;
+
 /** How `parley mesh` restarts a service that died (see watch in mesh()). */
 export const RESTART = { firstMs: 500, maxMs: 30_000, stableMs: 60_000 } as const;
 
@@ -360,6 +365,8 @@ async function mesh(): Promise<void> {
     const admin = await start('admin', adminEnv);
     brokerEnv[ADMIN_ADDR_ENV] = admin.address;
     const broker = await start('broker', brokerEnv);
+    // The broker serves once its agents are connected (or it gave up waiting for them).
+    await waitServing(broker.address, SERVICE_NAMES.adDecision, BROKER_SERVING_WAIT_MS);
     await warmMesh(broker.address, warmup);
   } catch (err) {
     loud(`the mesh could not start: ${(err as Error).message.split('\n')[0]}`);

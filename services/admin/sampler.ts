@@ -4,24 +4,13 @@
  * of each agent (its round trip), added to a StatusHistory as one sample.
  */
 import * as grpc from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
 import type { CampaignPacing__Output } from '../../proto/gen/parley/v1/CampaignPacing';
 import type { CampaignStatusReply__Output } from '../../proto/gen/parley/v1/CampaignStatusReply';
 import { messageOf } from '../common/grpc/errors';
+import { type HealthCheck, healthClient, isServing } from '../common/grpc/health';
 import { v1 } from '../common/grpc/proto';
 import type { Logger } from '../common/log';
 import { type AgentHealth, StatusHistory } from './status';
-
-const HealthClient = grpc.makeGenericClientConstructor(healthService, 'Health');
-
-interface HealthCheck {
-  check(
-    req: { service: string },
-    options: grpc.CallOptions,
-    cb: (err: grpc.ServiceError | null, res?: { status: string | number }) => void,
-  ): void;
-  close(): void;
-}
 
 export interface SamplerOptions {
   agents: Record<string, string>;
@@ -42,7 +31,7 @@ export class Sampler {
     this.history = opts.history ?? new StatusHistory();
     const insecure = grpc.credentials.createInsecure();
     for (const [name, address] of Object.entries(opts.agents)) {
-      this.health.set(name, new HealthClient(address, insecure) as unknown as HealthCheck);
+      this.health.set(name, healthClient(address));
     }
     this.objective = new v1.ObjectiveAgent(opts.objectiveAddress, insecure);
   }
@@ -94,15 +83,12 @@ export class Sampler {
   private check(name: string, client: HealthCheck, timeoutMs: number): Promise<AgentHealth> {
     const address = this.opts.agents[name] ?? '';
     const t0 = performance.now();
-    return new Promise((resolve) => {
-      client.check({ service: '' }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+    return isServing(client, '', timeoutMs).then(
+      (ok) => {
         const latencyMs = Math.round((performance.now() - t0) * 100) / 100;
-        if (err) resolve({ name, address, ok: false, latencyMs: null, error: messageOf(err) });
-        else {
-          const ok = res?.status === 'SERVING' || res?.status === 1;
-          resolve({ name, address, ok, latencyMs, error: ok ? '' : `status ${String(res?.status)}` });
-        }
-      });
-    });
+        return { name, address, ok, latencyMs, error: ok ? '' : 'not serving' };
+      },
+      (err) => ({ name, address, ok: false, latencyMs: null, error: messageOf(err) }),
+    );
   }
 }

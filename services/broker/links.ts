@@ -71,8 +71,8 @@ async function traced<K extends CallKind>(
 export interface AgentLinks {
   agents: NegotiationAgents;
   outcomes: OutcomePorts;
-  /** Every link's channel is connected: a decision now would not wait for a connection. */
-  ready(): boolean;
+  /** The agents whose channel is not connected (a decision now would wait for them, or degrade). */
+  notReady(): string[];
   close(): void;
 }
 
@@ -163,7 +163,7 @@ export function connectAgents(config: Pick<Config, 'agents' | 'compression'>): A
   return {
     agents,
     outcomes,
-    ready: () => [...links.values()].every((l) => l.ready),
+    notReady: () => [...links.values()].filter((l) => !l.ready).map((l) => l.name),
     close() {
       for (const l of links.values()) l.close();
     },

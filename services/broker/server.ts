@@ -225,9 +225,11 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
 
     const claim = claimNow();
     const decision = decideNow(req, input, ctx, async () => (await claim).kind === 'mine');
+    // Handled from the start: it may fail (a deadline too short) before the claim is known.
+    decision.catch(() => undefined);
     let first = await claim;
     if (first.kind === 'mine') return keep(decision);
-    decision.catch(() => undefined); // a duplicate: it reserves and records nothing
+    // A duplicate: its negotiation reserves and records nothing, and its answer is not used.
     const deadline = effectiveDeadline(clock.now(), ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
     for (;;) {
       if (first.kind === 'answered') {
@@ -274,8 +276,25 @@ function answerStore(config: Config, log: Logger): AnswerStore<DecideResponse> {
   );
 }
 
-/** Starts the AdDecision service on config.host:config.ports.broker. */
-export async function startBroker({ config, log }: { config: Config; log: Logger }): Promise<RunningService> {
+/** How long a starting broker waits for its agents before it serves anyway (degraded without the missing ones). */
+export const AGENTS_READY_WAIT_MS = 10_000;
+
+/**
+ * Starts the AdDecision service on config.host:config.ports.broker. Its
+ * health says NOT_SERVING until every agent's channel is connected (so a
+ * load balancer or `parley mesh` sends nothing a broker would have to
+ * answer degraded), or until `readyWaitMs` passed: then it serves anyway,
+ * failing small without the missing agents, and says which in the log.
+ */
+export async function startBroker({
+  config,
+  log,
+  readyWaitMs = AGENTS_READY_WAIT_MS,
+}: {
+  config: Config;
+  log: Logger;
+  readyWaitMs?: number;
+}): Promise<RunningService> {
   // The catalogue only feeds the static house-ad fallback: a broker without
   // one still runs (it falls back on cached rankings alone).
   let catalogue: CatalogueSource | null = null;
@@ -310,6 +329,7 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
       host: config.host,
       port: config.ports.broker,
       serviceNames: [SERVICE_NAMES.adDecision],
+      serving: false,
       services: [
         [
           v1.AdDecision.service,
@@ -330,11 +350,22 @@ export async function startBroker({ config, log }: { config: Config; log: Logger
     throw err;
   }
   log.info('broker listening', { address: server.address, agents: config.addresses });
+  const readySince = Date.now();
+  const readiness = setInterval(() => {
+    const missing = links.notReady();
+    const late = Date.now() - readySince >= readyWaitMs;
+    if (missing.length > 0 && !late) return;
+    clearInterval(readiness);
+    for (const name of ['', SERVICE_NAMES.adDecision]) server.health.setStatus(name, 'SERVING');
+    if (missing.length === 0) log.info('serving: every agent is connected');
+    else log.warn('serving without some agents: decisions are degraded without them', { missing });
+  }, 20);
   return {
     name: 'broker',
     address: server.address,
     port: server.port,
     async close() {
+      clearInterval(readiness);
       await server.shutdown();
       links.close();
       catalogue?.close();

@@ -14,6 +14,7 @@ import type { OutcomeReport } from '../../proto/gen/parley/v1/OutcomeReport';
 import { OUTCOME_ERRORS, startBroker } from '../../services/broker/server';
 import { loadConfig } from '../../services/common/config';
 import { serveAgent } from '../../services/common/grpc/agent-stream';
+import { healthClient, isServing } from '../../services/common/grpc/health';
 import { v1 } from '../../services/common/grpc/proto';
 import { type RunningService, type StartedServer, startServer } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
@@ -305,5 +306,63 @@ describe('broker over gRPC with a context agent that never answers', () => {
     const { res, err } = await decideOn(client, request({ deadline_ms: 10_000 }), { deadlineMs: 400 });
     expect(err).toBeUndefined();
     expect(res!.degraded).toContain('context');
+  });
+});
+
+describe('broker readiness (grpc.health.v1)', () => {
+  const serving = async (address: string) => {
+    const client = healthClient(address);
+    try {
+      return await isServing(client, 'parley.v1.AdDecision', 2000);
+    } finally {
+      client.close();
+    }
+  };
+
+  it('serves once every agent is connected', async () => {
+    const agents = await Promise.all(
+      AGENTS.map(() =>
+        startServer({
+          host: '127.0.0.1',
+          port: 0,
+          serviceNames: ['parley.v1.Agent'],
+          services: [[v1.Agent.service, { Negotiate: serveAgent({}, log) }]],
+          log,
+        }),
+      ),
+    );
+    const config = loadConfig({
+      PARLEY_BROKER_PORT: '0',
+      PARLEY_ADMIN_ADDR: 'off',
+      ...Object.fromEntries(AGENTS.map((a, i) => [agentEnv(a, 'ADDR'), agents[i]!.address])),
+    });
+    const broker = await startBroker({ config, log });
+    try {
+      const until = Date.now() + 5000;
+      while (!(await serving(broker.address)) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await serving(broker.address)).toBe(true);
+    } finally {
+      await broker.close();
+      for (const a of agents) await a.shutdown(50);
+    }
+  });
+
+  it('says NOT_SERVING while agents are missing, then serves degraded once it gave up waiting', async () => {
+    const dead = await deadPort();
+    const config = loadConfig({
+      PARLEY_BROKER_PORT: '0',
+      PARLEY_ADMIN_ADDR: 'off',
+      ...Object.fromEntries(AGENTS.map((a) => [agentEnv(a, 'ADDR'), dead.address])),
+    });
+    const broker = await startBroker({ config, log, readyWaitMs: 400 });
+    try {
+      expect(await serving(broker.address)).toBe(false);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await serving(broker.address)).toBe(true);
+    } finally {
+      await broker.close();
+      dead.close();
+    }
   });
 });

@@ -163,6 +163,8 @@ export interface ServerSpec {
   serviceNames: string[];
   services: Array<[grpc.ServiceDefinition, grpc.UntypedServiceImplementation]>;
   log: Logger;
+  /** Health says SERVING from the start (default); false: NOT_SERVING until the caller sets it. */
+  serving?: boolean;
 }
 
 export async function startServer(spec: ServerSpec): Promise<StartedServer> {
@@ -171,8 +173,9 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
     'grpc.max_send_message_length': MAX_SEND_BYTES,
   });
   for (const [def, impl] of spec.services) server.addService(decodable(def), impl);
-  const health = new HealthImplementation({ '': 'SERVING' });
-  for (const name of spec.serviceNames) health.setStatus(name, 'SERVING');
+  const initial = spec.serving === false ? 'NOT_SERVING' : 'SERVING';
+  const health = new HealthImplementation({ '': initial });
+  for (const name of spec.serviceNames) health.setStatus(name, initial);
   health.addToServer(server);
   addReflection(server, packageDefinition, spec.serviceNames);
 

@@ -178,6 +178,33 @@ describe('Decide is idempotent per request_id', () => {
     expect(f.calls.commit).toHaveLength(1);
   });
 
+  it('a decision that fails before a slow claim is known fails cleanly (no unhandled rejection)', async () => {
+    const inner = new EmbeddedAnswerStore<DecideResponse>();
+    const slow: AnswerStore<DecideResponse> = {
+      claim: async (id, ms) => {
+        await new Promise((r) => setTimeout(r, 30));
+        return inner.claim(id, ms);
+      },
+      answer: (id, a, ms) => inner.answer(id, a, ms),
+      drop: (id) => inner.drop(id),
+      close: () => inner.close(),
+    };
+    const { handlers } = setup(slow);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const err = await errorOf(
+        call((ctx) => handlers.decide(wireDecide({ request_id: 'doomed', deadline_ms: 1 }), ctx)),
+      );
+      expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      await new Promise((r) => setTimeout(r, 10));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('a retry while the first call is still deciding waits for its answer', async () => {
     const { f, handlers } = setup(new EmbeddedAnswerStore());
     let release = () => {};
