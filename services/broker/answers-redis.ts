@@ -4,50 +4,140 @@
  * gets the first answer. One key per request id,
  * `<prefix>broker:answer:<request id>`: empty while its decision runs, then
  * a version byte (1) and the encoded answer; it expires with the window
- * (PX). A claim is one `SET NX` (the common case: a new request id); only a
- * repeated id reads the key.
+ * (PX).
+ *
+ * Every decision claims an id and keeps an answer, so both go in batches:
+ * claims made within 2 ms are one script call (the negotiation runs
+ * meanwhile; only its commit waits for the claim), answers kept within
+ * 10 ms another (nobody waits for them). A Redis command costs the broker
+ * tens of microseconds whatever it carries: one per decision each was 12% of
+ * the broker's CPU (bench/ANALYSIS.md, "Idempotent Decide").
  */
 import type { Redis } from '../common/state/redis';
 import type { AnswerStore, Claim } from './answers';
 
 /** Before an answer's bytes (which may be empty), so an answer never reads as pending. */
 const ANSWERED = Buffer.from([1]);
+/** What the claim script returns for a key it claimed. */
+const MINE = Buffer.from([0]);
+
+// KEYS: the requests' keys; ARGV[1]: window ms. Per key: '\0' when claimed now, else its value ('' = pending).
+const CLAIM_MANY = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local v = redis.call('GET', key)
+  if not v then
+    redis.call('SET', key, '', 'PX', ARGV[1])
+    v = '\\0'
+  end
+  out[i] = v
+end
+return out
+`;
+
+// KEYS: the requests' keys; ARGV: per key its window ms and its value.
+const ANSWER_MANY = `
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[2 * i], 'PX', ARGV[2 * i - 1])
+end
+return #KEYS
+`;
+
+interface AnswerCommands {
+  parleyAnswerClaimManyBuffer(...args: Array<string | number>): Promise<Buffer[]>;
+  parleyAnswerMany(...args: Array<string | number | Buffer>): Promise<number>;
+}
 
 export interface AnswerCodec<A> {
   encode(answer: A): Buffer;
   decode(bytes: Buffer): A;
 }
 
+/** Items queued within `delayMs` (or `max` of them) go to `write` together; each add() settles with its result. */
+class Batches<I, R> {
+  private queued: Array<{ item: I; resolve(r: R): void; reject(e: unknown): void }> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly write: (items: I[]) => Promise<R[]>,
+    private readonly delayMs: number,
+    private readonly max = 200,
+  ) {}
+
+  add(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queued.push({ item, resolve, reject });
+      if (this.queued.length >= this.max) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+    });
+  }
+
+  /** Writes what is queued now; resolves once every write so far has settled. */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length === 0) return;
+    const done = this.write(batch.map((b) => b.item)).then(
+      (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
+      (err) => batch.forEach((b) => b.reject(err)),
+    );
+    this.inFlight.add(done);
+    void done.finally(() => this.inFlight.delete(done));
+  }
+}
+
 export class RedisAnswerStore<A> implements AnswerStore<A> {
+  private readonly redis: Redis & AnswerCommands;
+  private readonly claims: Batches<{ key: string; windowMs: number }, Buffer>;
+  private readonly answers: Batches<{ key: string; windowMs: number; value: Buffer }, number>;
+
   /** `redis` is borrowed unless `owns`: then close() closes it. */
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly codec: AnswerCodec<A>,
     private readonly owns = false,
-  ) {}
+  ) {
+    if (!('parleyAnswerClaimMany' in redis)) {
+      redis.defineCommand('parleyAnswerClaimMany', { lua: CLAIM_MANY });
+      redis.defineCommand('parleyAnswerMany', { lua: ANSWER_MANY });
+    }
+    this.redis = redis as Redis & AnswerCommands;
+    // One window per batch: the largest asked for (they are all the broker's one setting).
+    this.claims = new Batches(async (items) => {
+      const windowMs = Math.max(...items.map((c) => c.windowMs));
+      return this.redis.parleyAnswerClaimManyBuffer(items.length, ...items.map((c) => c.key), windowMs);
+    }, 2);
+    this.answers = new Batches(async (items) => {
+      const args = items.flatMap((a) => [a.windowMs, a.value]);
+      await this.redis.parleyAnswerMany(items.length, ...items.map((a) => a.key), ...args);
+      return items.map(() => 1);
+    }, 10);
+  }
 
   key(requestId: string): string {
     return `${this.prefix}broker:answer:${requestId}`;
   }
 
   async claim(requestId: string, windowMs: number): Promise<Claim<A>> {
-    const key = this.key(requestId);
-    // Twice at most: the key may expire between the SET that found it and the GET.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if ((await this.redis.set(key, '', 'PX', windowMs, 'NX')) === 'OK') return { kind: 'mine' };
-      const v = await this.redis.getBuffer(key);
-      if (v === null) continue;
-      return v.length === 0
-        ? { kind: 'pending' }
-        : { kind: 'answered', answer: this.codec.decode(v.subarray(1)) };
-    }
-    return { kind: 'pending' };
+    const v = await this.claims.add({ key: this.key(requestId), windowMs });
+    if (v.equals(MINE)) return { kind: 'mine' };
+    return v.length === 0
+      ? { kind: 'pending' }
+      : { kind: 'answered', answer: this.codec.decode(v.subarray(1)) };
   }
 
   async answer(requestId: string, answer: A, windowMs: number): Promise<void> {
     const value = Buffer.concat([ANSWERED, this.codec.encode(answer)]);
-    await this.redis.set(this.key(requestId), value, 'PX', windowMs);
+    await this.answers.add({ key: this.key(requestId), windowMs, value });
   }
 
   async drop(requestId: string): Promise<void> {
@@ -55,6 +145,7 @@ export class RedisAnswerStore<A> implements AnswerStore<A> {
   }
 
   async close(): Promise<void> {
+    await Promise.all([this.claims.drain(), this.answers.drain()]);
     if (this.owns) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -42,6 +42,15 @@ describe.each(adapters)('AnswerStore contract: %s', (_name, make) => {
     expect(await store.claim('r2', 60_000)).toEqual({ kind: 'pending' });
   });
 
+  it('claims made at the same moment: one is mine, the same id again is pending', async () => {
+    const [a1, a2, b] = await Promise.all([
+      store.claim('a', 60_000),
+      store.claim('a', 60_000),
+      store.claim('b', 60_000),
+    ]);
+    expect([a1, a2, b]).toEqual([{ kind: 'mine' }, { kind: 'pending' }, { kind: 'mine' }]);
+  });
+
   it('a dropped claim (the decision failed) can be claimed again', async () => {
     await store.claim('r1', 60_000);
     await store.drop('r1');
