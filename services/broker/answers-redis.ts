@@ -86,8 +86,12 @@ class Batches<I, R> {
     this.queued = [];
     if (batch.length === 0) return;
     const done = this.write(batch.map((b) => b.item)).then(
-      (results) => batch.forEach((b, i) => b.resolve(results[i]!)),
-      (err) => batch.forEach((b) => b.reject(err)),
+      (results) => {
+        for (const [i, b] of batch.entries()) b.resolve(results[i]!);
+      },
+      (err) => {
+        for (const b of batch) b.reject(err);
+      },
     );
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));
