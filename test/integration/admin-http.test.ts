@@ -6,9 +6,9 @@
  * that keeps guessing tokens is shut out and the failures are logged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningAdmin, startAdmin } from '../../services/admin/server';
-import { loadConfig } from '../../services/common/config';
+import type { RunningAdmin } from '../../services/admin/server';
 import { createLogger } from '../../services/common/log';
+import { startTestAdmin } from '../support/admin';
 
 const EDITOR = 'editor-token-0123456789';
 const lines: string[] = [];
@@ -16,16 +16,7 @@ const log = createLogger('admin', 'warn', {}, (line) => lines.push(line));
 let admin: RunningAdmin;
 
 beforeAll(async () => {
-  admin = await startAdmin({
-    config: loadConfig({
-      PARLEY_HOST: '127.0.0.1',
-      PARLEY_ADMIN_PORT: '0',
-      PARLEY_ADMIN_HTTP_PORT: '0',
-      PARLEY_METRICS_PORT: 'off',
-      PARLEY_ADMIN_TOKENS: `eve:editor:${EDITOR}`,
-    }),
-    log,
-  });
+  admin = await startTestAdmin(log, `eve:editor:${EDITOR}`);
 });
 
 afterAll(async () => {

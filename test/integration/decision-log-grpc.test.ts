@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionList__Output } from '../../proto/gen/parley/v1/DecisionList';
 import type { DecisionRecord__Output } from '../../proto/gen/parley/v1/DecisionRecord';
 import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/RecordDecisionsAck';
-import { MAX_LIST_BYTES, type RunningAdmin, startAdmin } from '../../services/admin/server';
+import { MAX_LIST_BYTES, type RunningAdmin } from '../../services/admin/server';
 import { adminSink } from '../../services/broker/admin-client';
 import { DecisionRecorder } from '../../services/broker/decision-log';
-import { loadConfig } from '../../services/common/config';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { encodeDecision } from '../../services/common/state/decisions';
+import { startTestAdmin } from '../support/admin';
 import { decisionRecord } from '../support/decision-record';
 
 const log = createLogger('test', 'error');
@@ -25,17 +25,7 @@ let admin: RunningAdmin;
 let client: InstanceType<typeof v1.Admin>;
 
 beforeAll(async () => {
-  admin = await startAdmin({
-    config: loadConfig({
-      PARLEY_HOST: '127.0.0.1',
-      PARLEY_ADMIN_PORT: '0',
-      PARLEY_ADMIN_HTTP_PORT: '0',
-      PARLEY_METRICS_PORT: 'off',
-      PARLEY_LOG_LEVEL: 'error',
-      PARLEY_ADMIN_TOKENS: 'ana:viewer:viewer-token-0123456789',
-    }),
-    log,
-  });
+  admin = await startTestAdmin(log, 'ana:viewer:viewer-token-0123456789');
   client = new v1.Admin(admin.address, grpc.credentials.createInsecure());
 });
 
