@@ -17,7 +17,7 @@ import type { OutcomeEventInput } from '../common/domain/types';
 import { messageOf, RpcError, statusOf } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, type UnaryHandler, unary } from '../common/grpc/server';
-import { type Logger, rateLimited } from '../common/log';
+import { type Logger, warnNowAndThen } from '../common/log';
 import { recordDecision } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
 import { createRedis } from '../common/state/redis';
@@ -66,12 +66,7 @@ export interface BrokerHandlers {
   reportOutcomes: UnaryHandler<OutcomeReports__Output, OutcomeAcks>;
 }
 
-/**
- * What an ad server is told when its outcomes could not be recorded: stable
- * messages (docs/operations.md, "Errors ad servers see") that never carry
- * internal detail such as an agent's address; the detail goes to the log.
- * A refusal of the reports themselves (a bad field) is passed on as it is.
- */
+/** What a retry of a Decide still in progress is told (docs/operations.md, "Errors ad servers see"). */
 export const DECIDE_ERRORS = {
   inProgress: 'request_id: a decision for this request_id is still in progress; retry after its deadline',
 } as const;
@@ -79,6 +74,12 @@ export const DECIDE_ERRORS = {
 /** How often a retry that found its first call still deciding looks for the answer. */
 const ANSWER_POLL_MS = 5;
 
+/**
+ * What an ad server is told when its outcomes could not be recorded: stable
+ * messages (docs/operations.md, "Errors ad servers see") that never carry
+ * internal detail such as an agent's address; the detail goes to the log.
+ * A refusal of the reports themselves (a bad field) is passed on as it is.
+ */
 export const OUTCOME_ERRORS = {
   unavailable:
     'outcomes cannot be recorded now (the committing agent is unavailable); retry with the same idempotency keys',
@@ -105,12 +106,8 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
   const { agents, config, log } = deps;
   const clock = deps.clock ?? systemClock;
   const settings = brokerSettings(config);
-  const mayWarn = rateLimited(10_000);
-  const noteOutcomeFailure = (fields: Record<string, unknown>) =>
-    (mayWarn() ? log.warn : log.debug)('outcomes not recorded', fields);
-  const mayWarnAnswers = rateLimited(10_000);
-  const noteAnswerStoreFailure = (fields: Record<string, unknown>) =>
-    (mayWarnAnswers() ? log.warn : log.debug)('idempotent Decide: the answer store failed', fields);
+  const noteOutcomeFailure = warnNowAndThen(log, 'outcomes not recorded');
+  const noteAnswerStoreFailure = warnNowAndThen(log, 'idempotent Decide: the answer store failed');
 
   /** Records outcomes with the committer; tells the context agent about the new ones (best effort). */
   const report = async (

@@ -46,3 +46,18 @@ export function rateLimited(ms: number, now: () => number = Date.now): () => boo
     return true;
   };
 }
+
+/**
+ * A warning that can repeat many times a second: logged as a warn at most
+ * once every `ms`, as debug in between, so an outage says so without
+ * flooding the log.
+ */
+export function warnNowAndThen(
+  log: Logger,
+  msg: string,
+  ms = 10_000,
+  now: () => number = Date.now,
+): (fields: Record<string, unknown>) => void {
+  const mayWarn = rateLimited(ms, now);
+  return (fields) => (mayWarn() ? log.warn : log.debug)(msg, fields);
+}
