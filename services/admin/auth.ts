@@ -136,3 +136,43 @@ export class SignInGuard {
     return null;
   }
 }
+
+/** Why a sign-in was refused; `retryAfterMs` > 0 when the source is shut out for now. */
+export class SignInRefused extends Error {
+  constructor(
+    readonly why: 'no token' | 'unknown token' | 'too many failed sign-ins',
+    readonly retryAfterMs = 0,
+  ) {
+    super(
+      why === 'too many failed sign-ins'
+        ? `sign in: too many failed sign-ins; try again in ${Math.ceil(retryAfterMs / 1000)} s`
+        : why === 'no token'
+          ? 'sign in: a token is required (Authorization: Bearer <token>)'
+          : 'sign in: unknown token',
+    );
+  }
+}
+
+/**
+ * Signing in, the same over HTTP and gRPC: a shut-out source is refused
+ * before its token is even looked at; every failure counts against its
+ * source and is logged (the source and the count, never the token).
+ */
+export class SignIns {
+  constructor(
+    private readonly tokens: TokenTable,
+    private readonly log: { warn(msg: string, fields?: Record<string, unknown>): void },
+    private readonly guard: SignInGuard = new SignInGuard(),
+  ) {}
+
+  /** Who holds `token`, signing in from `source`; throws SignInRefused. */
+  check(source: string, token: string): Principal {
+    const waitMs = this.guard.retryAfterMs(source);
+    if (waitMs > 0) throw new SignInRefused('too many failed sign-ins', waitMs);
+    const who = token ? this.tokens.lookup(token) : null;
+    if (who) return who;
+    const why = token ? 'unknown token' : 'no token';
+    this.log.warn('failed sign-in', { source, failures: this.guard.failed(source), reason: why });
+    throw new SignInRefused(why);
+  }
+}

@@ -21,7 +21,7 @@ import { messageOf, statusOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import { projectPath } from '../common/paths';
 import type { DecisionRecordData } from '../common/state/decisions';
-import { type Principal, SignInGuard, TokenTable } from './auth';
+import { type Principal, type SignInGuard, SignInRefused, SignIns, TokenTable } from './auth';
 import { explain, explainText } from './explain';
 import { describeOverride } from './model';
 import type { AdminService } from './service';
@@ -160,23 +160,20 @@ export function httpHandler(opts: HttpApiOptions) {
     return b;
   };
 
-  const signIns = opts.signIns ?? new SignInGuard();
+  const signIns = new SignIns(tokens, log, opts.signIns);
   const authenticate = (req: IncomingMessage): Principal => {
-    const source = req.socket.remoteAddress ?? 'unknown';
-    const waitMs = signIns.retryAfterMs(source);
-    if (waitMs > 0) {
-      const seconds = String(Math.ceil(waitMs / 1000));
-      throw new HttpError(429, `sign in: too many failed sign-ins; try again in ${seconds} s`, undefined, {
-        'retry-after': seconds,
+    try {
+      return signIns.check(
+        req.socket.remoteAddress ?? 'unknown',
+        TokenTable.bearer(req.headers.authorization),
+      );
+    } catch (err) {
+      if (!(err instanceof SignInRefused)) throw err;
+      if (err.retryAfterMs === 0) throw new HttpError(401, err.message);
+      throw new HttpError(429, err.message, undefined, {
+        'retry-after': String(Math.ceil(err.retryAfterMs / 1000)),
       });
     }
-    const token = TokenTable.bearer(req.headers.authorization);
-    const who = token ? tokens.lookup(token) : null;
-    if (who) return who;
-    const failures = signIns.failed(source);
-    log.warn('failed sign-in', { source, failures, reason: token ? 'unknown token' : 'no token' });
-    if (!token) throw new HttpError(401, 'sign in: an Authorization: Bearer <token> header is required');
-    throw new HttpError(401, 'sign in: unknown token');
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

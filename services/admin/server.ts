@@ -28,6 +28,7 @@ import type { Config } from '../common/config';
 import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import {
+  type CallContext,
   MAX_SEND_BYTES,
   type RunningService,
   startServer,
@@ -47,7 +48,7 @@ import { RedisDecisionLog } from '../common/state/decisions-redis';
 import { EmbeddedOverrideStore, type OverrideStore } from '../common/state/overrides';
 import { RedisOverrideStore } from '../common/state/overrides-redis';
 import { createRedis } from '../common/state/redis';
-import { type Principal, type TokenGrant, TokenTable } from './auth';
+import { type Principal, SignInRefused, SignIns, type TokenGrant, TokenTable } from './auth';
 import { httpHandler, startHttp } from './http';
 import { auditToWire, overrideInputFromWire, overrideToWire, wireField } from './model';
 import { Sampler } from './sampler';
@@ -73,12 +74,25 @@ export function newestThatFit<T extends DecisionRecord>(records: T[], maxBytes =
   return records;
 }
 
-function principalOf(tokens: TokenTable, md: grpc.Metadata): Principal {
-  const raw = md.get('authorization')[0];
-  const who = tokens.lookup(TokenTable.bearer(typeof raw === 'string' ? raw : raw?.toString()));
-  if (!who)
+/** The caller's host, from a gRPC peer (`ipv4:1.2.3.4:567`, `ipv6:[::1]:567`, `1.2.3.4:567`). */
+export function peerHost(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  return bare.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+}
+
+function principalOf(signIns: SignIns, ctx: CallContext): Principal {
+  const raw = ctx.metadata.get('authorization')[0];
+  try {
+    return signIns.check(
+      peerHost(ctx.peer?.() ?? 'unknown'),
+      TokenTable.bearer(typeof raw === 'string' ? raw : raw?.toString()),
+    );
+  } catch (err) {
+    if (!(err instanceof SignInRefused)) throw err;
+    if (err.retryAfterMs > 0)
+      throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `authorization: ${err.message}`);
     throw new RpcError(grpc.status.UNAUTHENTICATED, 'authorization: a valid editor token is required');
-  return who;
+  }
 }
 
 async function overrideSet(service: AdminService): Promise<OverrideSet> {
@@ -104,6 +118,7 @@ export type AdminServerHandlers = {
 };
 
 export function adminHandlers(service: AdminService, tokens: TokenTable, log: Logger): AdminServerHandlers {
+  const signIns = new SignIns(tokens, log);
   const S = SERVICE_NAMES.admin;
   return {
     ListOverrides: unary<ListOverridesRequest__Output, OverrideSet>(
@@ -117,7 +132,7 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
     CreateOverride: unary<CreateOverrideRequest__Output, Override>(
       `${S}/CreateOverride`,
       async (req, ctx) => {
-        const who = principalOf(tokens, ctx.metadata);
+        const who = principalOf(signIns, ctx);
         const raw = overrideInputFromWire(req.override);
         if (!raw) throw invalidArgument('override', 'required');
         const o = await service.createOverride(who, raw, wireField('override.'));
@@ -129,7 +144,7 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
     DeleteOverride: unary<DeleteOverrideRequest__Output, Override>(
       `${S}/DeleteOverride`,
       async (req, ctx) => {
-        const who = principalOf(tokens, ctx.metadata);
+        const who = principalOf(signIns, ctx);
         const o = await service.deleteOverride(who, req.id, req.reason, wireField(''));
         log.info('override deleted', { id: o.id, by: who.name, via: 'grpc' });
         return overrideToWire(o);

@@ -1,14 +1,20 @@
 /**
- * The admin service's HTTP API against malformed input and token guessing,
- * over a real socket (the admin service started in-process on port 0): every
- * malformed request gets a 4xx naming the problem, never a 500; nothing is
- * stored from a refused request; no page can be framed; a client address
- * that keeps guessing tokens is shut out and the failures are logged.
+ * The admin service against malformed input and token guessing, over real
+ * sockets (the admin service started in-process on port 0): every malformed
+ * HTTP request gets a 4xx naming the problem, never a 500; nothing is stored
+ * from a refused request; no page can be framed; a client address that keeps
+ * guessing tokens, over HTTP or gRPC, is shut out and the failures are
+ * logged; no token ever reaches a log line or a span.
  */
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from '../../services/admin/server';
+import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { startTestAdmin } from '../support/admin';
+import { spans, useMemorySpans } from '../support/spans';
+
+useMemorySpans();
 
 const EDITOR = 'editor-token-0123456789';
 const lines: string[] = [];
@@ -108,5 +114,39 @@ describe('admin HTTP API: token guessing', () => {
     expect(failures.map((f) => f.failures)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // No token in any log line.
     expect(lines.join('\n')).not.toMatch(/guess-|editor-token/);
+  });
+});
+
+describe('admin gRPC API: token guessing', () => {
+  it('shuts out an address after 10 failed sign-ins a minute; no token reaches a log line or a span', async () => {
+    lines.length = 0;
+    const client = new v1.Admin(admin.address, grpc.credentials.createInsecure());
+    const create = (token: string) =>
+      new Promise<grpc.ServiceError | null>((resolve) => {
+        const md = new grpc.Metadata();
+        md.set('authorization', `Bearer ${token}`);
+        client.CreateOverride({ override: { kind: 'pause', target_id: 'x', reason: 'guess' } }, md, (err) =>
+          resolve(err),
+        );
+      });
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++)
+      codes.push((await create(`grpc-guess-${i}-0123456789`))?.code ?? grpc.status.OK);
+    expect(codes).toEqual([
+      ...Array(10).fill(grpc.status.UNAUTHENTICATED),
+      ...Array(2).fill(grpc.status.RESOURCE_EXHAUSTED),
+    ]);
+    const locked = await create(EDITOR);
+    expect(locked?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(locked?.details).toMatch(/^authorization: sign in: too many failed sign-ins; try again in \d+ s$/);
+    client.close();
+    const failures = lines
+      .map((l) => JSON.parse(l) as { msg: string; source?: string })
+      .filter((l) => l.msg === 'failed sign-in');
+    expect(failures).toHaveLength(10);
+    expect(failures[0]?.source).toBe('127.0.0.1');
+    const seen = `${lines.join('\n')}\n${JSON.stringify(spans.get().map((sp) => [sp.name, sp.attributes, sp.events]))}`;
+    expect(spans.get().length).toBeGreaterThan(0);
+    expect(seen).not.toMatch(/grpc-guess-|editor-token-0123456789/);
   });
 });

@@ -27,6 +27,8 @@ export interface CallContext {
    */
   context?: Context;
   metadata: grpc.Metadata;
+  /** The caller's address (`ip:port`), when the transport knows it. */
+  peer?: () => string;
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
@@ -105,7 +107,13 @@ export function unary<Req, Res>(
     const recording = span.isRecording();
     if (recording) span.setAttributes(attributes);
     const ctx = trace.setSpan(parent, span);
-    const callCtx: CallContext = { deadline: deadlineOf(call), span, context: ctx, metadata: call.metadata };
+    const callCtx: CallContext = {
+      deadline: deadlineOf(call),
+      span,
+      context: ctx,
+      metadata: call.metadata,
+      peer: () => call.getPeer(),
+    };
     let answer: Promise<Res>;
     try {
       if (call.request instanceof UndecodableMessage) throw call.request.error();

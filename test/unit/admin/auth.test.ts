@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_TOKEN_CHARS, parseTokens, SignInGuard, TokenTable } from '../../../services/admin/auth';
+import { peerHost } from '../../../services/admin/server';
 
 const EDITOR_TOKEN = 'editor-token-0123456789';
 const VIEWER_TOKEN = 'viewer-token-0123456789';
@@ -110,5 +111,16 @@ describe('SignInGuard', () => {
     clock.now += 50_000;
     expect(guard.retryAfterMs('a')).toBe(0);
     expect(guard.failed('a')).toBe(1); // a fresh window
+  });
+});
+
+describe('peerHost', () => {
+  it("takes the host of grpc-js' peer strings", () => {
+    expect(['ipv4:127.0.0.1:5512', 'ipv6:[::1]:5512', '10.0.0.7:443', 'unknown'].map(peerHost)).toEqual([
+      '127.0.0.1',
+      '::1',
+      '10.0.0.7',
+      'unknown',
+    ]);
   });
 });
