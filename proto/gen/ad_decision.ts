@@ -51,6 +51,7 @@ export interface ProtoGrpcType {
       RiskLevel: EnumTypeDefinition
       SafetyCategory: EnumTypeDefinition
       Scenario: EnumTypeDefinition
+      Settlement: EnumTypeDefinition
       Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
     }
   }

@@ -129,6 +129,7 @@ export interface ProtoGrpcType {
       SafetyCategory: EnumTypeDefinition
       Scenario: EnumTypeDefinition
       ScoredCandidate: MessageTypeDefinition<_parley_v1_ScoredCandidate, _parley_v1_ScoredCandidate__Output>
+      Settlement: EnumTypeDefinition
       Slot: MessageTypeDefinition<_parley_v1_Slot, _parley_v1_Slot__Output>
       Verdict: MessageTypeDefinition<_parley_v1_Verdict, _parley_v1_Verdict__Output>
       WatchOverridesRequest: MessageTypeDefinition<_parley_v1_WatchOverridesRequest, _parley_v1_WatchOverridesRequest__Output>

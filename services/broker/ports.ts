@@ -74,6 +74,8 @@ export interface OutcomeAck {
   accepted: boolean;
   duplicate: boolean;
   settledMicros: number;
+  /** An impression whose reservation was not open (expired, released or unknown): nothing was charged. */
+  unsettled: boolean;
 }
 
 /** Where outcome reports go: the committer settles spend; the context agent updates the session. */

@@ -11,6 +11,7 @@ import type { OutcomeAck } from '../../proto/gen/parley/v1/OutcomeAck';
 import type { OutcomeAcks } from '../../proto/gen/parley/v1/OutcomeAcks';
 import type { OutcomeReport__Output } from '../../proto/gen/parley/v1/OutcomeReport';
 import type { OutcomeReports__Output } from '../../proto/gen/parley/v1/OutcomeReports';
+import type { Settlement } from '../../proto/gen/parley/v1/Settlement';
 import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
 import type { Config } from '../common/config';
 import type { OutcomeEventInput } from '../common/domain/types';
@@ -64,6 +65,17 @@ export interface BrokerHandlers {
   decide: UnaryHandler<DecideRequest__Output, DecideResponse>;
   reportOutcome: UnaryHandler<OutcomeReport__Output, OutcomeAck>;
   reportOutcomes: UnaryHandler<OutcomeReports__Output, OutcomeAcks>;
+}
+
+/** What an outcome report did to the money, as the ad server is told (OutcomeAck.settlement). */
+export function settlementOf(a: {
+  duplicate: boolean;
+  settledMicros: number;
+  unsettled: boolean;
+}): Settlement {
+  if (a.duplicate) return 'SETTLEMENT_DUPLICATE';
+  if (a.settledMicros > 0) return 'SETTLEMENT_SETTLED';
+  return a.unsettled ? 'SETTLEMENT_NOT_CHARGED' : 'SETTLEMENT_NONE';
 }
 
 /** What a retry of a Decide still in progress is told (docs/operations.md, "Errors ad servers see"). */
@@ -129,7 +141,12 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         .catch((err) => log.debug('context observe failed', { error: messageOf(err) }));
     }
     // A replay was accepted the first time: the ad server may stop retrying.
-    return acks.map((a) => ({ accepted: a.accepted || a.duplicate, duplicate: a.duplicate }));
+    return acks.map((a) => ({
+      accepted: a.accepted || a.duplicate,
+      duplicate: a.duplicate,
+      settlement: settlementOf(a),
+      charged_micros: a.settledMicros,
+    }));
   };
 
   /** One decision, no questions asked about earlier calls. */

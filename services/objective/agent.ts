@@ -72,6 +72,8 @@ export interface RecordOutcomeResult {
   accepted: boolean;
   duplicate: boolean;
   settledMicros: number;
+  /** An impression whose reservation was not open (expired, released or unknown): nothing was charged. */
+  unsettled: boolean;
 }
 
 /** One campaign's spend against its pacing curve, and its outcome counters (CampaignStatus). */
@@ -681,7 +683,12 @@ export class ObjectiveAgent {
 }
 
 function resultOf(r: RecordResult): RecordOutcomeResult {
-  return { accepted: !r.duplicate, duplicate: r.duplicate, settledMicros: r.settledMicros };
+  return {
+    accepted: !r.duplicate,
+    duplicate: r.duplicate,
+    settledMicros: r.settledMicros,
+    unsettled: r.unsettled,
+  };
 }
 
 function refused(creativeId: string, reason: ReasonCode): CommitResult {

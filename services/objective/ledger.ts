@@ -220,6 +220,11 @@ export class EmbeddedLedger implements BudgetLedger {
     return this.settleNow(reservationId);
   }
 
+  /** Whether a reservation is open (reserved, not yet settled, released or expired). */
+  isOpen(reservationId: string): boolean {
+    return this.held.has(reservationId);
+  }
+
   /** Synchronous settle, so the embedded outcome log can settle and append in one step. */
   settleNow(reservationId: string): number {
     const h = this.forget(reservationId);

@@ -21,6 +21,8 @@ export type {
 export interface RecordResult {
   duplicate: boolean;
   settledMicros: number;
+  /** An impression whose reservation was not open (expired, released or unknown): nothing was charged. */
+  unsettled: boolean;
   /** The new log entry's id; '' for a duplicate. */
   id: string;
 }
@@ -116,11 +118,13 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
   private recordNow(entry: OutcomeEntry, nowMs: number): RecordResult {
     this.forgetExpired(nowMs);
     const expiry = this.seen.get(entry.idempotencyKey);
-    if (expiry !== undefined && expiry > nowMs) return { duplicate: true, settledMicros: 0, id: '' };
+    if (expiry !== undefined && expiry > nowMs)
+      return { duplicate: true, settledMicros: 0, unsettled: false, id: '' };
     this.seen.delete(entry.idempotencyKey);
     this.seen.set(entry.idempotencyKey, nowMs + this.options.idempotencyTtlMs);
-    const settledMicros =
-      entry.event === 'impression' && entry.reservationId ? this.ledger.settleNow(entry.reservationId) : 0;
+    const settles = entry.event === 'impression' && entry.reservationId !== '';
+    const unsettled = settles && !this.ledger.isOpen(entry.reservationId);
+    const settledMicros = settles ? this.ledger.settleNow(entry.reservationId) : 0;
     if (entry.campaignId) {
       // A new object per change, so counters() can hand out the stored one.
       const c = { ...(this.counts.get(entry.campaignId) ?? ZERO_COUNTERS) };
@@ -130,7 +134,7 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
     this.seq++;
     const id = `${nowMs}-${this.seq}`;
     this.ring[this.seq % this.ring.length] = { ...entry, id, settledMicros };
-    return { duplicate: false, settledMicros, id };
+    return { duplicate: false, settledMicros, unsettled, id };
   }
 
   async readGroup(

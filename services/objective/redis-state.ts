@@ -274,7 +274,9 @@ function entryValues(e: OutcomeEntry): string[] {
 // KEYS: log, expiries, then per outcome: idempotency key, campaign hash, reservation key
 // ARGV: idempotency TTL ms, log max length, then per outcome: '1' to settle | '0', reservation id,
 //       counter field ('' = none), the values of ENTRY_FIELDS
-// Returns per outcome, flattened: duplicate (1 | 0), settled micros, log entry id ('' for a duplicate).
+// Returns per outcome, flattened: duplicate (1 | 0), settled micros, log entry id ('' for a duplicate),
+// unsettled (1: an impression whose reservation was not open | 0).
+// 4 values per outcome.
 const RECORD = `${LUA_COMMON}
 local fields = {${ENTRY_FIELDS.map((f) => `'${f}'`).join(', ')}}
 local per = 3 + #fields
@@ -283,10 +285,10 @@ for i = 0, (#KEYS - 2) / 3 - 1 do
   local idem, camp, rkey = KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[5 + 3 * i]
   local a = 3 + per * i
   if redis.call('SET', idem, '1', 'NX', 'PX', ARGV[1]) then
-    local settled = 0
+    local settled, unsettled = 0, 0
     if ARGV[a] == '1' then
       local moved = close_reservation(rkey, ARGV[a + 1], KEYS[2], true)
-      if moved > 0 then settled = moved end
+      if moved > 0 then settled = moved elseif moved < 0 then unsettled = 1 end
     end
     if ARGV[a + 2] ~= '' then redis.call('HINCRBY', camp, ARGV[a + 2], 1) end
     local entry = {}
@@ -300,10 +302,12 @@ for i = 0, (#KEYS - 2) / 3 - 1 do
     out[#out + 1] = 0
     out[#out + 1] = settled
     out[#out + 1] = id
+    out[#out + 1] = unsettled
   else
     out[#out + 1] = 1
     out[#out + 1] = 0
     out[#out + 1] = ''
+    out[#out + 1] = 0
   end
 end
 return out
@@ -580,9 +584,10 @@ export class RedisOutcomeLog implements OutcomeLog {
     }
     const flat = await this.redis.parleyObjRecord(keys.length, ...keys, ...args);
     return entries.map((_, i) => ({
-      duplicate: flat[3 * i] === 1,
-      settledMicros: Number(flat[3 * i + 1]),
-      id: String(flat[3 * i + 2]),
+      duplicate: flat[4 * i] === 1,
+      settledMicros: Number(flat[4 * i + 1]),
+      id: String(flat[4 * i + 2]),
+      unsettled: flat[4 * i + 3] === 1,
     }));
   }
 

@@ -91,14 +91,30 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
   it('an impression settles its reservation once; a replay has no second effect', async () => {
     await reserve('res-1', 25_000);
     const first = await state.outcomes.record(entry('k1', 'impression', { reservationId: 'res-1' }), now);
-    expect(first).toMatchObject({ duplicate: false, settledMicros: 25_000 });
+    expect(first).toMatchObject({ duplicate: false, settledMicros: 25_000, unsettled: false });
     expect(first.id).not.toBe('');
     const replay = await state.outcomes.record(entry('k1', 'impression', { reservationId: 'res-1' }), now);
-    expect(replay).toEqual({ duplicate: true, settledMicros: 0, id: '' });
-    // A second, differently keyed impression for the same reservation moves no money either.
+    expect(replay).toEqual({ duplicate: true, settledMicros: 0, unsettled: false, id: '' });
+    // A second, differently keyed impression for the same reservation moves no money either, and says so.
     expect(
-      (await state.outcomes.record(entry('k2', 'impression', { reservationId: 'res-1' }), now)).settledMicros,
-    ).toBe(0);
+      await state.outcomes.record(entry('k2', 'impression', { reservationId: 'res-1' }), now),
+    ).toMatchObject({
+      duplicate: false,
+      settledMicros: 0,
+      unsettled: true,
+    });
+    // An impression of a reservation that is not open (expired, released, never made) is not charged, visibly.
+    expect(
+      await state.outcomes.record(entry('k3', 'impression', { reservationId: 'res-gone' }), now),
+    ).toMatchObject({
+      settledMicros: 0,
+      unsettled: true,
+    });
+    // Events that move no money are not "unsettled".
+    expect(await state.outcomes.record(entry('k4', 'skip', { reservationId: 'res-1' }), now)).toMatchObject({
+      settledMicros: 0,
+      unsettled: false,
+    });
     expect(await state.ledger.spend('c1', now)).toMatchObject({
       lifetimeSpentMicros: 25_000,
       lifetimeReservedMicros: 0,
@@ -107,8 +123,10 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
     expect(log.map((e) => [e.idempotencyKey, e.settledMicros])).toEqual([
       ['k1', 25_000],
       ['k2', 0],
+      ['k3', 0],
+      ['k4', 0],
     ]);
-    expect((await state.outcomes.counters('c1')).impressions).toBe(2);
+    expect((await state.outcomes.counters('c1')).impressions).toBe(3); // counted, charged or not
   });
 
   it('records a batch in one call as one call each would: in order, a repeated key once', async () => {

@@ -197,16 +197,20 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
     expect((await recordOutcome(impression)).ack).toEqual({
       accepted: true,
       duplicate: false,
+      unsettled: false,
       settled_micros: 20_000,
     });
     expect((await recordOutcome(impression)).ack).toEqual({
       accepted: false,
       duplicate: true,
+      unsettled: false,
       settled_micros: 0,
     });
-    expect((await recordOutcome({ ...impression, idempotency_key: 'imp-happy-2' })).ack?.settled_micros).toBe(
-      0,
-    );
+    // Another impression of the settled reservation: nothing charged, and the ack says so.
+    expect((await recordOutcome({ ...impression, idempotency_key: 'imp-happy-2' })).ack).toMatchObject({
+      settled_micros: 0,
+      unsettled: true,
+    });
   });
 
   it('names its spans per kind (for a sampled decision) and records candidate and reservation counts', async () => {

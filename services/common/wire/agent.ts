@@ -408,10 +408,17 @@ export interface OutcomeAckData {
   accepted: boolean;
   duplicate: boolean;
   settledMicros: number;
+  /** An impression whose reservation was not open: nothing was charged. */
+  unsettled: boolean;
 }
 
 export function ackToWire(a: OutcomeAckData): RecordAck {
-  return { accepted: a.accepted, duplicate: a.duplicate, settled_micros: a.settledMicros };
+  return {
+    accepted: a.accepted,
+    duplicate: a.duplicate,
+    settled_micros: a.settledMicros,
+    unsettled: a.unsettled,
+  };
 }
 
 export function ackFromWire(a: RecordAck__Output, field = 'ack'): OutcomeAckData {
@@ -419,6 +426,7 @@ export function ackFromWire(a: RecordAck__Output, field = 'ack'): OutcomeAckData
     accepted: a.accepted,
     duplicate: a.duplicate,
     settledMicros: intInRange(a.settled_micros, `${field}.settled_micros`, 0, Number.MAX_SAFE_INTEGER),
+    unsettled: a.unsettled,
   };
 }
 

@@ -216,7 +216,7 @@ export function fakes(settings: Partial<NegotiationSettings> = {}): Fakes {
     propose: () => Promise.resolve(proposal([], { exhausted: true })),
     evaluate: allEligible,
     commit: reserveAll,
-    record: () => Promise.resolve({ accepted: true, duplicate: false, settledMicros: 20 }),
+    record: () => Promise.resolve({ accepted: true, duplicate: false, settledMicros: 20, unsettled: false }),
   };
   const agents: NegotiationAgents = {
     context: {

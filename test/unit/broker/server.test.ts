@@ -288,7 +288,12 @@ describe('ReportOutcome handler', () => {
   it('forwards to the objective agent, then tells the context agent', async () => {
     const { f, handlers } = setup();
     const ack = await call((ctx) => handlers.reportOutcome(wireOutcome(), ctx));
-    expect(ack).toEqual({ accepted: true, duplicate: false });
+    expect(ack).toEqual({
+      accepted: true,
+      duplicate: false,
+      settlement: 'SETTLEMENT_SETTLED',
+      charged_micros: 20,
+    });
     expect(f.calls.record).toHaveLength(1);
     expect(f.calls.record[0]).toMatchObject({
       idempotencyKey: 'idem-1',
@@ -299,13 +304,30 @@ describe('ReportOutcome handler', () => {
     expect(f.calls.observe).toEqual([f.calls.record[0]]);
   });
 
+  it('tells the ad server when an impression was not charged (its reservation was not open)', async () => {
+    const { f, handlers } = setup();
+    f.behave.record = async () => ({ accepted: true, duplicate: false, settledMicros: 0, unsettled: true });
+    const ack = await call((ctx) => handlers.reportOutcome(wireOutcome(), ctx));
+    expect(ack).toEqual({
+      accepted: true,
+      duplicate: false,
+      settlement: 'SETTLEMENT_NOT_CHARGED',
+      charged_micros: 0,
+    });
+  });
+
   it('passes the duplicate flag back and does not observe a replay twice', async () => {
     const { f, handlers } = setup();
-    f.behave.record = async () => ({ accepted: true, duplicate: true, settledMicros: 0 });
+    f.behave.record = async () => ({ accepted: true, duplicate: true, settledMicros: 0, unsettled: false });
     const ack = await call((ctx) =>
       handlers.reportOutcome(wireOutcome({ event: 'OUTCOME_EVENT_COMPLETE' }), ctx),
     );
-    expect(ack).toEqual({ accepted: true, duplicate: true });
+    expect(ack).toEqual({
+      accepted: true,
+      duplicate: true,
+      settlement: 'SETTLEMENT_DUPLICATE',
+      charged_micros: 0,
+    });
     await new Promise((r) => setImmediate(r));
     expect(f.calls.observe).toEqual([]);
   });
@@ -354,6 +376,7 @@ describe('ReportOutcomes handler', () => {
       accepted: true,
       duplicate: e.idempotencyKey === 'k2',
       settledMicros: 0,
+      unsettled: false,
     });
     const res = await call((ctx) =>
       handlers.reportOutcomes(
@@ -361,11 +384,13 @@ describe('ReportOutcomes handler', () => {
         ctx,
       ),
     );
-    expect(res.acks).toEqual([
-      { accepted: true, duplicate: false },
-      { accepted: true, duplicate: true },
-      { accepted: true, duplicate: false },
-    ]);
+    const ack = (duplicate: boolean) => ({
+      accepted: true,
+      duplicate,
+      settlement: duplicate ? 'SETTLEMENT_DUPLICATE' : 'SETTLEMENT_NONE',
+      charged_micros: 0,
+    });
+    expect(res.acks).toEqual([ack(false), ack(true), ack(false)]);
     expect(f.calls.record.map((e) => e.idempotencyKey)).toEqual(['k1', 'k2', 'k3']);
     await new Promise((r) => setImmediate(r));
     expect(f.calls.observe.map((e) => e.idempotencyKey)).toEqual(['k1', 'k3']);

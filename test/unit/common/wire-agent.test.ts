@@ -128,14 +128,15 @@ describe("agent.proto ⇄ domain, and validating the agents' replies", () => {
   });
 
   it('refuses a negative settlement', () => {
-    expect(ackFromWire({ accepted: true, duplicate: true, settled_micros: 0 })).toEqual({
+    expect(ackFromWire({ accepted: true, duplicate: true, settled_micros: 0, unsettled: false })).toEqual({
       accepted: true,
       duplicate: true,
       settledMicros: 0,
+      unsettled: false,
     });
-    expect(() => ackFromWire({ accepted: true, duplicate: false, settled_micros: -5 })).toThrow(
-      /settled_micros/,
-    );
+    expect(() =>
+      ackFromWire({ accepted: true, duplicate: false, settled_micros: -5, unsettled: false }),
+    ).toThrow(/settled_micros/);
   });
 
   it("reports a malformed reply as the agent's failure, not the caller's bad argument", () => {

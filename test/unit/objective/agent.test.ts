@@ -327,10 +327,10 @@ describe('ObjectiveAgent.recordOutcomes', () => {
       event('ghost', 'click', 'unknown-cr'),
     ]);
     expect(results).toEqual([
-      { accepted: true, duplicate: false, settledMicros: 30_000 },
-      { accepted: false, duplicate: true, settledMicros: 0 },
-      { accepted: true, duplicate: false, settledMicros: 0 },
-      { accepted: true, duplicate: false, settledMicros: 0 },
+      { accepted: true, duplicate: false, settledMicros: 30_000, unsettled: false },
+      { accepted: false, duplicate: true, settledMicros: 0, unsettled: false },
+      { accepted: true, duplicate: false, settledMicros: 0, unsettled: false },
+      { accepted: true, duplicate: false, settledMicros: 0, unsettled: false },
     ]);
     expect(await s.agent.recordOutcomes([])).toEqual([]);
     expect(await s.outcomes.counters('convert')).toMatchObject({ impressions: 1, completes: 1, clicks: 0 });
@@ -385,11 +385,13 @@ describe('ObjectiveAgent.recordOutcome and the sweeper', () => {
       accepted: true,
       duplicate: false,
       settledMicros: 30_000,
+      unsettled: false,
     });
     expect(await s.agent.recordOutcome(event)).toEqual({
       accepted: false,
       duplicate: true,
       settledMicros: 0,
+      unsettled: false,
     });
     expect(await s.ledger.spend('convert', NOW)).toMatchObject({
       lifetimeSpentMicros: 30_000,
@@ -409,7 +411,11 @@ describe('ObjectiveAgent.recordOutcome and the sweeper', () => {
 
   it('releases reservations that were never settled once their TTL passes', async () => {
     const s = setup();
-    await s.agent.commit({ requestId: 'r', sessionId: 's', reservations: [reservation('aware', 100_000)] });
+    const [held] = await s.agent.commit({
+      requestId: 'r',
+      sessionId: 's',
+      reservations: [reservation('aware', 100_000)],
+    });
     expect((await s.agent.evaluate(evaluateInput([candidate('aware')]))).values[0]?.eligible).toBe(false);
     s.clock.now = NOW + TTL - 1;
     expect(await s.agent.sweep()).toBe(0);
@@ -421,6 +427,19 @@ describe('ObjectiveAgent.recordOutcome and the sweeper', () => {
     s.agent.stopSweeper();
     expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
     expect((await s.agent.evaluate(evaluateInput([candidate('aware')]))).values[0]?.eligible).toBe(true);
+    // Its impression, late: nothing is charged, and the acknowledgement says so.
+    const late = await s.agent.recordOutcome({
+      idempotencyKey: 'late-imp',
+      requestId: 'r',
+      reservationId: held!.reservationId,
+      creativeId: 'aware-cr',
+      sessionId: 's',
+      event: 'impression',
+      skipOffsetMs: 0,
+      occurredAtMs: NOW + TTL,
+    });
+    expect(late).toEqual({ accepted: true, duplicate: false, settledMicros: 0, unsettled: true });
+    expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeSpentMicros: 0 });
   });
 });
 

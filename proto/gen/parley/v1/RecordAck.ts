@@ -6,10 +6,12 @@ export interface RecordAck {
   'accepted'?: (boolean);
   'duplicate'?: (boolean);
   'settled_micros'?: (number | string | Long);
+  'unsettled'?: (boolean);
 }
 
 export interface RecordAck__Output {
   'accepted': (boolean);
   'duplicate': (boolean);
   'settled_micros': (number);
+  'unsettled': (boolean);
 }
