@@ -98,13 +98,22 @@ describe('the full mesh (four processes, Redis state)', () => {
       session_id: req.signals?.session_id,
       event: 'OUTCOME_EVENT_IMPRESSION',
     });
-    expect(await reportOutcome(client, report)).toEqual({ accepted: true, duplicate: false });
+    expect(await reportOutcome(client, report)).toEqual({
+      accepted: true,
+      duplicate: false,
+      settlement: 'SETTLEMENT_SETTLED',
+      charged_micros: ad.price_micros,
+    });
     const settled = await money(ad.campaign_id);
     expect(settled.spent - reserved.spent).toBe(ad.price_micros);
     expect(reserved.reserved - settled.reserved).toBe(ad.price_micros);
 
     // The ad server retries: nothing moves, nothing is logged twice.
-    expect(await reportOutcome(client, report)).toMatchObject({ duplicate: true });
+    expect(await reportOutcome(client, report)).toMatchObject({
+      duplicate: true,
+      settlement: 'SETTLEMENT_DUPLICATE',
+      charged_micros: 0,
+    });
     expect(await money(ad.campaign_id)).toEqual(settled);
     const log = await db.xrange(keys.log, '-', '+');
     expect(log.filter(([, fields]) => fields.includes(report.idempotency_key!))).toHaveLength(1);
