@@ -74,7 +74,12 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
   };
 
   try {
-    await Promise.all(AGENTS.map(spawnOne));
+    // Every agent started or failed before anything is stopped: one that failed must not leave the
+    // others, still starting, running after this mesh gave up (they would hold ports and CPU for
+    // the rest of the test run).
+    const started = await Promise.allSettled(AGENTS.map(spawnOne));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await spawnOne('broker');
   } catch (err) {
     await stop();
