@@ -14,6 +14,7 @@ import { v1 } from '../../services/common/grpc/proto';
 import { type StartedServer, startServer } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
 import { agentEnv } from '../../services/common/registry';
+import { validDecide } from './fixtures';
 
 const log = createLogger('test', 'error');
 const agents: StartedServer[] = [];
@@ -63,21 +64,9 @@ describe('SIGTERM', () => {
   it('a broker answers the decision in flight, then exits 0', async () => {
     const client = connect(broker.address);
     const started = Date.now();
-    const answer = decide(
-      client,
-      {
-        request_id: 'in-flight-at-sigterm',
-        slot: { slot_id: 's', position: 'POSITION_MID_ROLL', max_ads: 1, max_total_duration_ms: 30000 },
-        signals: {
-          session_id: 's',
-          device: 'DEVICE_MOBILE',
-          local_time: '2026-12-06T08:00:00+01:00',
-          country: 'SE',
-        },
-        deadline_ms: 1500,
-      },
-      { timeoutMs: 5000 },
-    );
+    const answer = decide(client, validDecide({ request_id: 'in-flight-at-sigterm', deadline_ms: 1500 }), {
+      timeoutMs: 5000,
+    });
     await new Promise((r) => setTimeout(r, 100));
     broker.child.kill('SIGTERM');
     const res = await answer;

@@ -11,12 +11,14 @@
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, decide } from '../../bin/client';
 import { OUTCOME_ERRORS, startBroker } from '../../services/broker/server';
 import { loadConfig } from '../../services/common/config';
 import { v1 } from '../../services/common/grpc/proto';
 import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
 import { agentEnv } from '../../services/common/registry';
+import { validDecide } from '../e2e/fixtures';
 
 const log = createLogger('broker', 'error');
 let broker: RunningService;
@@ -174,23 +176,8 @@ describe('bad input, generated, against the broker', () => {
   });
 
   it('after all of it the broker still decides', async () => {
-    const client = new v1.AdDecision(broker.address, grpc.credentials.createInsecure());
-    const res = await new Promise<unknown>((resolve, reject) =>
-      client.Decide(
-        {
-          request_id: 'after-fuzz',
-          slot: { slot_id: 's', position: 'POSITION_MID_ROLL', max_ads: 1, max_total_duration_ms: 30000 },
-          signals: {
-            session_id: 's',
-            device: 'DEVICE_MOBILE',
-            local_time: '2026-12-06T08:00:00+01:00',
-            country: 'SE',
-          },
-          deadline_ms: 100,
-        },
-        (err, r) => (err ? reject(err) : resolve(r)),
-      ),
-    );
+    const client = connect(broker.address);
+    const res = await decide(client, validDecide({ request_id: 'after-fuzz' }));
     client.close();
     expect(res).toMatchObject({ request_id: 'after-fuzz' });
     // How many inputs were tried, by kind (the issue asks for the count).
