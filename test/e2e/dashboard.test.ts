@@ -24,6 +24,7 @@ import {
   spawnService,
   stopProcess,
 } from '../../bin/spawn';
+import { spawnTogether } from '../support/mesh';
 import { freePort } from '../support/ports';
 import { validDecide } from './fixtures';
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
   for (const name of SERVICES) env[portEnv(name)] = String(await freePort());
   for (const a of AGENTS) env[addrEnv(a)] = `127.0.0.1:${env[portEnv(a)]}`;
   env[ADMIN_ADDR_ENV] = `127.0.0.1:${env[portEnv('admin')]}`;
-  const started = await Promise.all([...AGENTS, 'admin' as const].map((name) => spawnService(name, { env })));
+  const started = await spawnTogether([...AGENTS, 'admin'].map((name) => [name, env] as const));
   for (const p of started) procs.set(p.name, p);
   procs.set('broker', await spawnService('broker', { env }));
   dashboard = procs.get('admin')!.url!;

@@ -26,6 +26,7 @@ import { TrafficModel } from '../../bin/traffic';
 import type { DecisionList__Output } from '../../proto/gen/parley/v1/DecisionList';
 import { v1 } from '../../services/common/grpc/proto';
 import { parsePrometheus, type Sample, sumOf } from '../../services/common/metrics';
+import { spawnTogether } from '../support/mesh';
 import { freePort } from '../support/ports';
 import { startRedis, type TestRedis } from '../support/redis';
 
@@ -62,9 +63,9 @@ beforeAll(async () => {
   // Alongside, one more context agent with metrics off (it serves nothing; only its start line matters).
   const offEnv = { ...env, PARLEY_CONTEXT_PORT: String(await freePort()), PARLEY_METRICS_PORT: 'off' };
   // The agents and the admin service together (none needs another to start), then the broker.
-  const [off, ...started] = await Promise.all([
-    spawnService('context', { env: offEnv }),
-    ...SERVICES.filter((name) => name !== 'broker').map((name) => spawnService(name, { env })),
+  const [off, ...started] = await spawnTogether([
+    ['context', offEnv],
+    ...SERVICES.filter((name) => name !== 'broker').map((name) => [name, env] as const),
   ]);
   metricsWhenOff = off!.metrics;
   await stopProcess(off!, 'SIGTERM', 3000);

@@ -18,6 +18,25 @@ import { freePort } from './ports';
 
 export type { ServiceName };
 
+/**
+ * Starts services side by side; if one fails, waits for every other to start or fail and stops
+ * those that started before throwing, so none is left running (holding ports and CPU) for the rest
+ * of the test run.
+ */
+export async function spawnTogether(
+  jobs: ReadonlyArray<readonly [ServiceName, NodeJS.ProcessEnv]>,
+  startTimeoutMs = 30_000,
+): Promise<ServiceProcess[]> {
+  const settled = await Promise.allSettled(
+    jobs.map(([name, env]) => spawnService(name, { env, startTimeoutMs })),
+  );
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const started = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (!failed) return started;
+  await Promise.all(started.map((p) => stopProcess(p, 'SIGTERM', 3000)));
+  throw failed.reason;
+}
+
 export interface MeshOptions {
   /** Redis URL; omitted = embedded state. */
   redisUrl?: string;
@@ -74,12 +93,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
   };
 
   try {
-    // Every agent started or failed before anything is stopped: one that failed must not leave the
-    // others, still starting, running after this mesh gave up (they would hold ports and CPU for
-    // the rest of the test run).
-    const started = await Promise.allSettled(AGENTS.map(spawnOne));
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    for (const p of await spawnTogether(AGENTS.map((name) => [name, env] as const))) procs.set(p.name, p);
     await spawnOne('broker');
   } catch (err) {
     await stop();
