@@ -11,9 +11,14 @@
  * - Adaptive clipping (Andrew et al. 2021, "Differentially Private Learning
  *   with Adaptive Clipping"): the server also releases a noised count of
  *   clients whose norm was ≤ C and moves C geometrically toward the target
- *   quantile γ: C ← C·exp(−η_C·(b̄ − γ)), b̄ = (Σ 1[‖Δ‖ ≤ C] + N(0, σ_b²)) / m.
- *   To keep the round's total noise multiplier at z, the update noise uses
- *   z_Δ = (z⁻² − (2σ_b)⁻²)^(−1/2) (their Thm. 1).
+ *   quantile γ: C ← C·exp(−η_C·(b̄ − γ)),
+ *   b̄ = (Σ (1[‖Δ‖ ≤ C] − ½) + N(0, σ_b²)) / m + ½. The indicator is centred
+ *   (as in TF Privacy's quantile estimator) so that one client more or fewer
+ *   moves the released sum by at most ½: its noise multiplier is then 2σ_b,
+ *   and to keep the round's total noise multiplier at z the update noise uses
+ *   z_Δ = (z⁻² − (2σ_b)⁻²)^(−1/2) (their Thm. 1). With the plain {0, 1}
+ *   indicator the sensitivity would be 1 and this split would charge about
+ *   half the true ε.
  * - `DpStrategy` decorates any `Strategy`: it computes the privatised mean
  *   delta and hands the wrapped strategy ONE result carrying it, so whatever
  *   the wrapped strategy does afterwards is post-processing and the DP
@@ -119,6 +124,17 @@ export interface AdaptiveClippingOptions {
   countNoiseStd?: number;
 }
 
+/**
+ * The adaptive clipper's count query before noise: Σ (1[norm ≤ clip] − ½).
+ * Adding or removing one client changes it by exactly ½, the sensitivity the
+ * noise split in `adaptiveUpdateNoiseMultiplier` assumes.
+ */
+export function centredClippedCount(norms: readonly number[], clip: number): number {
+  let sum = 0;
+  for (const n of norms) sum += (n <= clip ? 1 : 0) - 0.5;
+  return sum;
+}
+
 /** Geometric adaptive clipping toward a target quantile with a noised count. */
 export class AdaptiveClipper {
   private current: number;
@@ -148,9 +164,8 @@ export class AdaptiveClipper {
 
   /** Updates C from this round's (pre-clip) norms; returns the new C. */
   update(norms: readonly number[], rng: Rng): number {
-    let below = 0;
-    for (const n of norms) if (n <= this.current) below++;
-    const noisyFraction = (below + this.countNoiseStd * gaussian(rng)) / this.expectedClients;
+    const count = centredClippedCount(norms, this.current);
+    const noisyFraction = (count + this.countNoiseStd * gaussian(rng)) / this.expectedClients + 0.5;
     this.current *= Math.exp(-this.learningRate * (noisyFraction - this.targetQuantile));
     return this.current;
   }

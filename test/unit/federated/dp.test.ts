@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ClientResult, FedAdam, FedAvg } from '../../../federated/aggregator/strategies';
 import {
   AdaptiveClipper,
   adaptiveUpdateNoiseMultiplier,
+  centredClippedCount,
   clipToNorm,
   DpStrategy,
   dpFedAvgMean,
@@ -87,6 +89,30 @@ describe('adaptive clipping (Andrew et al. 2021)', () => {
     }
     expect(clipper.clip).toBeGreaterThan(8.2);
     expect(clipper.clip).toBeLessThan(9.8);
+  });
+
+  it('its count query has sensitivity ½, as the noise split assumes: one client more or fewer moves it by exactly ½', () => {
+    // The split below charges the count query a noise multiplier of 2σ_b, which holds only if one
+    // client changes the released sum by at most ½ (an uncentred {0, 1} indicator changes it by 1).
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { maxLength: 50 }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        (norms, extra, clip) => {
+          const change = centredClippedCount([...norms, extra], clip) - centredClippedCount(norms, clip);
+          expect(Math.abs(change)).toBe(0.5);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('estimates the clipped fraction without bias when as many clients come as expected', () => {
+    // Zero count noise: the centred estimate (Σ(b − ½))/m + ½ is the plain fraction when n = m.
+    const clipper = new AdaptiveClipper({ initialClip: 5, learningRate: 1, countNoiseStd: 0 }, 4);
+    clipper.update([1, 2, 3, 9], seededRng(1)); // 3 of 4 at or below 5: C·exp(−(0.75 − 0.5))
+    expect(clipper.clip).toBeCloseTo(5 * Math.exp(-0.25), 12);
   });
 
   it('splits the noise budget: z_Δ = (z⁻² − (2σ_b)⁻²)^(−1/2)', () => {
