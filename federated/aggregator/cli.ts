@@ -7,7 +7,8 @@
  *   --mode sync|async --min-clients 2 --max-clients N --fraction 1 --deadline-ms 60000
  *   --late reject|carry-over --buffer K --max-staleness 4 --max-norm X
  *   --lr 3 --epochs 3 --batch 16 --clip 0.5 --local-noise 0
- *   --dp-noise z --dp-expected m [--dp-delta 1e-5] [--dp-adaptive]
+ *   --dp-noise z | --dp-epsilon E --dp-rounds R   --dp-expected m [--dp-delta 1e-5] [--dp-adaptive]
+ *     (--dp-epsilon: z calibrated so that R rounds at the sampling rate spend at most ε = E)
  *   --publish path (default PARLEY_POLICY_PATH)
  *
  * Prints the address on stdout once listening.
@@ -51,6 +52,8 @@ export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config'
     'clip',
     'local-noise',
     'dp-noise',
+    'dp-epsilon',
+    'dp-rounds',
     'dp-expected',
     'dp-delta',
     'dp-adaptive',
@@ -79,13 +82,19 @@ export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config'
   };
   let dp: DpOptions | undefined;
   const z = num('dp-noise');
-  if (z !== undefined) {
+  const epsilon = num('dp-epsilon');
+  const rounds = num('dp-rounds');
+  if (z !== undefined && epsilon !== undefined) throw new Error('give --dp-noise or --dp-epsilon, not both');
+  if (epsilon !== undefined && rounds === undefined) throw new Error('--dp-epsilon needs --dp-rounds');
+  if (z !== undefined || epsilon !== undefined) {
     const expected = num('dp-expected');
     if (expected === undefined)
-      throw new Error('--dp-noise needs --dp-expected (expected clients per round)');
+      throw new Error(
+        `--dp-${z !== undefined ? 'noise' : 'epsilon'} needs --dp-expected (expected clients per round)`,
+      );
     dp = {
       clipNorm: plan.clipNorm,
-      noiseMultiplier: z,
+      noiseMultiplier: z ?? { epsilon: epsilon!, rounds: rounds! },
       expectedClients: expected,
       delta: num('dp-delta') ?? 1e-5,
       adaptive: flags.has('dp-adaptive') ? {} : undefined,

@@ -50,7 +50,7 @@ import { recordFederatedRound } from '../../services/common/metrics';
 import { seededRng } from '../../services/common/rng';
 import type { TrainingPlan } from '../client/learner';
 import { DpStrategy } from '../privacy/dp';
-import { PrivacyAccountant } from '../privacy/rdp';
+import { noiseMultiplierFor, PrivacyAccountant } from '../privacy/rdp';
 import type { FederatedStore, ModelRecord, PrivacyRecord, RoundFailureCode, RoundRecord } from './store';
 import type { ClientResult, Strategy } from './strategies';
 import { buildStrategy, ROBUST_STRATEGIES, type StrategySpec } from './strategy-config';
@@ -80,8 +80,12 @@ export class Refusal extends Error {
 
 export interface DpOptions {
   clipNorm: number;
-  /** Noise multiplier z of the round (std of the noise on the sum = z·C). */
-  noiseMultiplier: number;
+  /**
+   * Noise multiplier z of the round (std of the noise on the sum = z·C), or a
+   * budget it is calibrated from (`noiseMultiplierFor`: the least z whose
+   * `rounds` rounds at the sampling rate spend at most ε at δ).
+   */
+  noiseMultiplier: number | { epsilon: number; rounds: number };
   /** Expected clients per round m = q·N (the DP-FedAvg divisor). */
   expectedClients: number;
   /** δ at which ε is reported (default 1e-5). */
@@ -90,6 +94,26 @@ export interface DpOptions {
   samplingRate?: number;
   /** Adaptive clipping (Andrew et al. 2021). */
   adaptive?: { targetQuantile?: number; learningRate?: number; countNoiseStd?: number };
+}
+
+/**
+ * The accountant charges every round as one step of the Poisson-subsampled
+ * Gaussian mechanism at rate q. Options that make a round's contributors
+ * depend on the other clients (caps, closing early, buffering across rounds,
+ * carrying late updates into the next round) break that sampling, and the ε
+ * charged would not hold: central DP refuses them.
+ */
+function refuseUnaccountedSampling(o: CoordinatorOptions): void {
+  const refused: string[] = [];
+  if ((o.mode ?? 'sync') === 'async') refused.push("mode 'async'");
+  if (o.latePolicy === 'carry-over') refused.push("latePolicy 'carry-over'");
+  if (o.maxClients !== undefined && Number.isFinite(o.maxClients)) refused.push('maxClients');
+  if (o.maxJoined !== undefined && Number.isFinite(o.maxJoined)) refused.push('maxJoined');
+  if (refused.length > 0) {
+    throw new RangeError(
+      `central DP accounts for Poisson sampling at rate q only; ${refused.join(', ')} would break it (federated/README.md, "Privacy per mode")`,
+    );
+  }
 }
 
 export interface CoordinatorOptions {
@@ -215,6 +239,8 @@ export class Coordinator {
   private readonly clock: () => number;
   private readonly log: Logger;
   private readonly accountant: PrivacyAccountant | null;
+  /** Central DP as run, its noise multiplier resolved (calibrated when a budget was given); null without DP. */
+  readonly dp: (DpOptions & { noiseMultiplier: number }) | null;
   private readonly privacyDelta: number;
   private readonly samplingRate: number;
   private model: ModelRecord | null = null;
@@ -263,6 +289,17 @@ export class Coordinator {
     this.samplingRate = dp?.samplingRate ?? this.fraction;
     this.privacyDelta = dp?.delta ?? 1e-5;
     if (dp) {
+      refuseUnaccountedSampling(options);
+      const noiseMultiplier =
+        typeof dp.noiseMultiplier === 'number'
+          ? dp.noiseMultiplier
+          : noiseMultiplierFor({
+              targetEpsilon: dp.noiseMultiplier.epsilon,
+              rounds: dp.noiseMultiplier.rounds,
+              delta: this.privacyDelta,
+              samplingRate: this.samplingRate,
+            });
+      this.dp = { ...dp, noiseMultiplier };
       if (!('aggregate' in options.strategy) && ROBUST_STRATEGIES.has(options.strategy.name)) {
         this.log.warn('central DP hands the strategy one privatised mean: robust aggregation has no effect', {
           strategy: inner.name,
@@ -270,13 +307,14 @@ export class Coordinator {
       }
       this.strategy = new DpStrategy(inner, {
         clipNorm: dp.clipNorm,
-        noiseMultiplier: dp.noiseMultiplier,
+        noiseMultiplier,
         expectedClients: dp.expectedClients,
         rng: seededRng((this.seed ^ 0x0d9_5eed) >>> 0),
         adaptive: dp.adaptive,
       });
       this.accountant = new PrivacyAccountant();
     } else {
+      this.dp = null;
       this.strategy = inner;
       this.accountant = null;
     }
@@ -585,7 +623,7 @@ export class Coordinator {
   }
 
   private chargePrivacy(clipNorm: number | undefined): PrivacyRecord | null {
-    const dp = this.options.dp;
+    const dp = this.dp;
     if (!this.accountant || !dp) return null;
     this.accountant.step(this.samplingRate, dp.noiseMultiplier, 1);
     const report = this.accountant.report(this.privacyDelta);
@@ -700,7 +738,7 @@ export class Coordinator {
         );
         return;
       }
-      const dp = this.options.dp;
+      const dp = this.dp;
       const divisor = dp ? dp.expectedClients : contributors.length;
       const mean = new Float32Array(sum.length);
       for (let i = 0; i < sum.length; i++) mean[i] = sum[i]! / divisor;
@@ -747,14 +785,14 @@ export class Coordinator {
     return this.serial(async () => {
       if (this.round && (roundId === 0 || roundId === this.round.id)) {
         const live = structuredClone(this.round);
-        if (this.accountant && this.options.dp && !live.privacy) {
+        if (this.accountant && this.dp && !live.privacy) {
           live.privacy = {
             roundEpsilon: 0,
             cumulativeEpsilon: this.accountant.rounds > 0 ? this.accountant.epsilon(this.privacyDelta) : 0,
             delta: this.privacyDelta,
-            noiseMultiplier: this.options.dp.noiseMultiplier,
+            noiseMultiplier: this.dp.noiseMultiplier,
             samplingRate: this.samplingRate,
-            clipNorm: this.strategy instanceof DpStrategy ? this.strategy.clipNorm : this.options.dp.clipNorm,
+            clipNorm: this.strategy instanceof DpStrategy ? this.strategy.clipNorm : this.dp.clipNorm,
           };
         }
         return live;

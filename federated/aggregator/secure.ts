@@ -251,6 +251,14 @@ export class SecureAggregationDriver {
     if (!Number.isSafeInteger(options.maxClients) || options.maxClients < options.threshold) {
       throw new RangeError('secure aggregation maxClients must be an integer >= threshold');
     }
+    // Each client adds noise std z·C/√dpMinContributors, and a round may end with only t inputs:
+    // their noise sums to z·C·√(t/dpMinContributors), below the z·C charged if dpMinContributors > t.
+    const dpMin = options.dpMinContributors ?? options.threshold;
+    if (!Number.isInteger(dpMin) || dpMin < 1 || dpMin > options.threshold) {
+      throw new RangeError(
+        `secure aggregation dpMinContributors must be an integer in [1, threshold ${options.threshold}], got ${dpMin}: with fewer survivors than it the summed noise falls below z·C`,
+      );
+    }
     this.phaseTimeoutMs = options.phaseTimeoutMs ?? 30_000;
     if (!(this.phaseTimeoutMs > 0)) throw new RangeError('phaseTimeoutMs must be > 0');
     this.fixedPoint = fixedPointFor(options.range, options.maxClients);

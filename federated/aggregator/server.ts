@@ -561,7 +561,12 @@ export async function startFederatedAggregator(
     secureAggregation: opts.secureAggregation !== undefined,
   });
   const secure = opts.secureAggregation
-    ? new SecureAggregationDriver(coordinator, opts.secureAggregation, clock, opts.dp?.noiseMultiplier ?? 0)
+    ? new SecureAggregationDriver(
+        coordinator,
+        opts.secureAggregation,
+        clock,
+        coordinator.dp?.noiseMultiplier ?? 0,
+      )
     : null;
   await coordinator.start();
   const started = await startServer({

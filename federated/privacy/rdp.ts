@@ -381,3 +381,67 @@ export class PrivacyAccountant {
     return { ...this.spent(delta), delta, rounds };
   }
 }
+
+// ---------------------------------------------------------------------------
+// Calibration: the noise for a target ε
+// ---------------------------------------------------------------------------
+
+export interface NoiseTarget {
+  /** The ε to reach (at most) after every round. */
+  targetEpsilon: number;
+  delta: number;
+  /** Sampling rate q of each round. */
+  samplingRate: number;
+  /** Rounds (steps of the sampled Gaussian mechanism) the budget must last. */
+  rounds: number;
+  /** Stop once ε is within this of the target (default 0.01, as Opacus). */
+  tolerance?: number;
+  orders?: readonly number[];
+  conversion?: Conversion;
+}
+
+/** Past this the budget cannot be met by noise alone (Opacus' MAX_SIGMA). */
+const MAX_NOISE_MULTIPLIER = 1e6;
+
+/**
+ * The smallest noise multiplier (to within `tolerance` in ε) whose `rounds`
+ * rounds at rate q spend at most the target ε at δ: a bisection over the
+ * accountant, the same search as Opacus' `get_noise_multiplier`, so that an
+ * operator states ε, δ and rounds instead of z. The answer always meets the
+ * target (ε(z) ≤ targetEpsilon).
+ */
+export function noiseMultiplierFor(target: NoiseTarget): number {
+  const { targetEpsilon, delta, samplingRate, rounds } = target;
+  const tolerance = target.tolerance ?? 0.01;
+  const orders = target.orders ?? DEFAULT_ORDERS;
+  if (!(targetEpsilon > 0) || !Number.isFinite(targetEpsilon)) {
+    throw new RangeError(`target ε must be a finite number > 0, got ${targetEpsilon}`);
+  }
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new RangeError(`rounds must be an integer >= 1, got ${rounds}`);
+  if (!(tolerance > 0)) throw new RangeError(`tolerance must be > 0, got ${tolerance}`);
+  checkMechanism(samplingRate, 1);
+  const epsilonAt = (z: number) =>
+    rdpToEpsilon(orders, computeRdp(samplingRate, z, rounds, orders), delta, target.conversion).epsilon;
+  let low = 0;
+  let high = 10;
+  let epsHigh = Number.POSITIVE_INFINITY;
+  while (epsHigh > targetEpsilon) {
+    high *= 2;
+    if (high > MAX_NOISE_MULTIPLIER) {
+      throw new RangeError(`ε ${targetEpsilon} over ${rounds} rounds at q = ${samplingRate} is out of reach`);
+    }
+    epsHigh = epsilonAt(high);
+  }
+  while (targetEpsilon - epsHigh > tolerance) {
+    const mid = (low + high) / 2;
+    const eps = epsilonAt(mid);
+    if (eps < targetEpsilon) {
+      high = mid;
+      epsHigh = eps;
+    } else {
+      low = mid;
+    }
+  }
+  return high;
+}

@@ -76,10 +76,10 @@ beforeAll(async () => {
     initialWeights: baselineVector(),
     strategy: { name: 'fedavg' },
     minClients: 2,
-    maxClients: 3,
     roundDeadlineMs: 60_000,
     maxUpdateNorm: 5,
     plan: { ...DEFAULT_PLAN, clipNorm: 1 },
+    // No maxClients: central DP refuses caps (they break the Poisson sampling it charges).
     dp: { clipNorm: 1, noiseMultiplier: 0.01, expectedClients: 3, samplingRate: 0.01 },
   });
   big = await startFederatedAggregator({
@@ -297,11 +297,12 @@ describe('FederatedAggregator over gRPC', () => {
     for (const [i, l] of learners.entries())
       outcomes.push(await client(aggregator.address).participate(l, seededRng(i)));
     expect(outcomes.map((o) => o.status)).toEqual(['uploaded', 'uploaded', 'uploaded']);
-    // bad-client's upload from the previous test + 3 learners ≥ maxClients: the round aggregated
+    await aggregator.coordinator.closeNow(); // the round's deadline, brought forward
     const after = aggregator.coordinator.currentModel!.version;
     expect(after).toBe(before + 1);
     const closed = await client(aggregator.address).status(outcomes[0]!.roundId);
-    expect(closed).toMatchObject({ state: 'ROUND_STATE_AGGREGATED', result_version: after, accepted: 3 });
+    // The previous test's one good update and the three learners'.
+    expect(closed).toMatchObject({ state: 'ROUND_STATE_AGGREGATED', result_version: after, accepted: 4 });
     expect(closed.privacy).toMatchObject({ enabled: true, delta: 1e-5, sampling_rate: 0.01 });
     expect(closed.privacy!.round_epsilon).toBeGreaterThan(0);
     expect(closed.privacy!.cumulative_epsilon).toBeGreaterThanOrEqual(closed.privacy!.round_epsilon);

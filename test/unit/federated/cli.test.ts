@@ -35,11 +35,29 @@ describe('parley federated (aggregator flags)', () => {
     expect(o.initialWeights).toHaveLength(36);
   });
 
+  it('takes a DP budget (ε and rounds) instead of a noise multiplier', () => {
+    const o = parseFlags([
+      '--dp-epsilon',
+      '8',
+      '--dp-rounds',
+      '100',
+      '--dp-expected',
+      '20',
+      '--fraction',
+      '0.1',
+    ]);
+    expect(o.dp).toMatchObject({ noiseMultiplier: { epsilon: 8, rounds: 100 }, expectedClients: 20 });
+  });
+
   it('refuses unknown flags, bad values and incomplete DP settings', () => {
     expect(() => parseFlags(['--nope', '1'])).toThrow(/unknown flag --nope/);
     expect(() => parseFlags(['--mode', 'sometimes'])).toThrow(/--mode/);
     expect(() => parseFlags(['--fraction', 'lots'])).toThrow(/--fraction: expected a number/);
     expect(() => parseFlags(['--dp-noise', '1'])).toThrow(/--dp-expected/);
+    expect(() => parseFlags(['--dp-epsilon', '8', '--dp-expected', '10'])).toThrow(/--dp-rounds/);
+    expect(() => parseFlags(['--dp-epsilon', '8', '--dp-noise', '1', '--dp-rounds', '5'])).toThrow(
+      /not both/,
+    );
     expect(() => parseStrategySpec('multi-krum')).toThrow(/byzantine/);
     expect(() => parseStrategySpec('fedprox')).toThrow(/unknown strategy "fedprox"/);
     expect(parseStrategySpec('multi-krum:byzantine=3,select=5')).toEqual({

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Coordinator, type CoordinatorOptions, Refusal } from '../../../federated/aggregator/coordinator';
-import { SecureRound } from '../../../federated/aggregator/secure';
+import { SecureAggregationDriver, SecureRound } from '../../../federated/aggregator/secure';
 import { EmbeddedFederatedStore, type ModelRecord } from '../../../federated/aggregator/store';
 import { DEFAULT_PLAN } from '../../../federated/client/learner';
 import { privatizeForSecAgg } from '../../../federated/privacy/dp';
-import { PrivacyAccountant } from '../../../federated/privacy/rdp';
+import { noiseMultiplierFor, PrivacyAccountant } from '../../../federated/privacy/rdp';
 import { type RandomBytes, SecAggClient } from '../../../federated/secagg';
 import { gaussian, seededRng } from '../../../services/common/rng';
 
@@ -268,6 +268,58 @@ describe('Coordinator: differential privacy', () => {
     expect(rounds[2]!.privacy!.cumulativeEpsilon).toBeGreaterThan(rounds[0]!.privacy!.cumulativeEpsilon);
     const live = await coordinator.status();
     expect(live!.privacy!.cumulativeEpsilon).toBeCloseTo(report.epsilon, 10);
+  });
+
+  it('refuses the options whose sampling the accountant cannot charge, naming them', () => {
+    const dp = { clipNorm: 1, noiseMultiplier: 1, expectedClients: 2, samplingRate: 0.05 };
+    expect(() => setup({ dp, mode: 'async' })).toThrow(/mode 'async'/);
+    expect(() => setup({ dp, latePolicy: 'carry-over' })).toThrow(/latePolicy 'carry-over'/);
+    expect(() => setup({ dp, maxClients: 10 })).toThrow(/maxClients/);
+    expect(() => setup({ dp, maxJoined: 10 })).toThrow(/maxJoined/);
+    // The same options without DP are fine.
+    expect(() => setup({ mode: 'async', maxJoined: 10 })).not.toThrow();
+    expect(() => setup({ latePolicy: 'carry-over', maxClients: 10 })).not.toThrow();
+  });
+
+  it('calibrates z from an (ε, δ, rounds) budget, and charges rounds at that z', async () => {
+    const { coordinator } = setup({
+      samplingFraction: 1,
+      dp: {
+        clipNorm: 1,
+        noiseMultiplier: { epsilon: 4, rounds: 5 },
+        expectedClients: 2,
+        delta: 1e-5,
+        samplingRate: 0.1,
+      },
+    });
+    const z = noiseMultiplierFor({ targetEpsilon: 4, delta: 1e-5, samplingRate: 0.1, rounds: 5 });
+    expect(coordinator.dp!.noiseMultiplier).toBe(z);
+    await coordinator.start();
+    for (let r = 0; r < 5; r++) {
+      await joinAll(coordinator, ['a', 'b']);
+      await upload(coordinator, 'a', vec(0.1));
+      await upload(coordinator, 'b', vec(0.1));
+      await coordinator.closeNow();
+    }
+    // The budget's five rounds spend at most ε = 4 (and not much less: z is the least that meets it).
+    expect(coordinator.cumulativeEpsilon()).toBeLessThanOrEqual(4);
+    expect(coordinator.cumulativeEpsilon()).toBeGreaterThan(3.98);
+  });
+
+  it('secure aggregation refuses to split the noise over more clients than the threshold guarantees', () => {
+    const { coordinator } = setup({ secureAggregation: true });
+    const driver = (dpMinContributors?: number) =>
+      new SecureAggregationDriver(
+        coordinator,
+        { threshold: 3, range: 8, maxClients: 5, dpMinContributors },
+        Date.now,
+        1,
+      );
+    // 3 survivors of noise split over 4 would sum to z·C·√(3/4) < z·C.
+    expect(() => driver(4)).toThrow(/dpMinContributors must be an integer in \[1, threshold 3\]/);
+    expect(() => driver(3)).not.toThrow();
+    expect(() => driver(2)).not.toThrow();
+    expect(() => driver()).not.toThrow();
   });
 
   it('a restart marks the open round abandoned, keeps the model and rebuilds the accountant', async () => {

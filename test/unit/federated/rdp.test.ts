@@ -3,6 +3,7 @@ import {
   computeRdp,
   DEFAULT_ORDERS,
   logErfc,
+  noiseMultiplierFor,
   OPACUS_ORDERS,
   PrivacyAccountant,
   rdpSampledGaussian,
@@ -172,6 +173,34 @@ describe('published DP-SGD figures (end to end)', () => {
     const acc = new PrivacyAccountant({ orders: OPACUS_ORDERS });
     acc.step(0.04, 1.5, Math.trunc(90 / 0.04));
     expect(acc.epsilon(1e-5)).toBeCloseTo(7.32911117143, 7);
+  });
+
+  it('calibration asks more noise for more rounds, a higher rate or a smaller ε', () => {
+    const z = (targetEpsilon: number, samplingRate: number, rounds: number) =>
+      noiseMultiplierFor({ targetEpsilon, delta: 1e-5, samplingRate, rounds });
+    expect(z(8, 0.04, 2249)).toBeGreaterThan(z(8, 0.04, 1000));
+    expect(z(8, 0.08, 1000)).toBeGreaterThan(z(8, 0.04, 1000));
+    expect(z(2, 0.04, 1000)).toBeGreaterThan(z(8, 0.04, 1000));
+  });
+
+  it('a calibrated z meets its target ε, and within the tolerance', () => {
+    for (const [targetEpsilon, q, rounds] of [
+      [1, 0.01, 100],
+      [8, 0.1, 150],
+      [3, 1, 10],
+    ] as const) {
+      const z = noiseMultiplierFor({ targetEpsilon, delta: 1e-5, samplingRate: q, rounds, tolerance: 0.01 });
+      const acc = new PrivacyAccountant();
+      acc.step(q, z, rounds);
+      expect(acc.epsilon(1e-5)).toBeLessThanOrEqual(targetEpsilon);
+      expect(acc.epsilon(1e-5)).toBeGreaterThan(targetEpsilon - 0.01);
+    }
+    expect(() =>
+      noiseMultiplierFor({ targetEpsilon: 0, delta: 1e-5, samplingRate: 0.1, rounds: 10 }),
+    ).toThrow(/target ε/);
+    expect(() => noiseMultiplierFor({ targetEpsilon: 1, delta: 1e-5, samplingRate: 0.1, rounds: 0 })).toThrow(
+      /rounds/,
+    );
   });
 
   it('TF Privacy MNIST CLI example: n=60000, batch 256, σ=1.1, 60 epochs, δ=1e-5 → eps = 3.01 (classic bound)', () => {
