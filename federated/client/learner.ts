@@ -12,6 +12,7 @@
 import type { Rng } from '../../services/common/rng';
 import { POLICY_FEATURE_COUNT } from '../../services/inventory/policy';
 import { addGaussianNoise, clipToNorm } from '../privacy/dp';
+import { PrivacyAccountant } from '../privacy/rdp';
 import { POLICY_VECTOR_LENGTH } from './model';
 import { accumulateGradient, candidateCount, type Interaction, meanReward } from './reinforce';
 
@@ -152,9 +153,17 @@ export function localUpdate(
   return { update: clipped, numExamples: n, normBeforeClip: norm, clipped: scale < 1, baseline };
 }
 
-/** A client learner: a local log plus the update computation. */
+/**
+ * A client learner: a local log, the update computation, and the privacy
+ * this client spent. Every upload is one release of the Gaussian mechanism on
+ * its clipped update (sensitivity C, noise multiplier `uploadNoiseMultiplier`;
+ * no sampling amplification, since the client knows it took part), composed
+ * over its uploads by its own RDP accountant: `privacySpent(δ)` is the ε it
+ * can state whatever the server does. An upload without noise makes it ∞.
+ */
 export class ClientLearner {
   readonly log: InteractionLog;
+  private readonly accountant = new PrivacyAccountant();
 
   constructor(
     readonly clientId: string,
@@ -165,6 +174,21 @@ export class ClientLearner {
 
   record(it: Interaction): void {
     this.log.record(it);
+  }
+
+  /** Charges one upload that carried noise multiplier z on the clipped update (0: no local guarantee). */
+  chargeUpload(noiseMultiplier: number): void {
+    this.accountant.step(1, noiseMultiplier, 1);
+  }
+
+  /** Uploads charged so far. */
+  get uploads(): number {
+    return this.accountant.rounds;
+  }
+
+  /** The ε this client spent at δ over its uploads (0 before any; ∞ once one carried no noise). */
+  privacySpent(delta: number): number {
+    return this.accountant.rounds === 0 ? 0 : this.accountant.epsilon(delta);
   }
 
   /** The update to upload for a round, or null when the log is empty. */

@@ -21,7 +21,7 @@ import type { RoundStatusReply__Output } from '../../proto/gen/parley/v1/RoundSt
 import type { UploadReply__Output } from '../../proto/gen/parley/v1/UploadReply';
 import { v1 } from '../../services/common/grpc/proto';
 import type { Rng } from '../../services/common/rng';
-import { privatizeForSecAgg } from '../privacy/dp';
+import { privatizeForSecAgg, uploadNoiseMultiplier } from '../privacy/dp';
 import {
   type EncryptedShares,
   fixedPointFor,
@@ -395,9 +395,20 @@ export class FederatedClient {
     if (!joined.selected) return { status: 'not-selected', roundId: joined.roundId };
     const local = learner.computeUpdate(joined.weights, joined.plan, rng);
     if (!local) return { status: 'no-data', roundId: joined.roundId };
-    if (joined.secure) {
+    // Charged before the upload: once bytes are sent, the server may have them whatever happens next.
+    const secure = joined.secure;
+    if (secure) {
+      if (options.dropAfter === undefined || options.dropAfter === 'upload') {
+        learner.chargeUpload(
+          uploadNoiseMultiplier(joined.plan.localNoiseMultiplier, {
+            noiseMultiplier: secure.dpNoiseMultiplier,
+            minContributors: secure.dpMinContributors || secure.threshold,
+          }),
+        );
+      }
       return this.secureUpload(joined, learner.clientId, local.update, local.numExamples, rng, options);
     }
+    learner.chargeUpload(uploadNoiseMultiplier(joined.plan.localNoiseMultiplier));
     const reply = await this.upload({
       roundId: joined.roundId,
       clientId: learner.clientId,

@@ -298,3 +298,21 @@ export function privatizeForSecAgg(
   );
   return clipped;
 }
+
+/**
+ * The noise multiplier one client's upload carries on its own clipped update:
+ * its local noise (`TrainingPlan.localNoiseMultiplier`) and, under secure
+ * aggregation with DP, its share z/√dpMinContributors, independent
+ * Gaussians whose variances add. This is what protects the client against a
+ * server that sees its update (plain upload), or against a server colluding
+ * with every other client of the round (secure aggregation).
+ */
+export function uploadNoiseMultiplier(
+  local: number,
+  secure?: { noiseMultiplier: number; minContributors: number },
+): number {
+  if (!(local >= 0)) throw new RangeError(`local noise multiplier must be >= 0, got ${local}`);
+  const share =
+    secure && secure.noiseMultiplier > 0 ? secure.noiseMultiplier / Math.sqrt(secure.minContributors) : 0;
+  return Math.hypot(local, share);
+}

@@ -22,7 +22,8 @@ import {
   policyGradient,
   sampleAction,
 } from '../../../federated/client/reinforce';
-import { l2Norm } from '../../../federated/privacy/dp';
+import { l2Norm, uploadNoiseMultiplier } from '../../../federated/privacy/dp';
+import { PrivacyAccountant } from '../../../federated/privacy/rdp';
 import { gaussian, type Rng, seededRng } from '../../../services/common/rng';
 import {
   BASELINE_WEIGHTS,
@@ -147,6 +148,25 @@ describe('the client learner', () => {
     const std = Math.sqrt(diff.reduce((s, d) => s + d * d, 0) / diff.length);
     expect(std).toBeGreaterThan(1.2);
     expect(std).toBeLessThan(2.8);
+  });
+
+  it('accounts the ε it spent over its uploads: local noise and its secure-aggregation share add as variances', () => {
+    // Local noise 0.6 and a share 2/√4 = 1 of z = 2 over 4: one upload carries √(0.6² + 1²).
+    const z = uploadNoiseMultiplier(0.6, { noiseMultiplier: 2, minContributors: 4 });
+    expect(z).toBeCloseTo(Math.hypot(0.6, 1), 12);
+    expect(uploadNoiseMultiplier(0.6)).toBe(0.6);
+    expect(uploadNoiseMultiplier(0.6, { noiseMultiplier: 0, minContributors: 4 })).toBe(0.6);
+
+    const learner = new ClientLearner('device-1');
+    expect(learner.privacySpent(1e-5)).toBe(0);
+    for (let i = 0; i < 3; i++) learner.chargeUpload(z);
+    const reference = new PrivacyAccountant();
+    reference.step(1, z, 3); // no sampling amplification: the client knows it took part
+    expect(learner.uploads).toBe(3);
+    expect(learner.privacySpent(1e-5)).toBeCloseTo(reference.epsilon(1e-5), 12);
+    // One upload without any noise: no finite guarantee is left.
+    learner.chargeUpload(0);
+    expect(learner.privacySpent(1e-5)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('has nothing to upload without local data', () => {
