@@ -77,6 +77,11 @@ const DELEGATED: Record<
     help: 'run the federated aggregator (federated/README.md)',
     load: () => import('../federated/aggregator/cli'),
   },
+  'federated-client': {
+    args: 'federated-client --id ID [--aggregator A] …',
+    help: 'one federated client learner as its own process (--help)',
+    load: () => import('../federated/client/cli'),
+  },
   'federated-eval': {
     args: 'federated-eval [--quick] [--out FILE]',
     help: 'federated vs central training on the simulator, with a report',

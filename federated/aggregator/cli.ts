@@ -9,6 +9,9 @@
  *   --lr 3 --epochs 3 --batch 16 --clip 0.5 --local-noise 0
  *   --dp-noise z | --dp-epsilon E --dp-rounds R   --dp-expected m [--dp-delta 1e-5] [--dp-adaptive]
  *     (--dp-epsilon: z calibrated so that R rounds at the sampling rate spend at most ε = E)
+ *   --secure-clients n [--secure-threshold t] [--secure-range r] [--secure-phase-ms 30000]
+ *     [--dp-min-contributors k]   secure aggregation (t defaults to a majority of n, the range to
+ *     the clip norm plus six standard deviations of a client's DP noise share)
  *   --publish path (default PARLEY_POLICY_PATH)
  *
  * Prints the address on stdout once listening.
@@ -18,7 +21,8 @@ import { createLogger } from '../../services/common/log';
 import { startMetricsEndpoint } from '../../services/common/metrics';
 import { DEFAULT_PLAN, type TrainingPlan } from '../client/learner';
 import { baselineVector } from '../client/model';
-import type { DpOptions } from './coordinator';
+import { type DpOptions, resolveNoiseMultiplier } from './coordinator';
+import { majority, type SecureAggregationOptions } from './secure';
 import { DEFAULT_FEDERATED_PORT, type StartFederatedOptions, startFederatedAggregator } from './server';
 import { parseStrategySpec } from './strategy-config';
 
@@ -59,6 +63,11 @@ export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config'
     'dp-adaptive',
     'publish',
     'seed',
+    'secure-clients',
+    'secure-threshold',
+    'secure-range',
+    'secure-phase-ms',
+    'dp-min-contributors',
   ]);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}`);
   const num = (k: string): number | undefined => {
@@ -100,7 +109,28 @@ export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config'
       adaptive: flags.has('dp-adaptive') ? {} : undefined,
     };
   }
+  const secureClients = num('secure-clients');
+  let secureAggregation: SecureAggregationOptions | undefined;
+  if (secureClients !== undefined) {
+    const threshold = num('secure-threshold') ?? majority(secureClients);
+    const dpMinContributors = num('dp-min-contributors') ?? threshold;
+    // Each coordinate of a clipped update is within ±C; a client's noise share has std z·C/√k.
+    const z = dp ? resolveNoiseMultiplier(dp, dp.samplingRate ?? num('fraction') ?? 1) : 0;
+    const share = z / Math.sqrt(dpMinContributors);
+    secureAggregation = {
+      maxClients: secureClients,
+      threshold,
+      range: num('secure-range') ?? plan.clipNorm * (1 + 6 * share),
+      phaseTimeoutMs: num('secure-phase-ms'),
+      dpMinContributors,
+    };
+  } else {
+    for (const k of ['secure-threshold', 'secure-range', 'secure-phase-ms', 'dp-min-contributors']) {
+      if (flags.has(k)) throw new Error(`--${k} needs --secure-clients (secure aggregation)`);
+    }
+  }
   return {
+    secureAggregation,
     port: num('port') ?? DEFAULT_FEDERATED_PORT,
     initialWeights: baselineVector(),
     strategy: parseStrategySpec(flags.get('strategy') ?? 'fedavg'),

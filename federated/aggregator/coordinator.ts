@@ -96,6 +96,17 @@ export interface DpOptions {
   adaptive?: { targetQuantile?: number; learningRate?: number; countNoiseStd?: number };
 }
 
+/** z of a DP setting: as given, or calibrated from its budget at the sampling rate the accountant charges. */
+export function resolveNoiseMultiplier(dp: DpOptions, samplingRate: number): number {
+  if (typeof dp.noiseMultiplier === 'number') return dp.noiseMultiplier;
+  return noiseMultiplierFor({
+    targetEpsilon: dp.noiseMultiplier.epsilon,
+    rounds: dp.noiseMultiplier.rounds,
+    delta: dp.delta ?? 1e-5,
+    samplingRate,
+  });
+}
+
 /**
  * The accountant charges every round as one step of the Poisson-subsampled
  * Gaussian mechanism at rate q. Options that make a round's contributors
@@ -290,15 +301,7 @@ export class Coordinator {
     this.privacyDelta = dp?.delta ?? 1e-5;
     if (dp) {
       refuseUnaccountedSampling(options);
-      const noiseMultiplier =
-        typeof dp.noiseMultiplier === 'number'
-          ? dp.noiseMultiplier
-          : noiseMultiplierFor({
-              targetEpsilon: dp.noiseMultiplier.epsilon,
-              rounds: dp.noiseMultiplier.rounds,
-              delta: this.privacyDelta,
-              samplingRate: this.samplingRate,
-            });
+      const noiseMultiplier = resolveNoiseMultiplier(dp, this.samplingRate);
       this.dp = { ...dp, noiseMultiplier };
       if (!('aggregate' in options.strategy) && ROBUST_STRATEGIES.has(options.strategy.name)) {
         this.log.warn('central DP hands the strategy one privatised mean: robust aggregation has no effect', {

@@ -251,6 +251,14 @@ export class SecureAggregationDriver {
     if (!Number.isSafeInteger(options.maxClients) || options.maxClients < options.threshold) {
       throw new RangeError('secure aggregation maxClients must be an integer >= threshold');
     }
+    // A majority (Bonawitz et al. 2017): with t ≤ n/2 a server that names different dropouts to two
+    // disjoint groups of clients (this variant has no consistency round) can collect t shares of a
+    // client's self-mask seed from one group and t of its key from the other, and unmask its input.
+    if (options.threshold <= options.maxClients / 2) {
+      throw new RangeError(
+        `secure aggregation threshold ${options.threshold} must be a majority of maxClients ${options.maxClients} (at least ${majority(options.maxClients)})`,
+      );
+    }
     // Each client adds noise std z·C/√dpMinContributors, and a round may end with only t inputs:
     // their noise sums to z·C·√(t/dpMinContributors), below the z·C charged if dpMinContributors > t.
     const dpMin = options.dpMinContributors ?? options.threshold;
@@ -547,6 +555,11 @@ export class SecureAggregationDriver {
 
 /** Longest encrypted share bundle accepted (two 66-byte field elements as JSON hex is about 290 bytes). */
 const MAX_SHARE_CIPHERTEXT = 1024;
+
+/** The smallest majority of n: ⌊n/2⌋ + 1 (the default threshold). */
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1;
+}
 
 function checkSecAggThreshold(t: number): void {
   if (!Number.isSafeInteger(t) || t < 2)

@@ -3,6 +3,8 @@ import { parseFlags } from '../../../federated/aggregator/cli';
 import { parseStrategySpec } from '../../../federated/aggregator/strategy-config';
 import { main as evalMain } from '../../../federated/eval/cli';
 
+const DEFAULT_CLIP = 0.5;
+
 describe('parley federated (aggregator flags)', () => {
   it('maps flags to coordinator options, DP included', () => {
     const o = parseFlags([
@@ -47,6 +49,20 @@ describe('parley federated (aggregator flags)', () => {
       '0.1',
     ]);
     expect(o.dp).toMatchObject({ noiseMultiplier: { epsilon: 8, rounds: 100 }, expectedClients: 20 });
+  });
+
+  it('sets up secure aggregation: a majority threshold and a range with room for the DP noise share by default', () => {
+    const o = parseFlags(['--secure-clients', '9', '--clip', '0.5', '--dp-noise', '2', '--dp-expected', '9']);
+    // t = 5 of 9; each client's share of z = 2 has std 2·0.5/√5 per value, six of which fit in the range.
+    expect(o.secureAggregation).toMatchObject({ maxClients: 9, threshold: 5, dpMinContributors: 5 });
+    expect(o.secureAggregation!.range).toBeCloseTo(0.5 * (1 + (6 * 2) / Math.sqrt(5)), 12);
+    expect(parseFlags(['--secure-clients', '4', '--secure-threshold', '4']).secureAggregation).toMatchObject({
+      threshold: 4,
+      range: DEFAULT_CLIP,
+    });
+    expect(() => parseFlags(['--secure-threshold', '3'])).toThrow(
+      /--secure-threshold needs --secure-clients/,
+    );
   });
 
   it('refuses unknown flags, bad values and incomplete DP settings', () => {

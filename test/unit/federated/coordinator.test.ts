@@ -320,6 +320,10 @@ describe('Coordinator: differential privacy', () => {
     expect(() => driver(3)).not.toThrow();
     expect(() => driver(2)).not.toThrow();
     expect(() => driver()).not.toThrow();
+    // The threshold must be a majority of the roster: 2 of 5 is refused.
+    expect(
+      () => new SecureAggregationDriver(coordinator, { threshold: 2, range: 8, maxClients: 5 }, Date.now, 0),
+    ).toThrow(/threshold 2 must be a majority of maxClients 5 \(at least 3\)/);
   });
 
   it('a restart marks the open round abandoned, keeps the model and rebuilds the accountant', async () => {
