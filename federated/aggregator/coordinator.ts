@@ -223,11 +223,6 @@ const noopLog: Logger = {
 };
 
 /** Uniform in [0, 1) from a keyed hash: the same (seed, round, client) always draws the same. */
-function selectionDraw(seed: number, roundId: number, clientId: string): number {
-  const h = createHash('sha256').update(`${seed}/${roundId}/${clientId}`).digest();
-  return h.readUInt32BE(0) / 4294967296;
-}
-
 export class Coordinator {
   readonly mode: 'sync' | 'async';
   readonly modelLength: number;
@@ -235,10 +230,11 @@ export class Coordinator {
   /** The configured strategy without the DP wrapper (used for securely aggregated sums). */
   private readonly innerStrategy: Strategy;
   private readonly strategyName: string;
+  /** The training plan clients get: the configured one with what the strategy needs (FedProx's μ). */
+  private readonly plan: TrainingPlan;
   private readonly minClients: number;
   private readonly maxClients: number;
   private readonly maxJoined: number;
-  private readonly fraction: number;
   private readonly deadlineMs: number;
   private readonly latePolicy: 'reject' | 'carry-over';
   private readonly bufferSize: number;
@@ -271,7 +267,6 @@ export class Coordinator {
     this.minClients = options.minClients ?? 2;
     this.maxClients = options.maxClients ?? Number.POSITIVE_INFINITY;
     this.maxJoined = options.maxJoined ?? Number.POSITIVE_INFINITY;
-    this.fraction = options.samplingFraction ?? 1;
     this.deadlineMs = options.roundDeadlineMs ?? 60_000;
     this.latePolicy = options.latePolicy ?? 'reject';
     this.bufferSize = options.bufferSize ?? this.minClients;
@@ -285,8 +280,6 @@ export class Coordinator {
     this.secureAggregation = options.secureAggregation ?? false;
     if (this.secureAggregation && this.mode !== 'sync')
       throw new RangeError('secure aggregation needs sync rounds');
-    if (!(this.fraction > 0 && this.fraction <= 1))
-      throw new RangeError('samplingFraction must be in (0, 1]');
     if (!Number.isInteger(this.minClients) || this.minClients < 1)
       throw new RangeError('minClients must be >= 1');
     if (this.maxClients < this.minClients) throw new RangeError('maxClients must be >= minClients');
@@ -295,9 +288,20 @@ export class Coordinator {
     if (!(this.deadlineMs > 0)) throw new RangeError('roundDeadlineMs must be > 0');
     if (this.modelLength < 1) throw new RangeError('the model must have at least one value');
 
-    const inner = 'aggregate' in options.strategy ? options.strategy : buildStrategy(options.strategy);
+    // The strategy selects the clients; one passed as an object brings its own sampling.
+    let inner: Strategy;
+    if ('aggregate' in options.strategy) {
+      inner = options.strategy;
+      if (options.samplingFraction !== undefined && options.samplingFraction !== inner.samplingRate) {
+        throw new RangeError(
+          `samplingFraction ${options.samplingFraction} differs from the strategy's own sampling rate ${inner.samplingRate}`,
+        );
+      }
+    } else {
+      inner = buildStrategy(options.strategy, { fraction: options.samplingFraction, seed: this.seed });
+    }
     const dp = options.dp;
-    this.samplingRate = dp?.samplingRate ?? this.fraction;
+    this.samplingRate = dp?.samplingRate ?? inner.samplingRate;
     this.privacyDelta = dp?.delta ?? 1e-5;
     if (dp) {
       refuseUnaccountedSampling(options);
@@ -323,6 +327,7 @@ export class Coordinator {
     }
     this.innerStrategy = inner;
     this.strategyName = this.strategy.name;
+    this.plan = { ...options.plan, ...inner.clientPlan };
   }
 
   private serial<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -430,13 +435,13 @@ export class Coordinator {
         roundId: round.id,
         modelVersion: this.model!.version,
         weights: Float32Array.from(this.model!.weights),
-        plan: this.options.plan,
+        plan: this.plan,
         deadlineMs: round.deadlineMs,
         index: this.selectionIndex.get(clientId)!,
       });
       const ticket = this.tickets.get(clientId);
       if (ticket && ticket.roundId === round.id) return selected();
-      if (this.fraction < 1 && selectionDraw(this.seed, round.id, clientId) >= this.fraction) {
+      if (!this.strategy.selects(round.id, clientId)) {
         return {
           outcome: 'not-selected',
           roundId: round.id,
@@ -604,9 +609,7 @@ export class Coordinator {
       );
       return;
     }
-    const privacy = this.chargePrivacy(
-      this.strategy instanceof DpStrategy ? this.strategy.lastStats?.clipNorm : undefined,
-    );
+    const privacy = this.chargePrivacy(this.strategy.privacy?.lastClipNorm);
     round.privacy = privacy;
     this.log.info('round aggregated', {
       round: round.id,
@@ -795,7 +798,7 @@ export class Coordinator {
             delta: this.privacyDelta,
             noiseMultiplier: this.dp.noiseMultiplier,
             samplingRate: this.samplingRate,
-            clipNorm: this.strategy instanceof DpStrategy ? this.strategy.clipNorm : this.dp.clipNorm,
+            clipNorm: this.strategy.privacy?.clipNorm ?? this.dp.clipNorm,
           };
         }
         return live;

@@ -225,6 +225,7 @@ export function federatedHandlers(
             local_noise_multiplier: r.plan.localNoiseMultiplier,
             max_importance_weight: r.plan.maxImportanceWeight,
             temperature: r.plan.temperature,
+            proximal_mu: r.plan.proximalMu ?? 0,
           },
           deadline_unix_ms: r.deadlineMs,
           chunk_values: CHUNK_VALUES,

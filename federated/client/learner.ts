@@ -28,6 +28,8 @@ export interface TrainingPlan {
   localNoiseMultiplier: number;
   maxImportanceWeight: number;
   temperature: number;
+  /** FedProx: weight μ of the proximal term (μ/2)·‖θ − θ_global‖² (0 or absent = none). */
+  proximalMu?: number;
 }
 
 export const DEFAULT_PLAN: TrainingPlan = {
@@ -127,6 +129,7 @@ export function localUpdate(
   const batch = plan.batchSize > 0 ? Math.min(plan.batchSize, n) : n;
   const order = Array.from({ length: n }, (_, i) => i);
   const grad = new Float64Array(theta.length);
+  const mu = plan.proximalMu ?? 0;
   const options = {
     baseline,
     temperature: plan.temperature,
@@ -143,6 +146,12 @@ export function localUpdate(
       accumulateGradient(theta, slice, grad, options);
       const step = plan.learningRate / slice.length;
       for (let j = 0; j < theta.length; j++) theta[j]! += step * grad[j]!;
+      // FedProx's term (μ/2)·‖θ − θ_global‖² by its proximal step, stable for any μ and learning rate
+      // (a plain gradient step on it diverges once μ·η > 2).
+      if (mu > 0) {
+        const shrink = 1 / (1 + plan.learningRate * mu);
+        for (let j = 0; j < theta.length; j++) theta[j] = global[j]! + (theta[j]! - global[j]!) * shrink;
+      }
     }
   }
   const delta = new Float32Array(theta.length);

@@ -109,6 +109,7 @@ function toJoined(r: JoinRoundReply__Output): JoinedRound {
       localNoiseMultiplier: p?.local_noise_multiplier ?? 0,
       maxImportanceWeight: p?.max_importance_weight ?? 5,
       temperature: p?.temperature ?? 0.1,
+      proximalMu: p?.proximal_mu ?? 0,
     },
     deadlineMs: r.deadline_unix_ms,
     chunkValues: r.chunk_values || DEFAULT_CHUNK_VALUES,

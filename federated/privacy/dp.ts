@@ -30,7 +30,7 @@
  */
 import { gaussian, type Rng } from '../../services/common/rng';
 import { partitionResults, unchanged } from '../aggregator/strategies/common';
-import type { AggregateOutcome, ClientResult, RoundPlan, Strategy } from '../aggregator/strategies/types';
+import type { AggregateOutcome, ClientResult, Strategy } from '../aggregator/strategies/types';
 import type { PrivacyAccountant } from './rdp';
 
 export function l2Norm(v: ArrayLike<number>): number {
@@ -230,8 +230,20 @@ export class DpStrategy implements Strategy {
     return this.clipper ? this.clipper.clip : this.fixedClip;
   }
 
-  configureRound(round: number, available: readonly string[], rng: Rng): RoundPlan {
-    return this.inner.configureRound(round, available, rng);
+  get samplingRate(): number {
+    return this.inner.samplingRate;
+  }
+
+  selects(round: number, clientId: string): boolean {
+    return this.inner.selects(round, clientId);
+  }
+
+  get clientPlan(): Strategy['clientPlan'] {
+    return this.inner.clientPlan;
+  }
+
+  get privacy(): NonNullable<Strategy['privacy']> {
+    return { clipNorm: this.clipNorm, lastClipNorm: this.lastStats?.clipNorm };
   }
 
   aggregate(round: number, results: readonly ClientResult[], current: Float32Array): AggregateOutcome {

@@ -1,6 +1,6 @@
-/** Helpers shared by the strategies: update validation, client sampling, vector maths. */
-import type { Rng } from '../../../services/common/rng';
-import type { AggregateOutcome, ClientResult, Rejection, RoundPlan, SamplingOptions } from './types';
+/** Shared by the strategies: client selection, update validation, vector maths. */
+import { createHash } from 'node:crypto';
+import type { AggregateOutcome, ClientResult, Rejection, SelectionOptions, Strategy } from './types';
 
 /**
  * Why an update cannot be aggregated, or null if it can: an empty client id,
@@ -56,24 +56,38 @@ export function partitionResults(
   return { valid, rejected };
 }
 
-/** Picks max(ceil(fraction·n), minClients) clients (capped at n) uniformly at random. */
-export function planRound(
-  round: number,
-  available: readonly string[],
-  rng: Rng,
-  options: SamplingOptions = {},
-): RoundPlan {
-  const fraction = options.fraction ?? 1;
-  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`fraction must be in (0, 1], got ${fraction}`);
-  const minClients = options.minClients ?? 1;
-  const n = available.length;
-  const k = Math.min(n, Math.max(Math.ceil(fraction * n), minClients));
-  const pool = [...available];
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(rng.next() * (n - i));
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+/** A client's draw in [0, 1) for a round: a keyed hash of (seed, round, client), so re-joining cannot change it. */
+export function selectionDraw(seed: number, round: number, clientId: string): number {
+  const h = createHash('sha256').update(`${seed}/${round}/${clientId}`).digest();
+  return h.readUInt32BE(0) / 4294967296;
+}
+
+/**
+ * What every strategy shares: Poisson client selection at rate q
+ * (`SelectionOptions.fraction`), the sampling a DP accountant assumes.
+ */
+export abstract class SampledStrategy implements Strategy {
+  abstract readonly name: string;
+  readonly samplingRate: number;
+  private readonly seed: number;
+
+  constructor(selection: SelectionOptions = {}) {
+    this.samplingRate = selection.fraction ?? 1;
+    this.seed = selection.seed ?? 1;
+    if (!(this.samplingRate > 0 && this.samplingRate <= 1)) {
+      throw new RangeError(`sampling fraction must be in (0, 1], got ${this.samplingRate}`);
+    }
   }
-  return { clientIds: pool.slice(0, k), config: { ...options.config, round } };
+
+  selects(round: number, clientId: string): boolean {
+    return this.samplingRate >= 1 || selectionDraw(this.seed, round, clientId) < this.samplingRate;
+  }
+
+  abstract aggregate(
+    round: number,
+    results: readonly ClientResult[],
+    current: Float32Array,
+  ): AggregateOutcome;
 }
 
 /** current + delta, as a new Float32Array. */

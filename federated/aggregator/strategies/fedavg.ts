@@ -6,25 +6,11 @@
  * back out (exact up to float64 rounding, far below float32 precision) and
  * rejected, exactly as `partitionResults` would have rejected it.
  */
-import type { Rng } from '../../../services/common/rng';
-import { nonFinite, planRound, unchanged, validateShape } from './common';
-import type {
-  AggregateOutcome,
-  ClientResult,
-  Rejection,
-  RoundPlan,
-  SamplingOptions,
-  Strategy,
-} from './types';
+import { nonFinite, SampledStrategy, unchanged, validateShape } from './common';
+import type { AggregateOutcome, ClientResult, Rejection } from './types';
 
-export class FedAvg implements Strategy {
-  readonly name = 'fedavg';
-
-  constructor(private readonly sampling: SamplingOptions = {}) {}
-
-  configureRound(round: number, available: readonly string[], rng: Rng): RoundPlan {
-    return planRound(round, available, rng, this.sampling);
-  }
+export class FedAvg extends SampledStrategy {
+  readonly name: string = 'fedavg';
 
   aggregate(_round: number, results: readonly ClientResult[], current: Float32Array): AggregateOutcome {
     const dim = current.length;

@@ -2,9 +2,8 @@
  * Coordinate-wise median of client deltas (Yin et al. 2018). Unweighted:
  * weighting by self-reported sample counts would let an attacker buy influence.
  */
-import type { Rng } from '../../../services/common/rng';
-import { applyDelta, coordinateWise, partitionResults, planRound, unchanged } from './common';
-import type { AggregateOutcome, ClientResult, RoundPlan, SamplingOptions, Strategy } from './types';
+import { applyDelta, coordinateWise, partitionResults, SampledStrategy, unchanged } from './common';
+import type { AggregateOutcome, ClientResult } from './types';
 
 export function median(sorted: Float64Array): number {
   const n = sorted.length;
@@ -12,14 +11,8 @@ export function median(sorted: Float64Array): number {
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export class CoordinateMedian implements Strategy {
+export class CoordinateMedian extends SampledStrategy {
   readonly name = 'median';
-
-  constructor(private readonly sampling: SamplingOptions = {}) {}
-
-  configureRound(round: number, available: readonly string[], rng: Rng): RoundPlan {
-    return planRound(round, available, rng, this.sampling);
-  }
 
   aggregate(_round: number, results: readonly ClientResult[], current: Float32Array): AggregateOutcome {
     const { valid, rejected } = partitionResults(results, current.length);

@@ -5,28 +5,31 @@
  * and average them (unweighted). Updates not selected are reported as
  * rejected with reason 'not selected by Multi-Krum'.
  */
-import type { Rng } from '../../../services/common/rng';
-import { applyDelta, partitionResults, planRound, squaredDistance, unchanged, weightedMean } from './common';
-import type { AggregateOutcome, ClientResult, RoundPlan, SamplingOptions, Strategy } from './types';
+import {
+  applyDelta,
+  partitionResults,
+  SampledStrategy,
+  squaredDistance,
+  unchanged,
+  weightedMean,
+} from './common';
+import type { AggregateOutcome, ClientResult, SelectionOptions } from './types';
 
-export interface MultiKrumOptions extends SamplingOptions {
+export interface MultiKrumOptions extends SelectionOptions {
   /** Assumed upper bound on Byzantine clients per round. */
   byzantine: number;
   /** How many updates to average (default n − f). */
   select?: number;
 }
 
-export class MultiKrum implements Strategy {
+export class MultiKrum extends SampledStrategy {
   readonly name = 'multi-krum';
 
   constructor(private readonly options: MultiKrumOptions) {
+    super(options);
     if (!Number.isInteger(options.byzantine) || options.byzantine < 0) {
       throw new RangeError('byzantine must be a non-negative integer');
     }
-  }
-
-  configureRound(round: number, available: readonly string[], rng: Rng): RoundPlan {
-    return planRound(round, available, rng, this.options);
   }
 
   aggregate(_round: number, results: readonly ClientResult[], current: Float32Array): AggregateOutcome {

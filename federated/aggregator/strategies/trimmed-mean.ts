@@ -3,26 +3,22 @@
  * k = floor(β·n) largest and k smallest client values and average the rest.
  * Unweighted, like the median. β must be < 0.5.
  */
-import type { Rng } from '../../../services/common/rng';
-import { applyDelta, coordinateWise, partitionResults, planRound, unchanged } from './common';
-import type { AggregateOutcome, ClientResult, RoundPlan, SamplingOptions, Strategy } from './types';
+import { applyDelta, coordinateWise, partitionResults, SampledStrategy, unchanged } from './common';
+import type { AggregateOutcome, ClientResult, SelectionOptions } from './types';
 
-export interface TrimmedMeanOptions extends SamplingOptions {
+export interface TrimmedMeanOptions extends SelectionOptions {
   /** Fraction trimmed from EACH end (default 0.2). */
   beta?: number;
 }
 
-export class TrimmedMean implements Strategy {
+export class TrimmedMean extends SampledStrategy {
   readonly name = 'trimmed-mean';
   private readonly beta: number;
 
   constructor(private readonly options: TrimmedMeanOptions = {}) {
+    super(options);
     this.beta = options.beta ?? 0.2;
     if (!(this.beta >= 0 && this.beta < 0.5)) throw new RangeError('beta must be in [0, 0.5)');
-  }
-
-  configureRound(round: number, available: readonly string[], rng: Rng): RoundPlan {
-    return planRound(round, available, rng, this.options);
   }
 
   aggregate(_round: number, results: readonly ClientResult[], current: Float32Array): AggregateOutcome {

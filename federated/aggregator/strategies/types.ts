@@ -5,21 +5,12 @@
  * strategy returns `current + aggregate(deltas)` and DP clipping and secure
  * aggregation operate on the same quantity.
  */
-import type { Rng } from '../../../services/common/rng';
-
 export interface ClientResult {
   clientId: string;
   /** Local weights − global weights (same length as the model). */
   update: Float32Array;
   /** Number of local training examples behind this update (> 0). */
   numExamples: number;
-}
-
-export interface RoundPlan {
-  /** Clients asked to train this round. */
-  clientIds: string[];
-  /** Config sent to every selected client (e.g. local epochs, round number). */
-  config: Record<string, number | string | boolean>;
 }
 
 export interface Rejection {
@@ -38,8 +29,14 @@ export interface AggregateOutcome {
 
 export interface Strategy {
   readonly name: string;
-  /** Picks the clients for a round and the config they train with. */
-  configureRound(round: number, available: readonly string[], rng: Rng): RoundPlan;
+  /** Poisson sampling rate q of `selects`: what a DP accountant charges per round. */
+  readonly samplingRate: number;
+  /** Whether a client checking in for `round` trains in it (asked at every join; the same answer every time). */
+  selects(round: number, clientId: string): boolean;
+  /** Settings this strategy needs in every client's training plan (e.g. FedProx's proximal term). */
+  readonly clientPlan?: { readonly proximalMu?: number };
+  /** Central DP this strategy applies: the clip norm of the next round, and of the last one aggregated. */
+  readonly privacy?: { readonly clipNorm: number; readonly lastClipNorm: number | undefined };
   /**
    * Combines client updates into new global weights. Invalid updates are
    * rejected with a reason (never thrown); if none is valid the weights are
@@ -49,11 +46,9 @@ export interface Strategy {
   aggregate(round: number, results: readonly ClientResult[], current: Float32Array): AggregateOutcome;
 }
 
-export interface SamplingOptions {
-  /** Fraction of available clients to ask each round (default 1). */
+export interface SelectionOptions {
+  /** Poisson sampling rate q: a client checking in trains in a round with this probability (default 1). */
   fraction?: number;
-  /** Never ask fewer than this many (default 1; capped at the number available). */
-  minClients?: number;
-  /** Extra config forwarded to the clients. */
-  config?: Record<string, number | string | boolean>;
+  /** Seeds the selection draw (default 1). */
+  seed?: number;
 }

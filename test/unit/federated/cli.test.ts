@@ -75,7 +75,7 @@ describe('parley federated (aggregator flags)', () => {
       /not both/,
     );
     expect(() => parseStrategySpec('multi-krum')).toThrow(/byzantine/);
-    expect(() => parseStrategySpec('fedprox')).toThrow(/unknown strategy "fedprox"/);
+    expect(() => parseStrategySpec('fednova')).toThrow(/unknown strategy "fednova"/);
     expect(parseStrategySpec('multi-krum:byzantine=3,select=5')).toEqual({
       name: 'multi-krum',
       byzantine: 3,

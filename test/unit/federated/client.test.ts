@@ -118,6 +118,23 @@ describe('REINFORCE with logged propensities', () => {
     const after = baselineVector().map((w, i) => w + update[i]!);
     expect(offPolicyValue(after, log)).toBeGreaterThan(before + 0.02);
   });
+
+  it("FedProx's proximal term keeps local training closer to the global model, the more the larger μ", () => {
+    const log = syntheticLog(400, 9);
+    const norm = (proximalMu: number) =>
+      localUpdate(
+        baselineVector(),
+        log,
+        { ...DEFAULT_PLAN, clipNorm: 100, localEpochs: 5, proximalMu },
+        seededRng(1),
+      ).normBeforeClip;
+    expect(norm(0)).toBeGreaterThan(norm(0.5));
+    expect(norm(0.5)).toBeGreaterThan(norm(5));
+    expect(norm(0)).toBe(
+      localUpdate(baselineVector(), log, { ...DEFAULT_PLAN, clipNorm: 100, localEpochs: 5 }, seededRng(1))
+        .normBeforeClip,
+    );
+  });
 });
 
 describe('the client learner', () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Coordinator, type CoordinatorOptions, Refusal } from '../../../federated/aggregator/coordinator';
 import { SecureAggregationDriver, SecureRound } from '../../../federated/aggregator/secure';
 import { EmbeddedFederatedStore, type ModelRecord } from '../../../federated/aggregator/store';
+import { FedAvg } from '../../../federated/aggregator/strategies';
+import { buildStrategy } from '../../../federated/aggregator/strategy-config';
 import { DEFAULT_PLAN } from '../../../federated/client/learner';
 import { privatizeForSecAgg } from '../../../federated/privacy/dp';
 import { noiseMultiplierFor, PrivacyAccountant } from '../../../federated/privacy/rdp';
@@ -241,6 +243,29 @@ describe('Coordinator: buffered asynchronous aggregation', () => {
       values: vec(1),
     });
     expect(await refusal(stale)).toMatchObject({ code: 'stale', message: /2 versions old/ });
+  });
+});
+
+describe('Coordinator: the strategy selects clients and shapes their plan', () => {
+  it("hands FedProx's μ to every selected client, and selects by the strategy's own sampling", async () => {
+    const { coordinator } = setup({ strategy: { name: 'fedprox', mu: 0.2 }, samplingFraction: 0.5, seed: 3 });
+    await coordinator.start();
+    const ids = Array.from({ length: 40 }, (_, i) => `c${i}`);
+    const joined = await joinAll(coordinator, ids);
+    const strategy = buildStrategy({ name: 'fedprox', mu: 0.2 }, { fraction: 0.5, seed: 3 });
+    const round = coordinator.currentRoundId;
+    ids.forEach((id, i) => {
+      const r = joined[i]!;
+      expect(r.outcome === 'selected').toBe(strategy.selects(round, id));
+      if (r.outcome === 'selected') expect(r.plan).toEqual({ ...DEFAULT_PLAN, proximalMu: 0.2 });
+    });
+    expect(joined.filter((r) => r.outcome === 'selected').length).toBeGreaterThan(5);
+  });
+
+  it("refuses a samplingFraction that contradicts a strategy object's own", () => {
+    expect(() => setup({ strategy: new FedAvg({ fraction: 0.1 }), samplingFraction: 0.5 })).toThrow(
+      /samplingFraction 0.5 differs from the strategy's own sampling rate 0.1/,
+    );
   });
 });
 

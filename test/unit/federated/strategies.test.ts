@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   type ClientResult,
   CoordinateMedian,
+  FedAdagrad,
   FedAdam,
   FedAvg,
+  FedAvgM,
+  FedProx,
+  FedYogi,
   MultiKrum,
   partitionResults,
-  planRound,
   type Strategy,
   TrimmedMean,
   validateUpdate,
@@ -47,26 +50,27 @@ describe('validateUpdate / partitionResults', () => {
   });
 });
 
-describe('planRound (configure round)', () => {
-  const available = Array.from({ length: 20 }, (_, i) => `c${i}`);
+describe('client selection (every strategy: Poisson sampling at its fraction)', () => {
+  const clients = Array.from({ length: 4000 }, (_, i) => `c${i}`);
 
-  it('samples max(ceil(fraction·n), minClients) distinct clients, deterministically per seed', () => {
-    const a = planRound(3, available, seededRng(1), { fraction: 0.25, minClients: 2, config: { epochs: 1 } });
-    const b = planRound(3, available, seededRng(1), { fraction: 0.25, minClients: 2, config: { epochs: 1 } });
-    expect(a).toEqual(b);
-    expect(a.clientIds).toHaveLength(5);
-    expect(new Set(a.clientIds).size).toBe(5);
-    for (const id of a.clientIds) expect(available).toContain(id);
-    expect(a.config).toEqual({ epochs: 1, round: 3 });
-    expect(planRound(1, available, seededRng(1), { fraction: 0.01, minClients: 7 }).clientIds).toHaveLength(
-      7,
-    );
-    expect(planRound(1, ['x'], seededRng(1), { minClients: 3 }).clientIds).toEqual(['x']);
-    expect(planRound(1, available, seededRng(2), { fraction: 0.25 }).clientIds).not.toEqual(a.clientIds);
+  it('selects each client with probability q, the same answer at every join, another draw per round and seed', () => {
+    const q = 0.25;
+    const s = new FedAvg({ fraction: q, seed: 7 });
+    expect(s.samplingRate).toBe(q);
+    const round1 = clients.filter((c) => s.selects(1, c));
+    // Binomial(4000, 0.25): mean 1000, sd ≈ 27; ±5 sd.
+    expect(round1.length).toBeGreaterThan(1000 - 137);
+    expect(round1.length).toBeLessThan(1000 + 137);
+    expect(clients.filter((c) => s.selects(1, c))).toEqual(round1);
+    expect(clients.filter((c) => s.selects(2, c))).not.toEqual(round1);
+    expect(clients.filter((c) => new FedAvg({ fraction: q, seed: 8 }).selects(1, c))).not.toEqual(round1);
+    expect(clients.filter((c) => new TrimmedMean({ fraction: q, seed: 7 }).selects(1, c))).toEqual(round1);
   });
 
-  it('rejects a fraction outside (0, 1]', () => {
-    expect(() => planRound(1, available, seededRng(1), { fraction: 0 })).toThrow(/fraction/);
+  it('selects everyone at q = 1 and refuses a fraction outside (0, 1]', () => {
+    expect(clients.every((c) => new FedAvg().selects(1, c))).toBe(true);
+    expect(() => new FedAvg({ fraction: 0 })).toThrow(/fraction/);
+    expect(() => new FedAdam({ fraction: 1.5 })).toThrow(/fraction/);
   });
 });
 
@@ -117,6 +121,63 @@ describe('FedAdam', () => {
     const adam = new FedAdam();
     adam.aggregate(1, [result('a', [1, 1])], f32([0, 0]));
     expect(() => adam.aggregate(2, [result('a', [1, 1, 1])], f32([0, 0, 0]))).toThrow(/model size changed/);
+  });
+});
+
+describe('FedYogi and FedAdagrad (the rest of the FedOpt family)', () => {
+  const updates = [result('a', [1, -2, 0.5, 0]), result('b', [3, -2, 1.5, 0])]; // mean [2, −2, 1, 0]
+
+  it('follow their second-moment rules: Adagrad accumulates Δ², Yogi moves v toward Δ² additively', () => {
+    const eta = 0.1;
+    const tau = 1e-3;
+    const g = [2, -2, 1, 0];
+    const adagrad = new FedAdagrad({ eta, tau });
+    const yogi = new FedYogi({ eta, tau });
+    let a: Float32Array = f32([0, 0, 0, 0]);
+    let y: Float32Array = f32([0, 0, 0, 0]);
+    let m = [0, 0, 0, 0];
+    let va = g.map(() => tau * tau);
+    let vy = g.map(() => tau * tau);
+    for (let round = 1; round <= 3; round++) {
+      m = m.map((mi, i) => 0.9 * mi + 0.1 * g[i]!);
+      va = va.map((v, i) => v + g[i]! ** 2);
+      vy = vy.map((v, i) => v - 0.01 * g[i]! ** 2 * Math.sign(v - g[i]! ** 2));
+      const expectA = a.map((x, i) => x + (eta * m[i]!) / (Math.sqrt(va[i]!) + tau));
+      const expectY = y.map((x, i) => x + (eta * m[i]!) / (Math.sqrt(vy[i]!) + tau));
+      a = adagrad.aggregate(round, updates, a).weights;
+      y = yogi.aggregate(round, updates, y).weights;
+      for (let i = 0; i < 4; i++) {
+        expect(a[i]).toBeCloseTo(expectA[i]!, 5);
+        expect(y[i]).toBeCloseTo(expectY[i]!, 5);
+      }
+    }
+    // Adagrad's v only grows, so its steps shrink; Yogi's v grows slowly from τ², so its steps stay large.
+    expect(Math.abs(y[0]!)).toBeGreaterThan(Math.abs(a[0]!));
+  });
+});
+
+describe('FedAvgM', () => {
+  it('is FedAvg with server momentum: m ← β·m + Δ, x ← x + η·m', () => {
+    const s = new FedAvgM({ eta: 0.5, momentum: 0.9 });
+    const updates = [result('a', [1, 0], 1), result('b', [3, 2], 3)]; // weighted mean [2.5, 1.5]
+    const r1 = s.aggregate(1, updates, f32([0, 0])).weights;
+    expect(Array.from(r1)).toEqual([1.25, 0.75]);
+    const r2 = s.aggregate(2, updates, r1).weights; // m = 0.9·[2.5, 1.5] + [2.5, 1.5]
+    expect(r2[0]).toBeCloseTo(1.25 + 0.5 * 1.9 * 2.5, 6);
+    expect(r2[1]).toBeCloseTo(0.75 + 0.5 * 1.9 * 1.5, 6);
+    // β = 0, η = 1 is FedAvg.
+    const plain = new FedAvgM({ eta: 1, momentum: 0 }).aggregate(1, updates, f32([1, 1])).weights;
+    expect(Array.from(plain)).toEqual(Array.from(new FedAvg().aggregate(1, updates, f32([1, 1])).weights));
+  });
+});
+
+describe('FedProx', () => {
+  it('averages as FedAvg and hands μ to the clients through the training plan', () => {
+    const s = new FedProx({ mu: 0.1 });
+    expect(s.clientPlan).toEqual({ proximalMu: 0.1 });
+    const updates = [result('a', [1, 0], 1), result('b', [3, 2], 3)];
+    expect(Array.from(s.aggregate(1, updates, f32([0, 0])).weights)).toEqual([2.5, 1.5]);
+    expect(() => new FedProx({ mu: -1 })).toThrow(/mu/);
   });
 });
 

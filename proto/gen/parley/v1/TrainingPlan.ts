@@ -9,6 +9,7 @@ export interface TrainingPlan {
   'local_noise_multiplier'?: (number | string);
   'max_importance_weight'?: (number | string);
   'temperature'?: (number | string);
+  'proximal_mu'?: (number | string);
 }
 
 export interface TrainingPlan__Output {
@@ -19,4 +20,5 @@ export interface TrainingPlan__Output {
   'local_noise_multiplier': (number);
   'max_importance_weight': (number);
   'temperature': (number);
+  'proximal_mu': (number);
 }
