@@ -12,6 +12,13 @@ import { TrafficModel } from '../../bin/traffic';
 import type { AdPlacement__Output } from '../../proto/gen/parley/v1/AdPlacement';
 import type { OutcomeReport } from '../../proto/gen/parley/v1/OutcomeReport';
 import { createLogger } from '../../services/common/log';
+import {
+  type MetricsEndpoint,
+  parsePrometheus,
+  type Sample,
+  serveMetrics,
+  sumOf,
+} from '../../services/common/metrics';
 import { type LocalMesh, startLocalMesh } from '../support/local-mesh';
 
 /** Long enough that a release right after a decision comes before its expiry, even on a busy machine. */
@@ -19,16 +26,23 @@ const TTL_MS = 3000;
 
 let mesh: LocalMesh;
 let client: AdDecisionClient;
+let endpoint: MetricsEndpoint;
+
+async function scrape(): Promise<Sample[]> {
+  return parsePrometheus(await (await fetch(endpoint.url)).text());
+}
 
 beforeAll(async () => {
   mesh = await startLocalMesh(createLogger('late-impression-it', 'error'), {
     PARLEY_RESERVATION_TTL_MS: String(TTL_MS),
   });
   client = connect(mesh.broker.address);
+  endpoint = await serveMetrics({ host: '127.0.0.1', port: 0 });
 }, 30_000);
 
 afterAll(async () => {
   client?.close();
+  await endpoint?.close();
   await mesh?.close();
 });
 
@@ -64,6 +78,7 @@ describe('an impression reported after its reservation expired', () => {
     await new Promise((r) => setTimeout(r, TTL_MS));
     await mesh.objective.agent.sweep();
 
+    const before = await scrape();
     expect(await reportOutcome(client, late.report)).toEqual({
       accepted: true,
       duplicate: false,
@@ -89,5 +104,11 @@ describe('an impression reported after its reservation expired', () => {
       charged_micros: 0,
       refusal: 'CHARGE_REFUSAL_RELEASED',
     });
+    // Operators see the same on the objective agent's metrics.
+    const after = await scrape();
+    const counted = (charge: string) =>
+      sumOf(after, 'parley_impression_charges_total', { parley_charge: charge }) -
+      sumOf(before, 'parley_impression_charges_total', { parley_charge: charge });
+    expect(['late', 'unknown', 'released'].map(counted)).toEqual([1, 1, 1]);
   });
 });
