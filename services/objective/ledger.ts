@@ -85,7 +85,10 @@ export interface BudgetLedger {
    * or expired more than lateImpressionMs ago). Money moves at most once.
    */
   settle(reservationId: string, nowMs?: number): Promise<Charge>;
-  /** Reserved → free (and its frequency slot). False when already settled, released or unknown. */
+  /**
+   * Reserved → free (and its frequency slot), leaving a `released`
+   * tombstone. False when already settled, released or unknown.
+   */
   release(reservationId: string, nowMs?: number): Promise<boolean>;
   /**
    * Releases the open reservations of a request (those among
@@ -95,9 +98,13 @@ export interface BudgetLedger {
    * request also abandons it for the reservation TTL: a commit of it that
    * arrives later (the broker gave up before the commit got through) is
    * refused with `abandoned`, so no money is held for an answer never served.
+   * Each reservation released leaves a `released` tombstone.
    */
   releaseRequest(requestId: string, reservationIds?: readonly string[], nowMs?: number): Promise<string[]>;
-  /** Releases every reservation whose expiry is at or before nowMs; returns their ids. */
+  /**
+   * Releases every reservation whose expiry is at or before nowMs, each
+   * leaving an `expired` tombstone (see settle); returns their ids.
+   */
   releaseExpired(nowMs: number): Promise<string[]>;
   spend(campaignId: string, nowMs: number): Promise<SpendState>;
   /** spend of several campaigns in one call (one round trip for a remote store); in the order asked. */
