@@ -30,6 +30,7 @@ export interface ProtoGrpcType {
       AdPlacement: MessageTypeDefinition<_parley_v1_AdPlacement, _parley_v1_AdPlacement__Output>
       AgentReport: MessageTypeDefinition<_parley_v1_AgentReport, _parley_v1_AgentReport__Output>
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
+      ChargeRefusal: EnumTypeDefinition
       ContentKind: EnumTypeDefinition
       ContentRisk: MessageTypeDefinition<_parley_v1_ContentRisk, _parley_v1_ContentRisk__Output>
       ContentSignals: MessageTypeDefinition<_parley_v1_ContentSignals, _parley_v1_ContentSignals__Output>

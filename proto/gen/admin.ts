@@ -81,6 +81,7 @@ export interface ProtoGrpcType {
       AuditLog: MessageTypeDefinition<_parley_v1_AuditLog, _parley_v1_AuditLog__Output>
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
       Candidate: MessageTypeDefinition<_parley_v1_Candidate, _parley_v1_Candidate__Output>
+      ChargeRefusal: EnumTypeDefinition
       CommitRequest: MessageTypeDefinition<_parley_v1_CommitRequest, _parley_v1_CommitRequest__Output>
       CommitResponse: MessageTypeDefinition<_parley_v1_CommitResponse, _parley_v1_CommitResponse__Output>
       CommitResult: MessageTypeDefinition<_parley_v1_CommitResult, _parley_v1_CommitResult__Output>

@@ -17,6 +17,7 @@ export interface ProtoGrpcType {
   parley: {
     v1: {
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
+      ChargeRefusal: EnumTypeDefinition
       ContentKind: EnumTypeDefinition
       ContentRisk: MessageTypeDefinition<_parley_v1_ContentRisk, _parley_v1_ContentRisk__Output>
       ContentSignals: MessageTypeDefinition<_parley_v1_ContentSignals, _parley_v1_ContentSignals__Output>

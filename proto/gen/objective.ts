@@ -62,6 +62,7 @@ export interface ProtoGrpcType {
       CampaignStatusReply: MessageTypeDefinition<_parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusReply__Output>
       CampaignStatusRequest: MessageTypeDefinition<_parley_v1_CampaignStatusRequest, _parley_v1_CampaignStatusRequest__Output>
       Candidate: MessageTypeDefinition<_parley_v1_Candidate, _parley_v1_Candidate__Output>
+      ChargeRefusal: EnumTypeDefinition
       CommitRequest: MessageTypeDefinition<_parley_v1_CommitRequest, _parley_v1_CommitRequest__Output>
       CommitResponse: MessageTypeDefinition<_parley_v1_CommitResponse, _parley_v1_CommitResponse__Output>
       CommitResult: MessageTypeDefinition<_parley_v1_CommitResult, _parley_v1_CommitResult__Output>

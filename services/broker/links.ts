@@ -146,7 +146,13 @@ export function connectAgents(config: Pick<Config, 'agents' | 'compression'>): A
   const outcomes: OutcomePorts = {
     async record(events, timeoutMs, parent) {
       if (!committerEntry)
-        return events.map(() => ({ accepted: false, duplicate: false, settledMicros: 0, unsettled: false }));
+        return events.map(() => ({
+          accepted: false,
+          duplicate: false,
+          settledMicros: 0,
+          late: false,
+          refusal: null,
+        }));
       const link = linkOf(committerEntry);
       const reply = await traced(link, 'outcomes', outcomesToWire(events), timeoutMs, parent);
       if (reply.acks.length !== events.length)

@@ -12,6 +12,7 @@
  * otherwise): a link makes its client span under it.
  */
 import type { Span } from '@opentelemetry/api';
+import type { ChargeRefusal } from '../common/domain/outcomes';
 import type {
   CommitInput,
   CommitResult,
@@ -73,9 +74,12 @@ export interface NegotiationAgents {
 export interface OutcomeAck {
   accepted: boolean;
   duplicate: boolean;
+  /** Micros this impression charged (on time, or late: see `late`). */
   settledMicros: number;
-  /** An impression whose reservation was not open (expired, released or unknown): nothing was charged. */
-  unsettled: boolean;
+  /** Charged after its reservation had expired. */
+  late: boolean;
+  /** Why an impression charged nothing; null when charged, and for other events. */
+  refusal: ChargeRefusal | null;
 }
 
 /** Where outcome reports go: the committer settles spend; the context agent updates the session. */

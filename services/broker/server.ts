@@ -23,6 +23,7 @@ import { recordDecision } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
 import { createRedis } from '../common/state/redis';
 import { isSampled } from '../common/tracing';
+import { chargeRefusalToWire } from '../common/wire/common';
 import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
 import { type AnswerStore, type Claim, EmbeddedAnswerStore } from './answers';
 import { RedisAnswerStore } from './answers-redis';
@@ -31,7 +32,7 @@ import { FallbackCache, houseRanking, type StaticRanking } from './fallbacks';
 import { connectAgents } from './links';
 import { brokerSettings, type Clock, decide, systemClock } from './negotiation';
 import type { OverrideSource } from './overrides';
-import type { NegotiationAgents, OutcomePorts } from './ports';
+import type { NegotiationAgents, OutcomePorts, OutcomeAck as RecordedOutcome } from './ports';
 import {
   decideRequestFromWire,
   decisionToWire,
@@ -68,14 +69,11 @@ export interface BrokerHandlers {
 }
 
 /** What an outcome report did to the money, as the ad server is told (OutcomeAck.settlement). */
-export function settlementOf(a: {
-  duplicate: boolean;
-  settledMicros: number;
-  unsettled: boolean;
-}): Settlement {
+export function settlementOf(a: Omit<RecordedOutcome, 'accepted'>): Settlement {
   if (a.duplicate) return 'SETTLEMENT_DUPLICATE';
-  if (a.settledMicros > 0) return 'SETTLEMENT_SETTLED';
-  return a.unsettled ? 'SETTLEMENT_NOT_CHARGED' : 'SETTLEMENT_NONE';
+  if (a.refusal) return 'SETTLEMENT_NOT_CHARGED';
+  if (a.settledMicros > 0) return a.late ? 'SETTLEMENT_CHARGED_LATE' : 'SETTLEMENT_SETTLED';
+  return 'SETTLEMENT_NONE';
 }
 
 /** What a retry of a Decide still in progress is told (docs/operations.md, "Errors ad servers see"). */
@@ -146,6 +144,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
       duplicate: a.duplicate,
       settlement: settlementOf(a),
       charged_micros: a.settledMicros,
+      refusal: chargeRefusalToWire(a.refusal),
     }));
   };
 

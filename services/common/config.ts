@@ -65,6 +65,11 @@ export interface Config {
   decideIdempotencyMs: number;
   /** A reservation not settled by an impression within this time is released. */
   reservationTtlMs: number;
+  /**
+   * An impression up to this long after its reservation expired is still
+   * charged when the budget allows (0 = never: refused as unknown).
+   */
+  lateImpressionMs: number;
   /** Per-session context state lives this long after the last signal. */
   sessionTtlMs: number;
   /** Outcome idempotency keys are remembered this long. */
@@ -215,6 +220,8 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     minDeadlineMs: int(env, 'PARLEY_MIN_DEADLINE_MS', 5, 0, 1000),
     decideIdempotencyMs: int(env, 'PARLEY_DECIDE_IDEMPOTENCY_MS', 60_000, 0, 86_400_000),
     reservationTtlMs: int(env, 'PARLEY_RESERVATION_TTL_MS', 120_000, 10),
+    // At most a day, so the day a late impression is charged to still has its books (kept 2 days).
+    lateImpressionMs: int(env, 'PARLEY_LATE_IMPRESSION_MS', 86_400_000, 0, 86_400_000),
     sessionTtlMs: int(env, 'PARLEY_SESSION_TTL_MS', 1_800_000, 10),
     idempotencyTtlMs: int(env, 'PARLEY_IDEMPOTENCY_TTL_MS', 7 * 24 * 3_600_000, 1000),
     eventLogMaxLen: int(env, 'PARLEY_EVENT_LOG_MAXLEN', 1_000_000, 10),

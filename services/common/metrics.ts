@@ -428,15 +428,38 @@ const outcomes = new Counter({
   int: true,
 });
 const byOutcome = new Map<string, CounterSeries>();
+const impressionCharges = new Counter({
+  name: METRIC.impressionCharges,
+  description:
+    'Impressions of a reservation (once per idempotency key), by what they charged: settled (on time), late (after the reservation expired), or why nothing (lifetime_budget, daily_budget, released, unknown)',
+  int: true,
+});
+const byCharge = new Map<string, CounterSeries>();
+
+/** A counter's series for one value of `key` and one campaign ('' = unknown), cached by both. */
+function campaignSeries(
+  cache: Map<string, CounterSeries>,
+  counter: Counter,
+  key: string,
+  value: string,
+  campaignId: string,
+): CounterSeries {
+  const k = `${value}\u0000${campaignId}`;
+  let s = cache.get(k);
+  if (!s) {
+    s = counter.bind({ [key]: value, [METRIC_ATTR.campaign]: campaignId || 'unknown' });
+    cache.set(k, s);
+  }
+  return s;
+}
 
 export function recordOutcome(event: string, campaignId: string): void {
-  const key = `${event}\u0000${campaignId}`;
-  let s = byOutcome.get(key);
-  if (!s) {
-    s = outcomes.bind({ [METRIC_ATTR.event]: event, [METRIC_ATTR.campaign]: campaignId || 'unknown' });
-    byOutcome.set(key, s);
-  }
-  s.add(1);
+  campaignSeries(byOutcome, outcomes, METRIC_ATTR.event, event, campaignId).add(1);
+}
+
+/** What an impression of a reservation charged: `settled`, `late`, or the charge refusal. */
+export function recordImpressionCharge(charge: string, campaignId: string): void {
+  campaignSeries(byCharge, impressionCharges, METRIC_ATTR.charge, charge, campaignId).add(1);
 }
 
 /** One campaign's spend and pacing, as the objective agent reports it at scrape time. */

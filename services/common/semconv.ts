@@ -57,6 +57,8 @@ export const METRIC = {
   degradedDecisions: 'parley_degraded_decisions',
   /** Objective agent: outcomes recorded (first time per idempotency key). */
   outcomes: 'parley_outcomes',
+  /** Objective agent: what each impression of a reservation charged (on time, late, or why nothing). */
+  impressionCharges: 'parley_impression_charges',
   /** Objective agent, per campaign (gauges read at scrape time). */
   campaignSpent: 'parley_campaign_spent_micros',
   campaignReserved: 'parley_campaign_reserved_micros',
@@ -95,6 +97,8 @@ export const METRIC_ATTR = {
   reason: 'parley.reason',
   part: 'parley.part',
   event: 'parley.outcome.event',
+  /** `settled`, `late` or a charge refusal (`lifetime_budget`, `daily_budget`, `released`, `unknown`). */
+  charge: 'parley.charge',
   campaign: 'parley.campaign_id',
   period: 'parley.budget.period',
   status: 'parley.federated.status',

@@ -30,6 +30,7 @@ import type { CampaignSpendSample } from '../common/metrics';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
 import type { BatchReservation, BudgetLedger, ReserveRefusal, ReserveResult, SpendState } from './ledger';
 import type {
+  ChargeRefusal,
   GroupStart,
   LoggedOutcome,
   OutcomeCounters,
@@ -71,9 +72,12 @@ export interface RecordOutcomeResult {
   /** This call recorded the event (false for a replayed idempotency key). */
   accepted: boolean;
   duplicate: boolean;
+  /** Micros this impression charged (on time, or late: see `late`). */
   settledMicros: number;
-  /** An impression whose reservation was not open (expired, released or unknown): nothing was charged. */
-  unsettled: boolean;
+  /** The impression was charged after its reservation had expired. */
+  late: boolean;
+  /** Why an impression charged nothing; null when charged, and for other events. */
+  refusal: ChargeRefusal | null;
 }
 
 /** One campaign's spend against its pacing curve, and its outcome counters (CampaignStatus). */
@@ -260,7 +264,7 @@ export class ObjectiveAgent {
       for (const r of batch) this.advisory.delete(r.campaignId);
       // The call may have reserved before it failed (e.g. a lost reply): do not
       // leave half a commit behind, release what it asked for, then report the failure.
-      await Promise.allSettled(batch.map((r) => ledger.release(r.reservationId)));
+      await Promise.allSettled(batch.map((r) => ledger.release(r.reservationId, now)));
       throw unavailable(err);
     }
     batch.forEach((r, k) => {
@@ -687,7 +691,8 @@ function resultOf(r: RecordResult): RecordOutcomeResult {
     accepted: !r.duplicate,
     duplicate: r.duplicate,
     settledMicros: r.settledMicros,
-    unsettled: r.unsettled,
+    late: r.late,
+    refusal: r.refusal,
   };
 }
 

@@ -3,10 +3,17 @@
  * lifetime budget, the daily (UTC) budget and the session's frequency cap in
  * one atomic step, then settled (reserved → spent, once) by an impression or
  * released (reserved → free) when the ad did not play or the reservation
- * expired. Money is integer micros. Two adapters: this embedded one and Redis
- * (redis-state.ts); one contract suite covers both.
+ * expired. A reservation that expired or was released leaves a tombstone for
+ * the late-impression window: an impression that comes after its reservation
+ * expired is charged from it when the campaign's budgets still have room (the
+ * ad did play), and refused otherwise; one for a released reservation (the ad
+ * was never served) is refused. Money is integer micros. Two adapters: this
+ * embedded one and Redis (redis-state.ts); one contract suite covers both.
  */
+import type { Charge, ChargeRefusal } from '../common/domain/outcomes';
 import { utcDay } from './pacing';
+
+export type { Charge, ChargeRefusal } from '../common/domain/outcomes';
 
 export interface BudgetLimits {
   /** 0 = unlimited. */
@@ -67,10 +74,22 @@ export interface BudgetLedger {
    * own, exactly as one reserve call each would.
    */
   reserveMany(batch: ReserveBatch): Promise<ReserveResult[]>;
-  /** Reserved → spent. Returns the micros moved: the amount once, 0 after that or for an unknown id. */
-  settle(reservationId: string): Promise<number>;
-  /** Reserved → free (and its frequency slot). False when already settled, released or unknown. */
-  release(reservationId: string): Promise<boolean>;
+  /**
+   * An impression's charge, once. An open reservation: reserved → spent.
+   * An expired one with a tombstone (late): its amount → spent when the
+   * campaign's lifetime and daily budgets (the limits of its latest
+   * reservation) still have room, else refused and nothing moves; the
+   * frequency slot it gave back at expiry is not taken again (the cap is
+   * enforced when ads are chosen). Refused: a released reservation, and one
+   * with neither a reservation nor a tombstone (never made, already charged,
+   * or expired more than lateImpressionMs ago). Money moves at most once.
+   */
+  settle(reservationId: string, nowMs?: number): Promise<Charge>;
+  /**
+   * Reserved → free (and its frequency slot), leaving a `released`
+   * tombstone. False when already settled, released or unknown.
+   */
+  release(reservationId: string, nowMs?: number): Promise<boolean>;
   /**
    * Releases the open reservations of a request (those among
    * `reservationIds` when given and not empty, else all of them) in one
@@ -79,9 +98,13 @@ export interface BudgetLedger {
    * request also abandons it for the reservation TTL: a commit of it that
    * arrives later (the broker gave up before the commit got through) is
    * refused with `abandoned`, so no money is held for an answer never served.
+   * Each reservation released leaves a `released` tombstone.
    */
   releaseRequest(requestId: string, reservationIds?: readonly string[], nowMs?: number): Promise<string[]>;
-  /** Releases every reservation whose expiry is at or before nowMs; returns their ids. */
+  /**
+   * Releases every reservation whose expiry is at or before nowMs, each
+   * leaving an `expired` tombstone (see settle); returns their ids.
+   */
   releaseExpired(nowMs: number): Promise<string[]>;
   spend(campaignId: string, nowMs: number): Promise<SpendState>;
   /** spend of several campaigns in one call (one round trip for a remote store); in the order asked. */
@@ -104,7 +127,21 @@ export interface BudgetLedger {
 export interface LedgerOptions {
   /** A reservation not settled within this time is released by releaseExpired. */
   reservationTtlMs: number;
+  /**
+   * How long the tombstone of an expired or released reservation is kept, so
+   * that a late impression of it is charged or refused for what it is
+   * (default LATE_IMPRESSION_MS; 0 = none kept: every late impression is
+   * refused as unknown).
+   */
+  lateImpressionMs?: number;
 }
+
+/** The default late-impression window: a day (PARLEY_LATE_IMPRESSION_MS). */
+export const LATE_IMPRESSION_MS = 86_400_000;
+/** The most tombstones the embedded ledger keeps; past it the oldest go first (then refused as unknown). */
+export const MAX_TOMBSTONES = 1_000_000;
+
+const refused = (refusal: ChargeRefusal): Charge => ({ micros: 0, late: false, refusal });
 
 interface Held {
   campaignId: string;
@@ -119,6 +156,16 @@ interface Held {
 interface Books {
   spent: number;
   reserved: number;
+}
+
+/** What an expired or released reservation held, kept for the late-impression window. */
+interface Tombstone {
+  released: boolean;
+  campaignId: string;
+  requestId: string;
+  amount: number;
+  day: number;
+  until: number;
 }
 
 /** A session's reservations of one capped campaign: reservation id → reserved at, and until when any can count. */
@@ -146,8 +193,15 @@ export class EmbeddedLedger implements BudgetLedger {
   private readonly abandoned = new Map<string, number>();
   /** session id → campaign id → frequency hits (nested, so a lookup builds no key). */
   private readonly frequency = new Map<string, Map<string, Frequency>>();
+  /** reservation id → tombstone; insertion order is expiry order (time only moves forward). */
+  private readonly tombstones = new Map<string, Tombstone>();
+  /** campaign id → the limits of its latest reservation: what a late impression is charged against. */
+  private readonly budgets = new Map<string, BudgetLimits>();
+  private readonly lateImpressionMs: number;
 
-  constructor(private readonly options: LedgerOptions) {}
+  constructor(private readonly options: LedgerOptions) {
+    this.lateImpressionMs = options.lateImpressionMs ?? LATE_IMPRESSION_MS;
+  }
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
     return this.reserveNow(input, input.sessionId, input.requestId ?? '', input.nowMs);
@@ -175,6 +229,7 @@ export class EmbeddedLedger implements BudgetLedger {
     if (this.isAbandoned(requestId, nowMs)) return { reserved: false, reason: 'abandoned' };
     const { limits, amountMicros: amount } = r;
     if (this.held.has(r.reservationId)) return { reserved: false, reason: 'duplicate' };
+    this.budgets.set(r.campaignId, limits);
     const life = this.books(this.lifetime, r.campaignId);
     if (limits.totalBudgetMicros > 0 && life.spent + life.reserved + amount > limits.totalBudgetMicros) {
       return { reserved: false, reason: 'lifetime_budget' };
@@ -216,25 +271,41 @@ export class EmbeddedLedger implements BudgetLedger {
     return { reserved: true };
   }
 
-  async settle(reservationId: string): Promise<number> {
-    return this.settleNow(reservationId);
-  }
-
-  /** Whether a reservation is open (reserved, not yet settled, released or expired). */
-  isOpen(reservationId: string): boolean {
-    return this.held.has(reservationId);
+  async settle(reservationId: string, nowMs = Date.now()): Promise<Charge> {
+    return this.settleNow(reservationId, nowMs);
   }
 
   /** Synchronous settle, so the embedded outcome log can settle and append in one step. */
-  settleNow(reservationId: string): number {
+  settleNow(reservationId: string, nowMs: number): Charge {
     const h = this.forget(reservationId);
-    if (!h) return 0;
-    this.move(h, true);
-    return h.amount;
+    if (h) {
+      this.move(h, true);
+      return { micros: h.amount, late: false, refusal: null };
+    }
+    const t = this.tombstones.get(reservationId);
+    if (!t || t.until <= nowMs) return refused('unknown');
+    if (t.released) return refused('released');
+    const budgets = this.budgets.get(t.campaignId);
+    if (!budgets) return refused('unknown');
+    const life = this.books(this.lifetime, t.campaignId);
+    // The day's books, while they are kept (releaseExpired drops old days).
+    const day = this.daily.get(t.campaignId)?.get(t.day);
+    if (budgets.totalBudgetMicros > 0 && life.spent + life.reserved + t.amount > budgets.totalBudgetMicros)
+      return refused('lifetime_budget');
+    if (
+      day &&
+      budgets.dailyBudgetMicros > 0 &&
+      day.spent + day.reserved + t.amount > budgets.dailyBudgetMicros
+    )
+      return refused('daily_budget');
+    this.tombstones.delete(reservationId);
+    life.spent += t.amount;
+    if (day) day.spent += t.amount;
+    return { micros: t.amount, late: true, refusal: null };
   }
 
-  async release(reservationId: string): Promise<boolean> {
-    return this.releaseNow(reservationId);
+  async release(reservationId: string, nowMs = Date.now()): Promise<boolean> {
+    return this.releaseNow(reservationId, nowMs, true);
   }
 
   async releaseRequest(
@@ -248,14 +319,30 @@ export class EmbeddedLedger implements BudgetLedger {
     if (!open) return [];
     const ids =
       reservationIds && reservationIds.length > 0 ? reservationIds.filter((id) => open.has(id)) : [...open];
-    return ids.filter((id) => this.releaseNow(id));
+    return ids.filter((id) => this.releaseNow(id, nowMs, true));
   }
 
-  private releaseNow(reservationId: string): boolean {
+  /** Frees an open reservation and leaves its tombstone (`released`: given back, not expired). */
+  private releaseNow(reservationId: string, nowMs: number, released: boolean): boolean {
     const h = this.forget(reservationId);
     if (!h) return false;
     this.move(h, false);
     h.hits?.delete(reservationId);
+    if (this.lateImpressionMs > 0) {
+      if (this.tombstones.size >= MAX_TOMBSTONES) {
+        const oldest = this.tombstones.keys().next().value;
+        if (oldest !== undefined) this.tombstones.delete(oldest);
+      }
+      this.tombstones.delete(reservationId); // a reused id goes to the back, in expiry order
+      this.tombstones.set(reservationId, {
+        released,
+        campaignId: h.campaignId,
+        requestId: h.requestId,
+        amount: h.amount,
+        day: h.day,
+        until: nowMs + this.lateImpressionMs,
+      });
+    }
     return true;
   }
 
@@ -275,8 +362,12 @@ export class EmbeddedLedger implements BudgetLedger {
   async releaseExpired(nowMs: number): Promise<string[]> {
     const expired: string[] = [];
     for (const [id, h] of this.held) if (h.expiresAt <= nowMs) expired.push(id);
-    for (const id of expired) this.releaseNow(id);
+    for (const id of expired) this.releaseNow(id, nowMs, false);
     for (const [request, until] of this.abandoned) if (until <= nowMs) this.abandoned.delete(request);
+    for (const [id, t] of this.tombstones) {
+      if (t.until > nowMs) break;
+      this.tombstones.delete(id);
+    }
     for (const [session, campaigns] of this.frequency) {
       for (const [campaign, f] of campaigns) if (f.until <= nowMs) campaigns.delete(campaign);
       if (campaigns.size === 0) this.frequency.delete(session);

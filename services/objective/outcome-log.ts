@@ -6,11 +6,19 @@
  * Two adapters: this embedded one (a ring buffer) and Redis (a Stream, see
  * redis-state.ts).
  */
-import type { GroupStart, LoggedOutcome, OutcomeEntry } from '../common/domain/outcomes';
+import type {
+  Charge,
+  ChargeRefusal,
+  GroupStart,
+  LoggedOutcome,
+  OutcomeEntry,
+} from '../common/domain/outcomes';
 import type { OutcomeKind } from '../common/domain/types';
 import type { EmbeddedLedger } from './ledger';
 
 export type {
+  Charge,
+  ChargeRefusal,
   FeedEntry,
   GroupStart,
   LoggedOutcome,
@@ -20,12 +28,18 @@ export type {
 
 export interface RecordResult {
   duplicate: boolean;
+  /** Micros this impression charged (on time, or late: see `late`). */
   settledMicros: number;
-  /** An impression whose reservation was not open (expired, released or unknown): nothing was charged. */
-  unsettled: boolean;
+  /** The impression was charged after its reservation had expired (BudgetLedger.settle). */
+  late: boolean;
+  /** Why an impression charged nothing (BudgetLedger.settle); null when charged, and for other events. */
+  refusal: ChargeRefusal | null;
   /** The new log entry's id; '' for a duplicate. */
   id: string;
 }
+
+/** The charge of an event that asks for none (not an impression, or no reservation), and of a duplicate. */
+export const NO_CHARGE: Charge = Object.freeze({ micros: 0, late: false, refusal: null });
 
 export interface OutcomeCounters {
   impressions: number;
@@ -51,8 +65,9 @@ export const COUNTER_OF: Record<OutcomeKind, keyof OutcomeCounters> = {
 export interface OutcomeLog {
   /**
    * Records an outcome once: a replayed idempotency key has no effect at all.
-   * An impression with a reservation id settles that reservation in the same
-   * atomic step as the idempotency check and the append.
+   * An impression with a reservation id is charged (BudgetLedger.settle: on
+   * time, late, or refused) in the same atomic step as the idempotency check
+   * and the append.
    */
   record(entry: OutcomeEntry, nowMs: number): Promise<RecordResult>;
   /**
@@ -82,6 +97,10 @@ export interface OutcomeLogOptions {
   idempotencyTtlMs: number;
   /** Approximate maximum number of retained log entries. */
   maxLen: number;
+}
+
+function resultOf(c: Charge): Omit<RecordResult, 'duplicate' | 'id'> {
+  return { settledMicros: c.micros, late: c.late, refusal: c.refusal };
 }
 
 interface Group {
@@ -118,13 +137,12 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
   private recordNow(entry: OutcomeEntry, nowMs: number): RecordResult {
     this.forgetExpired(nowMs);
     const expiry = this.seen.get(entry.idempotencyKey);
-    if (expiry !== undefined && expiry > nowMs)
-      return { duplicate: true, settledMicros: 0, unsettled: false, id: '' };
+    if (expiry !== undefined && expiry > nowMs) return { ...resultOf(NO_CHARGE), duplicate: true, id: '' };
     this.seen.delete(entry.idempotencyKey);
     this.seen.set(entry.idempotencyKey, nowMs + this.options.idempotencyTtlMs);
-    const settles = entry.event === 'impression' && entry.reservationId !== '';
-    const unsettled = settles && !this.ledger.isOpen(entry.reservationId);
-    const settledMicros = settles ? this.ledger.settleNow(entry.reservationId) : 0;
+    const charges = entry.event === 'impression' && entry.reservationId !== '';
+    const charge = charges ? this.ledger.settleNow(entry.reservationId, nowMs) : NO_CHARGE;
+    const settledMicros = charge.micros;
     if (entry.campaignId) {
       // A new object per change, so counters() can hand out the stored one.
       const c = { ...(this.counts.get(entry.campaignId) ?? ZERO_COUNTERS) };
@@ -134,7 +152,7 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
     this.seq++;
     const id = `${nowMs}-${this.seq}`;
     this.ring[this.seq % this.ring.length] = { ...entry, id, settledMicros };
-    return { duplicate: false, settledMicros, unsettled, id };
+    return { ...resultOf(charge), duplicate: false, id };
   }
 
   async readGroup(

@@ -11,6 +11,7 @@
  *                                   spent, reserved              lifetime micros
  *                                   spent:<day>, reserved:<day>  that UTC day's micros (days kept: `days`)
  *                                   days                         the days with books, kept 2 days after the day
+ *                                   total_budget, daily_budget   the limits of its latest reservation (late charges)
  *                                   impressions, completes, clicks, skips
  *   freq:<campaign>|<session>     string: the session's reservation times in the cap's window,
  *                                 space-separated, oldest first (capped campaigns; PX the window)
@@ -19,6 +20,9 @@
  *                                 member '!abandoned' once the whole request was released
  *                                 (a later commit of it is refused; PX the reservation TTL)
  *   expiries                      zset reservation id → expiry
+ *   late:<reservation>            string: the tombstone of an expired or released reservation, for a
+ *                                 late impression: 'expired' | 'released', amount, UTC day, campaign hash
+ *                                 (newline-separated; PX the late-impression window)
  *   idem:<idempotency key>        outcome already recorded (PX idempotencyTtlMs)
  *   outcomes                      stream: the outcome event log (MAXLEN ~)
  *
@@ -28,19 +32,23 @@
  */
 import type { Redis } from 'ioredis';
 import type { OutcomeKind } from '../common/domain/types';
-import type {
-  BudgetLedger,
-  LedgerOptions,
-  ReserveBatch,
-  ReserveInput,
-  ReserveRefusal,
-  ReserveResult,
-  SpendState,
+import {
+  type BudgetLedger,
+  type Charge,
+  type ChargeRefusal,
+  LATE_IMPRESSION_MS,
+  type LedgerOptions,
+  type ReserveBatch,
+  type ReserveInput,
+  type ReserveRefusal,
+  type ReserveResult,
+  type SpendState,
 } from './ledger';
 import {
   COUNTER_OF,
   type GroupStart,
   type LoggedOutcome,
+  NO_CHARGE,
   type OutcomeCounters,
   type OutcomeEntry,
   type OutcomeLog,
@@ -57,6 +65,8 @@ export function objectiveKeys(redisPrefix: string) {
     lifetime: (campaignId: string) => `${p}camp:${campaignId}`,
     frequency: (campaignId: string, sessionId: string) => `${p}freq:${campaignId}|${sessionId}`,
     reservation: (reservationId: string) => `${p}res:${reservationId}`,
+    tombstonePrefix: `${p}late:`,
+    tombstone: (reservationId: string) => `${p}late:${reservationId}`,
     request: (requestId: string) => `${p}req:${requestId}`,
     expiries: `${p}expiries`,
     idempotency: (key: string) => `${p}idem:${key}`,
@@ -76,14 +86,20 @@ const reservedOn = (day: number) => `reserved:${day}`;
  *
  * close_reservation moves a reservation's amount out of `reserved` (into
  * `spent` when to_spent; the day's books only while they are kept), gives a
- * released one's frequency slot back, and forgets it. Returns the amount, or
- * -1 when there is no such reservation.
+ * released one's frequency slot back, and forgets it; given a tombstone key
+ * and kind ('expired' | 'released'), it leaves the tombstone for late_ms (0 =
+ * none). Returns the amount, or -1 when there is no such reservation.
+ *
+ * charge is an impression's: it settles the open reservation, else charges
+ * an expired one's tombstone when the campaign's budgets (as of its latest
+ * reservation) have room. Returns the micros charged and 'settled' | 'late'
+ * | the refusal ('unknown' | 'released' | 'lifetime_budget' | 'daily_budget').
  */
 const LUA_COMMON = `
 local function num(v) return tonumber(v) or 0 end
 local function int(n) return string.format('%d', n) end
 
-local function close_reservation(rkey, rid, expiries, to_spent)
+local function close_reservation(rkey, rid, expiries, to_spent, tkey, kind, late_ms)
   local v = redis.call('GET', rkey)
   if not v then return -1 end
   local amount, day, at, camp, freq, req = string.match(v, '^(%d+)\\n(%d+)\\n(%d+)\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')
@@ -116,7 +132,35 @@ local function close_reservation(rkey, rid, expiries, to_spent)
   redis.call('DEL', rkey)
   redis.call('ZREM', expiries, rid)
   if req ~= '' then redis.call('SREM', req, rid) end
+  if tkey and tonumber(late_ms) > 0 then
+    redis.call('SET', tkey, table.concat({kind, int(amount), day, camp}, '\\n'), 'PX', late_ms)
+  end
   return amount
+end
+
+local function charge(rkey, tkey, rid, expiries)
+  local moved = close_reservation(rkey, rid, expiries, true)
+  if moved >= 0 then return moved, 'settled' end
+  local v = redis.call('GET', tkey)
+  if not v then return 0, 'unknown' end
+  local kind, amount, day, camp = string.match(v, '^(%a+)\\n(%d+)\\n(%d+)\\n(.*)$')
+  if kind ~= 'expired' then return 0, 'released' end
+  amount = tonumber(amount)
+  local b = redis.call('HMGET', camp, 'spent', 'reserved', 'spent:' .. day, 'reserved:' .. day,
+    'total_budget', 'daily_budget')
+  -- No budgets noted (the campaign was last reserved by an older version): nothing to check against.
+  if not b[5] then return 0, 'unknown' end
+  local total, daily = num(b[5]), num(b[6])
+  if total > 0 and num(b[1]) + num(b[2]) + amount > total then return 0, 'lifetime_budget' end
+  -- The day's books only while they are kept (reserved:<day> is there from the day's first reservation).
+  if b[4] and daily > 0 and num(b[3]) + num(b[4]) + amount > daily then return 0, 'daily_budget' end
+  if amount > 0 then
+    local books = {'spent', int(num(b[1]) + amount)}
+    if b[4] then books[3] = 'spent:' .. day; books[4] = int(num(b[3]) + amount) end
+    redis.call('HSET', camp, unpack(books))
+  end
+  redis.call('DEL', tkey)
+  return amount, 'late'
 end
 `;
 
@@ -136,7 +180,12 @@ local function reserve(camp, freq, rkey, rid, amount, total, daily, max_impressi
   -- The record doubles as the duplicate check; it goes again if a limit refuses.
   local record = table.concat({int(amount), day, now, camp, capped and freq or '', req}, '\\n')
   if not redis.call('SET', rkey, record, 'NX') then return 'duplicate' end
-  local b = redis.call('HMGET', camp, 'spent', 'reserved', 'spent:' .. day, 'reserved:' .. day, 'days')
+  local b = redis.call('HMGET', camp, 'spent', 'reserved', 'spent:' .. day, 'reserved:' .. day, 'days',
+    'total_budget', 'daily_budget')
+  if b[6] ~= int(total) or b[7] ~= int(daily) then
+    -- What a late impression of the campaign is charged against.
+    redis.call('HSET', camp, 'total_budget', int(total), 'daily_budget', int(daily))
+  end
   local refusal = nil
   if total > 0 and num(b[1]) + num(b[2]) + amount > total then refusal = 'lifetime_budget'
   elseif daily > 0 and num(b[3]) + num(b[4]) + amount > daily then refusal = 'daily_budget' end
@@ -194,22 +243,30 @@ if req ~= '' and #held > 0 then redis.call('SADD', req, unpack(held)) end
 return out
 `;
 
-// KEYS: reservation, expiries; ARGV: reservation id, '1' to settle | '0' to release
-const CLOSE = `${LUA_COMMON}
-return close_reservation(KEYS[1], ARGV[1], KEYS[2], ARGV[2] == '1')
+// KEYS: reservation, expiries, tombstone; ARGV: reservation id. Returns [micros, 'settled' | 'late' | refusal]
+const SETTLE = `${LUA_COMMON}
+local micros, how = charge(KEYS[1], KEYS[3], ARGV[1], KEYS[2])
+return {micros, how}
 `;
 
-// KEYS: request set, expiries; ARGV: reservation key prefix, reservation TTL ms, then the ids to release
+// KEYS: reservation, expiries, tombstone; ARGV: reservation id, late-impression ms. Returns the amount or -1.
+const RELEASE = `${LUA_COMMON}
+return close_reservation(KEYS[1], ARGV[1], KEYS[2], false, KEYS[3], 'released', ARGV[2])
+`;
+
+// KEYS: request set, expiries; ARGV: reservation key prefix, reservation TTL ms, tombstone key prefix,
+// late-impression ms, then the ids to release
 // (none = all of the request's, and the request is marked abandoned for the TTL)
 const RELEASE_REQUEST = `${LUA_COMMON}
 local ids = {}
-for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
 local all = #ids == 0
 if all then ids = redis.call('SMEMBERS', KEYS[1]) end
 local out = {}
 for _, id in ipairs(ids) do
   if id ~= '${ABANDONED}' and redis.call('SISMEMBER', KEYS[1], id) == 1 then
-    if close_reservation(ARGV[1] .. id, id, KEYS[2], false) >= 0 then out[#out + 1] = id
+    if close_reservation(ARGV[1] .. id, id, KEYS[2], false, ARGV[3] .. id, 'released', ARGV[4]) >= 0 then
+      out[#out + 1] = id
     else redis.call('SREM', KEYS[1], id) end
   end
 end
@@ -220,12 +277,13 @@ end
 return out
 `;
 
-// KEYS: expiries; ARGV: now, reservation key prefix, limit. Returns [scanned, released ids…]
+// KEYS: expiries; ARGV: now, reservation key prefix, limit, tombstone key prefix, late-impression ms.
+// Returns [scanned, released ids…]
 const RELEASE_EXPIRED = `${LUA_COMMON}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {#ids}
 for _, id in ipairs(ids) do
-  if close_reservation(ARGV[2] .. id, id, KEYS[1], false) >= 0 then
+  if close_reservation(ARGV[2] .. id, id, KEYS[1], false, ARGV[4] .. id, 'expired', ARGV[5]) >= 0 then
     out[#out + 1] = id
   else
     redis.call('ZREM', KEYS[1], id)
@@ -271,25 +329,22 @@ function entryValues(e: OutcomeEntry): string[] {
   ];
 }
 
-// KEYS: log, expiries, then per outcome: idempotency key, campaign hash, reservation key
+// KEYS: log, expiries, then per outcome: idempotency key, campaign hash, reservation key, tombstone key
 // ARGV: idempotency TTL ms, log max length, then per outcome: '1' to settle | '0', reservation id,
 //       counter field ('' = none), the values of ENTRY_FIELDS
-// Returns per outcome, flattened: duplicate (1 | 0), settled micros, log entry id ('' for a duplicate),
-// unsettled (1: an impression whose reservation was not open | 0).
+// Returns per outcome, flattened: duplicate (1 | 0), charged micros, log entry id ('' for a duplicate),
+// what the charge did ('' when none was asked for, else as charge returns).
 // 4 values per outcome.
 const RECORD = `${LUA_COMMON}
 local fields = {${ENTRY_FIELDS.map((f) => `'${f}'`).join(', ')}}
 local per = 3 + #fields
 local out = {}
-for i = 0, (#KEYS - 2) / 3 - 1 do
-  local idem, camp, rkey = KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[5 + 3 * i]
+for i = 0, (#KEYS - 2) / 4 - 1 do
+  local idem, camp, rkey, tkey = KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i], KEYS[6 + 4 * i]
   local a = 3 + per * i
   if redis.call('SET', idem, '1', 'NX', 'PX', ARGV[1]) then
-    local settled, unsettled = 0, 0
-    if ARGV[a] == '1' then
-      local moved = close_reservation(rkey, ARGV[a + 1], KEYS[2], true)
-      if moved > 0 then settled = moved elseif moved < 0 then unsettled = 1 end
-    end
+    local settled, how = 0, ''
+    if ARGV[a] == '1' then settled, how = charge(rkey, tkey, ARGV[a + 1], KEYS[2]) end
     if ARGV[a + 2] ~= '' then redis.call('HINCRBY', camp, ARGV[a + 2], 1) end
     local entry = {}
     for j = 1, #fields do
@@ -302,12 +357,12 @@ for i = 0, (#KEYS - 2) / 3 - 1 do
     out[#out + 1] = 0
     out[#out + 1] = settled
     out[#out + 1] = id
-    out[#out + 1] = unsettled
+    out[#out + 1] = how
   else
     out[#out + 1] = 1
     out[#out + 1] = 0
     out[#out + 1] = ''
-    out[#out + 1] = 0
+    out[#out + 1] = ''
   end
 end
 return out
@@ -316,7 +371,8 @@ return out
 type Arg = string | number;
 interface ObjectiveCommands {
   parleyObjReserve(numberOfKeys: number, ...args: Arg[]): Promise<string[]>;
-  parleyObjClose(...args: Arg[]): Promise<number>;
+  parleyObjSettle(...args: Arg[]): Promise<[number, string]>;
+  parleyObjRelease(...args: Arg[]): Promise<number>;
   parleyObjReleaseRequest(...args: Arg[]): Promise<string[]>;
   parleyObjReleaseExpired(...args: Arg[]): Promise<[number, ...string[]]>;
   parleyObjRecord(numberOfKeys: number, ...args: Arg[]): Promise<Array<number | string>>;
@@ -326,7 +382,8 @@ interface ObjectiveCommands {
 function withCommands(redis: Redis): Redis & ObjectiveCommands {
   // Variable key count (no numberOfKeys): the first argument of each call is the number of keys.
   redis.defineCommand('parleyObjReserve', { lua: RESERVE });
-  redis.defineCommand('parleyObjClose', { numberOfKeys: 2, lua: CLOSE });
+  redis.defineCommand('parleyObjSettle', { numberOfKeys: 3, lua: SETTLE });
+  redis.defineCommand('parleyObjRelease', { numberOfKeys: 3, lua: RELEASE });
   redis.defineCommand('parleyObjReleaseRequest', { numberOfKeys: 2, lua: RELEASE_REQUEST });
   redis.defineCommand('parleyObjReleaseExpired', { numberOfKeys: 1, lua: RELEASE_EXPIRED });
   redis.defineCommand('parleyObjRecord', { lua: RECORD });
@@ -353,6 +410,8 @@ export class RedisLedger implements BudgetLedger {
   private readonly redis: Redis & ObjectiveCommands;
   private readonly keys: ReturnType<typeof objectiveKeys>;
 
+  private readonly lateImpressionMs: number;
+
   /** `redis` is borrowed: closing the ledger does not close it. */
   constructor(
     redis: Redis,
@@ -361,6 +420,7 @@ export class RedisLedger implements BudgetLedger {
   ) {
     this.redis = withCommands(redis);
     this.keys = objectiveKeys(redisPrefix);
+    this.lateImpressionMs = options.lateImpressionMs ?? LATE_IMPRESSION_MS;
   }
 
   async reserve(input: ReserveInput): Promise<ReserveResult> {
@@ -407,22 +467,26 @@ export class RedisLedger implements BudgetLedger {
     );
   }
 
-  async settle(reservationId: string): Promise<number> {
-    const n = await this.redis.parleyObjClose(
-      this.keys.reservation(reservationId),
-      this.keys.expiries,
+  /** nowMs is not used: Redis expires the tombstones itself (PX). */
+  async settle(reservationId: string): Promise<Charge> {
+    const k = this.keys;
+    const [micros, how] = await this.redis.parleyObjSettle(
+      k.reservation(reservationId),
+      k.expiries,
+      k.tombstone(reservationId),
       reservationId,
-      '1',
     );
-    return Math.max(0, n);
+    return chargeOf(micros, how);
   }
 
   async release(reservationId: string): Promise<boolean> {
-    const n = await this.redis.parleyObjClose(
-      this.keys.reservation(reservationId),
-      this.keys.expiries,
+    const k = this.keys;
+    const n = await this.redis.parleyObjRelease(
+      k.reservation(reservationId),
+      k.expiries,
+      k.tombstone(reservationId),
       reservationId,
-      '0',
+      this.lateImpressionMs,
     );
     return n >= 0;
   }
@@ -433,6 +497,8 @@ export class RedisLedger implements BudgetLedger {
       this.keys.expiries,
       this.keys.reservationPrefix,
       this.options.reservationTtlMs,
+      this.keys.tombstonePrefix,
+      this.lateImpressionMs,
       ...reservationIds,
     );
   }
@@ -445,6 +511,8 @@ export class RedisLedger implements BudgetLedger {
         nowMs,
         this.keys.reservationPrefix,
         SWEEP_BATCH,
+        this.keys.tombstonePrefix,
+        this.lateImpressionMs,
       );
       released.push(...ids);
       if (scanned < SWEEP_BATCH) return released;
@@ -487,6 +555,12 @@ export class RedisLedger implements BudgetLedger {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A charge as the scripts report it (charge in LUA_COMMON). */
+function chargeOf(micros: number, how: string): Charge {
+  if (how === 'settled' || how === 'late') return { micros, late: how === 'late', refusal: null };
+  return { micros: 0, late: false, refusal: how as ChargeRefusal };
 }
 
 function spendFields(day: number): string[] {
@@ -574,7 +648,12 @@ export class RedisOutcomeLog implements OutcomeLog {
     const args: Arg[] = [this.options.idempotencyTtlMs, this.options.maxLen];
     for (const e of entries) {
       const settle = e.event === 'impression' && e.reservationId !== '';
-      keys.push(k.idempotency(e.idempotencyKey), k.lifetime(e.campaignId), k.reservation(e.reservationId));
+      keys.push(
+        k.idempotency(e.idempotencyKey),
+        k.lifetime(e.campaignId),
+        k.reservation(e.reservationId),
+        k.tombstone(e.reservationId),
+      );
       args.push(
         settle ? '1' : '0',
         e.reservationId,
@@ -583,12 +662,17 @@ export class RedisOutcomeLog implements OutcomeLog {
       );
     }
     const flat = await this.redis.parleyObjRecord(keys.length, ...keys, ...args);
-    return entries.map((_, i) => ({
-      duplicate: flat[4 * i] === 1,
-      settledMicros: Number(flat[4 * i + 1]),
-      id: String(flat[4 * i + 2]),
-      unsettled: flat[4 * i + 3] === 1,
-    }));
+    return entries.map((_, i) => {
+      const how = String(flat[4 * i + 3]);
+      const charge = how === '' ? NO_CHARGE : chargeOf(Number(flat[4 * i + 1]), how);
+      return {
+        duplicate: flat[4 * i] === 1,
+        settledMicros: charge.micros,
+        late: charge.late,
+        refusal: charge.refusal,
+        id: String(flat[4 * i + 2]),
+      };
+    });
   }
 
   async readGroup(

@@ -26,7 +26,7 @@ import { type AgentHandlers, startAgentServer } from '../common/grpc/agent-strea
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, unary } from '../common/grpc/server';
 import type { Logger } from '../common/log';
-import { observeCampaigns, recordOutcome } from '../common/metrics';
+import { observeCampaigns, recordImpressionCharge, recordOutcome } from '../common/metrics';
 import { ATTR } from '../common/semconv';
 import {
   ackToWire,
@@ -99,7 +99,11 @@ export function negotiationHandlers(agent: ObjectiveAgent): AgentHandlers {
       const results = await agent.recordOutcomes(events);
       results.forEach((r, i) => {
         const e = events[i]!;
-        if (r.accepted) recordOutcome(e.event, agent.campaignOf(e.creativeId));
+        if (!r.accepted) return;
+        const campaignId = agent.campaignOf(e.creativeId);
+        recordOutcome(e.event, campaignId);
+        if (e.event === 'impression' && e.reservationId)
+          recordImpressionCharge(r.refusal ?? (r.late ? 'late' : 'settled'), campaignId);
       });
       return { acks: results.map(ackToWire) };
     },

@@ -17,11 +17,14 @@ export interface ObjectiveState {
 
 type StateConfig = Pick<
   Config,
-  'redisUrl' | 'redisPrefix' | 'reservationTtlMs' | 'idempotencyTtlMs' | 'eventLogMaxLen'
+  'redisUrl' | 'redisPrefix' | 'reservationTtlMs' | 'lateImpressionMs' | 'idempotencyTtlMs' | 'eventLogMaxLen'
 >;
 
 export function createObjectiveState(config: StateConfig): ObjectiveState {
-  const ledgerOptions = { reservationTtlMs: config.reservationTtlMs };
+  const ledgerOptions = {
+    reservationTtlMs: config.reservationTtlMs,
+    lateImpressionMs: config.lateImpressionMs,
+  };
   const logOptions = { idempotencyTtlMs: config.idempotencyTtlMs, maxLen: config.eventLogMaxLen };
   if (!config.redisUrl) {
     const ledger = new EmbeddedLedger(ledgerOptions);

@@ -9,7 +9,10 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BudgetLedger,
   type BudgetLimits,
+  type Charge,
+  type ChargeRefusal,
   EmbeddedLedger,
+  type LedgerOptions,
   type ReserveResult,
 } from '../../services/objective/ledger';
 import { RedisLedger } from '../../services/objective/redis-state';
@@ -28,6 +31,11 @@ const UNLIMITED: BudgetLimits = {
   frequencyCap: { maxImpressions: 0, windowMs: HOUR },
 };
 
+/** What BudgetLedger.settle answers. */
+const onTime = (micros: number): Charge => ({ micros, late: false, refusal: null });
+const late = (micros: number): Charge => ({ micros, late: true, refusal: null });
+const refused = (refusal: ChargeRefusal): Charge => ({ micros: 0, late: false, refusal });
+
 const redis = useTestRedis();
 let shared: Redis;
 
@@ -35,13 +43,13 @@ beforeAll(() => {
   shared = redis.client();
 });
 
-const adapters: Array<[string, () => Promise<BudgetLedger>]> = [
-  ['embedded', async () => new EmbeddedLedger({ reservationTtlMs: TTL })],
+const adapters: Array<[string, (options?: Partial<LedgerOptions>) => Promise<BudgetLedger>]> = [
+  ['embedded', async (options) => new EmbeddedLedger({ reservationTtlMs: TTL, ...options })],
   [
     'redis',
-    async () => {
+    async (options) => {
       await redis.flush();
-      return new RedisLedger(shared, PREFIX, { reservationTtlMs: TTL });
+      return new RedisLedger(shared, PREFIX, { reservationTtlMs: TTL, ...options });
     },
   ],
 ];
@@ -80,16 +88,16 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
       todaySpentMicros: 0,
       todayReservedMicros: 300,
     });
-    expect(await ledger.settle(r.id)).toBe(300);
-    expect(await ledger.settle(r.id)).toBe(0);
-    expect(await ledger.release(r.id)).toBe(false);
+    expect(await ledger.settle(r.id, T0)).toEqual(onTime(300));
+    expect(await ledger.settle(r.id, T0)).toEqual(refused('unknown'));
+    expect(await ledger.release(r.id, T0)).toBe(false);
     expect(await ledger.spend('c1', T0)).toEqual({
       lifetimeSpentMicros: 300,
       lifetimeReservedMicros: 0,
       todaySpentMicros: 300,
       todayReservedMicros: 0,
     });
-    expect(await ledger.settle('never-reserved')).toBe(0);
+    expect(await ledger.settle('never-reserved', T0)).toEqual(refused('unknown'));
     // Several campaigns in one call read exactly what one call each reads.
     const ids = ['none', 'c1', 'none'];
     expect(await ledger.spendMany?.(ids, T0)).toEqual(
@@ -101,9 +109,9 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
   it('release frees the money, once, and a released reservation cannot be settled', async () => {
     const r = await reserve(500, { totalBudgetMicros: 500 });
     expect((await reserve(1, { totalBudgetMicros: 500 })).reserved).toBe(false);
-    expect(await ledger.release(r.id)).toBe(true);
-    expect(await ledger.release(r.id)).toBe(false);
-    expect(await ledger.settle(r.id)).toBe(0);
+    expect(await ledger.release(r.id, T0)).toBe(true);
+    expect(await ledger.release(r.id, T0)).toBe(false);
+    expect(await ledger.settle(r.id, T0)).toEqual(refused('released'));
     expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeSpentMicros: 0, lifetimeReservedMicros: 0 });
     expect((await reserve(500, { totalBudgetMicros: 500 })).reserved).toBe(true);
   });
@@ -114,7 +122,7 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     expect(await reserve(401, limits)).toMatchObject({ reserved: false, reason: 'lifetime_budget' });
     const last = await reserve(400, limits);
     expect(last.reserved).toBe(true);
-    await ledger.settle(last.id);
+    await ledger.settle(last.id, T0);
     expect(await reserve(1, limits)).toMatchObject({ reserved: false, reason: 'lifetime_budget' });
     expect(await ledger.spend('c1', T0)).toMatchObject({
       lifetimeSpentMicros: 400,
@@ -125,7 +133,7 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
   it('caps each UTC day at the daily budget, and a new day starts fresh', async () => {
     const limits = { totalBudgetMicros: 800, dailyBudgetMicros: 300 };
     const a = await reserve(200, limits);
-    await ledger.settle(a.id);
+    await ledger.settle(a.id, T0);
     expect((await reserve(100, limits)).reserved).toBe(true);
     expect(await reserve(1, limits)).toMatchObject({ reserved: false, reason: 'daily_budget' });
     const tomorrow = T0 + DAY;
@@ -146,7 +154,7 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
   it('caps impressions per session within the window; settled ones count, released ones do not', async () => {
     const cap = { frequencyCap: { maxImpressions: 2, windowMs: HOUR } };
     const first = await reserve(10, cap, T0);
-    await ledger.settle(first.id);
+    await ledger.settle(first.id, T0);
     const second = await reserve(10, cap, T0 + 1000);
     expect(second.reserved).toBe(true);
     expect(await reserve(10, cap, T0 + 2000)).toMatchObject({ reserved: false, reason: 'frequency_cap' });
@@ -154,7 +162,7 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     // Another session is not affected.
     expect((await reserve(10, cap, T0 + 2000, 's2')).reserved).toBe(true);
     // Releasing frees its slot.
-    await ledger.release(second.id);
+    await ledger.release(second.id, T0 + 3000);
     expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0 + 3000)).toBe(1);
     expect((await reserve(10, cap, T0 + 3000)).reserved).toBe(true);
     expect(await reserve(10, cap, T0 + 4000)).toMatchObject({ reserved: false, reason: 'frequency_cap' });
@@ -203,13 +211,106 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     expect(await ledger.releaseExpired(T0 + TTL - 1)).toEqual([]);
     expect(await ledger.releaseExpired(T0 + TTL)).toEqual([r.id]);
     expect(await ledger.releaseExpired(T0 + TTL)).toEqual([]);
-    expect(await ledger.settle(r.id)).toBe(0);
     expect(await ledger.spend('c1', T0)).toMatchObject({
       lifetimeReservedMicros: 100,
       lifetimeSpentMicros: 0,
     });
-    expect(await ledger.settle(kept.id)).toBe(100);
+    expect(await ledger.settle(kept.id, T0 + TTL)).toEqual(onTime(100));
     expect(await ledger.releaseExpired(T0 + 10 * TTL)).toEqual([]);
+  });
+
+  it('charges an impression that comes after its reservation expired, once, when the budget has room', async () => {
+    const limits = { totalBudgetMicros: 1000, frequencyCap: { maxImpressions: 1, windowMs: HOUR } };
+    const r = await reserve(700, limits);
+    await reserve(100, limits, T0, 's2');
+    expect(await ledger.releaseExpired(T0 + TTL - 1)).toEqual([]);
+    expect(await ledger.releaseExpired(T0 + TTL)).toContain(r.id);
+    const kept = await reserve(100, limits, T0 + TTL, 's2', 'kept'); // s2's slot was given back at expiry too
+    expect(kept.reserved).toBe(true);
+    expect(await ledger.settle(r.id, T0 + TTL + HOUR)).toEqual(late(700));
+    expect(await ledger.settle(r.id, T0 + TTL + HOUR)).toEqual(refused('unknown'));
+    expect(await ledger.spend('c1', T0 + TTL + HOUR)).toEqual({
+      lifetimeSpentMicros: 700,
+      lifetimeReservedMicros: 100,
+      todaySpentMicros: 700,
+      todayReservedMicros: 100,
+    });
+    expect(await reserve(201, limits, T0 + TTL + HOUR, 's3')).toMatchObject({
+      reserved: false,
+      reason: 'lifetime_budget',
+    });
+    // The frequency slot given back at expiry is not taken again: caps are for choosing ads.
+    expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0 + TTL + 1)).toBe(0);
+    expect(await ledger.releaseExpired(T0 + 100 * TTL)).toEqual(['kept']);
+    expect(await ledger.spend('c1', T0 + 100 * TTL)).toMatchObject({
+      lifetimeSpentMicros: 700,
+      lifetimeReservedMicros: 0,
+    });
+  });
+
+  it('refuses a late impression the budget has no room for (the latest limits), and moves nothing', async () => {
+    const r = await reserve(600, { totalBudgetMicros: 1000 });
+    await ledger.releaseExpired(T0 + TTL);
+    const other = await reserve(500, { totalBudgetMicros: 1000 }, T0 + TTL);
+    expect(await ledger.settle(r.id, T0 + TTL)).toEqual(refused('lifetime_budget'));
+    expect(await ledger.spend('c1', T0 + TTL)).toMatchObject({
+      lifetimeSpentMicros: 0,
+      lifetimeReservedMicros: 500,
+    });
+    // The tombstone outlives a refusal: once there is room, an impression of it is charged.
+    await ledger.release(other.id, T0 + TTL);
+    expect(await ledger.settle(r.id, T0 + TTL)).toEqual(late(600));
+    // A late impression is checked against the limits of the campaign's latest reservation.
+    const s = await reserve(300, { totalBudgetMicros: 1000 }, T0 + TTL);
+    await ledger.releaseExpired(T0 + 2 * TTL);
+    await reserve(1, { totalBudgetMicros: 700 }, T0 + 2 * TTL);
+    expect(await ledger.settle(s.id, T0 + 2 * TTL)).toEqual(refused('lifetime_budget'));
+    // The day's budget binds as well.
+    const d = await reserve(200, { dailyBudgetMicros: 1000, totalBudgetMicros: 0 }, T0 + 2 * TTL);
+    await ledger.releaseExpired(T0 + 3 * TTL);
+    await reserve(400, { dailyBudgetMicros: 1000 }, T0 + 3 * TTL);
+    expect(await ledger.settle(d.id, T0 + 3 * TTL)).toEqual(refused('daily_budget'));
+    expect(await ledger.spend('c1', T0 + 3 * TTL)).toEqual({
+      lifetimeSpentMicros: 600,
+      lifetimeReservedMicros: 400,
+      todaySpentMicros: 600,
+      todayReservedMicros: 400,
+    });
+  });
+
+  it('refuses an impression of a reservation the broker released: the ad was never served', async () => {
+    const released = await reserve(100, {}, T0, 's1', 'rel');
+    await ledger.release(released.id, T0);
+    await ledger.reserveMany({
+      requestId: 'gave-up',
+      sessionId: 's1',
+      nowMs: T0,
+      reservations: [{ reservationId: 'abandoned', campaignId: 'c1', amountMicros: 100, limits: UNLIMITED }],
+    });
+    expect(await ledger.releaseRequest('gave-up', [], T0)).toEqual(['abandoned']);
+    // Released before it would have expired: still refused after the expiry time.
+    await ledger.releaseExpired(T0 + TTL);
+    expect(await ledger.settle('rel', T0 + TTL)).toEqual(refused('released'));
+    expect(await ledger.settle('abandoned', T0 + TTL)).toEqual(refused('released'));
+    expect(await ledger.spend('c1', T0 + TTL)).toMatchObject({
+      lifetimeSpentMicros: 0,
+      lifetimeReservedMicros: 0,
+    });
+  });
+
+  it('forgets a tombstone after the late-impression window: a later impression is refused as unknown', async () => {
+    ledger = await make({ lateImpressionMs: 150 });
+    const r = await reserve(100);
+    await ledger.releaseExpired(T0 + TTL);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // Redis expires keys in real time
+    await ledger.releaseExpired(T0 + TTL + 250);
+    expect(await ledger.settle(r.id, T0 + TTL + 250)).toEqual(refused('unknown'));
+    expect(await ledger.spend('c1', T0 + TTL + 250)).toMatchObject({ lifetimeSpentMicros: 0 });
+    // With no window at all, no tombstone is kept.
+    ledger = await make({ lateImpressionMs: 0 });
+    const none = await reserve(100);
+    await ledger.releaseExpired(T0 + TTL);
+    expect(await ledger.settle(none.id, T0 + TTL)).toEqual(refused('unknown'));
   });
 
   it('sweeps many expired reservations in one call', async () => {
@@ -227,7 +328,7 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
   it('holds zero-cost (house) reservations against an unlimited budget', async () => {
     const r = await reserve(0);
     expect(r.reserved).toBe(true);
-    expect(await ledger.settle(r.id)).toBe(0);
+    expect(await ledger.settle(r.id, T0)).toEqual(onTime(0));
     expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeSpentMicros: 0, lifetimeReservedMicros: 0 });
   });
 
@@ -276,7 +377,7 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     ).toEqual([]);
     // A refused id left nothing behind: it can be reserved once it fits.
     expect((await reserve(1, {}, T0, 's1', 'm2')).reserved).toBe(true);
-    expect(await ledger.settle('m2')).toBe(1);
+    expect(await ledger.settle('m2', T0)).toEqual(onTime(1));
   });
 
   it('releases a request: the named reservations of it, or all its open ones, once', async () => {
@@ -296,7 +397,7 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     await commit('req-a', ['a1', 'a2', 'a3']);
     await commit('req-b', ['b1']);
     await reserve(100, cap, T0, 's1', 'loose'); // reserved without a request
-    expect(await ledger.settle('a1')).toBe(100);
+    expect(await ledger.settle('a1', T0)).toEqual(onTime(100));
     // Named ids: only those of this request that are still open.
     expect(await ledger.releaseRequest('req-a', ['a1', 'a2', 'b1', 'loose', 'nope'])).toEqual(['a2']);
     expect(await ledger.releaseRequest('req-a', ['a2'])).toEqual([]);
@@ -305,14 +406,14 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     expect(await ledger.releaseRequest('req-a')).toEqual(['a3']);
     expect(await ledger.releaseRequest('req-a', [])).toEqual([]);
     expect(await ledger.releaseRequest('never')).toEqual([]);
-    expect(await ledger.settle('a3')).toBe(0);
+    expect(await ledger.settle('a3', T0)).toEqual(refused('released'));
     expect(await ledger.spend('c1', T0)).toMatchObject({
       lifetimeSpentMicros: 100,
       lifetimeReservedMicros: 200, // b1 and loose
       todayReservedMicros: 200,
     });
     expect(await ledger.releaseRequest('req-b')).toEqual(['b1']);
-    expect(await ledger.release('loose')).toBe(true);
+    expect(await ledger.release('loose', T0)).toBe(true);
     expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeReservedMicros: 0 });
     expect(await ledger.sessionImpressions('c1', 's1', HOUR, T0)).toBe(1); // a1 was served
   });
@@ -362,8 +463,8 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
         todaySpentMicros: 10,
         todayReservedMicros: 0,
       });
-      // Lifetime books, the list of days, and three days' books.
-      expect(await shared.hlen(`${PREFIX}objective:camp:c1`)).toBe(2 + 1 + 3 * 2);
+      // Lifetime books, the list of days, the latest limits, and three days' books.
+      expect(await shared.hlen(`${PREFIX}objective:camp:c1`)).toBe(2 + 1 + 2 + 3 * 2);
     });
   }
 });
@@ -443,7 +544,8 @@ describe('Redis ledger under concurrent replicas (property)', () => {
 
   type Op =
     | { kind: 'reserve'; replica: number; amounts: number[] }
-    | { kind: 'settle' | 'release'; replica: number; pick: number }
+    // lateImpression: settle a reservation known to have expired (settle picks any).
+    | { kind: 'settle' | 'release' | 'lateImpression'; replica: number; pick: number }
     | { kind: 'releaseRequest'; replica: number; pick: number; all: boolean }
     | { kind: 'sweep'; replica: number; advanceMs: number };
 
@@ -454,7 +556,7 @@ describe('Redis ledger under concurrent replicas (property)', () => {
       amounts: fc.array(fc.integer({ min: 1, max: 30_000 }), { minLength: 1, maxLength: 2 }),
     }),
     fc.record({
-      kind: fc.constantFrom('settle' as const, 'release' as const),
+      kind: fc.constantFrom('settle' as const, 'release' as const, 'lateImpression' as const),
       replica: fc.nat(REPLICAS - 1),
       pick: fc.nat(),
     }),
@@ -471,26 +573,29 @@ describe('Redis ledger under concurrent replicas (property)', () => {
     }),
   );
 
-  it('balances the books with interleaved reserves, settles, releases and expiry across replicas', async () => {
+  it('balances the books with interleaved reserves, settles (on time and late), releases and expiry across replicas', async () => {
+    // Across the runs, so the property is known to exercise late charges and their refusals.
+    const seen = { late: 0, refusedForBudget: 0 };
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.array(op, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 12 }),
         async (batches) => {
           await redis.flush();
-          const total = 150_000;
+          const total = 60_000; // tight, so late charges are refused for the budget too
           const limits = { ...UNLIMITED, totalBudgetMicros: total, dailyBudgetMicros: total };
           let now = T0;
           let seq = 0;
           const amounts = new Map<string, number>();
           const requestOf = new Map<string, string>();
-          const closed = new Map<string, 'settled' | 'released'>();
-          const close = (id: string, how: 'settled' | 'released') => {
-            expect(closed.get(id), `${id} closed twice`).toBeUndefined();
-            closed.set(id, how);
-          };
+          // What happened to each reservation, in the order the answers came (replicas answer in
+          // any order, so the sequence is checked at the end, not step by step).
+          type Event = 'settled' | 'late' | 'released' | 'expired' | `refused:${ChargeRefusal}`;
+          const events = new Map<string, Event[]>();
+          const note = (id: string, e: Event) => events.set(id, [...(events.get(id) ?? []), e]);
           for (const batch of batches) {
             const ids = [...amounts.keys()];
-            const pick = (n: number) => ids[n % Math.max(1, ids.length)] ?? 'none';
+            const expired = ids.filter((id) => events.get(id)?.includes('expired'));
+            const pick = (n: number, from = ids) => from[n % Math.max(1, from.length)] ?? 'none';
             for (const o of batch) if (o.kind === 'sweep') now += o.advanceMs;
             await Promise.all(
               batch.map(async (o) => {
@@ -520,38 +625,59 @@ describe('Redis ledger under concurrent replicas (property)', () => {
                   for (const released of await ledger.releaseRequest(requestId, o.all ? [] : [id])) {
                     expect(requestOf.get(released)).toBe(requestId);
                     if (!o.all) expect(released).toBe(id);
-                    close(released, 'released');
+                    note(released, 'released');
                   }
-                } else if (o.kind === 'settle') {
-                  const id = pick(o.pick);
-                  const moved = await ledger.settle(id);
-                  if (moved > 0) {
-                    expect(moved).toBe(amounts.get(id));
-                    close(id, 'settled');
+                } else if (o.kind === 'settle' || o.kind === 'lateImpression') {
+                  const id = o.kind === 'settle' ? pick(o.pick) : pick(o.pick, expired);
+                  const charge = await ledger.settle(id);
+                  if (charge.refusal) {
+                    expect(charge.micros).toBe(0);
+                    note(id, `refused:${charge.refusal}`);
+                  } else {
+                    expect(charge.micros).toBe(amounts.get(id));
+                    note(id, charge.late ? 'late' : 'settled');
                   }
                 } else if (o.kind === 'release') {
                   const id = pick(o.pick);
-                  if (await ledger.release(id)) close(id, 'released');
+                  if (await ledger.release(id)) note(id, 'released');
                 } else {
-                  for (const id of await ledger.releaseExpired(now)) close(id, 'released');
+                  for (const id of await ledger.releaseExpired(now)) note(id, 'expired');
                 }
               }),
             );
           }
           let spent = 0;
           let open = 0;
+          let tombstones = 0;
           for (const [id, amount] of amounts) {
-            const how = closed.get(id);
-            if (how === 'settled') spent += amount;
-            else if (!how) open += amount;
+            const e = events.get(id) ?? [];
+            const count = (x: Event) => e.filter((y) => y === x).length;
+            const closes = count('settled') + count('released') + count('expired');
+            expect(closes, `${id}: ${e}`).toBeLessThanOrEqual(1);
+            // A late charge, at most one, only of an expired reservation; a refusal only for what it says.
+            expect(count('late'), `${id}: ${e}`).toBeLessThanOrEqual(count('expired'));
+            const forBudget = count('refused:lifetime_budget') + count('refused:daily_budget');
+            if (count('refused:released') > 0) expect(count('released'), `${id}: ${e}`).toBe(1);
+            if (forBudget > 0) expect(count('expired'), `${id}: ${e}`).toBe(1);
+            if (count('refused:unknown') > 0) expect(count('settled') + count('late'), `${id}: ${e}`).toBe(1);
+            if (count('settled') + count('late') > 0) spent += amount;
+            else if (closes === 0) open += amount;
+            if (count('released') + count('expired') - count('late') > 0) tombstones++;
+            seen.late += count('late');
+            seen.refusedForBudget += forBudget;
           }
           const books = await ledgers[0]!.spend('c1', now);
+          // Total charged = settled on time + charged late; never over the budget.
           expect(books.lifetimeSpentMicros).toBe(spent);
           expect(books.lifetimeReservedMicros).toBe(open);
           expect(books.todaySpentMicros + books.todayReservedMicros).toBe(spent + open);
           expect(spent + open).toBeLessThanOrEqual(total);
+          // Every expired or released reservation not charged since keeps its tombstone.
+          expect((await shared.keys(`${PREFIX}objective:late:*`)).length).toBe(tombstones);
           // Nothing leaks: exactly the open reservations are still tracked for expiry.
-          const openIds = [...amounts.keys()].filter((id) => !closed.has(id)).length;
+          const openIds = [...amounts.keys()].filter((id) =>
+            (events.get(id) ?? []).every((e) => !CLOSES.has(e)),
+          ).length;
           expect(await shared.zcard(`${PREFIX}objective:expiries`)).toBe(openIds);
           // A request released as a whole keeps a '!abandoned' mark, which expires.
           let noted = 0;
@@ -565,5 +691,10 @@ describe('Redis ledger under concurrent replicas (property)', () => {
       ),
       { numRuns: 30, seed: 42 },
     );
+    expect(seen.late).toBeGreaterThan(0);
+    expect(seen.refusedForBudget).toBeGreaterThan(0);
   });
 });
+
+/** The events that close a reservation (the property above). */
+const CLOSES = new Set(['settled', 'released', 'expired']);

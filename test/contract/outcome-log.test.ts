@@ -1,8 +1,9 @@
 /**
  * One OutcomeLog contract, run against both adapters: idempotent recording
  * (a replayed key has no second effect: no second settlement, no second log
- * entry, no second count), settlement of impressions, per-campaign counters,
- * the consumer-group API and the bounded length of the log.
+ * entry, no second count), settlement of impressions (on time, late after
+ * their reservation expired, or refused), per-campaign counters, the
+ * consumer-group API and the bounded length of the log.
  */
 import type { Redis } from 'ioredis';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -76,7 +77,7 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
     now = Date.now();
   });
 
-  async function reserve(id: string, amount: number) {
+  async function reserve(id: string, amount: number, requestId = 'req-1') {
     const r = await state.ledger.reserve({
       reservationId: id,
       campaignId: 'c1',
@@ -84,36 +85,40 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
       amountMicros: amount,
       limits: LIMITS,
       nowMs: now,
+      requestId,
     });
     expect(r.reserved).toBe(true);
   }
 
+  const impression = (key: string, reservationId: string) => entry(key, 'impression', { reservationId });
+
   it('an impression settles its reservation once; a replay has no second effect', async () => {
     await reserve('res-1', 25_000);
     const first = await state.outcomes.record(entry('k1', 'impression', { reservationId: 'res-1' }), now);
-    expect(first).toMatchObject({ duplicate: false, settledMicros: 25_000, unsettled: false });
+    expect(first).toMatchObject({ duplicate: false, settledMicros: 25_000, late: false, refusal: null });
     expect(first.id).not.toBe('');
     const replay = await state.outcomes.record(entry('k1', 'impression', { reservationId: 'res-1' }), now);
-    expect(replay).toEqual({ duplicate: true, settledMicros: 0, unsettled: false, id: '' });
+    expect(replay).toEqual({ duplicate: true, settledMicros: 0, late: false, refusal: null, id: '' });
     // A second, differently keyed impression for the same reservation moves no money either, and says so.
     expect(
       await state.outcomes.record(entry('k2', 'impression', { reservationId: 'res-1' }), now),
     ).toMatchObject({
       duplicate: false,
       settledMicros: 0,
-      unsettled: true,
+      refusal: 'unknown',
     });
-    // An impression of a reservation that is not open (expired, released, never made) is not charged, visibly.
+    // An impression of a reservation never made is not charged, visibly.
     expect(
       await state.outcomes.record(entry('k3', 'impression', { reservationId: 'res-gone' }), now),
     ).toMatchObject({
       settledMicros: 0,
-      unsettled: true,
+      refusal: 'unknown',
     });
-    // Events that move no money are not "unsettled".
+    // Events that move no money are not refused.
     expect(await state.outcomes.record(entry('k4', 'skip', { reservationId: 'res-1' }), now)).toMatchObject({
       settledMicros: 0,
-      unsettled: false,
+      late: false,
+      refusal: null,
     });
     expect(await state.ledger.spend('c1', now)).toMatchObject({
       lifetimeSpentMicros: 25_000,
@@ -127,6 +132,64 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
       ['k4', 0],
     ]);
     expect((await state.outcomes.counters('c1')).impressions).toBe(3); // counted, charged or not
+  });
+
+  it('charges an impression that comes after its reservation expired, once; a replay is a duplicate', async () => {
+    await reserve('res-late', 25_000);
+    await state.ledger.releaseExpired(now + HOUR);
+    const later = now + 2 * HOUR;
+    const first = await state.outcomes.record(impression('late-1', 'res-late'), later);
+    expect(first).toMatchObject({ duplicate: false, settledMicros: 25_000, late: true, refusal: null });
+    // The ad server retries with the same key, alone and in a batch: nothing more is charged.
+    expect(await state.outcomes.record(impression('late-1', 'res-late'), later)).toMatchObject({
+      duplicate: true,
+      settledMicros: 0,
+    });
+    const again = await state.outcomes.recordMany(
+      [impression('late-1', 'res-late'), impression('late-2', 'res-late')],
+      later,
+    );
+    expect(again).toMatchObject([
+      { duplicate: true, settledMicros: 0 },
+      { duplicate: false, settledMicros: 0, refusal: 'unknown' }, // another key: charged already
+    ]);
+    expect(await state.ledger.spend('c1', later)).toMatchObject({
+      lifetimeSpentMicros: 25_000,
+      lifetimeReservedMicros: 0,
+    });
+    const log = await state.outcomes.readGroup('learners', 'w1', 100);
+    expect(log.map((e) => [e.idempotencyKey, e.settledMicros])).toEqual([
+      ['late-1', 25_000],
+      ['late-2', 0],
+    ]);
+  });
+
+  it('refuses a late impression the budget has no room for, and charges nothing', async () => {
+    await reserve('res-a', 600_000);
+    await state.ledger.releaseExpired(now + HOUR);
+    await reserve('res-b', 500_000); // fits now that res-a's money is free again
+    const r = await state.outcomes.record(impression('imp-a', 'res-a'), now + HOUR);
+    expect(r).toMatchObject({ duplicate: false, settledMicros: 0, late: false, refusal: 'lifetime_budget' });
+    expect(await state.ledger.spend('c1', now + HOUR)).toMatchObject({
+      lifetimeSpentMicros: 0,
+      lifetimeReservedMicros: 500_000,
+    });
+    // Logged and counted as an impression all the same.
+    expect((await state.outcomes.counters('c1')).impressions).toBe(1);
+  });
+
+  it('refuses an impression of a reservation the broker released (never served)', async () => {
+    await reserve('res-x', 10_000, 'req-x');
+    await state.ledger.releaseRequest('req-x', [], now);
+    await state.ledger.releaseExpired(now + HOUR);
+    expect(await state.outcomes.record(impression('imp-x', 'res-x'), now + HOUR)).toMatchObject({
+      settledMicros: 0,
+      refusal: 'released',
+    });
+    expect(await state.ledger.spend('c1', now + HOUR)).toMatchObject({
+      lifetimeSpentMicros: 0,
+      lifetimeReservedMicros: 0,
+    });
   });
 
   it('records a batch in one call as one call each would: in order, a repeated key once', async () => {
@@ -316,7 +379,7 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
 });
 
 describe('Redis outcome log under concurrent replicas', () => {
-  it('records a key once when several replicas receive the same outcome at once, alone or in batches', async () => {
+  it('records a key once (on time or late) when several replicas receive the same outcome at once, alone or in batches', async () => {
     await redis.flush();
     const replicas = Array.from({ length: 4 }, () => {
       const client = redis.client();
@@ -333,9 +396,11 @@ describe('Redis outcome log under concurrent replicas', () => {
         sessionId: 's',
         amountMicros: 1000 + i,
         limits: LIMITS,
-        nowMs: now,
+        // Every other reservation has expired when its impression comes: it is charged late.
+        nowMs: i % 2 === 1 ? now - 2 * HOUR : now,
       });
     }
+    expect(await replicas[0]!.ledger.releaseExpired(now)).toHaveLength(10);
     // Half the replicas record one at a time, the other half in batches.
     const results = (
       await Promise.all(
@@ -350,6 +415,7 @@ describe('Redis outcome log under concurrent replicas', () => {
       )
     ).flat();
     expect(results.filter((r) => !r.duplicate)).toHaveLength(20);
+    expect(results.filter((r) => r.late)).toHaveLength(10);
     const settled = results.reduce((a, r) => a + r.settledMicros, 0);
     const expected = Array.from({ length: 20 }, (_, i) => 1000 + i).reduce((a, b) => a + b, 0);
     expect(settled).toBe(expected);

@@ -103,6 +103,7 @@ describe('the full mesh (four processes, Redis state)', () => {
       duplicate: false,
       settlement: 'SETTLEMENT_SETTLED',
       charged_micros: ad.price_micros,
+      refusal: 'CHARGE_REFUSAL_UNSPECIFIED',
     });
     const settled = await money(ad.campaign_id);
     expect(settled.spent - reserved.spent).toBe(ad.price_micros);

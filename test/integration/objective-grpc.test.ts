@@ -197,19 +197,21 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
     expect((await recordOutcome(impression)).ack).toEqual({
       accepted: true,
       duplicate: false,
-      unsettled: false,
+      late: false,
+      refusal: 'CHARGE_REFUSAL_UNSPECIFIED',
       settled_micros: 20_000,
     });
     expect((await recordOutcome(impression)).ack).toEqual({
       accepted: false,
       duplicate: true,
-      unsettled: false,
+      late: false,
+      refusal: 'CHARGE_REFUSAL_UNSPECIFIED',
       settled_micros: 0,
     });
     // Another impression of the settled reservation: nothing charged, and the ack says so.
     expect((await recordOutcome({ ...impression, idempotency_key: 'imp-happy-2' })).ack).toMatchObject({
       settled_micros: 0,
-      unsettled: true,
+      refusal: 'CHARGE_REFUSAL_UNKNOWN_RESERVATION',
     });
   });
 

@@ -941,6 +941,7 @@ describe('docs stay in step with the contract and the config', () => {
       PARLEY_DEFAULT_DEADLINE_MS: DEFAULTS.defaultDeadlineMs,
       PARLEY_MIN_DEADLINE_MS: DEFAULTS.minDeadlineMs,
       PARLEY_RESERVATION_TTL_MS: DEFAULTS.reservationTtlMs,
+      PARLEY_LATE_IMPRESSION_MS: DEFAULTS.lateImpressionMs,
       PARLEY_SESSION_TTL_MS: DEFAULTS.sessionTtlMs,
       PARLEY_IDEMPOTENCY_TTL_MS: DEFAULTS.idempotencyTtlMs,
       PARLEY_EVENT_LOG_MAXLEN: DEFAULTS.eventLogMaxLen,

@@ -27,6 +27,25 @@ export interface LoggedOutcome extends OutcomeEntry {
   settledMicros: number;
 }
 
+/**
+ * Why an impression charged nothing: `unknown` no reservation and no
+ * tombstone of one (never reserved, already charged, or expired longer than
+ * the late-impression window ago); `released` the broker released it (the ad
+ * was never served); `lifetime_budget` / `daily_budget` its reservation had
+ * expired and the budget no longer has room for it.
+ */
+export type ChargeRefusal = 'unknown' | 'released' | 'lifetime_budget' | 'daily_budget';
+
+/** What an impression did to the money of its reservation. */
+export interface Charge {
+  /** Micros moved to spent (0 when refused, and for a zero-cost house ad). */
+  micros: number;
+  /** Charged after its reservation had expired, from the reservation's tombstone. */
+  late: boolean;
+  /** Why nothing was charged; null when charged. */
+  refusal: ChargeRefusal | null;
+}
+
 /** Where a consumer group created by its first read starts. */
 export type GroupStart = 'oldest' | 'newest';
 

@@ -19,6 +19,7 @@ import type { Proposal__Output, Proposal as WireProposal } from '../../../proto/
 import type { ProposeRequest, ProposeRequest__Output } from '../../../proto/gen/parley/v1/ProposeRequest';
 import type { RecordAck, RecordAck__Output } from '../../../proto/gen/parley/v1/RecordAck';
 import type { ReleaseRequest, ReleaseRequest__Output } from '../../../proto/gen/parley/v1/ReleaseRequest';
+import type { ChargeRefusal } from '../domain/outcomes';
 import type {
   Candidate,
   CommitInput,
@@ -36,6 +37,8 @@ import type {
 } from '../domain/types';
 import { invalidArgument } from '../errors';
 import {
+  chargeRefusalFromWire,
+  chargeRefusalToWire,
   MAX_ADS_PER_POD,
   reasonFromWire,
   rejectionFromWire,
@@ -407,9 +410,12 @@ export function outcomesFromWire(
 export interface OutcomeAckData {
   accepted: boolean;
   duplicate: boolean;
+  /** Micros this event charged (on time, or late: see `late`). */
   settledMicros: number;
-  /** An impression whose reservation was not open: nothing was charged. */
-  unsettled: boolean;
+  /** Charged after its reservation had expired. */
+  late: boolean;
+  /** Why an impression charged nothing; null when charged, and for other events. */
+  refusal: ChargeRefusal | null;
 }
 
 export function ackToWire(a: OutcomeAckData): RecordAck {
@@ -417,7 +423,8 @@ export function ackToWire(a: OutcomeAckData): RecordAck {
     accepted: a.accepted,
     duplicate: a.duplicate,
     settled_micros: a.settledMicros,
-    unsettled: a.unsettled,
+    late: a.late,
+    refusal: chargeRefusalToWire(a.refusal),
   };
 }
 
@@ -426,7 +433,8 @@ export function ackFromWire(a: RecordAck__Output, field = 'ack'): OutcomeAckData
     accepted: a.accepted,
     duplicate: a.duplicate,
     settledMicros: intInRange(a.settled_micros, `${field}.settled_micros`, 0, Number.MAX_SAFE_INTEGER),
-    unsettled: a.unsettled,
+    late: a.late,
+    refusal: chargeRefusalFromWire(a.refusal),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * common.proto ⇄ domain, both directions: signals (content included),
- * slots, context snapshots, rejections and reasons. `*FromWire` validates
+ * slots, context snapshots, rejections, reasons and charge refusals. `*FromWire` validates
  * (throwing INVALID_ARGUMENT naming the field); `*ToWire` cannot fail.
  */
+import type { ChargeRefusal__Output as WireChargeRefusal__Output } from '../../../proto/gen/parley/v1/ChargeRefusal';
 import type {
   ContentSignals__Output,
   ContentSignals as WireContentSignals,
@@ -17,6 +18,7 @@ import type {
 } from '../../../proto/gen/parley/v1/ListenerSignals';
 import type { Rejection__Output, Rejection as WireRejection } from '../../../proto/gen/parley/v1/Rejection';
 import type { Slot__Output, Slot as WireSlot } from '../../../proto/gen/parley/v1/Slot';
+import type { ChargeRefusal } from '../domain/outcomes';
 import type {
   ContentKind,
   ContentSignals,
@@ -245,6 +247,28 @@ export function snapshotToWire(s: Snapshot): WireSnapshot {
     session_ads_heard: s.sessionAdsHeard,
     is_default: s.isDefault,
   };
+}
+
+const CHARGE_REFUSAL_WIRE: Record<ChargeRefusal, WireChargeRefusal__Output> = {
+  unknown: 'CHARGE_REFUSAL_UNKNOWN_RESERVATION',
+  released: 'CHARGE_REFUSAL_RELEASED',
+  lifetime_budget: 'CHARGE_REFUSAL_LIFETIME_BUDGET',
+  daily_budget: 'CHARGE_REFUSAL_DAILY_BUDGET',
+};
+
+const CHARGE_REFUSAL_OF = new Map<string, ChargeRefusal>(
+  Object.entries(CHARGE_REFUSAL_WIRE).map(([k, v]) => [v, k as ChargeRefusal]),
+);
+
+/** Why an impression charged nothing, on the wire (ChargeRefusal; UNSPECIFIED = not refused). */
+export function chargeRefusalToWire(r: ChargeRefusal | null): WireChargeRefusal__Output {
+  return r ? CHARGE_REFUSAL_WIRE[r] : 'CHARGE_REFUSAL_UNSPECIFIED';
+}
+
+/** UNSPECIFIED reads as not refused; a value this version does not know (a newer peer's) as `unknown`. */
+export function chargeRefusalFromWire(r: string | number): ChargeRefusal | null {
+  if (r === 'CHARGE_REFUSAL_UNSPECIFIED' || r === 0) return null;
+  return CHARGE_REFUSAL_OF.get(String(r)) ?? 'unknown';
 }
 
 /** Reasons travel as their enum names; anything unknown reads as unspecified. */

@@ -216,7 +216,8 @@ export function fakes(settings: Partial<NegotiationSettings> = {}): Fakes {
     propose: () => Promise.resolve(proposal([], { exhausted: true })),
     evaluate: allEligible,
     commit: reserveAll,
-    record: () => Promise.resolve({ accepted: true, duplicate: false, settledMicros: 20, unsettled: false }),
+    record: () =>
+      Promise.resolve({ accepted: true, duplicate: false, settledMicros: 20, late: false, refusal: null }),
   };
   const agents: NegotiationAgents = {
     context: {

@@ -293,6 +293,7 @@ describe('ReportOutcome handler', () => {
       duplicate: false,
       settlement: 'SETTLEMENT_SETTLED',
       charged_micros: 20,
+      refusal: 'CHARGE_REFUSAL_UNSPECIFIED',
     });
     expect(f.calls.record).toHaveLength(1);
     expect(f.calls.record[0]).toMatchObject({
@@ -304,21 +305,58 @@ describe('ReportOutcome handler', () => {
     expect(f.calls.observe).toEqual([f.calls.record[0]]);
   });
 
-  it('tells the ad server when an impression was not charged (its reservation was not open)', async () => {
+  it('tells the ad server an impression that came after its reservation expired was charged late', async () => {
     const { f, handlers } = setup();
-    f.behave.record = async () => ({ accepted: true, duplicate: false, settledMicros: 0, unsettled: true });
+    f.behave.record = async () => ({
+      accepted: true,
+      duplicate: false,
+      settledMicros: 30_000,
+      late: true,
+      refusal: null,
+    });
+    const ack = await call((ctx) => handlers.reportOutcome(wireOutcome(), ctx));
+    expect(ack).toEqual({
+      accepted: true,
+      duplicate: false,
+      settlement: 'SETTLEMENT_CHARGED_LATE',
+      charged_micros: 30_000,
+      refusal: 'CHARGE_REFUSAL_UNSPECIFIED',
+    });
+  });
+
+  it.each([
+    ['unknown', 'CHARGE_REFUSAL_UNKNOWN_RESERVATION'],
+    ['released', 'CHARGE_REFUSAL_RELEASED'],
+    ['lifetime_budget', 'CHARGE_REFUSAL_LIFETIME_BUDGET'],
+    ['daily_budget', 'CHARGE_REFUSAL_DAILY_BUDGET'],
+  ] as const)('tells the ad server an impression was not charged, and why (%s)', async (refusal, wire) => {
+    const { f, handlers } = setup();
+    f.behave.record = async () => ({
+      accepted: true,
+      duplicate: false,
+      settledMicros: 0,
+      late: false,
+      refusal,
+    });
     const ack = await call((ctx) => handlers.reportOutcome(wireOutcome(), ctx));
     expect(ack).toEqual({
       accepted: true,
       duplicate: false,
       settlement: 'SETTLEMENT_NOT_CHARGED',
       charged_micros: 0,
+      refusal: wire,
     });
   });
 
   it('passes the duplicate flag back and does not observe a replay twice', async () => {
     const { f, handlers } = setup();
-    f.behave.record = async () => ({ accepted: true, duplicate: true, settledMicros: 0, unsettled: false });
+    f.behave.record = async () => ({
+      accepted: true,
+      duplicate: true,
+      settledMicros: 0,
+      late: false,
+      refusal: null,
+    });
     const ack = await call((ctx) =>
       handlers.reportOutcome(wireOutcome({ event: 'OUTCOME_EVENT_COMPLETE' }), ctx),
     );
@@ -327,6 +365,7 @@ describe('ReportOutcome handler', () => {
       duplicate: true,
       settlement: 'SETTLEMENT_DUPLICATE',
       charged_micros: 0,
+      refusal: 'CHARGE_REFUSAL_UNSPECIFIED',
     });
     await new Promise((r) => setImmediate(r));
     expect(f.calls.observe).toEqual([]);
@@ -376,7 +415,8 @@ describe('ReportOutcomes handler', () => {
       accepted: true,
       duplicate: e.idempotencyKey === 'k2',
       settledMicros: 0,
-      unsettled: false,
+      late: false,
+      refusal: null,
     });
     const res = await call((ctx) =>
       handlers.reportOutcomes(
@@ -389,6 +429,7 @@ describe('ReportOutcomes handler', () => {
       duplicate,
       settlement: duplicate ? 'SETTLEMENT_DUPLICATE' : 'SETTLEMENT_NONE',
       charged_micros: 0,
+      refusal: 'CHARGE_REFUSAL_UNSPECIFIED',
     });
     expect(res.acks).toEqual([ack(false), ack(true), ack(false)]);
     expect(f.calls.record.map((e) => e.idempotencyKey)).toEqual(['k1', 'k2', 'k3']);

@@ -21,6 +21,7 @@ import {
   parsePrometheus,
   recordDecision,
   recordFederatedRound,
+  recordImpressionCharge,
   recordOutcome,
   rpcRecorder,
   type Sample,
@@ -351,6 +352,20 @@ describe('outcomes, campaigns and federated rounds', () => {
     expect(d({ parley_outcome_event: 'impression', parley_campaign_id: 'unknown' })).toBe(1);
   });
 
+  it('impression charges count per charge and campaign', async () => {
+    const before = await scrape();
+    for (const c of ['settled', 'settled', 'late', 'lifetime_budget']) recordImpressionCharge(c, 'camp-c');
+    recordImpressionCharge('unknown', '');
+    const after = await scrape();
+    const d = (m: Record<string, string>) =>
+      sumOf(after, 'parley_impression_charges_total', m) -
+      sumOf(before, 'parley_impression_charges_total', m);
+    expect(d({ parley_charge: 'settled', parley_campaign_id: 'camp-c' })).toBe(2);
+    expect(d({ parley_charge: 'late', parley_campaign_id: 'camp-c' })).toBe(1);
+    expect(d({ parley_charge: 'lifetime_budget', parley_campaign_id: 'camp-c' })).toBe(1);
+    expect(d({ parley_charge: 'unknown', parley_campaign_id: 'unknown' })).toBe(1);
+  });
+
   it('campaign gauges are read at scrape time and stop when unregistered', async () => {
     let spent = 1000;
     const stop = observeCampaigns(async () => [
@@ -450,6 +465,7 @@ describe('labels stay low-cardinality', () => {
       'parley_reason',
       'parley_part',
       'parley_outcome_event',
+      'parley_charge',
       'parley_campaign_id',
       'parley_budget_period',
       'parley_federated_status',

@@ -1,9 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { Proposal__Output } from '../../../proto/gen/parley/v1/Proposal';
+import type { RecordAck__Output } from '../../../proto/gen/parley/v1/RecordAck';
 import { malformed } from '../../../services/broker/links';
 import {
   ackFromWire,
+  ackToWire,
   candidateToWire,
   commitResultsFromWire,
   critiqueFromWire,
@@ -128,15 +130,36 @@ describe("agent.proto ⇄ domain, and validating the agents' replies", () => {
   });
 
   it('refuses a negative settlement', () => {
-    expect(ackFromWire({ accepted: true, duplicate: true, settled_micros: 0, unsettled: false })).toEqual({
+    const wire = {
+      accepted: true,
+      duplicate: true,
+      settled_micros: 0,
+      late: false,
+      refusal: 'CHARGE_REFUSAL_UNSPECIFIED',
+    } as const;
+    expect(ackFromWire(wire)).toEqual({
       accepted: true,
       duplicate: true,
       settledMicros: 0,
-      unsettled: false,
+      late: false,
+      refusal: null,
     });
-    expect(() =>
-      ackFromWire({ accepted: true, duplicate: false, settled_micros: -5, unsettled: false }),
-    ).toThrow(/settled_micros/);
+    expect(() => ackFromWire({ ...wire, duplicate: false, settled_micros: -5 })).toThrow(/settled_micros/);
+  });
+
+  it('carries a late charge and every charge refusal both ways; an unknown refusal reads as unknown', () => {
+    const base = { accepted: true, duplicate: false, settledMicros: 0, late: false };
+    const acks = [
+      { ...base, settledMicros: 700, late: true, refusal: null },
+      ...(['unknown', 'released', 'lifetime_budget', 'daily_budget'] as const).map((refusal) => ({
+        ...base,
+        refusal,
+      })),
+    ];
+    for (const a of acks) expect(ackFromWire(ackToWire(a) as RecordAck__Output)).toEqual(a);
+    // A refusal a newer objective agent knows and this broker does not: still not charged.
+    const newer = { ...ackToWire(acks[1]!), refusal: 99 } as unknown as RecordAck__Output;
+    expect(ackFromWire(newer).refusal).toBe('unknown');
   });
 
   it("reports a malformed reply as the agent's failure, not the caller's bad argument", () => {

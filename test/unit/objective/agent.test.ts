@@ -193,8 +193,8 @@ describe('ObjectiveAgent.commit', () => {
         });
         throw new Error('connection lost');
       },
-      settle: (id) => inner.settle(id),
-      release: (id) => inner.release(id),
+      settle: (id, now) => inner.settle(id, now),
+      release: (id, now) => inner.release(id, now),
       releaseRequest: (req, ids) => inner.releaseRequest(req, ids),
       releaseExpired: (now) => inner.releaseExpired(now),
       spend: (id, now) => inner.spend(id, now),
@@ -327,10 +327,10 @@ describe('ObjectiveAgent.recordOutcomes', () => {
       event('ghost', 'click', 'unknown-cr'),
     ]);
     expect(results).toEqual([
-      { accepted: true, duplicate: false, settledMicros: 30_000, unsettled: false },
-      { accepted: false, duplicate: true, settledMicros: 0, unsettled: false },
-      { accepted: true, duplicate: false, settledMicros: 0, unsettled: false },
-      { accepted: true, duplicate: false, settledMicros: 0, unsettled: false },
+      { accepted: true, duplicate: false, settledMicros: 30_000, late: false, refusal: null },
+      { accepted: false, duplicate: true, settledMicros: 0, late: false, refusal: null },
+      { accepted: true, duplicate: false, settledMicros: 0, late: false, refusal: null },
+      { accepted: true, duplicate: false, settledMicros: 0, late: false, refusal: null },
     ]);
     expect(await s.agent.recordOutcomes([])).toEqual([]);
     expect(await s.outcomes.counters('convert')).toMatchObject({ impressions: 1, completes: 1, clicks: 0 });
@@ -385,13 +385,15 @@ describe('ObjectiveAgent.recordOutcome and the sweeper', () => {
       accepted: true,
       duplicate: false,
       settledMicros: 30_000,
-      unsettled: false,
+      late: false,
+      refusal: null,
     });
     expect(await s.agent.recordOutcome(event)).toEqual({
       accepted: false,
       duplicate: true,
       settledMicros: 0,
-      unsettled: false,
+      late: false,
+      refusal: null,
     });
     expect(await s.ledger.spend('convert', NOW)).toMatchObject({
       lifetimeSpentMicros: 30_000,
@@ -427,21 +429,66 @@ describe('ObjectiveAgent.recordOutcome and the sweeper', () => {
     s.agent.stopSweeper();
     expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
     expect((await s.agent.evaluate(evaluateInput([candidate('aware')]))).values[0]?.eligible).toBe(true);
-    // Its impression, late: nothing is charged, and the acknowledgement says so.
-    const late = await s.agent.recordOutcome({
-      idempotencyKey: 'late-imp',
-      requestId: 'r',
-      reservationId: held!.reservationId,
-      creativeId: 'aware-cr',
-      sessionId: 's',
-      event: 'impression',
-      skipOffsetMs: 0,
-      occurredAtMs: NOW + TTL,
+    // Its impression, late: the budget still has room for it, so it is charged, and the acknowledgement says so.
+    const late = await s.agent.recordOutcome(impressionOf('late-imp', 'aware', held!.reservationId));
+    expect(late).toEqual({
+      accepted: true,
+      duplicate: false,
+      settledMicros: 100_000,
+      late: true,
+      refusal: null,
     });
-    expect(late).toEqual({ accepted: true, duplicate: false, settledMicros: 0, unsettled: true });
-    expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeSpentMicros: 0 });
+    expect(await s.agent.recordOutcome(impressionOf('late-imp', 'aware', held!.reservationId))).toMatchObject(
+      {
+        duplicate: true,
+        settledMicros: 0,
+      },
+    );
+    expect(await s.ledger.spend('aware', NOW)).toMatchObject({ lifetimeSpentMicros: 100_000 });
+  });
+
+  it('refuses a late impression the budget no longer has room for, and one of a request the broker released', async () => {
+    const s = setup();
+    const commit = (requestId: string) =>
+      s.agent.commit({ requestId, sessionId: 's', reservations: [reservation('aware', 100_000)] });
+    const [expired] = await commit('r1');
+    s.clock.now = NOW + TTL;
+    expect(await s.agent.sweep()).toBe(1);
+    const [again] = await commit('r2'); // the whole budget, free again
+    expect(again?.reserved).toBe(true);
+    expect(await s.agent.recordOutcome(impressionOf('imp-1', 'aware', expired!.reservationId))).toEqual({
+      accepted: true,
+      duplicate: false,
+      settledMicros: 0,
+      late: false,
+      refusal: 'lifetime_budget',
+    });
+    // The broker gave r2 up: its ad was never served, so its impression is refused.
+    expect(await s.agent.release('r2')).toBe(1);
+    expect(await s.agent.recordOutcome(impressionOf('imp-2', 'aware', again!.reservationId))).toMatchObject({
+      settledMicros: 0,
+      refusal: 'released',
+    });
+    expect(await s.ledger.spend('aware', NOW + TTL)).toMatchObject({
+      lifetimeSpentMicros: 0,
+      lifetimeReservedMicros: 0,
+    });
   });
 });
+
+/** An impression of a campaign's creative (`<campaign>-cr`) for a reservation. */
+function impressionOf(idempotencyKey: string, campaignId: string, reservationId: string) {
+  return {
+    idempotencyKey,
+    requestId: 'r',
+    reservationId,
+    creativeId: `${campaignId}-cr`,
+    sessionId: 's',
+    event: 'impression' as const,
+    skipOffsetMs: 0,
+    occurredAtMs: NOW + TTL,
+  };
+}
 
 describe('ObjectiveAgent advisory reads', () => {
   /** Two replicas sharing one ledger, counting spend reads (one per campaign read). */

@@ -6,6 +6,7 @@ export const Settlement = {
   SETTLEMENT_SETTLED: 'SETTLEMENT_SETTLED',
   SETTLEMENT_DUPLICATE: 'SETTLEMENT_DUPLICATE',
   SETTLEMENT_NOT_CHARGED: 'SETTLEMENT_NOT_CHARGED',
+  SETTLEMENT_CHARGED_LATE: 'SETTLEMENT_CHARGED_LATE',
 } as const;
 
 export type Settlement =
@@ -19,5 +20,7 @@ export type Settlement =
   | 3
   | 'SETTLEMENT_NOT_CHARGED'
   | 4
+  | 'SETTLEMENT_CHARGED_LATE'
+  | 5
 
 export type Settlement__Output = typeof Settlement[keyof typeof Settlement]
