@@ -152,16 +152,18 @@ describe.each(adapters)('SessionStore contract: %s', (name, make) => {
   });
 
   it('expires a session ttl after its last write, and a write extends it', async () => {
-    const short = make(300);
+    // A 1.5 s ttl and 0.9 s steps: each check has 0.6 s to spare, so a busy machine (a CI run
+    // failed with 0.3 s and 0.2 s) cannot flip it.
+    const short = make(1500);
     await short.recordOutcome('brief', served, Date.now());
     await short.recordOutcome('kept', served, Date.now());
-    await sleep(200);
+    await sleep(900);
     await short.recordContext('kept', { genre: 'pop', scenario: 'relax' }, Date.now());
     expect(await short.get('brief', Date.now())).not.toBeNull();
-    await sleep(200);
+    await sleep(900);
     expect(await short.get('brief', Date.now())).toBeNull();
     expect((await short.get('kept', Date.now()))?.adsHeard).toBe(1);
-    await sleep(250);
+    await sleep(1000);
     expect(await short.get('kept', Date.now())).toBeNull();
     await short.close();
   });
