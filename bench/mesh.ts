@@ -83,6 +83,7 @@ import {
   type ServiceName,
   type ServiceProcess,
   stopProcess,
+  transportEnv,
 } from '../bin/spawn';
 import { randomToken } from '../services/admin/auth';
 import { projectPath } from '../services/common/paths';
@@ -332,6 +333,8 @@ function baseEnv(ports: Ports): NodeJS.ProcessEnv {
     [METRICS_PORT_ENV]: '0',
     [COMPRESSION_ENV]: 'off',
     PARLEY_LOG_LEVEL: 'warn',
+    // As npm start: mTLS with the development certificates; PARLEY_PLAINTEXT=1 measures plaintext.
+    ...transportEnv(process.env),
   };
 }
 

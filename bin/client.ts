@@ -11,6 +11,7 @@ import type { OutcomeAck__Output } from '../proto/gen/parley/v1/OutcomeAck';
 import type { OutcomeAcks__Output } from '../proto/gen/parley/v1/OutcomeAcks';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
 import { v1 } from '../services/common/grpc/proto';
+import { channelCredentials } from '../services/common/grpc/tls';
 
 export type { AdDecisionClient, DecideRequest, DecideResponse__Output, OutcomeAck__Output, OutcomeReport };
 
@@ -21,7 +22,7 @@ export interface CallOptions {
 }
 
 export function connect(target: string, options: grpc.ChannelOptions = {}): AdDecisionClient {
-  return new v1.AdDecision(target, grpc.credentials.createInsecure(), options);
+  return new v1.AdDecision(target, channelCredentials(), options);
 }
 
 /** Resolves once the channel is connected; rejects after timeoutMs. */
