@@ -21,8 +21,13 @@ export interface CallOptions {
   metadata?: grpc.Metadata;
 }
 
-export function connect(target: string, options: grpc.ChannelOptions = {}): AdDecisionClient {
-  return new v1.AdDecision(target, channelCredentials(), options);
+/** A broker client; `credentials` by default this process's (mTLS as an ad server, grpc/tls.ts). */
+export function connect(
+  target: string,
+  options: grpc.ChannelOptions = {},
+  credentials: grpc.ChannelCredentials = channelCredentials(),
+): AdDecisionClient {
+  return new v1.AdDecision(target, credentials, options);
 }
 
 /** Resolves once the channel is connected; rejects after timeoutMs. */
