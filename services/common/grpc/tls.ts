@@ -20,12 +20,17 @@ import * as grpc from '@grpc/grpc-js';
 import { type Identity, identityOf } from '../access';
 import { ConfigError } from '../config';
 import { createLogger } from '../log';
-import { projectPath } from '../paths';
+import { PROJECT_ROOT } from '../paths';
 
 export const PLAINTEXT_ENV = 'PARLEY_PLAINTEXT';
 export const TLS_DIR_ENV = 'PARLEY_TLS_DIR';
 export const TLS_IDENTITY_ENV = 'PARLEY_TLS_IDENTITY';
-export const DEFAULT_TLS_DIR = projectPath('.parley', 'tls');
+/**
+ * Where `parley mesh` keeps development certificates. Not a file shipped with
+ * the code (no projectPath: the image never contains keys); a container
+ * mounts its certificates and sets PARLEY_TLS_DIR.
+ */
+export const DEFAULT_TLS_DIR = join(PROJECT_ROOT, '.parley', 'tls');
 
 export interface TlsFiles {
   ca: Buffer;
