@@ -86,6 +86,7 @@ import {
   transportEnv,
 } from '../bin/spawn';
 import { randomToken } from '../services/admin/auth';
+import { isPlaintext } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
 import { startRedis, type TestRedis } from '../test/support/redis';
@@ -1732,8 +1733,14 @@ async function main(): Promise<void> {
     );
   }
   mkdirSync(dirname(o.out), { recursive: true });
-  const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
-  log(`parley core-mesh benchmark: ${machine()}; writing ${o.out}`);
+  // mTLS between every process, as npm start; PARLEY_PLAINTEXT=1 measures plaintext (the command says which).
+  const plaintext = isPlaintext(process.env);
+  const command = [
+    ...(plaintext ? ['PARLEY_PLAINTEXT=1'] : []),
+    'npm run bench',
+    ...(argv.length ? ['--', ...argv] : []),
+  ].join(' ');
+  log(`parley core-mesh benchmark: ${machine()}; gRPC ${plaintext ? 'plaintext' : 'mTLS'}; writing ${o.out}`);
   if (o.profileOnly) {
     writeFileSync(o.out, `${await profileReal(o, o.concurrency[0] ?? 16, o.profileAll)}\n`);
     log(`wrote ${o.out}`);
