@@ -1736,9 +1736,9 @@ async function main(): Promise<void> {
   // mTLS between every process, as npm start; PARLEY_PLAINTEXT=1 measures plaintext (the command says which).
   const plaintext = isPlaintext(process.env);
   const command = [
-    ...(plaintext ? ['PARLEY_PLAINTEXT=1'] : []),
     'npm run bench',
     ...(argv.length ? ['--', ...argv] : []),
+    ...(plaintext ? ['# PARLEY_PLAINTEXT=1'] : []),
   ].join(' ');
   log(`parley core-mesh benchmark: ${machine()}; gRPC ${plaintext ? 'plaintext' : 'mTLS'}; writing ${o.out}`);
   if (o.profileOnly) {
