@@ -20,11 +20,13 @@ import { type FederatedAggregatorService, startFederatedAggregator } from '../..
 import { DEFAULT_PLAN } from '../../federated/client/learner';
 import { baselineVector } from '../../federated/client/model';
 import { FederatedClient } from '../../federated/client/transport';
+import type { RunningAdmin } from '../../services/admin/server';
 import { loadConfig } from '../../services/common/config';
 import { RETRY_AFTER_MS } from '../../services/common/grpc/access';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { validDecide } from '../e2e/fixtures';
+import { startTestAdmin } from '../support/admin';
 import { type LocalMesh, startLocalMesh } from '../support/local-mesh';
 import { freePort } from '../support/ports';
 import { spans, useMemorySpans } from '../support/spans';
@@ -41,6 +43,9 @@ let rogue: string;
 let mesh: LocalMesh;
 let aggregator: FederatedAggregatorService;
 let limited: FederatedAggregatorService;
+let admin: RunningAdmin;
+/** The admin service's viewer token: it must not reach a log line or a span either. */
+const VIEWER = `viewer-token-${process.pid}-0123456789`;
 const closers: Array<{ close(): void }> = [];
 let restoreStderr: () => void = () => undefined;
 
@@ -114,6 +119,7 @@ beforeAll(async () => {
     ...federatedOptions,
     config: loadConfig({ PARLEY_HOST: '127.0.0.1', PARLEY_RATE_LIMIT: '0.01:2' }),
   });
+  admin = await startTestAdmin(log, `ops:viewer:${VIEWER}`, { PARLEY_RATE_LIMIT: '0.01:2' });
 }, 60_000);
 
 afterAll(async () => {
@@ -122,6 +128,7 @@ afterAll(async () => {
   await mesh?.close();
   await aggregator?.close();
   await limited?.close();
+  await admin?.close();
   rmSync(dir, { recursive: true, force: true });
   rmSync(rogue, { recursive: true, force: true });
 });
@@ -228,6 +235,30 @@ describe('the mesh over mutual TLS', () => {
     await expect(fl('fl-1', limited.address).status()).resolves.toBeDefined();
   });
 
+  it('the admin API takes operators and services, not ad servers, and limits each caller', async () => {
+    const list = (identity: string) => {
+      const client = new v1.Admin(admin.address, credentialsOf(dir, identity));
+      closers.push(client);
+      const md = new grpc.Metadata();
+      md.set('authorization', `Bearer ${VIEWER}`);
+      return new Promise((resolve, reject) =>
+        client.ListOverrides({}, md, { deadline: Date.now() + 3000 }, (err, r) =>
+          err ? reject(err) : resolve(r),
+        ),
+      );
+    };
+    const denied = await failure(list('ad-server'));
+    expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(denied.details).toContain('caller "ad-server" has role ad-server; needs service or operator');
+    await list('operator');
+    await list('operator');
+    const limitedCall = await failure(list('operator'));
+    expect(limitedCall.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(limitedCall.details).toContain('rate limit: caller "operator"');
+    expect(limitedCall.details).toContain('to parley.v1.Admin; retry in ');
+    await expect(list('broker')).resolves.toBeDefined(); // a service: its own bucket
+  });
+
   it('no private key, certificate body or token in any log line or span', async () => {
     // A decision (spans on every hop) and a refused call, in this test's spans.
     await decide(broker('ad-server'), validDecide(), { timeoutMs: 5000 });
@@ -242,7 +273,7 @@ describe('the mesh over mutual TLS', () => {
     ].join('\n');
     expect(lines.some((l) => l.includes('call refused'))).toBe(true); // the refusal was logged, by name only
     expect(text).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
-    for (const secret of secretLines(dir, rogue)) expect(text).not.toContain(secret);
+    for (const secret of [...secretLines(dir, rogue), VIEWER]) expect(text).not.toContain(secret);
   });
 });
 
