@@ -38,7 +38,7 @@ export interface TlsFiles {
   key: Buffer;
 }
 
-export type Transport = { mode: 'plaintext' } | { mode: 'mtls'; identity: string; files: TlsFiles };
+export type Transport = { mode: 'plaintext' } | { mode: 'mtls'; files: TlsFiles };
 
 type Env = Record<string, string | undefined>;
 
@@ -86,7 +86,7 @@ export function transportFrom(env: Env = process.env, identity?: string): Transp
       cert: read(cert, 'PARLEY_TLS_CERT', hint),
       key: read(key, 'PARLEY_TLS_KEY', hint),
     };
-    return { mode: 'mtls', identity: identity || env[TLS_IDENTITY_ENV] || defaultIdentity || cert, files };
+    return { mode: 'mtls', files };
   }
   const name = identity || env[TLS_IDENTITY_ENV] || defaultIdentity;
   if (!name) {
@@ -98,7 +98,6 @@ export function transportFrom(env: Env = process.env, identity?: string): Transp
   const hint = `make development certificates with scripts/dev-certs.sh ${dir} (npm start does), set ${TLS_DIR_ENV}, or ${PLAINTEXT_ENV}=1 for local development without TLS`;
   return {
     mode: 'mtls',
-    identity: name,
     files: {
       ca: read(join(dir, 'ca.crt'), TLS_DIR_ENV, hint),
       cert: read(join(dir, `${name}.crt`), `${TLS_DIR_ENV} (certificate of "${name}")`, hint),
