@@ -189,7 +189,6 @@ function ownerShares(list: readonly ShamirShare__Output[], field: string, x: num
   });
 }
 
-/** The handlers (three, plus the four secure-aggregation ones when `secure` is given), over a started Coordinator. */
 /** The request's client_id: present, and (with mTLS) the caller's own certificate name. */
 function ownClientId(clientId: string, ctx: CallContext): string {
   const id = requireId(clientId, 'client_id');
@@ -197,6 +196,7 @@ function ownClientId(clientId: string, ctx: CallContext): string {
   return id;
 }
 
+/** The handlers (three, plus the four secure-aggregation ones when `secure` is given), over a started Coordinator. */
 export function federatedHandlers(
   coordinator: Coordinator,
   log: Logger,

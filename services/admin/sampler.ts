@@ -32,7 +32,7 @@ export class Sampler {
     this.history = opts.history ?? new StatusHistory();
     const credentials = channelCredentials();
     for (const [name, address] of Object.entries(opts.agents)) {
-      this.health.set(name, healthClient(address));
+      this.health.set(name, healthClient(address, credentials));
     }
     this.objective = new v1.ObjectiveAgent(opts.objectiveAddress, credentials);
   }

@@ -1,6 +1,8 @@
 /**
  * The grpc-js plumbing every parley server shares: start a server with the
- * standard health service and server reflection, and adapt plain async
+ * standard health service and server reflection, bound with mutual TLS (or
+ * plaintext when PARLEY_PLAINTEXT=1: tls.ts) behind the caller checks and
+ * rate limit of access.ts, and adapt plain async
  * handlers `(request, ctx) => response` into grpc-js unary handlers with a
  * server span, the caller's deadline, and errors mapped to statuses.
  */
