@@ -10,7 +10,8 @@
 # DIR defaults to .parley/tls. Without NAME:ROLE, the default mesh's
 # identities. Existing certificates are kept unless they expire within a
 # day; delete a NAME.crt to make it again (rotation). A CA that expires within
-# a day is made again, with every certificate it signed.
+# a day is made again: every certificate in DIR is removed (signed by the old
+# CA), and the ones named here are made again.
 #   PARLEY_CERT_DAYS   days a certificate is valid (default 90; the CA: 365)
 #   PARLEY_CERT_SANS   extra subjectAltNames, e.g. DNS:broker.parley.svc,IP:10.0.0.5
 set -euo pipefail
