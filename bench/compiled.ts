@@ -39,6 +39,7 @@ import {
   type ServiceProcess,
   spawnService,
   stopProcess,
+  transportEnv,
 } from '../bin/spawn';
 import { randomToken } from '../services/admin/auth';
 import { PROJECT_ROOT } from '../services/common/paths';
@@ -107,6 +108,8 @@ async function meshEnv(cataloguePath: string): Promise<NodeJS.ProcessEnv> {
     [ADMIN_ADDR_ENV]: `127.0.0.1:${env[portEnv('admin')]}`,
     [ADMIN_TOKENS_ENV]: `bench:viewer:${randomToken()}`,
     PARLEY_LOG_LEVEL: 'warn',
+    // As npm start: mTLS with the development certificates; PARLEY_PLAINTEXT=1 measures plaintext.
+    ...transportEnv(process.env),
   };
 }
 

@@ -29,12 +29,12 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import * as grpc from '@grpc/grpc-js';
-import { portEnv, type ServiceProcess, spawnService, stopProcess } from '../bin/spawn';
+import { portEnv, type ServiceProcess, spawnService, stopProcess, transportEnv } from '../bin/spawn';
 import type { DecisionRecord__Output } from '../proto/gen/parley/v1/DecisionRecord';
 import { adminSink } from '../services/broker/admin-client';
 import { DecisionRecorder, type DecisionSink, storeSink } from '../services/broker/decision-log';
 import { v1 } from '../services/common/grpc/proto';
+import { channelCredentials, setDefaultIdentity } from '../services/common/grpc/tls';
 import { createLogger } from '../services/common/log';
 import { type Rng, seededRng } from '../services/common/rng';
 import { RedisDecisionLog } from '../services/common/state/decisions-redis';
@@ -351,6 +351,7 @@ async function adminSinkUnderTest(): Promise<SinkUnderTest> {
   const admin: ServiceProcess = await spawnService('admin', {
     env: {
       ...process.env,
+      ...transportEnv(process.env),
       PARLEY_HOST: '127.0.0.1',
       [portEnv('admin')]: '0',
       PARLEY_ADMIN_HTTP_PORT: '0',
@@ -359,7 +360,7 @@ async function adminSinkUnderTest(): Promise<SinkUnderTest> {
       REDIS_URL: '',
     },
   });
-  const client = new v1.Admin(admin.address, grpc.credentials.createInsecure());
+  const client = new v1.Admin(admin.address, channelCredentials());
   const has = (id: string) =>
     new Promise<boolean>((resolve) => client.GetDecision({ request_id: id }, (err) => resolve(!err)));
   return {
@@ -531,6 +532,8 @@ function report(label: string, runs: Figures[]): void {
 }
 
 async function main(): Promise<void> {
+  // It reads the decision log as an operator would.
+  setDefaultIdentity('operator');
   if (!args['no-micro']) micro();
   // Each measurement's records get request ids of their own.
   let base = 0;

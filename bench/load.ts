@@ -26,12 +26,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { OutcomeBatcher } from '../bin/client';
 import type { AdDecisionClient } from '../proto/gen/parley/v1/AdDecision';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
 import { v1 } from '../services/common/grpc/proto';
+import { channelCredentials, setDefaultIdentity } from '../services/common/grpc/tls';
 import { bytesWritten, cpuMs, type EventLoopDelay, loopbackBytes, rssKb, scrapeEventLoop } from './procs';
 import { percentile } from './stats';
 import { createWorkload, type Workload } from './workload';
@@ -311,7 +312,7 @@ class Driver {
     for (let i = 0; i < spec.channels; i++) {
       // A local subchannel pool gives every channel its own connection.
       this.clients.push(
-        new v1.AdDecision(spec.target, grpc.credentials.createInsecure(), {
+        new v1.AdDecision(spec.target, channelCredentials(), {
           'grpc.use_local_subchannel_pool': 1,
         }),
       );
@@ -605,6 +606,8 @@ async function main(): Promise<void> {
   const raw = process.argv[2];
   if (!raw) throw new Error("usage: bench/load.ts '<json LoadSpec>'");
   const spec = JSON.parse(raw) as LoadSpec;
+  // The load is an ad server's: ad-server.crt (mTLS, as npm start) unless PARLEY_PLAINTEXT=1.
+  setDefaultIdentity('ad-server');
   const result = spec.mode === 'closed' ? await runClosed(spec) : await runOpen(spec);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -83,8 +83,10 @@ import {
   type ServiceName,
   type ServiceProcess,
   stopProcess,
+  transportEnv,
 } from '../bin/spawn';
 import { randomToken } from '../services/admin/auth';
+import { isPlaintext } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
 import { startRedis, type TestRedis } from '../test/support/redis';
@@ -332,6 +334,8 @@ function baseEnv(ports: Ports): NodeJS.ProcessEnv {
     [METRICS_PORT_ENV]: '0',
     [COMPRESSION_ENV]: 'off',
     PARLEY_LOG_LEVEL: 'warn',
+    // As npm start: mTLS with the development certificates; PARLEY_PLAINTEXT=1 measures plaintext.
+    ...transportEnv(process.env),
   };
 }
 
@@ -1729,8 +1733,14 @@ async function main(): Promise<void> {
     );
   }
   mkdirSync(dirname(o.out), { recursive: true });
-  const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
-  log(`parley core-mesh benchmark: ${machine()}; writing ${o.out}`);
+  // mTLS between every process, as npm start; PARLEY_PLAINTEXT=1 measures plaintext (the command says which).
+  const plaintext = isPlaintext(process.env);
+  const command = [
+    'npm run bench',
+    ...(argv.length ? ['--', ...argv] : []),
+    ...(plaintext ? ['# PARLEY_PLAINTEXT=1'] : []),
+  ].join(' ');
+  log(`parley core-mesh benchmark: ${machine()}; gRPC ${plaintext ? 'plaintext' : 'mTLS'}; writing ${o.out}`);
   if (o.profileOnly) {
     writeFileSync(o.out, `${await profileReal(o, o.concurrency[0] ?? 16, o.profileAll)}\n`);
     log(`wrote ${o.out}`);

@@ -18,6 +18,7 @@ import type { DecideResponse } from '../proto/gen/parley/v1/DecideResponse';
 import { loadConfig } from '../services/common/config';
 import { SERVICE_NAMES, v1 } from '../services/common/grpc/proto';
 import { type RunningService, startServer, unary } from '../services/common/grpc/server';
+import { setDefaultIdentity } from '../services/common/grpc/tls';
 import { createLogger, type Logger } from '../services/common/log';
 import { SPAN } from '../services/common/semconv';
 import { initTelemetry } from '../services/common/telemetry';
@@ -70,6 +71,8 @@ export async function startNoopBroker(opts: NoopOptions): Promise<RunningService
 }
 
 async function main(): Promise<void> {
+  // It stands in for the broker: the broker's certificate.
+  setDefaultIdentity('broker');
   const config = loadConfig(process.env, 'bench-noop');
   const log = createLogger('bench-noop', config.logLevel);
   // As `parley serve` does, so the shared plumbing's spans cost what they cost there.

@@ -11,6 +11,7 @@ import type { OutcomeAck__Output } from '../proto/gen/parley/v1/OutcomeAck';
 import type { OutcomeAcks__Output } from '../proto/gen/parley/v1/OutcomeAcks';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
 import { v1 } from '../services/common/grpc/proto';
+import { channelCredentials } from '../services/common/grpc/tls';
 
 export type { AdDecisionClient, DecideRequest, DecideResponse__Output, OutcomeAck__Output, OutcomeReport };
 
@@ -20,8 +21,13 @@ export interface CallOptions {
   metadata?: grpc.Metadata;
 }
 
-export function connect(target: string, options: grpc.ChannelOptions = {}): AdDecisionClient {
-  return new v1.AdDecision(target, grpc.credentials.createInsecure(), options);
+/** A broker client; `credentials` by default this process's (mTLS as an ad server, grpc/tls.ts). */
+export function connect(
+  target: string,
+  options: grpc.ChannelOptions = {},
+  credentials: grpc.ChannelCredentials = channelCredentials(),
+): AdDecisionClient {
+  return new v1.AdDecision(target, credentials, options);
 }
 
 /** Resolves once the channel is connected; rejects after timeoutMs. */

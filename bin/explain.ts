@@ -7,13 +7,14 @@ import * as grpc from '@grpc/grpc-js';
 import type { DecisionRecord__Output } from '../proto/gen/parley/v1/DecisionRecord';
 import { explain, explainText } from '../services/admin/explain';
 import { v1 } from '../services/common/grpc/proto';
+import { channelCredentials } from '../services/common/grpc/tls';
 
 export async function fetchDecision(
   admin: string,
   requestId: string,
   timeoutMs = 5000,
 ): Promise<DecisionRecord__Output> {
-  const client = new v1.Admin(admin, grpc.credentials.createInsecure());
+  const client = new v1.Admin(admin, channelCredentials());
   try {
     return await new Promise<DecisionRecord__Output>((resolve, reject) => {
       client.GetDecision(

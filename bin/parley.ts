@@ -17,6 +17,13 @@ import { type Config, loadConfig } from '../services/common/config';
 import { waitServing } from '../services/common/grpc/health';
 import { SERVICE_NAMES } from '../services/common/grpc/proto';
 import type { RunningService } from '../services/common/grpc/server';
+import {
+  isPlaintext,
+  PLAINTEXT_ENV,
+  setDefaultIdentity,
+  TLS_DIR_ENV,
+  TLS_IDENTITY_ENV,
+} from '../services/common/grpc/tls';
 import { createLogger, type Logger } from '../services/common/log';
 import { type MetricsEndpoint, startMetricsEndpoint } from '../services/common/metrics';
 import { projectPath } from '../services/common/paths';
@@ -28,6 +35,7 @@ import {
   ADMIN_TOKENS_ENV,
   AGENTS,
   addrEnv,
+  ensureDevCerts,
   isServiceName,
   METRICS_PORT_ENV,
   metricsPortFor,
@@ -150,6 +158,8 @@ function defaultTarget(): string {
 // serve
 
 async function serve(name: ServiceName): Promise<void> {
+  // Its certificate is <name>.crt unless PARLEY_TLS_IDENTITY says otherwise.
+  setDefaultIdentity(name);
   let config: Config;
   let telemetry: { shutdown(): Promise<void> };
   try {
@@ -277,6 +287,9 @@ async function warmMesh(target: string, decisions: number): Promise<void> {
 async function mesh(): Promise<void> {
   const config = loadConfig(process.env);
   const warmup = warmupDecisions(process.env);
+  // mTLS with development certificates unless PARLEY_PLAINTEXT=1; the mesh itself calls as an ad server.
+  const certs = isPlaintext(process.env) ? null : ensureDevCerts(process.env);
+  setDefaultIdentity('ad-server');
   let devTokens: { editor: string; viewer: string } | null = null;
   const tty = Boolean(process.stdout.isTTY);
   const jsonLogs = process.env.PARLEY_LOG_JSON === '1';
@@ -356,6 +369,9 @@ async function mesh(): Promise<void> {
   // Each service names itself in telemetry (parley-<name>) unless the user overrides per process.
   const baseEnv: NodeJS.ProcessEnv = { ...process.env };
   delete baseEnv.OTEL_SERVICE_NAME;
+  // Each service shows its own certificate (<name>.crt in the mesh's directory).
+  delete baseEnv[TLS_IDENTITY_ENV];
+  if (certs) baseEnv[TLS_DIR_ENV] = certs;
   try {
     const agents = await Promise.all(AGENTS.map((name) => start(name, baseEnv)));
     const brokerEnv: NodeJS.ProcessEnv = { ...baseEnv };
@@ -406,6 +422,9 @@ async function mesh(): Promise<void> {
       '',
       paint(tty, '1', 'parley mesh is up'),
       `  state: ${state}; catalogue: ${config.cataloguePath}`,
+      certs
+        ? `  gRPC: mutual TLS, certificates in ${certs} (scripts/dev-certs.sh; ad-server.crt for your ad server)`
+        : `  gRPC: PLAINTEXT (${PLAINTEXT_ENV}=1), no caller authentication: local development only`,
       config.otlpEndpoint
         ? `  traces: OTLP/HTTP to ${config.otlpEndpoint}`
         : '  traces: off (set OTEL_EXPORTER_OTLP_ENDPOINT)',
@@ -438,6 +457,7 @@ async function mesh(): Promise<void> {
 
 async function traffic(flags: Map<string, string>): Promise<void> {
   checkFlags(flags, ['rate', 'duration', 'target', 'seed', 'deadline', 'samples']);
+  setDefaultIdentity('ad-server');
   const abort = new AbortController();
   // The first Ctrl-C stops sending and prints the summary; a second one quits at once.
   const stop = () => (abort.signal.aborted ? process.exit(130) : abort.abort());
@@ -459,6 +479,7 @@ async function traffic(flags: Map<string, string>): Promise<void> {
 
 async function decideOnce(flags: Map<string, string>): Promise<void> {
   checkFlags(flags, ['target', 'seed', 'json', 'deadline']);
+  setDefaultIdentity('ad-server');
   const target = flags.get('target') ?? defaultTarget();
   const deadlineMs = numberFlag(flags, 'deadline', 100, 1, 60_000);
   const client = connect(target);
@@ -547,6 +568,7 @@ async function main(argv: string[]): Promise<void> {
     case 'explain':
       checkFlags(flags, ['admin', 'json']);
       if (!arg) throw new UsageError('explain: name the request id, e.g. parley explain cli-abc-1');
+      setDefaultIdentity('operator');
       return explainDecision(arg, {
         admin: flags.get('admin') ?? loadConfig(process.env).admin.address,
         json: flags.get('json') === 'true',

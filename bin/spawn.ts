@@ -5,11 +5,13 @@
  * (tests, tsx), waiting for the one JSON line it prints on stdout once it
  * listens. Shared by `parley mesh` and the e2e test mesh.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_METRICS_PORTS, DEFAULT_REGISTRY } from '../services/common/config';
+import { isPlaintext, PLAINTEXT_ENV, TLS_DIR_ENV, tlsDir } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { agentEnv, loadRegistry } from '../services/common/registry';
 
@@ -29,6 +31,47 @@ export type ServiceName = string;
 
 export function isServiceName(s: string | undefined): s is ServiceName {
   return SERVICES.includes(s ?? '');
+}
+
+/**
+ * The identities a local mesh needs certificates for: every service, the
+ * federated aggregator, an ad server (traffic, decide, a mesh's warm-up, the
+ * benchmark's load) and an operator (explain).
+ */
+export function meshIdentities(): string[] {
+  return [
+    ...SERVICES.map((s) => `${s}:service`),
+    'aggregator:service',
+    'ad-server:ad-server',
+    'operator:operator',
+  ];
+}
+
+/**
+ * Development certificates for a local mesh in PARLEY_TLS_DIR (default
+ * .parley/tls), made by scripts/dev-certs.sh when missing or about to
+ * expire, kept otherwise; returns the directory (absolute).
+ */
+export function ensureDevCerts(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PARLEY_TLS_CA || env.PARLEY_TLS_CERT || env.PARLEY_TLS_KEY) {
+    throw new Error(
+      `a local mesh runs several identities: give it a directory of certificates (${TLS_DIR_ENV}), not PARLEY_TLS_CA/CERT/KEY`,
+    );
+  }
+  const dir = resolvePath(tlsDir(env));
+  execFileSync('bash', [projectPath('scripts', 'dev-certs.sh'), dir, ...meshIdentities()], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return dir;
+}
+
+/**
+ * The transport env for services a launcher starts from a clean env (the
+ * benchmarks): PARLEY_PLAINTEXT=1 when `env` asks for plaintext, otherwise
+ * mTLS with the development certificates (made when missing), as npm start.
+ */
+export function transportEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return isPlaintext(env) ? { [PLAINTEXT_ENV]: '1' } : { [TLS_DIR_ENV]: ensureDevCerts(env) };
 }
 
 /** The env var of a service's port, as services/common/config.ts reads it. */
@@ -167,9 +210,12 @@ export function parseReadyLine(line: string, name: ServiceName): ReadyLine | nul
  * launcher starts must not fight over the per-service default ports.
  */
 export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<ServiceProcess> {
+  // A launcher in plaintext mode (the test suite: vitest.config.ts) starts its services in plaintext too,
+  // unless their env says otherwise.
+  const inherited = process.env[PLAINTEXT_ENV] ? { [PLAINTEXT_ENV]: process.env[PLAINTEXT_ENV] } : {};
   return spawnReady(name, parleyArgv(['serve', name], opts.runtime), {
     ...opts,
-    env: { [METRICS_PORT_ENV]: '0', ...opts.env },
+    env: { [METRICS_PORT_ENV]: '0', ...inherited, ...opts.env },
   });
 }
 

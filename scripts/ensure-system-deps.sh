@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The tests start their own redis-server (and, for the dashboard tests,
+# The tests start their own redis-server and make certificates with openssl (and, for the dashboard tests,
 # Chromium; for the reflection test, Python's gRPC). Install what is missing from Debian's packages when we can;
 # otherwise say exactly what to install.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The mTLS tests make certificates with scripts/dev-certs.sh.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # The dashboard's end-to-end test drives Debian's Chromium through playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The reflection test calls the mesh from a stock Python gRPC client.

@@ -10,6 +10,7 @@
  */
 import { loadConfig } from '../../services/common/config';
 import type { RunningService } from '../../services/common/grpc/server';
+import { setDefaultIdentity } from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
 import { initTelemetry } from '../../services/common/telemetry';
 import { announceAndServe } from '../procs';
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
   const role = argv[0] ?? '';
   const roundsAt = argv.indexOf('--rounds');
   const rounds = roundsAt >= 0 ? Number(argv[roundsAt + 1]) : 1;
+  setDefaultIdentity(role);
   const config = loadConfig(process.env, `bare-${role}`);
   const agent = config.agents.find((a) => a.name === role);
   if (role !== 'broker' && !agent) {

@@ -17,6 +17,7 @@
  * Prints the address on stdout once listening.
  */
 import { loadConfig } from '../../services/common/config';
+import { setDefaultIdentity } from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
 import { startMetricsEndpoint } from '../../services/common/metrics';
 import { DEFAULT_PLAN, type TrainingPlan } from '../client/learner';
@@ -159,6 +160,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig(process.env, 'aggregator');
+  // Its certificate is aggregator.crt unless PARLEY_TLS_IDENTITY says otherwise.
+  setDefaultIdentity('aggregator');
   const log = createLogger('federated', config.logLevel);
   const metrics = await startMetricsEndpoint(config, log);
   const service = await startFederatedAggregator({ ...options, config, log });

@@ -32,15 +32,18 @@ import type { UnmaskReply } from '../../proto/gen/parley/v1/UnmaskReply';
 import type { UnmaskRequest__Output } from '../../proto/gen/parley/v1/UnmaskRequest';
 import type { UpdateChunk__Output } from '../../proto/gen/parley/v1/UpdateChunk';
 import type { UploadReply } from '../../proto/gen/parley/v1/UploadReply';
+import { requireSelf } from '../../services/common/access';
 import type { Config } from '../../services/common/config';
 import { messageOf, RpcError, statusOf } from '../../services/common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../../services/common/grpc/proto';
 import {
+  type CallContext,
   type RunningService,
   startServer,
   UndecodableMessage,
   unary,
 } from '../../services/common/grpc/server';
+import { callerOf } from '../../services/common/grpc/tls';
 import type { Logger } from '../../services/common/log';
 import { ATTR } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
@@ -186,6 +189,13 @@ function ownerShares(list: readonly ShamirShare__Output[], field: string, x: num
   });
 }
 
+/** The request's client_id: present, and (with mTLS) the caller's own certificate name. */
+function ownClientId(clientId: string, ctx: CallContext): string {
+  const id = requireId(clientId, 'client_id');
+  requireSelf(ctx.caller?.() ?? null, id, 'client_id');
+  return id;
+}
+
 /** The handlers (three, plus the four secure-aggregation ones when `secure` is given), over a started Coordinator. */
 export function federatedHandlers(
   coordinator: Coordinator,
@@ -206,8 +216,8 @@ export function federatedHandlers(
   return {
     JoinRound: unary<JoinRoundRequest__Output, JoinRoundReply>(
       `${name}/JoinRound`,
-      async (req) => {
-        const clientId = requireId(req.client_id, 'client_id');
+      async (req, ctx) => {
+        const clientId = ownClientId(req.client_id, ctx);
         const r = await coordinator.join(clientId);
         if (r.outcome !== 'selected') {
           return { outcome: JOIN_OUTCOME[r.outcome], round_id: r.roundId, retry_after_ms: r.retryAfterMs };
@@ -260,9 +270,9 @@ export function federatedHandlers(
     UploadUpdate: uploadHandler(coordinator, log),
     AdvertiseKeys: unary<AdvertiseKeysRequest__Output, KeyRoster>(
       `${name}/AdvertiseKeys`,
-      (req) =>
+      (req, ctx) =>
         secureCall(async () => {
-          const clientId = requireId(req.client_id, 'client_id');
+          const clientId = ownClientId(req.client_id, ctx);
           const roster = await secure!.advertise(
             req.round_id,
             clientId,
@@ -283,9 +293,9 @@ export function federatedHandlers(
     ),
     ShareKeys: unary<ShareKeysRequest__Output, ShareKeysReply>(
       `${name}/ShareKeys`,
-      (req) =>
+      (req, ctx) =>
         secureCall(async () => {
-          const clientId = requireId(req.client_id, 'client_id');
+          const clientId = ownClientId(req.client_id, ctx);
           const shares = req.shares.map((m, k) => {
             try {
               return unpackEncryptedShares(m.from_index, m.to_index, m.encrypted_share);
@@ -307,9 +317,9 @@ export function federatedHandlers(
     UploadMaskedInput: secure ? maskedInputHandler(secure, coordinator, log) : uploadRefused(noSecure),
     Unmask: unary<UnmaskRequest__Output, UnmaskReply>(
       `${name}/Unmask`,
-      (req) =>
+      (req, ctx) =>
         secureCall(() => {
-          const clientId = requireId(req.client_id, 'client_id');
+          const clientId = ownClientId(req.client_id, ctx);
           const x = coordinator.participantIndex(req.round_id, clientId) ?? 0;
           const r = secure!.unmask(req.round_id, clientId, {
             from: x,
@@ -372,7 +382,7 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
         if (chunk instanceof UndecodableMessage) throw chunk.error();
         if (!header) {
           header = chunk;
-          requireId(chunk.client_id, 'client_id');
+          requireSelf(callerOf(call), requireId(chunk.client_id, 'client_id'), 'client_id');
           if (chunk.total_values > maxValues) {
             throw new Refusal(
               'oversize',
@@ -576,6 +586,7 @@ export async function startFederatedAggregator(
     serviceNames: [SERVICE_NAMES.federated],
     services: [[v1.FederatedAggregator.service, federatedHandlers(coordinator, log, secure ?? undefined)]],
     log,
+    rateLimit: config.rateLimit,
   });
   const timer = setInterval(() => {
     coordinator.tick().catch((err) => log.error('round tick failed', { error: messageOf(err) }));

@@ -6,10 +6,12 @@
  * rounds of the aggregator at `--aggregator`: join, train locally, upload
  * (plainly or through secure aggregation, as the round says), wait for the
  * round to close, print what happened. `--drop-after` makes it go silent after
- * a phase (dropout drills). The recipe for an aggregator with N clients is in
- * federated/README.md ("Running").
+ * a phase (dropout drills). Over mTLS it shows the certificate named after its
+ * `--id` (`scripts/dev-certs.sh .parley/tls l17:federated-client`). The recipe
+ * for an aggregator with N clients is in federated/README.md ("Running").
  */
 import { parseArgs } from 'node:util';
+import { setDefaultIdentity } from '../../services/common/grpc/tls';
 import { projectPath } from '../../services/common/paths';
 import { hashSeed, seededRng } from '../../services/common/rng';
 import { loadScenarioFile } from '../../sim';
@@ -181,6 +183,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // Under mTLS the client shows the certificate named after its client_id (OU federated-client).
+  setDefaultIdentity(options.id);
   try {
     return await runClient(options, (line) => process.stderr.write(`${line}\n`));
   } catch (err) {

@@ -13,13 +13,14 @@
  *   const client = new FederatedClient('127.0.0.1:50056');
  *   const outcome = await client.participate(learner, rng);   // join → train → upload
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { FederatedAggregatorClient } from '../../proto/gen/parley/v1/FederatedAggregator';
 import type { JoinRoundReply__Output } from '../../proto/gen/parley/v1/JoinRoundReply';
 import type { MaskedInputReply__Output } from '../../proto/gen/parley/v1/MaskedInputReply';
 import type { RoundStatusReply__Output } from '../../proto/gen/parley/v1/RoundStatusReply';
 import type { UploadReply__Output } from '../../proto/gen/parley/v1/UploadReply';
 import { v1 } from '../../services/common/grpc/proto';
+import { channelCredentials } from '../../services/common/grpc/tls';
 import type { Rng } from '../../services/common/rng';
 import { privatizeForSecAgg, uploadNoiseMultiplier } from '../privacy/dp';
 import {
@@ -139,8 +140,10 @@ export class FederatedClient {
   constructor(
     address: string,
     private readonly timeoutMs = 10_000,
+    /** Default: this process's (grpc/tls.ts); a federated client's certificate names its client_id. */
+    credentials?: grpc.ChannelCredentials,
   ) {
-    this.client = new v1.FederatedAggregator(address, grpc.credentials.createInsecure());
+    this.client = new v1.FederatedAggregator(address, credentials ?? channelCredentials());
   }
 
   private deadline(): Date {

@@ -3,12 +3,13 @@
  * interval, the objective agent's CampaignStatus and a grpc.health.v1 check
  * of each agent (its round trip), added to a StatusHistory as one sample.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { CampaignPacing__Output } from '../../proto/gen/parley/v1/CampaignPacing';
 import type { CampaignStatusReply__Output } from '../../proto/gen/parley/v1/CampaignStatusReply';
 import { messageOf } from '../common/grpc/errors';
 import { type HealthCheck, healthClient, isServing } from '../common/grpc/health';
 import { v1 } from '../common/grpc/proto';
+import { channelCredentials } from '../common/grpc/tls';
 import type { Logger } from '../common/log';
 import { type AgentHealth, StatusHistory } from './status';
 
@@ -29,11 +30,11 @@ export class Sampler {
 
   constructor(private readonly opts: SamplerOptions) {
     this.history = opts.history ?? new StatusHistory();
-    const insecure = grpc.credentials.createInsecure();
+    const credentials = channelCredentials();
     for (const [name, address] of Object.entries(opts.agents)) {
-      this.health.set(name, healthClient(address));
+      this.health.set(name, healthClient(address, credentials));
     }
-    this.objective = new v1.ObjectiveAgent(opts.objectiveAddress, insecure);
+    this.objective = new v1.ObjectiveAgent(opts.objectiveAddress, credentials);
   }
 
   start(): void {

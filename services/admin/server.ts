@@ -302,6 +302,7 @@ export async function startAdmin({ config, log }: { config: Config; log: Logger 
       serviceNames: [SERVICE_NAMES.admin],
       services: [[ADMIN_SERVICE, adminHandlers(service, tokens, log)]],
       log,
+      rateLimit: config.rateLimit,
     });
     http = await startHttp(
       config.host,

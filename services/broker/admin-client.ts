@@ -10,6 +10,7 @@ import type { RecordDecisionsAck__Output } from '../../proto/gen/parley/v1/Recor
 import { type Override, overrideFromWire } from '../common/domain/overrides';
 import { messageOf } from '../common/grpc/errors';
 import { v1 } from '../common/grpc/proto';
+import { channelCredentials } from '../common/grpc/tls';
 import type { Logger } from '../common/log';
 import type { DecisionSink } from './decision-log';
 import { ActiveOverrides, type OverrideSource } from './overrides';
@@ -23,7 +24,7 @@ const asEncoded = (bytes: Buffer): Buffer => bytes;
  * on first use and again after it breaks (not more than once a second).
  */
 export function adminSink(address: string): DecisionSink {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const client = new grpc.Client(address, channelCredentials());
   let call: grpc.ClientWritableStream<Buffer> | null = null;
   let brokenAt = 0;
   let closed = false;
@@ -76,7 +77,7 @@ export const WATCH_BACKOFF_MS = { first: 200, max: 5000 } as const;
 
 /** Watches the admin service's WatchOverrides stream, reconnecting with backoff. */
 export function adminOverrideSource(address: string, brokerName: string, log: Logger): OverrideSource {
-  const client = new v1.Admin(address, grpc.credentials.createInsecure());
+  const client = new v1.Admin(address, channelCredentials());
   let current = ActiveOverrides.EMPTY;
   let closed = false;
   let call: grpc.ClientReadableStream<OverrideSet__Output> | null = null;

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { projectPath } from './paths';
+import { parseRateLimit, type RateLimit } from './rate-limit';
 import { type AgentEntry, loadRegistry, RegistryError } from './registry';
 
 /**
@@ -83,6 +84,8 @@ export interface Config {
   otlpEndpoint: string;
   /** Port of this process's Prometheus endpoint (/metrics); null = off. */
   metricsPort: number | null;
+  /** Calls per caller identity on the admin and federated gRPC APIs (token bucket); null = off. */
+  rateLimit: RateLimit | null;
 }
 
 export interface AdminConfig {
@@ -160,6 +163,17 @@ function str(env: Env, name: string, def: string): string {
   return raw === undefined || raw === '' ? def : raw;
 }
 
+function rateLimit(env: Env): RateLimit | null {
+  try {
+    return parseRateLimit(str(env, 'PARLEY_RATE_LIMIT', DEFAULT_RATE_LIMIT));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+/** Generous: a person at the dashboard or a federated client polling never comes near it. */
+export const DEFAULT_RATE_LIMIT = '100:200';
+
 export function loadConfig(env: Env = process.env, serviceName = 'parley'): Config {
   const host = str(env, 'PARLEY_HOST', '127.0.0.1');
   const ports = {
@@ -235,5 +249,6 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     serviceName: str(env, 'OTEL_SERVICE_NAME', serviceName),
     otlpEndpoint: str(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ''),
     metricsPort: metricsPort(env, serviceName, agents),
+    rateLimit: rateLimit(env),
   };
 }

@@ -15,6 +15,7 @@ import type { FeedEntry, GroupStart, OutcomeFeed } from '../common/domain/outcom
 import { callUnary } from '../common/grpc/client';
 import { messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
+import { channelCredentials } from '../common/grpc/tls';
 import { MAX_FEED_ENTRIES, outcomeBatchFromWire } from '../common/wire/objective';
 
 const READ = `${SERVICE_NAMES.objective}/ReadOutcomes`;
@@ -28,7 +29,7 @@ export class RemoteOutcomeFeed implements OutcomeFeed {
     objectiveAddress: string,
     private readonly timeoutMs = 2_000,
   ) {
-    this.client = new v1.ObjectiveAgent(objectiveAddress, grpc.credentials.createInsecure());
+    this.client = new v1.ObjectiveAgent(objectiveAddress, channelCredentials());
   }
 
   async readGroup(

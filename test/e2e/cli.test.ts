@@ -7,12 +7,17 @@
  * their "why" (and the admin service records every one), and Ctrl-C
  * (SIGINT) stops everything, leaving no process behind. Every port is a free
  * one (metrics too: the mesh gives each child a free metrics port when
- * PARLEY_METRICS_PORT is unset), never a fixed default. (The other e2e tests
- * start services from the sources, through tsx.)
+ * PARLEY_METRICS_PORT is unset), never a fixed default. As on a fresh
+ * machine, the mesh finds no certificates (an empty PARLEY_TLS_DIR, standing
+ * for .parley/tls), makes development ones and runs mutual TLS; traffic and
+ * decide call it with the ad-server certificate. (The other e2e tests start
+ * services from the sources, through tsx, in plaintext.)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARLEY_BINS, portEnv, SERVICES, type ServiceName } from '../../bin/spawn';
 import { DEFAULT_CATALOGUE, DEFAULT_METRICS_PORTS } from '../../services/common/config';
@@ -79,8 +84,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The mesh's certificates: none at first, as on a fresh machine's .parley/tls. */
+const tlsDir = join(mkdtempSync(join(tmpdir(), 'parley-cli-')), 'tls');
+
 function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, PARLEY_HOST: '127.0.0.1', ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PARLEY_HOST: '127.0.0.1',
+    PARLEY_TLS_DIR: tlsDir,
+    ...extra,
+  };
 }
 
 describe('the parley CLI', () => {
@@ -92,9 +106,11 @@ describe('the parley CLI', () => {
   afterAll(async () => {
     for (const r of started) if (r.child.exitCode === null) r.child.kill('SIGKILL');
     for (const s of servers) s.close();
+    rmSync(join(tlsDir, '..'), { recursive: true, force: true });
   });
 
-  it('mesh starts and prints its addresses; traffic shows decisions; a crashed agent comes back; SIGINT stops everything', async () => {
+  it('mesh makes certificates and starts over mTLS, printing its addresses; traffic shows decisions; a crashed agent comes back; SIGINT stops everything', async () => {
+    expect(existsSync(tlsDir)).toBe(false);
     const ports = {} as Record<ServiceName, number>;
     const env: Record<string, string> = {};
     for (const name of SERVICES) {
@@ -112,6 +128,11 @@ describe('the parley CLI', () => {
 
     const out = mesh.stdout();
     expect(out).toContain('parley mesh is up');
+    // Development certificates made for it, one per service and caller; mutual TLS, no plaintext warning.
+    expect(out).toContain(`gRPC: mutual TLS, certificates in ${tlsDir}`);
+    for (const f of ['ca.crt', 'broker.crt', 'broker.key', 'context.crt', 'ad-server.crt', 'operator.crt'])
+      expect(existsSync(join(tlsDir, f)), f).toBe(true);
+    expect(mesh.stderr()).not.toContain('PLAINTEXT');
     // Warmed with dry runs before saying so; none of them is in the decision log (checked below).
     expect(mesh.stderr()).toMatch(/^warmed up: 300 dry-run decisions in [\d.]+ s/m);
     expect(out).toContain('state: embedded');
@@ -210,6 +231,14 @@ describe('the parley CLI', () => {
     for (const end = Date.now() + 20_000; !/^degraded: none$/m.test(answer) && Date.now() < end; )
       answer = await decideOnce();
     expect(answer).toMatch(/^degraded: none$/m);
+    // The broker knows its callers: an operator's certificate may not Decide.
+    const operator = run(
+      ['decide', '--target', `127.0.0.1:${ports.broker}`],
+      baseEnv({ PARLEY_TLS_IDENTITY: 'operator' }),
+    );
+    expect(await operator.exited).toBe(1);
+    expect(operator.stderr()).toContain('Decide failed: PERMISSION_DENIED');
+    expect(operator.stderr()).toContain('caller "operator" has role operator; needs ad-server');
 
     mesh.child.kill('SIGINT');
     expect(await mesh.exited, debug()).toBe(0);
@@ -222,7 +251,10 @@ describe('the parley CLI', () => {
     const blocker = createServer();
     servers.push(blocker);
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
-    const serve = run(['serve', 'context'], baseEnv({ PARLEY_CONTEXT_PORT: String(port) }));
+    const serve = run(
+      ['serve', 'context'],
+      baseEnv({ PARLEY_CONTEXT_PORT: String(port), PARLEY_PLAINTEXT: '1' }),
+    );
     started.push(serve);
     expect(await serve.exited).toBe(1);
     expect(serve.stderr()).toMatch(/^parley serve context: could not start: .+$/m);

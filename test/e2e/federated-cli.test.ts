@@ -56,6 +56,7 @@ describe('parley federated + parley federated-client', () => {
       PARLEY_LOG_LEVEL: 'warn',
       PARLEY_METRICS_PORT: 'off',
       PARLEY_POLICY_PATH: policy,
+      PARLEY_PLAINTEXT: '1', // mTLS is test/integration/tls.test.ts's subject
     };
     const port = await freePort();
     const aggregator = parley(

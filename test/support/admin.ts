@@ -1,9 +1,16 @@
-/** An admin service in the test's process: loopback, free ports, no metrics endpoint, the given sign-in tokens. */
+/**
+ * An admin service in the test's process: loopback, free ports, no metrics
+ * endpoint, the given sign-in tokens (and any other settings in `env`).
+ */
 import { type RunningAdmin, startAdmin } from '../../services/admin/server';
 import { loadConfig } from '../../services/common/config';
 import type { Logger } from '../../services/common/log';
 
-export function startTestAdmin(log: Logger, tokens: string): Promise<RunningAdmin> {
+export function startTestAdmin(
+  log: Logger,
+  tokens: string,
+  env: Record<string, string> = {},
+): Promise<RunningAdmin> {
   return startAdmin({
     config: loadConfig({
       PARLEY_HOST: '127.0.0.1',
@@ -11,6 +18,7 @@ export function startTestAdmin(log: Logger, tokens: string): Promise<RunningAdmi
       PARLEY_ADMIN_HTTP_PORT: '0',
       PARLEY_METRICS_PORT: 'off',
       PARLEY_ADMIN_TOKENS: tokens,
+      ...env,
     }),
     log,
   });

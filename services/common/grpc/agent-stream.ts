@@ -45,6 +45,7 @@ import { contextOfTraceparent, endSpan, SpanKind } from '../tracing';
 import { messageOf, RpcError, statusOf } from './errors';
 import { SERVICE_NAMES, v1 } from './proto';
 import { type RunningService, type StartedServer, startServer, UndecodableMessage } from './server';
+import { channelCredentials } from './tls';
 
 export const CALL_KINDS = ['assess', 'propose', 'critique', 'commit', 'release', 'outcomes'] as const;
 export type CallKind = (typeof CALL_KINDS)[number];
@@ -192,7 +193,7 @@ export class AgentLink {
     readonly address: string,
     opts: LinkOptions = {},
   ) {
-    this.client = new v1.Agent(address, opts.credentials ?? grpc.credentials.createInsecure(), {
+    this.client = new v1.Agent(address, opts.credentials ?? channelCredentials(), {
       // Reconnect quickly after an agent restarts (grpc-js defaults to 1 s,
       // growing): while a channel is down calls fail fast and the decision
       // falls back.

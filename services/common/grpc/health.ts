@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
+import { channelCredentials } from './tls';
 
 const HealthClient = grpc.makeGenericClientConstructor(healthService, 'Health');
 
@@ -17,8 +18,8 @@ export interface HealthCheck {
   close(): void;
 }
 
-export function healthClient(address: string): HealthCheck {
-  return new HealthClient(address, grpc.credentials.createInsecure()) as unknown as HealthCheck;
+export function healthClient(address: string, credentials?: grpc.ChannelCredentials): HealthCheck {
+  return new HealthClient(address, credentials ?? channelCredentials()) as unknown as HealthCheck;
 }
 
 /** Whether `service` ('' = the server) says SERVING; rejects when the server cannot be asked. */

@@ -1,19 +1,25 @@
 /**
  * The grpc-js plumbing every parley server shares: start a server with the
- * standard health service and server reflection, and adapt plain async
+ * standard health service and server reflection, bound with mutual TLS (or
+ * plaintext when PARLEY_PLAINTEXT=1: tls.ts) behind the caller checks and
+ * rate limit of access.ts, and adapt plain async
  * handlers `(request, ctx) => response` into grpc-js unary handlers with a
  * server span, the caller's deadline, and errors mapped to statuses.
  */
 import * as grpc from '@grpc/grpc-js';
 import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
+import type { Identity } from '../access';
 import type { Logger } from '../log';
 import { rpcRecorder } from '../metrics';
+import type { RateLimit } from '../rate-limit';
 import { ATTR, rpcAttributes } from '../semconv';
 import { contextFromMetadata, SpanKind, tracer } from '../telemetry';
+import { accessInterceptor } from './access';
 import { messageOf, RpcError, statusOf } from './errors';
 import { packageDefinition } from './proto';
 import { addReflection } from './reflection';
+import { callerOf, processTransport, serverCredentials } from './tls';
 
 export interface CallContext {
   /** Absolute deadline (epoch ms); Infinity when the caller set none. */
@@ -29,6 +35,8 @@ export interface CallContext {
   metadata: grpc.Metadata;
   /** The caller's address (`ip:port`), when the transport knows it. */
   peer?: () => string;
+  /** The caller's certificate identity; null in plaintext mode (nobody is identified). */
+  caller?: () => Identity | null;
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
@@ -113,6 +121,7 @@ export function unary<Req, Res>(
       context: ctx,
       metadata: call.metadata,
       peer: () => call.getPeer(),
+      caller: () => callerOf(call),
     };
     let answer: Promise<Res>;
     try {
@@ -173,12 +182,23 @@ export interface ServerSpec {
   log: Logger;
   /** Health says SERVING from the start (default); false: NOT_SERVING until the caller sets it. */
   serving?: boolean;
+  /** Calls per caller identity on `serviceNames` (config.rateLimit); absent/null = none. */
+  rateLimit?: RateLimit | null;
 }
 
 export async function startServer(spec: ServerSpec): Promise<StartedServer> {
+  // mTLS (or plaintext when configured so) from the process's env: grpc/tls.ts.
+  const transport = processTransport();
+  const access = accessInterceptor({
+    authenticate: transport.mode === 'mtls',
+    rateLimit: spec.rateLimit ?? null,
+    limitedServices: spec.serviceNames,
+    log: spec.log,
+  });
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_SEND_BYTES,
+    ...(access ? { interceptors: [access] } : {}),
   });
   for (const [def, impl] of spec.services) server.addService(decodable(def), impl);
   const initial = spec.serving === false ? 'NOT_SERVING' : 'SERVING';
@@ -188,7 +208,7 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
   addReflection(server, packageDefinition, spec.serviceNames);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${spec.host}:${spec.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`${spec.host}:${spec.port}`, serverCredentials(transport), (err, p) =>
       err ? reject(err) : resolve(p),
     );
   });

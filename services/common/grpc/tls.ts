@@ -1,0 +1,146 @@
+/**
+ * The one place parley's gRPC servers and channels get their credentials:
+ * mutual TLS from certificates (scripts/dev-certs.sh makes development ones),
+ * or plaintext only when PARLEY_PLAINTEXT=1 says so (local development; each
+ * process then logs one warning).
+ *
+ *   PARLEY_TLS_CA / PARLEY_TLS_CERT / PARLEY_TLS_KEY   explicit PEM files, or
+ *   PARLEY_TLS_DIR (default <project>/.parley/tls)    ca.crt, <identity>.crt, <identity>.key
+ *   PARLEY_TLS_IDENTITY                               which <identity> this process is; by default
+ *                                                      the service it serves (`parley serve broker` →
+ *                                                      broker), `ad-server` for traffic/decide,
+ *                                                      `operator` for explain
+ *
+ * Files are read when a server binds or a channel is made, so a restarted
+ * process picks up rotated certificates (docs/operations.md).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { type Identity, identityOf } from '../access';
+import { ConfigError } from '../config';
+import { createLogger } from '../log';
+import { PROJECT_ROOT } from '../paths';
+
+export const PLAINTEXT_ENV = 'PARLEY_PLAINTEXT';
+export const TLS_DIR_ENV = 'PARLEY_TLS_DIR';
+export const TLS_IDENTITY_ENV = 'PARLEY_TLS_IDENTITY';
+/**
+ * Where `parley mesh` keeps development certificates. Not a file shipped with
+ * the code (no projectPath: the image never contains keys); a container
+ * mounts its certificates and sets PARLEY_TLS_DIR.
+ */
+export const DEFAULT_TLS_DIR = join(PROJECT_ROOT, '.parley', 'tls');
+
+export interface TlsFiles {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+export type Transport = { mode: 'plaintext' } | { mode: 'mtls'; files: TlsFiles };
+
+type Env = Record<string, string | undefined>;
+
+let defaultIdentity = '';
+/** The certificate this process uses when PARLEY_TLS_IDENTITY names none (set once by the command it runs). */
+export function setDefaultIdentity(name: string): void {
+  defaultIdentity = name;
+}
+
+export function isPlaintext(env: Env = process.env): boolean {
+  const raw = (env[PLAINTEXT_ENV] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'off' || raw === 'false') return false;
+  if (raw === '1' || raw === 'on' || raw === 'true') return true;
+  throw new ConfigError(
+    `${PLAINTEXT_ENV}: expected 1 (plaintext, local development only) or 0, got "${raw}"`,
+  );
+}
+
+/** The directory of the mesh's certificates: PARLEY_TLS_DIR or .parley/tls at the project's root. */
+export function tlsDir(env: Env = process.env): string {
+  return env[TLS_DIR_ENV] || DEFAULT_TLS_DIR;
+}
+
+function read(path: string, what: string, hint: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(
+      `${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err}); ${hint}`,
+    );
+  }
+}
+
+/** This process's transport security, from `env` (see the module comment). */
+export function transportFrom(env: Env = process.env, identity?: string): Transport {
+  if (isPlaintext(env)) return { mode: 'plaintext' };
+  const { PARLEY_TLS_CA: ca, PARLEY_TLS_CERT: cert, PARLEY_TLS_KEY: key } = env;
+  if (ca || cert || key) {
+    if (!ca || !cert || !key) {
+      throw new ConfigError('PARLEY_TLS_CA, PARLEY_TLS_CERT and PARLEY_TLS_KEY go together: set all three');
+    }
+    const hint = 'check the path';
+    const files = {
+      ca: read(ca, 'PARLEY_TLS_CA', hint),
+      cert: read(cert, 'PARLEY_TLS_CERT', hint),
+      key: read(key, 'PARLEY_TLS_KEY', hint),
+    };
+    return { mode: 'mtls', files };
+  }
+  const name = identity || env[TLS_IDENTITY_ENV] || defaultIdentity;
+  if (!name) {
+    throw new ConfigError(
+      `${TLS_IDENTITY_ENV}: name this process's certificate (<name>.crt in ${TLS_DIR_ENV}), or set ${PLAINTEXT_ENV}=1 for local development`,
+    );
+  }
+  const dir = tlsDir(env);
+  const hint = `make development certificates with scripts/dev-certs.sh ${dir} (npm start does), set ${TLS_DIR_ENV}, or ${PLAINTEXT_ENV}=1 for local development without TLS`;
+  return {
+    mode: 'mtls',
+    files: {
+      ca: read(join(dir, 'ca.crt'), TLS_DIR_ENV, hint),
+      cert: read(join(dir, `${name}.crt`), `${TLS_DIR_ENV} (certificate of "${name}")`, hint),
+      key: read(join(dir, `${name}.key`), `${TLS_DIR_ENV} (key of "${name}")`, hint),
+    },
+  };
+}
+
+let warned = false;
+function warnPlaintext(): void {
+  if (warned) return;
+  warned = true;
+  createLogger(process.env.OTEL_SERVICE_NAME || 'parley').warn(
+    `PLAINTEXT gRPC (${PLAINTEXT_ENV}=1): no TLS and no caller authentication; for local development only`,
+  );
+}
+
+/** This process's transport (from process.env), warning once if it is plaintext. */
+export function processTransport(identity?: string): Transport {
+  const t = transportFrom(process.env, identity);
+  if (t.mode === 'plaintext') warnPlaintext();
+  return t;
+}
+
+/** Credentials a server binds with: TLS that requires a client certificate from the CA. */
+export function serverCredentials(t: Transport = processTransport()): grpc.ServerCredentials {
+  if (t.mode === 'plaintext') return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(
+    t.files.ca,
+    [{ cert_chain: t.files.cert, private_key: t.files.key }],
+    true,
+  );
+}
+
+/** Credentials a channel dials with: the server checked against the CA, this process's certificate shown. */
+export function channelCredentials(t: Transport = processTransport()): grpc.ChannelCredentials {
+  if (t.mode === 'plaintext') return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(t.files.ca, t.files.key, t.files.cert);
+}
+
+/** The identity of a call's client certificate; null when there is none (plaintext). */
+export function callerOf(call: {
+  getAuthContext(): { sslPeerCertificate?: { subject?: Parameters<typeof identityOf>[0] } } | null;
+}): Identity | null {
+  return identityOf(call.getAuthContext()?.sslPeerCertificate?.subject);
+}

@@ -1,0 +1,61 @@
+/**
+ * Where a process's transport security comes from (services/common/grpc/tls.ts):
+ * plaintext only when PARLEY_PLAINTEXT says so, otherwise the certificates of
+ * PARLEY_TLS_DIR + identity or the three explicit files, and a clear error
+ * naming the variable when something is missing.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPlaintext, transportFrom } from '../../../services/common/grpc/tls';
+import { devCerts } from '../../support/tls';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'parley-tls-unit-'));
+  devCerts(dir, ['broker:service']);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('transportFrom', () => {
+  it('is plaintext only when PARLEY_PLAINTEXT is 1 (on, true); unset or 0 means mTLS; anything else is an error', () => {
+    expect(isPlaintext({ PARLEY_PLAINTEXT: '1' })).toBe(true);
+    expect(isPlaintext({ PARLEY_PLAINTEXT: 'true' })).toBe(true);
+    expect(isPlaintext({})).toBe(false);
+    expect(isPlaintext({ PARLEY_PLAINTEXT: '0' })).toBe(false);
+    expect(() => isPlaintext({ PARLEY_PLAINTEXT: 'maybe' })).toThrow(/^PARLEY_PLAINTEXT: expected 1/);
+  });
+
+  it("reads ca.crt and the identity's certificate and key from PARLEY_TLS_DIR", () => {
+    const t = transportFrom({ PARLEY_TLS_DIR: dir }, 'broker');
+    expect(t.mode).toBe('mtls');
+    if (t.mode !== 'mtls') return;
+    expect(t.files.ca.equals(readFileSync(join(dir, 'ca.crt')))).toBe(true);
+    expect(t.files.cert.equals(readFileSync(join(dir, 'broker.crt')))).toBe(true);
+    expect(t.files.key.equals(readFileSync(join(dir, 'broker.key')))).toBe(true);
+    // PARLEY_TLS_IDENTITY names it when the caller does not.
+    expect(transportFrom({ PARLEY_TLS_DIR: dir, PARLEY_TLS_IDENTITY: 'broker' }).mode).toBe('mtls');
+  });
+
+  it('takes three explicit files instead, all three or none', () => {
+    const env = {
+      PARLEY_TLS_CA: join(dir, 'ca.crt'),
+      PARLEY_TLS_CERT: join(dir, 'broker.crt'),
+      PARLEY_TLS_KEY: join(dir, 'broker.key'),
+    };
+    expect(transportFrom(env).mode).toBe('mtls');
+    expect(() => transportFrom({ ...env, PARLEY_TLS_KEY: '' })).toThrow(
+      'PARLEY_TLS_CA, PARLEY_TLS_CERT and PARLEY_TLS_KEY go together: set all three',
+    );
+  });
+
+  it('names what is missing: the identity, or a file with the way to make it', () => {
+    expect(() => transportFrom({ PARLEY_TLS_DIR: dir })).toThrow(
+      /^PARLEY_TLS_IDENTITY: name this process's certificate/,
+    );
+    expect(() => transportFrom({ PARLEY_TLS_DIR: dir }, 'context')).toThrow(
+      `PARLEY_TLS_DIR (certificate of "context"): cannot read ${join(dir, 'context.crt')} (ENOENT); make development certificates with scripts/dev-certs.sh ${dir}`,
+    );
+  });
+});
