@@ -33,7 +33,7 @@ import type { UnmaskRequest__Output } from '../../proto/gen/parley/v1/UnmaskRequ
 import type { UpdateChunk__Output } from '../../proto/gen/parley/v1/UpdateChunk';
 import type { UploadReply } from '../../proto/gen/parley/v1/UploadReply';
 import type { Config } from '../../services/common/config';
-import { messageOf, RpcError, statusOf } from '../../services/common/grpc/errors';
+import { detailsOf, messageOf, RpcError, statusOf } from '../../services/common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../../services/common/grpc/proto';
 import {
   type RunningService,
@@ -363,7 +363,7 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
       if (done) return;
       done = true;
       call.removeAllListeners('data');
-      callback({ code: statusOf(toRpc(err)), details: messageOf(toRpc(err)) });
+      callback({ code: statusOf(toRpc(err)), details: detailsOf(toRpc(err)) });
     };
     call.on('data', (chunk: C | UndecodableMessage) => {
       if (done) return;

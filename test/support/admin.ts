@@ -1,9 +1,10 @@
-/** An admin service in the test's process: loopback, free ports, no metrics endpoint, the given sign-in tokens. */
+/** An admin service in the test's process: loopback, free ports, no metrics endpoint, the given sign-in tokens (and sign-in guard). */
+import type { SignInGuard } from '../../services/admin/auth';
 import { type RunningAdmin, startAdmin } from '../../services/admin/server';
 import { loadConfig } from '../../services/common/config';
 import type { Logger } from '../../services/common/log';
 
-export function startTestAdmin(log: Logger, tokens: string): Promise<RunningAdmin> {
+export function startTestAdmin(log: Logger, tokens: string, signIns?: SignInGuard): Promise<RunningAdmin> {
   return startAdmin({
     config: loadConfig({
       PARLEY_HOST: '127.0.0.1',
@@ -13,5 +14,6 @@ export function startTestAdmin(log: Logger, tokens: string): Promise<RunningAdmi
       PARLEY_ADMIN_TOKENS: tokens,
     }),
     log,
+    signIns,
   });
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../log';
 import { rpcRecorder } from '../metrics';
 import { ATTR, rpcAttributes } from '../semconv';
 import { contextFromMetadata, SpanKind, tracer } from '../telemetry';
-import { messageOf, RpcError, statusOf } from './errors';
+import { detailsOf, messageOf, RpcError, statusOf } from './errors';
 import { packageDefinition } from './proto';
 import { addReflection } from './reflection';
 
@@ -148,7 +148,7 @@ export function unary<Req, Res>(
           if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN) {
             log.error('handler failed', { method, error: messageOf(err), stack: (err as Error)?.stack });
           }
-          callback({ code, details: messageOf(err) });
+          callback({ code, details: detailsOf(err) });
         },
       )
       .catch((err) => log.error('unary adapter failed', { method, error: messageOf(err) }));
