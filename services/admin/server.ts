@@ -239,6 +239,7 @@ export function adminHandlers(
         let requestId: string;
         try {
           requestId = wholeRecordId(bytes);
+          if (!requestId) throw new Error('not a decision record: no request_id');
         } catch (err) {
           if (malformed++ === 0) log.warn('dropped a malformed decision record', { error: messageOf(err) });
           return;
@@ -249,7 +250,7 @@ export function adminHandlers(
       });
       call.on('end', () => {
         flush();
-        void writing.then(() => callback(null, { received }));
+        void writing.then(() => callback(null, { received, dropped: malformed }));
       });
       call.on('error', () => flush());
     },

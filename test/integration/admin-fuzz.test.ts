@@ -223,9 +223,14 @@ describe('bad input, generated, against the Admin gRPC service', () => {
         tried.add('RecordDecisions streams');
         const before = await admin.service.listDecisions(500);
         const req1 = await admin.service.getDecision('req-1');
-        const { err } = await streamBytes(raw, '/parley.v1.Admin/RecordDecisions', frames);
+        const { err, reply } = await streamBytes(raw, '/parley.v1.Admin/RecordDecisions', frames);
         expect(unacceptable(err, ALLOWED), 'RecordDecisions').toBeNull();
         const records = frames.map(whole).filter((r) => r !== null);
+        // The ack says how many came and how many of those were dropped.
+        expect(S.RecordDecisions.responseDeserialize(reply as Buffer)).toEqual({
+          received: frames.length,
+          dropped: frames.length - records.length,
+        });
         const after = await admin.service.listDecisions(500);
         expect(after.length - before.length).toBe(Math.min(records.length, 500 - before.length));
         expect(after.slice(0, records.length)).toEqual(records.reverse());
@@ -283,7 +288,7 @@ describe('bad input, generated, against the Admin gRPC service', () => {
     const brokenInside = Buffer.concat([good, Buffer.from([0x22, 0x01, 0x0a])]);
     const { err, reply } = await streamBytes(raw, '/parley.v1.Admin/RecordDecisions', [brokenInside]);
     expect(err).toBeNull();
-    expect(S.RecordDecisions.responseDeserialize(reply as Buffer)).toEqual({ received: 1 });
+    expect(S.RecordDecisions.responseDeserialize(reply as Buffer)).toEqual({ received: 1, dropped: 1 });
     expect(await admin.service.getDecision('req-1')).toEqual(req1);
   });
 
