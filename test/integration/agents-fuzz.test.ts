@@ -9,7 +9,8 @@
  * named, a kind this agent does not answer, a deadline passed), a stream of
  * bytes that are not AgentCalls ends with INVALID_ARGUMENT naming the
  * message, no agent stops, and a refused call changes nothing: the
- * objective agent's spend and counters, the context agent's session.
+ * objective agent's spend and counters, the context agent's session. Runs
+ * with embedded state, then (half as many inputs) with Redis state.
  */
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
@@ -35,22 +36,14 @@ import {
   useTried,
 } from '../support/fuzz';
 import { startAgents } from '../support/local-mesh';
+import { useTestRedis } from '../support/redis';
 
 const log = createLogger('agents', 'error', {}, () => undefined);
 const AGENTS = loadConfig({}).agents.map((a) => a.name);
 let agents: Awaited<ReturnType<typeof startAgents>>;
 const clients = new Map<string, grpc.Client>();
 
-beforeAll(async () => {
-  agents = await startAgents(log);
-  for (const [name, svc] of agents.agents)
-    clients.set(name, new grpc.Client(svc.address, grpc.credentials.createInsecure()));
-});
-
-afterAll(async () => {
-  for (const c of clients.values()) c.close();
-  await agents?.close();
-});
+const redis = useTestRedis();
 
 const objective = () => agents.agents.get('objective') as ObjectiveAgentService;
 const context = () => agents.agents.get('context') as ContextAgentService;
@@ -325,211 +318,235 @@ const REPLY_FIELD = {
   outcomes: 'acks',
 } as const;
 
-describe('bad input, generated, against the agents', () => {
-  const tried = useTried('agents');
+describe.each(['embedded', 'redis'] as const)(
+  'bad input, generated, against the agents (%s state)',
+  (kind) => {
+    const tried = useTried(`agents (${kind} state)`);
+    // Redis state: the same inputs, half as many (the ledger's and the sessions' Redis adapters).
+    const runs = (n: number) => (kind === 'redis' ? n / 2 : n);
 
-  it.each(AGENTS)(
-    '%s: Negotiate streams of random bytes frames end with a status naming the message',
-    async (agent) => {
+    beforeAll(async () => {
+      agents = await startAgents(
+        log,
+        kind === 'redis' ? { REDIS_URL: redis.url, PARLEY_REDIS_PREFIX: 'agents-fuzz:' } : {},
+      );
+      for (const [name, svc] of agents.agents)
+        clients.set(name, new grpc.Client(svc.address, grpc.credentials.createInsecure()));
+    });
+
+    afterAll(async () => {
+      for (const c of clients.values()) c.close();
+      clients.clear();
+      await agents?.close();
+    });
+
+    it.each(AGENTS)(
+      '%s: Negotiate streams of random bytes frames end with a status naming the message',
+      async (agent) => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 3 }),
+            async (frames) => {
+              tried.add(`${agent} Negotiate random bytes`);
+              const before = await state();
+              const { status, replies } = await negotiate(
+                agent,
+                frames.map((f) => Buffer.from(f)),
+              );
+              const allowed: Allowed = {
+                ...BAD_INPUT,
+                [grpc.status.INVALID_ARGUMENT]: /^request: not a valid parley\.v1\.AgentCalls message \(/,
+              };
+              expect(unacceptable(status.code === 0 ? null : status, allowed), `${agent} stream`).toBeNull();
+              for (const r of replies)
+                if (r.error?.code) expect(unacceptable(callError(r), CALL_ERRORS)).toBeNull();
+              if (replies.every((r) => r.error?.code)) expect(await state()).toBe(before);
+            },
+          ),
+          { numRuns: runs(60), seed: 20261231 },
+        );
+      },
+    );
+
+    it.each(AGENTS)(
+      '%s: Negotiate calls with random fields, kinds, ids and timeouts each get one reply',
+      async (agent) => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(agentCall, { minLength: 1, maxLength: 4 }), async (generated) => {
+            const calls = generated.map((g, i) => {
+              tried.add(`${agent} Negotiate calls`);
+              const call: AgentCall = {
+                call_id: g.call_id === -1 ? i + 1 : g.call_id,
+                timeout_ms: g.timeout_ms,
+                traceparent: g.traceparent,
+              };
+              if (g.kind) Object.assign(call, { [g.kind]: g.body });
+              return { call, unknown: g.unknown, kind: g.kind };
+            });
+            const before = await state();
+            const { status, replies } = await negotiate(agent, [callsFrame(calls)]);
+            expect(unacceptable(status.code === 0 ? null : status, BAD_INPUT), `${agent} stream`).toBeNull();
+            // One reply per call, by id (call_id 0 is answered as 0).
+            const sent = calls.map((c) => c.call.call_id).sort();
+            expect(replies.map((r) => r.call_id).sort(), `${agent} replies`).toEqual(sent);
+            for (const r of replies) {
+              const c = calls.find((x) => x.call.call_id === r.call_id);
+              if (r.error?.code)
+                expect(unacceptable(callError(r), CALL_ERRORS), `${agent} ${c?.kind}`).toBeNull();
+              else expect(r.kind, `${agent} answered a ${c?.kind} call`).toBe(c?.kind && REPLY_FIELD[c.kind]);
+            }
+            if (replies.every((r) => r.error?.code))
+              expect(await state(), `${agent}: refused, yet state changed`).toBe(before);
+          }),
+          { numRuns: runs(120), seed: 20261232 },
+        );
+      },
+    );
+
+    it('outcome replays: the second and later copies change nothing and say duplicate', async () => {
+      const session = 'sess-replay';
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 3 }),
-          async (frames) => {
-            tried.add(`${agent} Negotiate random bytes`);
-            const before = await state();
-            const { status, replies } = await negotiate(
-              agent,
-              frames.map((f) => Buffer.from(f)),
-            );
-            const allowed: Allowed = {
-              ...BAD_INPUT,
-              [grpc.status.INVALID_ARGUMENT]: /^request: not a valid parley\.v1\.AgentCalls message \(/,
-            };
-            expect(unacceptable(status.code === 0 ? null : status, allowed), `${agent} stream`).toBeNull();
-            for (const r of replies)
-              if (r.error?.code) expect(unacceptable(callError(r), CALL_ERRORS)).toBeNull();
-            if (replies.every((r) => r.error?.code)) expect(await state()).toBe(before);
-          },
-        ),
-        { numRuns: 60, seed: 20261231 },
-      );
-    },
-  );
-
-  it.each(AGENTS)(
-    '%s: Negotiate calls with random fields, kinds, ids and timeouts each get one reply',
-    async (agent) => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(agentCall, { minLength: 1, maxLength: 4 }), async (generated) => {
-          const calls = generated.map((g, i) => {
-            tried.add(`${agent} Negotiate calls`);
-            const call: AgentCall = {
-              call_id: g.call_id === -1 ? i + 1 : g.call_id,
-              timeout_ms: g.timeout_ms,
-              traceparent: g.traceparent,
-            };
-            if (g.kind) Object.assign(call, { [g.kind]: g.body });
-            return { call, unknown: g.unknown, kind: g.kind };
-          });
-          const before = await state();
-          const { status, replies } = await negotiate(agent, [callsFrame(calls)]);
-          expect(unacceptable(status.code === 0 ? null : status, BAD_INPUT), `${agent} stream`).toBeNull();
-          // One reply per call, by id (call_id 0 is answered as 0).
-          const sent = calls.map((c) => c.call.call_id).sort();
-          expect(replies.map((r) => r.call_id).sort(), `${agent} replies`).toEqual(sent);
-          for (const r of replies) {
-            const c = calls.find((x) => x.call.call_id === r.call_id);
-            if (r.error?.code)
-              expect(unacceptable(callError(r), CALL_ERRORS), `${agent} ${c?.kind}`).toBeNull();
-            else expect(r.kind, `${agent} answered a ${c?.kind} call`).toBe(c?.kind && REPLY_FIELD[c.kind]);
-          }
-          if (replies.every((r) => r.error?.code))
-            expect(await state(), `${agent}: refused, yet state changed`).toBe(before);
-        }),
-        { numRuns: 120, seed: 20261232 },
-      );
-    },
-  );
-
-  it('outcome replays: the second and later copies change nothing and say duplicate', async () => {
-    const session = 'sess-replay';
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(),
-        fc.constantFrom('impression', 'skip', 'complete', 'click'),
-        fc.integer({ min: 2, max: 4 }),
-        async (n, event, copies) => {
-          tried.add('objective outcome replays');
-          const commit = await negotiate('objective', [
-            callsFrame([
-              {
-                call: {
-                  call_id: 1,
-                  timeout_ms: 1000,
-                  commit: {
-                    request_id: `req-replay-${n}`,
-                    session_id: session,
-                    reservations: [
-                      { creative_id: 'stride-run-15', campaign_id: 'stride-run-club', amount_micros: 16_000 },
-                    ],
-                  },
-                },
-                unknown: null,
-              },
-            ]),
-          ]);
-          const reservation = commit.replies[0]?.commit?.results[0]?.reservation_id ?? '';
-          const record = {
-            idempotency_key: `idem-replay-${n}-${event}`,
-            request_id: `req-replay-${n}`,
-            reservation_id: reservation,
-            creative_id: 'stride-run-15',
-            session_id: session,
-            event,
-            skip_offset_ms: 0,
-            occurred_at_ms: Date.now(),
-          };
-          const once = () =>
-            negotiate('objective', [
+          fc.nat(),
+          fc.constantFrom('impression', 'skip', 'complete', 'click'),
+          fc.integer({ min: 2, max: 4 }),
+          async (n, event, copies) => {
+            tried.add('objective outcome replays');
+            const commit = await negotiate('objective', [
               callsFrame([
-                { call: { call_id: 1, timeout_ms: 1000, outcomes: { records: [record] } }, unknown: null },
+                {
+                  call: {
+                    call_id: 1,
+                    timeout_ms: 1000,
+                    commit: {
+                      request_id: `req-replay-${n}`,
+                      session_id: session,
+                      reservations: [
+                        {
+                          creative_id: 'stride-run-15',
+                          campaign_id: 'stride-run-club',
+                          amount_micros: 16_000,
+                        },
+                      ],
+                    },
+                  },
+                  unknown: null,
+                },
               ]),
             ]);
-          const first = await once();
-          expect(first.replies[0]?.acks?.acks[0]).toMatchObject({ accepted: true });
-          const after = await state();
-          for (let i = 1; i < copies; i++) {
-            const again = await once();
-            expect(again.replies[0]?.acks?.acks[0]).toMatchObject({ duplicate: true, settled_micros: 0 });
-            expect(await state()).toBe(after);
-          }
-        },
-      ),
-      { numRuns: 30, seed: 20261233 },
-    );
-  });
-
-  it('ContextAgent.Assess with random bytes and random signals', async () => {
-    const S = v1.ContextAgent.service.Assess;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
-          BODIES.assess.map((m) => encode(S.requestSerialize, m)),
+            const reservation = commit.replies[0]?.commit?.results[0]?.reservation_id ?? '';
+            const record = {
+              idempotency_key: `idem-replay-${n}-${event}`,
+              request_id: `req-replay-${n}`,
+              reservation_id: reservation,
+              creative_id: 'stride-run-15',
+              session_id: session,
+              event,
+              skip_offset_ms: 0,
+              occurred_at_ms: Date.now(),
+            };
+            const once = () =>
+              negotiate('objective', [
+                callsFrame([
+                  { call: { call_id: 1, timeout_ms: 1000, outcomes: { records: [record] } }, unknown: null },
+                ]),
+              ]);
+            const first = await once();
+            expect(first.replies[0]?.acks?.acks[0]).toMatchObject({ accepted: true });
+            const after = await state();
+            for (let i = 1; i < copies; i++) {
+              const again = await once();
+              expect(again.replies[0]?.acks?.acks[0]).toMatchObject({ duplicate: true, settled_micros: 0 });
+              expect(await state()).toBe(after);
+            }
+          },
         ),
-        async (body) => {
-          tried.add('ContextAgent.Assess');
+        { numRuns: runs(30), seed: 20261233 },
+      );
+    });
+
+    it('ContextAgent.Assess with random bytes and random signals', async () => {
+      const S = v1.ContextAgent.service.Assess;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+            BODIES.assess.map((m) => encode(S.requestSerialize, m)),
+          ),
+          async (body) => {
+            tried.add('ContextAgent.Assess');
+            const before = await state();
+            const { err } = await callBytes(
+              clients.get('context') as grpc.Client,
+              '/parley.v1.ContextAgent/Assess',
+              body,
+            );
+            expect(unacceptable(err, BAD_INPUT), 'Assess').toBeNull();
+            if (err) expect(await state()).toBe(before);
+          },
+        ),
+        { numRuns: runs(200), seed: 20261234 },
+      );
+    });
+
+    it('the ObjectiveAgent service with random bytes and random fields', async () => {
+      const S = v1.ObjectiveAgent.service;
+      const group = fc.oneof(fc.constantFrom('fuzz-group', 'inventory-online'), text);
+      const messages = {
+        CampaignStatus: fc.constant({}),
+        ReadOutcomes: fc.record(
+          {
+            group,
+            consumer: fc.oneof(fc.constant('c1'), text),
+            max_entries: fc.oneof(fc.constant(10), number),
+            from_newest: fc.boolean(),
+          },
+          { requiredKeys: [] },
+        ),
+        AckOutcomes: fc.record(
+          {
+            group,
+            ids: fc.array(fc.oneof(text, fc.constantFrom('1-0', '99999999999999999999-1', '1-')), {
+              maxLength: 5,
+            }),
+          },
+          { requiredKeys: [] },
+        ),
+        LeaveOutcomes: fc.record({ group }, { requiredKeys: [] }),
+      };
+      const methods = Object.keys(messages) as Array<keyof typeof messages>;
+      const input = fc.constantFrom(...methods).chain((m) =>
+        fc.tuple(
+          fc.constant(m),
+          fc.oneof(
+            fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+            messages[m].map((v) => encode(S[m].requestSerialize, v)),
+          ),
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(input, async ([m, body]) => {
+          tried.add(`ObjectiveAgent.${m}`);
           const before = await state();
           const { err } = await callBytes(
-            clients.get('context') as grpc.Client,
-            '/parley.v1.ContextAgent/Assess',
+            clients.get('objective') as grpc.Client,
+            `/parley.v1.ObjectiveAgent/${m}`,
             body,
           );
-          expect(unacceptable(err, BAD_INPUT), 'Assess').toBeNull();
+          expect(unacceptable(err, BAD_INPUT), m).toBeNull();
           if (err) expect(await state()).toBe(before);
-        },
-      ),
-      { numRuns: 200, seed: 20261234 },
-    );
-  });
+        }),
+        { numRuns: runs(300), seed: 20261235 },
+      );
+    });
 
-  it('the ObjectiveAgent service with random bytes and random fields', async () => {
-    const S = v1.ObjectiveAgent.service;
-    const group = fc.oneof(fc.constantFrom('fuzz-group', 'inventory-online'), text);
-    const messages = {
-      CampaignStatus: fc.constant({}),
-      ReadOutcomes: fc.record(
-        {
-          group,
-          consumer: fc.oneof(fc.constant('c1'), text),
-          max_entries: fc.oneof(fc.constant(10), number),
-          from_newest: fc.boolean(),
-        },
-        { requiredKeys: [] },
-      ),
-      AckOutcomes: fc.record(
-        {
-          group,
-          ids: fc.array(fc.oneof(text, fc.constantFrom('1-0', '99999999999999999999-1', '1-')), {
-            maxLength: 5,
-          }),
-        },
-        { requiredKeys: [] },
-      ),
-      LeaveOutcomes: fc.record({ group }, { requiredKeys: [] }),
-    };
-    const methods = Object.keys(messages) as Array<keyof typeof messages>;
-    const input = fc.constantFrom(...methods).chain((m) =>
-      fc.tuple(
-        fc.constant(m),
-        fc.oneof(
-          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
-          messages[m].map((v) => encode(S[m].requestSerialize, v)),
-        ),
-      ),
-    );
-    await fc.assert(
-      fc.asyncProperty(input, async ([m, body]) => {
-        tried.add(`ObjectiveAgent.${m}`);
-        const before = await state();
-        const { err } = await callBytes(
-          clients.get('objective') as grpc.Client,
-          `/parley.v1.ObjectiveAgent/${m}`,
-          body,
-        );
-        expect(unacceptable(err, BAD_INPUT), m).toBeNull();
-        if (err) expect(await state()).toBe(before);
-      }),
-      { numRuns: 300, seed: 20261235 },
-    );
-  });
-
-  it('after all of it every agent still answers', async () => {
-    for (const agent of AGENTS) {
-      const { status } = await negotiate(agent, [
-        callsFrame([{ call: { call_id: 7, timeout_ms: 1000 }, unknown: null }]),
-      ]);
-      expect(status.code, agent).toBe(grpc.status.OK);
-    }
-  });
-});
+    it('after all of it every agent still answers', async () => {
+      for (const agent of AGENTS) {
+        const { status } = await negotiate(agent, [
+          callsFrame([{ call: { call_id: 7, timeout_ms: 1000 }, unknown: null }]),
+        ]);
+        expect(status.code, agent).toBe(grpc.status.OK);
+      }
+    });
+  },
+);
