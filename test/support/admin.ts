@@ -1,10 +1,15 @@
-/** An admin service in the test's process: loopback, free ports, no metrics endpoint, the given sign-in tokens (and sign-in guard). */
+/** An admin service in the test's process: loopback, free ports, no metrics endpoint, the given sign-in tokens (and sign-in guard, and env: REDIS_URL for Redis state). */
 import type { SignInGuard } from '../../services/admin/auth';
 import { type RunningAdmin, startAdmin } from '../../services/admin/server';
 import { loadConfig } from '../../services/common/config';
 import type { Logger } from '../../services/common/log';
 
-export function startTestAdmin(log: Logger, tokens: string, signIns?: SignInGuard): Promise<RunningAdmin> {
+export function startTestAdmin(
+  log: Logger,
+  tokens: string,
+  signIns?: SignInGuard,
+  env: Record<string, string> = {},
+): Promise<RunningAdmin> {
   return startAdmin({
     config: loadConfig({
       PARLEY_HOST: '127.0.0.1',
@@ -12,6 +17,7 @@ export function startTestAdmin(log: Logger, tokens: string, signIns?: SignInGuar
       PARLEY_ADMIN_HTTP_PORT: '0',
       PARLEY_METRICS_PORT: 'off',
       PARLEY_ADMIN_TOKENS: tokens,
+      ...env,
     }),
     log,
     signIns,
