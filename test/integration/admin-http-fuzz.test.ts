@@ -7,7 +7,8 @@
  * lines written to the socket. Every request gets an answer below 500 (a
  * 4xx says what is wrong in its JSON body), the service keeps serving, and
  * a refused request changes nothing: overrides, audit and decision log are
- * as they were.
+ * as they were. Runs with embedded state, then (a quarter as many inputs) with
+ * Redis state.
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -21,30 +22,14 @@ import { encodeDecision } from '../../services/common/state/decisions';
 import { startTestAdmin } from '../support/admin';
 import { decisionRecord } from '../support/decision-record';
 import { number, text, useTried } from '../support/fuzz';
+import { useTestRedis } from '../support/redis';
 
 const EDITOR = 'editor-token-0123456789';
 const VIEWER = 'viewer-token-0123456789';
 const log = createLogger('admin', 'error', {}, () => undefined);
 let admin: RunningAdmin;
 
-beforeAll(async () => {
-  // Sign-in failures are part of the input: never shut the test's address out.
-  const guard = new SignInGuard({ failures: Number.POSITIVE_INFINITY, windowMs: 60_000 });
-  admin = await startTestAdmin(log, `eve:editor:${EDITOR},ana:viewer:${VIEWER}`, guard);
-  const eve = { name: 'eve', role: 'editor' } as const;
-  for (const id of ['adv-1', 'adv-2'])
-    await admin.service.createOverride(eve, {
-      kind: 'block',
-      targetType: 'advertiser',
-      targetId: id,
-      reason: 'seed',
-    });
-  await admin.service.recordDecisions(['req-1', 'req-2'].map((id) => encodeDecision(decisionRecord(id))));
-});
-
-afterAll(async () => {
-  await admin?.close();
-});
+const redis = useTestRedis();
 
 /** What a refused request must leave alone. */
 async function state() {
@@ -224,106 +209,132 @@ const body = fc.oneof(
   ),
 );
 
-describe('bad input, generated, against the admin HTTP API', () => {
-  const tried = useTried('admin-http');
+describe.each(['embedded', 'redis'] as const)(
+  'bad input, generated, against the admin HTTP API (%s state)',
+  (kind) => {
+    const tried = useTried(`admin-http (${kind} state)`);
+    // Redis state: the same inputs, a quarter as many.
+    const runs = (n: number) => (kind === 'redis' ? Math.ceil(n / 4) : n);
 
-  it('random methods, paths, query strings, headers and bodies', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...METHODS),
-        path,
-        query,
-        authorization,
-        contentType,
-        body,
-        async (method, p, q, auth, type, b) => {
-          tried.add('requests');
-          const headers: Record<string, string> = {};
-          if (auth !== null) headers.authorization = auth;
-          if (type !== null) headers['content-type'] = type;
-          if (b !== null) headers['content-length'] = String(b.length);
-          const before = await state();
-          const answer = await send(method, `${p}${q}`, headers, b);
-          expect(unacceptable(answer, method), `${method} ${p.slice(0, 200)}${q.slice(0, 100)}`).toBeNull();
-          if (answer.status >= 400)
-            expect(await state(), `${method} ${p}: refused, yet state changed`).toBe(before);
-        },
-      ),
-      { numRuns: 600, seed: 20261221 },
-    );
-  });
-
-  it('raw request lines and headers written to the socket', async () => {
-    const line = fc.oneof(
-      fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
-      fc
-        .tuple(
-          fc.constantFrom('GET', 'POST', 'DELETE', 'G\u0000T', ''),
-          fc.oneof(
-            fc.constantFrom(
-              '//[',
-              'http://[',
-              '*',
-              '//',
-              '///x',
-              'http://x/api/session',
-              '/api/session#x',
-              '\\\\',
-            ),
-            fc.string({ maxLength: 30 }).map((s) => `/${s.replace(/[\s]/g, '')}`),
-          ),
-          fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/2', 'HTTP/9.9', ''),
-          fc.constantFrom(
-            '',
-            `Authorization: Bearer ${EDITOR}\r\n`,
-            'Content-Length: -1\r\n',
-            'Content-Length: 5\r\nContent-Length: 6\r\n',
-            'Transfer-Encoding: chunked\r\n',
-            'Host: \r\n',
-            'Host: a\r\nHost: b\r\n',
-          ),
-        )
-        // With a Host header unless the headers bring their own (Node answers a bare 400 without one).
-        .map(([m, t, v, h]) =>
-          Buffer.from(
-            `${m} ${t} ${v}\r\n${h.startsWith('Host') ? '' : 'Host: x\r\n'}${h}Connection: close\r\n\r\n`,
-            'latin1',
-          ),
-        ),
-    );
-    await fc.assert(
-      fc.asyncProperty(line, async (bytes) => {
-        tried.add('raw requests');
-        const before = await state();
-        const reply = await new Promise<string>((resolve, reject) => {
-          const socket = connect(admin.httpPort, '127.0.0.1');
-          const chunks: Buffer[] = [];
-          socket.setTimeout(2000, () => socket.end());
-          socket.on('data', (c: Buffer) => chunks.push(c));
-          socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-          socket.on('error', reject);
-          socket.end(bytes);
+    beforeAll(async () => {
+      // Sign-in failures are part of the input: never shut the test's address out.
+      const guard = new SignInGuard({ failures: Number.POSITIVE_INFINITY, windowMs: 60_000 });
+      const env: Record<string, string> =
+        kind === 'redis' ? { REDIS_URL: redis.url, PARLEY_REDIS_PREFIX: 'admin-http-fuzz:' } : {};
+      admin = await startTestAdmin(log, `eve:editor:${EDITOR},ana:viewer:${VIEWER}`, guard, env);
+      const eve = { name: 'eve', role: 'editor' } as const;
+      for (const id of ['adv-1', 'adv-2'])
+        await admin.service.createOverride(eve, {
+          kind: 'block',
+          targetType: 'advertiser',
+          targetId: id,
+          reason: 'seed',
         });
-        // An answer a caller can act on (below 500, a JSON error when refused), or the connection closed without one.
-        const head = /^HTTP\/1\.[01] (\d{3})[^\r]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(reply);
-        if (head) {
-          const type = /^content-type: (.*)$/im.exec(head[2] ?? '')?.[1] ?? '';
-          const chunked = /^transfer-encoding: chunked/im.test(head[2] ?? '');
-          const answer = {
-            status: Number(head[1]),
-            type,
-            body: chunked ? dechunk(head[3] ?? '') : (head[3] ?? ''),
-          };
-          expect(unacceptable(answer), reply.slice(0, 300)).toBeNull();
-        } else expect(reply.slice(0, 300), 'bytes came back that are not an HTTP answer').toBe('');
-        expect(await state()).toBe(before);
-      }),
-      { numRuns: 200, seed: 20261222 },
-    );
-  });
+      await admin.service.recordDecisions(['req-1', 'req-2'].map((id) => encodeDecision(decisionRecord(id))));
+    });
 
-  it('after all of it the API still serves', async () => {
-    const a = await send('GET', '/api/decisions/req-2', { authorization: `Bearer ${EDITOR}` }, null);
-    expect(a.status).toBe(200);
-  });
-});
+    afterAll(async () => {
+      await admin?.close();
+    });
+
+    it('random methods, paths, query strings, headers and bodies', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...METHODS),
+          path,
+          query,
+          authorization,
+          contentType,
+          body,
+          async (method, p, q, auth, type, b) => {
+            tried.add('requests');
+            const headers: Record<string, string> = {};
+            if (auth !== null) headers.authorization = auth;
+            if (type !== null) headers['content-type'] = type;
+            if (b !== null) headers['content-length'] = String(b.length);
+            const before = await state();
+            const answer = await send(method, `${p}${q}`, headers, b);
+            expect(unacceptable(answer, method), `${method} ${p.slice(0, 200)}${q.slice(0, 100)}`).toBeNull();
+            if (answer.status >= 400)
+              expect(await state(), `${method} ${p}: refused, yet state changed`).toBe(before);
+          },
+        ),
+        { numRuns: runs(600), seed: 20261221 },
+      );
+    });
+
+    it('raw request lines and headers written to the socket', async () => {
+      const line = fc.oneof(
+        fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+        fc
+          .tuple(
+            fc.constantFrom('GET', 'POST', 'DELETE', 'G\u0000T', ''),
+            fc.oneof(
+              fc.constantFrom(
+                '//[',
+                'http://[',
+                '*',
+                '//',
+                '///x',
+                'http://x/api/session',
+                '/api/session#x',
+                '\\\\',
+              ),
+              fc.string({ maxLength: 30 }).map((s) => `/${s.replace(/[\s]/g, '')}`),
+            ),
+            fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/2', 'HTTP/9.9', ''),
+            fc.constantFrom(
+              '',
+              `Authorization: Bearer ${EDITOR}\r\n`,
+              'Content-Length: -1\r\n',
+              'Content-Length: 5\r\nContent-Length: 6\r\n',
+              'Transfer-Encoding: chunked\r\n',
+              'Host: \r\n',
+              'Host: a\r\nHost: b\r\n',
+            ),
+          )
+          // With a Host header unless the headers bring their own (Node answers a bare 400 without one).
+          .map(([m, t, v, h]) =>
+            Buffer.from(
+              `${m} ${t} ${v}\r\n${h.startsWith('Host') ? '' : 'Host: x\r\n'}${h}Connection: close\r\n\r\n`,
+              'latin1',
+            ),
+          ),
+      );
+      await fc.assert(
+        fc.asyncProperty(line, async (bytes) => {
+          tried.add('raw requests');
+          const before = await state();
+          const reply = await new Promise<string>((resolve, reject) => {
+            const socket = connect(admin.httpPort, '127.0.0.1');
+            const chunks: Buffer[] = [];
+            socket.setTimeout(2000, () => socket.end());
+            socket.on('data', (c: Buffer) => chunks.push(c));
+            socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+            socket.on('error', reject);
+            socket.end(bytes);
+          });
+          // An answer a caller can act on (below 500, a JSON error when refused), or the connection closed without one.
+          const head = /^HTTP\/1\.[01] (\d{3})[^\r]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(reply);
+          if (head) {
+            const type = /^content-type: (.*)$/im.exec(head[2] ?? '')?.[1] ?? '';
+            const chunked = /^transfer-encoding: chunked/im.test(head[2] ?? '');
+            const answer = {
+              status: Number(head[1]),
+              type,
+              body: chunked ? dechunk(head[3] ?? '') : (head[3] ?? ''),
+            };
+            expect(unacceptable(answer), reply.slice(0, 300)).toBeNull();
+          } else expect(reply.slice(0, 300), 'bytes came back that are not an HTTP answer').toBe('');
+          expect(await state()).toBe(before);
+        }),
+        { numRuns: runs(200), seed: 20261222 },
+      );
+    });
+
+    it('after all of it the API still serves', async () => {
+      const a = await send('GET', '/api/decisions/req-2', { authorization: `Bearer ${EDITOR}` }, null);
+      expect(a.status).toBe(200);
+    });
+  },
+);
