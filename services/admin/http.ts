@@ -279,6 +279,9 @@ export function httpHandler(opts: HttpApiOptions) {
     new Promise<URL>((resolve) => resolve(requestUrl(req.url ?? '/')))
       .then((url) => {
         path = url.pathname;
+        // HTTP/1.1 requires a Host header (RFC 9112 §3.2).
+        if (!req.headers.host && req.httpVersion === '1.1')
+          throw new HttpError(400, 'host: required (an HTTP/1.1 request names its Host)', 'host');
         return route(req, res, url);
       })
       .catch((err: unknown) => {
@@ -341,7 +344,8 @@ export function startHttp(
   port: number,
   handler: ReturnType<typeof httpHandler>,
 ): Promise<Server> {
-  const server = createServer(handler);
+  // A missing Host is refused by httpHandler, with a JSON error like every other refusal.
+  const server = createServer({ requireHostHeader: false }, handler);
   server.on('clientError', refuseMalformed);
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -111,6 +111,12 @@ describe('admin HTTP API: malformed input', () => {
     },
   );
 
+  it('an HTTP/1.1 request without a Host header is 400 naming host', async () => {
+    const answer = await rawHttp('GET /api/session HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"field":"host"');
+  });
+
   it("bytes that are not HTTP get a 400 whose JSON names the parser's complaint", async () => {
     const answer = await rawHttp('G\u0000T / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
