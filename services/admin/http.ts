@@ -321,7 +321,8 @@ function summaryOf(r: DecisionRecordData) {
 
 /**
  * Bytes Node's HTTP parser refuses (a bad request line or header, a body
- * that is not framed): 400 (431 for headers too large) with a JSON error
+ * that is not framed): 400 (431 for headers too large, 408 for a request
+ * that did not arrive in time, as Node answers them) with a JSON error
  * naming the parser's complaint, like every other refusal, instead of
  * Node's bare 400.
  */
@@ -331,7 +332,11 @@ function refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
     return;
   }
   const [status, reason] =
-    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
   const body = JSON.stringify({ error: `request: not valid HTTP (${err.code ?? messageOf(err)})` });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
