@@ -553,7 +553,7 @@ export class Coordinator {
     let squares = 0;
     for (let i = 0; i < v.length; i++) {
       const x = v[i]!;
-      if (x - x !== 0) throw new Refusal('invalid', `values[${i}] is ${x} (not finite)`); // NaN or ±Infinity
+      if (x - x !== 0) throw new Refusal('invalid', `values[${i}]: ${x} is not finite`); // NaN or ±Infinity
       squares += x * x;
     }
     const norm = Math.sqrt(squares);

@@ -299,7 +299,8 @@ export class SecureAggregationDriver {
 
   /** Phase 0: a selected client's two public keys; resolves with the roster when the phase closes. */
   advertise(roundId: number, clientId: string, cPublicKey: Buffer, sPublicKey: Buffer): Promise<KeyAdvert[]> {
-    const s = this.sessionFor(roundId);
+    // Everything checked before the round's session exists: a refused advert must not start it.
+    this.requireOpen(roundId);
     const index = this.coordinator.participantIndex(roundId, clientId);
     if (index === null) {
       throw new Refusal('not-in-round', `client ${clientId} was not selected for round ${roundId}`);
@@ -308,6 +309,7 @@ export class SecureAggregationDriver {
       throw new Refusal('invalid', 'share_encryption_public_key: must be a raw 32-byte X25519 key');
     if (sPublicKey.length !== 32)
       throw new Refusal('invalid', 'mask_agreement_public_key: must be a raw 32-byte X25519 key');
+    const s = this.startSession(roundId);
     if (s.adverts.has(index))
       throw new Refusal('duplicate', `client ${clientId} already advertised keys for round ${roundId}`);
     this.expectPhase(s, 'advertise', 'keys');
@@ -323,7 +325,7 @@ export class SecureAggregationDriver {
     clientId: string,
     shares: readonly EncryptedShares[],
   ): Promise<EncryptedShares[]> {
-    const s = this.sessionFor(roundId);
+    const s = this.sessionFor(roundId, clientId);
     const index = this.rosterIndex(s, clientId);
     if (s.shares.has(index))
       throw new Refusal('duplicate', `client ${clientId} already shared keys for round ${roundId}`);
@@ -362,7 +364,7 @@ export class SecureAggregationDriver {
     numExamples: number,
     masked: Uint32Array,
   ): Promise<number[]> {
-    const s = this.sessionFor(roundId);
+    const s = this.sessionFor(roundId, clientId);
     const index = this.rosterIndex(s, clientId);
     if (s.masked.has(index))
       throw new Refusal('duplicate', `client ${clientId} already sent its masked input for round ${roundId}`);
@@ -392,7 +394,7 @@ export class SecureAggregationDriver {
 
   /** Phase 3: the caller's shares; the round is aggregated once every survivor answered or at the deadline. */
   unmask(roundId: number, clientId: string, response: UnmaskResponse): { responses: number } {
-    const s = this.sessionFor(roundId);
+    const s = this.sessionFor(roundId, clientId);
     const index = this.rosterIndex(s, clientId);
     if (s.responses.has(index))
       throw new Refusal('duplicate', `client ${clientId} already answered the unmasking round ${roundId}`);
@@ -441,16 +443,34 @@ export class SecureAggregationDriver {
   /** The round being aggregated (awaited by tick so that callers can observe the result). */
   private finishing: Promise<void> = Promise.resolve();
 
-  private sessionFor(roundId: number): Session {
-    const open = this.coordinator.currentRound();
+  /** Throws unless `roundId` is the open round and has not failed. */
+  private requireOpen(roundId: number): void {
     if (this.session?.roundId === roundId) {
       const s = this.session;
       if (s.phase === 'failed') throw new Refusal('round-failed', `round ${roundId} failed: ${s.failure}`);
-      return s;
+      return;
     }
+    const open = this.coordinator.currentRound();
     if (!open || open.id !== roundId) {
       throw new Refusal('wrong-round', `round ${roundId} is not open (current round ${open?.id ?? 0})`);
     }
+  }
+
+  /**
+   * The open round's session. Before its first advert it has none, and no
+   * roster: `clientId` is not in it (and the refusal starts nothing).
+   */
+  private sessionFor(roundId: number, clientId: string): Session {
+    this.requireOpen(roundId);
+    if (this.session?.roundId === roundId) return this.session;
+    throw new Refusal('not-in-round', `client ${clientId} is not in the key roster of round ${roundId}`);
+  }
+
+  /** The open round's session, started by its first (valid) advert. */
+  private startSession(roundId: number): Session {
+    this.requireOpen(roundId);
+    if (this.session?.roundId === roundId) return this.session;
+    const open = this.coordinator.currentRound()!;
     const params: SecAggParams = {
       vectorLength: this.coordinator.modelLength,
       threshold: this.options.threshold,

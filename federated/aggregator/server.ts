@@ -34,7 +34,7 @@ import type { UpdateChunk__Output } from '../../proto/gen/parley/v1/UpdateChunk'
 import type { UploadReply } from '../../proto/gen/parley/v1/UploadReply';
 import { requireSelf } from '../../services/common/access';
 import type { Config } from '../../services/common/config';
-import { messageOf, RpcError, statusOf } from '../../services/common/grpc/errors';
+import { detailsOf, messageOf, RpcError, statusOf } from '../../services/common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../../services/common/grpc/proto';
 import {
   type CallContext,
@@ -48,7 +48,7 @@ import type { Logger } from '../../services/common/log';
 import { ATTR } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
 import { contextFromMetadata, SpanKind, withSpan } from '../../services/common/telemetry';
-import { intInRange, requireId } from '../../services/common/wire/validate';
+import { requireId } from '../../services/common/wire/validate';
 import {
   type EncryptedShares,
   type OwnerShare,
@@ -374,7 +374,7 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
       if (done) return;
       done = true;
       call.removeAllListeners('data');
-      callback({ code: statusOf(toRpc(err)), details: messageOf(toRpc(err)) });
+      callback({ code: statusOf(toRpc(err)), details: detailsOf(toRpc(err)) });
     };
     call.on('data', (chunk: C | UndecodableMessage) => {
       if (done) return;
@@ -389,13 +389,17 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
               `total_values ${chunk.total_values} exceeds the model's ${maxValues} values`,
             );
           }
-          intInRange(chunk.total_values, 'total_values', 1, maxValues);
+          if (chunk.total_values !== maxValues) {
+            throw new Refusal(
+              'invalid',
+              `total_values: must be the model's length ${maxValues}, got ${chunk.total_values}`,
+            );
+          }
           values = alloc(chunk.total_values);
-        } else if (
-          (chunk.client_id && chunk.client_id !== header.client_id) ||
-          (chunk.round_id && chunk.round_id !== header.round_id)
-        ) {
-          throw new Refusal('invalid', 'client_id and round_id must not change within one upload');
+        } else if (chunk.client_id && chunk.client_id !== header.client_id) {
+          throw new Refusal('invalid', 'client_id: must not change within one upload');
+        } else if (chunk.round_id && chunk.round_id !== header.round_id) {
+          throw new Refusal('invalid', 'round_id: must not change within one upload');
         }
         if (chunk.offset !== received) {
           throw new Refusal(
@@ -419,12 +423,15 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
     call.on('end', () => {
       if (done) return;
       if (!header || !values) {
-        fail(new Refusal('invalid', 'empty upload: the first chunk must carry the header'));
+        fail(new Refusal('invalid', 'request: empty upload; the first chunk must carry the header'));
         return;
       }
       if (received !== values.length) {
         fail(
-          new Refusal('invalid', `incomplete upload: ${received} of total_values=${values.length} values`),
+          new Refusal(
+            'invalid',
+            `values: incomplete upload, ${received} of total_values=${values.length} values`,
+          ),
         );
         return;
       }

@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { isActive, type Override } from '../common/domain/overrides';
 import { messageOf, statusOf } from '../common/grpc/errors';
@@ -63,6 +64,22 @@ function pathParam(raw: string, field: string): string {
     return decodeURIComponent(raw);
   } catch {
     throw new HttpError(400, `${field}: not valid percent-encoding`, field);
+  }
+}
+
+/**
+ * The request's URL. A target that is not a plain path ('*', '//host/…',
+ * 'http://host/…', one the URL parser refuses) is the caller's error (400),
+ * never an exception thrown out of the request handler (which would end
+ * the process).
+ */
+function requestUrl(target: string): URL {
+  if (!target.startsWith('/') || target.startsWith('//'))
+    throw new HttpError(400, 'path: must be a path starting with a single /', 'path');
+  try {
+    return new URL(target, 'http://admin.local');
+  } catch {
+    throw new HttpError(400, 'path: not a valid URL path', 'path');
   }
 }
 
@@ -258,17 +275,30 @@ export function httpHandler(opts: HttpApiOptions) {
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://admin.local');
-    route(req, res, url).catch((err: unknown) => {
-      const status = httpStatusOf(err);
-      if (status >= 500) log.error('http handler failed', { path: url.pathname, error: messageOf(err) });
-      const message = messageOf(err);
-      const field = err instanceof HttpError ? err.field : /^([A-Za-z0-9_.[\]]+): /.exec(message)?.[1];
-      const headers = err instanceof HttpError ? err.headers : {};
-      if (!res.headersSent)
-        send(res, status, field && status === 400 ? { error: message, field } : { error: message }, headers);
-      else res.end();
-    });
+    let path = '';
+    new Promise<URL>((resolve) => resolve(requestUrl(req.url ?? '/')))
+      .then((url) => {
+        path = url.pathname;
+        // HTTP/1.1 requires a Host header (RFC 9112 §3.2).
+        if (!req.headers.host && req.httpVersion === '1.1')
+          throw new HttpError(400, 'host: required (an HTTP/1.1 request names its Host)', 'host');
+        return route(req, res, url);
+      })
+      .catch((err: unknown) => {
+        const status = httpStatusOf(err);
+        if (status >= 500) log.error('http handler failed', { path, error: messageOf(err) });
+        const message = messageOf(err);
+        const field = err instanceof HttpError ? err.field : /^([A-Za-z0-9_.[\]]+): /.exec(message)?.[1];
+        const headers = err instanceof HttpError ? err.headers : {};
+        if (!res.headersSent)
+          send(
+            res,
+            status,
+            field && status === 400 ? { error: message, field } : { error: message },
+            headers,
+          );
+        else res.end();
+      });
   };
 }
 
@@ -289,12 +319,39 @@ function summaryOf(r: DecisionRecordData) {
   };
 }
 
+/**
+ * Bytes Node's HTTP parser refuses (a bad request line or header, a body
+ * that is not framed): 400 (431 for headers too large, 408 for a request
+ * that did not arrive in time, as Node answers them) with a JSON error
+ * naming the parser's complaint, like every other refusal, instead of
+ * Node's bare 400.
+ */
+function refuseMalformed(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
+  const body = JSON.stringify({ error: `request: not valid HTTP (${err.code ?? messageOf(err)})` });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 export function startHttp(
   host: string,
   port: number,
   handler: ReturnType<typeof httpHandler>,
 ): Promise<Server> {
-  const server = createServer(handler);
+  // A missing Host is refused by httpHandler, with a JSON error like every other refusal.
+  const server = createServer({ requireHostHeader: false }, handler);
+  server.on('clientError', refuseMalformed);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

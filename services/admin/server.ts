@@ -42,13 +42,20 @@ import {
   EmbeddedDecisionLog,
   type EncodedDecision,
   encodeDecision,
-  requestIdOf,
+  wholeRecordId,
 } from '../common/state/decisions';
 import { RedisDecisionLog } from '../common/state/decisions-redis';
 import { EmbeddedOverrideStore, type OverrideStore } from '../common/state/overrides';
 import { RedisOverrideStore } from '../common/state/overrides-redis';
 import { createRedis } from '../common/state/redis';
-import { type Principal, SignInRefused, SignIns, type TokenGrant, TokenTable } from './auth';
+import {
+  type Principal,
+  type SignInGuard,
+  SignInRefused,
+  SignIns,
+  type TokenGrant,
+  TokenTable,
+} from './auth';
 import { httpHandler, startHttp } from './http';
 import { auditToWire, overrideInputFromWire, overrideToWire, wireField } from './model';
 import { Sampler } from './sampler';
@@ -103,7 +110,8 @@ async function overrideSet(service: AdminService): Promise<OverrideSet> {
 /**
  * The Admin service as this server runs it: RecordDecisions hands its
  * handler each record's bytes as they came (the decision log stores them
- * encoded, readers decode them), so a record is never decoded on the way in.
+ * encoded, readers decode them); the handler decodes each once only to
+ * check it (wholeRecordId), and stores the bytes it got.
  */
 export const ADMIN_SERVICE: grpc.ServiceDefinition = {
   ...v1.Admin.service,
@@ -117,8 +125,13 @@ export type AdminServerHandlers = {
     : AdminHandlers[K];
 };
 
-export function adminHandlers(service: AdminService, tokens: TokenTable, log: Logger): AdminServerHandlers {
-  const signIns = new SignIns(tokens, log);
+export function adminHandlers(
+  service: AdminService,
+  tokens: TokenTable,
+  log: Logger,
+  guard?: SignInGuard,
+): AdminServerHandlers {
+  const signIns = new SignIns(tokens, log, guard);
   const S = SERVICE_NAMES.admin;
   return {
     ListOverrides: unary<ListOverridesRequest__Output, OverrideSet>(
@@ -225,7 +238,8 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
         received++;
         let requestId: string;
         try {
-          requestId = requestIdOf(bytes);
+          requestId = wholeRecordId(bytes);
+          if (!requestId) throw new Error('not a decision record: no request_id');
         } catch (err) {
           if (malformed++ === 0) log.warn('dropped a malformed decision record', { error: messageOf(err) });
           return;
@@ -236,7 +250,7 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
       });
       call.on('end', () => {
         flush();
-        void writing.then(() => callback(null, { received }));
+        void writing.then(() => callback(null, { received, dropped: malformed }));
       });
       call.on('error', () => flush());
     },
@@ -282,7 +296,16 @@ export interface RunningAdmin extends RunningService {
   sampler: Sampler;
 }
 
-export async function startAdmin({ config, log }: { config: Config; log: Logger }): Promise<RunningAdmin> {
+export async function startAdmin({
+  config,
+  log,
+  signIns,
+}: {
+  config: Config;
+  log: Logger;
+  /** Limits failed sign-ins per client address, over gRPC and HTTP alike (default: SIGN_IN_LIMIT). */
+  signIns?: SignInGuard;
+}): Promise<RunningAdmin> {
   const { table: tokens, grants } = TokenTable.fromSpec(config.admin.tokens);
   const state = createAdminState(config);
   const service = new AdminService({ store: state.store, decisions: state.decisions });
@@ -300,14 +323,14 @@ export async function startAdmin({ config, log }: { config: Config; log: Logger 
       host: config.host,
       port: config.ports.admin,
       serviceNames: [SERVICE_NAMES.admin],
-      services: [[ADMIN_SERVICE, adminHandlers(service, tokens, log)]],
+      services: [[ADMIN_SERVICE, adminHandlers(service, tokens, log, signIns)]],
       log,
       rateLimit: config.rateLimit,
     });
     http = await startHttp(
       config.host,
       config.admin.httpPort,
-      httpHandler({ service, tokens, history: sampler.history, log }),
+      httpHandler({ service, tokens, history: sampler.history, log, signIns }),
     );
   } catch (err) {
     await grpcServer?.shutdown();

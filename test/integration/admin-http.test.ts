@@ -6,6 +6,7 @@
  * guessing tokens, over HTTP or gRPC, is shut out and the failures are
  * logged; no token ever reaches a log line or a span.
  */
+import { connect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from '../../services/admin/server';
@@ -35,6 +36,18 @@ const call = (path: string, init: RequestInit & { token?: string } = {}) =>
     headers: { authorization: `Bearer ${init.token ?? EDITOR}`, ...(init.headers as Record<string, string>) },
   });
 const json = { 'content-type': 'application/json' };
+
+/** Writes `request` to the HTTP port as it is; resolves with everything that came back. */
+function rawHttp(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(admin.httpPort, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('error', reject);
+    socket.end(request, 'latin1');
+  });
+}
 
 describe('admin HTTP API: malformed input', () => {
   it.each([
@@ -86,6 +99,28 @@ describe('admin HTTP API: malformed input', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(
       /^body: expected content-type application\/json/,
     );
+  });
+
+  it.each(['//', '//evil.example/api/session', '*', 'http://x/api/session'])(
+    'a request target %s that is not a plain path is 400 naming it, and the service lives on',
+    async (target) => {
+      const answer = await rawHttp(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('"field":"path"');
+      expect((await call('/api/session')).status).toBe(200);
+    },
+  );
+
+  it('an HTTP/1.1 request without a Host header is 400 naming host', async () => {
+    const answer = await rawHttp('GET /api/session HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"field":"host"');
+  });
+
+  it("bytes that are not HTTP get a 400 whose JSON names the parser's complaint", async () => {
+    const answer = await rawHttp('G\u0000T / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toMatch(/\{"error":"request: not valid HTTP \(HPE_[A-Z_]+\)"\}$/);
   });
 
   it('no page or API answer can be framed by another origin', async () => {

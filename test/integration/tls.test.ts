@@ -119,7 +119,7 @@ beforeAll(async () => {
     ...federatedOptions,
     config: loadConfig({ PARLEY_HOST: '127.0.0.1', PARLEY_RATE_LIMIT: '0.01:2' }),
   });
-  admin = await startTestAdmin(log, `ops:viewer:${VIEWER}`, { PARLEY_RATE_LIMIT: '0.01:2' });
+  admin = await startTestAdmin(log, `ops:viewer:${VIEWER}`, undefined, { PARLEY_RATE_LIMIT: '0.01:2' });
 }, 60_000);
 
 afterAll(async () => {

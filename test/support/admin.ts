@@ -1,7 +1,9 @@
 /**
  * An admin service in the test's process: loopback, free ports, no metrics
- * endpoint, the given sign-in tokens (and any other settings in `env`).
+ * endpoint, the given sign-in tokens (and sign-in guard, and any other
+ * settings in `env`, e.g. REDIS_URL for Redis state).
  */
+import type { SignInGuard } from '../../services/admin/auth';
 import { type RunningAdmin, startAdmin } from '../../services/admin/server';
 import { loadConfig } from '../../services/common/config';
 import type { Logger } from '../../services/common/log';
@@ -9,6 +11,7 @@ import type { Logger } from '../../services/common/log';
 export function startTestAdmin(
   log: Logger,
   tokens: string,
+  signIns?: SignInGuard,
   env: Record<string, string> = {},
 ): Promise<RunningAdmin> {
   return startAdmin({
@@ -21,5 +24,6 @@ export function startTestAdmin(
       ...env,
     }),
     log,
+    signIns,
   });
 }

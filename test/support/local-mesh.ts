@@ -34,7 +34,15 @@ async function startOf(name: string): Promise<Start> {
   return mod.start;
 }
 
-export async function startLocalMesh(log: Logger, env: Record<string, string> = {}): Promise<LocalMesh> {
+/** Every agent of the registry in this process on free ports (the committers first), by registry name. */
+export async function startAgents(
+  log: Logger,
+  env: Record<string, string> = {},
+): Promise<{
+  agents: Map<string, RunningService>;
+  addresses: Record<string, string>;
+  close(): Promise<void>;
+}> {
   const base = { PARLEY_HOST: '127.0.0.1', PARLEY_LOG_LEVEL: 'error', PARLEY_METRICS_PORT: 'off', ...env };
   const registry = loadConfig(base).agents;
   const addresses: Record<string, string> = {};
@@ -53,6 +61,18 @@ export async function startLocalMesh(log: Logger, env: Record<string, string> = 
   const rest = registry.filter((a) => !a.roles.includes('committer'));
   for (const svc of await Promise.all(rest.map((a) => start(a.name))))
     addresses[agentEnv(svc.name, 'ADDR')] = svc.address;
+  return {
+    agents,
+    addresses,
+    async close() {
+      for (const s of [...agents.values()].reverse()) await s.close();
+    },
+  };
+}
+
+export async function startLocalMesh(log: Logger, env: Record<string, string> = {}): Promise<LocalMesh> {
+  const base = { PARLEY_HOST: '127.0.0.1', PARLEY_LOG_LEVEL: 'error', PARLEY_METRICS_PORT: 'off', ...env };
+  const { agents, addresses, close } = await startAgents(log, env);
   const broker = await startBroker({
     config: loadConfig({ ...base, ...addresses, PARLEY_BROKER_PORT: '0' }),
     log,
@@ -65,7 +85,7 @@ export async function startLocalMesh(log: Logger, env: Record<string, string> = 
     broker,
     async close() {
       await broker.close();
-      for (const s of [...agents.values()].reverse()) await s.close();
+      await close();
     },
   };
 }

@@ -5,7 +5,7 @@
  * (../errors.ts), anything else INTERNAL (and logged), never a crash.
  */
 import { status } from '@grpc/grpc-js';
-import { DomainError, type ErrorKind } from '../errors';
+import { DomainError, type ErrorKind, messageOf } from '../errors';
 
 export { invalidArgument, messageOf } from '../errors';
 
@@ -38,6 +38,21 @@ const STATUS_OF_KIND: Record<ErrorKind, status> = {
   unauthenticated: status.UNAUTHENTICATED,
   internal: status.INTERNAL,
 };
+
+/**
+ * Longest status message a server sends. The message travels in a trailer
+ * (HTTP/2 headers): one that echoes a huge field (an id of 100 000
+ * characters in "no decision <id>") is more than the peer takes, and then
+ * the call hangs until its deadline and takes the connection's other calls
+ * with it.
+ */
+export const MAX_DETAILS_CHARS = 1024;
+
+/** The status message of any thrown value, cut to MAX_DETAILS_CHARS. */
+export function detailsOf(err: unknown): string {
+  const m = messageOf(err);
+  return m.length <= MAX_DETAILS_CHARS ? m : `${m.slice(0, MAX_DETAILS_CHARS - 1)}…`;
+}
 
 export function isRpcError(err: unknown): err is RpcError {
   return err instanceof RpcError;

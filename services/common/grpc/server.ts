@@ -16,7 +16,7 @@ import type { RateLimit } from '../rate-limit';
 import { ATTR, rpcAttributes } from '../semconv';
 import { contextFromMetadata, SpanKind, tracer } from '../telemetry';
 import { accessInterceptor } from './access';
-import { messageOf, RpcError, statusOf } from './errors';
+import { detailsOf, messageOf, RpcError, statusOf } from './errors';
 import { packageDefinition } from './proto';
 import { addReflection } from './reflection';
 import { callerOf, processTransport, serverCredentials } from './tls';
@@ -157,7 +157,7 @@ export function unary<Req, Res>(
           if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN) {
             log.error('handler failed', { method, error: messageOf(err), stack: (err as Error)?.stack });
           }
-          callback({ code, details: messageOf(err) });
+          callback({ code, details: detailsOf(err) });
         },
       )
       .catch((err) => log.error('unary adapter failed', { method, error: messageOf(err) }));

@@ -104,6 +104,20 @@ export function requestIdOf(bytes: Buffer): string {
   return requestId;
 }
 
+/**
+ * The request id of bytes that are a whole decision record; throws when they
+ * are not. Decoding checks what `requestIdOf` leaves unread (the nested
+ * messages), and `requestIdOf` what the decoder lets pass (a wrong wire type
+ * for a field, a field number 0): a record that cannot be read back must not
+ * take a place in the log, where it would push out a good one and hide any
+ * older record with its request id.
+ */
+export function wholeRecordId(bytes: Buffer): string {
+  const requestId = requestIdOf(bytes);
+  decodeDecision(bytes);
+  return requestId;
+}
+
 export class EmbeddedDecisionLog implements DecisionLog {
   private readonly ring: Array<EncodedDecision | undefined>;
   private readonly index = new Map<string, number>();

@@ -6,7 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { v1 } from '../../../services/common/grpc/proto';
-import { decodeDecision, encodeDecision, requestIdOf } from '../../../services/common/state/decisions';
+import {
+  decodeDecision,
+  encodeDecision,
+  requestIdOf,
+  wholeRecordId,
+} from '../../../services/common/state/decisions';
 import { decisionRecord } from '../../support/decision-record';
 
 describe('decision record codec', () => {
@@ -41,5 +46,17 @@ describe('decision record codec', () => {
     expect(() => requestIdOf(Buffer.from([0x0f]))).toThrow(/wire type 7/);
     expect(() => requestIdOf(Buffer.from([0x02, 0x00]))).toThrow(/field number 0/);
     expect(() => requestIdOf(Buffer.from('{"request_id":"x"}'))).toThrow(/not a decision record/);
+  });
+
+  it('takes only whole records: framed right at the top but broken inside, or wrong where the decoder is lax, is refused', () => {
+    const { bytes } = encodeDecision(decisionRecord('req-1'));
+    expect(wholeRecordId(bytes)).toBe('req-1');
+    // Field 4 (the request) holding a tag whose value is missing: the top level reads fine, the record does not.
+    const brokenInside = Buffer.concat([bytes, Buffer.from([0x22, 0x01, 0x0a])]);
+    expect(requestIdOf(brokenInside)).toBe('req-1');
+    expect(() => wholeRecordId(brokenInside)).toThrow();
+    // A varint where the request id's string belongs, then field number 0: protobufjs decodes it (as "\0").
+    expect(() => decodeDecision(Buffer.from([0x08, 0x01, 0x00]))).not.toThrow();
+    expect(() => wholeRecordId(Buffer.from([0x08, 0x01, 0x00]))).toThrow(/field number 0/);
   });
 });

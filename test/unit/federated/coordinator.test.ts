@@ -139,7 +139,7 @@ describe('Coordinator: synchronous rounds', () => {
     const nan = vec(0, 0, Number.NaN, 0, 0, 0);
     expect(await refusal(upload(coordinator, 'a', nan))).toMatchObject({
       code: 'invalid',
-      message: /values\[2\] is NaN/,
+      message: /values\[2\]: NaN is not finite/,
     });
     expect(
       await refusal(upload(coordinator, 'a', vec(0, 0, 0, Number.POSITIVE_INFINITY, 0, 0))),

@@ -4,8 +4,10 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface RecordDecisionsAck {
   'received'?: (number | string | Long);
+  'dropped'?: (number | string | Long);
 }
 
 export interface RecordDecisionsAck__Output {
   'received': (number);
+  'dropped': (number);
 }
