@@ -88,7 +88,7 @@ import { randomToken } from '../services/admin/auth';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
 import { startRedis, type TestRedis } from '../test/support/redis';
-import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
+import { type BenchCatalogueOptions, benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
 import type { ClosedResult, ClosedSpec, LevelResult, OpenResult, OpenSpec, OutcomeSpec } from './load';
 import {
   cpuMs,
@@ -351,10 +351,12 @@ export async function startMesh(
   nodeFlags: NodeFlags = () => [],
   /** Extra env for every service (e.g. model paths, compression). */
   extraEnv: Record<string, string> = {},
+  /** The real mesh's state and catalogue (the benchmark's: a throwaway redis-server, budgets that never run dry). */
+  real: RealMeshOptions = {},
 ): Promise<Mesh> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startMeshOnce(kind, rounds, nodeFlags, extraEnv);
+      return await startMeshOnce(kind, rounds, nodeFlags, extraEnv, real);
     } catch (err) {
       if (attempt >= 3) throw err;
       log(
@@ -362,6 +364,19 @@ export async function startMesh(
       );
     }
   }
+}
+
+/**
+ * Where the real mesh keeps its state: `redis`, a throwaway redis-server it
+ * starts (and stops); `embedded`, each service's memory; or a Redis the
+ * caller runs (`redisUrl`; the mesh's keys get a prefix of their own).
+ */
+export type MeshState = 'redis' | 'embedded' | { redisUrl: string };
+
+export interface RealMeshOptions {
+  state?: MeshState;
+  /** Changes to the generated catalogue (e.g. small budgets). */
+  catalogue?: Partial<Omit<BenchCatalogueOptions, 'nowMs'>>;
 }
 
 /** Extra node flags (e.g. --cpu-prof) of each real service. */
@@ -376,6 +391,7 @@ async function startMeshOnce(
   rounds: number,
   nodeFlags: NodeFlags,
   extraEnv: Record<string, string>,
+  real: RealMeshOptions,
 ): Promise<Mesh> {
   const env = { ...baseEnv(await freePorts()), ...extraEnv };
   const procs: ServiceProcess[] = [];
@@ -400,13 +416,24 @@ async function startMeshOnce(
   };
   try {
     if (kind === 'real') {
-      mesh.redis = await startRedis();
-      const info = await mesh.redis.client().info('server');
-      mesh.redisPid = Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+      const state = real.state ?? 'redis';
+      if (state === 'redis') {
+        mesh.redis = await startRedis();
+        const info = await mesh.redis.client().info('server');
+        mesh.redisPid = Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+        env.REDIS_URL = mesh.redis.url;
+      } else if (state === 'embedded') {
+        delete env.REDIS_URL;
+      } else {
+        env.REDIS_URL = state.redisUrl;
+        env.PARLEY_REDIS_PREFIX = `parley-bench-${Date.now().toString(36)}:`;
+      }
       mesh.catalogueDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
       const path = join(mesh.catalogueDir, 'catalogue.yaml');
-      writeFileSync(path, benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, nowMs: Date.now() }));
-      env.REDIS_URL = mesh.redis.url;
+      writeFileSync(
+        path,
+        benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, ...real.catalogue, nowMs: Date.now() }),
+      );
       env.PARLEY_CATALOGUE = path;
     }
     procs.push(
