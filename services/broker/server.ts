@@ -178,8 +178,11 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
       recordShed(shed);
       negotiators = shedAgents(admission.detail(shed));
     }
+    // The request waited about as long as the event loop lags before this handler saw it:
+    // a negotiation takes that off its time (a shed decision needs next to none).
+    const lag = admission && !shed ? admission.lag : 0;
     const decision = await decide(
-      { ...input, deadline, span: ctx.span },
+      { ...input, deadline: deadline - lag, span: ctx.span },
       {
         agents: negotiators,
         fallbacks: deps.fallbacks,

@@ -208,6 +208,28 @@ describe('Decide under load (shedding)', () => {
     expect(admission.decisionsInFlight).toBe(0);
   });
 
+  it("an admitted decision takes the event loop's lag off its deadline", async () => {
+    const admission = new Admission({ maxInFlight: 0, maxLagMs: 0, minBudgetMs: 0 });
+    const { f, handlers } = shedding(admission);
+    const budgets = new Map<string, number>();
+    const inventory = f.deps.agents.proposers[0]!;
+    f.deps.agents.proposers[0] = {
+      spec: inventory.spec,
+      propose: (input, ms) => {
+        if (input.round === 1) budgets.set(input.requestId, ms);
+        return inventory.propose(input, ms, null);
+      },
+    };
+    f.behave.propose = async () => proposal([cand('a')]);
+    await call((ctx) => handlers.decide(wireDecide({ request_id: 'calm', deadline_ms: 300 }), ctx));
+    admission.observeLag(150);
+    await call((ctx) => handlers.decide(wireDecide({ request_id: 'lagging', deadline_ms: 300 }), ctx));
+    // The proposer's share of the usable time: of about 290 ms, then of at most 150 ms.
+    const share = inventory.spec.share;
+    expect(budgets.get('calm')).toBeGreaterThan(share * 150);
+    expect(budgets.get('lagging')).toBeLessThanOrEqual(share * 150);
+  });
+
   it('a failed decision (too little time left) leaves nothing in flight', async () => {
     const admission = new Admission({ maxInFlight: 1, maxLagMs: 0, minBudgetMs: 0 });
     const { handlers } = shedding(admission);
