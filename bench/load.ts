@@ -121,6 +121,8 @@ export interface Slice {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** p99 of how late the generator sent the slice's requests (its own queueing; part of the latency). */
+  sendDelayP99Ms: number;
 }
 
 /** A stage's slice, with its name and rate. */
@@ -296,6 +298,8 @@ export function record(
 export interface Answer {
   ms: number;
   kind: 'ok' | 'degraded' | 'shed' | 'error';
+  /** How late the generator sent it after its scheduled time (its own queueing, part of `ms`). */
+  sendDelayMs: number;
 }
 
 function answerKind(err: grpc.ServiceError | null, res: DecideResponse__Output | undefined): Answer['kind'] {
@@ -304,11 +308,12 @@ function answerKind(err: grpc.ServiceError | null, res: DecideResponse__Output |
   return res.degraded.length > 0 ? 'degraded' : 'ok';
 }
 
+type Counts = Pick<Slice, 'sent' | 'answers' | 'degraded' | 'shed' | 'errors' | 'dropped' | 'late'>;
+const NO_COUNTS: Counts = { sent: 0, answers: 0, degraded: 0, shed: 0, errors: 0, dropped: 0, late: 0 };
+
 /** Answers gathered into numbered slices (seconds, or stages) of an open loop. */
 export class Slices {
-  private readonly bins: Array<
-    Omit<Slice, 'at' | 'seconds' | 'p50Ms' | 'p99Ms' | 'maxMs'> & { ms: number[] }
-  > = [];
+  private readonly bins: Array<Counts & { ms: number[]; delays: number[] }> = [];
 
   constructor(private readonly deadlineMs: number) {}
 
@@ -318,8 +323,7 @@ export class Slices {
 
   /** Counts one request of slice `i`: its answer, or null when it was dropped (not sent). */
   add(i: number, a: Answer | null): void {
-    while (this.bins.length <= i)
-      this.bins.push({ sent: 0, answers: 0, degraded: 0, shed: 0, errors: 0, dropped: 0, late: 0, ms: [] });
+    while (this.bins.length <= i) this.bins.push({ ...NO_COUNTS, ms: [], delays: [] });
     const b = this.bins[i]!;
     b.sent++;
     if (!a) {
@@ -327,6 +331,7 @@ export class Slices {
       return;
     }
     b.ms.push(a.ms);
+    b.delays.push(a.sendDelayMs);
     if (a.kind === 'error') {
       b.errors++;
       return;
@@ -339,16 +344,7 @@ export class Slices {
 
   /** Slice `i`, starting `at` s into the window and `seconds` long (empty when nothing was sent in it). */
   slice(i: number, at: number, seconds: number): Slice {
-    const { ms, ...counts } = this.bins[i] ?? {
-      sent: 0,
-      answers: 0,
-      degraded: 0,
-      shed: 0,
-      errors: 0,
-      dropped: 0,
-      late: 0,
-      ms: [],
-    };
+    const { ms, delays, ...counts } = this.bins[i] ?? { ...NO_COUNTS, ms: [], delays: [] };
     return {
       at,
       seconds,
@@ -356,6 +352,7 @@ export class Slices {
       p50Ms: percentile(ms, 50),
       p99Ms: percentile(ms, 99),
       maxMs: percentile(ms, 100),
+      sendDelayP99Ms: percentile(delays, 99),
     };
   }
 }
@@ -468,6 +465,7 @@ class Driver {
   decide(tally: Tally | null, startedAt = performance.now()): Promise<Answer> {
     const client = this.client();
     const req = this.workload.request(this.seq++);
+    const sendDelayMs = performance.now() - startedAt;
     return new Promise((resolve) => {
       client.Decide(
         req,
@@ -479,7 +477,7 @@ class Driver {
             if (error && !this.firstError) this.firstError = error;
             if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res));
           }
-          resolve({ ms, kind: answerKind(err, res) });
+          resolve({ ms, kind: answerKind(err, res), sendDelayMs });
         },
       );
     });
@@ -685,12 +683,19 @@ function stageResults(byStage: Slices, stages: readonly Stage[]): StageResult[] 
 }
 
 /**
- * Prints the second before last of the window (its answers are in: they
- * come within the gRPC deadline), naming its stage.
+ * Prints each second of the window once, two seconds after its end (its
+ * answers are in by then: they come within the gRPC deadline), naming its
+ * stage. Returns the function to call every second.
  */
-function printSecond(bySecond: Slices, stages: readonly Stage[], start: number): void {
-  const second = Math.floor((performance.now() - start) / 1000) - 2;
-  if (second < 0) return;
+function secondPrinter(bySecond: Slices, stages: readonly Stage[], start: number): () => void {
+  let printed = 0;
+  return () => {
+    const upTo = Math.floor((performance.now() - start) / 1000) - 2;
+    for (; printed <= upTo; printed++) printSecond(bySecond, stages, printed);
+  };
+}
+
+function printSecond(bySecond: Slices, stages: readonly Stage[], second: number): void {
   let stage = '';
   let end = 0;
   for (const st of stages) {
@@ -703,7 +708,8 @@ function printSecond(bySecond: Slices, stages: readonly Stage[], start: number):
   const s = bySecond.slice(second, second, 1);
   progress(
     `  ${String(second).padStart(3)} s ${stage}: ${s.answers}/s answered, p50 ${s.p50Ms.toFixed(1)} ms, ` +
-      `p99 ${s.p99Ms.toFixed(1)} ms${s.shed ? `, ${s.shed} shed` : ''}${trouble({ ...s, degraded: s.degraded - s.shed })}`,
+      `p99 ${s.p99Ms.toFixed(1)} ms${s.shed ? `, ${s.shed} shed` : ''}${trouble({ ...s, degraded: s.degraded - s.shed })}` +
+      (s.sendDelayP99Ms > 5 ? `; generator ${s.sendDelayP99Ms.toFixed(1)} ms behind (p99)` : ''),
   );
 }
 
@@ -738,7 +744,7 @@ export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
   if (sampler) sampleRss();
   const byStage = new Slices(spec.deadlineMs);
   const bySecond = new Slices(spec.deadlineMs);
-  const progressTimer = spec.perSecond ? setInterval(() => printSecond(bySecond, stages, start), 1000) : null;
+  const progressTimer = spec.perSecond ? setInterval(secondPrinter(bySecond, stages, start), 1000) : null;
   const { sent, dropped } = await openWindow(driver, stages, spec.maxInFlight, tally, (at, stage, a) => {
     byStage.add(stage, a);
     if (spec.perSecond) bySecond.add(Math.floor(at / 1000), a);

@@ -1218,13 +1218,13 @@ const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(x < 0.1 ? 
 const kib = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)}` : '–');
 const latency = (w: OpenResult) => `${f1(w.p50Ms)} / ${f1(w.p99Ms)}`;
 
-function machine(): string {
+export function machine(): string {
   const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown';
   return `Node ${process.version}, ${cpus().length} cores, CPU: ${model}, ${process.platform}/${process.arch}`;
 }
 
 /** The commit the benchmark ran on ('+' when tracked files differ from it), or '?' outside git. */
-function commit(): string {
+export function commit(): string {
   const git = (...args: string[]) =>
     execFileSync('git', args, {
       cwd: dirname(RESULTS_PATH),
