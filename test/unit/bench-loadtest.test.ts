@@ -11,6 +11,7 @@ import {
   parseArgs,
   recoveryTime,
   rssGrowth,
+  saturationOf,
   verdicts,
 } from '../../bench/loadtest';
 
@@ -203,6 +204,28 @@ describe('load test figures', () => {
       'of them shed',
     ])
       expect(svg).toContain(label);
+  });
+
+  it('saturation: the best level that kept p99 within the deadline without failures, else the best', () => {
+    const level = (concurrency: number, rate: number, p99Ms: number, errors = 0) => ({
+      concurrency,
+      seconds: 1,
+      rate,
+      p50Ms: p99Ms / 2,
+      p99Ms,
+      ok: rate,
+      late: 0,
+      noAd: 0,
+      degraded: 0,
+      errors,
+    });
+    const levels = [level(1, 100, 20), level(4, 300, 60), level(16, 500, 150), level(32, 450, 90, 3)];
+    expect(saturationOf(levels, 100)).toEqual({ rate: 300, concurrency: 4, inTime: true });
+    expect(saturationOf([level(16, 500, 150), level(32, 450, 300)], 100)).toEqual({
+      rate: 500,
+      concurrency: 16,
+      inTime: false,
+    });
   });
 
   it('options: defaults, and bad flags named', () => {
