@@ -14,6 +14,11 @@
  *  2. one open loop (a load generator in its own process), latency measured
  *     at the client from each request's scheduled send time, outcome reports
  *     sent as an ad server would, RSS of every process sampled each second:
+ *       fill      the steady rate for --fill-seconds (60), not judged: the
+ *                 mesh's bounded state fills (the broker's answers kept 60 s
+ *                 for idempotent Decide, the inventory agent's last 50,000
+ *                 proposed candidates for online learning), so that RSS
+ *                 growth in the steady stage is growth, not a window filling;
  *       steady    --share (70%) of the saturation rate for --seconds (60),
  *       spike     --spike-factor (5) times that for --spike-seconds (10),
  *       recovery  the steady rate again for --recovery-seconds (20);
@@ -27,7 +32,7 @@
  * spike's end. Writes bench/out/loadtest.json and loadtest.svg (or under
  * --out), prints a verdict per check, and exits 1 when one fails.
  *
- *   npm run loadtest -- [--rate N] [--redis] [--seconds 60] [--spike-seconds 10]
+ *   npm run loadtest -- [--rate N] [--redis] [--fill-seconds 60] [--seconds 60] [--spike-seconds 10]
  *                       [--spike-factor 5] [--recovery-seconds 20] [--share 0.7]
  *                       [--deadline-ms 100] [--channels 4] [--concurrency 1,2,4,...]
  *                       [--level-seconds 3] [--out bench/out]
@@ -71,6 +76,8 @@ export interface LoadtestOptions {
   rate: number | null;
   /** Embedded state, or Redis (REDIS_URL when set, else a redis-server of its own). */
   redis: boolean;
+  /** A first stage at the steady rate, not judged: the mesh's bounded state fills (see the header). */
+  fillSeconds: number;
   steadySeconds: number;
   spikeSeconds: number;
   spikeFactor: number;
@@ -91,6 +98,7 @@ export function parseArgs(argv: string[]): LoadtestOptions {
   const o: LoadtestOptions = {
     rate: null,
     redis: false,
+    fillSeconds: 60,
     steadySeconds: 60,
     spikeSeconds: 10,
     spikeFactor: 5,
@@ -114,6 +122,7 @@ export function parseArgs(argv: string[]): LoadtestOptions {
     if (flag === '--rate') o.rate = num(flag, next(), 1);
     else if (flag === '--redis') o.redis = true;
     else if (flag === '--seconds') o.steadySeconds = num(flag, next(), 2);
+    else if (flag === '--fill-seconds') o.fillSeconds = num(flag, next(), 0);
     else if (flag === '--spike-seconds') o.spikeSeconds = num(flag, next(), 1);
     else if (flag === '--spike-factor') o.spikeFactor = num(flag, next(), 1);
     else if (flag === '--recovery-seconds') o.recoverySeconds = num(flag, next(), 2);
@@ -202,14 +211,18 @@ export function saturationOf(
   return { rate: level?.rate ?? 0, concurrency: level?.concurrency ?? 0, inTime: kept.length > 0 };
 }
 
-/** RSS growth of each process over the first `seconds` of the window's samples (second half), as a share. */
+/**
+ * RSS growth of each process over the second half of the samples from
+ * `from` to `to` (seconds into the window), as a share of the RSS then.
+ */
 export function rssGrowth(
   rssKb: Record<string, Array<[number, number]>>,
-  seconds: number,
+  from: number,
+  to: number,
 ): Record<string, { growthMiB: number; share: number }> {
   const out: Record<string, { growthMiB: number; share: number }> = {};
   for (const [name, samples] of Object.entries(rssKb)) {
-    const steady = samples.filter(([t]) => t <= seconds);
+    const steady = samples.filter(([t]) => t >= from && t <= to);
     const growth = growthOverSecondHalf(steady);
     const mid = (steady[0]?.[0] ?? 0) + ((steady.at(-1)?.[0] ?? 0) - (steady[0]?.[0] ?? 0)) / 2;
     const base = median(steady.filter(([t]) => t >= mid).map(([, kb]) => kb));
@@ -222,8 +235,10 @@ export function rssGrowth(
  * "Normal" latency: the p99 that 9 in 10 seconds of the steady phase stayed
  * under (the 90th percentile of its per-second p99s).
  */
-export function normalP99(perSecond: readonly Slice[], steadySeconds: number): number {
-  const p99s = perSecond.filter((s) => s.at < steadySeconds && s.answers > 0).map((s) => s.p99Ms);
+export function normalP99(perSecond: readonly Slice[], steady: { at: number; seconds: number }): number {
+  const p99s = perSecond
+    .filter((s) => s.at >= steady.at && s.at < steady.at + steady.seconds && s.answers > 0)
+    .map((s) => s.p99Ms);
   return percentile(p99s, 90);
 }
 
@@ -268,7 +283,7 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
   out.push({
     check: `steady ${f1(r.steadyRate)}/s: no failed call`,
     pass: s.sent > 0 && s.failed === 0,
-    measured: `${s.failed} of ${s.sent} failed or dropped${r.firstError ? ` (first error: ${r.firstError})` : ''}`,
+    measured: `${s.failed} of ${s.sent} failed or dropped${s.failed > 0 && r.firstError ? ` (the run's first error: ${r.firstError})` : ''}`,
   });
   out.push({
     check: 'steady: every answer within its deadline',
@@ -289,9 +304,9 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
     pass: budgeted.length > 0 && over.length === 0,
     measured: `${over.length} of ${budgeted.length} over; ${dry} spent 90% or more; the most spent ${pct(ratio)} of its budget${over.length ? ` (${over.map((c) => c.campaignId).join(', ')})` : ''}`,
   });
-  const growth = Object.entries(rssGrowth(r.rssKb, steady[0]?.seconds ?? 0)).filter(
-    ([name]) => !RSS_NOT_JUDGED.has(name),
-  );
+  const growth = Object.entries(
+    rssGrowth(r.rssKb, steady[0]?.at ?? 0, (steady[0]?.at ?? 0) + (steady[0]?.seconds ?? 0)),
+  ).filter(([name]) => !RSS_NOT_JUDGED.has(name));
   const grew = growth.filter(([, g]) => !(g.share < RSS_GROWTH_LIMIT));
   const top = growth.sort((a, b) => b[1].share - a[1].share)[0];
   out.push({
@@ -306,16 +321,16 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
   out.push({
     check: `spike ${f1(r.spikeRate)}/s and recovery: no failed call`,
     pass: p.sent > 0 && p.failed === 0,
-    measured: `${p.failed} of ${p.sent} failed or dropped; ${shed} answered shed`,
+    measured: `${p.failed} of ${p.sent} failed or dropped; ${shed} answered shed${p.failed > 0 && r.firstError ? ` (the run's first error: ${r.firstError})` : ''}`,
   });
   out.push({
     check: 'spike and recovery: every answer within its deadline',
     pass: p.sent > 0 && p.late === 0,
     measured: `${p.late} after ${r.deadlineMs} ms; slowest ${f1(p.maxMs)} ms`,
   });
-  const steadySeconds = steady[0]?.seconds ?? 0;
-  const spikeEnd = steadySeconds + (r.stages.find((x) => x.name === 'spike')?.seconds ?? 0);
-  const normal = normalP99(r.perSecond, steadySeconds);
+  const spikeStage = r.stages.find((x) => x.name === 'spike');
+  const spikeEnd = (spikeStage?.at ?? 0) + (spikeStage?.seconds ?? 0);
+  const normal = normalP99(r.perSecond, steady[0] ?? { at: 0, seconds: 0 });
   const back = recoveryTime(r.perSecond, spikeEnd, normal);
   out.push({
     check: `latency back to normal within ${RECOVERY_LIMIT_S} s of the spike`,
@@ -328,13 +343,19 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
 // ---------------------------------------------------------------------------
 // The chart
 
-/** Latency (p50, p99) and answers per second over the window, the spike shaded. */
+/** Latency (p50, p99) and answers per second over the window, the fill stage and the spike shaded. */
 export function chart(r: Omit<LoadtestResult, 'verdicts'>): string {
   const xs = r.perSecond.map((s) => s.at);
   const spike = r.stages.find((s) => s.name === 'spike');
-  const bands = spike
-    ? [{ from: spike.at, to: spike.at + spike.seconds, label: `spike ×${f1(r.spikeRate / r.steadyRate)}` }]
-    : [];
+  const fill = r.stages.find((s) => s.name === 'fill');
+  const bands = [
+    ...(fill
+      ? [{ from: fill.at, to: fill.at + fill.seconds, label: 'fill (not judged)', color: '#dddddd' }]
+      : []),
+    ...(spike
+      ? [{ from: spike.at, to: spike.at + spike.seconds, label: `spike ×${f1(r.spikeRate / r.steadyRate)}` }]
+      : []),
+  ];
   const opts = { bands, fromZero: true, width: 760, dots: false };
   const of = (f: (s: Slice) => number) => r.perSecond.map((s, i) => ({ x: xs[i]!, y: f(s) }));
   const latency = lineChart(
@@ -408,8 +429,8 @@ async function shedCounts(metrics: string | undefined): Promise<Record<string, n
 }
 
 const OUTCOME_BATCHING = { batchMs: 50, maxBatch: 200 };
-/** Every fourth campaign has a budget of 2 USD (100 to 400 impressions at the generated CPMs): it runs dry. */
-const SMALL_BUDGETS = { smallBudgetEvery: 4, smallBudgetMicros: 2_000_000 };
+/** Every fourth campaign has a budget of 0.5 USD (25 to 100 impressions at the generated CPMs): it runs dry. */
+const SMALL_BUDGETS = { smallBudgetEvery: 4, smallBudgetMicros: 500_000 };
 
 export async function runLoadtest(o: LoadtestOptions, command: string): Promise<LoadtestResult> {
   const loadBefore = loadavg()[0] ?? 0;
@@ -461,14 +482,14 @@ export async function runLoadtest(o: LoadtestOptions, command: string): Promise<
     }
     const spikeRate = o.spikeFactor * steadyRate;
     const stages: Stage[] = [
+      ...(o.fillSeconds > 0 ? [{ name: 'fill', rate: steadyRate, seconds: o.fillSeconds }] : []),
       { name: 'steady', rate: steadyRate, seconds: o.steadySeconds },
       { name: 'spike', rate: spikeRate, seconds: o.spikeSeconds },
       { name: 'recovery', rate: steadyRate, seconds: o.recoverySeconds },
     ];
-    const seconds = o.steadySeconds + o.spikeSeconds + o.recoverySeconds;
+    const seconds = stages.reduce((a, st) => a + st.seconds, 0);
     log(
-      `open loop: ${f1(steadyRate)}/s for ${o.steadySeconds} s, ${f1(spikeRate)}/s for ${o.spikeSeconds} s, ` +
-        `${f1(steadyRate)}/s for ${o.recoverySeconds} s (deadline ${o.deadlineMs} ms)`,
+      `open loop (deadline ${o.deadlineMs} ms): ${stages.map((st) => `${st.name} ${f1(st.rate)}/s for ${st.seconds} s`).join(', ')}`,
     );
     const open = await runLoad<OpenResult>(
       {

@@ -22,7 +22,7 @@ const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrec
 
 export interface LineChartOptions {
   /** Shaded x ranges with a label (e.g. a load spike). */
-  bands?: Array<{ from: number; to: number; label: string }>;
+  bands?: Array<{ from: number; to: number; label: string; color?: string }>;
   /** The y axis starts at 0 (for quantities that cannot be negative). */
   fromZero?: boolean;
   width?: number;
@@ -61,7 +61,7 @@ export function lineChart(
   ];
   for (const b of opts.bands ?? [])
     parts.push(
-      `<rect x="${X(b.from).toFixed(1)}" y="${m.t}" width="${(X(b.to) - X(b.from)).toFixed(1)}" height="${H - m.t - m.b}" fill="#f4c7c3" opacity="0.5"/>`,
+      `<rect x="${X(b.from).toFixed(1)}" y="${m.t}" width="${(X(b.to) - X(b.from)).toFixed(1)}" height="${H - m.t - m.b}" fill="${b.color ?? '#f4c7c3'}" opacity="0.5"/>`,
       `<text x="${((X(b.from) + X(b.to)) / 2).toFixed(1)}" y="${m.t + 12}" text-anchor="middle">${esc(b.label)}</text>`,
     );
   for (const t of niceTicks(y0, y1))

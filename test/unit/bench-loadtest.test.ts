@@ -113,7 +113,7 @@ describe('load test verdicts', () => {
     const c = byCheck(r);
     expect(c['steady: no failed call']).toMatchObject({
       pass: false,
-      measured: '2 of 1000 failed or dropped (first error: 4 Deadline exceeded)',
+      measured: "2 of 1000 failed or dropped (the run's first error: 4 Deadline exceeded)",
     });
     expect(c['steady: every answer within its deadline']).toMatchObject({ pass: false });
     expect(c['steady: every answer within its deadline']?.measured).toMatch(
@@ -170,7 +170,7 @@ describe('load test verdicts', () => {
 describe('load test figures', () => {
   it('normal latency is the 90th percentile of the steady seconds’ p99s', () => {
     const seconds = Array.from({ length: 10 }, (_, i) => slice(i, 10 + i));
-    expect(normalP99([...seconds, slice(10, 500)], 10)).toBe(18);
+    expect(normalP99([slice(-1, 900), ...seconds, slice(10, 500)], { at: 0, seconds: 10 })).toBe(18);
   });
 
   it('recovery: the first of two normal seconds in a row after the spike, an error is not normal', () => {
@@ -184,10 +184,12 @@ describe('load test figures', () => {
   });
 
   it('RSS growth is the least-squares growth over the second half, as a share of the RSS then', () => {
-    const g = rssGrowth(
-      { p: Array.from({ length: 11 }, (_, i) => [i, 1000 + 10 * i] as [number, number]) },
-      10,
+    const samples = Array.from(
+      { length: 21 },
+      (_, i) => [i, i < 10 ? 9000 : 1000 + 10 * (i - 10)] as [number, number],
     );
+    // Only the samples from 10 s to 20 s count: before them, the fill stage.
+    const g = rssGrowth({ p: samples }, 10, 20);
     expect(g.p?.growthMiB).toBeCloseTo(50 / 1024);
     expect(g.p?.share).toBeCloseTo(50 / 1080);
   });
@@ -230,6 +232,7 @@ describe('load test figures', () => {
 
   it('options: defaults, and bad flags named', () => {
     expect(parseArgs([])).toMatchObject({
+      fillSeconds: 60,
       rate: null,
       redis: false,
       steadySeconds: 60,

@@ -25,7 +25,8 @@ describe('npm run loadtest (tiny)', () => {
     const stderr: string[] = [];
     const args = [
       ...['--concurrency', '1,2', '--level-seconds', '1', '--share', '0.1'],
-      ...['--seconds', '3', '--spike-seconds', '1', '--spike-factor', '2', '--recovery-seconds', '2'],
+      ...['--fill-seconds', '1', '--seconds', '3', '--spike-seconds', '1', '--spike-factor', '2'],
+      ...['--recovery-seconds', '2'],
       ...['--out', dir],
     ];
     const code = await new Promise<number | null>((resolve) => {
@@ -41,13 +42,13 @@ describe('npm run loadtest (tiny)', () => {
     expect([0, 1], log.slice(-3000)).toContain(code);
     const r = JSON.parse(readFileSync(join(dir, 'loadtest.json'), 'utf8')) as LoadtestResult;
     expect(r.saturation?.levels.map((l) => l.concurrency)).toEqual([1, 2]);
-    expect(r.stages.map((s) => s.name)).toEqual(['steady', 'spike', 'recovery']);
+    expect(r.stages.map((s) => s.name)).toEqual(['fill', 'steady', 'spike', 'recovery']);
     expect(r.spikeRate).toBeCloseTo(2 * r.steadyRate);
     expect(r.stages.every((s) => s.sent > 0)).toBe(true);
-    expect(r.perSecond.length).toBeGreaterThanOrEqual(6);
+    expect(r.perSecond.length).toBeGreaterThanOrEqual(7);
     // Every mesh process had its RSS sampled; the committing agent reported the campaigns.
     expect(Object.keys(r.rssKb)).toEqual(expect.arrayContaining(['broker', 'objective', 'admin']));
-    expect(r.campaigns.some((c) => c.budgetMicros === 2_000_000)).toBe(true);
+    expect(r.campaigns.some((c) => c.budgetMicros === 500_000)).toBe(true);
     // The verdicts are the ones the data gives, and the exit code follows them.
     expect(r.verdicts).toEqual(verdicts({ ...r, verdicts: undefined } as unknown as LoadtestResult));
     expect(code).toBe(r.verdicts.every((v) => v.pass) ? 0 : 1);
