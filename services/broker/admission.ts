@@ -7,7 +7,9 @@
  * A decision is shed when, on arrival,
  *  - `in_flight`: `maxInFlight` decisions are already negotiating;
  *  - `event_loop_lag`: the event loop runs more than `maxLagMs` behind (the
- *    request has already waited about that long before the broker saw it);
+ *    request has already waited about that long before the broker saw it):
+ *    on each of the last LAG_SAMPLES measurements, so a single stall (a
+ *    garbage collection, a burst) does not shed the decisions after it;
  *  - `deadline_budget`: the time left, less that lag, is under `minBudgetMs`.
  * A shed decision is still answered, in time and cheaply: shedAgents() makes
  * its negotiation ask nobody, so it falls back on the catalogue's house ads
@@ -30,9 +32,13 @@ export interface AdmissionLimits {
 
 export type ShedReason = 'in_flight' | 'event_loop_lag' | 'deadline_budget';
 
+/** The lag that counts is the smallest of this many latest measurements: a sustained lag, not one stall. */
+export const LAG_SAMPLES = 5;
+
 export class Admission {
   private inFlight = 0;
   private lagMs = 0;
+  private readonly lags: number[] = [];
 
   constructor(readonly limits: AdmissionLimits) {}
 
@@ -41,13 +47,16 @@ export class Admission {
     return this.inFlight;
   }
 
-  /** The event loop's latest lag (ms), as the server measured it. */
+  /** The event loop's sustained lag (ms): the smallest of the latest LAG_SAMPLES measurements. */
   get lag(): number {
     return this.lagMs;
   }
 
+  /** One measurement of the event loop's lag (ms), from the server's timer. */
   observeLag(ms: number): void {
-    this.lagMs = Math.max(0, ms);
+    this.lags.push(Math.max(0, ms));
+    if (this.lags.length > LAG_SAMPLES) this.lags.shift();
+    this.lagMs = Math.min(...this.lags);
   }
 
   /**

@@ -3,7 +3,7 @@
  * logic, no sockets, no clocks.
  */
 import { describe, expect, it } from 'vitest';
-import { Admission, type AdmissionLimits } from '../../../services/broker/admission';
+import { Admission, type AdmissionLimits, LAG_SAMPLES } from '../../../services/broker/admission';
 
 const limits = (over: Partial<AdmissionLimits> = {}): AdmissionLimits => ({
   maxInFlight: 2,
@@ -26,18 +26,35 @@ describe('Admission', () => {
     expect(a.detail('in_flight')).toBe('load shed: 2 decisions in flight (limit 2)');
   });
 
-  it('sheds while the event loop lags more than maxLagMs', () => {
+  /** The lag measured `n` times in a row. */
+  const lagged = (a: Admission, ms: number, n = LAG_SAMPLES) => {
+    for (let i = 0; i < n; i++) a.observeLag(ms);
+  };
+
+  it('sheds while the event loop lags more than maxLagMs, measurement after measurement', () => {
     const a = new Admission(limits());
-    a.observeLag(80);
+    lagged(a, 80);
     expect(a.admit(1000)).toBe('event_loop_lag');
     expect(a.detail('event_loop_lag')).toBe('load shed: the event loop is 80 ms behind (limit 50 ms)');
     a.observeLag(50);
     expect(a.admit(1000)).toBeNull();
   });
 
+  it('a single stall among calm measurements sheds nothing', () => {
+    const a = new Admission(limits());
+    lagged(a, 0);
+    a.observeLag(400);
+    expect(a.lag).toBe(0);
+    expect(a.admit(1000)).toBeNull();
+    // Sustained: once every latest measurement is behind, the smallest of them counts.
+    lagged(a, 90, LAG_SAMPLES - 1);
+    expect(a.lag).toBe(90);
+    expect(a.admit(1000)).toBe('event_loop_lag');
+  });
+
   it('sheds a decision whose time left, less the lag, is under minBudgetMs', () => {
     const a = new Admission(limits());
-    a.observeLag(30);
+    lagged(a, 30);
     expect(a.admit(34)).toBe('deadline_budget');
     expect(a.admit(35)).toBeNull();
     expect(a.detail('deadline_budget')).toBe('load shed: less than 5 ms left after 30 ms of event-loop lag');

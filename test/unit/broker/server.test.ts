@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { DecideResponse } from '../../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../../proto/gen/parley/v1/DecisionRecord';
-import { Admission } from '../../../services/broker/admission';
+import { Admission, LAG_SAMPLES } from '../../../services/broker/admission';
 import { type AnswerStore, EmbeddedAnswerStore } from '../../../services/broker/answers';
 import type { DecisionRecorder } from '../../../services/broker/decision-log';
 import { brokerHandlers, DECIDE_ERRORS } from '../../../services/broker/server';
@@ -192,7 +192,7 @@ describe('Decide under load (shedding)', () => {
   it('sheds while the event loop lags, and honours the request exclusions in its house ads', async () => {
     const admission = new Admission({ maxInFlight: 0, maxLagMs: 50, minBudgetMs: 0 });
     const { f, handlers } = shedding(admission);
-    admission.observeLag(120);
+    for (let i = 0; i < LAG_SAMPLES; i++) admission.observeLag(120);
     const shed = await call((ctx) => handlers.decide(wireDecide({ deadline_ms: 2000 }), ctx));
     expect(shed.degraded).toEqual(['shed']);
     expect(shed.ads?.map((a) => a.creative_id)).toEqual(['promo']);
@@ -222,7 +222,7 @@ describe('Decide under load (shedding)', () => {
     };
     f.behave.propose = async () => proposal([cand('a')]);
     await call((ctx) => handlers.decide(wireDecide({ request_id: 'calm', deadline_ms: 300 }), ctx));
-    admission.observeLag(150);
+    for (let i = 0; i < LAG_SAMPLES; i++) admission.observeLag(150);
     await call((ctx) => handlers.decide(wireDecide({ request_id: 'lagging', deadline_ms: 300 }), ctx));
     // The proposer's share of the usable time: of about 290 ms, then of at most 150 ms.
     const share = inventory.spec.share;
