@@ -174,10 +174,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     const admission = deps.admission;
     const shed = admission?.admit(left) ?? null;
     let negotiators = agents;
-    if (admission && shed) {
-      recordShed(shed);
-      negotiators = shedAgents(admission.detail(shed));
-    }
+    if (admission && shed) negotiators = shedAgents(admission.detail(shed));
     // The request waited about as long as the event loop lags before this handler saw it:
     // a negotiation takes that off its time (a shed decision needs next to none).
     const lag = admission && !shed ? admission.lag : 0;
@@ -199,6 +196,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     // A dry run is a preview, and a superseded call a duplicate: neither counts in the metrics or the log.
     const counted = !input.dryRun && (owned ? await owned() : true);
     if (counted) recordDecision(decision, performance.now() - started);
+    if (counted && shed) recordShed(shed);
     if (isSampled(ctx.span) && (counted || input.dryRun)) {
       const e = decision.explanation;
       ctx.span.setAttributes({
