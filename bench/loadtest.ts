@@ -265,12 +265,15 @@ function worst(stages: readonly StageResult[]): {
   failed: number;
   late: number;
   maxMs: number;
+  /** The largest of the stages' p99 of how late the generator sent (its own queueing, part of the latency). */
+  sendDelayMs: number;
 } {
   return {
     sent: stages.reduce((a, s) => a + s.sent, 0),
     failed: stages.reduce((a, s) => a + s.errors + s.dropped, 0),
     late: stages.reduce((a, s) => a + s.late, 0),
     maxMs: Math.max(...stages.map((s) => (Number.isFinite(s.maxMs) ? s.maxMs : 0))),
+    sendDelayMs: Math.max(...stages.map((s) => (Number.isFinite(s.sendDelayP99Ms) ? s.sendDelayP99Ms : 0))),
   };
 }
 
@@ -288,7 +291,7 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
   out.push({
     check: 'steady: every answer within its deadline',
     pass: s.sent > 0 && s.late === 0,
-    measured: `${s.late} after ${r.deadlineMs} ms; slowest ${f1(s.maxMs)} ms, p99 ${f1(steady[0]?.p99Ms ?? Number.NaN)} ms`,
+    measured: `${s.late} after ${r.deadlineMs} ms; slowest ${f1(s.maxMs)} ms, p99 ${f1(steady[0]?.p99Ms ?? Number.NaN)} ms; the generator sent ${f1(s.sendDelayMs)} ms behind schedule (p99)`,
   });
   out.push({
     check: 'outcome reports: none failed',
@@ -326,7 +329,7 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
   out.push({
     check: 'spike and recovery: every answer within its deadline',
     pass: p.sent > 0 && p.late === 0,
-    measured: `${p.late} after ${r.deadlineMs} ms; slowest ${f1(p.maxMs)} ms`,
+    measured: `${p.late} after ${r.deadlineMs} ms; slowest ${f1(p.maxMs)} ms; the generator sent ${f1(p.sendDelayMs)} ms behind schedule (p99)`,
   });
   const spikeStage = r.stages.find((x) => x.name === 'spike');
   const spikeEnd = (spikeStage?.at ?? 0) + (spikeStage?.seconds ?? 0);
