@@ -18,6 +18,13 @@ export interface BenchCatalogueOptions {
   advertisers: number;
   campaignsPerAdvertiser: number;
   creativesPerCampaign: number;
+  /**
+   * Every this-many-th campaign gets a total budget of `smallBudgetMicros`
+   * instead of a huge one, so it runs dry during a run (the load test checks
+   * that none is overspent); 0 or absent = none.
+   */
+  smallBudgetEvery?: number;
+  smallBudgetMicros?: number;
 }
 
 export const DEFAULT_BENCH_CATALOGUE: Omit<BenchCatalogueOptions, 'nowMs'> = {
@@ -41,6 +48,12 @@ const BRAND_SAFETY = [
 
 function some<T>(rng: Rng, items: readonly T[], n: number): T[] {
   return [...items].sort(() => rng.next() - 0.5).slice(0, n);
+}
+
+/** The small budget of the `index`-th campaign (0-based), if it gets one. */
+function smallBudget(opts: BenchCatalogueOptions, index: number): number | null {
+  const every = opts.smallBudgetEvery ?? 0;
+  return every > 0 && index % every === every - 1 ? (opts.smallBudgetMicros ?? 1_000_000) : null;
 }
 
 export function benchCatalogueYaml(opts: BenchCatalogueOptions): string {
@@ -74,7 +87,7 @@ export function benchCatalogueYaml(opts: BenchCatalogueOptions): string {
         goal: GOALS[(a + c) % GOALS.length],
         tier: a === 0 && c === 0 ? 'sponsorship' : 'standard',
         cpm_micros: 5_000_000 + Math.floor(rng.next() * 15) * 1_000_000,
-        budget: { total_micros: 1e13, daily_micros: 0 },
+        budget: { total_micros: smallBudget(opts, campaigns.length) ?? 1e13, daily_micros: 0 },
         pacing: 'asap',
         flight,
         frequency_cap: { max_impressions: 3, window_s: 3600 },

@@ -31,6 +31,7 @@ import { OutcomeBatcher } from '../bin/client';
 import type { AdDecisionClient } from '../proto/gen/parley/v1/AdDecision';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
+import { SHED } from '../services/broker/admission';
 import { v1 } from '../services/common/grpc/proto';
 import { channelCredentials, setDefaultIdentity } from '../services/common/grpc/tls';
 import { bytesWritten, cpuMs, type EventLoopDelay, loopbackBytes, rssKb, scrapeEventLoop } from './procs';
@@ -56,6 +57,8 @@ export interface ClosedSpec extends CommonSpec {
   warmupSeconds: number;
   /** Stop after this many levels in a row without >= 5% more throughput. */
   patience: number;
+  /** Report each decision's outcomes through ReportOutcomes, batched (the traffic an ad server sends). */
+  outcomes?: OutcomeSpec;
 }
 
 export interface OpenSpec extends CommonSpec {
@@ -79,6 +82,54 @@ export interface OpenSpec extends CommonSpec {
   rssSampleMs?: number;
   /** Report each decision's outcomes through ReportOutcomes, batched. */
   outcomes?: OutcomeSpec;
+  /**
+   * The window as stages one after the other, each at its own rate (e.g. a
+   * steady rate, then a spike); absent = one stage at `rate` for `seconds`.
+   * The warm-up runs at the first stage's rate.
+   */
+  stages?: Stage[];
+  /** Also summarise the answers per second of send time (OpenResult.perSecond) and print them as they come. */
+  perSecond?: boolean;
+}
+
+/** One stage of an open loop: `rate` requests/s for `seconds`. */
+export interface Stage {
+  name: string;
+  rate: number;
+  seconds: number;
+}
+
+/**
+ * The answers to the requests scheduled in one slice of the window (a
+ * second, or a stage), by when they were scheduled: a late answer counts in
+ * the slice it was sent in.
+ */
+export interface Slice {
+  /** Seconds from the window's start to the slice's start, and its length. */
+  at: number;
+  seconds: number;
+  sent: number;
+  /** OK answers, degraded or not. */
+  answers: number;
+  /** Of `answers`: degraded ones, and of those the ones the broker shed (degraded by "shed"). */
+  degraded: number;
+  shed: number;
+  errors: number;
+  /** Not sent: too many in flight at the generator. */
+  dropped: number;
+  /** Answers (degraded or not) after the request's deadline_ms. */
+  late: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** p99 of how late the generator sent the slice's requests (its own queueing; part of the latency). */
+  sendDelayP99Ms: number;
+}
+
+/** A stage's slice, with its name and rate. */
+export interface StageResult extends Slice {
+  name: string;
+  rate: number;
 }
 
 export interface OutcomeSpec {
@@ -188,6 +239,10 @@ export interface OpenResult {
   agentMs: Record<string, { p50: number; p99: number }>;
   /** Per agent: the share of answers it was degraded in. */
   degradedBy: Record<string, number>;
+  /** Each stage's answers (one stage when the spec has no `stages`). */
+  stages: StageResult[];
+  /** Each second's answers, with `perSecond`; else empty. */
+  perSecond: Slice[];
   firstError: string;
 }
 
@@ -238,6 +293,69 @@ export function record(
     tally.rounds += res.why?.rounds ?? 0;
   }
   return null;
+}
+
+/** What one Decide got: an answer (degraded, and shed, or not) or an error. */
+export interface Answer {
+  ms: number;
+  kind: 'ok' | 'degraded' | 'shed' | 'error';
+  /** How late the generator sent it after its scheduled time (its own queueing, part of `ms`). */
+  sendDelayMs: number;
+}
+
+function answerKind(err: grpc.ServiceError | null, res: DecideResponse__Output | undefined): Answer['kind'] {
+  if (err || !res) return 'error';
+  if (res.degraded.includes(SHED)) return 'shed';
+  return res.degraded.length > 0 ? 'degraded' : 'ok';
+}
+
+type Counts = Pick<Slice, 'sent' | 'answers' | 'degraded' | 'shed' | 'errors' | 'dropped' | 'late'>;
+const NO_COUNTS: Counts = { sent: 0, answers: 0, degraded: 0, shed: 0, errors: 0, dropped: 0, late: 0 };
+
+/** Answers gathered into numbered slices (seconds, or stages) of an open loop. */
+export class Slices {
+  private readonly bins: Array<Counts & { ms: number[]; delays: number[] }> = [];
+
+  constructor(private readonly deadlineMs: number) {}
+
+  get length(): number {
+    return this.bins.length;
+  }
+
+  /** Counts one request of slice `i`: its answer, or null when it was dropped (not sent). */
+  add(i: number, a: Answer | null): void {
+    while (this.bins.length <= i) this.bins.push({ ...NO_COUNTS, ms: [], delays: [] });
+    const b = this.bins[i]!;
+    b.sent++;
+    if (!a) {
+      b.dropped++;
+      return;
+    }
+    b.ms.push(a.ms);
+    b.delays.push(a.sendDelayMs);
+    if (a.kind === 'error') {
+      b.errors++;
+      return;
+    }
+    b.answers++;
+    if (a.kind !== 'ok') b.degraded++;
+    if (a.kind === 'shed') b.shed++;
+    if (a.ms > this.deadlineMs) b.late++;
+  }
+
+  /** Slice `i`, starting `at` s into the window and `seconds` long (empty when nothing was sent in it). */
+  slice(i: number, at: number, seconds: number): Slice {
+    const { ms, delays, ...counts } = this.bins[i] ?? { ...NO_COUNTS, ms: [], delays: [] };
+    return {
+      at,
+      seconds,
+      ...counts,
+      p50Ms: percentile(ms, 50),
+      p99Ms: percentile(ms, 99),
+      maxMs: percentile(ms, 100),
+      sendDelayP99Ms: percentile(delays, 99),
+    };
+  }
 }
 
 const OUTCOME_TIMEOUT_MS = 2000;
@@ -342,22 +460,25 @@ class Driver {
 
   /**
    * One Decide; records into `tally` (if given) with latency from
-   * `startedAt`, and then reports its outcomes (if asked to).
+   * `startedAt`, and then reports its outcomes (if asked to). Resolves with
+   * what came back and when.
    */
-  decide(tally: Tally | null, startedAt = performance.now()): Promise<void> {
+  decide(tally: Tally | null, startedAt = performance.now()): Promise<Answer> {
     const client = this.client();
     const req = this.workload.request(this.seq++);
+    const sendDelayMs = performance.now() - startedAt;
     return new Promise((resolve) => {
       client.Decide(
         req,
         { deadline: Date.now() + 2 * this.spec.deadlineMs },
         (err: grpc.ServiceError | null, res?: DecideResponse__Output) => {
+          const ms = performance.now() - startedAt;
           if (tally) {
-            const error = record(tally, err, res, performance.now() - startedAt, this.spec.deadlineMs);
+            const error = record(tally, err, res, ms, this.spec.deadlineMs);
             if (error && !this.firstError) this.firstError = error;
             if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res));
           }
-          resolve();
+          resolve({ ms, kind: answerKind(err, res), sendDelayMs });
         },
       );
     });
@@ -400,7 +521,7 @@ function trouble(t: { late: number; degraded: number; errors: number; dropped?: 
 }
 
 export async function runClosed(spec: ClosedSpec): Promise<ClosedResult> {
-  const driver = new Driver(spec);
+  const driver = new Driver(spec, spec.outcomes);
   await driver.ready();
   if (spec.warmupSeconds > 0)
     await closedLevel(driver, Math.min(8, Math.max(...spec.concurrency)), spec.warmupSeconds, null);
@@ -439,6 +560,7 @@ export async function runClosed(spec: ClosedSpec): Promise<ClosedResult> {
     }
     if (!best || level.rate > best.rate) best = level;
   }
+  await driver.reporter?.drain();
   driver.close();
   return {
     mode: 'closed',
@@ -450,16 +572,32 @@ export async function runClosed(spec: ClosedSpec): Promise<ClosedResult> {
   };
 }
 
-/** Sends at `rate`/s on a fixed schedule for `seconds`, recording into `tally`. */
+/**
+ * Sends on a fixed schedule, stage after stage (each at its own rate),
+ * recording into `tally`; `onAnswer` hears of each request by its scheduled
+ * time (ms into the window) and stage: its answer, or null when dropped.
+ */
 async function openWindow(
   driver: Driver,
-  rate: number,
-  seconds: number,
+  stages: readonly Stage[],
   maxInFlight: number,
   tally: Tally | null,
+  onAnswer: (atMs: number, stage: number, a: Answer | null) => void = () => {},
 ): Promise<{ sent: number; dropped: number }> {
-  const total = Math.max(1, Math.round(rate * seconds));
-  const interval = 1000 / rate;
+  let offset = 0;
+  const plan = stages.map((st) => {
+    const p = {
+      start: offset,
+      interval: 1000 / st.rate,
+      total: Math.max(1, Math.round(st.rate * st.seconds)),
+    };
+    offset += st.seconds * 1000;
+    return p;
+  });
+  // The next request: the j-th of stage k.
+  let k = 0;
+  let j = 0;
+  const nextAt = () => plan[k]!.start + j * plan[k]!.interval;
   const start = performance.now();
   let sent = 0;
   let dropped = 0;
@@ -468,18 +606,29 @@ async function openWindow(
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
-      while (sent < total && start + sent * interval <= now) {
-        const scheduled = start + sent * interval;
+      while (k < plan.length && start + nextAt() <= now) {
+        const at = nextAt();
+        const stage = k;
+        if (++j >= plan[k]!.total) {
+          k++;
+          j = 0;
+        }
         sent++;
         if (inFlight >= maxInFlight) {
           dropped++;
+          onAnswer(at, stage, null);
           continue;
         }
         inFlight++;
-        pending.push(driver.decide(tally, scheduled).finally(() => inFlight--));
+        pending.push(
+          driver.decide(tally, start + at).then((a) => {
+            inFlight--;
+            onAnswer(at, stage, a);
+          }),
+        );
       }
-      if (sent >= total) resolve();
-      else setTimeout(tick, Math.max(0, Math.min(1, start + sent * interval - now)));
+      if (k >= plan.length) resolve();
+      else setTimeout(tick, Math.max(0, Math.min(1, start + nextAt() - now)));
     };
     tick();
   });
@@ -525,10 +674,57 @@ async function scrapeAll(metrics: Record<string, string>): Promise<Record<string
   return Object.fromEntries(entries);
 }
 
+function stageResults(byStage: Slices, stages: readonly Stage[]): StageResult[] {
+  let at = 0;
+  return stages.map((st, i) => {
+    const r = { ...byStage.slice(i, at, st.seconds), name: st.name, rate: st.rate };
+    at += st.seconds;
+    return r;
+  });
+}
+
+/**
+ * Prints each second of the window once, two seconds after its end (its
+ * answers are in by then: they come within the gRPC deadline), naming its
+ * stage. Returns the function to call every second.
+ */
+function secondPrinter(bySecond: Slices, stages: readonly Stage[], start: number): () => void {
+  let printed = 0;
+  return () => {
+    const upTo = Math.floor((performance.now() - start) / 1000) - 2;
+    for (; printed <= upTo; printed++) printSecond(bySecond, stages, printed);
+  };
+}
+
+function printSecond(bySecond: Slices, stages: readonly Stage[], second: number): void {
+  let stage = '';
+  let end = 0;
+  for (const st of stages) {
+    end += st.seconds;
+    if (second < end) {
+      stage = st.name;
+      break;
+    }
+  }
+  const s = bySecond.slice(second, second, 1);
+  progress(
+    `  ${String(second).padStart(3)} s ${stage}: ${s.answers}/s answered, p50 ${s.p50Ms.toFixed(1)} ms, ` +
+      `p99 ${s.p99Ms.toFixed(1)} ms${s.shed ? `, ${s.shed} shed` : ''}${trouble({ ...s, degraded: s.degraded - s.shed })}` +
+      (s.sendDelayP99Ms > 5 ? `; generator ${s.sendDelayP99Ms.toFixed(1)} ms behind (p99)` : ''),
+  );
+}
+
 export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
   const driver = new Driver(spec, spec.outcomes);
   await driver.ready();
-  if (spec.warmupSeconds > 0) await openWindow(driver, spec.rate, spec.warmupSeconds, spec.maxInFlight, null);
+  const stages = spec.stages ?? [{ name: 'window', rate: spec.rate, seconds: spec.seconds }];
+  if (spec.warmupSeconds > 0)
+    await openWindow(
+      driver,
+      [{ name: 'warm-up', rate: stages[0]!.rate, seconds: spec.warmupSeconds }],
+      spec.maxInFlight,
+      null,
+    );
   const tally = newTally();
   const pids = spec.cpuPids ?? {};
   await scrapeAll(spec.metrics ?? {});
@@ -547,7 +743,14 @@ export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
   };
   const sampler = spec.rssSampleMs ? setInterval(sampleRss, spec.rssSampleMs) : null;
   if (sampler) sampleRss();
-  const { sent, dropped } = await openWindow(driver, spec.rate, spec.seconds, spec.maxInFlight, tally);
+  const byStage = new Slices(spec.deadlineMs);
+  const bySecond = new Slices(spec.deadlineMs);
+  const progressTimer = spec.perSecond ? setInterval(secondPrinter(bySecond, stages, start), 1000) : null;
+  const { sent, dropped } = await openWindow(driver, stages, spec.maxInFlight, tally, (at, stage, a) => {
+    byStage.add(stage, a);
+    if (spec.perSecond) bySecond.add(Math.floor(at / 1000), a);
+  });
+  if (progressTimer) clearInterval(progressTimer);
   const elapsed = (performance.now() - start) / 1000;
   const outcomes = driver.reporter ? await driver.reporter.drain() : null;
   if (sampler) {
@@ -589,6 +792,8 @@ export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
     eventLoop,
     rssKb: rss,
     outcomes,
+    stages: stageResults(byStage, stages),
+    perSecond: Array.from({ length: bySecond.length }, (_, i) => bySecond.slice(i, i, 1)),
     firstError: driver.firstError,
   };
   progress(

@@ -90,7 +90,7 @@ import { isPlaintext } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
 import { startRedis, type TestRedis } from '../test/support/redis';
-import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
+import { type BenchCatalogueOptions, benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
 import type { ClosedResult, ClosedSpec, LevelResult, OpenResult, OpenSpec, OutcomeSpec } from './load';
 import {
   cpuMs,
@@ -355,10 +355,12 @@ export async function startMesh(
   nodeFlags: NodeFlags = () => [],
   /** Extra env for every service (e.g. model paths, compression). */
   extraEnv: Record<string, string> = {},
+  /** The real mesh's state and catalogue (the benchmark's: a throwaway redis-server, budgets that never run dry). */
+  real: RealMeshOptions = {},
 ): Promise<Mesh> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startMeshOnce(kind, rounds, nodeFlags, extraEnv);
+      return await startMeshOnce(kind, rounds, nodeFlags, extraEnv, real);
     } catch (err) {
       if (attempt >= 3) throw err;
       log(
@@ -366,6 +368,19 @@ export async function startMesh(
       );
     }
   }
+}
+
+/**
+ * Where the real mesh keeps its state: `redis`, a throwaway redis-server it
+ * starts (and stops); `embedded`, each service's memory; or a Redis the
+ * caller runs (`redisUrl`; the mesh's keys get a prefix of their own).
+ */
+export type MeshState = 'redis' | 'embedded' | { redisUrl: string };
+
+export interface RealMeshOptions {
+  state?: MeshState;
+  /** Changes to the generated catalogue (e.g. small budgets). */
+  catalogue?: Partial<Omit<BenchCatalogueOptions, 'nowMs'>>;
 }
 
 /** Extra node flags (e.g. --cpu-prof) of each real service. */
@@ -380,6 +395,7 @@ async function startMeshOnce(
   rounds: number,
   nodeFlags: NodeFlags,
   extraEnv: Record<string, string>,
+  real: RealMeshOptions,
 ): Promise<Mesh> {
   const env = { ...baseEnv(await freePorts()), ...extraEnv };
   const procs: ServiceProcess[] = [];
@@ -404,13 +420,24 @@ async function startMeshOnce(
   };
   try {
     if (kind === 'real') {
-      mesh.redis = await startRedis();
-      const info = await mesh.redis.client().info('server');
-      mesh.redisPid = Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+      const state = real.state ?? 'redis';
+      if (state === 'redis') {
+        mesh.redis = await startRedis();
+        const info = await mesh.redis.client().info('server');
+        mesh.redisPid = Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+        env.REDIS_URL = mesh.redis.url;
+      } else if (state === 'embedded') {
+        delete env.REDIS_URL;
+      } else {
+        env.REDIS_URL = state.redisUrl;
+        env.PARLEY_REDIS_PREFIX = `parley-bench-${Date.now().toString(36)}:`;
+      }
       mesh.catalogueDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
       const path = join(mesh.catalogueDir, 'catalogue.yaml');
-      writeFileSync(path, benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, nowMs: Date.now() }));
-      env.REDIS_URL = mesh.redis.url;
+      writeFileSync(
+        path,
+        benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, ...real.catalogue, nowMs: Date.now() }),
+      );
       env.PARLEY_CATALOGUE = path;
     }
     procs.push(
@@ -1195,13 +1222,13 @@ const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(x < 0.1 ? 
 const kib = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)}` : '–');
 const latency = (w: OpenResult) => `${f1(w.p50Ms)} / ${f1(w.p99Ms)}`;
 
-function machine(): string {
+export function machine(): string {
   const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown';
   return `Node ${process.version}, ${cpus().length} cores, CPU: ${model}, ${process.platform}/${process.arch}`;
 }
 
 /** The commit the benchmark ran on ('+' when tracked files differ from it), or '?' outside git. */
-function commit(): string {
+export function commit(): string {
   const git = (...args: string[]) =>
     execFileSync('git', args, {
       cwd: dirname(RESULTS_PATH),

@@ -19,12 +19,13 @@ import { messageOf, RpcError, statusOf } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import { type RunningService, startServer, type UnaryHandler, unary } from '../common/grpc/server';
 import { type Logger, warnNowAndThen } from '../common/log';
-import { recordDecision } from '../common/metrics';
+import { recordDecision, recordShed } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
 import { createRedis } from '../common/state/redis';
 import { isSampled } from '../common/tracing';
 import { chargeRefusalToWire } from '../common/wire/common';
 import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
+import { Admission, shedAgents, watchEventLoopLag } from './admission';
 import { type AnswerStore, type Claim, EmbeddedAnswerStore } from './answers';
 import { RedisAnswerStore } from './answers-redis';
 import { buildDecisionRecord, type DecisionRecorder } from './decision-log';
@@ -60,6 +61,8 @@ export interface BrokerDeps {
   brokerName?: string;
   /** Answers by request id, for idempotent Decide (config.decideIdempotencyMs); none = every call decides. */
   answers?: AnswerStore<DecideResponse>;
+  /** Load shedding (admission.ts); none = every decision negotiates. */
+  admission?: Admission;
 }
 
 export interface BrokerHandlers {
@@ -166,10 +169,18 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         `only ${Math.max(0, Math.floor(left))} ms left; a decision needs at least ${config.minDeadlineMs} ms`,
       );
     }
+    // Under load, answer at once with house ads instead of negotiating (admission.ts).
+    const admission = deps.admission;
+    const shed = admission?.admit(left) ?? null;
+    let negotiators = agents;
+    if (admission && shed) negotiators = shedAgents(admission.detail(shed));
+    // The request waited about as long as the event loop lags before this handler saw it:
+    // a negotiation takes that off its time (a shed decision needs next to none).
+    const lag = admission && !shed ? admission.lag : 0;
     const decision = await decide(
-      { ...input, deadline, span: ctx.span },
+      { ...input, deadline: deadline - lag, span: ctx.span },
       {
-        agents,
+        agents: negotiators,
         fallbacks: deps.fallbacks,
         staticRanking: deps.staticRanking,
         settings,
@@ -178,10 +189,13 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
         log,
         mayCommit: owned,
       },
-    );
+    ).finally(() => {
+      if (admission && !shed) admission.done();
+    });
     // A dry run is a preview, and a superseded call a duplicate: neither counts in the metrics or the log.
     const counted = !input.dryRun && (owned ? await owned() : true);
     if (counted) recordDecision(decision, performance.now() - started);
+    if (counted && shed) recordShed(shed);
     if (isSampled(ctx.span) && (counted || input.dryRun)) {
       const e = decision.explanation;
       ctx.span.setAttributes({
@@ -324,7 +338,10 @@ export async function startBroker({
   // Overrides are hard constraints: wait (briefly) for the current set before taking decisions.
   const admin: AdminLink = connectAdmin(config, log);
   if (!(await firstOverrides(admin))) log.warn('no override set yet; starting without', { via: admin.kind });
+  const admission = new Admission(config.shed);
+  const stopLagWatch = watchEventLoopLag((ms) => admission.observeLag(ms));
   const handlers = brokerHandlers({
+    admission,
     agents: links.agents,
     outcomes: links.outcomes,
     fallbacks: new FallbackCache(),
@@ -356,6 +373,7 @@ export async function startBroker({
       log,
     });
   } catch (err) {
+    stopLagWatch();
     links.close();
     catalogue?.close();
     await admin.close();
@@ -379,6 +397,7 @@ export async function startBroker({
     port: server.port,
     async close() {
       clearInterval(readiness);
+      stopLagWatch();
       await server.shutdown();
       links.close();
       catalogue?.close();

@@ -64,6 +64,8 @@ export interface Config {
   minDeadlineMs: number;
   /** A Decide retried with the same request_id within this window gets the first answer (ms; 0 = off). */
   decideIdempotencyMs: number;
+  /** Load shedding: when the broker answers at once with house ads instead of negotiating (services/broker/admission.ts). */
+  shed: { maxInFlight: number; maxLagMs: number; minBudgetMs: number };
   /** A reservation not settled by an impression within this time is released. */
   reservationTtlMs: number;
   /**
@@ -233,6 +235,11 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     defaultDeadlineMs: int(env, 'PARLEY_DEFAULT_DEADLINE_MS', 100, 1, 60_000),
     minDeadlineMs: int(env, 'PARLEY_MIN_DEADLINE_MS', 5, 0, 1000),
     decideIdempotencyMs: int(env, 'PARLEY_DECIDE_IDEMPOTENCY_MS', 60_000, 0, 86_400_000),
+    shed: {
+      maxInFlight: int(env, 'PARLEY_SHED_MAX_IN_FLIGHT', 64, 0, 1_000_000),
+      maxLagMs: int(env, 'PARLEY_SHED_MAX_LAG_MS', 50, 0, 60_000),
+      minBudgetMs: int(env, 'PARLEY_SHED_MIN_BUDGET_MS', 5, 0, 60_000),
+    },
     reservationTtlMs: int(env, 'PARLEY_RESERVATION_TTL_MS', 120_000, 10),
     // At most a day, so the day a late impression is charged to still has its books (kept 2 days).
     lateImpressionMs: int(env, 'PARLEY_LATE_IMPRESSION_MS', 86_400_000, 0, 86_400_000),

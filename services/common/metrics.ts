@@ -360,6 +360,13 @@ const degradedDecisions = new Counter({
   int: true,
 });
 
+const shedDecisions = new Counter({
+  name: METRIC.shedDecisions,
+  description:
+    'Decisions shed under load (answered at once with house ads, no agent asked), by reason (in_flight | event_loop_lag | deadline_budget); each also counts as degraded by part "shed"',
+  int: true,
+});
+
 /** Series bound on first use (so only combinations that happened are exported), indexed by result and degradation. */
 const RESULTS = ['ad', 'no_ad'] as const;
 const decisionCount: CounterSeries[] = [];
@@ -416,6 +423,13 @@ export function recordDecision(d: DecisionFacts, durationMs: number): void {
   if (d.noAd)
     counterFor(byReason, noAdDecisions, METRIC_ATTR.reason, d.noAdReasons[0] ?? 'REASON_UNSPECIFIED').add(1);
   for (const part of d.degraded) counterFor(byPart, degradedDecisions, METRIC_ATTR.part, part).add(1);
+}
+
+const shedByReason = new Map<string, CounterSeries>();
+
+/** Counts one shed decision by why it was shed (the decision itself goes through recordDecision). */
+export function recordShed(reason: string): void {
+  counterFor(shedByReason, shedDecisions, METRIC_ATTR.reason, reason).add(1);
 }
 
 // ---------------------------------------------------------------------------

@@ -55,6 +55,8 @@ export const METRIC = {
   decisionDuration: 'parley_decision_duration_milliseconds',
   noAdDecisions: 'parley_no_ad_decisions',
   degradedDecisions: 'parley_degraded_decisions',
+  /** Broker: decisions shed (answered at once with house ads, no agent asked), by why. */
+  shedDecisions: 'parley_shed_decisions',
   /** Objective agent: outcomes recorded (first time per idempotency key). */
   outcomes: 'parley_outcomes',
   /** Objective agent: what each impression of a reservation charged (on time, late, or why nothing). */

@@ -20,18 +20,34 @@ function niceTicks(lo: number, hi: number, n = 5): number[] {
 
 const fmt = (v: number) => (Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(3)).toString());
 
+export interface LineChartOptions {
+  /** Shaded x ranges with a label (e.g. a load spike). */
+  bands?: Array<{ from: number; to: number; label: string; color?: string }>;
+  /** The y axis starts at 0 (for quantities that cannot be negative). */
+  fromZero?: boolean;
+  width?: number;
+  /** Points drawn as dots (default true; off for long series). */
+  dots?: boolean;
+}
+
 /** A line chart (e.g. a learning curve). */
-export function lineChart(title: string, xLabel: string, yLabel: string, series: readonly Series[]): string {
-  const W = 560;
+export function lineChart(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  series: readonly Series[],
+  opts: LineChartOptions = {},
+): string {
+  const W = opts.width ?? 560;
   const H = 300;
   const m = { l: 60, r: 140, t: 30, b: 45 };
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
-  const ys = series.flatMap((s) => s.points.map((p) => p.y));
+  const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter(Number.isFinite);
   let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (x1 === x0) x1 = x0 + 1;
   const pad = (y1 - y0) * 0.1 || 0.1;
-  y0 -= pad;
+  y0 = opts.fromZero ? 0 : y0 - pad;
   y1 += pad;
   const X = (v: number) => m.l + ((v - x0) / (x1 - x0)) * (W - m.l - m.r);
   const Y = (v: number) => H - m.b - ((v - y0) / (y1 - y0)) * (H - m.t - m.b);
@@ -43,6 +59,11 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#333"/>`,
     `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#333"/>`,
   ];
+  for (const b of opts.bands ?? [])
+    parts.push(
+      `<rect x="${X(b.from).toFixed(1)}" y="${m.t}" width="${(X(b.to) - X(b.from)).toFixed(1)}" height="${H - m.t - m.b}" fill="${b.color ?? '#f4c7c3'}" opacity="0.5"/>`,
+      `<text x="${((X(b.from) + X(b.to)) / 2).toFixed(1)}" y="${m.t + 12}" text-anchor="middle">${esc(b.label)}</text>`,
+    );
   for (const t of niceTicks(y0, y1))
     parts.push(
       `<line x1="${m.l}" y1="${Y(t)}" x2="${W - m.r}" y2="${Y(t)}" stroke="#eee"/><text x="${m.l - 5}" y="${Y(t) + 4}" text-anchor="end">${fmt(t)}</text>`,
@@ -55,10 +76,12 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   );
   series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length];
-    const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ');
+    const pts = s.points.filter((p) => Number.isFinite(p.y));
+    const d = pts.map((p, j) => `${j ? 'L' : 'M'}${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2"/>`);
-    for (const p of s.points)
-      parts.push(`<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="3" fill="${c}"/>`);
+    if (opts.dots ?? true)
+      for (const p of pts)
+        parts.push(`<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="3" fill="${c}"/>`);
     parts.push(
       `<rect x="${W - m.r + 10}" y="${m.t + i * 18}" width="12" height="3" fill="${c}"/><text x="${W - m.r + 27}" y="${m.t + i * 18 + 5}">${esc(s.name)}</text>`,
     );
@@ -120,4 +143,24 @@ export function barChart(
   }
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/** Charts one above the other in one SVG (each keeps its own size). */
+export function stackCharts(charts: readonly string[]): string {
+  const size = (svg: string) => ({
+    w: Number(/width="(\d+)"/.exec(svg)?.[1] ?? 0),
+    h: Number(/height="(\d+)"/.exec(svg)?.[1] ?? 0),
+  });
+  const W = Math.max(...charts.map((c) => size(c).w));
+  let y = 0;
+  const parts = charts.map((c) => {
+    const placed = c.replace('<svg ', `<svg y="${y}" `);
+    y += size(c).h;
+    return placed;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}">`,
+    ...parts,
+    '</svg>',
+  ].join('\n');
 }

@@ -359,6 +359,8 @@ function open(rate: number, p99Ms: number, extra: Partial<OpenResult> = {}): Ope
     outcomes: null,
     agentMs: {},
     degradedBy: {},
+    stages: [],
+    perSecond: [],
     firstError: '',
     ...extra,
   };

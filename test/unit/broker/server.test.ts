@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { DecideResponse } from '../../../proto/gen/parley/v1/DecideResponse';
 import type { DecisionRecord } from '../../../proto/gen/parley/v1/DecisionRecord';
+import { Admission, LAG_SAMPLES } from '../../../services/broker/admission';
 import { type AnswerStore, EmbeddedAnswerStore } from '../../../services/broker/answers';
 import type { DecisionRecorder } from '../../../services/broker/decision-log';
 import { brokerHandlers, DECIDE_ERRORS } from '../../../services/broker/server';
@@ -9,10 +10,11 @@ import { loadConfig } from '../../../services/common/config';
 import { RpcError, statusOf } from '../../../services/common/grpc/errors';
 import type { CallContext } from '../../../services/common/grpc/server';
 import { createLogger } from '../../../services/common/log';
+import { metricsText, parsePrometheus, sumOf } from '../../../services/common/metrics';
 import { ATTR } from '../../../services/common/semconv';
 import { withSpan } from '../../../services/common/telemetry';
 import { spans, useMemorySpans } from '../../support/spans';
-import { cand, fakes, proposal, wireDecide, wireOutcome, withinDeadline } from './fakes';
+import { cand, fakes, hang, proposal, wireDecide, wireOutcome, withinDeadline } from './fakes';
 
 useMemorySpans();
 
@@ -121,6 +123,118 @@ describe('Decide handler', () => {
       call((ctx) => handlers.decide(wireDecide({ deadline_ms: 5000 }), ctx), grpcDeadline),
     );
     expect(res.degraded).toContain('context');
+  });
+});
+
+describe('Decide under load (shedding)', () => {
+  const house = cand('promo', { tier: 'house', priceMicros: 0, campaignId: 'camp-house' });
+
+  function shedding(admission: Admission) {
+    const f = fakes();
+    const recorded: string[] = [];
+    const recorder = { record: (build: () => DecisionRecord) => recorded.push(build().request_id ?? '') };
+    const handlers = brokerHandlers({
+      agents: f.deps.agents,
+      outcomes: f.outcomes,
+      fallbacks: f.deps.fallbacks,
+      staticRanking: () => [house],
+      config,
+      log,
+      recorder: recorder as unknown as DecisionRecorder,
+      admission,
+    });
+    return { f, handlers, recorded };
+  }
+
+  const shedCount = async (reason: string) =>
+    sumOf(parsePrometheus(await metricsText()), 'parley_shed_decisions_total', { parley_reason: reason });
+  const degradedShed = async () =>
+    sumOf(parsePrometheus(await metricsText()), 'parley_degraded_decisions_total', { parley_part: 'shed' });
+
+  it('over the in-flight limit, answers at once with a house ad, asks no agent, reserves nothing, says shed', async () => {
+    const admission = new Admission({ maxInFlight: 1, maxLagMs: 0, minBudgetMs: 0 });
+    const { f, handlers, recorded } = shedding(admission);
+    f.behave.propose = hang;
+    const shedBefore = await shedCount('in_flight');
+    const partBefore = await degradedShed();
+    // The first decision negotiates (its proposer hangs until the deadline).
+    const first = call((ctx) => handlers.decide(wireDecide({ request_id: 'first', deadline_ms: 300 }), ctx));
+    await new Promise((r) => setImmediate(r));
+    expect(admission.decisionsInFlight).toBe(1);
+    const shed = await call((ctx) =>
+      handlers.decide(wireDecide({ request_id: 'shed', deadline_ms: 300 }), ctx),
+    );
+    expect(shed.degraded).toEqual(['shed']);
+    expect(shed.ads?.map((a) => [a.creative_id, a.reservation_id, a.price_micros])).toEqual([
+      ['promo', '', 0],
+    ]);
+    expect(shed.why?.agents?.shed?.fallback).toBe('house ads');
+    expect(shed.why?.summary).toMatch(/degraded: shed$/);
+    // Only the first decision reached an agent; nothing was committed.
+    expect(f.calls.propose.map((p) => p.requestId)).toEqual(['first']);
+    expect(f.calls.assess).toBe(1);
+    expect(f.calls.commit).toHaveLength(0);
+    expect(await shedCount('in_flight')).toBe(shedBefore + 1);
+    expect(await degradedShed()).toBe(partBefore + 1);
+    await first;
+    // Done: the next decision negotiates again.
+    expect(admission.decisionsInFlight).toBe(0);
+    f.behave.propose = async () => proposal([cand('a')]);
+    const after = await call((ctx) =>
+      handlers.decide(wireDecide({ request_id: 'after', deadline_ms: 2000 }), ctx),
+    );
+    expect(after.degraded).toEqual([]);
+    expect(after.ads?.map((a) => a.creative_id)).toEqual(['a']);
+    // Shed answers are in the decision log like any other.
+    expect(recorded).toEqual(['shed', 'first', 'after']);
+  });
+
+  it('sheds while the event loop lags, and honours the request exclusions in its house ads', async () => {
+    const admission = new Admission({ maxInFlight: 0, maxLagMs: 50, minBudgetMs: 0 });
+    const { f, handlers } = shedding(admission);
+    for (let i = 0; i < LAG_SAMPLES; i++) admission.observeLag(120);
+    const shed = await call((ctx) => handlers.decide(wireDecide({ deadline_ms: 2000 }), ctx));
+    expect(shed.degraded).toEqual(['shed']);
+    expect(shed.ads?.map((a) => a.creative_id)).toEqual(['promo']);
+    const excluded = await call((ctx) =>
+      handlers.decide(
+        wireDecide({ request_id: 'req-2', deadline_ms: 2000, excluded_advertisers: [house.advertiserId] }),
+        ctx,
+      ),
+    );
+    expect(excluded.degraded).toEqual(['shed']);
+    expect(excluded.no_ad).toBe(true);
+    expect(f.calls.assess + f.calls.propose.length + f.calls.commit.length).toBe(0);
+    expect(admission.decisionsInFlight).toBe(0);
+  });
+
+  it("an admitted decision takes the event loop's lag off its deadline", async () => {
+    const admission = new Admission({ maxInFlight: 0, maxLagMs: 0, minBudgetMs: 0 });
+    const { f, handlers } = shedding(admission);
+    const budgets = new Map<string, number>();
+    const inventory = f.deps.agents.proposers[0]!;
+    f.deps.agents.proposers[0] = {
+      spec: inventory.spec,
+      propose: (input, ms) => {
+        if (input.round === 1) budgets.set(input.requestId, ms);
+        return inventory.propose(input, ms, null);
+      },
+    };
+    f.behave.propose = async () => proposal([cand('a')]);
+    await call((ctx) => handlers.decide(wireDecide({ request_id: 'calm', deadline_ms: 300 }), ctx));
+    for (let i = 0; i < LAG_SAMPLES; i++) admission.observeLag(150);
+    await call((ctx) => handlers.decide(wireDecide({ request_id: 'lagging', deadline_ms: 300 }), ctx));
+    // The proposer's share of the usable time: of about 290 ms, then of at most 150 ms.
+    const share = inventory.spec.share;
+    expect(budgets.get('calm')).toBeGreaterThan(share * 150);
+    expect(budgets.get('lagging')).toBeLessThanOrEqual(share * 150);
+  });
+
+  it('a failed decision (too little time left) leaves nothing in flight', async () => {
+    const admission = new Admission({ maxInFlight: 1, maxLagMs: 0, minBudgetMs: 0 });
+    const { handlers } = shedding(admission);
+    await errorOf(call((ctx) => handlers.decide(wireDecide({ deadline_ms: 3 }), ctx)));
+    expect(admission.decisionsInFlight).toBe(0);
   });
 });
 
