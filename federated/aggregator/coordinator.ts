@@ -424,6 +424,13 @@ export class Coordinator {
     return this.round?.id ?? 0;
   }
 
+  /** Counts an upload the transport refused before it got here (bad framing or header) in the open round's `rejected`. */
+  countRefused(): Promise<void> {
+    return this.serial(() => {
+      if (this.round) this.round.rejected++;
+    });
+  }
+
   /** A client checks in; selected clients get the model, the plan and the deadline. */
   join(clientId: string): Promise<JoinResult> {
     return this.serial(() => {

@@ -363,6 +363,7 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
   valuesOf: (chunk: C) => ArrayLike<number>,
   finish: (header: C, values: V) => Promise<Res>,
   log: Logger,
+  coordinator: Coordinator,
 ): grpc.handleClientStreamingCall<C, Res> {
   const rpcMethod = method.split('/')[1]!;
   return (call, callback) => {
@@ -375,6 +376,14 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
       done = true;
       call.removeAllListeners('data');
       callback({ code: statusOf(toRpc(err)), details: detailsOf(toRpc(err)) });
+    };
+    /** Refused here, before the coordinator saw it: counted in the round's `rejected` all the same. */
+    const refuse = (err: unknown) => {
+      if (done) return;
+      fail(err);
+      coordinator
+        .countRefused()
+        .catch((e) => log.error('counting a refused upload failed', { error: messageOf(e) }));
     };
     call.on('data', (chunk: C | UndecodableMessage) => {
       if (done) return;
@@ -414,7 +423,7 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
         values!.set(slice, received);
         received += slice.length;
       } catch (err) {
-        fail(err);
+        refuse(err);
       }
     });
     call.on('error', () => {
@@ -423,11 +432,11 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
     call.on('end', () => {
       if (done) return;
       if (!header || !values) {
-        fail(new Refusal('invalid', 'request: empty upload; the first chunk must carry the header'));
+        refuse(new Refusal('invalid', 'request: empty upload; the first chunk must carry the header'));
         return;
       }
       if (received !== values.length) {
-        fail(
+        refuse(
           new Refusal(
             'invalid',
             `values: incomplete upload, ${received} of total_values=${values.length} values`,
@@ -499,6 +508,7 @@ function maskedInputHandler(
       };
     },
     log,
+    coordinator,
   );
 }
 
@@ -529,6 +539,7 @@ function uploadHandler(
       };
     },
     log,
+    coordinator,
   );
 }
 

@@ -204,12 +204,13 @@ describe('FederatedAggregator over gRPC', () => {
       code: grpc.status.ALREADY_EXISTS,
     });
     const status = await c.status();
-    // 5 refused by the round; the short and oversize streams and the bad client_id were refused by the transport before reaching it
+    // Every refused upload counts: 5 refused by the round, and the short and oversize streams and the bad
+    // client_id, refused by the transport before they reached it.
     expect(status).toMatchObject({
       round_id: joined.roundId,
       state: 'ROUND_STATE_OPEN',
       accepted: 1,
-      rejected: 5,
+      rejected: 8,
     });
   });
 
