@@ -87,7 +87,7 @@ import {
 import { randomToken } from '../services/admin/auth';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
-import { startRedis, type TestRedis } from '../test/support/redis';
+import { type RedisOptions, startRedis, type TestRedis } from '../test/support/redis';
 import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
 import type { ClosedResult, ClosedSpec, LevelResult, OpenResult, OpenSpec, OutcomeSpec } from './load';
 import {
@@ -306,6 +306,8 @@ export interface Mesh {
   redisPid: number;
   /** The real mesh's generated catalogue ('' for the others). */
   catalogueDir: string;
+  /** The env every service was started with (to start one again: spawnService(name, { env })). */
+  env: NodeJS.ProcessEnv;
 }
 
 interface Ports extends Record<ServiceName, number> {
@@ -351,10 +353,12 @@ export async function startMesh(
   nodeFlags: NodeFlags = () => [],
   /** Extra env for every service (e.g. model paths, compression). */
   extraEnv: Record<string, string> = {},
+  /** How the real mesh's redis-server runs (npm run chaos: durable, so that it can be killed). */
+  redisOptions: RedisOptions = {},
 ): Promise<Mesh> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startMeshOnce(kind, rounds, nodeFlags, extraEnv);
+      return await startMeshOnce(kind, rounds, nodeFlags, extraEnv, redisOptions);
     } catch (err) {
       if (attempt >= 3) throw err;
       log(
@@ -376,6 +380,7 @@ async function startMeshOnce(
   rounds: number,
   nodeFlags: NodeFlags,
   extraEnv: Record<string, string>,
+  redisOptions: RedisOptions,
 ): Promise<Mesh> {
   const env = { ...baseEnv(await freePorts()), ...extraEnv };
   const procs: ServiceProcess[] = [];
@@ -388,6 +393,7 @@ async function startMeshOnce(
     redis: null,
     redisPid: 0,
     catalogueDir: '',
+    env,
   };
   const onStderrLine = (role: ServiceName) => (line: string) => log(`    [${kind} ${role}] ${line}`);
   const start = (role: ServiceName) => {
@@ -400,9 +406,8 @@ async function startMeshOnce(
   };
   try {
     if (kind === 'real') {
-      mesh.redis = await startRedis();
-      const info = await mesh.redis.client().info('server');
-      mesh.redisPid = Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+      mesh.redis = await startRedis(redisOptions);
+      mesh.redisPid = mesh.redis.pid();
       mesh.catalogueDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
       const path = join(mesh.catalogueDir, 'catalogue.yaml');
       writeFileSync(path, benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, nowMs: Date.now() }));
