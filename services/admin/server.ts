@@ -117,7 +117,13 @@ export type AdminServerHandlers = {
     : AdminHandlers[K];
 };
 
-export function adminHandlers(service: AdminService, tokens: TokenTable, log: Logger): AdminServerHandlers {
+export function adminHandlers(
+  service: AdminService,
+  tokens: TokenTable,
+  log: Logger,
+  /** Collects a way to end each open stream (override watches, decision streams) when the server stops. */
+  streams: Set<() => void> = new Set(),
+): AdminServerHandlers {
   const signIns = new SignIns(tokens, log);
   const S = SERVICE_NAMES.admin;
   return {
@@ -200,7 +206,14 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
       const stop = () => {
         done = true;
         unsubscribe();
+        streams.delete(drain);
       };
+      // Stopping: the watch ends (OK) and the broker watches again, here once restarted or elsewhere.
+      const drain = () => {
+        stop();
+        call.end();
+      };
+      streams.add(drain);
       call.on('cancelled', stop);
       call.on('close', stop);
       call.on('error', stop);
@@ -234,11 +247,22 @@ export function adminHandlers(service: AdminService, tokens: TokenTable, log: Lo
         if (pending.length >= RECORD_BATCH) flush();
         else if (pending.length === 1) setImmediate(flush);
       });
-      call.on('end', () => {
+      let answered = false;
+      /** Stores what came, then acknowledges it and ends the call (once). */
+      const finish = () => {
+        streams.delete(finish);
+        if (answered) return;
+        answered = true;
         flush();
         void writing.then(() => callback(null, { received }));
+      };
+      // Stopping: what came is stored and acknowledged; the broker opens a new stream for the rest.
+      streams.add(finish);
+      call.on('end', finish);
+      call.on('error', () => {
+        streams.delete(finish);
+        flush();
       });
-      call.on('error', () => flush());
     },
   };
 }
@@ -295,12 +319,13 @@ export async function startAdmin({ config, log }: { config: Config; log: Logger 
   });
   let grpcServer: Awaited<ReturnType<typeof startServer>> | null = null;
   let http: Server | null = null;
+  const streams = new Set<() => void>();
   try {
     grpcServer = await startServer({
       host: config.host,
       port: config.ports.admin,
       serviceNames: [SERVICE_NAMES.admin],
-      services: [[ADMIN_SERVICE, adminHandlers(service, tokens, log)]],
+      services: [[ADMIN_SERVICE, adminHandlers(service, tokens, log, streams)]],
       log,
     });
     http = await startHttp(
@@ -342,6 +367,7 @@ export async function startAdmin({ config, log }: { config: Config; log: Logger 
         h.close(() => resolve());
         h.closeAllConnections();
       });
+      for (const drain of [...streams]) drain();
       await g.shutdown();
       await state.close();
     },
