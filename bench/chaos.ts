@@ -14,7 +14,8 @@
  *    stalled (nothing passes), and reset (every connection, new ones refused
  *    for a while), then is healed;
  *  - every agent, the admin service, the aggregator and redis-server are
- *    killed (SIGKILL) and started again;
+ *    killed (SIGKILL) and started again; redis-server is also frozen
+ *    (SIGSTOP: connections open, nothing answered) and thawed;
  *  - every agent, the admin service and the aggregator are told to stop
  *    (SIGTERM): each must exit 0, then starts again;
  *  - last, the broker is told to stop with a burst of decisions in flight:
@@ -342,7 +343,8 @@ function unary<Res>(call: (cb: (err: grpc.ServiceError | null, res?: Res) => voi
   );
 }
 
-async function readLedger(objective: string): Promise<Ledger> {
+/** The ledger as the objective agent at `objective` reports it (retried while it is not up). */
+export async function readLedger(objective: string): Promise<Ledger> {
   const client = new v1.ObjectiveAgent(objective, grpc.credentials.createInsecure());
   try {
     for (let attempt = 1; ; attempt++) {
@@ -427,6 +429,16 @@ function faults(o: ChaosOptions, parts: Parts, mesh: Mesh, proxy: FaultProxy): F
         return null;
       },
       lift: () => mesh.redis!.restart(),
+    });
+    out.push({
+      name: 'SIGSTOP redis-server',
+      kind: 'kill',
+      blame: null,
+      inject: async () => {
+        mesh.redis!.freeze();
+        return null;
+      },
+      lift: async () => mesh.redis!.thaw(),
     });
   }
   if (o.only.includes('sigterm'))

@@ -21,6 +21,9 @@ export interface TestRedis {
   kill(): Promise<void>;
   /** Starts redis-server again on the same port and directory (after kill()); resolves once it answers. */
   restart(): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) redis-server: connections stay open, nothing is answered meanwhile. */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
     proc = null;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGCONT'); // a frozen one too
     p.kill(signal);
     await exited;
   };
@@ -86,6 +90,8 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
       await probe.flushall();
     },
     kill: () => halt('SIGKILL'),
+    freeze: () => (proc as ChildProcess | null)?.kill('SIGSTOP'),
+    thaw: () => (proc as ChildProcess | null)?.kill('SIGCONT'),
     async restart() {
       if (proc) throw new Error('redis-server is still running');
       await launch();
@@ -125,6 +131,8 @@ export function useTestRedis(): TestRedis {
     pid: () => server().pid(),
     kill: () => server().kill(),
     restart: () => server().restart(),
+    freeze: () => server().freeze(),
+    thaw: () => server().thaw(),
     client: () => server().client(),
     flush: () => server().flush(),
     stop: () => server().stop(),
