@@ -9,6 +9,8 @@
  * (test/support/fault-proxy.ts). Then, one step at a time, each under the
  * load generator's open loop (bench/load.ts: --rate decisions/s with their
  * outcome reports, a failed report batch sent again with the same keys):
+ *  - nothing happens (the baseline: late answers there mean the machine
+ *    cannot carry --rate, whatever the faults do);
  *  - the link to the proxied agent gets slow (every chunk held for the
  *    decision's whole deadline), lossy (30% of chunks a retransmission late),
  *    stalled (nothing passes), and reset (every connection, new ones refused
@@ -385,7 +387,10 @@ interface Fault {
 }
 
 function faults(o: ChaosOptions, parts: Parts, mesh: Mesh, proxy: FaultProxy): Fault[] {
-  const out: Fault[] = [];
+  // The same window with no fault first: what this machine does at this rate anyway.
+  const out: Fault[] = [
+    { name: 'no fault (baseline)', kind: 'link', blame: null, inject: async () => null, lift: async () => {} },
+  ];
   const agent = o.proxied;
   const link = (what: string, f: Parameters<FaultProxy['set']>[0], reset = false): Fault => ({
     name: `link to ${agent}: ${what}`,
