@@ -68,7 +68,8 @@ import { createWorkload } from './workload';
 // ---------------------------------------------------------------------------
 // Options
 
-export type StepKind = 'link' | 'kill' | 'sigterm' | 'drain';
+export type StepKind = 'baseline' | 'link' | 'kill' | 'sigterm' | 'drain';
+/** What --only picks from (the baseline always runs). */
 const KINDS: readonly StepKind[] = ['link', 'kill', 'sigterm', 'drain'];
 
 export interface ChaosOptions {
@@ -210,7 +211,8 @@ export function checkStep(s: Omit<StepResult, 'failures'>): string[] {
   if (s.failed > 0) f.push(`${s.failed} calls failed`);
   if (s.late > 0) f.push(`${s.late} answers after their deadline`);
   if (s.answers === 0) f.push('no answers');
-  if (s.kind !== 'drain' && s.recoveryS === null) f.push('not recovered by the end of the step');
+  if (s.kind !== 'drain' && s.kind !== 'baseline' && s.recoveryS === null)
+    f.push('not recovered by the end of the step');
   if (s.exit && (s.exit.code !== 0 || s.exit.signal !== null))
     f.push(`exited ${s.exit.signal ?? `with code ${s.exit.code}`} instead of 0`);
   const m = s.money;
@@ -231,7 +233,11 @@ export function checkStep(s: Omit<StepResult, 'failures'>): string[] {
 }
 
 const fmtRecovery = (s: StepResult) =>
-  s.kind === 'drain' ? '–' : s.recoveryS === null ? 'not recovered' : s.recoveryS.toFixed(2);
+  s.kind === 'drain' || s.kind === 'baseline'
+    ? '–'
+    : s.recoveryS === null
+      ? 'not recovered'
+      : s.recoveryS.toFixed(2);
 
 export function table(steps: StepResult[]): string {
   const rows = [
@@ -379,8 +385,13 @@ async function roundStatus(address: string): Promise<RoundStatusReply__Output> {
 interface Fault {
   name: string;
   kind: StepKind;
-  /** Whose degradation counts as hurt by it: an agent's name, or any part (null). */
-  blame: string | null;
+  /**
+   * The agents whose degradation counts as hurt by it (failed calls always
+   * do): the agent faulted; for Redis every agent (they keep their state
+   * there); none for the admin service and the aggregator (not on the
+   * decision path).
+   */
+  blame: readonly string[];
   inject(): Promise<Exit | null>;
   /** Lifts the fault; resolves when it is lifted (the part listening again). */
   lift(): Promise<void>;
@@ -389,13 +400,19 @@ interface Fault {
 function faults(o: ChaosOptions, parts: Parts, mesh: Mesh, proxy: FaultProxy): Fault[] {
   // The same window with no fault first: what this machine does at this rate anyway.
   const out: Fault[] = [
-    { name: 'no fault (baseline)', kind: 'link', blame: null, inject: async () => null, lift: async () => {} },
+    {
+      name: 'no fault (baseline)',
+      kind: 'baseline',
+      blame: [],
+      inject: async () => null,
+      lift: async () => {},
+    },
   ];
   const agent = o.proxied;
   const link = (what: string, f: Parameters<FaultProxy['set']>[0], reset = false): Fault => ({
     name: `link to ${agent}: ${what}`,
     kind: 'link',
-    blame: agent,
+    blame: [agent],
     inject: async () => {
       proxy.set(f);
       if (reset) proxy.reset();
@@ -416,7 +433,7 @@ function faults(o: ChaosOptions, parts: Parts, mesh: Mesh, proxy: FaultProxy): F
       out.push({
         name: `SIGKILL ${name}`,
         kind: 'kill',
-        blame: AGENTS.includes(name) ? name : null,
+        blame: AGENTS.includes(name) ? [name] : [],
         inject: async () => {
           await parts.stop(name, 'SIGKILL');
           return null;
@@ -428,7 +445,7 @@ function faults(o: ChaosOptions, parts: Parts, mesh: Mesh, proxy: FaultProxy): F
     out.push({
       name: 'SIGKILL redis-server',
       kind: 'kill',
-      blame: null,
+      blame: AGENTS,
       inject: async () => {
         await mesh.redis!.kill();
         return null;
@@ -438,7 +455,7 @@ function faults(o: ChaosOptions, parts: Parts, mesh: Mesh, proxy: FaultProxy): F
     out.push({
       name: 'SIGSTOP redis-server',
       kind: 'kill',
-      blame: null,
+      blame: AGENTS,
       inject: async () => {
         mesh.redis!.freeze();
         return null;
@@ -451,7 +468,7 @@ function faults(o: ChaosOptions, parts: Parts, mesh: Mesh, proxy: FaultProxy): F
       out.push({
         name: `SIGTERM ${name}`,
         kind: 'sigterm',
-        blame: AGENTS.includes(name) ? name : null,
+        blame: AGENTS.includes(name) ? [name] : [],
         inject: () => parts.stop(name, 'SIGTERM'),
         lift: async () => {
           await parts.start(name);
@@ -499,7 +516,9 @@ async function runStep(
   const res = await load;
   const after = await readLedger(objective());
   const oc = res.outcomes!;
-  const hurt = (b: TimelineBucket) => (f.blame ? (b.degradedBy[f.blame] ?? 0) : b.degraded) + b.errors;
+  const hurt = (b: TimelineBucket) =>
+    b.errors +
+    (f.blame.length === AGENTS.length ? b.degraded : f.blame.reduce((n, a) => n + (b.degradedBy[a] ?? 0), 0));
   const step: Omit<StepResult, 'failures'> = {
     name: f.name,
     kind: f.kind,

@@ -89,6 +89,11 @@ describe('the checks of a step', () => {
     );
   });
 
+  it('do not ask the baseline (no fault) or the broker drain to recover', () => {
+    expect(checkStep(step({ kind: 'baseline', recoveryS: null }))).toEqual([]);
+    expect(checkStep(step({ kind: 'drain', recoveryS: null, money: null }))).toEqual([]);
+  });
+
   it('fail when the ledger moved by anything but the prices of the impressions reported', () => {
     const money = step().money!;
     const twice = checkStep(step({ money: { ...money, ledgerDeltaMicros: 1100 } }));
