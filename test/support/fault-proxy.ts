@@ -47,14 +47,25 @@ export interface FaultProxy {
 class Pipe {
   private readonly queue: Array<{ data: Buffer; at: number }> = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Release time of the last chunk: none leaves before the one ahead of it (the stream's order). */
+  private lastAt = 0;
 
   constructor(
     private readonly to: Socket,
     private readonly faults: () => Faults,
   ) {}
 
-  push(data: Buffer, at: number): void {
-    this.queue.push({ data, at });
+  /** Queues a chunk to leave `holdMs` from now (or after the one ahead of it). */
+  push(data: Buffer, holdMs: number): void {
+    this.lastAt = Math.max(Date.now() + holdMs, this.lastAt);
+    this.queue.push({ data, at: this.lastAt });
+    this.pump();
+  }
+
+  /** Sends on at once what is held (the faults were lifted). */
+  release(): void {
+    for (const q of this.queue) q.at = 0;
+    this.lastAt = 0;
     this.pump();
   }
 
@@ -101,18 +112,14 @@ export async function startFaultProxy(
     const up = new Pipe(upstream, () => faults);
     const down = new Pipe(client, () => faults);
     pipes.add(up).add(down);
-    // A chunk leaves no sooner than the one before it in its direction (the stream's order).
-    const last = new Map<Pipe, number>();
     const forward = (pipe: Pipe) => (data: Buffer) => {
       counts.chunks++;
-      let at = Date.now() + faults.delayMs;
+      let holdMs = faults.delayMs;
       if (faults.loss > 0 && random() < faults.loss) {
         counts.lost++;
-        at += faults.lossDelayMs;
+        holdMs += faults.lossDelayMs;
       }
-      at = Math.max(at, last.get(pipe) ?? 0);
-      last.set(pipe, at);
-      pipe.push(data, at);
+      pipe.push(data, holdMs);
     };
     client.on('data', forward(up));
     upstream.on('data', forward(down));
@@ -150,7 +157,10 @@ export async function startFaultProxy(
     address: `127.0.0.1:${port}`,
     port,
     set,
-    clear: () => set(NO_FAULTS),
+    clear: () => {
+      set(NO_FAULTS);
+      for (const p of pipes) p.release();
+    },
     faults: () => ({ ...faults }),
     reset() {
       const n = sockets.size / 2;
