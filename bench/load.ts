@@ -90,6 +90,12 @@ export interface OpenSpec extends CommonSpec {
   stages?: Stage[];
   /** Also summarise the answers per second of send time (OpenResult.perSecond) and print them as they come. */
   perSecond?: boolean;
+  /**
+   * Count the window's answers also per this many ms of wall-clock time
+   * (OpenResult.timeline; npm run chaos reads when a fault began to show and
+   * when it stopped showing).
+   */
+  timelineMs?: number;
 }
 
 /** One stage of an open loop: `rate` requests/s for `seconds`. */
@@ -137,6 +143,12 @@ export interface OutcomeSpec {
   batchMs: number;
   /** ...or as soon as it holds this many reports (the RPC takes at most 500). */
   maxBatch: number;
+  /**
+   * Send a report whose batch failed again (the same idempotency key, as an
+   * ad server must) until it is acknowledged or this long after its first
+   * try; 0 or absent: no retries.
+   */
+  retryForMs?: number;
 }
 
 export type LoadSpec = ClosedSpec | OpenSpec;
@@ -157,6 +169,25 @@ export interface Tally {
   /** Per agent (registry name, as the answers name it): the time the broker waited for it, per answer. */
   agentMs: Record<string, number[]>;
   /** Per agent: how many answers it was degraded in. */
+  degradedBy: Record<string, number>;
+  /** Every answer (degraded ones included) after the request's deadline_ms. */
+  anyLate: number;
+  /** With OpenSpec.timelineMs: the answers per stretch of wall-clock time, by the time each call ended. */
+  timeline: Map<number, TimelineBucket>;
+  timelineMs: number;
+}
+
+/** The calls that ended in one stretch of wall-clock time. */
+export interface TimelineBucket {
+  /** Date.now() at the stretch's start. */
+  at: number;
+  /** Calls answered (degraded ones included). */
+  answers: number;
+  degraded: number;
+  /** Answers after the deadline (degraded ones included). */
+  late: number;
+  errors: number;
+  /** Per agent: the answers it was degraded in. */
   degradedBy: Record<string, number>;
 }
 
@@ -194,6 +225,17 @@ export interface OutcomeResult {
   accepted: number;
   duplicates: number;
   failedBatches: number;
+  /** Reports sent again after their batch failed (OutcomeSpec.retryForMs). */
+  retries: number;
+  /** Reports never acknowledged (no retries, or they ran out of time). */
+  unacked: number;
+  /** Impression reports of ads with a reservation, and what those ads cost (their price_micros). */
+  impressions: number;
+  impressionMicros: number;
+  /** Acknowledgements by settlement: SETTLED (with their charged_micros), NOT_CHARGED. */
+  settled: number;
+  chargedMicros: number;
+  notCharged: number;
   /** Latency of the ReportOutcomes calls. */
   p50Ms: number;
   p99Ms: number;
@@ -243,6 +285,10 @@ export interface OpenResult {
   stages: StageResult[];
   /** Each second's answers, with `perSecond`; else empty. */
   perSecond: Slice[];
+  /** Every answer (degraded ones included) after its deadline_ms. */
+  anyLate: number;
+  /** With OpenSpec.timelineMs: the window's calls per stretch of time, in order. */
+  timeline: TimelineBucket[];
   firstError: string;
 }
 
@@ -257,7 +303,22 @@ export function newTally(): Tally {
     latenciesMs: [],
     agentMs: {},
     degradedBy: {},
+    anyLate: 0,
+    timeline: new Map(),
+    timelineMs: 0,
   };
+}
+
+/** The tally's bucket for a call that ends now (null without a timeline). */
+function bucketNow(tally: Tally): TimelineBucket | null {
+  if (tally.timelineMs <= 0) return null;
+  const at = Math.floor(Date.now() / tally.timelineMs) * tally.timelineMs;
+  let b = tally.timeline.get(at);
+  if (!b) {
+    b = { at, answers: 0, degraded: 0, late: 0, errors: 0, degradedBy: {} };
+    tally.timeline.set(at, b);
+  }
+  return b;
 }
 
 /**
@@ -273,9 +334,18 @@ export function record(
   deadlineMs: number,
 ): string | null {
   tally.latenciesMs.push(ms);
+  const bucket = bucketNow(tally);
   if (err || !res) {
     tally.errors++;
+    if (bucket) bucket.errors++;
     return `${err?.code} ${err?.details ?? 'no response'}`;
+  }
+  if (ms > deadlineMs) tally.anyLate++;
+  if (bucket) {
+    bucket.answers++;
+    if (res.degraded.length > 0) bucket.degraded++;
+    if (ms > deadlineMs) bucket.late++;
+    for (const name of res.degraded) bucket.degradedBy[name] = (bucket.degradedBy[name] ?? 0) + 1;
   }
   for (const [name, a] of Object.entries(res.why?.agents ?? {})) {
     if (a.calls === 0) continue;
@@ -359,6 +429,8 @@ export class Slices {
 }
 
 const OUTCOME_TIMEOUT_MS = 2000;
+/** How long a report whose batch failed waits before it is sent again. */
+const RETRY_PAUSE_MS = 250;
 
 /** Sends each decision's outcome reports through an OutcomeBatcher and keeps the tally. */
 class OutcomeReporter {
@@ -370,13 +442,25 @@ class OutcomeReporter {
     accepted: 0,
     duplicates: 0,
     failedBatches: 0,
+    retries: 0,
+    unacked: 0,
+    impressions: 0,
+    impressionMicros: 0,
+    settled: 0,
+    chargedMicros: 0,
+    notCharged: 0,
     p50Ms: Number.NaN,
     p99Ms: Number.NaN,
     firstError: '',
   };
 
+  /** Reports sent and not yet acknowledged or given up on (retries waiting included). */
+  private readonly open = new Set<Promise<void>>();
+  private readonly retryForMs: number;
+
   constructor(client: () => AdDecisionClient, spec: OutcomeSpec) {
     const r = this.result;
+    this.retryForMs = spec.retryForMs ?? 0;
     this.batcher = new OutcomeBatcher(client, {
       maxBatch: spec.maxBatch,
       batchMs: spec.batchMs,
@@ -392,20 +476,54 @@ class OutcomeReporter {
     });
   }
 
-  add(reports: OutcomeReport[]): void {
-    for (const report of reports)
-      this.batcher.report(report).then(
-        (ack) => {
-          if (ack.accepted) this.result.accepted++;
-          if (ack.duplicate) this.result.duplicates++;
-        },
-        () => {}, // counted per batch in onBatch
-      );
+  /** The reports of one answer; `res` says what its ads cost. */
+  add(reports: OutcomeReport[], res: DecideResponse__Output): void {
+    const r = this.result;
+    for (const report of reports) {
+      if (report.event !== 'OUTCOME_EVENT_IMPRESSION' || !report.reservation_id) continue;
+      r.impressions++;
+      r.impressionMicros +=
+        res.ads.find((a) => a.reservation_id === report.reservation_id)?.price_micros ?? 0;
+    }
+    for (const report of reports) this.track(this.send(report, Date.now()));
   }
 
-  /** Sends what is pending, waits for every call, and returns the tally. */
+  private track(p: Promise<void>): void {
+    this.open.add(p);
+    void p.finally(() => this.open.delete(p));
+  }
+
+  private async send(report: OutcomeReport, firstTry: number): Promise<void> {
+    const r = this.result;
+    for (;;) {
+      try {
+        const ack = await this.batcher.report(report);
+        if (ack.accepted) r.accepted++;
+        if (ack.duplicate) r.duplicates++;
+        if (ack.settlement === 'SETTLEMENT_SETTLED') {
+          r.settled++;
+          r.chargedMicros += Number(ack.charged_micros);
+        }
+        if (ack.settlement === 'SETTLEMENT_NOT_CHARGED') r.notCharged++;
+        return;
+      } catch {
+        // counted per batch in onBatch
+        if (Date.now() - firstTry >= this.retryForMs) {
+          r.unacked++;
+          return;
+        }
+        r.retries++;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+      }
+    }
+  }
+
+  /** Sends what is pending, waits for every call (and retry), and returns the tally. */
   async drain(): Promise<OutcomeResult> {
-    await this.batcher.drain();
+    while (this.open.size > 0) {
+      await this.batcher.drain();
+      await Promise.race([...this.open, new Promise((resolve) => setTimeout(resolve, 50))]);
+    }
     return {
       ...this.result,
       p50Ms: percentile(this.latenciesMs, 50),
@@ -476,7 +594,7 @@ class Driver {
           if (tally) {
             const error = record(tally, err, res, ms, this.spec.deadlineMs);
             if (error && !this.firstError) this.firstError = error;
-            if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res));
+            if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res), res);
           }
           resolve({ ms, kind: answerKind(err, res), sendDelayMs });
         },
@@ -726,6 +844,7 @@ export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
       null,
     );
   const tally = newTally();
+  tally.timelineMs = spec.timelineMs ?? 0;
   const pids = spec.cpuPids ?? {};
   await scrapeAll(spec.metrics ?? {});
   const before = snapshot(pids);
@@ -779,6 +898,8 @@ export async function runOpen(spec: OpenSpec): Promise<OpenResult> {
     p90Ms: percentile(tally.latenciesMs, 90),
     p99Ms: percentile(tally.latenciesMs, 99),
     maxMs: percentile(tally.latenciesMs, 100),
+    anyLate: tally.anyLate,
+    timeline: [...tally.timeline.values()].sort((a, b) => a.at - b.at),
     ok: tally.ok,
     late: tally.late,
     noAd: tally.noAd,

@@ -89,7 +89,7 @@ import { randomToken } from '../services/admin/auth';
 import { isPlaintext } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
-import { startRedis, type TestRedis } from '../test/support/redis';
+import { type RedisOptions, startRedis, type TestRedis } from '../test/support/redis';
 import { type BenchCatalogueOptions, benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
 import type { ClosedResult, ClosedSpec, LevelResult, OpenResult, OpenSpec, OutcomeSpec } from './load';
 import {
@@ -308,6 +308,8 @@ export interface Mesh {
   redisPid: number;
   /** The real mesh's generated catalogue ('' for the others). */
   catalogueDir: string;
+  /** The env every service was started with (to start one again: spawnService(name, { env })). */
+  env: NodeJS.ProcessEnv;
 }
 
 interface Ports extends Record<ServiceName, number> {
@@ -379,6 +381,8 @@ export type MeshState = 'redis' | 'embedded' | { redisUrl: string };
 
 export interface RealMeshOptions {
   state?: MeshState;
+  /** How the throwaway redis-server runs (npm run chaos: durable, so that it can be killed). */
+  redis?: RedisOptions;
   /** Changes to the generated catalogue (e.g. small budgets). */
   catalogue?: Partial<Omit<BenchCatalogueOptions, 'nowMs'>>;
 }
@@ -408,6 +412,7 @@ async function startMeshOnce(
     redis: null,
     redisPid: 0,
     catalogueDir: '',
+    env,
   };
   const onStderrLine = (role: ServiceName) => (line: string) => log(`    [${kind} ${role}] ${line}`);
   const start = (role: ServiceName) => {
@@ -422,9 +427,8 @@ async function startMeshOnce(
     if (kind === 'real') {
       const state = real.state ?? 'redis';
       if (state === 'redis') {
-        mesh.redis = await startRedis();
-        const info = await mesh.redis.client().info('server');
-        mesh.redisPid = Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+        mesh.redis = await startRedis(real.redis);
+        mesh.redisPid = mesh.redis.pid();
         env.REDIS_URL = mesh.redis.url;
       } else if (state === 'embedded') {
         delete env.REDIS_URL;

@@ -183,11 +183,6 @@ async function serve(name: ServiceName): Promise<void> {
     await telemetry.shutdown();
     process.exit(1);
   }
-  const ready: ReadyLine = { service: name, address: svc.address, pid: process.pid };
-  if (metrics) ready.metrics = metrics.address;
-  if ('url' in svc && typeof svc.url === 'string') ready.url = svc.url;
-  process.stdout.write(`${JSON.stringify(ready)}\n`);
-
   let stopping = false;
   const stop = async (signal: string) => {
     // A terminal's Ctrl-C reaches every process of the group, and the mesh
@@ -209,8 +204,13 @@ async function serve(name: ServiceName): Promise<void> {
     await telemetry.shutdown();
     process.exit(0);
   };
+  // Listening for the signals before the ready line: a launcher may send one as soon as it reads it.
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  const ready: ReadyLine = { service: name, address: svc.address, pid: process.pid };
+  if (metrics) ready.metrics = metrics.address;
+  if ('url' in svc && typeof svc.url === 'string') ready.url = svc.url;
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
 }
 
 // ---------------------------------------------------------------------------

@@ -14,7 +14,8 @@
  *     the clip norm plus six standard deviations of a client's DP noise share)
  *   --publish path (default PARLEY_POLICY_PATH)
  *
- * Prints the address on stdout once listening.
+ * Prints the ready line of `parley serve` on stdout once listening
+ * ({"service":"federated","address","pid","metrics"}); SIGTERM drains and exits 0.
  */
 import { loadConfig } from '../../services/common/config';
 import { setDefaultIdentity } from '../../services/common/grpc/tls';
@@ -165,11 +166,16 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger('federated', config.logLevel);
   const metrics = await startMetricsEndpoint(config, log);
   const service = await startFederatedAggregator({ ...options, config, log });
-  process.stdout.write(`${service.address}${metrics ? ` (metrics ${metrics.url})` : ''}\n`);
-  await new Promise<void>((resolve) => {
+  // Listening for the signals before the ready line: a launcher may send one as soon as it reads it.
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  // The ready line every `parley serve` prints (bin/spawn.ts ReadyLine), so launchers start it alike.
+  const ready: Record<string, unknown> = { service: 'federated', address: service.address, pid: process.pid };
+  if (metrics) ready.metrics = metrics.address;
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  await stopped;
   await service.close();
   await metrics?.close();
   return 0;

@@ -130,6 +130,8 @@ export function adminHandlers(
   tokens: TokenTable,
   log: Logger,
   guard?: SignInGuard,
+  /** Collects a way to end each open stream (override watches, decision streams) when the server stops. */
+  streams: Set<() => void> = new Set(),
 ): AdminServerHandlers {
   const signIns = new SignIns(tokens, log, guard);
   const S = SERVICE_NAMES.admin;
@@ -213,7 +215,14 @@ export function adminHandlers(
       const stop = () => {
         done = true;
         unsubscribe();
+        streams.delete(drain);
       };
+      // Stopping: the watch ends (OK) and the broker watches again, here once restarted or elsewhere.
+      const drain = () => {
+        stop();
+        call.end();
+      };
+      streams.add(drain);
       call.on('cancelled', stop);
       call.on('close', stop);
       call.on('error', stop);
@@ -248,11 +257,22 @@ export function adminHandlers(
         if (pending.length >= RECORD_BATCH) flush();
         else if (pending.length === 1) setImmediate(flush);
       });
-      call.on('end', () => {
+      let answered = false;
+      /** Stores what came, then acknowledges it and ends the call (once). */
+      const finish = () => {
+        streams.delete(finish);
+        if (answered) return;
+        answered = true;
         flush();
         void writing.then(() => callback(null, { received, dropped: malformed }));
+      };
+      // Stopping: what came is stored and acknowledged; the broker opens a new stream for the rest.
+      streams.add(finish);
+      call.on('end', finish);
+      call.on('error', () => {
+        streams.delete(finish);
+        flush();
       });
-      call.on('error', () => flush());
     },
   };
 }
@@ -318,12 +338,13 @@ export async function startAdmin({
   });
   let grpcServer: Awaited<ReturnType<typeof startServer>> | null = null;
   let http: Server | null = null;
+  const streams = new Set<() => void>();
   try {
     grpcServer = await startServer({
       host: config.host,
       port: config.ports.admin,
       serviceNames: [SERVICE_NAMES.admin],
-      services: [[ADMIN_SERVICE, adminHandlers(service, tokens, log, signIns)]],
+      services: [[ADMIN_SERVICE, adminHandlers(service, tokens, log, signIns, streams)]],
       log,
       rateLimit: config.rateLimit,
     });
@@ -366,6 +387,7 @@ export async function startAdmin({
         h.close(() => resolve());
         h.closeAllConnections();
       });
+      for (const drain of [...streams]) drain();
       await g.shutdown();
       await state.close();
     },

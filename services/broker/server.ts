@@ -86,6 +86,14 @@ export const DECIDE_ERRORS = {
 
 /** How often a retry that found its first call still deciding looks for the answer. */
 const ANSWER_POLL_MS = 5;
+/**
+ * The share of a decision's time it waits for the answer store's claim (a
+ * few ms when the store is up); after it, the call decides as if the store
+ * were unreachable. A store that is down (Redis killed, restarting) would
+ * otherwise hold every answer past its deadline: its client queues the
+ * commands until it reconnects or gives up.
+ */
+const CLAIM_SHARE = 0.25;
 
 /**
  * What an ad server is told when its outcomes could not be recorded: stable
@@ -225,17 +233,33 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
    * is still deciding waits for it until its own deadline (ABORTED after).
    * The claim runs beside the negotiation and only the commit waits for it,
    * so the store's round trip costs no time. When the store cannot be
-   * reached the call decides (an answer matters more; a duplicate then costs
+   * reached, or does not answer within CLAIM_SHARE of the decision's time
+   * (Redis down or restarting), the call decides (an answer matters more; a duplicate then costs
    * at most one more reservation).
    */
   const decideOnce = async (req: DecideRequest__Output, ctx: { deadline: number; span: Span }) => {
     const input = decideRequestFromWire(req);
     if (!answers || input.dryRun) return decideNow(req, input, ctx);
     const id = input.requestId;
+    const deadline = effectiveDeadline(clock.now(), ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
+    const claimWaitMs = Math.max(1, (deadline - clock.now()) * CLAIM_SHARE);
     const claimNow = () =>
-      answers.claim(id, windowMs).catch((err): Claim<DecideResponse> => {
-        noteAnswerStoreFailure({ error: messageOf(err) });
-        return { kind: 'mine' };
+      new Promise<Claim<DecideResponse>>((resolve) => {
+        const timer = setTimeout(() => {
+          noteAnswerStoreFailure({ error: `no answer within ${Math.round(claimWaitMs)} ms` });
+          resolve({ kind: 'mine' });
+        }, claimWaitMs);
+        answers.claim(id, windowMs).then(
+          (claim) => {
+            clearTimeout(timer);
+            resolve(claim);
+          },
+          (err) => {
+            clearTimeout(timer);
+            noteAnswerStoreFailure({ error: messageOf(err) });
+            resolve({ kind: 'mine' });
+          },
+        );
       });
     /** Keeps a decision's answer for the window (or forgets the claim when it failed). */
     const keep = (response: Promise<DecideResponse>) =>
@@ -257,7 +281,6 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     let first = await claim;
     if (first.kind === 'mine') return keep(decision);
     // A duplicate: its negotiation reserves and records nothing, and its answer is not used.
-    const deadline = effectiveDeadline(clock.now(), ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
     for (;;) {
       if (first.kind === 'answered') {
         if (isSampled(ctx.span)) ctx.span.setAttributes({ [ATTR.requestId]: id, [ATTR.replayed]: true });

@@ -3,9 +3,10 @@
  * can fill with a paid ad, and a valid outcome report.
  */
 import { fileURLToPath } from 'node:url';
+import { runOpen } from '../../bench/load';
 import { connect, type DecideRequest, decide, type OutcomeReport } from '../../bin/client';
 import { formatLocalTime } from '../../services/common/wire/common';
-import { startMesh, type TestMesh } from '../support/mesh';
+import { type MeshOptions, startMesh, type TestMesh } from '../support/mesh';
 
 let n = 0;
 /** Unique per test process (ids never collide across files sharing nothing but a clock). */
@@ -63,10 +64,15 @@ export const E2E_PREFIX = 'e2e:';
  * returns once a decision comes back with no part degraded (the broker opens
  * its agent streams on first use, and the first decisions also pay for JIT).
  */
-export async function startE2eMesh(redisUrl?: string, env: Record<string, string> = {}): Promise<TestMesh> {
+export async function startE2eMesh(
+  redisUrl?: string,
+  env: Record<string, string> = {},
+  opts: Pick<MeshOptions, 'admin'> = {},
+): Promise<TestMesh> {
   const mesh = await startMesh({
     ...(redisUrl ? { redisUrl } : {}),
     env: { PARLEY_CATALOGUE: E2E_CATALOGUE, PARLEY_REDIS_PREFIX: E2E_PREFIX, ...env },
+    ...opts,
   });
   const client = connect(mesh.broker);
   try {
@@ -85,4 +91,28 @@ export async function startE2eMesh(redisUrl?: string, env: Record<string, string
     client.close();
   }
   return mesh;
+}
+
+/**
+ * The benchmark's open loop (bench/load.ts), in this process, small: 40
+ * decisions/s for `seconds` with their outcome reports (a refused batch is
+ * sent again with the same keys for up to 20 s), deadline_ms 1000 (these
+ * tests count failures and money, not speed).
+ */
+export function lightLoad(target: string, tag: string, seconds: number, timelineMs?: number) {
+  return runOpen({
+    mode: 'open',
+    target,
+    channels: 1,
+    seed: 3,
+    tag: uniqueId(tag),
+    sessions: 100,
+    deadlineMs: 1000,
+    rate: 40,
+    seconds,
+    warmupSeconds: 0,
+    maxInFlight: 200,
+    outcomes: { batchMs: 20, maxBatch: 50, retryForMs: 20_000 },
+    ...(timelineMs ? { timelineMs } : {}),
+  });
 }

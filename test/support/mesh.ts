@@ -5,8 +5,10 @@
  * and restarted on the same port; stderr is kept for failure messages.
  */
 import {
+  ADMIN_ADDR_ENV,
   AGENTS,
   addrEnv,
+  type Exit,
   portEnv,
   SERVICES,
   type ServiceName,
@@ -40,8 +42,14 @@ export async function spawnTogether(
 export interface MeshOptions {
   /** Redis URL; omitted = embedded state. */
   redisUrl?: string;
-  /** Extra env for every service. */
+  /**
+   * Extra env for every service. It wins over the mesh's own: a service's
+   * port (e.g. one a FaultProxy forwards to) and where the broker finds an
+   * agent (e.g. the proxy's address) included.
+   */
   env?: Record<string, string>;
+  /** Also run the admin service (the broker sends it its decisions and reads overrides from it). */
+  admin?: boolean;
 }
 
 export interface TestMesh {
@@ -50,8 +58,8 @@ export interface TestMesh {
   /** The broker's address (what a client calls). */
   broker: string;
   pids(): Record<ServiceName, number>;
-  /** Kills a service (SIGKILL by default: a crash) and waits until it is gone. */
-  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Kills a service (SIGKILL by default: a crash) and waits until it is gone; resolves with how it exited. */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<Exit>;
   /** Freezes (SIGSTOP) or thaws (SIGCONT) a service: it holds its connections but answers nothing. */
   freeze(name: ServiceName): void;
   thaw(name: ServiceName): void;
@@ -65,7 +73,8 @@ export interface TestMesh {
 
 export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
   const ports = {} as Record<ServiceName, number>;
-  for (const name of SERVICES) ports[name] = await freePort();
+  for (const name of SERVICES) ports[name] = Number(opts.env?.[portEnv(name)] ?? 0) || (await freePort());
+  const names = [...AGENTS, ...(opts.admin ? ['admin'] : []), 'broker'];
   const addresses = {} as Record<ServiceName, string>;
   for (const name of SERVICES) addresses[name] = `127.0.0.1:${ports[name]}`;
 
@@ -76,9 +85,10 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
     ...Object.fromEntries(SERVICES.map((name) => [portEnv(name), String(ports[name])])),
     PARLEY_LOG_LEVEL: 'info',
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
-    ...opts.env,
+    ...(opts.admin ? { [ADMIN_ADDR_ENV]: addresses.admin } : {}),
   };
   for (const a of AGENTS) env[addrEnv(a)] = addresses[a];
+  Object.assign(env, opts.env);
 
   const procs = new Map<ServiceName, ServiceProcess>();
   const dead = new Map<ServiceName, string>();
@@ -94,6 +104,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
 
   try {
     for (const p of await spawnTogether(AGENTS.map((name) => [name, env] as const))) procs.set(p.name, p);
+    if (opts.admin) await spawnOne('admin');
     await spawnOne('broker');
   } catch (err) {
     await stop();
@@ -112,9 +123,10 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
       const p = procs.get(name);
       if (!p) throw new Error(`${name} is not running`);
       p.child.kill('SIGCONT');
-      await stopProcess(p, signal, 3000);
+      const exit = await stopProcess(p, signal, signal === 'SIGKILL' ? 3000 : 15_000);
       dead.set(name, p.stderrTail());
       procs.delete(name);
+      return exit;
     },
     freeze(name) {
       procs.get(name)?.child.kill('SIGSTOP');
@@ -131,8 +143,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<TestMesh> {
       await stop();
     },
     logs(name) {
-      const names = name ? [name] : [...SERVICES];
-      return names
+      return (name ? [name] : names)
         .map((n) => `--- ${n} ---\n${procs.get(n)?.stderrTail() ?? dead.get(n) ?? '(not running)'}`)
         .join('\n');
     },

@@ -13,38 +13,74 @@ import { freePort } from './ports';
 export interface TestRedis {
   url: string;
   port: number;
+  /** The redis-server's process id (0 once stopped). */
+  pid(): number;
   client(): Redis;
   flush(): Promise<void>;
+  /** Kills redis-server (SIGKILL: a crash) and waits until it is gone. */
+  kill(): Promise<void>;
+  /** Starts redis-server again on the same port and directory (after kill()); resolves once it answers. */
+  restart(): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) redis-server: connections stay open, nothing is answered meanwhile. */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export interface RedisOptions {
+  /**
+   * Append every write to disk before answering it (appendonly, fsync
+   * always), so a kill loses nothing acknowledged and restart() brings the
+   * data back, as a deployment that must not lose money runs Redis. Off by
+   * default: nothing survives a restart.
+   */
+  durable?: boolean;
+}
+
+export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'parley-redis-'));
-  const proc: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
-  );
+  const persistence = opts.durable
+    ? ['--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
+  let proc: ChildProcess | null = null;
   const url = `redis://127.0.0.1:${port}`;
   const clients: Redis[] = [];
   const probe = createRedis(url);
-  probe.on('error', () => undefined); // refused connections while redis-server boots
+  probe.on('error', () => undefined); // refused connections while redis-server boots or is down
   clients.push(probe);
-  const started = Date.now();
-  for (;;) {
-    try {
-      await probe.ping();
-      break;
-    } catch (err) {
-      if (Date.now() - started > 10_000)
-        throw new Error(`redis-server did not start: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 50));
+  const launch = async () => {
+    proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
+      { stdio: 'ignore' },
+    );
+    const started = Date.now();
+    for (;;) {
+      try {
+        await probe.ping();
+        return;
+      } catch (err) {
+        if (Date.now() - started > 10_000)
+          throw new Error(`redis-server did not start: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
-  }
+  };
+  const halt = async (signal: NodeJS.Signals) => {
+    const p = proc;
+    proc = null;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGCONT'); // a frozen one too
+    p.kill(signal);
+    await exited;
+  };
+  await launch();
   return {
     url,
     port,
+    pid: () => (proc as ChildProcess | null)?.pid ?? 0,
     client() {
       const c = createRedis(url);
       clients.push(c);
@@ -53,10 +89,16 @@ export async function startRedis(): Promise<TestRedis> {
     flush: async () => {
       await probe.flushall();
     },
+    kill: () => halt('SIGKILL'),
+    freeze: () => (proc as ChildProcess | null)?.kill('SIGSTOP'),
+    thaw: () => (proc as ChildProcess | null)?.kill('SIGCONT'),
+    async restart() {
+      if (proc) throw new Error('redis-server is still running');
+      await launch();
+    },
     async stop() {
       for (const c of clients) c.disconnect();
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
+      await halt('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -86,6 +128,11 @@ export function useTestRedis(): TestRedis {
     get port() {
       return server().port;
     },
+    pid: () => server().pid(),
+    kill: () => server().kill(),
+    restart: () => server().restart(),
+    freeze: () => server().freeze(),
+    thaw: () => server().thaw(),
     client: () => server().client(),
     flush: () => server().flush(),
     stop: () => server().stop(),

@@ -48,6 +48,7 @@ import type { OutcomeAcks } from '../../proto/gen/parley/v1/OutcomeAcks';
 import type { OutcomeReport__Output } from '../../proto/gen/parley/v1/OutcomeReport';
 import type { OutcomeReports__Output } from '../../proto/gen/parley/v1/OutcomeReports';
 import { parseCatalogue } from '../../services/common/catalogue/load';
+import { RpcError } from '../../services/common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../../services/common/grpc/proto';
 import { type RunningService, startServer, unary } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
@@ -65,6 +66,7 @@ function answer(req: { request_id?: string }): DecideResponse {
         reservation_id: `res-${req.request_id}`,
         duration_ms: 30_000,
         tier: 'standard',
+        price_micros: 7,
       },
     ],
     why: { rounds: 1 },
@@ -75,6 +77,8 @@ describe('the load generator', () => {
   /** Answers every request whose number (the id's suffix) is odd after `slowMs`; records outcome batches. */
   const batches: OutcomeReport__Output[][] = [];
   let slowMs = 0;
+  /** ReportOutcomes calls to refuse (UNAVAILABLE) before answering again. */
+  let refuseOutcomes = 0;
   let server: Awaited<ReturnType<typeof startServer>>;
   let noop: RunningService;
   let metrics: Server;
@@ -100,8 +104,18 @@ describe('the load generator', () => {
             ReportOutcomes: unary(
               'test/ReportOutcomes',
               async (req: OutcomeReports__Output): Promise<OutcomeAcks> => {
+                if (refuseOutcomes > 0) {
+                  refuseOutcomes--;
+                  throw new RpcError(grpc.status.UNAVAILABLE, 'outcomes cannot be recorded now');
+                }
                 batches.push(req.reports);
-                return { acks: req.reports.map(() => ({ accepted: true })) };
+                return {
+                  acks: req.reports.map((r) =>
+                    r.event === 'OUTCOME_EVENT_IMPRESSION'
+                      ? { accepted: true, settlement: 'SETTLEMENT_SETTLED' as const, charged_micros: 7 }
+                      : { accepted: true, settlement: 'SETTLEMENT_NONE' as const },
+                  ),
+                };
               },
               log,
             ),
@@ -180,6 +194,65 @@ describe('the load generator', () => {
       expect(['OUTCOME_EVENT_SKIP', 'OUTCOME_EVENT_COMPLETE']).toContain(events[1]);
       expect(reports.find((r) => r.request_id === id)?.reservation_id).toBe(`res-${id}`);
     }
+  });
+
+  it('sends the reports of a refused batch again with the same keys until they are acknowledged, and counts what was charged', async () => {
+    batches.length = 0;
+    refuseOutcomes = 2;
+    const res = await runOpen({
+      ...spec(server.address, 'retry'),
+      outcomes: { batchMs: 20, maxBatch: 100, retryForMs: 10_000 },
+    });
+    expect(refuseOutcomes).toBe(0);
+    expect(res.outcomes).toMatchObject({
+      reports: expect.any(Number),
+      unacked: 0,
+      accepted: 40,
+      impressions: 20,
+      impressionMicros: 20 * 7,
+      settled: 20,
+      chargedMicros: 20 * 7,
+      notCharged: 0,
+    });
+    expect(res.outcomes!.failedBatches).toBe(2);
+    expect(res.outcomes!.retries).toBeGreaterThan(0);
+    expect(new Set(batches.flat().map((r) => r.idempotency_key)).size).toBe(40);
+    expect(batches.flat()).toHaveLength(40); // each report acknowledged once
+  });
+
+  it('without retries, the reports of a refused batch are counted unacknowledged', async () => {
+    refuseOutcomes = 1000;
+    try {
+      const res = await runOpen({
+        ...spec(server.address, 'noretry'),
+        outcomes: { batchMs: 20, maxBatch: 100 },
+      });
+      expect(res.outcomes).toMatchObject({ accepted: 0, unacked: 40, settled: 0, impressions: 20 });
+    } finally {
+      refuseOutcomes = 0;
+    }
+  });
+
+  it('counts the calls per stretch of wall-clock time, late answers degraded or not', async () => {
+    const res = await runOpen({ ...spec(noop.address, 'timeline'), timelineMs: 50 });
+    expect(res.timeline.length).toBeGreaterThan(1);
+    expect(res.timeline.every((b) => b.at % 50 === 0)).toBe(true);
+    expect(res.timeline.map((b) => b.at)).toEqual([...res.timeline.map((b) => b.at)].sort((a, b) => a - b));
+    expect(res.timeline.reduce((n, b) => n + b.answers, 0)).toBe(20);
+    expect(res.timeline.reduce((n, b) => n + b.errors + b.degraded, 0)).toBe(0);
+    const t = newTally();
+    t.timelineMs = 1000;
+    record(
+      t,
+      null,
+      { ...(answer({ request_id: 'x' }) as DecideResponse__Output), degraded: ['context'] },
+      150,
+      100,
+    );
+    record(t, null, { ...(answer({ request_id: 'y' }) as DecideResponse__Output), degraded: [] }, 50, 100);
+    expect(t.anyLate).toBe(1);
+    expect([...t.timeline.values()].reduce((n, b) => n + b.late, 0)).toBe(1);
+    expect([...t.timeline.values()].reduce((n, b) => n + (b.degradedBy.context ?? 0), 0)).toBe(1);
   });
 
   it('counts outcome batches a server refuses as failed, with the first error, and still counts the decisions', async () => {
@@ -361,6 +434,8 @@ function open(rate: number, p99Ms: number, extra: Partial<OpenResult> = {}): Ope
     degradedBy: {},
     stages: [],
     perSecond: [],
+    anyLate: 0,
+    timeline: [],
     firstError: '',
     ...extra,
   };
@@ -416,6 +491,13 @@ function run(n: number, realSat: number, realCpu: Record<string, number>, realP9
         accepted: 0,
         duplicates: 0,
         failedBatches: 5,
+        retries: 0,
+        unacked: 1000,
+        impressions: 500,
+        impressionMicros: 0,
+        settled: 0,
+        chargedMicros: 0,
+        notCharged: 0,
         p50Ms: 1,
         p99Ms: 2,
         firstError: '12 UNIMPLEMENTED',

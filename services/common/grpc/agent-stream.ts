@@ -361,6 +361,8 @@ export type AgentHandlers = { [K in CallKind]?: Handler<K> };
 export function serveAgent(
   handlers: AgentHandlers,
   log: Logger,
+  /** Collects a way to drain each open stream, for the server's stop (startAgentServer). */
+  streams?: Set<() => void>,
 ): grpc.handleBidiStreamingCall<AgentCalls__Output, AgentReplies> {
   const metrics = Object.fromEntries(
     CALL_KINDS.map((k) => [k, rpcRecorder('server', agentCallSpan(k))]),
@@ -368,10 +370,22 @@ export function serveAgent(
   return (stream) => {
     let inFlight = 0;
     let ended = false;
+    /** The server is stopping: calls that come now are refused, the stream ends once the running ones are answered. */
+    let draining = false;
+    let closed = false;
     // Ends after the replies still gathering have left (setImmediate runs in order).
     const maybeEnd = () => {
-      if (ended && inFlight === 0) setImmediate(() => stream.end());
+      if (!ended || inFlight > 0 || closed) return;
+      closed = true;
+      setImmediate(() => stream.end());
     };
+    const drain = () => {
+      draining = true;
+      ended = true;
+      maybeEnd();
+    };
+    streams?.add(drain);
+    stream.on('close', () => streams?.delete(drain));
     const out = new Coalescer<AgentReply>(
       (replies) => stream.write({ replies }),
       (resume) => stream.once('drain', resume),
@@ -380,8 +394,10 @@ export function serveAgent(
       out.push({ call_id: id, error: { code, message } });
 
     const run = (call: AgentCall__Output) => {
+      if (closed) return; // the stream is ending: the caller fails what it still waits for
       const id = call.call_id;
       const kind = call.kind;
+      if (draining) return fail(id, grpc.status.UNAVAILABLE, 'the agent is stopping');
       if (!id) return fail(0, grpc.status.INVALID_ARGUMENT, 'call_id: required');
       if (!kind)
         return fail(id, grpc.status.INVALID_ARGUMENT, `kind: one of ${CALL_KINDS.join(', ')} is required`);
@@ -467,6 +483,7 @@ export async function startAgentServer(opts: {
   details?: Record<string, unknown>;
 }): Promise<RunningService> {
   const extra = opts.extra ?? [];
+  const streams = new Set<() => void>();
   let started: StartedServer;
   try {
     started = await startServer({
@@ -474,7 +491,7 @@ export async function startAgentServer(opts: {
       port: agentNamed(opts.config.agents, opts.name).port,
       serviceNames: [SERVICE_NAMES.agent, ...extra.map((e) => e.name)],
       services: [
-        [v1.Agent.service, { Negotiate: serveAgent(opts.handlers, opts.log) }],
+        [v1.Agent.service, { Negotiate: serveAgent(opts.handlers, opts.log, streams) }],
         ...extra.map((e): [grpc.ServiceDefinition, grpc.UntypedServiceImplementation] => [
           e.definition,
           e.implementation,
@@ -492,6 +509,9 @@ export async function startAgentServer(opts: {
     address: started.address,
     port: started.port,
     close: async () => {
+      // Drains: each broker's stream ends once its running calls are answered (the broker then
+      // stands in for this agent), so the server stops with nothing cut.
+      for (const drain of streams) drain();
       await started.shutdown();
       await opts.close?.();
     },

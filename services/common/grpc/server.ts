@@ -223,6 +223,7 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
         health.setStatus('', 'NOT_SERVING');
         for (const name of spec.serviceNames) health.setStatus(name, 'NOT_SERVING');
         const timer = setTimeout(() => {
+          spec.log.warn('calls still running after the grace period were cut', { graceMs });
           server.forceShutdown();
           resolve();
         }, graceMs);

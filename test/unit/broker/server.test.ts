@@ -292,6 +292,23 @@ describe('Decide is idempotent per request_id', () => {
     expect(f.calls.commit).toHaveLength(1);
   });
 
+  it('a store that does not answer (Redis down) holds no answer: the call decides without its claim', async () => {
+    const silent: AnswerStore<DecideResponse> = {
+      claim: () => new Promise(() => undefined), // a Redis client queueing commands until Redis is back
+      answer: () => new Promise(() => undefined),
+      drop: async () => undefined,
+      close: async () => undefined,
+    };
+    const { f, handlers } = setup(silent);
+    f.behave.propose = async () => proposal([cand('a')]);
+    const res = await call(
+      (ctx) => handlers.decide(wireDecide({ request_id: 'store-down', deadline_ms: 200 }), ctx),
+      Date.now() + 400,
+    );
+    expect(res.ads?.map((a) => a.creative_id)).toEqual(['a']);
+    expect(f.calls.commit).toHaveLength(1);
+  });
+
   it('a decision that fails before a slow claim is known fails cleanly (no unhandled rejection)', async () => {
     const inner = new EmbeddedAnswerStore<DecideResponse>();
     const slow: AnswerStore<DecideResponse> = {
