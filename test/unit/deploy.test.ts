@@ -11,16 +11,19 @@
  * kustomize and checked the same way.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { SERVICES, type ServiceName } from '../../bin/spawn';
 import { DEFAULT_METRICS_PORTS, loadConfig } from '../../services/common/config';
 import { startServer } from '../../services/common/grpc/server';
+import { TLS_ENV_NAMES } from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
 import { agentEnv, weightEnv } from '../../services/common/registry';
+import { devCerts } from '../support/tls';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEPLOY = join(ROOT, 'deploy');
@@ -851,35 +854,114 @@ describe('Dockerfile and .dockerignore', () => {
 });
 
 describe('deploy/docker/grpc-health.mjs', () => {
-  it('exits 0 for a SERVING server and 1 once it is NOT_SERVING or gone', async () => {
-    const log = createLogger('deploy-test', 'error');
-    const srv = await startServer({ host: '127.0.0.1', port: 0, serviceNames: [], services: [], log });
-    // Asynchronous: the server answering lives in this process's event loop.
-    const check = () =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-        execFile(
-          process.execPath,
-          [join(DEPLOY, 'docker/grpc-health.mjs'), String(srv.port)],
-          { cwd: ROOT, encoding: 'utf8', timeout: 10_000 },
-          (err, stdout, stderr) => {
-            const code = err ? (err as { code?: unknown }).code : 0;
-            done({ status: typeof code === 'number' ? code : null, stdout, stderr });
-          },
-        );
-      });
+  const log = createLogger('deploy-test', 'error');
+  let certs: string;
+  let otherCa: string;
+  beforeAll(() => {
+    certs = mkdtempSync(join(tmpdir(), 'parley-health-'));
+    otherCa = mkdtempSync(join(tmpdir(), 'parley-health-other-'));
+    devCerts(certs, ['context:service', 'ad-server:ad-server']);
+    devCerts(otherCa, ['context:service']);
+  });
+  afterAll(() => {
+    rmSync(certs, { recursive: true, force: true });
+    rmSync(otherCa, { recursive: true, force: true });
+  });
+
+  /**
+   * Runs the script as a container does, with `env` instead of this process's
+   * TLS settings. Asynchronous: the server answering lives in this process's
+   * event loop. `--import tsx`: without a build it loads tls.ts from source
+   * (about a second per check, more on a busy machine).
+   */
+  const check = (port: number, env: Record<string, string>) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      const base = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !(TLS_ENV_NAMES as readonly string[]).includes(k)),
+      );
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', join(DEPLOY, 'docker/grpc-health.mjs'), String(port)],
+        { cwd: ROOT, encoding: 'utf8', timeout: 10_000, env: { ...base, ...env } },
+        (err, stdout, stderr) => {
+          const code = err ? (err as { code?: unknown }).code : 0;
+          done({ status: typeof code === 'number' ? code : null, stdout, stderr });
+        },
+      );
+    });
+
+  it("loads tls.ts's credentials: compiled into the image's dist/, or the source it is built from", () => {
+    const script = readFileSync(join(DEPLOY, 'docker/grpc-health.mjs'), 'utf8');
+    const [compiled, source] = [/'\.\.\/\.\.\/(dist\/[\w/.-]+\.js)'/, /'\.\.\/\.\.\/([\w/.-]+\.ts)'/].map(
+      (re) => re.exec(script)?.[1],
+    );
+    expect(compiled, 'imports a compiled module').toBeDefined();
+    expect(sourceOf(compiled!)).toBe('services/common/grpc/tls.ts');
+    expect(source).toBe(sourceOf(compiled!));
+    expect(built(source!), 'npm run build compiles it').toBe(true);
+  });
+
+  /** A server bound with the transport `env` configures (startServer reads process.env). */
+  async function serverWith(env: Record<string, string>) {
+    const saved = Object.fromEntries(TLS_ENV_NAMES.map((k) => [k, process.env[k]]));
+    for (const k of TLS_ENV_NAMES) delete process.env[k];
+    Object.assign(process.env, env);
     try {
-      const ok = await check();
+      return await startServer({ host: '127.0.0.1', port: 0, serviceNames: [], services: [], log });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }
+
+  it('plaintext (PARLEY_PLAINTEXT=1): exits 0 for a SERVING server and 1 once it is NOT_SERVING or gone', async () => {
+    const plain = { PARLEY_PLAINTEXT: '1' };
+    const srv = await serverWith(plain);
+    try {
+      const ok = await check(srv.port, plain);
       expect(ok.status, ok.stderr).toBe(0);
       expect(ok.stdout.trim()).toBe('SERVING');
       srv.health.setStatus('', 'NOT_SERVING');
-      const draining = await check();
+      const draining = await check(srv.port, plain);
       expect(draining.status).toBe(1);
       expect(draining.stdout.trim()).toBe('NOT_SERVING');
     } finally {
       await srv.shutdown(500);
     }
-    expect((await check()).status, 'no server: unhealthy').toBe(1);
-  });
+    expect((await check(srv.port, plain)).status, 'no server: unhealthy').toBe(1);
+  }, 60_000);
+
+  it("mTLS: calls with the service's own certificate (PARLEY_TLS_DIR + PARLEY_TLS_IDENTITY, or the explicit files)", async () => {
+    const srv = await serverWith({ PARLEY_TLS_DIR: certs, PARLEY_TLS_IDENTITY: 'context' });
+    try {
+      const byDir = await check(srv.port, { PARLEY_TLS_DIR: certs, PARLEY_TLS_IDENTITY: 'context' });
+      expect(byDir.status, byDir.stderr).toBe(0);
+      expect(byDir.stdout.trim()).toBe('SERVING');
+      // Any role may ask for health: here an ad server's certificate, as Kubernetes mounts one.
+      const byFiles = await check(srv.port, {
+        PARLEY_TLS_CA: join(certs, 'ca.crt'),
+        PARLEY_TLS_CERT: join(certs, 'ad-server.crt'),
+        PARLEY_TLS_KEY: join(certs, 'ad-server.key'),
+      });
+      expect(byFiles.status, byFiles.stderr).toBe(0);
+      srv.health.setStatus('', 'NOT_SERVING');
+      const draining = await check(srv.port, { PARLEY_TLS_DIR: certs, PARLEY_TLS_IDENTITY: 'context' });
+      expect(draining.status).toBe(1);
+      expect(draining.stdout.trim()).toBe('NOT_SERVING');
+
+      // What must not pass: plaintext, another CA's certificate, no identity to pick a certificate.
+      expect((await check(srv.port, { PARLEY_PLAINTEXT: '1' })).status, 'plaintext').toBe(1);
+      const foreign = await check(srv.port, { PARLEY_TLS_DIR: otherCa, PARLEY_TLS_IDENTITY: 'context' });
+      expect(foreign.status, 'a certificate from another CA').toBe(1);
+      const anonymous = await check(srv.port, { PARLEY_TLS_DIR: certs });
+      expect(anonymous.status).toBe(1);
+      expect(anonymous.stderr).toContain('PARLEY_TLS_IDENTITY');
+    } finally {
+      await srv.shutdown(500);
+    }
+  }, 90_000);
 });
 
 describe('docs stay in step with the contract and the config', () => {
