@@ -20,7 +20,16 @@ import { parseAllDocuments } from 'yaml';
 import { SERVICES, type ServiceName } from '../../bin/spawn';
 import { DEFAULT_METRICS_PORTS, loadConfig } from '../../services/common/config';
 import { startServer } from '../../services/common/grpc/server';
-import { TLS_ENV_NAMES } from '../../services/common/grpc/tls';
+import {
+  isPlaintext,
+  PLAINTEXT_ENV,
+  TLS_CA_ENV,
+  TLS_CERT_ENV,
+  TLS_DIR_ENV,
+  TLS_ENV_NAMES,
+  TLS_IDENTITY_ENV,
+  TLS_KEY_ENV,
+} from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
 import { agentEnv, weightEnv } from '../../services/common/registry';
 import { devCerts } from '../support/tls';
@@ -88,6 +97,8 @@ function portOf(cfg: ReturnType<typeof loadConfig>, service: string): number | u
 }
 
 const CONFIG_ENV = configEnvNames();
+/** What a deployment file may set: config.ts's variables and the TLS ones grpc/tls.ts reads. */
+const DEPLOY_ENV = new Set<string>([...CONFIG_ENV, ...TLS_ENV_NAMES]);
 /** A service's default metrics port: config.ts's for the broker and admin service, the registry's for an agent. */
 const defaultMetricsPort = (name: string) =>
   DEFAULT_METRICS_PORTS[name] ?? loadConfig({}).agents.find((a) => a.name === name)?.metricsPort;
@@ -154,6 +165,43 @@ function sourceOf(file: string): string {
 
 function strings(v: unknown): string[] {
   return arr(v).map(String);
+}
+
+/** The files tls.ts reads for a container's mutual TLS: the mesh's CA, its certificate and key. */
+interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * The certificate files a container's env makes grpc/tls.ts read, or null
+ * when it is explicitly plaintext (PARLEY_PLAINTEXT=1). Anything else fails:
+ * a service without certificates refuses to start. PARLEY_TLS_DIR needs
+ * PARLEY_TLS_IDENTITY too, although the server defaults it to its service
+ * name: the health check runs in the same env and cannot know the name.
+ */
+function tlsFilesOf(env: Record<string, string>, where: string): TlsFiles | null {
+  if (isPlaintext(env)) return null;
+  const [ca, cert, key] = [env[TLS_CA_ENV], env[TLS_CERT_ENV], env[TLS_KEY_ENV]];
+  if (ca || cert || key) {
+    expect([ca, cert, key].every(Boolean), `${where}: ${TLS_CA_ENV}, _CERT and _KEY all set`).toBe(true);
+    for (const f of [ca, cert, key]) expect(posix.isAbsolute(f!), `${where}: ${f} is absolute`).toBe(true);
+    return { ca: ca!, cert: cert!, key: key! };
+  }
+  const dir = env[TLS_DIR_ENV];
+  const id = env[TLS_IDENTITY_ENV];
+  expect(
+    dir,
+    `${where}: certificates (${TLS_DIR_ENV} or ${TLS_CA_ENV}/…), or ${PLAINTEXT_ENV}=1`,
+  ).toBeTruthy();
+  expect(posix.isAbsolute(dir!), `${where}: ${TLS_DIR_ENV} is absolute`).toBe(true);
+  expect(id, `${where}: ${TLS_IDENTITY_ENV} (the health check needs it)`).toBeTruthy();
+  return {
+    ca: posix.join(dir!, 'ca.crt'),
+    cert: posix.join(dir!, `${id}.crt`),
+    key: posix.join(dir!, `${id}.key`),
+  };
 }
 
 // ---------------------------------------------------------------- kubernetes
@@ -271,7 +319,7 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     }
     for (const e of arr(c.env).map((x) => obj(x, 'env'))) env[String(e.name)] = String(e.value);
     for (const name of Object.keys(env))
-      expect(CONFIG_ENV, `${where}: env ${name} is read by config.ts`).toContain(name);
+      expect(DEPLOY_ENV, `${where}: env ${name} is read by config.ts or tls.ts`).toContain(name);
     const cfg = loadConfig(env, `parley-${service}`);
     expect(portOf(cfg, service), `${where}: the config's port is the container port`).toBe(port);
     expect(cfg.host, `${where}: listens on every interface`).toBe('0.0.0.0');
@@ -552,7 +600,7 @@ describe('kustomize', () => {
       for (const g of arr(k.configMapGenerator).map((x) => obj(x, 'gen'))) {
         expect(g.behavior, `${overlay}: ConfigMap ${String(g.name)} merges into the base one`).toBe('merge');
         const lits = generatorLiterals(k).get(String(g.name))!;
-        for (const name of Object.keys(lits)) expect(CONFIG_ENV, `${overlay}: ${name}`).toContain(name);
+        for (const name of Object.keys(lits)) expect(DEPLOY_ENV, `${overlay}: ${name}`).toContain(name);
       }
     }
   });
@@ -562,7 +610,7 @@ describe('kustomize', () => {
     const all = asK8s(strings(k.resources).flatMap((r) => loadDocs(join(K8S, 'base', r))));
     const generated = generatorLiterals(k);
     for (const [, data] of generated) {
-      for (const name of Object.keys(data)) expect(CONFIG_ENV, `ConfigMap key ${name}`).toContain(name);
+      for (const name of Object.keys(data)) expect(DEPLOY_ENV, `ConfigMap key ${name}`).toContain(name);
     }
     checkManifests('base', all, generated);
     const broker = all.find((o) => o.kind === 'Deployment' && o.metadata.name === 'broker')!;
@@ -595,16 +643,98 @@ describe('compose', () => {
   const compose = loadDocs(join(DEPLOY, 'compose.yaml'))[0]!;
   const services = obj(compose.services, 'services');
 
-  it('runs redis, a collector and the five services', () => {
-    expect(Object.keys(services).sort()).toEqual(['otel-collector', 'redis', ...SERVICES].sort());
+  it('runs redis, a collector, the certificates job and the services', () => {
+    expect(Object.keys(services).sort()).toEqual(['certs', 'otel-collector', 'redis', ...SERVICES].sort());
   });
+
+  /** `NAME:ROLE` specs the certs service's dev-certs.sh command makes, the directory it makes them in, and its mounts. */
+  const certs = obj(services.certs, 'certs');
+  const certsArgv = strings(certs.command);
+  const script = certsArgv.findIndex((a) => a.endsWith('/dev-certs.sh'));
+  const certsDir = certsArgv[script + 1] ?? '';
+  const roles = new Map(certsArgv.slice(script + 2).map((spec) => spec.split(':') as [string, string]));
+  const volumeOf = (v: string) => v.split(':') as [string, string, string?];
+
+  it('certs: a one-shot job that makes the mesh certificates with scripts/dev-certs.sh into a named volume', () => {
+    expect(script, 'runs dev-certs.sh').toBeGreaterThanOrEqual(0);
+    expect(certsArgv[0]).toBe('bash');
+    expect(certs.restart, 'one-shot').toBe('no');
+    // Its image copies the script from its build context and has what the script runs.
+    const build = obj(certs.build, 'certs.build');
+    expect(existsSync(resolve(DEPLOY, String(build.context), 'dev-certs.sh'))).toBe(true);
+    expect(resolve(DEPLOY, String(build.context), 'dev-certs.sh')).toBe(join(ROOT, 'scripts/dev-certs.sh'));
+    const inline = String(build.dockerfile_inline);
+    expect(inline).toContain(`COPY dev-certs.sh ${certsArgv[script]}`);
+    expect(inline).toMatch(/apk add[^\n]*\bbash\b/);
+    expect(inline).toMatch(/apk add[^\n]*\bopenssl\b/);
+    // The keys are mode 600: made by the uid the services run as (the image's "node", 1000).
+    expect(String(certs.user).split(':')[0]).toBe('1000');
+    expect(inline).toContain(`chown 1000:1000 ${certsDir}`);
+    const mount = strings(certs.volumes)
+      .map(volumeOf)
+      .find(([, dst]) => dst === certsDir);
+    expect(mount, `certs: ${certsDir} is a volume`).toBeDefined();
+    expect(Object.keys(obj(compose.volumes, 'volumes')), 'a named volume').toContain(mount![0]);
+    for (const [name, role] of roles) {
+      expect(['service', 'ad-server', 'federated-client', 'operator'], `${name}:${role}`).toContain(role);
+    }
+    // The header's grpcurl line calls the broker with the ad server's certificate.
+    expect(roles.get('ad-server')).toBe('ad-server');
+    const header = readFileSync(join(DEPLOY, 'compose.yaml'), 'utf8');
+    expect(header).not.toContain('-plaintext');
+    expect(header).toMatch(
+      /grpcurl -cacert \S+ca\.crt -cert \S+ad-server\.crt \\\n#\s+-key \S+ad-server\.key/,
+    );
+  });
+
+  it.each([...SERVICES])(
+    '%s: mutual TLS with its own certificate from the certs volume, mounted read-only',
+    (name) => {
+      const s = obj(services[name], name);
+      const env = Object.fromEntries(
+        Object.entries(obj(s.environment, `${name}.environment`)).map(([k, v]) => [k, String(v)]),
+      );
+      const files = tlsFilesOf(env, name);
+      expect(files, `${name}: compose runs mTLS, not plaintext`).not.toBeNull();
+      const certsMount = new Map(
+        strings(certs.volumes)
+          .map(volumeOf)
+          .map(([v, dst]) => [v, dst]),
+      );
+      for (const path of Object.values(files!)) {
+        const mount = strings(s.volumes)
+          .map(volumeOf)
+          .find(([, dst]) => path.startsWith(`${dst}/`));
+        expect(mount, `${name}: ${path} is in a mounted volume`).toBeDefined();
+        const [volume, dst, mode] = mount!;
+        expect(mode, `${name}: ${dst} read-only`).toBe('ro');
+        expect(certsMount.has(volume), `${name}: ${volume} is the certs service's volume`).toBe(true);
+        // The file is one the certs service makes there.
+        const made = posix.relative(
+          certsDir,
+          posix.join(certsMount.get(volume)!, path.slice(dst.length + 1)),
+        );
+        const id = made.replace(/\.(crt|key)$/, '');
+        expect(made === 'ca.crt' || roles.has(id), `${name}: certs makes ${made}`).toBe(true);
+      }
+      // Its certificate is its service name (the host peers dial) with the role service.
+      expect(posix.basename(files!.cert)).toBe(`${name}.crt`);
+      expect(roles.get(name)).toBe('service');
+      const deps = obj(s.depends_on, `${name}.depends_on`);
+      expect(obj(deps.certs, 'certs').condition, `${name}: starts after the certificates exist`).toBe(
+        'service_completed_successfully',
+      );
+      // The health check runs in the same env, so it calls with the same certificate.
+      expect(strings(obj(s.healthcheck, 'healthcheck').test)).toContain('deploy/docker/grpc-health.mjs');
+    },
+  );
 
   it.each([...SERVICES])('%s: serves itself with an env config.ts reads, wired to real services', (name) => {
     const s = obj(services[name], name);
     const argv = strings(s.command);
     expect(servedBy(argv)).toBe(name);
     const env = obj(s.environment, `${name}.environment`) as Record<string, unknown>;
-    for (const k of Object.keys(env)) expect(CONFIG_ENV, `${name}: env ${k}`).toContain(k);
+    for (const k of Object.keys(env)) expect(DEPLOY_ENV, `${name}: env ${k}`).toContain(k);
     const cfg = loadConfig(
       Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
       `parley-${name}`,
