@@ -290,9 +290,18 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     const port = ports[0]!.containerPort;
     expect(port, `${where}: the first container port is gRPC`).toBe(portOf(DEFAULTS, service));
     if (service === 'admin') expect(ports.map((p) => p.name)).toEqual(['grpc', 'http']);
+    // The kubelet's gRPC probe shows no client certificate, so mTLS servers are probed by the
+    // image's health check (it calls with the pod's certificate) on the gRPC port.
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       const p = obj(c[probe], `${where} ${probe}`);
-      expect(obj(p.grpc, `${where} ${probe}.grpc`).port, `${where}: ${probe} is gRPC on ${port}`).toBe(port);
+      const cmd = strings(obj(p.exec, `${where} ${probe}.exec`).command);
+      expect(cmd, `${where}: ${probe} runs grpc-health.mjs on ${port}`).toEqual([
+        'node',
+        'deploy/docker/grpc-health.mjs',
+        String(port),
+      ]);
+      // Node starts in each probe: the 1 s default is too short on a busy node.
+      expect(Number(p.timeoutSeconds ?? 1), `${where}: ${probe}.timeoutSeconds`).toBeGreaterThanOrEqual(3);
     }
     const res = obj(c.resources, `${where} resources`);
     for (const k of ['requests', 'limits']) {
@@ -320,6 +329,28 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     for (const e of arr(c.env).map((x) => obj(x, 'env'))) env[String(e.name)] = String(e.value);
     for (const name of Object.keys(env))
       expect(DEPLOY_ENV, `${where}: env ${name} is read by config.ts or tls.ts`).toContain(name);
+    // Mutual TLS from the pod's own Secret parley-tls-<service> (kubernetes.io/tls keys and
+    // ca.crt, as cert-manager makes it), mounted read-only; plaintext only in the dev overlay.
+    const tls = tlsFilesOf(env, where);
+    if (tls === null) expect(label, `${where}: plaintext only in the dev overlay`).toBe('overlays/dev');
+    const volumes = arr(pod.spec.volumes).map((v) => obj(v, 'volume'));
+    for (const [role, path] of Object.entries(tls ?? {})) {
+      const m = mounts.find((x) => path.startsWith(`${String(x.mountPath).replace(/\/$/, '')}/`));
+      expect(m, `${where}: ${path} is in a mounted volume`).toBeDefined();
+      expect(m!.readOnly, `${where}: ${String(m!.mountPath)} read-only`).toBe(true);
+      const secret = obj(
+        volumes.find((v) => v.name === m!.name)?.secret,
+        `${where}: volume ${String(m!.name)} secret`,
+      );
+      expect(secret.secretName, `${where}: its own certificate`).toBe(`parley-tls-${service}`);
+      const file = posix.relative(String(m!.mountPath), path);
+      const items = arr(secret.items).map((i) => obj(i, 'item'));
+      const key = items.length > 0 ? items.find((i) => i.path === file)?.key : file;
+      expect(key, `${where}: ${path} is the Secret's key`).toBe(
+        { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' }[role as keyof TlsFiles],
+      );
+    }
+
     const cfg = loadConfig(env, `parley-${service}`);
     expect(portOf(cfg, service), `${where}: the config's port is the container port`).toBe(port);
     expect(cfg.host, `${where}: listens on every interface`).toBe('0.0.0.0');
@@ -1069,6 +1100,7 @@ describe('deploy/docker/grpc-health.mjs', () => {
       const byDir = await check(srv.port, { PARLEY_TLS_DIR: certs, PARLEY_TLS_IDENTITY: 'context' });
       expect(byDir.status, byDir.stderr).toBe(0);
       expect(byDir.stdout.trim()).toBe('SERVING');
+      expect(byDir.stderr, 'no warning on every probe').toBe('');
       // Any role may ask for health: here an ad server's certificate, as Kubernetes mounts one.
       const byFiles = await check(srv.port, {
         PARLEY_TLS_CA: join(certs, 'ca.crt'),
