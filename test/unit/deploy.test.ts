@@ -3,12 +3,15 @@
  * Docker engine or a cluster: every YAML parses, kustomizations point at files
  * that exist, every workload runs a real `parley serve <name>` on the port the
  * config expects (the admin service also its dashboard's HTTP port), every
- * env var set is one services/common/config.ts reads, selectors match pods,
- * probes speak gRPC on the gRPC container port, Prometheus scrapes each
- * service's metrics port, and the Dockerfile builds the compiled command
- * and runs it with what it reads at run time. When
+ * env var set is one services/common/config.ts or grpc/tls.ts reads, every
+ * service has mutual TLS with its own certificate on a read-only mount (the
+ * compose certs volume, a Kubernetes Secret per service), selectors match
+ * pods, probes run the mTLS health check on the gRPC container port,
+ * Prometheus scrapes each service's metrics port, and the Dockerfile builds
+ * the compiled command and runs it with what it reads at run time. When
  * kubectl is installed, the overlays are also rendered with its built-in
- * kustomize and checked the same way.
+ * kustomize and checked the same way. The health check script itself runs
+ * against a plaintext and an mTLS server.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -960,10 +963,10 @@ describe('Dockerfile and .dockerignore', () => {
     expect(isService(servedBy(argv))).toBe(true);
   });
 
-  it('sets only env vars config.ts reads, and exposes the default ports (gRPC, and the dashboard)', () => {
+  it('sets only env vars config.ts or tls.ts reads, and exposes the default ports (gRPC, and the dashboard)', () => {
     for (const e of dockerfile.filter((i) => i.op === 'ENV')) {
       const name = e.args.split(/[=\s]/)[0]!;
-      expect(CONFIG_ENV).toContain(name);
+      expect(DEPLOY_ENV).toContain(name);
     }
     const exposed = dockerfile
       .filter((i) => i.op === 'EXPOSE')
