@@ -3,24 +3,39 @@
  * Docker engine or a cluster: every YAML parses, kustomizations point at files
  * that exist, every workload runs a real `parley serve <name>` on the port the
  * config expects (the admin service also its dashboard's HTTP port), every
- * env var set is one services/common/config.ts reads, selectors match pods,
- * probes speak gRPC on the gRPC container port, Prometheus scrapes each
- * service's metrics port, and the Dockerfile builds the compiled command
- * and runs it with what it reads at run time. When
+ * env var set is one services/common/config.ts or grpc/tls.ts reads, every
+ * service has mutual TLS with its own certificate on a read-only mount (the
+ * compose certs volume, a Kubernetes Secret per service), selectors match
+ * pods, probes run the mTLS health check on the gRPC container port,
+ * Prometheus scrapes each service's metrics port, and the Dockerfile builds
+ * the compiled command and runs it with what it reads at run time. When
  * kubectl is installed, the overlays are also rendered with its built-in
- * kustomize and checked the same way.
+ * kustomize and checked the same way. The health check script itself runs
+ * against a plaintext and an mTLS server.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { SERVICES, type ServiceName } from '../../bin/spawn';
 import { DEFAULT_METRICS_PORTS, loadConfig } from '../../services/common/config';
 import { startServer } from '../../services/common/grpc/server';
+import {
+  isPlaintext,
+  PLAINTEXT_ENV,
+  TLS_CA_ENV,
+  TLS_CERT_ENV,
+  TLS_DIR_ENV,
+  TLS_ENV_NAMES,
+  TLS_IDENTITY_ENV,
+  TLS_KEY_ENV,
+} from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
 import { agentEnv, weightEnv } from '../../services/common/registry';
+import { devCerts } from '../support/tls';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEPLOY = join(ROOT, 'deploy');
@@ -85,6 +100,8 @@ function portOf(cfg: ReturnType<typeof loadConfig>, service: string): number | u
 }
 
 const CONFIG_ENV = configEnvNames();
+/** What a deployment file may set: config.ts's variables and the TLS ones grpc/tls.ts reads. */
+const DEPLOY_ENV = new Set<string>([...CONFIG_ENV, ...TLS_ENV_NAMES]);
 /** A service's default metrics port: config.ts's for the broker and admin service, the registry's for an agent. */
 const defaultMetricsPort = (name: string) =>
   DEFAULT_METRICS_PORTS[name] ?? loadConfig({}).agents.find((a) => a.name === name)?.metricsPort;
@@ -151,6 +168,43 @@ function sourceOf(file: string): string {
 
 function strings(v: unknown): string[] {
   return arr(v).map(String);
+}
+
+/** The files tls.ts reads for a container's mutual TLS: the mesh's CA, its certificate and key. */
+interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * The certificate files a container's env makes grpc/tls.ts read, or null
+ * when it is explicitly plaintext (PARLEY_PLAINTEXT=1). Anything else fails:
+ * a service without certificates refuses to start. PARLEY_TLS_DIR needs
+ * PARLEY_TLS_IDENTITY too, although the server defaults it to its service
+ * name: the health check runs in the same env and cannot know the name.
+ */
+function tlsFilesOf(env: Record<string, string>, where: string): TlsFiles | null {
+  if (isPlaintext(env)) return null;
+  const [ca, cert, key] = [env[TLS_CA_ENV], env[TLS_CERT_ENV], env[TLS_KEY_ENV]];
+  if (ca || cert || key) {
+    expect([ca, cert, key].every(Boolean), `${where}: ${TLS_CA_ENV}, _CERT and _KEY all set`).toBe(true);
+    for (const f of [ca, cert, key]) expect(posix.isAbsolute(f!), `${where}: ${f} is absolute`).toBe(true);
+    return { ca: ca!, cert: cert!, key: key! };
+  }
+  const dir = env[TLS_DIR_ENV];
+  const id = env[TLS_IDENTITY_ENV];
+  expect(
+    dir,
+    `${where}: certificates (${TLS_DIR_ENV} or ${TLS_CA_ENV}/…), or ${PLAINTEXT_ENV}=1`,
+  ).toBeTruthy();
+  expect(posix.isAbsolute(dir!), `${where}: ${TLS_DIR_ENV} is absolute`).toBe(true);
+  expect(id, `${where}: ${TLS_IDENTITY_ENV} (the health check needs it)`).toBeTruthy();
+  return {
+    ca: posix.join(dir!, 'ca.crt'),
+    cert: posix.join(dir!, `${id}.crt`),
+    key: posix.join(dir!, `${id}.key`),
+  };
 }
 
 // ---------------------------------------------------------------- kubernetes
@@ -239,9 +293,18 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     const port = ports[0]!.containerPort;
     expect(port, `${where}: the first container port is gRPC`).toBe(portOf(DEFAULTS, service));
     if (service === 'admin') expect(ports.map((p) => p.name)).toEqual(['grpc', 'http']);
+    // The kubelet's gRPC probe shows no client certificate, so mTLS servers are probed by the
+    // image's health check (it calls with the pod's certificate) on the gRPC port.
     for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
       const p = obj(c[probe], `${where} ${probe}`);
-      expect(obj(p.grpc, `${where} ${probe}.grpc`).port, `${where}: ${probe} is gRPC on ${port}`).toBe(port);
+      const cmd = strings(obj(p.exec, `${where} ${probe}.exec`).command);
+      expect(cmd, `${where}: ${probe} runs grpc-health.mjs on ${port}`).toEqual([
+        'node',
+        'deploy/docker/grpc-health.mjs',
+        String(port),
+      ]);
+      // Node starts in each probe: the 1 s default is too short on a busy node.
+      expect(Number(p.timeoutSeconds ?? 1), `${where}: ${probe}.timeoutSeconds`).toBeGreaterThanOrEqual(3);
     }
     const res = obj(c.resources, `${where} resources`);
     for (const k of ['requests', 'limits']) {
@@ -268,7 +331,29 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     }
     for (const e of arr(c.env).map((x) => obj(x, 'env'))) env[String(e.name)] = String(e.value);
     for (const name of Object.keys(env))
-      expect(CONFIG_ENV, `${where}: env ${name} is read by config.ts`).toContain(name);
+      expect(DEPLOY_ENV, `${where}: env ${name} is read by config.ts or tls.ts`).toContain(name);
+    // Mutual TLS from the pod's own Secret parley-tls-<service> (kubernetes.io/tls keys and
+    // ca.crt, as cert-manager makes it), mounted read-only; plaintext only in the dev overlay.
+    const tls = tlsFilesOf(env, where);
+    if (tls === null) expect(label, `${where}: plaintext only in the dev overlay`).toBe('overlays/dev');
+    const volumes = arr(pod.spec.volumes).map((v) => obj(v, 'volume'));
+    for (const [role, path] of Object.entries(tls ?? {})) {
+      const m = mounts.find((x) => path.startsWith(`${String(x.mountPath).replace(/\/$/, '')}/`));
+      expect(m, `${where}: ${path} is in a mounted volume`).toBeDefined();
+      expect(m!.readOnly, `${where}: ${String(m!.mountPath)} read-only`).toBe(true);
+      const secret = obj(
+        volumes.find((v) => v.name === m!.name)?.secret,
+        `${where}: volume ${String(m!.name)} secret`,
+      );
+      expect(secret.secretName, `${where}: its own certificate`).toBe(`parley-tls-${service}`);
+      const file = posix.relative(String(m!.mountPath), path);
+      const items = arr(secret.items).map((i) => obj(i, 'item'));
+      const key = items.length > 0 ? items.find((i) => i.path === file)?.key : file;
+      expect(key, `${where}: ${path} is the Secret's key`).toBe(
+        { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' }[role as keyof TlsFiles],
+      );
+    }
+
     const cfg = loadConfig(env, `parley-${service}`);
     expect(portOf(cfg, service), `${where}: the config's port is the container port`).toBe(port);
     expect(cfg.host, `${where}: listens on every interface`).toBe('0.0.0.0');
@@ -549,7 +634,7 @@ describe('kustomize', () => {
       for (const g of arr(k.configMapGenerator).map((x) => obj(x, 'gen'))) {
         expect(g.behavior, `${overlay}: ConfigMap ${String(g.name)} merges into the base one`).toBe('merge');
         const lits = generatorLiterals(k).get(String(g.name))!;
-        for (const name of Object.keys(lits)) expect(CONFIG_ENV, `${overlay}: ${name}`).toContain(name);
+        for (const name of Object.keys(lits)) expect(DEPLOY_ENV, `${overlay}: ${name}`).toContain(name);
       }
     }
   });
@@ -559,7 +644,7 @@ describe('kustomize', () => {
     const all = asK8s(strings(k.resources).flatMap((r) => loadDocs(join(K8S, 'base', r))));
     const generated = generatorLiterals(k);
     for (const [, data] of generated) {
-      for (const name of Object.keys(data)) expect(CONFIG_ENV, `ConfigMap key ${name}`).toContain(name);
+      for (const name of Object.keys(data)) expect(DEPLOY_ENV, `ConfigMap key ${name}`).toContain(name);
     }
     checkManifests('base', all, generated);
     const broker = all.find((o) => o.kind === 'Deployment' && o.metadata.name === 'broker')!;
@@ -592,16 +677,98 @@ describe('compose', () => {
   const compose = loadDocs(join(DEPLOY, 'compose.yaml'))[0]!;
   const services = obj(compose.services, 'services');
 
-  it('runs redis, a collector and the five services', () => {
-    expect(Object.keys(services).sort()).toEqual(['otel-collector', 'redis', ...SERVICES].sort());
+  it('runs redis, a collector, the certificates job and the services', () => {
+    expect(Object.keys(services).sort()).toEqual(['certs', 'otel-collector', 'redis', ...SERVICES].sort());
   });
+
+  /** `NAME:ROLE` specs the certs service's dev-certs.sh command makes, the directory it makes them in, and its mounts. */
+  const certs = obj(services.certs, 'certs');
+  const certsArgv = strings(certs.command);
+  const script = certsArgv.findIndex((a) => a.endsWith('/dev-certs.sh'));
+  const certsDir = certsArgv[script + 1] ?? '';
+  const roles = new Map(certsArgv.slice(script + 2).map((spec) => spec.split(':') as [string, string]));
+  const volumeOf = (v: string) => v.split(':') as [string, string, string?];
+
+  it('certs: a one-shot job that makes the mesh certificates with scripts/dev-certs.sh into a named volume', () => {
+    expect(script, 'runs dev-certs.sh').toBeGreaterThanOrEqual(0);
+    expect(certsArgv[0]).toBe('bash');
+    expect(certs.restart, 'one-shot').toBe('no');
+    // Its image copies the script from its build context and has what the script runs.
+    const build = obj(certs.build, 'certs.build');
+    expect(existsSync(resolve(DEPLOY, String(build.context), 'dev-certs.sh'))).toBe(true);
+    expect(resolve(DEPLOY, String(build.context), 'dev-certs.sh')).toBe(join(ROOT, 'scripts/dev-certs.sh'));
+    const inline = String(build.dockerfile_inline);
+    expect(inline).toContain(`COPY dev-certs.sh ${certsArgv[script]}`);
+    expect(inline).toMatch(/apk add[^\n]*\bbash\b/);
+    expect(inline).toMatch(/apk add[^\n]*\bopenssl\b/);
+    // The keys are mode 600: made by the uid the services run as (the image's "node", 1000).
+    expect(String(certs.user).split(':')[0]).toBe('1000');
+    expect(inline).toContain(`chown 1000:1000 ${certsDir}`);
+    const mount = strings(certs.volumes)
+      .map(volumeOf)
+      .find(([, dst]) => dst === certsDir);
+    expect(mount, `certs: ${certsDir} is a volume`).toBeDefined();
+    expect(Object.keys(obj(compose.volumes, 'volumes')), 'a named volume').toContain(mount![0]);
+    for (const [name, role] of roles) {
+      expect(['service', 'ad-server', 'federated-client', 'operator'], `${name}:${role}`).toContain(role);
+    }
+    // The header's grpcurl line calls the broker with the ad server's certificate.
+    expect(roles.get('ad-server')).toBe('ad-server');
+    const header = readFileSync(join(DEPLOY, 'compose.yaml'), 'utf8');
+    expect(header).not.toContain('-plaintext');
+    expect(header).toMatch(
+      /grpcurl -cacert \S+ca\.crt -cert \S+ad-server\.crt \\\n#\s+-key \S+ad-server\.key/,
+    );
+  });
+
+  it.each([...SERVICES])(
+    '%s: mutual TLS with its own certificate from the certs volume, mounted read-only',
+    (name) => {
+      const s = obj(services[name], name);
+      const env = Object.fromEntries(
+        Object.entries(obj(s.environment, `${name}.environment`)).map(([k, v]) => [k, String(v)]),
+      );
+      const files = tlsFilesOf(env, name);
+      expect(files, `${name}: compose runs mTLS, not plaintext`).not.toBeNull();
+      const certsMount = new Map(
+        strings(certs.volumes)
+          .map(volumeOf)
+          .map(([v, dst]) => [v, dst]),
+      );
+      for (const path of Object.values(files!)) {
+        const mount = strings(s.volumes)
+          .map(volumeOf)
+          .find(([, dst]) => path.startsWith(`${dst}/`));
+        expect(mount, `${name}: ${path} is in a mounted volume`).toBeDefined();
+        const [volume, dst, mode] = mount!;
+        expect(mode, `${name}: ${dst} read-only`).toBe('ro');
+        expect(certsMount.has(volume), `${name}: ${volume} is the certs service's volume`).toBe(true);
+        // The file is one the certs service makes there.
+        const made = posix.relative(
+          certsDir,
+          posix.join(certsMount.get(volume)!, path.slice(dst.length + 1)),
+        );
+        const id = made.replace(/\.(crt|key)$/, '');
+        expect(made === 'ca.crt' || roles.has(id), `${name}: certs makes ${made}`).toBe(true);
+      }
+      // Its certificate is its service name (the host peers dial) with the role service.
+      expect(posix.basename(files!.cert)).toBe(`${name}.crt`);
+      expect(roles.get(name)).toBe('service');
+      const deps = obj(s.depends_on, `${name}.depends_on`);
+      expect(obj(deps.certs, 'certs').condition, `${name}: starts after the certificates exist`).toBe(
+        'service_completed_successfully',
+      );
+      // The health check runs in the same env, so it calls with the same certificate.
+      expect(strings(obj(s.healthcheck, 'healthcheck').test)).toContain('deploy/docker/grpc-health.mjs');
+    },
+  );
 
   it.each([...SERVICES])('%s: serves itself with an env config.ts reads, wired to real services', (name) => {
     const s = obj(services[name], name);
     const argv = strings(s.command);
     expect(servedBy(argv)).toBe(name);
     const env = obj(s.environment, `${name}.environment`) as Record<string, unknown>;
-    for (const k of Object.keys(env)) expect(CONFIG_ENV, `${name}: env ${k}`).toContain(k);
+    for (const k of Object.keys(env)) expect(DEPLOY_ENV, `${name}: env ${k}`).toContain(k);
     const cfg = loadConfig(
       Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
       `parley-${name}`,
@@ -796,10 +963,10 @@ describe('Dockerfile and .dockerignore', () => {
     expect(isService(servedBy(argv))).toBe(true);
   });
 
-  it('sets only env vars config.ts reads, and exposes the default ports (gRPC, and the dashboard)', () => {
+  it('sets only env vars config.ts or tls.ts reads, and exposes the default ports (gRPC, and the dashboard)', () => {
     for (const e of dockerfile.filter((i) => i.op === 'ENV')) {
       const name = e.args.split(/[=\s]/)[0]!;
-      expect(CONFIG_ENV).toContain(name);
+      expect(DEPLOY_ENV).toContain(name);
     }
     const exposed = dockerfile
       .filter((i) => i.op === 'EXPOSE')
@@ -851,35 +1018,115 @@ describe('Dockerfile and .dockerignore', () => {
 });
 
 describe('deploy/docker/grpc-health.mjs', () => {
-  it('exits 0 for a SERVING server and 1 once it is NOT_SERVING or gone', async () => {
-    const log = createLogger('deploy-test', 'error');
-    const srv = await startServer({ host: '127.0.0.1', port: 0, serviceNames: [], services: [], log });
-    // Asynchronous: the server answering lives in this process's event loop.
-    const check = () =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-        execFile(
-          process.execPath,
-          [join(DEPLOY, 'docker/grpc-health.mjs'), String(srv.port)],
-          { cwd: ROOT, encoding: 'utf8', timeout: 10_000 },
-          (err, stdout, stderr) => {
-            const code = err ? (err as { code?: unknown }).code : 0;
-            done({ status: typeof code === 'number' ? code : null, stdout, stderr });
-          },
-        );
-      });
+  const log = createLogger('deploy-test', 'error');
+  let certs: string;
+  let otherCa: string;
+  beforeAll(() => {
+    certs = mkdtempSync(join(tmpdir(), 'parley-health-'));
+    otherCa = mkdtempSync(join(tmpdir(), 'parley-health-other-'));
+    devCerts(certs, ['context:service', 'ad-server:ad-server']);
+    devCerts(otherCa, ['context:service']);
+  });
+  afterAll(() => {
+    rmSync(certs, { recursive: true, force: true });
+    rmSync(otherCa, { recursive: true, force: true });
+  });
+
+  /**
+   * Runs the script as a container does, with `env` instead of this process's
+   * TLS settings. Asynchronous: the server answering lives in this process's
+   * event loop. `--import tsx`: without a build it loads tls.ts from source
+   * (about a second per check, more on a busy machine).
+   */
+  const check = (port: number, env: Record<string, string>) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      const base = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !(TLS_ENV_NAMES as readonly string[]).includes(k)),
+      );
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', join(DEPLOY, 'docker/grpc-health.mjs'), String(port)],
+        { cwd: ROOT, encoding: 'utf8', timeout: 10_000, env: { ...base, ...env } },
+        (err, stdout, stderr) => {
+          const code = err ? (err as { code?: unknown }).code : 0;
+          done({ status: typeof code === 'number' ? code : null, stdout, stderr });
+        },
+      );
+    });
+
+  it("loads tls.ts's credentials: compiled into the image's dist/, or the source it is built from", () => {
+    const script = readFileSync(join(DEPLOY, 'docker/grpc-health.mjs'), 'utf8');
+    const [compiled, source] = [/'\.\.\/\.\.\/(dist\/[\w/.-]+\.js)'/, /'\.\.\/\.\.\/([\w/.-]+\.ts)'/].map(
+      (re) => re.exec(script)?.[1],
+    );
+    expect(compiled, 'imports a compiled module').toBeDefined();
+    expect(sourceOf(compiled!)).toBe('services/common/grpc/tls.ts');
+    expect(source).toBe(sourceOf(compiled!));
+    expect(built(source!), 'npm run build compiles it').toBe(true);
+  });
+
+  /** A server bound with the transport `env` configures (startServer reads process.env). */
+  async function serverWith(env: Record<string, string>) {
+    const saved = Object.fromEntries(TLS_ENV_NAMES.map((k) => [k, process.env[k]]));
+    for (const k of TLS_ENV_NAMES) delete process.env[k];
+    Object.assign(process.env, env);
     try {
-      const ok = await check();
+      return await startServer({ host: '127.0.0.1', port: 0, serviceNames: [], services: [], log });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }
+
+  it('plaintext (PARLEY_PLAINTEXT=1): exits 0 for a SERVING server and 1 once it is NOT_SERVING or gone', async () => {
+    const plain = { PARLEY_PLAINTEXT: '1' };
+    const srv = await serverWith(plain);
+    try {
+      const ok = await check(srv.port, plain);
       expect(ok.status, ok.stderr).toBe(0);
       expect(ok.stdout.trim()).toBe('SERVING');
       srv.health.setStatus('', 'NOT_SERVING');
-      const draining = await check();
+      const draining = await check(srv.port, plain);
       expect(draining.status).toBe(1);
       expect(draining.stdout.trim()).toBe('NOT_SERVING');
     } finally {
       await srv.shutdown(500);
     }
-    expect((await check()).status, 'no server: unhealthy').toBe(1);
-  });
+    expect((await check(srv.port, plain)).status, 'no server: unhealthy').toBe(1);
+  }, 60_000);
+
+  it("mTLS: calls with the service's own certificate (PARLEY_TLS_DIR + PARLEY_TLS_IDENTITY, or the explicit files)", async () => {
+    const srv = await serverWith({ PARLEY_TLS_DIR: certs, PARLEY_TLS_IDENTITY: 'context' });
+    try {
+      const byDir = await check(srv.port, { PARLEY_TLS_DIR: certs, PARLEY_TLS_IDENTITY: 'context' });
+      expect(byDir.status, byDir.stderr).toBe(0);
+      expect(byDir.stdout.trim()).toBe('SERVING');
+      expect(byDir.stderr, 'no warning on every probe').toBe('');
+      // Any role may ask for health: here an ad server's certificate, as Kubernetes mounts one.
+      const byFiles = await check(srv.port, {
+        PARLEY_TLS_CA: join(certs, 'ca.crt'),
+        PARLEY_TLS_CERT: join(certs, 'ad-server.crt'),
+        PARLEY_TLS_KEY: join(certs, 'ad-server.key'),
+      });
+      expect(byFiles.status, byFiles.stderr).toBe(0);
+      srv.health.setStatus('', 'NOT_SERVING');
+      const draining = await check(srv.port, { PARLEY_TLS_DIR: certs, PARLEY_TLS_IDENTITY: 'context' });
+      expect(draining.status).toBe(1);
+      expect(draining.stdout.trim()).toBe('NOT_SERVING');
+
+      // What must not pass: plaintext, another CA's certificate, no identity to pick a certificate.
+      expect((await check(srv.port, { PARLEY_PLAINTEXT: '1' })).status, 'plaintext').toBe(1);
+      const foreign = await check(srv.port, { PARLEY_TLS_DIR: otherCa, PARLEY_TLS_IDENTITY: 'context' });
+      expect(foreign.status, 'a certificate from another CA').toBe(1);
+      const anonymous = await check(srv.port, { PARLEY_TLS_DIR: certs });
+      expect(anonymous.status).toBe(1);
+      expect(anonymous.stderr).toContain('PARLEY_TLS_IDENTITY');
+    } finally {
+      await srv.shutdown(500);
+    }
+  }, 90_000);
 });
 
 describe('docs stay in step with the contract and the config', () => {

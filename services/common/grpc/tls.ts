@@ -25,6 +25,18 @@ import { PROJECT_ROOT } from '../paths';
 export const PLAINTEXT_ENV = 'PARLEY_PLAINTEXT';
 export const TLS_DIR_ENV = 'PARLEY_TLS_DIR';
 export const TLS_IDENTITY_ENV = 'PARLEY_TLS_IDENTITY';
+export const TLS_CA_ENV = 'PARLEY_TLS_CA';
+export const TLS_CERT_ENV = 'PARLEY_TLS_CERT';
+export const TLS_KEY_ENV = 'PARLEY_TLS_KEY';
+/** Every variable this module reads (deploy files may set only these and config.ts's). */
+export const TLS_ENV_NAMES = [
+  PLAINTEXT_ENV,
+  TLS_DIR_ENV,
+  TLS_IDENTITY_ENV,
+  TLS_CA_ENV,
+  TLS_CERT_ENV,
+  TLS_KEY_ENV,
+] as const;
 /**
  * Where `parley mesh` keeps development certificates. Not a file shipped with
  * the code (no projectPath: the image never contains keys); a container
@@ -75,7 +87,7 @@ function read(path: string, what: string, hint: string): Buffer {
 /** This process's transport security, from `env` (see the module comment). */
 export function transportFrom(env: Env = process.env, identity?: string): Transport {
   if (isPlaintext(env)) return { mode: 'plaintext' };
-  const { PARLEY_TLS_CA: ca, PARLEY_TLS_CERT: cert, PARLEY_TLS_KEY: key } = env;
+  const { [TLS_CA_ENV]: ca, [TLS_CERT_ENV]: cert, [TLS_KEY_ENV]: key } = env;
   if (ca || cert || key) {
     if (!ca || !cert || !key) {
       throw new ConfigError('PARLEY_TLS_CA, PARLEY_TLS_CERT and PARLEY_TLS_KEY go together: set all three');
