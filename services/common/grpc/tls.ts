@@ -147,7 +147,32 @@ export function serverCredentials(t: Transport = processTransport()): grpc.Serve
 /** Credentials a channel dials with: the server checked against the CA, this process's certificate shown. */
 export function channelCredentials(t: Transport = processTransport()): grpc.ChannelCredentials {
   if (t.mode === 'plaintext') return grpc.credentials.createInsecure();
+  muteIpServernameWarning();
   return grpc.credentials.createSsl(t.files.ca, t.files.key, t.files.cert);
+}
+
+/** Node's code for "Setting the TLS ServerName to an IP address is not permitted by RFC 6066". */
+export const IP_SERVERNAME_WARNING = 'DEP0123';
+let muted = false;
+
+/**
+ * grpc-js sends an IP target (127.0.0.1:50052, as the mesh dials) as the TLS
+ * server name, and Node then prints a deprecation warning in every process
+ * that dials one. The certificate is still checked against the IP (dev
+ * certificates name 127.0.0.1), so the warning says nothing an operator can
+ * act on: this process drops that one warning and lets every other through.
+ */
+export function muteIpServernameWarning(): void {
+  if (muted) return;
+  muted = true;
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const [typeOrOptions, code] = rest;
+    const c =
+      typeof typeOrOptions === 'object' && typeOrOptions ? (typeOrOptions as { code?: string }).code : code;
+    if (c === IP_SERVERNAME_WARNING) return;
+    (emit as (...a: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
 }
 
 /** The identity of a call's client certificate; null when there is none (plaintext). */

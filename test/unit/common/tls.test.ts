@@ -8,7 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPlaintext, transportFrom } from '../../../services/common/grpc/tls';
+import {
+  IP_SERVERNAME_WARNING,
+  isPlaintext,
+  muteIpServernameWarning,
+  transportFrom,
+} from '../../../services/common/grpc/tls';
 import { devCerts } from '../../support/tls';
 
 let dir: string;
@@ -57,5 +62,26 @@ describe('transportFrom', () => {
     expect(() => transportFrom({ PARLEY_TLS_DIR: dir }, 'context')).toThrow(
       `PARLEY_TLS_DIR (certificate of "context"): cannot read ${join(dir, 'context.crt')} (ENOENT); make development certificates with scripts/dev-certs.sh ${dir}`,
     );
+  });
+});
+
+describe('muteIpServernameWarning', () => {
+  it("drops Node's warning about an IP as TLS server name, and only that one", async () => {
+    const seen: string[] = [];
+    const listener = (w: Error & { code?: string }) => seen.push(w.code ?? w.message);
+    process.on('warning', listener);
+    try {
+      muteIpServernameWarning();
+      process.emitWarning('an IP as server name', 'DeprecationWarning', IP_SERVERNAME_WARNING);
+      process.emitWarning('an IP as server name', {
+        type: 'DeprecationWarning',
+        code: IP_SERVERNAME_WARNING,
+      });
+      process.emitWarning('something else', 'DeprecationWarning', 'DEP0999');
+      await new Promise((r) => setImmediate(r));
+      expect(seen).toEqual(['DEP0999']);
+    } finally {
+      process.off('warning', listener);
+    }
   });
 });
