@@ -243,13 +243,17 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     const id = input.requestId;
     const deadline = effectiveDeadline(clock.now(), ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
     const claimWaitMs = Math.max(1, (deadline - clock.now()) * CLAIM_SHARE);
+    /** When the store has taken the latest claim (or failed it): what keep's write must come after. */
+    let landed: Promise<unknown> = Promise.resolve();
     const claimNow = () =>
       new Promise<Claim<DecideResponse>>((resolve) => {
         const timer = setTimeout(() => {
           noteAnswerStoreFailure({ error: `no answer within ${Math.round(claimWaitMs)} ms` });
           resolve({ kind: 'mine' });
         }, claimWaitMs);
-        answers.claim(id, windowMs).then(
+        const stored = answers.claim(id, windowMs);
+        landed = stored.catch(() => undefined);
+        stored.then(
           (claim) => {
             clearTimeout(timer);
             resolve(claim);
@@ -261,15 +265,23 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
           },
         );
       });
-    /** Keeps a decision's answer for the window (or forgets the claim when it failed). */
+    /**
+     * Keeps a decision's answer for the window (or forgets the claim when it failed), once the
+     * claim has landed: a claim that outlived its wait and landed after a drop would hold the id
+     * "in progress" for the window, and every retry of it would end ABORTED.
+     */
     const keep = (response: Promise<DecideResponse>) =>
       response.then(
         (r) => {
-          answers.answer(id, r, windowMs).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) }));
+          void landed.then(() =>
+            answers.answer(id, r, windowMs).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) })),
+          );
           return r;
         },
         (err) => {
-          answers.drop(id).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) }));
+          void landed.then(() =>
+            answers.drop(id).catch((e) => noteAnswerStoreFailure({ error: messageOf(e) })),
+          );
           throw err;
         },
       );

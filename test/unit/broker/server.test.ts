@@ -336,6 +336,31 @@ describe('Decide is idempotent per request_id', () => {
     }
   });
 
+  it('a claim that lands after its decision failed is dropped after it landed, so a retry is not held "in progress"', async () => {
+    const inner = new EmbeddedAnswerStore<DecideResponse>();
+    let land = () => {};
+    const late = new Promise<void>((r) => {
+      land = r;
+    });
+    const slow: AnswerStore<DecideResponse> = {
+      claim: async (id, ms) => {
+        await late; // longer than the call's share of its time: it decides without the claim
+        return inner.claim(id, ms);
+      },
+      answer: (id, a, ms) => inner.answer(id, a, ms),
+      drop: (id) => inner.drop(id),
+      close: () => inner.close(),
+    };
+    const { handlers } = setup(slow);
+    const err = await errorOf(
+      call((ctx) => handlers.decide(wireDecide({ request_id: 'late-claim', deadline_ms: 1 }), ctx)),
+    );
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    land();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await inner.claim('late-claim', 60_000)).toEqual({ kind: 'mine' });
+  });
+
   it('a retry while the first call is still deciding waits for its answer', async () => {
     const { f, handlers } = setup(new EmbeddedAnswerStore());
     let release = () => {};
