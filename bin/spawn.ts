@@ -210,12 +210,9 @@ export function parseReadyLine(line: string, name: ServiceName): ReadyLine | nul
  * launcher starts must not fight over the per-service default ports.
  */
 export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<ServiceProcess> {
-  // A launcher in plaintext mode (the test suite: vitest.config.ts) starts its services in plaintext too,
-  // unless their env says otherwise.
-  const inherited = process.env[PLAINTEXT_ENV] ? { [PLAINTEXT_ENV]: process.env[PLAINTEXT_ENV] } : {};
   return spawnReady(name, parleyArgv(['serve', name], opts.runtime), {
     ...opts,
-    env: { [METRICS_PORT_ENV]: '0', ...inherited, ...opts.env },
+    env: { [METRICS_PORT_ENV]: '0', ...opts.env },
   });
 }
 
@@ -224,8 +221,11 @@ export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<Ser
  * once it prints the ready line of `name`.
  */
 export function spawnReady(name: ServiceName, args: string[], opts: SpawnOptions): Promise<ServiceProcess> {
+  // A launcher in plaintext mode (the test suite: vitest.config.ts) starts its processes in plaintext too,
+  // unless their env says otherwise.
+  const inherited = process.env[PLAINTEXT_ENV] ? { [PLAINTEXT_ENV]: process.env[PLAINTEXT_ENV] } : {};
   const child = spawn(process.execPath, args, {
-    env: opts.env,
+    env: { ...inherited, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = opts.keepLines ?? 300;
