@@ -41,7 +41,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { connect, decide, waitReady } from '../bin/client';
 import {
   AGENTS,
@@ -57,11 +57,12 @@ import {
 import type { CampaignStatusReply__Output } from '../proto/gen/parley/v1/CampaignStatusReply';
 import type { RoundStatusReply__Output } from '../proto/gen/parley/v1/RoundStatusReply';
 import { v1 } from '../services/common/grpc/proto';
+import { setDefaultIdentity } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { type FaultProxy, startFaultProxy } from '../test/support/fault-proxy';
 import { freePort } from '../test/support/ports';
 import type { OpenResult, OpenSpec, TimelineBucket } from './load';
-import { type Mesh, startMesh, stopMesh } from './mesh';
+import { harnessCredentials, type Mesh, startMesh, stopMesh } from './mesh';
 import { runLoad } from './procs';
 import { createWorkload } from './workload';
 
@@ -353,7 +354,7 @@ function unary<Res>(call: (cb: (err: grpc.ServiceError | null, res?: Res) => voi
 
 /** The ledger as the objective agent at `objective` reports it (retried while it is not up). */
 export async function readLedger(objective: string): Promise<Ledger> {
-  const client = new v1.ObjectiveAgent(objective, grpc.credentials.createInsecure());
+  const client = new v1.ObjectiveAgent(objective, harnessCredentials());
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -372,7 +373,7 @@ export async function readLedger(objective: string): Promise<Ledger> {
 }
 
 async function roundStatus(address: string): Promise<RoundStatusReply__Output> {
-  const client = new v1.FederatedAggregator(address, grpc.credentials.createInsecure());
+  const client = new v1.FederatedAggregator(address, harnessCredentials());
   try {
     return await unary<RoundStatusReply__Output>((cb) =>
       client.RoundStatus({ round_id: 0 }, { deadline: Date.now() + 5000 }, cb),
@@ -606,6 +607,8 @@ async function drainBroker(o: ChaosOptions, mesh: Mesh, parts: Parts): Promise<S
 
 export async function main(argv: string[]): Promise<number> {
   const o = parseArgs(argv);
+  // Its own Decide calls (the drain step's burst) are an ad server's, like the load generator's.
+  setDefaultIdentity('ad-server');
   const machine = `${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} at the start`;
   say(`chaos: ${machine}; ${o.rate}/s, deadline_ms ${o.deadlineMs}, ${o.seconds} s per step`);
   const agentPort = await freePort();

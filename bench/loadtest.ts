@@ -59,6 +59,7 @@ import {
   parseArgs as benchDefaults,
   closedSpec,
   commit,
+  harnessCredentials,
   type MeshState,
   machine,
   meshPids,
@@ -399,7 +400,7 @@ function log(line: string): void {
 
 /** Every campaign's spend and budget, from the committing agent (CampaignStatus). */
 async function campaignSpend(address: string): Promise<CampaignSpend[]> {
-  const client = new v1.ObjectiveAgent(address, grpc.credentials.createInsecure()) as ObjectiveAgentClient;
+  const client = new v1.ObjectiveAgent(address, harnessCredentials()) as ObjectiveAgentClient;
   try {
     const reply = await new Promise<CampaignStatusReply__Output>((res, rej) =>
       client.CampaignStatus({}, { deadline: Date.now() + 10_000 }, (err, r) =>

@@ -71,6 +71,7 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as grpc from '@grpc/grpc-js';
 import {
   ADMIN_ADDR_ENV,
   ADMIN_HTTP_PORT_ENV,
@@ -86,7 +87,7 @@ import {
   transportEnv,
 } from '../bin/spawn';
 import { randomToken } from '../services/admin/auth';
-import { isPlaintext } from '../services/common/grpc/tls';
+import { channelCredentials, isPlaintext, processTransport } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
 import { type RedisOptions, startRedis, type TestRedis } from '../test/support/redis';
@@ -351,6 +352,16 @@ async function freePorts(): Promise<Ports> {
  * Starts a mesh, retrying twice: a port found free can be taken by another
  * process before the service binds it (EADDRINUSE) on a busy machine.
  */
+/**
+ * Credentials for the harness's own calls to the mesh's services (an agent's
+ * CampaignStatus, the aggregator's RoundStatus): it calls as a service of the
+ * mesh (the admin identity), which agents accept, where its load generator
+ * is an ad server.
+ */
+export function harnessCredentials(): grpc.ChannelCredentials {
+  return channelCredentials(processTransport('admin'));
+}
+
 export async function startMesh(
   kind: MeshKind,
   rounds: number,
