@@ -63,6 +63,7 @@ import {
   type MeshState,
   machine,
   meshPids,
+  numberFlag,
   startMesh,
   stopMesh,
 } from './mesh';
@@ -111,12 +112,7 @@ export function parseArgs(argv: string[]): LoadtestOptions {
     levelSeconds: 3,
     out: OUT_DIR,
   };
-  const num = (flag: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (v === undefined || v === '' || !Number.isFinite(n) || n < min)
-      throw new Error(`${flag}: expected a number >= ${min}, got "${v ?? ''}"`);
-    return n;
-  };
+  const num = numberFlag;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const next = () => argv[++i];

@@ -147,6 +147,14 @@ export interface BenchOptions {
 const RESULTS_PATH = projectPath('bench', 'RESULTS.md');
 const OUT_DIR = projectPath('bench', 'out');
 
+/** A numeric flag's value, at least `min`; an error naming the flag otherwise. */
+export function numberFlag(flag: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (v === undefined || v === '' || !Number.isFinite(n) || n < min)
+    throw new Error(`${flag}: expected a number >= ${min}, got "${v ?? ''}"`);
+  return n;
+}
+
 export function parseArgs(argv: string[]): BenchOptions {
   const o: BenchOptions = {
     preset: 'full',
@@ -187,12 +195,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       profile: 'never',
       out: join(OUT_DIR, 'RESULTS.smoke.md'),
     });
-  const num = (flag: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (v === undefined || v === '' || !Number.isFinite(n) || n < min)
-      throw new Error(`${flag}: expected a number >= ${min}, got "${v ?? ''}"`);
-    return n;
-  };
+  const num = numberFlag;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const next = () => argv[++i];

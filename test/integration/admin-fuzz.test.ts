@@ -18,7 +18,7 @@ import { MAX_DETAILS_CHARS } from '../../services/common/grpc/errors';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import { decodeDecision, encodeDecision, requestIdOf } from '../../services/common/state/decisions';
-import { startTestAdmin } from '../support/admin';
+import { seedAdmin, startTestAdmin } from '../support/admin';
 import { decisionRecord } from '../support/decision-record';
 import {
   type Allowed,
@@ -126,15 +126,7 @@ describe.each(['embedded', 'redis'] as const)(
       admin = await startTestAdmin(log, `eve:editor:${EDITOR},ana:viewer:${VIEWER}`, guard, env);
       raw = new grpc.Client(admin.address, grpc.credentials.createInsecure());
       // Something to lose: a few overrides and decisions before the fuzzing starts.
-      const eve = { name: 'eve', role: 'editor' } as const;
-      for (const id of ['adv-1', 'adv-2'])
-        await admin.service.createOverride(eve, {
-          kind: 'block',
-          targetType: 'advertiser',
-          targetId: id,
-          reason: 'seed',
-        });
-      await admin.service.recordDecisions(['req-1', 'req-2'].map((id) => encodeDecision(decisionRecord(id))));
+      await seedAdmin(admin);
     });
 
     afterAll(async () => {

@@ -19,7 +19,7 @@ import { MAX_BODY_BYTES } from '../../services/admin/http';
 import type { RunningAdmin } from '../../services/admin/server';
 import { createLogger } from '../../services/common/log';
 import { encodeDecision } from '../../services/common/state/decisions';
-import { startTestAdmin } from '../support/admin';
+import { seedAdmin, startTestAdmin } from '../support/admin';
 import { decisionRecord } from '../support/decision-record';
 import { number, text, useTried } from '../support/fuzz';
 import { useTestRedis } from '../support/redis';
@@ -222,15 +222,7 @@ describe.each(['embedded', 'redis'] as const)(
       const env: Record<string, string> =
         kind === 'redis' ? { REDIS_URL: redis.url, PARLEY_REDIS_PREFIX: 'admin-http-fuzz:' } : {};
       admin = await startTestAdmin(log, `eve:editor:${EDITOR},ana:viewer:${VIEWER}`, guard, env);
-      const eve = { name: 'eve', role: 'editor' } as const;
-      for (const id of ['adv-1', 'adv-2'])
-        await admin.service.createOverride(eve, {
-          kind: 'block',
-          targetType: 'advertiser',
-          targetId: id,
-          reason: 'seed',
-        });
-      await admin.service.recordDecisions(['req-1', 'req-2'].map((id) => encodeDecision(decisionRecord(id))));
+      await seedAdmin(admin);
     });
 
     afterAll(async () => {

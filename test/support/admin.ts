@@ -7,6 +7,8 @@ import type { SignInGuard } from '../../services/admin/auth';
 import { type RunningAdmin, startAdmin } from '../../services/admin/server';
 import { loadConfig } from '../../services/common/config';
 import type { Logger } from '../../services/common/log';
+import { encodeDecision } from '../../services/common/state/decisions';
+import { decisionRecord } from './decision-record';
 
 export function startTestAdmin(
   log: Logger,
@@ -26,4 +28,17 @@ export function startTestAdmin(
     log,
     signIns,
   });
+}
+
+/** Something for a test to lose: two advertiser blocks by an editor, and two decision records. */
+export async function seedAdmin(admin: RunningAdmin): Promise<void> {
+  const eve = { name: 'eve', role: 'editor' } as const;
+  for (const id of ['adv-1', 'adv-2'])
+    await admin.service.createOverride(eve, {
+      kind: 'block',
+      targetType: 'advertiser',
+      targetId: id,
+      reason: 'seed',
+    });
+  await admin.service.recordDecisions(['req-1', 'req-2'].map((id) => encodeDecision(decisionRecord(id))));
 }

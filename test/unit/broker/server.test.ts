@@ -51,6 +51,25 @@ async function errorOf(p: Promise<unknown>): Promise<{ code: number; message: st
   throw new Error('expected an error');
 }
 
+/** An embedded answer store whose claims land only when `land()` is called. */
+function gatedClaims() {
+  const inner = new EmbeddedAnswerStore<DecideResponse>();
+  let land = () => {};
+  const gate = new Promise<void>((r) => {
+    land = r;
+  });
+  const slow: AnswerStore<DecideResponse> = {
+    claim: async (id, ms) => {
+      await gate;
+      return inner.claim(id, ms);
+    },
+    answer: (id, a, ms) => inner.answer(id, a, ms),
+    drop: (id) => inner.drop(id),
+    close: () => inner.close(),
+  };
+  return { inner, slow, land };
+}
+
 describe('Decide handler', () => {
   it('decides and annotates the server span', async () => {
     const { f, handlers } = setup();
@@ -265,20 +284,7 @@ describe('Decide is idempotent per request_id', () => {
   });
 
   it('the claim runs beside the negotiation: only the commit waits for it', async () => {
-    const inner = new EmbeddedAnswerStore<DecideResponse>();
-    let claimed = () => {};
-    const slowClaim = new Promise<void>((r) => {
-      claimed = r;
-    });
-    const slow: AnswerStore<DecideResponse> = {
-      claim: async (id, ms) => {
-        await slowClaim;
-        return inner.claim(id, ms);
-      },
-      answer: (id, a, ms) => inner.answer(id, a, ms),
-      drop: (id) => inner.drop(id),
-      close: () => inner.close(),
-    };
+    const { slow, land: claimed } = gatedClaims();
     const { f, handlers } = setup(slow);
     f.behave.propose = async () => proposal([cand('a')]);
     const res = call((ctx) =>
@@ -337,20 +343,8 @@ describe('Decide is idempotent per request_id', () => {
   });
 
   it('a claim that lands after its decision failed is dropped after it landed, so a retry is not held "in progress"', async () => {
-    const inner = new EmbeddedAnswerStore<DecideResponse>();
-    let land = () => {};
-    const late = new Promise<void>((r) => {
-      land = r;
-    });
-    const slow: AnswerStore<DecideResponse> = {
-      claim: async (id, ms) => {
-        await late; // longer than the call's share of its time: it decides without the claim
-        return inner.claim(id, ms);
-      },
-      answer: (id, a, ms) => inner.answer(id, a, ms),
-      drop: (id) => inner.drop(id),
-      close: () => inner.close(),
-    };
+    // The claim lands later than the call's share of its time: it decides without the claim.
+    const { inner, slow, land } = gatedClaims();
     const { handlers } = setup(slow);
     const err = await errorOf(
       call((ctx) => handlers.decide(wireDecide({ request_id: 'late-claim', deadline_ms: 1 }), ctx)),
