@@ -13,7 +13,7 @@
  * decide call it with the ad-server certificate. (The other e2e tests start
  * services from the sources, through tsx, in plaintext.)
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,13 +23,7 @@ import { PARLEY_BINS, portEnv, SERVICES, type ServiceName } from '../../bin/spaw
 import { DEFAULT_CATALOGUE, DEFAULT_METRICS_PORTS } from '../../services/common/config';
 import { PROJECT_ROOT } from '../../services/common/paths';
 import { freePort } from '../support/ports';
-
-interface Run {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<number | null>;
-}
+import { type Run, runParley } from '../support/run';
 
 /** `npm run build`, as `npm start` runs it first (incremental: quick when dist/ is up to date). */
 function build(): Promise<void> {
@@ -45,22 +39,7 @@ function build(): Promise<void> {
 }
 
 /** The compiled `parley` command. */
-function run(args: string[], env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, [PARLEY_BINS.compiled, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+const run = (args: string[], env: NodeJS.ProcessEnv): Run => runParley(args, env, 'compiled');
 
 async function until(what: string, ok: () => boolean, timeoutMs: number, debug: () => string): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -6,36 +6,18 @@
  * new policy version is published, and every client says what happened and
  * what ε it spent.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parleyArgv } from '../../bin/spawn';
 import { freePort } from '../support/ports';
-
-interface Run {
-  child: ChildProcess;
-  out(): string;
-  err(): string;
-  exited: Promise<number | null>;
-}
+import { type Run, runParley } from '../support/run';
 
 const runs: Run[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'parley-fed-cli-'));
 
 function parley(args: string[], env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, parleyArgv(args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const run = { child, out: () => out, err: () => err, exited };
+  const run = runParley(args, env);
   runs.push(run);
   return run;
 }
@@ -68,10 +50,10 @@ describe('parley federated + parley federated-client', () => {
       ],
       env,
     );
-    for (let i = 0; i < 300 && !aggregator.out().includes(`:${port}`); i++) {
+    for (let i = 0; i < 300 && !aggregator.stdout().includes(`:${port}`); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(aggregator.out(), aggregator.err()).toContain(`:${port}`);
+    expect(aggregator.stdout(), aggregator.stderr()).toContain(`:${port}`);
 
     // Four listeners of the simulated world (seed 1, default scenario); the last drops out.
     const ids = ['l189', 'l148', 'l1449', 'l321'];
@@ -86,16 +68,16 @@ describe('parley federated + parley federated-client', () => {
       ),
     );
     const codes = await Promise.all(clients.map((c) => c.exited));
-    const logs = clients.map((c) => c.err()).join('\n---\n');
+    const logs = clients.map((c) => c.stderr()).join('\n---\n');
     expect(codes, logs).toEqual([0, 0, 0, 0]);
     for (const c of clients.slice(0, 3)) {
-      expect(c.err()).toMatch(/round 1: securely-uploaded \(secure aggregation\)/);
+      expect(c.stderr()).toMatch(/round 1: securely-uploaded \(secure aggregation\)/);
       // The round's ε and the client's own (finite: its upload carried its share of the noise).
-      expect(c.err()).toMatch(
+      expect(c.stderr()).toMatch(
         /round 1: aggregated, \d+ accepted, round ε \d+\.\d+; this client's ε \d+\.\d+ at δ 0\.00001$/m,
       );
     }
-    expect(clients[3]!.err()).toMatch(/round 1: dropped/);
+    expect(clients[3]!.stderr()).toMatch(/round 1: dropped/);
     // The new version reached the inventory agents' policy file.
     expect(JSON.parse(readFileSync(policy, 'utf8'))).toMatchObject({ version: 'inventory-fed-2' });
   }, 120_000);

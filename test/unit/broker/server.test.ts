@@ -21,7 +21,11 @@ useMemorySpans();
 const config = { ...loadConfig({}), minDeadlineMs: 5, defaultDeadlineMs: 100 };
 const log = createLogger('test', 'error');
 
-function setup(answers?: AnswerStore<DecideResponse>, windowMs = 60_000) {
+function setup(
+  answers?: AnswerStore<DecideResponse>,
+  windowMs = 60_000,
+  more: Pick<Parameters<typeof brokerHandlers>[0], 'staticRanking' | 'admission'> = {},
+) {
   const f = fakes();
   const recorded: string[] = [];
   const recorder = { record: (build: () => DecisionRecord) => recorded.push(build().request_id ?? '') };
@@ -33,6 +37,7 @@ function setup(answers?: AnswerStore<DecideResponse>, windowMs = 60_000) {
     log,
     recorder: recorder as unknown as DecisionRecorder,
     answers,
+    ...more,
   });
   return { f, handlers, recorded };
 }
@@ -148,22 +153,8 @@ describe('Decide handler', () => {
 describe('Decide under load (shedding)', () => {
   const house = cand('promo', { tier: 'house', priceMicros: 0, campaignId: 'camp-house' });
 
-  function shedding(admission: Admission) {
-    const f = fakes();
-    const recorded: string[] = [];
-    const recorder = { record: (build: () => DecisionRecord) => recorded.push(build().request_id ?? '') };
-    const handlers = brokerHandlers({
-      agents: f.deps.agents,
-      outcomes: f.outcomes,
-      fallbacks: f.deps.fallbacks,
-      staticRanking: () => [house],
-      config,
-      log,
-      recorder: recorder as unknown as DecisionRecorder,
-      admission,
-    });
-    return { f, handlers, recorded };
-  }
+  const shedding = (admission: Admission) =>
+    setup(undefined, config.decideIdempotencyMs, { staticRanking: () => [house], admission });
 
   const shedCount = async (reason: string) =>
     sumOf(parsePrometheus(await metricsText()), 'parley_shed_decisions_total', { parley_reason: reason });
