@@ -220,10 +220,15 @@ export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<Ser
  * Spawns `node <args>` (node flags, a script and its arguments) and resolves
  * once it prints the ready line of `name`.
  */
+/** Settings a launcher passes on to every process it starts (plaintext mode, lag shedding). */
+const LAUNCHER_SETTINGS = [PLAINTEXT_ENV, 'PARLEY_SHED_MAX_LAG_MS'];
+
 export function spawnReady(name: ServiceName, args: string[], opts: SpawnOptions): Promise<ServiceProcess> {
-  // A launcher in plaintext mode (the test suite: vitest.config.ts) starts its processes in plaintext too,
-  // unless their env says otherwise.
-  const inherited = process.env[PLAINTEXT_ENV] ? { [PLAINTEXT_ENV]: process.env[PLAINTEXT_ENV] } : {};
+  // A launcher's transport and shedding settings (the test suite's: vitest.config.ts) pass on to the
+  // processes it starts, unless their env says otherwise.
+  const inherited = Object.fromEntries(
+    LAUNCHER_SETTINGS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+  );
   const child = spawn(process.execPath, args, {
     env: { ...inherited, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
