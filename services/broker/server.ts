@@ -242,6 +242,8 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     if (!answers || input.dryRun) return decideNow(req, input, ctx);
     const id = input.requestId;
     const deadline = effectiveDeadline(clock.now(), ctx.deadline, input.deadlineMs, config.defaultDeadlineMs);
+    // Too little time to decide: refused (DEADLINE_EXCEEDED) without touching the store.
+    if (deadline - clock.now() < config.minDeadlineMs) return decideNow(req, input, ctx);
     const claimWaitMs = Math.max(1, (deadline - clock.now()) * CLAIM_SHARE);
     /** When the store has taken the latest claim (or failed it): what keep's write must come after. */
     let landed: Promise<unknown> = Promise.resolve();

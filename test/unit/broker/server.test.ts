@@ -346,6 +346,26 @@ describe('Decide is idempotent per request_id', () => {
     expect(await inner.claim('late-claim', 60_000)).toEqual({ kind: 'mine' });
   });
 
+  it('a Decide with too little time left is refused without claiming its request id', async () => {
+    const inner = new EmbeddedAnswerStore<DecideResponse>();
+    const claimed: string[] = [];
+    const store: AnswerStore<DecideResponse> = {
+      claim: (id, ms) => {
+        claimed.push(id);
+        return inner.claim(id, ms);
+      },
+      answer: (id, a, ms) => inner.answer(id, a, ms),
+      drop: (id) => inner.drop(id),
+      close: () => inner.close(),
+    };
+    const { handlers } = setup(store);
+    const err = await errorOf(
+      call((ctx) => handlers.decide(wireDecide({ request_id: 'too-short', deadline_ms: 1 }), ctx)),
+    );
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(claimed).toEqual([]); // with Redis, a claim and its drop would pass through the shared state
+  });
+
   it('a retry while the first call is still deciding waits for its answer', async () => {
     const { f, handlers } = setup(new EmbeddedAnswerStore());
     let release = () => {};
