@@ -27,6 +27,7 @@ import {
   encode,
   mutated,
   number,
+  runsFor,
   streamBytes,
   text,
   unacceptable,
@@ -112,8 +113,7 @@ describe.each(['embedded', 'redis'] as const)(
   'bad input, generated, against the Admin gRPC service (%s state)',
   (kind) => {
     const tried = useTried(`admin-grpc (${kind} state)`);
-    // Redis state: the same inputs, a quarter as many.
-    const runs = (n: number) => (kind === 'redis' ? Math.ceil(n / 4) : n);
+    const runs = runsFor(kind);
 
     beforeAll(async () => {
       // Sign-in failures are part of the input: never shut the test's address out.

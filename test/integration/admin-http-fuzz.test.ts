@@ -21,7 +21,7 @@ import { createLogger } from '../../services/common/log';
 import { encodeDecision } from '../../services/common/state/decisions';
 import { seedAdmin, startTestAdmin } from '../support/admin';
 import { decisionRecord } from '../support/decision-record';
-import { number, text, useTried } from '../support/fuzz';
+import { number, runsFor, text, useTried } from '../support/fuzz';
 import { useTestRedis } from '../support/redis';
 
 const EDITOR = 'editor-token-0123456789';
@@ -213,8 +213,7 @@ describe.each(['embedded', 'redis'] as const)(
   'bad input, generated, against the admin HTTP API (%s state)',
   (kind) => {
     const tried = useTried(`admin-http (${kind} state)`);
-    // Redis state: the same inputs, a quarter as many.
-    const runs = (n: number) => (kind === 'redis' ? Math.ceil(n / 4) : n);
+    const runs = runsFor(kind);
 
     beforeAll(async () => {
       // Sign-in failures are part of the input: never shut the test's address out.

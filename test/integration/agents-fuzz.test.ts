@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCall } from '../../proto/gen/parley/v1/AgentCall';
 import type { AgentReply__Output } from '../../proto/gen/parley/v1/AgentReply';
 import { loadConfig } from '../../services/common/config';
+import { REPLY_FIELD } from '../../services/common/grpc/agent-stream';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
 import type { ContextAgentService } from '../../services/context/server';
@@ -31,6 +32,7 @@ import {
   mutated,
   NAMES_A_FIELD,
   number,
+  runsFor,
   text,
   unacceptable,
   useTried,
@@ -309,21 +311,13 @@ const CALL_ERRORS: Allowed = {
   [grpc.status.DEADLINE_EXCEEDED]: /^commit: deadline passed$/,
 };
 const callError = (r: AgentReply__Output) => ({ code: r.error?.code ?? 0, details: r.error?.message ?? '' });
-const REPLY_FIELD = {
-  assess: 'snapshot',
-  propose: 'proposal',
-  critique: 'critique',
-  commit: 'commit',
-  release: 'release',
-  outcomes: 'acks',
-} as const;
 
 describe.each(['embedded', 'redis'] as const)(
   'bad input, generated, against the agents (%s state)',
   (kind) => {
     const tried = useTried(`agents (${kind} state)`);
     // Redis state: the same inputs, a quarter as many (the ledger's and the sessions' Redis adapters).
-    const runs = (n: number) => (kind === 'redis' ? Math.ceil(n / 4) : n);
+    const runs = runsFor(kind);
 
     beforeAll(async () => {
       agents = await startAgents(

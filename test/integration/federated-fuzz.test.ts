@@ -25,6 +25,7 @@ import {
   callBytes,
   encode,
   number,
+  runsFor,
   streamBytes,
   text,
   unacceptable,
@@ -89,8 +90,7 @@ describe.each(['embedded', 'redis'] as const)(
   'bad input, generated, against the federated aggregator (%s state)',
   (kind) => {
     const tried = useTried(`federated (${kind} state)`);
-    // Redis state: the same inputs, a quarter as many.
-    const runs = (n: number) => (kind === 'redis' ? Math.ceil(n / 4) : n);
+    const runs = runsFor(kind);
 
     beforeAll(async () => {
       const common = {

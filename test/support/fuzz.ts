@@ -145,3 +145,8 @@ export function useTried(service: string): Record<string, number> & { add(kind: 
   });
   return tried;
 }
+
+/** How many runs a fuzz property gets: `n` on embedded state, a quarter as many against Redis. */
+export function runsFor(kind: 'embedded' | 'redis'): (n: number) => number {
+  return (n) => (kind === 'redis' ? Math.ceil(n / 4) : n);
+}

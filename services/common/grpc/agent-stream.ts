@@ -85,7 +85,7 @@ export interface CallReplyIn {
 }
 
 /** The field of AgentReply that answers each kind of call. */
-const REPLY_FIELD = {
+export const REPLY_FIELD = {
   assess: 'snapshot',
   propose: 'proposal',
   critique: 'critique',
