@@ -216,12 +216,13 @@ export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<Ser
   });
 }
 
+/** Settings a launcher passes on to every process it starts (plaintext mode, shedding). */
+const LAUNCHER_SETTINGS = [PLAINTEXT_ENV, 'PARLEY_SHED_MAX_LAG_MS', 'PARLEY_SHED_MIN_BUDGET_MS'];
+
 /**
  * Spawns `node <args>` (node flags, a script and its arguments) and resolves
  * once it prints the ready line of `name`.
  */
-/** Settings a launcher passes on to every process it starts (plaintext mode, lag shedding). */
-const LAUNCHER_SETTINGS = [PLAINTEXT_ENV, 'PARLEY_SHED_MAX_LAG_MS'];
 
 export function spawnReady(name: ServiceName, args: string[], opts: SpawnOptions): Promise<ServiceProcess> {
   // A launcher's transport and shedding settings (the test suite's: vitest.config.ts) pass on to the
