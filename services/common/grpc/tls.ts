@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type PeerCertificate, TLSSocket } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { type Identity, identityOf } from '../access';
 import { ConfigError } from '../config';
@@ -137,6 +138,7 @@ export function processTransport(identity?: string): Transport {
 /** Credentials a server binds with: TLS that requires a client certificate from the CA. */
 export function serverCredentials(t: Transport = processTransport()): grpc.ServerCredentials {
   if (t.mode === 'plaintext') return grpc.ServerCredentials.createInsecure();
+  rememberPeerCertificates();
   return grpc.ServerCredentials.createSsl(
     t.files.ca,
     [{ cert_chain: t.files.cert, private_key: t.files.key }],
@@ -173,6 +175,35 @@ export function muteIpServernameWarning(): void {
     if (c === IP_SERVERNAME_WARNING) return;
     (emit as (...a: unknown[]) => void)(warning, ...rest);
   }) as typeof process.emitWarning;
+}
+
+let remembering = false;
+
+/**
+ * grpc-js reads the client's certificate on every call (`getAuthContext()`
+ * calls `TLSSocket.getPeerCertificate()`), and Node rebuilds the whole
+ * certificate object each time (X509ToObject: names, extensions, three
+ * fingerprints): about 60 µs, 7% of the broker's CPU under load (bench/ANALYSIS.md
+ * section 13). On an HTTP/2 connection (ALPN `h2`) the peer's certificate
+ * cannot change: HTTP/2 forbids TLS renegotiation and Node's http2 disables it
+ * on the socket. So each such socket keeps the first certificate it read and
+ * answers with it afterwards; other TLS sockets, and the `detailed` form, are
+ * untouched.
+ */
+export function rememberPeerCertificates(): void {
+  if (remembering) return;
+  remembering = true;
+  const read = TLSSocket.prototype.getPeerCertificate;
+  const known = new WeakMap<TLSSocket, PeerCertificate>();
+  TLSSocket.prototype.getPeerCertificate = function (this: TLSSocket, detailed?: boolean) {
+    if (detailed || this.alpnProtocol !== 'h2') return read.call(this, detailed);
+    let cert = known.get(this);
+    if (!cert) {
+      cert = read.call(this, false);
+      if (cert?.raw) known.set(this, cert);
+    }
+    return cert;
+  } as typeof read;
 }
 
 /** The identity of a call's client certificate; null when there is none (plaintext). */

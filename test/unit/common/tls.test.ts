@@ -4,14 +4,19 @@
  * PARLEY_TLS_DIR + identity or the three explicit files, and a clear error
  * naming the variable when something is missing.
  */
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   IP_SERVERNAME_WARNING,
   isPlaintext,
   muteIpServernameWarning,
+  rememberPeerCertificates,
   transportFrom,
 } from '../../../services/common/grpc/tls';
 import { devCerts } from '../../support/tls';
@@ -19,7 +24,7 @@ import { devCerts } from '../../support/tls';
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'parley-tls-unit-'));
-  devCerts(dir, ['broker:service']);
+  devCerts(dir, ['broker:service', 'ads:ad-server', 'ops:operator']);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -83,5 +88,79 @@ describe('muteIpServernameWarning', () => {
     } finally {
       process.off('warning', listener);
     }
+  });
+});
+
+describe('rememberPeerCertificates', () => {
+  const file = (name: string) => readFileSync(join(dir, name));
+  const serverOptions = () => ({
+    ca: file('ca.crt'),
+    cert: file('broker.crt'),
+    key: file('broker.key'),
+    requestCert: true,
+    rejectUnauthorized: true,
+  });
+  const clientOptions = (identity: string) => ({
+    ca: file('ca.crt'),
+    cert: file(`${identity}.crt`),
+    key: file(`${identity}.key`),
+    servername: 'localhost',
+  });
+
+  it('answers each HTTP/2 connection with its own client certificate, read once', async () => {
+    rememberPeerCertificates();
+    const seen: Array<{ first: tls.PeerCertificate; second: tls.PeerCertificate; fresh: tls.PeerCertificate }> = [];
+    const server = http2.createSecureServer(serverOptions(), (req, res) => {
+      const socket = req.socket as tls.TLSSocket;
+      seen.push({
+        first: socket.getPeerCertificate(),
+        second: socket.getPeerCertificate(),
+        fresh: socket.getPeerCertificate(true),
+      });
+      res.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const identity of ['ads', 'ops']) {
+        const session = http2.connect(`https://127.0.0.1:${port}`, clientOptions(identity));
+        const req = session.request({ ':path': '/' });
+        req.resume();
+        await once(req, 'end');
+        session.close();
+      }
+    } finally {
+      server.close();
+    }
+    expect(seen.map((s) => s.first.subject.CN)).toEqual(['ads', 'ops']);
+    for (const s of seen) {
+      expect(s.second).toBe(s.first);
+      // The detailed form is read afresh, and agrees.
+      expect(s.fresh).not.toBe(s.first);
+      expect(s.fresh.fingerprint256).toBe(s.first.fingerprint256);
+    }
+  });
+
+  it('leaves TLS connections that are not HTTP/2 alone', async () => {
+    rememberPeerCertificates();
+    const certs: tls.PeerCertificate[] = [];
+    const server = tls.createServer(serverOptions(), (socket) => {
+      certs.push(socket.getPeerCertificate(), socket.getPeerCertificate());
+      socket.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const client = tls.connect({ port, host: '127.0.0.1', ...clientOptions('ads') });
+      client.resume();
+      await once(client, 'end');
+      client.destroy();
+    } finally {
+      server.close();
+    }
+    expect(certs[0]!.subject.CN).toBe('ads');
+    expect(certs[1]).not.toBe(certs[0]);
   });
 });
