@@ -219,6 +219,13 @@ export function spawnService(name: ServiceName, opts: SpawnOptions): Promise<Ser
 /** Settings a launcher passes on to every process it starts (plaintext mode, shedding). */
 const LAUNCHER_SETTINGS = [PLAINTEXT_ENV, 'PARLEY_SHED_MAX_LAG_MS', 'PARLEY_SHED_MIN_BUDGET_MS'];
 
+/** This launcher's own LAUNCHER_SETTINGS (from its env), for what it starts (processes, or services in-process). */
+export function launcherSettings(): Record<string, string> {
+  return Object.fromEntries(
+    LAUNCHER_SETTINGS.flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])),
+  );
+}
+
 /**
  * Spawns `node <args>` (node flags, a script and its arguments) and resolves
  * once it prints the ready line of `name`.
@@ -227,9 +234,7 @@ const LAUNCHER_SETTINGS = [PLAINTEXT_ENV, 'PARLEY_SHED_MAX_LAG_MS', 'PARLEY_SHED
 export function spawnReady(name: ServiceName, args: string[], opts: SpawnOptions): Promise<ServiceProcess> {
   // A launcher's transport and shedding settings (the test suite's: vitest.config.ts) pass on to the
   // processes it starts, unless their env says otherwise.
-  const inherited = Object.fromEntries(
-    LAUNCHER_SETTINGS.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
-  );
+  const inherited = launcherSettings();
   const child = spawn(process.execPath, args, {
     env: { ...inherited, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

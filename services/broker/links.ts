@@ -1,14 +1,17 @@
 /**
- * The broker's ports over gRPC: one AgentLink (one coalescing
- * Agent.Negotiate stream) per registered agent, and for each of its roles
- * the port the negotiation calls. Every reply is validated; a malformed
+ * The broker's ports over gRPC: one AgentPool per registered agent (one
+ * coalescing Agent.Negotiate stream per replica, calls balanced over them:
+ * common/grpc/agent-pool.ts), and for each of its roles the port the
+ * negotiation calls. Every reply is validated; a malformed
  * reply is that agent's failure (an RpcError), never a crash of the broker.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
 import type { Config } from '../common/config';
-import { AgentLink, type CallKind, type CallReplyIn, type CallRequest } from '../common/grpc/agent-stream';
+import { AgentPool } from '../common/grpc/agent-pool';
+import type { CallKind, CallReplyIn, CallRequest } from '../common/grpc/agent-stream';
 import { messageOf, RpcError } from '../common/grpc/errors';
+import type { Logger } from '../common/log';
 import type { AgentEntry } from '../common/registry';
 import { ATTR, agentCallSpan, rpcAttributes } from '../common/semconv';
 import { childSpan, endSpan, SpanKind, traceparentOf, tracestateOf } from '../common/tracing';
@@ -42,7 +45,7 @@ function validated<T>(agent: string, convert: () => T): T {
 
 /** One call on `link`, under a client span when the decision is sampled. */
 async function traced<K extends CallKind>(
-  link: AgentLink,
+  link: AgentPool,
   kind: K,
   body: CallRequest[K],
   timeoutMs: number,
@@ -77,12 +80,19 @@ export interface AgentLinks {
 }
 
 /** Links to every agent of the registry; streams open on the first call and reopen after a break. */
-export function connectAgents(config: Pick<Config, 'agents' | 'compression'>): AgentLinks {
-  const links = new Map<string, AgentLink>();
+export function connectAgents(
+  config: Pick<Config, 'agents' | 'compression' | 'agentResolveMs'>,
+  log?: Logger,
+): AgentLinks {
+  const links = new Map<string, AgentPool>();
   const linkOf = (a: AgentEntry) => {
     let link = links.get(a.name);
     if (!link) {
-      link = new AgentLink(a.name, a.address, { compression: config.compression });
+      link = new AgentPool(a.name, a.address, {
+        compression: config.compression,
+        resolveMs: config.agentResolveMs,
+        ...(log ? { log } : {}),
+      });
       link.connect();
       links.set(a.name, link);
     }

@@ -370,7 +370,7 @@ export async function startBroker({
       error: messageOf(err),
     });
   }
-  const links = connectAgents(config);
+  const links = connectAgents(config, log);
   const answers = answerStore(config, log);
   // Overrides are hard constraints: wait (briefly) for the current set before taking decisions.
   const admin: AdminLink = connectAdmin(config, log);

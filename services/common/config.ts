@@ -30,6 +30,8 @@ export interface Config {
   addresses: Record<string, string>;
   /** gRPC per-message compression on the broker's agent streams. */
   compression: 'off' | 'gzip' | 'deflate';
+  /** How often a broker resolves agents' host names again to find their replicas (ms); 0 = never. */
+  agentResolveMs: number;
   /** Redis URL; empty = embedded in-process state. */
   redisUrl: string;
   /** Prefix of every Redis key this deployment owns. */
@@ -209,6 +211,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     agents,
     addresses: Object.fromEntries(agents.map((a) => [a.name, a.address])),
     compression,
+    agentResolveMs: int(env, 'PARLEY_AGENT_RESOLVE_MS', 5000, 0, 3_600_000),
     redisUrl: str(env, 'REDIS_URL', ''),
     redisPrefix: str(env, 'PARLEY_REDIS_PREFIX', 'parley:'),
     cataloguePath: str(env, 'PARLEY_CATALOGUE', DEFAULT_CATALOGUE),

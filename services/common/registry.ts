@@ -98,6 +98,38 @@ export function parseRegistry(
   return chosen;
 }
 
+/** One target of an agent address: a host name or an IP address, and a port. */
+export interface AgentTarget {
+  host: string;
+  port: number;
+}
+
+/**
+ * The targets of an agent address: `host:port`, or several comma-separated
+ * (the agent's replicas; a host name may also resolve to several, see
+ * services/common/grpc/agent-pool.ts). IPv6 literals go in brackets. Throws
+ * saying what is wrong.
+ */
+export function agentTargets(address: string): AgentTarget[] {
+  return address.split(',').map((part) => {
+    const t = part.trim();
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(t);
+    if (!m || Number(m[2]) > 65535)
+      throw new Error(`"${t}" is not host:port (an agent address is host:port, or several comma-separated)`);
+    return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  });
+}
+
+function addressOf(f: ReturnType<typeof docFields>, env: Env, name: string, def: string): string {
+  const address = env[name] || def;
+  try {
+    agentTargets(address);
+  } catch (err) {
+    f.fail(name, (err as Error).message);
+  }
+  return address;
+}
+
 const ENTRY_KEYS = ['name', 'roles', 'port', 'metrics_port', 'share', 'fail_small', 'term', 'weight'];
 
 function entryOf(f: ReturnType<typeof docFields>, o: Obj, path: string, env: Env, host: string): AgentEntry {
@@ -126,7 +158,7 @@ function entryOf(f: ReturnType<typeof docFields>, o: Obj, path: string, env: Env
     name,
     roles,
     port,
-    address: env[agentEnv(name, 'ADDR')] || `${host}:${port}`,
+    address: addressOf(f, env, agentEnv(name, 'ADDR'), `${host}:${port}`),
     metricsPort: f.int(o.metrics_port, `${path}.metrics_port`, 0, 65535, 0),
     share: f.num(o.share, `${path}.share`, 0.01, 1),
     failSmall,

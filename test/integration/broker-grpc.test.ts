@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launcherSettings } from '../../bin/spawn';
 import type { AdDecisionClient } from '../../proto/gen/parley/v1/AdDecision';
 import type { DecideRequest } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse__Output } from '../../proto/gen/parley/v1/DecideResponse';
@@ -71,6 +72,7 @@ const AGENTS = loadConfig({}).agents.map((a) => a.name);
 /** A broker whose agents are at `addresses` (by agent name; every other agent at `elsewhere`). */
 async function brokerWith(addresses: Record<string, string>, elsewhere: string) {
   const config = loadConfig({
+    ...launcherSettings(), // the suite's: no load shedding (vitest.config.ts)
     PARLEY_BROKER_PORT: '0',
     ...Object.fromEntries(AGENTS.map((a) => [agentEnv(a, 'ADDR'), addresses[a] ?? elsewhere])),
   });

@@ -6,6 +6,7 @@
  * that need the whole decision path but not separate processes (see
  * mesh.ts for those).
  */
+import { launcherSettings } from '../../bin/spawn';
 import { startBroker } from '../../services/broker/server';
 import { type Config, loadConfig } from '../../services/common/config';
 import type { RunningService } from '../../services/common/grpc/server';
@@ -71,7 +72,13 @@ export async function startAgents(
 }
 
 export async function startLocalMesh(log: Logger, env: Record<string, string> = {}): Promise<LocalMesh> {
-  const base = { PARLEY_HOST: '127.0.0.1', PARLEY_LOG_LEVEL: 'error', PARLEY_METRICS_PORT: 'off', ...env };
+  const base = {
+    ...launcherSettings(), // the suite's: no load shedding (vitest.config.ts)
+    PARLEY_HOST: '127.0.0.1',
+    PARLEY_LOG_LEVEL: 'error',
+    PARLEY_METRICS_PORT: 'off',
+    ...env,
+  };
   const { agents, addresses, close } = await startAgents(log, env);
   const broker = await startBroker({
     config: loadConfig({ ...base, ...addresses, PARLEY_BROKER_PORT: '0' }),

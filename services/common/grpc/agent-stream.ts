@@ -161,6 +161,8 @@ export interface LinkOptions {
   /** gRPC per-message compression on this channel. */
   compression?: 'off' | 'gzip' | 'deflate';
   credentials?: grpc.ChannelCredentials;
+  /** The name the agent's certificate must carry, when it is dialled by address (agent-pool.ts). */
+  serverName?: string;
 }
 
 const COMPRESSION: Record<'gzip' | 'deflate', number> = { deflate: 1, gzip: 2 };
@@ -186,6 +188,7 @@ export class AgentLink {
   private out: Coalescer<AgentCall> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private closing = false;
   private readonly metrics: Record<CallKind, RpcRecorder>;
 
   constructor(
@@ -200,6 +203,9 @@ export class AgentLink {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
       ...compressionOptions(opts.compression),
+      ...(opts.serverName
+        ? { 'grpc.ssl_target_name_override': opts.serverName, 'grpc.default_authority': opts.serverName }
+        : {}),
     }) as never;
     this.metrics = Object.fromEntries(
       CALL_KINDS.map((k) => [k, rpcRecorder('client', agentCallSpan(k), { [ATTR.agent]: name })]),
@@ -256,6 +262,12 @@ export class AgentLink {
         this.settle(id, new RpcError(grpc.status.UNAVAILABLE, `${this.name}: ${messageOf(err)}`));
       }
     });
+  }
+
+  /** Closes once the calls in flight are settled (at once if there are none). */
+  closeWhenIdle(): void {
+    this.closing = true;
+    if (this.pending.size === 0) this.close();
   }
 
   close(): void {
@@ -325,6 +337,7 @@ export class AgentLink {
     if (!p) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
+    if (this.closing && this.pending.size === 0) queueMicrotask(() => this.close());
     const ms = performance.now() - p.started;
     if (outcome instanceof Error) {
       this.metrics[p.kind].record(statusOf(outcome), ms);

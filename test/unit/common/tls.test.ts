@@ -109,7 +109,11 @@ describe('rememberPeerCertificates', () => {
 
   it('answers each HTTP/2 connection with its own client certificate, read once', async () => {
     rememberPeerCertificates();
-    const seen: Array<{ first: tls.PeerCertificate; second: tls.PeerCertificate; fresh: tls.PeerCertificate }> = [];
+    const seen: Array<{
+      first: tls.PeerCertificate;
+      second: tls.PeerCertificate;
+      fresh: tls.PeerCertificate;
+    }> = [];
     const server = http2.createSecureServer(serverOptions(), (req, res) => {
       const socket = req.socket as tls.TLSSocket;
       seen.push({
