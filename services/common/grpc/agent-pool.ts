@@ -106,7 +106,7 @@ export class AgentPool {
 
   /** The replicas calls go to now (host:port as dialled). */
   get endpoints(): string[] {
-    return [...this.links.entries()].filter(([, l]) => this.rotation.includes(l)).map(([e]) => e);
+    return [...this.links.keys()];
   }
 
   async call<K extends CallKind>(
