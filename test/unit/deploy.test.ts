@@ -8,10 +8,18 @@
  * compose certs volume, a Kubernetes Secret per service), selectors match
  * pods, probes run the mTLS health check on the gRPC container port,
  * Prometheus scrapes each service's metrics port, and the Dockerfile builds
- * the compiled command and runs it with what it reads at run time. When
- * kubectl is installed, the overlays are also rendered with its built-in
- * kustomize and checked the same way. The health check script itself runs
- * against a plaintext and an mTLS server.
+ * the compiled command and runs it with what it reads at run time, without
+ * TensorFlow.js and with every package the services import. On the
+ * manifests: the NetworkPolicies allow exactly the calls the code makes
+ * (evaluated for every pair of workloads and port, and from outside), every
+ * Deployment with more than one pod has a PodDisruptionBudget, Redis has a
+ * password from the Secret its users (createRedis in their folder) read,
+ * maxmemory with noeviction and an fsync'd AOF on a volume, and the
+ * federated aggregator runs beside the services with its own certificate.
+ * When kubectl is installed, the overlays are also rendered with its
+ * built-in kustomize, validated against the Kubernetes schemas
+ * (kubernetes-models, offline) and checked the same way. The health check
+ * script itself runs against a plaintext and an mTLS server.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
