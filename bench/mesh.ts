@@ -279,7 +279,7 @@ export const BEFORE_PEAK_RSS_MIB: Record<string, number> = {
 const EQUAL_LOAD_MIN_RATE = 20;
 const SESSIONS = 200_000;
 /** How the outcome phase batches its reports (ReportOutcomes takes at most 500). */
-const OUTCOME_BATCHING: OutcomeSpec = { batchMs: 50, maxBatch: 200 };
+export const OUTCOME_BATCHING: OutcomeSpec = { batchMs: 50, maxBatch: 200 };
 /** The real mesh: every service, in the order a mesh starts them (the broker last). */
 const REAL_ROLES = SERVICES;
 /** The bare mesh: the registry's agents, then the broker (bench/bare has no admin service). */

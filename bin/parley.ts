@@ -13,7 +13,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { randomToken } from '../services/admin/auth';
-import { type Config, loadConfig } from '../services/common/config';
+import { type Config, loadConfig, redactRedisUrl } from '../services/common/config';
 import { waitServing } from '../services/common/grpc/health';
 import { SERVICE_NAMES } from '../services/common/grpc/proto';
 import type { RunningService } from '../services/common/grpc/server';
@@ -400,7 +400,7 @@ async function mesh(): Promise<void> {
   }
 
   const state = config.redisUrl
-    ? `Redis at ${config.redisUrl} (prefix ${config.redisPrefix})`
+    ? `Redis at ${redactRedisUrl(config.redisUrl)} (prefix ${config.redisPrefix})`
     : 'embedded (in-process)';
   const dashboard = running.get('admin')?.url ?? '';
   const roleOf = (name: ServiceName) => {

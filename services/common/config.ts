@@ -167,6 +167,43 @@ function str(env: Env, name: string, def: string): string {
   return raw === undefined || raw === '' ? def : raw;
 }
 
+/**
+ * REDIS_URL, with REDIS_PASSWORD (e.g. from a Kubernetes Secret, any
+ * characters) put in as its password, so the URL can sit in a ConfigMap and
+ * the password in a Secret.
+ */
+function redisUrl(env: Env): string {
+  const url = str(env, 'REDIS_URL', '');
+  const password = str(env, 'REDIS_PASSWORD', '');
+  if (!password) return url;
+  if (!url) throw new ConfigError('REDIS_PASSWORD: set, but REDIS_URL is empty (no Redis to use it for)');
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError('REDIS_URL: expected redis://host:port or rediss://host:port with REDIS_PASSWORD');
+  }
+  if ((u.protocol !== 'redis:' && u.protocol !== 'rediss:') || !u.hostname) {
+    throw new ConfigError('REDIS_URL: expected redis://host:port or rediss://host:port with REDIS_PASSWORD');
+  }
+  if (u.password)
+    throw new ConfigError('REDIS_PASSWORD: REDIS_URL has a password already; give it in one place');
+  // ioredis percent-decodes the URL's password.
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
+/** A Redis URL fit for a log line: its password, if any, masked. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 function rateLimit(env: Env): RateLimit | null {
   try {
     return parseRateLimit(str(env, 'PARLEY_RATE_LIMIT', DEFAULT_RATE_LIMIT));
@@ -212,7 +249,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     addresses: Object.fromEntries(agents.map((a) => [a.name, a.address])),
     compression,
     agentResolveMs: int(env, 'PARLEY_AGENT_RESOLVE_MS', 5000, 0, 3_600_000),
-    redisUrl: str(env, 'REDIS_URL', ''),
+    redisUrl: redisUrl(env),
     redisPrefix: str(env, 'PARLEY_REDIS_PREFIX', 'parley:'),
     cataloguePath: str(env, 'PARLEY_CATALOGUE', DEFAULT_CATALOGUE),
     policyPath: str(env, 'PARLEY_POLICY_PATH', ''),

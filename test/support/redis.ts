@@ -11,6 +11,7 @@ import { createRedis, type Redis } from '../../services/common/state/redis';
 import { freePort } from './ports';
 
 export interface TestRedis {
+  /** Where it listens (without its password, if it asks for one: RedisOptions.password). */
   url: string;
   port: number;
   /** The redis-server's process id (0 once stopped). */
@@ -35,6 +36,12 @@ export interface RedisOptions {
    * default: nothing survives a restart.
    */
   durable?: boolean;
+  /**
+   * Ask for this password (requirepass), as the deployments do. `url` stays
+   * without it (a client must give it, e.g. as REDIS_PASSWORD); `client()`
+   * gives it.
+   */
+  password?: string;
 }
 
 export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
@@ -45,14 +52,31 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
     : ['--appendonly', 'no'];
   let proc: ChildProcess | null = null;
   const url = `redis://127.0.0.1:${port}`;
+  const auth = opts.password
+    ? {
+        url: `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}`,
+        args: ['--requirepass', opts.password],
+      }
+    : { url, args: [] };
   const clients: Redis[] = [];
-  const probe = createRedis(url);
+  const probe = createRedis(auth.url);
   probe.on('error', () => undefined); // refused connections while redis-server boots or is down
   clients.push(probe);
   const launch = async () => {
     proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        ...persistence,
+        '--dir',
+        dir,
+        ...auth.args,
+      ],
       { stdio: 'ignore' },
     );
     const started = Date.now();
@@ -82,7 +106,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
     port,
     pid: () => (proc as ChildProcess | null)?.pid ?? 0,
     client() {
-      const c = createRedis(url);
+      const c = createRedis(auth.url);
       clients.push(c);
       return c;
     },
@@ -109,14 +133,14 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
  * (beforeAll), stopped after them (afterAll). Call it at the top level; the
  * returned handle forwards to the running server.
  */
-export function useTestRedis(): TestRedis {
+export function useTestRedis(opts: RedisOptions = {}): TestRedis {
   let running: TestRedis | undefined;
   const server = () => {
     if (!running) throw new Error('the test redis-server runs only inside tests and hooks');
     return running;
   };
   beforeAll(async () => {
-    running = await startRedis();
+    running = await startRedis(opts);
   });
   afterAll(async () => {
     await running?.stop();

@@ -8,19 +8,29 @@
  * compose certs volume, a Kubernetes Secret per service), selectors match
  * pods, probes run the mTLS health check on the gRPC container port,
  * Prometheus scrapes each service's metrics port, and the Dockerfile builds
- * the compiled command and runs it with what it reads at run time. When
- * kubectl is installed, the overlays are also rendered with its built-in
- * kustomize and checked the same way. The health check script itself runs
- * against a plaintext and an mTLS server.
+ * the compiled command and runs it with what it reads at run time, without
+ * TensorFlow.js and with every package the services import. On the
+ * manifests: the NetworkPolicies allow exactly the calls the code makes
+ * (evaluated for every pair of workloads and port, and from outside), every
+ * Deployment with more than one pod has a PodDisruptionBudget, Redis has a
+ * password from the Secret its users (createRedis in their folder) read,
+ * maxmemory with noeviction and an fsync'd AOF on a volume, and the
+ * federated aggregator runs beside the services with its own certificate.
+ * When kubectl is installed, the overlays are also rendered with its
+ * built-in kustomize, validated against the Kubernetes schemas
+ * (kubernetes-models, offline) and checked the same way. The health check
+ * script itself runs against a plaintext and an mTLS server.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as k8sModels from 'kubernetes-models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { SERVICES, type ServiceName } from '../../bin/spawn';
+import { DEFAULT_FEDERATED_PORT } from '../../federated/aggregator/server';
 import { DEFAULT_METRICS_PORTS, loadConfig } from '../../services/common/config';
 import { startServer } from '../../services/common/grpc/server';
 import {
@@ -34,7 +44,7 @@ import {
   TLS_KEY_ENV,
 } from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
-import { agentEnv, weightEnv } from '../../services/common/registry';
+import { agentEnv, agentsWithRole, weightEnv } from '../../services/common/registry';
 import { devCerts } from '../support/tls';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -93,8 +103,19 @@ function configEnvNames(): Set<string> {
   return names;
 }
 
-/** A service's gRPC port in `cfg`: the broker's and the admin service's, or an agent's from the registry. */
+/**
+ * The federated aggregator: deployed beside the services, run by `parley
+ * federated` (not `parley serve`) under this certificate identity
+ * (federated/aggregator/cli.ts setDefaultIdentity; its metrics port is
+ * config.ts's DEFAULT_METRICS_PORTS entry of that name).
+ */
+const AGGREGATOR = 'aggregator';
+/** What the deploy files run: every service of bin/parley.ts, and the aggregator. */
+const WORKLOADS: readonly string[] = [...SERVICES, AGGREGATOR];
+
+/** A service's gRPC port in `cfg`: the broker's and the admin service's, an agent's from the registry, the aggregator's default. */
 function portOf(cfg: ReturnType<typeof loadConfig>, service: string): number | undefined {
+  if (service === AGGREGATOR) return DEFAULT_FEDERATED_PORT;
   if (service === 'broker' || service === 'admin') return cfg.ports[service];
   return cfg.agents.find((a) => a.name === service)?.port;
 }
@@ -107,9 +128,14 @@ const defaultMetricsPort = (name: string) =>
   DEFAULT_METRICS_PORTS[name] ?? loadConfig({}).agents.find((a) => a.name === name)?.metricsPort;
 const DEFAULTS = loadConfig({});
 const SERVICE_SET = new Set<string>(SERVICES);
+const WORKLOAD_SET = new Set<string>(WORKLOADS);
 
 function isService(name: unknown): name is ServiceName {
   return typeof name === 'string' && SERVICE_SET.has(name);
+}
+
+function isWorkload(name: unknown): name is string {
+  return typeof name === 'string' && WORKLOAD_SET.has(name);
 }
 
 /**
@@ -134,10 +160,11 @@ function hostPort(addr: string): [string, number] {
   return [addr.slice(0, i), Number(addr.slice(i + 1))];
 }
 
-/** The service a `parley` command line serves, or null. */
+/** What a `parley` command line runs: the service of `serve <name>`, the aggregator for `federated`, or null. */
 function servedBy(argv: string[]): string | null {
   const i = argv.indexOf('serve');
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1]! : null;
+  if (i >= 0 && i + 1 < argv.length) return argv[i + 1]!;
+  return argv.includes('federated') ? AGGREGATOR : null;
 }
 
 /** Files a command line names (relative paths ending in a source extension). */
@@ -258,6 +285,10 @@ function configMapNamed(all: K8sObject[], name: string, generated: Map<string, R
 function checkManifests(label: string, all: K8sObject[], generated: Map<string, Record<string, string>>) {
   const deployments = all.filter((o) => o.kind === 'Deployment');
   const served = new Map<string, K8sObject>();
+  /** Each workload's config, as its env makes it. */
+  const configs = new Map<string, ReturnType<typeof loadConfig>>();
+  /** The Secret key (`secret/key`) each workload reads REDIS_PASSWORD from, if any. */
+  const passwordRefs = new Map<string, string | undefined>();
 
   for (const d of deployments) {
     const where = `${label}: Deployment/${d.metadata.name}`;
@@ -272,8 +303,8 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     const c = containers[0]!;
     const argv = argvOf(d);
     const service = servedBy(argv);
-    expect(isService(service), `${where}: "${argv.join(' ')}" serves a service of bin/parley.ts`).toBe(true);
-    if (!isService(service)) continue;
+    expect(isWorkload(service), `${where}: "${argv.join(' ')}" serves a service of bin/parley.ts`).toBe(true);
+    if (!isWorkload(service)) continue;
     expect(served.has(service), `${where}: ${service} served twice`).toBe(false);
     served.set(service, d);
     for (const f of namedFiles(argv)) {
@@ -329,7 +360,9 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
       expect(data, `${where}: ConfigMap ${name} exists`).toBeDefined();
       Object.assign(env, data);
     }
-    for (const e of arr(c.env).map((x) => obj(x, 'env'))) env[String(e.name)] = String(e.value);
+    const own = containerEnv(c, where);
+    Object.assign(env, own.values);
+    passwordRefs.set(service, own.secrets.get(REDIS_PASSWORD_ENV));
     for (const name of Object.keys(env))
       expect(DEPLOY_ENV, `${where}: env ${name} is read by config.ts or tls.ts`).toContain(name);
     // Mutual TLS from the pod's own Secret parley-tls-<service> (kubernetes.io/tls keys and
@@ -355,6 +388,7 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     }
 
     const cfg = loadConfig(env, `parley-${service}`);
+    configs.set(service, cfg);
     expect(portOf(cfg, service), `${where}: the config's port is the container port`).toBe(port);
     expect(cfg.host, `${where}: listens on every interface`).toBe('0.0.0.0');
     if (service === 'admin') {
@@ -399,7 +433,7 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
       }
     }
   }
-  expect([...served.keys()].sort(), `${label}: one Deployment per service`).toEqual([...SERVICES].sort());
+  expect([...served.keys()].sort(), `${label}: one Deployment per service`).toEqual([...WORKLOADS].sort());
 
   // Every Service selects pods that exist and targets a port they declare.
   for (const svc of all.filter((o) => o.kind === 'Service')) {
@@ -419,23 +453,410 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
     }
   }
 
-  // The broker has a PodDisruptionBudget that selects its pods.
-  const broker = served.get('broker')!;
+  // Every Deployment that runs more than one pod, or that an autoscaler scales, has a
+  // PodDisruptionBudget; each budget covers one Deployment and lets one pod go at a time
+  // (a budget of zero would block every node drain).
   const pdbs = all.filter((o) => o.kind === 'PodDisruptionBudget');
-  expect(
-    pdbs.some((p) =>
-      matches(
-        obj(p.spec?.selector, 'pdb selector').matchLabels as Record<string, string>,
-        podTemplate(broker)!.labels,
-      ),
-    ),
-    `${label}: a PodDisruptionBudget covers the broker`,
-  ).toBe(true);
+  const pdbSelects = (p: K8sObject, d: K8sObject) =>
+    matches(
+      obj(p.spec?.selector, 'pdb selector').matchLabels as Record<string, string>,
+      podTemplate(d)!.labels,
+    );
+  for (const p of pdbs) {
+    const where = `${label}: PodDisruptionBudget/${p.metadata.name}`;
+    expect(deployments.filter((d) => pdbSelects(p, d)).length, `${where} covers one Deployment`).toBe(1);
+    expect(p.spec?.maxUnavailable, `${where}: maxUnavailable`).toBe(1);
+  }
+  const autoscaled = new Set(
+    all
+      .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+      .map((h) => String(obj(h.spec?.scaleTargetRef, 'scaleTargetRef').name)),
+  );
+  for (const d of deployments) {
+    const replicas = Number(d.spec?.replicas ?? 1);
+    if (replicas <= 1 && !autoscaled.has(d.metadata.name)) continue;
+    expect(
+      pdbs.some((p) => pdbSelects(p, d)),
+      `${label}: Deployment/${d.metadata.name} runs ${replicas} pods: a PodDisruptionBudget covers it`,
+    ).toBe(true);
+  }
+  checkRedis(label, all, configs, passwordRefs);
+  checkNetworkPolicies(label, all, served, configs);
   // An autoscaler, where there is one, scales a Deployment that exists.
   for (const hpa of all.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
     const ref = obj(hpa.spec?.scaleTargetRef, 'scaleTargetRef');
     expect(deployments.some((d) => d.kind === ref.kind && d.metadata.name === ref.name)).toBe(true);
   }
+}
+
+/** The variable a workload reads Redis's password from (config.ts puts it into REDIS_URL). */
+const REDIS_PASSWORD_ENV = 'REDIS_PASSWORD';
+
+/**
+ * A container's own env entries: the literal values, and for each one read
+ * from a Secret its `secret/key` (its value here is a stand-in).
+ */
+function containerEnv(
+  c: Obj,
+  where: string,
+): { values: Record<string, string>; secrets: Map<string, string> } {
+  const values: Record<string, string> = {};
+  const secrets = new Map<string, string>();
+  for (const e of arr(c.env).map((x) => obj(x, 'env'))) {
+    const name = String(e.name);
+    if (e.valueFrom === undefined) {
+      values[name] = String(e.value);
+      continue;
+    }
+    const ref = obj(
+      obj(e.valueFrom, `${where} env ${name}`).secretKeyRef,
+      `${where}: env ${name} comes from a Secret`,
+    );
+    secrets.set(name, `${String(ref.name)}/${String(ref.key)}`);
+    values[name] = `from-secret-${String(ref.name)}`;
+  }
+  return { values, secrets };
+}
+
+/** Each workload's own source folder. */
+const SOURCE_FOLDERS: Record<string, string> = {
+  ...Object.fromEntries(SERVICES.map((s) => [s, `services/${s}`])),
+  [AGGREGATOR]: 'federated/aggregator',
+};
+
+/** The workloads whose own code opens a Redis connection (createRedis in their folder). */
+const REDIS_USERS = new Set(
+  Object.entries(SOURCE_FOLDERS)
+    .filter(([, dir]) =>
+      walk(join(ROOT, dir)).some(
+        (f) => f.endsWith('.ts') && readFileSync(f, 'utf8').includes('createRedis('),
+      ),
+    )
+    .map(([name]) => name),
+);
+
+/** Redis's sizes: `768mb` (redis.conf units) and `1Gi` (Kubernetes quantities), in bytes. */
+function bytesOf(size: string): number {
+  const m = /^(\d+)\s*(b|kb|mb|gb|Ki|Mi|Gi)?$/i.exec(size);
+  if (!m) throw new Error(`not a size: ${size}`);
+  const unit = (m[2] ?? 'b').toLowerCase().replace('i', 'b');
+  return Number(m[1]) * 1024 ** ['b', 'kb', 'mb', 'gb'].indexOf(unit);
+}
+
+/**
+ * Redis as the manifests run it: a password from a Secret (the same one every
+ * workload that uses Redis reads, and no other workload), maxmemory below its
+ * memory limit with `noeviction` (refuse writes rather than evict budgets),
+ * an fsync'd append-only file on a persistent volume.
+ */
+function checkRedis(
+  label: string,
+  all: K8sObject[],
+  configs: Map<string, ReturnType<typeof loadConfig>>,
+  passwordRefs: Map<string, string | undefined>,
+) {
+  const url = configs.get('broker')?.redisUrl;
+  expect(url, `${label}: the broker has a REDIS_URL`).toBeTruthy();
+  const host = new URL(url!).hostname;
+  const svc = all.find((o) => o.kind === 'Service' && o.metadata.name === host)!;
+  const sts = all.find(
+    (o) =>
+      o.kind === 'StatefulSet' &&
+      matches(svc.spec?.selector as Record<string, string>, podTemplate(o)?.labels ?? {}),
+  );
+  const where = `${label}: StatefulSet/${sts?.metadata.name ?? '?'} (Service ${host})`;
+  expect(sts, `${where} exists`).toBeDefined();
+  const c = obj(arr(podTemplate(sts!)!.spec.containers)[0], `${where} container`);
+  const args = strings(c.args);
+  const flag = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    expect(i, `${where}: --${name}`).toBeGreaterThanOrEqual(0);
+    return args[i + 1]!;
+  };
+  expect(flag('maxmemory-policy')).toBe('noeviction');
+  const limit = bytesOf(String(obj(obj(c.resources, 'resources').limits, 'limits').memory));
+  const max = bytesOf(flag('maxmemory'));
+  expect(max, `${where}: maxmemory under the memory limit`).toBeLessThan(limit);
+  expect(max, `${where}: maxmemory leaves room to fork for the AOF rewrite`).toBeLessThanOrEqual(0.8 * limit);
+  expect(flag('appendonly')).toBe('yes');
+  expect(flag('appendfsync')).toBe('always');
+  expect(flag('requirepass')).toBe(`$(${REDIS_PASSWORD_ENV})`);
+  const { secrets } = containerEnv(c, where);
+  const ref = secrets.get(REDIS_PASSWORD_ENV);
+  expect(ref, `${where}: requirepass from a Secret`).toBeDefined();
+  expect(secrets.get('REDISCLI_AUTH'), `${where}: redis-cli in the probes authenticates`).toBe(ref);
+  const data = arr(c.volumeMounts)
+    .map((m) => obj(m, 'mount'))
+    .find((m) => m.mountPath === '/data');
+  const claims = arr(obj(sts!.spec, 'spec').volumeClaimTemplates).map((t) =>
+    String(obj(obj(t, 'claim').metadata, 'claim metadata').name),
+  );
+  expect(claims, `${where}: /data (the AOF) on a PersistentVolumeClaim`).toContain(String(data?.name));
+  for (const [name, got] of passwordRefs) {
+    expect(
+      got,
+      `${label}: ${name} ${REDIS_USERS.has(name) ? 'reads' : 'does not need'} Redis's password`,
+    ).toBe(REDIS_USERS.has(name) ? ref : undefined);
+  }
+}
+
+// ---------------------------------------------------------------- network policies
+
+/** Who sends: a pod (its labels, and its namespace's) or, with `labels` null, a host outside the cluster. */
+interface Endpoint {
+  what: string;
+  ns: Record<string, string>;
+  labels: Record<string, string> | null;
+}
+
+const NAMESPACE = 'parley';
+const nsLabels = (name: string, extra: Record<string, string> = {}) => ({
+  'kubernetes.io/metadata.name': name,
+  ...extra,
+});
+
+/** A LabelSelector (matchLabels and matchExpressions In/NotIn/Exists/DoesNotExist) against labels; {} selects all. */
+function selects(selector: unknown, labels: Record<string, string>): boolean {
+  const sel = (selector ?? {}) as { matchLabels?: Record<string, string>; matchExpressions?: Obj[] };
+  const byLabel = Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpr = (sel.matchExpressions ?? []).every((e) => {
+    const v = labels[String(e.key)];
+    const values = strings(e.values);
+    if (e.operator === 'In') return v !== undefined && values.includes(v);
+    if (e.operator === 'NotIn') return v === undefined || !values.includes(v);
+    if (e.operator === 'Exists') return v !== undefined;
+    return v === undefined;
+  });
+  return byLabel && byExpr;
+}
+
+/** Whether a NetworkPolicy peer (from/to entry) matches an endpoint, for a policy in NAMESPACE. */
+function peerMatches(peer: Obj, e: Endpoint): boolean {
+  if (peer.ipBlock !== undefined) return e.labels === null;
+  if (e.labels === null) return false;
+  const inNs =
+    peer.namespaceSelector === undefined
+      ? e.ns['kubernetes.io/metadata.name'] === NAMESPACE
+      : selects(peer.namespaceSelector, e.ns);
+  return inNs && (peer.podSelector === undefined || selects(peer.podSelector, e.labels));
+}
+
+/** Whether a rule's ports admit a TCP port (no ports: every port). */
+function portAdmits(ports: unknown, port: number): boolean {
+  const list = arr(ports).map((p) => obj(p, 'port'));
+  for (const p of list) expect(typeof p.port, 'NetworkPolicy ports are numbers').toBe('number');
+  return list.length === 0 || list.some((p) => (p.protocol ?? 'TCP') === 'TCP' && p.port === port);
+}
+
+/**
+ * Whether the policies of NAMESPACE let `pod` (its labels) take (ingress) or
+ * make (egress) a connection with `peer` on `port`: allowed when no policy
+ * selects the pod for that direction, else when one of their rules does.
+ */
+function admits(
+  policies: K8sObject[],
+  dir: 'Ingress' | 'Egress',
+  pod: Record<string, string>,
+  peer: Endpoint,
+  port: number,
+): boolean {
+  const applying = policies.filter((p) => {
+    const types = strings(p.spec?.policyTypes);
+    const applies =
+      types.length > 0 ? types.includes(dir) : dir === 'Ingress' || p.spec?.egress !== undefined;
+    return applies && selects(p.spec?.podSelector, pod);
+  });
+  if (applying.length === 0) return true;
+  const [rulesKey, peersKey] = dir === 'Ingress' ? ['ingress', 'from'] : ['egress', 'to'];
+  return applying.some((p) =>
+    arr(p.spec?.[rulesKey]).some((r) => {
+      const rule = obj(r, `${p.metadata.name} rule`);
+      const peers = arr(rule[peersKey]).map((x) => obj(x, 'peer'));
+      return (peers.length === 0 || peers.some((x) => peerMatches(x, peer))) && portAdmits(rule.ports, port);
+    }),
+  );
+}
+
+/**
+ * The NetworkPolicies allow exactly the calls the code makes, between the
+ * workloads and from outside, on every port a workload listens on (its
+ * container ports and its metrics port); every parley pod may resolve names
+ * and send OTLP to the collector, and nothing else leaves the namespace.
+ */
+function checkNetworkPolicies(
+  label: string,
+  all: K8sObject[],
+  served: Map<string, K8sObject>,
+  configs: Map<string, ReturnType<typeof loadConfig>>,
+) {
+  const policies = all.filter((o) => o.kind === 'NetworkPolicy');
+  const defaultDeny = policies.find(
+    (p) =>
+      Object.keys(obj(p.spec?.podSelector ?? {}, 'podSelector')).length === 0 &&
+      ['Ingress', 'Egress'].every((t) => strings(p.spec?.policyTypes).includes(t)) &&
+      arr(p.spec?.ingress).length === 0 &&
+      arr(p.spec?.egress).length === 0,
+  );
+  expect(defaultDeny, `${label}: a default-deny NetworkPolicy (every pod, both ways)`).toBeDefined();
+
+  const ns = nsLabels(NAMESPACE);
+  const redisUrl = configs.get('broker')!.redisUrl;
+  const redisHost = new URL(redisUrl).hostname;
+  const redisSvc = all.find((o) => o.kind === 'Service' && o.metadata.name === redisHost)!;
+  const redisPod = all
+    .map(podTemplate)
+    .find((t) => t !== null && matches(redisSvc.spec?.selector as Record<string, string>, t.labels))!;
+  const redisPort = Number(new URL(redisUrl).port || 6379);
+
+  // The pods, and what each listens on.
+  const pods = new Map<string, { labels: Record<string, string>; ports: number[] }>();
+  for (const [name, d] of served) {
+    const t = podTemplate(d)!;
+    const c = obj(arr(t.spec.containers)[0], 'container');
+    pods.set(name, {
+      labels: t.labels,
+      ports: [
+        ...arr(c.ports).map((p) => Number(obj(p, 'port').containerPort)),
+        configs.get(name)!.metricsPort!,
+      ],
+    });
+  }
+  pods.set('redis', { labels: redisPod.labels, ports: [redisPort] });
+
+  // Callers from outside the namespace.
+  const outside: Endpoint[] = [
+    { what: 'ad-server', ns: nsLabels('ads', { 'parley.io/ad-server': 'true' }), labels: {} },
+    { what: 'operator', ns: nsLabels('ops', { 'parley.io/operator': 'true' }), labels: {} },
+    { what: 'prometheus', ns: nsLabels('monitoring'), labels: {} },
+    { what: 'other-namespace', ns: nsLabels('elsewhere'), labels: {} },
+    { what: 'internet', ns: {}, labels: null },
+  ];
+  const inside: Endpoint[] = [...pods].map(([what, p]) => ({ what, ns, labels: p.labels }));
+
+  // The calls the code makes.
+  const expected = new Set<string>();
+  const call = (from: string, to: string, port: number) => expected.add(`${from} -> ${to}:${port}`);
+  const agents = configs.get('broker')!.agents;
+  for (const a of agents) {
+    call('broker', a.name, a.port); // one Negotiate stream per agent
+    call('admin', a.name, a.port); // the dashboard's health checks (services/admin/sampler.ts)
+  }
+  // With Redis, the broker reads overrides and writes decision records there, not through admin.
+  if (!redisUrl) call('broker', 'admin', DEFAULTS.ports.admin);
+  const committer = agentsWithRole(agents, 'committer')[0]!;
+  for (const [name, cfg] of configs) {
+    // The inventory agent's online learner reads the committer's outcome log (services/inventory/outcome-feed.ts).
+    if (name === 'inventory' && cfg.online.enabled) call(name, committer.name, committer.port);
+  }
+  for (const name of REDIS_USERS) call(name, 'redis', redisPort);
+  call('ad-server', 'broker', DEFAULTS.ports.broker);
+  call('operator', 'admin', DEFAULTS.ports.admin);
+  call('operator', 'admin', DEFAULTS.admin.httpPort);
+  for (const name of served.keys()) call('prometheus', name, configs.get(name)!.metricsPort!);
+  // Federated clients are listeners' devices: from anywhere outside, known by their certificates
+  // (no parley pod calls the aggregator: their egress stays closed).
+  for (const e of outside) call(e.what, AGGREGATOR, DEFAULT_FEDERATED_PORT);
+
+  const allowed = new Set<string>();
+  for (const src of [...inside, ...outside]) {
+    for (const [dst, p] of pods) {
+      if (src.what === dst) continue;
+      for (const port of p.ports) {
+        // A caller outside the namespace: its own namespace's policies are not ours to check.
+        const out =
+          src.labels === null ||
+          src.ns['kubernetes.io/metadata.name'] !== NAMESPACE ||
+          admits(policies, 'Egress', src.labels, { what: dst, ns, labels: p.labels }, port);
+        if (out && admits(policies, 'Ingress', p.labels, src, port))
+          allowed.add(`${src.what} -> ${dst}:${port}`);
+      }
+    }
+  }
+  const blocked = [...expected].filter((c) => !allowed.has(c));
+  const extra = [...allowed].filter((c) => !expected.has(c));
+  if (blocked.length > 0 || extra.length > 0) {
+    throw new Error(
+      `${label}: the NetworkPolicies must allow exactly the calls the code makes; ` +
+        `blocked: ${blocked.join(', ') || 'none'}; allowed but never made: ${extra.join(', ') || 'none'}`,
+    );
+  }
+
+  // Out of the namespace: DNS and the collector, nothing else.
+  const dns: Endpoint = { what: 'kube-dns', ns: nsLabels('kube-system'), labels: { 'k8s-app': 'kube-dns' } };
+  const collector: Endpoint = { what: 'otel-collector', ns: nsLabels('observability'), labels: {} };
+  const internet: Endpoint = { what: 'internet', ns: {}, labels: null };
+  for (const [name, p] of pods) {
+    if (name === 'redis') continue;
+    expect(admits(policies, 'Egress', p.labels, dns, 53), `${label}: ${name} resolves names`).toBe(true);
+    expect(admits(policies, 'Egress', p.labels, collector, 4318), `${label}: ${name} sends OTLP`).toBe(true);
+    expect(admits(policies, 'Egress', p.labels, internet, 443), `${label}: ${name} → internet`).toBe(false);
+    expect(
+      admits(policies, 'Egress', p.labels, collector, redisPort),
+      `${label}: ${name} → other ports`,
+    ).toBe(false);
+  }
+}
+
+// ---------------------------------------------------------------- schemas
+
+type Validating = new (data: unknown) => { validate(): void };
+
+/** The kubernetes-models class of an apiVersion and kind (`apps/v1` Deployment → k8sModels.apps.v1.Deployment). */
+function modelOf(apiVersion: string, kind: string): Validating | undefined {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  const key = group!
+    .split('.')
+    .map((part, i) => (i === 0 ? part : part.charAt(0).toUpperCase() + part.slice(1)))
+    .join('');
+  const modules = k8sModels as unknown as Record<string, Record<string, Record<string, Validating>>>;
+  const byVersion = key === '' ? { [version!]: modules[version!] } : modules[key];
+  return (byVersion?.[version!] as Record<string, Validating> | undefined)?.[kind];
+}
+
+/** Validates an object against its Kubernetes schema (OpenAPI, offline); the error names the field. */
+function validateSchema(o: K8sObject): void {
+  const Model = modelOf(o.apiVersion, o.kind);
+  if (!Model) throw new Error(`${o.apiVersion} ${o.kind}: no schema in kubernetes-models`);
+  try {
+    new Model(o).validate();
+  } catch (err) {
+    throw new Error(`${o.kind}/${o.metadata.name}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The modules a set of entry files loads through static imports (what runs
+ * at start; `import type` is erased by tsc, `import()` is left out: it loads
+ * only on its own path, e.g. `parley experiment`), and the packages they
+ * import, each with one file that imports it.
+ */
+function staticImports(entries: string[]): { files: Set<string>; packages: Map<string, string> } {
+  const files = new Set<string>();
+  const packages = new Map<string, string>();
+  const re = /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
+  const resolveFile = (from: string, spec: string) => {
+    const base = resolve(dirname(join(ROOT, from)), spec);
+    const candidates = [base, `${base}.ts`, join(base, 'index.ts'), base.replace(/\.js$/, '.ts')];
+    const hit = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+    if (!hit) throw new Error(`${from}: cannot resolve ${spec}`);
+    return relative(ROOT, hit);
+  };
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const m of readFileSync(join(ROOT, file), 'utf8').matchAll(re)) {
+      const spec = m[1]!;
+      if (spec.startsWith('node:')) continue;
+      if (spec.startsWith('.')) queue.push(resolveFile(file, spec));
+      else {
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+        if (!packages.has(name)) packages.set(name, file);
+      }
+    }
+  }
+  return { files, packages };
 }
 
 /** configMapGenerator literals of a kustomization, by ConfigMap name. */
@@ -639,6 +1060,50 @@ describe('kustomize', () => {
     }
   });
 
+  it('the schema check fails on a bad field, naming it, and on an object it has no schema for', () => {
+    const base = asK8s(loadDocs(join(K8S, 'base/broker.yaml')));
+    const deployment = base.find((o) => o.kind === 'Deployment')!;
+    expect(() => validateSchema(deployment)).not.toThrow();
+    const broken = structuredClone(deployment) as unknown as {
+      spec: { template: { spec: { containers: Array<{ ports: Array<{ containerPort: unknown }> }> } } };
+    };
+    broken.spec.template.spec.containers[0]!.ports[0]!.containerPort = 'grpc';
+    expect(() => validateSchema(broken as unknown as K8sObject)).toThrow(/containerPort/);
+    const policy = asK8s(loadDocs(join(K8S, 'base/network-policies.yaml')))[0]!;
+    expect(() => validateSchema({ ...policy, spec: { podSelector: {}, policyTypes: 'Ingress' } })).toThrow(
+      /policyTypes/,
+    );
+    expect(() => validateSchema({ ...deployment, apiVersion: 'example.com/v1' })).toThrow(/no schema/);
+  });
+
+  it('derives who uses Redis from the code (createRedis in a workload folder)', () => {
+    // A sample, so a broken grep fails here rather than passing every check.
+    for (const name of ['broker', 'objective', 'admin', AGGREGATOR]) expect(REDIS_USERS).toContain(name);
+    expect(REDIS_USERS).not.toContain('inventory');
+  });
+
+  it('the NetworkPolicy check sees a call the policies do not allow, and one they allow but the code does not make', () => {
+    const k = loadDocs(join(K8S, 'base/kustomization.yaml'))[0]!;
+    const all = asK8s(strings(k.resources).flatMap((r) => loadDocs(join(K8S, 'base', r))));
+    const generated = generatorLiterals(k);
+    // The inventory agent's online learner needs the objective agent: without its egress rule the check fails.
+    const noLearner = all.map((o) =>
+      o.kind === 'NetworkPolicy' && o.metadata.name === 'inventory'
+        ? { ...o, spec: { ...o.spec, egress: [] } }
+        : o,
+    );
+    expect(() => checkManifests('base', noLearner, generated)).toThrow(/inventory -> objective:50054/);
+    // Opening Redis to every caller lets in callers from outside (a pod's own egress rules still hold).
+    const open = all.map((o) =>
+      o.kind === 'NetworkPolicy' && o.metadata.name === 'redis'
+        ? { ...o, spec: { ...o.spec, ingress: [{ ports: [{ protocol: 'TCP', port: 6379 }] }] } }
+        : o,
+    );
+    expect(() => checkManifests('base', open, generated)).toThrow(
+      /allowed but never made: .*internet -> redis:6379/,
+    );
+  });
+
   it('base manifests: services, ports, probes, env, selectors', () => {
     const k = loadDocs(join(K8S, 'base/kustomization.yaml'))[0]!;
     const all = asK8s(strings(k.resources).flatMap((r) => loadDocs(join(K8S, 'base', r))));
@@ -658,7 +1123,10 @@ describe('kustomize', () => {
     (dir) => {
       const out = execFileSync('kubectl', ['kustomize', join(K8S, dir)], { encoding: 'utf8' });
       const all = asK8s(parseAllDocuments(out).map((d) => d.toJS() as Obj));
+      // Every object against its Kubernetes schema (kubernetes-models: the OpenAPI schemas, offline).
+      for (const o of all) validateSchema(o);
       checkManifests(dir, all, new Map());
+      expect(all.filter((o) => o.kind === 'NetworkPolicy').length, 'NetworkPolicies').toBeGreaterThan(1);
       const broker = all.find((o) => o.kind === 'Deployment' && o.metadata.name === 'broker')!;
       const replicas = Number(broker.spec?.replicas);
       const hpa = all.find((o) => o.kind === 'HorizontalPodAutoscaler');
@@ -669,6 +1137,13 @@ describe('kustomize', () => {
         expect(Number(hpa!.spec?.maxReplicas)).toBeGreaterThan(Number(hpa!.spec?.minReplicas));
       }
       if (dir === 'overlays/dev') expect(hpa).toBeUndefined();
+      if (dir === 'overlays/prod') {
+        // The disruption-budget check has work to do: the broker and every agent run two pods or more.
+        const multi = all.filter((o) => o.kind === 'Deployment' && Number(o.spec?.replicas) > 1);
+        expect(multi.map((d) => d.metadata.name).sort()).toEqual(
+          ['broker', ...DEFAULTS.agents.map((a) => a.name)].sort(),
+        );
+      }
     },
   );
 });
@@ -677,8 +1152,8 @@ describe('compose', () => {
   const compose = loadDocs(join(DEPLOY, 'compose.yaml'))[0]!;
   const services = obj(compose.services, 'services');
 
-  it('runs redis, a collector, the certificates job and the services', () => {
-    expect(Object.keys(services).sort()).toEqual(['certs', 'otel-collector', 'redis', ...SERVICES].sort());
+  it('runs redis, a collector, the certificates job, the services and the aggregator', () => {
+    expect(Object.keys(services).sort()).toEqual(['certs', 'otel-collector', 'redis', ...WORKLOADS].sort());
   });
 
   /** `NAME:ROLE` specs the certs service's dev-certs.sh command makes, the directory it makes them in, and its mounts. */
@@ -721,7 +1196,7 @@ describe('compose', () => {
     );
   });
 
-  it.each([...SERVICES])(
+  it.each([...WORKLOADS])(
     '%s: mutual TLS with its own certificate from the certs volume, mounted read-only',
     (name) => {
       const s = obj(services[name], name);
@@ -763,7 +1238,7 @@ describe('compose', () => {
     },
   );
 
-  it.each([...SERVICES])('%s: serves itself with an env config.ts reads, wired to real services', (name) => {
+  it.each([...WORKLOADS])('%s: serves itself with an env config.ts reads, wired to real services', (name) => {
     const s = obj(services[name], name);
     const argv = strings(s.command);
     expect(servedBy(argv)).toBe(name);
@@ -808,9 +1283,13 @@ describe('compose', () => {
     }
   });
 
-  it('publishes only the broker on 50051 (after the agents are healthy) and the admin dashboard on 8055', () => {
+  it('publishes only the broker on 50051 (after the agents are healthy), the admin dashboard on 8055 and the aggregator', () => {
     const published = Object.entries(services).filter(([, s]) => obj(s, 's').ports !== undefined);
-    expect(published.map(([n]) => n).sort()).toEqual(['admin', 'broker']);
+    expect(published.map(([n]) => n).sort()).toEqual(['admin', AGGREGATOR, 'broker']);
+    // Federated clients are outside the mesh (listeners' devices).
+    expect(strings(obj(services[AGGREGATOR], AGGREGATOR).ports)).toEqual([
+      `${DEFAULT_FEDERATED_PORT}:${DEFAULT_FEDERATED_PORT}`,
+    ]);
     expect(strings(obj(services.broker, 'broker').ports)).toEqual(['50051:50051']);
     // The dashboard only: the admin service's gRPC API stays inside the compose network.
     expect(strings(obj(services.admin, 'admin').ports)).toEqual([
@@ -820,6 +1299,27 @@ describe('compose', () => {
     for (const agent of ['context', 'inventory', 'objective']) {
       expect(obj(deps[agent], agent).condition).toBe('service_healthy');
     }
+  });
+
+  it("redis: a password the services that use it share, maxmemory with noeviction, an fsync'd AOF on a volume", () => {
+    const redis = obj(services.redis, 'redis');
+    const argv = strings(redis.command);
+    const flag = (name: string) => argv[argv.indexOf(`--${name}`) + 1];
+    expect(flag('maxmemory-policy')).toBe('noeviction');
+    expect(bytesOf(flag('maxmemory')!)).toBeGreaterThan(0);
+    expect(flag('appendonly')).toBe('yes');
+    expect(flag('appendfsync')).toBe('always');
+    const password = flag('requirepass');
+    // From the environment at `up` (interpolated), with a development default.
+    expect(password).toMatch(/^\$\{PARLEY_REDIS_PASSWORD:-[^}]+\}$/);
+    expect(String(obj(redis.environment, 'redis.environment').REDISCLI_AUTH), 'the health check').toBe(
+      password,
+    );
+    for (const name of REDIS_USERS) {
+      const env = obj(obj(services[name], name).environment, `${name}.environment`);
+      expect(String(env[REDIS_PASSWORD_ENV]), `${name}: ${REDIS_PASSWORD_ENV}`).toBe(password);
+    }
+    expect(strings(redis.volumes).map((v) => v.split(':')[1])).toContain('/data');
   });
 
   it('mounts the collector config it ships', () => {
@@ -892,7 +1392,9 @@ describe('Dockerfile and .dockerignore', () => {
     expect(arg?.args).toBe('NODE_IMAGE=node:26-slim');
     const modules = stageOf(copiedFrom('node_modules'));
     expect(modules, 'node_modules from a stage').toBeDefined();
-    expect(modules!.find((i) => i.op === 'RUN' && i.args.includes('npm ci'))?.args).toContain('--omit=dev');
+    const ci = modules!.find((i) => i.op === 'RUN' && i.args.includes('npm ci'))?.args;
+    expect(ci).toContain('--omit=dev');
+    expect(ci, 'not the optional dependencies (TensorFlow.js)').toContain('--omit=optional');
     // What only builds or runs the sources is a development dependency, so it stays out of the image.
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
@@ -902,6 +1404,67 @@ describe('Dockerfile and .dockerignore', () => {
       expect(Object.keys(pkg.dependencies), dev).not.toContain(dev);
       expect(Object.keys(pkg.devDependencies), dev).toContain(dev);
     }
+  });
+
+  /** The lock file's packages `npm ci` installs with the runtime's --omit flags (node_modules/<name> → version). */
+  const runtimePackages = () => {
+    const run = stageOf(copiedFrom('node_modules'))!.find(
+      (i) => i.op === 'RUN' && i.args.includes('npm ci'),
+    )!;
+    const omit = new Set([...run.args.matchAll(/--omit=(\w+)/g)].map((m) => m[1]!));
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean; devOptional?: boolean }>;
+    };
+    return new Set(
+      Object.entries(lock.packages)
+        .filter(
+          ([path, p]) =>
+            path !== '' &&
+            !(p.dev && omit.has('dev')) &&
+            !(p.optional && omit.has('optional')) &&
+            !(p.devOptional && omit.has('dev') && omit.has('optional')),
+        )
+        .map(([path]) => path),
+    );
+  };
+
+  it('TensorFlow.js stays out of the image: an optional dependency the runtime does not install', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies: Record<string, string>;
+    };
+    const tf = Object.keys(pkg.optionalDependencies).filter((n) => n.startsWith('@tensorflow/'));
+    expect(tf.length, 'tfjs is an optional dependency (npm ci installs it for training)').toBeGreaterThan(0);
+    expect(Object.keys(pkg.dependencies).filter((n) => n.startsWith('@tensorflow/'))).toEqual([]);
+    const installed = runtimePackages();
+    expect([...installed].filter((p) => p.includes('@tensorflow/'))).toEqual([]);
+    // The production dependencies are there (the set is not empty by mistake).
+    for (const dep of Object.keys(pkg.dependencies)) expect(installed, dep).toContain(`node_modules/${dep}`);
+  });
+
+  it('what the image runs imports only packages the image installs (no tfjs, no dev dependency)', () => {
+    // Every workload's entry: the command, each service's and agent's folder (loaded by name), the aggregator, the health check.
+    const entries = [
+      'bin/parley.ts',
+      ...SERVICES.map((s) => `services/${s}/server.ts`),
+      'federated/aggregator/cli.ts',
+      'deploy/docker/grpc-health.mjs',
+      'services/common/grpc/tls.ts',
+    ];
+    const graph = staticImports(entries);
+    const installed = runtimePackages();
+    const packages = [...graph.packages.keys()];
+    expect(packages, 'finds the packages the services import').toEqual(
+      expect.arrayContaining(['@grpc/grpc-js', 'ioredis', 'yaml']),
+    );
+    for (const name of packages) {
+      expect(installed.has(`node_modules/${name}`), `${name} (imported by ${graph.packages.get(name)})`).toBe(
+        true,
+      );
+    }
+    expect(packages.filter((n) => n.startsWith('@tensorflow/'))).toEqual([]);
+    // The check sees tfjs where training imports it.
+    expect([...staticImports(['sim/experiments/run.ts']).packages.keys()]).toContain('@tensorflow/tfjs');
   });
 
   it('compiles in a build stage (npm run build) and the runtime takes its dist/', () => {

@@ -1,7 +1,36 @@
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../services/common/config';
+import { ConfigError, loadConfig, redactRedisUrl } from '../../../services/common/config';
 
 describe('config', () => {
+  it('puts REDIS_PASSWORD into REDIS_URL so that ioredis authenticates with it, any characters intact', () => {
+    const password = 'p@ss:w/rd%41 #?';
+    const url = loadConfig({ REDIS_URL: 'redis://redis:6379/2', REDIS_PASSWORD: password }).redisUrl;
+    // What ioredis makes of the URL (lazyConnect: nothing is dialled).
+    const client = new Redis(url, { lazyConnect: true });
+    try {
+      expect(client.options.password).toBe(password);
+      expect(client.options.host).toBe('redis');
+      expect(client.options.port).toBe(6379);
+      expect(client.options.db).toBe(2);
+    } finally {
+      client.disconnect();
+    }
+    expect(redactRedisUrl(url), 'logs show no password').toBe('redis://:***@redis:6379/2');
+    expect(loadConfig({ REDIS_URL: 'redis://redis:6379' }).redisUrl, 'no password: as given').toBe(
+      'redis://redis:6379',
+    );
+  });
+
+  it('refuses REDIS_PASSWORD without REDIS_URL, beside a URL that has one, or with a URL that is not Redis', () => {
+    expect(() => loadConfig({ REDIS_PASSWORD: 'x' })).toThrow(/REDIS_PASSWORD: .*REDIS_URL is empty/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://:a@redis:6379', REDIS_PASSWORD: 'x' })).toThrow(
+      /REDIS_PASSWORD: REDIS_URL has a password already/,
+    );
+    expect(() => loadConfig({ REDIS_URL: 'http://redis:6379', REDIS_PASSWORD: 'x' })).toThrow(ConfigError);
+    expect(() => loadConfig({ REDIS_URL: 'redis:6379', REDIS_PASSWORD: 'x' })).toThrow(/REDIS_URL/);
+  });
+
   it('has working defaults: embedded state, local ports, the sample catalogue', () => {
     const c = loadConfig({});
     expect(c.redisUrl).toBe('');
