@@ -414,6 +414,9 @@ function checkManifests(label: string, all: K8sObject[], generated: Map<string, 
         expect(svc, `${where}: ${peer.env} names a Service`).toBeDefined();
         const svcPorts = arr(svc!.spec?.ports).map((p) => obj(p, 'port'));
         expect(svcPorts.map((p) => p.port)).toContain(peerPort);
+        // An agent's Service is headless: its name resolves to every pod, and brokers balance calls over them.
+        if (peer.name !== 'admin')
+          expect(svc!.spec?.clusterIP, `${where}: Service ${host} is headless`).toBe('None');
         expect(peerPort, `${where}: ${peer.env} is ${peer.name}'s gRPC port`).toBe(
           portOf(DEFAULTS, peer.name),
         );
