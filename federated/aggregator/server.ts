@@ -45,7 +45,7 @@ import {
 } from '../../services/common/grpc/server';
 import { callerOf } from '../../services/common/grpc/tls';
 import type { Logger } from '../../services/common/log';
-import { ATTR } from '../../services/common/semconv';
+import { ATTR, rpcAttributes } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
 import { contextFromMetadata, SpanKind, withSpan } from '../../services/common/telemetry';
 import { requireId } from '../../services/common/wire/validate';
@@ -451,13 +451,18 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
         {
           kind: SpanKind.SERVER,
           parent: contextFromMetadata(call.metadata),
-          attributes: {
-            [ATTR.rpcSystem]: 'grpc',
-            [ATTR.rpcService]: SERVICE_NAMES.federated,
-            [ATTR.rpcMethod]: rpcMethod,
-          },
+          attributes: rpcAttributes(method, call.getHost()),
         },
-        async () => finish(h, full),
+        async (span) => {
+          try {
+            const r = await finish(h, full);
+            span.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
+            return r;
+          } catch (err) {
+            span.setAttribute(ATTR.rpcStatusCode, statusOf(toRpc(err)));
+            throw err;
+          }
+        },
       ).then(
         (r) => {
           done = true;

@@ -44,10 +44,15 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import { METRIC, METRIC_ATTR } from './semconv';
 
-/** Buckets (ms) of every latency histogram: decisions have deadlines of ~5 ms to a few seconds. */
-export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
-/** Buckets (ms) of federated round durations: seconds to hours. */
-const ROUND_BUCKETS_MS = [1000, 5000, 15_000, 60_000, 300_000, 900_000, 3_600_000, 14_400_000];
+/**
+ * Buckets (s) of every latency histogram: decisions have deadlines of ~5 ms
+ * to a few seconds. Durations are recorded in seconds, as Prometheus and the
+ * OpenTelemetry conventions want them; callers pass milliseconds (what
+ * performance.now() differences are) and the recorder divides.
+ */
+export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+/** Buckets (s) of federated round durations: seconds to hours. */
+const ROUND_BUCKETS_S = [1, 5, 15, 60, 300, 900, 3600, 14_400];
 const CLIENT_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10_000];
 /** Buckets (s) of GC pauses: a pause above a few ms is an event-loop stall. */
 const GC_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1];
@@ -270,24 +275,24 @@ const rpcDuration = {
     {
       name: METRIC.rpcServerDuration,
       description:
-        'Duration of gRPC calls (and of each message of a multiplexed stream) as the server sees it',
-      unit: 'ms',
+        'Duration of gRPC calls (and of each call on the Agent.Negotiate stream, by parley_agent_call) as the server sees it',
+      unit: 's',
     },
-    LATENCY_BUCKETS_MS,
+    LATENCY_BUCKETS_S,
   ),
   client: new Histogram(
     {
       name: METRIC.rpcClientDuration,
       description:
-        "Duration of gRPC calls (and of each message of a multiplexed stream) as the caller sees it: the broker's per-agent latency",
-      unit: 'ms',
+        "Duration of gRPC calls (and of each call on the Agent.Negotiate stream, by parley_agent_call) as the caller sees it: the broker's per-agent latency",
+      unit: 's',
     },
-    LATENCY_BUCKETS_MS,
+    LATENCY_BUCKETS_S,
   ),
 };
 
 export interface RpcRecorder {
-  /** Records one call that ended with gRPC status `code` after `ms`. */
+  /** Records one call that ended with gRPC status `code` after `ms` milliseconds (exported in seconds). */
   record(code: number, ms: number): void;
 }
 
@@ -305,7 +310,7 @@ export function rpcRecorder(side: 'server' | 'client', method: string, extra: At
     record(code, ms) {
       if (code === 0) {
         ok ??= bindRpc(histogram, service, name, 0, extra);
-        ok.record(ms);
+        ok.record(ms / 1000);
         return;
       }
       let series = byCode.get(code);
@@ -313,7 +318,7 @@ export function rpcRecorder(side: 'server' | 'client', method: string, extra: At
         series = bindRpc(histogram, service, name, code, extra);
         byCode.set(code, series);
       }
-      series.record(ms);
+      series.record(ms / 1000);
     },
   };
 }
@@ -345,9 +350,9 @@ const decisionDuration = new Histogram(
   {
     name: METRIC.decisionDuration,
     description: 'Time from receiving a Decide call to its answer, by result',
-    unit: 'ms',
+    unit: 's',
   },
-  LATENCY_BUCKETS_MS,
+  LATENCY_BUCKETS_S,
 );
 const noAdDecisions = new Counter({
   name: METRIC.noAdDecisions,
@@ -419,7 +424,7 @@ export interface DecisionFacts {
 export function recordDecision(d: DecisionFacts, durationMs: number): void {
   const r = d.noAd ? 1 : 0;
   decisionCountOf(r, d.degraded.length > 0).add(1);
-  decisionTimeOf(r).record(durationMs);
+  decisionTimeOf(r).record(durationMs / 1000);
   if (d.noAd)
     counterFor(byReason, noAdDecisions, METRIC_ATTR.reason, d.noAdReasons[0] ?? 'REASON_UNSPECIFIED').add(1);
   for (const part of d.degraded) counterFor(byPart, degradedDecisions, METRIC_ATTR.part, part).add(1);
@@ -579,9 +584,9 @@ const federatedRoundDuration = new Histogram(
   {
     name: METRIC.federatedRoundDuration,
     description: 'Time from opening a federated round to closing it',
-    unit: 'ms',
+    unit: 's',
   },
-  ROUND_BUCKETS_MS,
+  ROUND_BUCKETS_S,
 );
 const federatedRoundClients = new Histogram(
   {
@@ -609,7 +614,7 @@ export interface FederatedRoundStats {
 export function recordFederatedRound(r: FederatedRoundStats): void {
   const attrs = { [METRIC_ATTR.status]: r.status };
   federatedRounds.bind(attrs).add(1);
-  federatedRoundDuration.bind(attrs).record(r.durationMs);
+  federatedRoundDuration.bind(attrs).record(r.durationMs / 1000);
   federatedRoundClients.bind(attrs).record(r.clients);
   if (r.modelVersion !== undefined) federatedModelVersion.bind().set(r.modelVersion);
 }

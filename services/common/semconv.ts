@@ -8,6 +8,10 @@ export const ATTR = {
   rpcService: 'rpc.service',
   rpcMethod: 'rpc.method',
   rpcStatusCode: 'rpc.grpc.status_code',
+  serverAddress: 'server.address',
+  serverPort: 'server.port',
+  /** Which kind of call (assess, propose, …) a span or series of Agent/Negotiate is about. */
+  agentCall: 'parley.agent.call',
   requestId: 'parley.request_id',
   round: 'parley.negotiation.round',
   rounds: 'parley.negotiation.rounds',
@@ -47,12 +51,12 @@ export const SPAN = {
  * fine: the catalogue is bounded).
  */
 export const METRIC = {
-  /** Histograms of every gRPC call, per service, method and status (ms). */
-  rpcServerDuration: 'rpc_server_duration_milliseconds',
-  rpcClientDuration: 'rpc_client_duration_milliseconds',
+  /** Histograms of every gRPC call, per service, method and status (seconds, as rpc.server.duration / rpc.client.duration). */
+  rpcServerDuration: 'rpc_server_duration_seconds',
+  rpcClientDuration: 'rpc_client_duration_seconds',
   /** Broker: answered decisions, their latency, no-ad reasons, degraded parts. */
   decisions: 'parley_decisions',
-  decisionDuration: 'parley_decision_duration_milliseconds',
+  decisionDuration: 'parley_decision_duration_seconds',
   noAdDecisions: 'parley_no_ad_decisions',
   degradedDecisions: 'parley_degraded_decisions',
   /** Broker: decisions shed (answered at once with house ads, no agent asked), by why. */
@@ -70,7 +74,7 @@ export const METRIC = {
   campaignPacingMultiplier: 'parley_campaign_pacing_multiplier',
   /** Federated aggregator rounds. */
   federatedRounds: 'parley_federated_rounds',
-  federatedRoundDuration: 'parley_federated_round_duration_milliseconds',
+  federatedRoundDuration: 'parley_federated_round_duration_seconds',
   federatedRoundClients: 'parley_federated_round_clients',
   federatedModelVersion: 'parley_federated_model_version',
   /** Inventory agent: online learning steps by result, and the holdout log-loss of the policy in use. */
@@ -112,36 +116,54 @@ export const METRIC_ATTR = {
   heapSpace: 'v8js.heap.space.name',
 } as const;
 
-const AGENT_CALL_SPANS = {
-  assess: 'parley.v1.Agent/Assess',
-  propose: 'parley.v1.Agent/Propose',
-  critique: 'parley.v1.Agent/Critique',
-  commit: 'parley.v1.Agent/Commit',
-  release: 'parley.v1.Agent/Release',
-  outcomes: 'parley.v1.Agent/Outcomes',
-} as const;
-
 /**
- * The name of one kind of call on the Agent.Negotiate stream, as its client
- * and server spans and rpc.* metric series name it: each kind reads as a
- * method of parley.v1.Agent (Assess, Propose, Critique, Commit, Release, Outcomes).
+ * The one gRPC method every broker↔agent call travels on (a long-lived
+ * bidi stream, services/common/grpc/agent-stream.ts). Each call on it still
+ * gets a client and a server span and its rpc.* series, named and labelled
+ * as this method, with the kind of call in parley.agent.call.
  */
-export function agentCallSpan(kind: keyof typeof AGENT_CALL_SPANS): string {
-  return AGENT_CALL_SPANS[kind];
+export const AGENT_NEGOTIATE = 'parley.v1.Agent/Negotiate';
+
+/** host and port of a gRPC target or :authority ("h:p", "[v6]:p", "h"); port 0 when it names none. */
+export function hostPort(address: string): { host: string; port: number } {
+  const m = /^\[([^\]]*)\](?::(\d+))?$/.exec(address) ?? /^([^:]*)(?::(\d+))?$/.exec(address);
+  if (!m) return { host: address, port: 0 };
+  return { host: m[1] ?? '', port: m[2] ? Number(m[2]) : 0 };
 }
 
-const rpcAttributeCache = new Map<string, Readonly<Record<string, string>>>();
+type RpcAttributes = Readonly<Record<string, string | number>>;
+const rpcAttributeCache = new Map<string, RpcAttributes>();
+/** Beyond this many (method, address) pairs, attributes are built per call rather than kept. */
+const MAX_CACHED = 1024;
 
 /**
  * The standard rpc.* span attributes of a fully-qualified method
- * ("parley.v1.InventoryAgent/Negotiate"), built once per method.
+ * ("parley.v1.AdDecision/Decide"), with server.address and server.port
+ * when `address` (a target or a server's :authority) is given; `extra`
+ * labels the set (e.g. the agent call kind). Built once per combination:
+ * callers on a hot path keep the object they get.
  */
-export function rpcAttributes(fullMethod: string): Readonly<Record<string, string>> {
-  let attrs = rpcAttributeCache.get(fullMethod);
+export function rpcAttributes(
+  fullMethod: string,
+  address = '',
+  extra: Readonly<Record<string, string>> = {},
+): RpcAttributes {
+  const key = `${fullMethod} ${address} ${Object.entries(extra).join(' ')}`;
+  let attrs = rpcAttributeCache.get(key);
   if (!attrs) {
     const [service = '', method = ''] = fullMethod.split('/');
-    attrs = Object.freeze({ [ATTR.rpcSystem]: 'grpc', [ATTR.rpcService]: service, [ATTR.rpcMethod]: method });
-    rpcAttributeCache.set(fullMethod, attrs);
+    const out: Record<string, string | number> = {
+      [ATTR.rpcSystem]: 'grpc',
+      [ATTR.rpcService]: service,
+      [ATTR.rpcMethod]: method,
+    };
+    if (address) {
+      const { host, port } = hostPort(address);
+      out[ATTR.serverAddress] = host;
+      if (port) out[ATTR.serverPort] = port;
+    }
+    attrs = Object.freeze(Object.assign(out, extra));
+    if (rpcAttributeCache.size < MAX_CACHED) rpcAttributeCache.set(key, attrs);
   }
   return attrs;
 }

@@ -166,12 +166,12 @@ describe('a Prometheus endpoint on every service', () => {
 
     // Broker: exactly the decisions sent, their latency, and its side of every hop.
     expect(delta('broker', 'parley_decisions_total'), logs()).toBe(DECISIONS);
-    expect(delta('broker', 'parley_decision_duration_milliseconds_count')).toBe(DECISIONS);
-    expect(delta('broker', 'parley_decision_duration_milliseconds_bucket', { le: '+Inf' })).toBe(DECISIONS);
+    expect(delta('broker', 'parley_decision_duration_seconds_count')).toBe(DECISIONS);
+    expect(delta('broker', 'parley_decision_duration_seconds_bucket', { le: '+Inf' })).toBe(DECISIONS);
     // Per agent, by its registry name: no code here names one.
     for (const agent of AGENTS) {
       expect(
-        delta('broker', 'rpc_client_duration_milliseconds_count', {
+        delta('broker', 'rpc_client_duration_seconds_count', {
           rpc_service: 'parley.v1.Agent',
           parley_agent: agent,
         }),
@@ -181,7 +181,7 @@ describe('a Prometheus endpoint on every service', () => {
     // Each agent: its server side, and none of the broker's series.
     for (const a of AGENTS) {
       expect(
-        delta(a, 'rpc_server_duration_milliseconds_count', { rpc_service: 'parley.v1.Agent' }),
+        delta(a, 'rpc_server_duration_seconds_count', { rpc_service: 'parley.v1.Agent' }),
         a,
       ).toBeGreaterThanOrEqual(DECISIONS);
       expect(
@@ -191,7 +191,7 @@ describe('a Prometheus endpoint on every service', () => {
     }
     // Admin: exactly the ListDecisions calls made, server side; none of the broker's or objective's series.
     expect(
-      delta('admin', 'rpc_server_duration_milliseconds_count', {
+      delta('admin', 'rpc_server_duration_seconds_count', {
         rpc_service: 'parley.v1.Admin',
         rpc_method: 'ListDecisions',
       }),

@@ -22,7 +22,7 @@ import { messageOf, statusOf } from '../../services/common/grpc/errors';
 import { v1 } from '../../services/common/grpc/proto';
 import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
-import { ATTR, agentCallSpan } from '../../services/common/semconv';
+import { AGENT_NEGOTIATE, ATTR } from '../../services/common/semconv';
 import { tracer } from '../../services/common/telemetry';
 import { traceparentOf } from '../../services/common/tracing';
 import { RemoteOutcomeFeed } from '../../services/inventory/outcome-feed';
@@ -225,20 +225,22 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       traceparent,
     );
     parent.end();
-    const find = async (name: string) => {
+    const find = async (call: string) => {
       for (let i = 0; i < 50; i++) {
-        const span = spans.get().find((s) => s.name === name);
+        const span = spans
+          .get()
+          .find((s) => s.name === AGENT_NEGOTIATE && s.attributes[ATTR.agentCall] === call);
         if (span) return span;
         await new Promise((r) => setTimeout(r, 10));
       }
-      throw new Error(`no span ${name}`);
+      throw new Error(`no span of a ${call} call`);
     };
-    expect((await find(agentCallSpan('critique'))).attributes).toMatchObject({
+    expect((await find('critique')).attributes).toMatchObject({
       [ATTR.candidatesEligible]: 1,
       [ATTR.candidatesRemoved]: 1,
       [ATTR.requestId]: 'req-1',
     });
-    expect((await find(agentCallSpan('commit'))).attributes).toMatchObject({
+    expect((await find('commit')).attributes).toMatchObject({
       [ATTR.reservations]: 0,
       [ATTR.rejectedCommits]: 1,
     });

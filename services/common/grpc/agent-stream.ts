@@ -18,7 +18,7 @@
  * sampled decision (traceparent in the call); otherwise no span is made.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import type { AgentCall, AgentCall__Output } from '../../../proto/gen/parley/v1/AgentCall';
 import type { AgentCalls, AgentCalls__Output } from '../../../proto/gen/parley/v1/AgentCalls';
 import type { AgentReplies, AgentReplies__Output } from '../../../proto/gen/parley/v1/AgentReplies';
@@ -39,7 +39,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import { type RpcRecorder, rpcRecorder } from '../metrics';
 import { agentNamed } from '../registry';
-import { ATTR, agentCallSpan, rpcAttributes } from '../semconv';
+import { AGENT_NEGOTIATE, ATTR, rpcAttributes } from '../semconv';
 import { tracer } from '../telemetry';
 import { contextOfTraceparent, endSpan, SpanKind } from '../tracing';
 import { messageOf, RpcError, statusOf } from './errors';
@@ -187,6 +187,11 @@ export class AgentLink {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private readonly metrics: Record<CallKind, RpcRecorder>;
+  /**
+   * The client span attributes of each kind of call on this link (rpc.* of
+   * Agent/Negotiate, server.address/port, the call kind, the agent), built once.
+   */
+  readonly spanAttributes: Readonly<Record<CallKind, Attributes>>;
 
   constructor(
     readonly name: string,
@@ -202,8 +207,17 @@ export class AgentLink {
       ...compressionOptions(opts.compression),
     }) as never;
     this.metrics = Object.fromEntries(
-      CALL_KINDS.map((k) => [k, rpcRecorder('client', agentCallSpan(k), { [ATTR.agent]: name })]),
+      CALL_KINDS.map((k) => [
+        k,
+        rpcRecorder('client', AGENT_NEGOTIATE, { [ATTR.agent]: name, [ATTR.agentCall]: k }),
+      ]),
     ) as Record<CallKind, RpcRecorder>;
+    this.spanAttributes = Object.fromEntries(
+      CALL_KINDS.map((k) => [
+        k,
+        rpcAttributes(AGENT_NEGOTIATE, address, { [ATTR.agentCall]: k, [ATTR.agent]: name }),
+      ]),
+    ) as Record<CallKind, Attributes>;
   }
 
   /** Starts connecting now, so the first decision does not pay for it. */
@@ -365,9 +379,14 @@ export function serveAgent(
   streams?: Set<() => void>,
 ): grpc.handleBidiStreamingCall<AgentCalls__Output, AgentReplies> {
   const metrics = Object.fromEntries(
-    CALL_KINDS.map((k) => [k, rpcRecorder('server', agentCallSpan(k))]),
+    CALL_KINDS.map((k) => [k, rpcRecorder('server', AGENT_NEGOTIATE, { [ATTR.agentCall]: k })]),
   ) as Record<CallKind, RpcRecorder>;
   return (stream) => {
+    // The server span attributes of each kind of call, once per stream (server.address/port from its :authority).
+    const host = stream.getHost();
+    const spanAttributes = Object.fromEntries(
+      CALL_KINDS.map((k) => [k, rpcAttributes(AGENT_NEGOTIATE, host, { [ATTR.agentCall]: k })]),
+    ) as Record<CallKind, Attributes>;
     let inFlight = 0;
     let ended = false;
     /** The server is stopping: calls that come now are refused, the stream ends once the running ones are answered. */
@@ -407,8 +426,8 @@ export function serveAgent(
       const parent = call.traceparent ? contextOfTraceparent(call.traceparent, call.tracestate) : null;
       const span = parent
         ? tracer().startSpan(
-            agentCallSpan(kind),
-            { kind: SpanKind.SERVER, attributes: rpcAttributes(agentCallSpan(kind)) },
+            AGENT_NEGOTIATE,
+            { kind: SpanKind.SERVER, attributes: spanAttributes[kind] },
             parent,
           )
         : null;

@@ -14,7 +14,7 @@ import { metricsPortFor } from '../../../bin/spawn';
 import { ConfigError, loadConfig } from '../../../services/common/config';
 import {
   EVENT_LOOP_RESOLUTION_MS,
-  LATENCY_BUCKETS_MS,
+  LATENCY_BUCKETS_S,
   metricsText,
   monitorRuntime,
   observeCampaigns,
@@ -117,30 +117,35 @@ describe('decision metrics', () => {
         decisions.filter((d) => d.degraded.includes(part as never)).length,
       );
     }
-    expect(delta('parley_decision_duration_milliseconds_count')).toBe(200);
+    expect(delta('parley_decision_duration_seconds_count')).toBe(200);
   });
 
-  it('latency buckets are milliseconds and put typical decisions in distinct buckets', async () => {
+  it('latency is exported in seconds, with buckets that put typical decisions apart', async () => {
     // Decisions take ~1 ms to a few hundred ms; deadlines reach seconds.
-    expect(LATENCY_BUCKETS_MS[0]).toBeLessThanOrEqual(1);
-    expect(LATENCY_BUCKETS_MS).toContain(100);
-    expect(LATENCY_BUCKETS_MS.at(-1)).toBeGreaterThanOrEqual(5000);
+    expect(LATENCY_BUCKETS_S[0]).toBeLessThanOrEqual(0.001);
+    expect(LATENCY_BUCKETS_S).toContain(0.1);
+    expect(LATENCY_BUCKETS_S.at(-1)).toBeGreaterThanOrEqual(5);
     const before = await scrape();
     for (const ms of [0.3, 3, 7, 15, 42, 90, 450])
       recordDecision({ noAd: false, noAdReasons: [], degraded: [] }, ms);
     const after = await scrape();
     const bucket = (le: string) =>
-      sumOf(after, 'parley_decision_duration_milliseconds_bucket', { le, parley_decision_result: 'ad' }) -
-      sumOf(before, 'parley_decision_duration_milliseconds_bucket', { le, parley_decision_result: 'ad' });
-    expect([bucket('0.5'), bucket('5'), bucket('10'), bucket('20'), bucket('50'), bucket('100')]).toEqual([
-      1, 2, 3, 4, 5, 6,
-    ]);
-    expect(bucket('500')).toBe(7);
+      sumOf(after, 'parley_decision_duration_seconds_bucket', { le, parley_decision_result: 'ad' }) -
+      sumOf(before, 'parley_decision_duration_seconds_bucket', { le, parley_decision_result: 'ad' });
+    expect([
+      bucket('0.0005'),
+      bucket('0.005'),
+      bucket('0.01'),
+      bucket('0.02'),
+      bucket('0.05'),
+      bucket('0.1'),
+    ]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(bucket('0.5')).toBe(7);
     expect(bucket('+Inf')).toBe(7);
     const sum =
-      sumOf(after, 'parley_decision_duration_milliseconds_sum', { parley_decision_result: 'ad' }) -
-      sumOf(before, 'parley_decision_duration_milliseconds_sum', { parley_decision_result: 'ad' });
-    expect(sum).toBeCloseTo(607.3, 6);
+      sumOf(after, 'parley_decision_duration_seconds_sum', { parley_decision_result: 'ad' }) -
+      sumOf(before, 'parley_decision_duration_seconds_sum', { parley_decision_result: 'ad' });
+    expect(sum).toBeCloseTo(0.6073, 9); // the 607.3 ms recorded, in seconds
   });
 });
 
@@ -153,16 +158,10 @@ describe('rpc durations', () => {
     client.record(4, 50);
     const s = await scrape();
     const ping = { rpc_service: 'parley.v1.Test', rpc_method: 'Ping' };
-    expect(sumOf(s, 'rpc_server_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(
-      5,
-    );
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(
-      1,
-    );
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '4' })).toBe(
-      1,
-    );
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_sum', ping)).toBe(53);
+    expect(sumOf(s, 'rpc_server_duration_seconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(5);
+    expect(sumOf(s, 'rpc_client_duration_seconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(1);
+    expect(sumOf(s, 'rpc_client_duration_seconds_count', { ...ping, rpc_grpc_status_code: '4' })).toBe(1);
+    expect(sumOf(s, 'rpc_client_duration_seconds_sum', ping)).toBeCloseTo(0.053, 12);
   });
 });
 
@@ -182,19 +181,19 @@ describe('pre-aggregated recording', () => {
       withoutTargetInfo: true,
     });
     const meter = new MeterProvider({ readers: [reference] }).getMeter('parley');
-    const sdkRpc = meter.createHistogram('rpc_server_duration_milliseconds', {
+    const sdkRpc = meter.createHistogram('rpc_server_duration_seconds', {
       description:
-        'Duration of gRPC calls (and of each message of a multiplexed stream) as the server sees it',
-      unit: 'ms',
-      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+        'Duration of gRPC calls (and of each call on the Agent.Negotiate stream, by parley_agent_call) as the server sees it',
+      unit: 's',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_S },
     });
     const sdkDecisions = meter.createCounter('parley_decisions', {
       description: 'Decisions answered, by result (ad | no_ad) and whether any part was degraded',
     });
-    const sdkDuration = meter.createHistogram('parley_decision_duration_milliseconds', {
+    const sdkDuration = meter.createHistogram('parley_decision_duration_seconds', {
       description: 'Time from receiving a Decide call to its answer, by result',
-      unit: 'ms',
-      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+      unit: 's',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_S },
     });
 
     const rng = seededRng(3);
@@ -215,14 +214,14 @@ describe('pre-aggregated recording', () => {
       10_000,
       10_000.1,
       123_456,
-      ...LATENCY_BUCKETS_MS.map((b) => b * 0.99),
+      ...LATENCY_BUCKETS_S.map((b) => b * 1000 * 0.99),
     ];
     for (let i = 0; i < 300; i++) values.push(rng.next() ** 3 * 3000);
     const before = await metricsText();
     for (const [i, v] of values.entries()) {
       const code = i % 7 === 0 ? 4 : 0;
       rpc.record(code, v);
-      sdkRpc.record(v, rpcAttrs(code));
+      sdkRpc.record(v / 1000, rpcAttrs(code)); // recorded in ms, exported in seconds
       const d = { noAd: i % 5 === 0, noAdReasons: [], degraded: i % 3 === 0 ? ['context'] : [] };
       recordDecision(d, v);
       const result = d.noAd ? 'no_ad' : 'ad';
@@ -230,7 +229,7 @@ describe('pre-aggregated recording', () => {
         'parley.decision.result': result,
         'parley.decision.degraded': String(d.degraded.length > 0),
       });
-      sdkDuration.record(v, { 'parley.decision.result': result });
+      sdkDuration.record(v / 1000, { 'parley.decision.result': result });
     }
     const ours = await metricsText();
     const { resourceMetrics } = await reference.collect();
@@ -238,18 +237,17 @@ describe('pre-aggregated recording', () => {
     expect(linesWith(ours, 'parley.v1.Same')).toBe(linesWith(theirs, 'parley.v1.Same'));
     // Two series (OK and DEADLINE_EXCEEDED), each a count, a sum and a bucket per boundary and +Inf.
     expect(linesWith(ours, 'parley.v1.Same').split('\n')).toHaveLength(
-      2 * (2 + LATENCY_BUCKETS_MS.length + 1),
+      2 * (2 + LATENCY_BUCKETS_S.length + 1),
     );
     // The decision series hold earlier tests' decisions too: compare what this test added.
     const delta = (text: string, base: string, name: string, match: Record<string, string>) =>
       sumOf(parsePrometheus(text), name, match) - sumOf(parsePrometheus(base), name, match);
-    for (const le of [...LATENCY_BUCKETS_MS.map(String), '+Inf']) {
+    for (const le of [...LATENCY_BUCKETS_S.map(String), '+Inf']) {
       for (const result of ['ad', 'no_ad']) {
         const m = { le, parley_decision_result: result };
-        expect(
-          delta(ours, before, 'parley_decision_duration_milliseconds_bucket', m),
-          `${result} le=${le}`,
-        ).toBe(sumOf(parsePrometheus(theirs), 'parley_decision_duration_milliseconds_bucket', m));
+        expect(delta(ours, before, 'parley_decision_duration_seconds_bucket', m), `${result} le=${le}`).toBe(
+          sumOf(parsePrometheus(theirs), 'parley_decision_duration_seconds_bucket', m),
+        );
       }
     }
     for (const degraded of ['true', 'false']) {
@@ -262,9 +260,9 @@ describe('pre-aggregated recording', () => {
     const header = (text: string, name: string) =>
       text.split('\n').filter((l) => l.startsWith('# ') && l.split(' ')[2] === name);
     for (const name of [
-      'rpc_server_duration_milliseconds',
+      'rpc_server_duration_seconds',
       'parley_decisions_total',
-      'parley_decision_duration_milliseconds',
+      'parley_decision_duration_seconds',
     ])
       expect(header(ours, name), name).toEqual(header(theirs, name));
   });
@@ -276,13 +274,11 @@ describe('pre-aggregated recording', () => {
     r.record(0, 3);
     const s = await scrape();
     const edge = { rpc_service: 'parley.v1.Edge', rpc_method: 'Values' };
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', edge)).toBe(1);
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_sum', edge)).toBe(3);
+    expect(sumOf(s, 'rpc_client_duration_seconds_count', edge)).toBe(1);
+    expect(sumOf(s, 'rpc_client_duration_seconds_sum', edge)).toBe(0.003);
     // Only the status codes that happened have series.
     expect(
-      s.filter(
-        (x) => x.name === 'rpc_client_duration_milliseconds_count' && x.labels.rpc_method === 'Values',
-      ),
+      s.filter((x) => x.name === 'rpc_client_duration_seconds_count' && x.labels.rpc_method === 'Values'),
     ).toHaveLength(1);
   });
 });
@@ -436,7 +432,7 @@ describe('outcomes, campaigns and federated rounds', () => {
     const s = await scrape();
     expect(sumOf(s, 'parley_federated_rounds_total')).toBe(2);
     expect(sumOf(s, 'parley_federated_rounds_total', { parley_federated_status: 'no_quorum' })).toBe(1);
-    expect(sumOf(s, 'parley_federated_round_duration_milliseconds_sum')).toBe(72_000);
+    expect(sumOf(s, 'parley_federated_round_duration_seconds_sum')).toBe(72);
     expect(sumOf(s, 'parley_federated_round_clients_sum')).toBe(42);
     expect(sumOf(s, 'parley_federated_model_version')).toBe(7);
   });
@@ -489,7 +485,7 @@ describe('the endpoint', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       const body = await res.text();
       expect(body).toContain('# TYPE parley_decisions_total counter');
-      expect(body).toContain('# TYPE parley_decision_duration_milliseconds histogram');
+      expect(body).toContain('# TYPE parley_decision_duration_seconds histogram');
       expect(sumOf(parsePrometheus(body), 'parley_decisions_total')).toBeGreaterThan(0);
       expect((await fetch(`http://${endpoint.address}/`)).status).toBe(404);
       // A taken port is an error, not a silent second endpoint.
