@@ -45,6 +45,7 @@ import {
 } from '../../services/common/grpc/server';
 import { callerOf } from '../../services/common/grpc/tls';
 import type { Logger } from '../../services/common/log';
+import { observeFederatedRound } from '../../services/common/metrics';
 import { ATTR, rpcAttributes } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
 import { contextFromMetadata, SpanKind, withSpan } from '../../services/common/telemetry';
@@ -616,6 +617,7 @@ export async function startFederatedAggregator(
     secure?.tick().catch((err) => log.error('secure aggregation tick failed', { error: messageOf(err) }));
   }, opts.tickMs ?? 250);
   timer.unref();
+  const stopRoundGauges = observeFederatedRound(() => coordinator.progress());
   log.info('federated aggregator listening', {
     address: started.address,
     mode: coordinator.mode,
@@ -631,6 +633,7 @@ export async function startFederatedAggregator(
     secure,
     async close() {
       clearInterval(timer);
+      stopRoundGauges();
       await started.shutdown();
       await coordinator.close();
       await store.close();

@@ -25,6 +25,7 @@ import type { Override } from '../../proto/gen/parley/v1/Override';
 import type { OverrideSet } from '../../proto/gen/parley/v1/OverrideSet';
 import type { RecordDecisionsAck } from '../../proto/gen/parley/v1/RecordDecisionsAck';
 import type { Config } from '../common/config';
+import { OVERRIDE_KINDS } from '../common/domain/overrides';
 import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import {
@@ -36,6 +37,7 @@ import {
   unary,
 } from '../common/grpc/server';
 import type { Logger } from '../common/log';
+import { observeOverrides } from '../common/metrics';
 import { agentsWithRole } from '../common/registry';
 import {
   type DecisionLog,
@@ -360,6 +362,16 @@ export async function startAdmin({
     throw err;
   }
   sampler.start();
+  // Overrides in force, by kind, read from the store at each scrape.
+  const stopOverrideGauge = observeOverrides(
+    OVERRIDE_KINDS,
+    async () => {
+      const counts: Record<string, number> = {};
+      for (const o of (await service.listOverrides()).overrides) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
+      return counts;
+    },
+    log,
+  );
   const addr = http.address();
   const httpPort = typeof addr === 'object' && addr ? addr.port : config.admin.httpPort;
   const url = `http://${config.host}:${httpPort}/`;
@@ -382,6 +394,7 @@ export async function startAdmin({
     service,
     sampler,
     async close() {
+      stopOverrideGauge();
       sampler.close();
       await new Promise<void>((resolve) => {
         h.close(() => resolve());

@@ -25,7 +25,15 @@ import {
   PerformanceObserver,
 } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { type Attributes, type BatchObservableResult, type HrTime, ValueType } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type BatchObservableResult,
+  type HrTime,
+  type MetricOptions,
+  type ObservableGauge,
+  type ObservableResult,
+  ValueType,
+} from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { emptyResource } from '@opentelemetry/resources';
@@ -115,6 +123,8 @@ abstract class Instrument<S extends { attributes: Attributes }, V> {
   constructor(protected readonly d: Description) {
     registry.push(this);
   }
+  /** The sample names it exports, as Prometheus shows them. */
+  abstract names(): string[];
   protected abstract create(attributes: Attributes): S;
   protected abstract point(series: S): V;
   protected abstract data(descriptor: MetricDescriptor, dataPoints: DataPoint<V>[]): MetricData;
@@ -153,6 +163,9 @@ abstract class Instrument<S extends { attributes: Attributes }, V> {
 const registry: Array<Instrument<{ attributes: Attributes }, unknown>> = [];
 
 class Counter extends Instrument<CounterSeries, number> {
+  names() {
+    return [`${this.d.name}_total`];
+  }
   protected create(a: Attributes) {
     return new CounterSeries(a);
   }
@@ -178,6 +191,9 @@ class Histogram extends Instrument<HistogramSeries, HistogramPoint> {
   ) {
     super(d);
   }
+  names() {
+    return ['_bucket', '_sum', '_count'].map((suffix) => this.d.name + suffix);
+  }
   protected create(a: Attributes) {
     return new HistogramSeries(a, this.boundaries);
   }
@@ -200,6 +216,9 @@ class Histogram extends Instrument<HistogramSeries, HistogramPoint> {
 }
 
 class Gauge extends Instrument<GaugeSeries, number> {
+  names() {
+    return [this.d.name];
+  }
   protected create(a: Attributes) {
     return new GaugeSeries(a);
   }
@@ -248,6 +267,23 @@ class ScrapeTimeReader extends MetricReader {
 }
 const scrapeTimeReader = new ScrapeTimeReader();
 const gaugeMeter = new MeterProvider({ readers: [scrapeTimeReader] }).getMeter('parley');
+const observedGauges: string[] = [];
+
+/** A gauge observed at scrape time (through scrapeTimeReader), its name kept for exportedMetricNames. */
+function observableGauge(name: string, options: MetricOptions): ObservableGauge {
+  observedGauges.push(name);
+  return gaugeMeter.createObservableGauge(name, options);
+}
+
+/**
+ * Every sample name parley's code exports, as Prometheus shows them
+ * (counters with `_total`, histograms as `_bucket`, `_sum` and `_count`):
+ * the instruments as this module defines them, whether or not they have a
+ * series yet. Dashboards and alert rules are checked against it.
+ */
+export function exportedMetricNames(): string[] {
+  return [...registry.flatMap((i) => i.names()), ...observedGauges].sort();
+}
 
 const exporter = new PrometheusExporter({
   preventServerStart: true,
@@ -488,31 +524,39 @@ export interface CampaignSpendSample {
   lifetimeReservedMicros: number;
   todaySpentMicros: number;
   todayReservedMicros: number;
+  /** The campaign's budgets (0 = none): settled spend above one is overspend, which must never happen. */
+  lifetimeBudgetMicros: number;
+  dailyBudgetMicros: number;
   /** Even-paced campaigns: the paced period's budget, the ideal curve by now, the spend compared with it (spent + reserved), the multiplier. */
   pacing: { budgetMicros: number; idealMicros: number; spendMicros: number; multiplier: number } | null;
 }
 
 const campaignGauges = {
-  spent: gaugeMeter.createObservableGauge(METRIC.campaignSpent, {
+  spent: observableGauge(METRIC.campaignSpent, {
     description: 'Settled spend of a campaign, lifetime and in the current UTC day',
     valueType: ValueType.INT,
   }),
-  reserved: gaugeMeter.createObservableGauge(METRIC.campaignReserved, {
+  budget: observableGauge(METRIC.campaignBudget, {
+    description:
+      'Budget of a campaign, lifetime and per UTC day (only the ones it has): settled spend above it is overspend',
+    valueType: ValueType.INT,
+  }),
+  reserved: observableGauge(METRIC.campaignReserved, {
     description: 'Spend reserved by decisions and not yet settled or released',
     valueType: ValueType.INT,
   }),
-  paced: gaugeMeter.createObservableGauge(METRIC.campaignPacedSpend, {
+  paced: observableGauge(METRIC.campaignPacedSpend, {
     description: 'Spend (settled + reserved) in the paced period of an even-paced campaign',
     valueType: ValueType.INT,
   }),
-  ideal: gaugeMeter.createObservableGauge(METRIC.campaignIdealSpend, {
+  ideal: observableGauge(METRIC.campaignIdealSpend, {
     description: 'What the ideal pacing curve says an even-paced campaign should have spent by now',
   }),
-  budget: gaugeMeter.createObservableGauge(METRIC.campaignPacedBudget, {
+  pacedBudget: observableGauge(METRIC.campaignPacedBudget, {
     description: "The paced period's budget (daily budget, or lifetime budget over the flight)",
     valueType: ValueType.INT,
   }),
-  multiplier: gaugeMeter.createObservableGauge(METRIC.campaignPacingMultiplier, {
+  multiplier: observableGauge(METRIC.campaignPacingMultiplier, {
     description: 'Pacing multiplier (>1 behind the curve, <1 ahead)',
   }),
 };
@@ -539,11 +583,13 @@ export function observeCampaigns(read: () => Promise<CampaignSpendSample[]>, log
       result.observe(g.spent, s.todaySpentMicros, today);
       result.observe(g.reserved, s.lifetimeReservedMicros, lifetime);
       result.observe(g.reserved, s.todayReservedMicros, today);
+      if (s.lifetimeBudgetMicros > 0) result.observe(g.budget, s.lifetimeBudgetMicros, lifetime);
+      if (s.dailyBudgetMicros > 0) result.observe(g.budget, s.dailyBudgetMicros, today);
       if (s.pacing) {
         const c = { [METRIC_ATTR.campaign]: id };
         result.observe(g.paced, s.pacing.spendMicros, c);
         result.observe(g.ideal, s.pacing.idealMicros, c);
-        result.observe(g.budget, s.pacing.budgetMicros, c);
+        result.observe(g.pacedBudget, s.pacing.budgetMicros, c);
         result.observe(g.multiplier, s.pacing.multiplier, c);
       }
     }
@@ -617,6 +663,157 @@ export function recordFederatedRound(r: FederatedRoundStats): void {
   federatedRoundDuration.bind(attrs).record(r.durationMs / 1000);
   federatedRoundClients.bind(attrs).record(r.clients);
   if (r.modelVersion !== undefined) federatedModelVersion.bind().set(r.modelVersion);
+}
+
+// ---------------------------------------------------------------------------
+// Federated round progress (the aggregator reports its open round at each scrape)
+
+/** The open round as the aggregator sees it now. */
+export interface FederatedRoundProgress {
+  roundId: number;
+  /** Clients selected in it so far. */
+  joined: number;
+  /** Updates accepted in it so far. */
+  accepted: number;
+  /** Epoch ms at which it closes at the latest. */
+  deadlineMs: number;
+}
+
+const federatedRoundGauges = {
+  open: observableGauge(METRIC.federatedRoundOpen, {
+    description: 'The id of the federated round open now (absent while none is)',
+    valueType: ValueType.INT,
+  }),
+  joined: observableGauge(METRIC.federatedRoundJoined, {
+    description: 'Clients selected in the open federated round so far',
+    valueType: ValueType.INT,
+  }),
+  accepted: observableGauge(METRIC.federatedRoundAccepted, {
+    description: 'Client updates accepted in the open federated round so far',
+    valueType: ValueType.INT,
+  }),
+  left: observableGauge(METRIC.federatedRoundSecondsLeft, {
+    description: "Seconds until the open federated round's deadline",
+    unit: 's',
+  }),
+};
+
+/** Reports the open round through `read` at each scrape; returns the function that stops it. */
+export function observeFederatedRound(
+  read: () => FederatedRoundProgress | null,
+  clock: () => number = Date.now,
+): () => void {
+  const g = federatedRoundGauges;
+  const callback = (result: BatchObservableResult) => {
+    const r = read();
+    if (!r) return;
+    result.observe(g.open, r.roundId);
+    result.observe(g.joined, r.joined);
+    result.observe(g.accepted, r.accepted);
+    result.observe(g.left, Math.max(0, (r.deadlineMs - clock()) / 1000));
+  };
+  const all = Object.values(g);
+  gaugeMeter.addBatchObservableCallback(callback, all);
+  return () => gaugeMeter.removeBatchObservableCallback(callback, all);
+}
+
+// ---------------------------------------------------------------------------
+// Outcome-log consumers (the inventory agent's online learner)
+
+const outcomeConsumerLag = new Gauge({
+  name: METRIC.outcomeConsumerLag,
+  description:
+    'How far behind the outcome log a consumer group reads: the age of the oldest entry of its last read (0 when the last read found nothing new)',
+  unit: 's',
+});
+const outcomeEntriesRead = new Counter({
+  name: METRIC.outcomeEntriesRead,
+  description: 'Outcome-log entries a consumer group has read',
+  int: true,
+});
+
+export interface OutcomeConsumerMetrics {
+  /** After each read: the entries' log times (epoch ms; empty when the read found nothing). */
+  read(loggedAtMs: readonly number[], nowMs?: number): void;
+}
+
+/** The lag gauge and read counter of one consumer group, bound once. */
+export function outcomeConsumerMetrics(group: string): OutcomeConsumerMetrics {
+  const attrs = { [METRIC_ATTR.consumerGroup]: group };
+  const lag = outcomeConsumerLag.bind(attrs);
+  const entries = outcomeEntriesRead.bind(attrs);
+  lag.set(0);
+  return {
+    read(loggedAtMs, nowMs = Date.now()) {
+      entries.add(loggedAtMs.length);
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const t of loggedAtMs) if (t < oldest) oldest = t;
+      lag.set(Number.isFinite(oldest) ? Math.max(0, (nowMs - oldest) / 1000) : 0);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Overrides in force (the admin service reports its store at each scrape)
+
+const overridesActive = observableGauge(METRIC.overridesActive, {
+  description: 'Overrides in force now (not expired), by kind',
+  valueType: ValueType.INT,
+});
+
+/**
+ * Reports the overrides in force through `read` (a count per kind; kinds
+ * it leaves out count 0) at each scrape. Returns the function that stops it.
+ */
+export function observeOverrides(
+  kinds: readonly string[],
+  read: () => Promise<Readonly<Record<string, number>>>,
+  log?: Logger,
+): () => void {
+  const attrs = kinds.map((k) => [k, { [METRIC_ATTR.overrideKind]: k }] as const);
+  const callback = async (result: ObservableResult) => {
+    let counts: Readonly<Record<string, number>>;
+    try {
+      counts = await read();
+    } catch (err) {
+      log?.warn('override metrics unavailable', { error: (err as Error)?.message });
+      return;
+    }
+    for (const [k, a] of attrs) result.observe(counts[k] ?? 0, a);
+  };
+  overridesActive.addCallback(callback);
+  return () => overridesActive.removeCallback(callback);
+}
+
+// ---------------------------------------------------------------------------
+// Model versions (every agent reports the versions its models use at each scrape)
+
+const modelInfo = observableGauge(METRIC.modelInfo, {
+  description:
+    'The version each model of this process uses now: always 1, the version is the parley_model_version label (a hot swap changes it)',
+  valueType: ValueType.INT,
+});
+
+/**
+ * Reports `read()` (model name → version in use, e.g. `{ 'inventory.policy':
+ * 'inventory-fed-12' }`) at each scrape. Returns the function that stops it.
+ */
+export function observeModelVersions(read: () => Readonly<Record<string, string>>): () => void {
+  // One attribute object per (model, version) seen, so a scrape allocates none while nothing changes.
+  const attrs = new Map<string, Attributes>();
+  const callback = (result: ObservableResult) => {
+    for (const [model, version] of Object.entries(read())) {
+      const key = `${model}\u0000${version}`;
+      let a = attrs.get(key);
+      if (!a) {
+        a = { [METRIC_ATTR.model]: model, [METRIC_ATTR.modelVersion]: version };
+        if (attrs.size < 256) attrs.set(key, a);
+      }
+      result.observe(1, a);
+    }
+  };
+  modelInfo.addCallback(callback);
+  return () => modelInfo.removeCallback(callback);
 }
 
 // ---------------------------------------------------------------------------

@@ -68,6 +68,7 @@ export const METRIC = {
   /** Objective agent, per campaign (gauges read at scrape time). */
   campaignSpent: 'parley_campaign_spent_micros',
   campaignReserved: 'parley_campaign_reserved_micros',
+  campaignBudget: 'parley_campaign_budget_micros',
   campaignPacedSpend: 'parley_campaign_paced_spend_micros',
   campaignIdealSpend: 'parley_campaign_ideal_spend_micros',
   campaignPacedBudget: 'parley_campaign_paced_budget_micros',
@@ -77,6 +78,18 @@ export const METRIC = {
   federatedRoundDuration: 'parley_federated_round_duration_seconds',
   federatedRoundClients: 'parley_federated_round_clients',
   federatedModelVersion: 'parley_federated_model_version',
+  /** Federated aggregator: the open round as it goes (gauges read at scrape time). */
+  federatedRoundOpen: 'parley_federated_round_open',
+  federatedRoundJoined: 'parley_federated_round_joined_clients',
+  federatedRoundAccepted: 'parley_federated_round_accepted_updates',
+  federatedRoundSecondsLeft: 'parley_federated_round_remaining_seconds',
+  /** Outcome-log consumers (the inventory agent's online learner): how far behind the log, and entries read. */
+  outcomeConsumerLag: 'parley_outcome_log_consumer_lag_seconds',
+  outcomeEntriesRead: 'parley_outcome_log_entries_read',
+  /** Admin: overrides in force now, by kind (read at scrape time). */
+  overridesActive: 'parley_overrides_active',
+  /** Every agent: the model version each of its models uses now (an info gauge, always 1). */
+  modelInfo: 'parley_model_info',
   /** Inventory agent: online learning steps by result, and the holdout log-loss of the policy in use. */
   onlineSteps: 'parley_online_learning_steps',
   onlineHoldoutLoss: 'parley_online_learning_holdout_loss',
@@ -110,6 +123,14 @@ export const METRIC_ATTR = {
   status: 'parley.federated.status',
   /** `accepted`, `rejected` or `rolled_back`. */
   step: 'parley.online.step',
+  /** A consumer group of the outcome log (e.g. PARLEY_ONLINE_GROUP). */
+  consumerGroup: 'parley.consumer_group',
+  /** An override kind: block, pause, pin, boost, brand_safety, separation. */
+  overrideKind: 'parley.override.kind',
+  /** Which model of a process (e.g. `inventory.policy`, `objective.forecast`). */
+  model: 'parley.model',
+  /** The version of that model in use. */
+  modelVersion: ATTR.modelVersion,
   /** `major`, `minor`, `incremental` or `weakcb`. */
   gcType: 'v8js.gc.type',
   /** A V8 heap space, e.g. `old_space`. */

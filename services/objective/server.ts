@@ -43,7 +43,7 @@ import {
   outcomeBatchToWire,
   readOutcomesFromWire,
 } from '../common/wire/objective';
-import { critiqueOf, ObjectiveAgent } from './agent';
+import { critiqueOf, OBJECTIVE_MODEL_VERSION, ObjectiveAgent } from './agent';
 import { type Forecast, forecastProfile, watchForecast, watchObjectiveModel } from './models';
 import type { TrafficProfile } from './pacing';
 import { createObjectiveState } from './state';
@@ -240,6 +240,10 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     ],
     close: cleanup,
     details: { state: state.kind },
+    models: () => ({
+      'objective.policy': model?.holder.version ?? OBJECTIVE_MODEL_VERSION,
+      ...(forecast ? { 'objective.forecast': forecast.holder.version } : {}),
+    }),
   });
   agent.startSweeper(sweepIntervalMs(config.reservationTtlMs));
   return { ...server, agent, model: model?.holder ?? null, forecast: forecast?.holder ?? null };

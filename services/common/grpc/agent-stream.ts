@@ -37,7 +37,7 @@ import type { ReleaseRequest, ReleaseRequest__Output } from '../../../proto/gen/
 import type { ReleaseResponse, ReleaseResponse__Output } from '../../../proto/gen/parley/v1/ReleaseResponse';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import { type RpcRecorder, rpcRecorder } from '../metrics';
+import { observeModelVersions, type RpcRecorder, rpcRecorder } from '../metrics';
 import { agentNamed } from '../registry';
 import { AGENT_NEGOTIATE, ATTR, rpcAttributes } from '../semconv';
 import { tracer } from '../telemetry';
@@ -490,7 +490,9 @@ export interface ExtraService {
  * services, on the port its registry entry (`name`) gives, with health and
  * reflection, and logs where it listens (with `details`). `close` releases
  * what the agent holds (watchers, state); it runs after the server stops, or
- * at once when the server cannot start (and the error is rethrown).
+ * at once when the server cannot start (and the error is rethrown). `models`
+ * names the model versions the agent uses now, exported as parley_model_info
+ * at each scrape (a hot swap shows at the next one).
  */
 export async function startAgentServer(opts: {
   config: Pick<Config, 'host' | 'agents'>;
@@ -500,6 +502,8 @@ export async function startAgentServer(opts: {
   extra?: ExtraService[];
   close?: () => unknown;
   details?: Record<string, unknown>;
+  /** Model name → the version in use now (read at scrape time). */
+  models?: () => Readonly<Record<string, string>>;
 }): Promise<RunningService> {
   const extra = opts.extra ?? [];
   const streams = new Set<() => void>();
@@ -522,6 +526,7 @@ export async function startAgentServer(opts: {
     await opts.close?.();
     throw err;
   }
+  const stopModels = opts.models ? observeModelVersions(opts.models) : () => undefined;
   opts.log.info(`${opts.name} agent listening`, { address: started.address, ...opts.details });
   return {
     name: opts.name,
@@ -532,6 +537,7 @@ export async function startAgentServer(opts: {
       // stands in for this agent), so the server stops with nothing cut.
       for (const drain of streams) drain();
       await started.shutdown();
+      stopModels();
       await opts.close?.();
     },
   };

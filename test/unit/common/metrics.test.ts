@@ -1,7 +1,7 @@
 /**
  * The shared metrics layer without a mesh: the config of the endpoint port,
  * what each recorder puts in the Prometheus text (names, labels, exact
- * counts, buckets that fit millisecond latencies), the gauges read at scrape
+ * counts, latencies in seconds with buckets that fit them), the gauges read at scrape
  * time, the HTTP endpoint itself, and the k8s scrape annotations.
  */
 import { readFileSync } from 'node:fs';
@@ -14,10 +14,15 @@ import { metricsPortFor } from '../../../bin/spawn';
 import { ConfigError, loadConfig } from '../../../services/common/config';
 import {
   EVENT_LOOP_RESOLUTION_MS,
+  exportedMetricNames,
   LATENCY_BUCKETS_S,
   metricsText,
   monitorRuntime,
   observeCampaigns,
+  observeFederatedRound,
+  observeModelVersions,
+  observeOverrides,
+  outcomeConsumerMetrics,
   parsePrometheus,
   recordDecision,
   recordFederatedRound,
@@ -371,6 +376,8 @@ describe('outcomes, campaigns and federated rounds', () => {
         lifetimeReservedMicros: 20,
         todaySpentMicros: 300,
         todayReservedMicros: 5,
+        lifetimeBudgetMicros: 50_000,
+        dailyBudgetMicros: 10_000,
         pacing: { budgetMicros: 10_000, idealMicros: 4_000, spendMicros: 305, multiplier: 1.5 },
       },
       {
@@ -379,6 +386,8 @@ describe('outcomes, campaigns and federated rounds', () => {
         lifetimeReservedMicros: 0,
         todaySpentMicros: 7,
         todayReservedMicros: 0,
+        lifetimeBudgetMicros: 900,
+        dailyBudgetMicros: 0,
         pacing: null,
       },
     ]);
@@ -392,6 +401,20 @@ describe('outcomes, campaigns and federated rounds', () => {
     expect(sumOf(s, 'parley_campaign_paced_spend_micros', even)).toBe(305);
     expect(sumOf(s, 'parley_campaign_paced_budget_micros', even)).toBe(10_000);
     expect(sumOf(s, 'parley_campaign_pacing_multiplier', even)).toBe(1.5);
+    // Budgets, only the ones a campaign has (the overspend alert compares spend with them).
+    expect(sumOf(s, 'parley_campaign_budget_micros', { ...even, parley_budget_period: 'lifetime' })).toBe(
+      50_000,
+    );
+    expect(sumOf(s, 'parley_campaign_budget_micros', { ...even, parley_budget_period: 'today' })).toBe(
+      10_000,
+    );
+    expect(
+      s
+        .filter(
+          (x) => x.name === 'parley_campaign_budget_micros' && x.labels.parley_campaign_id === 'camp-asap',
+        )
+        .map((x) => [x.labels.parley_budget_period, x.value]),
+    ).toEqual([['lifetime', 900]]);
     // An asap campaign has spend but no pacing curve.
     expect(
       s.some((x) => x.name === 'parley_campaign_spent_micros' && x.labels.parley_campaign_id === 'camp-asap'),
@@ -436,6 +459,87 @@ describe('outcomes, campaigns and federated rounds', () => {
     expect(sumOf(s, 'parley_federated_round_clients_sum')).toBe(42);
     expect(sumOf(s, 'parley_federated_model_version')).toBe(7);
   });
+
+  it('federated round progress: the open round, its clients and updates so far, time left; none once stopped', async () => {
+    let progress: { roundId: number; joined: number; accepted: number; deadlineMs: number } | null = {
+      roundId: 12,
+      joined: 30,
+      accepted: 7,
+      deadlineMs: 1_000_000 + 45_000,
+    };
+    const stop = observeFederatedRound(
+      () => progress,
+      () => 1_000_000,
+    );
+    try {
+      let s = await scrape();
+      expect(sumOf(s, 'parley_federated_round_open')).toBe(12);
+      expect(sumOf(s, 'parley_federated_round_joined_clients')).toBe(30);
+      expect(sumOf(s, 'parley_federated_round_accepted_updates')).toBe(7);
+      expect(sumOf(s, 'parley_federated_round_remaining_seconds')).toBe(45);
+      progress = null; // between rounds, or closed
+      s = await scrape();
+      expect(s.some((x) => x.name.startsWith('parley_federated_round_open'))).toBe(false);
+    } finally {
+      stop();
+    }
+  });
+
+  it('outcome-log consumer lag: the age of the oldest entry of the last read, 0 once caught up', async () => {
+    const group = 'lag-test';
+    const consumer = outcomeConsumerMetrics(group);
+    const g = { parley_consumer_group: group };
+    consumer.read([10_000, 7_500, 9_000], 12_000);
+    let s = await scrape();
+    expect(sumOf(s, 'parley_outcome_log_consumer_lag_seconds', g)).toBe(4.5);
+    expect(sumOf(s, 'parley_outcome_log_entries_read_total', g)).toBe(3);
+    consumer.read([], 13_000);
+    s = await scrape();
+    expect(sumOf(s, 'parley_outcome_log_consumer_lag_seconds', g)).toBe(0);
+    expect(sumOf(s, 'parley_outcome_log_entries_read_total', g)).toBe(3);
+  });
+
+  it('overrides active: a series per kind, 0 for kinds with none, read at each scrape', async () => {
+    let counts: Record<string, number> = { pause: 2 };
+    const stop = observeOverrides(['block', 'pause'], async () => counts);
+    try {
+      let s = await scrape();
+      expect(sumOf(s, 'parley_overrides_active', { parley_override_kind: 'pause' })).toBe(2);
+      expect(s.filter((x) => x.name === 'parley_overrides_active').map((x) => x.labels)).toEqual([
+        { parley_override_kind: 'block' },
+        { parley_override_kind: 'pause' },
+      ]);
+      counts = { block: 1 };
+      s = await scrape();
+      expect(sumOf(s, 'parley_overrides_active', { parley_override_kind: 'block' })).toBe(1);
+      expect(sumOf(s, 'parley_overrides_active', { parley_override_kind: 'pause' })).toBe(0);
+    } finally {
+      stop();
+    }
+  });
+
+  it('model info: one series per model with its version as a label; a hot swap replaces it', async () => {
+    let version = 'inventory-fed-11';
+    const stop = observeModelVersions(() => ({ 'inventory.policy': version, 'objective.forecast': 'f-3' }));
+    try {
+      const versions = async () =>
+        (await scrape())
+          .filter((x) => x.name === 'parley_model_info')
+          .map((x) => [x.labels.parley_model, x.labels.parley_model_version, x.value]);
+      expect(await versions()).toEqual([
+        ['inventory.policy', 'inventory-fed-11', 1],
+        ['objective.forecast', 'f-3', 1],
+      ]);
+      version = 'inventory-fed-12';
+      expect(await versions()).toEqual([
+        ['inventory.policy', 'inventory-fed-12', 1],
+        ['objective.forecast', 'f-3', 1],
+      ]);
+    } finally {
+      stop();
+    }
+    expect((await scrape()).some((x) => x.name === 'parley_model_info')).toBe(false);
+  });
 });
 
 describe('labels stay low-cardinality', () => {
@@ -465,11 +569,44 @@ describe('labels stay low-cardinality', () => {
       'parley_campaign_id',
       'parley_budget_period',
       'parley_federated_status',
+      'parley_agent',
+      'parley_agent_call',
+      'parley_consumer_group',
+      'parley_override_kind',
+      // One series per model, its version the one in use now (a swapped-out version disappears).
+      'parley_model',
+      'parley_model_version',
       'v8js_gc_type',
       'v8js_heap_space_name',
     ]);
     for (const x of s) for (const k of Object.keys(x.labels)) expect(allowed, `${x.name}{${k}}`).toContain(k);
     expect(s.some((x) => /request|session/.test(Object.keys(x.labels).join(',')))).toBe(false);
+  });
+});
+
+describe('the names the code exports', () => {
+  it('exportedMetricNames lists every sample name the text can hold, as Prometheus shows it', async () => {
+    const names = new Set(exportedMetricNames());
+    // Whatever earlier tests recorded and observed: every sample is under a listed name.
+    const stop = observeModelVersions(() => ({ 'inventory.policy': 'v1' }));
+    try {
+      for (const x of await scrape()) expect(names, x.name).toContain(x.name);
+    } finally {
+      stop();
+    }
+    // Counters with _total, histograms by their three series, gauges observed at scrape time too.
+    for (const n of [
+      'parley_decisions_total',
+      'parley_decision_duration_seconds_bucket',
+      'rpc_server_duration_seconds_count',
+      'parley_overrides_active',
+      'parley_model_info',
+      'parley_campaign_budget_micros',
+      'parley_outcome_log_consumer_lag_seconds',
+      'parley_federated_round_open',
+    ])
+      expect(names, n).toContain(n);
+    expect([...names].some((n) => n.includes('milliseconds'))).toBe(false);
   });
 });
 
