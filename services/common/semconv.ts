@@ -110,6 +110,10 @@ export const METRIC_ATTR = {
   rpcService: ATTR.rpcService,
   rpcMethod: ATTR.rpcMethod,
   rpcStatusCode: ATTR.rpcStatusCode,
+  /** The agent a broker's client series is about (its registry name). */
+  agent: ATTR.agent,
+  /** The kind of call on Agent/Negotiate (assess, propose, critique, commit, release, outcomes). */
+  agentCall: ATTR.agentCall,
   /** `ad` or `no_ad`. */
   result: 'parley.decision.result',
   degraded: 'parley.decision.degraded',

@@ -24,8 +24,10 @@ import {
 } from '../../bin/spawn';
 import { TrafficModel } from '../../bin/traffic';
 import type { DecisionList__Output } from '../../proto/gen/parley/v1/DecisionList';
+import { loadConfig } from '../../services/common/config';
+import { OVERRIDE_KINDS } from '../../services/common/domain/overrides';
 import { v1 } from '../../services/common/grpc/proto';
-import { parsePrometheus, type Sample, sumOf } from '../../services/common/metrics';
+import { exportedMetricNames, parsePrometheus, type Sample, sumOf } from '../../services/common/metrics';
 import { spawnTogether } from '../support/mesh';
 import { freePort } from '../support/ports';
 import { startRedis, type TestRedis } from '../support/redis';
@@ -232,6 +234,36 @@ describe('a Prometheus endpoint on every service', () => {
         n,
       ).toBe(true);
     }
+  });
+
+  it('serves only names the code registry lists (what the dashboard and alerts are checked against)', async () => {
+    const exported = new Set(exportedMetricNames());
+    for (const n of SERVICES)
+      for (const x of await scrape(n)) expect(exported, `${n}: ${x.name}`).toContain(x.name);
+  });
+
+  it('each agent says which model versions it uses, admin the overrides in force, inventory its outcome-log lag', async () => {
+    for (const a of AGENTS) {
+      const info = (await scrape(a)).filter((x) => x.name === 'parley_model_info');
+      expect(info.length, a).toBeGreaterThan(0);
+      for (const x of info) {
+        expect(x.value, a).toBe(1);
+        expect(x.labels.parley_model, a).toMatch(new RegExp(`^${a}\\.`));
+        expect(x.labels.parley_model_version, a).not.toBe('');
+      }
+    }
+    const admin = await scrape('admin');
+    expect(
+      admin
+        .filter((x) => x.name === 'parley_overrides_active')
+        .map((x) => x.labels.parley_override_kind)
+        .sort(),
+    ).toEqual([...OVERRIDE_KINDS].sort());
+    const lag = (await scrape('inventory')).filter(
+      (x) => x.name === 'parley_outcome_log_consumer_lag_seconds',
+    );
+    expect(lag.map((x) => x.labels.parley_consumer_group)).toEqual([loadConfig({}).online.group]);
+    expect(lag[0]!.value).toBeGreaterThanOrEqual(0);
   });
 
   it('PARLEY_METRICS_PORT=off: the service starts without an endpoint', () => {
