@@ -17,6 +17,7 @@ import type { CritiqueRequest } from '../../proto/gen/parley/v1/CritiqueRequest'
 import type { OutcomeRecord } from '../../proto/gen/parley/v1/OutcomeRecord';
 import type { RecordAck__Output } from '../../proto/gen/parley/v1/RecordAck';
 import { loadConfig } from '../../services/common/config';
+import { loggedAtMs } from '../../services/common/domain/outcomes';
 import { AgentLink, type CallKind, type CallRequest } from '../../services/common/grpc/agent-stream';
 import { messageOf, statusOf } from '../../services/common/grpc/errors';
 import { v1 } from '../../services/common/grpc/proto';
@@ -408,6 +409,38 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       expect(await feed.readGroup(`fresh-${kind}`, 'c1', 1000, 'newest')).toEqual([]);
       expect(await feed.leaveGroup(`fresh-${kind}`)).toBe(true);
       expect(await feed.leaveGroup(`fresh-${kind}`)).toBe(false);
+    } finally {
+      feed.close();
+    }
+  });
+
+  it('background polling (the outcome log, campaign status) makes no spans, even with every trace sampled', async () => {
+    // This process samples every trace (useMemorySpans): a polled method that made spans would show here.
+    const feed = new RemoteOutcomeFeed(service.address);
+    const since = Date.now();
+    try {
+      spans.reset();
+      const group = `polled-${kind}`;
+      const entries = await feed.readGroup(group, 'c1', 1000);
+      await feed.ack(
+        group,
+        entries.map((e) => e.id),
+      );
+      await feed.leaveGroup(group);
+      const status = await new Promise<grpc.ServiceError | null>((resolve) =>
+        client.CampaignStatus({}, { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null) =>
+          resolve(err),
+        ),
+      );
+      expect(status).toBeNull();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(spans.get().map((s) => s.name)).toEqual([]);
+      // Entry ids carry the time they were logged, which the learner's lag gauge reads.
+      expect(entries.length).toBeGreaterThan(0);
+      for (const e of entries) {
+        expect(loggedAtMs(e.id), e.id).toBeGreaterThan(since - 60_000);
+        expect(loggedAtMs(e.id), e.id).toBeLessThanOrEqual(Date.now());
+      }
     } finally {
       feed.close();
     }
