@@ -6,8 +6,9 @@
  * Prometheus shows), and every label it matches or groups by is one the
  * metrics carry (METRIC_ATTR, as Prometheus spells it, or the scrape's own
  * job/instance/le). A renamed metric fails here instead of leaving an empty
- * panel or an alert that never fires. test/e2e/metrics.test.ts checks that
- * a running mesh serves nothing outside exportedMetricNames.
+ * panel or an alert that never fires; docs/operations.md lists every one.
+ * test/e2e/metrics.test.ts checks that a running mesh serves nothing outside
+ * exportedMetricNames.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -151,5 +152,14 @@ describe('the Prometheus alert rules', () => {
     expect(metrics.length, 'names a metric').toBeGreaterThan(0);
     for (const m of metrics) expect(EXPORTED, m).toContain(m);
     for (const l of labels) expect(LABELS, l).toContain(l);
+  });
+});
+
+describe('docs/operations.md', () => {
+  it('lists every metric the code exports', () => {
+    const doc = read('docs/operations.md');
+    const families = new Set(exportedMetricNames().map((n) => n.replace(/_(bucket|sum|count)$/, '')));
+    expect(families.size).toBeGreaterThan(20);
+    for (const f of families) expect(doc, f).toContain(`\`${f}`);
   });
 });
