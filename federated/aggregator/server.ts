@@ -45,7 +45,7 @@ import {
 } from '../../services/common/grpc/server';
 import { callerOf } from '../../services/common/grpc/tls';
 import type { Logger } from '../../services/common/log';
-import { observeFederatedRound } from '../../services/common/metrics';
+import { observeFederatedRound, rpcRecorder } from '../../services/common/metrics';
 import { ATTR, rpcAttributes } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
 import { contextFromMetadata, SpanKind, withSpan } from '../../services/common/telemetry';
@@ -367,7 +367,9 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
   coordinator: Coordinator,
 ): grpc.handleClientStreamingCall<C, Res> {
   const rpcMethod = method.split('/')[1]!;
+  const metric = rpcRecorder('server', method);
   return (call, callback) => {
+    const started = performance.now();
     let header: C | null = null;
     let values: V | null = null;
     let received = 0;
@@ -376,7 +378,9 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
       if (done) return;
       done = true;
       call.removeAllListeners('data');
-      callback({ code: statusOf(toRpc(err)), details: detailsOf(toRpc(err)) });
+      const code = statusOf(toRpc(err));
+      metric.record(code, performance.now() - started);
+      callback({ code, details: detailsOf(toRpc(err)) });
     };
     /** Refused here, before the coordinator saw it: counted in the round's `rejected` all the same. */
     const refuse = (err: unknown) => {
@@ -467,6 +471,7 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
       ).then(
         (r) => {
           done = true;
+          metric.record(grpc.status.OK, performance.now() - started);
           callback(null, r);
         },
         (err) => {

@@ -613,8 +613,10 @@ const onlineHoldoutLoss = new Gauge({
   description: 'Holdout log-loss measured at the last online learning step',
 });
 
+const stepSeries = new Map<string, CounterSeries>();
+
 export function recordOnlineStep(result: 'accepted' | 'rejected' | 'rolled_back', holdoutLoss: number): void {
-  onlineSteps.bind({ [METRIC_ATTR.step]: result }).add(1);
+  counterFor(stepSeries, onlineSteps, METRIC_ATTR.step, result).add(1);
   if (Number.isFinite(holdoutLoss)) onlineHoldoutLoss.bind().set(holdoutLoss);
 }
 
