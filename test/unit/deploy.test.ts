@@ -909,6 +909,48 @@ describe('compose.jaeger.yaml (traces in Jaeger)', () => {
   });
 });
 
+describe('compose.metrics.yaml (Prometheus and Grafana)', () => {
+  const base = obj(loadDocs(join(DEPLOY, 'compose.yaml'))[0]!.services, 'services');
+  const override = obj(loadDocs(join(DEPLOY, 'compose.metrics.yaml'))[0]!.services, 'services');
+  /** container path → host path (relative to deploy/) of a service's bind mounts. */
+  const mounts = (service: string) =>
+    new Map(
+      strings(obj(override[service], service).volumes).map((v) => [v.split(':')[1]!, v.split(':')[0]!]),
+    );
+
+  it('Prometheus scrapes every service on its metrics port, and loads the alert rules it ships', () => {
+    const prometheus = obj(override.prometheus, 'prometheus');
+    const configPath = strings(prometheus.command)
+      .find((a) => a.startsWith('--config.file='))!
+      .split('=')[1]!;
+    const files = mounts('prometheus');
+    const cfg = loadDocs(resolve(DEPLOY, files.get(configPath)!))[0]!;
+    const targets = (cfg.scrape_configs as Obj[]).flatMap((job) =>
+      (job.static_configs as Obj[]).flatMap((c) => strings(c.targets)),
+    );
+    expect(targets.map((t) => t.split(':')[0]).sort()).toEqual([...SERVICES].sort());
+    for (const t of targets) {
+      const [host, port] = t.split(':') as [string, string];
+      expect(Number(port), t).toBe(defaultMetricsPort(host));
+      expect(strings(obj(base[host], host).expose), t).toContain(port);
+    }
+    for (const rules of strings(cfg.rule_files)) {
+      expect(resolve(DEPLOY, files.get(rules)!)).toBe(join(DEPLOY, 'prometheus/alerts.yaml'));
+    }
+  });
+
+  it('Grafana gets the Prometheus data source and the parley dashboard', () => {
+    const files = mounts('grafana');
+    const provisioning = resolve(DEPLOY, files.get('/etc/grafana/provisioning')!);
+    const ds = loadDocs(join(provisioning, 'datasources/prometheus.yaml'))[0]!;
+    expect((ds.datasources as Obj[])[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
+    const provider = (loadDocs(join(provisioning, 'dashboards/parley.yaml'))[0]!.providers as Obj[])[0]!;
+    const dir = String(obj(provider.options, 'options').path);
+    const dashboard = [...files].find(([container]) => container.startsWith(`${dir}/`));
+    expect(dashboard && resolve(DEPLOY, dashboard[1])).toBe(join(DEPLOY, 'grafana/parley.json'));
+  });
+});
+
 describe('Dockerfile and .dockerignore', () => {
   const dockerfile = parseDockerfile(readFileSync(join(DEPLOY, 'docker/Dockerfile'), 'utf8'));
   const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
