@@ -37,7 +37,7 @@ import {
   unary,
 } from '../common/grpc/server';
 import type { Logger } from '../common/log';
-import { observeOverrides } from '../common/metrics';
+import { decisionRecordCounters, observeOverrides } from '../common/metrics';
 import { agentsWithRole } from '../common/registry';
 import {
   type DecisionLog,
@@ -137,6 +137,7 @@ export function adminHandlers(
 ): AdminServerHandlers {
   const signIns = new SignIns(tokens, log, guard);
   const S = SERVICE_NAMES.admin;
+  const records = decisionRecordCounters();
   return {
     ListOverrides: unary<ListOverridesRequest__Output, OverrideSet>(
       `${S}/ListOverrides`,
@@ -252,9 +253,11 @@ export function adminHandlers(
           requestId = wholeRecordId(bytes);
           if (!requestId) throw new Error('not a decision record: no request_id');
         } catch (err) {
+          records.malformed.add(1);
           if (malformed++ === 0) log.warn('dropped a malformed decision record', { error: messageOf(err) });
           return;
         }
+        records.accepted.add(1);
         pending.push({ requestId, bytes });
         if (pending.length >= RECORD_BATCH) flush();
         else if (pending.length === 1) setImmediate(flush);

@@ -756,6 +756,27 @@ export function outcomeConsumerMetrics(group: string): OutcomeConsumerMetrics {
 }
 
 // ---------------------------------------------------------------------------
+// Decision records (the admin service's embedded decision log)
+
+const decisionRecords = new Counter({
+  name: METRIC.decisionRecords,
+  description:
+    'Decision records brokers streamed to the admin service (embedded decision log), by result: accepted, or malformed and dropped',
+  int: true,
+});
+
+/** The admin service's counters of decision records received, bound once. */
+export function decisionRecordCounters(): {
+  accepted: { add(n?: number): void };
+  malformed: { add(n?: number): void };
+} {
+  return {
+    accepted: decisionRecords.bind({ [METRIC_ATTR.record]: 'accepted' }),
+    malformed: decisionRecords.bind({ [METRIC_ATTR.record]: 'malformed' }),
+  };
+}
+
+// ---------------------------------------------------------------------------
 // Overrides in force (the admin service reports its store at each scrape)
 
 const overridesActive = observableGauge(METRIC.overridesActive, {

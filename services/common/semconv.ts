@@ -86,6 +86,8 @@ export const METRIC = {
   /** Outcome-log consumers (the inventory agent's online learner): how far behind the log, and entries read. */
   outcomeConsumerLag: 'parley_outcome_log_consumer_lag_seconds',
   outcomeEntriesRead: 'parley_outcome_log_entries_read',
+  /** Admin: decision records brokers stream to it (embedded decision log), by result. */
+  decisionRecords: 'parley_decision_records_received',
   /** Admin: overrides in force now, by kind (read at scrape time). */
   overridesActive: 'parley_overrides_active',
   /** Every agent: the model version each of its models uses now (an info gauge, always 1). */
@@ -129,6 +131,8 @@ export const METRIC_ATTR = {
   step: 'parley.online.step',
   /** A consumer group of the outcome log (e.g. PARLEY_ONLINE_GROUP). */
   consumerGroup: 'parley.consumer_group',
+  /** `accepted` or `malformed` (a decision record the admin service received). */
+  record: 'parley.record.result',
   /** An override kind: block, pause, pin, boost, brand_safety, separation. */
   overrideKind: 'parley.override.kind',
   /** Which model of a process (e.g. `inventory.policy`, `objective.forecast`). */

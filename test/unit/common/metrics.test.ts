@@ -573,6 +573,7 @@ describe('labels stay low-cardinality', () => {
       'parley_agent_call',
       'parley_consumer_group',
       'parley_override_kind',
+      'parley_record_result',
       // One series per model, its version the one in use now (a swapped-out version disappears).
       'parley_model',
       'parley_model_version',
