@@ -4,8 +4,11 @@
  * distinct metrics address in their start line, and after a few decisions
  * each endpoint serves the series that service owns, with counts that match
  * what was sent (the admin service: its own gRPC calls, here ListDecisions
- * reading back the decisions the broker recorded). PARLEY_METRICS_PORT=off
- * turns the endpoint off.
+ * reading back the decisions the broker recorded). Every name served is one
+ * the code registry lists (exportedMetricNames, what the dashboard and alert
+ * rules are checked against); each agent reports its model versions, the
+ * admin the overrides in force, the inventory agent its outcome-log lag.
+ * PARLEY_METRICS_PORT=off turns the endpoint off.
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
