@@ -21,6 +21,7 @@ import { loadConfig } from '../../services/common/config';
 import { setDefaultIdentity } from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
 import { startMetricsEndpoint } from '../../services/common/metrics';
+import { initTelemetry } from '../../services/common/telemetry';
 import { DEFAULT_PLAN, type TrainingPlan } from '../client/learner';
 import { baselineVector } from '../client/model';
 import { type DpOptions, resolveNoiseMultiplier } from './coordinator';
@@ -163,6 +164,14 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, 'aggregator');
   // Its certificate is aggregator.crt unless PARLEY_TLS_IDENTITY says otherwise.
   setDefaultIdentity('aggregator');
+  let telemetry: { shutdown(): Promise<void> };
+  try {
+    // Spans named like every service's (parley-<name>), exported when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    telemetry = initTelemetry({ serviceName: 'parley-aggregator', otlpEndpoint: config.otlpEndpoint });
+  } catch (err) {
+    process.stderr.write(`parley federated: bad configuration: ${(err as Error).message}\n`);
+    return 2;
+  }
   const log = createLogger('federated', config.logLevel);
   const metrics = await startMetricsEndpoint(config, log);
   const service = await startFederatedAggregator({ ...options, config, log });
@@ -178,5 +187,6 @@ export async function main(argv: string[]): Promise<number> {
   await stopped;
   await service.close();
   await metrics?.close();
+  await telemetry.shutdown();
   return 0;
 }

@@ -44,9 +44,8 @@
  * leaves sync rounds to the driver.
  */
 
-import { createHash } from 'node:crypto';
 import type { Logger } from '../../services/common/log';
-import { recordFederatedRound } from '../../services/common/metrics';
+import { type FederatedRoundProgress, recordFederatedRound } from '../../services/common/metrics';
 import { seededRng } from '../../services/common/rng';
 import type { TrainingPlan } from '../client/learner';
 import { DpStrategy } from '../privacy/dp';
@@ -776,6 +775,13 @@ export class Coordinator {
   participantIndex(roundId: number, clientId: string): number | null {
     if (!this.round || this.closed || this.round.id !== roundId) return null;
     return this.selectionIndex.get(clientId) ?? null;
+  }
+
+  /** How the open round is going, for its gauges (null before start / after close). */
+  progress(): FederatedRoundProgress | null {
+    const r = this.round;
+    if (!r || this.closed || r.state !== 'open') return null;
+    return { roundId: r.id, joined: r.joined.length, accepted: r.accepted.length, deadlineMs: r.deadlineMs };
   }
 
   /** The open round's id and deadline (null before start / after close). */

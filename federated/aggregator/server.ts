@@ -45,7 +45,8 @@ import {
 } from '../../services/common/grpc/server';
 import { callerOf } from '../../services/common/grpc/tls';
 import type { Logger } from '../../services/common/log';
-import { ATTR } from '../../services/common/semconv';
+import { observeFederatedRound, rpcRecorder } from '../../services/common/metrics';
+import { ATTR, rpcAttributes } from '../../services/common/semconv';
 import { createRedis } from '../../services/common/state/redis';
 import { contextFromMetadata, SpanKind, withSpan } from '../../services/common/telemetry';
 import { requireId } from '../../services/common/wire/validate';
@@ -366,7 +367,9 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
   coordinator: Coordinator,
 ): grpc.handleClientStreamingCall<C, Res> {
   const rpcMethod = method.split('/')[1]!;
+  const metric = rpcRecorder('server', method);
   return (call, callback) => {
+    const started = performance.now();
     let header: C | null = null;
     let values: V | null = null;
     let received = 0;
@@ -375,7 +378,9 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
       if (done) return;
       done = true;
       call.removeAllListeners('data');
-      callback({ code: statusOf(toRpc(err)), details: detailsOf(toRpc(err)) });
+      const code = statusOf(toRpc(err));
+      metric.record(code, performance.now() - started);
+      callback({ code, details: detailsOf(toRpc(err)) });
     };
     /** Refused here, before the coordinator saw it: counted in the round's `rejected` all the same. */
     const refuse = (err: unknown) => {
@@ -451,16 +456,22 @@ function chunkedUpload<C extends ChunkHeader, V extends Float32Array | Uint32Arr
         {
           kind: SpanKind.SERVER,
           parent: contextFromMetadata(call.metadata),
-          attributes: {
-            [ATTR.rpcSystem]: 'grpc',
-            [ATTR.rpcService]: SERVICE_NAMES.federated,
-            [ATTR.rpcMethod]: rpcMethod,
-          },
+          attributes: rpcAttributes(method, call.getHost()),
         },
-        async () => finish(h, full),
+        async (span) => {
+          try {
+            const r = await finish(h, full);
+            span.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
+            return r;
+          } catch (err) {
+            span.setAttribute(ATTR.rpcStatusCode, statusOf(toRpc(err)));
+            throw err;
+          }
+        },
       ).then(
         (r) => {
           done = true;
+          metric.record(grpc.status.OK, performance.now() - started);
           callback(null, r);
         },
         (err) => {
@@ -611,6 +622,7 @@ export async function startFederatedAggregator(
     secure?.tick().catch((err) => log.error('secure aggregation tick failed', { error: messageOf(err) }));
   }, opts.tickMs ?? 250);
   timer.unref();
+  const stopRoundGauges = observeFederatedRound(() => coordinator.progress());
   log.info('federated aggregator listening', {
     address: started.address,
     mode: coordinator.mode,
@@ -626,6 +638,7 @@ export async function startFederatedAggregator(
     secure,
     async close() {
       clearInterval(timer);
+      stopRoundGauges();
       await started.shutdown();
       await coordinator.close();
       await store.close();

@@ -25,6 +25,7 @@ import type { Override } from '../../proto/gen/parley/v1/Override';
 import type { OverrideSet } from '../../proto/gen/parley/v1/OverrideSet';
 import type { RecordDecisionsAck } from '../../proto/gen/parley/v1/RecordDecisionsAck';
 import type { Config } from '../common/config';
+import { OVERRIDE_KINDS } from '../common/domain/overrides';
 import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
 import { SERVICE_NAMES, v1 } from '../common/grpc/proto';
 import {
@@ -36,6 +37,7 @@ import {
   unary,
 } from '../common/grpc/server';
 import type { Logger } from '../common/log';
+import { decisionRecordCounters, observeOverrides } from '../common/metrics';
 import { agentsWithRole } from '../common/registry';
 import {
   type DecisionLog,
@@ -135,6 +137,7 @@ export function adminHandlers(
 ): AdminServerHandlers {
   const signIns = new SignIns(tokens, log, guard);
   const S = SERVICE_NAMES.admin;
+  const records = decisionRecordCounters();
   return {
     ListOverrides: unary<ListOverridesRequest__Output, OverrideSet>(
       `${S}/ListOverrides`,
@@ -250,9 +253,11 @@ export function adminHandlers(
           requestId = wholeRecordId(bytes);
           if (!requestId) throw new Error('not a decision record: no request_id');
         } catch (err) {
+          records.malformed.add(1);
           if (malformed++ === 0) log.warn('dropped a malformed decision record', { error: messageOf(err) });
           return;
         }
+        records.accepted.add(1);
         pending.push({ requestId, bytes });
         if (pending.length >= RECORD_BATCH) flush();
         else if (pending.length === 1) setImmediate(flush);
@@ -360,6 +365,16 @@ export async function startAdmin({
     throw err;
   }
   sampler.start();
+  // Overrides in force, by kind, read from the store at each scrape.
+  const stopOverrideGauge = observeOverrides(
+    OVERRIDE_KINDS,
+    async () => {
+      const counts: Record<string, number> = {};
+      for (const o of (await service.listOverrides()).overrides) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
+      return counts;
+    },
+    log,
+  );
   const addr = http.address();
   const httpPort = typeof addr === 'object' && addr ? addr.port : config.admin.httpPort;
   const url = `http://${config.host}:${httpPort}/`;
@@ -382,6 +397,7 @@ export async function startAdmin({
     service,
     sampler,
     async close() {
+      stopOverrideGauge();
       sampler.close();
       await new Promise<void>((resolve) => {
         h.close(() => resolve());

@@ -12,10 +12,13 @@ import type { RunningService } from '../common/grpc/server';
 import type { Logger } from '../common/log';
 import { ATTR } from '../common/semconv';
 import { critiqueInputFromWire, critiqueToWire } from '../common/wire/agent';
-import { critique } from './critique';
+import { BRAND_SAFETY_MODEL_VERSION, critique } from './critique';
 
 /** This agent's name in the registry (services/agents.yaml). */
 export const AGENT_NAME = 'brand-safety';
+
+/** The rules version this agent critiques with (parley_model_info). */
+const MODELS = { 'brand-safety.rules': BRAND_SAFETY_MODEL_VERSION } as const;
 
 export async function startBrandSafetyAgent({
   config,
@@ -47,6 +50,7 @@ export async function startBrandSafetyAgent({
       },
     },
     close: () => catalogue.close(),
+    models: () => MODELS,
   });
 }
 

@@ -13,7 +13,7 @@ import type { CallKind, CallReplyIn, CallRequest } from '../common/grpc/agent-st
 import { messageOf, RpcError } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import type { AgentEntry } from '../common/registry';
-import { ATTR, agentCallSpan, rpcAttributes } from '../common/semconv';
+import { AGENT_NEGOTIATE, ATTR } from '../common/semconv';
 import { childSpan, endSpan, SpanKind, traceparentOf, tracestateOf } from '../common/tracing';
 import {
   ackFromWire,
@@ -43,22 +43,22 @@ function validated<T>(agent: string, convert: () => T): T {
   }
 }
 
-/** One call on `link`, under a client span when the decision is sampled. */
+/**
+ * One call on `link`, under a client span when the decision is sampled
+ * (named and labelled as Agent/Negotiate, with the call kind; its status
+ * code is the call's: 4 when it timed out).
+ */
 async function traced<K extends CallKind>(
   link: AgentPool,
   kind: K,
   body: CallRequest[K],
   timeoutMs: number,
   parent: Span | null,
-  attributes: Record<string, string | number> = {},
+  round?: number,
 ): Promise<CallReplyIn[K]> {
-  const span = childSpan(
-    parent,
-    agentCallSpan(kind),
-    { ...rpcAttributes(agentCallSpan(kind)), [ATTR.agent]: link.name, ...attributes },
-    SpanKind.CLIENT,
-  );
+  const span = childSpan(parent, AGENT_NEGOTIATE, link.spanAttributes[kind], SpanKind.CLIENT);
   if (!span) return link.call(kind, body, timeoutMs);
+  if (round !== undefined) span.setAttribute(ATTR.round, round);
   try {
     const reply = await link.call(kind, body, timeoutMs, traceparentOf(span), tracestateOf(span));
     span.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
@@ -117,9 +117,14 @@ export function connectAgents(
       spec: specOf(a),
       async propose(input, timeoutMs, parent) {
         const link = linkOf(a);
-        const reply = await traced(link, 'propose', proposeRequestToWire(input), timeoutMs, parent, {
-          [ATTR.round]: input.round,
-        });
+        const reply = await traced(
+          link,
+          'propose',
+          proposeRequestToWire(input),
+          timeoutMs,
+          parent,
+          input.round,
+        );
         return validated(link.name, () => proposalFromWire(reply));
       },
     })),
@@ -127,9 +132,14 @@ export function connectAgents(
       spec: specOf(a),
       async critique(input, timeoutMs, parent) {
         const link = linkOf(a);
-        const reply = await traced(link, 'critique', critiqueRequestToWire(input), timeoutMs, parent, {
-          [ATTR.round]: input.round,
-        });
+        const reply = await traced(
+          link,
+          'critique',
+          critiqueRequestToWire(input),
+          timeoutMs,
+          parent,
+          input.round,
+        );
         return validated(link.name, () => critiqueFromWire(reply));
       },
     })),

@@ -25,7 +25,15 @@ import {
   PerformanceObserver,
 } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { type Attributes, type BatchObservableResult, type HrTime, ValueType } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type BatchObservableResult,
+  type HrTime,
+  type MetricOptions,
+  type ObservableGauge,
+  type ObservableResult,
+  ValueType,
+} from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { emptyResource } from '@opentelemetry/resources';
@@ -44,10 +52,15 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import { METRIC, METRIC_ATTR } from './semconv';
 
-/** Buckets (ms) of every latency histogram: decisions have deadlines of ~5 ms to a few seconds. */
-export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
-/** Buckets (ms) of federated round durations: seconds to hours. */
-const ROUND_BUCKETS_MS = [1000, 5000, 15_000, 60_000, 300_000, 900_000, 3_600_000, 14_400_000];
+/**
+ * Buckets (s) of every latency histogram: decisions have deadlines of ~5 ms
+ * to a few seconds. Durations are recorded in seconds, as Prometheus and the
+ * OpenTelemetry conventions want them; callers pass milliseconds (what
+ * performance.now() differences are) and the recorder divides.
+ */
+export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+/** Buckets (s) of federated round durations: seconds to hours. */
+const ROUND_BUCKETS_S = [1, 5, 15, 60, 300, 900, 3600, 14_400];
 const CLIENT_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10_000];
 /** Buckets (s) of GC pauses: a pause above a few ms is an event-loop stall. */
 const GC_BUCKETS_S = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1];
@@ -110,6 +123,8 @@ abstract class Instrument<S extends { attributes: Attributes }, V> {
   constructor(protected readonly d: Description) {
     registry.push(this);
   }
+  /** The sample names it exports, as Prometheus shows them. */
+  abstract names(): string[];
   protected abstract create(attributes: Attributes): S;
   protected abstract point(series: S): V;
   protected abstract data(descriptor: MetricDescriptor, dataPoints: DataPoint<V>[]): MetricData;
@@ -148,6 +163,9 @@ abstract class Instrument<S extends { attributes: Attributes }, V> {
 const registry: Array<Instrument<{ attributes: Attributes }, unknown>> = [];
 
 class Counter extends Instrument<CounterSeries, number> {
+  names() {
+    return [`${this.d.name}_total`];
+  }
   protected create(a: Attributes) {
     return new CounterSeries(a);
   }
@@ -173,6 +191,9 @@ class Histogram extends Instrument<HistogramSeries, HistogramPoint> {
   ) {
     super(d);
   }
+  names() {
+    return ['_bucket', '_sum', '_count'].map((suffix) => this.d.name + suffix);
+  }
   protected create(a: Attributes) {
     return new HistogramSeries(a, this.boundaries);
   }
@@ -195,6 +216,9 @@ class Histogram extends Instrument<HistogramSeries, HistogramPoint> {
 }
 
 class Gauge extends Instrument<GaugeSeries, number> {
+  names() {
+    return [this.d.name];
+  }
   protected create(a: Attributes) {
     return new GaugeSeries(a);
   }
@@ -243,6 +267,23 @@ class ScrapeTimeReader extends MetricReader {
 }
 const scrapeTimeReader = new ScrapeTimeReader();
 const gaugeMeter = new MeterProvider({ readers: [scrapeTimeReader] }).getMeter('parley');
+const observedGauges: string[] = [];
+
+/** A gauge observed at scrape time (through scrapeTimeReader), its name kept for exportedMetricNames. */
+function observableGauge(name: string, options: MetricOptions): ObservableGauge {
+  observedGauges.push(name);
+  return gaugeMeter.createObservableGauge(name, options);
+}
+
+/**
+ * Every sample name parley's code exports, as Prometheus shows them
+ * (counters with `_total`, histograms as `_bucket`, `_sum` and `_count`):
+ * the instruments as this module defines them, whether or not they have a
+ * series yet. Dashboards and alert rules are checked against it.
+ */
+export function exportedMetricNames(): string[] {
+  return [...registry.flatMap((i) => i.names()), ...observedGauges].sort();
+}
 
 const exporter = new PrometheusExporter({
   preventServerStart: true,
@@ -270,24 +311,24 @@ const rpcDuration = {
     {
       name: METRIC.rpcServerDuration,
       description:
-        'Duration of gRPC calls (and of each message of a multiplexed stream) as the server sees it',
-      unit: 'ms',
+        'Duration of gRPC calls (and of each call on the Agent.Negotiate stream, by parley_agent_call) as the server sees it',
+      unit: 's',
     },
-    LATENCY_BUCKETS_MS,
+    LATENCY_BUCKETS_S,
   ),
   client: new Histogram(
     {
       name: METRIC.rpcClientDuration,
       description:
-        "Duration of gRPC calls (and of each message of a multiplexed stream) as the caller sees it: the broker's per-agent latency",
-      unit: 'ms',
+        "Duration of gRPC calls (and of each call on the Agent.Negotiate stream, by parley_agent_call) as the caller sees it: the broker's per-agent latency",
+      unit: 's',
     },
-    LATENCY_BUCKETS_MS,
+    LATENCY_BUCKETS_S,
   ),
 };
 
 export interface RpcRecorder {
-  /** Records one call that ended with gRPC status `code` after `ms`. */
+  /** Records one call that ended with gRPC status `code` after `ms` milliseconds (exported in seconds). */
   record(code: number, ms: number): void;
 }
 
@@ -305,7 +346,7 @@ export function rpcRecorder(side: 'server' | 'client', method: string, extra: At
     record(code, ms) {
       if (code === 0) {
         ok ??= bindRpc(histogram, service, name, 0, extra);
-        ok.record(ms);
+        ok.record(ms / 1000);
         return;
       }
       let series = byCode.get(code);
@@ -313,7 +354,7 @@ export function rpcRecorder(side: 'server' | 'client', method: string, extra: At
         series = bindRpc(histogram, service, name, code, extra);
         byCode.set(code, series);
       }
-      series.record(ms);
+      series.record(ms / 1000);
     },
   };
 }
@@ -345,9 +386,9 @@ const decisionDuration = new Histogram(
   {
     name: METRIC.decisionDuration,
     description: 'Time from receiving a Decide call to its answer, by result',
-    unit: 'ms',
+    unit: 's',
   },
-  LATENCY_BUCKETS_MS,
+  LATENCY_BUCKETS_S,
 );
 const noAdDecisions = new Counter({
   name: METRIC.noAdDecisions,
@@ -419,7 +460,7 @@ export interface DecisionFacts {
 export function recordDecision(d: DecisionFacts, durationMs: number): void {
   const r = d.noAd ? 1 : 0;
   decisionCountOf(r, d.degraded.length > 0).add(1);
-  decisionTimeOf(r).record(durationMs);
+  decisionTimeOf(r).record(durationMs / 1000);
   if (d.noAd)
     counterFor(byReason, noAdDecisions, METRIC_ATTR.reason, d.noAdReasons[0] ?? 'REASON_UNSPECIFIED').add(1);
   for (const part of d.degraded) counterFor(byPart, degradedDecisions, METRIC_ATTR.part, part).add(1);
@@ -483,31 +524,39 @@ export interface CampaignSpendSample {
   lifetimeReservedMicros: number;
   todaySpentMicros: number;
   todayReservedMicros: number;
+  /** The campaign's budgets (0 = none): settled spend above one is overspend, which must never happen. */
+  lifetimeBudgetMicros: number;
+  dailyBudgetMicros: number;
   /** Even-paced campaigns: the paced period's budget, the ideal curve by now, the spend compared with it (spent + reserved), the multiplier. */
   pacing: { budgetMicros: number; idealMicros: number; spendMicros: number; multiplier: number } | null;
 }
 
 const campaignGauges = {
-  spent: gaugeMeter.createObservableGauge(METRIC.campaignSpent, {
+  spent: observableGauge(METRIC.campaignSpent, {
     description: 'Settled spend of a campaign, lifetime and in the current UTC day',
     valueType: ValueType.INT,
   }),
-  reserved: gaugeMeter.createObservableGauge(METRIC.campaignReserved, {
+  budget: observableGauge(METRIC.campaignBudget, {
+    description:
+      'Budget of a campaign, lifetime and per UTC day (only the ones it has): settled spend above it is overspend',
+    valueType: ValueType.INT,
+  }),
+  reserved: observableGauge(METRIC.campaignReserved, {
     description: 'Spend reserved by decisions and not yet settled or released',
     valueType: ValueType.INT,
   }),
-  paced: gaugeMeter.createObservableGauge(METRIC.campaignPacedSpend, {
+  paced: observableGauge(METRIC.campaignPacedSpend, {
     description: 'Spend (settled + reserved) in the paced period of an even-paced campaign',
     valueType: ValueType.INT,
   }),
-  ideal: gaugeMeter.createObservableGauge(METRIC.campaignIdealSpend, {
+  ideal: observableGauge(METRIC.campaignIdealSpend, {
     description: 'What the ideal pacing curve says an even-paced campaign should have spent by now',
   }),
-  budget: gaugeMeter.createObservableGauge(METRIC.campaignPacedBudget, {
+  pacedBudget: observableGauge(METRIC.campaignPacedBudget, {
     description: "The paced period's budget (daily budget, or lifetime budget over the flight)",
     valueType: ValueType.INT,
   }),
-  multiplier: gaugeMeter.createObservableGauge(METRIC.campaignPacingMultiplier, {
+  multiplier: observableGauge(METRIC.campaignPacingMultiplier, {
     description: 'Pacing multiplier (>1 behind the curve, <1 ahead)',
   }),
 };
@@ -534,11 +583,13 @@ export function observeCampaigns(read: () => Promise<CampaignSpendSample[]>, log
       result.observe(g.spent, s.todaySpentMicros, today);
       result.observe(g.reserved, s.lifetimeReservedMicros, lifetime);
       result.observe(g.reserved, s.todayReservedMicros, today);
+      if (s.lifetimeBudgetMicros > 0) result.observe(g.budget, s.lifetimeBudgetMicros, lifetime);
+      if (s.dailyBudgetMicros > 0) result.observe(g.budget, s.dailyBudgetMicros, today);
       if (s.pacing) {
         const c = { [METRIC_ATTR.campaign]: id };
         result.observe(g.paced, s.pacing.spendMicros, c);
         result.observe(g.ideal, s.pacing.idealMicros, c);
-        result.observe(g.budget, s.pacing.budgetMicros, c);
+        result.observe(g.pacedBudget, s.pacing.budgetMicros, c);
         result.observe(g.multiplier, s.pacing.multiplier, c);
       }
     }
@@ -562,8 +613,10 @@ const onlineHoldoutLoss = new Gauge({
   description: 'Holdout log-loss measured at the last online learning step',
 });
 
+const stepSeries = new Map<string, CounterSeries>();
+
 export function recordOnlineStep(result: 'accepted' | 'rejected' | 'rolled_back', holdoutLoss: number): void {
-  onlineSteps.bind({ [METRIC_ATTR.step]: result }).add(1);
+  counterFor(stepSeries, onlineSteps, METRIC_ATTR.step, result).add(1);
   if (Number.isFinite(holdoutLoss)) onlineHoldoutLoss.bind().set(holdoutLoss);
 }
 
@@ -579,9 +632,9 @@ const federatedRoundDuration = new Histogram(
   {
     name: METRIC.federatedRoundDuration,
     description: 'Time from opening a federated round to closing it',
-    unit: 'ms',
+    unit: 's',
   },
-  ROUND_BUCKETS_MS,
+  ROUND_BUCKETS_S,
 );
 const federatedRoundClients = new Histogram(
   {
@@ -609,9 +662,181 @@ export interface FederatedRoundStats {
 export function recordFederatedRound(r: FederatedRoundStats): void {
   const attrs = { [METRIC_ATTR.status]: r.status };
   federatedRounds.bind(attrs).add(1);
-  federatedRoundDuration.bind(attrs).record(r.durationMs);
+  federatedRoundDuration.bind(attrs).record(r.durationMs / 1000);
   federatedRoundClients.bind(attrs).record(r.clients);
   if (r.modelVersion !== undefined) federatedModelVersion.bind().set(r.modelVersion);
+}
+
+// ---------------------------------------------------------------------------
+// Federated round progress (the aggregator reports its open round at each scrape)
+
+/** The open round as the aggregator sees it now. */
+export interface FederatedRoundProgress {
+  roundId: number;
+  /** Clients selected in it so far. */
+  joined: number;
+  /** Updates accepted in it so far. */
+  accepted: number;
+  /** Epoch ms at which it closes at the latest. */
+  deadlineMs: number;
+}
+
+const federatedRoundGauges = {
+  open: observableGauge(METRIC.federatedRoundOpen, {
+    description: 'The id of the federated round open now (absent while none is)',
+    valueType: ValueType.INT,
+  }),
+  joined: observableGauge(METRIC.federatedRoundJoined, {
+    description: 'Clients selected in the open federated round so far',
+    valueType: ValueType.INT,
+  }),
+  accepted: observableGauge(METRIC.federatedRoundAccepted, {
+    description: 'Client updates accepted in the open federated round so far',
+    valueType: ValueType.INT,
+  }),
+  left: observableGauge(METRIC.federatedRoundSecondsLeft, {
+    description: "Seconds until the open federated round's deadline",
+    unit: 's',
+  }),
+};
+
+/** Reports the open round through `read` at each scrape; returns the function that stops it. */
+export function observeFederatedRound(
+  read: () => FederatedRoundProgress | null,
+  clock: () => number = Date.now,
+): () => void {
+  const g = federatedRoundGauges;
+  const callback = (result: BatchObservableResult) => {
+    const r = read();
+    if (!r) return;
+    result.observe(g.open, r.roundId);
+    result.observe(g.joined, r.joined);
+    result.observe(g.accepted, r.accepted);
+    result.observe(g.left, Math.max(0, (r.deadlineMs - clock()) / 1000));
+  };
+  const all = Object.values(g);
+  gaugeMeter.addBatchObservableCallback(callback, all);
+  return () => gaugeMeter.removeBatchObservableCallback(callback, all);
+}
+
+// ---------------------------------------------------------------------------
+// Outcome-log consumers (the inventory agent's online learner)
+
+const outcomeConsumerLag = new Gauge({
+  name: METRIC.outcomeConsumerLag,
+  description:
+    'How far behind the outcome log a consumer group reads: the age of the oldest entry of its last read (0 when the last read found nothing new)',
+  unit: 's',
+});
+const outcomeEntriesRead = new Counter({
+  name: METRIC.outcomeEntriesRead,
+  description: 'Outcome-log entries a consumer group has read',
+  int: true,
+});
+
+export interface OutcomeConsumerMetrics {
+  /** After each read: the entries' log times (epoch ms; empty when the read found nothing). */
+  read(loggedAtMs: readonly number[], nowMs?: number): void;
+}
+
+/** The lag gauge and read counter of one consumer group, bound once. */
+export function outcomeConsumerMetrics(group: string): OutcomeConsumerMetrics {
+  const attrs = { [METRIC_ATTR.consumerGroup]: group };
+  const lag = outcomeConsumerLag.bind(attrs);
+  const entries = outcomeEntriesRead.bind(attrs);
+  lag.set(0);
+  return {
+    read(loggedAtMs, nowMs = Date.now()) {
+      entries.add(loggedAtMs.length);
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const t of loggedAtMs) if (t < oldest) oldest = t;
+      lag.set(Number.isFinite(oldest) ? Math.max(0, (nowMs - oldest) / 1000) : 0);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Decision records (the admin service's embedded decision log)
+
+const decisionRecords = new Counter({
+  name: METRIC.decisionRecords,
+  description:
+    'Decision records brokers streamed to the admin service (embedded decision log), by result: accepted, or malformed and dropped',
+  int: true,
+});
+
+/** The admin service's counters of decision records received, bound once. */
+export function decisionRecordCounters(): {
+  accepted: { add(n?: number): void };
+  malformed: { add(n?: number): void };
+} {
+  return {
+    accepted: decisionRecords.bind({ [METRIC_ATTR.record]: 'accepted' }),
+    malformed: decisionRecords.bind({ [METRIC_ATTR.record]: 'malformed' }),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Overrides in force (the admin service reports its store at each scrape)
+
+const overridesActive = observableGauge(METRIC.overridesActive, {
+  description: 'Overrides in force now (not expired), by kind',
+  valueType: ValueType.INT,
+});
+
+/**
+ * Reports the overrides in force through `read` (a count per kind; kinds
+ * it leaves out count 0) at each scrape. Returns the function that stops it.
+ */
+export function observeOverrides(
+  kinds: readonly string[],
+  read: () => Promise<Readonly<Record<string, number>>>,
+  log?: Logger,
+): () => void {
+  const attrs = kinds.map((k) => [k, { [METRIC_ATTR.overrideKind]: k }] as const);
+  const callback = async (result: ObservableResult) => {
+    let counts: Readonly<Record<string, number>>;
+    try {
+      counts = await read();
+    } catch (err) {
+      log?.warn('override metrics unavailable', { error: (err as Error)?.message });
+      return;
+    }
+    for (const [k, a] of attrs) result.observe(counts[k] ?? 0, a);
+  };
+  overridesActive.addCallback(callback);
+  return () => overridesActive.removeCallback(callback);
+}
+
+// ---------------------------------------------------------------------------
+// Model versions (every agent reports the versions its models use at each scrape)
+
+const modelInfo = observableGauge(METRIC.modelInfo, {
+  description:
+    'The version each model of this process uses now: always 1, the version is the parley_model_version label (a hot swap changes it)',
+  valueType: ValueType.INT,
+});
+
+/**
+ * Reports `read()` (model name → version in use, e.g. `{ 'inventory.policy':
+ * 'inventory-fed-12' }`) at each scrape. Returns the function that stops it.
+ */
+export function observeModelVersions(read: () => Readonly<Record<string, string>>): () => void {
+  // One attribute object per (model, version) seen, so a scrape allocates none while nothing changes.
+  const attrs = new Map<string, Attributes>();
+  const callback = (result: ObservableResult) => {
+    for (const [model, version] of Object.entries(read())) {
+      const key = `${model}\u0000${version}`;
+      let a = attrs.get(key);
+      if (!a) {
+        a = { [METRIC_ATTR.model]: model, [METRIC_ATTR.modelVersion]: version };
+        if (attrs.size < 256) attrs.set(key, a);
+      }
+      result.observe(1, a);
+    }
+  };
+  modelInfo.addCallback(callback);
+  return () => modelInfo.removeCallback(callback);
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,10 @@ export const ATTR = {
   rpcService: 'rpc.service',
   rpcMethod: 'rpc.method',
   rpcStatusCode: 'rpc.grpc.status_code',
+  serverAddress: 'server.address',
+  serverPort: 'server.port',
+  /** Which kind of call (assess, propose, …) a span or series of Agent/Negotiate is about. */
+  agentCall: 'parley.agent.call',
   requestId: 'parley.request_id',
   round: 'parley.negotiation.round',
   rounds: 'parley.negotiation.rounds',
@@ -47,12 +51,12 @@ export const SPAN = {
  * fine: the catalogue is bounded).
  */
 export const METRIC = {
-  /** Histograms of every gRPC call, per service, method and status (ms). */
-  rpcServerDuration: 'rpc_server_duration_milliseconds',
-  rpcClientDuration: 'rpc_client_duration_milliseconds',
+  /** Histograms of every gRPC call, per service, method and status (seconds, as rpc.server.duration / rpc.client.duration). */
+  rpcServerDuration: 'rpc_server_duration_seconds',
+  rpcClientDuration: 'rpc_client_duration_seconds',
   /** Broker: answered decisions, their latency, no-ad reasons, degraded parts. */
   decisions: 'parley_decisions',
-  decisionDuration: 'parley_decision_duration_milliseconds',
+  decisionDuration: 'parley_decision_duration_seconds',
   noAdDecisions: 'parley_no_ad_decisions',
   degradedDecisions: 'parley_degraded_decisions',
   /** Broker: decisions shed (answered at once with house ads, no agent asked), by why. */
@@ -64,15 +68,30 @@ export const METRIC = {
   /** Objective agent, per campaign (gauges read at scrape time). */
   campaignSpent: 'parley_campaign_spent_micros',
   campaignReserved: 'parley_campaign_reserved_micros',
+  campaignBudget: 'parley_campaign_budget_micros',
   campaignPacedSpend: 'parley_campaign_paced_spend_micros',
   campaignIdealSpend: 'parley_campaign_ideal_spend_micros',
   campaignPacedBudget: 'parley_campaign_paced_budget_micros',
   campaignPacingMultiplier: 'parley_campaign_pacing_multiplier',
   /** Federated aggregator rounds. */
   federatedRounds: 'parley_federated_rounds',
-  federatedRoundDuration: 'parley_federated_round_duration_milliseconds',
+  federatedRoundDuration: 'parley_federated_round_duration_seconds',
   federatedRoundClients: 'parley_federated_round_clients',
   federatedModelVersion: 'parley_federated_model_version',
+  /** Federated aggregator: the open round as it goes (gauges read at scrape time). */
+  federatedRoundOpen: 'parley_federated_round_open',
+  federatedRoundJoined: 'parley_federated_round_joined_clients',
+  federatedRoundAccepted: 'parley_federated_round_accepted_updates',
+  federatedRoundSecondsLeft: 'parley_federated_round_remaining_seconds',
+  /** Outcome-log consumers (the inventory agent's online learner): how far behind the log, and entries read. */
+  outcomeConsumerLag: 'parley_outcome_log_consumer_lag_seconds',
+  outcomeEntriesRead: 'parley_outcome_log_entries_read',
+  /** Admin: decision records brokers stream to it (embedded decision log), by result. */
+  decisionRecords: 'parley_decision_records_received',
+  /** Admin: overrides in force now, by kind (read at scrape time). */
+  overridesActive: 'parley_overrides_active',
+  /** Every agent: the model version each of its models uses now (an info gauge, always 1). */
+  modelInfo: 'parley_model_info',
   /** Inventory agent: online learning steps by result, and the holdout log-loss of the policy in use. */
   onlineSteps: 'parley_online_learning_steps',
   onlineHoldoutLoss: 'parley_online_learning_holdout_loss',
@@ -93,6 +112,10 @@ export const METRIC_ATTR = {
   rpcService: ATTR.rpcService,
   rpcMethod: ATTR.rpcMethod,
   rpcStatusCode: ATTR.rpcStatusCode,
+  /** The agent a broker's client series is about (its registry name). */
+  agent: ATTR.agent,
+  /** The kind of call on Agent/Negotiate (assess, propose, critique, commit, release, outcomes). */
+  agentCall: ATTR.agentCall,
   /** `ad` or `no_ad`. */
   result: 'parley.decision.result',
   degraded: 'parley.decision.degraded',
@@ -106,42 +129,70 @@ export const METRIC_ATTR = {
   status: 'parley.federated.status',
   /** `accepted`, `rejected` or `rolled_back`. */
   step: 'parley.online.step',
+  /** A consumer group of the outcome log (e.g. PARLEY_ONLINE_GROUP). */
+  consumerGroup: 'parley.consumer_group',
+  /** `accepted` or `malformed` (a decision record the admin service received). */
+  record: 'parley.record.result',
+  /** An override kind: block, pause, pin, boost, brand_safety, separation. */
+  overrideKind: 'parley.override.kind',
+  /** Which model of a process (e.g. `inventory.policy`, `objective.forecast`). */
+  model: 'parley.model',
+  /** The version of that model in use. */
+  modelVersion: ATTR.modelVersion,
   /** `major`, `minor`, `incremental` or `weakcb`. */
   gcType: 'v8js.gc.type',
   /** A V8 heap space, e.g. `old_space`. */
   heapSpace: 'v8js.heap.space.name',
 } as const;
 
-const AGENT_CALL_SPANS = {
-  assess: 'parley.v1.Agent/Assess',
-  propose: 'parley.v1.Agent/Propose',
-  critique: 'parley.v1.Agent/Critique',
-  commit: 'parley.v1.Agent/Commit',
-  release: 'parley.v1.Agent/Release',
-  outcomes: 'parley.v1.Agent/Outcomes',
-} as const;
-
 /**
- * The name of one kind of call on the Agent.Negotiate stream, as its client
- * and server spans and rpc.* metric series name it: each kind reads as a
- * method of parley.v1.Agent (Assess, Propose, Critique, Commit, Release, Outcomes).
+ * The one gRPC method every broker↔agent call travels on (a long-lived
+ * bidi stream, services/common/grpc/agent-stream.ts). Each call on it still
+ * gets a client and a server span and its rpc.* series, named and labelled
+ * as this method, with the kind of call in parley.agent.call.
  */
-export function agentCallSpan(kind: keyof typeof AGENT_CALL_SPANS): string {
-  return AGENT_CALL_SPANS[kind];
+export const AGENT_NEGOTIATE = 'parley.v1.Agent/Negotiate';
+
+/** host and port of a gRPC target or :authority ("h:p", "[v6]:p", "h"); port 0 when it names none. */
+export function hostPort(address: string): { host: string; port: number } {
+  const m = /^\[([^\]]*)\](?::(\d+))?$/.exec(address) ?? /^([^:]*)(?::(\d+))?$/.exec(address);
+  if (!m) return { host: address, port: 0 };
+  return { host: m[1] ?? '', port: m[2] ? Number(m[2]) : 0 };
 }
 
-const rpcAttributeCache = new Map<string, Readonly<Record<string, string>>>();
+type RpcAttributes = Readonly<Record<string, string | number>>;
+const rpcAttributeCache = new Map<string, RpcAttributes>();
+/** Beyond this many (method, address) pairs, attributes are built per call rather than kept. */
+const MAX_CACHED = 1024;
 
 /**
  * The standard rpc.* span attributes of a fully-qualified method
- * ("parley.v1.InventoryAgent/Negotiate"), built once per method.
+ * ("parley.v1.AdDecision/Decide"), with server.address and server.port
+ * when `address` (a target or a server's :authority) is given; `extra`
+ * labels the set (e.g. the agent call kind). Built once per combination:
+ * callers on a hot path keep the object they get.
  */
-export function rpcAttributes(fullMethod: string): Readonly<Record<string, string>> {
-  let attrs = rpcAttributeCache.get(fullMethod);
+export function rpcAttributes(
+  fullMethod: string,
+  address = '',
+  extra: Readonly<Record<string, string>> = {},
+): RpcAttributes {
+  const key = `${fullMethod} ${address} ${Object.entries(extra).join(' ')}`;
+  let attrs = rpcAttributeCache.get(key);
   if (!attrs) {
     const [service = '', method = ''] = fullMethod.split('/');
-    attrs = Object.freeze({ [ATTR.rpcSystem]: 'grpc', [ATTR.rpcService]: service, [ATTR.rpcMethod]: method });
-    rpcAttributeCache.set(fullMethod, attrs);
+    const out: Record<string, string | number> = {
+      [ATTR.rpcSystem]: 'grpc',
+      [ATTR.rpcService]: service,
+      [ATTR.rpcMethod]: method,
+    };
+    if (address) {
+      const { host, port } = hostPort(address);
+      out[ATTR.serverAddress] = host;
+      if (port) out[ATTR.serverPort] = port;
+    }
+    attrs = Object.freeze(Object.assign(out, extra));
+    if (rpcAttributeCache.size < MAX_CACHED) rpcAttributeCache.set(key, attrs);
   }
   return attrs;
 }

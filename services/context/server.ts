@@ -23,7 +23,7 @@ import { createRedis } from '../common/state/redis';
 import { outcomesFromWire } from '../common/wire/agent';
 import { signalsFromWire, snapshotToWire } from '../common/wire/common';
 import { requireMessage } from '../common/wire/validate';
-import { ContextAgent, type ContextModel, watchContextModel } from './agent';
+import { ContextAgent, type ContextModel, RULES_ONLY, watchContextModel } from './agent';
 import { MemorySessionStore, type SessionStore } from './session-store';
 import { RedisSessionStore } from './session-store-redis';
 
@@ -128,6 +128,7 @@ export async function startContextAgent({
       await store.close();
     },
     details: { state: config.redisUrl ? 'redis' : 'embedded' },
+    models: () => ({ 'context.model': modelWatch?.holder.version ?? RULES_ONLY.version }),
   });
   return { ...server, agent, store, model: modelWatch?.holder ?? null };
 }

@@ -8,10 +8,10 @@
 import { hostname } from 'node:os';
 import { consumeOutcomes, OnlineLearner } from '../../learning/online';
 import type { Config } from '../common/config';
-import type { OutcomeFeed } from '../common/domain/outcomes';
+import { loggedAtMs, type OutcomeFeed } from '../common/domain/outcomes';
 import { messageOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
-import { recordOnlineStep } from '../common/metrics';
+import { outcomeConsumerMetrics, recordOnlineStep } from '../common/metrics';
 import { agentsWithRole } from '../common/registry';
 import { RemoteOutcomeFeed } from './outcome-feed';
 import { BASELINE_WEIGHTS, LogisticPolicy, type PolicyHolder } from './policy';
@@ -55,11 +55,22 @@ export function startOnlineLearning({
       ? new OnlineLearner(inUse.weights, inUse.version)
       : new OnlineLearner(BASELINE_WEIGHTS, inUse.version);
   const abort = new AbortController();
+  // Each read shows how far behind the log this group is (parley_outcome_log_consumer_lag_seconds).
+  const consumer = outcomeConsumerMetrics(config.online.group);
+  const measured: OutcomeFeed = {
+    async readGroup(group, name, count, from) {
+      const entries = await feed.readGroup(group, name, count, from);
+      consumer.read(entries.map((e) => loggedAtMs(e.id)).filter(Number.isFinite));
+      return entries;
+    },
+    ack: (group, ids) => feed.ack(group, ids),
+    leaveGroup: (group) => feed.leaveGroup(group),
+  };
   // The objective agent may simply not be up yet (a mesh starting): say so only when it lasts.
   let failingSince: number | null = null;
   let warned = false;
   const loop = consumeOutcomes({
-    feed,
+    feed: measured,
     group: config.online.group,
     consumer: `${hostname()}-${process.pid}`,
     // Outcomes of decisions proposed before this process started cannot be joined: skip them.

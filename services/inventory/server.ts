@@ -82,6 +82,7 @@ export async function startInventoryAgent({
       policyWatch?.close();
     },
     details: { modelVersion: policy.version },
+    models: () => ({ 'inventory.policy': policy.version }),
   });
   return { ...server, agent, policy, online };
 }

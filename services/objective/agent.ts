@@ -444,6 +444,8 @@ export class ObjectiveAgent {
       return {
         campaignId: c.id,
         ...spend,
+        lifetimeBudgetMicros: c.totalBudgetMicros,
+        dailyBudgetMicros: c.dailyBudgetMicros,
         pacing:
           p && p.budgetMicros > 0
             ? {

@@ -43,7 +43,7 @@ import {
   outcomeBatchToWire,
   readOutcomesFromWire,
 } from '../common/wire/objective';
-import { critiqueOf, ObjectiveAgent } from './agent';
+import { critiqueOf, OBJECTIVE_MODEL_VERSION, ObjectiveAgent } from './agent';
 import { type Forecast, forecastProfile, watchForecast, watchObjectiveModel } from './models';
 import type { TrafficProfile } from './pacing';
 import { createObjectiveState } from './state';
@@ -110,6 +110,12 @@ export function negotiationHandlers(agent: ObjectiveAgent): AgentHandlers {
   };
 }
 
+/**
+ * Methods background pollers call (the learners' outcome-log consumers, the
+ * dashboard's sampler): untraced, so polling makes no root traces.
+ */
+const POLLED = { traced: false } as const;
+
 /** The ObjectiveAgent service: what the objective agent offers besides negotiating. */
 export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): ObjectiveAgentHandlers {
   return {
@@ -120,6 +126,7 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
         return outcomeBatchToWire(await agent.readOutcomes(group, consumer, count, from));
       },
       log,
+      POLLED,
     ),
     AckOutcomes: unary<AckOutcomesRequest__Output, AckOutcomesReply>(
       `${SERVICE_NAMES.objective}/AckOutcomes`,
@@ -128,11 +135,13 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
         return { acknowledged: await agent.ackOutcomes(group, ids) };
       },
       log,
+      POLLED,
     ),
     LeaveOutcomes: unary<LeaveOutcomesRequest__Output, LeaveOutcomesReply>(
       `${SERVICE_NAMES.objective}/LeaveOutcomes`,
       async (req) => ({ existed: await agent.leaveOutcomes(leaveOutcomesFromWire(req)) }),
       log,
+      POLLED,
     ),
     CampaignStatus: unary<CampaignStatusRequest__Output, CampaignStatusReply>(
       `${SERVICE_NAMES.objective}/CampaignStatus`,
@@ -158,6 +167,7 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
         })),
       }),
       log,
+      POLLED,
     ),
   };
 }
@@ -230,6 +240,10 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     ],
     close: cleanup,
     details: { state: state.kind },
+    models: () => ({
+      'objective.policy': model?.holder.version ?? OBJECTIVE_MODEL_VERSION,
+      ...(forecast ? { 'objective.forecast': forecast.holder.version } : {}),
+    }),
   });
   agent.startSweeper(sweepIntervalMs(config.reservationTtlMs));
   return { ...server, agent, model: model?.holder ?? null, forecast: forecast?.holder ?? null };

@@ -4,8 +4,11 @@
  * distinct metrics address in their start line, and after a few decisions
  * each endpoint serves the series that service owns, with counts that match
  * what was sent (the admin service: its own gRPC calls, here ListDecisions
- * reading back the decisions the broker recorded). PARLEY_METRICS_PORT=off
- * turns the endpoint off.
+ * reading back the decisions the broker recorded). Every name served is one
+ * the code registry lists (exportedMetricNames, what the dashboard and alert
+ * rules are checked against); each agent reports its model versions, the
+ * admin the overrides in force, the inventory agent its outcome-log lag.
+ * PARLEY_METRICS_PORT=off turns the endpoint off.
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,8 +27,10 @@ import {
 } from '../../bin/spawn';
 import { TrafficModel } from '../../bin/traffic';
 import type { DecisionList__Output } from '../../proto/gen/parley/v1/DecisionList';
+import { loadConfig } from '../../services/common/config';
+import { OVERRIDE_KINDS } from '../../services/common/domain/overrides';
 import { v1 } from '../../services/common/grpc/proto';
-import { parsePrometheus, type Sample, sumOf } from '../../services/common/metrics';
+import { exportedMetricNames, parsePrometheus, type Sample, sumOf } from '../../services/common/metrics';
 import { spawnTogether } from '../support/mesh';
 import { freePort } from '../support/ports';
 import { startRedis, type TestRedis } from '../support/redis';
@@ -166,12 +171,12 @@ describe('a Prometheus endpoint on every service', () => {
 
     // Broker: exactly the decisions sent, their latency, and its side of every hop.
     expect(delta('broker', 'parley_decisions_total'), logs()).toBe(DECISIONS);
-    expect(delta('broker', 'parley_decision_duration_milliseconds_count')).toBe(DECISIONS);
-    expect(delta('broker', 'parley_decision_duration_milliseconds_bucket', { le: '+Inf' })).toBe(DECISIONS);
+    expect(delta('broker', 'parley_decision_duration_seconds_count')).toBe(DECISIONS);
+    expect(delta('broker', 'parley_decision_duration_seconds_bucket', { le: '+Inf' })).toBe(DECISIONS);
     // Per agent, by its registry name: no code here names one.
     for (const agent of AGENTS) {
       expect(
-        delta('broker', 'rpc_client_duration_milliseconds_count', {
+        delta('broker', 'rpc_client_duration_seconds_count', {
           rpc_service: 'parley.v1.Agent',
           parley_agent: agent,
         }),
@@ -181,7 +186,7 @@ describe('a Prometheus endpoint on every service', () => {
     // Each agent: its server side, and none of the broker's series.
     for (const a of AGENTS) {
       expect(
-        delta(a, 'rpc_server_duration_milliseconds_count', { rpc_service: 'parley.v1.Agent' }),
+        delta(a, 'rpc_server_duration_seconds_count', { rpc_service: 'parley.v1.Agent' }),
         a,
       ).toBeGreaterThanOrEqual(DECISIONS);
       expect(
@@ -191,7 +196,7 @@ describe('a Prometheus endpoint on every service', () => {
     }
     // Admin: exactly the ListDecisions calls made, server side; none of the broker's or objective's series.
     expect(
-      delta('admin', 'rpc_server_duration_milliseconds_count', {
+      delta('admin', 'rpc_server_duration_seconds_count', {
         rpc_service: 'parley.v1.Admin',
         rpc_method: 'ListDecisions',
       }),
@@ -232,6 +237,36 @@ describe('a Prometheus endpoint on every service', () => {
         n,
       ).toBe(true);
     }
+  });
+
+  it('serves only names the code registry lists (what the dashboard and alerts are checked against)', async () => {
+    const exported = new Set(exportedMetricNames());
+    for (const n of SERVICES)
+      for (const x of await scrape(n)) expect(exported, `${n}: ${x.name}`).toContain(x.name);
+  });
+
+  it('each agent says which model versions it uses, admin the overrides in force, inventory its outcome-log lag', async () => {
+    for (const a of AGENTS) {
+      const info = (await scrape(a)).filter((x) => x.name === 'parley_model_info');
+      expect(info.length, a).toBeGreaterThan(0);
+      for (const x of info) {
+        expect(x.value, a).toBe(1);
+        expect(x.labels.parley_model, a).toMatch(new RegExp(`^${a}\\.`));
+        expect(x.labels.parley_model_version, a).not.toBe('');
+      }
+    }
+    const admin = await scrape('admin');
+    expect(
+      admin
+        .filter((x) => x.name === 'parley_overrides_active')
+        .map((x) => x.labels.parley_override_kind)
+        .sort(),
+    ).toEqual([...OVERRIDE_KINDS].sort());
+    const lag = (await scrape('inventory')).filter(
+      (x) => x.name === 'parley_outcome_log_consumer_lag_seconds',
+    );
+    expect(lag.map((x) => x.labels.parley_consumer_group)).toEqual([loadConfig({}).online.group]);
+    expect(lag[0]!.value).toBeGreaterThanOrEqual(0);
   });
 
   it('PARLEY_METRICS_PORT=off: the service starts without an endpoint', () => {

@@ -2,7 +2,9 @@
  * W3C trace context end to end: an ad server's traceparent reaches the
  * broker, every hop to the agents (over the multiplexed streams) stays in the
  * same trace, and each process exports its spans over OTLP/HTTP under its
- * own service.name and service.instance.id. Sampling: the mesh here samples
+ * own service.name and service.instance.id. Every client and server span
+ * follows the OpenTelemetry RPC conventions (rpc.*, server.address/port, the
+ * gRPC status code, `package.Service/Method` names). Sampling: the mesh here samples
  * no new trace (OTEL_TRACES_SAMPLER_ARG=0 on the default parent-based ratio
  * sampler), so what is exported is exactly what a sampled caller asked for;
  * an unsampled decision still answers with its trace id.
@@ -11,7 +13,8 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdDecisionClient, connect, decide, reportOutcome } from '../../bin/client';
 import { AGENTS, spawnService, stopProcess } from '../../bin/spawn';
-import { ATTR, SPAN } from '../../services/common/semconv';
+import { CALL_KINDS } from '../../services/common/grpc/agent-stream';
+import { AGENT_NEGOTIATE, ATTR, hostPort, SPAN } from '../../services/common/semconv';
 import type { TestMesh } from '../support/mesh';
 import { type CollectedSpan, OTLP_KIND, type OtlpReceiver, startOtlpReceiver } from '../support/otlp';
 import { startE2eMesh, validDecide, validOutcome } from './fixtures';
@@ -133,6 +136,35 @@ describe('tracing across the mesh (OTLP/HTTP export)', () => {
     }
     // The objective agent both evaluated and committed (the sponsorship is paid).
     expect(serverOf(spans, 'parley-objective').length).toBeGreaterThanOrEqual(2);
+
+    // Every client and server span follows the OpenTelemetry RPC conventions.
+    const rpcSpans = spans.filter((s) => s.kind === OTLP_KIND.client || s.kind === OTLP_KIND.server);
+    expect(rpcSpans.length).toBeGreaterThan(2 * AGENTS.length);
+    for (const s of rpcSpans) {
+      const a = s.attributes;
+      const what = `${s.serviceName} ${s.name} (${s.kind})`;
+      expect(a[ATTR.rpcSystem], what).toBe('grpc');
+      expect(s.name, what).toBe(`${a[ATTR.rpcService]}/${a[ATTR.rpcMethod]}`);
+      expect(a[ATTR.rpcStatusCode], what).toBe(0); // a healthy decision: every call OK
+      expect(a[ATTR.serverAddress], what).toBe('127.0.0.1');
+      expect(a[ATTR.serverPort], what).toBeGreaterThan(0);
+      if (a[ATTR.rpcService] === 'parley.v1.Agent') {
+        // Calls on the one Agent.Negotiate stream: the method it is, the kind of call beside it.
+        expect(s.name, what).toBe(AGENT_NEGOTIATE);
+        expect(CALL_KINDS, what).toContain(a[ATTR.agentCall]);
+      }
+    }
+    expect(root.attributes[ATTR.serverPort]).toBe(hostPort(mesh.broker).port);
+    // Each hop's two ends agree: the server span of an agent call is named and labelled as its client span.
+    for (const s of rpcSpans.filter(
+      (x) => x.kind === OTLP_KIND.server && x.serviceName !== 'parley-broker',
+    )) {
+      const client = byId.get(s.parentSpanId)!;
+      expect(client.name).toBe(s.name);
+      expect(client.attributes[ATTR.agentCall]).toBe(s.attributes[ATTR.agentCall]);
+      expect(client.attributes[ATTR.serverPort]).toBe(s.attributes[ATTR.serverPort]);
+      expect(`parley-${client.attributes[ATTR.agent]}`).toBe(s.serviceName);
+    }
 
     // A span per negotiation round, numbered, with candidate counts.
     const roundSpans = spans.filter((s) => s.name === SPAN.round && s.serviceName === 'parley-broker');

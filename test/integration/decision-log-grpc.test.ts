@@ -16,11 +16,20 @@ import { adminSink } from '../../services/broker/admin-client';
 import { DecisionRecorder } from '../../services/broker/decision-log';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
+import { metricsText, parsePrometheus, sumOf } from '../../services/common/metrics';
 import { encodeDecision } from '../../services/common/state/decisions';
 import { startTestAdmin } from '../support/admin';
 import { decisionRecord } from '../support/decision-record';
 
 const log = createLogger('test', 'error');
+
+/** The admin's decision-record counters (this process's metrics). */
+async function recordsReceived(): Promise<{ accepted: number; malformed: number }> {
+  const s = parsePrometheus(await metricsText());
+  const n = (result: string) =>
+    sumOf(s, 'parley_decision_records_received_total', { parley_record_result: result });
+  return { accepted: n('accepted'), malformed: n('malformed') };
+}
 let admin: RunningAdmin;
 let client: InstanceType<typeof v1.Admin>;
 
@@ -91,6 +100,7 @@ describe('decision log over RecordDecisions (embedded)', () => {
   });
 
   it('drops a malformed message and keeps the rest of the stream', async () => {
+    const before = await recordsReceived();
     const raw = new grpc.Client(admin.address, grpc.credentials.createInsecure());
     const method = v1.Admin.service.RecordDecisions;
     const ack = await new Promise<RecordDecisionsAck__Output>((resolve, reject) => {
@@ -107,6 +117,10 @@ describe('decision log over RecordDecisions (embedded)', () => {
     raw.close();
     expect(ack.received).toBe(2);
     expect((await eventually(() => getDecision('after-junk'))).request_id).toBe('after-junk');
+    // The admin's metrics count each record by what became of it.
+    const after = await recordsReceived();
+    expect(after.accepted - before.accepted).toBe(1);
+    expect(after.malformed - before.malformed).toBe(1);
     await expect(getDecision('A')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 

@@ -21,6 +21,7 @@ import type { Proposal__Output } from '../../proto/gen/parley/v1/Proposal';
 import { loadConfig } from '../../services/common/config';
 import { AgentLink } from '../../services/common/grpc/agent-stream';
 import { createLogger } from '../../services/common/log';
+import { metricsText, parsePrometheus, type Sample } from '../../services/common/metrics';
 import { seededRng } from '../../services/common/rng';
 import { POLICY_FEATURE_COUNT } from '../../services/inventory/policy';
 import { type InventoryAgentService, startInventoryAgent } from '../../services/inventory/server';
@@ -60,6 +61,8 @@ async function statusOf(p: Promise<unknown>): Promise<{ code: grpc.status; detai
   }
   throw new Error('expected the call to fail');
 }
+
+const scrape = async (): Promise<Sample[]> => parsePrometheus(await metricsText());
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'parley-federated-'));
@@ -157,6 +160,7 @@ describe('FederatedAggregator over gRPC', () => {
   });
 
   it('refuses bad updates with clear statuses, and the round goes on', async () => {
+    const before = await scrape();
     const c = client(aggregator.address);
     const joined = await c.join('bad-client');
     if (!joined.selected) throw new Error('not selected');
@@ -212,6 +216,26 @@ describe('FederatedAggregator over gRPC', () => {
       accepted: 1,
       rejected: 8,
     });
+    // Uploads count in the RED histogram by status, like every RPC: the one accepted, and the eight
+    // refused with a status (the 37-value stream included, refused as oversize mid-stream).
+    const after = await scrape();
+    const upload = { rpc_service: 'parley.v1.FederatedAggregator', rpc_method: 'UploadUpdate' };
+    const count = (samples: Sample[], code?: string) =>
+      samples
+        .filter(
+          (x) =>
+            x.name === 'rpc_server_duration_seconds_count' &&
+            x.labels.rpc_service === upload.rpc_service &&
+            x.labels.rpc_method === upload.rpc_method &&
+            (code === undefined
+              ? x.labels.rpc_grpc_status_code !== '0'
+              : x.labels.rpc_grpc_status_code === code),
+        )
+        .reduce((n, x) => n + x.value, 0);
+    expect(count(after, '0') - count(before, '0')).toBe(1);
+    expect(count(after) - count(before)).toBe(8);
+    // The open round shows in its gauges.
+    expect(after.some((x) => x.name === 'parley_federated_round_open' && x.value > 0)).toBe(true);
   });
 
   it('refuses bytes that are not the request message with INVALID_ARGUMENT, unary or streamed', async () => {

@@ -17,12 +17,13 @@ import type { CritiqueRequest } from '../../proto/gen/parley/v1/CritiqueRequest'
 import type { OutcomeRecord } from '../../proto/gen/parley/v1/OutcomeRecord';
 import type { RecordAck__Output } from '../../proto/gen/parley/v1/RecordAck';
 import { loadConfig } from '../../services/common/config';
+import { loggedAtMs } from '../../services/common/domain/outcomes';
 import { AgentLink, type CallKind, type CallRequest } from '../../services/common/grpc/agent-stream';
 import { messageOf, statusOf } from '../../services/common/grpc/errors';
 import { v1 } from '../../services/common/grpc/proto';
 import type { RunningService } from '../../services/common/grpc/server';
 import { createLogger } from '../../services/common/log';
-import { ATTR, agentCallSpan } from '../../services/common/semconv';
+import { AGENT_NEGOTIATE, ATTR } from '../../services/common/semconv';
 import { tracer } from '../../services/common/telemetry';
 import { traceparentOf } from '../../services/common/tracing';
 import { RemoteOutcomeFeed } from '../../services/inventory/outcome-feed';
@@ -225,20 +226,22 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       traceparent,
     );
     parent.end();
-    const find = async (name: string) => {
+    const find = async (call: string) => {
       for (let i = 0; i < 50; i++) {
-        const span = spans.get().find((s) => s.name === name);
+        const span = spans
+          .get()
+          .find((s) => s.name === AGENT_NEGOTIATE && s.attributes[ATTR.agentCall] === call);
         if (span) return span;
         await new Promise((r) => setTimeout(r, 10));
       }
-      throw new Error(`no span ${name}`);
+      throw new Error(`no span of a ${call} call`);
     };
-    expect((await find(agentCallSpan('critique'))).attributes).toMatchObject({
+    expect((await find('critique')).attributes).toMatchObject({
       [ATTR.candidatesEligible]: 1,
       [ATTR.candidatesRemoved]: 1,
       [ATTR.requestId]: 'req-1',
     });
-    expect((await find(agentCallSpan('commit'))).attributes).toMatchObject({
+    expect((await find('commit')).attributes).toMatchObject({
       [ATTR.reservations]: 0,
       [ATTR.rejectedCommits]: 1,
     });
@@ -406,6 +409,38 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       expect(await feed.readGroup(`fresh-${kind}`, 'c1', 1000, 'newest')).toEqual([]);
       expect(await feed.leaveGroup(`fresh-${kind}`)).toBe(true);
       expect(await feed.leaveGroup(`fresh-${kind}`)).toBe(false);
+    } finally {
+      feed.close();
+    }
+  });
+
+  it('background polling (the outcome log, campaign status) makes no spans, even with every trace sampled', async () => {
+    // This process samples every trace (useMemorySpans): a polled method that made spans would show here.
+    const feed = new RemoteOutcomeFeed(service.address);
+    const since = Date.now();
+    try {
+      spans.reset();
+      const group = `polled-${kind}`;
+      const entries = await feed.readGroup(group, 'c1', 1000);
+      await feed.ack(
+        group,
+        entries.map((e) => e.id),
+      );
+      await feed.leaveGroup(group);
+      const status = await new Promise<grpc.ServiceError | null>((resolve) =>
+        client.CampaignStatus({}, { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null) =>
+          resolve(err),
+        ),
+      );
+      expect(status).toBeNull();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(spans.get().map((s) => s.name)).toEqual([]);
+      // Entry ids carry the time they were logged, which the learner's lag gauge reads.
+      expect(entries.length).toBeGreaterThan(0);
+      for (const e of entries) {
+        expect(loggedAtMs(e.id), e.id).toBeGreaterThan(since - 60_000);
+        expect(loggedAtMs(e.id), e.id).toBeLessThanOrEqual(Date.now());
+      }
     } finally {
       feed.close();
     }

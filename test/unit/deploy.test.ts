@@ -1360,6 +1360,100 @@ describe('otel-collector.yaml', () => {
   });
 });
 
+describe('compose.jaeger.yaml (traces in Jaeger)', () => {
+  const base = obj(loadDocs(join(DEPLOY, 'compose.yaml'))[0]!.services, 'services');
+  const override = obj(loadDocs(join(DEPLOY, 'compose.jaeger.yaml'))[0]!.services, 'services');
+
+  /** The collector's configs merged as it merges its --config files: maps deeply, anything else replaced. */
+  const merge = (a: unknown, b: unknown): unknown => {
+    const isMap = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!isMap(a) || !isMap(b)) return b;
+    const out: Obj = { ...(a as Obj) };
+    for (const [k, v] of Object.entries(b as Obj)) out[k] = k in out ? merge(out[k], v) : v;
+    return out;
+  };
+
+  it('adds Jaeger with its UI published, and only overrides services compose.yaml has', () => {
+    const jaeger = obj(override.jaeger, 'jaeger');
+    expect(String(jaeger.image)).toMatch(/^jaegertracing\/all-in-one:\d+\.\d+\.\d+$/);
+    expect(strings(jaeger.ports)).toContain('16686:16686');
+    for (const name of Object.keys(override))
+      if (name !== 'jaeger') expect(Object.keys(base)).toContain(name);
+    // Every parley service records every trace, so any decision can be looked up.
+    for (const name of SERVICES) {
+      expect(obj(obj(override[name], name).environment, name).OTEL_TRACES_SAMPLER, name).toBe('always_on');
+    }
+  });
+
+  it('the collector reads its own config and the Jaeger one, which forwards traces to the Jaeger service', () => {
+    const c = obj(override['otel-collector'], 'otel-collector');
+    const mounts = new Map(strings(c.volumes).map((v) => [v.split(':')[1]!, v.split(':')[0]!]));
+    const baseMounts = new Map(
+      strings(obj(base['otel-collector'], 'otel-collector').volumes).map((v) => [
+        v.split(':')[1]!,
+        v.split(':')[0]!,
+      ]),
+    );
+    const configs = strings(c.command).map((a) => a.replace(/^--config=/, ''));
+    expect(configs).toHaveLength(2);
+    const files = configs.map((path) => {
+      const host = mounts.get(path) ?? baseMounts.get(path);
+      expect(host, path).toBeDefined();
+      return loadDocs(resolve(DEPLOY, host!))[0]!;
+    });
+    const cfg = obj(merge(files[0], files[1]), 'merged collector config');
+    const traces = obj(obj(obj(cfg.service, 'service').pipelines, 'pipelines').traces, 'traces');
+    const exporters = obj(cfg.exporters, 'exporters');
+    for (const id of strings(traces.exporters)) expect(Object.keys(exporters), id).toContain(id);
+    expect(strings(traces.exporters)).toEqual(expect.arrayContaining(['debug', 'otlp/jaeger']));
+    const endpoint = String(obj(exporters['otlp/jaeger'], 'otlp/jaeger').endpoint);
+    expect(endpoint).toBe('jaeger:4317');
+    expect(strings(obj(override.jaeger, 'jaeger').expose)).toContain('4317');
+  });
+});
+
+describe('compose.metrics.yaml (Prometheus and Grafana)', () => {
+  const base = obj(loadDocs(join(DEPLOY, 'compose.yaml'))[0]!.services, 'services');
+  const override = obj(loadDocs(join(DEPLOY, 'compose.metrics.yaml'))[0]!.services, 'services');
+  /** container path → host path (relative to deploy/) of a service's bind mounts. */
+  const mounts = (service: string) =>
+    new Map(
+      strings(obj(override[service], service).volumes).map((v) => [v.split(':')[1]!, v.split(':')[0]!]),
+    );
+
+  it('Prometheus scrapes every service on its metrics port, and loads the alert rules it ships', () => {
+    const prometheus = obj(override.prometheus, 'prometheus');
+    const configPath = strings(prometheus.command)
+      .find((a) => a.startsWith('--config.file='))!
+      .split('=')[1]!;
+    const files = mounts('prometheus');
+    const cfg = loadDocs(resolve(DEPLOY, files.get(configPath)!))[0]!;
+    const targets = (cfg.scrape_configs as Obj[]).flatMap((job) =>
+      (job.static_configs as Obj[]).flatMap((c) => strings(c.targets)),
+    );
+    expect(targets.map((t) => t.split(':')[0]).sort()).toEqual([...SERVICES].sort());
+    for (const t of targets) {
+      const [host, port] = t.split(':') as [string, string];
+      expect(Number(port), t).toBe(defaultMetricsPort(host));
+      expect(strings(obj(base[host], host).expose), t).toContain(port);
+    }
+    for (const rules of strings(cfg.rule_files)) {
+      expect(resolve(DEPLOY, files.get(rules)!)).toBe(join(DEPLOY, 'prometheus/alerts.yaml'));
+    }
+  });
+
+  it('Grafana gets the Prometheus data source and the parley dashboard', () => {
+    const files = mounts('grafana');
+    const provisioning = resolve(DEPLOY, files.get('/etc/grafana/provisioning')!);
+    const ds = loadDocs(join(provisioning, 'datasources/prometheus.yaml'))[0]!;
+    expect((ds.datasources as Obj[])[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
+    const provider = (loadDocs(join(provisioning, 'dashboards/parley.yaml'))[0]!.providers as Obj[])[0]!;
+    const dir = String(obj(provider.options, 'options').path);
+    const dashboard = [...files].find(([container]) => container.startsWith(`${dir}/`));
+    expect(dashboard && resolve(DEPLOY, dashboard[1])).toBe(join(DEPLOY, 'grafana/parley.json'));
+  });
+});
+
 describe('Dockerfile and .dockerignore', () => {
   const dockerfile = parseDockerfile(readFileSync(join(DEPLOY, 'docker/Dockerfile'), 'utf8'));
   const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')

@@ -49,6 +49,16 @@ export interface Charge {
 /** Where a consumer group created by its first read starts. */
 export type GroupStart = 'oldest' | 'newest';
 
+/**
+ * When an entry was logged, from its id: both logs number entries
+ * `<epoch ms>-<seq>` (a Redis stream id, and the embedded log alike).
+ * NaN for an id of another form.
+ */
+export function loggedAtMs(id: string): number {
+  const dash = id.indexOf('-');
+  return dash > 0 ? Number(id.slice(0, dash)) : Number.NaN;
+}
+
 /** What a learner reading the log through a consumer group gets of each entry. */
 export type FeedEntry = Omit<LoggedOutcome, 'settledMicros'>;
 

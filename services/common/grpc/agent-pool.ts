@@ -26,10 +26,13 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import type { Attributes } from '@opentelemetry/api';
 import { type Logger, rateLimited } from '../log';
 import { type AgentTarget, agentTargets } from '../registry';
+import { AGENT_NEGOTIATE, ATTR, rpcAttributes } from '../semconv';
 import {
   AgentLink,
+  CALL_KINDS,
   type CallKind,
   type CallReplyIn,
   type CallRequest,
@@ -67,6 +70,12 @@ export class AgentPool {
   private closed = false;
   private resolving: Promise<void> | null = null;
   private readonly mayWarn = rateLimited(10_000);
+  /**
+   * The client span attributes of each kind of call (rpc.* of Agent/Negotiate,
+   * the call kind, the agent), built once. server.address/port name the agent
+   * as configured (its first target): the logical server, whichever replica answers.
+   */
+  readonly spanAttributes: Readonly<Record<CallKind, Attributes>>;
 
   constructor(
     readonly name: string,
@@ -74,6 +83,13 @@ export class AgentPool {
     private readonly opts: PoolOptions = {},
   ) {
     this.targets = agentTargets(address);
+    const first = endpointOf(this.targets[0]!.host, this.targets[0]!.port);
+    this.spanAttributes = Object.fromEntries(
+      CALL_KINDS.map((k) => [
+        k,
+        rpcAttributes(AGENT_NEGOTIATE, first, { [ATTR.agentCall]: k, [ATTR.agent]: name }),
+      ]),
+    ) as Record<CallKind, Attributes>;
     const resolveMs = opts.resolveMs ?? DEFAULT_RESOLVE_MS;
     if (resolveMs > 0 && this.targets.some((t) => isIP(t.host) === 0)) {
       // Calls made before the names first resolve wait for it (a few ms at start).

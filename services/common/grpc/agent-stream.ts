@@ -18,7 +18,7 @@
  * sampled decision (traceparent in the call); otherwise no span is made.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import type { AgentCall, AgentCall__Output } from '../../../proto/gen/parley/v1/AgentCall';
 import type { AgentCalls, AgentCalls__Output } from '../../../proto/gen/parley/v1/AgentCalls';
 import type { AgentReplies, AgentReplies__Output } from '../../../proto/gen/parley/v1/AgentReplies';
@@ -37,9 +37,9 @@ import type { ReleaseRequest, ReleaseRequest__Output } from '../../../proto/gen/
 import type { ReleaseResponse, ReleaseResponse__Output } from '../../../proto/gen/parley/v1/ReleaseResponse';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import { type RpcRecorder, rpcRecorder } from '../metrics';
+import { observeModelVersions, type RpcRecorder, rpcRecorder } from '../metrics';
 import { agentNamed } from '../registry';
-import { ATTR, agentCallSpan, rpcAttributes } from '../semconv';
+import { AGENT_NEGOTIATE, ATTR, rpcAttributes } from '../semconv';
 import { tracer } from '../telemetry';
 import { contextOfTraceparent, endSpan, SpanKind } from '../tracing';
 import { messageOf, RpcError, statusOf } from './errors';
@@ -190,6 +190,11 @@ export class AgentLink {
   private nextId = 1;
   private closing = false;
   private readonly metrics: Record<CallKind, RpcRecorder>;
+  /**
+   * The client span attributes of each kind of call on this link (rpc.* of
+   * Agent/Negotiate, server.address/port, the call kind, the agent), built once.
+   */
+  readonly spanAttributes: Readonly<Record<CallKind, Attributes>>;
 
   constructor(
     readonly name: string,
@@ -208,8 +213,17 @@ export class AgentLink {
         : {}),
     }) as never;
     this.metrics = Object.fromEntries(
-      CALL_KINDS.map((k) => [k, rpcRecorder('client', agentCallSpan(k), { [ATTR.agent]: name })]),
+      CALL_KINDS.map((k) => [
+        k,
+        rpcRecorder('client', AGENT_NEGOTIATE, { [ATTR.agent]: name, [ATTR.agentCall]: k }),
+      ]),
     ) as Record<CallKind, RpcRecorder>;
+    this.spanAttributes = Object.fromEntries(
+      CALL_KINDS.map((k) => [
+        k,
+        rpcAttributes(AGENT_NEGOTIATE, address, { [ATTR.agentCall]: k, [ATTR.agent]: name }),
+      ]),
+    ) as Record<CallKind, Attributes>;
   }
 
   /** Starts connecting now, so the first decision does not pay for it. */
@@ -378,9 +392,14 @@ export function serveAgent(
   streams?: Set<() => void>,
 ): grpc.handleBidiStreamingCall<AgentCalls__Output, AgentReplies> {
   const metrics = Object.fromEntries(
-    CALL_KINDS.map((k) => [k, rpcRecorder('server', agentCallSpan(k))]),
+    CALL_KINDS.map((k) => [k, rpcRecorder('server', AGENT_NEGOTIATE, { [ATTR.agentCall]: k })]),
   ) as Record<CallKind, RpcRecorder>;
   return (stream) => {
+    // The server span attributes of each kind of call, once per stream (server.address/port from its :authority).
+    const host = stream.getHost();
+    const spanAttributes = Object.fromEntries(
+      CALL_KINDS.map((k) => [k, rpcAttributes(AGENT_NEGOTIATE, host, { [ATTR.agentCall]: k })]),
+    ) as Record<CallKind, Attributes>;
     let inFlight = 0;
     let ended = false;
     /** The server is stopping: calls that come now are refused, the stream ends once the running ones are answered. */
@@ -420,8 +439,8 @@ export function serveAgent(
       const parent = call.traceparent ? contextOfTraceparent(call.traceparent, call.tracestate) : null;
       const span = parent
         ? tracer().startSpan(
-            agentCallSpan(kind),
-            { kind: SpanKind.SERVER, attributes: rpcAttributes(agentCallSpan(kind)) },
+            AGENT_NEGOTIATE,
+            { kind: SpanKind.SERVER, attributes: spanAttributes[kind] },
             parent,
           )
         : null;
@@ -484,7 +503,9 @@ export interface ExtraService {
  * services, on the port its registry entry (`name`) gives, with health and
  * reflection, and logs where it listens (with `details`). `close` releases
  * what the agent holds (watchers, state); it runs after the server stops, or
- * at once when the server cannot start (and the error is rethrown).
+ * at once when the server cannot start (and the error is rethrown). `models`
+ * names the model versions the agent uses now, exported as parley_model_info
+ * at each scrape (a hot swap shows at the next one).
  */
 export async function startAgentServer(opts: {
   config: Pick<Config, 'host' | 'agents'>;
@@ -494,6 +515,8 @@ export async function startAgentServer(opts: {
   extra?: ExtraService[];
   close?: () => unknown;
   details?: Record<string, unknown>;
+  /** Model name → the version in use now (read at scrape time). */
+  models?: () => Readonly<Record<string, string>>;
 }): Promise<RunningService> {
   const extra = opts.extra ?? [];
   const streams = new Set<() => void>();
@@ -516,6 +539,7 @@ export async function startAgentServer(opts: {
     await opts.close?.();
     throw err;
   }
+  const stopModels = opts.models ? observeModelVersions(opts.models) : () => undefined;
   opts.log.info(`${opts.name} agent listening`, { address: started.address, ...opts.details });
   return {
     name: opts.name,
@@ -526,6 +550,7 @@ export async function startAgentServer(opts: {
       // stands in for this agent), so the server stops with nothing cut.
       for (const drain of streams) drain();
       await started.shutdown();
+      stopModels();
       await opts.close?.();
     },
   };

@@ -1,10 +1,12 @@
 /**
  * Unary calls from one parley service to another: a deadline, W3C trace
  * context in the metadata and, unless `traced` is false (background polling
- * such as a learner reading the outcome log), a client span.
+ * such as a learner reading the outcome log), a client span with the rpc.*
+ * attributes, server.address/port (`address`, the target dialled) and the
+ * call's gRPC status code.
  */
 import * as grpc from '@grpc/grpc-js';
-import { rpcAttributes } from '../semconv';
+import { ATTR, rpcAttributes } from '../semconv';
 import { metadataFromContext, SpanKind, withSpan } from '../telemetry';
 import { RpcError } from './errors';
 
@@ -21,7 +23,7 @@ export function callUnary<Req, Res>(
   method: UnaryMethod<Req, Res>,
   req: Req,
   timeoutMs: number,
-  { traced = true }: { traced?: boolean } = {},
+  { traced = true, address = '' }: { traced?: boolean; address?: string } = {},
 ): Promise<Res> {
   const call = () =>
     new Promise<Res>((resolve, reject) => {
@@ -33,5 +35,18 @@ export function callUnary<Req, Res>(
       });
     });
   if (!traced) return call();
-  return withSpan(spanName, { kind: SpanKind.CLIENT, attributes: rpcAttributes(spanName) }, call);
+  return withSpan(
+    spanName,
+    { kind: SpanKind.CLIENT, attributes: rpcAttributes(spanName, address) },
+    async (span) => {
+      try {
+        const res = await call();
+        span.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
+        return res;
+      } catch (err) {
+        span.setAttribute(ATTR.rpcStatusCode, (err as RpcError).code ?? grpc.status.UNKNOWN);
+        throw err;
+      }
+    },
+  );
 }

@@ -7,7 +7,14 @@
  * server span, the caller's deadline, and errors mapped to statuses.
  */
 import * as grpc from '@grpc/grpc-js';
-import { type Context, context, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Identity } from '../access';
 import type { Logger } from '../log';
@@ -95,25 +102,33 @@ export function decodable(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
   );
 }
 
+/** The span of a call that is never traced: no ids, records nothing. */
+const UNTRACED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /**
  * A grpc-js unary handler around `handler`: the call's latency by status
  * (always), and a server span that is only ever touched when the sampler
  * records it. An unsampled call costs the sampler's decision and the span's
  * ids, nothing more: no attributes, status or end.
+ *
+ * `traced: false` is for methods background pollers call (a learner reading
+ * the outcome log, the dashboard's sampler): they get no span at all, so
+ * they never make root traces of their own.
  */
 export function unary<Req, Res>(
   method: string,
   handler: UnaryHandler<Req, Res>,
   log: Logger,
+  { traced = true }: { traced?: boolean } = {},
 ): grpc.handleUnaryCall<Req, Res> {
   const metric = rpcRecorder('server', method);
-  const attributes = rpcAttributes(method);
   return (call, callback) => {
     const started = performance.now();
     const parent = contextFromMetadata(call.metadata);
-    const span = tracer().startSpan(method, SERVER_SPAN, parent);
+    const span = traced ? tracer().startSpan(method, SERVER_SPAN, parent) : UNTRACED;
     const recording = span.isRecording();
-    if (recording) span.setAttributes(attributes);
+    // rpc.* and server.address/port (the :authority the caller dialled), one object per address.
+    if (recording) span.setAttributes(rpcAttributes(method, call.getHost()));
     const ctx = trace.setSpan(parent, span);
     const callCtx: CallContext = {
       deadline: deadlineOf(call),

@@ -5,7 +5,7 @@
  * stream, and trace context that crosses only for a sampled decision.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCalls__Output } from '../../../proto/gen/parley/v1/AgentCalls';
 import type { AgentReplies } from '../../../proto/gen/parley/v1/AgentReplies';
@@ -14,7 +14,7 @@ import { RpcError } from '../../../services/common/grpc/errors';
 import { v1 } from '../../../services/common/grpc/proto';
 import { type StartedServer, startServer } from '../../../services/common/grpc/server';
 import { createLogger } from '../../../services/common/log';
-import { agentCallSpan } from '../../../services/common/semconv';
+import { AGENT_NEGOTIATE, ATTR } from '../../../services/common/semconv';
 import { tracer } from '../../../services/common/telemetry';
 import { traceparentOf } from '../../../services/common/tracing';
 import { spans, useMemorySpans } from '../../support/spans';
@@ -99,16 +99,54 @@ describe('the agent stream', () => {
     spans.reset();
     await ask('ok:untraced');
     await new Promise((r) => setTimeout(r, 20));
-    expect(spans.get().filter((s) => s.name === agentCallSpan('assess'))).toEqual([]);
+    expect(spans.get().filter((s) => s.name === AGENT_NEGOTIATE)).toEqual([]);
 
     const parent = tracer().startSpan('caller', {}, ROOT_CONTEXT);
     await ask('ok:traced', 2000, traceparentOf(parent));
     parent.end();
     await new Promise((r) => setTimeout(r, 20));
-    const server = spans.get().find((s) => s.name === agentCallSpan('assess'));
-    expect(server?.spanContext().traceId).toBe(parent.spanContext().traceId);
-    expect(server?.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+    const served = spans.get().find((s) => s.name === AGENT_NEGOTIATE);
+    expect(served?.spanContext().traceId).toBe(parent.spanContext().traceId);
+    expect(served?.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
     expect(trace.getActiveSpan()).toBeUndefined();
+    // Named and labelled as the method the call travels on, with its kind and the address dialled.
+    expect(served?.kind).toBe(SpanKind.SERVER);
+    expect(served?.attributes).toEqual({
+      [ATTR.rpcSystem]: 'grpc',
+      [ATTR.rpcService]: 'parley.v1.Agent',
+      [ATTR.rpcMethod]: 'Negotiate',
+      [ATTR.agentCall]: 'assess',
+      [ATTR.serverAddress]: '127.0.0.1',
+      [ATTR.serverPort]: server.port,
+      [ATTR.rpcStatusCode]: grpc.status.OK,
+    });
+  });
+
+  it("a sampled call's server span carries the status the call ended with", async () => {
+    spans.reset();
+    const parent = tracer().startSpan('caller', {}, ROOT_CONTEXT);
+    await expect(ask('fail:traced', 2000, traceparentOf(parent))).rejects.toMatchObject({
+      code: grpc.status.FAILED_PRECONDITION,
+    });
+    parent.end();
+    await new Promise((r) => setTimeout(r, 20));
+    const failed = spans.get().find((s) => s.name === AGENT_NEGOTIATE);
+    expect(failed?.attributes[ATTR.rpcStatusCode]).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(failed?.status.code).toBe(2); // ERROR
+  });
+
+  it('names and labels client spans as the server does, with the agent and the address dialled', () => {
+    expect(link.spanAttributes.propose).toEqual({
+      [ATTR.rpcSystem]: 'grpc',
+      [ATTR.rpcService]: 'parley.v1.Agent',
+      [ATTR.rpcMethod]: 'Negotiate',
+      [ATTR.agentCall]: 'propose',
+      [ATTR.agent]: 'context',
+      [ATTR.serverAddress]: '127.0.0.1',
+      [ATTR.serverPort]: server.port,
+    });
+    // Built once: the same object for every call.
+    expect(link.spanAttributes.propose).toBe(link.spanAttributes.propose);
   });
 
   it('fails pending calls with UNAVAILABLE when the agent goes away, and recovers when it is back', async () => {

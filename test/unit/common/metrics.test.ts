@@ -1,7 +1,7 @@
 /**
  * The shared metrics layer without a mesh: the config of the endpoint port,
  * what each recorder puts in the Prometheus text (names, labels, exact
- * counts, buckets that fit millisecond latencies), the gauges read at scrape
+ * counts, latencies in seconds with buckets that fit them), the gauges read at scrape
  * time, the HTTP endpoint itself, and the k8s scrape annotations.
  */
 import { readFileSync } from 'node:fs';
@@ -14,10 +14,15 @@ import { metricsPortFor } from '../../../bin/spawn';
 import { ConfigError, loadConfig } from '../../../services/common/config';
 import {
   EVENT_LOOP_RESOLUTION_MS,
-  LATENCY_BUCKETS_MS,
+  exportedMetricNames,
+  LATENCY_BUCKETS_S,
   metricsText,
   monitorRuntime,
   observeCampaigns,
+  observeFederatedRound,
+  observeModelVersions,
+  observeOverrides,
+  outcomeConsumerMetrics,
   parsePrometheus,
   recordDecision,
   recordFederatedRound,
@@ -117,30 +122,35 @@ describe('decision metrics', () => {
         decisions.filter((d) => d.degraded.includes(part as never)).length,
       );
     }
-    expect(delta('parley_decision_duration_milliseconds_count')).toBe(200);
+    expect(delta('parley_decision_duration_seconds_count')).toBe(200);
   });
 
-  it('latency buckets are milliseconds and put typical decisions in distinct buckets', async () => {
+  it('latency is exported in seconds, with buckets that put typical decisions apart', async () => {
     // Decisions take ~1 ms to a few hundred ms; deadlines reach seconds.
-    expect(LATENCY_BUCKETS_MS[0]).toBeLessThanOrEqual(1);
-    expect(LATENCY_BUCKETS_MS).toContain(100);
-    expect(LATENCY_BUCKETS_MS.at(-1)).toBeGreaterThanOrEqual(5000);
+    expect(LATENCY_BUCKETS_S[0]).toBeLessThanOrEqual(0.001);
+    expect(LATENCY_BUCKETS_S).toContain(0.1);
+    expect(LATENCY_BUCKETS_S.at(-1)).toBeGreaterThanOrEqual(5);
     const before = await scrape();
     for (const ms of [0.3, 3, 7, 15, 42, 90, 450])
       recordDecision({ noAd: false, noAdReasons: [], degraded: [] }, ms);
     const after = await scrape();
     const bucket = (le: string) =>
-      sumOf(after, 'parley_decision_duration_milliseconds_bucket', { le, parley_decision_result: 'ad' }) -
-      sumOf(before, 'parley_decision_duration_milliseconds_bucket', { le, parley_decision_result: 'ad' });
-    expect([bucket('0.5'), bucket('5'), bucket('10'), bucket('20'), bucket('50'), bucket('100')]).toEqual([
-      1, 2, 3, 4, 5, 6,
-    ]);
-    expect(bucket('500')).toBe(7);
+      sumOf(after, 'parley_decision_duration_seconds_bucket', { le, parley_decision_result: 'ad' }) -
+      sumOf(before, 'parley_decision_duration_seconds_bucket', { le, parley_decision_result: 'ad' });
+    expect([
+      bucket('0.0005'),
+      bucket('0.005'),
+      bucket('0.01'),
+      bucket('0.02'),
+      bucket('0.05'),
+      bucket('0.1'),
+    ]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(bucket('0.5')).toBe(7);
     expect(bucket('+Inf')).toBe(7);
     const sum =
-      sumOf(after, 'parley_decision_duration_milliseconds_sum', { parley_decision_result: 'ad' }) -
-      sumOf(before, 'parley_decision_duration_milliseconds_sum', { parley_decision_result: 'ad' });
-    expect(sum).toBeCloseTo(607.3, 6);
+      sumOf(after, 'parley_decision_duration_seconds_sum', { parley_decision_result: 'ad' }) -
+      sumOf(before, 'parley_decision_duration_seconds_sum', { parley_decision_result: 'ad' });
+    expect(sum).toBeCloseTo(0.6073, 9); // the 607.3 ms recorded, in seconds
   });
 });
 
@@ -153,16 +163,10 @@ describe('rpc durations', () => {
     client.record(4, 50);
     const s = await scrape();
     const ping = { rpc_service: 'parley.v1.Test', rpc_method: 'Ping' };
-    expect(sumOf(s, 'rpc_server_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(
-      5,
-    );
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(
-      1,
-    );
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', { ...ping, rpc_grpc_status_code: '4' })).toBe(
-      1,
-    );
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_sum', ping)).toBe(53);
+    expect(sumOf(s, 'rpc_server_duration_seconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(5);
+    expect(sumOf(s, 'rpc_client_duration_seconds_count', { ...ping, rpc_grpc_status_code: '0' })).toBe(1);
+    expect(sumOf(s, 'rpc_client_duration_seconds_count', { ...ping, rpc_grpc_status_code: '4' })).toBe(1);
+    expect(sumOf(s, 'rpc_client_duration_seconds_sum', ping)).toBeCloseTo(0.053, 12);
   });
 });
 
@@ -182,19 +186,19 @@ describe('pre-aggregated recording', () => {
       withoutTargetInfo: true,
     });
     const meter = new MeterProvider({ readers: [reference] }).getMeter('parley');
-    const sdkRpc = meter.createHistogram('rpc_server_duration_milliseconds', {
+    const sdkRpc = meter.createHistogram('rpc_server_duration_seconds', {
       description:
-        'Duration of gRPC calls (and of each message of a multiplexed stream) as the server sees it',
-      unit: 'ms',
-      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+        'Duration of gRPC calls (and of each call on the Agent.Negotiate stream, by parley_agent_call) as the server sees it',
+      unit: 's',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_S },
     });
     const sdkDecisions = meter.createCounter('parley_decisions', {
       description: 'Decisions answered, by result (ad | no_ad) and whether any part was degraded',
     });
-    const sdkDuration = meter.createHistogram('parley_decision_duration_milliseconds', {
+    const sdkDuration = meter.createHistogram('parley_decision_duration_seconds', {
       description: 'Time from receiving a Decide call to its answer, by result',
-      unit: 'ms',
-      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+      unit: 's',
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_S },
     });
 
     const rng = seededRng(3);
@@ -215,14 +219,14 @@ describe('pre-aggregated recording', () => {
       10_000,
       10_000.1,
       123_456,
-      ...LATENCY_BUCKETS_MS.map((b) => b * 0.99),
+      ...LATENCY_BUCKETS_S.map((b) => b * 1000 * 0.99),
     ];
     for (let i = 0; i < 300; i++) values.push(rng.next() ** 3 * 3000);
     const before = await metricsText();
     for (const [i, v] of values.entries()) {
       const code = i % 7 === 0 ? 4 : 0;
       rpc.record(code, v);
-      sdkRpc.record(v, rpcAttrs(code));
+      sdkRpc.record(v / 1000, rpcAttrs(code)); // recorded in ms, exported in seconds
       const d = { noAd: i % 5 === 0, noAdReasons: [], degraded: i % 3 === 0 ? ['context'] : [] };
       recordDecision(d, v);
       const result = d.noAd ? 'no_ad' : 'ad';
@@ -230,7 +234,7 @@ describe('pre-aggregated recording', () => {
         'parley.decision.result': result,
         'parley.decision.degraded': String(d.degraded.length > 0),
       });
-      sdkDuration.record(v, { 'parley.decision.result': result });
+      sdkDuration.record(v / 1000, { 'parley.decision.result': result });
     }
     const ours = await metricsText();
     const { resourceMetrics } = await reference.collect();
@@ -238,18 +242,17 @@ describe('pre-aggregated recording', () => {
     expect(linesWith(ours, 'parley.v1.Same')).toBe(linesWith(theirs, 'parley.v1.Same'));
     // Two series (OK and DEADLINE_EXCEEDED), each a count, a sum and a bucket per boundary and +Inf.
     expect(linesWith(ours, 'parley.v1.Same').split('\n')).toHaveLength(
-      2 * (2 + LATENCY_BUCKETS_MS.length + 1),
+      2 * (2 + LATENCY_BUCKETS_S.length + 1),
     );
     // The decision series hold earlier tests' decisions too: compare what this test added.
     const delta = (text: string, base: string, name: string, match: Record<string, string>) =>
       sumOf(parsePrometheus(text), name, match) - sumOf(parsePrometheus(base), name, match);
-    for (const le of [...LATENCY_BUCKETS_MS.map(String), '+Inf']) {
+    for (const le of [...LATENCY_BUCKETS_S.map(String), '+Inf']) {
       for (const result of ['ad', 'no_ad']) {
         const m = { le, parley_decision_result: result };
-        expect(
-          delta(ours, before, 'parley_decision_duration_milliseconds_bucket', m),
-          `${result} le=${le}`,
-        ).toBe(sumOf(parsePrometheus(theirs), 'parley_decision_duration_milliseconds_bucket', m));
+        expect(delta(ours, before, 'parley_decision_duration_seconds_bucket', m), `${result} le=${le}`).toBe(
+          sumOf(parsePrometheus(theirs), 'parley_decision_duration_seconds_bucket', m),
+        );
       }
     }
     for (const degraded of ['true', 'false']) {
@@ -262,9 +265,9 @@ describe('pre-aggregated recording', () => {
     const header = (text: string, name: string) =>
       text.split('\n').filter((l) => l.startsWith('# ') && l.split(' ')[2] === name);
     for (const name of [
-      'rpc_server_duration_milliseconds',
+      'rpc_server_duration_seconds',
       'parley_decisions_total',
-      'parley_decision_duration_milliseconds',
+      'parley_decision_duration_seconds',
     ])
       expect(header(ours, name), name).toEqual(header(theirs, name));
   });
@@ -276,13 +279,11 @@ describe('pre-aggregated recording', () => {
     r.record(0, 3);
     const s = await scrape();
     const edge = { rpc_service: 'parley.v1.Edge', rpc_method: 'Values' };
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_count', edge)).toBe(1);
-    expect(sumOf(s, 'rpc_client_duration_milliseconds_sum', edge)).toBe(3);
+    expect(sumOf(s, 'rpc_client_duration_seconds_count', edge)).toBe(1);
+    expect(sumOf(s, 'rpc_client_duration_seconds_sum', edge)).toBe(0.003);
     // Only the status codes that happened have series.
     expect(
-      s.filter(
-        (x) => x.name === 'rpc_client_duration_milliseconds_count' && x.labels.rpc_method === 'Values',
-      ),
+      s.filter((x) => x.name === 'rpc_client_duration_seconds_count' && x.labels.rpc_method === 'Values'),
     ).toHaveLength(1);
   });
 });
@@ -375,6 +376,8 @@ describe('outcomes, campaigns and federated rounds', () => {
         lifetimeReservedMicros: 20,
         todaySpentMicros: 300,
         todayReservedMicros: 5,
+        lifetimeBudgetMicros: 50_000,
+        dailyBudgetMicros: 10_000,
         pacing: { budgetMicros: 10_000, idealMicros: 4_000, spendMicros: 305, multiplier: 1.5 },
       },
       {
@@ -383,6 +386,8 @@ describe('outcomes, campaigns and federated rounds', () => {
         lifetimeReservedMicros: 0,
         todaySpentMicros: 7,
         todayReservedMicros: 0,
+        lifetimeBudgetMicros: 900,
+        dailyBudgetMicros: 0,
         pacing: null,
       },
     ]);
@@ -396,6 +401,20 @@ describe('outcomes, campaigns and federated rounds', () => {
     expect(sumOf(s, 'parley_campaign_paced_spend_micros', even)).toBe(305);
     expect(sumOf(s, 'parley_campaign_paced_budget_micros', even)).toBe(10_000);
     expect(sumOf(s, 'parley_campaign_pacing_multiplier', even)).toBe(1.5);
+    // Budgets, only the ones a campaign has (the overspend alert compares spend with them).
+    expect(sumOf(s, 'parley_campaign_budget_micros', { ...even, parley_budget_period: 'lifetime' })).toBe(
+      50_000,
+    );
+    expect(sumOf(s, 'parley_campaign_budget_micros', { ...even, parley_budget_period: 'today' })).toBe(
+      10_000,
+    );
+    expect(
+      s
+        .filter(
+          (x) => x.name === 'parley_campaign_budget_micros' && x.labels.parley_campaign_id === 'camp-asap',
+        )
+        .map((x) => [x.labels.parley_budget_period, x.value]),
+    ).toEqual([['lifetime', 900]]);
     // An asap campaign has spend but no pacing curve.
     expect(
       s.some((x) => x.name === 'parley_campaign_spent_micros' && x.labels.parley_campaign_id === 'camp-asap'),
@@ -436,9 +455,90 @@ describe('outcomes, campaigns and federated rounds', () => {
     const s = await scrape();
     expect(sumOf(s, 'parley_federated_rounds_total')).toBe(2);
     expect(sumOf(s, 'parley_federated_rounds_total', { parley_federated_status: 'no_quorum' })).toBe(1);
-    expect(sumOf(s, 'parley_federated_round_duration_milliseconds_sum')).toBe(72_000);
+    expect(sumOf(s, 'parley_federated_round_duration_seconds_sum')).toBe(72);
     expect(sumOf(s, 'parley_federated_round_clients_sum')).toBe(42);
     expect(sumOf(s, 'parley_federated_model_version')).toBe(7);
+  });
+
+  it('federated round progress: the open round, its clients and updates so far, time left; none once stopped', async () => {
+    let progress: { roundId: number; joined: number; accepted: number; deadlineMs: number } | null = {
+      roundId: 12,
+      joined: 30,
+      accepted: 7,
+      deadlineMs: 1_000_000 + 45_000,
+    };
+    const stop = observeFederatedRound(
+      () => progress,
+      () => 1_000_000,
+    );
+    try {
+      let s = await scrape();
+      expect(sumOf(s, 'parley_federated_round_open')).toBe(12);
+      expect(sumOf(s, 'parley_federated_round_joined_clients')).toBe(30);
+      expect(sumOf(s, 'parley_federated_round_accepted_updates')).toBe(7);
+      expect(sumOf(s, 'parley_federated_round_remaining_seconds')).toBe(45);
+      progress = null; // between rounds, or closed
+      s = await scrape();
+      expect(s.some((x) => x.name.startsWith('parley_federated_round_open'))).toBe(false);
+    } finally {
+      stop();
+    }
+  });
+
+  it('outcome-log consumer lag: the age of the oldest entry of the last read, 0 once caught up', async () => {
+    const group = 'lag-test';
+    const consumer = outcomeConsumerMetrics(group);
+    const g = { parley_consumer_group: group };
+    consumer.read([10_000, 7_500, 9_000], 12_000);
+    let s = await scrape();
+    expect(sumOf(s, 'parley_outcome_log_consumer_lag_seconds', g)).toBe(4.5);
+    expect(sumOf(s, 'parley_outcome_log_entries_read_total', g)).toBe(3);
+    consumer.read([], 13_000);
+    s = await scrape();
+    expect(sumOf(s, 'parley_outcome_log_consumer_lag_seconds', g)).toBe(0);
+    expect(sumOf(s, 'parley_outcome_log_entries_read_total', g)).toBe(3);
+  });
+
+  it('overrides active: a series per kind, 0 for kinds with none, read at each scrape', async () => {
+    let counts: Record<string, number> = { pause: 2 };
+    const stop = observeOverrides(['block', 'pause'], async () => counts);
+    try {
+      let s = await scrape();
+      expect(sumOf(s, 'parley_overrides_active', { parley_override_kind: 'pause' })).toBe(2);
+      expect(s.filter((x) => x.name === 'parley_overrides_active').map((x) => x.labels)).toEqual([
+        { parley_override_kind: 'block' },
+        { parley_override_kind: 'pause' },
+      ]);
+      counts = { block: 1 };
+      s = await scrape();
+      expect(sumOf(s, 'parley_overrides_active', { parley_override_kind: 'block' })).toBe(1);
+      expect(sumOf(s, 'parley_overrides_active', { parley_override_kind: 'pause' })).toBe(0);
+    } finally {
+      stop();
+    }
+  });
+
+  it('model info: one series per model with its version as a label; a hot swap replaces it', async () => {
+    let version = 'inventory-fed-11';
+    const stop = observeModelVersions(() => ({ 'inventory.policy': version, 'objective.forecast': 'f-3' }));
+    try {
+      const versions = async () =>
+        (await scrape())
+          .filter((x) => x.name === 'parley_model_info')
+          .map((x) => [x.labels.parley_model, x.labels.parley_model_version, x.value]);
+      expect(await versions()).toEqual([
+        ['inventory.policy', 'inventory-fed-11', 1],
+        ['objective.forecast', 'f-3', 1],
+      ]);
+      version = 'inventory-fed-12';
+      expect(await versions()).toEqual([
+        ['inventory.policy', 'inventory-fed-12', 1],
+        ['objective.forecast', 'f-3', 1],
+      ]);
+    } finally {
+      stop();
+    }
+    expect((await scrape()).some((x) => x.name === 'parley_model_info')).toBe(false);
   });
 });
 
@@ -469,11 +569,45 @@ describe('labels stay low-cardinality', () => {
       'parley_campaign_id',
       'parley_budget_period',
       'parley_federated_status',
+      'parley_agent',
+      'parley_agent_call',
+      'parley_consumer_group',
+      'parley_override_kind',
+      'parley_record_result',
+      // One series per model, its version the one in use now (a swapped-out version disappears).
+      'parley_model',
+      'parley_model_version',
       'v8js_gc_type',
       'v8js_heap_space_name',
     ]);
     for (const x of s) for (const k of Object.keys(x.labels)) expect(allowed, `${x.name}{${k}}`).toContain(k);
     expect(s.some((x) => /request|session/.test(Object.keys(x.labels).join(',')))).toBe(false);
+  });
+});
+
+describe('the names the code exports', () => {
+  it('exportedMetricNames lists every sample name the text can hold, as Prometheus shows it', async () => {
+    const names = new Set(exportedMetricNames());
+    // Whatever earlier tests recorded and observed: every sample is under a listed name.
+    const stop = observeModelVersions(() => ({ 'inventory.policy': 'v1' }));
+    try {
+      for (const x of await scrape()) expect(names, x.name).toContain(x.name);
+    } finally {
+      stop();
+    }
+    // Counters with _total, histograms by their three series, gauges observed at scrape time too.
+    for (const n of [
+      'parley_decisions_total',
+      'parley_decision_duration_seconds_bucket',
+      'rpc_server_duration_seconds_count',
+      'parley_overrides_active',
+      'parley_model_info',
+      'parley_campaign_budget_micros',
+      'parley_outcome_log_consumer_lag_seconds',
+      'parley_federated_round_open',
+    ])
+      expect(names, n).toContain(n);
+    expect([...names].some((n) => n.includes('milliseconds'))).toBe(false);
   });
 });
 
@@ -489,7 +623,7 @@ describe('the endpoint', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       const body = await res.text();
       expect(body).toContain('# TYPE parley_decisions_total counter');
-      expect(body).toContain('# TYPE parley_decision_duration_milliseconds histogram');
+      expect(body).toContain('# TYPE parley_decision_duration_seconds histogram');
       expect(sumOf(parsePrometheus(body), 'parley_decisions_total')).toBeGreaterThan(0);
       expect((await fetch(`http://${endpoint.address}/`)).status).toBe(404);
       // A taken port is an error, not a silent second endpoint.

@@ -40,7 +40,12 @@ interface Answer {
 }
 
 /** Calls `handler` through the adapter as grpc-js would, with an optional traceparent. */
-async function call(method: string, handler: UnaryHandler<object, object>, traceparent?: string) {
+async function call(
+  method: string,
+  handler: UnaryHandler<object, object>,
+  traceparent?: string,
+  opts?: { traced?: boolean },
+) {
   const md = new grpc.Metadata();
   md.set('user-agent', 'grpc-node-js/test');
   if (traceparent) md.set('traceparent', traceparent);
@@ -56,8 +61,14 @@ async function call(method: string, handler: UnaryHandler<object, object>, trace
       return handler(req, c);
     },
     log,
+    opts,
   );
-  const served = { request: {}, metadata: md, getDeadline: () => Number.POSITIVE_INFINITY };
+  const served = {
+    request: {},
+    metadata: md,
+    getDeadline: () => Number.POSITIVE_INFINITY,
+    getHost: () => 'broker.internal:50051', // the :authority the caller dialled
+  };
   const { err, res } = await new Promise<{ err: grpc.ServiceError | null; res: unknown }>((resolve) =>
     adapter(served as never, (e, r) => resolve({ err: e as grpc.ServiceError | null, res: r })),
   );
@@ -66,7 +77,7 @@ async function call(method: string, handler: UnaryHandler<object, object>, trace
 
 async function served(method: string, code: number): Promise<number> {
   const [service, name] = method.split('/');
-  return sumOf(parsePrometheus(await metricsText()), 'rpc_server_duration_milliseconds_count', {
+  return sumOf(parsePrometheus(await metricsText()), 'rpc_server_duration_seconds_count', {
     rpc_service: service!,
     rpc_method: name!,
     rpc_grpc_status_code: String(code),
@@ -134,8 +145,25 @@ describe('unary adapter, caller sampled', () => {
       [ATTR.rpcSystem]: 'grpc',
       [ATTR.rpcService]: 'parley.v1.Test',
       [ATTR.rpcMethod]: 'Sampled',
+      [ATTR.serverAddress]: 'broker.internal',
+      [ATTR.serverPort]: 50051,
       [ATTR.rpcStatusCode]: grpc.status.OK,
     });
+    expect(await served(method, grpc.status.OK)).toBe(1);
+  });
+
+  it('an untraced method (background polling) makes no span even for a sampled caller, and still counts', async () => {
+    const method = 'parley.v1.Test/Polled';
+    const { recording, ctx, err } = await call(
+      method,
+      async () => ({}),
+      `00-${TRACE_ID}-00f067aa0ba902b7-01`,
+      { traced: false },
+    );
+    expect(err).toBeNull();
+    expect(recording).toBe(false);
+    expect(isSpanContextValid(ctx.span.spanContext())).toBe(false);
+    expect(exporter.getFinishedSpans()).toEqual([]);
     expect(await served(method, grpc.status.OK)).toBe(1);
   });
 
