@@ -204,7 +204,10 @@ describe('a Prometheus endpoint on every service', () => {
     ).toBe(listCalls);
     expect(
       (after.admin ?? []).some(
-        (x) => x.name.startsWith('parley_decision') || x.name.startsWith('parley_campaign'),
+        (x) =>
+          x.name.startsWith('parley_decisions') ||
+          x.name.startsWith('parley_decision_duration') ||
+          x.name.startsWith('parley_campaign'),
       ),
       'admin',
     ).toBe(false);
