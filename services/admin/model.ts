@@ -7,6 +7,7 @@
  */
 import type { AuditEntry as WireAuditEntry } from '../../proto/gen/parley/v1/AuditEntry';
 import type { Override__Output, Override as WireOverride } from '../../proto/gen/parley/v1/Override';
+import type { Catalogue } from '../common/catalogue/types';
 import {
   type AuditEntry,
   OVERRIDE_KINDS,
@@ -148,6 +149,70 @@ export function validateOverrideInput(
     reason,
     expiresAtMs,
   };
+}
+
+/** What an override may target: the ids and categories of the catalogue in force. */
+export interface KnownTargets {
+  campaign: ReadonlySet<string>;
+  creative: ReadonlySet<string>;
+  advertiser: ReadonlySet<string>;
+  /** Advertisers' categories and separation categories, lower-case. */
+  category: ReadonlySet<string>;
+}
+
+export function knownTargets(c: Catalogue): KnownTargets {
+  const category = new Set<string>();
+  for (const a of c.advertisers.values()) {
+    category.add(a.category);
+    for (const s of a.separationCategories) category.add(s);
+  }
+  return {
+    campaign: new Set(c.campaigns.keys()),
+    creative: new Set(c.creatives.keys()),
+    advertiser: new Set(c.advertisers.keys()),
+    category,
+  };
+}
+
+/**
+ * Refuses an override whose target (or separation category) the catalogue
+ * does not know: a kill switch for a misspelt campaign would do nothing.
+ */
+export function checkTargetsKnown(
+  input: OverrideInput,
+  known: KnownTargets,
+  name: FieldName = camelField,
+): void {
+  if (input.kind === 'separation') {
+    input.categories.forEach((c, i) => {
+      if (!known.category.has(c))
+        throw invalidArgument(name(`categories[${i}]`), `no category "${c}" in the catalogue`);
+    });
+    return;
+  }
+  const type = input.targetType as Exclude<TargetType, ''>;
+  if (!known[type].has(input.targetId))
+    throw invalidArgument(name('targetId'), `no ${type} "${input.targetId}" in the catalogue`);
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * An active override that does the same as `input` (same kind, target,
+ * scenarios, categories and explicit-content flag; a boost's size aside):
+ * creating it again would only add noise to the audit log.
+ */
+export function duplicateOf(input: OverrideInput, active: readonly Override[]): Override | undefined {
+  return active.find(
+    (o) =>
+      o.kind === input.kind &&
+      o.targetType === input.targetType &&
+      o.targetId === input.targetId &&
+      o.unlessExplicit === input.unlessExplicit &&
+      sameSet(o.scenarios, input.scenarios) &&
+      sameSet(o.categories, input.categories),
+  );
 }
 
 /** One line for a person, e.g. "block advertiser adv-beer in workout, commute". */

@@ -47,7 +47,6 @@ export interface TrendPoint {
 }
 
 export const HISTORY_SAMPLES = 360;
-export const MAX_PACING_CHARTS = 8;
 
 export class StatusHistory {
   private readonly samples: Sample[] = [];
@@ -63,8 +62,8 @@ export class StatusHistory {
     return this.samples.at(-1) ?? null;
   }
 
-  /** Paid campaigns with a budget, most spend first. */
-  pacing(limit = MAX_PACING_CHARTS): PacingChart[] {
+  /** Every paid campaign with a budget, most spend first (the dashboard filters them). */
+  pacing(): PacingChart[] {
     const charts = new Map<string, PacingChart>();
     for (const s of this.samples) {
       for (const c of s.campaigns ?? []) {
@@ -88,9 +87,7 @@ export class StatusHistory {
       }
     }
     const last = (c: PacingChart) => c.points.at(-1)?.spendMicros ?? 0;
-    return [...charts.values()]
-      .sort((a, b) => last(b) - last(a) || (a.campaignId < b.campaignId ? -1 : 1))
-      .slice(0, limit);
+    return [...charts.values()].sort((a, b) => last(b) - last(a) || (a.campaignId < b.campaignId ? -1 : 1));
   }
 
   /** Skip and completion rates per interval, over every campaign. */
