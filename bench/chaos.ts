@@ -59,6 +59,7 @@ import type { RoundStatusReply__Output } from '../proto/gen/parley/v1/RoundStatu
 import { v1 } from '../services/common/grpc/proto';
 import { setDefaultIdentity } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
+import { quantile } from '../services/common/stats';
 import { type FaultProxy, startFaultProxy } from '../test/support/fault-proxy';
 import { freePort } from '../test/support/ports';
 import type { OpenResult, OpenSpec, TimelineBucket } from './load';
@@ -600,7 +601,7 @@ async function drainBroker(o: ChaosOptions, mesh: Mesh, parts: Parts): Promise<S
     injectedAt,
     liftedAt: injectedAt,
     timeline: [],
-    p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN,
+    p99Ms: quantile(latencies, 0.99),
   };
   return { ...step, failures: checkStep(step) };
 }

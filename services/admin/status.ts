@@ -13,6 +13,7 @@
  */
 import type { CampaignPacing__Output } from '../../proto/gen/parley/v1/CampaignPacing';
 import type { DecisionRecordData } from '../common/state/decisions';
+import { quantile } from '../common/stats';
 
 export interface AgentHealth {
   name: string;
@@ -129,11 +130,6 @@ export interface LatencyStats {
   p95: number;
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
 /** p50 / p95 of each agent's time inside the given decisions (by agent name), of the commit and of the whole decision. */
 export function decisionLatency(records: DecisionRecordData[]): Record<string, LatencyStats> {
   const parts: Record<string, (r: DecisionRecordData) => number | undefined> = {};
@@ -148,7 +144,9 @@ export function decisionLatency(records: DecisionRecordData[]): Record<string, L
       .map(get)
       .filter((x): x is number => typeof x === 'number')
       .sort((a, b) => a - b);
-    out[name] = { count: v.length, p50: quantile(v, 0.5), p95: quantile(v, 0.95) };
+    out[name] = v.length
+      ? { count: v.length, p50: quantile(v, 0.5), p95: quantile(v, 0.95) }
+      : { count: 0, p50: 0, p95: 0 };
   }
   return out;
 }

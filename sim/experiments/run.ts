@@ -19,7 +19,6 @@ import { basename, dirname, join, relative } from 'node:path';
 import { type SlotForecaster, wape } from '../../learning/forecast';
 import { type ConsumeSummary, OnlineLearner } from '../../learning/online';
 import { evaluateOffPolicy, type OpeRecord, softmaxPolicy } from '../../learning/ope';
-import { ci95, type Interval } from '../../learning/stats';
 import { type BackendName, initTf } from '../../learning/tf';
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { rankingSettings } from '../../services/broker/negotiation';
@@ -28,6 +27,7 @@ import { DEFAULT_REGISTRY, loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/log';
 import { agentNamed, loadRegistry } from '../../services/common/registry';
 import { seededRng } from '../../services/common/rng';
+import { ci95, type Interval } from '../../services/common/stats';
 import {
   BASELINE_POLICY_VERSION,
   BASELINE_WEIGHTS,
