@@ -46,7 +46,15 @@ import { Env } from '../sim/experiments/env';
 import { loadScenarioFile } from '../sim/scenario';
 import type { SimRequest } from '../sim/simulator';
 import type { OpenResult, OpenSpec } from './load';
-import { type BenchOptions, meshPids, openSpec, openTimeout, parseArgs, startMesh, stopMesh } from './mesh';
+import {
+  type BenchOptions,
+  benchDefaults,
+  meshPids,
+  openSpec,
+  openTimeout,
+  startMesh,
+  stopMesh,
+} from './mesh';
 import { runLoad } from './procs';
 import { median, percentile, perDecision, total } from './stats';
 
@@ -251,7 +259,7 @@ async function meshVariant(
   env: Record<string, string>,
 ): Promise<MeshVariant> {
   const say = (line: string) => process.stderr.write(`  [mesh ${run + 1} ${name}] ${line}\n`);
-  const bench: BenchOptions = { ...parseArgs([]), seconds: o.meshSeconds };
+  const bench: BenchOptions = { ...benchDefaults(), seconds: o.meshSeconds };
   const mesh = await startMesh('real', 1, () => [], env);
   try {
     const spec: OpenSpec = {
