@@ -97,10 +97,12 @@ export function numberFlag(
   const raw = values[name];
   if (typeof raw !== 'string') return def;
   const v = raw.trim() === '' ? Number.NaN : Number(raw);
-  const range = `${Number.isFinite(min) ? `${min} <= ` : ''}x${Number.isFinite(max) ? ` <= ${max}` : ''}`;
+  const lo = Number.isFinite(min);
+  const hi = Number.isFinite(max);
+  const range = lo && hi ? ` in [${min}, ${max}]` : lo ? ` >= ${min}` : hi ? ` <= ${max}` : '';
   if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v)))
     throw new UsageError(
-      `--${name}: expected ${integer ? 'a whole number' : 'a number'}${range === 'x' ? '' : ` with ${range}`}, got "${raw}"`,
+      `--${name}: expected ${integer ? 'a whole number' : 'a number'}${range}, got "${raw}"`,
     );
   return v;
 }
@@ -117,4 +119,22 @@ export function choiceFlag<T extends string>(
   if (!(choices as readonly string[]).includes(raw))
     throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+/**
+ * A script's options: parses `argv` and reads them with `read`; --help
+ * prints the help and exits 0, a usage error prints itself and the help
+ * and exits 2.
+ */
+export function optionsOrExit<T>(argv: string[], spec: CommandSpec, read: (args: ParsedCommand) => T): T {
+  try {
+    const args = parseCommand(argv, spec);
+    if (args) return read(args);
+    process.stdout.write(helpText(spec));
+    process.exit(0);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n\n${helpText(spec)}`);
+    process.exit(2);
+  }
 }
