@@ -24,10 +24,11 @@ import { isActive, type Override } from '../common/domain/overrides';
 import { messageOf, statusOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import { projectPath } from '../common/paths';
+import { parseFields } from '../common/schema';
 import type { DecisionRecordData } from '../common/state/decisions';
 import { type Principal, type SignInGuard, SignInRefused, SignIns, TokenTable } from './auth';
 import { explain, explainText } from './explain';
-import { describeOverride } from './model';
+import { describeOverride, removalBodySchema } from './model';
 import type { AdminService } from './service';
 import { decisionLatency, type StatusHistory } from './status';
 
@@ -246,10 +247,8 @@ export function httpHandler(opts: HttpApiOptions) {
     if (del) {
       if (method !== 'DELETE') throw new HttpError(405, `${method} not allowed here`);
       const id = pathParam(del[1]!, 'id');
-      const body = await readJson(req);
-      if (body.reason !== undefined && typeof body.reason !== 'string')
-        throw new HttpError(400, 'reason: must be a string', 'reason');
-      const o = await service.deleteOverride(who, id, String(body.reason ?? ''));
+      const { reason } = parseFields(removalBodySchema, await readJson(req));
+      const o = await service.deleteOverride(who, id, reason);
       log.info('override deleted', { id: o.id, by: who.name });
       return send(res, 200, overrideView(o, service.now()));
     }
