@@ -4,7 +4,7 @@
  * in the caller's spelling, e.g. "scenarios[0]: must be one of workout, …"
  * or, for a gRPC caller, "override.target_id: required".
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { invalidArgument } from './errors';
 
 /** A zod issue's path as a field name: ['scenarios', 0] → 'scenarios[0]'. */
@@ -29,4 +29,89 @@ export function parseFields<S extends z.ZodType>(
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   throw invalidArgument(name(issue.path.length ? fieldPath(issue.path) : root), issue.message);
+}
+
+// ---------------------------------------------------------------------------
+// Documents people write by hand (the catalogue): a missing value (absent or
+// null) takes the default when there is one and is an error otherwise; the
+// messages are the ones doc-fields.ts gives the simulator's scenarios.
+
+/** null in a hand-written document means "not given". */
+const given = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === null ? undefined : v), s);
+
+export const doc = {
+  /** A number in [min, max] (or its default when missing). */
+  num(min: number, max: number, def?: number) {
+    const m = `must be a number in [${min}, ${max}]`;
+    const s = z.number({ error: m }).min(min, m).max(max, m);
+    return given(def === undefined ? s : s.default(def));
+  },
+  /** A non-empty string (or its default when missing). */
+  str(def?: string) {
+    const m = 'must be a non-empty string';
+    const s = z.string({ error: m }).min(1, m);
+    return given(def === undefined ? s : s.default(def));
+  },
+  /** A string, absent allowed (its default computed by the caller). */
+  optStr() {
+    const m = 'must be a non-empty string';
+    return given(z.string({ error: m }).min(1, m).optional());
+  },
+  oneOf<T extends string>(values: readonly T[], def?: T) {
+    const s = z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
+    return given(def === undefined ? s : s.default(def as never));
+  },
+  bool(def: boolean) {
+    return given(z.boolean({ error: 'must be true or false' }).default(def));
+  },
+  /** A list (missing = empty). */
+  list<S extends z.ZodType>(item: S) {
+    return given(z.array(item, { error: 'must be a list' }).default([]));
+  },
+  /** An ISO 8601 date or time (YAML may hand over a Date), as epoch ms. */
+  time() {
+    const m = 'must be an ISO 8601 date or time';
+    return z.preprocess(
+      (v) => (v instanceof Date ? v.toISOString() : v),
+      z
+        .string({ error: m })
+        .refine((t) => Number.isFinite(Date.parse(t)), m)
+        .transform((t) => Date.parse(t)),
+    );
+  },
+  /** A mapping with these keys (others are ignored); required unless `optional`. */
+  mapping<T extends z.ZodRawShape>(shape: T) {
+    return z.object(shape, { error: 'must be a mapping' });
+  },
+  /** A mapping whose keys must all be these: a misspelt key is an error, not silently ignored. */
+  strict<T extends z.ZodRawShape>(shape: T) {
+    const keys = Object.keys(shape).join(', ');
+    return z.strictObject(shape, {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys' ? `unknown key (expected one of ${keys})` : 'must be a mapping',
+    });
+  },
+  /** A mapping that may be missing (= empty). */
+  optional<S extends z.ZodType>(s: S) {
+    return given(s.optional());
+  },
+};
+
+/**
+ * A hand-written document as the schema's output, or the first problem as
+ * an error made by `error` from a message and the path it names ("campaigns[2].budget.total_micros"),
+ * e.g. the document's own error class. A misspelt key names itself.
+ */
+export function parseDoc<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  error: (message: string, path: string) => Error,
+  root = 'the document',
+): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const keys = issue.code === 'unrecognized_keys' ? [issue.keys[0]!] : [];
+  const path = fieldPath([...issue.path, ...keys]) || root;
+  throw error(`${path}: ${issue.message}`, path);
 }
