@@ -115,3 +115,49 @@ export function parseDoc<S extends z.ZodType>(
   const path = fieldPath([...issue.path, ...keys]) || root;
   throw error(`${path}: ${issue.message}`, path);
 }
+
+// ---------------------------------------------------------------------------
+// Model files (models/<kind>/*.json, learning/artifacts.ts)
+
+/** The fields every model file starts with: its format, a version and, when given, exactly these features. */
+export function modelHeader(format: string, features?: readonly string[]) {
+  const version = 'must be a string of 1..64 characters';
+  const featureList = `must be exactly [${(features ?? []).join(', ')}]`;
+  return {
+    format: z.literal(format, { error: `must be "${format}"` }),
+    version: z.string({ error: version }).min(1, version).max(64, version),
+    ...(features
+      ? {
+          features: z
+            .array(z.unknown(), { error: featureList })
+            .refine((f) => f.length === features.length && f.every((x, i) => x === features[i]), featureList),
+        }
+      : {}),
+  };
+}
+
+/** Finite numbers (exactly `length` of them when given). */
+export function finiteNumbers(length?: number) {
+  return z.array(z.number(), { error: 'must be an array of finite numbers' }).superRefine((v, ctx) => {
+    if (length !== undefined && v.length !== length)
+      ctx.addIssue({ code: 'custom', message: `expected ${length} numbers, got ${v.length}` });
+  });
+}
+
+/** A model file's JSON checked by `schema` (a z.object of modelHeader and its own fields); an Error names the first bad field. */
+export function parseModelJson<S extends z.ZodType>(json: string, schema: S): z.output<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`not valid JSON: ${(err as Error).message}`);
+  }
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  throw new Error(`${issue.path.length ? fieldPath(issue.path) : 'the file'}: ${issue.message}`);
+}
+
+/** A model file's top level: a JSON object with these fields. */
+export const modelFile = <T extends z.ZodRawShape>(shape: T) =>
+  z.object(shape, { error: 'must be a JSON object' });
