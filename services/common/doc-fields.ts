@@ -1,6 +1,8 @@
 /**
- * Readers for the fields of documents people write by hand (the catalogue,
- * simulator scenarios): each checks one value and throws an error that names
+ * Readers for the fields of documents people write by hand (today only the
+ * agent registry, services/agents.yaml; the catalogue and the simulator's
+ * scenarios are checked with zod schemas, services/common/schema.ts `doc`,
+ * which give the same messages): each checks one value and throws an error that names
  * where in the file it is ("campaigns[2].budget.total_micros: must be a
  * number in [0, …]"); `lineOf` turns that path into the line of the file, for
  * the loaders to say "catalogue.yaml:42: …". A missing value (undefined or

@@ -91,6 +91,18 @@ export const doc = {
         iss.code === 'unrecognized_keys' ? `unknown key (expected one of ${keys})` : 'must be a mapping',
     });
   },
+  /** A mapping of any keys (only `allowed` ones, when given) to values of one schema. */
+  keyed<V extends z.ZodType>(allowed: readonly string[] | null, value: V) {
+    return z.record(z.string(), value, { error: 'must be a mapping' }).superRefine((o, ctx) => {
+      const unknown = allowed ? Object.keys(o).find((k) => !allowed.includes(k)) : undefined;
+      if (unknown !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [unknown],
+          message: `unknown key (expected one of ${allowed!.join(', ')})`,
+        });
+    });
+  },
   /** A mapping that may be missing (= empty). */
   optional<S extends z.ZodType>(s: S) {
     return given(s.optional());
@@ -113,7 +125,9 @@ export function parseDoc<S extends z.ZodType>(
   const issue = r.error.issues[0]!;
   const keys = issue.code === 'unrecognized_keys' ? [issue.keys[0]!] : [];
   const path = fieldPath([...issue.path, ...keys]) || root;
-  throw error(`${path}: ${issue.message}`, path);
+  // A record's bad key: the key schema's own message.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  throw error(`${path}: ${message}`, path);
 }
 
 // ---------------------------------------------------------------------------
