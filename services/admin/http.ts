@@ -18,6 +18,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { isActive, type Override } from '../common/domain/overrides';
@@ -35,7 +37,8 @@ import { decisionLatency, type StatusHistory } from './status';
 export const WEB_DIR = `${projectPath('web')}/`;
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const UPLOT_DIR = `${projectPath('node_modules/uplot/dist')}/`;
+/** The charting library's files, where Node resolves the `uplot` package (node_modules, in the image too). */
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js')) + '/';
 
 /** Files relative to the web directory, or absolute (the vendored library). */
 const ASSETS: Record<string, { file: string; type: string }> = {
