@@ -129,16 +129,8 @@ const fail = (path: string, problem: string): never => {
   throw new ScenarioError(`${path}: ${problem}`, path);
 };
 
-/** A whole number in [min, max] (or its default when missing). */
-function int(min: number, max: number, def?: number) {
-  const range = `must be a number in [${min}, ${max}]`;
-  const s = z
-    .number({ error: range })
-    .min(min, range)
-    .max(max, range)
-    .int(`must be an integer in [${min}, ${max}]`);
-  return z.preprocess((v) => (v === null ? undefined : v), def === undefined ? s : s.default(def));
-}
+const int = doc.int;
+const section = doc.section;
 
 const POSITIVE = 'needs at least one positive weight';
 
@@ -175,11 +167,6 @@ function range(lo: number, hi: number, def: { min: number; max: number }) {
 
 function meanSd(max: number, def: { mean: number; sd: number }) {
   return section({ mean: doc.num(0, max, def.mean), sd: doc.num(0, max, def.sd) });
-}
-
-/** A mapping with exactly these keys allowed; missing (or null) = every field's default. */
-function section<T extends z.ZodRawShape>(shape: T) {
-  return z.preprocess((v) => v ?? {}, doc.strict(shape));
 }
 
 /** 24 hourly weights (local hours 0..23). */

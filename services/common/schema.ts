@@ -32,9 +32,11 @@ export function parseFields<S extends z.ZodType>(
 }
 
 // ---------------------------------------------------------------------------
-// Documents people write by hand (the catalogue): a missing value (absent or
-// null) takes the default when there is one and is an error otherwise; the
-// messages are the ones doc-fields.ts gives the simulator's scenarios.
+// Documents people write by hand (the catalogue, simulator scenarios, the
+// agent registry): a missing value (absent or null) takes the default when
+// there is one and is an error otherwise; the messages are the ones their
+// hand-written readers gave ("must be a number in [0, 1]", "unknown key
+// (expected one of …)"), and doc-fields.ts's lineOf finds a path's line.
 
 /** null in a hand-written document means "not given". */
 const given = <S extends z.ZodType>(s: S) => z.preprocess((v) => (v === null ? undefined : v), s);
@@ -45,6 +47,20 @@ export const doc = {
     const m = `must be a number in [${min}, ${max}]`;
     const s = z.number({ error: m }).min(min, m).max(max, m);
     return given(def === undefined ? s : s.default(def));
+  },
+  /** A whole number in [min, max] (or its default when missing). */
+  int(min: number, max: number, def?: number) {
+    const range = `must be a number in [${min}, ${max}]`;
+    const s = z
+      .number({ error: range })
+      .min(min, range)
+      .max(max, range)
+      .int(`must be an integer in [${min}, ${max}]`);
+    return given(def === undefined ? s : s.default(def));
+  },
+  /** A mapping whose fields all have defaults (or are optional): missing or null = every default. */
+  section<T extends z.ZodRawShape>(shape: T, strict = true) {
+    return z.preprocess((v) => v ?? {}, strict ? doc.strict(shape) : doc.mapping(shape));
   },
   /** A non-empty string (or its default when missing). */
   str(def?: string) {

@@ -91,8 +91,8 @@ const advertiserSchema = doc.strict({
   brand_safety: doc.optional(brandSafetySchema),
 });
 
-/** A mapping whose fields all have defaults: missing (or null) = every default. */
-const section = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? {}, doc.mapping(shape));
+/** A mapping whose fields all have defaults (other keys ignored): missing (or null) = every default. */
+const section = <T extends z.ZodRawShape>(shape: T) => doc.section(shape, false);
 
 const campaignSchema = doc.mapping({
   id: doc.str(),
