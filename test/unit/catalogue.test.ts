@@ -177,7 +177,8 @@ describe('catalogue errors name the path', () => {
 
   it('names the line of the problem, and the file when loading one', () => {
     const text = doc({
-      creatives: '- { id: x, campaign: c, duration_ms: 15000 }\n  - { id: y, campaign: nope, duration_ms: 15000 }',
+      creatives:
+        '- { id: x, campaign: c, duration_ms: 15000 }\n  - { id: y, campaign: nope, duration_ms: 15000 }',
     });
     expect(errorOf(text)).toBe('line 12: creatives[1].campaign: unknown campaign "nope"');
     const file = join(cleanup.tempRoot(), 'catalogue.yaml');
