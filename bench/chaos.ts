@@ -56,9 +56,18 @@ import {
 } from '../bin/spawn';
 import type { CampaignStatusReply__Output } from '../proto/gen/parley/v1/CampaignStatusReply';
 import type { RoundStatusReply__Output } from '../proto/gen/parley/v1/RoundStatusReply';
+import {
+  type CommandSpec,
+  choiceFlag,
+  helpText,
+  numberFlag,
+  parseCommand,
+  UsageError,
+} from '../services/common/cli';
 import { v1 } from '../services/common/grpc/proto';
 import { setDefaultIdentity } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
+import { quantile } from '../services/common/stats';
 import { type FaultProxy, startFaultProxy } from '../test/support/fault-proxy';
 import { freePort } from '../test/support/ports';
 import type { OpenResult, OpenSpec, TimelineBucket } from './load';
@@ -86,45 +95,42 @@ export interface ChaosOptions {
   out: string;
 }
 
-export function parseArgs(argv: string[]): ChaosOptions {
-  const o: ChaosOptions = {
-    rate: 200,
-    deadlineMs: 150,
-    seconds: 10,
-    proxied: AGENTS.includes('brand-safety') ? 'brand-safety' : AGENTS[AGENTS.length - 1]!,
-    only: [...KINDS],
-    out: projectPath('bench', 'out'),
+export const CHAOS_COMMAND: CommandSpec = {
+  usage: 'npm run chaos -- [options]',
+  summary:
+    'Kills, stops and restarts every part of a mesh under load, and breaks the link to one agent\nthrough a fault-injecting proxy (see the header of bench/chaos.ts).',
+  flags: {
+    rate: { value: 'N', help: 'decisions/s of the open loop (1..2000)', default: '200' },
+    'deadline-ms': { value: 'MS', help: 'deadline_ms of every request (20..10000)', default: '150' },
+    seconds: { value: 'S', help: "each step's load window (6..120)", default: '10' },
+    proxied: { value: 'AGENT', help: 'the agent behind the fault-injecting proxy', default: 'brand-safety' },
+    only: { value: 'LIST', help: `steps to run: a list of ${KINDS.join(', ')}`, default: 'all' },
+    out: { value: 'DIR', help: 'where the results go', default: 'bench/out' },
+  },
+};
+
+/** The chaos run's options, or null for --help; an error names a bad flag. */
+export function parseArgs(argv: string[]): ChaosOptions | null {
+  const args = parseCommand(argv, CHAOS_COMMAND);
+  if (!args) return null;
+  const v = args.values;
+  const only = typeof v.only === 'string' ? v.only.split(',') : [...KINDS];
+  for (const k of only)
+    if (!(KINDS as readonly string[]).includes(k))
+      throw new UsageError(`--only: expected a list of ${KINDS.join(', ')}, got "${only.join(',')}"`);
+  return {
+    rate: numberFlag(v, 'rate', 200, { min: 1, max: 2000 }),
+    deadlineMs: Math.floor(numberFlag(v, 'deadline-ms', 150, { min: 20, max: 10_000 })),
+    seconds: numberFlag(v, 'seconds', 10, { min: 6, max: 120 }),
+    proxied: choiceFlag(
+      v,
+      'proxied',
+      AGENTS,
+      AGENTS.includes('brand-safety') ? 'brand-safety' : AGENTS[AGENTS.length - 1]!,
+    ),
+    only: only as StepKind[],
+    out: typeof v.out === 'string' ? resolve(v.out) : projectPath('bench', 'out'),
   };
-  const num = (flag: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v);
-    if (v === undefined || v === '' || !Number.isFinite(n) || n < min || n > max)
-      throw new Error(`${flag}: expected a number in [${min}, ${max}], got "${v ?? ''}"`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const next = () => argv[++i];
-    if (flag === '--rate') o.rate = num(flag, next(), 1, 2000);
-    else if (flag === '--deadline-ms') o.deadlineMs = Math.floor(num(flag, next(), 20, 10_000));
-    else if (flag === '--seconds') o.seconds = num(flag, next(), 6, 120);
-    else if (flag === '--proxied') {
-      const name = next() ?? '';
-      if (!AGENTS.includes(name))
-        throw new Error(`--proxied: expected one of ${AGENTS.join(', ')}, got "${name}"`);
-      o.proxied = name;
-    } else if (flag === '--only') {
-      const kinds = (next() ?? '').split(',');
-      for (const k of kinds)
-        if (!(KINDS as readonly string[]).includes(k))
-          throw new Error(`--only: expected a list of ${KINDS.join(', ')}, got "${kinds.join(',')}"`);
-      o.only = kinds as StepKind[];
-    } else if (flag === '--out') {
-      const out = next();
-      if (!out) throw new Error('--out: expected a directory');
-      o.out = resolve(out);
-    } else throw new Error(`unknown flag ${flag} (see the header of bench/chaos.ts)`);
-  }
-  return o;
 }
 
 // ---------------------------------------------------------------------------
@@ -600,13 +606,25 @@ async function drainBroker(o: ChaosOptions, mesh: Mesh, parts: Parts): Promise<S
     injectedAt,
     liftedAt: injectedAt,
     timeline: [],
-    p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? Number.NaN,
+    p99Ms: quantile(latencies, 0.99),
   };
   return { ...step, failures: checkStep(step) };
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const o = parseArgs(argv);
+  let parsed: ChaosOptions | null;
+  try {
+    parsed = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    say(`chaos: ${err.message}\n\n${helpText(CHAOS_COMMAND)}`);
+    return 2;
+  }
+  if (!parsed) {
+    process.stdout.write(helpText(CHAOS_COMMAND));
+    return 0;
+  }
+  const o = parsed;
   // Its own Decide calls (the drain step's burst) are an ad server's, like the load generator's.
   setDefaultIdentity('ad-server');
   const machine = `${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} at the start`;

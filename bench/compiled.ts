@@ -42,6 +42,7 @@ import {
   transportEnv,
 } from '../bin/spawn';
 import { randomToken } from '../services/admin/auth';
+import { type CommandSpec, numberFlag, optionsOrExit } from '../services/common/cli';
 import { PROJECT_ROOT } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
 import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
@@ -66,30 +67,29 @@ interface Options {
   deadlineMs: number;
 }
 
+const COMPILED_COMMAND: CommandSpec = {
+  usage: 'tsx bench/compiled.ts [options]',
+  summary:
+    'Compiled JavaScript vs tsx: start-up and a real mesh under load (see the header of bench/compiled.ts).',
+  flags: {
+    runs: { value: 'N', help: 'start-up runs per service and way (0 skips start-up)', default: '5' },
+    'mesh-runs': { value: 'N', help: 'mesh runs per way (>= 1)', default: '3' },
+    rate: { value: 'N', help: 'decisions/s of a mesh run', default: '15' },
+    warmup: { value: 'S', help: 'warm-up seconds of a mesh run', default: '10' },
+    seconds: { value: 'S', help: 'measured seconds of a mesh run', default: '30' },
+    deadline: { value: 'MS', help: 'deadline_ms of every request', default: '5000' },
+  },
+};
+
 function parseOptions(argv: string[]): Options {
-  const o: Options = {
-    runs: 5,
-    meshRuns: 3,
-    rate: 15,
-    warmupSeconds: 10,
-    seconds: 30,
-    deadlineMs: 5000,
-  };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, raw] = [argv[i], argv[i + 1]];
-    const v = Number(raw);
-    if (!Number.isFinite(v) || v < (flag === '--runs' ? 0 : 1))
-      throw new Error(`${flag}: expected a positive number (--runs 0 skips start-up), got ${raw}`);
-    if (flag === '--runs') o.runs = v;
-    else if (flag === '--mesh-runs') o.meshRuns = v;
-    else if (flag === '--rate') o.rate = v;
-    else if (flag === '--warmup') o.warmupSeconds = v;
-    else if (flag === '--seconds') o.seconds = v;
-    else if (flag === '--deadline') o.deadlineMs = v;
-    else
-      throw new Error(`unknown flag ${flag} (--runs, --mesh-runs, --rate, --warmup, --seconds, --deadline)`);
-  }
-  return o;
+  return optionsOrExit(argv, COMPILED_COMMAND, ({ values: v }) => ({
+    runs: numberFlag(v, 'runs', 5, { min: 0 }),
+    meshRuns: numberFlag(v, 'mesh-runs', 3, { min: 1 }),
+    rate: numberFlag(v, 'rate', 15, { min: 1 }),
+    warmupSeconds: numberFlag(v, 'warmup', 10, { min: 1 }),
+    seconds: numberFlag(v, 'seconds', 30, { min: 1 }),
+    deadlineMs: numberFlag(v, 'deadline', 5000, { min: 1 }),
+  }));
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);

@@ -27,12 +27,13 @@
  *   tsx bench/decision-records.ts [--runs 5] [--burst 2000] [--rate 1000] [--seconds 3]
  *                                 [--sinks redis,admin] [--no-micro]
  */
+
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { portEnv, type ServiceProcess, spawnService, stopProcess, transportEnv } from '../bin/spawn';
 import type { DecisionRecord__Output } from '../proto/gen/parley/v1/DecisionRecord';
 import { adminSink } from '../services/broker/admin-client';
 import { DecisionRecorder, type DecisionSink, storeSink } from '../services/broker/decision-log';
+import { numberFlag, optionsOrExit, stringFlag } from '../services/common/cli';
 import { v1 } from '../services/common/grpc/proto';
 import { channelCredentials, setDefaultIdentity } from '../services/common/grpc/tls';
 import { createLogger } from '../services/common/log';
@@ -255,20 +256,33 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
 
 // ---------------------------------------------------------------------------
 
-const { values: args } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    burst: { type: 'string', default: '2000' },
-    rate: { type: 'string', default: '1000' },
-    seconds: { type: 'string', default: '3' },
-    sinks: { type: 'string', default: 'redis,admin' },
-    'no-micro': { type: 'boolean', default: false },
+const args = optionsOrExit(
+  process.argv.slice(2),
+  {
+    usage: 'npx tsx bench/decision-records.ts [options]',
+    summary: 'What recording every decision costs (see the header of bench/decision-records.ts).',
+    flags: {
+      runs: { value: 'N', help: 'runs', default: '5' },
+      burst: { value: 'N', help: 'records per burst', default: '2000' },
+      rate: { value: 'N', help: 'decisions/s of the paced phase', default: '1000' },
+      seconds: { value: 'S', help: 'length of the paced phase', default: '3' },
+      sinks: { value: 'LIST', help: 'redis,admin', default: 'redis,admin' },
+      'no-micro': { help: 'skip the micro-benchmarks' },
+    },
   },
-});
-const RUNS = Number(args.runs);
-const BURST = Number(args.burst);
-const RATE = Number(args.rate);
-const SECONDS = Number(args.seconds);
+  ({ values: v }) => ({
+    runs: numberFlag(v, 'runs', 5, { min: 1, integer: true }),
+    burst: numberFlag(v, 'burst', 2000, { min: 1, integer: true }),
+    rate: numberFlag(v, 'rate', 1000, { min: 1 }),
+    seconds: numberFlag(v, 'seconds', 3, { min: 0.1 }),
+    sinks: stringFlag(v, 'sinks', 'redis,admin'),
+    'no-micro': v['no-micro'] === true,
+  }),
+);
+const RUNS = args.runs;
+const BURST = args.burst;
+const RATE = args.rate;
+const SECONDS = args.seconds;
 const log = createLogger('bench', 'error');
 const factory = recordFactory();
 

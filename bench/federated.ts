@@ -46,6 +46,7 @@ import {
   SecAggServer,
   splitSecret,
 } from '../federated/secagg';
+import { type CommandSpec, numberFlag, optionsOrExit, stringFlag } from '../services/common/cli';
 import { gaussian, seededRng } from '../services/common/rng';
 import { median } from './stats';
 
@@ -58,18 +59,24 @@ interface Options {
   quick: boolean;
 }
 
+const FEDERATED_BENCH_COMMAND: CommandSpec = {
+  usage: 'tsx bench/federated.ts [options]',
+  summary: 'The federated benchmark: aggregation throughput, secure aggregation cost, peak memory.',
+  flags: {
+    runs: { value: 'N', help: 'runs (>= 1)', default: '3' },
+    updates: { value: 'N', help: 'client updates per round (>= 2)', default: '100' },
+    out: { value: 'FILE', help: 'the results', default: 'bench/FEDERATED.md' },
+    quick: { help: 'a short run' },
+  },
+};
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 3, updates: 100, out: 'bench/FEDERATED.md', quick: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--runs') o.runs = Number(argv[++i]);
-    else if (a === '--updates') o.updates = Number(argv[++i]);
-    else if (a === '--out') o.out = argv[++i]!;
-    else if (a === '--quick') o.quick = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (!(o.runs >= 1) || !(o.updates >= 2)) throw new Error('--runs must be >= 1 and --updates >= 2');
-  return o;
+  return optionsOrExit(argv, FEDERATED_BENCH_COMMAND, ({ values: v }) => ({
+    runs: numberFlag(v, 'runs', 3, { min: 1, integer: true }),
+    updates: numberFlag(v, 'updates', 100, { min: 2, integer: true }),
+    out: stringFlag(v, 'out', 'bench/FEDERATED.md'),
+    quick: v.quick === true,
+  }));
 }
 
 function updates(n: number, dim: number, seed: number): ClientResult[] {

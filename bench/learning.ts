@@ -31,6 +31,7 @@ import { CONTEXT_MODEL_FEATURES, ContextEstimator, parseContextModel } from '../
 import { OBJECTIVE_FEATURES, ObjectivePolicy, parseObjectiveModel } from '../learning/objective-policy';
 import { initTf } from '../learning/tf';
 import { rankingSettings } from '../services/broker/negotiation';
+import { type CommandSpec, numberFlag, optionsOrExit, stringFlag } from '../services/common/cli';
 import { loadConfig } from '../services/common/config';
 import { seededRng } from '../services/common/rng';
 import {
@@ -46,7 +47,15 @@ import { Env } from '../sim/experiments/env';
 import { loadScenarioFile } from '../sim/scenario';
 import type { SimRequest } from '../sim/simulator';
 import type { OpenResult, OpenSpec } from './load';
-import { type BenchOptions, meshPids, openSpec, openTimeout, parseArgs, startMesh, stopMesh } from './mesh';
+import {
+  type BenchOptions,
+  benchDefaults,
+  meshPids,
+  openSpec,
+  openTimeout,
+  startMesh,
+  stopMesh,
+} from './mesh';
 import { runLoad } from './procs';
 import { median, percentile, perDecision, total } from './stats';
 
@@ -61,30 +70,34 @@ interface Options {
   out: string;
 }
 
+const LEARNING_COMMAND: CommandSpec = {
+  usage: 'tsx bench/learning.ts [options]',
+  summary: 'What the learned policies cost at decision time (see the header of bench/learning.ts).',
+  flags: {
+    runs: { value: 'N', help: 'in-process runs (>= 1)', default: '3' },
+    requests: { value: 'N', help: 'requests per in-process run (>= 10)', default: '2000' },
+    models: { value: 'DIR', help: 'the learned models', default: 'models' },
+    'mesh-runs': {
+      value: 'N',
+      help: 'alternating baseline / learned real-mesh runs (0 = skip)',
+      default: '3',
+    },
+    'mesh-rate': { value: 'N', help: 'decisions/s of a mesh run (>= 1)', default: '100' },
+    'mesh-seconds': { value: 'S', help: 'length of a mesh run (>= 1)', default: '5' },
+    out: { value: 'FILE', help: 'the results', default: 'bench/LEARNING.md' },
+  },
+};
+
 function parse(argv: string[]): Options {
-  const o: Options = {
-    runs: 3,
-    requests: 2000,
-    models: 'models',
-    meshRuns: 3,
-    meshRate: 100,
-    meshSeconds: 5,
-    out: 'bench/LEARNING.md',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = argv[++i];
-    if (v === undefined) throw new Error(`${a}: missing value`);
-    if (a === '--runs') o.runs = Math.max(1, Number(v));
-    else if (a === '--requests') o.requests = Math.max(10, Number(v));
-    else if (a === '--models') o.models = v;
-    else if (a === '--mesh-runs') o.meshRuns = Math.max(0, Math.floor(Number(v)));
-    else if (a === '--mesh-rate') o.meshRate = Math.max(1, Number(v));
-    else if (a === '--mesh-seconds') o.meshSeconds = Math.max(1, Number(v));
-    else if (a === '--out') o.out = v;
-    else throw new Error(`unknown option ${a}`);
-  }
-  return o;
+  return optionsOrExit(argv, LEARNING_COMMAND, ({ values: v }) => ({
+    runs: numberFlag(v, 'runs', 3, { min: 1, integer: true }),
+    requests: numberFlag(v, 'requests', 2000, { min: 10, integer: true }),
+    models: stringFlag(v, 'models', 'models'),
+    meshRuns: numberFlag(v, 'mesh-runs', 3, { min: 0, integer: true }),
+    meshRate: numberFlag(v, 'mesh-rate', 100, { min: 1 }),
+    meshSeconds: numberFlag(v, 'mesh-seconds', 5, { min: 1 }),
+    out: stringFlag(v, 'out', 'bench/LEARNING.md'),
+  }));
 }
 
 /** The learned models from models/, or stand-ins of the same shape (cost does not depend on the values). */
@@ -251,7 +264,7 @@ async function meshVariant(
   env: Record<string, string>,
 ): Promise<MeshVariant> {
   const say = (line: string) => process.stderr.write(`  [mesh ${run + 1} ${name}] ${line}\n`);
-  const bench: BenchOptions = { ...parseArgs([]), seconds: o.meshSeconds };
+  const bench: BenchOptions = { ...benchDefaults(), seconds: o.meshSeconds };
   const mesh = await startMesh('real', 1, () => [], env);
   try {
     const spec: OpenSpec = {

@@ -48,6 +48,7 @@ import * as grpc from '@grpc/grpc-js';
 import { SERVICES } from '../bin/spawn';
 import type { CampaignStatusReply__Output } from '../proto/gen/parley/v1/CampaignStatusReply';
 import type { ObjectiveAgentClient } from '../proto/gen/parley/v1/ObjectiveAgent';
+import { type CommandSpec, helpText, numberFlag, parseCommand, UsageError } from '../services/common/cli';
 import { DEFAULT_REGISTRY } from '../services/common/config';
 import { v1 } from '../services/common/grpc/proto';
 import { parsePrometheus, sumOf } from '../services/common/metrics';
@@ -56,14 +57,16 @@ import { agentsWithRole, loadRegistry } from '../services/common/registry';
 import { lineChart, stackCharts } from '../sim/experiments/svg';
 import type { ClosedResult, OpenResult, Slice, Stage, StageResult } from './load';
 import {
-  parseArgs as benchDefaults,
+  atLeast,
+  benchDefaults,
   closedSpec,
   commit,
   harnessCredentials,
+  levelsFlag,
   type MeshState,
   machine,
   meshPids,
-  numberFlag,
+  pathFlag,
   startMesh,
   stopMesh,
 } from './mesh';
@@ -96,48 +99,50 @@ export interface LoadtestOptions {
 
 export const OUT_DIR = projectPath('bench', 'out');
 
-export function parseArgs(argv: string[]): LoadtestOptions {
-  const o: LoadtestOptions = {
-    rate: null,
-    redis: false,
-    fillSeconds: 60,
-    steadySeconds: 60,
-    spikeSeconds: 10,
-    spikeFactor: 5,
-    recoverySeconds: 20,
-    share: 0.7,
-    deadlineMs: 100,
-    channels: 4,
-    concurrency: [1, 2, 4, 8, 16, 32, 64, 128],
-    levelSeconds: 3,
-    out: OUT_DIR,
+export const LOADTEST_COMMAND: CommandSpec = {
+  usage: 'npm run loadtest -- [options]',
+  summary:
+    'The whole mesh at a share of its measured saturation, then a spike; a verdict per promise\n(see the header of bench/loadtest.ts).',
+  flags: {
+    rate: {
+      value: 'N',
+      help: 'the steady rate in decisions/s (default: --share of the measured saturation)',
+    },
+    redis: { help: 'Redis state (a throwaway redis-server) instead of embedded' },
+    seconds: { value: 'S', help: 'the steady stage (>= 2)', default: '60' },
+    'fill-seconds': { value: 'S', help: 'a first, unjudged stage at the steady rate', default: '60' },
+    'spike-seconds': { value: 'S', help: 'the spike (>= 1)', default: '10' },
+    'spike-factor': { value: 'X', help: 'the spike as a multiple of the steady rate', default: '5' },
+    'recovery-seconds': { value: 'S', help: 'the stage after the spike (>= 2)', default: '20' },
+    share: { value: 'X', help: 'the steady rate as a share of saturation, in (0, 1]', default: '0.7' },
+    'deadline-ms': { value: 'MS', help: 'deadline_ms of every request (>= 10)', default: '100' },
+    channels: { value: 'N', help: 'client channels of the load generator', default: '4' },
+    concurrency: { value: 'LIST', help: 'closed-loop levels of the saturation search', default: '1,2,…,128' },
+    'level-seconds': { value: 'S', help: 'seconds per closed-loop level', default: '3' },
+    out: { value: 'DIR', help: 'where loadtest.json and loadtest.svg go', default: 'bench/out' },
+  },
+};
+
+/** The load test's options, or null for --help; an error names a bad flag. */
+export function parseArgs(argv: string[]): LoadtestOptions | null {
+  const args = parseCommand(argv, LOADTEST_COMMAND);
+  if (!args) return null;
+  const v = args.values;
+  return {
+    rate: typeof v.rate === 'string' ? atLeast(v, 'rate', 0, 1) : null,
+    redis: v.redis === true,
+    fillSeconds: atLeast(v, 'fill-seconds', 60, 0),
+    steadySeconds: atLeast(v, 'seconds', 60, 2),
+    spikeSeconds: atLeast(v, 'spike-seconds', 10, 1),
+    spikeFactor: atLeast(v, 'spike-factor', 5, 1),
+    recoverySeconds: atLeast(v, 'recovery-seconds', 20, 2),
+    share: numberFlag(v, 'share', 0.7, { min: 0.01, max: 1 }),
+    deadlineMs: Math.floor(atLeast(v, 'deadline-ms', 100, 10)),
+    channels: Math.floor(atLeast(v, 'channels', 4, 1)),
+    concurrency: levelsFlag(v, 'concurrency', [1, 2, 4, 8, 16, 32, 64, 128]),
+    levelSeconds: atLeast(v, 'level-seconds', 3, 1),
+    out: pathFlag(v, 'out', OUT_DIR),
   };
-  const num = numberFlag;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const next = () => argv[++i];
-    if (flag === '--rate') o.rate = num(flag, next(), 1);
-    else if (flag === '--redis') o.redis = true;
-    else if (flag === '--seconds') o.steadySeconds = num(flag, next(), 2);
-    else if (flag === '--fill-seconds') o.fillSeconds = num(flag, next(), 0);
-    else if (flag === '--spike-seconds') o.spikeSeconds = num(flag, next(), 1);
-    else if (flag === '--spike-factor') o.spikeFactor = num(flag, next(), 1);
-    else if (flag === '--recovery-seconds') o.recoverySeconds = num(flag, next(), 2);
-    else if (flag === '--share') {
-      o.share = num(flag, next(), 0.01);
-      if (o.share > 1) throw new Error(`--share: expected a share in (0, 1], got ${o.share}`);
-    } else if (flag === '--deadline-ms') o.deadlineMs = Math.floor(num(flag, next(), 10));
-    else if (flag === '--channels') o.channels = Math.floor(num(flag, next(), 1));
-    else if (flag === '--concurrency')
-      o.concurrency = (next() ?? '').split(',').map((c) => Math.floor(num(flag, c, 1)));
-    else if (flag === '--level-seconds') o.levelSeconds = num(flag, next(), 1);
-    else if (flag === '--out') {
-      const out = next();
-      if (!out) throw new Error('--out: expected a directory');
-      o.out = resolve(out);
-    } else throw new Error(`unknown flag ${flag} (see the header of bench/loadtest.ts)`);
-  }
-  return o;
 }
 
 // ---------------------------------------------------------------------------
@@ -449,7 +454,7 @@ export async function runLoadtest(o: LoadtestOptions, command: string): Promise<
   try {
     const tag = `lt-${Date.now().toString(36)}`;
     const bench = {
-      ...benchDefaults([]),
+      ...benchDefaults(),
       channels: o.channels,
       deadlineMs: o.deadlineMs,
       concurrency: o.concurrency,
@@ -550,7 +555,12 @@ export async function runLoadtest(o: LoadtestOptions, command: string): Promise<
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const o = parseArgs(argv);
+  const parsed = parseArgs(argv);
+  if (!parsed) {
+    process.stdout.write(helpText(LOADTEST_COMMAND));
+    return;
+  }
+  const o = parsed;
   const command = ['npm run loadtest', ...(argv.length ? ['--', ...argv] : [])].join(' ');
   const r = await runLoadtest(o, command);
   mkdirSync(o.out, { recursive: true });
@@ -578,7 +588,8 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
   main().catch((err) => {
-    log(`load test failed: ${(err as Error).stack ?? err}`);
+    if (err instanceof UsageError) log(`loadtest: ${err.message}\n\n${helpText(LOADTEST_COMMAND)}`);
+    else log(`load test failed: ${(err as Error).stack ?? err}`);
     process.exit(2);
   });
 }

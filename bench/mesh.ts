@@ -87,6 +87,14 @@ import {
   transportEnv,
 } from '../bin/spawn';
 import { randomToken } from '../services/admin/auth';
+import {
+  type CommandSpec,
+  helpText,
+  numberFlag,
+  type ParsedCommand,
+  parseCommand,
+  UsageError,
+} from '../services/common/cli';
 import { channelCredentials, isPlaintext, processTransport } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
@@ -147,16 +155,60 @@ export interface BenchOptions {
 const RESULTS_PATH = projectPath('bench', 'RESULTS.md');
 const OUT_DIR = projectPath('bench', 'out');
 
-/** A numeric flag's value, at least `min`; an error naming the flag otherwise. */
-export function numberFlag(flag: string, v: string | undefined, min: number): number {
-  const n = Number(v);
-  if (v === undefined || v === '' || !Number.isFinite(n) || n < min)
-    throw new Error(`${flag}: expected a number >= ${min}, got "${v ?? ''}"`);
-  return n;
+/** A whole-number or any-number flag at least `min`; the default when not given. */
+export function atLeast(values: ParsedCommand['values'], name: string, def: number, min: number): number {
+  return numberFlag(values, name, def, { min });
 }
 
-export function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = {
+/** A comma-separated list of whole numbers, each at least 1 (concurrency levels). */
+export function levelsFlag(values: ParsedCommand['values'], name: string, def: number[]): number[] {
+  const raw = values[name];
+  if (typeof raw !== 'string') return def;
+  return raw.split(',').map((c) => Math.floor(numberFlag({ [name]: c }, name, 0, { min: 1 })));
+}
+
+/** A file path flag, resolved; the default when not given. */
+export function pathFlag(values: ParsedCommand['values'], name: string, def: string): string {
+  const raw = values[name];
+  if (raw === '') throw new UsageError(`--${name}: expected a path`);
+  return typeof raw === 'string' ? resolve(raw) : def;
+}
+
+export const BENCH_COMMAND: CommandSpec = {
+  usage: 'npm run bench -- [options]',
+  summary:
+    'The core-mesh benchmark: the real mesh against a bare mesh doing the same exchanges with no work,\nand the no-op ceiling (see the header of bench/mesh.ts).',
+  flags: {
+    quick: { help: '1 run, 3 s windows, a 20 s soak; writes to bench/out/' },
+    smoke: {
+      help: '1 run, 1 s windows, two closed-loop levels, a 2 s soak, no profile; writes to bench/out/',
+    },
+    runs: { value: 'N', help: 'runs (>= 1)', default: '3' },
+    seconds: { value: 'S', help: 'equal-load, outcome and compression windows (>= 1)', default: '5' },
+    'soak-seconds': { value: 'S', help: 'soak length (>= 2)', default: '60' },
+    channels: { value: 'N', help: 'client channels of the load generator', default: '4' },
+    concurrency: { value: 'LIST', help: 'closed-loop levels', default: '1,2,4,…,256' },
+    'deadline-ms': { value: 'MS', help: 'deadline_ms of every request', default: '100' },
+    profile: { help: 'profile the real broker even when every target is met' },
+    'no-profile': { help: 'never profile' },
+    'profile-all': { help: 'profile every real service' },
+    'profile-only': { help: 'skip the runs: profile at the first --concurrency level' },
+    'bare-only': { help: 'benchmark the bare mesh alone' },
+    rounds: { value: 'R', help: 'bare mesh: rounds per decision', default: '1' },
+    'equal-share': {
+      value: 'X',
+      help: 'equal-load rate as a share of the real saturation, in (0, 1]',
+      default: '0.7',
+    },
+    'outcome-rate': { value: 'N', help: 'decisions/s of the outcome phase', default: '500' },
+    compression: { value: 'LIST', help: 'gzip,deflate or none', default: 'gzip' },
+    out: { value: 'FILE', help: 'the results', default: 'bench/RESULTS.md' },
+  },
+};
+
+/** The full run's options (what `npm run bench` with no flags does). */
+export function benchDefaults(): BenchOptions {
+  return {
     preset: 'full',
     runs: 3,
     seconds: 5,
@@ -174,8 +226,17 @@ export function parseArgs(argv: string[]): BenchOptions {
     compression: ['gzip'],
     out: RESULTS_PATH,
   };
-  // Presets first, so that flags after them can still change a setting.
-  if (argv.includes('--quick'))
+}
+
+/** The benchmark's options, or null for --help; an error names a bad flag. */
+export function parseArgs(argv: string[]): BenchOptions | null {
+  const args = parseCommand(argv, BENCH_COMMAND);
+  if (!args) return null;
+  const v = args.values;
+  const o = benchDefaults();
+
+  // Presets first, so that flags can still change a setting.
+  if (v.quick)
     Object.assign(o, {
       preset: 'quick',
       runs: 1,
@@ -183,7 +244,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       soakSeconds: 20,
       out: join(OUT_DIR, 'RESULTS.quick.md'),
     });
-  if (argv.includes('--smoke'))
+  if (v.smoke)
     Object.assign(o, {
       preset: 'smoke',
       runs: 1,
@@ -195,37 +256,25 @@ export function parseArgs(argv: string[]): BenchOptions {
       profile: 'never',
       out: join(OUT_DIR, 'RESULTS.smoke.md'),
     });
-  const num = numberFlag;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const next = () => argv[++i];
-    if (flag === '--quick' || flag === '--smoke') continue;
-    if (flag === '--runs') o.runs = Math.floor(num(flag, next(), 1));
-    else if (flag === '--seconds') o.seconds = num(flag, next(), 1);
-    else if (flag === '--soak-seconds') o.soakSeconds = num(flag, next(), 2);
-    else if (flag === '--channels') o.channels = Math.floor(num(flag, next(), 1));
-    else if (flag === '--concurrency')
-      o.concurrency = (next() ?? '').split(',').map((c) => Math.floor(num(flag, c, 1)));
-    else if (flag === '--deadline-ms') o.deadlineMs = Math.floor(num(flag, next(), 1));
-    else if (flag === '--profile') o.profile = 'always';
-    else if (flag === '--no-profile') o.profile = 'never';
-    else if (flag === '--profile-all') {
-      o.profile = 'always';
-      o.profileAll = true;
-    } else if (flag === '--profile-only') o.profileOnly = true;
-    else if (flag === '--bare-only') o.bareOnly = true;
-    else if (flag === '--rounds') o.rounds = num(flag, next(), 1);
-    else if (flag === '--equal-share') {
-      o.equalShare = num(flag, next(), 0.01);
-      if (o.equalShare > 1) throw new Error(`--equal-share: expected a share in (0, 1], got ${o.equalShare}`);
-    } else if (flag === '--outcome-rate') o.outcomeRate = num(flag, next(), 1);
-    else if (flag === '--compression') o.compression = parseCompression(next());
-    else if (flag === '--out') {
-      const out = next();
-      if (!out) throw new Error('--out: expected a file path');
-      o.out = resolve(out);
-    } else throw new Error(`unknown flag ${flag} (see the header of bench/mesh.ts)`);
+  o.runs = Math.floor(atLeast(v, 'runs', o.runs, 1));
+  o.seconds = atLeast(v, 'seconds', o.seconds, 1);
+  o.soakSeconds = atLeast(v, 'soak-seconds', o.soakSeconds, 2);
+  o.channels = Math.floor(atLeast(v, 'channels', o.channels, 1));
+  o.concurrency = levelsFlag(v, 'concurrency', o.concurrency);
+  o.deadlineMs = Math.floor(atLeast(v, 'deadline-ms', o.deadlineMs, 1));
+  if (v.profile) o.profile = 'always';
+  if (v['no-profile']) o.profile = 'never';
+  if (v['profile-all']) {
+    o.profile = 'always';
+    o.profileAll = true;
   }
+  o.profileOnly = v['profile-only'] === true;
+  o.bareOnly = v['bare-only'] === true;
+  o.rounds = atLeast(v, 'rounds', o.rounds, 1);
+  o.equalShare = numberFlag(v, 'equal-share', o.equalShare, { min: 0.01, max: 1 });
+  o.outcomeRate = atLeast(v, 'outcome-rate', o.outcomeRate, 1);
+  if (typeof v.compression === 'string') o.compression = parseCompression(v.compression);
+  o.out = pathFlag(v, 'out', o.out);
   return o;
 }
 
@@ -1771,7 +1820,12 @@ function historySection(rows: string[]): string[] {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const o = parseArgs(argv);
+  const parsed = parseArgs(argv);
+  if (!parsed) {
+    process.stdout.write(helpText(BENCH_COMMAND));
+    return;
+  }
+  const o = parsed;
   if (!o.bareOnly && !existsSync(PARLEY_BIN)) {
     throw new Error(
       `${PARLEY_BIN} does not exist yet: run with --bare-only to benchmark the bare mesh alone`,
@@ -1821,6 +1875,10 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
   main().catch((err) => {
+    if (err instanceof UsageError) {
+      log(`bench: ${err.message}\n\n${helpText(BENCH_COMMAND)}`);
+      process.exit(2);
+    }
     log(`bench failed: ${(err as Error).stack ?? err}`);
     process.exit(1);
   });

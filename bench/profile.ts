@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { type CommandSpec, numberFlag, optionsOrExit, UsageError } from '../services/common/cli';
 
 export interface CpuProfile {
   nodes: Array<{
@@ -136,13 +137,16 @@ export function profileMarkdown(s: ProfileSummary): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const file = process.argv[2];
-  if (!file) {
-    process.stderr.write('usage: tsx bench/profile.ts <file.cpuprofile> [--top N]\n');
-    process.exit(2);
-  }
-  const topAt = process.argv.indexOf('--top');
-  const top = topAt > 0 ? Number(process.argv[topAt + 1]) : 20;
+  const spec: CommandSpec = {
+    usage: 'tsx bench/profile.ts <file.cpuprofile> [--top N]',
+    summary: 'Where a CPU profile spends its time, as markdown.',
+    flags: { top: { value: 'N', help: 'functions listed', default: '20' } },
+    positionals: 1,
+  };
+  const { file, top } = optionsOrExit(process.argv.slice(2), spec, ({ values, positionals }) => {
+    if (!positionals[0]) throw new UsageError('name the .cpuprofile file');
+    return { file: positionals[0], top: numberFlag(values, 'top', 20, { min: 1, integer: true }) };
+  });
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   process.stdout.write(`${profileMarkdown(summariseProfile(profile, top))}\n`);
 }

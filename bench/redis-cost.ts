@@ -26,9 +26,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { type CommandSpec, numberFlag, optionsOrExit, stringFlag } from '../services/common/cli';
 import { createRedis } from '../services/common/state/redis';
 import type { OpenResult } from './load';
-import { meshPids, numberFlag, OUTCOME_BATCHING, openSpec, parseArgs, startMesh, stopMesh } from './mesh';
+import { benchDefaults, meshPids, OUTCOME_BATCHING, openSpec, startMesh, stopMesh } from './mesh';
 import { runLoad } from './procs';
 
 /** Redis's counters at one moment. */
@@ -137,20 +138,25 @@ interface Options {
   out: string;
 }
 
+export const REDIS_COST_COMMAND: CommandSpec = {
+  usage: 'tsx bench/redis-cost.ts [options]',
+  summary:
+    'Redis commands, bytes and memory per decision and per outcome report (see the header of bench/redis-cost.ts).',
+  flags: {
+    rate: { value: 'N', help: 'decisions/s of the open loop (>= 1)', default: '100' },
+    seconds: { value: 'S', help: 'each load window (>= 1)', default: '10' },
+    'deadline-ms': { value: 'MS', help: 'deadline_ms of every request (>= 1)', default: '100' },
+    out: { value: 'FILE', help: 'also write the figures as JSON here' },
+  },
+};
+
 function parseFlags(argv: string[]): Options {
-  const o: Options = { rate: 100, seconds: 10, deadlineMs: 100, out: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const v = argv[++i];
-    if (flag === '--rate') o.rate = numberFlag(flag, v, 1);
-    else if (flag === '--seconds') o.seconds = numberFlag(flag, v, 1);
-    else if (flag === '--deadline-ms') o.deadlineMs = Math.floor(numberFlag(flag, v, 1));
-    else if (flag === '--out') {
-      if (!v) throw new Error('--out: expected a file path');
-      o.out = v;
-    } else throw new Error(`unknown flag ${flag} (see the header of bench/redis-cost.ts)`);
-  }
-  return o;
+  return optionsOrExit(argv, REDIS_COST_COMMAND, ({ values: v }) => ({
+    rate: numberFlag(v, 'rate', 100, { min: 1 }),
+    seconds: numberFlag(v, 'seconds', 10, { min: 1 }),
+    deadlineMs: numberFlag(v, 'deadline-ms', 100, { min: 1, integer: true }),
+    out: stringFlag(v, 'out', ''),
+  }));
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -158,7 +164,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function main(argv: string[]): Promise<number> {
   const o = parseFlags(argv);
-  const bench = { ...parseArgs([]), seconds: o.seconds, deadlineMs: o.deadlineMs };
+  const bench = { ...benchDefaults(), seconds: o.seconds, deadlineMs: o.deadlineMs };
   say(`starting the real mesh on a throwaway redis-server`);
   const mesh = await startMesh('real', 1);
   const redis = createRedis(mesh.redis!.url);

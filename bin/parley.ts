@@ -13,6 +13,16 @@
 
 import { pathToFileURL } from 'node:url';
 import { randomToken } from '../services/admin/auth';
+import {
+  type CommandSpec,
+  type Flag,
+  helpText,
+  numberFlag,
+  type ParsedCommand,
+  parseCommand,
+  stringFlag,
+  UsageError,
+} from '../services/common/cli';
 import { type Config, loadConfig, redactRedisUrl } from '../services/common/config';
 import { waitServing } from '../services/common/grpc/health';
 import { SERVICE_NAMES } from '../services/common/grpc/proto';
@@ -111,43 +121,60 @@ const USAGE = `usage: parley <command>
 ${Object.values(DELEGATED)
   .map((d) => `  ${d.args.padEnd(45)}${d.help}`)
   .join('\n')}
+
+parley <command> --help lists a command's flags.
 `;
 
-class UsageError extends Error {}
+const TARGET: Flag = { value: 'HOST:PORT', help: 'the broker', default: 'PARLEY_HOST:PARLEY_BROKER_PORT' };
+const SEED: Flag = { value: 'N', help: 'seed of the simulated listeners', default: '1' };
+const DEADLINE: Flag = { value: 'MS', help: 'deadline_ms of each request', default: '100' };
 
-/** `--name value` / `--name=value` flags and bare words. */
-function parseArgs(argv: string[]): { words: string[]; flags: Map<string, string> } {
-  const words: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) {
-      words.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags.set(a.slice(2), argv[++i]!);
-    else flags.set(a.slice(2), 'true');
-  }
-  return { words, flags };
-}
-
-function numberFlag(flags: Map<string, string>, name: string, def: number, min: number, max: number): number {
-  const raw = flags.get(name);
-  if (raw === undefined) return def;
-  const v = Number(raw.replace(/\/s$/, ''));
-  if (!Number.isFinite(v) || v < min || v > max)
-    throw new UsageError(`--${name}: expected a number in [${min}, ${max}]`);
-  return v;
-}
-
-function checkFlags(flags: Map<string, string>, allowed: string[]): void {
-  for (const name of flags.keys()) {
-    if (!allowed.includes(name))
-      throw new UsageError(`unknown flag --${name} (allowed: --${allowed.join(', --')})`);
-  }
-}
+/** The commands parley runs itself, their flags and their --help. */
+const COMMANDS = {
+  serve: {
+    usage: 'parley serve <broker|admin|agent>',
+    summary:
+      'Runs one service: the broker, the admin service or an agent by its registry name (services/agents.yaml).\nConfigured by environment variables (docs/operations.md).',
+    flags: {},
+    positionals: 1,
+  },
+  mesh: {
+    usage: 'parley mesh',
+    summary: 'Runs the whole mesh locally, each service its own process; Ctrl-C stops it.',
+    flags: {},
+  },
+  traffic: {
+    usage: 'parley traffic [options]',
+    summary: 'Sends realistic decisions and outcomes to a broker and shows them flowing.',
+    flags: {
+      rate: { value: 'N', help: 'decisions per second (0.1..5000; "200/s" works too)', default: '20' },
+      duration: { value: 'S', help: 'seconds to send for (0.1..3600)', default: '30' },
+      target: TARGET,
+      seed: SEED,
+      deadline: DEADLINE,
+      samples: { value: 'N', help: 'sample explanations to print (0..1000)', default: '5' },
+    },
+  },
+  decide: {
+    usage: 'parley decide [options]',
+    summary: 'Sends one sample decision and prints the answer and why.',
+    flags: {
+      target: TARGET,
+      seed: SEED,
+      deadline: DEADLINE,
+      json: { help: 'print the request, the response and the latency as JSON' },
+    },
+  },
+  explain: {
+    usage: 'parley explain <request-id> [options]',
+    summary: 'Why a past decision chose its ad and why the others lost (from the decision log).',
+    flags: {
+      admin: { value: 'HOST:PORT', help: 'the admin service', default: 'PARLEY_ADMIN_ADDR' },
+      json: { help: 'the decision record and its explanation as JSON' },
+    },
+    positionals: 1,
+  },
+} satisfies Record<string, CommandSpec>;
 
 function defaultTarget(): string {
   const c = loadConfig(process.env);
@@ -455,8 +482,7 @@ async function mesh(): Promise<void> {
 // ---------------------------------------------------------------------------
 // traffic and decide
 
-async function traffic(flags: Map<string, string>): Promise<void> {
-  checkFlags(flags, ['rate', 'duration', 'target', 'seed', 'deadline', 'samples']);
+async function traffic(flags: ParsedCommand['values']): Promise<void> {
   setDefaultIdentity('ad-server');
   const abort = new AbortController();
   // The first Ctrl-C stops sending and prints the summary; a second one quits at once.
@@ -464,12 +490,18 @@ async function traffic(flags: Map<string, string>): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const sum = await runTraffic({
-    target: flags.get('target') ?? defaultTarget(),
-    rate: numberFlag(flags, 'rate', 20, 0.1, 5000),
-    durationS: numberFlag(flags, 'duration', 30, 0.1, 3600),
-    seed: numberFlag(flags, 'seed', 1, 0, 2 ** 32 - 1),
-    deadlineMs: numberFlag(flags, 'deadline', 100, 1, 60_000),
-    samples: numberFlag(flags, 'samples', 5, 0, 1000),
+    target: stringFlag(flags, 'target', '') || defaultTarget(),
+    // "--rate 200/s" reads as it is meant.
+    rate: numberFlag(
+      { rate: typeof flags.rate === 'string' ? flags.rate.replace(/\/s$/, '') : undefined },
+      'rate',
+      20,
+      { min: 0.1, max: 5000 },
+    ),
+    durationS: numberFlag(flags, 'duration', 30, { min: 0.1, max: 3600 }),
+    seed: numberFlag(flags, 'seed', 1, { min: 0, max: 2 ** 32 - 1 }),
+    deadlineMs: numberFlag(flags, 'deadline', 100, { min: 1, max: 60_000 }),
+    samples: numberFlag(flags, 'samples', 5, { min: 0, max: 1000 }),
     maxInFlight: 256,
     out: (line) => process.stdout.write(`${line}\n`),
     signal: abort.signal,
@@ -477,11 +509,10 @@ async function traffic(flags: Map<string, string>): Promise<void> {
   process.exitCode = sum.decisions === 0 ? 1 : 0;
 }
 
-async function decideOnce(flags: Map<string, string>): Promise<void> {
-  checkFlags(flags, ['target', 'seed', 'json', 'deadline']);
+async function decideOnce(flags: ParsedCommand['values']): Promise<void> {
   setDefaultIdentity('ad-server');
-  const target = flags.get('target') ?? defaultTarget();
-  const deadlineMs = numberFlag(flags, 'deadline', 100, 1, 60_000);
+  const target = stringFlag(flags, 'target', '') || defaultTarget();
+  const deadlineMs = numberFlag(flags, 'deadline', 100, { min: 1, max: 60_000 });
   const client = connect(target);
   try {
     await waitReady(client, 3000).catch(() => {
@@ -490,7 +521,7 @@ async function decideOnce(flags: Map<string, string>): Promise<void> {
       );
     });
     const model = new TrafficModel(
-      numberFlag(flags, 'seed', 1, 0, 2 ** 32 - 1),
+      numberFlag(flags, 'seed', 1, { min: 0, max: 2 ** 32 - 1 }),
       `cli${Date.now().toString(36)}`,
       deadlineMs,
     );
@@ -500,7 +531,7 @@ async function decideOnce(flags: Map<string, string>): Promise<void> {
       throw new Error(`Decide failed: ${statusName(err)}: ${detailsOf(err)}`);
     });
     const ms = performance.now() - t0;
-    if (flags.get('json') === 'true') {
+    if (flags.json === true) {
       process.stdout.write(
         `${JSON.stringify({ request, response: res, latency_ms: Number(ms.toFixed(2)) }, null, 2)}\n`,
       );
@@ -550,35 +581,38 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await (await delegated.load()).main(argv.slice(1));
     return;
   }
-  const { words, flags } = parseArgs(argv);
-  const [command, arg] = words;
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command "${command}"`);
+  const spec: CommandSpec = COMMANDS[command as keyof typeof COMMANDS];
+  const args = parseCommand(rest, spec);
+  if (!args) {
+    process.stdout.write(helpText(spec));
+    return;
+  }
+  const [arg] = args.positionals;
+  const flags = args.values;
   switch (command) {
     case 'serve':
       if (!isServiceName(arg))
         throw new UsageError(`serve: expected one of ${SERVICES.join(', ')}, got "${arg ?? ''}"`);
-      checkFlags(flags, []);
       return serve(arg);
     case 'mesh':
-      checkFlags(flags, []);
       return mesh();
     case 'traffic':
       return traffic(flags);
     case 'decide':
       return decideOnce(flags);
     case 'explain':
-      checkFlags(flags, ['admin', 'json']);
       if (!arg) throw new UsageError('explain: name the request id, e.g. parley explain cli-abc-1');
       setDefaultIdentity('operator');
       return explainDecision(arg, {
-        admin: flags.get('admin') ?? loadConfig(process.env).admin.address,
-        json: flags.get('json') === 'true',
+        admin: stringFlag(flags, 'admin', '') || loadConfig(process.env).admin.address,
+        json: flags.json === true,
       });
-    case undefined:
-    case 'help':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
   }
 }
 

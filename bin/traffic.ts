@@ -15,6 +15,7 @@ import type { PlaylistKind } from '../proto/gen/parley/v1/PlaylistKind';
 import type { Position } from '../proto/gen/parley/v1/Position';
 import type { Scenario } from '../proto/gen/parley/v1/Scenario';
 import { type Rng, seededRng } from '../services/common/rng';
+import { quantile } from '../services/common/stats';
 import { formatLocalTime } from '../services/common/wire/common';
 import {
   type AdDecisionClient,
@@ -407,9 +408,9 @@ export interface TrafficSummary {
   elapsedS: number;
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+/** A latency quantile of sorted milliseconds; 0 when there were none (a second without answers). */
+function latencyMs(sorted: number[], q: number): number {
+  return sorted.length ? quantile(sorted, q) : 0;
 }
 
 /** Reports go out when 200 are waiting or 50 ms after the first, whichever is sooner. */
@@ -555,7 +556,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
     const lat = win.lat.sort((a, b) => a - b);
     out(
       `${`${second}s`.padStart(5)} ${(win.decisions / secs).toFixed(1).padStart(7)} ${pct(win.withAds, win.decisions).padStart(6)} ` +
-        `${percentile(lat, 0.5).toFixed(1).padStart(8)} ${percentile(lat, 0.99).toFixed(1).padStart(8)} ` +
+        `${latencyMs(lat, 0.5).toFixed(1).padStart(8)} ${latencyMs(lat, 0.99).toFixed(1).padStart(8)} ` +
         `${pct(win.degraded, win.decisions).padStart(9)} ${String(sum.outcomes).padStart(9)} ${String(win.errors).padStart(7)}`,
     );
     win = { decisions: 0, withAds: 0, degraded: 0, errors: 0, lat: [] };
@@ -589,8 +590,8 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
   client.close();
 
   all.sort((a, b) => a - b);
-  sum.p50Ms = percentile(all, 0.5);
-  sum.p99Ms = percentile(all, 0.99);
+  sum.p50Ms = latencyMs(all, 0.5);
+  sum.p99Ms = latencyMs(all, 0.99);
   sum.elapsedS = (Date.now() - started) / 1000;
   const errs = Object.entries(sum.errors)
     .map(([k, v]) => `${k} ${v}`)

@@ -5,7 +5,8 @@
  *   models/<kind>/current.json     the version agents load (and watch)
  *
  * Files are written to a temporary name and renamed over the target, so a
- * reader never sees half a file. Formats (each validated by its parser):
+ * reader never sees half a file. Formats (each validated by its parser, with a zod
+ * schema built from services/common/schema.ts's modelHeader):
  *   inventory  parley-policy-logistic/1     services/inventory/policy.ts (PolicyHolder loads it as is)
  *   context    parley-context-skip/1        learning/context-estimator.ts
  *   objective  parley-objective-pacing/1    learning/objective-policy.ts
@@ -55,42 +56,6 @@ export function inventoryPolicyDoc(version: string, w: LogisticWeights) {
       engage: Array.from(w.engage, round6),
     },
   };
-}
-
-export function parseJsonObject(json: string): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(json);
-  } catch (err) {
-    throw new Error(`not valid JSON: ${(err as Error).message}`);
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('must be a JSON object');
-  return doc as Record<string, unknown>;
-}
-
-export function numbers(d: Record<string, unknown>, field: string, length?: number): Float32Array {
-  const v = d[field];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
-    throw new Error(`${field}: must be an array of finite numbers`);
-  if (length !== undefined && v.length !== length)
-    throw new Error(`${field}: expected ${length} numbers, got ${v.length}`);
-  return Float32Array.from(v as number[]);
-}
-
-export function checkHeader(
-  d: Record<string, unknown>,
-  format: string,
-  features?: readonly string[],
-): string {
-  if (d.format !== format) throw new Error(`format: must be "${format}"`);
-  if (typeof d.version !== 'string' || d.version.length === 0 || d.version.length > 64)
-    throw new Error('version: must be a string of 1..64 characters');
-  if (features) {
-    const f = d.features;
-    if (!Array.isArray(f) || f.length !== features.length || f.some((x, i) => x !== features[i]))
-      throw new Error(`features: must be exactly [${features.join(', ')}]`);
-  }
-  return d.version;
 }
 
 /** Holds the model in use; a swap is one assignment, so a decision sees one version throughout. */

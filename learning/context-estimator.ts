@@ -7,8 +7,8 @@
  */
 
 import type { Snapshot } from '../services/common/domain/types';
+import { finiteNumbers, modelFile, modelHeader, parseModelJson } from '../services/common/schema';
 import { CONTEXT_FEATURES } from '../services/context/assess';
-import { checkHeader, numbers, parseJsonObject } from './artifacts';
 import { logisticWithBias } from './linear';
 
 export const CONTEXT_MODEL_FORMAT = 'parley-context-skip/1';
@@ -56,7 +56,12 @@ export class ContextEstimator {
 }
 
 export function parseContextModel(json: string): ContextEstimator {
-  const d = parseJsonObject(json);
-  const version = checkHeader(d, CONTEXT_MODEL_FORMAT, CONTEXT_MODEL_FEATURES);
-  return new ContextEstimator(version, numbers(d, 'weights', CONTEXT_MODEL_FEATURES.length));
+  const d = parseModelJson(
+    json,
+    modelFile({
+      ...modelHeader(CONTEXT_MODEL_FORMAT, CONTEXT_MODEL_FEATURES),
+      weights: finiteNumbers(CONTEXT_MODEL_FEATURES.length),
+    }),
+  );
+  return new ContextEstimator(d.version, Float32Array.from(d.weights));
 }

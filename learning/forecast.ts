@@ -7,10 +7,12 @@
  * is the forecast summed over the scenarios and countries it targets, so it
  * spends where its listeners are (ObjectiveAgentOptions.trafficProfile).
  */
+
+import { z } from 'zod';
 import type { Campaign } from '../services/common/catalogue/types';
 import type { Scenario } from '../services/common/domain/types';
+import { finiteNumbers, modelFile, modelHeader, parseModelJson } from '../services/common/schema';
 import { FLAT_PROFILE, type TrafficProfile } from '../services/objective/pacing';
-import { checkHeader, numbers, parseJsonObject } from './artifacts';
 
 export const FORECAST_FORMAT = 'parley-slot-forecast/1';
 
@@ -98,19 +100,25 @@ export class SlotForecaster {
   }
 
   static parse(json: string): SlotForecaster & { version: string } {
-    const d = parseJsonObject(json);
-    const version = checkHeader(d, FORECAST_FORMAT);
-    const alpha = d.alpha;
-    if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 1)) throw new Error('alpha: must be in (0, 1]');
-    const f = Object.assign(new SlotForecaster(alpha), { version });
-    const hourly = d.hourly;
-    if (!hourly || typeof hourly !== 'object' || Array.isArray(hourly)) throw new Error('hourly: required');
-    for (const key of Object.keys(hourly)) {
-      if (!/^[a-z]+\|[A-Za-z]*$/.test(key)) throw new Error(`hourly: bad key "${key}"`);
-      const row = numbers(hourly as Record<string, unknown>, key, 24);
-      if (row.some((v) => v < 0)) throw new Error(`hourly.${key}: counts must be >= 0`);
-      f.estimate.set(key, Float64Array.from(row));
-    }
+    const alpha = 'must be in (0, 1]';
+    const d = parseModelJson(
+      json,
+      modelFile({
+        ...modelHeader(FORECAST_FORMAT),
+        alpha: z.number({ error: alpha }).gt(0, alpha).lte(1, alpha),
+        // One row of 24 hourly counts per "scenario|country" key.
+        hourly: z.record(
+          z.string().regex(/^[a-z]+\|[A-Za-z]*$/, 'bad key'),
+          finiteNumbers(24).refine((row) => row.every((v) => v >= 0), 'counts must be >= 0'),
+          { error: 'required' },
+        ),
+        days: z.unknown().optional(),
+      }),
+    );
+    const f = Object.assign(new SlotForecaster(d.alpha), { version: d.version });
+    // Through float32, as the loader always read them (a forecast reads the same as before).
+    for (const [key, row] of Object.entries(d.hourly))
+      f.estimate.set(key, Float64Array.from(Float32Array.from(row)));
     f.days = typeof d.days === 'number' && d.days >= 0 ? d.days : 1;
     return f;
   }

@@ -6,10 +6,12 @@
  * budget as parley's agents). It is what "a single RL policy with the same
  * inputs" means in the evaluation.
  */
+
+import { z } from 'zod';
 import type { Campaign, Creative } from '../services/common/catalogue/types';
 import type { Slot } from '../services/common/domain/types';
+import { finiteNumbers, modelFile, modelHeader, parseModelJson } from '../services/common/schema';
 import { CONTEXT_FEATURES } from '../services/context/assess';
-import { checkHeader, numbers, parseJsonObject } from './artifacts';
 import { type MlpWeights, mlpForward } from './linear';
 import { type CampaignState, OBJECTIVE_FEATURES, objectiveFeatures } from './objective-policy';
 
@@ -91,20 +93,39 @@ export class MonolithicModel {
 }
 
 export function parseMonolithicModel(json: string): MonolithicModel {
-  const d = parseJsonObject(json);
-  const version = checkHeader(d, MONOLITHIC_FORMAT, MONOLITHIC_FEATURES);
-  const hidden = d.hidden;
-  if (typeof hidden !== 'number' || !Number.isInteger(hidden) || hidden < 1 || hidden > 1024)
-    throw new Error('hidden: must be an integer in 1..1024');
   const inputs = MONOLITHIC_FEATURES.length;
-  const b2 = d.b2;
-  if (typeof b2 !== 'number' || !Number.isFinite(b2)) throw new Error('b2: must be a finite number');
-  return new MonolithicModel(version, {
+  const hiddenSize = 'must be an integer in 1..1024';
+  const d = parseModelJson(
+    json,
+    modelFile({
+      ...modelHeader(MONOLITHIC_FORMAT, MONOLITHIC_FEATURES),
+      hidden: z.number({ error: hiddenSize }).int(hiddenSize).min(1, hiddenSize).max(1024, hiddenSize),
+      w1: finiteNumbers(),
+      b1: finiteNumbers(),
+      w2: finiteNumbers(),
+      b2: z.number({ error: 'must be a finite number' }),
+    }).superRefine((m, ctx) => {
+      // The weights' sizes follow from the hidden layer's.
+      for (const [field, length] of [
+        ['w1', inputs * m.hidden],
+        ['b1', m.hidden],
+        ['w2', m.hidden],
+      ] as const) {
+        if (m[field].length !== length)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `expected ${length} numbers, got ${m[field].length}`,
+          });
+      }
+    }),
+  );
+  return new MonolithicModel(d.version, {
     inputs,
-    hidden,
-    w1: numbers(d, 'w1', inputs * hidden),
-    b1: numbers(d, 'b1', hidden),
-    w2: numbers(d, 'w2', hidden),
-    b2,
+    hidden: d.hidden,
+    w1: Float32Array.from(d.w1),
+    b1: Float32Array.from(d.b1),
+    w2: Float32Array.from(d.w2),
+    b2: d.b2,
   });
 }

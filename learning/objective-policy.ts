@@ -10,7 +10,7 @@
  * services/objective/pacing.ts) still decides throttling, so the policy can
  * move value between campaigns but never spends past a cap.
  */
-import { checkHeader, numbers, parseJsonObject } from './artifacts';
+import { finiteNumbers, modelFile, modelHeader, parseModelJson } from '../services/common/schema';
 import { dot } from './linear';
 
 export const OBJECTIVE_MODEL_FORMAT = 'parley-objective-pacing/1';
@@ -89,7 +89,12 @@ export const NEUTRAL_OBJECTIVE = new ObjectivePolicy(
 );
 
 export function parseObjectiveModel(json: string): ObjectivePolicy {
-  const d = parseJsonObject(json);
-  const version = checkHeader(d, OBJECTIVE_MODEL_FORMAT, OBJECTIVE_FEATURES);
-  return new ObjectivePolicy(version, numbers(d, 'weights', OBJECTIVE_FEATURES.length));
+  const d = parseModelJson(
+    json,
+    modelFile({
+      ...modelHeader(OBJECTIVE_MODEL_FORMAT, OBJECTIVE_FEATURES),
+      weights: finiteNumbers(OBJECTIVE_FEATURES.length),
+    }),
+  );
+  return new ObjectivePolicy(d.version, Float32Array.from(d.weights));
 }

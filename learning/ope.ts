@@ -11,7 +11,7 @@
  * shared reward's expectation under their predictions.
  */
 import type { Rng } from '../services/common/rng';
-import { bootstrap, type Interval } from './stats';
+import { bootstrap, type Interval } from '../services/common/stats';
 
 export interface OpeRecord {
   /** Realised reward of the logged action. */

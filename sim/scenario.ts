@@ -8,17 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { ACCEPTED_RISKS, type AcceptedRisk } from '../services/common/catalogue/types';
-import {
-  DOC_DEVICES,
-  DOC_GOALS,
-  DOC_PLAYLISTS,
-  docFields,
-  fieldPath,
-  lineOf,
-} from '../services/common/doc-fields';
-import type { Goal, RiskLevel, SafetyCategory, Tier } from '../services/common/domain/types';
+import { DOC_DEVICES, DOC_GOALS, DOC_PLAYLISTS, lineOf } from '../services/common/doc-fields';
+import type { Goal, RiskLevel, Tier } from '../services/common/domain/types';
 import { GARM_CATEGORIES, isTopic, RISK_LEVELS, TIERS_BY_PRIORITY } from '../services/common/domain/types';
+import { doc, parseDoc } from '../services/common/schema';
 import { type ContentParams, DEFAULT_CONTENT, type LevelOdds, type PodcastTopic } from './content';
 import {
   ACTIVITIES,
@@ -130,49 +125,58 @@ export interface SimScenario {
   supply: GenerateSupply | CatalogueSupply;
 }
 
-const fields = docFields((m, path) => new ScenarioError(m, path));
-// Annotated, so that TypeScript knows the code after a fail() is unreachable.
-const fail: (path: string, problem: string) => never = fields.fail;
-const { mapping, num, int, str, oneOf, time } = fields;
+const fail = (path: string, problem: string): never => {
+  throw new ScenarioError(`${path}: ${problem}`, path);
+};
 
-function numbers(v: unknown, path: string, length: number | null, def: number[]): number[] {
-  if (v === undefined || v === null) return def;
-  if (!Array.isArray(v)) fail(path, 'must be a list of numbers');
-  if (length !== null && v.length !== length) fail(path, `must have exactly ${length} entries`);
-  if (v.length === 0) fail(path, 'must not be empty');
-  const out = v.map((x, i) => num(x, `${path}[${i}]`, 0, 1e9, 0));
-  if (!out.some((x) => x > 0)) fail(path, 'needs at least one positive weight');
-  return out;
+const int = doc.int;
+const section = doc.section;
+
+const POSITIVE = 'needs at least one positive weight';
+
+/** Weights by name (`allowed` names only, when given): numbers in [0, 1e9], at least one positive. Missing = the default. */
+function weights<K extends string>(allowed: readonly K[] | null) {
+  return doc.optional(
+    doc.keyed(allowed, doc.num(0, 1e9, 0)).refine((w) => Object.values(w).some((x) => x > 0), POSITIVE),
+  ) as unknown as z.ZodType<Partial<Record<K, number>> | undefined>;
 }
 
-function weights<K extends string>(
-  v: unknown,
-  path: string,
-  allowed: readonly K[] | null,
-  def: Weights<K>,
-): Weights<K> {
-  if (v === undefined || v === null) return def;
-  const o = mapping(v, path, allowed ?? undefined);
-  const out: Weights<K> = {};
-  for (const [k, w] of Object.entries(o)) out[k as K] = num(w, fieldPath(path, k), 0, 1e9, 0);
-  if (!Object.values(out).some((w) => (w as number) > 0)) fail(path, 'needs at least one positive weight');
-  return out;
+/** A list of weights (exactly `length` when given): numbers in [0, 1e9], at least one positive. Missing = the default. */
+function numberList(length: number | null) {
+  return doc.optional(
+    z.array(doc.num(0, 1e9, 0), { error: 'must be a list of numbers' }).superRefine((v, ctx) => {
+      const problem =
+        length !== null && v.length !== length
+          ? `must have exactly ${length} entries`
+          : v.length === 0
+            ? 'must not be empty'
+            : v.some((x) => x > 0)
+              ? ''
+              : POSITIVE;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
 }
 
-function range(v: unknown, path: string, min: number, max: number, def: { min: number; max: number }) {
-  const o = mapping(v, path, ['min', 'max']);
-  const r = {
-    min: num(o.min, `${path}.min`, min, max, def.min),
-    max: num(o.max, `${path}.max`, min, max, def.max),
-  };
-  if (r.max < r.min) fail(`${path}.max`, 'must be at least min');
-  return r;
+/** {min, max} within [lo, hi], max at least min; missing fields take the default's. */
+function range(lo: number, hi: number, def: { min: number; max: number }) {
+  return section({ min: doc.num(lo, hi, def.min), max: doc.num(lo, hi, def.max) }).superRefine((r, ctx) => {
+    if (r.max < r.min) ctx.addIssue({ code: 'custom', path: ['max'], message: 'must be at least min' });
+  });
 }
 
-function meanSd(v: unknown, path: string, max: number, def: { mean: number; sd: number }) {
-  const o = mapping(v, path, ['mean', 'sd']);
-  return { mean: num(o.mean, `${path}.mean`, 0, max, def.mean), sd: num(o.sd, `${path}.sd`, 0, max, def.sd) };
+function meanSd(max: number, def: { mean: number; sd: number }) {
+  return section({ mean: doc.num(0, max, def.mean), sd: doc.num(0, max, def.sd) });
 }
+
+/** 24 hourly weights (local hours 0..23). */
+const hours = z
+  .array(doc.num(0, 1e9, 0), { error: 'must be a list of 24 numbers (local hours 0..23)' })
+  .length(24, 'must have exactly 24 entries (local hours 0..23)');
+
+const TOPIC = 'must be lower-case words joined by "-", e.g. true-crime (at most 64 characters)';
+/** A topic name as content signals carry it (lower-case words joined by '-'). */
+const topicKey = z.string().refine(isTopic, TOPIC);
 
 export const DEFAULT_COUNTRIES: CountryMix[] = [
   { code: 'SE', share: 0.25, utcOffsetMinutes: 60 },
@@ -205,62 +209,40 @@ export const DEFAULT_SUPPLY: GenerateSupply = {
   },
 };
 
-function parsePopulation(v: unknown): PopulationParams {
-  const p = 'population';
-  const o = mapping(v, p, [
-    'size',
-    'sessions_per_day',
-    'ad_tolerance',
-    'category_affinity_sd',
-    'click_propensity_sd',
-    'explicit_share',
-    'activity_hint_rate',
-    'genre_shift_rate',
-    'countries',
-  ]);
-  let countries = DEFAULT_COUNTRIES;
-  if (o.countries !== undefined && o.countries !== null) {
-    if (!Array.isArray(o.countries) || o.countries.length === 0)
-      fail(`${p}.countries`, 'must be a non-empty list');
-    countries = o.countries.map((raw, i) => {
-      const cp = `${p}.countries[${i}]`;
-      const c = mapping(raw, cp, ['code', 'share', 'utc_offset_minutes']);
-      const code = str(c.code, `${cp}.code`, '');
-      if (!/^[A-Z]{2}$/.test(code))
-        fail(`${cp}.code`, 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. SE');
-      return {
-        code,
-        share: num(c.share, `${cp}.share`, 0, 1e9, 1),
-        utcOffsetMinutes: int(c.utc_offset_minutes, `${cp}.utc_offset_minutes`, -720, 840, 0),
-      };
-    });
-    if (!countries.some((c) => c.share > 0)) fail(`${p}.countries`, 'needs at least one positive share');
-  }
-  return {
-    size: int(o.size, `${p}.size`, 1, 10_000_000, 2000),
-    sessionsPerDay: num(o.sessions_per_day, `${p}.sessions_per_day`, 0, 50, 2.2),
-    adTolerance: meanSd(o.ad_tolerance, `${p}.ad_tolerance`, 1, { mean: 0.5, sd: 0.2 }),
-    categoryAffinitySd: num(o.category_affinity_sd, `${p}.category_affinity_sd`, 0, 5, 0.5),
-    clickPropensitySd: num(o.click_propensity_sd, `${p}.click_propensity_sd`, 0, 5, 0.5),
-    explicitShare: num(o.explicit_share, `${p}.explicit_share`, 0, 1, 0.15),
-    activityHintRate: num(o.activity_hint_rate, `${p}.activity_hint_rate`, 0, 1, 0.4),
-    genreShiftRate: num(o.genre_shift_rate, `${p}.genre_shift_rate`, 0, 1, 0.25),
-    countries,
-  };
-}
+const countrySchema = doc.strict({
+  code: doc
+    .str('')
+    .refine((c) => /^[A-Z]{2}$/.test(c), 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. SE'),
+  share: doc.num(0, 1e9, 1),
+  utc_offset_minutes: int(-720, 840, 0),
+});
 
-function parseAds(v: unknown): AdBreakParams {
-  const p = 'ads';
-  const o = mapping(v, p, ['break_every_minutes', 'pre_roll_share', 'max_ads_weights', 'max_total_s']);
-  const maxAdsWeights = numbers(o.max_ads_weights, `${p}.max_ads_weights`, null, [0.5, 0.35, 0.15]);
-  if (maxAdsWeights.length > 6) fail(`${p}.max_ads_weights`, 'at most 6 entries (pods of 1..6 ads)');
-  return {
-    breakEveryMinutes: num(o.break_every_minutes, `${p}.break_every_minutes`, 1, 600, 12),
-    preRollShare: num(o.pre_roll_share, `${p}.pre_roll_share`, 0, 1, 0.5),
-    maxAdsWeights,
-    maxTotalDurationMs: int(o.max_total_s, `${p}.max_total_s`, 15, 180, 90) * 1000,
-  };
-}
+const populationSchema = section({
+  size: int(1, 10_000_000, 2000),
+  sessions_per_day: doc.num(0, 50, 2.2),
+  ad_tolerance: meanSd(1, { mean: 0.5, sd: 0.2 }),
+  category_affinity_sd: doc.num(0, 5, 0.5),
+  click_propensity_sd: doc.num(0, 5, 0.5),
+  explicit_share: doc.num(0, 1, 0.15),
+  activity_hint_rate: doc.num(0, 1, 0.4),
+  genre_shift_rate: doc.num(0, 1, 0.25),
+  countries: doc.optional(
+    z
+      .array(countrySchema, { error: 'must be a non-empty list' })
+      .min(1, 'must be a non-empty list')
+      .refine((cs) => cs.some((c) => c.share > 0), 'needs at least one positive share'),
+  ),
+});
+
+const adsSchema = section({
+  break_every_minutes: doc.num(1, 600, 12),
+  pre_roll_share: doc.num(0, 1, 0.5),
+  max_ads_weights: numberList(null).refine(
+    (w) => w === undefined || w.length <= 6,
+    'at most 6 entries (pods of 1..6 ads)',
+  ),
+  max_total_s: int(15, 180, 90),
+});
 
 const RESPONSE_KEYS: Record<keyof ResponseParams, string> = {
   baseSkipLogit: 'base_skip_logit',
@@ -289,246 +271,254 @@ const RESPONSE_KEYS: Record<keyof ResponseParams, string> = {
   annoyancePerUnsafe: 'annoyance_per_unsafe',
   unsafeBrandCost: 'unsafe_brand_cost',
 };
+const RESPONSE_ENTRIES = Object.entries(RESPONSE_KEYS) as Array<[keyof ResponseParams, string]>;
 
-function parseResponse(v: unknown): ResponseParams {
-  const keys = Object.entries(RESPONSE_KEYS) as Array<[keyof ResponseParams, string]>;
-  const o = mapping(
-    v,
-    'response',
-    keys.map(([, yamlKey]) => yamlKey),
-  );
-  const out = { ...DEFAULT_RESPONSE };
-  for (const [key, yamlKey] of keys) {
-    const path = `response.${yamlKey}`;
-    const positive = key === 'fatigueWindowMinutes' || key === 'annoyanceHalfLifeHours';
-    out[key] = num(o[yamlKey], path, positive ? 0.001 : -50, 1e6, DEFAULT_RESPONSE[key]);
-  }
-  return out;
+const responseSchema = section(
+  Object.fromEntries(
+    RESPONSE_ENTRIES.map(([key, yamlKey]) => {
+      const positive = key === 'fatigueWindowMinutes' || key === 'annoyanceHalfLifeHours';
+      return [yamlKey, doc.num(positive ? 0.001 : -50, 1e6, DEFAULT_RESPONSE[key])];
+    }),
+  ) as Record<string, ReturnType<typeof doc.num>>,
+);
+
+/** One activity's profile; missing fields take that activity's defaults. */
+function activitySchema(d: ActivityProfile) {
+  return section({
+    // An activity may be switched off on some days (all zeros); the totals are checked after.
+    weekday: hours.optional(),
+    weekend: hours.optional(),
+    session_minutes: meanSd(24 * 60, d.sessionMinutes),
+    ideal_energy: doc.num(0, 1, d.idealEnergy),
+    focus: doc.num(0, 1, d.focus),
+    track_skip_rate: doc.num(0, 1, d.trackSkipRate),
+    devices: weights(DOC_DEVICES),
+    genres: weights<string>(null),
+    playlists: weights(DOC_PLAYLISTS),
+  });
 }
 
-function parseActivities(v: unknown): Record<Activity, ActivityProfile> {
-  const o = mapping(v, 'activities', ACTIVITIES);
-  const out = {} as Record<Activity, ActivityProfile>;
-  for (const a of ACTIVITIES) {
-    const p = `activities.${a}`;
-    const d = DEFAULT_ACTIVITIES[a];
-    const x = mapping(o[a], p, [
-      'weekday',
-      'weekend',
-      'session_minutes',
-      'ideal_energy',
-      'focus',
-      'track_skip_rate',
-      'devices',
-      'genres',
-      'playlists',
-    ]);
-    const genres = weights<string>(x.genres, `${p}.genres`, null, d.genres);
-    out[a] = {
-      // An activity may be switched off on some days (all zeros); the totals are checked below.
-      weekday: x.weekday === undefined ? d.weekday : hours(x.weekday, `${p}.weekday`),
-      weekend: x.weekend === undefined ? d.weekend : hours(x.weekend, `${p}.weekend`),
-      sessionMinutes: meanSd(x.session_minutes, `${p}.session_minutes`, 24 * 60, d.sessionMinutes),
-      idealEnergy: num(x.ideal_energy, `${p}.ideal_energy`, 0, 1, d.idealEnergy),
-      focus: num(x.focus, `${p}.focus`, 0, 1, d.focus),
-      trackSkipRate: num(x.track_skip_rate, `${p}.track_skip_rate`, 0, 1, d.trackSkipRate),
-      devices: weights(x.devices, `${p}.devices`, DOC_DEVICES, d.devices),
-      genres: Object.fromEntries(Object.entries(genres).map(([g, w]) => [g.toLowerCase(), w])),
-      playlists: weights(x.playlists, `${p}.playlists`, DOC_PLAYLISTS, d.playlists),
-    };
-  }
-  for (const day of ['weekday', 'weekend'] as const) {
-    if (!ACTIVITIES.some((a) => out[a][day].some((w) => w > 0))) {
-      fail('activities', `every ${day} hour table is zero: no listening would ever start`);
-    }
-  }
-  return out;
-}
+const activitiesSchema = section(
+  Object.fromEntries(ACTIVITIES.map((a) => [a, activitySchema(DEFAULT_ACTIVITIES[a])])) as Record<
+    Activity,
+    ReturnType<typeof activitySchema>
+  >,
+);
 
-/** A topic name as content signals carry it (lower-case words joined by '-'). */
-function topic(t: string, path: string): string {
-  if (!isTopic(t))
-    fail(path, 'must be lower-case words joined by "-", e.g. true-crime (at most 64 characters)');
-  return t;
-}
+const PODCAST_LEVELS = RISK_LEVELS.filter((l): l is Exclude<RiskLevel, 'low'> => l !== 'low');
+const levelOdds = section(
+  Object.fromEntries(PODCAST_LEVELS.map((l) => [l, doc.num(0, 1).optional()])) as Record<
+    Exclude<RiskLevel, 'low'>,
+    z.ZodOptional<ReturnType<typeof doc.num>>
+  >,
+).refine(
+  (odds) => Object.values(odds).reduce<number>((a, b) => a + (b ?? 0), 0) <= 1,
+  'the odds of medium, high and floor add up to more than 1',
+);
 
-function parseContent(v: unknown): ContentParams {
-  const p = 'content';
-  const d = DEFAULT_CONTENT;
-  const o = mapping(v, p, ['signals_share', 'episode_change_rate', 'explicit_track_risks', 'podcast_topics']);
-  let explicitTrackRisks = d.explicitTrackRisks;
-  if (o.explicit_track_risks !== undefined) {
-    const r = mapping(o.explicit_track_risks, `${p}.explicit_track_risks`, GARM_CATEGORIES);
-    explicitTrackRisks = {};
-    for (const [c, level] of Object.entries(r))
-      explicitTrackRisks[c as SafetyCategory] = oneOf(level, `${p}.explicit_track_risks.${c}`, RISK_LEVELS);
-  }
-  let podcastTopics = d.podcastTopics;
-  if (o.podcast_topics !== undefined) {
-    const topics = mapping(o.podcast_topics, `${p}.podcast_topics`);
-    podcastTopics = {};
-    for (const [name, raw] of Object.entries(topics)) {
-      const tp = `${p}.podcast_topics.${topic(name, `${p}.podcast_topics.${name}`)}`;
-      const t = mapping(raw, tp, ['weight', 'risks']);
-      const risks: PodcastTopic['risks'] = {};
-      for (const [c, odds] of Object.entries(mapping(t.risks, `${tp}.risks`, GARM_CATEGORIES))) {
-        const op = `${tp}.risks.${c}`;
-        const levels = RISK_LEVELS.filter((l): l is Exclude<RiskLevel, 'low'> => l !== 'low');
-        const x = mapping(odds, op, levels);
-        const out: LevelOdds = {};
-        for (const l of levels) if (x[l] !== undefined) out[l] = num(x[l], `${op}.${l}`, 0, 1);
-        if (Object.values(out).reduce((a, b) => a + b, 0) > 1)
-          fail(op, 'the odds of medium, high and floor add up to more than 1');
-        risks[c as SafetyCategory] = out;
-      }
-      podcastTopics[name] = { weight: num(t.weight, `${tp}.weight`, 0, 1e9, 1), risks };
-    }
-    if (!Object.values(podcastTopics).some((t) => t.weight > 0))
-      fail(`${p}.podcast_topics`, 'needs at least one topic with a positive weight');
-  }
-  return {
-    signalsShare: num(o.signals_share, `${p}.signals_share`, 0, 1, d.signalsShare),
-    episodeChangeRate: num(o.episode_change_rate, `${p}.episode_change_rate`, 0, 1, d.episodeChangeRate),
-    explicitTrackRisks,
-    podcastTopics,
-  };
-}
-
-function parseBrandSafety(v: unknown, p: string, d: GenerateBrandSafety): GenerateBrandSafety {
-  const o = mapping(v, p, ['share', 'tolerance', 'avoid_topics', 'avoid_explicit_share']);
-  let avoidTopics = d.avoidTopics;
-  if (o.avoid_topics !== undefined) {
-    avoidTopics = {};
-    for (const [t, chance] of Object.entries(mapping(o.avoid_topics, `${p}.avoid_topics`)))
-      avoidTopics[topic(t, `${p}.avoid_topics.${t}`)] = num(chance, `${p}.avoid_topics.${t}`, 0, 1);
-  }
-  return {
-    share: num(o.share, `${p}.share`, 0, 1, d.share),
-    tolerance: weights(o.tolerance, `${p}.tolerance`, ACCEPTED_RISKS, d.tolerance),
-    avoidTopics,
-    avoidExplicitShare: num(o.avoid_explicit_share, `${p}.avoid_explicit_share`, 0, 1, d.avoidExplicitShare),
-  };
-}
-
-function hours(v: unknown, path: string): number[] {
-  if (!Array.isArray(v)) fail(path, 'must be a list of 24 numbers (local hours 0..23)');
-  if (v.length !== 24) fail(path, 'must have exactly 24 entries (local hours 0..23)');
-  return v.map((x, i) => num(x, `${path}[${i}]`, 0, 1e9, 0));
-}
-
-function parseSupply(v: unknown, baseDir: string): GenerateSupply | CatalogueSupply {
-  const o = mapping(v, 'supply', ['catalogue', 'generate']);
-  if (o.catalogue !== undefined && o.generate !== undefined) {
-    fail('supply', 'give either catalogue or generate, not both');
-  }
-  if (o.catalogue !== undefined)
-    return { kind: 'catalogue', path: resolve(baseDir, str(o.catalogue, 'supply.catalogue', '')) };
-  const p = 'supply.generate';
-  const d = DEFAULT_SUPPLY;
-  const g = mapping(o.generate, p, [
-    'advertisers',
-    'campaigns',
-    'creatives_per_campaign',
-    'categories',
-    'tiers',
-    'goals',
-    'cpm_micros',
-    'total_daily_budget_micros',
-    'budget_skew',
-    'targeted_share',
-    'explicit_ok_share',
-    'frequency_cap',
-    'duration_weights',
-    'disruptiveness',
-    'brand_safety',
-  ]);
-  let categories = d.categories;
-  if (g.categories !== undefined) {
-    if (!Array.isArray(g.categories) || g.categories.length === 0)
-      fail(`${p}.categories`, 'must be a non-empty list');
-    categories = g.categories.map((c, i) => str(c, `${p}.categories[${i}]`, '').toLowerCase());
-  }
-  const per = range(g.creatives_per_campaign, `${p}.creatives_per_campaign`, 1, 20, d.creativesPerCampaign);
-  if (!Number.isInteger(per.min) || !Number.isInteger(per.max)) {
-    fail(`${p}.creatives_per_campaign`, 'min and max must be integers');
-  }
-  const cap = mapping(g.frequency_cap, `${p}.frequency_cap`, ['max_impressions', 'window_s']);
-  const advertisers = int(g.advertisers, `${p}.advertisers`, 1, 100_000, d.advertisers);
-  const campaigns = int(g.campaigns, `${p}.campaigns`, 1, 100_000, d.campaigns);
-  if (campaigns < advertisers) fail(`${p}.campaigns`, `must be at least advertisers (${advertisers})`);
-  return {
-    kind: 'generate',
-    advertisers,
-    campaigns,
-    creativesPerCampaign: per,
-    categories,
-    tiers: weights(g.tiers, `${p}.tiers`, TIERS_BY_PRIORITY, d.tiers),
-    goals: weights(g.goals, `${p}.goals`, DOC_GOALS, d.goals),
-    cpmMicros: range(g.cpm_micros, `${p}.cpm_micros`, 0, 1e12, d.cpmMicros),
-    totalDailyBudgetMicros: int(
-      g.total_daily_budget_micros,
-      `${p}.total_daily_budget_micros`,
-      1,
-      1e15,
-      d.totalDailyBudgetMicros,
+const contentSchema = section({
+  signals_share: doc.num(0, 1, DEFAULT_CONTENT.signalsShare),
+  episode_change_rate: doc.num(0, 1, DEFAULT_CONTENT.episodeChangeRate),
+  explicit_track_risks: doc.optional(
+    doc.keyed(
+      GARM_CATEGORIES,
+      z.enum(RISK_LEVELS as unknown as [RiskLevel, ...RiskLevel[]], {
+        error: `must be one of ${RISK_LEVELS.join(', ')}`,
+      }),
     ),
-    budgetSkew: num(g.budget_skew, `${p}.budget_skew`, 0, 10, d.budgetSkew),
-    targetedShare: num(g.targeted_share, `${p}.targeted_share`, 0, 1, d.targetedShare),
-    explicitOkShare: num(g.explicit_ok_share, `${p}.explicit_ok_share`, 0, 1, d.explicitOkShare),
-    frequencyCap: {
-      maxImpressions: int(
-        cap.max_impressions,
-        `${p}.frequency_cap.max_impressions`,
-        0,
-        1e6,
-        d.frequencyCap.maxImpressions,
+  ),
+  podcast_topics: doc.optional(
+    z
+      .record(
+        topicKey,
+        section({
+          weight: doc.num(0, 1e9, 1),
+          risks: z.preprocess((v) => v ?? {}, doc.keyed(GARM_CATEGORIES, levelOdds)),
+        }),
+        { error: 'must be a mapping' },
+      )
+      .refine(
+        (ts) => Object.values(ts).some((t) => t.weight > 0),
+        'needs at least one topic with a positive weight',
       ),
-      windowS: int(cap.window_s, `${p}.frequency_cap.window_s`, 1, 1e8, d.frequencyCap.windowS),
-    },
-    durationWeights: numbers(g.duration_weights, `${p}.duration_weights`, 3, d.durationWeights) as [
-      number,
-      number,
-      number,
-    ],
-    disruptiveness: range(g.disruptiveness, `${p}.disruptiveness`, 0, 1, d.disruptiveness),
-    brandSafety: parseBrandSafety(g.brand_safety, `${p}.brand_safety`, d.brandSafety),
-  };
-}
+  ),
+});
 
-/**
- * Parses a scenario. `baseDir` resolves a relative `supply.catalogue` path
- * (loadScenarioFile passes the scenario file's folder).
- */
+const brandSafetySchema = section({
+  share: doc.num(0, 1, DEFAULT_SUPPLY.brandSafety.share),
+  tolerance: weights(ACCEPTED_RISKS),
+  avoid_topics: doc.optional(z.record(topicKey, doc.num(0, 1), { error: 'must be a mapping' })),
+  avoid_explicit_share: doc.num(0, 1, DEFAULT_SUPPLY.brandSafety.avoidExplicitShare),
+});
+
+const generateSchema = section({
+  advertisers: int(1, 100_000, DEFAULT_SUPPLY.advertisers),
+  campaigns: int(1, 100_000, DEFAULT_SUPPLY.campaigns),
+  creatives_per_campaign: range(1, 20, DEFAULT_SUPPLY.creativesPerCampaign).refine(
+    (r) => Number.isInteger(r.min) && Number.isInteger(r.max),
+    'min and max must be integers',
+  ),
+  categories: doc.optional(
+    z.array(doc.str(''), { error: 'must be a non-empty list' }).min(1, 'must be a non-empty list'),
+  ),
+  tiers: weights(TIERS_BY_PRIORITY),
+  goals: weights(DOC_GOALS),
+  cpm_micros: range(0, 1e12, DEFAULT_SUPPLY.cpmMicros),
+  total_daily_budget_micros: int(1, 1e15, DEFAULT_SUPPLY.totalDailyBudgetMicros),
+  budget_skew: doc.num(0, 10, DEFAULT_SUPPLY.budgetSkew),
+  targeted_share: doc.num(0, 1, DEFAULT_SUPPLY.targetedShare),
+  explicit_ok_share: doc.num(0, 1, DEFAULT_SUPPLY.explicitOkShare),
+  frequency_cap: section({
+    max_impressions: int(0, 1e6, DEFAULT_SUPPLY.frequencyCap.maxImpressions),
+    window_s: int(1, 1e8, DEFAULT_SUPPLY.frequencyCap.windowS),
+  }),
+  duration_weights: numberList(3),
+  disruptiveness: range(0, 1, DEFAULT_SUPPLY.disruptiveness),
+  brand_safety: brandSafetySchema,
+});
+
+const supplySchema = section({
+  catalogue: doc.optStr(),
+  generate: doc.optional(generateSchema),
+});
+
+/** A scenario's shape: every field's type, range and default (checks across sections follow in parseScenario). */
+export const scenarioSchema = section({
+  name: doc.str('unnamed'),
+  seed: int(0, 2 ** 32 - 1, 1),
+  start: doc.optional(doc.time()),
+  days: doc.num(0.01, 366, 1),
+  population: populationSchema,
+  ads: adsSchema,
+  response: responseSchema,
+  activities: activitiesSchema,
+  content: contentSchema,
+  supply: supplySchema,
+});
+
 export function parseScenario(source: string, baseDir = process.cwd()): SimScenario {
-  let doc: unknown;
+  let document: unknown;
   try {
-    doc = parse(source);
+    document = parse(source);
   } catch (err) {
     throw new ScenarioError(`not valid YAML: ${(err as Error).message}`);
   }
-  const root = mapping(doc, '', [
-    'name',
-    'seed',
-    'start',
-    'days',
-    'population',
-    'ads',
-    'response',
-    'activities',
-    'content',
-    'supply',
-  ]);
+  const r = parseDoc(scenarioSchema, document, (m, path) => new ScenarioError(m, path));
+  const pop = r.population;
+  const activities = {} as Record<Activity, ActivityProfile>;
+  for (const a of ACTIVITIES) {
+    const x = r.activities[a];
+    const d = DEFAULT_ACTIVITIES[a];
+    activities[a] = {
+      weekday: x.weekday ?? d.weekday,
+      weekend: x.weekend ?? d.weekend,
+      sessionMinutes: x.session_minutes,
+      idealEnergy: x.ideal_energy,
+      focus: x.focus,
+      trackSkipRate: x.track_skip_rate,
+      devices: x.devices ?? d.devices,
+      genres: x.genres
+        ? Object.fromEntries(Object.entries(x.genres).map(([g, w]) => [g.toLowerCase(), w as number]))
+        : d.genres,
+      playlists: x.playlists ?? d.playlists,
+    };
+  }
+  for (const day of ['weekday', 'weekend'] as const) {
+    if (!ACTIVITIES.some((a) => activities[a][day].some((w) => w > 0)))
+      fail('activities', `every ${day} hour table is zero: no listening would ever start`);
+  }
+  const c = r.content;
+  const response = { ...DEFAULT_RESPONSE };
+  for (const [key, yamlKey] of RESPONSE_ENTRIES) response[key] = r.response[yamlKey] as number;
   return {
-    name: str(root.name, 'name', 'unnamed'),
-    seed: int(root.seed, 'seed', 0, 2 ** 32 - 1, 1),
-    startMs: time(root.start, 'start', Date.parse('2026-11-27T00:00:00Z')),
-    days: num(root.days, 'days', 0.01, 366, 1),
-    population: parsePopulation(root.population),
-    ads: parseAds(root.ads),
-    response: parseResponse(root.response),
-    activities: parseActivities(root.activities),
-    content: parseContent(root.content),
-    supply: parseSupply(root.supply, baseDir),
+    name: r.name,
+    seed: r.seed,
+    startMs: r.start ?? Date.parse('2026-11-27T00:00:00Z'),
+    days: r.days,
+    population: {
+      size: pop.size,
+      sessionsPerDay: pop.sessions_per_day,
+      adTolerance: pop.ad_tolerance,
+      categoryAffinitySd: pop.category_affinity_sd,
+      clickPropensitySd: pop.click_propensity_sd,
+      explicitShare: pop.explicit_share,
+      activityHintRate: pop.activity_hint_rate,
+      genreShiftRate: pop.genre_shift_rate,
+      countries:
+        pop.countries?.map((x) => ({
+          code: x.code,
+          share: x.share,
+          utcOffsetMinutes: x.utc_offset_minutes,
+        })) ?? DEFAULT_COUNTRIES,
+    },
+    ads: {
+      breakEveryMinutes: r.ads.break_every_minutes,
+      preRollShare: r.ads.pre_roll_share,
+      maxAdsWeights: r.ads.max_ads_weights ?? [0.5, 0.35, 0.15],
+      maxTotalDurationMs: r.ads.max_total_s * 1000,
+    },
+    response,
+    activities,
+    content: {
+      signalsShare: c.signals_share,
+      episodeChangeRate: c.episode_change_rate,
+      explicitTrackRisks: c.explicit_track_risks ?? DEFAULT_CONTENT.explicitTrackRisks,
+      podcastTopics: c.podcast_topics
+        ? Object.fromEntries(
+            Object.entries(c.podcast_topics).map(([name, t]) => [
+              name,
+              { weight: t.weight, risks: stripUndefined(t.risks) as PodcastTopic['risks'] },
+            ]),
+          )
+        : DEFAULT_CONTENT.podcastTopics,
+    },
+    supply: supplyOf(r.supply, baseDir),
+  };
+}
+
+/** Odds as the old reader built them: only the levels written. */
+function stripUndefined(
+  risks: Record<string, Record<string, number | undefined>>,
+): Record<string, LevelOdds> {
+  return Object.fromEntries(
+    Object.entries(risks).map(([cat, odds]) => [
+      cat,
+      Object.fromEntries(Object.entries(odds).filter(([, v]) => v !== undefined)) as LevelOdds,
+    ]),
+  );
+}
+
+function supplyOf(s: z.output<typeof supplySchema>, baseDir: string): GenerateSupply | CatalogueSupply {
+  const p = 'supply.generate';
+  const d = DEFAULT_SUPPLY;
+  if (s.catalogue !== undefined && s.generate !== undefined)
+    fail('supply', 'give either catalogue or generate, not both');
+  if (s.catalogue !== undefined) return { kind: 'catalogue', path: resolve(baseDir, s.catalogue) };
+  const g = s.generate ?? generateSchema.parse({});
+  if (g.campaigns < g.advertisers) fail(`${p}.campaigns`, `must be at least advertisers (${g.advertisers})`);
+  const b = g.brand_safety;
+  return {
+    kind: 'generate',
+    advertisers: g.advertisers,
+    campaigns: g.campaigns,
+    creativesPerCampaign: g.creatives_per_campaign,
+    categories: g.categories?.map((x) => x.toLowerCase()) ?? d.categories,
+    tiers: g.tiers ?? d.tiers,
+    goals: g.goals ?? d.goals,
+    cpmMicros: g.cpm_micros,
+    totalDailyBudgetMicros: g.total_daily_budget_micros,
+    budgetSkew: g.budget_skew,
+    targetedShare: g.targeted_share,
+    explicitOkShare: g.explicit_ok_share,
+    frequencyCap: { maxImpressions: g.frequency_cap.max_impressions, windowS: g.frequency_cap.window_s },
+    durationWeights: (g.duration_weights ?? d.durationWeights) as [number, number, number],
+    disruptiveness: g.disruptiveness,
+    brandSafety: {
+      share: b.share,
+      tolerance: b.tolerance ?? d.brandSafety.tolerance,
+      avoidTopics: b.avoid_topics ?? d.brandSafety.avoidTopics,
+      avoidExplicitShare: b.avoid_explicit_share,
+    },
   };
 }
 

@@ -1,6 +1,8 @@
-// parley dashboard: plain browser JavaScript, no libraries, no CDN. It talks
+// parley dashboard: plain browser JavaScript; its one library, uPlot (the
+// charts, web/charts.js), is served by the admin service, no CDN. It talks
 // to the admin service's JSON API with the signed-in token; the server
-// decides what a token may do (a viewer's change is refused with 403).
+// decides what a token may do (a viewer's change is refused with 403) and
+// checks every override (a target the catalogue does not know, a duplicate).
 
 const SCENARIOS = ['workout', 'commute', 'focus', 'relax', 'party', 'sleep', 'chores'];
 const TOKEN_KEY = 'parley.token';
@@ -10,6 +12,10 @@ let token = sessionStorage.getItem(TOKEN_KEY) || '';
 let session = null;
 let selected = '';
 let timers = [];
+let catalogue = null;
+let currency = 'EUR';
+let pacingCharts = [];
+const pacingCards = new Map();
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -46,7 +52,10 @@ async function api(method, path, body) {
 }
 
 const time = (ms) => new Date(ms).toLocaleTimeString();
-const money = (micros) => (micros / 1e6).toFixed(2);
+/** An amount of money in the mesh's currency, from units (not micros). */
+const moneyFormat = () =>
+  new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: 2 });
+const money = (micros) => moneyFormat().format(micros / 1e6);
 const short = (s) =>
   String(s)
     .replace(/^(REASON|SCENARIO|PART)_/, '')
@@ -90,6 +99,7 @@ function signOut(message) {
 }
 
 function start() {
+  loadCatalogue();
   refreshFast();
   refreshStatus();
   timers.push(setInterval(refreshFast, 2000), setInterval(refreshStatus, 5000));
@@ -161,7 +171,7 @@ async function loadOverrides() {
           'td',
           {},
           editor
-            ? el('button', { class: 'danger', type: 'button', onclick: () => removeOverride(o.id) }, 'Remove')
+            ? el('button', { class: 'danger', type: 'button', onclick: () => askRemoval(o) }, 'Remove')
             : '',
         ),
       ),
@@ -169,15 +179,32 @@ async function loadOverrides() {
   );
 }
 
-async function removeOverride(id) {
-  const reason = window.prompt(`Remove override ${id}: why?`);
-  if (!reason) return;
+let removing = null;
+
+/** Opens the removal dialog; the server refuses an empty reason, and the dialog shows why. */
+function askRemoval(o) {
+  removing = o;
+  $('#remove-id').textContent = o.id;
+  $('#remove-what').textContent = o.description;
+  $('#remove-reason').value = '';
+  $('#remove-error').textContent = '';
+  $('#remove-dialog').showModal();
+  $('#remove-reason').focus();
+}
+
+async function confirmRemoval(event) {
+  event.preventDefault();
+  if (!removing) return;
+  const id = removing.id;
   try {
-    await api('DELETE', `/api/overrides/${encodeURIComponent(id)}`, { reason });
-    message(`Removed ${id}.`, false);
+    await api('DELETE', `/api/overrides/${encodeURIComponent(id)}`, { reason: $('#remove-reason').value });
   } catch (err) {
-    message(err.message, true);
+    $('#remove-error').textContent = err.message;
+    return;
   }
+  removing = null;
+  $('#remove-dialog').close();
+  message(`Removed ${id}.`, false);
   await refreshFast();
 }
 
@@ -231,16 +258,10 @@ async function createOverride(event) {
   const body = {
     kind,
     targetType: kind === 'separation' ? '' : $('#ov-target-type').value,
-    targetId: kind === 'separation' ? '' : $('#ov-target-id').value.trim(),
+    targetId: kind === 'separation' ? '' : $('#ov-target-id').value,
     scenarios: [...document.querySelectorAll('#ov-scenarios input:checked')].map((i) => i.value),
     boost: kind === 'boost' ? Number($('#ov-boost').value || 0) : 0,
-    categories:
-      kind === 'separation'
-        ? $('#ov-categories')
-            .value.split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : [],
+    categories: kind === 'separation' ? [...$('#ov-categories').selectedOptions].map((o) => o.value) : [],
     unlessExplicit: kind === 'brand_safety' && $('#ov-unless-explicit').checked,
     reason: $('#ov-reason').value.trim(),
     expiresAtMs: hours > 0 ? Date.now() + Math.round(hours * 3_600_000) : 0,
@@ -268,6 +289,42 @@ function syncTargetTypes() {
   for (const opt of $('#ov-target-type').options) opt.hidden = !allowed.includes(opt.value);
   if (!allowed.includes($('#ov-target-type').value) && allowed.length)
     $('#ov-target-type').value = allowed[0];
+  fillTargets();
+}
+
+// ---------------------------------------------------------------------------
+// the catalogue: what an override may target
+
+async function loadCatalogue() {
+  try {
+    catalogue = await api('GET', '/api/catalogue');
+  } catch (err) {
+    catalogue = null;
+    message(`No catalogue to pick targets from: ${err.message}`, true);
+  }
+  fillTargets();
+}
+
+/** The target select's options for the chosen target type, from the catalogue. */
+function fillTargets() {
+  const c = catalogue || { campaigns: [], creatives: [], advertisers: [], categories: [] };
+  const options = {
+    campaign: c.campaigns.map((x) => [x.id, `${x.id} — ${x.name} (${x.tier}${x.paused ? ', paused' : ''})`]),
+    creative: c.creatives.map((x) => [x.id, `${x.id} (${x.campaignId})`]),
+    advertiser: c.advertisers.map((x) => [x.id, `${x.id} — ${x.name} (${x.category})`]),
+    category: c.categories.map((x) => [x, x]),
+  }[$('#ov-target-type').value];
+  const select = $('#ov-target-id');
+  const before = select.value;
+  select.replaceChildren(...(options || []).map(([value, label]) => el('option', { value }, label)));
+  if ([...select.options].some((o) => o.value === before)) select.value = before;
+  const cats = $('#ov-categories');
+  const chosen = new Set([...cats.selectedOptions].map((o) => o.value));
+  cats.replaceChildren(...c.categories.map((x) => el('option', { value: x }, x)));
+  for (const o of cats.options) o.selected = chosen.has(o.value);
+  const kind = $('#ov-kind').value;
+  select.disabled = session?.role !== 'editor' || kind === 'separation';
+  cats.disabled = session?.role !== 'editor' || kind !== 'separation';
 }
 
 // ---------------------------------------------------------------------------
@@ -306,114 +363,107 @@ async function refreshStatus() {
     );
   $('#health tbody').replaceChildren(...rows);
   $('#health-meta').textContent = `latency in ms over the last ${lat.total ? lat.total.count : 0} decisions`;
+  currency = s.currency || 'EUR';
   drawTrends(s.trends);
   drawPacing(s.pacing);
 }
 
-const NS = 'http://www.w3.org/2000/svg';
-function svg(tag, attrs) {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  return e;
-}
-
-/** A small line chart: series = [{points: [[x, y]], color, dashed}], y from 0 to yMax. */
-function lineChart(series, yMax, label) {
-  const W = 300;
-  const H = 120;
-  const pad = 4;
-  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const x0 = Math.min(...xs);
-  const x1 = Math.max(...xs);
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
-  root.append(svg('rect', { x: 0, y: 0, width: W, height: H, fill: '#fafbfc', stroke: '#e3e7ec' }));
-  for (const s of series) {
-    if (s.points.length === 0) continue;
-    const d = s.points
-      .map((p, i) => {
-        const x = x1 > x0 ? pad + ((p[0] - x0) / (x1 - x0)) * (W - 2 * pad) : W / 2;
-        const y = H - pad - (yMax > 0 ? Math.min(1, p[1] / yMax) : 0) * (H - 2 * pad);
-        return `${i ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`;
-      })
-      .join(' ');
-    root.append(
-      svg('path', {
-        d,
-        fill: 'none',
-        stroke: s.color,
-        'stroke-width': 2,
-        'stroke-dasharray': s.dashed ? '5 4' : 'none',
-      }),
-    );
-  }
-  return root;
-}
+const percent = (v) => `${(v * 100).toFixed(1)}%`;
 
 function drawTrends(trends) {
   const box = $('#trends');
   if (!trends.length) {
+    window.parleyCharts.get('trends')?.destroy();
+    window.parleyCharts.delete('trends');
     box.replaceChildren(
       el('p', { class: 'muted' }, 'No outcomes yet: the rates appear once ads are played.'),
     );
     return;
   }
-  const skip = trends.filter((t) => t.skipRate !== null).map((t) => [t.atMs, t.skipRate]);
-  const complete = trends.filter((t) => t.completionRate !== null).map((t) => [t.atMs, t.completionRate]);
+  let plot = box.querySelector('.plot');
+  if (!plot) {
+    plot = el('div', { class: 'plot' });
+    box.replaceChildren(plot, el('p', { class: 'small', id: 'trends-last' }));
+  }
+  ParleyCharts.lineChart(plot, {
+    key: 'trends',
+    x: trends.map((t) => t.atMs),
+    series: [
+      { label: 'skip rate', values: trends.map((t) => t.skipRate), color: '#b3261e' },
+      { label: 'completion rate', values: trends.map((t) => t.completionRate), color: '#1b7f3b' },
+    ],
+    yLabel: 'rate (%)',
+    format: percent,
+    yRange: [0, 1],
+  });
   const last = trends[trends.length - 1];
-  box.replaceChildren(
-    lineChart(
-      [
-        { points: skip, color: '#b3261e' },
-        { points: complete, color: '#1b7f3b' },
-      ],
-      1,
-      'skip and completion rates',
-    ),
-    el(
-      'p',
-      { class: 'small' },
-      el('span', { class: 'down' }, 'skip '),
-      last.skipRate === null ? '–' : `${(last.skipRate * 100).toFixed(1)}%`,
-      '  ',
-      el('span', { class: 'up' }, 'completion '),
-      last.completionRate === null ? '–' : `${(last.completionRate * 100).toFixed(1)}%`,
-      ` (${last.impressions} impressions in the last interval)`,
-    ),
+  $('#trends-last').replaceChildren(
+    el('span', { class: 'down' }, 'skip '),
+    last.skipRate === null ? '–' : percent(last.skipRate),
+    '  ',
+    el('span', { class: 'up' }, 'completion '),
+    last.completionRate === null ? '–' : percent(last.completionRate),
+    ` (${last.impressions} impressions in the last interval)`,
   );
 }
 
 function drawPacing(charts) {
+  pacingCharts = charts;
+  showPacing();
+}
+
+/** The pacing charts that match the filter, one card per campaign (kept between refreshes). */
+function showPacing() {
   const box = $('#pacing');
+  const charts = pacingCharts;
   if (!charts.length) {
     box.replaceChildren(
       el('p', { class: 'muted' }, 'No campaign status yet (the objective agent is sampled every 5 s).'),
     );
+    $('#pacing-meta').textContent = '';
+    ParleyCharts.pruneCharts();
     return;
   }
-  box.replaceChildren(
-    ...charts.map((c) => {
-      const yMax = Math.max(1, ...c.points.map((p) => Math.max(p.spendMicros, p.idealMicros)));
-      const last = c.points[c.points.length - 1];
-      return el(
+  const words = $('#pacing-filter').value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = charts.filter((c) => {
+    const text = `${c.name} ${c.campaignId} ${c.tier} ${c.pacing}`.toLowerCase();
+    return words.every((w) => text.includes(w));
+  });
+  const cards = shown.map((c) => {
+    let card = pacingCards.get(c.campaignId);
+    if (!card) {
+      card = el(
         'div',
         { class: 'chart', 'data-campaign-id': c.campaignId },
-        el('div', { class: 'title', title: c.name }, `${c.name} (${c.tier}, ${c.pacing})`),
-        lineChart(
-          [
-            { points: c.points.map((p) => [p.atMs, p.idealMicros]), color: '#6b7686', dashed: true },
-            { points: c.points.map((p) => [p.atMs, p.spendMicros]), color: '#2457c5' },
-          ],
-          yMax,
-          `pacing of ${c.name}`,
-        ),
-        el(
-          'div',
-          { class: 'small muted' },
-          `spent ${money(last.spendMicros)} of ${money(c.budgetMicros)}; ideal ${money(last.idealMicros)}; pacing ×${c.multiplier.toFixed(2)}`,
-        ),
+        el('div', { class: 'title' }),
+        el('div', { class: 'plot' }),
+        el('div', { class: 'small muted summary' }),
       );
-    }),
-  );
+      pacingCards.set(c.campaignId, card);
+    }
+    return card;
+  });
+  box.replaceChildren(...cards);
+  if (!shown.length) box.append(el('p', { class: 'muted' }, 'No campaign matches the filter.'));
+  for (const [i, c] of shown.entries()) {
+    const card = cards[i];
+    const last = c.points[c.points.length - 1];
+    card.querySelector('.title').textContent = `${c.name} (${c.tier}, ${c.pacing})`;
+    ParleyCharts.lineChart(card.querySelector('.plot'), {
+      key: `pacing:${c.campaignId}`,
+      x: c.points.map((p) => p.atMs),
+      series: [
+        { label: 'spend', values: c.points.map((p) => p.spendMicros / 1e6), color: '#2457c5' },
+        { label: 'ideal', values: c.points.map((p) => p.idealMicros / 1e6), color: '#6b7686', dash: [5, 4] },
+      ],
+      yLabel: `spend (${currency})`,
+      format: (v) => moneyFormat().format(v),
+    });
+    card.querySelector('.summary').textContent =
+      `spent ${money(last.spendMicros)} of ${money(c.budgetMicros)}; ideal ${money(last.idealMicros)}; pacing ×${c.multiplier.toFixed(2)}`;
+  }
+  ParleyCharts.pruneCharts();
+  $('#pacing-meta').textContent = `showing ${shown.length} of ${charts.length} paced campaigns`;
 }
 
 // ---------------------------------------------------------------------------
@@ -431,6 +481,13 @@ function init() {
   $('#signout').addEventListener('click', () => signOut(''));
   $('#override-form').addEventListener('submit', createOverride);
   $('#ov-kind').addEventListener('change', syncTargetTypes);
+  $('#ov-target-type').addEventListener('change', fillTargets);
+  $('#remove-form').addEventListener('submit', confirmRemoval);
+  $('#remove-cancel').addEventListener('click', () => {
+    removing = null;
+    $('#remove-dialog').close();
+  });
+  $('#pacing-filter').addEventListener('input', () => showPacing());
   syncTargetTypes();
   if (token) signIn(token);
 }

@@ -5,8 +5,10 @@
  *
  *   npx tsx bench/micro/context.ts [--quick]
  */
+
 import { pathToFileURL } from 'node:url';
 import type { ListenerSignals__Output } from '../../proto/gen/parley/v1/ListenerSignals';
+import { optionsOrExit } from '../../services/common/cli';
 import type { Signals } from '../../services/common/domain/types';
 import { createRedis } from '../../services/common/state/redis';
 import { signalsFromWire } from '../../services/common/wire/common';
@@ -77,7 +79,15 @@ async function measureAgent(label: string, store: SessionStore, quick: boolean):
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+  const quick = optionsOrExit(
+    process.argv.slice(2),
+    {
+      usage: 'npx tsx bench/micro/context.ts [--quick]',
+      summary: 'Per-call cost of the context agent in process, embedded and with Redis.',
+      flags: { quick: { help: 'fewer, shorter runs' } },
+    },
+    ({ values }) => values.quick === true,
+  );
   const rows = await measureAgent('embedded', new MemorySessionStore({ ttlMs: SESSION_TTL_MS }), quick);
   const redis = await startRedis();
   const lines: string[] = [];

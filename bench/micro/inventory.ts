@@ -18,6 +18,7 @@
  * "output" is a digest of every prepared input's proposal: it must not
  * change when the hot path is optimised.
  */
+
 import { createHash } from 'node:crypto';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ import {
   parseCatalogue,
   watchCatalogue,
 } from '../../services/common/catalogue/load';
+import { optionsOrExit } from '../../services/common/cli';
 import { loadConfig } from '../../services/common/config';
 import type { Device, Position, ProposeInput, Scenario } from '../../services/common/domain/types';
 import { SCENARIOS } from '../../services/common/domain/types';
@@ -60,8 +62,15 @@ import {
   printTable,
 } from './harness';
 
-const quick = process.argv.includes('--quick');
-const hotOnly = process.argv.includes('--hot');
+const { quick, hotOnly } = optionsOrExit(
+  process.argv.slice(2),
+  {
+    usage: 'npx tsx bench/micro/inventory.ts [--quick] [--hot]',
+    summary: "The inventory agent's per-call cost in process (see the header of bench/micro/inventory.ts).",
+    flags: { quick: { help: 'fewer runs' }, hot: { help: 'the hot path only' } },
+  },
+  ({ values }) => ({ quick: values.quick === true, hotOnly: values.hot === true }),
+);
 const NOW = Date.parse('2026-06-10T08:00:00Z');
 const WEIGHTS = { listener: 1, advertiser: 1, platform: 1 };
 const REVENUE_SCALE = 30_000;

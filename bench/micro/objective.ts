@@ -9,9 +9,11 @@
  *
  *   npx tsx bench/micro/objective.ts [--quick]
  */
+
 import { pathToFileURL } from 'node:url';
 import { parseCatalogue, staticCatalogue } from '../../services/common/catalogue/load';
 import type { Catalogue } from '../../services/common/catalogue/types';
+import { optionsOrExit } from '../../services/common/cli';
 import type { Candidate, OutcomeEventInput, Signals } from '../../services/common/domain/types';
 import { seededRng } from '../../services/common/rng';
 import { createRedis, type Redis } from '../../services/common/state/redis';
@@ -256,7 +258,15 @@ async function decisionCommands(redisUrl: string, stats: Redis, catalogue: Catal
 }
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+  const quick = optionsOrExit(
+    process.argv.slice(2),
+    {
+      usage: 'npx tsx bench/micro/objective.ts [--quick]',
+      summary: 'Per-call cost of the objective agent in process, embedded and with Redis.',
+      flags: { quick: { help: 'fewer, shorter runs' } },
+    },
+    ({ values }) => values.quick === true,
+  );
   const catalogue = parseCatalogue(benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, nowMs: Date.now() }));
   const embedded = new EmbeddedLedger(STATE);
   const rows = await measureAgent(

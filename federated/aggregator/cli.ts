@@ -1,5 +1,5 @@
 /**
- * `parley federated [flags]` — runs the FederatedAggregator on the inventory
+ * `parley federated [flags]` (--help lists them) — runs the FederatedAggregator on the inventory
  * policy until SIGINT/SIGTERM. Config (host, Redis, policy path, log level)
  * comes from the environment like every service; round options are flags:
  *
@@ -17,6 +17,7 @@
  * Prints the ready line of `parley serve` on stdout once listening
  * ({"service":"federated","address","pid","metrics"}); SIGTERM drains and exits 0.
  */
+import { type CommandSpec, type Flag, helpText, parseCommand } from '../../services/common/cli';
 import { loadConfig } from '../../services/common/config';
 import { setDefaultIdentity } from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
@@ -29,50 +30,58 @@ import { majority, type SecureAggregationOptions } from './secure';
 import { DEFAULT_FEDERATED_PORT, type StartFederatedOptions, startFederatedAggregator } from './server';
 import { parseStrategySpec } from './strategy-config';
 
-export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config' | 'log'> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    if (a === '--dp-adaptive') flags.set('dp-adaptive', '1');
-    else {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      flags.set(a.slice(2), v);
-    }
-  }
-  const known = new Set([
-    'port',
-    'strategy',
-    'mode',
-    'min-clients',
-    'max-clients',
-    'fraction',
-    'deadline-ms',
-    'late',
-    'buffer',
-    'max-staleness',
-    'max-norm',
-    'lr',
-    'epochs',
-    'batch',
-    'clip',
-    'local-noise',
-    'dp-noise',
-    'dp-epsilon',
-    'dp-rounds',
-    'dp-expected',
-    'dp-delta',
-    'dp-adaptive',
-    'publish',
-    'seed',
-    'secure-clients',
-    'secure-threshold',
-    'secure-range',
-    'secure-phase-ms',
-    'dp-min-contributors',
-  ]);
-  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}`);
+const n = (help: string): Flag => ({ value: 'N', help });
+
+export const FEDERATED_COMMAND: CommandSpec = {
+  usage: 'parley federated [options]',
+  summary:
+    'Runs the federated aggregator on the inventory policy until SIGINT/SIGTERM (federated/README.md).\nHost, Redis, policy path and log level come from the environment like every service.',
+  flags: {
+    port: { value: 'N', help: 'gRPC port', default: String(DEFAULT_FEDERATED_PORT) },
+    strategy: {
+      value: 'S',
+      help: 'fedavg|fedadam|median|trimmed-mean[:beta=0.2]|multi-krum:byzantine=f',
+      default: 'fedavg',
+    },
+    mode: { value: 'M', help: 'sync or async rounds', default: 'sync' },
+    'min-clients': n('fewest clients a round closes with'),
+    'max-clients': n('most clients a round takes'),
+    fraction: n('share of the joined clients sampled per round'),
+    'deadline-ms': n('round deadline'),
+    late: { value: 'P', help: 'a late update: reject or carry-over', default: 'reject' },
+    buffer: n('async: updates per aggregation'),
+    'max-staleness': n('async: oldest update taken, in versions'),
+    'max-norm': n('largest update norm accepted'),
+    lr: { value: 'X', help: 'clients: learning rate', default: '3' },
+    epochs: { value: 'N', help: 'clients: local epochs', default: '3' },
+    batch: n('clients: batch size'),
+    clip: { value: 'C', help: 'clients: clip norm', default: '0.5' },
+    'local-noise': { value: 'Z', help: 'clients: local DP noise multiplier', default: '0' },
+    'dp-noise': { value: 'Z', help: 'central DP noise multiplier (or --dp-epsilon)' },
+    'dp-epsilon': { value: 'E', help: 'calibrate the noise so that --dp-rounds spend at most ε = E' },
+    'dp-rounds': n('rounds --dp-epsilon budgets for'),
+    'dp-expected': n('expected clients per round (needed with DP)'),
+    'dp-delta': { value: 'D', help: 'DP δ', default: '1e-5' },
+    'dp-adaptive': { help: 'adaptive clipping' },
+    publish: { value: 'FILE', help: 'where the aggregated policy goes', default: 'PARLEY_POLICY_PATH' },
+    seed: n('seed of the client sampling'),
+    'secure-clients': n('secure aggregation with this many clients'),
+    'secure-threshold': n('secure: shares needed (default a majority)'),
+    'secure-range': { value: 'R', help: 'secure: value range (default the clip norm + 6 noise sds)' },
+    'secure-phase-ms': n('secure: time per phase'),
+    'dp-min-contributors': n('secure: fewest clients the DP noise is split over'),
+  },
+};
+
+/** The aggregator's options, or null for --help; an error names a bad flag. */
+export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config' | 'log'> | null {
+  const args = parseCommand(argv, FEDERATED_COMMAND);
+  if (!args) return null;
+  const values = args.values;
+  const flags = new Map(
+    Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+  if (values['dp-adaptive']) flags.set('dp-adaptive', '1');
   const num = (k: string): number | undefined => {
     const v = flags.get(k);
     if (v === undefined) return undefined;
@@ -154,13 +163,18 @@ export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config'
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let options: ReturnType<typeof parseFlags>;
+  let parsed: ReturnType<typeof parseFlags>;
   try {
-    options = parseFlags(argv);
+    parsed = parseFlags(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+    process.stderr.write(`parley federated: ${(err as Error).message}\n\n${helpText(FEDERATED_COMMAND)}`);
     return 2;
   }
+  if (!parsed) {
+    process.stdout.write(helpText(FEDERATED_COMMAND));
+    return 0;
+  }
+  const options = parsed;
   const config = loadConfig(process.env, 'aggregator');
   // Its certificate is aggregator.crt unless PARLEY_TLS_IDENTITY says otherwise.
   setDefaultIdentity('aggregator');

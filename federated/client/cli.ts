@@ -10,7 +10,15 @@
  * `--id` (`scripts/dev-certs.sh .parley/tls l17:federated-client`). The recipe
  * for an aggregator with N clients is in federated/README.md ("Running").
  */
-import { parseArgs } from 'node:util';
+import {
+  type CommandSpec,
+  choiceFlag,
+  helpText,
+  numberFlag,
+  parseCommand,
+  stringFlag,
+  UsageError,
+} from '../../services/common/cli';
 import { setDefaultIdentity } from '../../services/common/grpc/tls';
 import { projectPath } from '../../services/common/paths';
 import { hashSeed, seededRng } from '../../services/common/rng';
@@ -23,19 +31,24 @@ import { FederatedClient, type ParticipateOptions, type SecureDropPoint } from '
 const DROP_POINTS: readonly SecureDropPoint[] = ['join', 'advertise', 'share', 'upload'];
 export const DEFAULT_SCENARIO = projectPath('sim/scenarios/default-day.yaml');
 
-export const USAGE = `usage: parley federated-client --id LISTENER [options]
-
-  --id ID              the client: a listener of the simulated world (l0, l1, …)
-  --aggregator ADDR    the aggregator's host:port (default 127.0.0.1:50056)
-  --rounds N           rounds to take part in (default 1)
-  --scenario FILE      simulator scenario (default sim/scenarios/default-day.yaml)
-  --days N             simulated days of listening before the first round (default 1)
-  --seed N             the simulated world's seed; the same for every client (default 1)
-  --drop-after PHASE   go silent after join|advertise|share|upload (secure rounds; dropout drills)
-  --wait-ms MS         longest wait between join attempts (default 5000)
-  --delta D            δ at which the client reports the ε it spent (default 1e-5)
-  --help               this text
-`;
+export const CLIENT_COMMAND: CommandSpec = {
+  usage: 'parley federated-client --id LISTENER [options]',
+  summary: 'One federated client learner as its own process (federated/README.md, "Running").',
+  flags: {
+    id: { value: 'ID', help: 'the client: a listener of the simulated world (l0, l1, …); required' },
+    aggregator: { value: 'ADDR', help: "the aggregator's host:port", default: '127.0.0.1:50056' },
+    rounds: { value: 'N', help: 'rounds to take part in', default: '1' },
+    scenario: { value: 'FILE', help: 'simulator scenario', default: 'sim/scenarios/default-day.yaml' },
+    days: { value: 'N', help: 'simulated days of listening before the first round', default: '1' },
+    seed: { value: 'N', help: "the simulated world's seed; the same for every client", default: '1' },
+    'drop-after': {
+      value: 'PHASE',
+      help: 'go silent after join|advertise|share|upload (secure rounds; dropout drills)',
+    },
+    'wait-ms': { value: 'MS', help: 'longest wait between join attempts', default: '5000' },
+    delta: { value: 'D', help: 'δ at which the client reports the ε it spent', default: '1e-5' },
+  },
+};
 
 export interface ClientCliOptions {
   id: string;
@@ -49,58 +62,28 @@ export interface ClientCliOptions {
   delta: number;
 }
 
-function positive(name: string, text: string, integer: boolean): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new RangeError(
-      `--${name}: expected a ${integer ? 'positive integer' : 'number > 0'}, got "${text}"`,
-    );
-  }
-  return n;
-}
-
-/** The options, or null for --help. Throws RangeError naming the flag on bad input. */
+/** The options, or null for --help. Throws UsageError naming the flag on bad input. */
 export function parseClientFlags(argv: string[]): ClientCliOptions | null {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        id: { type: 'string' },
-        aggregator: { type: 'string', default: '127.0.0.1:50056' },
-        rounds: { type: 'string', default: '1' },
-        scenario: { type: 'string', default: DEFAULT_SCENARIO },
-        days: { type: 'string', default: '1' },
-        seed: { type: 'string', default: '1' },
-        'drop-after': { type: 'string' },
-        'wait-ms': { type: 'string', default: '5000' },
-        delta: { type: 'string', default: '1e-5' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new RangeError((err as Error).message);
-  }
-  if (values.help) return null;
-  const id = values.id as string | undefined;
-  if (!id) throw new RangeError('--id is required (a listener of the simulated world, e.g. l17)');
-  const drop = values['drop-after'] as string | undefined;
-  if (drop !== undefined && !(DROP_POINTS as readonly string[]).includes(drop)) {
-    throw new RangeError(`--drop-after: expected one of ${DROP_POINTS.join(', ')}, got "${drop}"`);
-  }
-  const delta = Number(values.delta);
+  const args = parseCommand(argv, CLIENT_COMMAND);
+  if (!args) return null;
+  const v = args.values;
+  const id = stringFlag(v, 'id', '');
+  if (!id) throw new UsageError('--id is required (a listener of the simulated world, e.g. l17)');
+  const delta = numberFlag(v, 'delta', 1e-5);
   if (!(delta > 0 && delta < 1))
-    throw new RangeError(`--delta: expected a number in (0, 1), got "${values.delta}"`);
+    throw new UsageError(`--delta: expected a number in (0, 1), got "${v.delta}"`);
+  const waitMs = numberFlag(v, 'wait-ms', 5000);
+  if (!(waitMs > 0)) throw new UsageError(`--wait-ms: expected a number > 0, got "${v['wait-ms']}"`);
   return {
     id,
-    aggregator: values.aggregator as string,
-    rounds: positive('rounds', values.rounds as string, true),
-    scenario: values.scenario as string,
-    days: positive('days', values.days as string, true),
-    seed: Math.trunc(Number(values.seed)),
-    dropAfter: drop as SecureDropPoint | undefined,
-    waitMs: positive('wait-ms', values['wait-ms'] as string, false),
+    aggregator: stringFlag(v, 'aggregator', '127.0.0.1:50056'),
+    rounds: numberFlag(v, 'rounds', 1, { min: 1, integer: true }),
+    scenario: stringFlag(v, 'scenario', DEFAULT_SCENARIO),
+    days: numberFlag(v, 'days', 1, { min: 1, integer: true }),
+    seed: Math.trunc(numberFlag(v, 'seed', 1)),
+    dropAfter:
+      typeof v['drop-after'] === 'string' ? choiceFlag(v, 'drop-after', DROP_POINTS, 'join') : undefined,
+    waitMs,
     delta,
   };
 }
@@ -176,11 +159,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     options = parseClientFlags(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`${(err as Error).message}\n\n${helpText(CLIENT_COMMAND)}`);
     return 2;
   }
   if (!options) {
-    process.stdout.write(USAGE);
+    process.stdout.write(helpText(CLIENT_COMMAND));
     return 0;
   }
   // Under mTLS the client shows the certificate named after its client_id (OU federated-client).
@@ -189,6 +172,6 @@ export async function main(argv: string[]): Promise<number> {
     return await runClient(options, (line) => process.stderr.write(`${line}\n`));
   } catch (err) {
     process.stderr.write(`federated-client: ${(err as Error).message}\n`);
-    return err instanceof RangeError ? 2 : 1;
+    return err instanceof RangeError || err instanceof UsageError ? 2 : 1;
   }
 }

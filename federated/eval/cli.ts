@@ -1,5 +1,5 @@
 /**
- * `parley federated-eval [--quick] [--out federated/REPORT.md] [--scenario path] [--rounds n] [--days n]`
+ * `parley federated-eval [--quick] [--out federated/REPORT.md] [--scenario path] [--rounds n] [--days n]` (--help)
  *
  * Runs the federated-learning evaluation on the simulator with a progress bar
  * on stderr and writes a markdown report with SVG charts (in a folder named
@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from '../../services/common/cli';
 import { projectPath } from '../../services/common/paths';
 import { type EvalOptions, FULL, type Progress, QUICK, runEvaluation } from './experiment';
 import { checks, renderReport } from './report';
@@ -35,40 +36,41 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
   };
 }
 
-function usage(): string {
-  return 'usage: parley federated-eval [--quick] [--out <report.md>] [--scenario <file.yaml>] [--rounds <n>] [--days <n>]';
-}
+export const FEDERATED_EVAL_COMMAND: CommandSpec = {
+  usage: 'parley federated-eval [options]',
+  summary:
+    'Federated vs central training on the simulator (plain, with differential privacy, under attack);\nwrites a markdown report with SVG charts. Exit 0 when every check passes, 1 otherwise.',
+  flags: {
+    quick: { help: 'the CI smoke run (< 30 s; its checks are informative only)' },
+    out: { value: 'FILE', help: 'the report', default: 'federated/REPORT.md (--quick: REPORT.quick.md)' },
+    scenario: { value: 'FILE', help: 'simulator scenario', default: 'sim/scenarios/default-day.yaml' },
+    rounds: { value: 'N', help: 'federated rounds (>= 1)' },
+    days: { value: 'N', help: 'simulated days (> 0)' },
+  },
+};
 
 export async function main(argv: string[]): Promise<number> {
-  let quick = false;
-  let out = '';
-  let scenario = projectPath('sim/scenarios/default-day.yaml');
+  let quick: boolean;
+  let out: string;
+  let scenario: string;
   let rounds: number | undefined;
   let days: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    try {
-      if (a === '--quick') quick = true;
-      else if (a === '--out') out = value();
-      else if (a === '--scenario') scenario = resolve(value());
-      else if (a === '--rounds') rounds = Number(value());
-      else if (a === '--days') days = Number(value());
-      else if (a === '--help' || a === '-h') {
-        process.stdout.write(`${usage()}\n`);
-        return 0;
-      } else throw new Error(`unknown argument ${a}`);
-    } catch (err) {
-      process.stderr.write(`${(err as Error).message}\n${usage()}\n`);
-      return 2;
+  try {
+    const args = parseCommand(argv, FEDERATED_EVAL_COMMAND);
+    if (!args) {
+      process.stdout.write(helpText(FEDERATED_EVAL_COMMAND));
+      return 0;
     }
-  }
-  if ((rounds !== undefined && !(rounds >= 1)) || (days !== undefined && !(days > 0))) {
-    process.stderr.write(`--rounds must be >= 1 and --days > 0\n${usage()}\n`);
+    const v = args.values;
+    quick = v.quick === true;
+    out = stringFlag(v, 'out', '');
+    scenario = resolve(stringFlag(v, 'scenario', projectPath('sim/scenarios/default-day.yaml')));
+    if (typeof v.rounds === 'string') rounds = numberFlag(v, 'rounds', 0, { min: 1, integer: true });
+    if (typeof v.days === 'string') days = numberFlag(v, 'days', 0, { min: Number.MIN_VALUE });
+  } catch (err) {
+    process.stderr.write(
+      `parley federated-eval: ${(err as Error).message}\n\n${helpText(FEDERATED_EVAL_COMMAND)}`,
+    );
     return 2;
   }
   const base = quick ? QUICK : FULL;

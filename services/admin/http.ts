@@ -11,31 +11,46 @@
  *   GET    /api/audit[?limit=N]         {entries: [...]} newest first
  *   GET    /api/decisions[?limit=N]     {decisions: [...]} newest first, each with its explanation
  *   GET    /api/decisions/<request-id>  {record, explanation, text}
- *   GET    /api/status                  pacing charts, trends, agent health and latency
+ *   GET    /api/status                  pacing charts, trends, agent health and latency, the currency
+ *   GET    /api/catalogue               {advertisers, campaigns, creatives, categories}: what overrides may target
+ *
+ * The charting library (uPlot) is served from node_modules under /vendor/.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { isActive, type Override } from '../common/domain/overrides';
 import { messageOf, statusOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import { projectPath } from '../common/paths';
+import { parseFields } from '../common/schema';
 import type { DecisionRecordData } from '../common/state/decisions';
 import { type Principal, type SignInGuard, SignInRefused, SignIns, TokenTable } from './auth';
 import { explain, explainText } from './explain';
-import { describeOverride } from './model';
+import { describeOverride, removalBodySchema } from './model';
 import type { AdminService } from './service';
 import { decisionLatency, type StatusHistory } from './status';
 
 export const WEB_DIR = `${projectPath('web')}/`;
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** The charting library's files, where Node resolves the `uplot` package (node_modules, in the image too). */
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js')) + '/';
+
+/** Files relative to the web directory, or absolute (the vendored library). */
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/charts.js': { file: 'charts.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+  '/favicon.ico': { file: 'favicon.svg', type: 'image/svg+xml' },
+  '/vendor/uplot.js': { file: `${UPLOT_DIR}uPlot.iife.min.js`, type: 'text/javascript; charset=utf-8' },
+  '/vendor/uplot.css': { file: `${UPLOT_DIR}uPlot.min.css`, type: 'text/css; charset=utf-8' },
 };
 
 const SECURITY_HEADERS = {
@@ -159,6 +174,8 @@ export interface HttpApiOptions {
   tokens: TokenTable;
   history: StatusHistory;
   log: Logger;
+  /** ISO 4217 code the dashboard shows money in (default EUR). */
+  currency?: string;
   webDir?: string;
   /** Limits failed sign-ins per client address (default: SIGN_IN_LIMIT, the wall clock). */
   signIns?: SignInGuard;
@@ -171,7 +188,7 @@ export function httpHandler(opts: HttpApiOptions) {
   const asset = (file: string): Buffer => {
     let b = assetCache.get(file);
     if (!b) {
-      b = readFileSync(`${webDir}${file}`);
+      b = readFileSync(file.startsWith('/') ? file : `${webDir}${file}`);
       assetCache.set(file, b);
     }
     return b;
@@ -233,10 +250,8 @@ export function httpHandler(opts: HttpApiOptions) {
     if (del) {
       if (method !== 'DELETE') throw new HttpError(405, `${method} not allowed here`);
       const id = pathParam(del[1]!, 'id');
-      const body = await readJson(req);
-      if (body.reason !== undefined && typeof body.reason !== 'string')
-        throw new HttpError(400, 'reason: must be a string', 'reason');
-      const o = await service.deleteOverride(who, id, String(body.reason ?? ''));
+      const { reason } = parseFields(removalBodySchema, await readJson(req));
+      const o = await service.deleteOverride(who, id, reason);
       log.info('override deleted', { id: o.id, by: who.name });
       return send(res, 200, overrideView(o, service.now()));
     }
@@ -258,11 +273,18 @@ export function httpHandler(opts: HttpApiOptions) {
       return send(res, 200, { record: r, explanation: explain(r), text: explainText(r) });
     }
 
+    if (path === '/api/catalogue') {
+      const summary = service.catalogueSummary();
+      if (!summary) throw new HttpError(404, 'no catalogue: this admin service checks no override targets');
+      return send(res, 200, summary);
+    }
+
     if (path === '/api/status') {
       const recent = await service.listDecisions(200);
       const latest = history.latest();
       return send(res, 200, {
         atMs: service.now(),
+        currency: opts.currency ?? 'EUR',
         pacing: history.pacing(),
         trends: history.trends(),
         agents: latest?.health ?? [],

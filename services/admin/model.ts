@@ -5,18 +5,23 @@
  * themselves live in services/common/domain/overrides.ts (brokers apply
  * them too).
  */
+
+import { z } from 'zod';
 import type { AuditEntry as WireAuditEntry } from '../../proto/gen/parley/v1/AuditEntry';
 import type { Override__Output, Override as WireOverride } from '../../proto/gen/parley/v1/Override';
+import type { Catalogue } from '../common/catalogue/types';
 import {
   type AuditEntry,
   OVERRIDE_KINDS,
   type Override,
   type OverrideInput,
   type OverrideKind,
+  TARGET_TYPES,
   type TargetType,
 } from '../common/domain/overrides';
-import { SCENARIOS, type Scenario } from '../common/domain/types';
+import { SCENARIOS } from '../common/domain/types';
 import { invalidArgument } from '../common/errors';
+import { parseFields } from '../common/schema';
 
 export const MAX_BOOST = 10;
 export const MAX_REASON_CHARS = 500;
@@ -35,9 +40,64 @@ export const wireField =
   (f) =>
     `${prefix}${f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const idSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, 'required')
+  .regex(ID, 'only letters, digits and . _ : - / @ (at most 128)');
+
+/**
+ * The fields of a submitted override, each on its own; absent ones get
+ * their defaults. What depends on the kind is checked after (validateOverrideInput).
+ */
+export const overrideBodySchema = z.object(
+  {
+    kind: z.enum(OVERRIDE_KINDS, { error: `must be one of ${OVERRIDE_KINDS.join(', ')}` }),
+    targetType: z
+      .enum(['', ...TARGET_TYPES], { error: `must be one of ${TARGET_TYPES.join(', ')}` })
+      .default(''),
+    targetId: z.string({ error: 'must be a string' }).trim().default(''),
+    scenarios: z
+      .array(z.enum(SCENARIO_NAMES, { error: `must be one of ${SCENARIO_NAMES.join(', ')}` }), {
+        error: 'must be a list',
+      })
+      .default([]),
+    boost: z.number({ error: 'must be a number' }).default(0),
+    categories: z
+      .array(
+        z.preprocess((c) => (typeof c === 'string' ? c.trim().toLowerCase() : ''), idSchema),
+        { error: 'must be a list' },
+      )
+      .default([]),
+    unlessExplicit: z.boolean({ error: 'must be true or false' }).default(false),
+    reason: z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(1, 'required: say why')
+      .max(MAX_REASON_CHARS, `at most ${MAX_REASON_CHARS} characters`)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+      .refine((r) => !/[\u0000-\u001f\u007f]/.test(r), 'control characters are not allowed')
+      .prefault(''),
+    expiresAtMs: z
+      .number({ error: 'must be unix epoch milliseconds (0 = never)' })
+      .refine((n) => Number.isSafeInteger(n) && n >= 0, 'must be unix epoch milliseconds (0 = never)')
+      .default(0),
+  },
+  { error: 'must be an object' },
+);
+
+/** The body of a removal: why (required). */
+export const removalBodySchema = z.object(
+  {
+    reason: z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(1, 'required: say why')
+      .max(MAX_REASON_CHARS, `at most ${MAX_REASON_CHARS} characters`)
+      .prefault(''),
+  },
+  { error: 'must be an object' },
+);
 
 /**
  * Validates a submitted override (a parsed JSON object or a converted wire
@@ -48,28 +108,11 @@ export function validateOverrideInput(
   nowMs: number,
   name: FieldName = camelField,
 ): OverrideInput {
-  if (!isRecord(raw)) throw invalidArgument(name('override'), 'must be an object');
+  const body = parseFields(overrideBodySchema, raw, name, 'override');
   const bad = (field: string, problem: string) => invalidArgument(name(field), problem);
-  const str = (field: string): string => {
-    const v = raw[field] ?? '';
-    if (typeof v !== 'string') throw bad(field, 'must be a string');
-    return v.trim();
-  };
-  const id = (field: string, value: string): string => {
-    if (!value) throw bad(field, 'required');
-    if (!ID.test(value)) throw bad(field, 'only letters, digits and . _ : - / @ (at most 128)');
-    return value;
-  };
-  const list = (field: string): unknown[] => {
-    const v = raw[field] ?? [];
-    if (!Array.isArray(v)) throw bad(field, 'must be a list');
-    return v;
-  };
+  const { kind, scenarios, boost, categories, unlessExplicit, reason, expiresAtMs } = body;
 
-  const kind = str('kind') as OverrideKind;
-  if (!OVERRIDE_KINDS.includes(kind)) throw bad('kind', `must be one of ${OVERRIDE_KINDS.join(', ')}`);
-
-  let targetType = str('targetType') as TargetType;
+  let targetType = body.targetType;
   if (targetType === '') {
     if (kind === 'pause' || kind === 'pin' || kind === 'boost') targetType = 'campaign';
     if (kind === 'brand_safety') targetType = 'category';
@@ -91,49 +134,27 @@ export function validateOverrideInput(
         : `a ${kind} override has no target`,
     );
   }
-  let targetId = str('targetId');
+  let targetId = body.targetId;
   if (kind === 'separation') {
     if (targetId) throw bad('targetId', 'a separation override has no target (use categories)');
   } else {
-    targetId = id('targetId', targetId);
+    targetId = parseFields(idSchema, targetId, () => name('targetId'));
     if (targetType === 'category') targetId = targetId.toLowerCase();
   }
 
-  const scenarios = list('scenarios').map((s, i) => {
-    if (typeof s !== 'string' || !(SCENARIO_NAMES as string[]).includes(s))
-      throw bad(`scenarios[${i}]`, `must be one of ${SCENARIO_NAMES.join(', ')}`);
-    return s as Scenario;
-  });
   if (kind === 'pause' && scenarios.length > 0)
     throw bad('scenarios', 'a pause (kill switch) applies everywhere');
-
-  const boostRaw = raw.boost ?? 0;
-  if (typeof boostRaw !== 'number' || !Number.isFinite(boostRaw)) throw bad('boost', 'must be a number');
-  if (kind === 'boost' && !(boostRaw > 0 && boostRaw <= MAX_BOOST))
+  if (!Number.isFinite(boost)) throw bad('boost', 'must be a number');
+  if (kind === 'boost' && !(boost > 0 && boost <= MAX_BOOST))
     throw bad('boost', `must be in (0, ${MAX_BOOST}]`);
-  if (kind !== 'boost' && boostRaw !== 0) throw bad('boost', 'only a boost override has one');
+  if (kind !== 'boost' && boost !== 0) throw bad('boost', 'only a boost override has one');
 
-  const categories = list('categories').map((c, i) =>
-    id(`categories[${i}]`, typeof c === 'string' ? c.trim().toLowerCase() : ''),
-  );
   if (kind === 'separation') {
     if (categories.length < 1) throw bad('categories', 'name at least one category');
     if (categories.length > MAX_CATEGORIES) throw bad('categories', `at most ${MAX_CATEGORIES}`);
   } else if (categories.length > 0) throw bad('categories', 'only a separation override has them');
-
-  const unlessExplicit = raw.unlessExplicit ?? false;
-  if (typeof unlessExplicit !== 'boolean') throw bad('unlessExplicit', 'must be true or false');
   if (unlessExplicit && kind !== 'brand_safety') throw bad('unlessExplicit', 'only for brand_safety');
 
-  const reason = str('reason');
-  if (!reason) throw bad('reason', 'required: say why');
-  if (reason.length > MAX_REASON_CHARS) throw bad('reason', `at most ${MAX_REASON_CHARS} characters`);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(reason)) throw bad('reason', 'control characters are not allowed');
-
-  const expiresAtMs = raw.expiresAtMs ?? 0;
-  if (typeof expiresAtMs !== 'number' || !Number.isSafeInteger(expiresAtMs) || expiresAtMs < 0)
-    throw bad('expiresAtMs', 'must be unix epoch milliseconds (0 = never)');
   if (expiresAtMs !== 0 && expiresAtMs <= nowMs) throw bad('expiresAtMs', 'lies in the past');
   if (expiresAtMs > nowMs + MAX_EXPIRY_MS) throw bad('expiresAtMs', 'at most ten years ahead');
 
@@ -142,12 +163,76 @@ export function validateOverrideInput(
     targetType,
     targetId,
     scenarios: [...new Set(scenarios)],
-    boost: boostRaw,
+    boost,
     categories: [...new Set(categories)],
     unlessExplicit,
     reason,
     expiresAtMs,
   };
+}
+
+/** What an override may target: the ids and categories of the catalogue in force. */
+export interface KnownTargets {
+  campaign: ReadonlySet<string>;
+  creative: ReadonlySet<string>;
+  advertiser: ReadonlySet<string>;
+  /** Advertisers' categories and separation categories, lower-case. */
+  category: ReadonlySet<string>;
+}
+
+export function knownTargets(c: Catalogue): KnownTargets {
+  const category = new Set<string>();
+  for (const a of c.advertisers.values()) {
+    category.add(a.category);
+    for (const s of a.separationCategories) category.add(s);
+  }
+  return {
+    campaign: new Set(c.campaigns.keys()),
+    creative: new Set(c.creatives.keys()),
+    advertiser: new Set(c.advertisers.keys()),
+    category,
+  };
+}
+
+/**
+ * Refuses an override whose target (or separation category) the catalogue
+ * does not know: a kill switch for a misspelt campaign would do nothing.
+ */
+export function checkTargetsKnown(
+  input: OverrideInput,
+  known: KnownTargets,
+  name: FieldName = camelField,
+): void {
+  if (input.kind === 'separation') {
+    input.categories.forEach((c, i) => {
+      if (!known.category.has(c))
+        throw invalidArgument(name(`categories[${i}]`), `no category "${c}" in the catalogue`);
+    });
+    return;
+  }
+  const type = input.targetType as Exclude<TargetType, ''>;
+  if (!known[type].has(input.targetId))
+    throw invalidArgument(name('targetId'), `no ${type} "${input.targetId}" in the catalogue`);
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * An active override that does the same as `input` (same kind, target,
+ * scenarios, categories and explicit-content flag; a boost's size aside):
+ * creating it again would only add noise to the audit log.
+ */
+export function duplicateOf(input: OverrideInput, active: readonly Override[]): Override | undefined {
+  return active.find(
+    (o) =>
+      o.kind === input.kind &&
+      o.targetType === input.targetType &&
+      o.targetId === input.targetId &&
+      o.unlessExplicit === input.unlessExplicit &&
+      sameSet(o.scenarios, input.scenarios) &&
+      sameSet(o.categories, input.categories),
+  );
 }
 
 /** One line for a person, e.g. "block advertiser adv-beer in workout, commute". */

@@ -24,6 +24,7 @@ import type { ListOverridesRequest__Output } from '../../proto/gen/parley/v1/Lis
 import type { Override } from '../../proto/gen/parley/v1/Override';
 import type { OverrideSet } from '../../proto/gen/parley/v1/OverrideSet';
 import type { RecordDecisionsAck } from '../../proto/gen/parley/v1/RecordDecisionsAck';
+import { watchCatalogue } from '../common/catalogue/load';
 import type { Config } from '../common/config';
 import { OVERRIDE_KINDS } from '../common/domain/overrides';
 import { invalidArgument, messageOf, RpcError } from '../common/grpc/errors';
@@ -332,8 +333,10 @@ export async function startAdmin({
   signIns?: SignInGuard;
 }): Promise<RunningAdmin> {
   const { table: tokens, grants } = TokenTable.fromSpec(config.admin.tokens);
+  // Override targets are checked against the catalogue the agents serve (reloaded when it changes).
+  const catalogue = watchCatalogue(config.cataloguePath, config.catalogueReloadMs, log);
   const state = createAdminState(config);
-  const service = new AdminService({ store: state.store, decisions: state.decisions });
+  const service = new AdminService({ store: state.store, decisions: state.decisions, catalogue });
   const sampler = new Sampler({
     agents: { ...config.addresses },
     // Campaign pacing comes from the committer (the agent that holds the budgets).
@@ -356,12 +359,20 @@ export async function startAdmin({
     http = await startHttp(
       config.host,
       config.admin.httpPort,
-      httpHandler({ service, tokens, history: sampler.history, log, signIns }),
+      httpHandler({
+        service,
+        tokens,
+        history: sampler.history,
+        log,
+        signIns,
+        currency: config.admin.currency,
+      }),
     );
   } catch (err) {
     await grpcServer?.shutdown();
     await state.close();
     sampler.close();
+    catalogue.close();
     throw err;
   }
   sampler.start();
@@ -406,6 +417,7 @@ export async function startAdmin({
       for (const drain of [...streams]) drain();
       await g.shutdown();
       await state.close();
+      catalogue.close();
     },
   };
 }

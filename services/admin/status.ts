@@ -13,6 +13,7 @@
  */
 import type { CampaignPacing__Output } from '../../proto/gen/parley/v1/CampaignPacing';
 import type { DecisionRecordData } from '../common/state/decisions';
+import { quantile } from '../common/stats';
 
 export interface AgentHealth {
   name: string;
@@ -47,7 +48,6 @@ export interface TrendPoint {
 }
 
 export const HISTORY_SAMPLES = 360;
-export const MAX_PACING_CHARTS = 8;
 
 export class StatusHistory {
   private readonly samples: Sample[] = [];
@@ -63,8 +63,8 @@ export class StatusHistory {
     return this.samples.at(-1) ?? null;
   }
 
-  /** Paid campaigns with a budget, most spend first. */
-  pacing(limit = MAX_PACING_CHARTS): PacingChart[] {
+  /** Every paid campaign with a budget, most spend first (the dashboard filters them). */
+  pacing(): PacingChart[] {
     const charts = new Map<string, PacingChart>();
     for (const s of this.samples) {
       for (const c of s.campaigns ?? []) {
@@ -88,9 +88,7 @@ export class StatusHistory {
       }
     }
     const last = (c: PacingChart) => c.points.at(-1)?.spendMicros ?? 0;
-    return [...charts.values()]
-      .sort((a, b) => last(b) - last(a) || (a.campaignId < b.campaignId ? -1 : 1))
-      .slice(0, limit);
+    return [...charts.values()].sort((a, b) => last(b) - last(a) || (a.campaignId < b.campaignId ? -1 : 1));
   }
 
   /** Skip and completion rates per interval, over every campaign. */
@@ -132,11 +130,6 @@ export interface LatencyStats {
   p95: number;
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
 /** p50 / p95 of each agent's time inside the given decisions (by agent name), of the commit and of the whole decision. */
 export function decisionLatency(records: DecisionRecordData[]): Record<string, LatencyStats> {
   const parts: Record<string, (r: DecisionRecordData) => number | undefined> = {};
@@ -151,7 +144,9 @@ export function decisionLatency(records: DecisionRecordData[]): Record<string, L
       .map(get)
       .filter((x): x is number => typeof x === 'number')
       .sort((a, b) => a - b);
-    out[name] = { count: v.length, p50: quantile(v, 0.5), p95: quantile(v, 0.95) };
+    out[name] = v.length
+      ? { count: v.length, p50: quantile(v, 0.5), p95: quantile(v, 0.95) }
+      : { count: 0, p50: 0, p95: 0 };
   }
   return out;
 }

@@ -101,6 +101,8 @@ export interface AdminConfig {
   tokens: string;
   /** How many decision records the decision log keeps (ring buffer / Redis). */
   decisionLogSize: number;
+  /** The ISO 4217 code of the currency budgets and prices are in (the dashboard shows money in it). */
+  currency: string;
 }
 
 export interface OnlineConfig {
@@ -160,6 +162,15 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (['on', 'true', '1', 'yes'].includes(raw)) return true;
   if (['off', 'false', '0', 'no'].includes(raw)) return false;
   throw new ConfigError(`${name}: expected on|off, got "${env[name]}"`);
+}
+
+function currency(env: Env): string {
+  const code = str(env, 'PARLEY_CURRENCY', 'EUR');
+  if (!/^[A-Z]{3}$/.test(code))
+    throw new ConfigError(
+      `PARLEY_CURRENCY: expected an ISO 4217 code of three capital letters, got "${code}"`,
+    );
+  return code;
 }
 
 function str(env: Env, name: string, def: string): string {
@@ -291,6 +302,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
       address: str(env, 'PARLEY_ADMIN_ADDR', `${host}:${ports.admin}`),
       tokens: str(env, 'PARLEY_ADMIN_TOKENS', ''),
       decisionLogSize: int(env, 'PARLEY_DECISION_LOG_SIZE', 10_000, 10, 10_000_000),
+      currency: currency(env),
     },
     logLevel: logLevel as Config['logLevel'],
     serviceName: str(env, 'OTEL_SERVICE_NAME', serviceName),

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { docFields, type Obj } from './doc-fields';
+import type { z } from 'zod';
+import { doc, parseDoc } from './schema';
 
 export const ROLES = ['context', 'proposer', 'critic', 'committer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -56,6 +57,22 @@ export function weightEnv(term: string): string {
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
+/** One registry entry's fields (what depends on its roles is checked after). */
+const entrySchema = doc.strict({
+  name: doc.str().refine((n) => NAME.test(n), 'lower-case letters and digits, words joined by "-"'),
+  roles: doc
+    .list(doc.oneOf(ROLES))
+    .refine((r) => r.length > 0, `must name at least one of ${ROLES.join(', ')}`),
+  port: doc.int(0, 65535),
+  metrics_port: doc.int(0, 65535, 0),
+  share: doc.num(0.01, 1),
+  fail_small: doc.oneOf(FAIL_SMALL),
+  term: doc.optStr(),
+  weight: doc.num(-100, 100, 1),
+});
+
+const registrySchema = doc.section({ agents: doc.list(entrySchema) });
+
 /**
  * The registry's entries, with env overrides applied (address, port, weight;
  * PARLEY_AGENTS=a,b keeps only the named agents), checked as a whole: at
@@ -67,36 +84,37 @@ export function parseRegistry(
   host: string,
   source = 'the agent registry',
 ): AgentEntry[] {
-  const f = docFields((m) => new RegistryError(`${source}: ${m}`));
-  let doc: unknown;
+  const fail = (path: string, problem: string): never => {
+    throw new RegistryError(`${source}: ${path}: ${problem}`);
+  };
+  let document: unknown;
   try {
-    doc = parse(text);
+    document = parse(text);
   } catch (err) {
     throw new RegistryError(`${source}: not valid YAML: ${(err as Error).message}`);
   }
-  const top = f.mapping(doc, '', ['agents']);
-  const raw = f.list(top.agents, 'agents');
-  const entries = raw.map((item, i) =>
-    entryOf(f, f.mapping(item, `agents[${i}]`, ENTRY_KEYS), `agents[${i}]`, env, host),
-  );
+  const top = parseDoc(registrySchema, document, (m) => new RegistryError(`${source}: ${m}`));
+  const entries = top.agents.map((e, i) => entryOf(e, `agents[${i}]`, env, host, fail));
   const seen = new Set<string>();
   for (const [i, e] of entries.entries()) {
-    if (seen.has(e.name)) f.fail(`agents[${i}].name`, `"${e.name}" is listed twice`);
+    if (seen.has(e.name)) fail(`agents[${i}].name`, `"${e.name}" is listed twice`);
     seen.add(e.name);
   }
   const only = (env.PARLEY_AGENTS ?? '').trim();
   let chosen = entries;
   if (only) {
     const names = only.split(',').map((n) => n.trim());
-    for (const n of names) if (!seen.has(n)) f.fail('PARLEY_AGENTS', `no agent named "${n}" in the registry`);
+    for (const n of names) if (!seen.has(n)) fail('PARLEY_AGENTS', `no agent named "${n}" in the registry`);
     chosen = entries.filter((e) => names.includes(e.name));
   }
   const count = (role: Role) => chosen.filter((e) => e.roles.includes(role)).length;
-  if (count('context') > 1) f.fail('agents', 'at most one agent may have the role context');
-  if (count('proposer') < 1) f.fail('agents', 'at least one agent must have the role proposer');
-  if (count('committer') > 1) f.fail('agents', 'at most one agent may have the role committer');
+  if (count('context') > 1) fail('agents', 'at most one agent may have the role context');
+  if (count('proposer') < 1) fail('agents', 'at least one agent must have the role proposer');
+  if (count('committer') > 1) fail('agents', 'at most one agent may have the role committer');
   return chosen;
 }
+
+type Fail = (path: string, problem: string) => never;
 
 /** One target of an agent address: a host name or an IP address, and a port. */
 export interface AgentTarget {
@@ -120,68 +138,65 @@ export function agentTargets(address: string): AgentTarget[] {
   });
 }
 
-function addressOf(f: ReturnType<typeof docFields>, env: Env, name: string, def: string): string {
+function addressOf(env: Env, name: string, def: string, fail: Fail): string {
   const address = env[name] || def;
   try {
     agentTargets(address);
   } catch (err) {
-    f.fail(name, (err as Error).message);
+    fail(name, (err as Error).message);
   }
   return address;
 }
 
-const ENTRY_KEYS = ['name', 'roles', 'port', 'metrics_port', 'share', 'fail_small', 'term', 'weight'];
-
-function entryOf(f: ReturnType<typeof docFields>, o: Obj, path: string, env: Env, host: string): AgentEntry {
-  const name = f.str(o.name, `${path}.name`);
-  if (!NAME.test(name)) f.fail(`${path}.name`, 'lower-case letters and digits, words joined by "-"');
-  const roleList = f.list(o.roles, `${path}.roles`);
-  if (roleList.length === 0) f.fail(`${path}.roles`, `must name at least one of ${ROLES.join(', ')}`);
-  const roles = roleList.map((r, i) => f.oneOf(r, `${path}.roles[${i}]`, ROLES));
+function entryOf(
+  o: z.output<typeof entrySchema>,
+  path: string,
+  env: Env,
+  host: string,
+  fail: Fail,
+): AgentEntry {
+  const { name, roles } = o;
   if (roles.includes('context') && roles.length > 1)
-    f.fail(`${path}.roles`, 'an agent of role context has no other role');
-  const failSmall = f.oneOf(o.fail_small, `${path}.fail_small`, FAIL_SMALL);
+    fail(`${path}.roles`, 'an agent of role context has no other role');
   for (const role of roles) {
-    if (!FAIL_SMALL_OF_ROLE[role].includes(failSmall))
-      f.fail(
+    if (!FAIL_SMALL_OF_ROLE[role].includes(o.fail_small))
+      fail(
         `${path}.fail_small`,
-        `"${failSmall}" does not suit the role ${role} (${FAIL_SMALL_OF_ROLE[role].join(' or ')})`,
+        `"${o.fail_small}" does not suit the role ${role} (${FAIL_SMALL_OF_ROLE[role].join(' or ')})`,
       );
   }
   const isContext = roles.includes('context');
-  const term = isContext ? '' : f.str(o.term, `${path}.term`, name);
-  const port = envInt(env, agentEnv(name, 'PORT'), f.int(o.port, `${path}.port`, 0, 65535), f);
-  const weight = isContext
-    ? 0
-    : envNum(env, weightEnv(term), f.num(o.weight, `${path}.weight`, -100, 100, 1), f);
+  const term = isContext ? '' : (o.term ?? name);
+  const port = envInt(env, agentEnv(name, 'PORT'), o.port, fail);
+  const weight = isContext ? 0 : envNum(env, weightEnv(term), o.weight, fail);
   return {
     name,
     roles,
     port,
-    address: addressOf(f, env, agentEnv(name, 'ADDR'), `${host}:${port}`),
-    metricsPort: f.int(o.metrics_port, `${path}.metrics_port`, 0, 65535, 0),
-    share: f.num(o.share, `${path}.share`, 0.01, 1),
-    failSmall,
+    address: addressOf(env, agentEnv(name, 'ADDR'), `${host}:${port}`, fail),
+    metricsPort: o.metrics_port,
+    share: o.share,
+    failSmall: o.fail_small,
     term,
     weight,
   };
 }
 
-function envInt(env: Env, name: string, def: number, f: ReturnType<typeof docFields>): number {
+function envInt(env: Env, name: string, def: number, fail: Fail): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   const v = Number(raw);
   if (!Number.isInteger(v) || v < 0 || v > 65535)
-    f.fail(name, `expected an integer in [0, 65535], got "${raw}"`);
+    fail(name, `expected an integer in [0, 65535], got "${raw}"`);
   return v;
 }
 
-function envNum(env: Env, name: string, def: number, f: ReturnType<typeof docFields>): number {
+function envNum(env: Env, name: string, def: number, fail: Fail): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   const v = Number(raw);
   if (!Number.isFinite(v) || v < -100 || v > 100)
-    f.fail(name, `expected a number in [-100, 100], got "${raw}"`);
+    fail(name, `expected a number in [-100, 100], got "${raw}"`);
   return v;
 }
 

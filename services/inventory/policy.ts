@@ -27,10 +27,12 @@
  * (the current policy keeps serving).
  */
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { sigmoid } from '../../learning/linear';
 import type { Creative } from '../common/catalogue/types';
 import { SCENARIOS, type Scenario, type Slot, type Snapshot } from '../common/domain/types';
 import type { Logger } from '../common/log';
+import { modelFile, modelHeader, parseModelJson } from '../common/schema';
 import { pollFile } from '../common/watch';
 
 /**
@@ -276,40 +278,17 @@ export function baselinePolicy(): LogisticPolicy {
 export const POLICY_FILE_FORMAT = 'parley-policy-logistic/1';
 
 /** Parses a weights file (format above); throws with the offending field. */
+const head = z.array(z.number(), { error: 'must be numbers' });
+
 export function parsePolicyWeights(json: string): LogisticPolicy {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(json);
-  } catch (err) {
-    throw new Error(`not valid JSON: ${(err as Error).message}`);
-  }
-  if (doc === null || typeof doc !== 'object') throw new Error('must be a JSON object');
-  const d = doc as Record<string, unknown>;
-  if (d.format !== POLICY_FILE_FORMAT) throw new Error(`format: must be "${POLICY_FILE_FORMAT}"`);
-  if (typeof d.version !== 'string' || d.version.length === 0 || d.version.length > 64) {
-    throw new Error('version: must be a string of 1..64 characters');
-  }
-  const features = d.features;
-  if (
-    !Array.isArray(features) ||
-    features.length !== POLICY_FEATURE_COUNT ||
-    features.some((f, i) => f !== POLICY_FEATURES[i])
-  ) {
-    throw new Error(`features: must be exactly [${POLICY_FEATURES.join(', ')}]`);
-  }
-  const heads = d.heads as Record<string, unknown> | null | undefined;
-  if (!heads || typeof heads !== 'object') throw new Error('heads: required');
-  const head = (name: string): number[] => {
-    const w = heads[name];
-    if (!Array.isArray(w) || w.some((v) => typeof v !== 'number'))
-      throw new Error(`heads.${name}: must be numbers`);
-    return w as number[];
-  };
-  return new LogisticPolicy(d.version, {
-    skip: head('skip'),
-    complete: head('complete'),
-    engage: head('engage'),
-  });
+  const d = parseModelJson(
+    json,
+    modelFile({
+      ...modelHeader(POLICY_FILE_FORMAT, POLICY_FEATURES),
+      heads: z.object({ skip: head, complete: head, engage: head }, { error: 'required' }),
+    }),
+  );
+  return new LogisticPolicy(d.version, d.heads);
 }
 
 export function loadPolicyFile(path: string): LogisticPolicy {

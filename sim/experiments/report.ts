@@ -1,6 +1,7 @@
 /** Renders the experiment's markdown report and its SVG charts. */
-import { bootstrap, ci95, type Interval } from '../../learning/stats';
+
 import { seededRng } from '../../services/common/rng';
+import { bootstrap, ci95, type Interval } from '../../services/common/stats';
 import {
   type ArmSummary,
   BRAND_SAFETY_ARM,

@@ -19,15 +19,23 @@ import { basename, dirname, join, relative } from 'node:path';
 import { type SlotForecaster, wape } from '../../learning/forecast';
 import { type ConsumeSummary, OnlineLearner } from '../../learning/online';
 import { evaluateOffPolicy, type OpeRecord, softmaxPolicy } from '../../learning/ope';
-import { ci95, type Interval } from '../../learning/stats';
 import { type BackendName, initTf } from '../../learning/tf';
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { rankingSettings } from '../../services/broker/negotiation';
 import type { Campaign } from '../../services/common/catalogue/types';
+import {
+  type CommandSpec,
+  choiceFlag,
+  helpText,
+  numberFlag,
+  parseCommand,
+  stringFlag,
+} from '../../services/common/cli';
 import { DEFAULT_REGISTRY, loadConfig } from '../../services/common/config';
 import { createLogger } from '../../services/common/log';
 import { agentNamed, loadRegistry } from '../../services/common/registry';
 import { seededRng } from '../../services/common/rng';
+import { ci95, type Interval } from '../../services/common/stats';
 import {
   BASELINE_POLICY_VERSION,
   BASELINE_WEIGHTS,
@@ -61,49 +69,42 @@ export interface ExperimentOptions {
   backend?: BackendName;
 }
 
-export function parseExperimentArgs(argv: string[]): ExperimentOptions {
+const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+
+export const EXPERIMENT_COMMAND: CommandSpec = {
+  usage: 'parley experiment [options]',
+  summary:
+    'Trains the agents on the simulator and compares parley with random, price-first and a monolithic\npolicy on held-out seeds; writes a report with charts.',
+  flags: {
+    scenario: { value: 'FILE', help: 'simulator scenario', default: 'sim/scenarios/default-day.yaml' },
+    seeds: { value: 'N', help: 'held-out seeds (>= 1)', default: '5' },
+    iterations: { value: 'N', help: 'training iterations (>= 1)', default: '5' },
+    'max-requests': { value: 'N', help: 'requests per episode, 0 = all', default: '0' },
+    out: { value: 'FILE', help: 'the report', default: 'sim/experiments/REPORT.md' },
+    models: { value: 'DIR', help: 'where the trained models are published', default: 'models' },
+    'no-models': { help: 'publish no models' },
+    quick: { help: 'a smoke run: 2 seeds, 1 iteration, 250 requests, report and models in a temp dir' },
+    backend: { value: 'NAME', help: 'TF.js backend: wasm, cpu or tensorflow' },
+  },
+};
+
+/** The experiment's options, or null for --help; a UsageError names a bad flag. */
+export function parseExperimentArgs(argv: string[]): ExperimentOptions | null {
+  const args = parseCommand(argv, EXPERIMENT_COMMAND);
+  if (!args) return null;
+  const v = args.values;
+  const outGiven = typeof v.out === 'string';
+  const modelsGiven = typeof v.models === 'string';
   const o: ExperimentOptions = {
-    scenario: 'sim/scenarios/default-day.yaml',
-    seeds: 5,
-    iterations: 5,
-    maxRequests: 0,
-    out: 'sim/experiments/REPORT.md',
-    models: 'models',
-    quick: false,
+    scenario: stringFlag(v, 'scenario', 'sim/scenarios/default-day.yaml'),
+    seeds: numberFlag(v, 'seeds', 5, { min: 1, integer: true }),
+    iterations: numberFlag(v, 'iterations', 5, { min: 1, integer: true }),
+    maxRequests: numberFlag(v, 'max-requests', 0, { min: 0, integer: true }),
+    out: stringFlag(v, 'out', 'sim/experiments/REPORT.md'),
+    models: v['no-models'] ? '' : stringFlag(v, 'models', 'models'),
+    quick: v.quick === true,
   };
-  let outGiven = false;
-  let modelsGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a}: missing value`);
-      return v;
-    };
-    const int = (min: number) => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < min) throw new Error(`${a}: must be an integer >= ${min}`);
-      return v;
-    };
-    if (a === '--scenario') o.scenario = value();
-    else if (a === '--seeds') o.seeds = int(1);
-    else if (a === '--iterations') o.iterations = int(1);
-    else if (a === '--max-requests') o.maxRequests = int(0);
-    else if (a === '--out') {
-      o.out = value();
-      outGiven = true;
-    } else if (a === '--models') {
-      o.models = value();
-      modelsGiven = true;
-    } else if (a === '--no-models') o.models = '';
-    else if (a === '--quick') o.quick = true;
-    else if (a === '--backend') {
-      const b = value();
-      if (b !== 'wasm' && b !== 'cpu' && b !== 'tensorflow')
-        throw new Error('--backend: wasm, cpu or tensorflow');
-      o.backend = b;
-    } else throw new Error(`unknown option ${a}`);
-  }
+  if (typeof v.backend === 'string') o.backend = choiceFlag(v, 'backend', BACKENDS, 'wasm');
   if (o.quick) {
     o.seeds = Math.min(o.seeds, 2);
     o.iterations = 1;
@@ -585,13 +586,18 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let o: ExperimentOptions;
+  let parsed: ExperimentOptions | null;
   try {
-    o = parseExperimentArgs(argv);
+    parsed = parseExperimentArgs(argv);
   } catch (err) {
-    process.stderr.write(`parley experiment: ${(err as Error).message}\n`);
+    process.stderr.write(`parley experiment: ${(err as Error).message}\n\n${helpText(EXPERIMENT_COMMAND)}`);
     return 2;
   }
+  if (!parsed) {
+    process.stdout.write(helpText(EXPERIMENT_COMMAND));
+    return 0;
+  }
+  const o = parsed;
   const steps = o.iterations * 3 + FRONTIER.length + o.seeds * (10 + FRONTIER.length) + (o.quick ? 1 : 2) * 5;
   const progress = new Progress(steps);
   const r = await runExperiment(o, progress);

@@ -5,6 +5,9 @@
  * shows the change; a viewer's attempt to change anything is refused by the
  * server. Also: the page fits a 1366×768 laptop screen without horizontal
  * scrolling (a screenshot is written for a person to look at).
+ * test/integration/dashboard-browser.test.ts checks the charts, the target
+ * pickers, the removal dialog and a phone's screen against the admin
+ * service alone.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,7 +112,9 @@ describe('the dashboard in headless Chromium', () => {
       // Bad input: the server names the field and nothing is created.
       await page.selectOption('#ov-kind', 'block');
       await page.selectOption('#ov-target-type', 'advertiser');
-      await page.fill('#ov-target-id', advertiser);
+      // Targets are picked from the catalogue.
+      await page.waitForSelector(`#ov-target-id option[value="${advertiser}"]`, { state: 'attached' });
+      await page.selectOption('#ov-target-id', advertiser);
       await page.click('#ov-submit');
       await expect.poll(() => page.textContent('#ov-message')).toContain('reason: required');
 

@@ -89,7 +89,7 @@ function metadata(t: string | null, scheme = 'Bearer'): grpc.Metadata {
 const VALID_OVERRIDE = {
   kind: 'block',
   target_type: 'advertiser',
-  target_id: 'adv-fuzz',
+  target_id: 'ledgerly',
   scenarios: [] as unknown[],
   boost: 0,
   categories: [] as unknown[],

@@ -169,7 +169,7 @@ const contentType = fc.constantFrom(
   '',
   ';;;',
 );
-const VALID_OVERRIDE = { kind: 'block', targetType: 'advertiser', targetId: 'adv-fuzz', reason: 'fuzz' };
+const VALID_OVERRIDE = { kind: 'block', targetType: 'advertiser', targetId: 'ledgerly', reason: 'fuzz' };
 const json = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.record(
@@ -180,7 +180,7 @@ const json = fc.oneof(
         fc.constantFrom('campaign', 'creative', 'category', 'advertiser'),
         fc.jsonValue(),
       ),
-      targetId: fc.oneof(text, fc.constantFrom('adv-1', 'cmp-1'), fc.jsonValue()),
+      targetId: fc.oneof(text, fc.constantFrom('adv-1', 'ledgerly', 'kaffa-morning'), fc.jsonValue()),
       scenarios: fc.oneof(fc.array(fc.oneof(text, fc.constantFrom('workout'))), fc.jsonValue()),
       boost: fc.oneof(number, fc.jsonValue()),
       categories: fc.oneof(fc.array(text), fc.jsonValue()),

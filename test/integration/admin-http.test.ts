@@ -4,7 +4,10 @@
  * HTTP request gets a 4xx naming the problem, never a 500; nothing is stored
  * from a refused request; no page can be framed; a client address that keeps
  * guessing tokens, over HTTP or gRPC, is shut out and the failures are
- * logged; no token ever reaches a log line or a span.
+ * logged; no token ever reaches a log line or a span. Override targets
+ * come from the catalogue: an unknown or duplicate one, or a removal
+ * without a reason, is 400 naming the field. (Token guessing runs last: it
+ * shuts this client's address out.)
  */
 import { connect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
@@ -128,6 +131,120 @@ describe('admin HTTP API: malformed input', () => {
       const res = await call(path);
       expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
       expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+});
+
+describe('admin HTTP API: override targets come from the catalogue', () => {
+  const post = (body: Record<string, unknown>) =>
+    call('/api/overrides', { method: 'POST', headers: json, body: JSON.stringify(body) });
+
+  it('lists what an override may target', async () => {
+    const res = await call('/api/catalogue');
+    expect(res.status).toBe(200);
+    const c = (await res.json()) as {
+      campaigns: Array<{ id: string; name: string }>;
+      creatives: Array<{ id: string; campaignId: string }>;
+      advertisers: Array<{ id: string }>;
+      categories: string[];
+    };
+    expect(c.campaigns.map((x) => x.id)).toContain('kaffa-morning');
+    expect(c.advertisers.map((x) => x.id)).toContain('hopfield');
+    expect(c.categories).toContain('alcohol');
+    expect(c.creatives.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [
+      { kind: 'pause', targetId: 'no-such-campaign' },
+      'targetId',
+      'no campaign "no-such-campaign" in the catalogue',
+    ],
+    [
+      { kind: 'block', targetType: 'advertiser', targetId: 'kaffa-morning' },
+      'targetId',
+      'no advertiser "kaffa-morning" in the catalogue',
+    ],
+    [{ kind: 'brand_safety', targetId: 'tobacco' }, 'targetId', 'no category "tobacco" in the catalogue'],
+    [
+      { kind: 'separation', categories: ['coffee', 'nope'] },
+      'categories[1]',
+      'no category "nope" in the catalogue',
+    ],
+  ])('an unknown target is 400 naming the field, and nothing is stored: %j', async (o, field, problem) => {
+    const before = (await (await call('/api/audit')).json()) as { entries: unknown[] };
+    const res = await post({ ...o, reason: 'test' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: `${field}: ${problem}`, field });
+    const after = (await (await call('/api/audit')).json()) as { entries: unknown[] };
+    expect(after.entries).toHaveLength(before.entries.length);
+  });
+
+  it('the same override twice is 400 naming the field; another scenario set is not the same', async () => {
+    const first = await post({ kind: 'pause', targetId: 'ledgerly-launch', reason: 'complaint' });
+    expect(first.status).toBe(201);
+    const { id } = (await first.json()) as { id: string };
+    const again = await post({ kind: 'pause', targetId: 'ledgerly-launch', reason: 'same again' });
+    expect(again.status).toBe(400);
+    expect(await again.json()).toEqual({
+      error: `targetId: override ${id} already does this (pause campaign ledgerly-launch (kill switch)); remove it first`,
+      field: 'targetId',
+    });
+    const block = { kind: 'block', targetType: 'creative', reason: 'test' };
+    const creative = ((await (await call('/api/catalogue')).json()) as { creatives: Array<{ id: string }> })
+      .creatives[0]!.id;
+    expect((await post({ ...block, targetId: creative, scenarios: ['workout'] })).status).toBe(201);
+    expect((await post({ ...block, targetId: creative, scenarios: ['commute'] })).status).toBe(201);
+    const twice = await post({ ...block, targetId: creative, scenarios: ['workout'] });
+    expect(twice.status).toBe(400);
+    // Removed, it may be created again.
+    const del = await call(`/api/overrides/${id}`, {
+      method: 'DELETE',
+      headers: json,
+      body: JSON.stringify({ reason: 'resolved' }),
+    });
+    expect(del.status).toBe(200);
+    expect((await post({ kind: 'pause', targetId: 'ledgerly-launch', reason: 'back again' })).status).toBe(
+      201,
+    );
+  });
+
+  it.each(['', '   ', undefined])(
+    'removal with reason %j is 400 naming reason, and the override stays',
+    async (reason) => {
+      const made = await post({
+        kind: 'pin',
+        targetId: 'freshcart-weekly',
+        scenarios: ['chores'],
+        reason: 'test',
+      });
+      const { id } = (await made.json()) as { id: string };
+      const res = await call(`/api/overrides/${id}`, {
+        method: 'DELETE',
+        headers: json,
+        body: JSON.stringify(reason === undefined ? {} : { reason }),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'reason: required: say why', field: 'reason' });
+      const list = (await (await call('/api/overrides')).json()) as { overrides: Array<{ id: string }> };
+      expect(list.overrides.map((o) => o.id)).toContain(id);
+      await call(`/api/overrides/${id}`, { method: 'DELETE', headers: json, body: '{"reason":"cleanup"}' });
+    },
+  );
+
+  it('serves a favicon and the charting library from node_modules, same origin', async () => {
+    for (const [path, type] of [
+      ['/favicon.ico', 'image/svg+xml'],
+      ['/vendor/uplot.js', 'text/javascript; charset=utf-8'],
+      ['/vendor/uplot.css', 'text/css; charset=utf-8'],
+    ] as const) {
+      const res = await fetch(`${admin.url}${path.slice(1)}`);
+      expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({
+        path,
+        status: 200,
+        type,
+      });
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
     }
   });
 });

@@ -30,10 +30,13 @@ export function startTestAdmin(
   });
 }
 
+/** Advertisers of the sample catalogue (catalogue/sample.yaml) seedAdmin blocks. */
+export const SEEDED_BLOCKS = ['stride', 'kaffa'];
+
 /** Something for a test to lose: two advertiser blocks by an editor, and two decision records. */
 export async function seedAdmin(admin: RunningAdmin): Promise<void> {
   const eve = { name: 'eve', role: 'editor' } as const;
-  for (const id of ['adv-1', 'adv-2'])
+  for (const id of SEEDED_BLOCKS)
     await admin.service.createOverride(eve, {
       kind: 'block',
       targetType: 'advertiser',

@@ -15,6 +15,7 @@ import { newTally, record, runOpen } from '../../bench/load';
 import {
   BEFORE_PEAK_RSS_MIB,
   badShare,
+  benchDefaults,
   equalLoadRate,
   historyRow,
   keptHistory,
@@ -366,7 +367,7 @@ describe('bench statistics', () => {
 
 describe('options', () => {
   it('defaults to the issue: 3 runs, a 100 ms deadline, equal load at 70%, outcomes at 500/s, gzip vs off', () => {
-    const o = parseArgs([]);
+    const o = parseArgs([])!;
     expect(o).toMatchObject({
       runs: 3,
       deadlineMs: 100,
@@ -380,21 +381,22 @@ describe('options', () => {
   });
 
   it('--quick and --smoke are short, write under bench/out/, and later flags still apply', () => {
-    const q = parseArgs(['--quick']);
+    const q = parseArgs(['--quick'])!;
     expect(q).toMatchObject({ preset: 'quick', runs: 1 });
     expect(q.out).toMatch(/bench\/out\/RESULTS\.quick\.md$/);
-    const s = parseArgs(['--smoke', '--soak-seconds', '3']);
+    const s = parseArgs(['--smoke', '--soak-seconds', '3'])!;
     expect(s).toMatchObject({ preset: 'smoke', runs: 1, soakSeconds: 3, profile: 'never' });
     expect(s.out).toMatch(/bench\/out\/RESULTS\.smoke\.md$/);
   });
 
   it('compression modes, and bad flags named in the error', () => {
-    expect(parseArgs(['--compression', 'none']).compression).toEqual([]);
-    expect(parseArgs(['--compression', 'gzip,deflate']).compression).toEqual(['gzip', 'deflate']);
+    expect(parseArgs(['--compression', 'none'])?.compression).toEqual([]);
+    expect(parseArgs(['--compression', 'gzip,deflate'])?.compression).toEqual(['gzip', 'deflate']);
     expect(() => parseArgs(['--compression', 'zstd'])).toThrow(/--compression/);
     expect(() => parseArgs(['--equal-share', '2'])).toThrow(/--equal-share/);
     expect(() => parseArgs(['--deadline-ms'])).toThrow(/--deadline-ms/);
     expect(() => parseArgs(['--frobnicate'])).toThrow(/--frobnicate/);
+    expect(parseArgs(['--help'])).toBeNull();
   });
 
   it('the equal-load rate is the share of the real saturation rate, at least 20/s', () => {
@@ -591,7 +593,7 @@ describe('summary, targets and report', () => {
     }));
     const row = targets(summarise(without)!).find((x) => x.name.startsWith('event-loop'));
     expect(row).toMatchObject({ pass: null, measured: '–' });
-    expect(report(parseArgs([]), 'npm run bench', without, '', [])).toContain('| not measured |');
+    expect(report(benchDefaults(), 'npm run bench', without, '', [])).toContain('| not measured |');
   });
 
   it('a run that sent no outcome reports is left out of the acknowledged share', () => {
@@ -628,8 +630,8 @@ describe('summary, targets and report', () => {
   it('the report has the targets, findings, per-run tables and the kept History with this run appended', () => {
     const earlier =
       '| 2026-12-01 | abc1234 | `old bench` | 3 | 2.0 | 1000 | 567 | 1552 | 0.40 | – | 283 | 171.4 | 1.00% | 4.99 (2.51) | – | 300 / 190 | – | – | – | baseline |';
-    const row = historyRow(parseArgs([]), 'npm run bench', runs, new Date(NOW));
-    const md = report(parseArgs([]), 'npm run bench', runs, '', [earlier, row]);
+    const row = historyRow(benchDefaults(), 'npm run bench', runs, new Date(NOW));
+    const md = report(benchDefaults(), 'npm run bench', runs, '', [earlier, row]);
     expect(md).toContain('| saturation, real (decisions/s) | 1000 | ≥ 1000 | PASS |');
     expect(md).toContain('| outcome reports acknowledged | 0.00% | all | FAIL (100% short) |');
     expect(md).toMatch(/- \d+ of 11 measured targets met\. Missed: /);

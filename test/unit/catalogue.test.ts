@@ -163,13 +163,22 @@ describe('catalogue errors name the path', () => {
     expect(errorOf(doc(parts))).toContain(message);
   });
 
+  it('reports the shape of every field before references between them', () => {
+    // The creative names an unknown campaign and has no duration: the schema's problem comes first.
+    const text = doc({ creatives: '- { id: x, campaign: nope }' });
+    expect(errorOf(text)).toBe('line 11: creatives[0].duration_ms: must be a number in [1000, 180000]');
+    expect(errorOf('campaigns: 3')).toBe('line 1: campaigns: must be a list');
+    expect(errorOf('- a')).toBe('line 1: catalogue: must be a mapping');
+  });
+
   it('reports broken YAML', () => {
     expect(errorOf('advertisers: [')).toMatch(/not valid YAML/);
   });
 
   it('names the line of the problem, and the file when loading one', () => {
     const text = doc({
-      creatives: '- { id: x, campaign: c, duration_ms: 15000 }\n  - { id: y, campaign: nope }',
+      creatives:
+        '- { id: x, campaign: c, duration_ms: 15000 }\n  - { id: y, campaign: nope, duration_ms: 15000 }',
     });
     expect(errorOf(text)).toBe('line 12: creatives[1].campaign: unknown campaign "nope"');
     const file = join(cleanup.tempRoot(), 'catalogue.yaml');

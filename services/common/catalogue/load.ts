@@ -9,17 +9,18 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { DOC_DEVICES, DOC_GOALS, docFields, lineOf } from '../doc-fields';
+import { z } from 'zod';
+import { DOC_DEVICES, DOC_GOALS, lineOf } from '../doc-fields';
 import type { SafetyCategory, Scenario } from '../domain/types';
 import { GARM_CATEGORIES, isTopic, SCENARIOS, TIERS_BY_PRIORITY } from '../domain/types';
 import type { Logger } from '../log';
+import { doc, parseDoc } from '../schema';
 import { pollFile } from '../watch';
 import { parseYamlOffThread } from '../yaml-worker';
 import {
   ACCEPTED_RISKS,
   type AcceptedRisk,
   type Advertiser,
-  type BrandSafety,
   type Campaign,
   type Catalogue,
   type Creative,
@@ -43,10 +44,9 @@ export class CatalogueError extends Error {
   }
 }
 
-const fields = docFields((m, path) => new CatalogueError(m, path));
-// Annotated, so that TypeScript knows the code after a fail() is unreachable.
-const fail: (path: string, problem: string) => never = fields.fail;
-const { obj, mapping, list, str, num, bool, oneOf, time } = fields;
+const fail = (path: string, problem: string): never => {
+  throw new CatalogueError(`${path}: ${problem}`, path);
+};
 
 const PACING: readonly PacingMode[] = ['even', 'asap'];
 const VOICES = ['energetic', 'calm', 'conversational', 'announcer'] as const;
@@ -60,38 +60,78 @@ function unique<T extends { id: string }>(items: T[], path: string): Map<string,
   return m;
 }
 
-const MAX_RISK_KEYS = ['default', ...GARM_CATEGORIES] as const;
 const NOT_ACCEPTED =
   'must be one of low, medium, high: the highest risk level accepted (low is the strictest: content ' +
   'a classifier does not flag is low; floor is never accepted, it is the GARM brand-safety floor)';
+const level = doc.optional(
+  z.enum(ACCEPTED_RISKS as [AcceptedRisk, ...AcceptedRisk[]], { error: NOT_ACCEPTED }),
+);
+const TOPIC = 'must be lower-case words joined by "-", e.g. true-crime (at most 64 characters)';
 
-/** An advertiser's `brand_safety` block (docs/brand-safety.md). */
-function brandSafety(v: unknown, p: string): BrandSafety {
-  const b = mapping(v, p, ['max_risk', 'avoid_topics', 'avoid_explicit']);
-  const m = mapping(b.max_risk, `${p}.max_risk`, MAX_RISK_KEYS);
-  const level = (x: unknown, path: string, def: AcceptedRisk): AcceptedRisk => {
-    if (x === undefined || x === null) return def;
-    if (typeof x !== 'string' || !ACCEPTED_RISKS.includes(x as AcceptedRisk)) fail(path, NOT_ACCEPTED);
-    return x as AcceptedRisk;
-  };
-  const fallback = level(m.default, `${p}.max_risk.default`, 'high');
-  const maxRisk = {} as Record<SafetyCategory, AcceptedRisk>;
-  for (const c of GARM_CATEGORIES) maxRisk[c] = level(m[c], `${p}.max_risk.${c}`, fallback);
-  const avoidTopics = list(b.avoid_topics, `${p}.avoid_topics`).map((t, j) => {
-    const topic = str(t, `${p}.avoid_topics[${j}]`);
-    if (!isTopic(topic))
-      fail(
-        `${p}.avoid_topics[${j}]`,
-        'must be lower-case words joined by "-", e.g. true-crime (at most 64 characters)',
-      );
-    return topic;
-  });
-  return {
-    maxRisk,
-    avoidTopics: [...new Set(avoidTopics)],
-    avoidExplicit: bool(b.avoid_explicit, `${p}.avoid_explicit`, false),
-  };
-}
+/** An advertiser's `brand_safety` block (docs/brand-safety.md). Unknown keys are errors. */
+const brandSafetySchema = doc.strict({
+  max_risk: doc.optional(
+    doc.strict(
+      Object.fromEntries(['default', ...GARM_CATEGORIES].map((k) => [k, level])) as Record<
+        'default' | SafetyCategory,
+        typeof level
+      >,
+    ),
+  ),
+  avoid_topics: doc.list(doc.str().refine(isTopic, TOPIC)),
+  avoid_explicit: doc.bool(false),
+});
+
+// Unknown keys of an advertiser are errors: a misspelt brand_safety must not silently drop its preferences.
+const advertiserSchema = doc.strict({
+  id: doc.str(),
+  name: doc.optStr(),
+  category: doc.str(),
+  separation_categories: doc.list(doc.str()),
+  brand_safety: doc.optional(brandSafetySchema),
+});
+
+/** A mapping whose fields all have defaults (other keys ignored): missing (or null) = every default. */
+const section = <T extends z.ZodRawShape>(shape: T) => doc.section(shape, false);
+
+const campaignSchema = doc.mapping({
+  id: doc.str(),
+  advertiser: doc.str(),
+  name: doc.optStr(),
+  goal: doc.oneOf(DOC_GOALS),
+  tier: doc.oneOf(TIERS_BY_PRIORITY, 'standard'),
+  status: z.unknown().optional(),
+  cpm_micros: doc.num(0, 1e12, 0),
+  budget: section({ total_micros: doc.num(0, 1e15, 0), daily_micros: doc.num(0, 1e15, 0) }),
+  pacing: doc.oneOf(PACING, 'even'),
+  flight: doc.mapping({ start: doc.time(), end: doc.time() }),
+  frequency_cap: section({ max_impressions: doc.num(0, 1e6, 0), window_s: doc.num(1, 1e8, 86_400) }),
+  targeting: section({
+    countries: doc.list(doc.str()),
+    devices: doc.list(doc.oneOf(DOC_DEVICES)),
+    scenarios: doc.list(doc.oneOf(SCENARIOS as readonly Scenario[])),
+    genres: doc.list(doc.str()),
+    explicit_ok: z.unknown().optional(),
+  }),
+  kpi: section({ completion_rate: doc.num(0, 1, 0.7), click_rate: doc.num(0, 1, 0.005) }),
+});
+
+const creativeSchema = doc.mapping({
+  id: doc.str(),
+  campaign: doc.str(),
+  duration_ms: doc.num(1000, 180_000),
+  energy: doc.num(0, 1, 0.5),
+  voice_style: doc.oneOf(VOICES, 'conversational'),
+  disruptiveness: doc.num(0, 1, 0.3),
+  audio_url: doc.str(''),
+});
+
+/** The catalogue's shape: every field's type, range and default (what depends on other fields is checked after). */
+export const catalogueSchema = doc.mapping({
+  advertisers: doc.list(advertiserSchema),
+  campaigns: doc.list(campaignSchema),
+  creatives: doc.list(creativeSchema),
+});
 
 /** Parses a catalogue; an error names the line of the problem in `source` ("line 42: advertisers[3]…"). */
 export function parseCatalogue(source: string): Catalogue {
@@ -120,100 +160,79 @@ export function catalogueVersion(source: string): string {
 }
 
 /** The catalogue in a parsed YAML document (what parseCatalogue checks after parsing). */
-export function catalogueFromDocument(doc: unknown, version: string): Catalogue {
-  const root = obj(doc, 'catalogue');
+export function catalogueFromDocument(document: unknown, version: string): Catalogue {
+  const root = parseDoc(catalogueSchema, document, (m, path) => new CatalogueError(m, path), 'catalogue');
   const advertisers = unique(
-    list(root.advertisers, 'advertisers').map((raw, i): Advertiser => {
-      const p = `advertisers[${i}]`;
-      obj(raw, p);
-      // Unknown keys are errors here: a misspelt brand_safety must not silently drop an advertiser's preferences.
-      const a = mapping(raw, p, ['id', 'name', 'category', 'separation_categories', 'brand_safety']);
+    root.advertisers.map((a): Advertiser => {
+      const b = a.brand_safety;
+      const maxRisk = {} as Record<SafetyCategory, AcceptedRisk>;
+      for (const c of GARM_CATEGORIES) maxRisk[c] = b?.max_risk?.[c] ?? b?.max_risk?.default ?? 'high';
       return {
-        id: str(a.id, `${p}.id`),
-        name: str(a.name, `${p}.name`, String(a.id)),
-        category: str(a.category, `${p}.category`).toLowerCase(),
-        separationCategories: list(a.separation_categories, `${p}.separation_categories`).map((c, j) =>
-          str(c, `${p}.separation_categories[${j}]`).toLowerCase(),
-        ),
-        ...(a.brand_safety !== undefined && a.brand_safety !== null
-          ? { brandSafety: brandSafety(a.brand_safety, `${p}.brand_safety`) }
+        id: a.id,
+        name: a.name ?? a.id,
+        category: a.category.toLowerCase(),
+        separationCategories: a.separation_categories.map((c) => c.toLowerCase()),
+        ...(b
+          ? {
+              brandSafety: {
+                maxRisk,
+                avoidTopics: [...new Set(b.avoid_topics)],
+                avoidExplicit: b.avoid_explicit,
+              },
+            }
           : {}),
       };
     }),
     'advertisers',
   );
   const campaigns = unique(
-    list(root.campaigns, 'campaigns').map((raw, i): Campaign => {
+    root.campaigns.map((c, i): Campaign => {
       const p = `campaigns[${i}]`;
-      const c = obj(raw, p);
-      const advertiserId = str(c.advertiser, `${p}.advertiser`);
-      if (!advertisers.has(advertiserId)) fail(`${p}.advertiser`, `unknown advertiser "${advertiserId}"`);
-      const tier = oneOf(c.tier, `${p}.tier`, TIERS_BY_PRIORITY, 'standard');
-      const budget = obj(c.budget ?? {}, `${p}.budget`);
-      const totalBudgetMicros = num(budget.total_micros, `${p}.budget.total_micros`, 0, 1e15, 0);
-      if (tier !== 'house' && totalBudgetMicros <= 0)
+      if (!advertisers.has(c.advertiser)) fail(`${p}.advertiser`, `unknown advertiser "${c.advertiser}"`);
+      if (c.tier !== 'house' && c.budget.total_micros <= 0)
         fail(`${p}.budget.total_micros`, 'required for paid tiers');
-      const flight = obj(c.flight, `${p}.flight`);
-      const flightStartMs = time(flight.start, `${p}.flight.start`);
-      const flightEndMs = time(flight.end, `${p}.flight.end`);
-      if (flightEndMs <= flightStartMs) fail(`${p}.flight.end`, 'must be after flight.start');
-      const cap = obj(c.frequency_cap ?? {}, `${p}.frequency_cap`);
-      const t = obj(c.targeting ?? {}, `${p}.targeting`);
-      const kpi = obj(c.kpi ?? {}, `${p}.kpi`);
+      if (c.flight.end <= c.flight.start) fail(`${p}.flight.end`, 'must be after flight.start');
+      const t = c.targeting;
       return {
-        id: str(c.id, `${p}.id`),
-        advertiserId,
-        name: str(c.name, `${p}.name`, String(c.id)),
-        goal: oneOf(c.goal, `${p}.goal`, DOC_GOALS),
-        tier,
+        id: c.id,
+        advertiserId: c.advertiser,
+        name: c.name ?? c.id,
+        goal: c.goal,
+        tier: c.tier,
         paused: c.status === 'paused',
-        cpmMicros: num(c.cpm_micros, `${p}.cpm_micros`, 0, 1e12, 0),
-        totalBudgetMicros,
-        dailyBudgetMicros: num(budget.daily_micros, `${p}.budget.daily_micros`, 0, 1e15, 0),
-        pacing: oneOf(c.pacing, `${p}.pacing`, PACING, 'even'),
-        flightStartMs,
-        flightEndMs,
+        cpmMicros: c.cpm_micros,
+        totalBudgetMicros: c.budget.total_micros,
+        dailyBudgetMicros: c.budget.daily_micros,
+        pacing: c.pacing,
+        flightStartMs: c.flight.start,
+        flightEndMs: c.flight.end,
         frequencyCap: {
-          maxImpressions: num(cap.max_impressions, `${p}.frequency_cap.max_impressions`, 0, 1e6, 0),
-          windowMs: num(cap.window_s, `${p}.frequency_cap.window_s`, 1, 1e8, 86_400) * 1000,
+          maxImpressions: c.frequency_cap.max_impressions,
+          windowMs: c.frequency_cap.window_s * 1000,
         },
         targeting: {
-          countries: list(t.countries, `${p}.targeting.countries`).map((x, j) =>
-            str(x, `${p}.targeting.countries[${j}]`).toUpperCase(),
-          ),
-          devices: list(t.devices, `${p}.targeting.devices`).map((x, j) =>
-            oneOf(x, `${p}.targeting.devices[${j}]`, DOC_DEVICES),
-          ),
-          scenarios: list(t.scenarios, `${p}.targeting.scenarios`).map((x, j) =>
-            oneOf(x, `${p}.targeting.scenarios[${j}]`, SCENARIOS as readonly Scenario[]),
-          ),
-          genres: list(t.genres, `${p}.targeting.genres`).map((x, j) =>
-            str(x, `${p}.targeting.genres[${j}]`).toLowerCase(),
-          ),
+          countries: t.countries.map((x) => x.toUpperCase()),
+          devices: t.devices,
+          scenarios: t.scenarios,
+          genres: t.genres.map((x) => x.toLowerCase()),
           explicitOk: t.explicit_ok === true,
         },
-        kpi: {
-          completionRate: num(kpi.completion_rate, `${p}.kpi.completion_rate`, 0, 1, 0.7),
-          clickRate: num(kpi.click_rate, `${p}.kpi.click_rate`, 0, 1, 0.005),
-        },
+        kpi: { completionRate: c.kpi.completion_rate, clickRate: c.kpi.click_rate },
       };
     }),
     'campaigns',
   );
   const creatives = unique(
-    list(root.creatives, 'creatives').map((raw, i): Creative => {
-      const p = `creatives[${i}]`;
-      const c = obj(raw, p);
-      const campaignId = str(c.campaign, `${p}.campaign`);
-      if (!campaigns.has(campaignId)) fail(`${p}.campaign`, `unknown campaign "${campaignId}"`);
+    root.creatives.map((c, i): Creative => {
+      if (!campaigns.has(c.campaign)) fail(`creatives[${i}].campaign`, `unknown campaign "${c.campaign}"`);
       return {
-        id: str(c.id, `${p}.id`),
-        campaignId,
-        durationMs: num(c.duration_ms, `${p}.duration_ms`, 1000, 180_000),
-        energy: num(c.energy, `${p}.energy`, 0, 1, 0.5),
-        voiceStyle: oneOf(c.voice_style, `${p}.voice_style`, VOICES, 'conversational'),
-        disruptiveness: num(c.disruptiveness, `${p}.disruptiveness`, 0, 1, 0.3),
-        audioUrl: str(c.audio_url, `${p}.audio_url`, ''),
+        id: c.id,
+        campaignId: c.campaign,
+        durationMs: c.duration_ms,
+        energy: c.energy,
+        voiceStyle: c.voice_style,
+        disruptiveness: c.disruptiveness,
+        audioUrl: c.audio_url,
       };
     }),
     'creatives',

@@ -89,6 +89,27 @@ describe('validateOverrideInput', () => {
     );
   });
 
+  it.each([
+    [{ kind: 'block', targetType: 'advertiser', targetId: 5, reason: 'r' }, 'targetId: must be a string'],
+    [{ kind: 'block', targetType: 'planet', targetId: 'a', reason: 'r' }, 'targetType: must be one of'],
+    [
+      { kind: 'block', targetType: 'advertiser', targetId: 'a', reason: 'a\u0007b' },
+      'reason: control characters',
+    ],
+    [
+      { kind: 'block', targetType: 'advertiser', targetId: 'a', reason: 'r', scenarios: 'workout' },
+      'scenarios: must be a list',
+    ],
+    [{ kind: 'separation', reason: 'r', categories: ['coffee', 'bad id!'] }, 'categories[1]: only letters'],
+    [
+      { kind: 'block', targetType: 'advertiser', targetId: 'a', reason: 'r', expiresAtMs: 1.5 },
+      'expiresAtMs: must be unix',
+    ],
+    [[], 'override: must be an object'],
+  ])('the shape of %j is checked field by field: %s', (raw, message) => {
+    expect(() => validateOverrideInput(raw, NOW)).toThrow(message);
+  });
+
   it('names fields in the wire spelling for gRPC callers', () => {
     expect(() =>
       validateOverrideInput(
@@ -97,6 +118,13 @@ describe('validateOverrideInput', () => {
         wireField('override.'),
       ),
     ).toThrow(/^override\.target_id: required/);
+    expect(() =>
+      validateOverrideInput(
+        { kind: 'block', targetType: 'advertiser', targetId: 'a', reason: 'r', scenarios: ['disco'] },
+        NOW,
+        wireField('override.'),
+      ),
+    ).toThrow(/^override\.scenarios\[0\]: must be one of/);
   });
 });
 

@@ -147,14 +147,16 @@ describe('experiment harness', () => {
   });
 
   it('parses the experiment options; --quick is small', () => {
-    const q = parseExperimentArgs(['--quick']);
+    const q = parseExperimentArgs(['--quick'])!;
     expect(q.quick).toBe(true);
     expect(q.seeds).toBeLessThanOrEqual(2);
     expect(q.maxRequests).toBeGreaterThan(0);
     expect(q.models).toBe('');
-    expect(parseExperimentArgs(['--seeds', '7', '--iterations', '3']).seeds).toBe(7);
+    expect(parseExperimentArgs(['--seeds', '7', '--iterations', '3'])?.seeds).toBe(7);
     expect(() => parseExperimentArgs(['--seeds', '0'])).toThrow(/--seeds/);
+    expect(() => parseExperimentArgs(['--seeds'])).toThrow('--seeds: expected a value');
     expect(() => parseExperimentArgs(['--bogus'])).toThrow(/unknown/);
+    expect(parseExperimentArgs(['--help'])).toBeNull();
   });
 
   it('draws SVG charts', () => {

@@ -24,7 +24,7 @@ describe('parley federated (aggregator flags)', () => {
       '1.1',
       '--dp-expected',
       '100',
-    ]);
+    ])!;
     expect(o).toMatchObject({
       port: 0,
       strategy: { name: 'trimmed-mean', beta: 0.1 },
@@ -47,19 +47,30 @@ describe('parley federated (aggregator flags)', () => {
       '20',
       '--fraction',
       '0.1',
-    ]);
+    ])!;
     expect(o.dp).toMatchObject({ noiseMultiplier: { epsilon: 8, rounds: 100 }, expectedClients: 20 });
   });
 
   it('sets up secure aggregation: a majority threshold and a range with room for the DP noise share by default', () => {
-    const o = parseFlags(['--secure-clients', '9', '--clip', '0.5', '--dp-noise', '2', '--dp-expected', '9']);
+    const o = parseFlags([
+      '--secure-clients',
+      '9',
+      '--clip',
+      '0.5',
+      '--dp-noise',
+      '2',
+      '--dp-expected',
+      '9',
+    ])!;
     // t = 5 of 9; each client's share of z = 2 has std 2·0.5/√5 per value, six of which fit in the range.
     expect(o.secureAggregation).toMatchObject({ maxClients: 9, threshold: 5, dpMinContributors: 5 });
     expect(o.secureAggregation!.range).toBeCloseTo(0.5 * (1 + (6 * 2) / Math.sqrt(5)), 12);
-    expect(parseFlags(['--secure-clients', '4', '--secure-threshold', '4']).secureAggregation).toMatchObject({
-      threshold: 4,
-      range: DEFAULT_CLIP,
-    });
+    expect(parseFlags(['--secure-clients', '4', '--secure-threshold', '4'])?.secureAggregation).toMatchObject(
+      {
+        threshold: 4,
+        range: DEFAULT_CLIP,
+      },
+    );
     expect(() => parseFlags(['--secure-threshold', '3'])).toThrow(
       /--secure-threshold needs --secure-clients/,
     );

@@ -95,6 +95,13 @@ describe('model artifacts', () => {
       /features/,
     );
     expect(() => parseMonolithicModel(JSON.stringify({ ...mono.toJSON(), hidden: 0 }))).toThrow(/hidden/);
+    expect(() => parseMonolithicModel(JSON.stringify({ ...mono.toJSON(), b1: [1] }))).toThrow(
+      /^b1: expected \d+ numbers, got 1$/,
+    );
+    expect(() => parseContextModel('[]')).toThrow('the file: must be a JSON object');
+    expect(() => parseContextModel(JSON.stringify({ ...ctx.toJSON(), version: '' }))).toThrow(
+      'version: must be a string of 1..64 characters',
+    );
   });
 
   it('hot-swaps a watched model file and keeps the current one when a bad file lands', async () => {
