@@ -1,17 +1,20 @@
 /**
- * `parley federated-eval [--quick] [--out federated/REPORT.md] [--scenario path] [--rounds n] [--days n]`
+ * `parley federated-eval [--quick] [--out federated/REPORT.md] [--scenario path] [--rounds n] [--days n] [--seeds n] [--from results.json]`
  *
  * Runs the federated-learning evaluation on the simulator with a progress bar
  * on stderr and writes a markdown report with SVG charts (in a folder named
  * after the report). Exit code 0 when every check passes, 1 otherwise, 2 on a
  * usage error. `--quick` is the CI smoke test (< 30 s; a small run whose
- * checks are informative only).
+ * checks are informative only). `--seeds n` sets the number of replicates
+ * (at least 2; the full run has 10, --quick 3). The raw results are written
+ * beside the report (`<report>.json`); `--from` renders a report from such
+ * a file again without re-running anything.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectPath } from '../../services/common/paths';
-import { type EvalOptions, FULL, type Progress, QUICK, runEvaluation } from './experiment';
+import { type EvalOptions, type EvalResult, FULL, type Progress, QUICK, runEvaluation } from './experiment';
 import { checks, renderReport } from './report';
 
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progress {
@@ -27,8 +30,10 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
       done++;
       const width = 30;
       const filled = Math.round((Math.min(done, total) / total) * width);
-      const secs = ((performance.now() - t0) / 1000).toFixed(0);
-      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${secs}s ${label}`;
+      const elapsed = (performance.now() - t0) / 1000;
+      // The step starts now: the ones before it took `elapsed`, so the rest take about as long each.
+      const left = done > 1 ? ` ~${((elapsed / (done - 1)) * (total - done + 1)).toFixed(0)}s left` : '';
+      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${elapsed.toFixed(0)}s${left} ${label}`;
       if (stream.isTTY) stream.write(`\r\x1b[2K${line}${done >= total ? '\n' : ''}`);
       else stream.write(`${line}\n`);
     },
@@ -36,7 +41,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
 }
 
 function usage(): string {
-  return 'usage: parley federated-eval [--quick] [--out <report.md>] [--scenario <file.yaml>] [--rounds <n>] [--days <n>]';
+  return 'usage: parley federated-eval [--quick] [--out <report.md>] [--scenario <file.yaml>] [--rounds <n>] [--days <n>] [--seeds <n>] [--from <results.json>]';
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -45,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
   let scenario = projectPath('sim/scenarios/default-day.yaml');
   let rounds: number | undefined;
   let days: number | undefined;
+  let seeds: number | undefined;
+  let from = '';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -58,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
       else if (a === '--scenario') scenario = resolve(value());
       else if (a === '--rounds') rounds = Number(value());
       else if (a === '--days') days = Number(value());
+      else if (a === '--seeds') seeds = Number(value());
+      else if (a === '--from') from = value();
       else if (a === '--help' || a === '-h') {
         process.stdout.write(`${usage()}\n`);
         return 0;
@@ -67,8 +76,14 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  if ((rounds !== undefined && !(rounds >= 1)) || (days !== undefined && !(days > 0))) {
-    process.stderr.write(`--rounds must be >= 1 and --days > 0\n${usage()}\n`);
+  if (
+    (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) ||
+    (days !== undefined && !(days > 0)) ||
+    (seeds !== undefined && !(Number.isInteger(seeds) && seeds >= 2))
+  ) {
+    process.stderr.write(
+      `--rounds must be an integer >= 1, --days > 0 and --seeds an integer >= 2\n${usage()}\n`,
+    );
     return 2;
   }
   const base = quick ? QUICK : FULL;
@@ -77,13 +92,20 @@ export async function main(argv: string[]): Promise<number> {
     scenarioPath: scenario,
     rounds: rounds ?? base.rounds,
     days: days ?? base.days,
+    seeds: seeds ?? base.seeds,
   };
   const report = resolve(out || projectPath(quick ? 'federated/REPORT.quick.md' : 'federated/REPORT.md'));
-  const result = await runEvaluation(options, progressBar());
+  const saved = from
+    ? (JSON.parse(readFileSync(from, 'utf8')) as { command: string; result: EvalResult })
+    : null;
+  const result = saved ? saved.result : await runEvaluation(options, progressBar());
   const chartDir = `${basename(report, '.md')}-charts`;
-  const command = `parley federated-eval${quick ? ' --quick' : ''}${rounds ? ` --rounds ${rounds}` : ''}${days ? ` --days ${days}` : ''}`;
-  const { markdown, charts } = renderReport(result, chartDir, command);
+  const command =
+    saved?.command ??
+    `parley federated-eval${quick ? ' --quick' : ''}${rounds ? ` --rounds ${rounds}` : ''}${days ? ` --days ${days}` : ''}${seeds ? ` --seeds ${seeds}` : ''}`;
   mkdirSync(join(dirname(report), chartDir), { recursive: true });
+  if (!saved) writeFileSync(report.replace(/\.md$/, '.json'), `${JSON.stringify({ command, result })}\n`);
+  const { markdown, charts } = renderReport(result, chartDir, command);
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(dirname(report), chartDir, name), svg);
   writeFileSync(report, markdown);
   const cs = checks(result);

@@ -92,6 +92,7 @@ describe('parley federated-eval', () => {
       expect(await evalMain(['--frobnicate'])).toBe(2);
       expect(await evalMain(['--rounds', '0'])).toBe(2);
       expect(await evalMain(['--out'])).toBe(2);
+      expect(await evalMain(['--seeds', '1'])).toBe(2); // an interval needs two replicates
     } finally {
       process.stderr.write = write;
     }
