@@ -22,6 +22,7 @@ import {
   type RandomBytes,
   SecAggError,
   type SecAggParams,
+  SecAggRangeError,
   SecAggServer,
   type UnmaskResponse,
 } from '../secagg';
@@ -546,7 +547,7 @@ export class SecureAggregationDriver {
     } catch (err) {
       if (!(err instanceof SecAggError)) throw err;
       const phase = s.phase as keyof typeof FAILURE_OF;
-      this.fail(s, err.message, FAILURE_OF[phase]);
+      this.fail(s, err.message, err instanceof SecAggRangeError ? 'aggregation-error' : FAILURE_OF[phase]);
     }
   }
 
