@@ -63,6 +63,13 @@ describe('parley federated (aggregator flags)', () => {
     expect(() => parseFlags(['--secure-threshold', '3'])).toThrow(
       /--secure-threshold needs --secure-clients/,
     );
+    // SecAgg+: t defaults to a majority of a neighbourhood (k + 1 = 41), not of the 5,000 clients.
+    expect(
+      parseFlags(['--secure-clients', '5000', '--secure-neighbours', '40']).secureAggregation,
+    ).toMatchObject({ maxClients: 5000, neighbours: 40, threshold: 21 });
+    expect(() => parseFlags(['--secure-neighbours', '40'])).toThrow(
+      /--secure-neighbours needs --secure-clients/,
+    );
   });
 
   it('refuses unknown flags, bad values and incomplete DP settings', () => {
