@@ -416,8 +416,8 @@ export class SecAggServer {
 
   /** The survivors in client `index`'s neighbourhood (itself included): what it is asked to unmask for. */
   survivorsFor(index: number): number[] {
-    const near = new Set([index, ...this.neighboursOf(index)]);
-    return this.survivors().filter((u) => near.has(u));
+    this.requireSurvivors();
+    return [index, ...this.neighboursOf(index)].filter((u) => this.masked.has(u)).sort((a, b) => a - b);
   }
 
   /**
@@ -463,13 +463,16 @@ export class SecAggServer {
 
   /** U2: clients whose masked input arrived (throws if fewer than t). */
   survivors(): number[] {
-    const u2 = [...this.masked.keys()].sort((a, b) => a - b);
-    if (u2.length < this.params.threshold) {
+    this.requireSurvivors();
+    return [...this.masked.keys()].sort((a, b) => a - b);
+  }
+
+  private requireSurvivors(): void {
+    if (this.masked.size < this.params.threshold) {
       throw new SecAggError(
-        `too few survivors: ${u2.length} masked inputs, secure aggregation needs at least t=${this.params.threshold}`,
+        `too few survivors: ${this.masked.size} masked inputs, secure aggregation needs at least t=${this.params.threshold}`,
       );
     }
-    return u2;
   }
 
   /** Round 3: removes all masks using ≥ t unmasking responses and decodes the sum. */
