@@ -38,12 +38,11 @@ export function pairedShare(a: Arm, b: Arm): Interval {
   return ci95(a.runs.map((run, i) => run.reward / b.runs[i]!.reward));
 }
 
-/** Per-replicate share of central's gain over the baseline: (a − baseline) / (central − baseline). */
-export function gainShare(a: Arm, r: EvalResult): Interval {
+/** Per-replicate share of `ref`'s gain over the baseline (default central): (a − baseline) / (ref − baseline). */
+export function gainShare(a: Arm, r: EvalResult, ref: Arm = arm(r, 'central')): Interval {
   const base = arm(r, 'baseline').runs;
-  const central = arm(r, 'central').runs;
   return ci95(
-    a.runs.map((run, i) => (run.reward - base[i]!.reward) / (central[i]!.reward - base[i]!.reward)),
+    a.runs.map((run, i) => (run.reward - base[i]!.reward) / (ref.runs[i]!.reward - base[i]!.reward)),
   );
 }
 
@@ -164,8 +163,12 @@ export function renderReport(r: EvalResult, chartDir: string, command: string): 
   }
   const attackRows = attacks.map(
     (a) =>
-      `| ${pct(a.attack!.fraction)} | ${a.attack!.attack} | ${a.attack!.strategy} | ${ciF4(rewardInterval(a))} | ${ciPct(pairedShare(a, fedavg))} |`,
+      `| ${pct(a.attack!.fraction)} | ${a.attack!.attack} | ${a.attack!.strategy} | ${ciF4(rewardInterval(a))} | ${ciPct(pairedShare(a, fedavg))} | ${ciPct(gainShare(a, r, fedavg))} |`,
   );
+  const belowBaseline = attacks.filter((a) => gainShare(a, r, fedavg).hi < 0).map((a) => a.name);
+  const keepsHalf = attacks
+    .filter((a) => a.attack!.strategy !== 'fedavg' && gainShare(a, r, fedavg).lo >= 0.5)
+    .map((a) => a.name);
   const cs = checks(r);
   const baseShare = pairedShare(baseline, central);
   const fedShare = pairedShare(fedavg, central);
@@ -211,9 +214,11 @@ ${rows.join('\n')}
 
 Attackers train on their own data and then send: **sign-flip** −Δ; **scaled** −10·Δ; **alie** ("a little is enough", Baruch et al. 2019) μ − z·σ of the round's honest updates per coordinate. Attackers do not clip; the server's norm bound (\`maxUpdateNorm\`) is left off here so that only the aggregation rule defends. Trimmed mean trims β = (share of attackers + 0.05) from each end; Multi-Krum assumes f = (share of attackers + 0.05) × the round's expected clients (the defender knows a bound, not the exact number). The same clients are malicious in every round of a replicate.
 
-| malicious | attack | strategy | reward | of clean FedAvg |
-|---|---|---|---|---|
-${attackRows.join('\n') || '| — | — | — | — | — |'}
+| malicious | attack | strategy | reward | of clean FedAvg | of clean FedAvg's gain over baseline |
+|---|---|---|---|---|---|
+${attackRows.join('\n') || '| — | — | — | — | — | — |'}
+
+Because the logging policy already earns ${ciPct(pairedShare(baseline, fedavg))} of clean FedAvg's reward, "keeps ≥ 90 % of the clean reward" is a weak bar on its own; the last column says how much of what federated learning adds survives the attack. ${belowBaseline.length > 0 ? `Below the logging policy (that share's whole interval under 0): ${belowBaseline.join('; ')}.` : 'No attacked arm is below the logging policy by its upper bound.'} ${keepsHalf.length > 0 ? `Robust arms keeping at least half of the gain by the lower bound: ${keepsHalf.join('; ')}.` : 'No robust arm keeps half of the gain by its lower bound.'}
 
 ${groups.length > 0 ? `![attacks](${chartDir}/attacks.svg)\n` : ''}
 ## Checks

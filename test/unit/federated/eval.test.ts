@@ -220,6 +220,10 @@ describe('attacks and report', () => {
     // FedAvg's shares of central per replicate: 0.635/0.64, 0.636/0.64, 0.634/0.64 → 99.2 % [98.8 %, 99.6 %].
     expect(markdown).toContain('| FedAvg | 0.6350 [0.6325, 0.6375] | 99.2 % [98.8 %, 99.6 %] |');
     expect(markdown).toContain('| 20.0 % | scaled | fedavg | 0.4500 [');
+    // Judged against the logging policy too: the attacked FedAvg (0.45) is below the baseline (≈ 0.58).
+    expect(markdown).toContain(
+      "Below the logging policy (that share's whole interval under 0): scaled 20 % vs fedavg.",
+    );
     expect(markdown).toContain('**FAIL**');
     expect(Object.keys(charts).sort()).toEqual(['attacks.svg', 'curves.svg']);
     for (const svg of Object.values(charts)) {
