@@ -10,8 +10,9 @@
  *   --dp-noise z | --dp-epsilon E --dp-rounds R   --dp-expected m [--dp-delta 1e-5] [--dp-adaptive]
  *     (--dp-epsilon: z calibrated so that R rounds at the sampling rate spend at most ε = E)
  *   --secure-clients n [--secure-threshold t] [--secure-range r] [--secure-phase-ms 30000]
- *     [--dp-min-contributors k]   secure aggregation (t defaults to a majority of n, the range to
- *     the clip norm plus six standard deviations of a client's DP noise share)
+ *     [--secure-neighbours k] [--dp-min-contributors k]   secure aggregation (t defaults to a
+ *     majority of n, or of k + 1 with --secure-neighbours: each client masks with k neighbours
+ *     only; the range to the clip norm plus six standard deviations of a client's DP noise share)
  *   --publish path (default PARLEY_POLICY_PATH)
  *
  * Prints the ready line of `parley serve` on stdout once listening
@@ -69,6 +70,7 @@ export const FEDERATED_COMMAND: CommandSpec = {
     'secure-threshold': n('secure: shares needed (default a majority)'),
     'secure-range': { value: 'R', help: 'secure: value range (default the clip norm + 6 noise sds)' },
     'secure-phase-ms': n('secure: time per phase'),
+    'secure-neighbours': n('secure: each client masks with k neighbours (SecAgg+), not all'),
     'dp-min-contributors': n('secure: fewest clients the DP noise is split over'),
   },
 };
@@ -124,7 +126,10 @@ export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config'
   const secureClients = num('secure-clients');
   let secureAggregation: SecureAggregationOptions | undefined;
   if (secureClients !== undefined) {
-    const threshold = num('secure-threshold') ?? majority(secureClients);
+    const neighbours = num('secure-neighbours');
+    const threshold =
+      num('secure-threshold') ??
+      majority(neighbours === undefined ? secureClients : Math.min(neighbours + 1, secureClients));
     const dpMinContributors = num('dp-min-contributors') ?? threshold;
     // Each coordinate of a clipped update is within ±C; a client's noise share has std z·C/√k.
     const z = dp ? resolveNoiseMultiplier(dp, dp.samplingRate ?? num('fraction') ?? 1) : 0;
@@ -135,9 +140,16 @@ export function parseFlags(argv: string[]): Omit<StartFederatedOptions, 'config'
       range: num('secure-range') ?? plan.clipNorm * (1 + 6 * share),
       phaseTimeoutMs: num('secure-phase-ms'),
       dpMinContributors,
+      ...(neighbours === undefined ? {} : { neighbours }),
     };
   } else {
-    for (const k of ['secure-threshold', 'secure-range', 'secure-phase-ms', 'dp-min-contributors']) {
+    for (const k of [
+      'secure-threshold',
+      'secure-range',
+      'secure-phase-ms',
+      'secure-neighbours',
+      'dp-min-contributors',
+    ]) {
       if (flags.has(k)) throw new Error(`--${k} needs --secure-clients (secure aggregation)`);
     }
   }

@@ -14,6 +14,8 @@
  * phases of each round with deadlines, driven by the gRPC handlers in
  * server.ts (AdvertiseKeys, ShareKeys, UploadMaskedInput, Unmask).
  */
+
+import { hashSeed } from '../../services/common/rng';
 import {
   type EncryptedShares,
   type FixedPoint,
@@ -22,6 +24,7 @@ import {
   type RandomBytes,
   SecAggError,
   type SecAggParams,
+  SecAggRangeError,
   SecAggServer,
   type UnmaskResponse,
 } from '../secagg';
@@ -116,6 +119,14 @@ export interface SecureAggregationOptions {
   range: number;
   /** Roster cap and fixed-point budget: the key phase closes as soon as this many clients advertised. */
   maxClients: number;
+  /**
+   * Sparse masking (SecAgg+, federated/secagg/graph.ts): each client shares
+   * keys with and masks against only this many neighbours (an even k) on a
+   * random ring seeded by the round, and `threshold` is then per
+   * neighbourhood of k + 1 (a majority of it). Every message a client sends
+   * or gets is O(k) instead of O(n). Default: everyone (the complete graph).
+   */
+  neighbours?: number;
   /** Each later phase closes at most this long after the previous one closed (default 30 s). */
   phaseTimeoutMs?: number;
   /** With DP: survivors the client-side noise is split over (default t). */
@@ -251,12 +262,25 @@ export class SecureAggregationDriver {
     if (!Number.isSafeInteger(options.maxClients) || options.maxClients < options.threshold) {
       throw new RangeError('secure aggregation maxClients must be an integer >= threshold');
     }
+    const k = options.neighbours;
+    if (k !== undefined && (!Number.isSafeInteger(k) || k < 2 || k % 2 !== 0)) {
+      throw new RangeError(`secure aggregation neighbours must be an even integer >= 2, got ${k}`);
+    }
     // A majority (Bonawitz et al. 2017): with t ≤ n/2 a server that names different dropouts to two
     // disjoint groups of clients (this variant has no consistency round) can collect t shares of a
     // client's self-mask seed from one group and t of its key from the other, and unmask its input.
-    if (options.threshold <= options.maxClients / 2) {
+    // With a neighbour graph the shares of a client are spread over its k + 1 neighbourhood only.
+    const holders = k === undefined ? options.maxClients : Math.min(k + 1, options.maxClients);
+    if (options.threshold <= holders / 2) {
       throw new RangeError(
-        `secure aggregation threshold ${options.threshold} must be a majority of maxClients ${options.maxClients} (at least ${majority(options.maxClients)})`,
+        k === undefined
+          ? `secure aggregation threshold ${options.threshold} must be a majority of maxClients ${options.maxClients} (at least ${majority(options.maxClients)})`
+          : `secure aggregation threshold ${options.threshold} must be a majority of a neighbourhood of ${holders} (k = ${k} neighbours and the client; at least ${majority(holders)})`,
+      );
+    }
+    if (options.threshold > holders) {
+      throw new RangeError(
+        `secure aggregation threshold ${options.threshold} exceeds the ${holders} clients that hold each client's shares`,
       );
     }
     // Each client adds noise std z·C/√dpMinContributors, and a round may end with only t inputs:
@@ -316,7 +340,8 @@ export class SecureAggregationDriver {
     s.adverts.set(index, { index, cPublicKey: Buffer.from(cPublicKey), sPublicKey: Buffer.from(sPublicKey) });
     s.clientOf.set(index, clientId);
     if (s.adverts.size >= this.options.maxClients) this.closePhase(s);
-    return s.rosterGate.promise;
+    // The caller's roster: everyone, or with a neighbour graph its own neighbourhood.
+    return s.rosterGate.promise.then(() => s.server.neighbourhood(index));
   }
 
   /** Phase 1: the caller's encrypted shares (one per roster member); resolves with the shares addressed to it. */
@@ -330,12 +355,15 @@ export class SecureAggregationDriver {
     if (s.shares.has(index))
       throw new Refusal('duplicate', `client ${clientId} already shared keys for round ${roundId}`);
     this.expectPhase(s, 'share', 'key shares');
+    const near = this.nearOf(s, index);
     const to = new Set<number>();
     for (const [k, m] of shares.entries()) {
       if (m.from !== index)
         throw new Refusal('invalid', `shares[${k}].from_index: must be the caller's index ${index}`);
       if (!s.adverts.has(m.to))
         throw new Refusal('invalid', `shares[${k}].to_index: ${m.to} is not in the roster`);
+      if (!near.has(m.to))
+        throw new Refusal('invalid', `shares[${k}].to_index: ${m.to} is not one of the caller's neighbours`);
       if (to.has(m.to)) throw new Refusal('invalid', `shares[${k}].to_index: ${m.to} appears twice`);
       if (m.ciphertext.length > MAX_SHARE_CIPHERTEXT)
         throw new Refusal(
@@ -344,11 +372,8 @@ export class SecureAggregationDriver {
         );
       to.add(m.to);
     }
-    if (to.size !== s.adverts.size) {
-      throw new Refusal(
-        'invalid',
-        `shares: expected one per roster member (${s.adverts.size}), got ${to.size}`,
-      );
+    if (to.size !== near.size) {
+      throw new Refusal('invalid', `shares: expected one per roster member (${near.size}), got ${to.size}`);
     }
     s.shares.set(index, [...shares]);
     if (s.shares.size === s.adverts.size) this.closePhase(s);
@@ -389,7 +414,8 @@ export class SecureAggregationDriver {
     s.examples.set(index, numExamples);
     this.options.onMaskedInput?.(roundId, clientId, masked);
     if (s.masked.size === s.shares.size) this.closePhase(s);
-    return s.survivorsGate.promise;
+    // The survivors the caller unmasks for: all of them, or those in its neighbourhood.
+    return s.survivorsGate.promise.then(() => s.server.survivorsFor(index));
   }
 
   /** Phase 3: the caller's shares; the round is aggregated once every survivor answered or at the deadline. */
@@ -402,15 +428,21 @@ export class SecureAggregationDriver {
     if (!s.survivors.includes(index))
       throw new Refusal('not-in-round', `client ${clientId} sent no masked input in round ${roundId}`);
     const alive = new Set(s.survivors);
+    const near = this.nearOf(s, index);
     for (const [k, r] of response.selfMaskShares.entries()) {
       if (!alive.has(r.owner))
         throw new Refusal('invalid', `self_mask_seed_shares[${k}].owner_index: ${r.owner} is not a survivor`);
-    }
-    for (const [k, r] of response.keyShares.entries()) {
-      if (alive.has(r.owner) || !s.shares.has(r.owner)) {
+      if (!near.has(r.owner))
         throw new Refusal(
           'invalid',
-          `mask_key_shares[${k}].owner_index: ${r.owner} is not a client that dropped after sharing keys`,
+          `self_mask_seed_shares[${k}].owner_index: ${r.owner} is not one of the caller's neighbours`,
+        );
+    }
+    for (const [k, r] of response.keyShares.entries()) {
+      if (alive.has(r.owner) || !s.shares.has(r.owner) || !near.has(r.owner)) {
+        throw new Refusal(
+          'invalid',
+          `mask_key_shares[${k}].owner_index: ${r.owner} is not a client of the caller's roster that dropped after sharing keys`,
         );
       }
     }
@@ -475,9 +507,19 @@ export class SecureAggregationDriver {
       vectorLength: this.coordinator.modelLength,
       threshold: this.options.threshold,
       fixedPoint: this.fixedPoint,
+      ...(this.options.neighbours === undefined
+        ? {}
+        : {
+            neighbours: { degree: this.options.neighbours, seed: hashSeed(`parley/secagg/round/${roundId}`) },
+          }),
     };
     this.session = new Session(roundId, params, open.deadlineMs);
     return this.session;
+  }
+
+  /** The caller and its neighbours (everyone in the roster without a graph). */
+  private nearOf(s: Session, index: number): Set<number> {
+    return new Set([index, ...s.server.neighboursOf(index)]);
   }
 
   private rosterIndex(s: Session, clientId: string): number {
@@ -546,7 +588,7 @@ export class SecureAggregationDriver {
     } catch (err) {
       if (!(err instanceof SecAggError)) throw err;
       const phase = s.phase as keyof typeof FAILURE_OF;
-      this.fail(s, err.message, FAILURE_OF[phase]);
+      this.fail(s, err.message, err instanceof SecAggRangeError ? 'aggregation-error' : FAILURE_OF[phase]);
     }
   }
 

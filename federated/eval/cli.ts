@@ -1,18 +1,21 @@
 /**
- * `parley federated-eval [--quick] [--out federated/REPORT.md] [--scenario path] [--rounds n] [--days n]` (--help)
+ * `parley federated-eval [--quick] [--out federated/REPORT.md] [--scenario path] [--rounds n] [--days n] [--seeds n] [--from results.json]` (--help)
  *
  * Runs the federated-learning evaluation on the simulator with a progress bar
  * on stderr and writes a markdown report with SVG charts (in a folder named
  * after the report). Exit code 0 when every check passes, 1 otherwise, 2 on a
  * usage error. `--quick` is the CI smoke test (< 30 s; a small run whose
- * checks are informative only).
+ * checks are informative only). `--seeds n` sets the number of replicates
+ * (at least 2; the full run has 10, --quick 3). The raw results are written
+ * beside the report (`<report>.json`); `--from` renders a report from such
+ * a file again without re-running anything.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from '../../services/common/cli';
 import { projectPath } from '../../services/common/paths';
-import { type EvalOptions, FULL, type Progress, QUICK, runEvaluation } from './experiment';
+import { type EvalOptions, type EvalResult, FULL, type Progress, QUICK, runEvaluation } from './experiment';
 import { checks, renderReport } from './report';
 
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progress {
@@ -28,8 +31,10 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
       done++;
       const width = 30;
       const filled = Math.round((Math.min(done, total) / total) * width);
-      const secs = ((performance.now() - t0) / 1000).toFixed(0);
-      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${secs}s ${label}`;
+      const elapsed = (performance.now() - t0) / 1000;
+      // The step starts now: the ones before it took `elapsed`, so the rest take about as long each.
+      const left = done > 1 ? ` ~${((elapsed / (done - 1)) * (total - done + 1)).toFixed(0)}s left` : '';
+      const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${elapsed.toFixed(0)}s${left} ${label}`;
       if (stream.isTTY) stream.write(`\r\x1b[2K${line}${done >= total ? '\n' : ''}`);
       else stream.write(`${line}\n`);
     },
@@ -46,6 +51,11 @@ export const FEDERATED_EVAL_COMMAND: CommandSpec = {
     scenario: { value: 'FILE', help: 'simulator scenario', default: 'sim/scenarios/default-day.yaml' },
     rounds: { value: 'N', help: 'federated rounds (>= 1)' },
     days: { value: 'N', help: 'simulated days (> 0)' },
+    seeds: { value: 'N', help: 'replicates, each with its own seeds (>= 2)', default: '10 (--quick: 3)' },
+    from: {
+      value: 'FILE',
+      help: 'render the report again from saved results (<report>.json), running nothing',
+    },
   },
 };
 
@@ -55,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   let scenario: string;
   let rounds: number | undefined;
   let days: number | undefined;
+  let seeds: number | undefined;
+  let from: string;
   try {
     const args = parseCommand(argv, FEDERATED_EVAL_COMMAND);
     if (!args) {
@@ -67,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     scenario = resolve(stringFlag(v, 'scenario', projectPath('sim/scenarios/default-day.yaml')));
     if (typeof v.rounds === 'string') rounds = numberFlag(v, 'rounds', 0, { min: 1, integer: true });
     if (typeof v.days === 'string') days = numberFlag(v, 'days', 0, { min: Number.MIN_VALUE });
+    if (typeof v.seeds === 'string') seeds = numberFlag(v, 'seeds', 0, { min: 2, integer: true });
+    from = stringFlag(v, 'from', '');
   } catch (err) {
     process.stderr.write(
       `parley federated-eval: ${(err as Error).message}\n\n${helpText(FEDERATED_EVAL_COMMAND)}`,
@@ -79,13 +93,20 @@ export async function main(argv: string[]): Promise<number> {
     scenarioPath: scenario,
     rounds: rounds ?? base.rounds,
     days: days ?? base.days,
+    seeds: seeds ?? base.seeds,
   };
   const report = resolve(out || projectPath(quick ? 'federated/REPORT.quick.md' : 'federated/REPORT.md'));
-  const result = await runEvaluation(options, progressBar());
+  const saved = from
+    ? (JSON.parse(readFileSync(from, 'utf8')) as { command: string; result: EvalResult })
+    : null;
+  const result = saved ? saved.result : await runEvaluation(options, progressBar());
   const chartDir = `${basename(report, '.md')}-charts`;
-  const command = `parley federated-eval${quick ? ' --quick' : ''}${rounds ? ` --rounds ${rounds}` : ''}${days ? ` --days ${days}` : ''}`;
-  const { markdown, charts } = renderReport(result, chartDir, command);
+  const command =
+    saved?.command ??
+    `parley federated-eval${quick ? ' --quick' : ''}${rounds ? ` --rounds ${rounds}` : ''}${days ? ` --days ${days}` : ''}${seeds ? ` --seeds ${seeds}` : ''}`;
   mkdirSync(join(dirname(report), chartDir), { recursive: true });
+  if (!saved) writeFileSync(report.replace(/\.md$/, '.json'), `${JSON.stringify({ command, result })}\n`);
+  const { markdown, charts } = renderReport(result, chartDir, command);
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(dirname(report), chartDir, name), svg);
   writeFileSync(report, markdown);
   const cs = checks(result);

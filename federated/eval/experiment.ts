@@ -11,7 +11,12 @@
  *    robust strategies), with DP-FedAvg, and with 20 % malicious clients.
  * 4. Every trained policy is then run on a fresh simulation (another seed,
  *    same supply); the headline reward is its mean reward per ad decision.
- *    Curves use the self-normalised off-policy value on the logged data.
+ * 5. All of it is repeated for `seeds` replicates (replicate i logs with
+ *    seed + 101·i, trains with its own sampling and noise draws and is
+ *    evaluated on evalSeed + 101·i), so that every arm has one reward per
+ *    replicate and the report can give intervals over them. Every federated
+ *    arm runs the same number of rounds; the DP arms share one noise
+ *    multiplier, the least that keeps those rounds within the target ε.
  */
 
 import type { Scenario } from '../../services/common/domain/types';
@@ -20,27 +25,35 @@ import type { StrategySpec } from '../aggregator/strategy-config';
 import { DEFAULT_PLAN, type TrainingPlan } from '../client/learner';
 import { baselineVector } from '../client/model';
 import { type Interaction, offPolicyValue } from '../client/reinforce';
+import { noiseMultiplierFor } from '../privacy/rdp';
 import { runPolicy } from './simulate';
-import { type AttackName, trainCentral, trainFederated } from './train';
+import { type AttackName, trainCentral, trainCentralDp, trainFederated } from './train';
 
 export interface EvalOptions {
   scenarioPath: string;
   days: number;
   seed: number;
   evalSeed: number;
+  /** Replicates: every arm is trained and evaluated once per replicate. */
+  seeds: number;
+  /** Rounds of every federated arm (and steps of central DP-SGD). */
   rounds: number;
   samplingFraction: number;
   temperature: number;
   candidates: number;
   plan: TrainingPlan;
   centralEpochs: number;
-  dp: { noiseMultiplier: number; delta: number; rounds: number };
+  /** DP target for DP-FedAvg and central DP-SGD: z is calibrated to spend at most ε over `rounds`. */
+  dp: { targetEpsilon: number; delta: number };
+  /** Central DP-SGD's step: learning rate × a user's mean gradient, clipped to clipNorm. */
+  centralDp: { learningRate: number; clipNorm: number };
   /** Shares of malicious clients to try (each attack × each share). */
   attackFractions: number[];
   attacks: AttackName[];
   robust: StrategySpecName[];
   /** Also run FedAdam and the robust strategies on clean data. */
   extras: boolean;
+  /** Curve points every this many rounds (first replicate only). */
   curveEvery: number;
 }
 
@@ -50,14 +63,16 @@ export const FULL: Omit<EvalOptions, 'scenarioPath'> = {
   days: 3,
   seed: 42,
   evalSeed: 4242,
+  seeds: 10,
   rounds: 100,
   samplingFraction: 0.1,
   temperature: 0.1,
   candidates: 6,
   plan: { ...DEFAULT_PLAN, learningRate: 3, localEpochs: 3, clipNorm: 0.5 },
   centralEpochs: 20,
-  dp: { noiseMultiplier: 1.2, delta: 1e-5, rounds: 150 },
-  attackFractions: [0.1, 0.2],
+  dp: { targetEpsilon: 8, delta: 1e-5 },
+  centralDp: { learningRate: 10, clipNorm: 0.5 },
+  attackFractions: [0.2],
   attacks: ['sign-flip', 'scaled', 'alie'],
   robust: ['median', 'trimmed-mean', 'multi-krum'],
   extras: true,
@@ -66,42 +81,54 @@ export const FULL: Omit<EvalOptions, 'scenarioPath'> = {
 
 export const QUICK: Omit<EvalOptions, 'scenarioPath'> = {
   ...FULL,
-  days: 1,
-  rounds: 20,
-  centralEpochs: 5,
-  dp: { noiseMultiplier: 1.2, delta: 1e-5, rounds: 20 },
+  days: 0.5,
+  seeds: 3,
+  rounds: 10,
+  centralEpochs: 3,
   attackFractions: [0.2],
   attacks: ['scaled'],
   robust: ['median'],
   extras: false,
-  curveEvery: 10,
+  curveEvery: 5,
 };
 
+/** What an arm is, for the checks (names are for people). */
+export type ArmId =
+  | 'baseline'
+  | 'central'
+  | 'central-dp'
+  | 'fedavg'
+  | 'dp-fedavg'
+  | 'fedadam'
+  | `clean:${StrategySpecName}`
+  | `attack:${AttackName}:${number}:${'fedavg' | StrategySpecName}`;
+
 export interface PolicyResult {
-  name: string;
   /** Mean reward per decision on the held-out simulation. */
   reward: number;
   completionRate: number;
   clickRate: number;
   /** Off-policy value on the logged data. */
   offPolicy: number;
-  /** [round, simulated reward] points (federated) or [epoch, simulated reward] (central). */
+  /** Cumulative ε at δ (DP arms). */
   epsilon?: number;
+  /** [round, simulated reward] points (federated) or [epoch, simulated reward] (central); first replicate only. */
   curve?: Array<[number, number]>;
   roundsAggregated?: number;
   clientsPerRound?: number;
 }
 
-export interface AttackResult {
-  attack: AttackName;
-  fraction: number;
-  strategy: string;
-  reward: number;
+export interface Arm {
+  id: ArmId;
+  name: string;
+  /** One result per replicate, in replicate order. */
+  runs: PolicyResult[];
+  attack?: { attack: AttackName; fraction: number; strategy: 'fedavg' | StrategySpecName };
 }
 
-export interface EvalResult {
-  options: EvalOptions;
-  scenarioName: string;
+export interface ReplicateData {
+  loggingSeed: number;
+  evalSeed: number;
   clients: number;
   decisions: number;
   medianDecisionsPerClient: number;
@@ -109,10 +136,15 @@ export interface EvalResult {
   clientDominantShare: number;
   /** Share of the most frequent scenario over all decisions. */
   globalDominantShare: number;
-  baseline: PolicyResult;
-  central: PolicyResult;
-  federated: PolicyResult[];
-  attacks: AttackResult[];
+}
+
+export interface EvalResult {
+  options: EvalOptions;
+  scenarioName: string;
+  replicates: ReplicateData[];
+  /** The noise multiplier both DP arms use (calibrated to options.dp over options.rounds at q). */
+  noiseMultiplier: number;
+  arms: Arm[];
   /** Wall-clock seconds. */
   seconds: number;
   /** CPU seconds of this process (user + system). */
@@ -151,121 +183,180 @@ function dominance(scenarios: Map<string, Map<Scenario, number>>): { client: num
   return { client: n ? shareSum / n : 0, global: all ? Math.max(...total.values()) / all : 0 };
 }
 
+/** The arms of one replicate, in report order, with how to train each (null: not trained). */
+interface ArmPlan {
+  id: ArmId;
+  name: string;
+  strategy?: StrategySpec;
+  dp?: boolean;
+  curve?: boolean;
+  attack?: Arm['attack'];
+}
+
+function armPlans(o: EvalOptions, z: number, expectedClients: number): ArmPlan[] {
+  const plans: ArmPlan[] = [
+    { id: 'baseline', name: 'baseline (logging policy)' },
+    { id: 'central', name: 'central (pooled data)' },
+    { id: 'central-dp', name: `central DP-SGD (z = ${z.toFixed(3)})` },
+    { id: 'fedavg', name: 'FedAvg', strategy: { name: 'fedavg' }, curve: true },
+    {
+      id: 'dp-fedavg',
+      name: `DP-FedAvg (z = ${z.toFixed(3)})`,
+      strategy: { name: 'fedavg' },
+      dp: true,
+      curve: true,
+    },
+  ];
+  const maxFraction = Math.max(0, ...o.attackFractions);
+  if (o.extras) {
+    plans.push({ id: 'fedadam', name: 'FedAdam', strategy: { name: 'fedadam', eta: 0.05 }, curve: true });
+    for (const r of o.robust) {
+      plans.push({
+        id: `clean:${r}`,
+        name: `${r} (no attack)`,
+        strategy: robustSpec(r, expectedClients, maxFraction),
+      });
+    }
+  }
+  for (const fraction of o.attackFractions) {
+    for (const attack of o.attacks) {
+      for (const s of ['fedavg', ...o.robust] as const) {
+        plans.push({
+          id: `attack:${attack}:${fraction}:${s}`,
+          name: `${attack} ${Math.round(fraction * 100)} % vs ${s}`,
+          strategy: s === 'fedavg' ? { name: 'fedavg' } : robustSpec(s, expectedClients, fraction),
+          attack: { attack, fraction, strategy: s },
+        });
+      }
+    }
+  }
+  return plans;
+}
+
 export async function runEvaluation(options: EvalOptions, progress: Progress): Promise<EvalResult> {
+  if (!Number.isInteger(options.seeds) || options.seeds < 2) {
+    throw new RangeError(
+      `seeds must be an integer >= 2 (intervals need two replicates), got ${options.seeds}`,
+    );
+  }
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const scenario: SimScenario = { ...loadScenarioFile(options.scenarioPath), days: options.days };
   const policy = { temperature: options.temperature, candidates: options.candidates };
   const baselineTheta = baselineVector();
-  const fedCount =
-    1 +
-    1 +
-    (options.extras ? 1 + options.robust.length : 0) +
-    options.attacks.length * options.attackFractions.length * (1 + options.robust.length);
-  progress.start(2 + fedCount + 1);
-
-  progress.step('logging with the baseline policy');
-  const logged = runPolicy(baselineTheta, { scenario, seed: options.seed, collect: true, ...policy });
-  const clients = logged.logs;
-  const pooled: Interaction[] = [...clients.values()].flat();
-  const sizes = [...clients.values()].map((l) => l.length).sort((a, b) => a - b);
-  const dom = dominance(logged.scenarios);
-  const simulate = (theta: Float32Array) =>
-    runPolicy(theta, { scenario, seed: options.evalSeed, catalogue: logged.catalogue, ...policy });
-  const evaluate = (name: string, theta: Float32Array, extra: Partial<PolicyResult> = {}): PolicyResult => {
-    const run = simulate(theta);
-    return {
-      name,
-      reward: run.meanReward,
-      completionRate: run.completionRate,
-      clickRate: run.clickRate,
-      offPolicy: offPolicyValue(theta, pooled, policy),
-      ...extra,
-    };
-  };
-  const baseline = evaluate('baseline (logging policy)', baselineTheta);
-
-  progress.step('central training on the pooled data');
-  const centralCurve: Array<[number, number]> = [];
-  const centralTheta = trainCentral(baselineTheta, pooled, {
-    epochs: options.centralEpochs,
-    learningRate: 1,
-    batchSize: 64,
-    temperature: options.temperature,
-    maxImportanceWeight: options.plan.maxImportanceWeight,
-    seed: options.seed,
-    onEpoch: (e, th) => {
-      if (e % 5 === 0 || e === options.centralEpochs) centralCurve.push([e, simulate(th).meanReward]);
-    },
+  const z = noiseMultiplierFor({
+    targetEpsilon: options.dp.targetEpsilon,
+    delta: options.dp.delta,
+    samplingRate: options.samplingFraction,
+    rounds: options.rounds,
   });
-  const central = evaluate('central (pooled data)', centralTheta, { curve: centralCurve });
-
-  const clientCount = clients.size;
-  const expectedClients = options.samplingFraction * clientCount;
-  const federated: PolicyResult[] = [];
-  const fed = async (
-    name: string,
-    strategy: StrategySpec,
-    extra: { dp?: EvalOptions['dp']; attack?: AttackName; fraction?: number; curve?: boolean } = {},
-  ): Promise<PolicyResult> => {
-    progress.step(name);
-    const run = await trainFederated(baselineTheta, clients, {
-      rounds: extra.dp?.rounds ?? options.rounds,
-      samplingFraction: options.samplingFraction,
-      strategy,
-      plan: options.plan,
-      dp: extra.dp,
-      attack: extra.attack ? { kind: extra.attack, fraction: extra.fraction ?? 0 } : undefined,
-      seed: options.seed + 1,
-      curve: extra.curve ? { every: options.curveEvery, value: (th) => simulate(th).meanReward } : undefined,
+  let arms: Arm[] = [];
+  const replicates: ReplicateData[] = [];
+  for (let rep = 0; rep < options.seeds; rep++) {
+    const loggingSeed = options.seed + 101 * rep;
+    const evalSeed = options.evalSeed + 101 * rep;
+    const trainSeed = loggingSeed + 1;
+    const logged = runPolicy(baselineTheta, { scenario, seed: loggingSeed, collect: true, ...policy });
+    const clients = logged.logs;
+    const pooled: Interaction[] = [...clients.values()].flat();
+    const sizes = [...clients.values()].map((l) => l.length).sort((a, b) => a - b);
+    const dom = dominance(logged.scenarios);
+    replicates.push({
+      loggingSeed,
+      evalSeed,
+      clients: clients.size,
+      decisions: logged.decisions,
+      medianDecisionsPerClient: sizes[sizes.length >> 1] ?? 0,
+      clientDominantShare: dom.client,
+      globalDominantShare: dom.global,
     });
-    return evaluate(name, run.theta, {
-      epsilon: run.epsilon,
-      curve: run.curve,
-      roundsAggregated: run.roundsAggregated,
-      clientsPerRound: run.meanClientsPerRound,
-    });
-  };
-
-  const maxFraction = Math.max(0, ...options.attackFractions);
-  federated.push(await fed('FedAvg', { name: 'fedavg' }, { curve: true }));
-  federated.push(
-    await fed(
-      `DP-FedAvg (z = ${options.dp.noiseMultiplier})`,
-      { name: 'fedavg' },
-      { dp: options.dp, curve: true },
-    ),
-  );
-  if (options.extras) {
-    federated.push(await fed('FedAdam', { name: 'fedadam', eta: 0.05 }, { curve: true }));
-    for (const r of options.robust) {
-      federated.push(await fed(`${r} (no attack)`, robustSpec(r, expectedClients, maxFraction)));
+    const expectedClients = options.samplingFraction * clients.size;
+    const plans = armPlans(options, z, expectedClients);
+    if (rep === 0) {
+      arms = plans.map((p) => ({
+        id: p.id,
+        name: p.name,
+        runs: [],
+        ...(p.attack ? { attack: p.attack } : {}),
+      }));
+      progress.start(options.seeds * plans.length);
     }
-  }
-  const attacks: AttackResult[] = [];
-  for (const fraction of options.attackFractions) {
-    for (const attack of options.attacks) {
-      for (const s of ['fedavg', ...options.robust] as const) {
-        const spec =
-          s === 'fedavg' ? ({ name: 'fedavg' } as const) : robustSpec(s, expectedClients, fraction);
-        const r = await fed(`${attack} ${Math.round(fraction * 100)} % vs ${s}`, spec, { attack, fraction });
-        attacks.push({ attack, fraction, strategy: s, reward: r.reward });
+    const simulate = (theta: Float32Array) =>
+      runPolicy(theta, { scenario, seed: evalSeed, catalogue: logged.catalogue, ...policy });
+    const evaluate = (theta: Float32Array, extra: Partial<PolicyResult> = {}): PolicyResult => {
+      const run = simulate(theta);
+      return {
+        reward: run.meanReward,
+        completionRate: run.completionRate,
+        clickRate: run.clickRate,
+        offPolicy: offPolicyValue(theta, pooled, policy),
+        ...extra,
+      };
+    };
+    const curves = rep === 0;
+    for (const [k, plan] of plans.entries()) {
+      progress.step(`replicate ${rep + 1}/${options.seeds}: ${plan.name}`);
+      let result: PolicyResult;
+      if (plan.id === 'baseline') {
+        result = evaluate(baselineTheta);
+      } else if (plan.id === 'central') {
+        const curve: Array<[number, number]> = [];
+        const theta = trainCentral(baselineTheta, pooled, {
+          epochs: options.centralEpochs,
+          learningRate: 1,
+          batchSize: 64,
+          temperature: options.temperature,
+          maxImportanceWeight: options.plan.maxImportanceWeight,
+          seed: trainSeed,
+          onEpoch: (e, th) => {
+            if (curves && (e % 5 === 0 || e === options.centralEpochs))
+              curve.push([e, simulate(th).meanReward]);
+          },
+        });
+        result = evaluate(theta, curves ? { curve } : {});
+      } else if (plan.id === 'central-dp') {
+        const run = trainCentralDp(baselineTheta, clients, {
+          steps: options.rounds,
+          samplingRate: options.samplingFraction,
+          noiseMultiplier: z,
+          clipNorm: options.centralDp.clipNorm,
+          learningRate: options.centralDp.learningRate,
+          temperature: options.temperature,
+          maxImportanceWeight: options.plan.maxImportanceWeight,
+          delta: options.dp.delta,
+          seed: trainSeed,
+        });
+        result = evaluate(run.theta, { epsilon: run.epsilon });
+      } else {
+        const run = await trainFederated(baselineTheta, clients, {
+          rounds: options.rounds,
+          samplingFraction: options.samplingFraction,
+          strategy: plan.strategy!,
+          plan: options.plan,
+          dp: plan.dp ? { noiseMultiplier: z, delta: options.dp.delta } : undefined,
+          attack: plan.attack ? { kind: plan.attack.attack, fraction: plan.attack.fraction } : undefined,
+          seed: trainSeed,
+          curve:
+            curves && plan.curve
+              ? { every: options.curveEvery, value: (th) => simulate(th).meanReward }
+              : undefined,
+        });
+        result = evaluate(run.theta, {
+          ...(plan.dp ? { epsilon: run.epsilon } : {}),
+          ...(curves && plan.curve ? { curve: run.curve } : {}),
+          roundsAggregated: run.roundsAggregated,
+          clientsPerRound: run.meanClientsPerRound,
+        });
       }
+      arms[k]!.runs.push(result);
     }
   }
-  progress.step('report');
   return {
     options,
     scenarioName: scenario.name,
-    clients: clientCount,
-    decisions: logged.decisions,
-    medianDecisionsPerClient: sizes[sizes.length >> 1] ?? 0,
-    clientDominantShare: dom.client,
-    globalDominantShare: dom.global,
-    baseline,
-    central,
-    federated,
-    attacks,
+    replicates,
+    noiseMultiplier: z,
+    arms,
     seconds: (performance.now() - started) / 1000,
     cpuSeconds: (() => {
       const c = process.cpuUsage(cpu0);

@@ -9,7 +9,9 @@ import { Coordinator } from '../aggregator/coordinator';
 import { EmbeddedFederatedStore } from '../aggregator/store';
 import type { StrategySpec } from '../aggregator/strategy-config';
 import { localUpdate, type TrainingPlan } from '../client/learner';
-import { accumulateGradient, type Interaction, meanReward } from '../client/reinforce';
+import { accumulateGradient, type Interaction, meanReward, policyGradient } from '../client/reinforce';
+import { dpFedAvgMean } from '../privacy/dp';
+import { PrivacyAccountant } from '../privacy/rdp';
 
 export interface CentralOptions {
   epochs: number;
@@ -49,6 +51,65 @@ export function trainCentral(
     o.onEpoch?.(e + 1, Float32Array.from(theta));
   }
   return Float32Array.from(theta);
+}
+
+export interface CentralDpOptions {
+  /** Steps; each samples users at rate q (Poisson), as a federated round does. */
+  steps: number;
+  samplingRate: number;
+  /** Noise multiplier z: N(0, (z·C)²) on the sum of the clipped per-user steps. */
+  noiseMultiplier: number;
+  /** Per-user L2 clip norm C of a step's contribution (learning rate × the user's mean gradient). */
+  clipNorm: number;
+  learningRate: number;
+  temperature: number;
+  maxImportanceWeight: number;
+  delta: number;
+  seed: number;
+}
+
+/**
+ * User-level DP-SGD on the pooled data, the central reference at a privacy
+ * budget: every step draws users by Poisson sampling at rate q, takes each
+ * drawn user's mean off-policy gradient over its whole log (times the
+ * learning rate), clips it to C, adds N(0, (z·C)²) to the sum and divides by
+ * the expected q·N users (`dpFedAvgMean`). The unit of privacy is the user,
+ * as in DP-FedAvg, and the steps are charged to the same RDP accountant at
+ * (q, z), so the same (q, z, steps) spend the same ε. It differs from
+ * DP-FedAvg only in that each user contributes one gradient step per round
+ * instead of a few local epochs.
+ */
+export function trainCentralDp(
+  initial: Float32Array,
+  users: ReadonlyMap<string, readonly Interaction[]>,
+  o: CentralDpOptions,
+): { theta: Float32Array; epsilon: number } {
+  const rng = seededRng(o.seed);
+  const ids = [...users.keys()].sort();
+  const theta = Float32Array.from(initial);
+  const accountant = new PrivacyAccountant();
+  const gradient = { temperature: o.temperature, maxImportanceWeight: o.maxImportanceWeight };
+  for (let step = 0; step < o.steps; step++) {
+    const contributions: Float32Array[] = [];
+    for (const id of ids) {
+      if (rng.next() >= o.samplingRate) continue;
+      const g = policyGradient(theta, users.get(id)!, gradient);
+      contributions.push(Float32Array.from(g, (v) => o.learningRate * v));
+    }
+    if (contributions.length === 0) contributions.push(new Float32Array(theta.length)); // noise all the same
+    const { mean } = dpFedAvgMean(
+      contributions,
+      {
+        clipNorm: o.clipNorm,
+        noiseMultiplier: o.noiseMultiplier,
+        expectedClients: o.samplingRate * ids.length,
+      },
+      rng,
+    );
+    for (let j = 0; j < theta.length; j++) theta[j]! += mean[j]!;
+    accountant.step(o.samplingRate, o.noiseMultiplier);
+  }
+  return { theta, epsilon: accountant.epsilon(o.delta) };
 }
 
 export type AttackName = 'sign-flip' | 'scaled' | 'alie';

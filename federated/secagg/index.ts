@@ -1,3 +1,4 @@
+export * from './graph';
 export * from './prg';
 export * from './protocol';
 export * from './quantize';

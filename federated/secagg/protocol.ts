@@ -50,12 +50,18 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
+import { type NeighbourGraph, neighbourGraph } from './graph';
 import { expandMask, LABEL_PAIR_MASK, LABEL_SELF_MASK } from './prg';
-import { addMod, dequantize, type FixedPoint, quantize, subMod } from './quantize';
+import { addMod, checkSumInRange, dequantize, type FixedPoint, quantize, subMod } from './quantize';
 import { combineShares, type RandomBytes, type Share, splitSecret } from './shamir';
 
 export class SecAggError extends Error {
   override name = 'SecAggError';
+}
+
+/** The unmasked sum is one honest (clamped) inputs cannot add up to: some client sent an out-of-range input. */
+export class SecAggRangeError extends SecAggError {
+  override name = 'SecAggRangeError';
 }
 
 export interface SecAggParams {
@@ -64,6 +70,15 @@ export interface SecAggParams {
   /** Shamir threshold t: the minimum number of surviving clients. */
   threshold: number;
   fixedPoint: FixedPoint;
+  /**
+   * Sparse masking (SecAgg+, graph.ts), server side: each client shares its
+   * secrets t-of-(k+1) with, and masks against, only its `degree`
+   * neighbours in the round's graph (built from the roster and `seed`), and
+   * is handed only them as its roster. Without it every client is every
+   * other's neighbour (Bonawitz et al.). The threshold t is then per
+   * neighbourhood.
+   */
+  neighbours?: { degree: number; seed: number };
   /** Randomness source; defaults to crypto.randomBytes. Inject a seeded one only in tests. */
   randomBytes?: RandomBytes;
 }
@@ -208,6 +223,12 @@ function checkRoster(roster: readonly KeyAdvert[], p: SecAggParams): Map<number,
     throw new SecAggError(`${map.size} clients exceed the fixed-point budget of ${p.fixedPoint.maxClients}`);
   }
   return map;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function shareToJson(s: Share): string {
@@ -361,6 +382,8 @@ export class SecAggClient {
 
 export class SecAggServer {
   private roster: Map<number, KeyAdvert> | null = null;
+  /** The neighbour graph of a sparse round (null: everyone is everyone's neighbour). */
+  private graph: NeighbourGraph | null = null;
   /** U2: the clients that shared keys (null until routeShares; then masks are among these only). */
   private sharers: Set<number> | null = null;
   private readonly masked = new Map<number, Uint32Array>();
@@ -373,7 +396,28 @@ export class SecAggServer {
   setRoster(adverts: readonly KeyAdvert[]): KeyAdvert[] {
     if (this.roster) throw new SecAggError('roster already fixed');
     this.roster = checkRoster(adverts, this.params);
+    const sparse = this.params.neighbours;
+    if (sparse) this.graph = neighbourGraph([...this.roster.keys()], sparse.degree, sparse.seed);
     return [...this.roster.values()];
+  }
+
+  /** The other clients `index` shares with and masks against (everyone else without a graph). */
+  neighboursOf(index: number): readonly number[] {
+    const roster = this.requireRoster();
+    if (!roster.has(index)) throw new SecAggError(`client ${index} is not in the roster`);
+    return this.graph?.get(index) ?? [...roster.keys()].filter((v) => v !== index);
+  }
+
+  /** What client `index` is handed as its roster: its own advert and its neighbours', by index. */
+  neighbourhood(index: number): KeyAdvert[] {
+    const roster = this.requireRoster();
+    return [index, ...this.neighboursOf(index)].sort((a, b) => a - b).map((v) => roster.get(v)!);
+  }
+
+  /** The survivors in client `index`'s neighbourhood (itself included): what it is asked to unmask for. */
+  survivorsFor(index: number): number[] {
+    this.requireSurvivors();
+    return [index, ...this.neighboursOf(index)].filter((u) => this.masked.has(u)).sort((a, b) => a - b);
   }
 
   /**
@@ -388,6 +432,7 @@ export class SecAggServer {
     const sharers = new Set<number>();
     for (const m of messages) {
       if (!roster.has(m.from) || !roster.has(m.to)) continue;
+      if (m.to !== m.from && this.graph && !this.graph.get(m.from)!.includes(m.to)) continue;
       sharers.add(m.from);
       const list = out.get(m.to) ?? [];
       list.push(m);
@@ -418,13 +463,16 @@ export class SecAggServer {
 
   /** U2: clients whose masked input arrived (throws if fewer than t). */
   survivors(): number[] {
-    const u2 = [...this.masked.keys()].sort((a, b) => a - b);
-    if (u2.length < this.params.threshold) {
+    this.requireSurvivors();
+    return [...this.masked.keys()].sort((a, b) => a - b);
+  }
+
+  private requireSurvivors(): void {
+    if (this.masked.size < this.params.threshold) {
       throw new SecAggError(
-        `too few survivors: ${u2.length} masked inputs, secure aggregation needs at least t=${this.params.threshold}`,
+        `too few survivors: ${this.masked.size} masked inputs, secure aggregation needs at least t=${this.params.threshold}`,
       );
     }
-    return u2;
   }
 
   /** Round 3: removes all masks using ≥ t unmasking responses and decodes the sum. */
@@ -441,11 +489,10 @@ export class SecAggServer {
       if (!alive.has(r.from) || responders.has(r.from)) continue;
       responders.add(r.from);
       for (const { owner, share } of r.selfMaskShares) {
-        if (alive.has(owner)) selfShares.set(owner, [...(selfShares.get(owner) ?? []), share]);
+        if (alive.has(owner)) pushTo(selfShares, owner, share);
       }
       for (const { owner, share } of r.keyShares) {
-        if (members.has(owner) && !alive.has(owner))
-          keyShares.set(owner, [...(keyShares.get(owner) ?? []), share]);
+        if (members.has(owner) && !alive.has(owner)) pushTo(keyShares, owner, share);
       }
     }
     const t = this.params.threshold;
@@ -470,12 +517,20 @@ export class SecAggServer {
       if (!publicRawOf(privateKey).equals(roster.get(d)!.sPublicKey)) {
         throw new SecAggError(`reconstructed key of client ${d} does not match its public key`);
       }
-      for (const v of survivors) {
+      for (const v of this.neighboursOf(d)) {
+        if (!alive.has(v)) continue;
         // Survivor v added +mask if v < d, −mask if v > d: undo it.
         const mask = pairMask(privateKey, roster.get(v)!.sPublicKey, sum.length);
         if (v < d) subMod(sum, mask);
         else addMod(sum, mask);
       }
+    }
+    // Masks hide what a client sent, so a bound is all the server can check: honest inputs are
+    // clamped to ±range, so their sum is within ±survivors·range (and cannot wrap, quantize.ts).
+    try {
+      checkSumInRange(sum, survivors.length, this.params.fixedPoint);
+    } catch (err) {
+      throw new SecAggRangeError((err as Error).message);
     }
     return { sum: dequantize(sum, this.params.fixedPoint), survivors, dropped };
   }

@@ -57,6 +57,30 @@ export function quantize(values: ArrayLike<number>, fp: FixedPoint): Quantized {
   return { values: out, clamped };
 }
 
+/** The largest |encoded value| of one input: round(range·scale). */
+export function maxEncoded(fp: FixedPoint): number {
+  return Math.round(fp.range * fp.scale);
+}
+
+/**
+ * Refuses a mod-2^32 sum of `count` inputs that honest, clamped inputs
+ * cannot produce: some coordinate outside ±count·round(range·scale). Under
+ * masking this is the only input bound the server can check (it never sees
+ * an input), so it catches a wrapped or wildly out-of-range sum, not a
+ * client that stays inside the window (see the README's refusal table).
+ */
+export function checkSumInRange(sum: Uint32Array, count: number, fp: FixedPoint): void {
+  const bound = count * maxEncoded(fp);
+  for (let i = 0; i < sum.length; i++) {
+    const v = sum[i]! | 0;
+    if (v > bound || v < -bound) {
+      throw new RangeError(
+        `sum[${i}] decodes to ${v / fp.scale}, outside ±${count} inputs × range ${fp.range}: some masked input was out of range`,
+      );
+    }
+  }
+}
+
 /** Decodes a mod-2^32 sum of encoded values (signed reading). */
 export function dequantize(sum: Uint32Array, fp: FixedPoint): Float64Array {
   const out = new Float64Array(sum.length);

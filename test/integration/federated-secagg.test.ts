@@ -35,6 +35,7 @@ const PLAN = { ...DEFAULT_PLAN, clipNorm: 0.5, learningRate: 2 };
 
 let plain: FederatedAggregatorService;
 let noisy: FederatedAggregatorService;
+let sparse: FederatedAggregatorService;
 const observed = new Map<string, Uint32Array>();
 const clients: FederatedClient[] = [];
 
@@ -139,12 +140,19 @@ beforeAll(async () => {
     dp: { clipNorm: PLAN.clipNorm, noiseMultiplier: 1, expectedClients: N, samplingRate: 0.01 },
     secureAggregation: { threshold: T, range: 8, maxClients: N, phaseTimeoutMs: PHASE_MS },
   });
+  // SecAgg+: each client masks with 4 of the 7 others; t = 3, a majority of its 5-client neighbourhood.
+  sparse = await startFederatedAggregator({
+    ...common,
+    minClients: 3,
+    secureAggregation: { threshold: 3, range: RANGE, maxClients: N, phaseTimeoutMs: PHASE_MS, neighbours: 4 },
+  });
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
   await plain?.close();
   await noisy?.close();
+  await sparse?.close();
 });
 
 describe('secure aggregation over gRPC', () => {
@@ -228,6 +236,24 @@ describe('secure aggregation over gRPC', () => {
     const updates = contributed(outcomes);
     expect(updates).toHaveLength(N - 2);
     expectModelMoved(plain, before, updates);
+  });
+
+  it('with a neighbour graph (k = 4) each client unmasks for its neighbourhood only, and the sum survives a dropout', async () => {
+    const { outcomes, roundId, before } = await round(sparse, 9, { 3: 'share' });
+    const status = await settled(sparse, roundId);
+    expect(status).toMatchObject({
+      state: 'ROUND_STATE_AGGREGATED',
+      accepted: N - 1,
+      secure_progress: { keys_shared: N, masked_inputs: N - 1, unmask_responses: N - 1 },
+    });
+    for (const o of outcomes) {
+      if (o.status === 'fulfilled' && o.value.status === 'securely-uploaded') {
+        expect(o.value.survivors.length).toBeLessThanOrEqual(5); // itself and its 4 neighbours, not all 7
+      }
+    }
+    const updates = contributed(outcomes);
+    expect(updates).toHaveLength(N - 1);
+    expectModelMoved(sparse, before, updates);
   });
 
   it('too many dropouts fail the round cleanly with a status naming why; the service goes on', async () => {

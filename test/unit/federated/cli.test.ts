@@ -74,6 +74,13 @@ describe('parley federated (aggregator flags)', () => {
     expect(() => parseFlags(['--secure-threshold', '3'])).toThrow(
       /--secure-threshold needs --secure-clients/,
     );
+    // SecAgg+: t defaults to a majority of a neighbourhood (k + 1 = 41), not of the 5,000 clients.
+    expect(
+      parseFlags(['--secure-clients', '5000', '--secure-neighbours', '40'])?.secureAggregation,
+    ).toMatchObject({ maxClients: 5000, neighbours: 40, threshold: 21 });
+    expect(() => parseFlags(['--secure-neighbours', '40'])).toThrow(
+      /--secure-neighbours needs --secure-clients/,
+    );
   });
 
   it('refuses unknown flags, bad values and incomplete DP settings', () => {
@@ -103,6 +110,7 @@ describe('parley federated-eval', () => {
       expect(await evalMain(['--frobnicate'])).toBe(2);
       expect(await evalMain(['--rounds', '0'])).toBe(2);
       expect(await evalMain(['--out'])).toBe(2);
+      expect(await evalMain(['--seeds', '1'])).toBe(2); // an interval needs two replicates
     } finally {
       process.stderr.write = write;
     }

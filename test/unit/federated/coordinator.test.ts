@@ -349,6 +349,17 @@ describe('Coordinator: differential privacy', () => {
     expect(
       () => new SecureAggregationDriver(coordinator, { threshold: 2, range: 8, maxClients: 5 }, Date.now, 0),
     ).toThrow(/threshold 2 must be a majority of maxClients 5 \(at least 3\)/);
+    // With a neighbour graph the shares of a client are held by its k + 1 neighbourhood: a majority of that.
+    const sparse = (threshold: number, neighbours: number) =>
+      new SecureAggregationDriver(
+        coordinator,
+        { threshold, range: 8, maxClients: 1000, neighbours },
+        Date.now,
+        0,
+      );
+    expect(() => sparse(21, 40)).not.toThrow();
+    expect(() => sparse(20, 40)).toThrow(/majority of a neighbourhood of 41 .* at least 21/);
+    expect(() => sparse(21, 41)).toThrow(/neighbours must be an even integer/);
   });
 
   it('a restart marks the open round abandoned, keeps the model and rebuilds the accountant', async () => {

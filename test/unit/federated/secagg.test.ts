@@ -1,20 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { clipToNorm, privatizeForSecAgg } from '../../../federated/privacy/dp';
 import {
+  binomialBelow,
   combineShares,
+  degreeFor,
   dequantize,
+  dropoutFailureBound,
   expandMask,
   type FixedPoint,
   fixedPointFor,
   LABEL_PAIR_MASK,
   LABEL_SELF_MASK,
   lagrangeCacheMisses,
+  maxEncoded,
+  neighbourGraph,
+  neighbourhoodThreshold,
   packEncryptedShares,
   quantize,
   type RandomBytes,
   SecAggClient,
   SecAggError,
   type SecAggParams,
+  SecAggRangeError,
   SecAggServer,
   SHARE_BYTES,
   shareValueFromBytes,
@@ -386,5 +393,101 @@ describe('secure aggregation protocol', () => {
     const noise = result.sum.map((v, i) => v - signal[i]!);
     const sd = Math.sqrt(noise.reduce((s, v) => s + v * v, 0) / big);
     expect(sd / (z * clip)).toBeCloseTo(1, 1);
+  });
+});
+
+describe('sparse neighbour graphs (SecAgg+)', () => {
+  it('is k-regular, symmetric, seeded by the round, and complete when k ≥ n − 1', () => {
+    const indices = Array.from({ length: 50 }, (_, i) => i + 1);
+    const g = neighbourGraph(indices, 6, 11);
+    for (const [u, near] of g) {
+      expect(near).toHaveLength(6);
+      expect(near).not.toContain(u);
+      for (const v of near) expect(g.get(v)).toContain(u);
+    }
+    expect(neighbourGraph(indices, 6, 11)).toEqual(g);
+    expect(neighbourGraph(indices, 6, 12)).not.toEqual(g);
+    expect(neighbourGraph([1, 2, 3, 4], 4, 1).get(2)).toEqual([1, 3, 4]);
+    expect(() => neighbourGraph(indices, 5, 1)).toThrow(/even integer >= 2/);
+  });
+
+  it('bounds the chance that a neighbourhood runs out of shares, and picks k = O(log n) from it', () => {
+    expect(binomialBelow(3, 0.5, 2)).toBeCloseTo(0.5, 12); // P(Bin(3, ½) ≤ 1) = 4/8
+    const k = degreeFor(10_000, 0.1, 1e-6);
+    expect(dropoutFailureBound(10_000, k, neighbourhoodThreshold(k), 0.1)).toBeLessThanOrEqual(1e-6);
+    expect(dropoutFailureBound(10_000, k - 2, neighbourhoodThreshold(k - 2), 0.1)).toBeGreaterThan(1e-6);
+    expect(k).toBeLessThan(4 * Math.log2(10_000));
+  });
+
+  const n = 30;
+  const degree = 6;
+  const t = neighbourhoodThreshold(degree); // 4 of each 7-client neighbourhood
+  const dim = 64;
+  const updates = Array.from({ length: n }, (_, k) => randomUpdate(dim, 300 + k));
+
+  function sparseRound(o: { dropBeforeUpload?: number[]; dropBeforeUnmask?: number[]; tamper?: number }) {
+    const params: SecAggParams = {
+      vectorLength: dim,
+      threshold: t,
+      // The encoding's budget is above the round's clients (as the roster cap must be, README).
+      fixedPoint: fixedPointFor(4, 2 * n),
+      randomBytes: seededBytes(21),
+      neighbours: { degree, seed: 5 },
+    };
+    const server = new SecAggServer(params);
+    const clients = Array.from({ length: n }, (_, i) => new SecAggClient(i + 1, params));
+    server.setRoster(clients.map((c) => c.advertiseKeys()));
+    const bundles = clients.map((c) => c.shareKeys(server.neighbourhood(c.index)));
+    const routed = server.routeShares(bundles.flat());
+    for (const c of clients) c.receiveShares(routed.get(c.index) ?? []);
+    for (const c of clients) {
+      if (o.dropBeforeUpload?.includes(c.index)) continue;
+      const y = c.maskedInput(updates[c.index - 1]!);
+      if (c.index === 1 && o.tamper !== undefined) y[0] = y[0]! + o.tamper; // a malicious client's own input
+      server.receiveMaskedInput(c.index, y);
+    }
+    const responses = clients
+      .filter((c) => server.survivors().includes(c.index) && !o.dropBeforeUnmask?.includes(c.index))
+      .map((c) => c.unmask(server.survivorsFor(c.index)));
+    return { server, bundles, fp: params.fixedPoint, aggregate: () => server.aggregate(responses) };
+  }
+
+  it('each client shares with k + 1 clients, not n, and the sum is exact through dropouts at every phase', () => {
+    const { bundles, aggregate, fp, server } = sparseRound({
+      dropBeforeUpload: [3, 17],
+      dropBeforeUnmask: [8],
+    });
+    for (const b of bundles) expect(b).toHaveLength(degree + 1);
+    expect(server.neighbourhood(1)).toHaveLength(degree + 1);
+    const result = aggregate();
+    const alive = Array.from({ length: n }, (_, i) => i + 1).filter((i) => i !== 3 && i !== 17);
+    expect(result.survivors).toEqual(alive);
+    expect(result.dropped).toEqual([3, 17]);
+    expect(maxAbsDiff(result.sum, plainSum(updates, alive, dim))).toBeLessThanOrEqual(quantBound(n, fp));
+  });
+
+  it('fails naming the client whose neighbourhood has fewer than t answers', () => {
+    const params = { vectorLength: dim, threshold: t, fixedPoint: fixedPointFor(1, n) };
+    const probe = new SecAggServer({ ...params, neighbours: { degree, seed: 5 } });
+    probe.setRoster(Array.from({ length: n }, (_, i) => new SecAggClient(i + 1, params).advertiseKeys()));
+    // Client 1 uploads, but only t − 1 of its neighbourhood (itself included) answer.
+    const silent = probe.neighboursOf(1).slice(0, degree - (t - 2));
+    const { aggregate } = sparseRound({ dropBeforeUnmask: silent });
+    expect(aggregate).toThrow(/shares of client 1's self mask, need t=4/);
+  });
+
+  it('refuses a sum outside ±survivors·range; an input that keeps the sum inside passes unseen', () => {
+    const wild = sparseRound({ tamper: 3 * 2 ** 29 });
+    expect(wild.aggregate).toThrow(SecAggRangeError);
+    expect(wild.aggregate).toThrow(/sum\[0\] decodes to .* outside ±30 inputs × range 4/);
+    // The limit of a sum check: client 1 adds 5·range to coordinate 0 (its own bound is 1·range) and
+    // nothing notices, since the sum stays inside ±30·range.
+    const sly = sparseRound({ tamper: 5 * maxEncoded(fixedPointFor(4, 2 * n)) });
+    const honest = plainSum(
+      updates,
+      Array.from({ length: n }, (_, i) => i + 1),
+      dim,
+    );
+    expect(sly.aggregate().sum[0]! - honest[0]!).toBeCloseTo(20, 3);
   });
 });
