@@ -11,6 +11,7 @@ import { type HealthCheck, healthClient, isServing } from '../common/grpc/health
 import { v1 } from '../common/grpc/proto';
 import { channelCredentials } from '../common/grpc/tls';
 import type { Logger } from '../common/log';
+import { channelTarget } from '../common/registry';
 import { type AgentHealth, StatusHistory } from './status';
 
 export interface SamplerOptions {
@@ -32,9 +33,12 @@ export class Sampler {
     this.history = opts.history ?? new StatusHistory();
     const credentials = channelCredentials();
     for (const [name, address] of Object.entries(opts.agents)) {
-      this.health.set(name, healthClient(address, credentials));
+      this.health.set(name, healthClient(channelTarget(address), credentials));
     }
-    this.objective = new v1.ObjectiveAgent(opts.objectiveAddress, credentials);
+    this.objective = new v1.ObjectiveAgent(
+      opts.objectiveAddress && channelTarget(opts.objectiveAddress),
+      credentials,
+    );
   }
 
   start(): void {

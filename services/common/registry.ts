@@ -6,6 +6,7 @@
  * entry and field ("agents[2].roles: …").
  */
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { doc, parseDoc } from './schema';
@@ -136,6 +137,23 @@ export function agentTargets(address: string): AgentTarget[] {
       throw new Error(`"${t}" is not host:port (an agent address is host:port, or several comma-separated)`);
     return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   });
+}
+
+/**
+ * A grpc-js channel target for an agent address, for the services that
+ * reach an agent through one ordinary channel (the inventory agent's outcome
+ * log, the admin service's health checks and campaign status): the address
+ * itself when it names one target; several IPv4 replicas as one `ipv4:`
+ * target (grpc-js tries them in turn when one is down); several host names,
+ * the first (each may itself resolve to every replica).
+ */
+export function channelTarget(address: string): string {
+  const targets = agentTargets(address);
+  if (targets.length === 1) return address.trim();
+  if (targets.every((t) => isIPv4(t.host)))
+    return `ipv4:${targets.map((t) => `${t.host}:${t.port}`).join(',')}`;
+  const first = targets[0]!;
+  return first.host.includes(':') ? `[${first.host}]:${first.port}` : `${first.host}:${first.port}`;
 }
 
 function addressOf(env: Env, name: string, def: string, fail: Fail): string {

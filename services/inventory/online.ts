@@ -12,7 +12,7 @@ import { loggedAtMs, type OutcomeFeed } from '../common/domain/outcomes';
 import { messageOf } from '../common/grpc/errors';
 import type { Logger } from '../common/log';
 import { outcomeConsumerMetrics, recordOnlineStep } from '../common/metrics';
-import { agentsWithRole } from '../common/registry';
+import { agentsWithRole, channelTarget } from '../common/registry';
 import { RemoteOutcomeFeed } from './outcome-feed';
 import { BASELINE_WEIGHTS, LogisticPolicy, type PolicyHolder } from './policy';
 
@@ -21,7 +21,7 @@ function outcomeLogAddress(config: Config): string {
   const committer = agentsWithRole(config.agents, 'committer')[0];
   if (!committer)
     throw new Error('online learning needs a committer in the agent registry (its outcome log)');
-  return committer.address;
+  return channelTarget(committer.address);
 }
 
 /** Failing to read the outcome log is logged as a warning once it lasts this long. */

@@ -239,7 +239,9 @@ describe('bad input against the running mesh', () => {
     expect(await snapshot(db)).toEqual(before);
     expect(mesh.pids()).toEqual(pids);
     for (const pid of Object.values(pids)) expect(() => process.kill(pid, 0)).not.toThrow();
-    const res = await decide(client, validDecide());
+    // A generous deadline: this asks whether the mesh still works, not how fast (a CI run's loaded
+    // machine made the objective agent miss a default deadline's share).
+    const res = await decide(client, validDecide({ deadline_ms: 1000 }), { timeoutMs: 5000 });
     expect(res.degraded, mesh.logs()).toEqual([]);
     expect(res.ads.length).toBeGreaterThan(0);
   });

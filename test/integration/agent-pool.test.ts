@@ -20,6 +20,7 @@ import { v1 } from '../../services/common/grpc/proto';
 import { type StartedServer, startServer } from '../../services/common/grpc/server';
 import { serverCredentials, transportFrom } from '../../services/common/grpc/tls';
 import { createLogger } from '../../services/common/log';
+import { channelTarget } from '../../services/common/registry';
 import { freePort } from '../support/ports';
 import { credentialsOf, devCerts } from '../support/tls';
 
@@ -224,6 +225,14 @@ describe('AgentPool under mutual TLS', () => {
 });
 
 describe('agent addresses', () => {
+  it('give one ordinary channel every replica it can try', () => {
+    expect(channelTarget('objective:50054')).toBe('objective:50054');
+    expect(channelTarget('10.0.0.1:50054, 10.0.0.2:50054')).toBe('ipv4:10.0.0.1:50054,10.0.0.2:50054');
+    expect(channelTarget('objective-0.parley:50054,objective-1.parley:50054')).toBe(
+      'objective-0.parley:50054',
+    );
+  });
+
   it('take several replicas, and a bad one is refused naming its variable', () => {
     const config = loadConfig({ PARLEY_OBJECTIVE_ADDR: '10.0.0.1:50054, objective-1.parley:50054,[::1]:7' });
     expect(config.addresses.objective).toBe('10.0.0.1:50054, objective-1.parley:50054,[::1]:7');
