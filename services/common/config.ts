@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { projectPath } from './paths';
 import { parseRateLimit, type RateLimit } from './rate-limit';
 import { type AgentEntry, loadRegistry, RegistryError } from './registry';
+import { clusterTarget } from './state/redis';
 
 /**
  * Weights of the joint utility's terms: the platform's revenue (the
@@ -30,7 +31,10 @@ export interface Config {
   addresses: Record<string, string>;
   /** gRPC per-message compression on the broker's agent streams. */
   compression: 'off' | 'gzip' | 'deflate';
-  /** Redis URL; empty = embedded in-process state. */
+  /**
+   * Redis URL (`redis://`, `rediss://`, or `redis+cluster://host:port,…` for
+   * a Redis Cluster: state/redis.ts); empty = embedded in-process state.
+   */
   redisUrl: string;
   /** Prefix of every Redis key this deployment owns. */
   redisPrefix: string;
@@ -199,6 +203,12 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
   if (compression !== 'off' && compression !== 'gzip' && compression !== 'deflate') {
     throw new ConfigError(`PARLEY_GRPC_COMPRESSION: expected off|gzip|deflate, got "${compression}"`);
   }
+  const redisUrl = str(env, 'REDIS_URL', '');
+  try {
+    clusterTarget(redisUrl);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   const logLevel = str(env, 'PARLEY_LOG_LEVEL', 'info');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     throw new ConfigError(`PARLEY_LOG_LEVEL: expected debug|info|warn|error, got "${logLevel}"`);
@@ -209,7 +219,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     agents,
     addresses: Object.fromEntries(agents.map((a) => [a.name, a.address])),
     compression,
-    redisUrl: str(env, 'REDIS_URL', ''),
+    redisUrl,
     redisPrefix: str(env, 'PARLEY_REDIS_PREFIX', 'parley:'),
     cataloguePath: str(env, 'PARLEY_CATALOGUE', DEFAULT_CATALOGUE),
     policyPath: str(env, 'PARLEY_POLICY_PATH', ''),

@@ -30,8 +30,9 @@
  * reservation, so they assume a single Redis (or a primary with replicas),
  * not Redis Cluster.
  */
-import type { Redis } from 'ioredis';
+
 import type { OutcomeKind } from '../common/domain/types';
+import type { Redis } from '../common/state/redis';
 import {
   type BudgetLedger,
   type Charge,

@@ -4,8 +4,8 @@
  * standing in for several objective-agent replicas.
  */
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from '../../services/common/state/redis';
 import {
   type BudgetLedger,
   type BudgetLimits,

@@ -5,9 +5,10 @@
  * their reservation expired, or refused), per-campaign counters, the
  * consumer-group API and the bounded length of the log.
  */
-import type { Redis } from 'ioredis';
+
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OutcomeKind } from '../../services/common/domain/types';
+import type { Redis } from '../../services/common/state/redis';
 import { type BudgetLedger, type BudgetLimits, EmbeddedLedger } from '../../services/objective/ledger';
 import { EmbeddedOutcomeLog, type OutcomeEntry, type OutcomeLog } from '../../services/objective/outcome-log';
 import { RedisLedger, RedisOutcomeLog } from '../../services/objective/redis-state';
