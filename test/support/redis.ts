@@ -57,6 +57,15 @@ class ServerProcess {
     this.probe.on('error', () => undefined); // refused connections while redis-server boots or is down
   }
 
+  /**
+   * One command to this server by redis-cli: a process of its own each time,
+   * so it answers even when a connection kept open would not (a cluster node
+   * turning from master to replica left one unanswered in a test run).
+   */
+  cli(...args: string[]): Promise<string> {
+    return redisCli(['-p', String(this.port), ...args], 2000);
+  }
+
   async launch(): Promise<void> {
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', ...this.args], {
       stdio: 'ignore',
@@ -170,13 +179,14 @@ export interface TestRedisCluster {
   /** The keys matching a pattern on every master (KEYS on each), sorted. */
   keys(pattern: string): Promise<string[]>;
   /**
-   * A manual failover, as an operator does before maintenance: one replica
-   * (the first whose master is up) runs CLUSTER FAILOVER, so its master stops
-   * taking writes, the replica catches up and takes its slots over. Resolves
-   * with both ports once the old master follows the new one and the cluster
-   * is ok; clients meanwhile are redirected (MOVED) and retry.
+   * A manual failover, as an operator does before maintenance: the replica
+   * of the master serving `key` (slot 0 when none is given) runs CLUSTER
+   * FAILOVER, so that master stops taking writes, the replica catches up and
+   * takes its slots over. Resolves with both ports once the old master
+   * follows the new one and the cluster is ok; clients meanwhile are
+   * redirected (MOVED) and retry.
    */
-  failover(): Promise<{ from: number; to: number }>;
+  failover(key?: string): Promise<{ from: number; to: number }>;
   stop(): Promise<void>;
 }
 
@@ -204,9 +214,9 @@ export function redisClusterMissing(): string | null {
   return null;
 }
 
-function redisCli(args: string[]): Promise<string> {
+function redisCli(args: string[], timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('redis-cli', args, { timeout: 30_000 }, (err, stdout, stderr) =>
+    execFile('redis-cli', args, { timeout: timeoutMs }, (err, stdout, stderr) =>
       err
         ? reject(new Error(`redis-cli ${args.join(' ')}: ${stderr || stdout || err.message}`))
         : resolve(stdout),
@@ -244,10 +254,14 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     await Promise.all(nodes.map((n) => n.halt('SIGTERM')));
     rmSync(root, { recursive: true, force: true });
   };
-  const info = (n: ServerProcess, section: string) => n.probe.info(section);
+  const info = (n: ServerProcess, section: string) => n.cli('INFO', section);
+  /** Every node sees the cluster ok and a link to every other node (CLUSTER NODES), every replica is in sync. */
   const settled = async () => {
     for (const n of nodes) {
-      if (field(await n.probe.cluster('INFO'), 'cluster_state') !== 'ok') return false;
+      if (field(await n.cli('CLUSTER', 'INFO'), 'cluster_state') !== 'ok') return false;
+      const links = (await n.cli('CLUSTER', 'NODES')).trim().split('\n');
+      if (links.length !== nodes.length || links.some((l) => !l.split(' ').includes('connected')))
+        return false;
       const replication = await info(n, 'replication');
       if (field(replication, 'role') === 'slave' && field(replication, 'master_link_status') !== 'up')
         return false;
@@ -276,6 +290,8 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
           // A replica's first sync starts at once (the default waits 5 s for more replicas to share it).
           '--repl-diskless-sync-delay',
           '0',
+          '--logfile',
+          'redis.log',
           '--dir',
           dir,
         ]),
@@ -305,31 +321,59 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
       return c;
     },
     async flush() {
-      for (const n of nodes) if ((await roleOf(n)) === 'master') await n.probe.flushall();
+      for (const n of nodes) if ((await roleOf(n)) === 'master') await n.cli('FLUSHALL');
     },
     async keys(pattern) {
       const out: string[] = [];
-      for (const n of nodes) if ((await roleOf(n)) === 'master') out.push(...(await n.probe.keys(pattern)));
+      for (const n of nodes) {
+        if ((await roleOf(n)) === 'master')
+          out.push(...(await n.cli('KEYS', pattern)).split('\n').filter(Boolean));
+      }
       return out.sort();
     },
-    async failover() {
-      for (const replica of nodes) {
-        const replication = await info(replica, 'replication');
-        if (field(replication, 'role') !== 'slave' || field(replication, 'master_link_status') !== 'up')
-          continue;
-        const from = Number(field(replication, 'master_port'));
-        const master = nodes.find((n) => n.port === from);
-        if (!master) continue;
-        await replica.probe.cluster('FAILOVER');
-        await until(
-          'the failover',
-          30_000,
-          async () =>
-            (await roleOf(replica)) === 'master' && (await roleOf(master)) === 'slave' && (await settled()),
-        );
-        return { from, to: replica.port };
-      }
-      throw new Error('Redis Cluster: no replica to fail over to (start it with replicas: 1)');
+    async failover(key) {
+      const slot = key === undefined ? 0 : Number(await nodes[0]!.cli('CLUSTER', 'KEYSLOT', key));
+      let master: ServerProcess | undefined;
+      let replica: ServerProcess | undefined;
+      await until(`a replica in sync with the master of slot ${slot} (replicas: 1?)`, 10_000, async () => {
+        master = undefined;
+        for (const n of nodes) {
+          if ((await roleOf(n)) !== 'master') continue;
+          // CLUSTER NODES: a master's own line ('myself') ends with its slot ranges ("0-5460").
+          const own = (await n.cli('CLUSTER', 'NODES')).split('\n').find((l) => l.includes('myself')) ?? '';
+          for (const range of own.trim().split(' ').slice(8)) {
+            const [first, last = first] = range.split('-').map(Number);
+            if (first! <= slot && slot <= last!) master = n;
+          }
+        }
+        replica = undefined;
+        for (const n of nodes) {
+          const replication = await info(n, 'replication');
+          const following = Number(field(replication, 'master_port')) === master?.port;
+          if (following && field(replication, 'master_link_status') === 'up') replica = n;
+        }
+        return replica !== undefined;
+      });
+      if (!master || !replica) throw new Error(`Redis Cluster: slot ${slot} has no replica`);
+      // The replica's request to its master is sometimes lost (on a link being set up), and would
+      // time out after 5 s: ask again each second until the replica is the master. (The masters
+      // vote about one shard's failover once per 2 × node timeout: a quick second one waits.)
+      let asked = 0;
+      await until('the replica taking over', 20_000, async () => {
+        if ((await roleOf(replica!)) === 'master') return true;
+        if (Date.now() - asked >= 1000) {
+          asked = Date.now();
+          await replica!.cli('CLUSTER', 'FAILOVER');
+        }
+        return false;
+      });
+      await until(
+        'the old master following the new one',
+        30_000,
+        async () => (await roleOf(master!)) === 'slave',
+      );
+      await until('the cluster settling', 30_000, settled);
+      return { from: master.port, to: replica.port };
     },
     stop,
   };
@@ -369,7 +413,7 @@ export function useTestRedisCluster(
     client: () => cluster().client(),
     flush: () => cluster().flush(),
     keys: (pattern) => cluster().keys(pattern),
-    failover: () => cluster().failover(),
+    failover: (key) => cluster().failover(key),
     stop: () => cluster().stop(),
   };
 }
