@@ -58,9 +58,9 @@ class ServerProcess {
   }
 
   /**
-   * One command to this server by redis-cli: a process of its own each time,
-   * so it answers even when a connection kept open would not (a cluster node
-   * turning from master to replica left one unanswered in a test run).
+   * One command to this server by redis-cli, a process of its own each time
+   * with a 2 s timeout: a node that does not answer fails one poll of
+   * `until` instead of hanging it.
    */
   cli(...args: string[]): Promise<string> {
     return redisCli(['-p', String(this.port), ...args], 2000);
@@ -355,9 +355,10 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
         return replica !== undefined;
       });
       if (!master || !replica) throw new Error(`Redis Cluster: slot ${slot} has no replica`);
-      // The replica's request to its master is sometimes lost (on a link being set up), and would
-      // time out after 5 s: ask again each second until the replica is the master. (The masters
-      // vote about one shard's failover once per 2 × node timeout: a quick second one waits.)
+      // The replica's request to its master was seen lost (the master never logged it), and a
+      // manual failover times out after 5 s: ask again each second until the replica is the
+      // master. (The masters vote about one shard's failover once per 2 × node timeout: a quick
+      // second one waits.)
       let asked = 0;
       await until('the replica taking over', 20_000, async () => {
         if ((await roleOf(replica!)) === 'master') return true;
