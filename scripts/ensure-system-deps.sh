@@ -5,6 +5,8 @@
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The Redis Cluster tests join their nodes with redis-cli (Debian: redis-tools, which redis-server depends on).
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 # The mTLS tests make certificates with scripts/dev-certs.sh.
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # The dashboard's end-to-end test drives Debian's Chromium through playwright-core.

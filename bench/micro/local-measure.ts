@@ -5,7 +5,7 @@
  * file goes). Calls run one after another, so for an adapter that talks to
  * Redis the wall time includes the round trip and the CPU time does not.
  */
-import type { Redis } from '../../services/common/state/redis';
+import { type Redis, singleNode } from '../../services/common/state/redis';
 import { median } from '../stats';
 
 export interface MeasureOptions {
@@ -71,14 +71,15 @@ export interface RedisCost {
 }
 
 /** Counts, from now on, the commands a client sends and its socket writes (patches the instance). */
-export async function countSent(redis: Redis): Promise<{ commands: number; writes: number }> {
+export async function countSent(client: Redis): Promise<{ commands: number; writes: number }> {
+  const redis = singleNode(client);
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   const sent = { commands: 0, writes: 0 };
   const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+  redis.sendCommand = ((...args: Parameters<typeof redis.sendCommand>) => {
     sent.commands++;
     return send(...args);
-  }) as Redis['sendCommand'];
+  }) as typeof redis.sendCommand;
   const stream = redis.stream;
   const write = stream.write.bind(stream);
   stream.write = ((...args: Parameters<typeof stream.write>) => {

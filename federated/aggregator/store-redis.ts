@@ -1,11 +1,12 @@
 /**
  * Redis adapter of the FederatedStore port. Keys (all under the deployment's
- * prefix):
+ * prefix; one hash tag, so on a Redis Cluster they are one slot, as the
+ * model script, the round's MULTI and the rounds' MGET need):
  *
- *   <prefix>fed:model:<version>   HASH  weights (raw little-endian float32), created_ms, round
- *   <prefix>fed:model:latest      STRING highest stored version
- *   <prefix>fed:round:<id>        STRING the round record as JSON
- *   <prefix>fed:rounds            ZSET  round ids (score = id)
+ *   <prefix>{fed}:model:<version>   HASH  weights (raw little-endian float32), created_ms, round
+ *   <prefix>{fed}:model:latest      STRING highest stored version
+ *   <prefix>{fed}:round:<id>        STRING the round record as JSON
+ *   <prefix>{fed}:rounds            ZSET  round ids (score = id)
  *
  * A model version is written once (HSETNX-guarded Lua script that also moves
  * the `latest` pointer forward), so two aggregators can never publish two
@@ -44,11 +45,11 @@ export class RedisFederatedStore implements FederatedStore {
   ) {}
 
   private modelKey(version: number): string {
-    return `${this.prefix}fed:model:${version}`;
+    return `${this.prefix}{fed}:model:${version}`;
   }
 
   private roundKey(id: number): string {
-    return `${this.prefix}fed:round:${id}`;
+    return `${this.prefix}{fed}:round:${id}`;
   }
 
   async putModel(model: ModelRecord): Promise<void> {
@@ -56,7 +57,7 @@ export class RedisFederatedStore implements FederatedStore {
       PUT_MODEL,
       2,
       this.modelKey(model.version),
-      `${this.prefix}fed:model:latest`,
+      `${this.prefix}{fed}:model:latest`,
       toBuffer(model.weights),
       String(model.createdAtMs),
       String(model.round),
@@ -77,7 +78,7 @@ export class RedisFederatedStore implements FederatedStore {
   }
 
   async latestModel(): Promise<ModelRecord | null> {
-    const v = await this.redis.get(`${this.prefix}fed:model:latest`);
+    const v = await this.redis.get(`${this.prefix}{fed}:model:latest`);
     return v ? this.getModel(Number(v)) : null;
   }
 
@@ -85,7 +86,7 @@ export class RedisFederatedStore implements FederatedStore {
     await this.redis
       .multi()
       .set(this.roundKey(round.id), JSON.stringify(round))
-      .zadd(`${this.prefix}fed:rounds`, round.id, String(round.id))
+      .zadd(`${this.prefix}{fed}:rounds`, round.id, String(round.id))
       .exec();
   }
 
@@ -95,12 +96,12 @@ export class RedisFederatedStore implements FederatedStore {
   }
 
   async latestRound(): Promise<RoundRecord | null> {
-    const ids = await this.redis.zrevrange(`${this.prefix}fed:rounds`, 0, 0);
+    const ids = await this.redis.zrevrange(`${this.prefix}{fed}:rounds`, 0, 0);
     return ids[0] ? this.getRound(Number(ids[0])) : null;
   }
 
   async listRounds(): Promise<RoundRecord[]> {
-    const ids = await this.redis.zrange(`${this.prefix}fed:rounds`, 0, -1);
+    const ids = await this.redis.zrange(`${this.prefix}{fed}:rounds`, 0, -1);
     if (ids.length === 0) return [];
     const docs = await this.redis.mget(ids.map((id) => this.roundKey(Number(id))));
     return docs.filter((d): d is string => d !== null).map((d) => JSON.parse(d) as RoundRecord);

@@ -2,9 +2,11 @@
  * The Redis adapter of the AnswerStore port (answers.ts): brokers sharing a
  * Redis share their answers, so a retry that reaches another broker still
  * gets the first answer. One key per request id,
- * `<prefix>broker:answer:<request id>`: empty while its decision runs, then
+ * `<prefix>broker:answer:{<request id>}`: empty while its decision runs, then
  * a version byte (1) and the encoded answer; it expires with the window
- * (PX).
+ * (PX). The request id is the key's hash tag, so on a Redis Cluster answers
+ * spread over the slots, and a batch is one script call per key there
+ * (auto-pipelined per node).
  *
  * Every decision claims an id and keeps an answer, so both go in batches:
  * claims made within 2 ms are one script call (the negotiation runs
@@ -46,6 +48,8 @@ return #KEYS
 interface AnswerCommands {
   parleyAnswerClaimManyBuffer(...args: Array<string | number>): Promise<Buffer[]>;
   parleyAnswerMany(...args: Array<string | number | Buffer>): Promise<number>;
+  parleyAnswerClaimOneBuffer(key: string, windowMs: number): Promise<Buffer[]>;
+  parleyAnswerOne(key: string, windowMs: number, value: Buffer): Promise<number>;
 }
 
 export interface AnswerCodec<A> {
@@ -113,14 +117,28 @@ export class RedisAnswerStore<A> implements AnswerStore<A> {
     if (!('parleyAnswerClaimMany' in redis)) {
       redis.defineCommand('parleyAnswerClaimMany', { lua: CLAIM_MANY });
       redis.defineCommand('parleyAnswerMany', { lua: ANSWER_MANY });
+      // The same scripts with one key, for a cluster: ioredis' auto-pipelining routes a
+      // script call by its first argument, which for a key count given per call is the count.
+      redis.defineCommand('parleyAnswerClaimOne', { numberOfKeys: 1, lua: CLAIM_MANY });
+      redis.defineCommand('parleyAnswerOne', { numberOfKeys: 1, lua: ANSWER_MANY });
     }
     this.redis = redis as Redis & AnswerCommands;
     // One window per batch: the largest asked for (they are all the broker's one setting).
+    // On a Redis Cluster (a script touches one slot, and each request id is a slot) one call per key.
+    const cluster = this.redis.isCluster;
     this.claims = new Batches(async (items) => {
+      if (cluster) {
+        const one = (c: { key: string; windowMs: number }) =>
+          this.redis.parleyAnswerClaimOneBuffer(c.key, c.windowMs);
+        return (await Promise.all(items.map(one))).flat();
+      }
       const windowMs = Math.max(...items.map((c) => c.windowMs));
       return this.redis.parleyAnswerClaimManyBuffer(items.length, ...items.map((c) => c.key), windowMs);
     }, 2);
     this.answers = new Batches(async (items) => {
+      if (cluster) {
+        return Promise.all(items.map((a) => this.redis.parleyAnswerOne(a.key, a.windowMs, a.value)));
+      }
       const args = items.flatMap((a) => [a.windowMs, a.value]);
       await this.redis.parleyAnswerMany(items.length, ...items.map((a) => a.key), ...args);
       return items.map(() => 1);
@@ -128,7 +146,7 @@ export class RedisAnswerStore<A> implements AnswerStore<A> {
   }
 
   key(requestId: string): string {
-    return `${this.prefix}broker:answer:${requestId}`;
+    return `${this.prefix}broker:answer:{${requestId}}`;
   }
 
   async claim(requestId: string, windowMs: number): Promise<Claim<A>> {

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { projectPath } from './paths';
 import { parseRateLimit, type RateLimit } from './rate-limit';
 import { type AgentEntry, loadRegistry, RegistryError } from './registry';
+import { clusterTarget } from './state/redis';
 
 /**
  * Weights of the joint utility's terms: the platform's revenue (the
@@ -32,7 +33,10 @@ export interface Config {
   compression: 'off' | 'gzip' | 'deflate';
   /** How often a broker resolves agents' host names again to find their replicas (ms); 0 = never. */
   agentResolveMs: number;
-  /** Redis URL; empty = embedded in-process state. */
+  /**
+   * Redis URL (`redis://`, `rediss://`, or `redis+cluster://host:port,…` for
+   * a Redis Cluster: state/redis.ts), with REDIS_PASSWORD in it; empty = embedded in-process state.
+   */
   redisUrl: string;
   /** Prefix of every Redis key this deployment owns. */
   redisPrefix: string;
@@ -186,8 +190,20 @@ function str(env: Env, name: string, def: string): string {
 function redisUrl(env: Env): string {
   const url = str(env, 'REDIS_URL', '');
   const password = str(env, 'REDIS_PASSWORD', '');
+  let cluster: ReturnType<typeof clusterTarget>;
+  try {
+    cluster = clusterTarget(url);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   if (!password) return url;
   if (!url) throw new ConfigError('REDIS_PASSWORD: set, but REDIS_URL is empty (no Redis to use it for)');
+  if (cluster) {
+    if (cluster.password !== undefined || cluster.username !== undefined)
+      throw new ConfigError('REDIS_PASSWORD: REDIS_URL has a password already; give it in one place');
+    // clusterTarget percent-decodes the password.
+    return url.replace('://', `://:${encodeURIComponent(password)}@`);
+  }
   let u: URL;
   try {
     u = new URL(url);

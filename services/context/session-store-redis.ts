@@ -1,8 +1,10 @@
 /**
  * Redis adapter of the SessionStore port: one HASH per session at
- * `<prefix>context:session:<id>`, expiring `ttlMs` after its last write
+ * `<prefix>context:session:{<id>}`, expiring `ttlMs` after its last write
  * (PEXPIRE). Each update is one Lua script, so concurrent replicas never lose
- * an update. Fields:
+ * an update. The session id is the key's hash tag: on a Redis Cluster the
+ * sessions spread over the slots, and a batch of outcomes is one script call
+ * per session (one per OUTCOMES_CHUNK outcomes on a single Redis). Fields:
  *
  *   ads_heard   integer
  *   outcomes    last ad outcomes, oldest first: "s" skip, "c" complete
@@ -155,6 +157,17 @@ function pairs(flat: unknown): Record<string, string> {
   return out;
 }
 
+/** The items of each session, in their order. */
+function bySession(items: ReadonlyArray<SessionOutcome>): SessionOutcome[][] {
+  const groups = new Map<string, SessionOutcome[]>();
+  for (const item of items) {
+    const group = groups.get(item.sessionId);
+    if (group) group.push(item);
+    else groups.set(item.sessionId, [item]);
+  }
+  return [...groups.values()];
+}
+
 export interface RedisSessionStoreOptions {
   redis: Redis;
   /** config.redisPrefix */
@@ -168,7 +181,7 @@ export class RedisSessionStore implements SessionStore {
   constructor(private readonly opts: RedisSessionStoreOptions) {}
 
   key(sessionId: string): string {
-    return `${this.opts.prefix}context:session:${sessionId}`;
+    return `${this.opts.prefix}context:session:{${sessionId}}`;
   }
 
   async get(sessionId: string, _nowMs: number): Promise<SessionState | null> {
@@ -207,11 +220,18 @@ export class RedisSessionStore implements SessionStore {
     return toState(pairs(await this.recordChunk([{ sessionId, outcome }], nowMs)));
   }
 
-  /** One script call per OUTCOMES_CHUNK items, all sent together (one round trip). */
+  /**
+   * One script call per OUTCOMES_CHUNK items, all sent together (one round
+   * trip); on a Redis Cluster, where a script touches one slot, the items of
+   * each session separately (in their order).
+   */
   async recordOutcomes(items: ReadonlyArray<SessionOutcome>, nowMs: number): Promise<void> {
+    const groups = this.opts.redis.isCluster ? bySession(items) : [items];
     const chunks: Array<Promise<unknown>> = [];
-    for (let i = 0; i < items.length; i += OUTCOMES_CHUNK) {
-      chunks.push(this.recordChunk(items.slice(i, i + OUTCOMES_CHUNK), nowMs));
+    for (const group of groups) {
+      for (let i = 0; i < group.length; i += OUTCOMES_CHUNK) {
+        chunks.push(this.recordChunk(group.slice(i, i + OUTCOMES_CHUNK), nowMs));
+      }
     }
     await Promise.all(chunks);
   }

@@ -6,7 +6,11 @@
  * commit's reservations are one script call, an outcome (or a batch of
  * them) another; each read evaluate makes is one command.
  *
- * Keys (all under `${redisPrefix}objective:`):
+ * Keys (all under `${redisPrefix}{objective}:`: one hash tag, so on a Redis
+ * Cluster every key of the ledger and the outcome log is in one slot, as
+ * the scripts below need: a commit's reservations span campaigns, a request
+ * and the expiry index, and an outcome's script its idempotency key, the
+ * reservation, the campaign and the event log):
  *   camp:<campaign>               hash: the campaign's books and KPI counters
  *                                   spent, reserved              lifetime micros
  *                                   spent:<day>, reserved:<day>  that UTC day's micros (days kept: `days`)
@@ -27,11 +31,11 @@
  *   outcomes                      stream: the outcome event log (MAXLEN ~)
  *
  * The scripts settle/release through the key names stored in the
- * reservation, so they assume a single Redis (or a primary with replicas),
- * not Redis Cluster.
+ * reservation, which are all in that one slot.
  */
-import type { Redis } from 'ioredis';
+
 import type { OutcomeKind } from '../common/domain/types';
+import type { Redis } from '../common/state/redis';
 import {
   type BudgetLedger,
   type Charge,
@@ -58,7 +62,7 @@ import {
 import { utcDay } from './pacing';
 
 export function objectiveKeys(redisPrefix: string) {
-  const p = `${redisPrefix}objective:`;
+  const p = `${redisPrefix}{objective}:`;
   return {
     reservationPrefix: `${p}res:`,
     /** The campaign's books (lifetime `spent` / `reserved`, the days', KPI counters). */
@@ -381,6 +385,9 @@ interface ObjectiveCommands {
 
 function withCommands(redis: Redis): Redis & ObjectiveCommands {
   // Variable key count (no numberOfKeys): the first argument of each call is the number of keys.
+  // (On a cluster ioredis' auto-pipelining files such a call under the node of that number's
+  // slot, then sends the pipeline to its keys' slot: right, as long as every key the
+  // connection touches is in the one {objective} slot.)
   redis.defineCommand('parleyObjReserve', { lua: RESERVE });
   redis.defineCommand('parleyObjSettle', { numberOfKeys: 3, lua: SETTLE });
   redis.defineCommand('parleyObjRelease', { numberOfKeys: 3, lua: RELEASE });

@@ -1,14 +1,16 @@
 /**
- * One contract for both AnswerStore adapters (in memory and Redis): what
- * makes Decide idempotent per request_id. Times are real, so Redis's PX and
- * the embedded expiry are held to the same rules.
+ * One contract for both AnswerStore adapters (in memory and Redis, on one
+ * redis-server and on a Redis Cluster): what makes Decide idempotent per
+ * request_id. Times are real, so Redis's PX and the embedded expiry are held
+ * to the same rules.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type AnswerStore, EmbeddedAnswerStore } from '../../services/broker/answers';
 import { RedisAnswerStore } from '../../services/broker/answers-redis';
-import { useTestRedis } from '../support/redis';
+import { redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 
 const redis = useTestRedis();
+const backends = redisBackends(redis, useTestRedisCluster());
 
 interface Answer {
   ads: string[];
@@ -20,7 +22,10 @@ const codec = {
 
 const adapters: Array<[string, () => AnswerStore<Answer>]> = [
   ['embedded', () => new EmbeddedAnswerStore<Answer>()],
-  ['redis', () => new RedisAnswerStore(redis.client(), 'parley-test:', codec)],
+  ...backends.map(([name, backend]): [string, () => AnswerStore<Answer>] => [
+    name,
+    () => new RedisAnswerStore(backend.client(), 'parley-test:', codec),
+  ]),
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.each(adapters)('AnswerStore contract: %s', (_name, make) => {
   let store: AnswerStore<Answer>;
   beforeEach(async () => {
-    await redis.flush();
+    for (const [, backend] of backends) await backend.flush();
     store = make();
   });
 
@@ -67,16 +72,28 @@ describe.each(adapters)('AnswerStore contract: %s', (_name, make) => {
   });
 });
 
-describe('RedisAnswerStore', () => {
+describe.each(backends)('RedisAnswerStore (%s)', (_name, backend) => {
   it('an answer that encodes to no bytes is an answer, not a pending claim', async () => {
-    await redis.flush();
-    const store = new RedisAnswerStore(redis.client(), 'parley-test:', {
+    await backend.flush();
+    const store = new RedisAnswerStore(backend.client(), 'parley-test:', {
       encode: () => Buffer.alloc(0),
       decode: () => ({}),
     });
     await store.claim('e', 60_000);
     await store.answer('e', {}, 60_000);
     expect(await store.claim('e', 60_000)).toEqual({ kind: 'answered', answer: {} });
+  });
+
+  it('keeps each answer under the prefix, its request id the hash tag (one slot per request on a cluster)', async () => {
+    await backend.flush();
+    const store = new RedisAnswerStore(backend.client(), 'parley-test:', codec);
+    await Promise.all([store.claim('r-1', 60_000), store.claim('r-2', 60_000)]);
+    await store.answer('r-1', { ads: ['cr-1'] }, 60_000);
+    await store.close();
+    expect(await backend.keys('*')).toEqual([
+      'parley-test:broker:answer:{r-1}',
+      'parley-test:broker:answer:{r-2}',
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * One contract for both DecisionLog adapters (the embedded ring in the admin
- * service and the ring in Redis that brokers append to): newest first,
+ * service and the ring in Redis that brokers append to, on one redis-server
+ * and on a Redis Cluster): newest first,
  * bounded to the configured size whatever the traffic, lookups of a record
  * that left the log answer null, a record comes back exactly as it went in
  * (as its protobuf bytes carry it), and bytes that are not a record read as
@@ -17,9 +18,10 @@ import {
 } from '../../services/common/state/decisions';
 import { RedisDecisionLog } from '../../services/common/state/decisions-redis';
 import { decisionRecord as record } from '../support/decision-record';
-import { useTestRedis } from '../support/redis';
+import { type RedisBackend, redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 
 const redis = useTestRedis();
+const backends = redisBackends(redis, useTestRedisCluster());
 
 const PREFIX = 'parley-ct:';
 /** The smallest size the configuration allows. */
@@ -28,6 +30,8 @@ const SIZE = loadConfig({ PARLEY_DECISION_LOG_SIZE: '10' }).admin.decisionLogSiz
 interface Adapter {
   /** Two handles on one log (two brokers); the embedded log is one process, so the same log twice. */
   handles(size: number, prefix?: string): [DecisionLog, DecisionLog];
+  /** The Redis it keeps the log in (none: embedded). */
+  backend?: RedisBackend;
 }
 const adapters: Array<[string, Adapter]> = [
   [
@@ -39,17 +43,18 @@ const adapters: Array<[string, Adapter]> = [
       },
     },
   ],
-  [
-    'redis',
+  ...backends.map(([name, backend]): [string, Adapter] => [
+    name,
     {
+      backend,
       handles(size, prefix = PREFIX) {
         return [
-          new RedisDecisionLog(redis.client(), prefix, size),
-          new RedisDecisionLog(redis.client(), prefix, size),
+          new RedisDecisionLog(backend.client(), prefix, size),
+          new RedisDecisionLog(backend.client(), prefix, size),
         ];
       },
     },
-  ],
+  ]),
 ];
 
 /** A small record, encoded; `v` tells two records of one request id apart. */
@@ -60,9 +65,10 @@ function small(requestId: string, v = 0): EncodedDecision {
 const ids = (rs: DecisionRecordData[]) => rs.map((r) => r.request_id);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `req-${from + i}`);
 
-describe.each(adapters)('DecisionLog contract: %s', (name, adapter) => {
+describe.each(adapters)('DecisionLog contract: %s', (_name, adapter) => {
+  const { backend } = adapter;
   beforeEach(async () => {
-    await redis.flush();
+    await backend?.flush();
   });
 
   it('an empty log has no records, and an unknown id is null (not an error)', async () => {
@@ -124,11 +130,11 @@ describe.each(adapters)('DecisionLog contract: %s', (name, adapter) => {
     expect(ids(await log.recent(1000))).toEqual(range(total - SIZE, total).reverse());
     expect(await log.get(`req-${total - SIZE - 1}`)).toBeNull();
     expect(await log.get('req-0')).toBeNull();
-    if (name === 'redis') {
+    if (backend) {
       // Memory is bounded too: one record and one id per slot, one index entry per live record.
-      const c = redis.client();
-      expect(await c.hlen(`${PREFIX}decisions:ring`)).toBe(2 * SIZE);
-      expect(await c.hlen(`${PREFIX}decisions:index`)).toBe(SIZE);
+      const c = backend.client();
+      expect(await c.hlen(`${PREFIX}{decisions}:ring`)).toBe(2 * SIZE);
+      expect(await c.hlen(`${PREFIX}{decisions}:index`)).toBe(SIZE);
     }
   });
 
@@ -175,14 +181,14 @@ describe.each(adapters)('DecisionLog contract: %s', (name, adapter) => {
     expect(() => adapter.handles(2.5)).toThrow(/size/);
   });
 
-  it.runIf(name === 'redis')('keeps its keys under the configured prefix', async () => {
+  it.runIf(backend)('keeps its keys under the configured prefix, in one slot ({decisions})', async () => {
     const [log] = adapter.handles(SIZE);
     const [other] = adapter.handles(SIZE, 'parley-other:');
     await log.append(range(0, SIZE + 2).map((id) => small(id)));
-    expect((await redis.client().keys('*')).sort()).toEqual([
-      `${PREFIX}decisions:index`,
-      `${PREFIX}decisions:ring`,
-      `${PREFIX}decisions:seq`,
+    expect(await backend!.keys('*')).toEqual([
+      `${PREFIX}{decisions}:index`,
+      `${PREFIX}{decisions}:ring`,
+      `${PREFIX}{decisions}:seq`,
     ]);
     expect(await other.recent(10)).toEqual([]);
     expect(await other.get('req-5')).toBeNull();

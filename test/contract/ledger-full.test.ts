@@ -6,8 +6,8 @@
  * money already on the books stays exactly as it was; once memory is freed
  * reservations work again without a restart.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from '../../services/common/state/redis';
 import type { BudgetLimits } from '../../services/objective/ledger';
 import { RedisLedger } from '../../services/objective/redis-state';
 import { useTestRedis } from '../support/redis';

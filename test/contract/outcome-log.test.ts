@@ -1,17 +1,19 @@
 /**
- * One OutcomeLog contract, run against both adapters: idempotent recording
+ * One OutcomeLog contract, run against both adapters (Redis on one
+ * redis-server and on a Redis Cluster): idempotent recording
  * (a replayed key has no second effect: no second settlement, no second log
  * entry, no second count), settlement of impressions (on time, late after
  * their reservation expired, or refused), per-campaign counters, the
  * consumer-group API and the bounded length of the log.
  */
-import type { Redis } from 'ioredis';
+
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OutcomeKind } from '../../services/common/domain/types';
+import type { Redis } from '../../services/common/state/redis';
 import { type BudgetLedger, type BudgetLimits, EmbeddedLedger } from '../../services/objective/ledger';
 import { EmbeddedOutcomeLog, type OutcomeEntry, type OutcomeLog } from '../../services/objective/outcome-log';
 import { RedisLedger, RedisOutcomeLog } from '../../services/objective/redis-state';
-import { useTestRedis } from '../support/redis';
+import { redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 
 const HOUR = 3_600_000;
 const PREFIX = 'outcometest:';
@@ -22,10 +24,12 @@ const LIMITS: BudgetLimits = {
 };
 
 const redis = useTestRedis();
-let shared: Redis;
+const backends = redisBackends(redis, useTestRedisCluster());
+/** One connection per backend, by its name. */
+const shared = new Map<string, Redis>();
 
 beforeAll(() => {
-  shared = redis.client();
+  for (const [name, backend] of backends) shared.set(name, backend.client());
 });
 
 interface State {
@@ -42,16 +46,17 @@ const adapters: Array<[string, Make]> = [
       return { ledger, outcomes: new EmbeddedOutcomeLog(ledger, opts) };
     },
   ],
-  [
-    'redis',
+  ...backends.map(([name, backend]): [string, Make] => [
+    name,
     async (opts) => {
-      await redis.flush();
+      await backend.flush();
+      const client = shared.get(name)!;
       return {
-        ledger: new RedisLedger(shared, PREFIX, { reservationTtlMs: HOUR }),
-        outcomes: new RedisOutcomeLog(shared, PREFIX, opts),
+        ledger: new RedisLedger(client, PREFIX, { reservationTtlMs: HOUR }),
+        outcomes: new RedisOutcomeLog(client, PREFIX, opts),
       };
     },
-  ],
+  ]),
 ];
 
 function entry(key: string, event: OutcomeKind, over: Partial<OutcomeEntry> = {}): OutcomeEntry {
@@ -378,11 +383,11 @@ describe.each(adapters)('OutcomeLog contract (%s)', (name, make) => {
   });
 });
 
-describe('Redis outcome log under concurrent replicas', () => {
+describe.each(backends)('Redis outcome log under concurrent replicas (%s)', (_name, backend) => {
   it('records a key once (on time or late) when several replicas receive the same outcome at once, alone or in batches', async () => {
-    await redis.flush();
+    await backend.flush();
     const replicas = Array.from({ length: 4 }, () => {
-      const client = redis.client();
+      const client = backend.client();
       return {
         ledger: new RedisLedger(client, PREFIX, { reservationTtlMs: HOUR }),
         outcomes: new RedisOutcomeLog(client, PREFIX, { idempotencyTtlMs: 60_000, maxLen: 1000 }),

@@ -1,5 +1,6 @@
 /**
- * One contract for both OverrideStore adapters (embedded and Redis): the
+ * One contract for both OverrideStore adapters (embedded and Redis, on one
+ * redis-server and on a Redis Cluster): the
  * overrides, their append-only audit log, the version counter and the change
  * feed brokers reload on. `handles()` gives two handles on one state: for
  * Redis two stores on two connections (two admin replicas, or an admin and a
@@ -14,9 +15,10 @@ import { createLogger } from '../../services/common/log';
 import { EmbeddedDecisionLog } from '../../services/common/state/decisions';
 import { EmbeddedOverrideStore, type OverrideStore } from '../../services/common/state/overrides';
 import { RedisOverrideStore, VERSION_POLL_MS } from '../../services/common/state/overrides-redis';
-import { useTestRedis } from '../support/redis';
+import { type RedisBackend, redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 
 const redis = useTestRedis();
+const backends = redisBackends(redis, useTestRedisCluster());
 
 const PREFIX = 'parley-ct:';
 const T0 = 1_800_000_000_000;
@@ -32,6 +34,8 @@ function track<S extends OverrideStore>(s: S): S {
 interface Adapter {
   /** Two handles on the same state. */
   handles(prefix?: string): [OverrideStore, OverrideStore];
+  /** The Redis it keeps the state in (none: embedded). */
+  backend?: RedisBackend;
 }
 const adapters: Array<[string, Adapter]> = [
   [
@@ -43,17 +47,18 @@ const adapters: Array<[string, Adapter]> = [
       },
     },
   ],
-  [
-    'redis',
+  ...backends.map(([name, backend]): [string, Adapter] => [
+    name,
     {
+      backend,
       handles(prefix = PREFIX) {
         return [
-          track(new RedisOverrideStore(redis.client(), prefix)),
-          track(new RedisOverrideStore(redis.client(), prefix)),
+          track(new RedisOverrideStore(backend.client(), prefix)),
+          track(new RedisOverrideStore(backend.client(), prefix)),
         ];
       },
     },
-  ],
+  ]),
 ];
 
 function ov(id: string, over: Partial<Override> = {}): Override {
@@ -87,8 +92,9 @@ async function within(ms: number, cond: () => boolean | Promise<boolean>): Promi
 }
 
 describe.each(adapters)('OverrideStore contract: %s', (name, adapter) => {
+  const { backend } = adapter;
   beforeEach(async () => {
-    await redis.flush();
+    await backend?.flush();
     opened = [];
   });
   afterEach(async () => {
@@ -290,7 +296,7 @@ describe.each(adapters)('OverrideStore contract: %s', (name, adapter) => {
     unsubscribe();
     const afterUnsubscribe = calls;
     await admin.create(ov('ov-b'), T0 + 2);
-    await sleep(name === 'redis' ? 1200 : 20); // past one version poll as well
+    await sleep(backend ? 1200 : 20); // past one version poll as well
     expect(calls).toBe(afterUnsubscribe);
   });
 
@@ -309,7 +315,7 @@ describe.each(adapters)('OverrideStore contract: %s', (name, adapter) => {
     }
   });
 
-  it.runIf(name === 'redis')('a change whose message was missed is found by the version poll', async () => {
+  it.runIf(backend)('a change whose message was missed is found by the version poll', async () => {
     const [, broker] = adapter.handles();
     let calls = 0;
     broker.subscribe(() => {
@@ -318,25 +324,33 @@ describe.each(adapters)('OverrideStore contract: %s', (name, adapter) => {
     await sleep(100);
     calls = 0;
     // As if the change was published while the subscriber connection was down.
-    await redis.client().incr(`${PREFIX}admin:version`);
+    await backend!.client().incr(`${PREFIX}{admin}:version`);
     await within(VERSION_POLL_MS + 300, () => calls === 1);
   });
 
-  it.runIf(name === 'redis')('keeps its keys and channel under the configured prefix', async () => {
-    const [mine] = adapter.handles(PREFIX);
-    const [other] = adapter.handles('parley-other:');
-    mine.subscribe(() => undefined);
-    await mine.create(ov('ov-a'), T0);
-    await mine.create(ov('ov-b'), T0);
-    await mine.remove('ov-b', 'cy', 'done', T0);
-    await within(1000, async () => (await redis.client().pubsub('CHANNELS', '*')).length > 0);
-
-    const keys = (await redis.client().keys('*')).sort();
-    expect(keys).toEqual([`${PREFIX}admin:audit`, `${PREFIX}admin:overrides`, `${PREFIX}admin:version`]);
-    const channels = (await redis.client().pubsub('CHANNELS', '*')) as string[];
-    expect(channels).toEqual([`${PREFIX}admin:changed`]);
-    // Another prefix is another world.
-    expect(await other.snapshot()).toEqual({ overrides: [], version: 0 });
-    expect(await other.audit(10)).toEqual([]);
-  });
+  it.runIf(backend)(
+    'keeps its keys and channel under the configured prefix, in one slot ({admin})',
+    async () => {
+      const [mine] = adapter.handles(PREFIX);
+      const [other] = adapter.handles('parley-other:');
+      mine.subscribe(() => undefined);
+      await mine.create(ov('ov-a'), T0);
+      await mine.create(ov('ov-b'), T0);
+      await mine.remove('ov-b', 'cy', 'done', T0);
+      expect(await backend!.keys('*')).toEqual([
+        `${PREFIX}{admin}:audit`,
+        `${PREFIX}{admin}:overrides`,
+        `${PREFIX}{admin}:version`,
+      ]);
+      // A cluster lists a subscription on the one node its connection chose only.
+      if (name === 'redis') {
+        await within(1000, async () => (await redis.client().pubsub('CHANNELS', '*')).length > 0);
+        const channels = (await redis.client().pubsub('CHANNELS', '*')) as string[];
+        expect(channels).toEqual([`${PREFIX}{admin}:changed`]);
+      }
+      // Another prefix is another world.
+      expect(await other.snapshot()).toEqual({ overrides: [], version: 0 });
+      expect(await other.audit(10)).toEqual([]);
+    },
+  );
 });

@@ -1,5 +1,6 @@
 /**
- * One contract for both SessionStore adapters (embedded and Redis). Times are
+ * One contract for both SessionStore adapters (embedded and Redis, on one
+ * redis-server and on a Redis Cluster). Times are
  * real (Date.now()) so the Redis adapter's PEXPIRE and the embedded TTL are
  * held to the same expiry rules.
  */
@@ -11,15 +12,19 @@ import {
   type SessionStore,
 } from '../../services/context/session-store';
 import { RedisSessionStore } from '../../services/context/session-store-redis';
-import { useTestRedis } from '../support/redis';
+import { redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 
 const redis = useTestRedis();
+const backends = redisBackends(redis, useTestRedisCluster());
 
 const PREFIX = 'parley-test:';
 
 const adapters: Array<[string, (ttlMs: number) => SessionStore]> = [
   ['embedded', (ttlMs) => new MemorySessionStore({ ttlMs })],
-  ['redis', (ttlMs) => new RedisSessionStore({ redis: redis.client(), prefix: PREFIX, ttlMs })],
+  ...backends.map(([name, backend]): [string, (ttlMs: number) => SessionStore] => [
+    name,
+    (ttlMs) => new RedisSessionStore({ redis: backend.client(), prefix: PREFIX, ttlMs }),
+  ]),
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,7 +33,7 @@ const served = { served: true, skipped: false, completed: false };
 describe.each(adapters)('SessionStore contract: %s', (name, make) => {
   let store: SessionStore;
   beforeEach(async () => {
-    await redis.flush();
+    for (const [, backend] of backends) await backend.flush();
     store = make(60_000);
   });
 
@@ -168,10 +173,18 @@ describe.each(adapters)('SessionStore contract: %s', (name, make) => {
     await short.close();
   });
 
-  it.runIf(name === 'redis')('keeps its keys under the configured prefix', async () => {
+  const backend = backends.find(([n]) => n === name)?.[1];
+  it.runIf(backend)('keeps its keys under the configured prefix, the session id the hash tag', async () => {
     await store.recordOutcome('s-1', served, Date.now());
-    const keys = await redis.client().keys('*');
-    expect(keys).toEqual([`${PREFIX}context:session:s-1`]);
-    expect(await redis.client().pttl(keys[0]!)).toBeGreaterThan(50_000);
+    await store.recordOutcomes(
+      [
+        { sessionId: 's-2', outcome: served },
+        { sessionId: 's-3', outcome: served },
+      ],
+      Date.now(),
+    );
+    const keys = await backend!.keys('*');
+    expect(keys).toEqual([1, 2, 3].map((i) => `${PREFIX}context:session:{s-${i}}`));
+    expect(await backend!.client().pttl(keys[0]!)).toBeGreaterThan(50_000);
   });
 });

@@ -125,6 +125,6 @@ describe.each(['embedded', 'redis'] as const)('ContextAgent over gRPC (%s state)
   it.runIf(state === 'redis')('keeps session state in Redis under the prefix', async () => {
     await observe({ session_id: 'in-redis', event: 'impression' });
     const keys = await redis.client().keys('ctx-test:*');
-    expect(keys).toContain('ctx-test:context:session:in-redis');
+    expect(keys).toContain('ctx-test:context:session:{in-redis}');
   });
 });

@@ -28,7 +28,7 @@ import { tracer } from '../../services/common/telemetry';
 import { traceparentOf } from '../../services/common/tracing';
 import { RemoteOutcomeFeed } from '../../services/inventory/outcome-feed';
 import { startObjectiveAgent } from '../../services/objective/server';
-import { useTestRedis } from '../support/redis';
+import { redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 import { spans, useMemorySpans } from '../support/spans';
 
 const FLIGHT = 'flight: { start: "2020-01-01T00:00:00Z", end: "2100-01-01T00:00:00Z" }';
@@ -54,6 +54,9 @@ const cataloguePath = join(dir, 'catalogue.yaml');
 writeFileSync(cataloguePath, CATALOGUE);
 
 const redis = useTestRedis();
+/** Redis state on one redis-server, and on a Redis Cluster (REDIS_URL=redis+cluster://…). */
+const backends = redisBackends(redis, useTestRedisCluster());
+const states = [['embedded'], ...backends.map(([name]) => [name])];
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
@@ -103,7 +106,7 @@ function commit(
   return { request_id: 'req-1', session_id: 'sess-1', reservations };
 }
 
-describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)', (kind) => {
+describe.each(states)('objective agent over gRPC (%s state)', (kind) => {
   let service: RunningService;
   let client: InstanceType<typeof v1.ObjectiveAgent>;
   let link: AgentLink;
@@ -126,9 +129,10 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       PARLEY_CATALOGUE: cataloguePath,
       PARLEY_LOG_LEVEL: 'error',
     };
-    if (kind === 'redis') {
-      await redis.flush();
-      env.REDIS_URL = redis.url;
+    const backend = backends.find(([name]) => name === kind)?.[1];
+    if (backend) {
+      await backend.flush();
+      env.REDIS_URL = backend.url;
       env.PARLEY_REDIS_PREFIX = 'grpctest:';
     }
     service = await startObjectiveAgent({ config: loadConfig(env), log });
@@ -372,7 +376,8 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
   it('serves its outcome log to learners through consumer groups (ReadOutcomes / AckOutcomes)', async () => {
     const feed = new RemoteOutcomeFeed(service.address);
     try {
-      const group = `learners-${kind}`;
+      const id = kind!.replace(' ', '-'); // ids allow no spaces
+      const group = `learners-${id}`;
       // A new group starts from the oldest retained entry: everything recorded above.
       const first = await feed.readGroup(group, 'c1', 1000);
       expect(first.length).toBeGreaterThan(0);
@@ -384,7 +389,7 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       });
       expect(await feed.readGroup(group, 'c1', 1000)).toEqual([]);
       const fresh: OutcomeRecord = {
-        idempotency_key: `feed-${kind}`,
+        idempotency_key: `feed-${id}`,
         request_id: 'req-9',
         creative_id: 'guarded-cr',
         session_id: 'sess-9',
@@ -394,7 +399,7 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       expect((await recordOutcome(fresh)).ack).toMatchObject({ accepted: true });
       const next = await feed.readGroup(group, 'c1', 1000);
       expect(next.map((e) => [e.idempotencyKey, e.event, e.skipOffsetMs])).toEqual([
-        [`feed-${kind}`, 'skip', 1200],
+        [`feed-${id}`, 'skip', 1200],
       ]);
       expect(
         await feed.ack(
@@ -404,11 +409,11 @@ describe.each([['embedded'], ['redis']])('objective agent over gRPC (%s state)',
       ).toBe(first.length + 1);
       expect(await feed.ack(group, [next[0]!.id])).toBe(0);
       // Another group reads the same log independently.
-      expect((await feed.readGroup(`other-${kind}`, 'c1', 1000)).length).toBe(first.length + 1);
+      expect((await feed.readGroup(`other-${id}`, 'c1', 1000)).length).toBe(first.length + 1);
       // A learner that starts now skips what came before; leaving removes its group.
-      expect(await feed.readGroup(`fresh-${kind}`, 'c1', 1000, 'newest')).toEqual([]);
-      expect(await feed.leaveGroup(`fresh-${kind}`)).toBe(true);
-      expect(await feed.leaveGroup(`fresh-${kind}`)).toBe(false);
+      expect(await feed.readGroup(`fresh-${id}`, 'c1', 1000, 'newest')).toEqual([]);
+      expect(await feed.leaveGroup(`fresh-${id}`)).toBe(true);
+      expect(await feed.leaveGroup(`fresh-${id}`)).toBe(false);
     } finally {
       feed.close();
     }

@@ -1,10 +1,12 @@
 /**
  * Redis adapter of the DecisionLog port: a ring of `size` slots, so the log
- * never holds more than `size` records whatever the traffic. Keys (under the prefix):
+ * never holds more than `size` records whatever the traffic. Keys (under the
+ * prefix; one hash tag, so on a Redis Cluster the ring is one slot, as the
+ * append script needs):
  *
- *   decisions:seq     STRING records ever appended
- *   decisions:ring    HASH   r<slot> → the record's protobuf bytes, q<slot> → its request id
- *   decisions:index   HASH   request id → slot (removed when the slot is reused)
+ *   {decisions}:seq     STRING records ever appended
+ *   {decisions}:ring    HASH   r<slot> → the record's protobuf bytes, q<slot> → its request id
+ *   {decisions}:index   HASH   request id → slot (removed when the slot is reused)
  *
  * An append of a batch is one Lua script (sent by its SHA once loaded); brokers of any
  * number append concurrently. Records go in and come out as Buffers (Lua
@@ -50,9 +52,9 @@ export class RedisDecisionLog implements DecisionLog {
     redis.defineCommand('parleyDecisionAppend', { numberOfKeys: 3, lua: APPEND });
     this.redis = redis as Redis & AppendCommand;
     this.keys = {
-      seq: `${prefix}decisions:seq`,
-      ring: `${prefix}decisions:ring`,
-      index: `${prefix}decisions:index`,
+      seq: `${prefix}{decisions}:seq`,
+      ring: `${prefix}{decisions}:ring`,
+      index: `${prefix}{decisions}:index`,
     };
   }
 

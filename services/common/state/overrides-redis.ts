@@ -1,10 +1,13 @@
 /**
- * Redis adapter of the OverrideStore port. Keys (all under the prefix):
+ * Redis adapter of the OverrideStore port. Keys (all under the prefix; one
+ * hash tag, so on a Redis Cluster they are one slot, as the change scripts
+ * and the snapshot's MULTI need):
  *
- *   admin:overrides   HASH  override id → override JSON
- *   admin:audit       STREAM (never trimmed: the audit log is append-only), field e = entry JSON
- *   admin:version     STRING the change counter; an entry's seq is the version it made
- *   admin:changed     pub/sub channel: the new version after every change
+ *   {admin}:overrides   HASH  override id → override JSON
+ *   {admin}:audit       STREAM (never trimmed: the audit log is append-only), field e = entry JSON
+ *   {admin}:version     STRING the change counter; an entry's seq is the version it made
+ *   {admin}:changed     pub/sub channel: the new version after every change (a cluster
+ *                       passes it to every node)
  *
  * Each change is one Lua script (store + version + audit + publish), so two
  * admin replicas can never interleave half a change. Subscribers hear a
@@ -53,10 +56,10 @@ export class RedisOverrideStore implements OverrideStore {
     prefix: string,
   ) {
     this.keys = {
-      overrides: `${prefix}admin:overrides`,
-      version: `${prefix}admin:version`,
-      audit: `${prefix}admin:audit`,
-      channel: `${prefix}admin:changed`,
+      overrides: `${prefix}{admin}:overrides`,
+      version: `${prefix}{admin}:version`,
+      audit: `${prefix}{admin}:audit`,
+      channel: `${prefix}{admin}:changed`,
     };
   }
 

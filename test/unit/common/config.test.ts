@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactRedisUrl } from '../../../services/common/config';
+import { clusterTarget } from '../../../services/common/state/redis';
 
 describe('config', () => {
   it('puts REDIS_PASSWORD into REDIS_URL so that ioredis authenticates with it, any characters intact', () => {
@@ -29,6 +30,21 @@ describe('config', () => {
     );
     expect(() => loadConfig({ REDIS_URL: 'http://redis:6379', REDIS_PASSWORD: 'x' })).toThrow(ConfigError);
     expect(() => loadConfig({ REDIS_URL: 'redis:6379', REDIS_PASSWORD: 'x' })).toThrow(/REDIS_URL/);
+  });
+
+  it('puts REDIS_PASSWORD into a Redis Cluster URL too', () => {
+    const password = 'p@ss:w/rd';
+    const url = loadConfig({ REDIS_URL: 'redis+cluster://a:7000,b:7001', REDIS_PASSWORD: password }).redisUrl;
+    expect(clusterTarget(url)).toMatchObject({
+      nodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
+      password,
+    });
+    expect(() => loadConfig({ REDIS_URL: 'redis+cluster://:a@a:7000', REDIS_PASSWORD: 'x' })).toThrow(
+      /REDIS_PASSWORD: REDIS_URL has a password already/,
+    );
   });
 
   it('has working defaults: embedded state, local ports, the sample catalogue', () => {
@@ -79,8 +95,39 @@ describe('config', () => {
     ['PARLEY_ONLINE_LEARNING', 'maybe'],
     ['PARLEY_MIN_UTILITY', 'lots'],
     ['PARLEY_EXPLORATION_EPSILON', '1.5'],
+    ['REDIS_URL', 'redis+cluster://'],
+    ['REDIS_URL', 'redis+cluster://10.0.0.1:7000,10.0.0.2'],
+    ['REDIS_URL', 'redis+cluster://10.0.0.1:70000'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('reads a Redis Cluster from a redis+cluster:// REDIS_URL: its start-up nodes, credentials and TLS', () => {
+    expect(loadConfig({ REDIS_URL: 'redis+cluster://a:7000,b:7001' }).redisUrl).toBe(
+      'redis+cluster://a:7000,b:7001',
+    );
+    expect(clusterTarget('redis+cluster://10.0.0.1:7000, redis-1:7001,[::1]:7002')).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-1', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      tls: false,
+    });
+    expect(clusterTarget('rediss+cluster://app:p%40ss@r:6379/')).toEqual({
+      nodes: [{ host: 'r', port: 6379 }],
+      username: 'app',
+      password: 'p@ss',
+      tls: true,
+    });
+    expect(clusterTarget('redis+cluster://:secret@r:6379')).toEqual({
+      nodes: [{ host: 'r', port: 6379 }],
+      password: 'secret',
+      tls: false,
+    });
+    // Any other URL is one Redis, for ioredis to read.
+    expect(clusterTarget('redis://127.0.0.1:6379/0')).toBeNull();
+    expect(clusterTarget('')).toBeNull();
   });
 });
