@@ -27,7 +27,7 @@ import {
   DEFAULT_ACTIVITIES,
   type Weights,
 } from './profiles';
-import { DEFAULT_RESPONSE, type ResponseParams } from './response';
+import { DEFAULT_RESPONSE, type HiddenInteraction, type ResponseParams } from './response';
 
 export class ScenarioError extends Error {
   /** @param path the document path the message names ('' = none) */
@@ -124,6 +124,8 @@ export interface SimScenario {
   population: PopulationParams;
   ads: AdBreakParams;
   response: ResponseParams;
+  /** A response term the agents' features cannot express (stress scenarios); null = none. */
+  hiddenInteraction: HiddenInteraction | null;
   activities: Record<Activity, ActivityProfile>;
   /** What listeners hear (content signals). */
   content: ContentParams;
@@ -292,11 +294,7 @@ const RESPONSE_KEYS: Record<keyof ResponseParams, string> = {
 
 function parseResponse(v: unknown): ResponseParams {
   const keys = Object.entries(RESPONSE_KEYS) as Array<[keyof ResponseParams, string]>;
-  const o = mapping(
-    v,
-    'response',
-    keys.map(([, yamlKey]) => yamlKey),
-  );
+  const o = mapping(v, 'response', [...keys.map(([, yamlKey]) => yamlKey), 'hidden_interaction']);
   const out = { ...DEFAULT_RESPONSE };
   for (const [key, yamlKey] of keys) {
     const path = `response.${yamlKey}`;
@@ -304,6 +302,26 @@ function parseResponse(v: unknown): ResponseParams {
     out[key] = num(o[yamlKey], path, positive ? 0.001 : -50, 1e6, DEFAULT_RESPONSE[key]);
   }
   return out;
+}
+
+function parseHiddenInteraction(response: unknown): HiddenInteraction | null {
+  if (response === undefined || response === null) return null;
+  const v = mapping(response, 'response').hidden_interaction;
+  if (v === undefined || v === null) return null;
+  const p = 'response.hidden_interaction';
+  const o = mapping(v, p, ['weight', 'local_hours', 'categories', 'fatigue_ads']);
+  const window = numbers(o.local_hours, `${p}.local_hours`, 2, [18, 24]);
+  for (const [i, h] of window.entries())
+    if (!Number.isInteger(h) || h < 0 || h > 24) fail(`${p}.local_hours[${i}]`, 'must be an hour 0..24');
+  if (!Array.isArray(o.categories) || o.categories.length === 0)
+    fail(`${p}.categories`, 'must be a non-empty list of ad categories');
+  return {
+    weight: num(o.weight, `${p}.weight`, -50, 50, 2),
+    fromHour: window[0]!,
+    toHour: window[1]!,
+    categories: o.categories.map((c, i) => str(c, `${p}.categories[${i}]`, '').toLowerCase()),
+    fatigueAds: num(o.fatigue_ads, `${p}.fatigue_ads`, 0.001, 1000, 4),
+  };
 }
 
 function parseActivities(v: unknown): Record<Activity, ActivityProfile> {
@@ -526,6 +544,7 @@ export function parseScenario(source: string, baseDir = process.cwd()): SimScena
     population: parsePopulation(root.population),
     ads: parseAds(root.ads),
     response: parseResponse(root.response),
+    hiddenInteraction: parseHiddenInteraction(root.response),
     activities: parseActivities(root.activities),
     content: parseContent(root.content),
     supply: parseSupply(root.supply, baseDir),

@@ -375,7 +375,7 @@ export function renderReport(
   L.push(
     "- **Features that mirror the simulator.** The inventory policy's `energy_fit` feature (services/inventory/policy.ts) compares a creative's energy with the energy the " +
       "agents' scenario calls for, and those ideal energies are the simulator's own (sim/profiles.ts); disruptiveness × focus is likewise a term of the simulator's truth. " +
-      "The agents can therefore represent this simulator's skip model almost exactly, which real listeners will not allow; so these results likely flatter the agents.",
+      "The agents can therefore represent this simulator's skip model almost exactly, which real listeners will not allow; so these results likely flatter the agents. The stress scenario (sim/scenarios/stress-hidden-evening.yaml) adds a term no feature expresses (local evening × ad category × ads heard in the session); compare its verdicts with the others'.",
     '- **The recall proxy** is a deterministic formula of the simulator, outside the shared reward; it is not a brand-lift survey (issue 12, point 3, not done).',
     '- **The agents learn from their own labels and a one-step reward**: the context and inventory agents fit supervised models, the objective agent a one-step off-policy bid multiplier; ' +
       'none learns from a long-term term of the reward (issue 12, point 1, not done).',
