@@ -185,7 +185,7 @@ export function analysis(s: ScenarioResult): string[] {
   out.push(
     `- **Skips**: parley's skip rate is ${ratioText(skip.observed)} price-first's (${num(parley.metrics.skipRate.mean)} vs ${num(price.metrics.skipRate.mean)}): ` +
       `target ≤ 0.8× ${skip.verdict}. Ranking with the simulator's hidden truth about the listener (evaluation only) gives ${ratioText(oracleSkip)}: ` +
-      `target ≤ 0.8× ${judged(s.testSeeds.length, verdictOf(oracleSkip, '<=', 0.8))} even with that knowledge.`,
+      `with that knowledge, target ≤ 0.8× ${judged(s.testSeeds.length, verdictOf(oracleSkip, '<=', 0.8))}.`,
   );
 
   const revenue = v.get('revenueMicros')!;
@@ -449,7 +449,14 @@ function scenarioSection(s: ScenarioResult, charts: Map<string, string>, img: Im
   const row = (who: string, name: string, value: number, chosen: boolean) =>
     `| ${who} | ${name}${chosen ? ' ★' : ''} | ${num(value)} |`;
   for (const x of s.decision.validation)
-    L.push(row('parley', settingName(x.setting), x.jointReward, x.setting === s.decision.chosen));
+    L.push(
+      row(
+        'parley',
+        settingName(x.setting),
+        x.jointReward,
+        settingName(x.setting) === settingName(s.decision.chosen),
+      ),
+    );
   for (const x of s.monolithicDecision.validation)
     L.push(row('monolithic', floorName(x.setting), x.jointReward, x.setting === s.monolithicDecision.chosen));
   for (const x of s.banditDecision.validation)

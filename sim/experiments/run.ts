@@ -11,13 +11,14 @@
  *   parley experiment [--scenario F]... [--seeds 20] [--validation-seeds 2]
  *                     [--side-seeds 5] [--iterations 2] [--out sim/experiments/REPORT.md]
  *                     [--models models] [--no-models] [--quick] [--backend wasm|cpu|tensorflow]
+ *   parley experiment --render results.json [--out F]   (the report again, from a run's raw results)
  *
  * --quick is the CI smoke test: 2 test seeds, 1 validation seed, a few hundred
  * requests per episode, one iteration; it writes its report to a temporary
  * directory unless --out is given, and models only when --models is given.
  * The report says which mode produced it.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { type SlotForecaster, wape } from '../../learning/forecast';
@@ -80,6 +81,8 @@ export interface ExperimentOptions {
   models: string;
   quick: boolean;
   backend?: BackendName;
+  /** Re-render the report from a results.json instead of running (--render FILE). */
+  render?: string;
 }
 
 export function parseExperimentArgs(argv: string[]): ExperimentOptions {
@@ -124,6 +127,7 @@ export function parseExperimentArgs(argv: string[]): ExperimentOptions {
       modelsGiven = true;
     } else if (a === '--no-models') o.models = '';
     else if (a === '--quick') o.quick = true;
+    else if (a === '--render') o.render = value();
     else if (a === '--backend') {
       const b = value();
       if (b !== 'wasm' && b !== 'cpu' && b !== 'tensorflow')
@@ -763,18 +767,26 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`parley experiment: ${(err as Error).message}\n`);
     return 2;
   }
+  if (o.render) {
+    writeReport(JSON.parse(readFileSync(o.render, 'utf8')) as ExperimentResult, o.out);
+    return 0;
+  }
   const progress = new Progress(plannedSteps(o));
   const r = await runExperiment(o, progress);
   progress.end();
-  const chartsDir = join(dirname(o.out), 'charts');
-  mkdirSync(chartsDir, { recursive: true });
-  const { markdown, charts } = renderReport(r, relative(dirname(o.out), chartsDir) || '.');
-  for (const [name, svg] of charts) writeFileSync(join(chartsDir, name), `${svg}\n`);
-  writeFileSync(o.out, markdown);
-  // The raw results (per seed and arm), to re-render or analyse without re-running.
+  writeReport(r, o.out);
+  // The raw results (per seed and arm), to re-render (--render) or analyse without re-running.
   writeFileSync(join(dirname(o.out), 'results.json'), `${JSON.stringify(r, null, 1)}\n`);
-  process.stderr.write(`report written to ${o.out} (${basename(chartsDir)}/: ${charts.size} charts)\n`);
   return 0;
+}
+
+function writeReport(r: ExperimentResult, out: string): void {
+  const chartsDir = join(dirname(out), 'charts');
+  mkdirSync(chartsDir, { recursive: true });
+  const { markdown, charts } = renderReport(r, relative(dirname(out), chartsDir) || '.');
+  for (const [name, svg] of charts) writeFileSync(join(chartsDir, name), `${svg}\n`);
+  writeFileSync(out, markdown);
+  process.stderr.write(`report written to ${out} (${basename(chartsDir)}/: ${charts.size} charts)\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

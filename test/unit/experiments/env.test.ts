@@ -165,6 +165,7 @@ describe('experiment harness', () => {
     expect(parseExperimentArgs(['--seeds', '7', '--iterations', '3']).seeds).toBe(7);
     expect(() => parseExperimentArgs(['--seeds', '0'])).toThrow(/--seeds/);
     expect(() => parseExperimentArgs(['--bogus'])).toThrow(/unknown/);
+    expect(parseExperimentArgs(['--render', 'r.json']).render).toBe('r.json');
     expect(parseExperimentArgs(['--scenario', 'a.yaml', '--scenario', 'b.yaml']).scenarios).toEqual([
       'a.yaml',
       'b.yaml',
