@@ -379,7 +379,7 @@ export function renderReport(
     '- **The recall proxy** is a deterministic formula of the simulator, outside the shared reward; it is not a brand-lift survey (issue 12, point 3, not done).',
     '- **The agents learn from their own labels and a one-step reward**: the context and inventory agents fit supervised models, the objective agent a one-step off-policy bid multiplier; ' +
       'none learns from a long-term term of the reward (issue 12, point 1, not done).',
-    '- **Campaign goals** are measured over each episode (one or two simulated days of longer flights), not over whole flights.',
+    "- **Campaign goals** are measured over each episode (the scenario's simulated days), not over whole flights with targets set so that the baselines reach a known share of them (issue 12, point 3, not done).",
     '',
   );
 
