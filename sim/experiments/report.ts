@@ -7,6 +7,7 @@
  */
 import { bootstrap, ci95, type Interval } from '../../learning/stats';
 import { seededRng } from '../../services/common/rng';
+import { GOAL_MIN_IMPRESSIONS } from './env';
 import {
   type ArmSummary,
   BANDIT_ARM,
@@ -166,7 +167,7 @@ function goalCount(a: ArmSummary) {
       if (c.tier === 'house') continue;
       paid++;
       if (c.reachedGoal) reached++;
-      if (c.impressions > 0) best = Math.max(best, c.completes / c.impressions);
+      if (c.impressions >= GOAL_MIN_IMPRESSIONS) best = Math.max(best, c.completes / c.impressions);
     }
   return { reached, paid, best };
 }
@@ -216,7 +217,7 @@ export function analysis(s: ScenarioResult): string[] {
   out.push(
     `- **Campaign goals**: ${gp.reached} of ${gp.paid} paid campaign-runs (campaign × seed) reach their goal under parley, ${gq.reached} of ${gq.paid} under price-first; ` +
       `ratio ${ratioText(goal.observed)}: target ≥ 1.15× ${goal.verdict}. The highest completion rate any paid campaign reaches is ` +
-      `${pct(gp.best)} under parley and ${pct(gq.best)} under price-first, within an episode.`,
+      `${pct(gp.best)} under parley and ${pct(gq.best)} under price-first (campaigns with at least ${GOAL_MIN_IMPRESSIONS} impressions in an episode).`,
   );
 
   const m = monolithicVerdict(s);
@@ -373,8 +374,8 @@ export function renderReport(
 
   L.push('## Limitations', '');
   L.push(
-    "- **Features that mirror the simulator.** The inventory policy's `energy_fit` feature (services/inventory/policy.ts) compares a creative's energy with the energy the " +
-      "agents' scenario calls for, and those ideal energies are the simulator's own (sim/profiles.ts); disruptiveness × focus is likewise a term of the simulator's truth. " +
+    "- **Features that mirror the simulator.** The inventory policy's `energy_fit` feature (services/inventory/policy.ts) compares a creative's energy with the agent's table of the energy each " +
+      "scenario calls for (SCENARIO_ENERGY), which is nearly the simulator's own ideal energies (sim/profiles.ts: equal for workout, commute, party and chores, within 0.1 for the rest); disruptiveness × focus is likewise a term of the simulator's truth. " +
       "The agents can therefore represent this simulator's skip model almost exactly, which real listeners will not allow; so these results likely flatter the agents. The stress scenario (sim/scenarios/stress-hidden-evening.yaml) adds a term no feature expresses (local evening × ad category × ads heard in the session); compare its verdicts with the others'.",
     '- **The recall proxy** is a deterministic formula of the simulator, outside the shared reward; it is not a brand-lift survey (issue 12, point 3, not done).',
     '- **The agents learn from their own labels and a one-step reward**: the context and inventory agents fit supervised models, the objective agent a one-step off-policy bid multiplier; ' +
