@@ -86,7 +86,7 @@ const DELEGATED: Record<
   { args: string; help: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }
 > = {
   experiment: {
-    args: 'experiment [--quick] [--seeds N] [--out F]',
+    args: 'experiment [--quick] [--scenario F]... [--seeds N] [--out F]',
     help: 'learned agents vs baselines on the simulator, with a report',
     load: () => import('../sim/experiments/run'),
   },

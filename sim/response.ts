@@ -90,6 +90,42 @@ export const DEFAULT_RESPONSE: ResponseParams = {
   unsafeBrandCost: 2,
 };
 
+/**
+ * A term of the response that the agents' features cannot express (stress
+ * scenarios, `response.hidden_interaction`): in a window of the listener's
+ * local hours, ads of some categories are skipped more the more ads the
+ * listener has already heard in the session — time of day × ad category ×
+ * in-session fatigue. No agent sees the ad's category, and no feature
+ * crosses the hour with the ads heard, so no agent can learn it exactly.
+ */
+export interface HiddenInteraction {
+  /** Added to the skip log-odds at full strength. */
+  weight: number;
+  /** Local hours [fromHour, toHour); wraps past midnight when fromHour > toHour. */
+  fromHour: number;
+  toHour: number;
+  /** Ad categories (the advertiser's) it applies to, lower case. */
+  categories: string[];
+  /** Ads heard earlier in the session at which the term reaches full strength (linear before). */
+  fatigueAds: number;
+}
+
+/** The hidden interaction's skip log-odds for one ad (0 without one). */
+export function hiddenInteractionLogit(
+  h: HiddenInteraction | null,
+  localHour: number,
+  category: string,
+  adsHeardInSession: number,
+): number {
+  if (!h || h.weight === 0 || !h.categories.includes(category)) return 0;
+  const inWindow =
+    h.fromHour <= h.toHour
+      ? localHour >= h.fromHour && localHour < h.toHour
+      : localHour >= h.fromHour || localHour < h.toHour;
+  if (!inWindow) return 0;
+  return h.weight * Math.min(1, adsHeardInSession / h.fatigueAds);
+}
+
 /** What the listener is really like, and doing, when one ad of a pod plays. */
 export interface ExposureContext {
   idealEnergy: number;
@@ -110,6 +146,8 @@ export interface ExposureContext {
   clickPropensity: number;
   /** The content playing breaks the ad's advertiser's brand-safety preferences. */
   unsafeAdjacency: boolean;
+  /** The hidden interaction's skip log-odds (hiddenInteractionLogit; absent = 0). */
+  hiddenLogit?: number;
 }
 
 export type CreativeTraits = Pick<Creative, 'energy' | 'voiceStyle' | 'disruptiveness' | 'durationMs'>;
@@ -141,7 +179,8 @@ export function skipProbability(p: ResponseParams, c: CreativeTraits, x: Exposur
     (x.earlierSkipInPod ? p.earlierSkipWeight : 0) +
     (p.durationWeight * (c.durationMs - 30_000)) / 30_000 +
     p.annoyanceWeight * x.annoyance +
-    (x.unsafeAdjacency ? p.unsafeSkipWeight : 0) -
+    (x.unsafeAdjacency ? p.unsafeSkipWeight : 0) +
+    (x.hiddenLogit ?? 0) -
     p.toleranceWeight * (x.adTolerance - 0.5) -
     p.affinityWeight * x.affinity;
   return sigmoid(logit);

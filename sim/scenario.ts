@@ -22,7 +22,7 @@ import {
   DEFAULT_ACTIVITIES,
   type Weights,
 } from './profiles';
-import { DEFAULT_RESPONSE, type ResponseParams } from './response';
+import { DEFAULT_RESPONSE, type HiddenInteraction, type ResponseParams } from './response';
 
 export class ScenarioError extends Error {
   /** @param path the document path the message names ('' = none) */
@@ -119,6 +119,8 @@ export interface SimScenario {
   population: PopulationParams;
   ads: AdBreakParams;
   response: ResponseParams;
+  /** A response term the agents' features cannot express (stress scenarios); null = none. */
+  hiddenInteraction: HiddenInteraction | null;
   activities: Record<Activity, ActivityProfile>;
   /** What listeners hear (content signals). */
   content: ContentParams;
@@ -273,14 +275,36 @@ const RESPONSE_KEYS: Record<keyof ResponseParams, string> = {
 };
 const RESPONSE_ENTRIES = Object.entries(RESPONSE_KEYS) as Array<[keyof ResponseParams, string]>;
 
-const responseSchema = section(
-  Object.fromEntries(
+/** A local-time window of whole hours, [from, to]. */
+const hourWindow = doc.optional(
+  z
+    .array(doc.int(0, 24), {
+      error: 'must be a list of 2 hours',
+    })
+    .length(2, 'must have exactly 2 entries'),
+);
+
+/** The stress scenarios' term no agent feature encodes (response.ts, HiddenInteraction). */
+const hiddenInteractionSchema = doc.optional(
+  section({
+    weight: doc.num(-50, 50, 2),
+    local_hours: hourWindow,
+    categories: z
+      .array(doc.str(), { error: 'must be a non-empty list of ad categories' })
+      .min(1, 'must be a non-empty list of ad categories'),
+    fatigue_ads: doc.num(0.001, 1000, 4),
+  }),
+);
+
+const responseSchema = section({
+  ...(Object.fromEntries(
     RESPONSE_ENTRIES.map(([key, yamlKey]) => {
       const positive = key === 'fatigueWindowMinutes' || key === 'annoyanceHalfLifeHours';
       return [yamlKey, doc.num(positive ? 0.001 : -50, 1e6, DEFAULT_RESPONSE[key])];
     }),
-  ) as Record<string, ReturnType<typeof doc.num>>,
-);
+  ) as Record<string, ReturnType<typeof doc.num>>),
+  hidden_interaction: hiddenInteractionSchema,
+});
 
 /** One activity's profile; missing fields take that activity's defaults. */
 function activitySchema(d: ActivityProfile) {
@@ -429,7 +453,10 @@ export function parseScenario(source: string, baseDir = process.cwd()): SimScena
   }
   const c = r.content;
   const response = { ...DEFAULT_RESPONSE };
-  for (const [key, yamlKey] of RESPONSE_ENTRIES) response[key] = r.response[yamlKey] as number;
+  const numbers = r.response as unknown as Record<string, number>;
+  for (const [key, yamlKey] of RESPONSE_ENTRIES) response[key] = numbers[yamlKey]!;
+  const h = r.response.hidden_interaction;
+  const [fromHour, toHour] = h?.local_hours ?? [18, 24];
   return {
     name: r.name,
     seed: r.seed,
@@ -458,6 +485,15 @@ export function parseScenario(source: string, baseDir = process.cwd()): SimScena
       maxTotalDurationMs: r.ads.max_total_s * 1000,
     },
     response,
+    hiddenInteraction: h
+      ? {
+          weight: h.weight,
+          fromHour: fromHour!,
+          toHour: toHour!,
+          categories: h.categories.map((c) => c.toLowerCase()),
+          fatigueAds: h.fatigue_ads,
+        }
+      : null,
     activities,
     content: {
       signalsShare: c.signals_share,

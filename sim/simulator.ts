@@ -33,6 +33,7 @@ import {
   annoyanceAdded,
   clickProbability,
   type ExposureContext,
+  hiddenInteractionLogit,
   recallProxy,
   skipOffsetMs,
   skipProbability,
@@ -171,6 +172,8 @@ interface Session {
   startMs: number;
   endMs: number;
   breaks: number;
+  /** Ads played to the listener so far in this session. */
+  adsHeard: number;
   /** The podcast episode playing (podcast sessions), kept between breaks. */
   episode: ContentSignals | null;
 }
@@ -284,6 +287,8 @@ export class Simulator {
   /** Hidden per-category affinity: listener i, category k at [i * categoryCount + k]. */
   private affinity = new Float64Array(0);
   private categoryCount = 0;
+  /** The ad categories by index (CreativeInfo.category), lower case. */
+  private categoryNames: string[] = [];
   /** The last RECENT exposures of listener i at [i * RECENT, (i + 1) * RECENT) (creative index, -1 = none). */
   private recentCreative = new Int32Array(0);
   private recentAtMs = new Float64Array(0);
@@ -346,7 +351,10 @@ export class Simulator {
       if (!campaign) throw new SimulationError(`creative ${c.id}: unknown campaign ${c.campaignId}`);
       const advertiser = this.catalogue.advertisers.get(campaign.advertiserId);
       const category = advertiser?.category ?? 'unknown';
-      if (!categories.includes(category)) categories.push(category);
+      if (!categories.includes(category)) {
+        categories.push(category);
+        this.categoryNames.push(category.toLowerCase());
+      }
       if (!campaignIndex.has(campaign.id)) {
         campaignIndex.set(campaign.id, this.campaignIds.length);
         this.campaignIds.push(campaign.id);
@@ -507,6 +515,7 @@ export class Simulator {
       startMs: t,
       endMs: t + Math.round(minutes * MINUTE_MS),
       breaks: 0,
+      adsHeard: 0,
       episode: null,
     };
     l.session = s;
@@ -620,6 +629,8 @@ export class Simulator {
     const annoyance = this.decayAnnoyance(l, p.atMs);
     const truth = this.truth(p);
     const windowMs = r.fatigueWindowMinutes * MINUTE_MS;
+    const local = p.atMs + l.offsetMinutes * MINUTE_MS;
+    const localHour = Math.floor((local - Math.floor(local / DAY_MS) * DAY_MS) / HOUR_MS);
     const ads: AdOutcome[] = [];
     let at = p.atMs;
     let added = 0;
@@ -649,7 +660,14 @@ export class Simulator {
         affinity: this.affinity[l.id * this.categoryCount + c.category]!,
         clickPropensity: l.clickPropensity,
         unsafeAdjacency: unsafe,
+        hiddenLogit: hiddenInteractionLogit(
+          this.scenario.hiddenInteraction,
+          localHour,
+          this.categoryNames[c.category]!,
+          s.adsHeard,
+        ),
       };
+      s.adsHeard++;
       const skipped = rng.next() < skipProbability(r, c, x);
       const offset = skipped ? skipOffsetMs(c, x.idealEnergy, rng.next()) : 0;
       const heardMs = skipped ? offset : c.durationMs;

@@ -20,6 +20,8 @@ export interface Flag {
   help: string;
   /** Shown in the help as "(default …)". */
   default?: string;
+  /** A value flag that may be given more than once (listFlag reads every value). */
+  multiple?: boolean;
 }
 
 export interface CommandSpec {
@@ -33,15 +35,17 @@ export interface CommandSpec {
 
 export interface ParsedCommand {
   /** A flag's value as given (a switch: true); absent when not given. */
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
 /** The command's flags and words, or null when --help was asked for. Throws UsageError naming the problem. */
 export function parseCommand(argv: string[], spec: CommandSpec): ParsedCommand | null {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    help: { type: 'boolean' },
+  };
   for (const [name, f] of Object.entries(spec.flags))
-    options[name] = { type: f.value ? 'string' : 'boolean' };
+    options[name] = { type: f.value ? 'string' : 'boolean', ...(f.multiple ? { multiple: true } : {}) };
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -54,7 +58,7 @@ export function parseCommand(argv: string[], spec: CommandSpec): ParsedCommand |
     throw new UsageError(
       `unexpected argument "${parsed.positionals[max]}"${max === 0 ? ' (this command takes flags only)' : ''}`,
     );
-  return { values: parsed.values, positionals: parsed.positionals };
+  return { values: parsed.values as ParsedCommand['values'], positionals: parsed.positionals };
 }
 
 /** node's messages, shorter: "Unknown option '--x'. To specify a positional …" → "unknown flag --x". */
@@ -79,6 +83,12 @@ export function helpText(spec: CommandSpec): string {
     return left.length < 24 ? `${left.padEnd(24)}${help}` : `${left}\n${' '.repeat(24)}${help}`;
   });
   return `usage: ${spec.usage}\n\n${spec.summary}\n\n${rows.join('\n')}\n`;
+}
+
+/** Every value of a flag given more than once (Flag.multiple), or `def` when not given. */
+export function listFlag(values: ParsedCommand['values'], name: string, def: readonly string[]): string[] {
+  const v = values[name];
+  return Array.isArray(v) ? [...v] : typeof v === 'string' ? [v] : [...def];
 }
 
 /** A string flag's value, or `def` when not given. */

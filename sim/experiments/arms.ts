@@ -6,6 +6,7 @@
  *   random       uniformly among the eligible
  *   price-first  highest eCPM first (what a price-first ad server does)
  *   monolithic   one MLP predicting the shared reward from all inputs
+ *   bandit       LinUCB over the same inputs, learning online from the shared reward
  *   parley       the three agents negotiating through the broker's decide(),
  *                optionally with more critics (ParleyArmOptions.critics: the brand-safety agent)
  *   explore      parley's agents with softmax exploration and logged
@@ -14,6 +15,7 @@
 
 import type { ModelHolder } from '../../learning/artifacts';
 import type { ContextEstimator } from '../../learning/context-estimator';
+import type { LinUcb } from '../../learning/linucb';
 import { type MonolithicModel, monolithicFeatures } from '../../learning/monolithic';
 import { type CampaignState, type ObjectivePolicy, objectiveFeatures } from '../../learning/objective-policy';
 import { type ConsumeSummary, consumeOnce, type OnlineLearner } from '../../learning/online';
@@ -401,12 +403,16 @@ export class ExploreArm implements Arm {
     );
     const ads = await env.commit(req, pod);
     const firstChoice = first.find((f) => f.index === firstIndex);
+    // The monolithic model's rows too, so its learner can start from this same log (train.ts).
+    const placed = ads.map((a) => cands.find((c) => c.creativeId === a.creativeId)!);
+    const monoX = await monolithicRows(req, env, seen.rules!, placed);
     return {
       ads,
       snapshot,
       contextX: seen.rules!.features,
-      logs: ads.map((a) => ({
+      logs: ads.map((a, i) => ({
         policyX: policyFeatures(env.catalogue.creatives.get(a.creativeId)!, snapshot, req.slot),
+        monoX: monoX[i]!,
       })),
       ...(firstChoice && ads[0]?.creativeId === cands[firstIndex]?.creativeId
         ? {
@@ -424,52 +430,72 @@ export class ExploreArm implements Arm {
   }
 }
 
+/** The monolithic model's feature row of each candidate (the same inputs the bandit arm uses). */
+async function monolithicRows(
+  req: SimRequest,
+  env: Env,
+  snapshot: Snapshot,
+  cands: readonly Candidate[],
+): Promise<Float32Array[]> {
+  const states = new Map<string, CampaignState>();
+  const xs: Float32Array[] = [];
+  for (const c of cands) {
+    const campaign = env.catalogue.campaigns.get(c.campaignId)!;
+    let s = states.get(c.campaignId);
+    if (!s) {
+      s = await env.campaignState(campaign);
+      states.set(c.campaignId, s);
+    }
+    xs.push(
+      monolithicFeatures(
+        snapshot.features,
+        env.catalogue.creatives.get(c.creativeId)!,
+        campaign,
+        s,
+        req.slot,
+        env.settings.revenueScaleMicros,
+      ),
+    );
+  }
+  return xs;
+}
+
+/**
+ * Greedy pod in priority-tier order by score, leaving out candidates scored
+ * below `floor` (null = none): the ad-load floor of the score-based arms.
+ */
+function greedyPod(cands: readonly Candidate[], scores: readonly number[], slot: Slot, floor: number | null) {
+  const kept = cands.flatMap((c, i) => (floor === null || scores[i]! >= floor ? [{ c, s: scores[i]! }] : []));
+  return fillPod(
+    tierThenScore(kept).map((o) => o.c),
+    slot,
+  );
+}
+
 /** The single monolithic policy: greedy on its predicted reward, or softmax-exploring while it trains. */
 export class MonolithicArm implements Arm {
-  readonly name = 'monolithic';
+  readonly name: string;
   private readonly rng: Rng;
   constructor(
     private readonly model: ModelHolder<MonolithicModel> | null,
     private readonly explore: { seed: number; temperature: number; epsilon: number } | null,
+    /** Its decision setting: ads predicted to be worth less than this are not served (null = none). */
+    private readonly floor: number | null = null,
+    name = 'monolithic',
   ) {
     this.rng = seededRng(explore?.seed ?? 1);
+    this.name = name;
   }
   async choose(req: SimRequest, env: Env): Promise<Choice> {
     const snapshot = await rulesSnapshot(req, env);
     const elig = await env.eligibleCandidates(req, snapshot);
     const cands = elig.map((e) => e.candidate);
-    const states = new Map<string, CampaignState>();
-    const xs: Float32Array[] = [];
-    for (const c of cands) {
-      const campaign = env.catalogue.campaigns.get(c.campaignId)!;
-      let s = states.get(c.campaignId);
-      if (!s) {
-        s = await env.campaignState(campaign);
-        states.set(c.campaignId, s);
-      }
-      xs.push(
-        monolithicFeatures(
-          snapshot.features,
-          env.catalogue.creatives.get(c.creativeId)!,
-          campaign,
-          s,
-          req.slot,
-          env.settings.revenueScaleMicros,
-        ),
-      );
-    }
+    const xs = await monolithicRows(req, env, snapshot, cands);
     const model = this.model?.current() ?? null;
     const scores = xs.map((x) => (model ? model.predict(x) : 0));
-    let pod: Candidate[];
-    if (this.explore) {
-      pod = samplePod(cands, scores, req.slot, this.rng, this.explore.temperature, this.explore.epsilon).pod;
-    } else {
-      const order = tierThenScore(cands.map((c, i) => ({ c, s: scores[i]! })));
-      pod = fillPod(
-        order.map((o) => o.c),
-        req.slot,
-      );
-    }
+    const pod = this.explore
+      ? samplePod(cands, scores, req.slot, this.rng, this.explore.temperature, this.explore.epsilon).pod
+      : greedyPod(cands, scores, req.slot, this.floor);
     const ads = await env.commit(req, pod);
     return {
       ads,
@@ -477,6 +503,50 @@ export class MonolithicArm implements Arm {
       contextX: snapshot.features,
       logs: ads.map((a) => ({ monoX: xs[cands.findIndex((c) => c.creativeId === a.creativeId)]! })),
     };
+  }
+}
+
+/**
+ * The contextual-bandit baseline a team would otherwise adopt: LinUCB over
+ * the candidates' feature rows (learning/linucb.ts; Vowpal Wabbit's
+ * `cb_explore_adf` in spirit), with the monolithic model's inputs, the
+ * shared reward of each served ad as its reward, learning online from every
+ * outcome. Greedy pod fill by the optimistic score within priority tiers.
+ */
+export class BanditArm implements Arm {
+  readonly name: string;
+  constructor(
+    readonly bandit: LinUcb,
+    /** Exploration: the width of the confidence bound added to the estimate. */
+    readonly alpha: number,
+    /** Ads whose estimated reward (without the bonus) is below this are not served (null = none). */
+    readonly floor: number | null = null,
+    name = 'contextual bandit (LinUCB)',
+  ) {
+    this.name = name;
+  }
+  async choose(req: SimRequest, env: Env): Promise<Choice> {
+    const snapshot = await rulesSnapshot(req, env);
+    const elig = await env.eligibleCandidates(req, snapshot);
+    const cands = elig.map((e) => e.candidate);
+    const xs = await monolithicRows(req, env, snapshot, cands);
+    const kept: Candidate[] = [];
+    const scores: number[] = [];
+    cands.forEach((c, i) => {
+      if (this.floor !== null && this.bandit.mean(xs[i]!) < this.floor) return;
+      kept.push(c);
+      scores.push(this.bandit.score(xs[i]!, this.alpha));
+    });
+    const ads = await env.commit(req, greedyPod(kept, scores, req.slot, null));
+    return {
+      ads,
+      snapshot,
+      contextX: snapshot.features,
+      logs: ads.map((a) => ({ monoX: xs[cands.findIndex((c) => c.creativeId === a.creativeId)]! })),
+    };
+  }
+  observe(log: AdLog | undefined, reward: number): void {
+    if (log?.monoX) this.bandit.update(log.monoX, reward);
   }
 }
 

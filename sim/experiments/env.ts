@@ -69,6 +69,8 @@ export interface FirstOption {
 export interface Arm {
   readonly name: string;
   choose(req: SimRequest, env: Env): Promise<Choice>;
+  /** Learns from each served ad's shared reward as it comes in (online learners, e.g. the bandit arm). */
+  observe?(log: AdLog | undefined, reward: number): void;
 }
 
 /** One served ad with what happened, for the learners. */
@@ -275,7 +277,7 @@ export class Env {
         req.handle,
         choice.ads.map((a) => a.creativeId),
       );
-      rewardTotal += await this.feedback(req, choice, outcome);
+      rewardTotal += await this.feedback(req, choice, outcome, arm);
       n++;
       if (onProgress && n % 500 === 0) onProgress(n);
       if (max > 0 && n >= max) break;
@@ -284,7 +286,7 @@ export class Env {
   }
 
   /** Records the outcomes as the broker's ReportOutcome would; returns the request's shared reward. */
-  private async feedback(req: SimRequest, choice: Choice, outcome: SimOutcome): Promise<number> {
+  private async feedback(req: SimRequest, choice: Choice, outcome: SimOutcome, arm: Arm): Promise<number> {
     let total = 0;
     for (let i = 0; i < outcome.ads.length; i++) {
       const ad = outcome.ads[i]!;
@@ -304,6 +306,7 @@ export class Env {
         this.opts.settings,
       );
       total += terms.reward;
+      arm.observe?.(choice.logs?.[i], terms.reward);
       const cost = campaign.tier === 'house' ? 0 : ad.priceMicros;
       const days = this.spendByDay.get(campaign.id) ?? new Map<number, number>();
       days.set(utcDay(ad.startedAtMs), (days.get(utcDay(ad.startedAtMs)) ?? 0) + cost);

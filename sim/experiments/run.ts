@@ -1,25 +1,30 @@
 /**
- * `parley experiment` — trains parley's learners and the monolithic baseline
- * on training seeds, then compares random, price-first, monolithic and
- * parley on held-out seeds with 95% confidence intervals; checks the
- * slot-availability forecast and off-policy evaluation against the
- * simulator's ground truth; writes a markdown report with SVG charts.
+ * `parley experiment` — on each scenario: trains parley's learners, the
+ * monolithic baseline and the contextual bandit on training seeds, tunes each
+ * one's decision setting with equal-size searches on validation seeds, then
+ * compares price-first, monolithic, the bandit and parley (and an oracle) on
+ * held-out test seeds with 95% confidence intervals over seeds; on the first
+ * scenario also the skip / revenue frontier, the brand-safety critic, online
+ * learning, the slot forecast and off-policy evaluation; writes a markdown
+ * report with SVG charts.
  *
- *   parley experiment [--scenario sim/scenarios/default-day.yaml] [--seeds 5]
- *                     [--iterations 5] [--out sim/experiments/REPORT.md]
+ *   parley experiment [--scenario F]... [--seeds 20] [--validation-seeds 2]
+ *                     [--side-seeds 5] [--iterations 2] [--out sim/experiments/REPORT.md]
  *                     [--models models] [--no-models] [--quick] [--backend wasm|cpu|tensorflow]
+ *   parley experiment --render results.json [--out F]   (the report again, from a run's raw results)
  *
- * --quick is the CI smoke test (< 30 s): 2 seeds, a few hundred requests per
- * episode, one iteration; it writes its report to a temporary directory unless
- * --out is given, and models only when --models is given.
+ * --quick is the CI smoke test: 2 test seeds, 1 validation seed, a few hundred
+ * requests per episode, one iteration; it writes its report to a temporary
+ * directory unless --out is given, and models only when --models is given.
+ * The report says which mode produced it.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { type SlotForecaster, wape } from '../../learning/forecast';
 import { type ConsumeSummary, OnlineLearner } from '../../learning/online';
 import { evaluateOffPolicy, type OpeRecord, softmaxPolicy } from '../../learning/ope';
-import { type BackendName, initTf } from '../../learning/tf';
+import { type BackendName, initTf, type Tf } from '../../learning/tf';
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { rankingSettings } from '../../services/broker/negotiation';
 import type { Campaign } from '../../services/common/catalogue/types';
@@ -27,15 +32,16 @@ import {
   type CommandSpec,
   choiceFlag,
   helpText,
+  listFlag,
   numberFlag,
   parseCommand,
   stringFlag,
 } from '../../services/common/cli';
 import { DEFAULT_REGISTRY, loadConfig } from '../../services/common/config';
-import { createLogger } from '../../services/common/log';
+import { createLogger, type Logger } from '../../services/common/log';
 import { agentNamed, loadRegistry } from '../../services/common/registry';
 import { seededRng } from '../../services/common/rng';
-import { ci95, type Interval } from '../../services/common/stats';
+import { ci95, type Interval, mean } from '../../services/common/stats';
 import {
   BASELINE_POLICY_VERSION,
   BASELINE_WEIGHTS,
@@ -45,28 +51,47 @@ import {
 import type { TrafficProfile } from '../../services/objective/pacing';
 import { loadScenarioFile } from '../scenario';
 import {
+  BanditArm,
   brandSafetyCritic,
   ExploreArm,
   MonolithicArm,
   OracleContextArm,
   ParleyArm,
   PriceFirstArm,
-  RandomArm,
 } from './arms';
 import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 import { Progress } from './progress';
 import { renderReport } from './report';
-import { loggedDecisions, train } from './train';
+import { loggedDecisions, type Trained, train } from './train';
+
+/**
+ * The scenarios every full run evaluates (the first also gets the side
+ * studies), the stress one among them: its response has a term the agents'
+ * features cannot express. sparse-inventory (2 days, ~36k breaks per episode)
+ * is left out of the default to keep the run within 30 minutes; --scenario adds it.
+ */
+export const DEFAULT_SCENARIOS = [
+  'sim/scenarios/default-day.yaml',
+  'sim/scenarios/skewed.yaml',
+  'sim/scenarios/stress-hidden-evening.yaml',
+];
 
 export interface ExperimentOptions {
-  scenario: string;
+  scenarios: string[];
+  /** Held-out test seeds per scenario (1001, 1002, …). */
   seeds: number;
+  /** Validation seeds per scenario (901, 902, …), separate from training and test seeds. */
+  validationSeeds: number;
+  /** Test seeds the side studies of the first scenario use (the first ones of `seeds`). */
+  sideSeeds: number;
   iterations: number;
   maxRequests: number;
   out: string;
   models: string;
   quick: boolean;
   backend?: BackendName;
+  /** Re-render the report from a results.json instead of running (--render FILE). */
+  render?: string;
 }
 
 const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
@@ -74,17 +99,29 @@ const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
 export const EXPERIMENT_COMMAND: CommandSpec = {
   usage: 'parley experiment [options]',
   summary:
-    'Trains the agents on the simulator and compares parley with random, price-first and a monolithic\npolicy on held-out seeds; writes a report with charts.',
+    'On each scenario: trains parley, the monolithic learner and a contextual bandit, tunes each on\nvalidation seeds, compares them with price-first on held-out test seeds (95% intervals); writes a report.',
   flags: {
-    scenario: { value: 'FILE', help: 'simulator scenario', default: 'sim/scenarios/default-day.yaml' },
-    seeds: { value: 'N', help: 'held-out seeds (>= 1)', default: '5' },
-    iterations: { value: 'N', help: 'training iterations (>= 1)', default: '5' },
+    scenario: {
+      value: 'FILE',
+      help: 'a simulator scenario; give several times for several',
+      default: DEFAULT_SCENARIOS.join(', '),
+      multiple: true,
+    },
+    seeds: { value: 'N', help: 'test seeds per scenario (1..99)', default: '20' },
+    'validation-seeds': {
+      value: 'N',
+      help: 'validation seeds for the settings searches (1..99)',
+      default: '2',
+    },
+    'side-seeds': { value: 'N', help: 'seeds of the side studies (1..99)', default: '5' },
+    iterations: { value: 'N', help: 'training iterations (1..99)', default: '2' },
     'max-requests': { value: 'N', help: 'requests per episode, 0 = all', default: '0' },
     out: { value: 'FILE', help: 'the report', default: 'sim/experiments/REPORT.md' },
     models: { value: 'DIR', help: 'where the trained models are published', default: 'models' },
     'no-models': { help: 'publish no models' },
     quick: { help: 'a smoke run: 2 seeds, 1 iteration, 250 requests, report and models in a temp dir' },
     backend: { value: 'NAME', help: 'TF.js backend: wasm, cpu or tensorflow' },
+    render: { value: 'FILE', help: "the report again from a run's results.json, running nothing" },
   },
 };
 
@@ -96,29 +133,45 @@ export function parseExperimentArgs(argv: string[]): ExperimentOptions | null {
   const outGiven = typeof v.out === 'string';
   const modelsGiven = typeof v.models === 'string';
   const o: ExperimentOptions = {
-    scenario: stringFlag(v, 'scenario', 'sim/scenarios/default-day.yaml'),
-    seeds: numberFlag(v, 'seeds', 5, { min: 1, integer: true }),
-    iterations: numberFlag(v, 'iterations', 5, { min: 1, integer: true }),
-    maxRequests: numberFlag(v, 'max-requests', 0, { min: 0, integer: true }),
+    scenarios: listFlag(v, 'scenario', DEFAULT_SCENARIOS),
+    seeds: numberFlag(v, 'seeds', 20, { min: 1, max: 99, integer: true }),
+    validationSeeds: numberFlag(v, 'validation-seeds', 2, { min: 1, max: 99, integer: true }),
+    sideSeeds: numberFlag(v, 'side-seeds', 5, { min: 1, max: 99, integer: true }),
+    iterations: numberFlag(v, 'iterations', 2, { min: 1, max: 99, integer: true }),
+    maxRequests: numberFlag(v, 'max-requests', 0, { min: 0, max: 10_000_000, integer: true }),
     out: stringFlag(v, 'out', 'sim/experiments/REPORT.md'),
     models: v['no-models'] ? '' : stringFlag(v, 'models', 'models'),
     quick: v.quick === true,
   };
+  if (typeof v.render === 'string') o.render = v.render;
   if (typeof v.backend === 'string') o.backend = choiceFlag(v, 'backend', BACKENDS, 'wasm');
   if (o.quick) {
     o.seeds = Math.min(o.seeds, 2);
+    o.validationSeeds = 1;
     o.iterations = 1;
     o.maxRequests = o.maxRequests || 250;
     if (!outGiven) o.out = join(mkdtempSync(join(tmpdir(), 'parley-experiment-')), 'REPORT.md');
     if (!modelsGiven) o.models = ''; // a smoke run never replaces the published models
   }
+  o.sideSeeds = Math.min(o.sideSeeds, o.seeds);
   return o;
 }
 
-/** Parley deciding with twice the listener weight (the reward is still measured with the configured weights). */
-export const SENSITIVITY_ARM = 'parley (2×w_listener)';
+/** Training, validation and test seeds of a run: three disjoint sets (the same for every scenario). */
+export function seedsOf(o: Pick<ExperimentOptions, 'iterations' | 'validationSeeds' | 'seeds'>) {
+  const train = Array.from({ length: o.iterations }, (_, i) => 1 + i);
+  const validation = Array.from({ length: o.validationSeeds }, (_, i) => 901 + i);
+  const test = Array.from({ length: o.seeds }, (_, i) => 1001 + i);
+  const all = [...train, ...validation, ...test];
+  if (new Set(all).size !== all.length) throw new Error('seeds: training, validation and test seeds overlap');
+  return { train, validation, test };
+}
 
 export const ORACLE_ARM = 'oracle context (upper bound)';
+export const BANDIT_ARM = 'contextual bandit (LinUCB)';
+
+/** The arms every scenario compares on every test seed, in the report's order. */
+export const MAIN_ARMS = ['price-first', 'monolithic', BANDIT_ARM, 'parley', ORACLE_ARM] as const;
 
 /**
  * How the broker decides: the listener weight it decides with (× the
@@ -133,7 +186,7 @@ export interface DecisionSetting {
 
 export const CONFIGURED: DecisionSetting = { listener: 1, floor: null };
 
-/** The settings parley's is chosen from (on the validation seed), and the skip / revenue frontier they trace. */
+/** The settings parley's is chosen from (on the validation seeds), and the skip / revenue frontier they trace. */
 export const FRONTIER: readonly DecisionSetting[] = [
   CONFIGURED,
   { listener: 1, floor: 0.5 },
@@ -144,9 +197,21 @@ export const FRONTIER: readonly DecisionSetting[] = [
   { listener: 3, floor: 0.5 },
 ];
 
+/**
+ * The monolithic learner's search, as large as parley's (FRONTIER): its
+ * ad-load floor on the reward it predicts per ad (null = none). It predicts
+ * the reward itself, so it has no weights to turn; the floor is its lever on
+ * how many ads a listener hears.
+ */
+export const MONOLITHIC_FLOORS: readonly (number | null)[] = [null, -0.5, -0.25, 0, 0.25, 0.5, 0.75];
+
+/** The bandit's search, as large as parley's: its exploration width α (LinUCB), no floor. */
+export const BANDIT_ALPHAS: readonly number[] = [0, 0.05, 0.1, 0.25, 0.5, 1, 2];
+
 export const settingName = (p: DecisionSetting) =>
   `w_listener ×${p.listener}, ${p.floor === null ? 'no floor' : `floor ${p.floor}`}`;
 export const frontierArm = (p: DecisionSetting) => `parley ${settingName(p)}`;
+export const floorName = (f: number | null) => (f === null ? 'no floor' : `floor ${f}`);
 
 function decisionOptions(p: DecisionSetting, weights: EnvOptions['settings']['weights']) {
   return {
@@ -231,31 +296,52 @@ export interface BrandSafetyResult {
   weight: number;
 }
 
+/** A searched decision setting: the candidates' mean joint reward over the validation seeds, and the one chosen. */
+export interface Search<T> {
+  chosen: T;
+  validation: Array<{ setting: T; jointReward: number }>;
+}
+
+/** What the first scenario adds: parley's frontier, the brand-safety critic, online learning, OPE (on `seeds`). */
+export interface SideStudies {
+  seeds: number[];
+  /** Price-first on the same seeds (what the frontier's ratios are against). */
+  priceFirst: ArmSummary;
+  frontier: ArmSummary[];
+  brandSafety: BrandSafetyResult;
+  online: OnlineResult;
+  ope: OpeResult[];
+}
+
+export interface ScenarioResult {
+  /** The scenario file and its name. */
+  scenario: string;
+  name: string;
+  trainWallMs: number;
+  trainCpuMs: number;
+  curves: Trained['curves'];
+  /** MAIN_ARMS, every test seed. */
+  arms: ArmSummary[];
+  forecast: ForecastResult;
+  versions: Trained['versions'];
+  testSeeds: number[];
+  trainSeeds: number[];
+  validationSeeds: number[];
+  samples: number;
+  /** Each learner's decision setting, chosen by the same criterion from equal-size searches on the same validation seeds. */
+  decision: Search<DecisionSetting>;
+  monolithicDecision: Search<number | null>;
+  banditDecision: Search<number>;
+  /** Only on the first scenario. */
+  side?: SideStudies;
+}
+
 export interface ExperimentResult {
   options: ExperimentOptions;
   backend: BackendName;
-  trainWallMs: number;
-  trainCpuMs: number;
-  curves: Awaited<ReturnType<typeof train>>['curves'];
-  arms: ArmSummary[];
-  forecast: ForecastResult;
-  ope: OpeResult[];
-  versions: Awaited<ReturnType<typeof train>>['versions'];
-  testSeeds: number[];
-  trainSeeds: number[];
-  validationSeed: number;
-  samples: number;
-  /** Absent in results written before online learning was evaluated. */
-  online?: OnlineResult;
-  /** The skip / revenue frontier (FRONTIER), absent in older results. */
-  frontier?: ArmSummary[];
-  /** The brand-safety critic's marginal effect (absent in older results). */
-  brandSafety?: BrandSafetyResult;
-  /** Parley's decision setting and the validation joint reward of each candidate (absent in older results: the configured one). */
-  decision?: {
-    chosen: DecisionSetting;
-    validation: Array<{ setting: DecisionSetting; jointReward: number }>;
-  };
+  scenarios: ScenarioResult[];
+  /** Wall clock of the whole run. */
+  wallMs: number;
 }
 
 export const STATIC_ARM = 'untrained parley';
@@ -299,7 +385,7 @@ async function onlineExperiment(
   env: (seed: number) => Env,
   exploration: ExplorationSettings,
   startMs: number,
-  progress?: Progress,
+  step: (what: string) => void,
 ): Promise<OnlineResult> {
   const runs = new Map<string, EpisodeResult[]>();
   const curves = new Map<string, OnlineCurvePoint[][]>();
@@ -318,7 +404,7 @@ async function onlineExperiment(
         steps.rejected += arm.steps.rejected / seeds.length;
         steps.rolledBack += arm.steps.rolledBack / seeds.length;
       }
-      progress?.step(`online learning seed ${seed}: ${name}`);
+      step(`online learning seed ${seed}: ${name}`);
     }
   }
   return {
@@ -330,7 +416,7 @@ async function onlineExperiment(
   };
 }
 
-function summarise(arm: string, runs: EpisodeResult[]): ArmSummary {
+export function summarise(arm: string, runs: EpisodeResult[]): ArmSummary {
   const metrics = {} as Record<Metric, Interval>;
   for (const m of METRICS) metrics[m] = ci95(runs.map((r) => r[m]));
   return { arm, runs, metrics };
@@ -411,36 +497,78 @@ function loggedDecisionsWithPhi(samples: readonly Sample[]) {
   }>;
 }
 
-export async function runExperiment(o: ExperimentOptions, progress?: Progress): Promise<ExperimentResult> {
-  const log = createLogger('experiment', 'warn');
-  const { tf, backend } = await initTf({ ...(o.backend ? { prefer: o.backend } : {}), log });
-  const config = loadConfig({});
-  const settings: EnvOptions['settings'] = rankingSettings(config);
-  const scenario = loadScenarioFile(o.scenario);
-  const trainSeeds = Array.from({ length: Math.max(o.iterations, 1) }, (_, i) => 1 + i);
-  const validationSeed = 900;
-  const testSeeds = Array.from({ length: o.seeds }, (_, i) => 1001 + i);
-  const opeSeeds = o.quick ? [2001] : [2001, 2002];
+/** Runs every setting on the validation seeds and keeps the one with the highest mean joint reward. */
+async function search<T>(
+  settings: readonly T[],
+  seeds: readonly number[],
+  run: (setting: T, seed: number) => Promise<EpisodeResult>,
+  label: (setting: T) => string,
+  step: (what: string, n: number) => void,
+): Promise<Search<T>> {
+  const validation: Search<T>['validation'] = [];
+  for (const setting of settings) {
+    const rewards: number[] = [];
+    for (const seed of seeds) rewards.push((await run(setting, seed)).jointReward);
+    validation.push({ setting, jointReward: mean(rewards) });
+    step(`validation: ${label(setting)}`, seeds.length);
+  }
+  const chosen = validation.reduce((a, b) => (b.jointReward > a.jointReward ? b : a)).setting;
+  return { chosen, validation };
+}
+
+/** How many progress steps a run takes (each one an episode or a training step). */
+export function plannedSteps(o: ExperimentOptions): number {
+  const perScenario =
+    o.iterations * 4 +
+    (FRONTIER.length + MONOLITHIC_FLOORS.length + BANDIT_ALPHAS.length) * o.validationSeeds +
+    o.seeds * MAIN_ARMS.length;
+  const side = o.sideSeeds * (FRONTIER.length + 2 + 2) + opeSeeds(o).length * 5;
+  return o.scenarios.length * perScenario + side;
+}
+
+const opeSeeds = (o: ExperimentOptions) => (o.quick ? [2001] : [2001, 2002]);
+
+interface Shared {
+  o: ExperimentOptions;
+  tf: Tf;
+  backend: BackendName;
+  log: Logger;
+  settings: EnvOptions['settings'];
+  exploration: ExplorationSettings;
+}
+
+/** One scenario: train, search the decision settings, test every main arm on every test seed (and the side studies if asked). */
+async function runScenario(
+  file: string,
+  first: boolean,
+  x: Shared,
+  progress?: Progress,
+): Promise<ScenarioResult> {
+  const { o, settings } = x;
+  const scenario = loadScenarioFile(file);
+  const seeds = seedsOf(o);
   const temperature = 0.4;
   const epsilon = 0.1;
+  const step = (what: string, n = 1) => progress?.step(`${scenario.name}: ${what}`, n);
 
   const cpu0 = process.cpuUsage();
   const trained = await train({
-    tf,
+    tf: x.tf,
     scenario,
     settings,
-    trainSeeds,
-    validationSeed,
+    trainSeeds: seeds.train,
+    validationSeed: seeds.validation[0]!,
     iterations: o.iterations,
     maxRequests: o.maxRequests,
     temperature,
     epsilon,
-    modelsDir: o.models,
-    log,
-    onStep: (what) => progress?.step(what),
+    modelsDir: first ? o.models : '', // the published models are the first scenario's
+    log: x.log,
+    onStep: step,
   });
   const cpu = process.cpuUsage(cpu0);
 
+  // Every arm paces on the same slot forecast (the objective agent's even pacing).
   const profiles = new Map<string, TrafficProfile>();
   const profile = (c: Campaign) => {
     let p = profiles.get(c.id);
@@ -450,99 +578,154 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
     }
     return p;
   };
-  const env = (seed: number, parley: boolean, collect = false) =>
+  const env = (seed: number, collect = false, paced = true) =>
     new Env({
       scenario,
       seed,
       settings,
       maxRequests: o.maxRequests,
       collect,
-      ...(parley ? { trafficProfile: profile } : {}),
+      ...(paced ? { trafficProfile: profile } : {}),
     });
 
-  // Parley's decision setting: the one with the highest joint reward (the shared
-  // reward, not the targets) on the validation seed.
-  const validation: Array<{ setting: DecisionSetting; jointReward: number }> = [];
-  for (const setting of FRONTIER) {
-    const r = await env(validationSeed, true).run(
-      new ParleyArm(trained.parley, decisionOptions(setting, settings.weights)),
-    );
-    validation.push({ setting, jointReward: r.jointReward });
-    progress?.step(`validation: ${settingName(setting)}`);
-  }
-  const chosen = validation.reduce((a, b) => (b.jointReward > a.jointReward ? b : a)).setting;
+  // Each learner's decision setting: the one with the highest joint reward (the shared reward,
+  // not the targets) over the validation seeds, from searches of the same size.
+  const parleyArm = (p: DecisionSetting, name?: string) =>
+    new ParleyArm(trained.parley, { ...decisionOptions(p, settings.weights), ...(name ? { name } : {}) });
+  const monoArm = (floor: number | null) => new MonolithicArm(trained.monolithic, null, floor);
+  const banditArm = (alpha: number) => new BanditArm(trained.bandit.clone(), alpha, null, BANDIT_ARM);
+  const decision = await search(
+    FRONTIER,
+    seeds.validation,
+    (p, seed) => env(seed).run(parleyArm(p)),
+    (p) => `parley ${settingName(p)}`,
+    step,
+  );
+  const monolithicDecision = await search(
+    MONOLITHIC_FLOORS,
+    seeds.validation,
+    (f, seed) => env(seed).run(monoArm(f)),
+    (f) => `monolithic ${floorName(f)}`,
+    step,
+  );
+  const banditDecision = await search(
+    BANDIT_ALPHAS,
+    seeds.validation,
+    (alpha, seed) => env(seed).run(banditArm(alpha)),
+    (alpha) => `bandit α ${alpha}`,
+    step,
+  );
 
   const results = new Map<string, EpisodeResult[]>();
+  const record = (r: EpisodeResult) => results.set(r.arm, [...(results.get(r.arm) ?? []), r]);
   const forecastTests: Array<{ slots: Env['slots']; days: number }> = [];
-  for (const seed of testSeeds) {
+  for (const seed of seeds.test) {
     const arms = [
-      { arm: new RandomArm(seed), parley: false },
-      { arm: new PriceFirstArm(), parley: false },
-      { arm: new MonolithicArm(trained.monolithic, null), parley: false },
-      { arm: new ParleyArm(trained.parley, decisionOptions(chosen, settings.weights)), parley: true },
-      {
-        arm: new ParleyArm(trained.parley, {
-          weights: { ...settings.weights, listener: 2 * settings.weights.listener },
-          name: SENSITIVITY_ARM,
-        }),
-        parley: true,
-      },
-      { arm: new OracleContextArm(), parley: false },
-      ...[
-        { name: BRAND_SAFETY_ARM, weight: BRAND_SAFETY_WEIGHT },
-        { name: BRAND_SAFETY_VETO_ARM, weight: 0 },
-      ].map(({ name, weight }) => ({
-        arm: new ParleyArm(trained.parley, {
-          ...decisionOptions(chosen, { ...settings.weights, brand_safety: weight }),
-          name,
-          critics: [brandSafetyCritic],
-        }),
-        parley: true,
-      })),
-      ...FRONTIER.map((p) => ({
-        arm: new ParleyArm(trained.parley, { ...decisionOptions(p, settings.weights), name: frontierArm(p) }),
-        parley: true,
-      })),
+      new PriceFirstArm(),
+      monoArm(monolithicDecision.chosen),
+      banditArm(banditDecision.chosen),
+      parleyArm(decision.chosen),
+      new OracleContextArm(),
     ];
-    for (const { arm, parley } of arms) {
-      const e = env(seed, parley);
+    for (const arm of arms) {
+      const e = env(seed);
       const r = await e.run(arm);
-      results.set(arm.name, [...(results.get(arm.name) ?? []), r]);
+      record(r);
       if (arm.name === 'parley')
         forecastTests.push({
           slots: e.slots,
           days: Math.max(1 / 24, r.requests ? (e.sim.now() - scenario.startMs) / 86_400_000 : 1),
         });
-      progress?.step(`test seed ${seed}: ${arm.name}`);
+      step(`test seed ${seed}: ${arm.name}`);
     }
   }
-  const arms = ['random', 'price-first', 'monolithic', 'parley', SENSITIVITY_ARM, ORACLE_ARM].map((a) =>
-    summarise(a, results.get(a)!),
-  );
-  const frontier = FRONTIER.map((p) => summarise(frontierArm(p), results.get(frontierArm(p))!));
-  const brandSafety: BrandSafetyResult = {
-    arms: ['parley', BRAND_SAFETY_ARM, BRAND_SAFETY_VETO_ARM].map((a) => summarise(a, results.get(a)!)),
-    weight: BRAND_SAFETY_WEIGHT,
+  const arms = MAIN_ARMS.map((a) => summarise(a, results.get(a)!));
+
+  let side: SideStudies | undefined;
+  if (first) {
+    const sideSeeds = seeds.test.slice(0, o.sideSeeds);
+    for (const seed of sideSeeds) {
+      const extra = [
+        ...[
+          { name: BRAND_SAFETY_ARM, weight: BRAND_SAFETY_WEIGHT },
+          { name: BRAND_SAFETY_VETO_ARM, weight: 0 },
+        ].map(
+          ({ name, weight }) =>
+            new ParleyArm(trained.parley, {
+              ...decisionOptions(decision.chosen, { ...settings.weights, brand_safety: weight }),
+              name,
+              critics: [brandSafetyCritic],
+            }),
+        ),
+        ...FRONTIER.map((p) => parleyArm(p, frontierArm(p))),
+      ];
+      for (const arm of extra) {
+        record(await env(seed).run(arm));
+        step(`side studies, seed ${seed}: ${arm.name}`);
+      }
+    }
+    const bySide = (a: string) => summarise(a, results.get(a)!.slice(0, sideSeeds.length));
+    const online = await onlineExperiment(
+      sideSeeds,
+      (seed) => env(seed, true, false),
+      x.exploration,
+      scenario.startMs,
+      step,
+    );
+    side = {
+      seeds: sideSeeds,
+      priceFirst: bySide('price-first'),
+      frontier: FRONTIER.map((p) => bySide(frontierArm(p))),
+      brandSafety: {
+        arms: ['parley', BRAND_SAFETY_ARM, BRAND_SAFETY_VETO_ARM].map(bySide),
+        weight: BRAND_SAFETY_WEIGHT,
+      },
+      online,
+      ope: await offPolicy(trained, settings, env, o, temperature, epsilon, step),
+    };
+  }
+
+  return {
+    scenario: file,
+    name: scenario.name,
+    trainWallMs: trained.wallMs,
+    trainCpuMs: (cpu.user + cpu.system) / 1000,
+    curves: trained.curves,
+    arms,
+    forecast: forecastError(trained.forecaster, forecastTests),
+    versions: trained.versions,
+    testSeeds: seeds.test,
+    trainSeeds: seeds.train,
+    validationSeeds: seeds.validation,
+    samples: trained.exploreSamples.length,
+    decision,
+    monolithicDecision,
+    banditDecision,
+    ...(side ? { side } : {}),
   };
+}
 
-  const online = await onlineExperiment(
-    testSeeds,
-    (seed) => env(seed, false, true),
-    config.exploration,
-    scenario.startMs,
-    progress,
-  );
-
-  // Off-policy evaluation against ground truth: log with the exploring policy,
-  // estimate sharper / softer target policies, then run those for real.
+/**
+ * Off-policy evaluation against ground truth: log with the exploring policy,
+ * estimate sharper / softer target policies, then run those for real.
+ */
+async function offPolicy(
+  trained: Trained,
+  settings: EnvOptions['settings'],
+  env: (seed: number, collect?: boolean) => Env,
+  o: ExperimentOptions,
+  temperature: number,
+  epsilon: number,
+  step: (what: string) => void,
+): Promise<OpeResult[]> {
   const objective = trained.parley.objective?.current() ?? null;
   const mult = (phi: Float32Array) => (objective ? objective.multiplierOf(phi) : 1);
   const logged: Sample[] = [];
-  for (const seed of opeSeeds) {
-    const e = env(seed, true, true);
+  for (const seed of opeSeeds(o)) {
+    const e = env(seed, true);
     await e.run(new ExploreArm(trained.parley, seed, temperature, epsilon));
     logged.push(...e.samples);
-    progress?.step(`OPE logging seed ${seed}`);
+    step(`OPE logging seed ${seed}`);
   }
   const ope: OpeResult[] = [];
   for (const target of [
@@ -554,35 +737,35 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
     const records = opeRecords(logged, mult, target.temperature, target.epsilon, settings.weights.advertiser);
     const report = evaluateOffPolicy(records, seededRng(7), o.quick ? 100 : 300);
     const truths: number[] = [];
-    for (const seed of opeSeeds) {
-      const e = env(seed, true, true);
+    for (const seed of opeSeeds(o)) {
+      const e = env(seed, true);
       await e.run(new ExploreArm(trained.parley, seed + 17, target.temperature, target.epsilon));
       const first = e.samples.filter((s) => s.podIndex === 0 && s.firstOptions);
       truths.push(...first.map((s) => s.terms.reward));
-      progress?.step(`OPE ground truth ${target.name} seed ${seed}`);
+      step(`OPE ground truth ${target.name} seed ${seed}`);
     }
-    ope.push({ target: target.name, truth: truths.reduce((a, b) => a + b, 0) / truths.length, report });
+    ope.push({ target: target.name, truth: mean(truths), report });
   }
+  return ope;
+}
 
-  return {
-    options: o,
+export async function runExperiment(o: ExperimentOptions, progress?: Progress): Promise<ExperimentResult> {
+  const t0 = performance.now();
+  const log = createLogger('experiment', 'warn');
+  const { tf, backend } = await initTf({ ...(o.backend ? { prefer: o.backend } : {}), log });
+  const config = loadConfig({});
+  const shared: Shared = {
+    o,
+    tf,
     backend,
-    trainWallMs: trained.wallMs,
-    trainCpuMs: (cpu.user + cpu.system) / 1000,
-    curves: trained.curves,
-    arms,
-    forecast: forecastError(trained.forecaster, forecastTests),
-    ope,
-    versions: trained.versions,
-    testSeeds,
-    trainSeeds,
-    validationSeed,
-    samples: trained.exploreSamples.length,
-    online,
-    frontier,
-    brandSafety,
-    decision: { chosen, validation },
+    log,
+    settings: rankingSettings(config),
+    exploration: config.exploration,
   };
+  const scenarios: ScenarioResult[] = [];
+  for (const [i, file] of o.scenarios.entries())
+    scenarios.push(await runScenario(file, i === 0, shared, progress));
+  return { options: o, backend, scenarios, wallMs: performance.now() - t0 };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -598,19 +781,26 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const o = parsed;
-  const steps = o.iterations * 3 + FRONTIER.length + o.seeds * (10 + FRONTIER.length) + (o.quick ? 1 : 2) * 5;
-  const progress = new Progress(steps);
+  if (o.render) {
+    writeReport(JSON.parse(readFileSync(o.render, 'utf8')) as ExperimentResult, o.out);
+    return 0;
+  }
+  const progress = new Progress(plannedSteps(o));
   const r = await runExperiment(o, progress);
   progress.end();
-  const chartsDir = join(dirname(o.out), 'charts');
-  mkdirSync(chartsDir, { recursive: true });
-  const { markdown, charts } = renderReport(r, relative(dirname(o.out), chartsDir) || '.');
-  for (const [name, svg] of charts) writeFileSync(join(chartsDir, name), `${svg}\n`);
-  writeFileSync(o.out, markdown);
-  // The raw results (per seed and arm), to re-render or analyse without re-running.
+  writeReport(r, o.out);
+  // The raw results (per seed and arm), to re-render (--render) or analyse without re-running.
   writeFileSync(join(dirname(o.out), 'results.json'), `${JSON.stringify(r, null, 1)}\n`);
-  process.stderr.write(`report written to ${o.out} (${basename(chartsDir)}/: ${charts.size} charts)\n`);
   return 0;
+}
+
+function writeReport(r: ExperimentResult, out: string): void {
+  const chartsDir = join(dirname(out), 'charts');
+  mkdirSync(chartsDir, { recursive: true });
+  const { markdown, charts } = renderReport(r, relative(dirname(out), chartsDir) || '.');
+  for (const [name, svg] of charts) writeFileSync(join(chartsDir, name), `${svg}\n`);
+  writeFileSync(out, markdown);
+  process.stderr.write(`report written to ${out} (${basename(chartsDir)}/: ${charts.size} charts)\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,7 +1,8 @@
 /**
- * Training parley's three learners and the monolithic baseline on the same
- * budget: each iteration plays one exploring episode per side on the same
- * training seed, refits the models from everything logged so far, and
+ * Training parley's three learners, the monolithic baseline and the
+ * contextual bandit on the same budget: each iteration plays one exploring
+ * episode per side on the same training seed (the first one is parley's
+ * hand-tuned start, shared by all three), refits the models from everything logged so far, and
  * measures the greedy policy on a validation seed (the learning curves).
  * Held-out test seeds are never seen here.
  */
@@ -17,7 +18,8 @@ import {
   type LoggedDecision,
   type ServedAd,
 } from '../../learning/learners';
-import type { MonolithicModel } from '../../learning/monolithic';
+import { LinUcb } from '../../learning/linucb';
+import { MONOLITHIC_FEATURES, type MonolithicModel } from '../../learning/monolithic';
 import type { ObjectivePolicy } from '../../learning/objective-policy';
 import type { Tf } from '../../learning/tf';
 import type { Campaign } from '../../services/common/catalogue/types';
@@ -25,8 +27,11 @@ import type { Logger } from '../../services/common/log';
 import { baselinePolicy, LogisticPolicy, PolicyHolder } from '../../services/inventory/policy';
 import type { TrafficProfile } from '../../services/objective/pacing';
 import type { SimScenario } from '../scenario';
-import { ExploreArm, MonolithicArm, ParleyArm, type ParleyModels } from './arms';
+import { BanditArm, ExploreArm, MonolithicArm, ParleyArm, type ParleyModels } from './arms';
 import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
+
+/** The bandit's exploration while it trains (its deployed one is chosen on validation, run.ts). */
+export const BANDIT_TRAIN_ALPHA = 1;
 
 export interface TrainOptions {
   tf: Tf;
@@ -56,6 +61,8 @@ export interface CurvePoint {
 export interface Trained {
   parley: ParleyModels;
   monolithic: ModelHolder<MonolithicModel>;
+  /** The contextual bandit after its training episodes (clone it per episode). */
+  bandit: LinUcb;
   forecaster: SlotForecaster;
   curves: { parley: CurvePoint[]; monolithic: CurvePoint[] };
   /** The logged exploration samples (for OPE). */
@@ -97,6 +104,7 @@ export async function train(o: TrainOptions): Promise<Trained> {
   const parleySamples: Sample[] = [];
   const monoSamples: Sample[] = [];
   const curves: Trained['curves'] = { parley: [], monolithic: [] };
+  const bandit = new LinUcb(MONOLITHIC_FEATURES.length);
   const versions = {
     inventory: inventory.version,
     context: 'context-rules-v1',
@@ -158,19 +166,28 @@ export async function train(o: TrainOptions): Promise<Trained> {
       objectiveAfter: obj.estimate,
     });
 
-    // Monolithic: the same budget (one exploring episode on the same seed, one refit).
+    // Monolithic and bandit: the same budget (one exploring episode on the same seed, one refit),
+    // the same pacing, and the same start: the first iteration's data is parley's own log, played
+    // by the hand-tuned baseline agents (ExploreArm logs the monolithic rows too).
     o.onStep?.(`iteration ${it}: monolithic explores (seed ${seed})`);
-    const e2 = env(seed, true, false);
-    await e2.run(
-      new MonolithicArm(mono, { seed: seed * 11 + it, temperature: o.temperature, epsilon: o.epsilon }),
-    );
-    monoSamples.push(...e2.samples);
+    if (it === 1) monoSamples.push(...e1.samples);
+    else {
+      const e2 = env(seed, true, true);
+      await e2.run(
+        new MonolithicArm(mono, { seed: seed * 11 + it, temperature: o.temperature, epsilon: o.epsilon }),
+      );
+      monoSamples.push(...e2.samples);
+    }
     mono = new ModelHolder(await fitMonolithic(tf, monoSamples.map(toServed), `monolithic-${it}`, 400, it));
+    o.onStep?.(`iteration ${it}: bandit explores (seed ${seed})`);
+    if (it === 1) {
+      for (const x of e1.samples) if (x.monoX) bandit.update(x.monoX, x.terms.reward);
+    } else await env(seed, false, true).run(new BanditArm(bandit, BANDIT_TRAIN_ALPHA));
 
-    // Learning curves: greedy policies on the validation seed.
+    // Learning curves: greedy policies on the (first) validation seed.
     o.onStep?.(`iteration ${it}: validation`);
     const vp = await env(o.validationSeed, false, true).run(new ParleyArm(models()));
-    const vm = await env(o.validationSeed, false, false).run(new MonolithicArm(mono, null));
+    const vm = await env(o.validationSeed, false, true).run(new MonolithicArm(mono, null));
     curves.parley.push(point(it, parleySamples.length, vp));
     curves.monolithic.push(point(it, monoSamples.length, vm));
   }
@@ -188,6 +205,7 @@ export async function train(o: TrainOptions): Promise<Trained> {
   return {
     parley: models(),
     monolithic: mono!,
+    bandit,
     forecaster,
     curves,
     exploreSamples: parleySamples,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { LinUcb } from '../../../learning/linucb';
+import { MONOLITHIC_FEATURES } from '../../../learning/monolithic';
 import { OnlineLearner } from '../../../learning/online';
 import type { Candidate, Slot } from '../../../services/common/domain/types';
 import { seededRng } from '../../../services/common/rng';
@@ -9,6 +11,7 @@ import {
   PolicyHolder,
 } from '../../../services/inventory/policy';
 import {
+  BanditArm,
   brandSafetyCritic,
   ExploreArm,
   fillPod,
@@ -18,7 +21,14 @@ import {
   samplePod,
 } from '../../../sim/experiments/arms';
 import { Env } from '../../../sim/experiments/env';
-import { parseExperimentArgs } from '../../../sim/experiments/run';
+import {
+  BANDIT_ALPHAS,
+  FRONTIER,
+  MONOLITHIC_FLOORS,
+  parseExperimentArgs,
+  plannedSteps,
+  seedsOf,
+} from '../../../sim/experiments/run';
 import { barChart, lineChart } from '../../../sim/experiments/svg';
 import { loadScenarioFile } from '../../../sim/scenario';
 
@@ -157,6 +167,45 @@ describe('experiment harness', () => {
     expect(() => parseExperimentArgs(['--seeds'])).toThrow('--seeds: expected a value');
     expect(() => parseExperimentArgs(['--bogus'])).toThrow(/unknown/);
     expect(parseExperimentArgs(['--help'])).toBeNull();
+    expect(parseExperimentArgs(['--render', 'r.json'])?.render).toBe('r.json');
+    expect(parseExperimentArgs(['--scenario', 'a.yaml', '--scenario', 'b.yaml'])?.scenarios).toEqual([
+      'a.yaml',
+      'b.yaml',
+    ]);
+  });
+
+  it('a full run is one a sceptic accepts: ≥ 20 test seeds on ≥ 3 scenarios, validation seeds apart, equal searches', () => {
+    const o = parseExperimentArgs([])!;
+    expect(o.seeds).toBeGreaterThanOrEqual(20);
+    expect(o.scenarios.length).toBeGreaterThanOrEqual(3);
+    for (const f of o.scenarios) expect(() => loadScenarioFile(f)).not.toThrow();
+    const seeds = seedsOf(o);
+    expect(seeds.validation.length).toBeGreaterThanOrEqual(2);
+    const all = [...seeds.train, ...seeds.validation, ...seeds.test];
+    expect(new Set(all).size).toBe(all.length);
+    expect(MONOLITHIC_FLOORS.length).toBe(FRONTIER.length);
+    expect(BANDIT_ALPHAS.length).toBe(FRONTIER.length);
+    // Every planned step is an episode or a training step; the quick run plans fewer.
+    expect(plannedSteps(parseExperimentArgs(['--quick'])!)).toBeLessThan(plannedSteps(o));
+  });
+
+  it('the bandit arm learns online from every served ad, deterministically and within budgets', async () => {
+    const run = async () => {
+      const bandit = new LinUcb(MONOLITHIC_FEATURES.length);
+      const r = await env(9).run(new BanditArm(bandit, 0.5));
+      return { r: { ...r, wallMs: 0 }, seen: bandit.observations };
+    };
+    const a = await run();
+    expect(a.seen).toBe(a.r.impressions);
+    expect(a.r.overspendMicros).toBe(0);
+    expect(await run()).toEqual(a);
+  });
+
+  it("the score-based arms' ad-load floor leaves out ads scored below it", async () => {
+    const none = await env(10).run(new BanditArm(new LinUcb(MONOLITHIC_FEATURES.length), 0, 1e9));
+    expect(none.impressions).toBe(0);
+    const all = await env(10).run(new BanditArm(new LinUcb(MONOLITHIC_FEATURES.length), 0, null));
+    expect(all.impressions).toBeGreaterThan(150);
   });
 
   it('draws SVG charts', () => {

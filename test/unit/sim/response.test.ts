@@ -9,7 +9,7 @@ import {
   skipProbability,
 } from '../../../sim/index';
 import type { CreativeTraits } from '../../../sim/response';
-import { annoyanceAdded, skipOffsetMs } from '../../../sim/response';
+import { annoyanceAdded, hiddenInteractionLogit, skipOffsetMs } from '../../../sim/response';
 
 const p = DEFAULT_RESPONSE;
 const energetic: CreativeTraits = {
@@ -113,5 +113,19 @@ describe('ground-truth response model', () => {
       expect(at).toBeLessThanOrEqual(29_000);
     }
     expect(skipOffsetMs(energetic, 0.1, 0.5)).toBeLessThan(skipOffsetMs(energetic, 0.9, 0.5));
+  });
+
+  it('the hidden interaction: only in its local hours (wrapping past midnight), only for its categories, growing with the ads heard', () => {
+    const h = { weight: 2, fromHour: 22, toHour: 2, categories: ['food'], fatigueAds: 4 };
+    expect(hiddenInteractionLogit(h, 23, 'food', 2)).toBeCloseTo(1, 9);
+    expect(hiddenInteractionLogit(h, 1, 'food', 8)).toBeCloseTo(2, 9);
+    expect(hiddenInteractionLogit(h, 2, 'food', 8)).toBe(0);
+    expect(hiddenInteractionLogit(h, 12, 'food', 8)).toBe(0);
+    expect(hiddenInteractionLogit(h, 23, 'retail', 8)).toBe(0);
+    expect(hiddenInteractionLogit(h, 23, 'food', 0)).toBe(0);
+    expect(hiddenInteractionLogit(null, 23, 'food', 8)).toBe(0);
+    const x = ctx('relax');
+    expect(skipProbability(p, calm, { ...x, hiddenLogit: 2 })).toBeGreaterThan(skipProbability(p, calm, x));
+    expect(skipProbability(p, calm, { ...x, hiddenLogit: 0 })).toBe(skipProbability(p, calm, x));
   });
 });

@@ -15,20 +15,24 @@ import {
   ScenarioError,
   Simulator,
 } from '../../../sim/index';
+import { rotate } from './helpers';
 
 const SCENARIOS = join(import.meta.dirname, '../../../sim/scenarios');
 
 describe('scenario files', () => {
-  it.each(['default-day', 'skewed', 'sparse-inventory'])('%s.yaml loads and simulates', (name) => {
-    const sc = loadScenarioFile(join(SCENARIOS, `${name}.yaml`));
-    expect(sc.name).toBe(name);
-    sc.population.size = 50; // keep the run short; the file itself is what is under test
-    const sim = new Simulator({ scenario: sc });
-    expect(sim.catalogue.creatives.size).toBeGreaterThan(0);
-    const r = sim.nextRequest();
-    expect(r).not.toBeNull();
-    expect(r!.nowMs).toBeGreaterThanOrEqual(sc.startMs);
-  });
+  it.each(['default-day', 'skewed', 'sparse-inventory', 'stress-hidden-evening'])(
+    '%s.yaml loads and simulates',
+    (name) => {
+      const sc = loadScenarioFile(join(SCENARIOS, `${name}.yaml`));
+      expect(sc.name).toBe(name);
+      sc.population.size = 50; // keep the run short; the file itself is what is under test
+      const sim = new Simulator({ scenario: sc });
+      expect(sim.catalogue.creatives.size).toBeGreaterThan(0);
+      const r = sim.nextRequest();
+      expect(r).not.toBeNull();
+      expect(r!.nowMs).toBeGreaterThanOrEqual(sc.startMs);
+    },
+  );
 
   it('default-day.yaml spells out exactly the built-in defaults', () => {
     const file = loadScenarioFile(join(SCENARIOS, 'default-day.yaml'));
@@ -39,6 +43,43 @@ describe('scenario files', () => {
     expect(file.activities).toEqual(builtIn.activities);
     expect(file.content).toEqual(builtIn.content);
     expect(file.supply).toEqual(builtIn.supply);
+  });
+
+  it('stress-hidden-evening.yaml adds a hidden response term that raises skips; files without one have none', () => {
+    for (const name of ['default-day', 'skewed', 'sparse-inventory'])
+      expect(loadScenarioFile(join(SCENARIOS, `${name}.yaml`)).hiddenInteraction).toBeNull();
+    const stress = loadScenarioFile(join(SCENARIOS, 'stress-hidden-evening.yaml'));
+    expect(stress.hiddenInteraction).toEqual({
+      weight: 2.5,
+      fromHour: 18,
+      toHour: 24,
+      categories: ['food', 'retail', 'entertainment'],
+      fatigueAds: 2,
+    });
+    // The same day and policy with the term switched off: the evening ads of its categories
+    // are skipped much more with it.
+    stress.population.size = 300;
+    const eveningSkipRate = (hidden: typeof stress.hiddenInteraction) => {
+      const sim = new Simulator({ scenario: { ...stress, hiddenInteraction: hidden } });
+      const categoryOf = (creativeId: string) => {
+        const campaign = sim.catalogue.campaigns.get(sim.catalogue.creatives.get(creativeId)!.campaignId)!;
+        return sim.catalogue.advertisers.get(campaign.advertiserId)!.category;
+      };
+      let ads = 0;
+      let skips = 0;
+      for (let r = sim.nextRequest(); r; r = sim.nextRequest()) {
+        const o = sim.respond(r.handle, rotate(r, sim));
+        if (r.signals.localTime.hour < 18) continue;
+        for (const ad of o.ads)
+          if (['food', 'retail', 'entertainment'].includes(categoryOf(ad.creativeId))) {
+            ads++;
+            if (ad.skipped) skips++;
+          }
+      }
+      expect(ads).toBeGreaterThan(100);
+      return skips / ads;
+    };
+    expect(eveningSkipRate(stress.hiddenInteraction)).toBeGreaterThan(eveningSkipRate(null) + 0.1);
   });
 
   it('skewed.yaml concentrates the budget in a few campaigns', () => {
@@ -94,6 +135,16 @@ describe('scenario validation', () => {
     [
       'supply: { generate: { brand_safety: { avoid_topics: { news: 2 } } } }',
       'supply.generate.brand_safety.avoid_topics.news',
+    ],
+    ['response: { hidden_interaction: { categories: [] } }', 'response.hidden_interaction.categories'],
+    [
+      'response: { hidden_interaction: { categories: [food], local_hours: [18, 25] } }',
+      'response.hidden_interaction.local_hours[1]',
+    ],
+    ['response: { hidden_interaction: { categories: [food], hue: 1 } }', 'response.hidden_interaction.hue'],
+    [
+      'response: { hidden_interaction: { categories: [food], fatigue_ads: 0 } }',
+      'response.hidden_interaction.fatigue_ads',
     ],
     ['start: yesterday', 'start'],
     ['colour: blue', 'colour'],
