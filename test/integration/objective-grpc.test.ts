@@ -425,7 +425,7 @@ describe.each(states)('objective agent over gRPC (%s state)', (kind) => {
     const since = Date.now();
     try {
       spans.reset();
-      const group = `polled-${kind}`;
+      const group = `polled-${kind!.replace(' ', '-')}`; // ids allow no spaces
       const entries = await feed.readGroup(group, 'c1', 1000);
       await feed.ack(
         group,
