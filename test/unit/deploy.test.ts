@@ -1132,14 +1132,20 @@ describe('kustomize', () => {
       expect(all.filter((o) => o.kind === 'NetworkPolicy').length, 'NetworkPolicies').toBeGreaterThan(1);
       const broker = all.find((o) => o.kind === 'Deployment' && o.metadata.name === 'broker')!;
       const replicas = Number(broker.spec?.replicas);
-      const hpa = all.find((o) => o.kind === 'HorizontalPodAutoscaler');
+      const hpas = all.filter((o) => o.kind === 'HorizontalPodAutoscaler');
+      const hpa = hpas.find((o) => o.metadata.name === 'broker');
       if (dir === 'overlays/prod') {
         expect(replicas, 'prod runs more brokers than the base').toBeGreaterThan(2);
         expect(hpa, 'prod autoscales the broker').toBeDefined();
         expect(Number(hpa!.spec?.minReplicas)).toBeGreaterThanOrEqual(replicas);
         expect(Number(hpa!.spec?.maxReplicas)).toBeGreaterThan(Number(hpa!.spec?.minReplicas));
       }
-      if (dir === 'overlays/dev') expect(hpa).toBeUndefined();
+      if (dir === 'overlays/prod') {
+        // Agents autoscale too: brokers balance calls over every pod of an agent.
+        const scaled = hpas.map((o) => String(obj(o.spec?.scaleTargetRef, 'scaleTargetRef').name)).sort();
+        expect(scaled).toEqual(['broker', ...DEFAULTS.agents.map((a) => a.name)].sort());
+      }
+      if (dir === 'overlays/dev') expect(hpas).toEqual([]);
       if (dir === 'overlays/prod') {
         // The disruption-budget check has work to do: the broker and every agent run two pods or more.
         const multi = all.filter((o) => o.kind === 'Deployment' && Number(o.spec?.replicas) > 1);
