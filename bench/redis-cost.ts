@@ -67,14 +67,8 @@ export function commandCalls(text: string): Record<string, number> {
 }
 
 /** What a window cost: the counters' differences, less `idle`'s rate over the window's length. */
-export interface Cost {
+export interface Cost extends Omit<RedisCounters, 'at'> {
   seconds: number;
-  commands: number;
-  calls: Record<string, number>;
-  netInputBytes: number;
-  netOutputBytes: number;
-  usedMemory: number;
-  keys: number;
 }
 
 /** Our own INFO calls are not the mesh's. */

@@ -12,6 +12,15 @@ const GRID = { stroke: '#e3e7ec', width: 1 };
 const TICKS = { stroke: '#c5cdd8', width: 1, size: 4 };
 const AXIS_FONT = '11px system-ui, sans-serif';
 const LABEL_FONT = '600 11px system-ui, sans-serif';
+/** How both axes look (uPlot axis options). */
+const AXIS = {
+  labelFont: LABEL_FONT,
+  labelSize: 18,
+  font: AXIS_FONT,
+  grid: GRID,
+  ticks: TICKS,
+  stroke: '#5b6676',
+};
 
 /** A tooltip in the plot area: the time under the cursor and each series' value there. */
 function tooltipPlugin(format) {
@@ -80,26 +89,8 @@ function lineChart(box, { key, title, x, series, yLabel, format, yRange }) {
       y: yRange ? { range: () => yRange } : { range: (_u, min, max) => padded(min, max) },
     },
     axes: [
-      {
-        label: 'time',
-        labelFont: LABEL_FONT,
-        labelSize: 18,
-        font: AXIS_FONT,
-        grid: GRID,
-        ticks: TICKS,
-        stroke: '#5b6676',
-      },
-      {
-        label: yLabel,
-        labelFont: LABEL_FONT,
-        labelSize: 18,
-        font: AXIS_FONT,
-        grid: GRID,
-        ticks: TICKS,
-        stroke: '#5b6676',
-        size: 64,
-        values: (_u, ticks) => ticks.map(format),
-      },
+      { ...AXIS, label: 'time' },
+      { ...AXIS, label: yLabel, size: 64, values: (_u, ticks) => ticks.map(format) },
     ],
     series: [
       { label: 'time' },

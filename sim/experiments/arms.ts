@@ -430,6 +430,13 @@ export class ExploreArm implements Arm {
   }
 }
 
+/** The rules snapshot, the eligible candidates and their monolithic feature rows (the score-based arms' inputs). */
+async function monolithicCandidates(req: SimRequest, env: Env) {
+  const snapshot = await rulesSnapshot(req, env);
+  const cands = (await env.eligibleCandidates(req, snapshot)).map((e) => e.candidate);
+  return { snapshot, cands, xs: await monolithicRows(req, env, snapshot, cands) };
+}
+
 /** The monolithic model's feature row of each candidate (the same inputs the bandit arm uses). */
 async function monolithicRows(
   req: SimRequest,
@@ -487,10 +494,7 @@ export class MonolithicArm implements Arm {
     this.name = name;
   }
   async choose(req: SimRequest, env: Env): Promise<Choice> {
-    const snapshot = await rulesSnapshot(req, env);
-    const elig = await env.eligibleCandidates(req, snapshot);
-    const cands = elig.map((e) => e.candidate);
-    const xs = await monolithicRows(req, env, snapshot, cands);
+    const { snapshot, cands, xs } = await monolithicCandidates(req, env);
     const model = this.model?.current() ?? null;
     const scores = xs.map((x) => (model ? model.predict(x) : 0));
     const pod = this.explore
@@ -526,10 +530,7 @@ export class BanditArm implements Arm {
     this.name = name;
   }
   async choose(req: SimRequest, env: Env): Promise<Choice> {
-    const snapshot = await rulesSnapshot(req, env);
-    const elig = await env.eligibleCandidates(req, snapshot);
-    const cands = elig.map((e) => e.candidate);
-    const xs = await monolithicRows(req, env, snapshot, cands);
+    const { snapshot, cands, xs } = await monolithicCandidates(req, env);
     const kept: Candidate[] = [];
     const scores: number[] = [];
     cands.forEach((c, i) => {

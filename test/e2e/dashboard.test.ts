@@ -9,9 +9,10 @@
  * pickers, the removal dialog and a phone's screen against the admin
  * service alone.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdDecisionClient, connect, type DecideRequest, decide } from '../../bin/client';
 import {
@@ -27,11 +28,11 @@ import {
   spawnService,
   stopProcess,
 } from '../../bin/spawn';
+import { launchChromium } from '../support/browser';
 import { spawnTogether } from '../support/mesh';
 import { freePort } from '../support/ports';
 import { validDecide } from './fixtures';
 
-const CHROMIUM = '/usr/bin/chromium';
 const EDITOR = 'e2e-editor-token-0123456789';
 const VIEWER = 'e2e-viewer-token-0123456789';
 const SCREENSHOT_DIR = join(process.cwd(), 'test-results');
@@ -43,7 +44,6 @@ let dashboard = '';
 const logs = () => [...procs.values()].map((p) => `--- ${p.name} ---\n${p.stderrTail()}`).join('\n');
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-system-deps.sh`);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -61,10 +61,7 @@ beforeAll(async () => {
   procs.set('broker', await spawnService('broker', { env }));
   dashboard = procs.get('admin')!.url!;
   client = connect(procs.get('broker')!.address);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

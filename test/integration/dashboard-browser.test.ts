@@ -11,16 +11,17 @@
  * for a person to look at. (test/e2e/dashboard.test.ts drives the same page
  * against a whole mesh.)
  */
-import { existsSync, mkdirSync } from 'node:fs';
+
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignPacing__Output } from '../../proto/gen/parley/v1/CampaignPacing';
 import type { RunningAdmin } from '../../services/admin/server';
 import { createLogger } from '../../services/common/log';
 import { seedAdmin, startTestAdmin } from '../support/admin';
+import { launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const EDITOR = 'browser-editor-token-0123456789';
 const SCREENSHOT_DIR = join(process.cwd(), 'test-results');
 const CAMPAIGNS = 15;
@@ -53,7 +54,6 @@ function pacing(i: number, s: number): CampaignPacing__Output {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-system-deps.sh`);
   admin = await startTestAdmin(log, `ana:editor:${EDITOR}`);
   await seedAdmin(admin);
   // The test's own samples only: no polling of agents that are not there.
@@ -66,10 +66,7 @@ beforeAll(async () => {
       health: [],
     });
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
