@@ -4,6 +4,7 @@
  * pass an env object instead of mutating process.env.
  */
 import { hostname } from 'node:os';
+import { z } from 'zod';
 import { projectPath } from './paths';
 import { parseRateLimit, type RateLimit } from './rate-limit';
 import { type AgentEntry, loadRegistry, RegistryError } from './registry';
@@ -141,31 +142,36 @@ function metricsPort(env: Env, serviceName: string, agents: readonly AgentEntry[
   return int(env, 'PARLEY_METRICS_PORT', def, 0, 65535);
 }
 
-function int(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+/**
+ * An environment variable's value through a zod schema (the project's one
+ * schema library, services/common/schema.ts); unset or empty = `def`. The
+ * error names the variable, what it expects and what it got.
+ */
+function envValue<T>(env: Env, name: string, def: T, schema: z.ZodType<T>, expected: string): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new ConfigError(`${name}: expected an integer in [${min}, ${max}], got "${raw}"`);
-  }
-  return v;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${name}: expected ${expected}, got "${raw}"`);
+  return parsed.data;
+}
+
+function int(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const schema = z.coerce.number().int().min(min).max(max);
+  return envValue(env, name, def, schema, `an integer in [${min}, ${max}]`);
 }
 
 function num(env: Env, name: string, def: number, min = 0, max = Number.MAX_VALUE): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < min || v > max) {
-    throw new ConfigError(`${name}: expected a number in [${min}, ${max}], got "${raw}"`);
-  }
-  return v;
+  return envValue(env, name, def, z.coerce.number().min(min).max(max), `a number in [${min}, ${max}]`);
 }
 
+const SWITCH = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['on', 'true', '1', 'yes', 'off', 'false', '0', 'no']))
+  .transform((v) => ['on', 'true', '1', 'yes'].includes(v));
+
 function bool(env: Env, name: string, def: boolean): boolean {
-  const raw = str(env, name, def ? 'on' : 'off').toLowerCase();
-  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
-  if (['off', 'false', '0', 'no'].includes(raw)) return false;
-  throw new ConfigError(`${name}: expected on|off, got "${env[name]}"`);
+  return envValue(env, name, def, SWITCH, 'on|off');
 }
 
 function currency(env: Env): string {
