@@ -14,6 +14,7 @@
  */
 import type { DecisionRecord, DecisionRecord__Output } from '../../../proto/gen/parley/v1/DecisionRecord';
 import { v1 } from '../grpc/proto';
+import { wireChecker } from '../grpc/wire-check';
 
 export type DecisionRecordData = DecisionRecord__Output;
 
@@ -106,17 +107,21 @@ export function requestIdOf(bytes: Buffer): string {
 
 /**
  * The request id of bytes that are a whole decision record; throws when they
- * are not. Decoding checks what `requestIdOf` leaves unread (the nested
- * messages), and `requestIdOf` what the decoder lets pass (a wrong wire type
- * for a field, a field number 0): a record that cannot be read back must not
+ * are not: every field of it and of its nested messages is checked against
+ * the contract (grpc/wire-check.ts: framing, wire types, no field number 0)
+ * without building the record, which would cost the admin service more than
+ * everything else it does with a record. A record that cannot be read back must not
  * take a place in the log, where it would push out a good one and hide any
  * older record with its request id.
  */
 export function wholeRecordId(bytes: Buffer): string {
   const requestId = requestIdOf(bytes);
-  decodeDecision(bytes);
+  checkRecord(bytes);
   return requestId;
 }
+
+/** Throws unless the bytes could be decoded as a DecisionRecord (without decoding them: grpc/wire-check.ts). */
+const checkRecord = wireChecker('parley.v1.DecisionRecord');
 
 export class EmbeddedDecisionLog implements DecisionLog {
   private readonly ring: Array<EncodedDecision | undefined>;
