@@ -6,10 +6,13 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import type { AdDecisionClient } from '../proto/gen/parley/v1/AdDecision';
 import type { DecideRequest } from '../proto/gen/parley/v1/DecideRequest';
+import type { DecideRequests } from '../proto/gen/parley/v1/DecideRequests';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
+import type { DecideResults__Output } from '../proto/gen/parley/v1/DecideResults';
 import type { OutcomeAck__Output } from '../proto/gen/parley/v1/OutcomeAck';
 import type { OutcomeAcks__Output } from '../proto/gen/parley/v1/OutcomeAcks';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
+import { Coalescer } from '../services/common/grpc/coalescer';
 import { v1 } from '../services/common/grpc/proto';
 import { channelCredentials } from '../services/common/grpc/tls';
 
@@ -49,6 +52,99 @@ export function decide(
       { deadline: Date.now() + (opts.timeoutMs ?? 2000) },
       (err, res) => (err || !res ? reject(err ?? new Error('empty response')) : resolve(res)),
     );
+  });
+}
+
+/**
+ * Decisions over one AdDecision.DecideStream (what an ad server sending
+ * hundreds of decisions a second should use): `decide` resolves with the
+ * response or rejects with a grpc.ServiceError-like error carrying the
+ * request's status, as the unary `decide` would. Requests sent in the same
+ * turn of the event loop leave in one message. A broken stream fails the
+ * requests waiting on it (UNAVAILABLE) and the next request opens a new one.
+ * A request that gets no result within its timeout is rejected
+ * DEADLINE_EXCEEDED (its late result is then dropped).
+ */
+export class DecisionStream {
+  private stream: grpc.ClientDuplexStream<DecideRequests, DecideResults__Output> | null = null;
+  private out: Coalescer<DecideRequest> | null = null;
+  private readonly waiting = new Map<
+    string,
+    Array<(err: grpc.ServiceError | null, res?: DecideResponse__Output) => void>
+  >();
+
+  constructor(private readonly client: AdDecisionClient) {}
+
+  decide(req: DecideRequest, opts: Pick<CallOptions, 'timeoutMs'> = {}): Promise<DecideResponse__Output> {
+    const id = req.request_id ?? '';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => settle(statusError(grpc.status.DEADLINE_EXCEEDED, 'no result within the timeout')),
+        opts.timeoutMs ?? 2000,
+      );
+      const settle = (err: grpc.ServiceError | null, res?: DecideResponse__Output) => {
+        clearTimeout(timer);
+        const list = this.waiting.get(id);
+        const i = list?.indexOf(settle) ?? -1;
+        if (i < 0) return; // settled already
+        list!.splice(i, 1);
+        if (list!.length === 0) this.waiting.delete(id);
+        if (err || !res) reject(err ?? statusError(grpc.status.INTERNAL, 'empty result'));
+        else resolve(res);
+      };
+      const list = this.waiting.get(id);
+      if (list) list.push(settle);
+      else this.waiting.set(id, [settle]);
+      this.outgoing().push(req);
+    });
+  }
+
+  /** Ends the stream (requests still waiting fail UNAVAILABLE). */
+  close(): void {
+    this.stream?.end();
+    this.stream?.cancel();
+  }
+
+  private outgoing(): Coalescer<DecideRequest> {
+    if (this.out) return this.out;
+    const stream = this.client.DecideStream();
+    const out = new Coalescer<DecideRequest>(
+      (requests) => stream.write({ requests }),
+      (resume) => stream.once('drain', resume),
+    );
+    this.stream = stream;
+    this.out = out;
+    stream.on('data', (msg: DecideResults__Output) => {
+      for (const r of msg.results) {
+        const first = this.waiting.get(r.request_id)?.[0];
+        if (!first) continue; // timed out already
+        if (r.status_code === grpc.status.OK && r.response) first(null, r.response);
+        else first(statusError(r.status_code || grpc.status.UNKNOWN, r.status_message));
+      }
+    });
+    const broken = (err?: grpc.ServiceError) => {
+      if (this.stream !== stream) return;
+      this.stream = null;
+      this.out = null;
+      out.clear();
+      const why = statusError(
+        err?.code ?? grpc.status.UNAVAILABLE,
+        err?.details ?? 'the decision stream closed',
+      );
+      for (const list of [...this.waiting.values()]) for (const settle of [...list]) settle(why);
+    };
+    stream.on('error', broken);
+    stream.on('end', () => broken());
+    stream.on('close', () => broken());
+    return out;
+  }
+}
+
+function statusError(code: grpc.status, details: string): grpc.ServiceError {
+  return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), {
+    code,
+    details,
+    metadata: new grpc.Metadata(),
   });
 }
 
@@ -162,9 +258,5 @@ export class OutcomeBatcher {
 }
 
 function wrongAcks(sent: number, res: OutcomeAcks__Output | undefined): grpc.ServiceError {
-  return Object.assign(new Error(`${sent} reports sent, ${res?.acks.length ?? 0} acks received`), {
-    code: grpc.status.INTERNAL,
-    details: `${sent} reports sent, ${res?.acks.length ?? 0} acks received`,
-    metadata: new grpc.Metadata(),
-  });
+  return statusError(grpc.status.INTERNAL, `${sent} reports sent, ${res?.acks.length ?? 0} acks received`);
 }

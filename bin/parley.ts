@@ -5,7 +5,7 @@
  *   parley serve <broker|admin|agent>                   run one service (config from env)
  *   parley mesh                                          run the broker, the admin service and every
  *                                                        agent of the registry, each its own process
- *   parley traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS]
+ *   parley traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS] [--unary]
  *   parley decide  [--target host:port] [--seed N] [--json]
  *
  * `npm start` = `parley mesh`, `npm run traffic` = `parley traffic`.
@@ -112,7 +112,7 @@ const USAGE = `usage: parley <command>
   serve <broker|admin|agent>                   run one service (an agent by its registry name,
                                                services/agents.yaml; configured by env, docs/operations.md)
   mesh                                         run the whole mesh locally, each service its own process
-  traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS]
+  traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS] [--unary]
                                                send realistic decisions and outcomes to a broker
   decide [--target host:port] [--seed N] [--json]
                                                send one sample decision and print the answer
@@ -153,6 +153,7 @@ const COMMANDS = {
       seed: SEED,
       deadline: DEADLINE,
       samples: { value: 'N', help: 'sample explanations to print (0..1000)', default: '5' },
+      unary: { help: 'one Decide call per decision instead of one DecideStream for all' },
     },
   },
   decide: {
@@ -503,6 +504,7 @@ async function traffic(flags: ParsedCommand['values']): Promise<void> {
     deadlineMs: numberFlag(flags, 'deadline', 100, { min: 1, max: 60_000 }),
     samples: numberFlag(flags, 'samples', 5, { min: 0, max: 1000 }),
     maxInFlight: 256,
+    api: flags.unary === true ? 'unary' : 'stream',
     out: (line) => process.stdout.write(`${line}\n`),
     signal: abort.signal,
   });

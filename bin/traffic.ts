@@ -22,6 +22,7 @@ import {
   connect,
   type DecideRequest,
   type DecideResponse__Output,
+  DecisionStream,
   decide,
   describeOutcome,
   detailsOf,
@@ -388,6 +389,8 @@ export interface TrafficOptions {
   out: (line: string) => void;
   /** Set to stop early (e.g. on Ctrl-C). */
   signal?: AbortSignal;
+  /** How decisions are asked for: one DecideStream for all (the default) or one Decide call each. */
+  api?: 'stream' | 'unary';
 }
 
 export interface TrafficSummary {
@@ -433,11 +436,15 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
       `cannot reach the broker at ${opts.target}. Start the mesh first (npm start), or pass --target host:port.`,
     );
   }
+  const api = opts.api ?? 'stream';
+  const stream = api === 'stream' ? new DecisionStream(client) : null;
+  const ask = (request: DecideRequest, timeoutMs: number) =>
+    stream ? stream.decide(request, { timeoutMs }) : decide(client, request, { timeoutMs });
   const runId = Date.now().toString(36);
   const model = new TrafficModel(opts.seed, runId, opts.deadlineMs);
   const total = Math.max(1, Math.round(opts.rate * opts.durationS));
   out(
-    `parley traffic → ${opts.target}: ${opts.rate}/s for ${opts.durationS} s (at most ${total} decisions), seed ${opts.seed}, deadline ${opts.deadlineMs} ms`,
+    `parley traffic → ${opts.target}: ${opts.rate}/s for ${opts.durationS} s (at most ${total} decisions), seed ${opts.seed}, deadline ${opts.deadlineMs} ms, ${api === 'stream' ? 'over one DecideStream' : 'one Decide call each'}`,
   );
   out('    t   dec/s   fill   p50 ms   p99 ms  degraded  outcomes  errors');
 
@@ -492,7 +499,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
     sum.sent++;
     const t0 = performance.now();
     try {
-      const res = await decide(client, request, { timeoutMs: opts.deadlineMs + 1000 });
+      const res = await ask(request, opts.deadlineMs + 1000);
       const ms = performance.now() - t0;
       all.push(ms);
       win.lat.push(ms);
@@ -587,6 +594,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
     await sleep(10);
   }
   if (win.decisions > 0 || win.errors > 0) report(Date.now());
+  stream?.close();
   client.close();
 
   all.sort((a, b) => a - b);

@@ -9,7 +9,10 @@ import type { ContentRisk as _parley_v1_ContentRisk, ContentRisk__Output as _par
 import type { ContentSignals as _parley_v1_ContentSignals, ContentSignals__Output as _parley_v1_ContentSignals__Output } from './parley/v1/ContentSignals';
 import type { ContextSnapshot as _parley_v1_ContextSnapshot, ContextSnapshot__Output as _parley_v1_ContextSnapshot__Output } from './parley/v1/ContextSnapshot';
 import type { DecideRequest as _parley_v1_DecideRequest, DecideRequest__Output as _parley_v1_DecideRequest__Output } from './parley/v1/DecideRequest';
+import type { DecideRequests as _parley_v1_DecideRequests, DecideRequests__Output as _parley_v1_DecideRequests__Output } from './parley/v1/DecideRequests';
 import type { DecideResponse as _parley_v1_DecideResponse, DecideResponse__Output as _parley_v1_DecideResponse__Output } from './parley/v1/DecideResponse';
+import type { DecideResult as _parley_v1_DecideResult, DecideResult__Output as _parley_v1_DecideResult__Output } from './parley/v1/DecideResult';
+import type { DecideResults as _parley_v1_DecideResults, DecideResults__Output as _parley_v1_DecideResults__Output } from './parley/v1/DecideResults';
 import type { Explanation as _parley_v1_Explanation, Explanation__Output as _parley_v1_Explanation__Output } from './parley/v1/Explanation';
 import type { ListenerSignals as _parley_v1_ListenerSignals, ListenerSignals__Output as _parley_v1_ListenerSignals__Output } from './parley/v1/ListenerSignals';
 import type { OutcomeAck as _parley_v1_OutcomeAck, OutcomeAck__Output as _parley_v1_OutcomeAck__Output } from './parley/v1/OutcomeAck';
@@ -36,7 +39,10 @@ export interface ProtoGrpcType {
       ContentSignals: MessageTypeDefinition<_parley_v1_ContentSignals, _parley_v1_ContentSignals__Output>
       ContextSnapshot: MessageTypeDefinition<_parley_v1_ContextSnapshot, _parley_v1_ContextSnapshot__Output>
       DecideRequest: MessageTypeDefinition<_parley_v1_DecideRequest, _parley_v1_DecideRequest__Output>
+      DecideRequests: MessageTypeDefinition<_parley_v1_DecideRequests, _parley_v1_DecideRequests__Output>
       DecideResponse: MessageTypeDefinition<_parley_v1_DecideResponse, _parley_v1_DecideResponse__Output>
+      DecideResult: MessageTypeDefinition<_parley_v1_DecideResult, _parley_v1_DecideResult__Output>
+      DecideResults: MessageTypeDefinition<_parley_v1_DecideResults, _parley_v1_DecideResults__Output>
       Device: EnumTypeDefinition
       Explanation: MessageTypeDefinition<_parley_v1_Explanation, _parley_v1_Explanation__Output>
       ListenerSignals: MessageTypeDefinition<_parley_v1_ListenerSignals, _parley_v1_ListenerSignals__Output>

@@ -26,7 +26,10 @@ import type { CreateOverrideRequest as _parley_v1_CreateOverrideRequest, CreateO
 import type { Critique as _parley_v1_Critique, Critique__Output as _parley_v1_Critique__Output } from './parley/v1/Critique';
 import type { CritiqueRequest as _parley_v1_CritiqueRequest, CritiqueRequest__Output as _parley_v1_CritiqueRequest__Output } from './parley/v1/CritiqueRequest';
 import type { DecideRequest as _parley_v1_DecideRequest, DecideRequest__Output as _parley_v1_DecideRequest__Output } from './parley/v1/DecideRequest';
+import type { DecideRequests as _parley_v1_DecideRequests, DecideRequests__Output as _parley_v1_DecideRequests__Output } from './parley/v1/DecideRequests';
 import type { DecideResponse as _parley_v1_DecideResponse, DecideResponse__Output as _parley_v1_DecideResponse__Output } from './parley/v1/DecideResponse';
+import type { DecideResult as _parley_v1_DecideResult, DecideResult__Output as _parley_v1_DecideResult__Output } from './parley/v1/DecideResult';
+import type { DecideResults as _parley_v1_DecideResults, DecideResults__Output as _parley_v1_DecideResults__Output } from './parley/v1/DecideResults';
 import type { DecisionList as _parley_v1_DecisionList, DecisionList__Output as _parley_v1_DecisionList__Output } from './parley/v1/DecisionList';
 import type { DecisionRecord as _parley_v1_DecisionRecord, DecisionRecord__Output as _parley_v1_DecisionRecord__Output } from './parley/v1/DecisionRecord';
 import type { DecisionRound as _parley_v1_DecisionRound, DecisionRound__Output as _parley_v1_DecisionRound__Output } from './parley/v1/DecisionRound';
@@ -93,7 +96,10 @@ export interface ProtoGrpcType {
       Critique: MessageTypeDefinition<_parley_v1_Critique, _parley_v1_Critique__Output>
       CritiqueRequest: MessageTypeDefinition<_parley_v1_CritiqueRequest, _parley_v1_CritiqueRequest__Output>
       DecideRequest: MessageTypeDefinition<_parley_v1_DecideRequest, _parley_v1_DecideRequest__Output>
+      DecideRequests: MessageTypeDefinition<_parley_v1_DecideRequests, _parley_v1_DecideRequests__Output>
       DecideResponse: MessageTypeDefinition<_parley_v1_DecideResponse, _parley_v1_DecideResponse__Output>
+      DecideResult: MessageTypeDefinition<_parley_v1_DecideResult, _parley_v1_DecideResult__Output>
+      DecideResults: MessageTypeDefinition<_parley_v1_DecideResults, _parley_v1_DecideResults__Output>
       DecisionList: MessageTypeDefinition<_parley_v1_DecisionList, _parley_v1_DecisionList__Output>
       DecisionRecord: MessageTypeDefinition<_parley_v1_DecisionRecord, _parley_v1_DecisionRecord__Output>
       DecisionRound: MessageTypeDefinition<_parley_v1_DecisionRound, _parley_v1_DecisionRound__Output>

@@ -28,6 +28,7 @@ import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
 import { Admission, shedAgents, watchEventLoopLag } from './admission';
 import { type AnswerStore, type Claim, EmbeddedAnswerStore } from './answers';
 import { RedisAnswerStore } from './answers-redis';
+import { decideStream } from './decide-stream';
 import { buildDecisionRecord, type DecisionRecorder } from './decision-log';
 import { FallbackCache, houseRanking, type StaticRanking } from './fallbacks';
 import { connectAgents } from './links';
@@ -390,6 +391,7 @@ export async function startBroker({
     brokerName: admin.name,
     answers,
   });
+  const decideCall = unary(SPAN.decide, handlers.decide, log);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
@@ -401,7 +403,8 @@ export async function startBroker({
         [
           v1.AdDecision.service,
           {
-            Decide: unary(SPAN.decide, handlers.decide, log),
+            Decide: decideCall,
+            DecideStream: decideStream(decideCall, log),
             ReportOutcome: unary(SPAN.reportOutcome, handlers.reportOutcome, log),
             ReportOutcomes: unary(SPAN.reportOutcomes, handlers.reportOutcomes, log),
           },

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DecisionStream } from '../../bin/client';
 import { launcherSettings } from '../../bin/spawn';
 import type { AdDecisionClient } from '../../proto/gen/parley/v1/AdDecision';
 import type { DecideRequest } from '../../proto/gen/parley/v1/DecideRequest';
@@ -145,6 +146,49 @@ describe('broker over gRPC with every agent down', () => {
       expect(res!.why?.scenario).toBe('SCENARIO_COMMUTE'); // the default snapshot follows the activity hint
       expect(res!.why?.summary).toContain('degraded');
     }
+  });
+
+  it('decides over one DecideStream: each request answered once by its id, failures per request, the stream kept open', async () => {
+    const stream = new DecisionStream(client);
+    try {
+      const ids = ['s-0', 's-1', 's-2', 's-3'];
+      // Sent in one turn: one DecideRequests message carries them all.
+      const answers = await Promise.all(ids.map((id) => stream.decide(request({ request_id: id }))));
+      expect(answers.map((r) => r.request_id)).toEqual(ids);
+      for (const r of answers) expect(r.degraded).toEqual(AGENTS);
+      // A bad request and one with too little time fail alone, with Decide's status and message.
+      const [bad, short, good] = await Promise.allSettled([
+        stream.decide(request({ request_id: 's-bad', slot: { ...request().slot!, max_ads: 0 } })),
+        stream.decide(request({ request_id: 's-short', deadline_ms: 2 })),
+        stream.decide(request({ request_id: 's-4' })),
+      ]);
+      expect(bad.status === 'rejected' && bad.reason.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(bad.status === 'rejected' && bad.reason.details).toMatch(/slot\.max_ads/);
+      expect(short.status === 'rejected' && short.reason.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(good.status === 'fulfilled' && good.value.request_id).toBe('s-4');
+      // Idempotent per request id, as Decide: a retry gets the first answer.
+      const again = await stream.decide(request({ request_id: 's-0' }));
+      expect(again).toEqual(answers[0]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('ends a DecideStream that sends bytes which are not DecideRequests with INVALID_ARGUMENT', async () => {
+    const raw = new grpc.Client(broker.address, grpc.credentials.createInsecure());
+    const call = raw.makeBidiStreamRequest(
+      '/parley.v1.AdDecision/DecideStream',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+    );
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('error', () => undefined);
+    call.on('data', () => undefined);
+    call.write(Buffer.from([0x0a, 0x7f, 0x01]));
+    const s = await status;
+    raw.close();
+    expect(s.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(s.details).toMatch(/DecideRequests/);
   });
 
   it('refuses a decision with less than the minimum time left', async () => {

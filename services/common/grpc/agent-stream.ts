@@ -42,6 +42,7 @@ import { agentNamed } from '../registry';
 import { AGENT_NEGOTIATE, ATTR, rpcAttributes } from '../semconv';
 import { tracer } from '../telemetry';
 import { contextOfTraceparent, endSpan, SpanKind } from '../tracing';
+import { Coalescer } from './coalescer';
 import { messageOf, RpcError, statusOf } from './errors';
 import { SERVICE_NAMES, v1 } from './proto';
 import { type RunningService, type StartedServer, startServer, UndecodableMessage } from './server';
@@ -98,53 +99,6 @@ export const REPLY_FIELD = {
 const DEFAULT_TIMEOUT_MS = 1000;
 /** Call ids wrap here (uint32), skipping 0, which means "no id". */
 const MAX_CALL_ID = 0xffff_ffff;
-
-/**
- * Gathers items sent during one turn of the event loop into one message,
- * written on setImmediate; while the stream pushes back, items keep
- * gathering until it drains.
- */
-class Coalescer<T> {
-  private items: T[] = [];
-  private scheduled = false;
-  private blocked = false;
-
-  constructor(
-    private readonly write: (items: T[]) => boolean,
-    private readonly onDrain: (resume: () => void) => void,
-  ) {}
-
-  push(item: T): void {
-    this.items.push(item);
-    if (this.scheduled || this.blocked) return;
-    this.scheduled = true;
-    setImmediate(this.flush);
-  }
-
-  /** Forgets what was not written (the stream is gone). */
-  clear(): T[] {
-    const left = this.items;
-    this.items = [];
-    return left;
-  }
-
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    if (this.blocked || this.items.length === 0) return;
-    const items = this.items;
-    this.items = [];
-    if (!this.write(items)) {
-      this.blocked = true;
-      this.onDrain(() => {
-        this.blocked = false;
-        if (this.items.length > 0 && !this.scheduled) {
-          this.scheduled = true;
-          setImmediate(this.flush);
-        }
-      });
-    }
-  };
-}
 
 // ---------------------------------------------------------------------------
 // Client
