@@ -27,7 +27,7 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
-import { OutcomeBatcher } from '../bin/client';
+import { DecisionStream, OutcomeBatcher } from '../bin/client';
 import type { AdDecisionClient } from '../proto/gen/parley/v1/AdDecision';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
@@ -47,6 +47,8 @@ interface CommonSpec {
   sessions: number;
   /** deadline_ms in each request; the gRPC deadline is twice this. */
   deadlineMs: number;
+  /** One Decide call per request (default), or every request of a channel over its one DecideStream. */
+  api?: 'unary' | 'stream';
 }
 
 export interface ClosedSpec extends CommonSpec {
@@ -534,6 +536,8 @@ class OutcomeReporter {
 
 class Driver {
   private readonly clients: AdDecisionClient[] = [];
+  /** With api 'stream': each channel's DecideStream. */
+  private readonly streams: DecisionStream[] = [];
   private next = 0;
   /** Requests sent so far, warm-up included. */
   seq = 0;
@@ -553,6 +557,7 @@ class Driver {
         }),
       );
     }
+    if (spec.api === 'stream') for (const c of this.clients) this.streams.push(new DecisionStream(c));
     this.workload = createWorkload({
       seed: spec.seed,
       tag: spec.tag,
@@ -582,27 +587,28 @@ class Driver {
    * what came back and when.
    */
   decide(tally: Tally | null, startedAt = performance.now()): Promise<Answer> {
-    const client = this.client();
+    const i = this.next++ % this.clients.length;
     const req = this.workload.request(this.seq++);
     const sendDelayMs = performance.now() - startedAt;
+    const timeoutMs = 2 * this.spec.deadlineMs;
     return new Promise((resolve) => {
-      client.Decide(
-        req,
-        { deadline: Date.now() + 2 * this.spec.deadlineMs },
-        (err: grpc.ServiceError | null, res?: DecideResponse__Output) => {
-          const ms = performance.now() - startedAt;
-          if (tally) {
-            const error = record(tally, err, res, ms, this.spec.deadlineMs);
-            if (error && !this.firstError) this.firstError = error;
-            if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res), res);
-          }
-          resolve({ ms, kind: answerKind(err, res), sendDelayMs });
-        },
-      );
+      const done = (err: grpc.ServiceError | null, res?: DecideResponse__Output) => {
+        const ms = performance.now() - startedAt;
+        if (tally) {
+          const error = record(tally, err, res, ms, this.spec.deadlineMs);
+          if (error && !this.firstError) this.firstError = error;
+          if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res), res);
+        }
+        resolve({ ms, kind: answerKind(err, res), sendDelayMs });
+      };
+      const stream = this.streams[i];
+      if (stream) stream.decide(req, { timeoutMs }).then((res) => done(null, res), done);
+      else this.clients[i]!.Decide(req, { deadline: Date.now() + timeoutMs }, done);
     });
   }
 
   close(): void {
+    for (const s of this.streams) s.close();
     for (const c of this.clients) c.close();
   }
 }

@@ -147,6 +147,8 @@ export interface BenchOptions {
   equalShare: number;
   /** Decisions/s of the outcome-report phase. */
   outcomeRate: number;
+  /** How the load generator asks for decisions: one Decide call each, or over one DecideStream per channel. */
+  api: 'unary' | 'stream';
   /** Compression modes measured against off (`--compression none`: none). */
   compression: Compression[];
   out: string;
@@ -201,6 +203,11 @@ export const BENCH_COMMAND: CommandSpec = {
       default: '0.7',
     },
     'outcome-rate': { value: 'N', help: 'decisions/s of the outcome phase', default: '500' },
+    api: {
+      value: 'API',
+      help: 'unary (one Decide call per decision) or stream (DecideStream)',
+      default: 'unary',
+    },
     compression: { value: 'LIST', help: 'gzip,deflate or none', default: 'gzip' },
     out: { value: 'FILE', help: 'the results', default: 'bench/RESULTS.md' },
   },
@@ -223,6 +230,7 @@ export function benchDefaults(): BenchOptions {
     rounds: 1,
     equalShare: 0.7,
     outcomeRate: 500,
+    api: 'unary',
     compression: ['gzip'],
     out: RESULTS_PATH,
   };
@@ -273,6 +281,11 @@ export function parseArgs(argv: string[]): BenchOptions | null {
   o.rounds = atLeast(v, 'rounds', o.rounds, 1);
   o.equalShare = numberFlag(v, 'equal-share', o.equalShare, { min: 0.01, max: 1 });
   o.outcomeRate = atLeast(v, 'outcome-rate', o.outcomeRate, 1);
+  if (v.api !== undefined) {
+    if (v.api !== 'unary' && v.api !== 'stream')
+      throw new Error(`--api: expected unary or stream, got "${v.api}"`);
+    o.api = v.api;
+  }
   if (typeof v.compression === 'string') o.compression = parseCompression(v.compression);
   o.out = pathFlag(v, 'out', o.out);
   return o;
@@ -568,6 +581,7 @@ export function closedSpec(o: BenchOptions, target: string, tag: string, seed: n
     tag,
     sessions: SESSIONS,
     deadlineMs: o.deadlineMs,
+    api: o.api,
     concurrency: o.concurrency,
     seconds: levelSeconds(o),
     warmupSeconds: 1,
@@ -584,6 +598,7 @@ export function openSpec(o: BenchOptions, target: string, tag: string, seed: num
     tag,
     sessions: SESSIONS,
     deadlineMs: o.deadlineMs,
+    api: o.api,
     rate,
     seconds: o.seconds,
     warmupSeconds: 1,
@@ -1369,7 +1384,7 @@ export function report(
       `outcome reports: real mesh open loop ${o.seconds} s at ${f0(o.outcomeRate)} decisions/s, reports batched ` +
       `(up to ${OUTCOME_BATCHING.maxBatch} or ${OUTCOME_BATCHING.batchMs} ms); soak: real mesh ${o.soakSeconds} s at the equal-load rate; ` +
       `compression: ${o.compression.length ? o.compression.join(', ') : 'none'} vs off at the equal-load rate; ` +
-      `${o.channels} client channels; ${SESSIONS} sessions; one ad per slot. Every process (the meshes, redis-server, ` +
+      `${o.channels} client channels; decisions asked for ${o.api === 'stream' ? 'over one DecideStream per channel' : 'one Decide call each'}; ${SESSIONS} sessions; one ad per slot. Every process (the meshes, redis-server, ` +
       'the load generator) shares the cores: ratios are taken within a run, medians across runs.',
   );
   out.push(
@@ -1839,7 +1854,9 @@ async function main(): Promise<void> {
     ...(argv.length ? ['--', ...argv] : []),
     ...(plaintext ? ['# PARLEY_PLAINTEXT=1'] : []),
   ].join(' ');
-  log(`parley core-mesh benchmark: ${machine()}; gRPC ${plaintext ? 'plaintext' : 'mTLS'}; writing ${o.out}`);
+  log(
+    `parley core-mesh benchmark: ${machine()}; gRPC ${plaintext ? 'plaintext' : 'mTLS'}; ${o.api === 'stream' ? 'DecideStream' : 'unary Decide'}; writing ${o.out}`,
+  );
   if (o.profileOnly) {
     writeFileSync(o.out, `${await profileReal(o, o.concurrency[0] ?? 16, o.profileAll)}\n`);
     log(`wrote ${o.out}`);

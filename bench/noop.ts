@@ -15,6 +15,7 @@
 import { pathToFileURL } from 'node:url';
 import type { DecideRequest__Output } from '../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse } from '../proto/gen/parley/v1/DecideResponse';
+import { decideStream } from '../services/broker/decide-stream';
 import { loadConfig } from '../services/common/config';
 import { SERVICE_NAMES, v1 } from '../services/common/grpc/proto';
 import { type RunningService, startServer, unary } from '../services/common/grpc/server';
@@ -55,11 +56,14 @@ export async function startNoopBroker(opts: NoopOptions): Promise<RunningService
     request_id: req.request_id,
     ...CANNED,
   });
+  const decideCall = unary(SPAN.decide, decide, opts.log);
   const server = await startServer({
     host: opts.host,
     port: opts.port,
     serviceNames: [SERVICE_NAMES.adDecision],
-    services: [[v1.AdDecision.service, { Decide: unary(SPAN.decide, decide, opts.log) }]],
+    services: [
+      [v1.AdDecision.service, { Decide: decideCall, DecideStream: decideStream(decideCall, opts.log) }],
+    ],
     log: opts.log,
   });
   return {

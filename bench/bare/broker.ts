@@ -14,6 +14,7 @@
  */
 import type { DecideRequest__Output } from '../../proto/gen/parley/v1/DecideRequest';
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
+import { decideStream } from '../../services/broker/decide-stream';
 import { AgentLink } from '../../services/common/grpc/agent-stream';
 import { SERVICE_NAMES, v1 } from '../../services/common/grpc/proto';
 import { type RunningService, startServer, unary } from '../../services/common/grpc/server';
@@ -126,11 +127,14 @@ export async function startBareBroker(opts: BareBrokerOptions): Promise<RunningS
     };
   };
 
+  const decideCall = unary('parley.v1.AdDecision/Decide', decide, opts.log);
   const server = await startServer({
     host: opts.host,
     port: opts.port,
     serviceNames: [SERVICE_NAMES.adDecision],
-    services: [[v1.AdDecision.service, { Decide: unary('parley.v1.AdDecision/Decide', decide, opts.log) }]],
+    services: [
+      [v1.AdDecision.service, { Decide: decideCall, DecideStream: decideStream(decideCall, opts.log) }],
+    ],
     log: opts.log,
   });
   return {

@@ -287,6 +287,12 @@ describe('the load generator', () => {
     expect(res.ok).toBe(20);
     expect(res.noAd + res.errors + res.degraded).toBe(0);
   });
+
+  it('over DecideStream (--api stream) every request is answered once, as with Decide', async () => {
+    const res = await runOpen({ ...spec(noop.address, 'noop-stream'), api: 'stream' });
+    expect(res.ok).toBe(20);
+    expect(res.noAd + res.errors + res.degraded).toBe(0);
+  });
 });
 
 describe('counting answers', () => {
@@ -396,6 +402,9 @@ describe('options', () => {
     expect(() => parseArgs(['--equal-share', '2'])).toThrow(/--equal-share/);
     expect(() => parseArgs(['--deadline-ms'])).toThrow(/--deadline-ms/);
     expect(() => parseArgs(['--frobnicate'])).toThrow(/--frobnicate/);
+    expect(parseArgs([])?.api).toBe('unary');
+    expect(parseArgs(['--api', 'stream'])?.api).toBe('stream');
+    expect(() => parseArgs(['--api', 'carrier-pigeon'])).toThrow(/--api/);
     expect(parseArgs(['--help'])).toBeNull();
   });
 
