@@ -253,6 +253,8 @@ export class AgentLink {
     const out = new Coalescer<AgentCall>(
       (calls) => stream.write({ calls }),
       (resume) => stream.once('drain', resume),
+      // A batch of outcomes (up to 500 records, ~100 bytes each) weighs like a few calls per 16 records.
+      (call) => 1 + Math.floor((call.outcomes?.records?.length ?? 0) / 16),
     );
     this.stream = stream;
     this.out = out;
