@@ -17,7 +17,12 @@ import type { RunningAdmin } from '../../services/admin/server';
 import { MAX_DETAILS_CHARS } from '../../services/common/grpc/errors';
 import { v1 } from '../../services/common/grpc/proto';
 import { createLogger } from '../../services/common/log';
-import { decodeDecision, encodeDecision, requestIdOf } from '../../services/common/state/decisions';
+import {
+  decodeDecision,
+  encodeDecision,
+  requestIdOf,
+  wholeRecordId,
+} from '../../services/common/state/decisions';
 import { seedAdmin, startTestAdmin } from '../support/admin';
 import { decisionRecord } from '../support/decision-record';
 import {
@@ -213,10 +218,15 @@ describe.each(['embedded', 'redis'] as const)(
         }),
         fc.constant(good),
       );
-      /** The record `f` is, if it is a whole one with a request id (what the log may take). */
+      /**
+       * The record `f` is, if it is a whole one with a request id (what the log may take): the
+       * decoder reads it back, and the wire check finds every field on its declared wire type
+       * (stricter than protobufjs, which misreads a known field sent on another wire type).
+       */
       const whole = (f: Buffer) => {
         try {
           const id = requestIdOf(f);
+          wholeRecordId(f);
           const r = decodeDecision(f);
           return id && r.request_id === id ? r : null;
         } catch {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCalls__Output } from '../../../proto/gen/parley/v1/AgentCalls';
 import type { AgentReplies } from '../../../proto/gen/parley/v1/AgentReplies';
 import { AgentLink, serveAgent } from '../../../services/common/grpc/agent-stream';
+import { MAX_BATCH_WEIGHT } from '../../../services/common/grpc/coalescer';
 import { RpcError } from '../../../services/common/grpc/errors';
 import { v1 } from '../../../services/common/grpc/proto';
 import { type StartedServer, startServer } from '../../../services/common/grpc/server';
@@ -201,7 +202,7 @@ describe('coalescing', () => {
   });
   afterAll(() => server.shutdown(100));
 
-  it('sends the calls made in one turn of the event loop as one message', async () => {
+  it('sends the calls made in one turn of the event loop together, in messages of at most MAX_BATCH_WEIGHT calls', async () => {
     const link = new AgentLink('context', server.address);
     try {
       await link.call('assess', signals('warm-up'), 2000);
@@ -210,7 +211,7 @@ describe('coalescing', () => {
         Array.from({ length: 50 }, (_, i) => link.call('assess', signals(`s${i}`), 2000)),
       );
       expect(replies).toHaveLength(50);
-      expect(sizes).toEqual([50]);
+      expect(sizes).toEqual([MAX_BATCH_WEIGHT, 50 - MAX_BATCH_WEIGHT]);
       // Calls made in different turns leave in different messages.
       sizes.length = 0;
       await link.call('assess', signals('a'), 2000);
