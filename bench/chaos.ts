@@ -580,16 +580,19 @@ async function drainBroker(o: ChaosOptions, mesh: Mesh, parts: Parts): Promise<S
     try {
       const res = await decide(client, workload.request(i), { timeoutMs: 2 * o.deadlineMs });
       const ms = performance.now() - t0;
-      firstAnswer();
       latencies.push(ms);
       tally.answers++;
       if (res.degraded.length > 0) tally.degraded++;
       if (ms > o.deadlineMs) tally.late++;
     } catch {
       tally.failed++;
+    } finally {
+      // A failed call counts too: on a busy machine every call of the burst may fail, and
+      // waiting for an answer that never comes would hang the run.
+      firstAnswer();
     }
   });
-  // Once the first answer is back, the burst (sent together on one connection) has reached the broker.
+  // Once the first call is back, the burst (sent together on one connection) has reached the broker.
   await answered;
   const exit = await parts.stop('broker', 'SIGTERM');
   await Promise.all(calls);
