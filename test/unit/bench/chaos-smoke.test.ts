@@ -51,7 +51,7 @@ describe('npm run chaos -- --only drain', () => {
     expect(baseline!.answers + baseline!.failed, log).toBeGreaterThan(0);
     expect(baseline!.money?.ledgerDeltaMicros).toBe(baseline!.money?.impressionMicros);
     expect(drain!.exit).toEqual({ code: 0, signal: null });
-    expect(drain!.failed).toBe(0);
+    expect(drain!.failed, log).toBe(0);
     expect(code === 0).toBe(steps.every((s) => s.failures.length === 0));
     expect(stdout.join('')).toMatch(/^fault\s+answers\s+degraded\s+late\s+failed\s+recovery s/m);
     expect(readFileSync(join(dir, 'chaos.md'), 'utf8')).toContain('| SIGTERM broker (drain) |');
