@@ -49,6 +49,8 @@ interface CommonSpec {
   deadlineMs: number;
   /** One Decide call per request (default), or every request of a channel over its one DecideStream. */
   api?: 'unary' | 'stream';
+  /** How long the client waits for each answer before counting it failed (default twice deadlineMs). */
+  clientTimeoutMs?: number;
 }
 
 export interface ClosedSpec extends CommonSpec {
@@ -590,7 +592,7 @@ class Driver {
     const i = this.next++ % this.clients.length;
     const req = this.workload.request(this.seq++);
     const sendDelayMs = performance.now() - startedAt;
-    const timeoutMs = 2 * this.spec.deadlineMs;
+    const timeoutMs = this.spec.clientTimeoutMs ?? 2 * this.spec.deadlineMs;
     return new Promise((resolve) => {
       const done = (err: grpc.ServiceError | null, res?: DecideResponse__Output) => {
         const ms = performance.now() - startedAt;

@@ -80,7 +80,7 @@ describe('Redis failing under load', () => {
       mesh = await startE2eMesh(redis.url);
       const objective = mesh.addresses.objective!;
       const before = await readLedger(objective);
-      // deadline_ms 1000: a call fails at the client after 2000 ms.
+      // deadline_ms 1000: a call fails at the client after 5000 ms (lightLoad).
       const load = lightLoad(mesh.broker, 'redis-fault', 6);
       await new Promise((r) => setTimeout(r, 1500));
       await fail(redis);
