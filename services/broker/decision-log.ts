@@ -19,6 +19,13 @@
  * under light load). The queue is bounded: when the sink cannot keep up (or
  * the admin service is away) the newest records are dropped and counted.
  *
+ * A dry run is not logged, but its record is still built and encoded, then
+ * thrown away (`rehearse()`): a dry run then costs the broker what a decision
+ * costs, and the dry runs that warm a fresh mesh (bin/traffic.ts warmUp)
+ * compile this path too. Without it the recorder's code, the broker's largest
+ * single cost, met real traffic cold: the first seconds of 500/s after the
+ * warm-up came back 18-63% degraded (bench/ANALYSIS.md, section 15).
+ *
  * Sinks: with Redis, the shared ring (common/state/decisions-redis.ts); in
  * embedded mode, the admin service's RecordDecisions client stream, which
  * sends the encoded bytes as they are (admin-client.ts).
@@ -128,7 +135,8 @@ export interface RecorderStats {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class DecisionRecorder {
-  private queue: Array<() => DecisionRecord> = [];
+  /** Records to build and encode; `keep: false` for a rehearsal (encoded, then dropped). */
+  private queue: Array<{ build: () => DecisionRecord; keep: boolean }> = [];
   private flushing = false;
   private closed = false;
   private recorded = 0;
@@ -150,7 +158,20 @@ export class DecisionRecorder {
       this.dropped++;
       return;
     }
-    this.queue.push(build);
+    this.enqueue(build, true);
+  }
+
+  /**
+   * Builds and encodes a record like record() and then drops it (a dry run's):
+   * the same work, nothing written or counted. Skipped when the queue is full.
+   */
+  rehearse(build: () => DecisionRecord): void {
+    if (this.closed || this.queue.length >= this.bounds.maxQueue) return;
+    this.enqueue(build, false);
+  }
+
+  private enqueue(build: () => DecisionRecord, keep: boolean): void {
+    this.queue.push({ build, keep });
     if (this.flushing) return;
     if (this.timer && this.queue.length >= this.bounds.batch) {
       clearTimeout(this.timer);
@@ -193,7 +214,7 @@ export class DecisionRecorder {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.dropped += this.queue.length;
+    this.dropped += this.queue.filter((q) => q.keep).length;
     this.queue = [];
     this.sink.close();
   }
@@ -225,11 +246,12 @@ export class DecisionRecorder {
     const started = this.now();
     const sliceMs = this.bounds.sliceMs ?? RECORDER.sliceMs;
     do {
-      const build = this.queue.shift()!;
+      const { build, keep } = this.queue.shift()!;
       try {
-        batch.push(encodeDecision(build()));
+        const encoded = encodeDecision(build());
+        if (keep) batch.push(encoded);
       } catch (err) {
-        this.dropped++;
+        if (keep) this.dropped++;
         this.log.warn('could not build a decision record', { error: messageOf(err) });
       }
     } while (this.queue.length > 0 && batch.length < this.bounds.batch && this.now() - started < sliceMs);

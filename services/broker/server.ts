@@ -221,8 +221,10 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
       for (const [name, r] of e.agents) ctx.span.setAttribute(`${ATTR.modelVersion}.${name}`, r.modelVersion);
     }
     const response = decisionToWire(decision);
-    if (counted)
-      deps.recorder?.record(() => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now));
+    const build = () => buildDecisionRecord(req, response, decision, deps.brokerName ?? '', now);
+    // A dry run's record is built and dropped: the same work, so a warm-up compiles it (decision-log.ts).
+    if (counted) deps.recorder?.record(build);
+    else if (input.dryRun) deps.recorder?.rehearse(build);
     return response;
   };
 

@@ -159,6 +159,39 @@ describe('DecisionRecorder', () => {
     expect(recorder.stats()).toEqual({ recorded: 2, dropped: 1, queued: 0 });
   });
 
+  it("a dry run's rehearsal is built and encoded like a record, then dropped: never written, never counted", async () => {
+    const sink = new FakeSink();
+    const recorder = new DecisionRecorder(sink, logger().log, { maxQueue: 100, batch: 10, flushDelayMs: 0 });
+    const built: string[] = [];
+    const build = (id: string) => () => {
+      built.push(id);
+      return rec(id);
+    };
+    recorder.record(build('r0'));
+    recorder.rehearse(build('dry1'));
+    recorder.record(build('r2'));
+    recorder.rehearse(() => {
+      throw new Error('cannot build');
+    });
+    await recorder.drain();
+    expect(built).toEqual(['r0', 'dry1', 'r2']);
+    expect(sink.written).toEqual(['r0', 'r2']);
+    expect(recorder.stats()).toEqual({ recorded: 2, dropped: 0, queued: 0 });
+
+    // A full queue skips a rehearsal without counting it; close() counts only the records it drops.
+    const full = new DecisionRecorder(new FakeSink(), logger().log, {
+      maxQueue: 2,
+      batch: 10,
+      flushDelayMs: 1000,
+    });
+    full.record(build('r3'));
+    full.rehearse(build('dry4'));
+    full.rehearse(build('dry5'));
+    expect(full.stats()).toEqual({ recorded: 0, dropped: 0, queued: 2 });
+    full.close();
+    expect(full.stats().dropped).toBe(1);
+  });
+
   it('close drops what is queued and closes the sink', async () => {
     const sink = new FakeSink();
     const recorder = new DecisionRecorder(sink, logger().log, {

@@ -28,7 +28,11 @@ function setup(
 ) {
   const f = fakes();
   const recorded: string[] = [];
-  const recorder = { record: (build: () => DecisionRecord) => recorded.push(build().request_id ?? '') };
+  const rehearsed: string[] = [];
+  const recorder = {
+    record: (build: () => DecisionRecord) => recorded.push(build().request_id ?? ''),
+    rehearse: (build: () => DecisionRecord) => rehearsed.push(build().request_id ?? ''),
+  };
   const handlers = brokerHandlers({
     agents: f.deps.agents,
     outcomes: f.outcomes,
@@ -39,7 +43,7 @@ function setup(
     answers,
     ...more,
   });
-  return { f, handlers, recorded };
+  return { f, handlers, recorded, rehearsed };
 }
 
 /** Runs a handler inside a span, as the unary adapter does. */
@@ -101,8 +105,8 @@ describe('Decide handler', () => {
     expect(res.why?.trace_id).toBe(server.spanContext().traceId);
   });
 
-  it('a dry run negotiates and explains, but reserves nothing and is not logged', async () => {
-    const { f, handlers, recorded } = setup();
+  it('a dry run negotiates and explains, but reserves nothing and is not logged (its record is only rehearsed)', async () => {
+    const { f, handlers, recorded, rehearsed } = setup();
     f.behave.propose = async () => proposal([cand('a'), cand('b')]);
     const preview = await call((ctx) =>
       handlers.decide(wireDecide({ request_id: 'preview', deadline_ms: 2000, dry_run: true }), ctx),
@@ -119,6 +123,7 @@ describe('Decide handler', () => {
     expect(real.ads?.every((a) => a.reservation_id !== '')).toBe(true);
     expect(f.calls.commit).toHaveLength(1);
     expect(recorded).toEqual(['real']);
+    expect(rehearsed).toEqual(['preview']);
   });
 
   it('refuses bad input with INVALID_ARGUMENT naming the field, touching no agent', async () => {
