@@ -23,8 +23,8 @@
  * thrown away (`rehearse()`): a dry run then costs the broker what a decision
  * costs, and the dry runs that warm a fresh mesh (bin/traffic.ts warmUp)
  * compile this path too. Without it the recorder's code, the broker's largest
- * single cost, met real traffic cold: the first seconds of 500/s after the
- * warm-up came back 18-63% degraded (bench/ANALYSIS.md, section 15).
+ * single cost, met real traffic cold: the first second of 500/s after the
+ * warm-up often came back 18-73% degraded (bench/ANALYSIS.md, section 15).
  *
  * Sinks: with Redis, the shared ring (common/state/decisions-redis.ts); in
  * embedded mode, the admin service's RecordDecisions client stream, which
@@ -163,10 +163,11 @@ export class DecisionRecorder {
 
   /**
    * Builds and encodes a record like record() and then drops it (a dry run's):
-   * the same work, nothing written or counted. Skipped when the queue is full.
+   * the same work, nothing written or counted. Skipped while a batch or more
+   * is queued, so a rehearsal never takes the place of a record.
    */
   rehearse(build: () => DecisionRecord): void {
-    if (this.closed || this.queue.length >= this.bounds.maxQueue) return;
+    if (this.closed || this.queue.length >= this.bounds.batch) return;
     this.enqueue(build, false);
   }
 

@@ -178,18 +178,20 @@ describe('DecisionRecorder', () => {
     expect(sink.written).toEqual(['r0', 'r2']);
     expect(recorder.stats()).toEqual({ recorded: 2, dropped: 0, queued: 0 });
 
-    // A full queue skips a rehearsal without counting it; close() counts only the records it drops.
-    const full = new DecisionRecorder(new FakeSink(), logger().log, {
-      maxQueue: 2,
-      batch: 10,
+    // With a batch or more queued a rehearsal is skipped (a record may need the place); close() counts only records.
+    const behind = new DecisionRecorder(new FakeSink(), logger().log, {
+      maxQueue: 100,
+      batch: 2,
       flushDelayMs: 1000,
     });
-    full.record(build('r3'));
-    full.rehearse(build('dry4'));
-    full.rehearse(build('dry5'));
-    expect(full.stats()).toEqual({ recorded: 0, dropped: 0, queued: 2 });
-    full.close();
-    expect(full.stats().dropped).toBe(1);
+    behind.record(build('r3'));
+    behind.rehearse(build('dry4'));
+    behind.rehearse(build('dry5'));
+    expect(behind.stats()).toEqual({ recorded: 0, dropped: 0, queued: 2 });
+    behind.record(build('r6'));
+    expect(behind.stats().queued).toBe(3);
+    behind.close();
+    expect(behind.stats().dropped).toBe(2);
   });
 
   it('close drops what is queued and closes the sink', async () => {
