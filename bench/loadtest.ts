@@ -35,7 +35,7 @@
  *   npm run loadtest -- [--rate N] [--redis] [--fill-seconds 60] [--seconds 60] [--spike-seconds 10]
  *                       [--spike-factor 5] [--recovery-seconds 20] [--share 0.7]
  *                       [--deadline-ms 100] [--channels 4] [--concurrency 1,2,4,...]
- *                       [--level-seconds 3] [--out bench/out]
+ *                       [--level-seconds 3] [--api unary|stream] [--out bench/out]
  *
  * The load generator shares the cores with the mesh: its own queueing counts
  * as latency (as it would for an ad server on the same machine).
@@ -57,6 +57,8 @@ import { agentsWithRole, loadRegistry } from '../services/common/registry';
 import { lineChart, stackCharts } from '../sim/experiments/svg';
 import type { ClosedResult, OpenResult, Slice, Stage, StageResult } from './load';
 import {
+  API_FLAG,
+  apiFlag,
   atLeast,
   benchDefaults,
   closedSpec,
@@ -93,6 +95,8 @@ export interface LoadtestOptions {
   concurrency: number[];
   /** Seconds per closed-loop level. */
   levelSeconds: number;
+  /** One Decide call per decision, or each channel's decisions over one DecideStream. */
+  api: 'unary' | 'stream';
   /** Directory of loadtest.json and loadtest.svg. */
   out: string;
 }
@@ -119,6 +123,7 @@ export const LOADTEST_COMMAND: CommandSpec = {
     channels: { value: 'N', help: 'client channels of the load generator', default: '4' },
     concurrency: { value: 'LIST', help: 'closed-loop levels of the saturation search', default: '1,2,…,128' },
     'level-seconds': { value: 'S', help: 'seconds per closed-loop level', default: '3' },
+    api: API_FLAG,
     out: { value: 'DIR', help: 'where loadtest.json and loadtest.svg go', default: 'bench/out' },
   },
 };
@@ -141,6 +146,7 @@ export function parseArgs(argv: string[]): LoadtestOptions | null {
     channels: Math.floor(atLeast(v, 'channels', 4, 1)),
     concurrency: levelsFlag(v, 'concurrency', [1, 2, 4, 8, 16, 32, 64, 128]),
     levelSeconds: atLeast(v, 'level-seconds', 3, 1),
+    api: apiFlag(v, 'unary'),
     out: pathFlag(v, 'out', OUT_DIR),
   };
 }
@@ -163,6 +169,8 @@ export interface LoadtestResult {
   /** 1-minute load average before the run (other work on the machine skews it). */
   loadBefore: number;
   state: string;
+  /** How decisions were asked for: one Decide call each, or over DecideStreams. */
+  api: 'unary' | 'stream';
   deadlineMs: number;
   /** The closed loop's saturation (see saturationOf; null with --rate). */
   saturation: { rate: number; concurrency: number; inTime: boolean; levels: ClosedResult['levels'] } | null;
@@ -446,7 +454,7 @@ export async function runLoadtest(o: LoadtestOptions, command: string): Promise<
     : 'embedded';
   const stateName =
     state === 'embedded' ? 'embedded' : state === 'redis' ? 'redis (own redis-server)' : 'redis (REDIS_URL)';
-  log(`parley load test: ${machine()}; ${stateName} state; load average ${loadBefore.toFixed(2)}`);
+  log(`parley load test: ${machine()}; ${stateName} state; ${o.api === 'stream' ? 'DecideStream' : 'unary Decide'}; load average ${loadBefore.toFixed(2)}`);
   if (loadBefore > 1)
     log(`warn: load average ${loadBefore.toFixed(2)} before the run: other work shares the cores`);
   log(`starting the mesh (${SERVICES.join(', ')})`);
@@ -458,6 +466,7 @@ export async function runLoadtest(o: LoadtestOptions, command: string): Promise<
       channels: o.channels,
       deadlineMs: o.deadlineMs,
       concurrency: o.concurrency,
+      api: o.api,
     };
     let saturation: LoadtestResult['saturation'] = null;
     let steadyRate = o.rate ?? 0;
@@ -505,6 +514,7 @@ export async function runLoadtest(o: LoadtestOptions, command: string): Promise<
         tag: `${tag}-o`,
         sessions: closed.sessions,
         deadlineMs: o.deadlineMs,
+        api: o.api,
         rate: steadyRate,
         seconds,
         warmupSeconds: 1,
@@ -530,6 +540,7 @@ export async function runLoadtest(o: LoadtestOptions, command: string): Promise<
       machine: machine(),
       loadBefore,
       state: stateName,
+      api: o.api,
       deadlineMs: o.deadlineMs,
       saturation,
       steadyRate,

@@ -176,6 +176,19 @@ export function pathFlag(values: ParsedCommand['values'], name: string, def: str
   return typeof raw === 'string' ? resolve(raw) : def;
 }
 
+/** --api of the bench and the load test: how the load generator asks for decisions. */
+export const API_FLAG = {
+  value: 'API',
+  help: 'unary (one Decide call per decision) or stream (DecideStream)',
+  default: 'unary',
+};
+
+export function apiFlag(v: Record<string, unknown>, fallback: BenchOptions['api']): BenchOptions['api'] {
+  if (v.api === undefined) return fallback;
+  if (v.api !== 'unary' && v.api !== 'stream') throw new Error(`--api: expected unary or stream, got "${v.api}"`);
+  return v.api;
+}
+
 export const BENCH_COMMAND: CommandSpec = {
   usage: 'npm run bench -- [options]',
   summary:
@@ -203,11 +216,7 @@ export const BENCH_COMMAND: CommandSpec = {
       default: '0.7',
     },
     'outcome-rate': { value: 'N', help: 'decisions/s of the outcome phase', default: '500' },
-    api: {
-      value: 'API',
-      help: 'unary (one Decide call per decision) or stream (DecideStream)',
-      default: 'unary',
-    },
+    api: API_FLAG,
     compression: { value: 'LIST', help: 'gzip,deflate or none', default: 'gzip' },
     out: { value: 'FILE', help: 'the results', default: 'bench/RESULTS.md' },
   },
@@ -281,11 +290,7 @@ export function parseArgs(argv: string[]): BenchOptions | null {
   o.rounds = atLeast(v, 'rounds', o.rounds, 1);
   o.equalShare = numberFlag(v, 'equal-share', o.equalShare, { min: 0.01, max: 1 });
   o.outcomeRate = atLeast(v, 'outcome-rate', o.outcomeRate, 1);
-  if (v.api !== undefined) {
-    if (v.api !== 'unary' && v.api !== 'stream')
-      throw new Error(`--api: expected unary or stream, got "${v.api}"`);
-    o.api = v.api;
-  }
+  o.api = apiFlag(v, o.api);
   if (typeof v.compression === 'string') o.compression = parseCompression(v.compression);
   o.out = pathFlag(v, 'out', o.out);
   return o;

@@ -57,6 +57,7 @@ function result(over: Partial<Omit<LoadtestResult, 'verdicts'>> = {}): Omit<Load
     machine: 'test',
     loadBefore: 0.5,
     state: 'embedded',
+    api: 'unary',
     deadlineMs: 100,
     saturation: null,
     steadyRate: 100,
@@ -239,8 +240,11 @@ describe('load test figures', () => {
       spikeSeconds: 10,
       spikeFactor: 5,
       share: 0.7,
+      api: 'unary',
     });
     expect(parseArgs(['--rate', '120', '--redis'])).toMatchObject({ rate: 120, redis: true });
+    expect(parseArgs(['--api', 'stream'])).toMatchObject({ api: 'stream' });
+    expect(() => parseArgs(['--api', 'rest'])).toThrow(/--api/);
     expect(() => parseArgs(['--share', '1.5'])).toThrow(/--share/);
     expect(() => parseArgs(['--rate'])).toThrow(/--rate/);
     expect(() => parseArgs(['--frobnicate'])).toThrow(/--frobnicate/);
