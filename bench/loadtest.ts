@@ -454,7 +454,9 @@ export async function runLoadtest(o: LoadtestOptions, command: string): Promise<
     : 'embedded';
   const stateName =
     state === 'embedded' ? 'embedded' : state === 'redis' ? 'redis (own redis-server)' : 'redis (REDIS_URL)';
-  log(`parley load test: ${machine()}; ${stateName} state; ${o.api === 'stream' ? 'DecideStream' : 'unary Decide'}; load average ${loadBefore.toFixed(2)}`);
+  log(
+    `parley load test: ${machine()}; ${stateName} state; ${o.api === 'stream' ? 'DecideStream' : 'unary Decide'}; load average ${loadBefore.toFixed(2)}`,
+  );
   if (loadBefore > 1)
     log(`warn: load average ${loadBefore.toFixed(2)} before the run: other work shares the cores`);
   log(`starting the mesh (${SERVICES.join(', ')})`);

@@ -185,7 +185,8 @@ export const API_FLAG = {
 
 export function apiFlag(v: Record<string, unknown>, fallback: BenchOptions['api']): BenchOptions['api'] {
   if (v.api === undefined) return fallback;
-  if (v.api !== 'unary' && v.api !== 'stream') throw new Error(`--api: expected unary or stream, got "${v.api}"`);
+  if (v.api !== 'unary' && v.api !== 'stream')
+    throw new Error(`--api: expected unary or stream, got "${v.api}"`);
   return v.api;
 }
 
