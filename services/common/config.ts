@@ -86,6 +86,8 @@ export interface Config {
   idempotencyTtlMs: number;
   /** Approximate cap of the outcome event log (Redis XADD MAXLEN ~). */
   eventLogMaxLen: number;
+  /** The embedded outcome log's most idempotency keys (Redis expires them by TTL alone). */
+  idempotencyMaxKeys: number;
   /** The admin service (overrides, audit log, decision log, dashboard). */
   admin: AdminConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -318,7 +320,9 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     lateImpressionMs: int(env, 'PARLEY_LATE_IMPRESSION_MS', 86_400_000, 0, 86_400_000),
     sessionTtlMs: int(env, 'PARLEY_SESSION_TTL_MS', 1_800_000, 10),
     idempotencyTtlMs: int(env, 'PARLEY_IDEMPOTENCY_TTL_MS', 7 * 24 * 3_600_000, 1000),
-    eventLogMaxLen: int(env, 'PARLEY_EVENT_LOG_MAXLEN', 1_000_000, 10),
+    // Embedded, both live in the objective agent's heap (~650 and ~300 bytes each): bounded to a few hundred MiB.
+    eventLogMaxLen: int(env, 'PARLEY_EVENT_LOG_MAXLEN', redisUrl(env) ? 1_000_000 : 100_000, 10),
+    idempotencyMaxKeys: int(env, 'PARLEY_IDEMPOTENCY_MAX_KEYS', 500_000, 1000),
     admin: {
       httpPort: int(env, 'PARLEY_ADMIN_HTTP_PORT', 8055, 0, 65535),
       address: str(env, 'PARLEY_ADMIN_ADDR', `${host}:${ports.admin}`),

@@ -97,6 +97,14 @@ export interface OutcomeLogOptions {
   idempotencyTtlMs: number;
   /** Approximate maximum number of retained log entries. */
   maxLen: number;
+  /**
+   * Embedded log only: the most idempotency keys held in memory (about 300
+   * bytes each). Past it the oldest key is forgotten before its TTL, so the
+   * replay window shrinks to the last maxKeys outcomes. A forgotten
+   * impression's replay still charges nothing: its reservation was settled
+   * once and is gone. Unset: bounded by the TTL alone.
+   */
+  maxKeys?: number;
 }
 
 function resultOf(c: Charge): Omit<RecordResult, 'duplicate' | 'id'> {
@@ -140,6 +148,12 @@ export class EmbeddedOutcomeLog implements OutcomeLog {
     if (expiry !== undefined && expiry > nowMs) return { ...resultOf(NO_CHARGE), duplicate: true, id: '' };
     this.seen.delete(entry.idempotencyKey);
     this.seen.set(entry.idempotencyKey, nowMs + this.options.idempotencyTtlMs);
+    if (this.seen.size > (this.options.maxKeys ?? Number.POSITIVE_INFINITY)) {
+      for (const oldest of this.seen.keys()) {
+        this.seen.delete(oldest);
+        break;
+      }
+    }
     const charges = entry.event === 'impression' && entry.reservationId !== '';
     const charge = charges ? this.ledger.settleNow(entry.reservationId, nowMs) : NO_CHARGE;
     const settledMicros = charge.micros;

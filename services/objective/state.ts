@@ -17,7 +17,13 @@ export interface ObjectiveState {
 
 type StateConfig = Pick<
   Config,
-  'redisUrl' | 'redisPrefix' | 'reservationTtlMs' | 'lateImpressionMs' | 'idempotencyTtlMs' | 'eventLogMaxLen'
+  | 'redisUrl'
+  | 'redisPrefix'
+  | 'reservationTtlMs'
+  | 'lateImpressionMs'
+  | 'idempotencyTtlMs'
+  | 'eventLogMaxLen'
+  | 'idempotencyMaxKeys'
 >;
 
 export function createObjectiveState(config: StateConfig): ObjectiveState {
@@ -31,7 +37,7 @@ export function createObjectiveState(config: StateConfig): ObjectiveState {
     return {
       kind: 'embedded',
       ledger,
-      outcomes: new EmbeddedOutcomeLog(ledger, logOptions),
+      outcomes: new EmbeddedOutcomeLog(ledger, { ...logOptions, maxKeys: config.idempotencyMaxKeys }),
       close: async () => undefined,
     };
   }

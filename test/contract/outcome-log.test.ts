@@ -432,3 +432,35 @@ describe.each(backends)('Redis outcome log under concurrent replicas (%s)', (_na
     expect((await replicas[3]!.outcomes.counters('c1')).impressions).toBe(20);
   });
 });
+
+describe('embedded outcome log: at most maxKeys idempotency keys', () => {
+  it('forgets the oldest key past maxKeys, and a forgotten impression replayed charges nothing', async () => {
+    const now = Date.now();
+    const ledger = new EmbeddedLedger({ reservationTtlMs: HOUR });
+    const outcomes = new EmbeddedOutcomeLog(ledger, { idempotencyTtlMs: HOUR, maxLen: 100, maxKeys: 2 });
+    await ledger.reserve({
+      reservationId: 'r1',
+      campaignId: 'c1',
+      sessionId: 's1',
+      amountMicros: 1000,
+      limits: LIMITS,
+      nowMs: now,
+    });
+    const imp = entry('k1', 'impression', { reservationId: 'r1' });
+    expect(await outcomes.record(imp, now)).toMatchObject({ duplicate: false, settledMicros: 1000 });
+    await outcomes.record(entry('k2', 'complete'), now);
+    expect((await outcomes.record(entry('k2', 'complete'), now)).duplicate).toBe(true);
+    await outcomes.record(entry('k3', 'complete'), now);
+    // k1 is the oldest of three keys: forgotten, so its replay is logged again, but never charged twice.
+    expect(await outcomes.record(imp, now)).toMatchObject({
+      duplicate: false,
+      settledMicros: 0,
+      refusal: 'unknown',
+    });
+    expect(await ledger.spend('c1', now)).toMatchObject({
+      lifetimeSpentMicros: 1000,
+      lifetimeReservedMicros: 0,
+    });
+    expect((await outcomes.record(entry('k3', 'complete'), now)).duplicate).toBe(true);
+  });
+});
