@@ -19,6 +19,7 @@
  * Plain domain logic: the server measures the lag (watchEventLoopLag) and
  * tells the Admission; nothing here knows about sockets.
  */
+import { errorWithoutStack } from '../common/errors';
 import type { AgentSpec, NegotiationAgents } from './ports';
 
 export interface AdmissionLimits {
@@ -106,7 +107,7 @@ const SHED_SPEC: AgentSpec = { name: SHED, share: 1, failSmall: 'cached-ranking'
 export function shedAgents(detail: string): NegotiationAgents {
   return {
     context: null,
-    proposers: [{ spec: SHED_SPEC, propose: () => Promise.reject(new Error(detail)) }],
+    proposers: [{ spec: SHED_SPEC, propose: () => Promise.reject(errorWithoutStack(detail)) }],
     critics: [],
     committer: null,
   };

@@ -43,6 +43,21 @@ export function unavailable(what: string, err: unknown): DomainError {
   return new DomainError('unavailable', `${what} unavailable: ${messageOf(err)}`);
 }
 
+/**
+ * An Error without a stack trace, for a failure that is expected and comes
+ * by the thousand (a shed decision's stand-in proposer): capturing the stack
+ * costs more than the rest of the failure.
+ */
+export function errorWithoutStack(message: string): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new Error(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return (err as { details?: string }).details || err.message;
   return String(err);

@@ -3,7 +3,7 @@
  * logic, no sockets, no clocks.
  */
 import { describe, expect, it } from 'vitest';
-import { Admission, type AdmissionLimits, LAG_SAMPLES } from '../../../services/broker/admission';
+import { Admission, type AdmissionLimits, LAG_SAMPLES, shedAgents } from '../../../services/broker/admission';
 
 const limits = (over: Partial<AdmissionLimits> = {}): AdmissionLimits => ({
   maxInFlight: 2,
@@ -75,5 +75,19 @@ describe('Admission', () => {
     expect(a.lag).toBe(0);
     expect(a.admit(100)).toBeNull();
     expect(a.admit(100)).toBe('in_flight');
+  });
+});
+
+describe('shedAgents', () => {
+  it("asks no agent: its one proposer fails at once with the shedding's reason, a stackless Error", async () => {
+    const agents = shedAgents('load shed: 64 decisions in flight (limit 64)');
+    expect(agents).toMatchObject({ context: null, critics: [], committer: null });
+    const limit = Error.stackTraceLimit;
+    const err = await agents.proposers[0]!.propose({} as never, 10, null).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('load shed: 64 decisions in flight (limit 64)');
+    // Capturing a stack per shed decision cost more than the rest of the failure; the limit is restored.
+    expect((err as Error).stack?.trim()).toBe('Error: load shed: 64 decisions in flight (limit 64)');
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 });
