@@ -7,6 +7,7 @@ import { seededRng } from '../../../services/common/rng';
 import {
   catalogueToYaml,
   DEFAULT_ACTIVITIES,
+  DEFAULT_LIFT,
   DEFAULT_RESPONSE,
   defaultScenario,
   generateCatalogue,
@@ -43,6 +44,7 @@ describe('scenario files', () => {
     expect(file.activities).toEqual(builtIn.activities);
     expect(file.content).toEqual(builtIn.content);
     expect(file.supply).toEqual(builtIn.supply);
+    expect(file.lift).toEqual(DEFAULT_LIFT);
   });
 
   it('stress-hidden-evening.yaml adds a hidden response term that raises skips; files without one have none', () => {
@@ -233,8 +235,9 @@ describe('supply', () => {
     const campaigns = [...generated.campaigns.values()];
     expect(campaigns).toHaveLength(24);
     for (const c of campaigns) {
-      expect(c.flightStartMs).toBeLessThanOrEqual(sc.startMs);
-      expect(c.flightEndMs).toBeGreaterThan(sc.startMs + 86_400_000);
+      // The flight is the horizon: an episode sees whole flights.
+      expect(c.flightStartMs).toBe(sc.startMs);
+      expect(c.flightEndMs).toBe(sc.startMs + sc.days * 86_400_000);
       if (c.tier === 'house') expect(c.cpmMicros).toBe(0);
       else expect(c.totalBudgetMicros).toBeGreaterThan(0);
     }
