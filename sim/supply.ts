@@ -15,7 +15,7 @@ import type {
   Creative,
 } from '../services/common/catalogue/types';
 import { GARM_CATEGORIES } from '../services/common/domain/types';
-import { type Rng, seededRng } from '../services/common/rng';
+import { hashSeed, type Rng, seededRng } from '../services/common/rng';
 import { ACTIVITIES } from './profiles';
 import { Categorical } from './random';
 import type { CountryMix, GenerateBrandSafety, GenerateSupply } from './scenario';
@@ -144,8 +144,9 @@ export function generateCatalogue(
       });
     }
   }
-  // KPI targets come from their own stream (seeded here), so neither they nor the preferences move the other.
-  const kpiRng = seededRng(Math.floor(rng.next() * 4294967296));
+  // KPI targets come from their own stream, seeded by the campaigns drawn so far (not from `rng`), so
+  // neither they nor the preferences below move the other, and the rest of the supply is as it was.
+  const kpiRng = seededRng(hashSeed([...campaigns.values()].map((c) => `${c.id}:${c.cpmMicros}`).join(',')));
   // Drawn last, so that the rest of the supply is what it was before advertisers had preferences.
   for (const a of advertisers.values()) {
     const prefs = brandSafety(g.brandSafety, rng);

@@ -223,6 +223,8 @@ function decisionOptions(p: DecisionSetting, weights: EnvOptions['settings']['we
 export const METRICS = [
   'skipRate',
   'completionRate',
+  'brandLift',
+  'brandLiftAll',
   'meanRecall',
   'revenueMicros',
   'goalAttainment',
