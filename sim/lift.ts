@@ -50,7 +50,7 @@ export interface LiftParams {
 
 export const DEFAULT_LIFT: LiftParams = {
   holdoutShare: 0.1,
-  encoding: 0.6,
+  encoding: 0.4,
   memoryHalfLifeDays: 3,
   wearOutExposures: 3,
   wearOutFactor: 0.5,

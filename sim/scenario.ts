@@ -217,7 +217,7 @@ export const DEFAULT_SUPPLY: GenerateSupply = {
     avoidTopics: { 'true-crime': 0.3, politics: 0.25, news: 0.1 },
     avoidExplicitShare: 0.3,
   },
-  kpi: { completionRate: { min: 0.2, max: 0.5 }, clickRate: { min: 0.001, max: 0.006 } },
+  kpi: { completionRate: { min: 0.15, max: 0.45 }, clickRate: { min: 0.001, max: 0.005 } },
 };
 
 const countrySchema = doc.strict({
