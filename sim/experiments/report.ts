@@ -272,6 +272,16 @@ export function sideAnalysis(side: SideStudies): string[] {
     `- **Frontier**: ${both.length} of ${points.length} decision settings meet the skip (≤ 0.8×) and the revenue (≥ 0.95×) targets together by their 95% bounds` +
       `${both.length ? ` (${both.map((p) => p.arm.arm).join('; ')})` : ''}.`,
   );
+  if (side.liftReward) {
+    const [withLift, without] = side.liftReward as [ArmSummary, ArmSummary];
+    const l = pairedDiff(withLift, without, 'brandLift');
+    const g = pairedDiff(withLift, without, 'goalAttainment');
+    const jr = pairedDiff(withLift, without, 'jointReward');
+    out.push(
+      `- **Brand lift as a delayed reward** (ablation: parley's objective agent ignoring the surveys): with it, parley's brand lift changes by ${signed(l.mean)} ${interval(l)} ` +
+        `(better: ${judged(n, aheadVerdict(l))}), the share of campaigns reaching their goal by ${signed(g.mean)} ${interval(g)} and the joint reward by ${signed(jr.mean)} ${interval(jr)}.`,
+    );
+  }
   const [still, learning] = side.online.arms as [ArmSummary, ArmSummary];
   const j = pairedDiff(learning, still, 'jointReward');
   out.push(
