@@ -9,13 +9,17 @@
  * number of listeners who recall the brand because of its ads, and spread
  * evenly over the campaign's impressions in the survey window (the flight
  * up to the wave) it is a lift per impression: every impression of the
- * window gets the same credit. Waves are cumulative, so a campaign's newest
- * wave replaces its earlier ones.
+ * window gets the same credit. Each wave surveys new respondents, so a
+ * campaign's waves are combined, weighted by their precision.
  *
  * Learning. Each campaign's lift per impression is shrunk towards the mean
  * over the campaigns measured so far by its sampling precision (empirical
  * Bayes: weight τ² / (τ² + v), v the estimate's sampling variance, τ² the
- * spread between campaigns beyond sampling noise). The multiplier on an
+ * spread between campaigns beyond sampling noise, but at least
+ * (PRIOR_RELATIVE_SD · mean)²: a prior that campaigns do differ, without
+ * which one day's surveys of a 2,000-listener population are too noisy for
+ * the moment estimate to see any spread before the flight is nearly over,
+ * and the valuer would never move). The multiplier on an
  * awareness campaign's advertiser value is
  *
  *   clamp(1 + strength · (shrunk / mean − 1), MIN, MAX)
@@ -42,10 +46,15 @@ export const MAX_LIFT_MULTIPLIER = 1.5;
 export const MIN_GROUP = 20;
 /** Campaigns measured before any multiplier departs from 1. */
 export const MIN_CAMPAIGNS = 3;
+/** The prior spread of campaigns' lift per impression, relative to their mean (a floor on τ). */
+export const PRIOR_RELATIVE_SD = 0.3;
 
 interface Estimate {
   perImpression: number;
   variance: number;
+  /** Σ x / v and Σ 1 / v over the campaign's waves. */
+  weighted: number;
+  precision: number;
 }
 
 export class LiftValuer {
@@ -67,10 +76,19 @@ export class LiftValuer {
     const perListener = r.reach / r.impressions;
     // Sampling variance of the lift (with a floor so a 0 % or 100 % group is not taken as exact).
     const v = Math.max(pe * (1 - pe), 0.01) / r.exposedN + Math.max(pc * (1 - pc), 0.01) / r.controlN;
-    this.estimates.set(r.campaignId, {
-      perImpression: (pe - pc) * perListener,
-      variance: v * perListener * perListener,
-    });
+    const x = (pe - pc) * perListener;
+    const precision = 1 / (v * perListener * perListener);
+    const e = this.estimates.get(r.campaignId) ?? {
+      perImpression: 0,
+      variance: 0,
+      weighted: 0,
+      precision: 0,
+    };
+    e.weighted += x * precision;
+    e.precision += precision;
+    e.perImpression = e.weighted / e.precision;
+    e.variance = 1 / e.precision;
+    this.estimates.set(r.campaignId, e);
     this.used++;
     this.refit();
   }
@@ -83,7 +101,7 @@ export class LiftValuer {
     if (!(mean > 0)) return; // no measurable lift on average: nothing to rank by
     const spread = xs.reduce((s, x) => s + (x.perImpression - mean) ** 2, 0) / (xs.length - 1);
     const noise = xs.reduce((s, x) => s + x.variance, 0) / xs.length;
-    const tau2 = Math.max(0, spread - noise);
+    const tau2 = Math.max((PRIOR_RELATIVE_SD * mean) ** 2, spread - noise);
     for (const [id, x] of this.estimates) {
       const shrunk = mean + (tau2 / (tau2 + x.variance)) * (x.perImpression - mean);
       const m = 1 + this.strength * (shrunk / mean - 1);
@@ -97,7 +115,7 @@ export class LiftValuer {
     return this.multipliers.get(campaignId) ?? 1;
   }
 
-  /** The current lift-per-impression estimate of a campaign (unshrunk), if measured. */
+  /** The current lift-per-impression estimate of a campaign (its waves combined, unshrunk), if measured. */
   estimate(campaignId: string): number | undefined {
     return this.estimates.get(campaignId)?.perImpression;
   }

@@ -54,17 +54,22 @@ describe('LiftValuer: brand lift as the objective agent’s delayed reward', () 
     }
   });
 
-  it('a newer (cumulative) wave replaces a campaign’s earlier one; small or empty groups are ignored', () => {
+  it('combines a campaign’s waves by precision; small or empty groups are ignored', () => {
     const v = new LiftValuer();
-    v.observe(reading('a', 0.3));
-    v.observe(reading('a', 0.1));
+    v.observe(reading('a', 0.1, 400));
     expect(v.estimate('a')).toBeCloseTo(0.05, 10);
+    v.observe(reading('a', 0.1, 400));
+    expect(v.estimate('a')).toBeCloseTo(0.05, 10);
+    // A wave of the same size with a larger lift moves it part of the way.
+    v.observe(reading('a', 0.3, 400));
+    expect(v.estimate('a')!).toBeGreaterThan(0.05);
+    expect(v.estimate('a')!).toBeLessThan(0.15);
     v.observe(reading('b', 0.5, 5));
     v.observe({ ...reading('c', 0.2), exposedRate: Number.NaN });
     expect(v.estimate('b')).toBeUndefined();
     expect(v.estimate('c')).toBeUndefined();
-    expect(v.received).toBe(4);
-    expect(v.used).toBe(2);
+    expect(v.received).toBe(5);
+    expect(v.used).toBe(3);
   });
 
   it('trusts a noisy measurement less: the same lift from fewer respondents moves the value less', () => {
