@@ -21,7 +21,7 @@ import {
   RandomArm,
   samplePod,
 } from '../../../sim/experiments/arms';
-import { Env } from '../../../sim/experiments/env';
+import { type Arm, Env } from '../../../sim/experiments/env';
 import {
   BANDIT_ALPHAS,
   FRONTIER,
@@ -158,6 +158,29 @@ describe('experiment harness', () => {
       e.sim.respond(r.handle, []);
     }
     expect(wouldHave).toBeGreaterThan(20);
+  });
+
+  it('fails an episode whose arm plays a campaign to its held-out listeners', async () => {
+    const careless: Arm = {
+      name: 'careless',
+      async choose(req, e) {
+        e.heldOut = new Set(); // forgets the exclusion
+        const snapshot = await e.context.assess(req.signals, req.nowMs);
+        const elig = await e.eligibleCandidates(req, snapshot);
+        const held = elig.filter((x) => req.heldOutCampaigns.includes(x.candidate.campaignId));
+        const ads = await e.commit(
+          req,
+          fillPod(
+            held.map((x) => x.candidate),
+            req.slot,
+          ),
+        );
+        return { ads, snapshot, contextX: snapshot.features };
+      },
+    };
+    await expect(new Env({ scenario, seed: 1003, settings, maxRequests: 300 }).run(careless)).rejects.toThrow(
+      /control group/,
+    );
   });
 
   it('measures brand lift per campaign and hands parley the surveys as they are published', async () => {
