@@ -417,7 +417,7 @@ export function renderReport(
     "- **joint reward**: the shared reward all learners optimise (learning/reward.ts) — w_listener·(completed − skipped) + w_advertiser·goal value·KPI factor + w_platform·price/revenue scale, with the broker's weights — summed over served ads, per ad break.",
     '- **campaign reaches its goal**: a paid campaign whose goal KPI (awareness: completion rate; conversion: click rate; engagement: their mean progress) is at or above its target at the end of its flight, with at least 100 impressions.',
     "- **budget overspend**: spend above a campaign's daily or lifetime budget, from the served impressions.",
-    '- **The arms.** Every arm sees the same eligible candidates (targeting, budgets, frequency caps, and pacing by the objective agent on the same slot forecast) and honours priority tiers; only the choice among them differs. ' +
+    '- **The arms.** Every arm sees the same eligible candidates (targeting, budgets, frequency caps, and pacing by the objective agent on the same slot forecast, without the campaigns whose control group the listener is in) and honours priority tiers; only the choice among them differs. ' +
       "*price-first* ranks by price. *monolithic* is one MLP predicting the shared reward from all the agents' inputs together. " +
       '*contextual bandit (LinUCB)* is one ridge regression over the same inputs with an upper-confidence bonus, learning online from every served ad (learning/linucb.ts). ' +
       "*parley* runs the broker's negotiation (services/broker/negotiation.ts) over the learned agents. *oracle context* ranks by the same reward with the simulator's hidden listener state — evaluation only.",
