@@ -1,4 +1,12 @@
 /** The listener simulator's public surface (see sim/README.md). */
+
+export {
+  BrandMemory,
+  DEFAULT_LIFT,
+  isHeldOut,
+  type LiftParams,
+  type SurveyResult,
+} from './lift';
 export { ACTIVITIES, type Activity, type ActivityProfile, DEFAULT_ACTIVITIES } from './profiles';
 export {
   clickProbability,

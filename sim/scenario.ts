@@ -15,6 +15,7 @@ import type { Goal, RiskLevel, Tier } from '../services/common/domain/types';
 import { GARM_CATEGORIES, isTopic, RISK_LEVELS, TIERS_BY_PRIORITY } from '../services/common/domain/types';
 import { doc, parseDoc } from '../services/common/schema';
 import { type ContentParams, DEFAULT_CONTENT, type LevelOdds, type PodcastTopic } from './content';
+import { DEFAULT_LIFT, type LiftParams } from './lift';
 import {
   ACTIVITIES,
   type Activity,
@@ -90,6 +91,11 @@ export interface GenerateSupply {
   durationWeights: [number, number, number];
   disruptiveness: { min: number; max: number };
   brandSafety: GenerateBrandSafety;
+  /**
+   * Each paid campaign's KPI targets, drawn uniformly from these ranges
+   * (drawn last, so the rest of the supply does not depend on them).
+   */
+  kpi: { completionRate: { min: number; max: number }; clickRate: { min: number; max: number } };
 }
 
 /** Generated advertisers' brand-safety preferences (catalogue `brand_safety`). */
@@ -124,6 +130,8 @@ export interface SimScenario {
   activities: Record<Activity, ActivityProfile>;
   /** What listeners hear (content signals). */
   content: ContentParams;
+  /** Latent brand memory, hold-out and surveys (lift.ts). */
+  lift: LiftParams;
   supply: GenerateSupply | CatalogueSupply;
 }
 
@@ -209,6 +217,7 @@ export const DEFAULT_SUPPLY: GenerateSupply = {
     avoidTopics: { 'true-crime': 0.3, politics: 0.25, news: 0.1 },
     avoidExplicitShare: 0.3,
   },
+  kpi: { completionRate: { min: 0.15, max: 0.45 }, clickRate: { min: 0.001, max: 0.005 } },
 };
 
 const countrySchema = doc.strict({
@@ -399,6 +408,36 @@ const generateSchema = section({
   duration_weights: numberList(3),
   disruptiveness: range(0, 1, DEFAULT_SUPPLY.disruptiveness),
   brand_safety: brandSafetySchema,
+  kpi: section({
+    completion_rate: range(0, 1, DEFAULT_SUPPLY.kpi.completionRate),
+    click_rate: range(0, 1, DEFAULT_SUPPLY.kpi.clickRate),
+  }),
+});
+
+const LIFT_KEYS: Record<keyof LiftParams, [yamlKey: string, lo: number, hi: number]> = {
+  holdoutShare: ['holdout_share', 0, 0.9],
+  encoding: ['encoding', 0, 10],
+  memoryHalfLifeDays: ['memory_half_life_days', 0.001, 1e4],
+  wearOutExposures: ['wear_out_exposures', 0, 1e6],
+  wearOutFactor: ['wear_out_factor', 0, 1],
+  wearOutHours: ['wear_out_hours', 0.001, 1e6],
+  baselineAwareness: ['baseline_awareness', 0, 0.95],
+  baselineSpread: ['baseline_spread', 0, 0.95],
+  noise: ['noise', 0, 1],
+  surveyEveryHours: ['survey_every_hours', 0.1, 1e5],
+  surveyDelayHours: ['survey_delay_hours', 0, 1e5],
+  surveySample: ['survey_sample', 0, 1e7],
+};
+const LIFT_ENTRIES = Object.entries(LIFT_KEYS) as Array<[keyof LiftParams, [string, number, number]]>;
+
+/** Brand memory, hold-out and surveys (lift.ts); every knob optional. */
+const liftSchema = section(
+  Object.fromEntries(
+    LIFT_ENTRIES.map(([key, [yamlKey, lo, hi]]) => [yamlKey, doc.num(lo, hi, DEFAULT_LIFT[key])]),
+  ) as Record<string, ReturnType<typeof doc.num>>,
+).refine((l) => Number.isInteger(l.survey_sample), {
+  path: ['survey_sample'],
+  message: 'must be an integer',
 });
 
 const supplySchema = section({
@@ -417,6 +456,7 @@ export const scenarioSchema = section({
   response: responseSchema,
   activities: activitiesSchema,
   content: contentSchema,
+  lift: liftSchema,
   supply: supplySchema,
 });
 
@@ -508,6 +548,9 @@ export function parseScenario(source: string, baseDir = process.cwd()): SimScena
           )
         : DEFAULT_CONTENT.podcastTopics,
     },
+    lift: Object.fromEntries(
+      LIFT_ENTRIES.map(([key, [yamlKey]]) => [key, (r.lift as Record<string, number>)[yamlKey]!]),
+    ) as unknown as LiftParams,
     supply: supplyOf(r.supply, baseDir),
   };
 }
@@ -555,6 +598,7 @@ function supplyOf(s: z.output<typeof supplySchema>, baseDir: string): GenerateSu
       avoidTopics: b.avoid_topics ?? d.brandSafety.avoidTopics,
       avoidExplicitShare: b.avoid_explicit_share,
     },
+    kpi: { completionRate: g.kpi.completion_rate, clickRate: g.kpi.click_rate },
   };
 }
 

@@ -27,6 +27,7 @@ import type {
 } from '../services/common/domain/types';
 import { type Rng, seededRng } from '../services/common/rng';
 import { ContentModel } from './content';
+import { BrandMemory, baselineOf, type SurveyResult, yesProbability } from './lift';
 import { ACTIVITIES, type Activity, type ActivityProfile } from './profiles';
 import { binomial, Categorical, clamp, normal, poisson } from './random';
 import {
@@ -65,6 +66,14 @@ export interface SimRequest {
   nowMs: number;
   slot: Slot;
   signals: Signals;
+  /**
+   * The campaigns whose randomised control group (hold-out) this listener is
+   * in, as the ad server's hold-out assignment gives it: their ads must not
+   * be played to this listener. A played one is counted
+   * (`metrics().holdoutViolations`) and takes the listener out of that
+   * campaign's control group.
+   */
+  heldOutCampaigns: readonly string[];
 }
 
 export interface SimEvent {
@@ -82,7 +91,7 @@ export interface AdOutcome {
   skipOffsetMs: number;
   completed: boolean;
   clicked: boolean;
-  /** Recall proxy in [0, 1]. */
+  /** Recall proxy in [0, 1]: the exposure's quality, which feeds the latent brand memory (lift.ts). */
   recall: number;
   heardMs: number;
   /** What the impression costs the advertiser: cpmMicros / 1000, rounded down. */
@@ -127,7 +136,9 @@ export interface SimMetrics {
   skipRate: number;
   completionRate: number;
   clickRate: number;
-  /** Sum and mean (per impression) of the recall proxy. */
+  /** Ads played to listeners in their campaign's control group (should be 0). */
+  holdoutViolations: number;
+  /** Sum and mean (per impression) of the recall proxy (a formula, not a survey: see surveys()). */
   recallTotal: number;
   meanRecall: number;
   revenueMicros: number;
@@ -190,6 +201,10 @@ interface Listener {
   recentNext: number;
   session: Session | null;
   sessions: number;
+  /** The campaigns holding this listener out (computed on the first request). */
+  heldOut: readonly string[] | null;
+  /** Had at least one ad break (a platform listener a survey can reach). */
+  active: boolean;
 }
 
 interface Pending {
@@ -270,6 +285,7 @@ const STREAM = {
   world: 0x5eed_0004,
   response: 0x5eed_0005,
   content: 0x5eed_0006,
+  survey: 0x5eed_0007,
 };
 
 export class Simulator {
@@ -305,6 +321,15 @@ export class Simulator {
   private readonly podSizes: Categorical<number>;
   private clock: number;
   private nextHandle = 1;
+  /** Latent brand memory and hold-out per listener × campaign, and the surveys (lift.ts). */
+  private brand!: BrandMemory;
+  private readonly surveyRng: Rng;
+  private readonly surveyResults: SurveyResult[] = [];
+  private surveysTaken = 0;
+  private nextWaveMs: number;
+  private finalWaveFielded = false;
+  /** Distinct non-held-out listeners exposed, per campaign index. */
+  private reach: number[] = [];
   private readonly m = {
     requests: 0,
     filled: 0,
@@ -313,6 +338,7 @@ export class Simulator {
     completes: 0,
     clicks: 0,
     recallTotal: 0,
+    holdoutViolations: 0,
     revenueMicros: 0,
     unsafeAdjacencies: 0,
     brandCostMicros: 0,
@@ -341,6 +367,8 @@ export class Simulator {
     this.world = stream(STREAM.world);
     this.response = stream(STREAM.response);
     this.contentRng = stream(STREAM.content);
+    this.surveyRng = stream(STREAM.survey);
+    this.nextWaveMs = sc.startMs + sc.lift.surveyEveryHours * HOUR_MS;
     this.content = new ContentModel(sc.content);
 
     this.catalogue = options.catalogue ?? this.loadSupply(stream(STREAM.supply));
@@ -385,6 +413,8 @@ export class Simulator {
     );
     this.createPopulation(stream(STREAM.population), categories.length);
     this.planSessions(stream(STREAM.plan));
+    this.brand = new BrandMemory(sc.lift, this.listeners.length, this.campaignIds, this.seed, this.startMs);
+    this.reach = this.campaignIds.map(() => 0);
   }
 
   private loadSupply(rng: Rng): Catalogue {
@@ -423,6 +453,8 @@ export class Simulator {
         recentNext: 0,
         session: null,
         sessions: 0,
+        heldOut: null,
+        active: false,
       });
     }
   }
@@ -473,7 +505,11 @@ export class Simulator {
   nextRequest(): SimRequest | null {
     for (;;) {
       const e = this.queue.pop();
-      if (!e) return null;
+      if (!e) {
+        this.fieldWaves(this.endMs);
+        return null;
+      }
+      this.fieldWaves(e.t);
       if (e.t > this.clock) this.clock = e.t;
       const l = this.listeners[e.listener]!;
       if (e.kind === START) {
@@ -592,7 +628,9 @@ export class Simulator {
     };
     this.pending.set(handle, { listener: l, session: s, atMs: t, slot, requestId, content, explicit });
     this.m.requests++;
-    return { handle, requestId, nowMs: t, slot, signals };
+    l.active = true;
+    l.heldOut ??= this.brand.heldOutCampaigns(l.id);
+    return { handle, requestId, nowMs: t, slot, signals, heldOutCampaigns: l.heldOut };
   }
 
   /** The hidden truth behind an outstanding request (for evaluation only). */
@@ -673,6 +711,9 @@ export class Simulator {
       const heardMs = skipped ? offset : c.durationMs;
       const clicked = !skipped && rng.next() < clickProbability(r, c, x);
       const recall = recallProxy(c, x, heardMs / c.durationMs);
+      const wasExposed = this.brand.exposed[this.brand.index(l.id, c.campaign)] === 1;
+      if (this.brand.expose(l.id, c.campaign, recall, at)) this.m.holdoutViolations++;
+      else if (!wasExposed) this.reach[c.campaign]!++;
       const events: SimEvent[] = [{ kind: 'impression', occurredAtMs: at, skipOffsetMs: 0 }];
       events.push(
         skipped
@@ -762,6 +803,112 @@ export class Simulator {
     }
   }
 
+  /** Fields every survey wave due up to `t` (a wave at each surveyEveryHours, and one at the end of the horizon). */
+  private fieldWaves(t: number): void {
+    const every = this.scenario.lift.surveyEveryHours * HOUR_MS;
+    while (this.nextWaveMs <= t && this.nextWaveMs < this.endMs) {
+      this.fieldWave(this.nextWaveMs);
+      this.nextWaveMs += every;
+    }
+    if (t >= this.endMs && !this.finalWaveFielded) {
+      this.finalWaveFielded = true;
+      this.fieldWave(this.endMs);
+    }
+  }
+
+  /**
+   * One survey wave at time t: per paid campaign in flight, up to
+   * `surveySample` listeners drawn from those exposed to it so far and as
+   * many from its control group (held-out listeners who had an ad break so
+   * far and were never shown it) answer a yes/no recall question.
+   */
+  private fieldWave(t: number): void {
+    const lift = this.scenario.lift;
+    const rng = this.surveyRng;
+    const n = this.campaignIds.length;
+    const wave =
+      1 + (this.surveyResults.length > 0 ? this.surveyResults[this.surveyResults.length - 1]!.wave : 0);
+    const exposed: number[][] = this.campaignIds.map(() => []);
+    const control: number[][] = this.campaignIds.map(() => []);
+    for (const l of this.listeners) {
+      for (let j = 0; j < n; j++) {
+        const k = l.id * n + j;
+        if (this.brand.exposed[k]) exposed[j]!.push(k);
+        else if (l.active && this.brand.heldOut[k] && !this.brand.contaminated[k]) control[j]!.push(k);
+      }
+    }
+    const ask = (pool: number[], baseline: number) => {
+      const take = Math.min(pool.length, lift.surveySample);
+      let yes = 0;
+      for (let i = 0; i < take; i++) {
+        const pick = i + Math.floor(rng.next() * (pool.length - i));
+        const k = pool[pick]!;
+        pool[pick] = pool[i]!;
+        pool[i] = k;
+        const random = rng.next() < lift.noise;
+        const u = rng.next();
+        if (random ? u < 0.5 : u < yesProbability(baseline, this.brand.memoryAt(k, t))) yes++;
+      }
+      return { n: take, yes };
+    };
+    this.campaignIds.forEach((id, j) => {
+      const c = this.catalogue.campaigns.get(id)!;
+      if (c.tier === 'house' || c.flightStartMs >= t || c.flightEndMs <= this.startMs) return;
+      const baseline = baselineOf(lift, this.seed, id);
+      const e = ask(exposed[j]!, baseline);
+      const h = ask(control[j]!, baseline);
+      const exposedRate = e.n > 0 ? e.yes / e.n : Number.NaN;
+      const controlRate = h.n > 0 ? h.yes / h.n : Number.NaN;
+      this.surveyResults.push({
+        campaignId: id,
+        wave,
+        fieldedAtMs: t,
+        publishedAtMs: t + lift.surveyDelayHours * HOUR_MS,
+        exposedN: e.n,
+        exposedYes: e.yes,
+        controlN: h.n,
+        controlYes: h.yes,
+        exposedRate,
+        controlRate,
+        lift: exposedRate - controlRate,
+        windowStartMs: Math.max(this.startMs, c.flightStartMs),
+        impressions: this.byCampaign[j]!.impressions,
+        reach: this.reach[j]!,
+      });
+    });
+  }
+
+  /** Survey results published by now (fielded at least the survey delay ago), in fielding order. */
+  surveys(): SurveyResult[] {
+    return this.surveyResults.filter((r) => r.publishedAtMs <= this.clock);
+  }
+
+  /** The survey results published since the last call (what a learner receives as they come out). */
+  takeSurveys(): SurveyResult[] {
+    const out: SurveyResult[] = [];
+    while (this.surveysTaken < this.surveyResults.length) {
+      const r = this.surveyResults[this.surveysTaken]!;
+      if (r.publishedAtMs > this.clock) break;
+      out.push(r);
+      this.surveysTaken++;
+    }
+    return out;
+  }
+
+  /**
+   * For evaluation after the episode: fields the end-of-flight wave now if the
+   * horizon was not played out (a capped run), and returns every wave's
+   * results, published or still within their delay — as read once the delay
+   * has passed.
+   */
+  closeSurveys(): SurveyResult[] {
+    if (!this.finalWaveFielded) {
+      this.finalWaveFielded = true;
+      this.fieldWave(this.clock);
+    }
+    return [...this.surveyResults];
+  }
+
   metrics(): SimMetrics {
     const m = this.m;
     const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -783,6 +930,7 @@ export class Simulator {
       clickRate: ratio(m.clicks, m.impressions),
       recallTotal: m.recallTotal,
       meanRecall: ratio(m.recallTotal, m.impressions),
+      holdoutViolations: m.holdoutViolations,
       revenueMicros: m.revenueMicros,
       unsafeAdjacencies: m.unsafeAdjacencies,
       unsafeRate: ratio(m.unsafeAdjacencies, m.impressions),

@@ -15,7 +15,7 @@ import type {
   Creative,
 } from '../services/common/catalogue/types';
 import { GARM_CATEGORIES } from '../services/common/domain/types';
-import type { Rng } from '../services/common/rng';
+import { hashSeed, type Rng, seededRng } from '../services/common/rng';
 import { ACTIVITIES } from './profiles';
 import { Categorical } from './random';
 import type { CountryMix, GenerateBrandSafety, GenerateSupply } from './scenario';
@@ -35,7 +35,8 @@ function pickSome<T>(rng: Rng, items: readonly T[], count: number): T[] {
 }
 
 /**
- * Generates a catalogue whose flights cover the simulated horizon. Budgets of
+ * Generates a catalogue whose flights are the simulated horizon (so an
+ * episode sees whole flights, and goals are judged at their end). Budgets of
  * paid campaigns split `totalDailyBudgetMicros` by rank^−budgetSkew; house
  * campaigns are free and unlimited.
  */
@@ -63,9 +64,9 @@ export function generateCatalogue(
   const durations = new Categorical([...DURATIONS_MS], g.durationWeights);
   const shares = Array.from({ length: g.campaigns }, (_, i) => (i + 1) ** -g.budgetSkew);
   const shareSum = shares.reduce((a, b) => a + b, 0);
-  const flightStartMs = horizon.startMs - DAY_MS;
-  const flightEndMs = horizon.startMs + Math.ceil(horizon.days + 7) * DAY_MS;
-  const days = Math.ceil(horizon.days + 1);
+  const flightStartMs = horizon.startMs;
+  const flightEndMs = horizon.startMs + Math.round(horizon.days * DAY_MS);
+  const days = Math.ceil(horizon.days);
 
   const campaigns = new Map<string, Campaign>();
   const creatives = new Map<string, Creative>();
@@ -114,7 +115,7 @@ export function generateCatalogue(
         genres: [],
         explicitOk: rng.next() < g.explicitOkShare,
       },
-      kpi: { completionRate: 0.7, clickRate: 0.005 },
+      kpi: { completionRate: 0.7, clickRate: 0.005 }, // drawn below
     });
     const n =
       g.creativesPerCampaign.min +
@@ -143,11 +144,18 @@ export function generateCatalogue(
       });
     }
   }
+  // KPI targets come from their own stream, seeded by the campaigns drawn so far (not from `rng`), so
+  // neither they nor the preferences below move the other, and the rest of the supply is as it was.
+  const kpiRng = seededRng(hashSeed([...campaigns.values()].map((c) => `${c.id}:${c.cpmMicros}`).join(',')));
   // Drawn last, so that the rest of the supply is what it was before advertisers had preferences.
   for (const a of advertisers.values()) {
     const prefs = brandSafety(g.brandSafety, rng);
     if (prefs) a.brandSafety = prefs;
   }
+  const within = (r: { min: number; max: number }) =>
+    Math.round((r.min + kpiRng.next() * (r.max - r.min)) * 10_000) / 10_000;
+  for (const c of campaigns.values())
+    c.kpi = { completionRate: within(g.kpi.completionRate), clickRate: within(g.kpi.clickRate) };
   const catalogue: Catalogue = { version: '', advertisers, campaigns, creatives };
   catalogue.version = `sim-${createHash('sha256').update(catalogueToYaml(catalogue)).digest('hex').slice(0, 12)}`;
   return catalogue;

@@ -14,6 +14,7 @@
  */
 
 import type { ModelHolder } from '../../learning/artifacts';
+import { LiftValuer } from '../../learning/brand-lift';
 import type { ContextEstimator } from '../../learning/context-estimator';
 import type { LinUcb } from '../../learning/linucb';
 import { type MonolithicModel, monolithicFeatures } from '../../learning/monolithic';
@@ -33,6 +34,7 @@ import { type Rng, seededRng } from '../../services/common/rng';
 import type { InventoryAgentOptions } from '../../services/inventory/agent';
 import { type PolicyHolder, policyFeatures } from '../../services/inventory/policy';
 import { critiqueOf } from '../../services/objective/agent';
+import type { SurveyResult } from '../lift';
 import { skipProbability } from '../response';
 import type { SimRequest } from '../simulator';
 import type { AdLog, Arm, Choice, Env } from './env';
@@ -160,14 +162,18 @@ export interface ParleyModels {
   objective: ModelHolder<ObjectivePolicy> | null;
 }
 
-/** Applies the learned bid multiplier on top of the objective agent's values. */
+/**
+ * Applies the learned bid multiplier, and the brand-lift multiplier of
+ * awareness campaigns (learning/brand-lift.ts), on top of the objective agent's values.
+ */
 async function adjustValues(
   env: Env,
   values: CandidateValue[],
   candidates: Candidate[],
   policy: ObjectivePolicy | null,
+  lift: LiftValuer | null = null,
 ) {
-  if (!policy) return values;
+  if (!policy && !lift) return values;
   const states = new Map<string, CampaignState>();
   const out: CandidateValue[] = [];
   for (const v of values) {
@@ -176,12 +182,17 @@ async function adjustValues(
       out.push(v);
       continue;
     }
-    let s = states.get(c.campaignId);
-    if (!s) {
-      s = await env.campaignState(env.catalogue.campaigns.get(c.campaignId)!);
-      states.set(c.campaignId, s);
+    const campaign = env.catalogue.campaigns.get(c.campaignId)!;
+    let m = lift ? lift.multiplier(campaign.id, campaign.goal) : 1;
+    if (policy) {
+      let s = states.get(c.campaignId);
+      if (!s) {
+        s = await env.campaignState(campaign);
+        states.set(c.campaignId, s);
+      }
+      m *= policy.multiplier(s);
     }
-    out.push({ ...v, advertiserValue: Math.min(2, Math.max(0, v.advertiserValue * policy.multiplier(s))) });
+    out.push({ ...v, advertiserValue: Math.min(2, Math.max(0, v.advertiserValue * m)) });
   }
   return out;
 }
@@ -197,6 +208,7 @@ export function parleyPorts(
   seen: { rules: Snapshot | null },
   weights: UtilityWeights = env.settings.weights,
   remember?: InventoryAgentOptions['remember'],
+  lift: LiftValuer | null = null,
 ): NegotiationAgents {
   const inventory = env.inventoryAgent(models.inventory, weights, remember);
   const objective = spec('objective');
@@ -209,7 +221,20 @@ export function parleyPorts(
         return models.context ? models.context.current().apply(rules) : rules;
       },
     },
-    proposers: [{ spec: spec('inventory'), propose: async (input) => inventory.propose(input, env.now) }],
+    proposers: [
+      {
+        spec: spec('inventory'),
+        // The listener's held-out campaigns are out, as the ad server's hold-out assignment says (env.heldOut).
+        propose: async (input) => {
+          const proposal = inventory.propose(input, env.now);
+          if (env.heldOut.size === 0) return proposal;
+          return {
+            ...proposal,
+            candidates: proposal.candidates.filter((c) => !env.heldOut.has(c.campaignId)),
+          };
+        },
+      },
+    ],
     critics: [
       {
         spec: objective,
@@ -226,6 +251,7 @@ export function parleyPorts(
             counter.values,
             input.candidates,
             models.objective?.current() ?? null,
+            lift,
           );
           return critiqueOf({ ...counter, values });
         },
@@ -274,6 +300,8 @@ export interface ParleyArmOptions {
    * takes guarded steps and hot-swaps models.inventory.
    */
   online?: OnlineLearner;
+  /** The objective agent values awareness campaigns by their published brand lift (default true; false = the ablation without it). */
+  liftReward?: boolean;
 }
 
 /** The consumer group the online learner reads the episode's outcome log with. */
@@ -287,11 +315,18 @@ export class ParleyArm implements Arm {
   readonly name: string;
   /** Online learning steps taken (with `online`). */
   readonly steps: ConsumeSummary = { accepted: 0, rejected: 0, rolledBack: 0 };
+  /** The objective agent's brand-lift valuation, learned within the episode from the published surveys (null = off). */
+  readonly lift: LiftValuer | null;
   constructor(
     private readonly models: ParleyModels,
     private readonly opts: ParleyArmOptions = {},
   ) {
     this.name = opts.name ?? 'parley';
+    this.lift = opts.liftReward === false ? null : new LiftValuer();
+  }
+
+  observeSurvey(result: SurveyResult): void {
+    this.lift?.observe(result);
   }
 
   /** What the inventory agent's online loop does between decisions (learning/online.ts). */
@@ -309,7 +344,7 @@ export class ParleyArm implements Arm {
     const seen: { rules: Snapshot | null } = { rules: null };
     const weights = this.opts.weights ?? env.settings.weights;
     const remember = online ? online.rememberDecision.bind(online) : undefined;
-    const agents = parleyPorts(env, this.models, seen, weights, remember);
+    const agents = parleyPorts(env, this.models, seen, weights, remember, this.lift);
     for (const critic of this.opts.critics ?? []) agents.critics.push(critic(env));
     const deps: NegotiationDeps = {
       agents,

@@ -23,6 +23,7 @@ import { EmbeddedLedger } from '../../services/objective/ledger';
 import { EmbeddedOutcomeLog, type OutcomeCounters } from '../../services/objective/outcome-log';
 import { FLAT_PROFILE, type TrafficProfile, utcDay } from '../../services/objective/pacing';
 import { kpiFactor } from '../../services/objective/valuation';
+import type { SurveyResult } from '../lift';
 import type { SimScenario } from '../scenario';
 import { type SimOutcome, type SimRequest, Simulator } from '../simulator';
 
@@ -71,6 +72,8 @@ export interface Arm {
   choose(req: SimRequest, env: Env): Promise<Choice>;
   /** Learns from each served ad's shared reward as it comes in (online learners, e.g. the bandit arm). */
   observe?(log: AdLog | undefined, reward: number): void;
+  /** Receives each brand-lift survey result when it is published (the delayed, campaign-level reward). */
+  observeSurvey?(result: SurveyResult): void;
 }
 
 /** One served ad with what happened, for the learners. */
@@ -105,6 +108,10 @@ export interface CampaignResult {
   kpiProgress: number;
   reachedGoal: boolean;
   overspendMicros: number;
+  /** Brand lift over the flight: every survey wave's answers pooled per group (exposed − control yes-rate); null if a group was never sampled. */
+  lift: number | null;
+  surveyedExposed: number;
+  surveyedControl: number;
 }
 
 export interface EpisodeResult {
@@ -114,7 +121,20 @@ export interface EpisodeResult {
   impressions: number;
   skipRate: number;
   completionRate: number;
+  /** The recall proxy per impression (a formula of the simulator, not a survey). */
   meanRecall: number;
+  /**
+   * Recall as brand lift: the mean over paid awareness campaigns of their
+   * lift over the flight, weighted by survey precision (n_exposed·n_control /
+   * (n_exposed + n_control)); 0 when no campaign could be surveyed.
+   */
+  brandLift: number;
+  /** The same over every paid campaign, whatever its goal. */
+  brandLiftAll: number;
+  /** Awareness campaigns in brandLift. */
+  liftCampaigns: number;
+  /** Survey results the arm received during the episode (published within it). */
+  surveysPublished: number;
   revenueMicros: number;
   goalAttainment: number;
   overspendMicros: number;
@@ -158,6 +178,9 @@ export class Env {
   /** Every request's time and assessed context (the slot-availability log). */
   readonly slots: Array<{ atMs: number; scenario: Scenario; country: string }> = [];
   now = 0;
+  /** The campaigns whose control group the current request's listener is in (excluded for every arm). */
+  heldOut: ReadonlySet<string> = new Set();
+  private surveysPublished = 0;
   private nextReservation = 0;
   private readonly profileOf: (c: Campaign) => TrafficProfile;
   /** campaign → UTC day → spend (for the overspend check). */
@@ -220,7 +243,10 @@ export class Env {
     );
     const floor = this.opts.settings.priceFloorMicros;
     const offered = proposal.candidates.filter(
-      (c) => c.durationMs <= req.slot.maxTotalDurationMs && (c.tier === 'house' || c.priceMicros >= floor),
+      (c) =>
+        c.durationMs <= req.slot.maxTotalDurationMs &&
+        (c.tier === 'house' || c.priceMicros >= floor) &&
+        !this.heldOut.has(c.campaignId),
     );
     if (offered.length === 0) return [];
     const counter = await this.objective.evaluate({
@@ -271,6 +297,7 @@ export class Env {
     const max = this.opts.maxRequests ?? 0;
     for (let req = this.sim.nextRequest(); req; req = this.sim.nextRequest()) {
       this.now = req.nowMs;
+      this.heldOut = new Set(req.heldOutCampaigns);
       const choice = await arm.choose(req, this);
       this.slots.push({ atMs: req.nowMs, scenario: choice.snapshot.scenario, country: req.signals.country });
       const outcome = this.sim.respond(
@@ -278,6 +305,10 @@ export class Env {
         choice.ads.map((a) => a.creativeId),
       );
       rewardTotal += await this.feedback(req, choice, outcome, arm);
+      for (const survey of this.sim.takeSurveys()) {
+        this.surveysPublished++;
+        arm.observeSurvey?.(survey);
+      }
       n++;
       if (onProgress && n % 500 === 0) onProgress(n);
       if (max > 0 && n >= max) break;
@@ -360,6 +391,11 @@ export class Env {
 
   private result(arm: string, rewardTotal: number, wallMs: number): EpisodeResult {
     const m = this.sim.metrics();
+    if (m.holdoutViolations > 0)
+      throw new Error(
+        `arm ${arm}: ${m.holdoutViolations} ads played to listeners in their campaign's control group`,
+      );
+    const surveyed = pooledLift(this.sim.closeSurveys());
     const campaigns: CampaignResult[] = [];
     let overspend = 0;
     for (const c of this.catalogue.campaigns.values()) {
@@ -396,9 +432,11 @@ export class Env {
         kpiProgress: progress,
         reachedGoal: k.impressions >= GOAL_MIN_IMPRESSIONS && progress >= 1,
         overspendMicros: over,
+        ...(surveyed.get(c.id) ?? { lift: null, surveyedExposed: 0, surveyedControl: 0 }),
       });
     }
     const paid = campaigns.filter((c) => c.tier !== 'house');
+    const awareness = meanLift(paid.filter((c) => c.goal === 'awareness'));
     return {
       arm,
       seed: this.opts.seed,
@@ -407,6 +445,10 @@ export class Env {
       skipRate: m.skipRate,
       completionRate: m.completionRate,
       meanRecall: m.meanRecall,
+      brandLift: awareness.lift,
+      brandLiftAll: meanLift(paid).lift,
+      liftCampaigns: awareness.campaigns,
+      surveysPublished: this.surveysPublished,
       revenueMicros: m.revenueMicros,
       goalAttainment: paid.length > 0 ? paid.filter((c) => c.reachedGoal).length / paid.length : 0,
       overspendMicros: overspend,
@@ -420,4 +462,46 @@ export class Env {
       wallMs,
     };
   }
+}
+
+/** Every wave's answers pooled per campaign and group: the campaign's lift over the flight. */
+export function pooledLift(
+  results: readonly SurveyResult[],
+): Map<string, { lift: number | null; surveyedExposed: number; surveyedControl: number }> {
+  const acc = new Map<string, { en: number; ey: number; cn: number; cy: number }>();
+  for (const r of results) {
+    const a = acc.get(r.campaignId) ?? { en: 0, ey: 0, cn: 0, cy: 0 };
+    a.en += r.exposedN;
+    a.ey += r.exposedYes;
+    a.cn += r.controlN;
+    a.cy += r.controlYes;
+    acc.set(r.campaignId, a);
+  }
+  return new Map(
+    [...acc].map(([id, a]) => [
+      id,
+      {
+        lift: a.en > 0 && a.cn > 0 ? a.ey / a.en - a.cy / a.cn : null,
+        surveyedExposed: a.en,
+        surveyedControl: a.cn,
+      },
+    ]),
+  );
+}
+
+/** The precision-weighted mean lift of campaigns (weight n_e·n_c / (n_e + n_c)); 0 with none surveyed. */
+export function meanLift(
+  campaigns: readonly Pick<CampaignResult, 'lift' | 'surveyedExposed' | 'surveyedControl'>[],
+) {
+  let sum = 0;
+  let weight = 0;
+  let n = 0;
+  for (const c of campaigns) {
+    if (c.lift === null) continue;
+    const w = (c.surveyedExposed * c.surveyedControl) / (c.surveyedExposed + c.surveyedControl);
+    sum += w * c.lift;
+    weight += w;
+    n++;
+  }
+  return { lift: weight > 0 ? sum / weight : 0, campaigns: n };
 }

@@ -33,7 +33,9 @@ import { barChart, lineChart } from './svg';
 const LABEL: Record<Metric, string> = {
   skipRate: 'skip rate',
   completionRate: 'completion rate',
-  meanRecall: 'recall proxy (mean per impression)',
+  brandLift: 'recall: brand lift of awareness campaigns (exposed − control yes-rate)',
+  brandLiftAll: 'brand lift of all paid campaigns',
+  meanRecall: 'recall proxy per impression (a formula, not a survey)',
   revenueMicros: 'revenue (currency units)',
   goalAttainment: 'campaigns reaching their goal',
   overspendMicros: 'budget overspend (micros)',
@@ -48,7 +50,7 @@ const LABEL: Record<Metric, string> = {
 export const TARGETS: Array<{ metric: Metric; op: '<=' | '>='; ratio: number }> = [
   { metric: 'skipRate', op: '<=', ratio: 0.8 },
   { metric: 'goalAttainment', op: '>=', ratio: 1.15 },
-  { metric: 'meanRecall', op: '>=', ratio: 1.3 },
+  { metric: 'brandLift', op: '>=', ratio: 1.3 },
   { metric: 'revenueMicros', op: '>=', ratio: 0.95 },
 ];
 
@@ -205,19 +207,27 @@ export function analysis(s: ScenarioResult): string[] {
       `and ${compareWord(...minutes, ['longer', 'shorter', 'equally long'])} sessions (${minutes[0]} vs ${minutes[1]} min).`,
   );
 
-  const recall = v.get('meanRecall')!;
+  const recall = v.get('brandLift')!;
+  const liftOf = (a: ArmSummary) => num(a.metrics.brandLift.mean);
+  const measured = (a: ArmSummary) => a.runs.reduce((t, x) => t + x.liftCampaigns, 0);
   out.push(
-    `- **Recall**: ${ratioText(recall.observed)} price-first's: target ≥ 1.3× ${recall.verdict}. The recall proxy is a deterministic formula of the simulator, ` +
-      'not part of the shared reward, so no learner optimises it directly.',
+    `- **Recall**: ${ratioText(recall.observed)} price-first's: target ≥ 1.3× ${recall.verdict}. Recall is the brand lift the simulated surveys measure ` +
+      `(exposed − control yes-rate of paid awareness campaigns over their flight): ${liftOf(parley)} under parley against ${liftOf(price)} under price-first ` +
+      `(${measured(parley)} and ${measured(price)} surveyed awareness campaign-runs). The surveys reach parley's objective agent as a delayed reward, ` +
+      'not the other learners; the shared reward they all optimise does not contain the lift.',
   );
 
   const goal = v.get('goalAttainment')!;
   const gp = goalCount(parley);
   const gq = goalCount(price);
+  const shares = s.arms.map((a) => {
+    const g = goalCount(a);
+    return `${shortName(a.arm)} ${pct(g.paid > 0 ? g.reached / g.paid : 0)}`;
+  });
   out.push(
-    `- **Campaign goals**: ${gp.reached} of ${gp.paid} paid campaign-runs (campaign × seed) reach their goal under parley, ${gq.reached} of ${gq.paid} under price-first; ` +
-      `ratio ${ratioText(goal.observed)}: target ≥ 1.15× ${goal.verdict}. The highest completion rate any paid campaign reaches is ` +
-      `${pct(gp.best)} under parley and ${pct(gq.best)} under price-first (campaigns with at least ${GOAL_MIN_IMPRESSIONS} impressions in an episode).`,
+    `- **Campaign goals** (over whole flights): ${gp.reached} of ${gp.paid} paid campaign-runs (campaign × seed) reach their goal under parley, ${gq.reached} of ${gq.paid} under price-first; ` +
+      `ratio ${ratioText(goal.observed)}: target ≥ 1.15× ${goal.verdict}. Share of paid campaign-runs reaching their goal per arm: ${shares.join(', ')}. ` +
+      `The highest completion rate any paid campaign reaches is ${pct(gp.best)} under parley and ${pct(gq.best)} under price-first (campaigns with at least ${GOAL_MIN_IMPRESSIONS} impressions in a flight).`,
   );
 
   const m = monolithicVerdict(s);
@@ -262,6 +272,16 @@ export function sideAnalysis(side: SideStudies): string[] {
     `- **Frontier**: ${both.length} of ${points.length} decision settings meet the skip (≤ 0.8×) and the revenue (≥ 0.95×) targets together by their 95% bounds` +
       `${both.length ? ` (${both.map((p) => p.arm.arm).join('; ')})` : ''}.`,
   );
+  if (side.liftReward) {
+    const [withLift, without] = side.liftReward as [ArmSummary, ArmSummary];
+    const l = pairedDiff(withLift, without, 'brandLift');
+    const g = pairedDiff(withLift, without, 'goalAttainment');
+    const jr = pairedDiff(withLift, without, 'jointReward');
+    out.push(
+      `- **Brand lift as a delayed reward** (ablation: parley's objective agent ignoring the surveys): with it, parley's brand lift changes by ${signed(l.mean)} ${interval(l)} ` +
+        `(better: ${judged(n, aheadVerdict(l))}), the share of campaigns reaching their goal by ${signed(g.mean)} ${interval(g)} and the joint reward by ${signed(jr.mean)} ${interval(jr)}.`,
+    );
+  }
   const [still, learning] = side.online.arms as [ArmSummary, ArmSummary];
   const j = pairedDiff(learning, still, 'jointReward');
   out.push(
@@ -377,20 +397,27 @@ export function renderReport(
     "- **Features that mirror the simulator.** The inventory policy's `energy_fit` feature (services/inventory/policy.ts) compares a creative's energy with the agent's table of the energy each " +
       "scenario calls for (SCENARIO_ENERGY), which is nearly the simulator's own ideal energies (sim/profiles.ts: equal for workout, commute, party and chores, within 0.1 for the rest); disruptiveness × focus is likewise a term of the simulator's truth. " +
       "The agents can therefore represent this simulator's skip model almost exactly, which real listeners will not allow; so these results likely flatter the agents. The stress scenario (sim/scenarios/stress-hidden-evening.yaml) adds a term no feature expresses (local evening × ad category × ads heard in the session); compare its verdicts with the others'.",
-    '- **The recall proxy** is a deterministic formula of the simulator, outside the shared reward; it is not a brand-lift survey (issue 12, point 3, not done).',
+    "- **Brand lift** comes from the simulator's own memory model (sim/lift.ts): its build-up, wear-out and decay constants are assumptions, not fitted to real survey data. " +
+      'The exposed group is every listener a campaign reached, the control group every held-out listener who had an ad break (not only those the campaign would have been chosen for), ' +
+      "which is unbiased here only because the simulator's baseline awareness does not depend on how much a listener listens. Only parley's objective agent receives the surveys.",
     '- **The agents learn from their own labels and a one-step reward**: the context and inventory agents fit supervised models, the objective agent a one-step off-policy bid multiplier; ' +
       'none learns from a long-term term of the reward (issue 12, point 1, not done).',
-    "- **Campaign goals** are measured over each episode (the scenario's simulated days), not over whole flights with targets set so that the baselines reach a known share of them (issue 12, point 3, not done).",
+    "- **Campaign goals** are judged over whole flights: generated flights are the scenario's horizon, and each campaign's KPI targets are drawn from the scenario's ranges " +
+      '(supply.generate.kpi) so that the baselines reach some of them; a catalogue file keeps its own flights and targets. Quick runs cap episodes, so their flights are cut short.',
     '',
   );
 
   L.push('## Definitions', '');
   L.push(
-    "- **skip / completion rate, recall proxy, revenue, session length**: the simulator's ground truth (sim/README.md); recall is the mean recall proxy per impression.",
+    "- **skip / completion rate, revenue, session length**: the simulator's ground truth (sim/README.md).",
+    '- **recall (brand lift)**: per paid awareness campaign, every survey wave of its flight pooled: the share of surveyed exposed listeners who recall the brand minus that of its ' +
+      'held-out control group (a seeded 10% of listeners the campaign is never shown to); per seed the mean over the campaigns weighted by n_exposed·n_control / (n_exposed + n_control), ' +
+      "0 when none could be surveyed. Answers come from each listener's hidden brand memory (exposure build-up with diminishing returns, wear-out, decay), the brand's baseline awareness and response noise (sim/lift.ts). " +
+      'The recall proxy is the old per-impression formula, kept for comparison only.',
     "- **joint reward**: the shared reward all learners optimise (learning/reward.ts) — w_listener·(completed − skipped) + w_advertiser·goal value·KPI factor + w_platform·price/revenue scale, with the broker's weights — summed over served ads, per ad break.",
-    '- **campaign reaches its goal**: a paid campaign whose goal KPI (awareness: completion rate; conversion: click rate; engagement: their mean progress) is at or above its target by the end of the episode, with at least 100 impressions.',
+    '- **campaign reaches its goal**: a paid campaign whose goal KPI (awareness: completion rate; conversion: click rate; engagement: their mean progress) is at or above its target at the end of its flight, with at least 100 impressions.',
     "- **budget overspend**: spend above a campaign's daily or lifetime budget, from the served impressions.",
-    '- **The arms.** Every arm sees the same eligible candidates (targeting, budgets, frequency caps, and pacing by the objective agent on the same slot forecast) and honours priority tiers; only the choice among them differs. ' +
+    '- **The arms.** Every arm sees the same eligible candidates (targeting, budgets, frequency caps, and pacing by the objective agent on the same slot forecast, without the campaigns whose control group the listener is in) and honours priority tiers; only the choice among them differs. ' +
       "*price-first* ranks by price. *monolithic* is one MLP predicting the shared reward from all the agents' inputs together. " +
       '*contextual bandit (LinUCB)* is one ridge regression over the same inputs with an upper-confidence bonus, learning online from every served ad (learning/linucb.ts). ' +
       "*parley* runs the broker's negotiation (services/broker/negotiation.ts) over the learned agents. *oracle context* ranks by the same reward with the simulator's hidden listener state — evaluation only.",
@@ -402,7 +429,7 @@ export function renderReport(
   return { markdown: `${L.join('\n')}\n`, charts };
 }
 
-const BAR_METRICS: Metric[] = ['skipRate', 'meanRecall', 'revenueMicros', 'goalAttainment', 'jointReward'];
+const BAR_METRICS: Metric[] = ['skipRate', 'brandLift', 'revenueMicros', 'goalAttainment', 'jointReward'];
 
 function scenarioSection(s: ScenarioResult, charts: Map<string, string>, img: Img): string[] {
   const price = armOf(s, 'price-first');
@@ -498,7 +525,7 @@ function frontierPoints(side: SideStudies): FrontierPoint[] {
   return side.frontier.map((arm) => ({
     arm,
     skip: pairedRatio(arm, side.priceFirst, 'skipRate'),
-    recall: pairedRatio(arm, side.priceFirst, 'meanRecall'),
+    recall: pairedRatio(arm, side.priceFirst, 'brandLift'),
     revenue: pairedRatio(arm, side.priceFirst, 'revenueMicros'),
   }));
 }
@@ -547,7 +574,7 @@ function frontierSection(
       'ad-load floor on joint utility (`PARLEY_MIN_UTILITY`). Each setting runs the trained agents; the reward is always measured with the configured weights. ' +
       `Ratios against price-first on the same seeds with paired bootstrap CIs. ★ = parley's setting, chosen on the validation seeds (${settingName(s.decision.chosen)}).`,
     '',
-    '| setting | skip rate | recall proxy | revenue | joint reward per request | ads per break |',
+    '| setting | skip rate | recall (brand lift) | revenue | joint reward per request | ads per break |',
     '|---|---|---|---|---|---|',
     ...sorted.map((p) => {
       const star = frontierArm(s.decision.chosen) === p.arm.arm ? ' ★' : '';
@@ -636,7 +663,7 @@ function onlineSection(o: OnlineResult, charts: Map<string, string>, img: Img): 
       curve(ONLINE_ARM, (p) => p.jointReward),
     ]),
   );
-  const rows: Metric[] = ['skipRate', 'completionRate', 'meanRecall', 'revenueMicros', 'jointReward'];
+  const rows: Metric[] = ['skipRate', 'completionRate', 'brandLift', 'revenueMicros', 'jointReward'];
   const diff = (m: Metric) => {
     const d = pairedDiff(learning, still, m);
     return `${fmt(d.mean, m)} [${fmt(d.lo, m)}, ${fmt(d.hi, m)}]`;

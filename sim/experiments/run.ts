@@ -223,6 +223,8 @@ function decisionOptions(p: DecisionSetting, weights: EnvOptions['settings']['we
 export const METRICS = [
   'skipRate',
   'completionRate',
+  'brandLift',
+  'brandLiftAll',
   'meanRecall',
   'revenueMicros',
   'goalAttainment',
@@ -283,6 +285,8 @@ export const BRAND_SAFETY_WEIGHT = agentNamed(
   'brand-safety',
 ).weight;
 export const BRAND_SAFETY_ARM = 'parley + brand-safety critic';
+/** Parley whose objective agent ignores the brand-lift surveys (the delayed reward's ablation). */
+export const NO_LIFT_ARM = 'parley without the brand-lift reward';
 export const BRAND_SAFETY_VETO_ARM = 'parley + brand-safety vetoes only';
 
 /**
@@ -309,6 +313,8 @@ export interface SideStudies {
   priceFirst: ArmSummary;
   frontier: ArmSummary[];
   brandSafety: BrandSafetyResult;
+  /** Parley with and without the brand-lift surveys as its objective agent's delayed reward; runs paired by seed. */
+  liftReward: ArmSummary[];
   online: OnlineResult;
   ope: OpeResult[];
 }
@@ -522,7 +528,7 @@ export function plannedSteps(o: ExperimentOptions): number {
     o.iterations * 4 +
     (FRONTIER.length + MONOLITHIC_FLOORS.length + BANDIT_ALPHAS.length) * o.validationSeeds +
     o.seeds * MAIN_ARMS.length;
-  const side = o.sideSeeds * (FRONTIER.length + 2 + 2) + opeSeeds(o).length * 5;
+  const side = o.sideSeeds * (FRONTIER.length + 2 + 1 + 2) + opeSeeds(o).length * 5;
   return o.scenarios.length * perScenario + side;
 }
 
@@ -657,6 +663,11 @@ async function runScenario(
               critics: [brandSafetyCritic],
             }),
         ),
+        new ParleyArm(trained.parley, {
+          ...decisionOptions(decision.chosen, settings.weights),
+          name: NO_LIFT_ARM,
+          liftReward: false,
+        }),
         ...FRONTIER.map((p) => parleyArm(p, frontierArm(p))),
       ];
       for (const arm of extra) {
@@ -680,6 +691,7 @@ async function runScenario(
         arms: ['parley', BRAND_SAFETY_ARM, BRAND_SAFETY_VETO_ARM].map(bySide),
         weight: BRAND_SAFETY_WEIGHT,
       },
+      liftReward: ['parley', NO_LIFT_ARM].map(bySide),
       online,
       ope: await offPolicy(trained, settings, env, o, temperature, epsilon, step),
     };

@@ -15,12 +15,13 @@ import {
   brandSafetyCritic,
   ExploreArm,
   fillPod,
+  OracleContextArm,
   ParleyArm,
   PriceFirstArm,
   RandomArm,
   samplePod,
 } from '../../../sim/experiments/arms';
-import { Env } from '../../../sim/experiments/env';
+import { type Arm, Env } from '../../../sim/experiments/env';
 import {
   BANDIT_ALPHAS,
   FRONTIER,
@@ -129,6 +130,76 @@ describe('experiment harness', () => {
     expect(vetoes.unsafeAdjacencies).toBe(0);
     expect(critic.unsafeAdjacencies).toBe(0);
     expect(critic.impressions).toBeGreaterThan(today.impressions * 0.8);
+  });
+
+  it('no arm shows a campaign to its held-out listeners, though they would often have been eligible', async () => {
+    const arms = () => [
+      new PriceFirstArm(),
+      new RandomArm(3),
+      new ParleyArm(baseline()),
+      new ExploreArm(baseline(), 5),
+      new BanditArm(new LinUcb(MONOLITHIC_FEATURES.length), 0.1),
+      new OracleContextArm(),
+    ];
+    for (const arm of arms()) {
+      const e = new Env({ scenario, seed: 1003, settings, maxRequests: 300 });
+      await e.run(arm); // throws if an ad was played to a held-out listener
+      expect(e.sim.metrics().holdoutViolations, arm.name).toBe(0);
+    }
+    // The exclusion matters: without it, price-first would have served held-out listeners.
+    const e = new Env({ scenario, seed: 1003, settings, maxRequests: 300 });
+    let wouldHave = 0;
+    for (let r = e.sim.nextRequest(), n = 0; r && n < 300; r = e.sim.nextRequest(), n++) {
+      e.now = r.nowMs;
+      e.heldOut = new Set();
+      const snapshot = await e.context.assess(r.signals, r.nowMs);
+      const all = await e.eligibleCandidates(r, snapshot);
+      wouldHave += all.filter((x) => r!.heldOutCampaigns.includes(x.candidate.campaignId)).length;
+      e.sim.respond(r.handle, []);
+    }
+    expect(wouldHave).toBeGreaterThan(20);
+  });
+
+  it('fails an episode whose arm plays a campaign to its held-out listeners', async () => {
+    const careless: Arm = {
+      name: 'careless',
+      async choose(req, e) {
+        e.heldOut = new Set(); // forgets the exclusion
+        const snapshot = await e.context.assess(req.signals, req.nowMs);
+        const elig = await e.eligibleCandidates(req, snapshot);
+        const held = elig.filter((x) => req.heldOutCampaigns.includes(x.candidate.campaignId));
+        const ads = await e.commit(
+          req,
+          fillPod(
+            held.map((x) => x.candidate),
+            req.slot,
+          ),
+        );
+        return { ads, snapshot, contextX: snapshot.features };
+      },
+    };
+    await expect(new Env({ scenario, seed: 1003, settings, maxRequests: 300 }).run(careless)).rejects.toThrow(
+      /control group/,
+    );
+  });
+
+  it('measures brand lift per campaign and hands parley the surveys as they are published', async () => {
+    const fast = { ...scenario, lift: { ...scenario.lift, surveyEveryHours: 0.25, surveyDelayHours: 0.25 } };
+    const arm = new ParleyArm(baseline());
+    const r = await new Env({ scenario: fast, seed: 1004, settings, maxRequests: 700 }).run(arm);
+    expect(r.surveysPublished).toBeGreaterThan(0);
+    expect(arm.lift!.received).toBe(r.surveysPublished);
+    const surveyed = r.campaigns.filter((c) => c.lift !== null);
+    expect(surveyed.length).toBeGreaterThan(0);
+    for (const c of surveyed) expect(c.surveyedExposed + c.surveyedControl).toBeGreaterThan(0);
+    expect(Number.isFinite(r.brandLift)).toBe(true);
+    // The ablation receives nothing and values nothing by lift; the same seed without it is deterministic too.
+    const off = new ParleyArm(baseline(), { liftReward: false });
+    expect(off.lift).toBeNull();
+    const again = await new Env({ scenario: fast, seed: 1004, settings, maxRequests: 700 }).run(
+      new ParleyArm(baseline()),
+    );
+    expect({ ...again, wallMs: 0 }).toEqual({ ...r, wallMs: 0 });
   });
 
   it('fills pods within count, length and separation; samples with the logged probabilities', () => {

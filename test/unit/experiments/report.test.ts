@@ -23,6 +23,8 @@ import {
 interface Seed {
   skipRate: number;
   meanRecall: number;
+  /** Brand lift of the awareness campaigns (the recall target's metric). */
+  brandLift: number;
   revenueMicros: number;
   impressions: number;
   requests: number;
@@ -44,6 +46,9 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
     kpiProgress: i < x.goals ? 1 : 0.5,
     reachedGoal: i < x.goals,
     overspendMicros: 0,
+    lift: x.brandLift,
+    surveyedExposed: 100,
+    surveyedControl: 100,
   }));
   return {
     arm,
@@ -53,6 +58,10 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
     skipRate: x.skipRate,
     completionRate: 1 - x.skipRate,
     meanRecall: x.meanRecall,
+    brandLift: x.brandLift,
+    brandLiftAll: x.brandLift,
+    liftCampaigns: 10,
+    surveysPublished: 30,
     revenueMicros: x.revenueMicros,
     goalAttainment: x.goals / 10,
     overspendMicros: 0,
@@ -70,6 +79,7 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
 const base: Seed = {
   skipRate: 0.6,
   meanRecall: 0.25,
+  brandLift: 0.1,
   revenueMicros: 300e6,
   impressions: 15_000,
   requests: 10_000,
@@ -115,7 +125,7 @@ function experiment(scenarios: ScenarioResult[], quick = false): ExperimentResul
 }
 
 /** Parses "0.838× [0.813, 0.866]" style figures. */
-const RATIO = String.raw`([\d.]+|Infinity|NaN)× \[([-\d.]+|Infinity|NaN), ([-\d.]+|Infinity|NaN)\]`;
+const RATIO = String.raw`(-?[\d.]+|-?Infinity|NaN)× \[([-\d.]+|-?Infinity|NaN), ([-\d.]+|-?Infinity|NaN)\]`;
 const VERDICT = '(met|missed|not shown)';
 
 /** The verdict a printed interval supports for a target (null when a printed bound sits on the target: rounding decides). */
@@ -211,6 +221,7 @@ function checkClaims(s: ScenarioResult) {
 const seedArb = fc.record({
   skipRate: fc.double({ min: 0.2, max: 0.8, noNaN: true }),
   meanRecall: fc.double({ min: 0.1, max: 0.5, noNaN: true }),
+  brandLift: fc.double({ min: 0.01, max: 0.3, noNaN: true }),
   revenueMicros: fc.integer({ min: 100e6, max: 500e6 }),
   impressions: fc.integer({ min: 5_000, max: 20_000 }),
   requests: fc.integer({ min: 5_000, max: 12_000 }),

@@ -7,6 +7,7 @@ import { seededRng } from '../../../services/common/rng';
 import {
   catalogueToYaml,
   DEFAULT_ACTIVITIES,
+  DEFAULT_LIFT,
   DEFAULT_RESPONSE,
   defaultScenario,
   generateCatalogue,
@@ -43,6 +44,28 @@ describe('scenario files', () => {
     expect(file.activities).toEqual(builtIn.activities);
     expect(file.content).toEqual(builtIn.content);
     expect(file.supply).toEqual(builtIn.supply);
+    expect(file.lift).toEqual(DEFAULT_LIFT);
+  });
+
+  it('files without a lift section or KPI ranges get the built-in ones; given knobs override them', () => {
+    const old = parseScenario('name: old\ndays: 1\n');
+    expect(old.lift).toEqual(DEFAULT_LIFT);
+    const tuned = parseScenario(
+      'lift: { holdout_share: 0.2, survey_delay_hours: 36 }\nsupply: { generate: { kpi: { click_rate: { min: 0.01, max: 0.02 } } } }\n',
+    );
+    expect(tuned.lift).toEqual({ ...DEFAULT_LIFT, holdoutShare: 0.2, surveyDelayHours: 36 });
+    if (tuned.supply.kind !== 'generate') throw new Error('generated');
+    expect(tuned.supply.kpi).toEqual({
+      completionRate: { min: 0.15, max: 0.45 },
+      clickRate: { min: 0.01, max: 0.02 },
+    });
+    const sim = new Simulator({ scenario: { ...tuned, population: { ...tuned.population, size: 20 } } });
+    for (const c of sim.catalogue.campaigns.values()) {
+      expect(c.kpi.clickRate).toBeGreaterThanOrEqual(0.01);
+      expect(c.kpi.clickRate).toBeLessThanOrEqual(0.02);
+      expect(c.kpi.completionRate).toBeGreaterThanOrEqual(0.15);
+      expect(c.kpi.completionRate).toBeLessThanOrEqual(0.45);
+    }
   });
 
   it('stress-hidden-evening.yaml adds a hidden response term that raises skips; files without one have none', () => {
@@ -116,6 +139,13 @@ describe('scenario validation', () => {
     ['supply: { generate: { advertisers: 5, campaigns: 2 } }', 'supply.generate.campaigns'],
     ['supply: { catalogue: a.yaml, generate: {} }', 'supply'],
     ['content: { signals_share: 2 }', 'content.signals_share'],
+    ['lift: { holdout_share: 2 }', 'lift.holdout_share'],
+    ['lift: { survey_sample: 2.5 }', 'lift.survey_sample'],
+    ['lift: { surveys: 1 }', 'lift.surveys'],
+    [
+      'supply: { generate: { kpi: { completion_rate: { min: 0.5, max: 0.2 } } } }',
+      'supply.generate.kpi.completion_rate.max',
+    ],
     ['content: { explicit_track_risks: { swearing: medium } }', 'content.explicit_track_risks.swearing'],
     ['content: { explicit_track_risks: { obscenity: extreme } }', 'content.explicit_track_risks.obscenity'],
     ['content: { podcast_topics: { True Crime: { weight: 1 } } }', 'content.podcast_topics.True Crime'],
@@ -233,8 +263,9 @@ describe('supply', () => {
     const campaigns = [...generated.campaigns.values()];
     expect(campaigns).toHaveLength(24);
     for (const c of campaigns) {
-      expect(c.flightStartMs).toBeLessThanOrEqual(sc.startMs);
-      expect(c.flightEndMs).toBeGreaterThan(sc.startMs + 86_400_000);
+      // The flight is the horizon: an episode sees whole flights.
+      expect(c.flightStartMs).toBe(sc.startMs);
+      expect(c.flightEndMs).toBe(sc.startMs + sc.days * 86_400_000);
       if (c.tier === 'house') expect(c.cpmMicros).toBe(0);
       else expect(c.totalBudgetMicros).toBeGreaterThan(0);
     }
