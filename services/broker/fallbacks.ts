@@ -8,6 +8,7 @@
  * still decides what may be sold.
  */
 import type { CatalogueSource } from '../common/catalogue/load';
+import type { Campaign, Catalogue } from '../common/catalogue/types';
 import type { Candidate, Position, Proposal, Scenario, Signals } from '../common/domain/types';
 
 export const DEFAULT_FALLBACK_ENTRIES = 256;
@@ -64,41 +65,63 @@ export type StaticRanking = (signals: Signals, nowMs: number) => Candidate[];
  * The catalogue's active house creatives whose campaign's country, device,
  * explicit-content and flight rules allow them here, least disruptive first.
  * Predictions are neutral: no policy has looked at them.
+ *
+ * A shed decision asks for this every time, so the catalogue's house
+ * creatives are picked out and sorted once per catalogue version, not on
+ * every call (a catalogue holds far more paid creatives than house ones).
  */
 export function houseRanking(source: CatalogueSource): StaticRanking {
+  let indexed: { of: Catalogue; house: HouseEntry[] } | null = null;
   return (signals, nowMs) => {
     const cat = source.current();
-    const out: Array<{ c: Candidate; disruptiveness: number }> = [];
-    for (const cr of cat.creatives.values()) {
-      const camp = cat.campaigns.get(cr.campaignId);
-      const adv = camp ? cat.advertisers.get(camp.advertiserId) : undefined;
-      if (!camp || !adv || camp.tier !== 'house' || camp.paused) continue;
-      if (nowMs < camp.flightStartMs || nowMs > camp.flightEndMs) continue;
+    if (indexed?.of !== cat) indexed = { of: cat, house: houseEntries(cat) };
+    const out: Candidate[] = [];
+    for (const { campaign: camp, candidate } of indexed.house) {
+      if (camp.paused || nowMs < camp.flightStartMs || nowMs > camp.flightEndMs) continue;
       const t = camp.targeting;
       if (t.countries.length > 0 && !t.countries.includes(signals.country)) continue;
       if (t.devices.length > 0 && !t.devices.includes(signals.device)) continue;
       if (signals.explicitContent && !t.explicitOk) continue;
-      out.push({
-        disruptiveness: cr.disruptiveness,
-        c: {
-          creativeId: cr.id,
-          campaignId: camp.id,
-          advertiserId: adv.id,
-          category: adv.category,
-          durationMs: cr.durationMs,
-          priceMicros: 0,
-          tier: 'house',
-          pSkip: 0.5,
-          pComplete: 0.5,
-          pEngage: 0,
-          policyScore: 0,
-          audioUrl: cr.audioUrl,
-          separationCategories: [...adv.separationCategories],
-        },
-      });
+      out.push({ ...candidate, separationCategories: [...candidate.separationCategories] });
     }
-    return out
-      .sort((a, b) => a.disruptiveness - b.disruptiveness || (a.c.creativeId < b.c.creativeId ? -1 : 1))
-      .map((x) => x.c);
+    return out;
   };
+}
+
+interface HouseEntry {
+  campaign: Campaign;
+  candidate: Candidate;
+}
+
+/** Every house creative of `cat` as a neutral candidate, least disruptive first. */
+function houseEntries(cat: Catalogue): HouseEntry[] {
+  const entries: Array<HouseEntry & { disruptiveness: number }> = [];
+  for (const cr of cat.creatives.values()) {
+    const camp = cat.campaigns.get(cr.campaignId);
+    const adv = camp ? cat.advertisers.get(camp.advertiserId) : undefined;
+    if (!camp || !adv || camp.tier !== 'house') continue;
+    entries.push({
+      campaign: camp,
+      disruptiveness: cr.disruptiveness,
+      candidate: {
+        creativeId: cr.id,
+        campaignId: camp.id,
+        advertiserId: adv.id,
+        category: adv.category,
+        durationMs: cr.durationMs,
+        priceMicros: 0,
+        tier: 'house',
+        pSkip: 0.5,
+        pComplete: 0.5,
+        pEngage: 0,
+        policyScore: 0,
+        audioUrl: cr.audioUrl,
+        separationCategories: adv.separationCategories,
+      },
+    });
+  }
+  return entries.sort(
+    (a, b) =>
+      a.disruptiveness - b.disruptiveness || (a.candidate.creativeId < b.candidate.creativeId ? -1 : 1),
+  );
 }

@@ -79,4 +79,17 @@ describe('static house ranking', () => {
     expect(rank({ ...SIGNALS, explicitContent: true }, now)).toEqual([]);
     expect(rank(SIGNALS, Date.UTC(2030, 0, 1))).toEqual([]);
   });
+
+  it('follows a reloaded catalogue, and hands out candidates a caller may change', () => {
+    let catalogue = parseCatalogue(CATALOGUE);
+    const rank = houseRanking({ ...staticCatalogue(catalogue), current: () => catalogue });
+    const now = Date.UTC(2026, 5, 1);
+    const first = rank(SIGNALS, now);
+    first[0]!.separationCategories.push('changed by a caller');
+    first[0]!.durationMs = 1;
+    expect(rank(SIGNALS, now)[0]).toMatchObject({ durationMs: 15000, separationCategories: ['house-promo'] });
+    // A reload that drops the calm creative: the next call ranks the new catalogue.
+    catalogue = parseCatalogue(CATALOGUE.replace(/ {2}- \{ id: promo-calm.*\n/, ''));
+    expect(rank(SIGNALS, now).map((c) => c.creativeId)).toEqual(['promo-loud']);
+  });
 });
