@@ -12,7 +12,7 @@ import type { DecideResults__Output } from '../proto/gen/parley/v1/DecideResults
 import type { OutcomeAck__Output } from '../proto/gen/parley/v1/OutcomeAck';
 import type { OutcomeAcks__Output } from '../proto/gen/parley/v1/OutcomeAcks';
 import type { OutcomeReport } from '../proto/gen/parley/v1/OutcomeReport';
-import { Coalescer } from '../services/common/grpc/coalescer';
+import { CallStream } from '../services/common/grpc/coalescer';
 import { v1 } from '../services/common/grpc/proto';
 import { channelCredentials } from '../services/common/grpc/tls';
 
@@ -66,14 +66,30 @@ export function decide(
  * DEADLINE_EXCEEDED (its late result is then dropped).
  */
 export class DecisionStream {
-  private stream: grpc.ClientDuplexStream<DecideRequests, DecideResults__Output> | null = null;
-  private out: Coalescer<DecideRequest> | null = null;
+  private readonly requests: CallStream<DecideRequest, DecideRequests, DecideResults__Output>;
   private readonly waiting = new Map<
     string,
     Array<(err: grpc.ServiceError | null, res?: DecideResponse__Output) => void>
   >();
 
-  constructor(private readonly client: AdDecisionClient) {}
+  constructor(client: AdDecisionClient) {
+    this.requests = new CallStream({
+      open: () => client.DecideStream(),
+      message: (requests) => ({ requests }),
+      onMessage: (msg) => {
+        for (const r of msg.results) {
+          const first = this.waiting.get(r.request_id)?.[0];
+          if (!first) continue; // timed out already
+          if (r.status_code === grpc.status.OK && r.response) first(null, r.response);
+          else first(statusError(r.status_code || grpc.status.UNKNOWN, r.status_message));
+        }
+      },
+      onBroken: (err) =>
+        this.failWaiting(
+          statusError(err?.code ?? grpc.status.UNAVAILABLE, err?.details ?? 'the decision stream closed'),
+        ),
+    });
+  }
 
   decide(req: DecideRequest, opts: Pick<CallOptions, 'timeoutMs'> = {}): Promise<DecideResponse__Output> {
     const id = req.request_id ?? '';
@@ -95,48 +111,18 @@ export class DecisionStream {
       const list = this.waiting.get(id);
       if (list) list.push(settle);
       else this.waiting.set(id, [settle]);
-      this.outgoing().push(req);
+      this.requests.push(req);
     });
   }
 
   /** Ends the stream (requests still waiting fail UNAVAILABLE). */
   close(): void {
-    this.stream?.end();
-    this.stream?.cancel();
+    this.requests.close();
+    this.failWaiting(statusError(grpc.status.UNAVAILABLE, 'the decision stream closed'));
   }
 
-  private outgoing(): Coalescer<DecideRequest> {
-    if (this.out) return this.out;
-    const stream = this.client.DecideStream();
-    const out = new Coalescer<DecideRequest>(
-      (requests) => stream.write({ requests }),
-      (resume) => stream.once('drain', resume),
-    );
-    this.stream = stream;
-    this.out = out;
-    stream.on('data', (msg: DecideResults__Output) => {
-      for (const r of msg.results) {
-        const first = this.waiting.get(r.request_id)?.[0];
-        if (!first) continue; // timed out already
-        if (r.status_code === grpc.status.OK && r.response) first(null, r.response);
-        else first(statusError(r.status_code || grpc.status.UNKNOWN, r.status_message));
-      }
-    });
-    const broken = (err?: grpc.ServiceError) => {
-      if (this.stream !== stream) return;
-      this.stream = null;
-      this.out = null;
-      out.clear();
-      const why = statusError(
-        err?.code ?? grpc.status.UNAVAILABLE,
-        err?.details ?? 'the decision stream closed',
-      );
-      for (const list of [...this.waiting.values()]) for (const settle of [...list]) settle(why);
-    };
-    stream.on('error', broken);
-    stream.on('end', () => broken());
-    stream.on('close', () => broken());
-    return out;
+  private failWaiting(why: grpc.ServiceError): void {
+    for (const list of [...this.waiting.values()]) for (const settle of [...list]) settle(why);
   }
 }
 

@@ -19,7 +19,7 @@ import type { DecideRequests__Output } from '../../proto/gen/parley/v1/DecideReq
 import type { DecideResponse } from '../../proto/gen/parley/v1/DecideResponse';
 import type { DecideResult } from '../../proto/gen/parley/v1/DecideResult';
 import type { DecideResults } from '../../proto/gen/parley/v1/DecideResults';
-import { Coalescer } from '../common/grpc/coalescer';
+import { ReplyStream } from '../common/grpc/coalescer';
 import { messageOf, RpcError } from '../common/grpc/errors';
 import { UndecodableMessage } from '../common/grpc/server';
 import type { Logger } from '../common/log';
@@ -35,26 +35,9 @@ export function decideStream(
   log: Logger,
 ): grpc.handleBidiStreamingCall<DecideRequests__Output, DecideResults> {
   return (stream) => {
-    let open = 0;
-    let ended = false;
-    let closed = false;
-    const out = new Coalescer<DecideResult>(
-      (results) => (closed ? true : stream.write({ results })),
-      (resume) => stream.once('drain', resume),
-    );
-    const maybeEnd = () => {
-      if (!ended || open > 0 || closed) return;
-      closed = true;
-      // After the results still gathering have left (setImmediate runs in order).
-      setImmediate(() => stream.end());
-    };
-    const answer = (result: DecideResult) => {
-      open--;
-      if (!closed) out.push(result);
-      maybeEnd();
-    };
+    const results = new ReplyStream<DecideResult, DecideResults>(stream, (results) => ({ results }));
     const run = (request: DecideRequest__Output) => {
-      open++;
+      results.begin();
       // What the unary adapter reads of a call: the stream's peer, identity and deadline.
       const call = {
         request,
@@ -67,12 +50,12 @@ export function decideStream(
       decide(call, (err, response) => {
         const request_id = request.request_id;
         if (err || !response) {
-          answer({
+          results.answer({
             request_id,
             status_code: err?.code ?? grpc.status.UNKNOWN,
             status_message: err?.details ?? messageOf(err),
           });
-        } else answer({ request_id, response, status_code: grpc.status.OK });
+        } else results.answer({ request_id, response, status_code: grpc.status.OK });
       });
     };
     stream.on('data', (msg: DecideRequests__Output | UndecodableMessage) => {
@@ -85,13 +68,7 @@ export function decideStream(
         );
       else for (const request of msg.requests) run(request);
     });
-    stream.on('end', () => {
-      ended = true;
-      maybeEnd();
-    });
-    stream.on('close', () => {
-      closed = true;
-    });
+    stream.on('end', () => results.finish());
     stream.on('error', (err) => log.debug('decide stream error', { error: messageOf(err) }));
   };
 }

@@ -42,7 +42,7 @@ import { agentNamed } from '../registry';
 import { AGENT_NEGOTIATE, ATTR, rpcAttributes } from '../semconv';
 import { tracer } from '../telemetry';
 import { contextOfTraceparent, endSpan, SpanKind } from '../tracing';
-import { Coalescer } from './coalescer';
+import { CallStream, ReplyStream } from './coalescer';
 import { messageOf, RpcError, statusOf } from './errors';
 import { SERVICE_NAMES, v1 } from './proto';
 import { type RunningService, type StartedServer, startServer, UndecodableMessage } from './server';
@@ -138,8 +138,7 @@ export class AgentLink {
   private readonly client: grpc.Client & {
     Negotiate(): grpc.ClientDuplexStream<AgentCalls, AgentReplies__Output>;
   };
-  private stream: grpc.ClientDuplexStream<AgentCalls, AgentReplies__Output> | null = null;
-  private out: Coalescer<AgentCall> | null = null;
+  private readonly calls: CallStream<AgentCall, AgentCalls, AgentReplies__Output>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closing = false;
@@ -178,6 +177,22 @@ export class AgentLink {
         rpcAttributes(AGENT_NEGOTIATE, address, { [ATTR.agentCall]: k, [ATTR.agent]: name }),
       ]),
     ) as Record<CallKind, Attributes>;
+    this.calls = new CallStream({
+      open: () => this.client.Negotiate(),
+      message: (calls) => ({ calls }),
+      onMessage: (msg) => {
+        for (const reply of msg.replies) this.onReply(reply);
+      },
+      onBroken: (err) => {
+        const why = new RpcError(
+          grpc.status.UNAVAILABLE,
+          `${this.name}: stream closed${err ? `: ${messageOf(err)}` : ''}`,
+        );
+        for (const id of [...this.pending.keys()]) this.settle(id, why);
+      },
+      // A batch of outcomes (up to 500 records, ~100 bytes each) weighs like a few calls per 16 records.
+      weight: (call) => 1 + Math.floor((call.outcomes?.records?.length ?? 0) / 16),
+    });
   }
 
   /** Starts connecting now, so the first decision does not pay for it. */
@@ -225,7 +240,7 @@ export class AgentLink {
         if (tracestate) call.tracestate = tracestate;
       }
       try {
-        this.outgoing().push(call);
+        this.calls.push(call);
       } catch (err) {
         this.settle(id, new RpcError(grpc.status.UNAVAILABLE, `${this.name}: ${messageOf(err)}`));
       }
@@ -239,43 +254,8 @@ export class AgentLink {
   }
 
   close(): void {
-    const stream = this.stream;
-    this.stream = null;
-    this.out = null;
-    stream?.end();
-    stream?.cancel();
+    this.calls.close();
     this.client.close();
-  }
-
-  private outgoing(): Coalescer<AgentCall> {
-    if (this.out) return this.out;
-    const stream = this.client.Negotiate();
-    const out = new Coalescer<AgentCall>(
-      (calls) => stream.write({ calls }),
-      (resume) => stream.once('drain', resume),
-      // A batch of outcomes (up to 500 records, ~100 bytes each) weighs like a few calls per 16 records.
-      (call) => 1 + Math.floor((call.outcomes?.records?.length ?? 0) / 16),
-    );
-    this.stream = stream;
-    this.out = out;
-    stream.on('data', (msg: AgentReplies__Output) => {
-      for (const reply of msg.replies) this.onReply(reply);
-    });
-    const broken = (err?: Error) => {
-      if (this.stream !== stream) return;
-      this.stream = null;
-      this.out = null;
-      out.clear();
-      const why = new RpcError(
-        grpc.status.UNAVAILABLE,
-        `${this.name}: stream closed${err ? `: ${messageOf(err)}` : ''}`,
-      );
-      for (const id of [...this.pending.keys()]) this.settle(id, why);
-    };
-    stream.on('error', broken);
-    stream.on('end', () => broken());
-    stream.on('close', () => broken());
-    return out;
   }
 
   private onReply(reply: AgentReply__Output): void {
@@ -356,33 +336,23 @@ export function serveAgent(
     const spanAttributes = Object.fromEntries(
       CALL_KINDS.map((k) => [k, rpcAttributes(AGENT_NEGOTIATE, host, { [ATTR.agentCall]: k })]),
     ) as Record<CallKind, Attributes>;
-    let inFlight = 0;
-    let ended = false;
+    const replies = new ReplyStream<AgentReply, AgentReplies>(stream, (replies) => ({ replies }));
     /** The server is stopping: calls that come now are refused, the stream ends once the running ones are answered. */
     let draining = false;
-    let closed = false;
-    // Ends after the replies still gathering have left (setImmediate runs in order).
-    const maybeEnd = () => {
-      if (!ended || inFlight > 0 || closed) return;
-      closed = true;
-      setImmediate(() => stream.end());
-    };
     const drain = () => {
       draining = true;
-      ended = true;
-      maybeEnd();
+      replies.finish();
     };
     streams?.add(drain);
     stream.on('close', () => streams?.delete(drain));
-    const out = new Coalescer<AgentReply>(
-      (replies) => stream.write({ replies }),
-      (resume) => stream.once('drain', resume),
-    );
-    const fail = (id: number, code: number, message: string) =>
-      out.push({ call_id: id, error: { code, message } });
+    const failure = (id: number, code: number, message: string): AgentReply => ({
+      call_id: id,
+      error: { code, message },
+    });
+    const fail = (id: number, code: number, message: string) => replies.send(failure(id, code, message));
 
     const run = (call: AgentCall__Output) => {
-      if (closed) return; // the stream is ending: the caller fails what it still waits for
+      if (replies.ending) return; // the caller fails what it still waits for
       const id = call.call_id;
       const kind = call.kind;
       if (draining) return fail(id, grpc.status.UNAVAILABLE, 'the agent is stopping');
@@ -402,12 +372,11 @@ export function serveAgent(
         : null;
       const ctx = { deadline: Date.now() + (call.timeout_ms || DEFAULT_TIMEOUT_MS), span };
       const done = (reply: CallReply[CallKind] | null, err?: unknown) => {
-        inFlight--;
         if (err === undefined) {
           metrics[kind].record(grpc.status.OK, performance.now() - started);
           span?.setAttribute(ATTR.rpcStatusCode, grpc.status.OK);
           endSpan(span);
-          out.push({ call_id: id, [REPLY_FIELD[kind]]: reply });
+          replies.answer({ call_id: id, [REPLY_FIELD[kind]]: reply });
         } else {
           const code = statusOf(err);
           metrics[kind].record(code, performance.now() - started);
@@ -415,11 +384,10 @@ export function serveAgent(
           endSpan(span, err);
           if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN)
             log.error('agent call failed', { kind, error: messageOf(err) });
-          fail(id, code, messageOf(err));
+          replies.answer(failure(id, code, messageOf(err)));
         }
-        maybeEnd();
       };
-      inFlight++;
+      replies.begin();
       try {
         const r = handler(call[kind] as never, ctx);
         if (r instanceof Promise)
@@ -438,10 +406,7 @@ export function serveAgent(
       if (msg instanceof UndecodableMessage) stream.emit('error', msg.error());
       else for (const call of msg.calls) run(call);
     });
-    stream.on('end', () => {
-      ended = true;
-      maybeEnd();
-    });
+    stream.on('end', () => replies.finish());
     stream.on('error', (err) => log.debug('agent stream error', { error: messageOf(err) }));
   };
 }
