@@ -21,7 +21,9 @@ import { PROJECT_ROOT } from '../../services/common/paths';
 const SCRIPT = join(PROJECT_ROOT, 'test', 'support', 'python', 'reflect_decide.py');
 const log = createLogger('test', 'error');
 
-function python(args: string[]): Promise<{ services: string[]; response?: Record<string, unknown> }> {
+function python(
+  args: string[],
+): Promise<{ services: string[]; response?: Record<string, unknown>; stream_ids?: string[] }> {
   return new Promise((resolve, reject) =>
     execFile('/usr/bin/python3', [SCRIPT, ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
       err
@@ -55,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('server reflection', () => {
-  it("a stock Python client discovers the broker's one service and calls Decide through reflection", async () => {
+  it("a stock Python client discovers the broker's one service and calls Decide and DecideStream through reflection", async () => {
     const request = {
       request_id: 'py-reflect-1',
       slot: { slot_id: 's', position: 'POSITION_MID_ROLL', max_ads: 1, max_total_duration_ms: 30000 },
@@ -70,6 +72,8 @@ describe('server reflection', () => {
     const out = await python([broker.address, JSON.stringify(request)]);
     expect(out.services).toEqual(['parley.v1.AdDecision']);
     expect(out.response).toMatchObject({ request_id: 'py-reflect-1' });
+    // Over DecideStream from a finite iterator (the client ends its side first): every one answered.
+    expect(out.stream_ids?.sort()).toEqual(['py-reflect-1-s0', 'py-reflect-1-s1', 'py-reflect-1-s2']);
   }, 60_000);
 
   it('an agent reflects only what it serves', async () => {

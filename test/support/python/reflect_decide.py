@@ -5,8 +5,11 @@ the Decide request from JSON and calls it.
 
     python3 reflect_decide.py <host:port> ['<DecideRequest as JSON>']
 
-Prints one JSON line: {"services": [...], "response": {...}} (only the
-services without a request), or exits non-zero with the error.
+With a request it also sends three copies of it (ids <id>-s0..2) over
+DecideStream from a finite iterator, which ends the client's side at once.
+Prints one JSON line: {"services": [...], "response": {...}, "stream_ids":
+[...]} (only the services without a request), or exits non-zero with the
+error.
 """
 import json
 import os
@@ -86,8 +89,28 @@ def main():
                                request_serializer=Request.SerializeToString,
                                response_deserializer=Response.FromString)
     response = call(request, timeout=10)
+    # DecideStream with a finite request iterator: the client ends its side after the last
+    # message, usually before the answers come; every request must still be answered.
+    stream_method = pool.FindServiceByName('parley.v1.AdDecision').methods_by_name['DecideStream']
+    Requests = message_class(stream_method.input_type)
+    Results = message_class(stream_method.output_type)
+    decide_stream = channel.stream_stream('/parley.v1.AdDecision/DecideStream',
+                                          request_serializer=Requests.SerializeToString,
+                                          response_deserializer=Results.FromString)
+    ids = [f'{request.request_id}-s{i}' for i in range(3)]
+    batches = [ids[:2], ids[2:]]
+    messages = []
+    for batch in batches:
+        m = Requests()
+        for rid in batch:
+            r = m.requests.add()
+            r.CopyFrom(request)
+            r.request_id = rid
+        messages.append(m)
+    stream_ids = [r.request_id for msg in decide_stream(iter(messages), timeout=10) for r in msg.results]
     print(json.dumps({'services': services,
-                      'response': json_format.MessageToDict(response, preserving_proto_field_name=True)}))
+                      'response': json_format.MessageToDict(response, preserving_proto_field_name=True),
+                      'stream_ids': stream_ids}))
 
 
 if __name__ == '__main__':
