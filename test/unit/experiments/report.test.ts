@@ -70,6 +70,7 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
     unsafeRate: 0,
     brandCostMicros: 0,
     jointReward: x.jointReward,
+    continuationRate: 0.8,
     rewardTotal: x.jointReward * x.requests,
     campaigns,
     wallMs: 0,
