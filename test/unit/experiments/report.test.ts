@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CampaignResult, EpisodeResult } from '../../../sim/experiments/env';
 import {
   analysis,
+  learningSection,
   pairedDiff,
   pairedRatio,
   renderReport,
@@ -319,5 +320,23 @@ describe('the experiment report says only what its numbers say', () => {
     expect(markdown).not.toContain('**Full run**');
     expect(markdown).toMatch(/\| skip rate <= 0\.8× \| 0\.500× \[0\.500, 0\.500\] \*\*not shown\*\* \|/);
     expect(markdown).toContain('0 are met');
+  });
+
+  it("says what learns from what with the run's counts, and each ad-load share from the test seeds' counts", () => {
+    const s = {
+      ...scenario('rl', {}),
+      rl: { episodes: 4, updates: 48, breaks: 47_210, batch: 1000, meanReturn: 2.5, adLoad: [1, 2, 3, 4] },
+      adLoadTest: [10, 30, 0, 60],
+    };
+    const text = learningSection(experiment([s])).join('\n');
+    expect(text).toContain(
+      '4 training episode(s), 48 policy-gradient updates over 47210 breaks (batches of 1000)',
+    );
+    expect(text).toContain('0: 10%; 1: 30%; 2: 0%; as many as fit: 60%');
+    expect(text).toContain(
+      '| context agent: ad-load policy | the most ads the break carries: 0, 1, 2, as many as fit |',
+    );
+    // A run without the learners (an older results.json) gets the table but no counts.
+    expect(learningSection(experiment([scenario('old', {})])).join('\n')).not.toContain('training episode');
   });
 });
