@@ -3,8 +3,10 @@
  * learner per agent (REINFORCE with a baseline), the baseline a centralised
  * linear critic used only in training.
  *
- *   context agent    AdLoadPolicy: how many ads this break can bear,
- *                    a ∈ AD_LOAD_ACTIONS, π(a | x) = softmax(Θ x),
+ *   context agent    ad-load policy: the ad load this break can bear, as the
+ *                    floor on joint utility an ad must clear to be served
+ *                    (NegotiationSettings.minUtility), a ∈ AD_LOAD_ACTIONS,
+ *                    π(a | x) = softmax(Θ x),
  *                    x = [1, the context snapshot's features]
  *   objective agent  ValueScalePolicy: the multiplier on each campaign's
  *                    advertiser value, log m ~ N(θ · φ, σ²), φ = objectiveFeatures
@@ -25,8 +27,8 @@ import { gaussian, type Rng } from '../services/common/rng';
 import { CONTEXT_FEATURES } from '../services/context/assess';
 import { MAX_MULTIPLIER, MIN_MULTIPLIER, OBJECTIVE_FEATURES, ObjectivePolicy } from './objective-policy';
 
-/** The context agent's actions: the most ads this break may carry (Infinity = as many as the slot takes). */
-export const AD_LOAD_ACTIONS = [0, 1, 2, Number.POSITIVE_INFINITY] as const;
+/** The context agent's actions: the floor on joint utility an ad of this break must clear (null = none). */
+export const AD_LOAD_ACTIONS: readonly (number | null)[] = [null, 0, 0.5, 1];
 export const AD_LOAD_DIM = 1 + CONTEXT_FEATURES.length;
 export const CRITIC_DIM = AD_LOAD_DIM + OBJECTIVE_FEATURES.length;
 
@@ -92,12 +94,9 @@ export class SoftmaxPolicy {
   }
 }
 
-/** The context agent's ad-load policy, starting near today's behaviour: 'as many as fit' with probability `start`. */
-export function adLoadPolicy(start = 0.7): SoftmaxPolicy {
-  const p = new SoftmaxPolicy(AD_LOAD_ACTIONS.length, AD_LOAD_DIM);
-  const rest = (1 - start) / (AD_LOAD_ACTIONS.length - 1);
-  p.theta[(AD_LOAD_ACTIONS.length - 1) * AD_LOAD_DIM] = Math.log(start / rest);
-  return p;
+/** The context agent's ad-load policy, starting uniform over the floors (its greedy choice then: the first, no floor). */
+export function adLoadPolicy(): SoftmaxPolicy {
+  return new SoftmaxPolicy(AD_LOAD_ACTIONS.length, AD_LOAD_DIM);
 }
 
 /** The objective agent's stochastic value multiplier: log m ~ N(θ · φ, σ²), clamped like ObjectivePolicy. */
@@ -269,12 +268,12 @@ export class SharedRl {
   constructor(objectiveStart: ArrayLike<number> | null, o: { batch?: number; lr?: number } = {}) {
     this.adLoad = adLoadPolicy();
     this.value = new ValueScalePolicy(objectiveStart ?? new Float64Array(OBJECTIVE_FEATURES.length));
-    this.batch = o.batch ?? 1000;
-    const lr = o.lr ?? 0.5;
+    this.batch = o.batch ?? 500;
+    const lr = o.lr ?? 2;
     this.learner = new IndependentPolicyGradient(
       {
-        context: { theta: this.adLoad.theta, lr, maxStep: 0.5 },
-        objective: { theta: this.value.theta, lr: lr / 5, maxStep: 0.1 },
+        context: { theta: this.adLoad.theta, lr, maxStep: 1 },
+        objective: { theta: this.value.theta, lr: lr / 20, maxStep: 0.03 },
       },
       CRITIC_DIM,
     );

@@ -395,7 +395,8 @@ export class ParleyArm implements Arm {
     // The context agent's ad load for this break, from its own snapshot only.
     const rl = this.models.rl ?? null;
     const training = rl && this.opts.trainRl ? rl : null;
-    let cap = Number.POSITIVE_INFINITY;
+    // undefined = not decided here (the arm's minUtility option); null = no floor.
+    let floor: number | null | undefined;
     let finish: (() => Omit<Step, 'reward'>) | null = null;
     let sampler: Sampler | null = null;
     if (rl) {
@@ -403,7 +404,7 @@ export class ParleyArm implements Arm {
       const snap = this.models.context ? this.models.context.current().apply(seen.rules) : seen.rules;
       const x = adLoadFeatures(snap);
       const a = training ? rl.adLoad.sample(x, this.rng) : rl.adLoad.greedy(x);
-      cap = AD_LOAD_ACTIONS[a]!;
+      floor = AD_LOAD_ACTIONS[a]!;
       this.adLoad[a]!++;
       if (training) {
         const gCtx = new Float64Array(rl.adLoad.theta.length);
@@ -441,23 +442,24 @@ export class ParleyArm implements Arm {
       },
       clock: { now: () => env.now },
     };
-    const slot = { ...req.slot, maxAds: Math.min(req.slot.maxAds, cap) };
-    const d =
-      cap === 0
-        ? null
-        : await decide(
-            {
-              requestId: req.requestId,
-              slot,
-              signals: req.signals,
-              excludedAdvertisers: [],
-              excludedCategories: [],
-              deadline: env.now + 1000,
-            },
-            deps,
-          );
+    // The context agent's floor replaces any other for this break.
+    if (floor !== undefined) {
+      const { minUtility: _, ...rest } = deps.settings;
+      deps.settings = floor === null ? rest : { ...rest, minUtility: floor };
+    }
+    const d = await decide(
+      {
+        requestId: req.requestId,
+        slot: req.slot,
+        signals: req.signals,
+        excludedAdvertisers: [],
+        excludedCategories: [],
+        deadline: env.now + 1000,
+      },
+      deps,
+    );
     if (finish) this.pending.set(req.requestId, finish());
-    const placements = d?.placements ?? [];
+    const placements = d.placements;
     const ads = placements.map((p) => ({
       creativeId: p.candidate.creativeId,
       campaignId: p.candidate.campaignId,

@@ -319,12 +319,12 @@ export function sideAnalysis(side: SideStudies): string[] {
 
 /** What each learner decides and learns from, with this run's counts (from the code's constants and the results). */
 export function learningSection(r: ExperimentResult): string[] {
-  const loads = AD_LOAD_ACTIONS.map((a) => (Number.isFinite(a) ? `${a}` : 'as many as fit'));
+  const loads = AD_LOAD_ACTIONS.map((a) => (a === null ? 'no floor' : `floor ${a}`));
   const L: string[] = ['## What learns from what', ''];
   L.push(
     '| learner | its action | decides from | learns from |',
     '|---|---|---|---|',
-    `| context agent: ad-load policy | the most ads the break carries: ${loads.join(', ')} | its own snapshot (${AD_LOAD_DIM - 1} features and a bias) | the shared reward per break, long-term term included, by REINFORCE with a centralised critic (${CRITIC_DIM} inputs) as baseline (learning/shared-rl.ts) |`,
+    `| context agent: ad-load policy | the ad load of the break: the floor on joint utility its ads must clear, ${loads.join(', ')} | its own snapshot (${AD_LOAD_DIM - 1} features and a bias) | the shared reward per break, long-term term included, by REINFORCE with a centralised critic (${CRITIC_DIM} inputs) as baseline (learning/shared-rl.ts) |`,
     `| objective agent: value multiplier | × on each campaign's advertiser value, clamped to [0.5, 1.5] | the campaign's ${OBJECTIVE_FEATURES.length} pacing features | first an off-policy fit on the logged first picks' per-ad shared reward (with each ad's share of the long-term term), then REINFORCE on the break's shared reward |`,
     "| objective agent: brand-lift valuer | × on awareness campaigns' value | published surveys | the surveys (a delayed campaign-level reward, not the shared reward) |",
     '| context agent: skip-risk estimator | none (an input) | its snapshot | its own skip labels (supervised) |',
@@ -624,7 +624,7 @@ function frontierSection(
     '### Skips against revenue: the frontier',
     '',
     "The broker's two levers on how much listeners are asked to hear: the listener weight it decides with (× the configured one) and an " +
-      'ad-load floor on joint utility (`PARLEY_MIN_UTILITY`). Each setting runs the trained agents; the reward is always measured with the configured weights. ' +
+      "ad-load floor on joint utility (`PARLEY_MIN_UTILITY`). Each setting runs the trained agents; with the shared-reward policies the context agent's learned ad-load policy sets the floor per break, in place of any setting's. The reward is always measured with the configured weights. " +
       `Ratios against price-first on the same seeds with paired bootstrap CIs. ★ = parley's setting, chosen on the validation seeds (${settingName(s.decision.chosen)}).`,
     '',
     '| setting | skip rate | recall (brand lift) | revenue | joint reward per request | ads per break |',

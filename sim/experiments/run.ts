@@ -204,7 +204,7 @@ export const FRONTIER: readonly DecisionSetting[] = [
 /**
  * What is still hand-set in parley, searched on the validation seeds as
  * large as the other learners' searches: the listener weight it decides
- * with. The ad load is the context agent's learned policy (no floor), the
+ * with. The ad load is the context agent's learned policy (its floor per break), the
  * value multiplier the objective agent's (learning/shared-rl.ts).
  */
 export const PARLEY_SETTINGS: readonly DecisionSetting[] = [1, 1.25, 1.5, 2, 2.5, 3, 4].map((listener) => ({

@@ -332,9 +332,9 @@ describe('the experiment report says only what its numbers say', () => {
     expect(text).toContain(
       '4 training episode(s), 48 policy-gradient updates over 47210 breaks (batches of 1000)',
     );
-    expect(text).toContain('0: 10%; 1: 30%; 2: 0%; as many as fit: 60%');
+    expect(text).toContain('no floor: 10%; floor 0: 30%; floor 0.5: 0%; floor 1: 60%');
     expect(text).toContain(
-      '| context agent: ad-load policy | the most ads the break carries: 0, 1, 2, as many as fit |',
+      '| context agent: ad-load policy | the ad load of the break: the floor on joint utility its ads must clear, no floor, floor 0, floor 0.5, floor 1 |',
     );
     // A run without the learners (an older results.json) gets the table but no counts.
     expect(learningSection(experiment([scenario('old', {})])).join('\n')).not.toContain('training episode');

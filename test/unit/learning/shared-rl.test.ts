@@ -115,13 +115,14 @@ describe('independent policy gradient on the shared reward', () => {
 });
 
 describe("the agents' policies", () => {
-  it("the context agent's ad-load policy starts near today's behaviour and reads only its snapshot", () => {
-    const p = adLoadPolicy(0.7);
+  it("the context agent's ad-load policy starts uniform and reads only its snapshot", () => {
+    const p = adLoadPolicy();
     const x = adLoadFeatures({ features: CONTEXT_FEATURES.map(() => 0.5) });
     expect(x.length).toBe(AD_LOAD_DIM);
     expect(x[0]).toBe(1);
-    expect(p.probs(x)[AD_LOAD_ACTIONS.length - 1]!).toBeCloseTo(0.7, 9);
-    expect(AD_LOAD_ACTIONS[p.greedy(x)]).toBe(Number.POSITIVE_INFINITY);
+    expect(p.probs(x)[AD_LOAD_ACTIONS.length - 1]!).toBeCloseTo(1 / AD_LOAD_ACTIONS.length, 9);
+    // Untrained, its greedy choice is today's: no floor.
+    expect(AD_LOAD_ACTIONS[p.greedy(x)]).toBe(null);
     // A default snapshot (no features) is the bias alone.
     expect(
       Array.from(adLoadFeatures({ features: [] }))
