@@ -18,9 +18,8 @@ import {
   BRAND_SAFETY_ARM,
   BRAND_SAFETY_VETO_ARM,
   type BrandSafetyResult,
+  type DecisionSetting,
   type ExperimentResult,
-  FIXED_ARM,
-  FRONTIER,
   floorName,
   frontierArm,
   type Metric,
@@ -243,7 +242,7 @@ export function analysis(s: ScenarioResult): string[] {
     `- **Parley against the other learners** on the joint reward per ad break: against the monolithic learner ${signed(m.diff.mean)} ${interval(m.diff)} ` +
       `(parley ahead: ${m.verdict}); against the contextual bandit ${signed(b.mean)} ${interval(b)} (parley ahead: ${judged(s.testSeeds.length, aheadVerdict(b))}). ` +
       `Each decided with the best of ${s.decision.validation.length}, ${s.monolithicDecision.validation.length} and ${s.banditDecision.validation.length} settings on the validation seeds: ` +
-      `parley ${settingName(s.decision.chosen)}, monolithic ${floorName(s.monolithicDecision.chosen)}, bandit α ${s.banditDecision.chosen}.`,
+      `parley ${parleySettingName(s, s.decision.chosen)}, monolithic ${floorName(s.monolithicDecision.chosen)}, bandit α ${s.banditDecision.chosen}.`,
   );
 
   const cp = s.curves.parley;
@@ -316,6 +315,17 @@ export function sideAnalysis(side: SideStudies): string[] {
   );
   return out;
 }
+
+const LEARNED_FLOOR = "the context agent's learned floor per break";
+
+/** Parley's setting as it decided: with the shared-reward policies (s.rl) its floor is the context agent's, not a setting's. */
+export function parleySettingName(s: Pick<ScenarioResult, 'rl'>, p: DecisionSetting): string {
+  return s.rl ? `w_listener ×${p.listener}, ${LEARNED_FLOOR}` : settingName(p);
+}
+
+/** A frontier arm's name as it decided (the same substitution). */
+const shownArm = (s: Pick<ScenarioResult, 'rl'>, arm: string) =>
+  s.rl ? arm.replace(/, (no floor|floor [-\d.]+)$/, `, ${LEARNED_FLOOR}`) : arm;
 
 /** What each learner decides and learns from, with this run's counts (from the code's constants and the results). */
 export function learningSection(r: ExperimentResult): string[] {
@@ -533,7 +543,7 @@ function scenarioSection(s: ScenarioResult, charts: Map<string, string>, img: Im
     L.push(
       row(
         'parley',
-        settingName(x.setting),
+        parleySettingName(s, x.setting),
         x.jointReward,
         settingName(x.setting) === settingName(s.decision.chosen),
       ),
@@ -625,13 +635,13 @@ function frontierSection(
     '',
     "The broker's two levers on how much listeners are asked to hear: the listener weight it decides with (× the configured one) and an " +
       "ad-load floor on joint utility (`PARLEY_MIN_UTILITY`). Each setting runs the trained agents; with the shared-reward policies the context agent's learned ad-load policy sets the floor per break, in place of any setting's. The reward is always measured with the configured weights. " +
-      `Ratios against price-first on the same seeds with paired bootstrap CIs. ★ = parley's setting, chosen on the validation seeds (${settingName(s.decision.chosen)}).`,
+      `Ratios against price-first on the same seeds with paired bootstrap CIs. ★ = parley's setting, chosen on the validation seeds (${parleySettingName(s, s.decision.chosen)}).`,
     '',
     '| setting | skip rate | recall (brand lift) | revenue | joint reward per request | ads per break |',
     '|---|---|---|---|---|---|',
     ...sorted.map((p) => {
       const star = frontierArm(s.decision.chosen) === p.arm.arm ? ' ★' : '';
-      return `| ${p.arm.arm}${star} | ${ratioText(p.skip)} | ${ratioText(p.recall)} | ${ratioText(p.revenue)} | ${ci(p.arm.metrics.jointReward, 'jointReward')} | ${diag(p.arm).perReq.toFixed(3)} |`;
+      return `| ${shownArm(s, p.arm.arm)}${star} | ${ratioText(p.skip)} | ${ratioText(p.recall)} | ${ratioText(p.revenue)} | ${ci(p.arm.metrics.jointReward, 'jointReward')} | ${diag(p.arm).perReq.toFixed(3)} |`;
     }),
     '',
     img('frontier.svg', 'skips against revenue'),

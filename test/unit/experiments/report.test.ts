@@ -6,6 +6,7 @@ import {
   learningSection,
   pairedDiff,
   pairedRatio,
+  parleySettingName,
   renderReport,
   targetVerdicts,
   verdictOf,
@@ -336,6 +337,12 @@ describe('the experiment report says only what its numbers say', () => {
     expect(text).toContain(
       '| context agent: ad-load policy | the ad load of the break: the floor on joint utility its ads must clear, no floor, floor 0, floor 0.5, floor 1 |',
     );
+    // Parley's chosen setting is named as it decided: its floor is the context agent's, not "no floor".
+    expect(parleySettingName(s, { listener: 2, floor: null })).toBe(
+      "w_listener ×2, the context agent's learned floor per break",
+    );
+    expect(parleySettingName({}, { listener: 2, floor: null })).toBe('w_listener ×2, no floor');
+    expect(analysis(s).join('\n')).toContain("the context agent's learned floor per break");
     // A run without the learners (an older results.json) gets the table but no counts.
     expect(learningSection(experiment([scenario('old', {})])).join('\n')).not.toContain('training episode');
   });
