@@ -20,6 +20,13 @@ import type { LinUcb } from '../../learning/linucb';
 import { type MonolithicModel, monolithicFeatures } from '../../learning/monolithic';
 import { type CampaignState, type ObjectivePolicy, objectiveFeatures } from '../../learning/objective-policy';
 import { type ConsumeSummary, consumeOnce, type OnlineLearner } from '../../learning/online';
+import {
+  AD_LOAD_ACTIONS,
+  adLoadFeatures,
+  criticFeatures,
+  type SharedRl,
+  type Step,
+} from '../../learning/shared-rl';
 import { critique as brandSafetyCritique } from '../../services/brand-safety/critique';
 import type { ExplorationSettings } from '../../services/broker/explore';
 import { FallbackCache } from '../../services/broker/fallbacks';
@@ -160,7 +167,16 @@ export interface ParleyModels {
   inventory: PolicyHolder;
   context: ModelHolder<ContextEstimator> | null;
   objective: ModelHolder<ObjectivePolicy> | null;
+  /**
+   * The policies learned from the shared reward (learning/shared-rl.ts): the
+   * context agent's ad load per break; the objective agent's value multiplier
+   * (deployed as `objective`, its mean). Null = the ad load is not decided (as many as fit).
+   */
+  rl?: SharedRl | null;
 }
+
+/** Per break while training: the objective agent's sampled multiplier per campaign. */
+type Sampler = (campaignId: string, phi: Float32Array) => number;
 
 /**
  * Applies the learned bid multiplier, and the brand-lift multiplier of
@@ -172,8 +188,9 @@ async function adjustValues(
   candidates: Candidate[],
   policy: ObjectivePolicy | null,
   lift: LiftValuer | null = null,
+  sampler: Sampler | null = null,
 ) {
-  if (!policy && !lift) return values;
+  if (!policy && !lift && !sampler) return values;
   const states = new Map<string, CampaignState>();
   const out: CandidateValue[] = [];
   for (const v of values) {
@@ -184,13 +201,13 @@ async function adjustValues(
     }
     const campaign = env.catalogue.campaigns.get(c.campaignId)!;
     let m = lift ? lift.multiplier(campaign.id, campaign.goal) : 1;
-    if (policy) {
+    if (policy || sampler) {
       let s = states.get(c.campaignId);
       if (!s) {
         s = await env.campaignState(campaign);
         states.set(c.campaignId, s);
       }
-      m *= policy.multiplier(s);
+      m *= sampler ? sampler(c.campaignId, objectiveFeatures(s)) : policy!.multiplier(s);
     }
     out.push({ ...v, advertiserValue: Math.min(2, Math.max(0, v.advertiserValue * m)) });
   }
@@ -209,6 +226,7 @@ export function parleyPorts(
   weights: UtilityWeights = env.settings.weights,
   remember?: InventoryAgentOptions['remember'],
   lift: LiftValuer | null = null,
+  sampler: Sampler | null = null,
 ): NegotiationAgents {
   const inventory = env.inventoryAgent(models.inventory, weights, remember);
   const objective = spec('objective');
@@ -216,7 +234,8 @@ export function parleyPorts(
     context: {
       spec: spec('context'),
       assess: async (signals) => {
-        const rules = await env.context.assess(signals, env.now);
+        // Assessed once per break: the context agent may have assessed it already (its ad-load decision).
+        const rules = seen.rules ?? (await env.context.assess(signals, env.now));
         seen.rules = rules;
         return models.context ? models.context.current().apply(rules) : rules;
       },
@@ -252,6 +271,7 @@ export function parleyPorts(
             input.candidates,
             models.objective?.current() ?? null,
             lift,
+            sampler,
           );
           return critiqueOf({ ...counter, values });
         },
@@ -302,6 +322,12 @@ export interface ParleyArmOptions {
   online?: OnlineLearner;
   /** The objective agent values awareness campaigns by their published brand lift (default true; false = the ablation without it). */
   liftReward?: boolean;
+  /**
+   * Train models.rl on this episode (learning/shared-rl.ts): the agents
+   * sample their actions and update every `rl.batch` breaks from the shared
+   * reward, this seed for their draws. Without it they act greedily.
+   */
+  trainRl?: { seed: number };
 }
 
 /** The consumer group the online learner reads the episode's outcome log with. */
@@ -317,12 +343,34 @@ export class ParleyArm implements Arm {
   readonly steps: ConsumeSummary = { accepted: 0, rejected: 0, rolledBack: 0 };
   /** The objective agent's brand-lift valuation, learned within the episode from the published surveys (null = off). */
   readonly lift: LiftValuer | null;
+  /** Breaks per ad-load action (AD_LOAD_ACTIONS), with models.rl. */
+  readonly adLoad: number[] = AD_LOAD_ACTIONS.map(() => 0);
+  private readonly rng: Rng;
+  /** Breaks played while training, waiting for their long-term term. */
+  private readonly pending = new Map<string, Omit<Step, 'reward'>>();
+  private batch: Step[] = [];
   constructor(
     private readonly models: ParleyModels,
     private readonly opts: ParleyArmOptions = {},
   ) {
     this.name = opts.name ?? 'parley';
     this.lift = opts.liftReward === false ? null : new LiftValuer();
+    this.rng = seededRng(opts.trainRl?.seed ?? 1);
+  }
+
+  observeBreak(requestId: string, reward: number): void {
+    const rl = this.models.rl;
+    const p = this.pending.get(requestId);
+    if (!rl || !p) return;
+    this.pending.delete(requestId);
+    this.batch.push({ ...p, reward });
+    if (this.batch.length >= rl.batch) this.flush();
+  }
+
+  /** Updates the policies from the breaks collected since the last update (the end of a training episode). */
+  flush(): void {
+    if (this.models.rl && this.batch.length > 0) this.models.rl.learner.update(this.batch);
+    this.batch = [];
   }
 
   observeSurvey(result: SurveyResult): void {
@@ -344,7 +392,44 @@ export class ParleyArm implements Arm {
     const seen: { rules: Snapshot | null } = { rules: null };
     const weights = this.opts.weights ?? env.settings.weights;
     const remember = online ? online.rememberDecision.bind(online) : undefined;
-    const agents = parleyPorts(env, this.models, seen, weights, remember, this.lift);
+    // The context agent's ad load for this break, from its own snapshot only.
+    const rl = this.models.rl ?? null;
+    const training = rl && this.opts.trainRl ? rl : null;
+    // undefined = not decided here (the arm's minUtility option); null = no floor.
+    let floor: number | null | undefined;
+    let finish: (() => Omit<Step, 'reward'>) | null = null;
+    let sampler: Sampler | null = null;
+    if (rl) {
+      seen.rules = await env.context.assess(req.signals, env.now);
+      const snap = this.models.context ? this.models.context.current().apply(seen.rules) : seen.rules;
+      const x = adLoadFeatures(snap);
+      const a = training ? rl.adLoad.sample(x, this.rng) : rl.adLoad.greedy(x);
+      floor = AD_LOAD_ACTIONS[a]!;
+      this.adLoad[a]!++;
+      if (training) {
+        const gCtx = new Float64Array(rl.adLoad.theta.length);
+        rl.adLoad.addGradLogP(x, a, gCtx);
+        const gObj = new Float64Array(rl.value.theta.length);
+        const phis: Float32Array[] = [];
+        const drawn = new Map<string, number>();
+        sampler = (campaignId, phi) => {
+          let m = drawn.get(campaignId);
+          if (m === undefined) {
+            m = rl.value.sample(phi, this.rng, gObj);
+            drawn.set(campaignId, m);
+            phis.push(phi);
+          }
+          return m;
+        };
+        // Completed after the negotiation: the objective's draws and the critic's state.
+        finish = () => {
+          const grads: Record<string, Float64Array> = { context: gCtx };
+          if (phis.length > 0) grads.objective = gObj;
+          return { psi: criticFeatures(x, phis), grads };
+        };
+      }
+    }
+    const agents = parleyPorts(env, this.models, seen, weights, remember, this.lift, sampler);
     for (const critic of this.opts.critics ?? []) agents.critics.push(critic(env));
     const deps: NegotiationDeps = {
       agents,
@@ -357,6 +442,11 @@ export class ParleyArm implements Arm {
       },
       clock: { now: () => env.now },
     };
+    // The context agent's floor replaces any other for this break.
+    if (floor !== undefined) {
+      const { minUtility: _, ...rest } = deps.settings;
+      deps.settings = floor === null ? rest : { ...rest, minUtility: floor };
+    }
     const d = await decide(
       {
         requestId: req.requestId,
@@ -368,7 +458,9 @@ export class ParleyArm implements Arm {
       },
       deps,
     );
-    const ads = d.placements.map((p) => ({
+    if (finish) this.pending.set(req.requestId, finish());
+    const placements = d.placements;
+    const ads = placements.map((p) => ({
       creativeId: p.candidate.creativeId,
       campaignId: p.candidate.campaignId,
       reservationId: p.reservationId,
@@ -381,7 +473,7 @@ export class ParleyArm implements Arm {
       contextX: rules.features,
       logs: policyLogs(
         env,
-        d.placements.map((p) => p.candidate),
+        placements.map((p) => p.candidate),
         snapshot,
         req.slot,
       ),

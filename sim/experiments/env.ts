@@ -9,7 +9,13 @@
  */
 
 import type { CampaignState } from '../../learning/objective-policy';
-import { type RewardTerms, sharedReward } from '../../learning/reward';
+import {
+  BreakCredit,
+  LONG_TERM_WEIGHT,
+  type ResolvedBreak,
+  type RewardTerms,
+  sharedReward,
+} from '../../learning/reward';
 import type { UtilitySettings } from '../../services/broker/utility';
 import { staticCatalogue } from '../../services/common/catalogue/load';
 import type { Campaign, Catalogue } from '../../services/common/catalogue/types';
@@ -74,6 +80,12 @@ export interface Arm {
   observe?(log: AdLog | undefined, reward: number): void;
   /** Receives each brand-lift survey result when it is published (the delayed, campaign-level reward). */
   observeSurvey?(result: SurveyResult): void;
+  /**
+   * Receives an ad break's whole shared reward once its long-term term is
+   * known (reward.ts BreakCredit): its ads' sharedReward plus
+   * LONG_TERM_WEIGHT × whether the listener listened on to the session's next break.
+   */
+  observeBreak?(requestId: string, reward: number): void;
 }
 
 /** One served ad with what happened, for the learners. */
@@ -90,6 +102,8 @@ export interface Sample {
   clicked: boolean;
   recall: number;
   terms: RewardTerms;
+  /** This ad's share of its break's long-term term (LONG_TERM_WEIGHT × continued / ads in the break), once known. */
+  longTerm?: number;
   contextX: readonly number[];
   policyX?: Float32Array;
   monoX?: Float32Array;
@@ -143,8 +157,10 @@ export interface EpisodeResult {
   unsafeAdjacencies: number;
   unsafeRate: number;
   brandCostMicros: number;
-  /** Mean shared reward per request (the joint reward). */
+  /** Mean shared reward per request (the joint reward): its ads' per-ad terms plus the break's long-term term. */
   jointReward: number;
+  /** Share of ad breaks after which the listener listened on to the session's next break (the long-term term). */
+  continuationRate: number;
   rewardTotal: number;
   campaigns: CampaignResult[];
   wallMs: number;
@@ -294,17 +310,38 @@ export class Env {
     const t0 = performance.now();
     let rewardTotal = 0;
     let n = 0;
+    let continued = 0;
     const max = this.opts.maxRequests ?? 0;
+    // The long-term term: each break's is known when its session's next break arrives, or it quits / ends.
+    const credit = new BreakCredit();
+    const open = new Map<string, { reward: number; samples: Sample[] }>();
+    const resolve = (done: readonly ResolvedBreak[]) => {
+      for (const d of done) {
+        const b = open.get(d.requestId);
+        if (!b) continue;
+        open.delete(d.requestId);
+        const lt = LONG_TERM_WEIGHT * d.continued;
+        continued += d.continued;
+        rewardTotal += lt;
+        for (const s of b.samples) s.longTerm = lt / b.samples.length;
+        arm.observeBreak?.(d.requestId, b.reward + lt);
+      }
+    };
     for (let req = this.sim.nextRequest(); req; req = this.sim.nextRequest()) {
       this.now = req.nowMs;
       this.heldOut = new Set(req.heldOutCampaigns);
+      resolve(credit.arrive(req.signals.sessionId));
       const choice = await arm.choose(req, this);
       this.slots.push({ atMs: req.nowMs, scenario: choice.snapshot.scenario, country: req.signals.country });
       const outcome = this.sim.respond(
         req.handle,
         choice.ads.map((a) => a.creativeId),
       );
-      rewardTotal += await this.feedback(req, choice, outcome, arm);
+      const before = this.samples.length;
+      const adReward = await this.feedback(req, choice, outcome, arm);
+      rewardTotal += adReward;
+      open.set(req.requestId, { reward: adReward, samples: this.samples.slice(before) });
+      resolve(credit.played(req.signals.sessionId, req.requestId, outcome.quit));
       for (const survey of this.sim.takeSurveys()) {
         this.surveysPublished++;
         arm.observeSurvey?.(survey);
@@ -313,7 +350,8 @@ export class Env {
       if (onProgress && n % 500 === 0) onProgress(n);
       if (max > 0 && n >= max) break;
     }
-    return this.result(arm.name, rewardTotal, performance.now() - t0);
+    resolve(credit.close());
+    return this.result(arm.name, rewardTotal, continued, performance.now() - t0);
   }
 
   /** Records the outcomes as the broker's ReportOutcome would; returns the request's shared reward. */
@@ -389,7 +427,7 @@ export class Env {
     return total;
   }
 
-  private result(arm: string, rewardTotal: number, wallMs: number): EpisodeResult {
+  private result(arm: string, rewardTotal: number, continued: number, wallMs: number): EpisodeResult {
     const m = this.sim.metrics();
     if (m.holdoutViolations > 0)
       throw new Error(
@@ -457,6 +495,7 @@ export class Env {
       unsafeRate: m.unsafeRate,
       brandCostMicros: m.brandCostMicros,
       jointReward: m.requests > 0 ? rewardTotal / m.requests : 0,
+      continuationRate: m.requests > 0 ? continued / m.requests : 0,
       rewardTotal,
       campaigns,
       wallMs,

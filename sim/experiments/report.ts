@@ -5,6 +5,10 @@
  * from the confidence bound it prints): test/unit/experiments/report.test.ts
  * feeds it contrived results and checks each claim against them.
  */
+
+import { OBJECTIVE_FEATURES } from '../../learning/objective-policy';
+import { LONG_TERM_WEIGHT } from '../../learning/reward';
+import { AD_LOAD_ACTIONS, AD_LOAD_DIM, CRITIC_DIM } from '../../learning/shared-rl';
 import { seededRng } from '../../services/common/rng';
 import { bootstrap, ci95, type Interval } from '../../services/common/stats';
 import { GOAL_MIN_IMPRESSIONS } from './env';
@@ -14,6 +18,7 @@ import {
   BRAND_SAFETY_ARM,
   BRAND_SAFETY_VETO_ARM,
   type BrandSafetyResult,
+  type DecisionSetting,
   type ExperimentResult,
   floorName,
   frontierArm,
@@ -44,6 +49,7 @@ const LABEL: Record<Metric, string> = {
   unsafeRate: 'brand-unsafe share of impressions',
   brandCostMicros: 'brand cost of unsafe ads (currency units)',
   jointReward: 'joint reward per request',
+  continuationRate: 'breaks after which the listener listened on to the next',
 };
 
 /** The issue's targets: parley's metric / price-first's. */
@@ -236,7 +242,7 @@ export function analysis(s: ScenarioResult): string[] {
     `- **Parley against the other learners** on the joint reward per ad break: against the monolithic learner ${signed(m.diff.mean)} ${interval(m.diff)} ` +
       `(parley ahead: ${m.verdict}); against the contextual bandit ${signed(b.mean)} ${interval(b)} (parley ahead: ${judged(s.testSeeds.length, aheadVerdict(b))}). ` +
       `Each decided with the best of ${s.decision.validation.length}, ${s.monolithicDecision.validation.length} and ${s.banditDecision.validation.length} settings on the validation seeds: ` +
-      `parley ${settingName(s.decision.chosen)}, monolithic ${floorName(s.monolithicDecision.chosen)}, bandit α ${s.banditDecision.chosen}.`,
+      `parley ${parleySettingName(s, s.decision.chosen)}, monolithic ${floorName(s.monolithicDecision.chosen)}, bandit α ${s.banditDecision.chosen}.`,
   );
 
   const cp = s.curves.parley;
@@ -282,6 +288,19 @@ export function sideAnalysis(side: SideStudies): string[] {
         `(better: ${judged(n, aheadVerdict(l))}), the share of campaigns reaching their goal by ${signed(g.mean)} ${interval(g)} and the joint reward by ${signed(jr.mean)} ${interval(jr)}.`,
     );
   }
+  if (side.fixedSettings) {
+    const [learned, fixed] = side.fixedSettings.arms as [ArmSummary, ArmSummary];
+    const d = (m: Metric) => {
+      const x = pairedDiff(learned, fixed, m);
+      return `${signed(x.mean)} ${interval(x)}`;
+    };
+    const jr = pairedDiff(learned, fixed, 'jointReward');
+    out.push(
+      `- **Shared-reward policies** (ablation: parley with the previous fixed settings — no ad-load policy, the off-policy multiplier, ${settingName(side.fixedSettings.decision.chosen)} chosen from ${side.fixedSettings.decision.validation.length} hand settings on the validation seeds): ` +
+        `the learned policies change the joint reward by ${d('jointReward')} (better: ${judged(n, aheadVerdict(jr))}), the skip rate by ${d('skipRate')}, ` +
+        `the share of breaks the listener listened on after by ${d('continuationRate')} and revenue by ${d('revenueMicros')} (micros), paired by seed.`,
+    );
+  }
   const [still, learning] = side.online.arms as [ArmSummary, ArmSummary];
   const j = pairedDiff(learning, still, 'jointReward');
   out.push(
@@ -295,6 +314,46 @@ export function sideAnalysis(side: SideStudies): string[] {
       `${covered('ips')} (IPS), ${covered('snips')} (SNIPS) and ${covered('dr')} (DR).`,
   );
   return out;
+}
+
+const LEARNED_FLOOR = "the context agent's learned floor per break";
+
+/** Parley's setting as it decided: with the shared-reward policies (s.rl) its floor is the context agent's, not a setting's. */
+export function parleySettingName(s: Pick<ScenarioResult, 'rl'>, p: DecisionSetting): string {
+  return s.rl ? `w_listener ×${p.listener}, ${LEARNED_FLOOR}` : settingName(p);
+}
+
+/** A frontier arm's name as it decided (the same substitution). */
+const shownArm = (s: Pick<ScenarioResult, 'rl'>, arm: string) =>
+  s.rl ? arm.replace(/, (no floor|floor [-\d.]+)$/, `, ${LEARNED_FLOOR}`) : arm;
+
+/** What each learner decides and learns from, with this run's counts (from the code's constants and the results). */
+export function learningSection(r: ExperimentResult): string[] {
+  const loads = AD_LOAD_ACTIONS.map((a) => (a === null ? 'no floor' : `floor ${a}`));
+  const L: string[] = ['## What learns from what', ''];
+  L.push(
+    '| learner | its action | decides from | learns from |',
+    '|---|---|---|---|',
+    `| context agent: ad-load policy | the ad load of the break: the floor on joint utility its ads must clear, ${loads.join(', ')} | its own snapshot (${AD_LOAD_DIM - 1} features and a bias) | the shared reward per break, long-term term included, by REINFORCE with a centralised critic (${CRITIC_DIM} inputs) as baseline (learning/shared-rl.ts) |`,
+    `| objective agent: value multiplier | × on each campaign's advertiser value, clamped to [0.5, 1.5] | the campaign's ${OBJECTIVE_FEATURES.length} pacing features | first an off-policy fit on the logged first picks' per-ad shared reward (with each ad's share of the long-term term), then REINFORCE on the break's shared reward |`,
+    "| objective agent: brand-lift valuer | × on awareness campaigns' value | published surveys | the surveys (a delayed campaign-level reward, not the shared reward) |",
+    '| context agent: skip-risk estimator | none (an input) | its snapshot | its own skip labels (supervised) |',
+    '| inventory agent: ranking policy | candidates and their order | creative × snapshot features | its own skip / complete / engage labels (supervised) |',
+    "| monolithic learner | each ad's predicted reward | all inputs | the per-ad shared reward plus each ad's share of its break's long-term term |",
+    "| contextual bandit | each ad's optimistic score | all inputs | the per-ad shared reward as each ad is served (no long-term term) |",
+    '',
+  );
+  for (const s of r.scenarios) {
+    if (!s.rl) continue;
+    const total = (s.adLoadTest ?? []).reduce((a, b) => a + b, 0);
+    const shares = (s.adLoadTest ?? []).map((n, a) => `${loads[a]}: ${total > 0 ? pct(n / total) : '–'}`);
+    L.push(
+      `- \`${s.name}\`: ${s.rl.episodes} training episode(s), ${s.rl.updates} policy-gradient updates over ${s.rl.breaks} breaks (batches of ${s.rl.batch}), ` +
+        `mean return ${num(s.rl.meanReturn)} per break. On the test seeds parley's ad-load policy (greedy) chose, per break, ${shares.join('; ')}.`,
+    );
+  }
+  L.push('');
+  return L;
 }
 
 /** Chart labels: the arms' names, shortened to fit under a bar. */
@@ -372,6 +431,7 @@ export function renderReport(
     '',
   );
 
+  L.push(...learningSection(r));
   for (const s of r.scenarios) L.push(...scenarioSection(s, charts, img));
   if (first.side) L.push(...sideSection(first, first.side, charts, img));
 
@@ -400,8 +460,9 @@ export function renderReport(
     "- **Brand lift** comes from the simulator's own memory model (sim/lift.ts): its build-up, wear-out and decay constants are assumptions, not fitted to real survey data. " +
       'The exposed group is every listener a campaign reached, the control group every held-out listener who had an ad break (not only those the campaign would have been chosen for), ' +
       "which is unbiased here only because the simulator's baseline awareness does not depend on how much a listener listens. Only parley's objective agent receives the surveys.",
-    '- **The agents learn from their own labels and a one-step reward**: the context and inventory agents fit supervised models, the objective agent a one-step off-policy bid multiplier; ' +
-      'none learns from a long-term term of the reward (issue 12, point 1, not done).',
+    "- **What learns from the shared reward** is the context agent's ad load and the objective agent's value multiplier (above); the inventory agent's ranking and the context agent's skip-risk estimator still learn from their own labels. " +
+      "The long-term term is one session's next break; abandonment of later sessions and return tomorrow are outside it. The contextual bandit learns from each ad's reward as it is served, without the long-term term (known only at the session's next break). " +
+      "The ad-load policy runs in the experiment only, not yet in the running mesh's context agent.",
     "- **Campaign goals** are judged over whole flights: generated flights are the scenario's horizon, and each campaign's KPI targets are drawn from the scenario's ranges " +
       '(supply.generate.kpi) so that the baselines reach some of them; a catalogue file keeps its own flights and targets. Quick runs cap episodes, so their flights are cut short.',
     '',
@@ -414,16 +475,18 @@ export function renderReport(
       'held-out control group (a seeded 10% of listeners the campaign is never shown to); per seed the mean over the campaigns weighted by n_exposed·n_control / (n_exposed + n_control), ' +
       "0 when none could be surveyed. Answers come from each listener's hidden brand memory (exposure build-up with diminishing returns, wear-out, decay), the brand's baseline awareness and response noise (sim/lift.ts). " +
       'The recall proxy is the old per-impression formula, kept for comparison only.',
-    "- **joint reward**: the shared reward all learners optimise (learning/reward.ts) — w_listener·(completed − skipped) + w_advertiser·goal value·KPI factor + w_platform·price/revenue scale, with the broker's weights — summed over served ads, per ad break.",
+    "- **joint reward**: the shared reward all learners optimise (learning/reward.ts) — w_listener·(completed − skipped) + w_advertiser·goal value·KPI factor + w_platform·price/revenue scale, with the broker's weights — summed over served ads, " +
+      `plus the long-term term ${LONG_TERM_WEIGHT} × (1 if the listener listened on to the same session's next break, else 0: quit, session over or end of episode), per ad break.`,
     '- **campaign reaches its goal**: a paid campaign whose goal KPI (awareness: completion rate; conversion: click rate; engagement: their mean progress) is at or above its target at the end of its flight, with at least 100 impressions.',
     "- **budget overspend**: spend above a campaign's daily or lifetime budget, from the served impressions.",
     '- **The arms.** Every arm sees the same eligible candidates (targeting, budgets, frequency caps, and pacing by the objective agent on the same slot forecast, without the campaigns whose control group the listener is in) and honours priority tiers; only the choice among them differs. ' +
       "*price-first* ranks by price. *monolithic* is one MLP predicting the shared reward from all the agents' inputs together. " +
       '*contextual bandit (LinUCB)* is one ridge regression over the same inputs with an upper-confidence bonus, learning online from every served ad (learning/linucb.ts). ' +
       "*parley* runs the broker's negotiation (services/broker/negotiation.ts) over the learned agents. *oracle context* ranks by the same reward with the simulator's hidden listener state — evaluation only.",
-    "- **Equal budgets and tuning.** Parley, the monolithic learner and the bandit get the same exploring episodes on the same training seeds; the first is parley's hand-tuned start, logged once and shared by all three. " +
-      `Each then picks its decision setting from a search of the same size (${first.decision.validation.length} settings) by the same criterion, the mean joint reward on the same validation seeds: ` +
-      'parley its listener weight and ad-load floor, the monolithic learner its floor on predicted reward, the bandit its exploration width α.',
+    "- **Budgets and tuning.** Parley, the monolithic learner and the bandit get the same exploring episodes on the same training seeds; the first is parley's hand-tuned start, logged once and shared by all three. " +
+      `Parley also plays ${first.rl ? first.rl.episodes : 0} on-policy episode(s) on the same training seeds to train its shared-reward policies, which the other learners do not get. ` +
+      `Each then picks its decision setting from a search (${first.decision.validation.length}, ${first.monolithicDecision.validation.length} and ${first.banditDecision.validation.length} settings) by the same criterion, the mean joint reward on the same validation seeds: ` +
+      'parley its listener weight (its ad load is learned), the monolithic learner its floor on predicted reward, the bandit its exploration width α.',
     '',
   );
   return { markdown: `${L.join('\n')}\n`, charts };
@@ -480,7 +543,7 @@ function scenarioSection(s: ScenarioResult, charts: Map<string, string>, img: Im
     L.push(
       row(
         'parley',
-        settingName(x.setting),
+        parleySettingName(s, x.setting),
         x.jointReward,
         settingName(x.setting) === settingName(s.decision.chosen),
       ),
@@ -571,14 +634,14 @@ function frontierSection(
     '### Skips against revenue: the frontier',
     '',
     "The broker's two levers on how much listeners are asked to hear: the listener weight it decides with (× the configured one) and an " +
-      'ad-load floor on joint utility (`PARLEY_MIN_UTILITY`). Each setting runs the trained agents; the reward is always measured with the configured weights. ' +
-      `Ratios against price-first on the same seeds with paired bootstrap CIs. ★ = parley's setting, chosen on the validation seeds (${settingName(s.decision.chosen)}).`,
+      "ad-load floor on joint utility (`PARLEY_MIN_UTILITY`). Each setting runs the trained agents; with the shared-reward policies the context agent's learned ad-load policy sets the floor per break, in place of any setting's. The reward is always measured with the configured weights. " +
+      `Ratios against price-first on the same seeds with paired bootstrap CIs. ★ = parley's setting, chosen on the validation seeds (${parleySettingName(s, s.decision.chosen)}).`,
     '',
     '| setting | skip rate | recall (brand lift) | revenue | joint reward per request | ads per break |',
     '|---|---|---|---|---|---|',
     ...sorted.map((p) => {
       const star = frontierArm(s.decision.chosen) === p.arm.arm ? ' ★' : '';
-      return `| ${p.arm.arm}${star} | ${ratioText(p.skip)} | ${ratioText(p.recall)} | ${ratioText(p.revenue)} | ${ci(p.arm.metrics.jointReward, 'jointReward')} | ${diag(p.arm).perReq.toFixed(3)} |`;
+      return `| ${shownArm(s, p.arm.arm)}${star} | ${ratioText(p.skip)} | ${ratioText(p.recall)} | ${ratioText(p.revenue)} | ${ci(p.arm.metrics.jointReward, 'jointReward')} | ${diag(p.arm).perReq.toFixed(3)} |`;
     }),
     '',
     img('frontier.svg', 'skips against revenue'),

@@ -62,7 +62,7 @@ import {
 import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 import { Progress } from './progress';
 import { renderReport } from './report';
-import { loggedDecisions, type Trained, train } from './train';
+import { loggedDecisions, RL_EPISODES, type RlTraining, type Trained, train } from './train';
 
 /**
  * The scenarios every full run evaluates (the first also gets the side
@@ -186,7 +186,11 @@ export interface DecisionSetting {
 
 export const CONFIGURED: DecisionSetting = { listener: 1, floor: null };
 
-/** The settings parley's is chosen from (on the validation seeds), and the skip / revenue frontier they trace. */
+/**
+ * The settings parley chose from before its agents learned from the shared
+ * reward (the hand-set listener weight and ad-load floor); the ablation
+ * "parley with fixed settings" still chooses from them on the validation seeds.
+ */
 export const FRONTIER: readonly DecisionSetting[] = [
   CONFIGURED,
   { listener: 1, floor: 0.5 },
@@ -196,6 +200,20 @@ export const FRONTIER: readonly DecisionSetting[] = [
   { listener: 3, floor: 0 },
   { listener: 3, floor: 0.5 },
 ];
+
+/**
+ * What is still hand-set in parley, searched on the validation seeds as
+ * large as the other learners' searches: the listener weight it decides
+ * with. The ad load is the context agent's learned policy (its floor per break), the
+ * value multiplier the objective agent's (learning/shared-rl.ts).
+ */
+export const PARLEY_SETTINGS: readonly DecisionSetting[] = [1, 1.25, 1.5, 2, 2.5, 3, 4].map((listener) => ({
+  listener,
+  floor: null,
+}));
+
+/** Parley with the previous fixed settings: no learned ad load, the off-policy multiplier, FRONTIER's search. */
+export const FIXED_ARM = 'parley with fixed settings (no shared-reward policies)';
 
 /**
  * The monolithic learner's search, as large as parley's (FRONTIER): its
@@ -234,6 +252,7 @@ export const METRICS = [
   'unsafeRate',
   'brandCostMicros',
   'jointReward',
+  'continuationRate',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -315,6 +334,12 @@ export interface SideStudies {
   brandSafety: BrandSafetyResult;
   /** Parley with and without the brand-lift surveys as its objective agent's delayed reward; runs paired by seed. */
   liftReward: ArmSummary[];
+  /**
+   * The shared-reward policies' ablation: parley (learned ad load and
+   * multiplier) against parley with the previous fixed settings, its own
+   * setting chosen from FRONTIER on the validation seeds; runs paired by seed.
+   */
+  fixedSettings?: { decision: Search<DecisionSetting>; arms: ArmSummary[] };
   online: OnlineResult;
   ope: OpeResult[];
 }
@@ -330,6 +355,10 @@ export interface ScenarioResult {
   arms: ArmSummary[];
   forecast: ForecastResult;
   versions: Trained['versions'];
+  /** What parley's shared-reward learners did in training. */
+  rl?: RlTraining;
+  /** Parley's ad breaks per ad-load action (AD_LOAD_ACTIONS) over the test seeds (greedy). */
+  adLoadTest?: number[];
   testSeeds: number[];
   trainSeeds: number[];
   validationSeeds: number[];
@@ -525,10 +554,13 @@ async function search<T>(
 /** How many progress steps a run takes (each one an episode or a training step). */
 export function plannedSteps(o: ExperimentOptions): number {
   const perScenario =
-    o.iterations * 4 +
-    (FRONTIER.length + MONOLITHIC_FLOORS.length + BANDIT_ALPHAS.length) * o.validationSeeds +
+    o.iterations * (4 + RL_EPISODES) +
+    (PARLEY_SETTINGS.length + MONOLITHIC_FLOORS.length + BANDIT_ALPHAS.length) * o.validationSeeds +
     o.seeds * MAIN_ARMS.length;
-  const side = o.sideSeeds * (FRONTIER.length + 2 + 1 + 2) + opeSeeds(o).length * 5;
+  const side =
+    o.sideSeeds * (PARLEY_SETTINGS.length + 2 + 1 + 1 + 2) +
+    FRONTIER.length * o.validationSeeds +
+    opeSeeds(o).length * 5;
   return o.scenarios.length * perScenario + side;
 }
 
@@ -598,10 +630,12 @@ async function runScenario(
   // not the targets) over the validation seeds, from searches of the same size.
   const parleyArm = (p: DecisionSetting, name?: string) =>
     new ParleyArm(trained.parley, { ...decisionOptions(p, settings.weights), ...(name ? { name } : {}) });
+  const fixedArm = (p: DecisionSetting) =>
+    new ParleyArm(trained.parleyFixed, { ...decisionOptions(p, settings.weights), name: FIXED_ARM });
   const monoArm = (floor: number | null) => new MonolithicArm(trained.monolithic, null, floor);
   const banditArm = (alpha: number) => new BanditArm(trained.bandit.clone(), alpha, null, BANDIT_ARM);
   const decision = await search(
-    FRONTIER,
+    PARLEY_SETTINGS,
     seeds.validation,
     (p, seed) => env(seed).run(parleyArm(p)),
     (p) => `parley ${settingName(p)}`,
@@ -625,6 +659,7 @@ async function runScenario(
   const results = new Map<string, EpisodeResult[]>();
   const record = (r: EpisodeResult) => results.set(r.arm, [...(results.get(r.arm) ?? []), r]);
   const forecastTests: Array<{ slots: Env['slots']; days: number }> = [];
+  const adLoadTest: number[] = [];
   for (const seed of seeds.test) {
     const arms = [
       new PriceFirstArm(),
@@ -637,6 +672,8 @@ async function runScenario(
       const e = env(seed);
       const r = await e.run(arm);
       record(r);
+      if (arm instanceof ParleyArm)
+        for (const [a, n] of arm.adLoad.entries()) adLoadTest[a] = (adLoadTest[a] ?? 0) + n;
       if (arm.name === 'parley')
         forecastTests.push({
           slots: e.slots,
@@ -650,6 +687,13 @@ async function runScenario(
   let side: SideStudies | undefined;
   if (first) {
     const sideSeeds = seeds.test.slice(0, o.sideSeeds);
+    const fixedDecision = await search(
+      FRONTIER,
+      seeds.validation,
+      (p, seed) => env(seed).run(fixedArm(p)),
+      (p) => `fixed ${settingName(p)}`,
+      step,
+    );
     for (const seed of sideSeeds) {
       const extra = [
         ...[
@@ -668,7 +712,8 @@ async function runScenario(
           name: NO_LIFT_ARM,
           liftReward: false,
         }),
-        ...FRONTIER.map((p) => parleyArm(p, frontierArm(p))),
+        fixedArm(fixedDecision.chosen),
+        ...PARLEY_SETTINGS.map((p) => parleyArm(p, frontierArm(p))),
       ];
       for (const arm of extra) {
         record(await env(seed).run(arm));
@@ -686,12 +731,13 @@ async function runScenario(
     side = {
       seeds: sideSeeds,
       priceFirst: bySide('price-first'),
-      frontier: FRONTIER.map((p) => bySide(frontierArm(p))),
+      frontier: PARLEY_SETTINGS.map((p) => bySide(frontierArm(p))),
       brandSafety: {
         arms: ['parley', BRAND_SAFETY_ARM, BRAND_SAFETY_VETO_ARM].map(bySide),
         weight: BRAND_SAFETY_WEIGHT,
       },
       liftReward: ['parley', NO_LIFT_ARM].map(bySide),
+      fixedSettings: { decision: fixedDecision, arms: ['parley', FIXED_ARM].map(bySide) },
       online,
       ope: await offPolicy(trained, settings, env, o, temperature, epsilon, step),
     };
@@ -706,6 +752,8 @@ async function runScenario(
     arms,
     forecast: forecastError(trained.forecaster, forecastTests),
     versions: trained.versions,
+    rl: trained.rl,
+    adLoadTest,
     testSeeds: seeds.test,
     trainSeeds: seeds.train,
     validationSeeds: seeds.validation,

@@ -21,6 +21,7 @@ import {
 import { LinUcb } from '../../learning/linucb';
 import { MONOLITHIC_FEATURES, type MonolithicModel } from '../../learning/monolithic';
 import type { ObjectivePolicy } from '../../learning/objective-policy';
+import { SharedRl } from '../../learning/shared-rl';
 import type { Tf } from '../../learning/tf';
 import type { Campaign } from '../../services/common/catalogue/types';
 import type { Logger } from '../../services/common/log';
@@ -32,6 +33,9 @@ import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 
 /** The bandit's exploration while it trains (its deployed one is chosen on validation, run.ts). */
 export const BANDIT_TRAIN_ALPHA = 1;
+
+/** Parley's on-policy episodes per iteration that train its shared-reward policies (learning/shared-rl.ts). */
+export const RL_EPISODES = 2;
 
 export interface TrainOptions {
   tf: Tf;
@@ -58,8 +62,25 @@ export interface CurvePoint {
   skipRate: number;
 }
 
+/** What the shared-reward learners did in training (counted, for the report). */
+export interface RlTraining {
+  episodes: number;
+  /** Policy-gradient updates (one per batch of breaks) and the breaks they used. */
+  updates: number;
+  breaks: number;
+  batch: number;
+  /** Mean shared return per break over the training episodes. */
+  meanReturn: number;
+  /** Breaks per ad-load action over the training episodes (sampled). */
+  adLoad: number[];
+}
+
 export interface Trained {
+  /** Parley with its shared-reward policies (the context agent's ad load, the objective agent's multiplier). */
   parley: ParleyModels;
+  /** Parley as before them: the same inventory and context models, the off-policy objective multiplier, no ad-load policy. */
+  parleyFixed: ParleyModels;
+  rl: RlTraining;
   monolithic: ModelHolder<MonolithicModel>;
   /** The contextual bandit after its training episodes (clone it per episode). */
   bandit: LinUcb;
@@ -78,8 +99,11 @@ const toServed = (s: Sample): ServedAd => ({
   skipped: s.skipped,
   completed: s.completed,
   clicked: s.clicked,
-  reward: s.terms.reward,
+  reward: sampleReward(s),
 });
+
+/** An ad's shared reward: its per-ad terms plus its share of its break's long-term term. */
+export const sampleReward = (s: Sample) => s.terms.reward + (s.longTerm ?? 0);
 
 export function loggedDecisions(samples: readonly Sample[]): LoggedDecision[] {
   const out: LoggedDecision[] = [];
@@ -87,7 +111,7 @@ export function loggedDecisions(samples: readonly Sample[]): LoggedDecision[] {
     if (!s.firstOptions || s.podIndex !== 0) continue;
     const chosen = s.firstOptions.findIndex((o) => o.creativeId === s.creativeId);
     if (chosen < 0) continue;
-    out.push({ chosen, reward: s.terms.reward, options: s.firstOptions });
+    out.push({ chosen, reward: sampleReward(s), options: s.firstOptions });
   }
   return out;
 }
@@ -130,14 +154,18 @@ export async function train(o: TrainOptions): Promise<Trained> {
       ...(forecast && forecaster.daysObserved > 0 ? { trafficProfile: profile } : {}),
     });
   };
-  const models = (): ParleyModels => ({ inventory, context, objective });
+  let rl: SharedRl | null = null;
+  let rlObjective: ModelHolder<ObjectivePolicy> | null = null;
+  const rlTraining: RlTraining = { episodes: 0, updates: 0, breaks: 0, batch: 0, meanReturn: 0, adLoad: [] };
+  const models = (): ParleyModels => ({ inventory, context, objective: rlObjective ?? objective, rl });
+  const fixedModels = (): ParleyModels => ({ inventory, context, objective });
 
   for (let it = 1; it <= o.iterations; it++) {
     const seed = o.trainSeeds[(it - 1) % o.trainSeeds.length]!;
     // Parley: explore, log, refit each agent's model on its own.
     o.onStep?.(`iteration ${it}: parley explores (seed ${seed})`);
     const e1 = env(seed, true, true);
-    const explored = await e1.run(new ExploreArm(models(), seed * 7 + it, o.temperature, o.epsilon));
+    const explored = await e1.run(new ExploreArm(fixedModels(), seed * 7 + it, o.temperature, o.epsilon));
     parleySamples.push(...e1.samples);
     for (const s of e1.samples)
       if (s.podIndex === 0) forecaster.observe({ atMs: s.nowMs, scenario: s.scenario, country: s.country });
@@ -159,6 +187,18 @@ export async function train(o: TrainOptions): Promise<Trained> {
       objective?.current() ?? null,
     );
     objective = new ModelHolder(obj.policy);
+    // The shared-reward policies: on-policy episodes of the negotiation, the objective's multiplier
+    // starting from its first off-policy fit, then its own.
+    rl ??= new SharedRl(obj.policy.theta);
+    for (let k = 0; k < RL_EPISODES; k++) {
+      o.onStep?.(`iteration ${it}: parley learns from the shared reward (seed ${seed}, episode ${k + 1})`);
+      const arm = new ParleyArm(models(), { trainRl: { seed: seed * 13 + it * 101 + k } });
+      await env(seed, false, true).run(arm);
+      arm.flush();
+      rlTraining.episodes++;
+      rlTraining.adLoad = arm.adLoad.map((n, a) => n + (rlTraining.adLoad[a] ?? 0));
+      rlObjective = new ModelHolder(rl.value.policy(`objective-shared-rl-${it}.${k + 1}`));
+    }
     o.log?.debug('parley refit', {
       it,
       explored: explored.jointReward,
@@ -193,17 +233,25 @@ export async function train(o: TrainOptions): Promise<Trained> {
   }
   versions.inventory = inventory.version;
   versions.context = context?.version ?? versions.context;
-  versions.objective = objective?.version ?? versions.objective;
+  versions.objective = (rlObjective ?? objective)?.version ?? versions.objective;
   versions.monolithic = mono?.version ?? '';
   if (o.modelsDir && invWeights && context && objective && mono) {
     publishModel(o.modelsDir, 'inventory', inventoryPolicyDoc(inventory.version, invWeights));
     publishModel(o.modelsDir, 'context', context.current().toJSON());
-    publishModel(o.modelsDir, 'objective', objective.current().toJSON());
+    publishModel(o.modelsDir, 'objective', (rlObjective ?? objective).current().toJSON());
     publishModel(o.modelsDir, 'monolithic', mono.current().toJSON());
     publishModel(o.modelsDir, 'forecast', forecaster.toJSON(`forecast-${o.iterations}`));
   }
+  if (rl) {
+    rlTraining.updates = rl.learner.stats.updates;
+    rlTraining.breaks = rl.learner.stats.steps;
+    rlTraining.batch = rl.batch;
+    rlTraining.meanReturn = rl.learner.stats.meanReturn;
+  }
   return {
     parley: models(),
+    parleyFixed: fixedModels(),
+    rl: rlTraining,
     monolithic: mono!,
     bandit,
     forecaster,

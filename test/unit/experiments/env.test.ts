@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LinUcb } from '../../../learning/linucb';
 import { MONOLITHIC_FEATURES } from '../../../learning/monolithic';
 import { OnlineLearner } from '../../../learning/online';
+import { SharedRl } from '../../../learning/shared-rl';
 import type { Candidate, Slot } from '../../../services/common/domain/types';
 import { seededRng } from '../../../services/common/rng';
 import {
@@ -26,6 +27,7 @@ import {
   BANDIT_ALPHAS,
   FRONTIER,
   MONOLITHIC_FLOORS,
+  PARLEY_SETTINGS,
   parseExperimentArgs,
   plannedSteps,
   seedsOf,
@@ -254,6 +256,7 @@ describe('experiment harness', () => {
     expect(seeds.validation.length).toBeGreaterThanOrEqual(2);
     const all = [...seeds.train, ...seeds.validation, ...seeds.test];
     expect(new Set(all).size).toBe(all.length);
+    expect(PARLEY_SETTINGS.length).toBe(MONOLITHIC_FLOORS.length);
     expect(MONOLITHIC_FLOORS.length).toBe(FRONTIER.length);
     expect(BANDIT_ALPHAS.length).toBe(FRONTIER.length);
     // Every planned step is an episode or a training step; the quick run plans fewer.
@@ -297,5 +300,68 @@ describe('experiment harness', () => {
     expect(b).toContain('stroke-dasharray');
     expect(b.match(/<rect/g)).toHaveLength(2);
     expect(b).toContain('<title>t</title>');
+  });
+
+  it("assigns each break's long-term term once, to the break before the same session's next one", async () => {
+    const e = env(7);
+    const inner = new PriceFirstArm();
+    const order: Array<{ requestId: string; sessionId: string }> = [];
+    const got = new Map<string, number>();
+    const arm: Arm = {
+      name: 'price-first',
+      choose: (req, x) => {
+        order.push({ requestId: req.requestId, sessionId: req.signals.sessionId });
+        return inner.choose(req, x);
+      },
+      observeBreak: (id, reward) => {
+        expect(got.has(id)).toBe(false);
+        got.set(id, reward);
+      },
+    };
+    const r = await e.run(arm);
+    expect(got.size).toBe(r.requests);
+    const adReward = new Map<string, number>();
+    const share = new Map<string, number>();
+    for (const s of e.samples) {
+      adReward.set(s.requestId, (adReward.get(s.requestId) ?? 0) + s.terms.reward);
+      share.set(s.requestId, (share.get(s.requestId) ?? 0) + (s.longTerm ?? Number.NaN));
+    }
+    let continued = 0;
+    order.forEach(({ requestId, sessionId }, i) => {
+      const expected = order.slice(i + 1).some((o) => o.sessionId === sessionId) ? 1 : 0;
+      const lt = got.get(requestId)! - (adReward.get(requestId) ?? 0);
+      expect(lt).toBeCloseTo(expected, 9);
+      if (adReward.has(requestId)) expect(share.get(requestId)!).toBeCloseTo(expected, 9);
+      continued += expected;
+    });
+    expect(continued).toBeGreaterThan(0);
+    expect(continued).toBeLessThan(r.requests);
+    expect(r.continuationRate).toBeCloseTo(continued / r.requests, 12);
+    expect(r.rewardTotal).toBeCloseTo(
+      [...got.values()].reduce((a, b) => a + b, 0),
+      6,
+    );
+  });
+
+  it('trains the shared-reward policies on an episode, the same for the same seed; greedy play leaves them alone', async () => {
+    const play = async (seed: number, train: boolean, rl = new SharedRl(null, { batch: 40 })) => {
+      const arm = new ParleyArm({ ...baseline(), rl }, train ? { trainRl: { seed } } : {});
+      await env(5).run(arm);
+      arm.flush();
+      return { rl, arm };
+    };
+    const a = await play(1, true);
+    const b = await play(1, true);
+    const c = await play(2, true);
+    expect(a.rl.learner.stats.updates).toBeGreaterThan(2);
+    expect(Array.from(a.rl.adLoad.theta)).toEqual(Array.from(b.rl.adLoad.theta));
+    expect(Array.from(a.rl.value.theta)).toEqual(Array.from(b.rl.value.theta));
+    expect(Array.from(a.rl.adLoad.theta)).not.toEqual(Array.from(c.rl.adLoad.theta));
+    expect(a.arm.adLoad.reduce((x, y) => x + y, 0)).toBe(180);
+    expect(a.arm.adLoad.filter((n) => n > 0).length).toBeGreaterThan(1);
+    const before = Array.from(a.rl.adLoad.theta);
+    const g = await play(1, false, a.rl);
+    expect(Array.from(a.rl.adLoad.theta)).toEqual(before);
+    expect(g.arm.adLoad.filter((n) => n > 0).length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { CampaignResult, EpisodeResult } from '../../../sim/experiments/env';
 import {
   analysis,
+  learningSection,
   pairedDiff,
   pairedRatio,
+  parleySettingName,
   renderReport,
   targetVerdicts,
   verdictOf,
@@ -70,6 +72,7 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
     unsafeRate: 0,
     brandCostMicros: 0,
     jointReward: x.jointReward,
+    continuationRate: 0.8,
     rewardTotal: x.jointReward * x.requests,
     campaigns,
     wallMs: 0,
@@ -318,5 +321,29 @@ describe('the experiment report says only what its numbers say', () => {
     expect(markdown).not.toContain('**Full run**');
     expect(markdown).toMatch(/\| skip rate <= 0\.8× \| 0\.500× \[0\.500, 0\.500\] \*\*not shown\*\* \|/);
     expect(markdown).toContain('0 are met');
+  });
+
+  it("says what learns from what with the run's counts, and each ad-load share from the test seeds' counts", () => {
+    const s = {
+      ...scenario('rl', {}),
+      rl: { episodes: 4, updates: 48, breaks: 47_210, batch: 1000, meanReturn: 2.5, adLoad: [1, 2, 3, 4] },
+      adLoadTest: [10, 30, 0, 60],
+    };
+    const text = learningSection(experiment([s])).join('\n');
+    expect(text).toContain(
+      '4 training episode(s), 48 policy-gradient updates over 47210 breaks (batches of 1000)',
+    );
+    expect(text).toContain('no floor: 10%; floor 0: 30%; floor 0.5: 0%; floor 1: 60%');
+    expect(text).toContain(
+      '| context agent: ad-load policy | the ad load of the break: the floor on joint utility its ads must clear, no floor, floor 0, floor 0.5, floor 1 |',
+    );
+    // Parley's chosen setting is named as it decided: its floor is the context agent's, not "no floor".
+    expect(parleySettingName(s, { listener: 2, floor: null })).toBe(
+      "w_listener ×2, the context agent's learned floor per break",
+    );
+    expect(parleySettingName({}, { listener: 2, floor: null })).toBe('w_listener ×2, no floor');
+    expect(analysis(s).join('\n')).toContain("the context agent's learned floor per break");
+    // A run without the learners (an older results.json) gets the table but no counts.
+    expect(learningSection(experiment([scenario('old', {})])).join('\n')).not.toContain('training episode');
   });
 });
