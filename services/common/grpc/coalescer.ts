@@ -1,6 +1,7 @@
 /**
  * Coalescing for long-lived gRPC streams (the agent bus, DecideStream): what
- * is sent during one turn of the event loop leaves in one message. A message
+ * is sent during one turn of the event loop leaves in one message. CallStream
+ * and ReplyStream are the client's and the server's end of such a stream. A message
  * on an open stream costs a fraction of a unary call, and one message for
  * many items a fraction again (bench/ANALYSIS.md, section 14).
  */
@@ -64,12 +65,15 @@ export class Coalescer<T> {
   };
 }
 
+/** How a stream fails: grpc-js adds the status code and its details. */
+type StreamError = Error & { code?: number; details?: string };
+
 /** What CallStream needs of a client's bidi stream (grpc-js's ClientDuplexStream). */
 interface DuplexStream<Msg, Reply> {
   write(msg: Msg): boolean;
   once(event: 'drain', listener: () => void): unknown;
   on(event: 'data', listener: (reply: Reply) => void): unknown;
-  on(event: 'error', listener: (err: Error & { code?: number; details?: string }) => void): unknown;
+  on(event: 'error', listener: (err: StreamError) => void): unknown;
   on(event: 'end' | 'close', listener: () => void): unknown;
   end(): void;
   cancel(): void;
@@ -92,7 +96,7 @@ export class CallStream<Item, Msg, Reply> {
       message(items: Item[]): Msg;
       onMessage(reply: Reply): void;
       /** The stream broke (not after close()); the error when it ended with one. */
-      onBroken(err?: Error & { code?: number; details?: string }): void;
+      onBroken(err?: StreamError): void;
       weight?: (item: Item) => number;
     },
   ) {}
@@ -120,7 +124,7 @@ export class CallStream<Item, Msg, Reply> {
     this.stream = stream;
     this.out = out;
     stream.on('data', (reply) => this.spec.onMessage(reply));
-    const broken = (err?: Error & { code?: number; details?: string }) => {
+    const broken = (err?: StreamError) => {
       if (this.stream !== stream) return;
       this.stream = null;
       this.out = null;
