@@ -19,6 +19,9 @@ const RECORD_DECISIONS = v1.Admin.service.RecordDecisions;
 /** The records are encoded already: the stream sends their bytes as they are. */
 const asEncoded = (bytes: Buffer): Buffer => bytes;
 
+/** What ends a write's wait for back-pressure: 'status' also covers a call that ends without an error. */
+const WAKING_EVENTS = ['drain', 'error', 'status'] as const;
+
 /**
  * Embedded mode: the admin service's RecordDecisions client stream, opened
  * on first use and again after it breaks (not more than once a second).
@@ -28,6 +31,8 @@ export function adminSink(address: string): DecisionSink {
   let call: grpc.ClientWritableStream<Buffer> | null = null;
   let brokenAt = 0;
   let closed = false;
+  /** Ends a write's wait for back-pressure (set while one waits). */
+  let wake: (() => void) | null = null;
   const open = (): grpc.ClientWritableStream<Buffer> | null => {
     if (call) return call;
     if (closed || Date.now() - brokenAt < 1000) return null;
@@ -52,20 +57,21 @@ export function adminSink(address: string): DecisionSink {
       let ok = true;
       for (const r of records) ok = c.write(r.bytes) && ok;
       if (!ok) {
-        // Back-pressure: wait for the stream to drain (or break) before the next batch.
+        // Back-pressure: wait for the stream to drain, end, break or be closed before the next batch.
         await new Promise<void>((resolve) => {
           const done = () => {
-            c.off('drain', done);
-            c.off('error', done);
+            for (const event of WAKING_EVENTS) c.off(event, done);
+            wake = null;
             resolve();
           };
-          c.on('drain', done);
-          c.on('error', done);
+          wake = done;
+          for (const event of WAKING_EVENTS) c.on(event, done);
         });
       }
     },
     close() {
       closed = true;
+      wake?.();
       call?.end();
       call = null;
       client.close();

@@ -4,7 +4,8 @@
  * (started in-process on port 0) stores them without decoding, and
  * GetDecision, ListDecisions and the HTTP API decode them on read. A stock
  * client that sends records as objects still works; a malformed message is
- * dropped without ending the stream.
+ * dropped without ending the stream; a write held by a stalled admin ends
+ * when the sink is closed.
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,5 +139,36 @@ describe('decision log over RecordDecisions (embedded)', () => {
     const size = encodeDecision(big('big-000')).bytes.length;
     expect(got.length).toBe(Math.floor(MAX_LIST_BYTES / (size + 6)));
     expect(got).toEqual(ids.slice(-got.length).reverse());
+  });
+
+  it('a write waiting for back-pressure ends when the sink is closed', async () => {
+    // An admin that never reads: HTTP/2 flow control stops the stream after about 1 MiB.
+    const stalled = new grpc.Server();
+    stalled.addService(v1.Admin.service, {
+      RecordDecisions: (call: grpc.ServerReadableStream<unknown, unknown>) => call.pause(),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      stalled.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    const sink = adminSink(`127.0.0.1:${port}`);
+    const big = encodeDecision({ ...decisionRecord('stuck'), broker: 'x'.repeat(10_000) });
+    // Write batches until one has to wait for a drain that does not come (the window holds ~6 of them).
+    let batch = { done: false, written: Promise.resolve() };
+    for (let i = 0; i < 40; i++) {
+      const b = { done: false, written: Promise.resolve() };
+      b.written = sink.write(Array.from({ length: 16 }, () => big)).then(() => {
+        b.done = true;
+      });
+      await Promise.race([b.written, new Promise((r) => setTimeout(r, 100))]);
+      batch = b;
+      if (!b.done) break;
+    }
+    expect(batch.done).toBe(false);
+    sink.close();
+    await batch.written;
+    expect(batch.done).toBe(true);
+    stalled.forceShutdown();
   });
 });
