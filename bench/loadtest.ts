@@ -44,8 +44,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
 import { SERVICES } from '../bin/spawn';
+import { lineChart, toSvg } from '../charts';
 import type { CampaignStatusReply__Output } from '../proto/gen/parley/v1/CampaignStatusReply';
 import type { ObjectiveAgentClient } from '../proto/gen/parley/v1/ObjectiveAgent';
 import { type CommandSpec, helpText, numberFlag, parseCommand, UsageError } from '../services/common/cli';
@@ -54,7 +54,6 @@ import { v1 } from '../services/common/grpc/proto';
 import { parsePrometheus, sumOf } from '../services/common/metrics';
 import { projectPath } from '../services/common/paths';
 import { agentsWithRole, loadRegistry } from '../services/common/registry';
-import { lineChart, stackCharts } from '../sim/experiments/svg';
 import type { ClosedResult, OpenResult, Slice, Stage, StageResult } from './load';
 import {
   API_FLAG,
@@ -357,7 +356,8 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
 // The chart
 
 /** Latency (p50, p99) and answers per second over the window, the fill stage and the spike shaded. */
-export function chart(r: Omit<LoadtestResult, 'verdicts'>): string {
+/** The run per second: latency at the client, and answers (shed, failed), with the fill and the spike shaded. */
+export function chart(r: Omit<LoadtestResult, 'verdicts'>): Promise<string> {
   const xs = r.perSecond.map((s) => s.at);
   const spike = r.stages.find((s) => s.name === 'spike');
   const fill = r.stages.find((s) => s.name === 'fill');
@@ -369,7 +369,7 @@ export function chart(r: Omit<LoadtestResult, 'verdicts'>): string {
       ? [{ from: spike.at, to: spike.at + spike.seconds, label: `spike ×${f1(r.spikeRate / r.steadyRate)}` }]
       : []),
   ];
-  const opts = { bands, fromZero: true, width: 760, dots: false };
+  const opts = { bands, fromZero: true, width: 680, dots: false };
   const of = (f: (s: Slice) => number) => r.perSecond.map((s, i) => ({ x: xs[i]!, y: f(s) }));
   const latency = lineChart(
     `Latency at the client per second of send time (deadline ${r.deadlineMs} ms)`,
@@ -378,7 +378,7 @@ export function chart(r: Omit<LoadtestResult, 'verdicts'>): string {
     [
       { name: 'p50', points: of((s) => s.p50Ms) },
       { name: 'p99', points: of((s) => s.p99Ms) },
-      { name: 'deadline', points: of(() => r.deadlineMs) },
+      { name: 'deadline', points: of(() => r.deadlineMs), dashed: true },
       { name: 'generator behind (p99)', points: of((s) => s.sendDelayP99Ms) },
     ],
     opts,
@@ -394,7 +394,7 @@ export function chart(r: Omit<LoadtestResult, 'verdicts'>): string {
     ],
     opts,
   );
-  return stackCharts([latency, rate]);
+  return toSvg(latency, rate);
 }
 
 // ---------------------------------------------------------------------------
@@ -580,7 +580,7 @@ async function main(): Promise<void> {
   const json = join(o.out, 'loadtest.json');
   const svg = join(o.out, 'loadtest.svg');
   writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
-  writeFileSync(svg, `${chart(r)}\n`);
+  writeFileSync(svg, await chart(r));
   log('');
   for (const st of r.stages)
     log(

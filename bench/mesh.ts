@@ -69,7 +69,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
 import {
@@ -86,6 +86,7 @@ import {
   stopProcess,
   transportEnv,
 } from '../bin/spawn';
+import { type Chart, lineChart, type Series, toSvg } from '../charts';
 import { randomToken } from '../services/admin/auth';
 import {
   type CommandSpec,
@@ -1413,7 +1414,7 @@ export function report(
   out.push(...compressionSection(runs, s));
   out.push(...memorySection(runs));
   out.push(...eventLoopSection(runs));
-  out.push(...closedSection(runs));
+  out.push(...closedSection(o, runs));
   if (profile) out.push('', '## Where the time goes', '', profile);
   out.push(...historySection(history));
   out.push(
@@ -1734,7 +1735,7 @@ function eventLoopSection(runs: RunResult[]): string[] {
   return out;
 }
 
-function closedSection(runs: RunResult[]): string[] {
+function closedSection(o: BenchOptions, runs: RunResult[]): string[] {
   const out = ['', '### CPU per request during the closed loop (ms, user + system)', ''];
   out.push(
     'CPU each process used during the closed-loop phase, divided by the requests sent. Each mesh is measured up to',
@@ -1747,7 +1748,13 @@ function closedSection(runs: RunResult[]): string[] {
     { cells: [String(r.run), 'no-op'], values: r.noop.cpuMsPerRequest },
   ]);
   out.push(...processTable(['run', 'mesh'], rows, f2, total));
-  out.push('', '### Closed-loop levels (decisions/s neither degraded nor late, p99 ms)', '');
+  out.push(
+    '',
+    '### Closed-loop levels (decisions/s neither degraded nor late, p99 ms)',
+    '',
+    `![closed loop](${basename(closedLoopChartPath(o.out))})`,
+    '',
+  );
   for (const r of runs) {
     for (const [kind, m] of [
       ['real', r.real],
@@ -1766,6 +1773,62 @@ function closedSection(runs: RunResult[]): string[] {
     }
   }
   return out;
+}
+
+/** Where the closed-loop chart of a report goes: beside it, named after it. */
+export const closedLoopChartPath = (out: string) => `${out.replace(/\.md$/, '')}-closed-loop.svg`;
+
+/**
+ * The closed loop drawn: good decisions/s and p99 against the requests kept
+ * in flight, for each mesh the median over the runs at each level it reached.
+ */
+export function closedLoopCharts(o: BenchOptions, runs: readonly RunResult[]): Chart[] {
+  const meshes: Array<[string, (r: RunResult) => MeshResult | null]> = [
+    ['real', (r) => r.real],
+    ['bare (no work)', (r) => r.bare],
+    ['no-op server', (r) => r.noop],
+  ];
+  const levelsOf = (of: (r: RunResult) => MeshResult | null) =>
+    runs.flatMap((r) => of(r)?.closed.levels ?? []);
+  const concurrencies = (levels: LevelResult[]) =>
+    [...new Set(levels.map((l) => l.concurrency))].sort((a, b) => a - b);
+  const curve = (of: (r: RunResult) => MeshResult | null, f: (l: LevelResult) => number) => {
+    const levels = levelsOf(of);
+    return concurrencies(levels).map((c) => ({
+      x: c,
+      y: median(levels.filter((l) => l.concurrency === c).map(f)),
+    }));
+  };
+  const series = (f: (l: LevelResult) => number): Series[] =>
+    meshes.map(([name, of]) => ({ name, points: curve(of, f) })).filter((s) => s.points.length > 0);
+  const cs = concurrencies(meshes.flatMap(([, of]) => levelsOf(of)));
+  const line = (name: string, y: number): Series => ({
+    name,
+    points: [
+      { x: Math.min(...cs), y },
+      { x: Math.max(...cs), y },
+    ],
+    dashed: true,
+  });
+  const x = 'requests in flight (closed loop, log scale)';
+  const opts = { logX: true, fromZero: true, xTicks: cs };
+  const runsNote = `median of ${runs.length} run${runs.length === 1 ? '' : 's'}`;
+  return [
+    lineChart(
+      `Closed loop: decisions/s neither degraded nor late (${runsNote})`,
+      x,
+      'good decisions per second (1/s)',
+      [...series((l) => l.rate), line(`target ${TARGET.saturation}/s`, TARGET.saturation)],
+      opts,
+    ),
+    lineChart(
+      `Closed loop: p99 latency (${runsNote})`,
+      x,
+      'p99 latency (ms)',
+      [...series((l) => l.p99Ms), line(`deadline ${o.deadlineMs} ms`, o.deadlineMs)],
+      opts,
+    ),
+  ];
 }
 
 // ---------------------------------------------------------------------------
@@ -1883,6 +1946,7 @@ async function main(): Promise<void> {
     );
   }
   writeFileSync(o.out, report(o, command, runs, profile, rows));
+  writeFileSync(closedLoopChartPath(o.out), await toSvg(...closedLoopCharts(o, runs)));
   log('');
   if (s) {
     for (const t of targets(s))

@@ -13,6 +13,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toSvg } from '../../charts';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from '../../services/common/cli';
 import { projectPath } from '../../services/common/paths';
 import { type EvalOptions, type EvalResult, FULL, type Progress, QUICK, runEvaluation } from './experiment';
@@ -107,7 +108,8 @@ export async function main(argv: string[]): Promise<number> {
   mkdirSync(join(dirname(report), chartDir), { recursive: true });
   if (!saved) writeFileSync(report.replace(/\.md$/, '.json'), `${JSON.stringify({ command, result })}\n`);
   const { markdown, charts } = renderReport(result, chartDir, command);
-  for (const [name, svg] of Object.entries(charts)) writeFileSync(join(dirname(report), chartDir, name), svg);
+  for (const [name, chart] of Object.entries(charts))
+    writeFileSync(join(dirname(report), chartDir, name), await toSvg(chart));
   writeFileSync(report, markdown);
   const cs = checks(result);
   for (const c of cs) {

@@ -4,8 +4,9 @@
  * target is met or missed by the interval's LOWER bound, and every sentence
  * that states a result is built from the numbers it states.
  */
+
+import { type BarGroup, type Chart, groupedBarChart, lineChart, type Series } from '../../charts';
 import { ci95, type Interval } from '../../services/common/stats';
-import { type BarGroup, groupedBarChart, lineChart, type Series } from './charts';
 import type { Arm, ArmId, EvalResult, PolicyResult } from './experiment';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -99,8 +100,8 @@ export function checks(r: EvalResult): Check[] {
 
 export interface RenderedReport {
   markdown: string;
-  /** file name (relative to the report's chart folder) → SVG text */
-  charts: Record<string, string>;
+  /** file name (relative to the report's chart folder) → the chart (charts/: toSvg draws it) */
+  charts: Record<string, Chart>;
 }
 
 const meanOf = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -130,20 +131,32 @@ export function renderReport(r: EvalResult, chartDir: string, command: string): 
     const gain = a === central ? '100.0 %' : a === baseline ? '0.0 %' : ciPct(gainShare(a, r));
     return `| ${a.name} | ${ciF4(rewardInterval(a))} | ${share} | ${gain} | ${f4(meanOf(a.runs.map((x) => x.completionRate)))} | ${f4(meanOf(a.runs.map((x) => x.clickRate)))} | ${f4(meanOf(a.runs.map((x) => x.offPolicy)))} | ${toTarget ?? '—'} | ${eps === undefined ? '—' : eps.toFixed(2)} |`;
   });
+  const curves = plain
+    .filter((a) => a.id !== 'central' && (first(a).curve?.length ?? 0) > 1)
+    .map((a) => ({ name: a.name, points: first(a).curve!.map(([x, y]) => ({ x, y })) }));
+  const lastRound = Math.max(1, ...curves.flatMap((c) => c.points.map((p) => p.x)));
+  /** A reference level drawn dashed across every round. */
+  const level = (name: string, y: number): Series => ({
+    name,
+    points: [
+      { x: 0, y },
+      { x: lastRound, y },
+    ],
+    dashed: true,
+  });
   const series: Series[] = [
-    { name: 'central (final)', points: [[0, centralFirst]], reference: true },
-    { name: 'baseline', points: [[0, first(baseline).reward]], reference: true },
-    ...plain
-      .filter((a) => a.id !== 'central' && (first(a).curve?.length ?? 0) > 1)
-      .map((a) => ({ name: a.name, points: first(a).curve! })),
+    level('central (final)', centralFirst),
+    level('baseline', first(baseline).reward),
+    ...curves,
   ];
-  const charts: Record<string, string> = {
-    'curves.svg': lineChart({
-      title: 'Reward of the global model by round (held-out simulation, replicate 1)',
-      xLabel: 'round',
-      yLabel: 'reward per decision',
+  const charts: Record<string, Chart> = {
+    'curves.svg': lineChart(
+      'Reward of the global model by round (held-out simulation, replicate 1)',
+      'round',
+      'reward per decision',
       series,
-    }),
+      { dots: false },
+    ),
   };
   const label = (a: Arm) => `${a.attack!.attack} ${Math.round(a.attack!.fraction * 100)}%`;
   const labels = [...new Set(attacks.map(label))];
@@ -154,12 +167,12 @@ export function renderReport(r: EvalResult, chartDir: string, command: string): 
       .map((a) => ({ name: a.attack!.strategy, value: rewardInterval(a).mean })),
   }));
   if (groups.length > 0) {
-    charts['attacks.svg'] = groupedBarChart({
-      title: `Reward with malicious clients (mean of ${n} replicates)`,
-      yLabel: 'reward per decision (simulated)',
+    charts['attacks.svg'] = groupedBarChart(
+      `Reward with malicious clients (mean of ${n} replicates)`,
+      'reward per decision (simulated)',
       groups,
-      reference: { name: 'clean FedAvg', value: rewardInterval(fedavg).mean },
-    });
+      { label: 'clean FedAvg', value: rewardInterval(fedavg).mean },
+    );
   }
   const attackRows = attacks.map(
     (a) =>

@@ -55,5 +55,17 @@ describe('npm run bench -- --smoke', () => {
     expect(history).toHaveLength(2);
     expect(history[0]).toBe(earlier);
     expect(history[1]).toContain('`npm run bench -- --smoke --out ');
+    // The closed loop drawn beside the report, linked from it: every mesh, with axes and units.
+    expect(md).toContain('![closed loop](RESULTS-closed-loop.svg)');
+    const svg = readFileSync(join(dir, 'RESULTS-closed-loop.svg'), 'utf8');
+    for (const label of [
+      'good decisions per second (1/s)',
+      'p99 latency (ms)',
+      'requests in flight (closed loop, log scale)',
+      'bare (no work)',
+      'no-op server',
+      'target 1000/s',
+    ])
+      expect(svg).toContain(label);
   }, 300_000);
 });
