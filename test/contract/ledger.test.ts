@@ -478,6 +478,32 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
       // Lifetime books, the list of days, the latest limits, and three days' books.
       expect(await connections.get(name)!.hlen(KEYS.lifetime('c1'))).toBe(2 + 1 + 2 + 3 * 2);
     });
+
+    it('leaves nothing to give back when the reserve script fails halfway: no money is freed twice', async () => {
+      const limits = { totalBudgetMicros: 1000, frequencyCap: { maxImpressions: 3, windowMs: HOUR } };
+      // A Redis error inside the script after its first checks (here: the session's frequency
+      // key holds another type for a moment; a bad argument would do the same).
+      const freq = KEYS.frequency('c1', 's1');
+      await connections.get(name)!.hset(freq, 'not', 'a string');
+      await expect(reserve(400, limits, T0, 's1', 'failed')).rejects.toThrow(/WRONGTYPE/);
+      await connections.get(name)!.del(freq);
+      // The objective agent releases what a failed commit asked for (its reply may have been lost).
+      expect(await ledger.release('failed', T0)).toBe(false);
+      expect(await ledger.settle('failed', T0)).toEqual(refused('unknown'));
+      expect(await ledger.releaseExpired(T0 + TTL)).toEqual([]);
+      expect(await ledger.spend('c1', T0)).toEqual({
+        lifetimeSpentMicros: 0,
+        lifetimeReservedMicros: 0,
+        todaySpentMicros: 0,
+        todayReservedMicros: 0,
+      });
+      // So the budget still binds exactly: 1000, not 1000 plus what the failed reserve "gave back".
+      expect((await reserve(1000, limits, T0, 's2')).reserved).toBe(true);
+      expect(await reserve(1, limits, T0, 's3')).toMatchObject({
+        reserved: false,
+        reason: 'lifetime_budget',
+      });
+    });
   }
 });
 
