@@ -463,7 +463,9 @@ export class RedisLedger implements BudgetLedger {
         r.limits.totalBudgetMicros,
         r.limits.dailyBudgetMicros,
         cap.maxImpressions,
-        Math.max(1, cap.windowMs),
+        // Whole ms: the script sets it as the frequency key's PX, which Redis refuses otherwise
+        // (a catalogue's window_s * 1000 need not be whole: 16.1 s is 16100.000000000002 ms).
+        Math.max(1, Math.round(cap.windowMs)),
       );
     }
     const out = await this.redis.parleyObjReserve(keys.length, ...keys, ...args);

@@ -182,6 +182,17 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     expect((await reserve(10, cap, T0 + HOUR)).reserved).toBe(true);
   });
 
+  it('caps with a window that is not a whole number of ms (a catalogue window_s of 16.1)', async () => {
+    const windowMs = 16.1 * 1000; // 16100.000000000002
+    const cap = { frequencyCap: { maxImpressions: 1, windowMs } };
+    expect((await reserve(10, cap, T0)).reserved).toBe(true);
+    expect(await reserve(10, cap, T0 + 16_099)).toMatchObject({ reserved: false, reason: 'frequency_cap' });
+    expect(await ledger.sessionImpressions('c1', 's1', windowMs, T0 + 16_099)).toBe(1);
+    expect(await ledger.sessionImpressions('c1', 's1', windowMs, T0 + 16_100)).toBe(0);
+    expect((await reserve(10, cap, T0 + 16_100)).reserved).toBe(true);
+    expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeReservedMicros: 20 });
+  });
+
   it('counts several campaigns at once exactly as one at a time (sessionImpressionsMany)', async () => {
     const many = ledger.sessionImpressionsMany?.bind(ledger);
     if (!many) throw new Error(`${name}: sessionImpressionsMany is missing`);
