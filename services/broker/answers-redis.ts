@@ -2,11 +2,13 @@
  * The Redis adapter of the AnswerStore port (answers.ts): brokers sharing a
  * Redis share their answers, so a retry that reaches another broker still
  * gets the first answer. One key per request id,
- * `<prefix>broker:answer:{<request id>}`: empty while its decision runs, then
- * a version byte (1) and the encoded answer; it expires with the window
- * (PX). The request id is the key's hash tag, so on a Redis Cluster answers
- * spread over the slots, and a batch is one script call per key there
- * (auto-pipelined per node).
+ * `<prefix>broker:answer:{<request id>}`: while its decision runs, a byte 2
+ * and the claim's own token (so a claim that the client sends again after
+ * its reply was lost still finds itself the owner), then a version byte (1)
+ * and the encoded answer; it expires with the window (PX). The request id
+ * is the key's hash tag, so on a Redis Cluster answers spread over the
+ * slots, and a batch is one script call per key there (auto-pipelined per
+ * node).
  *
  * Every decision claims an id and keeps an answer, so both go in batches:
  * claims made within 2 ms are one script call (the negotiation runs
@@ -15,21 +17,36 @@
  * tens of microseconds whatever it carries: one per decision each was 12% of
  * the broker's CPU (bench/ANALYSIS.md, "Idempotent Decide").
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from '../common/state/redis';
 import type { AnswerStore, Claim } from './answers';
 
 /** Before an answer's bytes (which may be empty), so an answer never reads as pending. */
 const ANSWERED = Buffer.from([1]);
-/** What the claim script returns for a key it claimed. */
+/** What the claim script returns for a key that is this claim's. */
 const MINE = Buffer.from([0]);
+/** Before a pending claim's token. */
+const PENDING = 2;
 
-// KEYS: the requests' keys; ARGV[1]: window ms. Per key: '\0' when claimed now, else its value ('' = pending).
+/**
+ * A claim's token: what its key holds while the decision runs. ioredis sends
+ * a command again once it has reconnected when it got no reply to it: the
+ * script then finds its own token, and the claim is still the caller's
+ * (else the first call would wait as a retry for an answer nobody writes,
+ * and every retry of the request would end ABORTED for the window).
+ */
+const newToken = () => `${String.fromCharCode(PENDING)}${randomBytes(9).toString('base64')}`;
+
+// KEYS: the requests' keys; ARGV[1]: window ms, then per key its claim's token.
+// Per key: '\0' when it is this claim's (claimed now, or by this very claim sent again), else its value.
 const CLAIM_MANY = `
 local out = {}
 for i, key in ipairs(KEYS) do
   local v = redis.call('GET', key)
   if not v then
-    redis.call('SET', key, '', 'PX', ARGV[1])
+    redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1])
+    v = '\\0'
+  elseif v == ARGV[i + 1] then
     v = '\\0'
   end
   out[i] = v
@@ -48,7 +65,7 @@ return #KEYS
 interface AnswerCommands {
   parleyAnswerClaimManyBuffer(...args: Array<string | number>): Promise<Buffer[]>;
   parleyAnswerMany(...args: Array<string | number | Buffer>): Promise<number>;
-  parleyAnswerClaimOneBuffer(key: string, windowMs: number): Promise<Buffer[]>;
+  parleyAnswerClaimOneBuffer(key: string, windowMs: number, token: string): Promise<Buffer[]>;
   parleyAnswerOne(key: string, windowMs: number, value: Buffer): Promise<number>;
 }
 
@@ -104,7 +121,7 @@ class Batches<I, R> {
 
 export class RedisAnswerStore<A> implements AnswerStore<A> {
   private readonly redis: Redis & AnswerCommands;
-  private readonly claims: Batches<{ key: string; windowMs: number }, Buffer>;
+  private readonly claims: Batches<{ key: string; windowMs: number; token: string }, Buffer>;
   private readonly answers: Batches<{ key: string; windowMs: number; value: Buffer }, number>;
 
   /** `redis` is borrowed unless `owns`: then close() closes it. */
@@ -128,12 +145,18 @@ export class RedisAnswerStore<A> implements AnswerStore<A> {
     const cluster = this.redis.isCluster;
     this.claims = new Batches(async (items) => {
       if (cluster) {
-        const one = (c: { key: string; windowMs: number }) =>
-          this.redis.parleyAnswerClaimOneBuffer(c.key, c.windowMs);
+        const one = (c: { key: string; windowMs: number; token: string }) =>
+          this.redis.parleyAnswerClaimOneBuffer(c.key, c.windowMs, c.token);
         return (await Promise.all(items.map(one))).flat();
       }
       const windowMs = Math.max(...items.map((c) => c.windowMs));
-      return this.redis.parleyAnswerClaimManyBuffer(items.length, ...items.map((c) => c.key), windowMs);
+      const keys = items.map((c) => c.key);
+      return this.redis.parleyAnswerClaimManyBuffer(
+        items.length,
+        ...keys,
+        windowMs,
+        ...items.map((c) => c.token),
+      );
     }, 2);
     this.answers = new Batches(async (items) => {
       if (cluster) {
@@ -150,11 +173,12 @@ export class RedisAnswerStore<A> implements AnswerStore<A> {
   }
 
   async claim(requestId: string, windowMs: number): Promise<Claim<A>> {
-    const v = await this.claims.add({ key: this.key(requestId), windowMs });
+    const v = await this.claims.add({ key: this.key(requestId), windowMs, token: newToken() });
     if (v.equals(MINE)) return { kind: 'mine' };
-    return v.length === 0
-      ? { kind: 'pending' }
-      : { kind: 'answered', answer: this.codec.decode(v.subarray(1)) };
+    // Pending: another claim's token (or '', as brokers before tokens wrote it).
+    return v[0] === ANSWERED[0]
+      ? { kind: 'answered', answer: this.codec.decode(v.subarray(1)) }
+      : { kind: 'pending' };
   }
 
   async answer(requestId: string, answer: A, windowMs: number): Promise<void> {

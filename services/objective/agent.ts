@@ -56,7 +56,7 @@ export interface ObjectiveAgentOptions {
    * absent, null or holding NEUTRAL_OBJECTIVE = the rules alone.
    */
   objectiveModel?: ModelHolder<ObjectivePolicy> | null;
-  /** New reservation ids; defaults to random UUIDs. */
+  /** New reservation ids, never one used before (commit relies on it); defaults to random UUIDs. */
   newReservationId?: () => string;
   /**
    * evaluate() may reuse a campaign's spend and outcome counters read this
@@ -270,10 +270,16 @@ export class ObjectiveAgent {
     batch.forEach((r, k) => {
       const result = reserved[k]!;
       const creativeId = input.reservations[r.slot]!.creativeId;
-      this.noteReservation(r.campaignId, result.reserved ? r.amountMicros : null, now);
-      results[r.slot] = result.reserved
-        ? { creativeId, reserved: true, reservationId: r.reservationId, reason: null }
-        : refused(creativeId, REFUSAL_REASON[result.reason]);
+      // The id was made up above: a ledger that already holds it holds it for this very call,
+      // made by an earlier attempt whose answer was lost (a Redis client sends a command again
+      // once it has reconnected). Refused, its money would be held for an ad never served.
+      if (result.reserved || result.reason === 'duplicate') {
+        this.noteReservation(r.campaignId, r.amountMicros, now);
+        results[r.slot] = { creativeId, reserved: true, reservationId: r.reservationId, reason: null };
+      } else {
+        this.noteReservation(r.campaignId, null, now);
+        results[r.slot] = refused(creativeId, REFUSAL_REASON[result.reason]);
+      }
     });
     return results;
   }

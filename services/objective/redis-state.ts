@@ -181,9 +181,7 @@ local req = ARGV[4] == '1' and KEYS[2] or ''
 
 local function reserve(camp, freq, rkey, rid, amount, total, daily, max_impressions, window)
   local capped = max_impressions > 0
-  -- The record doubles as the duplicate check; it goes again if a limit refuses.
-  local record = table.concat({int(amount), day, now, camp, capped and freq or '', req}, '\\n')
-  if not redis.call('SET', rkey, record, 'NX') then return 'duplicate' end
+  if redis.call('EXISTS', rkey) == 1 then return 'duplicate' end
   local b = redis.call('HMGET', camp, 'spent', 'reserved', 'spent:' .. day, 'reserved:' .. day, 'days',
     'total_budget', 'daily_budget')
   if b[6] ~= int(total) or b[7] ~= int(daily) then
@@ -201,10 +199,7 @@ local function reserve(camp, freq, rkey, rid, amount, total, daily, max_impressi
     end
     if #times >= max_impressions then refusal = 'frequency_cap' end
   end
-  if refusal then
-    redis.call('DEL', rkey)
-    return refusal
-  end
+  if refusal then return refusal end
   if capped then
     times[#times + 1] = now
     redis.call('SET', freq, table.concat(times, ' '), 'PX', window)
@@ -226,6 +221,9 @@ local function reserve(camp, freq, rkey, rid, amount, total, daily, max_impressi
     redis.call('HSET', camp, unpack(books))
   end
   redis.call('ZADD', KEYS[1], expires_at, rid)
+  -- The record last: a script that fails before this line (Redis does not undo what it wrote)
+  -- leaves no reservation that a release or an impression would take out of the books.
+  redis.call('SET', rkey, table.concat({int(amount), day, now, camp, capped and freq or '', req}, '\\n'))
   return 'ok'
 end
 
@@ -465,7 +463,9 @@ export class RedisLedger implements BudgetLedger {
         r.limits.totalBudgetMicros,
         r.limits.dailyBudgetMicros,
         cap.maxImpressions,
-        Math.max(1, cap.windowMs),
+        // Whole ms: the script sets it as the frequency key's PX, which Redis refuses otherwise
+        // (a catalogue's window_s * 1000 need not be whole: 16.1 s is 16100.000000000002 ms).
+        Math.max(1, Math.round(cap.windowMs)),
       );
     }
     const out = await this.redis.parleyObjReserve(keys.length, ...keys, ...args);

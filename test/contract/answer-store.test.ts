@@ -84,6 +84,30 @@ describe.each(backends)('RedisAnswerStore (%s)', (_name, backend) => {
     expect(await store.claim('e', 60_000)).toEqual({ kind: 'answered', answer: {} });
   });
 
+  it('a claim sent again after its reply was lost is still mine; a retry of the request is not', async () => {
+    await backend.flush();
+    const client = backend.client();
+    const store = new RedisAnswerStore(client, 'parley-test:', codec);
+    // ioredis sends a command again once it has reconnected when it got no reply to it
+    // (autoResendUnfulfilledCommands): the claim script runs twice, the caller sees the second reply.
+    const commands = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    for (const name of ['parleyAnswerClaimManyBuffer', 'parleyAnswerClaimOneBuffer']) {
+      const send = commands[name]!;
+      commands[name] = function (this: unknown, ...args: unknown[]) {
+        // Auto-pipelining queues the command on a pipeline that copied this function: queue it there.
+        if (this !== client) return send.apply(this, args);
+        return send.apply(client, args).then(() => send.apply(client, args));
+      };
+    }
+    expect(await store.claim('lost-reply', 60_000)).toEqual({ kind: 'mine' });
+    expect(await store.claim('lost-reply', 60_000)).toEqual({ kind: 'pending' });
+    await store.answer('lost-reply', { ads: ['cr-1'] }, 60_000);
+    expect(await store.claim('lost-reply', 60_000)).toEqual({
+      kind: 'answered',
+      answer: { ads: ['cr-1'] },
+    });
+  });
+
   it('keeps each answer under the prefix, its request id the hash tag (one slot per request on a cluster)', async () => {
     await backend.flush();
     const store = new RedisAnswerStore(backend.client(), 'parley-test:', codec);

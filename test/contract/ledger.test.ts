@@ -182,6 +182,17 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
     expect((await reserve(10, cap, T0 + HOUR)).reserved).toBe(true);
   });
 
+  it('caps with a window that is not a whole number of ms (a catalogue window_s of 16.1)', async () => {
+    const windowMs = 16.1 * 1000; // 16100.000000000002
+    const cap = { frequencyCap: { maxImpressions: 1, windowMs } };
+    expect((await reserve(10, cap, T0)).reserved).toBe(true);
+    expect(await reserve(10, cap, T0 + 16_099)).toMatchObject({ reserved: false, reason: 'frequency_cap' });
+    expect(await ledger.sessionImpressions('c1', 's1', windowMs, T0 + 16_099)).toBe(1);
+    expect(await ledger.sessionImpressions('c1', 's1', windowMs, T0 + 16_100)).toBe(0);
+    expect((await reserve(10, cap, T0 + 16_100)).reserved).toBe(true);
+    expect(await ledger.spend('c1', T0)).toMatchObject({ lifetimeReservedMicros: 20 });
+  });
+
   it('counts several campaigns at once exactly as one at a time (sessionImpressionsMany)', async () => {
     const many = ledger.sessionImpressionsMany?.bind(ledger);
     if (!many) throw new Error(`${name}: sessionImpressionsMany is missing`);
@@ -477,6 +488,32 @@ describe.each(adapters)('BudgetLedger contract (%s)', (name, make) => {
       });
       // Lifetime books, the list of days, the latest limits, and three days' books.
       expect(await connections.get(name)!.hlen(KEYS.lifetime('c1'))).toBe(2 + 1 + 2 + 3 * 2);
+    });
+
+    it('leaves nothing to give back when the reserve script fails halfway: no money is freed twice', async () => {
+      const limits = { totalBudgetMicros: 1000, frequencyCap: { maxImpressions: 3, windowMs: HOUR } };
+      // A Redis error inside the script after its first checks (here: the session's frequency
+      // key holds another type for a moment; a bad argument would do the same).
+      const freq = KEYS.frequency('c1', 's1');
+      await connections.get(name)!.hset(freq, 'not', 'a string');
+      await expect(reserve(400, limits, T0, 's1', 'failed')).rejects.toThrow(/WRONGTYPE/);
+      await connections.get(name)!.del(freq);
+      // The objective agent releases what a failed commit asked for (its reply may have been lost).
+      expect(await ledger.release('failed', T0)).toBe(false);
+      expect(await ledger.settle('failed', T0)).toEqual(refused('unknown'));
+      expect(await ledger.releaseExpired(T0 + TTL)).toEqual([]);
+      expect(await ledger.spend('c1', T0)).toEqual({
+        lifetimeSpentMicros: 0,
+        lifetimeReservedMicros: 0,
+        todaySpentMicros: 0,
+        todayReservedMicros: 0,
+      });
+      // So the budget still binds exactly: 1000, not 1000 plus what the failed reserve "gave back".
+      expect((await reserve(1000, limits, T0, 's2')).reserved).toBe(true);
+      expect(await reserve(1, limits, T0, 's3')).toMatchObject({
+        reserved: false,
+        reason: 'lifetime_budget',
+      });
     });
   }
 });

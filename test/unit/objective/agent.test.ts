@@ -214,6 +214,44 @@ describe('ObjectiveAgent.commit', () => {
     });
     expect(await inner.spend('convert', NOW)).toMatchObject({ lifetimeReservedMicros: 0 });
   });
+
+  it('a reservation the ledger made on an earlier attempt of the same call is reserved, not refused as a duplicate', async () => {
+    const inner = new EmbeddedLedger({ reservationTtlMs: TTL });
+    // A Redis client that lost a script's reply sends the same script again once it has
+    // reconnected (ioredis' autoResendUnfulfilledCommands): the batch runs twice, and the
+    // caller gets the second answer.
+    const resent: BudgetLedger = {
+      reserve: (input) => inner.reserve(input),
+      reserveMany: async (batch: ReserveBatch) => {
+        await inner.reserveMany(batch);
+        return inner.reserveMany(batch);
+      },
+      settle: (id, now) => inner.settle(id, now),
+      release: (id, now) => inner.release(id, now),
+      releaseRequest: (req, ids, now) => inner.releaseRequest(req, ids, now),
+      releaseExpired: (now) => inner.releaseExpired(now),
+      spend: (id, now) => inner.spend(id, now),
+      sessionImpressions: (c, sid, w, now) => inner.sessionImpressions(c, sid, w, now),
+      close: () => inner.close(),
+    };
+    const { agent } = setup(inner, resent);
+    const results = await agent.commit({
+      requestId: 'r',
+      sessionId: 's',
+      reservations: [reservation('convert'), reservation('aware', 200_000)],
+    });
+    expect(results.map((r) => [r.reserved, r.reason])).toEqual([
+      [true, null],
+      [false, 'REASON_BUDGET_EXHAUSTED'],
+    ]);
+    // Its money is held once, for an ad the broker will serve and an impression will settle.
+    expect(await inner.spend('convert', NOW)).toMatchObject({ lifetimeReservedMicros: 20_000 });
+    expect(await inner.settle(results[0]!.reservationId, NOW)).toEqual({
+      micros: 20_000,
+      late: false,
+      refusal: null,
+    });
+  });
 });
 
 describe('ObjectiveAgent.release', () => {
