@@ -11,6 +11,9 @@
  * `npm start` = `parley mesh`, `npm run traffic` = `parley traffic`.
  */
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomToken } from '../services/admin/auth';
 import {
@@ -312,6 +315,31 @@ async function warmMesh(target: string, decisions: number): Promise<void> {
   );
 }
 
+/** The admin service's overrides journal (embedded state): where its overrides outlive a crash. */
+const OVERRIDES_JOURNAL_ENV = 'PARLEY_OVERRIDES_JOURNAL';
+
+/**
+ * What a restarted service lost with the memory it kept its embedded state in
+ * ('' = nothing that outlives a decision): said when `parley mesh` brings it
+ * back, so nobody takes a reset for the state they had.
+ */
+export function lostOnRestart(name: ServiceName, config: Config, journal: string): string {
+  if (config.redisUrl) return '';
+  if (name === 'broker') return 'its recent answers are gone: a retried Decide is decided again';
+  if (name === 'admin')
+    return journal
+      ? `its overrides and audit log came back from ${journal}; its decision log starts empty`
+      : 'its overrides, audit log and decision log start empty, and brokers drop the overrides they had';
+  const roles = config.agents.find((a) => a.name === name)?.roles ?? [];
+  const lost = [
+    ...(roles.includes('committer')
+      ? ['budgets, spend and reservations start again from zero, so campaigns may spend their budgets again']
+      : []),
+    ...(roles.includes('context') ? ["listeners' sessions start afresh"] : []),
+  ];
+  return lost.length > 0 ? `its embedded state is gone (REDIS_URL keeps it): ${lost.join('; ')}` : '';
+}
+
 async function mesh(): Promise<void> {
   const config = loadConfig(process.env);
   const warmup = warmupDecisions(process.env);
@@ -323,6 +351,8 @@ async function mesh(): Promise<void> {
   const jsonLogs = process.env.PARLEY_LOG_JSON === '1';
   const running = new Map<ServiceName, ServiceProcess>();
   let stopping = false;
+  /** This run's own files (the overrides journal), removed when it stops. */
+  let runDir = '';
 
   const onLine = (name: ServiceName) => (line: string) => {
     process.stderr.write(`${jsonLogs ? line : prettyLine(name, line, Boolean(process.stderr.isTTY))}\n`);
@@ -338,6 +368,7 @@ async function mesh(): Promise<void> {
     if (broker) await stopProcess(broker);
     await Promise.all([...running.values()].filter((p) => p.name !== 'broker').map((p) => stopProcess(p)));
     if (running.size > 0) process.stdout.write('parley mesh stopped\n');
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
@@ -352,7 +383,7 @@ async function mesh(): Promise<void> {
       name === 'broker'
         ? 'ad servers get UNAVAILABLE until it is back'
         : name === 'admin'
-          ? 'the broker keeps the overrides it last saw'
+          ? 'the broker keeps the overrides it last saw until it is back'
           : 'decisions run degraded without it';
     const last = restarts.get(name) ?? { attempt: 0, upSince: 0 };
     let attempt = Date.now() - last.upSince >= RESTART.stableMs ? 0 : last.attempt;
@@ -364,9 +395,12 @@ async function mesh(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (stopping) return;
       try {
-        const again = await start(name, envOf.get(name)!);
+        const env = envOf.get(name)!;
+        const again = await start(name, env);
         restarts.set(name, { attempt, upSince: Date.now() });
         process.stderr.write(`${name} restarted: pid ${again.pid}, ${again.address}\n`);
+        const lost = lostOnRestart(name, config, env[OVERRIDES_JOURNAL_ENV] ?? '');
+        if (lost) loud(`the ${name} restarted: ${lost}`);
         return;
       } catch (err) {
         what = `the ${name} could not restart (${(err as Error).message.split('\n')[0]})`;
@@ -406,6 +440,11 @@ async function mesh(): Promise<void> {
     for (const a of agents) brokerEnv[addrEnv(a.name)] = a.address;
     // The admin service (overrides, decision log, dashboard), with dev sign-in tokens unless configured.
     const adminEnv: NodeJS.ProcessEnv = { ...brokerEnv };
+    // Embedded, its overrides outlive a crash of the admin service in a journal of this run's.
+    if (!config.redisUrl && !adminEnv[OVERRIDES_JOURNAL_ENV]) {
+      runDir = mkdtempSync(join(tmpdir(), 'parley-mesh-'));
+      adminEnv[OVERRIDES_JOURNAL_ENV] = join(runDir, 'overrides.jsonl');
+    }
     if (!adminEnv[ADMIN_TOKENS_ENV]) {
       devTokens = { editor: randomToken(), viewer: randomToken() };
       adminEnv[ADMIN_TOKENS_ENV] =

@@ -294,7 +294,7 @@ export function createAdminState(config: Pick<Config, 'redisUrl' | 'redisPrefix'
   if (!config.redisUrl) {
     return {
       kind: 'embedded',
-      store: new EmbeddedOverrideStore(),
+      store: new EmbeddedOverrideStore(config.admin.overridesJournal || undefined),
       decisions: new EmbeddedDecisionLog(config.admin.decisionLogSize),
       close: async () => undefined,
     };

@@ -108,6 +108,8 @@ export interface AdminConfig {
   tokens: string;
   /** How many decision records the decision log keeps (ring buffer / Redis). */
   decisionLogSize: number;
+  /** Embedded state: the file the overrides and their audit log are kept in ('' = memory only). */
+  overridesJournal: string;
   /** The ISO 4217 code of the currency budgets and prices are in (the dashboard shows money in it). */
   currency: string;
 }
@@ -328,6 +330,7 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
       address: str(env, 'PARLEY_ADMIN_ADDR', `${host}:${ports.admin}`),
       tokens: str(env, 'PARLEY_ADMIN_TOKENS', ''),
       decisionLogSize: int(env, 'PARLEY_DECISION_LOG_SIZE', 10_000, 10, 10_000_000),
+      overridesJournal: str(env, 'PARLEY_OVERRIDES_JOURNAL', ''),
       currency: currency(env),
     },
     logLevel: logLevel as Config['logLevel'],

@@ -5,15 +5,24 @@
  * feed brokers reload on. `handles()` gives two handles on one state: for
  * Redis two stores on two connections (two admin replicas, or an admin and a
  * broker); the embedded store is one process, so both handles are the same
- * store.
+ * store. `reopen()` is the state as a process started later sees it: Redis,
+ * or the embedded store's journal (an admin service that died and came back);
+ * an embedded store without a journal keeps nothing.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../services/admin/service';
 import { storeOverrideSource } from '../../services/broker/overrides';
 import type { Override } from '../../services/common/domain/overrides';
 import { createLogger } from '../../services/common/log';
 import { EmbeddedDecisionLog } from '../../services/common/state/decisions';
-import { EmbeddedOverrideStore, type OverrideStore } from '../../services/common/state/overrides';
+import {
+  EmbeddedOverrideStore,
+  type OverrideStore,
+  readJournal,
+} from '../../services/common/state/overrides';
 import { RedisOverrideStore, VERSION_POLL_MS } from '../../services/common/state/overrides-redis';
 import { type RedisBackend, redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 
@@ -31,9 +40,15 @@ function track<S extends OverrideStore>(s: S): S {
   return s;
 }
 
+const journals = mkdtempSync(join(tmpdir(), 'parley-override-journal-'));
+afterAll(() => rmSync(journals, { recursive: true, force: true }));
+let journal = '';
+
 interface Adapter {
   /** Two handles on the same state. */
   handles(prefix?: string): [OverrideStore, OverrideStore];
+  /** A new store on the state the handles keep, as a process started later opens it (none: not kept). */
+  reopen?(): OverrideStore;
   /** The Redis it keeps the state in (none: embedded). */
   backend?: RedisBackend;
 }
@@ -47,6 +62,16 @@ const adapters: Array<[string, Adapter]> = [
       },
     },
   ],
+  [
+    'embedded with a journal',
+    {
+      handles() {
+        const s = track(new EmbeddedOverrideStore(journal));
+        return [s, s];
+      },
+      reopen: () => track(new EmbeddedOverrideStore(journal)),
+    },
+  ],
   ...backends.map(([name, backend]): [string, Adapter] => [
     name,
     {
@@ -57,6 +82,7 @@ const adapters: Array<[string, Adapter]> = [
           track(new RedisOverrideStore(backend.client(), prefix)),
         ];
       },
+      reopen: () => track(new RedisOverrideStore(backend.client(), PREFIX)),
     },
   ]),
 ];
@@ -93,9 +119,10 @@ async function within(ms: number, cond: () => boolean | Promise<boolean>): Promi
 
 describe.each(adapters)('OverrideStore contract: %s', (name, adapter) => {
   const { backend } = adapter;
-  beforeEach(async () => {
+  beforeEach(async (ctx) => {
     await backend?.flush();
     opened = [];
+    journal = join(journals, `${ctx.task.id}.jsonl`);
   });
   afterEach(async () => {
     for (const s of opened) await s.close();
@@ -106,6 +133,22 @@ describe.each(adapters)('OverrideStore contract: %s', (name, adapter) => {
     expect(await store.snapshot()).toEqual({ overrides: [], version: 0 });
     expect(await store.audit(10)).toEqual([]);
   });
+
+  it.skipIf(!adapter.reopen)(
+    'a store opened again later keeps the overrides, version and audit log',
+    async () => {
+      const [store] = adapter.handles();
+      await store.create(ov('ov-a'), T0);
+      await store.create(ov('ov-b'), T0 + 1);
+      await store.remove('ov-a', 'cy', 'done', T0 + 2);
+      const before = { snapshot: await store.snapshot(), audit: await store.audit(10) };
+      const again = adapter.reopen!();
+      expect(await again.snapshot()).toEqual(before.snapshot);
+      expect(await again.audit(10)).toEqual(before.audit);
+      // And it goes on from there: the next change is version 4.
+      expect((await again.create(ov('ov-c'), T0 + 3)).seq).toBe(4);
+    },
+  );
 
   it('creates, lists and deletes overrides; every change bumps the version by one', async () => {
     const [store] = adapter.handles();
@@ -353,4 +396,33 @@ describe.each(adapters)('OverrideStore contract: %s', (name, adapter) => {
       expect(await other.audit(10)).toEqual([]);
     },
   );
+});
+
+describe('the embedded override journal', () => {
+  const file = () => join(journals, `journal-${Math.random().toString(36).slice(2)}.jsonl`);
+
+  it('a change cut short by a crash (no newline) never happened, and the file is repaired', async () => {
+    const f = file();
+    const store = new EmbeddedOverrideStore(f);
+    await store.create(ov('ov-a'), T0);
+    const whole = readFileSync(f, 'utf8');
+    appendFileSync(f, '{"seq":2,"atMs":1,"actor":"ana","action":"cre');
+    const again = new EmbeddedOverrideStore(f);
+    expect((await again.snapshot()).version).toBe(1);
+    expect(readFileSync(f, 'utf8')).toBe(whole);
+    await again.create(ov('ov-b'), T0 + 1);
+    expect(readJournal(f).map((e) => e.overrideId)).toEqual(['ov-a', 'ov-b']);
+  });
+
+  it('a journal that is not one names the file and the line', async () => {
+    const f = file();
+    const store = new EmbeddedOverrideStore(f);
+    await store.create(ov('ov-a'), T0);
+    await store.create(ov('ov-b'), T0 + 1);
+    const [first, second] = readFileSync(f, 'utf8').split('\n');
+    writeFileSync(f, `${second}\n${first}\n`);
+    expect(() => new EmbeddedOverrideStore(f)).toThrow(`${f}:1: not the override journal's entry 1`);
+    writeFileSync(f, `${first}\nnot json\n`);
+    expect(() => new EmbeddedOverrideStore(f)).toThrow(`${f}:2: not the override journal's entry 2`);
+  });
 });

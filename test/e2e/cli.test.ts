@@ -201,6 +201,40 @@ describe('the parley CLI', () => {
     );
     pids[context] = Number(/^context restarted: pid (\d+)/m.exec(mesh.stderr())![1]);
     expect(alive(pids[context]!)).toBe(true);
+    // It says what the restart lost: embedded sessions.
+    expect(mesh.stderr()).toMatch(
+      /the context restarted: its embedded state is gone .*sessions start afresh/,
+    );
+
+    // The admin service's overrides outlive its crash (this run's journal), and the broker keeps them.
+    const editor = /editor token (\S+)/.exec(out)?.[1];
+    const asEditor = { authorization: `Bearer ${editor}`, 'content-type': 'application/json' };
+    const created = await fetch(`${dashboard}api/overrides`, {
+      method: 'POST',
+      headers: asEditor,
+      body: JSON.stringify({ kind: 'pause', targetId: 'stride-run-club', reason: 'before the crash' }),
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const admin = SERVICES.indexOf('admin');
+    process.kill(pids[admin]!, 'SIGKILL');
+    await until(
+      'the admin service to restart',
+      () => /^admin restarted: pid/m.test(mesh.stderr()),
+      15_000,
+      debug,
+    );
+    expect(mesh.stderr()).toMatch(
+      /the admin restarted: its overrides and audit log came back from \S+overrides\.jsonl/,
+    );
+    pids[admin] = Number(/^admin restarted: pid (\d+)/m.exec(mesh.stderr())![1]);
+    const listed = async () => {
+      const res = await fetch(`${dashboard}api/overrides`, { headers: asEditor });
+      return ((await res.json()) as { overrides: Array<{ targetId: string; reason: string }> }).overrides;
+    };
+    let overrides: Array<{ targetId: string; reason: string }> = [];
+    for (const end = Date.now() + 10_000; overrides.length === 0 && Date.now() < end; )
+      overrides = await listed().catch(() => []);
+    expect(overrides.map((o) => [o.targetId, o.reason])).toEqual([['stride-run-club', 'before the crash']]);
     const decideOnce = async () => {
       const d = run(['decide', '--target', `127.0.0.1:${ports.broker}`], baseEnv());
       await d.exited;
