@@ -153,6 +153,7 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
             explicit_content: false,
             country: 'GB',
             content: null,
+            listener_id: '',
           },
           excluded_advertisers: [],
           excluded_categories: [],

@@ -6,6 +6,8 @@
  * comes from an injected clock. A learned bid-multiplier policy, when one is
  * held, scales each eligible candidate's advertiser value (read once per
  * evaluate, so a hot swap never splits a counter-offer between versions).
+ * Brand lift: a campaign with a hold-out (catalogue `brand_lift.holdout`)
+ * is vetoed for the listeners of its control group.
  */
 import { randomUUID } from 'node:crypto';
 import type { ModelHolder } from '../../learning/artifacts';
@@ -191,8 +193,10 @@ export class ObjectiveAgent {
     }
     const held = this.options.objectiveModel?.current();
     const policy = held && held !== NEUTRAL_OBJECTIVE ? held : null;
+    // A hold-out keys on the listener when the ad server says who it is, else on the session.
+    const listenerKey = input.listenerId || input.sessionId;
     return {
-      values: input.candidates.map((c) => this.value(c, facts.get(c.campaignId)!, now, policy)),
+      values: input.candidates.map((c) => this.value(c, facts.get(c.campaignId)!, now, policy, listenerKey)),
       modelVersion: policy ? policy.version : this.modelVersion,
     };
   }
@@ -601,7 +605,13 @@ export class ObjectiveAgent {
     });
   }
 
-  private value(c: Candidate, f: CampaignFacts, now: number, policy: ObjectivePolicy | null): CandidateValue {
+  private value(
+    c: Candidate,
+    f: CampaignFacts,
+    now: number,
+    policy: ObjectivePolicy | null,
+    listenerKey: string,
+  ): CandidateValue {
     const { campaign, pacing } = f;
     const verdict = checkEligibility({
       campaign,
@@ -611,6 +621,7 @@ export class ObjectiveAgent {
       spend: f.spend,
       sessionImpressions: f.sessionImpressions,
       pacing: pacing ?? NOT_PACED,
+      listenerKey,
     });
     const multiplier = pacing?.multiplier ?? 1;
     const goal = campaign?.goal ?? 'awareness';

@@ -60,6 +60,7 @@ export function negotiationHandlers(agent: ObjectiveAgent): AgentHandlers {
         requestId: input.requestId,
         round: input.round,
         sessionId: input.signals.sessionId,
+        ...(input.signals.listenerId ? { listenerId: input.signals.listenerId } : {}),
         context: input.context,
         candidates: input.candidates,
       });

@@ -41,6 +41,7 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
         explicit_content: false,
         country: 'SE',
         content: null,
+        listener_id: '',
       },
       excluded_advertisers: ['adv-x'],
       excluded_categories: [],
