@@ -192,6 +192,7 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
                   detail: '',
                   value: d.pEngage,
                   pacing_multiplier: 1,
+                  lift_multiplier: 0,
                   goal: 'conversion',
                 })),
                 model_version: 'pacing-rules-v1',

@@ -84,6 +84,7 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
                 detail: '',
                 value: 0.42,
                 pacing_multiplier: 1.1,
+                lift_multiplier: 0,
                 goal: 'conversion',
               },
             ],

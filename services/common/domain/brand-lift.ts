@@ -1,5 +1,8 @@
 /**
- * Brand-lift hold-outs: a randomised control group per campaign, drawn by a
+ * Brand lift, the parts several places share: the survey wave operators
+ * report (objective.proto BrandLiftResult) and the hold-outs.
+ *
+ * Hold-outs: a randomised control group per campaign, drawn by a
  * hash so that no state is needed and every replica agrees. A listener is in
  * a campaign's control group when the hash of (listener, campaign) falls
  * below the campaign's hold-out share: the same listener is always in (or
@@ -30,3 +33,22 @@ export function isHeldOut(share: number, listenerId: string, campaignId: string)
   return share > 0 && holdoutDraw(listenerId, campaignId) < share;
 }
 
+/** One campaign's brand-lift survey wave, as reported (ReportBrandLift) and kept by the objective agent. */
+export interface LiftWave {
+  campaignId: string;
+  /** The vendor's id of the wave: a wave is kept once per (campaignId, waveId). */
+  waveId: string;
+  exposedN: number;
+  /** Yes-rates of the exposed and the control (held-out) respondents, in [0, 1]. */
+  exposedRate: number;
+  controlN: number;
+  controlRate: number;
+  /** The campaign's impressions and distinct listeners reached in the survey window. */
+  impressions: number;
+  reach: number;
+  fieldedAtMs: number;
+  publishedAtMs: number;
+}
+
+/** What keeping a wave did: new, the same figures again (no effect), or other figures for a wave kept before (a correction). */
+export type LiftRecordStatus = 'recorded' | 'duplicate' | 'replaced';

@@ -162,6 +162,8 @@ export interface CandidateValue {
   advertiserValue: number;
   pacingMultiplier: number;
   goal: Goal;
+  /** The measured brand-lift multiplier applied to advertiserValue; absent or 0 = none applied. */
+  liftMultiplier?: number;
 }
 
 export interface Counter {
@@ -191,6 +193,8 @@ export interface Verdict {
   pacingMultiplier: number;
   /** A goal critic's goal; '' = not applicable. */
   goal: Goal | '';
+  /** A goal critic's brand-lift multiplier on its value; absent or 0 = not applicable. */
+  liftMultiplier?: number;
 }
 
 export interface Critique {
