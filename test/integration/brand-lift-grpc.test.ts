@@ -15,7 +15,6 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brandLiftCommand, sendBrandLift } from '../../bin/brand-lift';
 import type { BrandLiftResult } from '../../proto/gen/parley/v1/BrandLiftResult';
-import type { Candidate } from '../../proto/gen/parley/v1/Candidate';
 import type { CritiqueRequest } from '../../proto/gen/parley/v1/CritiqueRequest';
 import type { Verdict__Output } from '../../proto/gen/parley/v1/Verdict';
 import { loadConfig } from '../../services/common/config';
@@ -23,6 +22,7 @@ import { holdoutDraw } from '../../services/common/domain/brand-lift';
 import { AgentLink } from '../../services/common/grpc/agent-stream';
 import { createLogger } from '../../services/common/log';
 import { type ObjectiveAgentService, startObjectiveAgent } from '../../services/objective/server';
+import { wireCandidate as candidate, surveyResult } from '../support/objective';
 import { redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 
 const FLIGHT = 'flight: { start: "2020-01-01T00:00:00Z", end: "2100-01-01T00:00:00Z" }';
@@ -51,36 +51,19 @@ const redis = useTestRedis();
 const backends = redisBackends(redis, useTestRedisCluster());
 const states = [['embedded'], ...backends.map(([name]) => [name])];
 
-const T = Date.UTC(2026, 11, 1);
 /** A survey wave: 2,000 respondents per group, the control group at 20 % yes. */
-const result = (campaign_id: string, wave_id: string, exposed_yes_rate: number): BrandLiftResult => ({
-  campaign_id,
-  wave_id,
-  exposed_respondents: 2000,
-  exposed_yes_rate,
-  control_respondents: 2000,
-  control_yes_rate: 0.2,
-  impressions: 10_000,
-  reach: 5000,
-  fielded_at_ms: T,
-  published_at_ms: T + 6 * 3_600_000,
-});
+const result = (campaign_id: string, wave_id: string, exposed_yes_rate: number): BrandLiftResult =>
+  surveyResult({
+    campaign_id,
+    wave_id,
+    exposed_respondents: 2000,
+    exposed_yes_rate,
+    control_respondents: 2000,
+    control_yes_rate: 0.2,
+    impressions: 10_000,
+    reach: 5000,
+  });
 const RESULTS = [result('aware-hi', 'w1', 0.4), result('aware-lo', 'w1', 0.25), result('convert', 'w1', 0.3)];
-
-const candidate = (campaignId: string): Candidate => ({
-  creative_id: `${campaignId}-cr`,
-  campaign_id: campaignId,
-  advertiser_id: 'adv-1',
-  category: 'retail',
-  duration_ms: 15_000,
-  price_micros: 20_000,
-  tier: 'standard',
-  p_skip: 0.3,
-  p_complete: 0.6,
-  p_engage: 0.05,
-  policy_score: 0.4,
-  separation_categories: [],
-});
 
 const critique = (campaigns: string[], listenerId = ''): CritiqueRequest => ({
   request_id: 'req-lift',

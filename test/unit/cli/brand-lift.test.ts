@@ -9,22 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import { locate, parseCsv, parseLiftFile, replyText } from '../../../bin/brand-lift';
 import { UsageError } from '../../../services/common/cli';
+import { surveyResult } from '../../support/objective';
 
 const HEADER =
   'campaign_id,wave_id,exposed_respondents,exposed_yes_rate,control_respondents,control_yes_rate,impressions,reach,fielded_at,published_at';
-const ROW = 'camp-1,w1,400,0.31,380,0.22,120000,40000,2026-12-01T00:00:00Z,1796104800000';
-const EXPECTED = {
-  campaign_id: 'camp-1',
-  wave_id: 'w1',
-  exposed_respondents: 400,
-  exposed_yes_rate: 0.31,
-  control_respondents: 380,
-  control_yes_rate: 0.22,
-  impressions: 120_000,
-  reach: 40_000,
-  fielded_at_ms: Date.UTC(2026, 11, 1),
-  published_at_ms: 1_796_104_800_000,
-};
+const ROW = 'camp-1,w1,400,0.31,380,0.22,120000,40000,2026-12-01T00:00:00Z,1796104800000'; // surveyResult()
+const EXPECTED = surveyResult();
 
 function usage(fn: () => unknown): string {
   try {

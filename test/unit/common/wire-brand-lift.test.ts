@@ -13,22 +13,10 @@ import {
   reportBrandLiftFromWire,
   reportBrandLiftToWire,
 } from '../../../services/common/wire/objective';
+import { SURVEY_FIELDED_MS, surveyResult } from '../../support/objective';
 
-const T = 1_796_000_000_000;
-
-const result = (over: Partial<BrandLiftResult__Output> = {}): BrandLiftResult__Output => ({
-  campaign_id: 'camp-1',
-  wave_id: 'w1',
-  exposed_respondents: 400,
-  exposed_yes_rate: 0.31,
-  control_respondents: 380,
-  control_yes_rate: 0.22,
-  impressions: 120_000,
-  reach: 40_000,
-  fielded_at_ms: T,
-  published_at_ms: T + 6 * 3_600_000,
-  ...over,
-});
+const T = SURVEY_FIELDED_MS;
+const result = surveyResult;
 
 function refusal(results: BrandLiftResult__Output[]): string {
   try {
