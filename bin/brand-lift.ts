@@ -21,11 +21,13 @@ import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import type { BrandLiftResult } from '../proto/gen/parley/v1/BrandLiftResult';
 import type { ReportBrandLiftReply__Output } from '../proto/gen/parley/v1/ReportBrandLiftReply';
-import { UsageError } from '../services/common/cli';
 import { v1 } from '../services/common/grpc/proto';
 import { channelCredentials } from '../services/common/grpc/tls';
 import { fieldPath } from '../services/common/schema';
 import { detailsOf, statusName } from './client';
+
+/** A results file this command cannot read: what is wrong, and where (file:line, column). */
+export class LiftFileError extends Error {}
 
 /** A file's results, and the line each one starts on (0 when the format has no lines to name: JSON). */
 export interface LiftFile {
@@ -88,14 +90,14 @@ function resultOf(raw: unknown, where: string): BrandLiftResult {
   const r = rowSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new UsageError(`${where}: ${fieldPath(issue.path) || 'row'}: ${issue.message}`);
+    throw new LiftFileError(`${where}: ${fieldPath(issue.path) || 'row'}: ${issue.message}`);
   }
   const { fielded_at, published_at, ...rest } = r.data;
   return { ...rest, fielded_at_ms: fielded_at, published_at_ms: published_at };
 }
 
 /** RFC 4180 CSV: rows of cells, with the line each row starts on; quoted cells may hold commas, quotes ("") and newlines. */
-export function parseCsv(text: string): Array<{ line: number; cells: string[] }> {
+export function parseCsv(text: string, name = 'line '): Array<{ line: number; cells: string[] }> {
   const rows: Array<{ line: number; cells: string[] }> = [];
   let cells: string[] = [];
   let cur = '';
@@ -133,7 +135,7 @@ export function parseCsv(text: string): Array<{ line: number; cells: string[] }>
       rowLine = line;
     } else cur += ch;
   }
-  if (quoted) throw new UsageError(`line ${rowLine}: a quoted cell is not closed`);
+  if (quoted) throw new LiftFileError(`${name}${rowLine}: a quoted cell is not closed`);
   if (cur !== '' || cells.length > 0) endRow();
   return rows;
 }
@@ -147,29 +149,29 @@ export function parseLiftFile(text: string, name: string): LiftFile {
     try {
       doc = JSON.parse(text);
     } catch (err) {
-      throw new UsageError(`${name}: not valid JSON: ${(err as Error).message}`);
+      throw new LiftFileError(`${name}: not valid JSON: ${(err as Error).message}`);
     }
     const list =
       doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { results?: unknown }).results : doc;
     if (!Array.isArray(list))
-      throw new UsageError(`${name}: expected an array of results, or an object with "results": [...]`);
+      throw new LiftFileError(`${name}: expected an array of results, or an object with "results": [...]`);
     return {
       results: list.map((r, i) => resultOf(r, `${name}: results[${i}]`)),
       lines: list.map(() => 0),
     };
   }
-  const [header, ...rows] = parseCsv(text);
-  if (!header) throw new UsageError(`${name}: empty file`);
+  const [header, ...rows] = parseCsv(text, `${name}:`);
+  if (!header) throw new LiftFileError(`${name}: empty file`);
   const columns = header.cells.map((c) => c.trim().toLowerCase());
   const missing = COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length > 0)
-    throw new UsageError(
+    throw new LiftFileError(
       `${name}:${header.line}: the header lacks ${missing.join(', ')} (columns: ${COLUMNS.join(', ')})`,
     );
   return {
     results: rows.map((row) => {
       if (row.cells.length !== columns.length)
-        throw new UsageError(
+        throw new LiftFileError(
           `${name}:${row.line}: ${row.cells.length} cells, the header has ${columns.length}`,
         );
       return resultOf(Object.fromEntries(columns.map((c, k) => [c, row.cells[k]])), `${name}:${row.line}`);
@@ -245,7 +247,7 @@ export async function brandLiftCommand(
     throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const { results, lines } = parseLiftFile(text, file);
-  if (results.length === 0) throw new UsageError(`${file}: no survey results in it`);
+  if (results.length === 0) throw new LiftFileError(`${file}: no survey results in it`);
   let reply: ReportBrandLiftReply__Output;
   try {
     reply = await sendBrandLift(opts.objective, results);

@@ -7,8 +7,7 @@
  * the file's line: `locate`).
  */
 import { describe, expect, it } from 'vitest';
-import { locate, parseCsv, parseLiftFile, replyText } from '../../../bin/brand-lift';
-import { UsageError } from '../../../services/common/cli';
+import { LiftFileError, locate, parseCsv, parseLiftFile, replyText } from '../../../bin/brand-lift';
 import { surveyResult } from '../../support/objective';
 
 const HEADER =
@@ -16,14 +15,14 @@ const HEADER =
 const ROW = 'camp-1,w1,400,0.31,380,0.22,120000,40000,2026-12-01T00:00:00Z,1796104800000'; // surveyResult()
 const EXPECTED = surveyResult();
 
-function usage(fn: () => unknown): string {
+function fileError(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
+    expect(err).toBeInstanceOf(LiftFileError);
     return (err as Error).message;
   }
-  throw new Error('expected a usage error');
+  throw new Error('expected a file error');
 }
 
 describe('parley brand-lift files', () => {
@@ -80,9 +79,9 @@ describe('parley brand-lift files', () => {
       'waves.csv:2: exposed_yes_rate: must be a number (a share in [0, 1])',
     ],
     ['a short row', 'camp-1,w1,400', 'waves.csv:2: 3 cells, the header has 10'],
-    ['an unclosed quote', '"camp-1,w1', 'line 2: a quoted cell is not closed'],
+    ['an unclosed quote', '"camp-1,w1', 'waves.csv:2: a quoted cell is not closed'],
   ])('refuses %s, naming the line and the column', (_name, row, message) => {
-    expect(usage(() => parseLiftFile(`${HEADER}\n${row}\n`, 'waves.csv'))).toBe(message);
+    expect(fileError(() => parseLiftFile(`${HEADER}\n${row}\n`, 'waves.csv'))).toBe(message);
   });
 
   it('passes a NaN rate and a negative count on, for the objective agent to refuse by name', () => {
@@ -95,17 +94,17 @@ describe('parley brand-lift files', () => {
   });
 
   it('refuses a header without every column, and files that are not results', () => {
-    expect(usage(() => parseLiftFile('campaign_id,wave_id\n', 'waves.csv'))).toMatch(
+    expect(fileError(() => parseLiftFile('campaign_id,wave_id\n', 'waves.csv'))).toMatch(
       /^waves\.csv:1: the header lacks exposed_respondents, exposed_yes_rate, .*published_at \(columns: campaign_id,/,
     );
-    expect(usage(() => parseLiftFile('', 'waves.csv'))).toBe('waves.csv: empty file');
-    expect(usage(() => parseLiftFile('{"results": 3}', 'waves.json'))).toMatch(
+    expect(fileError(() => parseLiftFile('', 'waves.csv'))).toBe('waves.csv: empty file');
+    expect(fileError(() => parseLiftFile('{"results": 3}', 'waves.json'))).toMatch(
       /expected an array of results/,
     );
-    expect(usage(() => parseLiftFile('[{"campaign_id": "c"}]', 'waves.json'))).toBe(
+    expect(fileError(() => parseLiftFile('[{"campaign_id": "c"}]', 'waves.json'))).toBe(
       'waves.json: results[0]: wave_id: required',
     );
-    expect(usage(() => parseLiftFile('[', 'waves.json'))).toMatch(/^waves\.json: not valid JSON/);
+    expect(fileError(() => parseLiftFile('[', 'waves.json'))).toMatch(/^waves\.json: not valid JSON/);
   });
 
   it("puts the objective agent's field on the file's line", () => {
