@@ -222,12 +222,12 @@ export function replyText(reply: ReportBrandLiftReply__Output): string[] {
     `${reply.statuses.length} survey wave${reply.statuses.length === 1 ? '' : 's'}: ${[...counts]
       .map(([s, n]) => `${n} ${STATUS_WORD[s] ?? s}`)
       .join(', ')}`,
-    `${'campaign'.padEnd(24)} ${'goal'.padEnd(11)} ${'waves'.padStart(5)} ${'recall/1000 imp'.padStart(16)} ${'value ×'.padStart(8)}`,
+    `${'campaign'.padEnd(24)} ${'goal'.padEnd(11)} ${'waves'.padStart(5)} ${'extra recalls/1000 imp'.padStart(22)} ${'value ×'.padStart(8)}`,
   ];
   for (const c of reply.campaigns)
     lines.push(
       `${c.campaign_id.padEnd(24)} ${(c.goal || '(gone)').padEnd(11)} ${String(c.waves).padStart(5)} ` +
-        `${(c.lift_per_impression * 1000).toFixed(2).padStart(16)} ${c.multiplier.toFixed(3).padStart(8)}`,
+        `${(c.lift_per_impression * 1000).toFixed(2).padStart(22)} ${c.multiplier.toFixed(3).padStart(8)}`,
     );
   lines.push(
     'value × scales awareness campaigns only, once at least 3 campaigns are measured (learning/brand-lift.ts).',

@@ -842,7 +842,7 @@ function liftDetail(lift: LiftModel, campaignId: string, multiplier: number): st
   const measured =
     per === undefined
       ? 'no wave with enough respondents yet'
-      : `${(per * 1000).toFixed(2)} recalls per 1000 impressions`;
+      : `${(per * 1000).toFixed(2)} extra recalls per 1000 impressions`;
   return `brand lift ×${multiplier.toFixed(3)} (${waves} survey wave${waves === 1 ? '' : 's'}, ${measured})`;
 }
 

@@ -160,7 +160,7 @@ describe('brand-lift survey waves in the objective agent', () => {
     expect(lo!.advertiserValue).toBeLessThan(before[1]!.advertiserValue);
     // The verdict says why, where the other valuation factors are.
     expect(hi!.detail).toMatch(
-      /^brand lift ×1\.\d{3} \(1 survey wave, \d+\.\d\d recalls per 1000 impressions\)$/,
+      /^brand lift ×1\.\d{3} \(1 survey wave, -?\d+\.\d\d extra recalls per 1000 impressions\)$/,
     );
     // A conversion campaign and an unmeasured one are valued as before.
     expect(convert).toEqual(before[2]);
