@@ -5,7 +5,7 @@
  * (the LiftValuer multiplier on the advertiser value, shown in the verdict),
  * once per (campaign, wave), the same on every replica sharing the store.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { staticCatalogue } from '../../../services/common/catalogue/load';
 import type { Catalogue } from '../../../services/common/catalogue/types';
 import { holdoutDraw } from '../../../services/common/domain/brand-lift';
@@ -238,6 +238,23 @@ describe('brand-lift survey waves in the objective agent', () => {
     const restarted = agentOn(store);
     await restarted.refreshBrandLift();
     expect(await verdictOf(restarted, 'aware-hi')).toEqual(await verdictOf(a, 'aware-hi'));
+  });
+
+  it("a replica picks up another replica's report on its refresh timer", async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new EmbeddedBrandLiftStore();
+      const a = agentOn(store);
+      const b = agentOn(store);
+      b.startBrandLiftRefresh(1000);
+      await a.reportBrandLift(WAVES);
+      expect((await verdictOf(b, 'aware-hi')).liftMultiplier).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(await verdictOf(b, 'aware-hi')).toEqual(await verdictOf(a, 'aware-hi'));
+      b.stopBrandLiftRefresh();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an agent without a store refuses reports and values by the rules alone', async () => {
