@@ -7,6 +7,8 @@
  *                                                        agent of the registry, each its own process
  *   parley traffic [--rate N] [--duration S] [--target host:port] [--seed N] [--deadline MS] [--unary]
  *   parley decide  [--target host:port] [--seed N] [--json]
+ *   parley brand-lift <file> [--objective host:port] [--json]
+ *                                                        report brand-lift survey results (CSV or JSON)
  *
  * `npm start` = `parley mesh`, `npm run traffic` = `parley traffic`.
  */
@@ -41,6 +43,7 @@ import { createLogger, type Logger } from '../services/common/log';
 import { type MetricsEndpoint, startMetricsEndpoint } from '../services/common/metrics';
 import { projectPath } from '../services/common/paths';
 import { initTelemetry } from '../services/common/telemetry';
+import { brandLiftCommand } from './brand-lift';
 import { connect, decide, detailsOf, statusName, waitReady } from './client';
 import { explainDecision } from './explain';
 import {
@@ -121,6 +124,9 @@ const USAGE = `usage: parley <command>
                                                send one sample decision and print the answer
   explain <request-id> [--admin host:port] [--json]
                                                why a past decision chose its ad and why the others lost
+  brand-lift <file> [--objective host:port] [--json]
+                                               report brand-lift survey results (CSV or JSON) to the
+                                               objective agent, which values awareness campaigns by them
 ${Object.values(DELEGATED)
   .map((d) => `  ${d.args.padEnd(45)}${d.help}`)
   .join('\n')}
@@ -175,6 +181,23 @@ const COMMANDS = {
     flags: {
       admin: { value: 'HOST:PORT', help: 'the admin service', default: 'PARLEY_ADMIN_ADDR' },
       json: { help: 'the decision record and its explanation as JSON' },
+    },
+    positionals: 1,
+  },
+  'brand-lift': {
+    usage: 'parley brand-lift <file> [options]',
+    summary:
+      'Reports brand-lift survey results to the objective agent: a CSV (header row) or JSON file (an array\n' +
+      'of objects) with campaign_id, wave_id, exposed_respondents, exposed_yes_rate, control_respondents,\n' +
+      'control_yes_rate, impressions, reach, fielded_at, published_at (ISO 8601 or epoch ms), one survey\n' +
+      'wave each. All or nothing; a wave sent again is not counted twice (docs/operations.md, "Brand lift").',
+    flags: {
+      objective: {
+        value: 'HOST:PORT',
+        help: 'the objective agent',
+        default: 'PARLEY_OBJECTIVE_ADDR',
+      },
+      json: { help: "print the agent's reply as JSON" },
     },
     positionals: 1,
   },
@@ -654,6 +677,14 @@ async function main(argv: string[]): Promise<void> {
         admin: stringFlag(flags, 'admin', '') || loadConfig(process.env).admin.address,
         json: flags.json === true,
       });
+    case 'brand-lift': {
+      if (!arg) throw new UsageError('brand-lift: name the results file, e.g. parley brand-lift waves.csv');
+      setDefaultIdentity('operator');
+      const objective = stringFlag(flags, 'objective', '') || loadConfig(process.env).addresses.objective;
+      if (!objective)
+        throw new UsageError('brand-lift: no objective agent in the registry; pass --objective');
+      return brandLiftCommand(arg, { objective, json: flags.json === true });
+    }
   }
 }
 

@@ -20,7 +20,7 @@
  * baseline + (1 − baseline) · m, except that a share `noise` of respondents
  * answers at random.
  */
-import { hashSeed } from '../services/common/rng';
+import { unitHash } from '../services/common/domain/brand-lift';
 
 export interface LiftParams {
   /** Share of listeners held out (the control group) per campaign. */
@@ -66,15 +66,8 @@ export const DEFAULT_LIFT: LiftParams = {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** A hash of (seed, listener, campaign) in [0, 1): the same listener stays in (or out of) a campaign's control group. */
-export function unitHash(seed: number, listener: number, campaignId: string): number {
-  let h = hashSeed(campaignId) ^ Math.imul(seed >>> 0, 0x9e3779b1);
-  h = Math.imul(h ^ (listener + 0x7f4a7c15), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
-}
+/** A hash of (seed, listener, campaign) in [0, 1): the same listener stays in (or out of) a campaign's control group (shared with the mesh's hold-outs). */
+export { unitHash };
 
 /** Is the listener in the campaign's randomised control group? */
 export function isHeldOut(p: LiftParams, seed: number, listener: number, campaignId: string): boolean {

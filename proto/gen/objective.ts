@@ -9,7 +9,9 @@ import type { AgentCalls as _parley_v1_AgentCalls, AgentCalls__Output as _parley
 import type { AgentReplies as _parley_v1_AgentReplies, AgentReplies__Output as _parley_v1_AgentReplies__Output } from './parley/v1/AgentReplies';
 import type { AgentReply as _parley_v1_AgentReply, AgentReply__Output as _parley_v1_AgentReply__Output } from './parley/v1/AgentReply';
 import type { AssessRequest as _parley_v1_AssessRequest, AssessRequest__Output as _parley_v1_AssessRequest__Output } from './parley/v1/AssessRequest';
+import type { BrandLiftResult as _parley_v1_BrandLiftResult, BrandLiftResult__Output as _parley_v1_BrandLiftResult__Output } from './parley/v1/BrandLiftResult';
 import type { CallError as _parley_v1_CallError, CallError__Output as _parley_v1_CallError__Output } from './parley/v1/CallError';
+import type { CampaignLift as _parley_v1_CampaignLift, CampaignLift__Output as _parley_v1_CampaignLift__Output } from './parley/v1/CampaignLift';
 import type { CampaignPacing as _parley_v1_CampaignPacing, CampaignPacing__Output as _parley_v1_CampaignPacing__Output } from './parley/v1/CampaignPacing';
 import type { CampaignStatusReply as _parley_v1_CampaignStatusReply, CampaignStatusReply__Output as _parley_v1_CampaignStatusReply__Output } from './parley/v1/CampaignStatusReply';
 import type { CampaignStatusRequest as _parley_v1_CampaignStatusRequest, CampaignStatusRequest__Output as _parley_v1_CampaignStatusRequest__Output } from './parley/v1/CampaignStatusRequest';
@@ -38,6 +40,8 @@ import type { RecordAcks as _parley_v1_RecordAcks, RecordAcks__Output as _parley
 import type { Rejection as _parley_v1_Rejection, Rejection__Output as _parley_v1_Rejection__Output } from './parley/v1/Rejection';
 import type { ReleaseRequest as _parley_v1_ReleaseRequest, ReleaseRequest__Output as _parley_v1_ReleaseRequest__Output } from './parley/v1/ReleaseRequest';
 import type { ReleaseResponse as _parley_v1_ReleaseResponse, ReleaseResponse__Output as _parley_v1_ReleaseResponse__Output } from './parley/v1/ReleaseResponse';
+import type { ReportBrandLiftReply as _parley_v1_ReportBrandLiftReply, ReportBrandLiftReply__Output as _parley_v1_ReportBrandLiftReply__Output } from './parley/v1/ReportBrandLiftReply';
+import type { ReportBrandLiftRequest as _parley_v1_ReportBrandLiftRequest, ReportBrandLiftRequest__Output as _parley_v1_ReportBrandLiftRequest__Output } from './parley/v1/ReportBrandLiftRequest';
 import type { Reservation as _parley_v1_Reservation, Reservation__Output as _parley_v1_Reservation__Output } from './parley/v1/Reservation';
 import type { Slot as _parley_v1_Slot, Slot__Output as _parley_v1_Slot__Output } from './parley/v1/Slot';
 import type { Verdict as _parley_v1_Verdict, Verdict__Output as _parley_v1_Verdict__Output } from './parley/v1/Verdict';
@@ -57,7 +61,10 @@ export interface ProtoGrpcType {
       AgentReplies: MessageTypeDefinition<_parley_v1_AgentReplies, _parley_v1_AgentReplies__Output>
       AgentReply: MessageTypeDefinition<_parley_v1_AgentReply, _parley_v1_AgentReply__Output>
       AssessRequest: MessageTypeDefinition<_parley_v1_AssessRequest, _parley_v1_AssessRequest__Output>
+      BrandLiftResult: MessageTypeDefinition<_parley_v1_BrandLiftResult, _parley_v1_BrandLiftResult__Output>
+      BrandLiftStatus: EnumTypeDefinition
       CallError: MessageTypeDefinition<_parley_v1_CallError, _parley_v1_CallError__Output>
+      CampaignLift: MessageTypeDefinition<_parley_v1_CampaignLift, _parley_v1_CampaignLift__Output>
       CampaignPacing: MessageTypeDefinition<_parley_v1_CampaignPacing, _parley_v1_CampaignPacing__Output>
       CampaignStatusReply: MessageTypeDefinition<_parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusReply__Output>
       CampaignStatusRequest: MessageTypeDefinition<_parley_v1_CampaignStatusRequest, _parley_v1_CampaignStatusRequest__Output>
@@ -92,6 +99,8 @@ export interface ProtoGrpcType {
       Rejection: MessageTypeDefinition<_parley_v1_Rejection, _parley_v1_Rejection__Output>
       ReleaseRequest: MessageTypeDefinition<_parley_v1_ReleaseRequest, _parley_v1_ReleaseRequest__Output>
       ReleaseResponse: MessageTypeDefinition<_parley_v1_ReleaseResponse, _parley_v1_ReleaseResponse__Output>
+      ReportBrandLiftReply: MessageTypeDefinition<_parley_v1_ReportBrandLiftReply, _parley_v1_ReportBrandLiftReply__Output>
+      ReportBrandLiftRequest: MessageTypeDefinition<_parley_v1_ReportBrandLiftRequest, _parley_v1_ReportBrandLiftRequest__Output>
       Reservation: MessageTypeDefinition<_parley_v1_Reservation, _parley_v1_Reservation__Output>
       RiskLevel: EnumTypeDefinition
       SafetyCategory: EnumTypeDefinition

@@ -45,6 +45,8 @@ const ROLES_BY_SERVICE: Record<string, readonly Role[]> = {
 /** Single methods with their own rule. */
 const ROLES_BY_METHOD: Record<string, readonly Role[]> = {
   '/parley.v1.FederatedAggregator/RoundStatus': ANY_ROLE,
+  // Brand-lift survey results: a service, or a person with `parley brand-lift`.
+  '/parley.v1.ObjectiveAgent/ReportBrandLift': ['service', 'operator'],
 };
 const AGENT_ROLES: readonly Role[] = ['service'];
 

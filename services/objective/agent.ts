@@ -6,6 +6,11 @@
  * comes from an injected clock. A learned bid-multiplier policy, when one is
  * held, scales each eligible candidate's advertiser value (read once per
  * evaluate, so a hot swap never splits a counter-offer between versions).
+ * Brand lift: a campaign with a hold-out (catalogue `brand_lift.holdout`)
+ * is vetoed for the listeners of its control group, and the survey waves
+ * operators report (reportBrandLift) value awareness campaigns by their
+ * measured lift (brand-lift.ts), reloaded from the shared store when another
+ * replica changed them.
  */
 import { randomUUID } from 'node:crypto';
 import type { ModelHolder } from '../../learning/artifacts';
@@ -27,6 +32,16 @@ import type {
 import { DomainError, invalidArgument, messageOf } from '../common/errors';
 import type { Logger } from '../common/log';
 import type { CampaignSpendSample } from '../common/metrics';
+import {
+  type BrandLiftStore,
+  type CampaignLift,
+  type LiftModel,
+  type LiftRecordStatus,
+  type LiftWave,
+  liftModelOf,
+  NO_LIFT,
+  waveKey,
+} from './brand-lift';
 import { checkEligibility, checkStatus, costOf } from './eligibility';
 import type { BatchReservation, BudgetLedger, ReserveRefusal, ReserveResult, SpendState } from './ledger';
 import type {
@@ -65,7 +80,17 @@ export interface ObjectiveAgentOptions {
    * counter-offer optimistic, never overspend. Saves most state reads under load.
    */
   advisoryReadTtlMs?: number;
+  /** Brand-lift survey waves (reportBrandLift); absent = none: no campaign is valued by lift. */
+  brandLift?: BrandLiftStore | null;
   log?: Logger;
+}
+
+/** What a brand-lift report did (ReportBrandLift). */
+export interface BrandLiftReport {
+  /** One per wave reported, in order. */
+  statuses: LiftRecordStatus[];
+  /** Every campaign with a wave kept, after the report. */
+  campaigns: CampaignLift[];
 }
 
 export interface RecordOutcomeResult {
@@ -148,6 +173,7 @@ export function critiqueOf(counter: Counter): Critique {
       value: v.advertiserValue,
       pacingMultiplier: v.pacingMultiplier,
       goal: v.goal,
+      ...(v.liftMultiplier ? { liftMultiplier: v.liftMultiplier } : {}),
     })),
     modelVersion: counter.modelVersion,
   };
@@ -159,6 +185,11 @@ export class ObjectiveAgent {
   private readonly profileOf: (campaign: Campaign) => TrafficProfile;
   private readonly newReservationId: () => string;
   private sweeper: NodeJS.Timeout | null = null;
+  private liftTimer: NodeJS.Timeout | null = null;
+  /** The valuer built from the brand-lift waves at `version` of the store (NO_LIFT until the first load). */
+  private lift: { version: number; model: LiftModel } = { version: 0, model: NO_LIFT };
+  /** A reload in flight: concurrent refreshes share it. */
+  private liftLoad: Promise<void> | null = null;
   /** Recent advisory reads per campaign (see advisoryReadTtlMs); concurrent evaluations share one read. */
   private readonly advisory = new Map<string, AdvisoryRead>();
 
@@ -191,8 +222,13 @@ export class ObjectiveAgent {
     }
     const held = this.options.objectiveModel?.current();
     const policy = held && held !== NEUTRAL_OBJECTIVE ? held : null;
+    // A hold-out keys on the listener when the ad server says who it is, else on the session.
+    const listenerKey = input.listenerId || input.sessionId;
+    const lift = this.lift.model;
     return {
-      values: input.candidates.map((c) => this.value(c, facts.get(c.campaignId)!, now, policy)),
+      values: input.candidates.map((c) =>
+        this.value(c, facts.get(c.campaignId)!, now, policy, listenerKey, lift),
+      ),
       modelVersion: policy ? policy.version : this.modelVersion,
     };
   }
@@ -393,6 +429,99 @@ export class ObjectiveAgent {
       );
     }, intervalMs);
     this.sweeper.unref();
+  }
+
+  /**
+   * Keeps brand-lift survey waves (once per campaign and wave id) and values
+   * awareness campaigns by them from now on. All or nothing: a wave of a
+   * campaign the catalogue does not know, or a wave listed twice in the
+   * report with different figures, refuses the whole report
+   * (INVALID_ARGUMENT naming results[i]) before anything is kept.
+   */
+  async reportBrandLift(waves: readonly LiftWave[]): Promise<BrandLiftReport> {
+    const store = this.options.brandLift;
+    if (!store)
+      throw new DomainError('unavailable', 'brand lift: this objective agent keeps no survey waves');
+    const campaigns = this.options.catalogue.current().campaigns;
+    const seen = new Map<string, { at: number; wave: LiftWave }>();
+    waves.forEach((w, i) => {
+      if (!campaigns.has(w.campaignId))
+        throw invalidArgument(`results[${i}].campaign_id`, `unknown campaign "${w.campaignId}"`);
+      const key = waveKey(w);
+      const earlier = seen.get(key);
+      if (earlier && !sameWave(earlier.wave, w))
+        throw invalidArgument(
+          `results[${i}].wave_id`,
+          `wave "${w.waveId}" of campaign ${w.campaignId} is also results[${earlier.at}], with other figures`,
+        );
+      if (!earlier) seen.set(key, { at: i, wave: w });
+    });
+    let statuses: LiftRecordStatus[];
+    try {
+      statuses = await store.record(waves);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    // Kept: a reload that fails now is retried by the refresh timer (and a resent report is a duplicate).
+    await this.refreshBrandLift().catch((err) =>
+      this.options.log?.warn('brand lift reload failed', { error: messageOf(err) }),
+    );
+    return { statuses, campaigns: this.brandLiftSummary() };
+  }
+
+  /** Reloads the waves when the store's version moved (another replica's report); cheap otherwise (one read). */
+  async refreshBrandLift(): Promise<void> {
+    const store = this.options.brandLift;
+    if (!store) return;
+    while (this.liftLoad) await this.liftLoad;
+    const load = (async () => {
+      if ((await store.version()) === this.lift.version) return;
+      const { version, waves } = await store.snapshot();
+      this.lift = { version, model: liftModelOf(waves) };
+      this.options.log?.info('brand lift reloaded', { version, waves: waves.length });
+    })();
+    this.liftLoad = load;
+    try {
+      await load;
+    } finally {
+      if (this.liftLoad === load) this.liftLoad = null;
+    }
+  }
+
+  /** What the agent makes of each measured campaign's lift now. */
+  brandLiftSummary(): CampaignLift[] {
+    const { valuer, campaigns } = this.lift.model;
+    const catalogue = this.options.catalogue.current().campaigns;
+    return [...campaigns.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, c]) => {
+        const goal = catalogue.get(id)?.goal ?? '';
+        return {
+          campaignId: id,
+          goal,
+          waves: c.waves,
+          liftPerImpression: valuer.estimate(id) ?? 0,
+          multiplier: goal ? valuer.multiplier(id, goal) : 1,
+        };
+      });
+  }
+
+  /** Runs refreshBrandLift() every intervalMs, so replicas pick up each other's reports. */
+  startBrandLiftRefresh(intervalMs: number): void {
+    this.stopBrandLiftRefresh();
+    if (!this.options.brandLift) return;
+    const refresh = () =>
+      this.refreshBrandLift().catch((err) =>
+        this.options.log?.warn('brand lift reload failed', { error: messageOf(err) }),
+      );
+    void refresh();
+    this.liftTimer = setInterval(refresh, intervalMs);
+    this.liftTimer.unref();
+  }
+
+  stopBrandLiftRefresh(): void {
+    if (this.liftTimer) clearInterval(this.liftTimer);
+    this.liftTimer = null;
   }
 
   /** Every catalogue campaign's pacing and outcome counters (read-only; the admin dashboard). */
@@ -607,7 +736,14 @@ export class ObjectiveAgent {
     });
   }
 
-  private value(c: Candidate, f: CampaignFacts, now: number, policy: ObjectivePolicy | null): CandidateValue {
+  private value(
+    c: Candidate,
+    f: CampaignFacts,
+    now: number,
+    policy: ObjectivePolicy | null,
+    listenerKey: string,
+    lift: LiftModel,
+  ): CandidateValue {
     const { campaign, pacing } = f;
     const verdict = checkEligibility({
       campaign,
@@ -617,6 +753,7 @@ export class ObjectiveAgent {
       spend: f.spend,
       sessionImpressions: f.sessionImpressions,
       pacing: pacing ?? NOT_PACED,
+      listenerKey,
     });
     const multiplier = pacing?.multiplier ?? 1;
     const goal = campaign?.goal ?? 'awareness';
@@ -631,6 +768,9 @@ export class ObjectiveAgent {
         goal,
       };
     }
+    // Only a measured awareness campaign's value moves (LiftValuer.multiplier is 1 otherwise).
+    const measured = goal === 'awareness' && lift.campaigns.has(campaign.id);
+    const liftMultiplier = measured ? lift.valuer.multiplier(campaign.id, goal) : 1;
     const value = advertiserValue({
       goal,
       pComplete: c.pComplete,
@@ -638,12 +778,14 @@ export class ObjectiveAgent {
       counters: f.counters,
       kpi: campaign.kpi,
       pacingMultiplier: multiplier,
+      liftMultiplier,
     });
     return {
       creativeId: c.creativeId,
       eligible: true,
       reason: null,
-      detail: '',
+      detail: measured ? liftDetail(lift, campaign.id, liftMultiplier) : '',
+      ...(measured ? { liftMultiplier } : {}),
       advertiserValue: policy
         ? Math.min(
             MAX_ADVERTISER_VALUE,
@@ -692,6 +834,22 @@ export class ObjectiveAgent {
       dayElapsed: (now - utcDay(now) * DAY_MS) / DAY_MS,
     };
   }
+}
+
+/** Two reports of one wave with the same figures. */
+function sameWave(a: LiftWave, b: LiftWave): boolean {
+  return (Object.keys(a) as Array<keyof LiftWave>).every((k) => Object.is(a[k], b[k]));
+}
+
+/** An eligible awareness candidate's verdict detail: the lift factor of its value, and where it comes from. */
+function liftDetail(lift: LiftModel, campaignId: string, multiplier: number): string {
+  const waves = lift.campaigns.get(campaignId)?.waves ?? 0;
+  const per = lift.valuer.estimate(campaignId);
+  const measured =
+    per === undefined
+      ? 'no wave with enough respondents yet'
+      : `${(per * 1000).toFixed(2)} extra recalls per 1000 impressions`;
+  return `brand lift ×${multiplier.toFixed(3)} (${waves} survey wave${waves === 1 ? '' : 's'}, ${measured})`;
 }
 
 function resultOf(r: RecordResult): RecordOutcomeResult {

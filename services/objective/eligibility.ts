@@ -3,9 +3,10 @@
  * code (common.proto Reason) with a human-readable detail. Pure: the caller
  * passes the campaign, its spend, the session's frequency count and the
  * pacing decision. Checks run in order: unknown campaign, paused, flight,
- * budget, frequency cap, pacing.
+ * brand-lift hold-out, budget, frequency cap, pacing.
  */
 import type { Campaign } from '../common/catalogue/types';
+import { isHeldOut } from '../common/domain/brand-lift';
 import type { ReasonCode } from '../common/domain/types';
 import type { SpendState } from './ledger';
 import type { PacingDecision } from './pacing';
@@ -43,12 +44,26 @@ export interface EligibilityInput {
   /** The session's impressions of this campaign within the cap's window. */
   sessionImpressions: number;
   pacing: PacingDecision;
+  /** Who is listening, for the campaign's brand-lift hold-out (the listener id, else the session id); absent = no hold-out. */
+  listenerKey?: string;
+}
+
+/** Is the listener in the campaign's brand-lift control group (its ads are held back from them)? */
+export function checkHoldout(campaign: Campaign, listenerKey: string | undefined): Eligibility {
+  const share = campaign.brandLift?.holdoutShare ?? 0;
+  if (!listenerKey || !isHeldOut(share, listenerKey, campaign.id)) return OK;
+  return refuse(
+    'REASON_BRAND_LIFT_HOLDOUT',
+    `listener is in campaign ${campaign.id}'s brand-lift control group (${Math.round(share * 1000) / 10}% held out)`,
+  );
 }
 
 export function checkEligibility(input: EligibilityInput): Eligibility {
   const status = checkStatus(input.campaign, input.campaignId, input.nowMs);
   if (!status.eligible || !input.campaign) return status;
   const c = input.campaign;
+  const holdout = checkHoldout(c, input.listenerKey);
+  if (!holdout.eligible) return holdout;
   const { spend, costMicros } = input;
   const lifetime = spend.lifetimeSpentMicros + spend.lifetimeReservedMicros;
   if (c.totalBudgetMicros > 0 && lifetime + costMicros > c.totalBudgetMicros) {

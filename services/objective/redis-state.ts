@@ -29,6 +29,9 @@
  *                                 (newline-separated; PX the late-impression window)
  *   idem:<idempotency key>        outcome already recorded (PX idempotencyTtlMs)
  *   outcomes                      stream: the outcome event log (MAXLEN ~)
+ *   lift:waves                    hash: brand-lift survey waves, `<campaign>\n<wave>` → the wave's
+ *                                 figures (JSON; brand-lift-redis.ts)
+ *   lift:version                  string: bumped by each report that changed a wave
  *
  * The scripts settle/release through the key names stored in the
  * reservation, which are all in that one slot.
@@ -75,6 +78,8 @@ export function objectiveKeys(redisPrefix: string) {
     expiries: `${p}expiries`,
     idempotency: (key: string) => `${p}idem:${key}`,
     log: `${p}outcomes`,
+    liftWaves: `${p}lift:waves`,
+    liftVersion: `${p}lift:version`,
   };
 }
 

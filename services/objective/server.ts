@@ -2,7 +2,7 @@
  * The objective agent's gRPC server: the roles critic and committer on the
  * broker's Agent.Negotiate stream (critique, commit, release, and outcomes,
  * which settle reservations), the ObjectiveAgent service (campaign status,
- * the outcome log for learners), and the process entry point
+ * the outcome log for learners, brand-lift survey results), and the process entry point
  * startObjectiveAgent. Handlers validate, convert and call ObjectiveAgent.
  * config.objectiveModelPath / config.forecastPath, when set, name a learned
  * bid-multiplier policy and a slot forecast, loaded and hot-swapped (models.ts).
@@ -18,6 +18,8 @@ import type { LeaveOutcomesRequest__Output } from '../../proto/gen/parley/v1/Lea
 import type { ObjectiveAgentHandlers } from '../../proto/gen/parley/v1/ObjectiveAgent';
 import type { OutcomeBatch } from '../../proto/gen/parley/v1/OutcomeBatch';
 import type { ReadOutcomesRequest__Output } from '../../proto/gen/parley/v1/ReadOutcomesRequest';
+import type { ReportBrandLiftReply } from '../../proto/gen/parley/v1/ReportBrandLiftReply';
+import type { ReportBrandLiftRequest__Output } from '../../proto/gen/parley/v1/ReportBrandLiftRequest';
 import { type CatalogueSource, watchCatalogue } from '../common/catalogue/load';
 import type { Campaign } from '../common/catalogue/types';
 import type { Config } from '../common/config';
@@ -42,6 +44,8 @@ import {
   leaveOutcomesFromWire,
   outcomeBatchToWire,
   readOutcomesFromWire,
+  reportBrandLiftFromWire,
+  reportBrandLiftToWire,
 } from '../common/wire/objective';
 import { critiqueOf, OBJECTIVE_MODEL_VERSION, ObjectiveAgent } from './agent';
 import { type Forecast, forecastProfile, watchForecast, watchObjectiveModel } from './models';
@@ -60,6 +64,7 @@ export function negotiationHandlers(agent: ObjectiveAgent): AgentHandlers {
         requestId: input.requestId,
         round: input.round,
         sessionId: input.signals.sessionId,
+        ...(input.signals.listenerId ? { listenerId: input.signals.listenerId } : {}),
         context: input.context,
         candidates: input.candidates,
       });
@@ -143,6 +148,11 @@ export function objectiveHandlers(agent: ObjectiveAgent, log: Logger): Objective
       log,
       POLLED,
     ),
+    ReportBrandLift: unary<ReportBrandLiftRequest__Output, ReportBrandLiftReply>(
+      `${SERVICE_NAMES.objective}/ReportBrandLift`,
+      async (req) => reportBrandLiftToWire(await agent.reportBrandLift(reportBrandLiftFromWire(req))),
+      log,
+    ),
     CampaignStatus: unary<CampaignStatusRequest__Output, CampaignStatusReply>(
       `${SERVICE_NAMES.objective}/CampaignStatus`,
       async () => ({
@@ -187,6 +197,9 @@ function sweepIntervalMs(reservationTtlMs: number): number {
   return Math.min(10_000, Math.max(50, Math.floor(reservationTtlMs / 4)));
 }
 
+/** How often a replica looks for brand-lift waves another replica recorded (one read when nothing changed). */
+export const BRAND_LIFT_REFRESH_MS = 1000;
+
 /** How long evaluate() may reuse a campaign's spend read (see ObjectiveAgentOptions). */
 export const ADVISORY_READ_TTL_MS = 100;
 
@@ -215,6 +228,7 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     trafficProfile: opts.trafficProfile ?? (forecast ? forecastProfile(forecast.holder) : undefined),
     objectiveModel: model?.holder ?? null,
     advisoryReadTtlMs: ADVISORY_READ_TTL_MS,
+    brandLift: state.brandLift,
     log,
   });
   const stopGauges = observeCampaigns(() => agent.spendReport(), log);
@@ -223,6 +237,7 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     forecast?.close();
     stopGauges();
     agent.stopSweeper();
+    agent.stopBrandLiftRefresh();
     catalogue.close();
     await state.close();
   };
@@ -246,6 +261,7 @@ export async function startObjectiveAgent(opts: StartObjectiveOptions): Promise<
     }),
   });
   agent.startSweeper(sweepIntervalMs(config.reservationTtlMs));
+  agent.startBrandLiftRefresh(BRAND_LIFT_REFRESH_MS);
   return { ...server, agent, model: model?.holder ?? null, forecast: forecast?.holder ?? null };
 }
 

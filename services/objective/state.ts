@@ -4,6 +4,8 @@
  */
 import type { Config } from '../common/config';
 import { createRedis } from '../common/state/redis';
+import { type BrandLiftStore, EmbeddedBrandLiftStore } from './brand-lift';
+import { RedisBrandLiftStore } from './brand-lift-redis';
 import { type BudgetLedger, EmbeddedLedger } from './ledger';
 import { EmbeddedOutcomeLog, type OutcomeLog } from './outcome-log';
 import { RedisLedger, RedisOutcomeLog } from './redis-state';
@@ -12,6 +14,8 @@ export interface ObjectiveState {
   kind: 'embedded' | 'redis';
   ledger: BudgetLedger;
   outcomes: OutcomeLog;
+  /** Brand-lift survey waves (ReportBrandLift). */
+  brandLift: BrandLiftStore;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export function createObjectiveState(config: StateConfig): ObjectiveState {
       kind: 'embedded',
       ledger,
       outcomes: new EmbeddedOutcomeLog(ledger, { ...logOptions, maxKeys: config.idempotencyMaxKeys }),
+      brandLift: new EmbeddedBrandLiftStore(),
       close: async () => undefined,
     };
   }
@@ -46,6 +51,7 @@ export function createObjectiveState(config: StateConfig): ObjectiveState {
     kind: 'redis',
     ledger: new RedisLedger(redis, config.redisPrefix, ledgerOptions),
     outcomes: new RedisOutcomeLog(redis, config.redisPrefix, logOptions),
+    brandLift: new RedisBrandLiftStore(redis, config.redisPrefix),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

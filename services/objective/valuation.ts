@@ -2,8 +2,10 @@
  * The advertiser's value of an impression, about 0..2 (pure): what the
  * campaign's goal gets from it (awareness → the ad is heard to the end,
  * conversion → a click, engagement → both), scaled up when the campaign is
- * behind its KPI targets and by the pacing multiplier (behind schedule →
- * worth more).
+ * behind its KPI targets, by the pacing multiplier (behind schedule →
+ * worth more) and, for an awareness campaign whose brand lift has been
+ * measured, by the lift multiplier (learning/brand-lift.ts: more recall per
+ * impression than the campaigns measured on average → worth more).
  */
 import type { Campaign } from '../common/catalogue/types';
 import type { Goal } from '../common/domain/types';
@@ -56,9 +58,15 @@ export interface ValuationInput {
   counters: OutcomeCounters;
   kpi: Campaign['kpi'];
   pacingMultiplier: number;
+  /** The measured brand-lift multiplier (LiftValuer.multiplier: 1 unless an awareness campaign was measured); absent = 1. */
+  liftMultiplier?: number;
 }
 
 export function advertiserValue(v: ValuationInput): number {
-  const value = goalValue(v.goal, v) * kpiFactor(v.goal, v.counters, v.kpi) * v.pacingMultiplier;
+  const value =
+    goalValue(v.goal, v) *
+    kpiFactor(v.goal, v.counters, v.kpi) *
+    v.pacingMultiplier *
+    (v.liftMultiplier ?? 1);
   return Math.min(MAX_ADVERTISER_VALUE, Math.max(0, value));
 }

@@ -38,6 +38,7 @@ import {
   useTried,
 } from '../support/fuzz';
 import { startAgents } from '../support/local-mesh';
+import { surveyResult } from '../support/objective';
 import { useTestRedis } from '../support/redis';
 
 const log = createLogger('agents', 'error', {}, () => undefined);
@@ -507,6 +508,30 @@ describe.each(['embedded', 'redis'] as const)(
           { requiredKeys: [] },
         ),
         LeaveOutcomes: fc.record({ group }, { requiredKeys: [] }),
+        // Brand-lift survey results: a valid wave of a sample campaign with now and then a broken field.
+        ReportBrandLift: fc.record(
+          {
+            results: fc.array(
+              mutated<Record<string, unknown>>(
+                { ...surveyResult({ campaign_id: 'stride-run-club' }) },
+                {
+                  campaign_id: text,
+                  wave_id: text,
+                  exposed_respondents: number,
+                  exposed_yes_rate: number,
+                  control_respondents: number,
+                  control_yes_rate: number,
+                  impressions: number,
+                  reach: number,
+                  fielded_at_ms: number,
+                  published_at_ms: number,
+                },
+              ),
+              { maxLength: 4 },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
       };
       const methods = Object.keys(messages) as Array<keyof typeof messages>;
       const input = fc.constantFrom(...methods).chain((m) =>

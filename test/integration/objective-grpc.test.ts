@@ -28,6 +28,7 @@ import { tracer } from '../../services/common/telemetry';
 import { traceparentOf } from '../../services/common/tracing';
 import { RemoteOutcomeFeed } from '../../services/inventory/outcome-feed';
 import { startObjectiveAgent } from '../../services/objective/server';
+import { wireCandidate as candidate } from '../support/objective';
 import { redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 import { spans, useMemorySpans } from '../support/spans';
 
@@ -60,23 +61,6 @@ const states = [['embedded'], ...backends.map(([name]) => [name])];
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function candidate(campaignId: string): Candidate {
-  return {
-    creative_id: `${campaignId}-cr`,
-    campaign_id: campaignId,
-    advertiser_id: 'adv-1',
-    category: 'retail',
-    duration_ms: 15_000,
-    price_micros: 20_000,
-    tier: campaignId === 'house' ? 'house' : 'standard',
-    p_skip: 0.3,
-    p_complete: 0.6,
-    p_engage: 0.05,
-    policy_score: 0.4,
-    separation_categories: [],
-  };
-}
 
 const CONTEXT = {
   scenario: 'SCENARIO_COMMUTE' as const,

@@ -6,7 +6,8 @@
  * certificate, or one from another CA, is refused at the handshake; a
  * federated client can neither Decide nor act under another client's id,
  * and uploads once per round; a caller over its rate limit gets
- * RESOURCE_EXHAUSTED with a retry hint. No key or certificate body shows up
+ * RESOURCE_EXHAUSTED with a retry hint; brand-lift survey results come from
+ * operators and services, not ad servers. No key or certificate body shows up
  * in a log line or a span. (Plaintext mode's warning: last test.)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendBrandLift } from '../../bin/brand-lift';
 import { connect, decide } from '../../bin/client';
 import { spawnService, stopProcess } from '../../bin/spawn';
 import { type FederatedAggregatorService, startFederatedAggregator } from '../../federated/aggregator/server';
@@ -28,6 +30,7 @@ import { createLogger } from '../../services/common/log';
 import { validDecide } from '../e2e/fixtures';
 import { startTestAdmin } from '../support/admin';
 import { type LocalMesh, startLocalMesh } from '../support/local-mesh';
+import { surveyResult } from '../support/objective';
 import { freePort } from '../support/ports';
 import { spans, useMemorySpans } from '../support/spans';
 import { credentialsOf, devCerts, secretLines } from '../support/tls';
@@ -257,6 +260,24 @@ describe('the mesh over mutual TLS', () => {
     expect(limitedCall.details).toContain('rate limit: caller "operator"');
     expect(limitedCall.details).toContain('to parley.v1.Admin; retry in ');
     await expect(list('broker')).resolves.toBeDefined(); // a service: its own bucket
+  });
+
+  it('brand-lift survey results: operators and services may report them, ad servers may not', async () => {
+    // A wave of a campaign no catalogue has: past the access check it is the handler's INVALID_ARGUMENT.
+    const report = (identity: string) =>
+      failure(
+        sendBrandLift(mesh.objective.address, [surveyResult({ campaign_id: 'no-such-campaign' })], {
+          credentials: credentialsOf(dir, identity),
+        }),
+      );
+    const denied = await report('ad-server');
+    expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
+    expect(denied.details).toContain('caller "ad-server" has role ad-server; needs service or operator');
+    for (const identity of ['operator', 'broker']) {
+      const reached = await report(identity);
+      expect(reached.code, identity).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(reached.details).toContain('results[0].campaign_id: unknown campaign "no-such-campaign"');
+    }
   });
 
   it('no private key, certificate body or token in any log line or span', async () => {

@@ -163,6 +163,43 @@ describe('catalogue errors name the path', () => {
     expect(errorOf(doc(parts))).toContain(message);
   });
 
+  it('reads a brand-lift hold-out share; absent, empty or 0 is none', () => {
+    const share = (block: string) =>
+      parseCatalogue(doc({ campaigns: `${base.campaigns}${block}` })).campaigns.get('c')?.brandLift;
+    expect(share('\n    brand_lift: { holdout: 0.1 }')).toEqual({ holdoutShare: 0.1 });
+    expect(share('')).toBeUndefined();
+    expect(share('\n    brand_lift: {}')).toBeUndefined();
+    expect(share('\n    brand_lift: { holdout: 0 }')).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a hold-out above half',
+      '{ holdout: 0.7 }',
+      'campaigns[0].brand_lift.holdout: must be a number in [0, 0.5]',
+    ],
+    [
+      'a negative hold-out',
+      '{ holdout: -0.1 }',
+      'campaigns[0].brand_lift.holdout: must be a number in [0, 0.5]',
+    ],
+    [
+      'a hold-out that is not a number',
+      '{ holdout: ten }',
+      'campaigns[0].brand_lift.holdout: must be a number in [0, 0.5]',
+    ],
+    [
+      'a misspelt key',
+      '{ hold_out: 0.1 }',
+      'campaigns[0].brand_lift.hold_out: unknown key (expected one of holdout)',
+    ],
+    ['a brand_lift that is not a mapping', '0.1', 'campaigns[0].brand_lift: must be a mapping'],
+  ])('refuses %s, naming the field and its line', (_name, value, message) => {
+    expect(errorOf(doc({ campaigns: `${base.campaigns}\n    brand_lift: ${value}` }))).toBe(
+      `line 10: ${message}`,
+    );
+  });
+
   it('reports the shape of every field before references between them', () => {
     // The creative names an unknown campaign and has no duration: the schema's problem comes first.
     const text = doc({ creatives: '- { id: x, campaign: nope }' });

@@ -755,6 +755,8 @@ function checkNetworkPolicies(
   call('ad-server', 'broker', DEFAULTS.ports.broker);
   call('operator', 'admin', DEFAULTS.ports.admin);
   call('operator', 'admin', DEFAULTS.admin.httpPort);
+  // parley brand-lift: operators report survey results to the committer (ObjectiveAgent.ReportBrandLift).
+  call('operator', committer.name, committer.port);
   for (const name of served.keys()) call('prometheus', name, configs.get(name)!.metricsPort!);
   // Federated clients are listeners' devices: from anywhere outside, known by their certificates
   // (no parley pod calls the aggregator: their egress stays closed).

@@ -49,6 +49,8 @@ const fail = (path: string, problem: string): never => {
 };
 
 const PACING: readonly PacingMode[] = ['even', 'asap'];
+/** The largest brand-lift hold-out a campaign may ask for (half its audience). */
+export const MAX_HOLDOUT_SHARE = 0.5;
 const VOICES = ['energetic', 'calm', 'conversational', 'announcer'] as const;
 
 function unique<T extends { id: string }>(items: T[], path: string): Map<string, T> {
@@ -114,6 +116,8 @@ const campaignSchema = doc.mapping({
     explicit_ok: z.unknown().optional(),
   }),
   kpi: section({ completion_rate: doc.num(0, 1, 0.7), click_rate: doc.num(0, 1, 0.005) }),
+  // A misspelt key is an error: a study whose hold-out silently vanished would measure nothing.
+  brand_lift: doc.optional(doc.strict({ holdout: doc.num(0, MAX_HOLDOUT_SHARE, 0) })),
 });
 
 const creativeSchema = doc.mapping({
@@ -218,6 +222,9 @@ export function catalogueFromDocument(document: unknown, version: string): Catal
           explicitOk: t.explicit_ok === true,
         },
         kpi: { completionRate: c.kpi.completion_rate, clickRate: c.kpi.click_rate },
+        ...(c.brand_lift && c.brand_lift.holdout > 0
+          ? { brandLift: { holdoutShare: c.brand_lift.holdout } }
+          : {}),
       };
     }),
     'campaigns',

@@ -64,6 +64,11 @@ export interface Campaign {
   };
   /** Key performance indicator targets for the goal. */
   kpi: { completionRate: number; clickRate: number };
+  /**
+   * A brand-lift study: the share of listeners held out of the campaign's ads
+   * as its survey's control group (0..0.5). Absent = no hold-out.
+   */
+  brandLift?: { holdoutShare: number };
 }
 
 export interface Creative {

@@ -30,6 +30,8 @@ export const SCENARIOS: readonly Scenario[] = [
 
 export interface Signals {
   sessionId: string;
+  /** A pseudonymous listener id, stable across sessions; absent or '' = not given (hold-outs key on sessionId). */
+  listenerId?: string;
   device: Device;
   /** Listener's local time, with the UTC offset it was given in. */
   localTime: { epochMs: number; offsetMinutes: number; hour: number; dayOfWeek: number };
@@ -146,6 +148,8 @@ export interface EvaluateInput {
   requestId: string;
   round: number;
   sessionId: string;
+  /** The listener's pseudonymous id, when the ad server sends one (brand-lift hold-outs key on it, else on sessionId). */
+  listenerId?: string;
   context: Snapshot;
   candidates: Candidate[];
 }
@@ -158,6 +162,8 @@ export interface CandidateValue {
   advertiserValue: number;
   pacingMultiplier: number;
   goal: Goal;
+  /** The measured brand-lift multiplier applied to advertiserValue; absent or 0 = none applied. */
+  liftMultiplier?: number;
 }
 
 export interface Counter {
@@ -187,6 +193,8 @@ export interface Verdict {
   pacingMultiplier: number;
   /** A goal critic's goal; '' = not applicable. */
   goal: Goal | '';
+  /** A goal critic's brand-lift multiplier on its value; absent or 0 = not applicable. */
+  liftMultiplier?: number;
 }
 
 export interface Critique {

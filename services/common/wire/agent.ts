@@ -76,7 +76,7 @@ export const MAX_EXCLUDED_CREATIVES = 1000;
 export const MAX_AMOUNT_MICROS = 1_000_000_000;
 /** Most outcomes one call may carry. */
 export const MAX_OUTCOMES = 1000;
-const MAX_EPOCH_MS = 8_640_000_000_000_000;
+export const MAX_EPOCH_MS = 8_640_000_000_000_000;
 
 function bounded<T>(items: T[], field: string): T[] {
   if (items.length > MAX_ITEMS) throw invalidArgument(field, `at most ${MAX_ITEMS} items`);
@@ -261,6 +261,7 @@ export function critiqueToWire(c: Critique): WireCritique {
       value: v.value,
       pacing_multiplier: v.pacingMultiplier,
       goal: v.goal,
+      lift_multiplier: v.liftMultiplier ?? 0,
     })),
     model_version: c.modelVersion,
   };
@@ -286,6 +287,9 @@ export function critiqueFromWire(w: Critique__Output | null | undefined, field =
         value: numberInRange(v.value, `${f}.value`, -1e6, 1e6),
         pacingMultiplier: numberInRange(v.pacing_multiplier, `${f}.pacing_multiplier`, 0, 1e6),
         goal: enumValue(v.goal, `${f}.goal`, GOALS),
+        ...(v.lift_multiplier !== 0
+          ? { liftMultiplier: numberInRange(v.lift_multiplier, `${f}.lift_multiplier`, 0, 1e6) }
+          : {}),
       };
     }),
     modelVersion: shortText(c.model_version, 128),

@@ -154,6 +154,7 @@ export function signalsFromWire(w: ListenerSignals__Output | null, field = 'sign
     explicitContent: s.explicit_content,
     country,
     content: s.content ? contentFromWire(s.content, `${field}.content`) : null,
+    ...(s.listener_id ? { listenerId: requireId(s.listener_id, `${field}.listener_id`) } : {}),
   };
 }
 
@@ -204,6 +205,7 @@ export function signalsToWire(s: Signals): WireSignals {
     explicit_content: s.explicitContent,
     country: s.country,
     content: s.content ? contentToWire(s.content) : null,
+    listener_id: s.listenerId ?? '',
   };
 }
 

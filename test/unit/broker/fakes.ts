@@ -302,6 +302,7 @@ export function wireDecide(over: Partial<DecideRequest__Output> = {}): DecideReq
       explicit_content: false,
       country: 'SE',
       content: null,
+      listener_id: '',
     },
     excluded_advertisers: [],
     excluded_categories: [],

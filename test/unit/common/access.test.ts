@@ -25,6 +25,11 @@ describe('authorize', () => {
     expect(allowed(service, '/parley.v1.Agent/Negotiate')).toBe(true);
     expect(allowed(adServer, '/parley.v1.Agent/Negotiate')).toBe(false);
     expect(allowed(operator, '/parley.v1.ObjectiveAgent/ReadOutcomes')).toBe(false);
+    // Brand-lift survey results: services and operators (parley brand-lift), not ad servers.
+    expect(allowed(operator, '/parley.v1.ObjectiveAgent/ReportBrandLift')).toBe(true);
+    expect(allowed(service, '/parley.v1.ObjectiveAgent/ReportBrandLift')).toBe(true);
+    expect(allowed(adServer, '/parley.v1.ObjectiveAgent/ReportBrandLift')).toBe(false);
+    expect(allowed(flClient, '/parley.v1.ObjectiveAgent/ReportBrandLift')).toBe(false);
     // The admin service: the broker and operators.
     expect(allowed(service, '/parley.v1.Admin/RecordDecisions')).toBe(true);
     expect(allowed(operator, '/parley.v1.Admin/GetDecision')).toBe(true);

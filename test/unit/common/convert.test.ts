@@ -22,6 +22,7 @@ const wireSignals = (over: Partial<ListenerSignals__Output> = {}): ListenerSigna
   explicit_content: false,
   country: 'SE',
   content: null,
+  listener_id: '',
   ...over,
 });
 
@@ -48,6 +49,16 @@ describe('signals', () => {
   it('round-trips through the wire form', () => {
     const s = signalsFromWire(wireSignals({ local_time: '2026-03-01T23:05:00-05:30' }));
     expect(signalsFromWire(signalsToWire(s) as ListenerSignals__Output)).toEqual(s);
+  });
+
+  it('reads an optional pseudonymous listener id (brand-lift hold-outs key on it)', () => {
+    expect(signalsFromWire(wireSignals()).listenerId).toBeUndefined();
+    const s = signalsFromWire(wireSignals({ listener_id: 'lst-9f2c' }));
+    expect(s.listenerId).toBe('lst-9f2c');
+    expect(signalsFromWire(signalsToWire(s) as ListenerSignals__Output)).toEqual(s);
+    expect(fieldError(() => signalsFromWire(wireSignals({ listener_id: 'has space' })))).toMatch(
+      /^signals\.listener_id: only letters/,
+    );
   });
 
   it.each([

@@ -60,6 +60,7 @@ describe("agent.proto ⇄ domain, and validating the agents' replies", () => {
       value: 0.3,
       pacing_multiplier: 1.2,
       goal: 'conversion',
+      lift_multiplier: 0,
     };
     const c = critiqueFromWire({ verdicts: [verdict], model_version: 'obj' });
     expect(c).toEqual({
@@ -84,6 +85,17 @@ describe("agent.proto ⇄ domain, and validating the agents' replies", () => {
     expect(() => critiqueFromWire({ verdicts: [{ ...verdict, goal: 'fame' }], model_version: '' })).toThrow(
       /goal/,
     );
+    // A brand-lift multiplier travels when there is one (0 = none), and a bad one is refused by name.
+    const lifted = critiqueFromWire({
+      verdicts: [{ ...verdict, eligible: true, lift_multiplier: 1.25 }],
+      model_version: '',
+    });
+    expect(lifted.verdicts[0]?.liftMultiplier).toBe(1.25);
+    expect(critiqueToWire(lifted).verdicts?.[0]?.lift_multiplier).toBe(1.25);
+    expect(c.verdicts[0]).not.toHaveProperty('liftMultiplier');
+    expect(() =>
+      critiqueFromWire({ verdicts: [{ ...verdict, lift_multiplier: Number.NaN }], model_version: '' }),
+    ).toThrow(/critique\.verdicts\[0\]\.lift_multiplier/);
     // A critic with no goal or pacing says so with '' and 0.
     expect(
       critiqueFromWire({ verdicts: [{ ...verdict, goal: '', pacing_multiplier: 0 }], model_version: '' })

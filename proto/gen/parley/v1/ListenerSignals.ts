@@ -17,6 +17,7 @@ export interface ListenerSignals {
   'explicit_content'?: (boolean);
   'country'?: (string);
   'content'?: (_parley_v1_ContentSignals | null);
+  'listener_id'?: (string);
 }
 
 export interface ListenerSignals__Output {
@@ -31,4 +32,5 @@ export interface ListenerSignals__Output {
   'explicit_content': (boolean);
   'country': (string);
   'content': (_parley_v1_ContentSignals__Output | null);
+  'listener_id': (string);
 }

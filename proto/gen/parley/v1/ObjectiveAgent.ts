@@ -10,6 +10,8 @@ import type { LeaveOutcomesReply as _parley_v1_LeaveOutcomesReply, LeaveOutcomes
 import type { LeaveOutcomesRequest as _parley_v1_LeaveOutcomesRequest, LeaveOutcomesRequest__Output as _parley_v1_LeaveOutcomesRequest__Output } from '../../parley/v1/LeaveOutcomesRequest';
 import type { OutcomeBatch as _parley_v1_OutcomeBatch, OutcomeBatch__Output as _parley_v1_OutcomeBatch__Output } from '../../parley/v1/OutcomeBatch';
 import type { ReadOutcomesRequest as _parley_v1_ReadOutcomesRequest, ReadOutcomesRequest__Output as _parley_v1_ReadOutcomesRequest__Output } from '../../parley/v1/ReadOutcomesRequest';
+import type { ReportBrandLiftReply as _parley_v1_ReportBrandLiftReply, ReportBrandLiftReply__Output as _parley_v1_ReportBrandLiftReply__Output } from '../../parley/v1/ReportBrandLiftReply';
+import type { ReportBrandLiftRequest as _parley_v1_ReportBrandLiftRequest, ReportBrandLiftRequest__Output as _parley_v1_ReportBrandLiftRequest__Output } from '../../parley/v1/ReportBrandLiftRequest';
 
 export interface ObjectiveAgentClient extends grpc.Client {
   AckOutcomes(argument: _parley_v1_AckOutcomesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_AckOutcomesReply__Output>): grpc.ClientUnaryCall;
@@ -48,6 +50,15 @@ export interface ObjectiveAgentClient extends grpc.Client {
   readOutcomes(argument: _parley_v1_ReadOutcomesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
   readOutcomes(argument: _parley_v1_ReadOutcomesRequest, callback: grpc.requestCallback<_parley_v1_OutcomeBatch__Output>): grpc.ClientUnaryCall;
   
+  ReportBrandLift(argument: _parley_v1_ReportBrandLiftRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ReportBrandLiftReply__Output>): grpc.ClientUnaryCall;
+  ReportBrandLift(argument: _parley_v1_ReportBrandLiftRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_ReportBrandLiftReply__Output>): grpc.ClientUnaryCall;
+  ReportBrandLift(argument: _parley_v1_ReportBrandLiftRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ReportBrandLiftReply__Output>): grpc.ClientUnaryCall;
+  ReportBrandLift(argument: _parley_v1_ReportBrandLiftRequest, callback: grpc.requestCallback<_parley_v1_ReportBrandLiftReply__Output>): grpc.ClientUnaryCall;
+  reportBrandLift(argument: _parley_v1_ReportBrandLiftRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ReportBrandLiftReply__Output>): grpc.ClientUnaryCall;
+  reportBrandLift(argument: _parley_v1_ReportBrandLiftRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_v1_ReportBrandLiftReply__Output>): grpc.ClientUnaryCall;
+  reportBrandLift(argument: _parley_v1_ReportBrandLiftRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_v1_ReportBrandLiftReply__Output>): grpc.ClientUnaryCall;
+  reportBrandLift(argument: _parley_v1_ReportBrandLiftRequest, callback: grpc.requestCallback<_parley_v1_ReportBrandLiftReply__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementation {
@@ -59,6 +70,8 @@ export interface ObjectiveAgentHandlers extends grpc.UntypedServiceImplementatio
   
   ReadOutcomes: grpc.handleUnaryCall<_parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch>;
   
+  ReportBrandLift: grpc.handleUnaryCall<_parley_v1_ReportBrandLiftRequest__Output, _parley_v1_ReportBrandLiftReply>;
+  
 }
 
 export interface ObjectiveAgentDefinition extends grpc.ServiceDefinition {
@@ -66,4 +79,5 @@ export interface ObjectiveAgentDefinition extends grpc.ServiceDefinition {
   CampaignStatus: MethodDefinition<_parley_v1_CampaignStatusRequest, _parley_v1_CampaignStatusReply, _parley_v1_CampaignStatusRequest__Output, _parley_v1_CampaignStatusReply__Output>
   LeaveOutcomes: MethodDefinition<_parley_v1_LeaveOutcomesRequest, _parley_v1_LeaveOutcomesReply, _parley_v1_LeaveOutcomesRequest__Output, _parley_v1_LeaveOutcomesReply__Output>
   ReadOutcomes: MethodDefinition<_parley_v1_ReadOutcomesRequest, _parley_v1_OutcomeBatch, _parley_v1_ReadOutcomesRequest__Output, _parley_v1_OutcomeBatch__Output>
+  ReportBrandLift: MethodDefinition<_parley_v1_ReportBrandLiftRequest, _parley_v1_ReportBrandLiftReply, _parley_v1_ReportBrandLiftRequest__Output, _parley_v1_ReportBrandLiftReply__Output>
 }

@@ -10,6 +10,7 @@ export interface Verdict {
   'value'?: (number | string);
   'pacing_multiplier'?: (number | string);
   'goal'?: (string);
+  'lift_multiplier'?: (number | string);
 }
 
 export interface Verdict__Output {
@@ -20,4 +21,5 @@ export interface Verdict__Output {
   'value': (number);
   'pacing_multiplier': (number);
   'goal': (string);
+  'lift_multiplier': (number);
 }
