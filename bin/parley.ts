@@ -356,7 +356,10 @@ export function lostOnRestart(name: ServiceName, config: Config, journal: string
   const roles = config.agents.find((a) => a.name === name)?.roles ?? [];
   const lost = [
     ...(roles.includes('committer')
-      ? ['budgets, spend and reservations start again from zero, so campaigns may spend their budgets again']
+      ? [
+          'budgets, spend and reservations start again from zero, so campaigns may spend their budgets again',
+          'brand-lift survey waves are gone (send their files again: nothing counts twice)',
+        ]
       : []),
     ...(roles.includes('context') ? ["listeners' sessions start afresh"] : []),
   ];
