@@ -27,7 +27,9 @@
  *   late:<reservation>            string: the tombstone of an expired or released reservation, for a
  *                                 late impression: 'expired' | 'released', amount, UTC day, campaign hash
  *                                 (newline-separated; PX the late-impression window)
- *   idem:<idempotency key>        outcome already recorded (PX idempotencyTtlMs)
+ *   idem:<idempotency key>        outcome already recorded: the recording call's token and what it did
+ *                                 (settled micros, the charge, the log entry; newline-separated; PX
+ *                                 idempotencyTtlMs), so a call that Redis ran twice gets its own answer
  *   outcomes                      stream: the outcome event log (MAXLEN ~)
  *   lift:waves                    hash: brand-lift survey waves, `<campaign>\n<wave>` → the wave's
  *                                 figures (JSON; brand-lift-redis.ts)
@@ -37,6 +39,7 @@
  * reservation, which are all in that one slot.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { OutcomeKind } from '../common/domain/types';
 import type { Redis } from '../common/state/redis';
 import {
@@ -337,19 +340,33 @@ function entryValues(e: OutcomeEntry): string[] {
 }
 
 // KEYS: log, expiries, then per outcome: idempotency key, campaign hash, reservation key, tombstone key
-// ARGV: idempotency TTL ms, log max length, then per outcome: '1' to settle | '0', reservation id,
-//       counter field ('' = none), the values of ENTRY_FIELDS
+// ARGV: idempotency TTL ms, log max length, the call's token, then per outcome: '1' to settle | '0',
+//       reservation id, counter field ('' = none), the values of ENTRY_FIELDS
 // Returns per outcome, flattened: duplicate (1 | 0), charged micros, log entry id ('' for a duplicate),
 // what the charge did ('' when none was asked for, else as charge returns).
-// 4 values per outcome.
+// 4 values per outcome. A key recorded by this very call (its token: ioredis sent the script again
+// after its reply was lost) answers what the first run did, not 'duplicate'.
 const RECORD = `${LUA_COMMON}
 local fields = {${ENTRY_FIELDS.map((f) => `'${f}'`).join(', ')}}
 local per = 3 + #fields
+local token = ARGV[3]
 local out = {}
+-- Keys this run has answered for: a key again in the same batch is a duplicate, even of this call's own.
+local answered = {}
 for i = 0, (#KEYS - 2) / 4 - 1 do
   local idem, camp, rkey, tkey = KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i], KEYS[6 + 4 * i]
-  local a = 3 + per * i
-  if redis.call('SET', idem, '1', 'NX', 'PX', ARGV[1]) then
+  local a = 4 + per * i
+  local seen = redis.call('GET', idem)
+  local again = answered[idem]
+  answered[idem] = true
+  if seen and not again and string.sub(seen, 1, #token + 1) == token .. '\\n' then
+    local first = {}
+    for v in string.gmatch(string.sub(seen, #token + 2), '([^\\n]*)\\n?') do first[#first + 1] = v end
+    out[#out + 1] = 0
+    out[#out + 1] = tonumber(first[1])
+    out[#out + 1] = first[2]
+    out[#out + 1] = first[3]
+  elseif not seen then
     local settled, how = 0, ''
     if ARGV[a] == '1' then settled, how = charge(rkey, tkey, ARGV[a + 1], KEYS[2]) end
     if ARGV[a + 2] ~= '' then redis.call('HINCRBY', camp, ARGV[a + 2], 1) end
@@ -361,6 +378,7 @@ for i = 0, (#KEYS - 2) / 4 - 1 do
     entry[#entry + 1] = 'settled_micros'
     entry[#entry + 1] = int(settled)
     local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(entry))
+    redis.call('SET', idem, table.concat({token, int(settled), id, how}, '\\n'), 'PX', ARGV[1])
     out[#out + 1] = 0
     out[#out + 1] = settled
     out[#out + 1] = id
@@ -657,7 +675,12 @@ export class RedisOutcomeLog implements OutcomeLog {
     if (entries.length === 0) return [];
     const k = this.keys;
     const keys: Arg[] = [k.log, k.expiries];
-    const args: Arg[] = [this.options.idempotencyTtlMs, this.options.maxLen];
+    // The call's token: a script Redis runs twice (a resend) finds its own keys and answers the same.
+    const args: Arg[] = [
+      this.options.idempotencyTtlMs,
+      this.options.maxLen,
+      randomBytes(9).toString('base64'),
+    ];
     for (const e of entries) {
       const settle = e.event === 'impression' && e.reservationId !== '';
       keys.push(

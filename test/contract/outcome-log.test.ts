@@ -433,6 +433,51 @@ describe.each(backends)('Redis outcome log under concurrent replicas (%s)', (_na
   });
 });
 
+describe.each(backends)('Redis outcome log when Redis runs a call twice (%s)', (_name, backend) => {
+  it("a resent recording answers what it did the first time; the ad server's replay is a duplicate", async () => {
+    await backend.flush();
+    const client = backend.client();
+    const ledger = new RedisLedger(client, PREFIX, { reservationTtlMs: HOUR });
+    const outcomes = new RedisOutcomeLog(client, PREFIX, { idempotencyTtlMs: 60_000, maxLen: 1000 });
+    // ioredis sends a command again once it has reconnected when it got no reply to it
+    // (autoResendUnfulfilledCommands): the script runs twice and the caller sees the second reply.
+    // (Wrapped after the stores are made: they define their scripts on the client.)
+    const commands = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const send = commands.parleyObjRecord!;
+    commands.parleyObjRecord = function (this: unknown, ...args: unknown[]) {
+      // Auto-pipelining queues the command on a pipeline that copied this function: queue it there.
+      if (this !== client) return send.apply(this, args);
+      return send.apply(client, args).then(() => send.apply(client, args));
+    };
+    const now = Date.now();
+    await ledger.reserve({
+      reservationId: 'res-1',
+      campaignId: 'c1',
+      sessionId: 's1',
+      amountMicros: 25_000,
+      limits: LIMITS,
+      nowMs: now,
+    });
+    const [first, again] = await outcomes.recordMany(
+      [
+        entry('k1', 'impression', { reservationId: 'res-1' }),
+        entry('k1', 'impression', { reservationId: 'res-1' }),
+      ],
+      now,
+    );
+    expect(first).toMatchObject({ duplicate: false, settledMicros: 25_000, late: false, refusal: null });
+    expect(first!.id).not.toBe('');
+    expect(again).toMatchObject({ duplicate: true, settledMicros: 0 }); // the same key twice in one batch
+    const replay = await outcomes.record(entry('k1', 'impression', { reservationId: 'res-1' }), now);
+    expect(replay).toEqual({ duplicate: true, settledMicros: 0, late: false, refusal: null, id: '' });
+    expect(await ledger.spend('c1', now)).toMatchObject({
+      lifetimeSpentMicros: 25_000,
+      lifetimeReservedMicros: 0,
+    });
+    expect(await outcomes.readGroup('g', 'w', 100)).toHaveLength(1);
+  });
+});
+
 describe('embedded outcome log: at most maxKeys idempotency keys', () => {
   it('forgets the oldest key past maxKeys, and a forgotten impression replayed charges nothing', async () => {
     const now = Date.now();
