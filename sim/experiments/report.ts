@@ -356,6 +356,47 @@ export function learningSection(r: ExperimentResult): string[] {
   return L;
 }
 
+const SIDES = ['parley', 'monolithic', 'bandit'] as const;
+
+/** The training episodes each side learned from, as the run counted them, and whether they are equal. */
+export function budgetText(r: Pick<ExperimentResult, 'scenarios'>): string {
+  const counted = r.scenarios.filter((s) => s.budget);
+  if (counted.length === 0) return "This run's results do not count the episodes each side trained on.";
+  const perScenario = counted.map((s) => {
+    const b = s.budget!;
+    const sides = SIDES.map((k) => `${k} ${b[k].exploring} + ${b[k].further}`);
+    return `\`${s.name}\` ${sides.join(', ')}`;
+  });
+  const equal = counted.every((s) =>
+    SIDES.every(
+      (k) =>
+        s.budget![k].exploring === s.budget!.parley.exploring &&
+        s.budget![k].further === s.budget!.parley.further,
+    ),
+  );
+  return (
+    "Training episodes each side learned from, all on the same training seeds (exploring + further: parley's on-policy episodes for its shared-reward policies, " +
+    "the monolithic learner's own policy's episodes it logs and refits on, the bandit's it updates from online; the first exploring episode is parley's hand-tuned start, one log shared by all three): " +
+    `${perScenario.join('; ')}. ${equal ? 'The budgets are equal.' : '**The budgets differ.**'}`
+  );
+}
+
+/** The three decision-setting searches: their sizes, and that they use the same validation seeds and criterion. */
+export function searchText(r: Pick<ExperimentResult, 'scenarios'>): string {
+  const sizes = r.scenarios.map((s) => [
+    s.decision.validation.length,
+    s.monolithicDecision.validation.length,
+    s.banditDecision.validation.length,
+  ]);
+  const equal = sizes.every((z) => z.every((n) => n === z[0]));
+  const first = sizes[0] ?? [0, 0, 0];
+  return (
+    `Each then picks its decision setting from a search of ${first.join(', ')} settings (parley, monolithic, bandit${r.scenarios.length > 1 ? ', on every scenario' : ''}; ` +
+    `${equal ? 'equal sizes' : '**unequal sizes**'}) by the same criterion, the mean joint reward on the same validation seeds: ` +
+    'parley its listener weight (its ad load is learned), the monolithic learner its floor on predicted reward, the bandit its exploration width α.'
+  );
+}
+
 /** Chart labels: the arms' names, shortened to fit under a bar. */
 export function shortName(arm: string): string {
   if (arm === ORACLE_ARM) return 'oracle';
@@ -483,10 +524,7 @@ export function renderReport(
       "*price-first* ranks by price. *monolithic* is one MLP predicting the shared reward from all the agents' inputs together. " +
       '*contextual bandit (LinUCB)* is one ridge regression over the same inputs with an upper-confidence bonus, learning online from every served ad (learning/linucb.ts). ' +
       "*parley* runs the broker's negotiation (services/broker/negotiation.ts) over the learned agents. *oracle context* ranks by the same reward with the simulator's hidden listener state — evaluation only.",
-    "- **Budgets and tuning.** Parley, the monolithic learner and the bandit get the same exploring episodes on the same training seeds; the first is parley's hand-tuned start, logged once and shared by all three. " +
-      `Parley also plays ${first.rl ? first.rl.episodes : 0} on-policy episode(s) on the same training seeds to train its shared-reward policies, which the other learners do not get. ` +
-      `Each then picks its decision setting from a search (${first.decision.validation.length}, ${first.monolithicDecision.validation.length} and ${first.banditDecision.validation.length} settings) by the same criterion, the mean joint reward on the same validation seeds: ` +
-      'parley its listener weight (its ad load is learned), the monolithic learner its floor on predicted reward, the bandit its exploration width α.',
+    `- **Budgets and tuning.** ${budgetText(r)} ${searchText(r)}`,
     '',
   );
   return { markdown: `${L.join('\n')}\n`, charts };

@@ -62,7 +62,14 @@ import {
 import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 import { Progress } from './progress';
 import { renderReport } from './report';
-import { loggedDecisions, RL_EPISODES, type RlTraining, type Trained, train } from './train';
+import {
+  loggedDecisions,
+  RL_EPISODES,
+  type RlTraining,
+  type Trained,
+  type TrainingBudget,
+  train,
+} from './train';
 
 /**
  * The scenarios every full run evaluates (the first also gets the side
@@ -357,6 +364,8 @@ export interface ScenarioResult {
   versions: Trained['versions'];
   /** What parley's shared-reward learners did in training. */
   rl?: RlTraining;
+  /** The training episodes each side learned from (counted as played). */
+  budget?: TrainingBudget;
   /** Parley's ad breaks per ad-load action (AD_LOAD_ACTIONS) over the test seeds (greedy). */
   adLoadTest?: number[];
   testSeeds: number[];
@@ -554,7 +563,7 @@ async function search<T>(
 /** How many progress steps a run takes (each one an episode or a training step). */
 export function plannedSteps(o: ExperimentOptions): number {
   const perScenario =
-    o.iterations * (4 + RL_EPISODES) +
+    o.iterations * (4 + 3 * RL_EPISODES) +
     (PARLEY_SETTINGS.length + MONOLITHIC_FLOORS.length + BANDIT_ALPHAS.length) * o.validationSeeds +
     o.seeds * MAIN_ARMS.length;
   const side =
@@ -753,6 +762,7 @@ async function runScenario(
     forecast: forecastError(trained.forecaster, forecastTests),
     versions: trained.versions,
     rl: trained.rl,
+    budget: trained.budget,
     adLoadTest,
     testSeeds: seeds.test,
     trainSeeds: seeds.train,

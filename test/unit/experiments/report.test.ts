@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { CampaignResult, EpisodeResult } from '../../../sim/experiments/env';
 import {
   analysis,
+  budgetText,
   learningSection,
   pairedDiff,
   pairedRatio,
   parleySettingName,
   renderReport,
+  searchText,
   targetVerdicts,
   verdictOf,
 } from '../../../sim/experiments/report';
@@ -345,5 +347,35 @@ describe('the experiment report says only what its numbers say', () => {
     expect(analysis(s).join('\n')).toContain("the context agent's learned floor per break");
     // A run without the learners (an older results.json) gets the table but no counts.
     expect(learningSection(experiment([scenario('old', {})])).join('\n')).not.toContain('training episode');
+  });
+
+  it("states each side's training episodes from the run's counts, and says equal only when they are", () => {
+    const side = (exploring: number, further: number) => ({ exploring, further });
+    const equal = { parley: side(2, 4), monolithic: side(2, 4), bandit: side(2, 4) };
+    const s = { ...scenario('eq', {}), budget: equal };
+    const text = budgetText(experiment([s]));
+    expect(text).toContain('`eq` parley 2 + 4, monolithic 2 + 4, bandit 2 + 4');
+    expect(text).toContain('The budgets are equal.');
+    const unequal = { ...s, name: 'un', budget: { ...equal, bandit: side(2, 0) } };
+    const both = budgetText(experiment([s, unequal]));
+    expect(both).toContain('bandit 2 + 0');
+    expect(both).toContain('**The budgets differ.**');
+    expect(both).not.toContain('are equal');
+    expect(budgetText(experiment([scenario('old', {})]))).toContain('do not count');
+    // The fixture's searches are 7, 1 and 1 settings: not equal, and said so.
+    expect(searchText(experiment([s]))).toContain('7, 1, 1 settings');
+    expect(searchText(experiment([s]))).toContain('**unequal sizes**');
+    const seven = { setting: null, jointReward: 1 };
+    const fair = {
+      ...s,
+      monolithicDecision: { chosen: null, validation: Array.from({ length: 7 }, () => seven) },
+      banditDecision: {
+        chosen: 0.5,
+        validation: Array.from({ length: 7 }, () => ({ setting: 0.5, jointReward: 1 })),
+      },
+    };
+    expect(searchText(experiment([fair]))).toContain('7, 7, 7 settings');
+    expect(searchText(experiment([fair]))).toContain('equal sizes');
+    expect(renderReport(experiment([fair]), 'charts').markdown).toContain('The budgets are equal.');
   });
 });
