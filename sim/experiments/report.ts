@@ -8,9 +8,17 @@
 
 import { OBJECTIVE_FEATURES } from '../../learning/objective-policy';
 import { LONG_TERM_WEIGHT } from '../../learning/reward';
-import { AD_LOAD_ACTIONS, AD_LOAD_DIM, CRITIC_DIM } from '../../learning/shared-rl';
+import {
+  AD_LOAD_ACTIONS,
+  AD_LOAD_DIM,
+  CRITIC_DIM,
+  OFFER_FEATURES,
+  OFFER_POOL,
+  OFFER_RANK_STEP,
+} from '../../learning/shared-rl';
 import { seededRng } from '../../services/common/rng';
 import { bootstrap, ci95, type Interval } from '../../services/common/stats';
+import type { OfferCounts } from './arms';
 import { GOAL_MIN_IMPRESSIONS } from './env';
 import {
   type ArmSummary,
@@ -288,6 +296,19 @@ export function sideAnalysis(side: SideStudies): string[] {
         `(better: ${judged(n, aheadVerdict(l))}), the share of campaigns reaching their goal by ${signed(g.mean)} ${interval(g)} and the joint reward by ${signed(jr.mean)} ${interval(jr)}.`,
     );
   }
+  if (side.offerPolicy) {
+    const [withOffer, without] = side.offerPolicy as [ArmSummary, ArmSummary];
+    const d = (m: Metric) => {
+      const x = pairedDiff(withOffer, without, m);
+      return `${signed(x.mean)} ${interval(x)}`;
+    };
+    const jr = pairedDiff(withOffer, without, 'jointReward');
+    out.push(
+      "- **Inventory offer policy** (ablation: the same trained parley, its inventory agent offering its ranking's shortlist instead): " +
+        `the offer policy changes the joint reward by ${d('jointReward')} (better: ${judged(n, aheadVerdict(jr))}), the skip rate by ${d('skipRate')}, ` +
+        `the share of breaks the listener listened on after by ${d('continuationRate')}, the brand lift by ${d('brandLift')} and revenue by ${d('revenueMicros')} (micros), paired by seed.`,
+    );
+  }
   if (side.fixedSettings) {
     const [learned, fixed] = side.fixedSettings.arms as [ArmSummary, ArmSummary];
     const d = (m: Metric) => {
@@ -330,15 +351,21 @@ const shownArm = (s: Pick<ScenarioResult, 'rl'>, arm: string) =>
 /** What each learner decides and learns from, with this run's counts (from the code's constants and the results). */
 export function learningSection(r: ExperimentResult): string[] {
   const loads = AD_LOAD_ACTIONS.map((a) => (a === null ? 'no floor' : `floor ${a}`));
+  const offerPolicy = r.scenarios.some((s) => s.rl?.offers);
   const L: string[] = ['## What learns from what', ''];
   L.push(
     '| learner | its action | decides from | learns from |',
     '|---|---|---|---|',
     `| context agent: ad-load policy | the ad load of the break: the floor on joint utility its ads must clear, ${loads.join(', ')} | its own snapshot (${AD_LOAD_DIM - 1} features and a bias) | the shared reward per break, long-term term included, by REINFORCE with a centralised critic (${CRITIC_DIM} inputs) as baseline (learning/shared-rl.ts) |`,
+    ...(offerPolicy
+      ? [
+          `| inventory agent: offer policy | which k candidates it offers (k = the broker's shortlist size) of the ${OFFER_POOL}·k its ranking policy puts first: Plackett–Luce draws, logit θ·z − ${OFFER_RANK_STEP} × place in that ranking | its own candidates' ${OFFER_FEATURES.length} features (${OFFER_FEATURES.join(', ')}) | the shared reward per break, long-term term included, by REINFORCE with the same critic as baseline |`,
+        ]
+      : []),
     `| objective agent: value multiplier | × on each campaign's advertiser value, clamped to [0.5, 1.5] | the campaign's ${OBJECTIVE_FEATURES.length} pacing features | first an off-policy fit on the logged first picks' per-ad shared reward (with each ad's share of the long-term term), then REINFORCE on the break's shared reward |`,
     "| objective agent: brand-lift valuer | × on awareness campaigns' value | published surveys | the surveys (a delayed campaign-level reward, not the shared reward) |",
     '| context agent: skip-risk estimator | none (an input) | its snapshot | its own skip labels (supervised) |',
-    '| inventory agent: ranking policy | candidates and their order | creative × snapshot features | its own skip / complete / engage labels (supervised) |',
+    `| inventory agent: ranking policy | ${offerPolicy ? 'the order its offer policy starts from, and p_skip, p_complete, p_engage (inputs)' : 'candidates and their order'} | creative × snapshot features | its own skip / complete / engage labels (supervised) |`,
     "| monolithic learner | each ad's predicted reward | all inputs | the per-ad shared reward plus each ad's share of its break's long-term term |",
     "| contextual bandit | each ad's optimistic score | all inputs | the per-ad shared reward as each ad is served (no long-term term) |",
     '',
@@ -347,14 +374,24 @@ export function learningSection(r: ExperimentResult): string[] {
     if (!s.rl) continue;
     const total = (s.adLoadTest ?? []).reduce((a, b) => a + b, 0);
     const shares = (s.adLoadTest ?? []).map((n, a) => `${loads[a]}: ${total > 0 ? pct(n / total) : '–'}`);
+    const o = s.rl.offers;
+    const t = s.offersTest;
+    const offers =
+      o && t
+        ? ` The inventory agent's offer policy chose among its pool in ${o.proposals} proposals in training (${offerShare(o)} of what it offered from outside its ranking's shortlist); ` +
+          `on the test seeds (greedy) in ${t.proposals} proposals, ${offerShare(t)} of the ${t.offered} candidates it offered from outside that shortlist.`
+        : '';
     L.push(
       `- \`${s.name}\`: ${s.rl.episodes} training episode(s), ${s.rl.updates} policy-gradient updates over ${s.rl.breaks} breaks (batches of ${s.rl.batch}), ` +
-        `mean return ${num(s.rl.meanReturn)} per break. On the test seeds parley's ad-load policy (greedy) chose, per break, ${shares.join('; ')}.`,
+        `mean return ${num(s.rl.meanReturn)} per break. On the test seeds parley's ad-load policy (greedy) chose, per break, ${shares.join('; ')}.${offers}`,
     );
   }
   L.push('');
   return L;
 }
+
+/** The share of offered candidates that came from outside the supervised shortlist. */
+const offerShare = (o: OfferCounts) => (o.offered > 0 ? pct(o.replaced / o.offered) : '–');
 
 const SIDES = ['parley', 'monolithic', 'bandit'] as const;
 
@@ -501,9 +538,10 @@ export function renderReport(
     "- **Brand lift** comes from the simulator's own memory model (sim/lift.ts): its build-up, wear-out and decay constants are assumptions, not fitted to real survey data. " +
       'The exposed group is every listener a campaign reached, the control group every held-out listener who had an ad break (not only those the campaign would have been chosen for), ' +
       "which is unbiased here only because the simulator's baseline awareness does not depend on how much a listener listens. Only parley's objective agent receives the surveys.",
-    "- **What learns from the shared reward** is the context agent's ad load and the objective agent's value multiplier (above); the inventory agent's ranking and the context agent's skip-risk estimator still learn from their own labels. " +
+    `- **What learns from the shared reward** is the context agent's ad load, ${r.scenarios.some((s) => s.rl?.offers) ? "the inventory agent's offer (which of its ranked candidates it offers) " : ''}and the objective agent's value multiplier (above); ` +
+      "the inventory agent's ranking and the context agent's skip-risk estimator still learn from their own labels. " +
       "The long-term term is one session's next break; abandonment of later sessions and return tomorrow are outside it. The contextual bandit learns from each ad's reward as it is served, without the long-term term (known only at the session's next break). " +
-      "The ad-load policy runs in the experiment only, not yet in the running mesh's context agent.",
+      "The shared-reward policies run in the experiment only, not yet in the running mesh's agents.",
     "- **Campaign goals** are judged over whole flights: generated flights are the scenario's horizon, and each campaign's KPI targets are drawn from the scenario's ranges " +
       '(supply.generate.kpi) so that the baselines reach some of them; a catalogue file keeps its own flights and targets. Quick runs cap episodes, so their flights are cut short.',
     '',

@@ -55,6 +55,7 @@ import {
   brandSafetyCritic,
   ExploreArm,
   MonolithicArm,
+  type OfferCounts,
   OracleContextArm,
   ParleyArm,
   PriceFirstArm,
@@ -63,6 +64,7 @@ import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 import { Progress } from './progress';
 import { renderReport } from './report';
 import {
+  addOffers,
   loggedDecisions,
   RL_EPISODES,
   type RlTraining,
@@ -311,6 +313,8 @@ export const BRAND_SAFETY_WEIGHT = agentNamed(
   'brand-safety',
 ).weight;
 export const BRAND_SAFETY_ARM = 'parley + brand-safety critic';
+/** Parley whose inventory agent offers its supervised shortlist, not its offer policy's (the offer policy's ablation). */
+export const NO_OFFER_ARM = 'parley without the inventory offer policy';
 /** Parley whose objective agent ignores the brand-lift surveys (the delayed reward's ablation). */
 export const NO_LIFT_ARM = 'parley without the brand-lift reward';
 export const BRAND_SAFETY_VETO_ARM = 'parley + brand-safety vetoes only';
@@ -342,6 +346,12 @@ export interface SideStudies {
   /** Parley with and without the brand-lift surveys as its objective agent's delayed reward; runs paired by seed. */
   liftReward: ArmSummary[];
   /**
+   * Parley with and without its inventory agent's offer policy at decision
+   * time (the same trained agents; without it the inventory offers its
+   * supervised shortlist); runs paired by seed.
+   */
+  offerPolicy?: ArmSummary[];
+  /**
    * The shared-reward policies' ablation: parley (learned ad load and
    * multiplier) against parley with the previous fixed settings, its own
    * setting chosen from FRONTIER on the validation seeds; runs paired by seed.
@@ -368,6 +378,8 @@ export interface ScenarioResult {
   budget?: TrainingBudget;
   /** Parley's ad breaks per ad-load action (AD_LOAD_ACTIONS) over the test seeds (greedy). */
   adLoadTest?: number[];
+  /** What parley's inventory offer policy did over the test seeds (greedy). */
+  offersTest?: OfferCounts;
   testSeeds: number[];
   trainSeeds: number[];
   validationSeeds: number[];
@@ -567,7 +579,7 @@ export function plannedSteps(o: ExperimentOptions): number {
     (PARLEY_SETTINGS.length + MONOLITHIC_FLOORS.length + BANDIT_ALPHAS.length) * o.validationSeeds +
     o.seeds * MAIN_ARMS.length;
   const side =
-    o.sideSeeds * (PARLEY_SETTINGS.length + 2 + 1 + 1 + 2) +
+    o.sideSeeds * (PARLEY_SETTINGS.length + 2 + 1 + 1 + 1 + 2) +
     FRONTIER.length * o.validationSeeds +
     opeSeeds(o).length * 5;
   return o.scenarios.length * perScenario + side;
@@ -669,6 +681,7 @@ async function runScenario(
   const record = (r: EpisodeResult) => results.set(r.arm, [...(results.get(r.arm) ?? []), r]);
   const forecastTests: Array<{ slots: Env['slots']; days: number }> = [];
   const adLoadTest: number[] = [];
+  const offersTest: OfferCounts = { proposals: 0, offered: 0, replaced: 0 };
   for (const seed of seeds.test) {
     const arms = [
       new PriceFirstArm(),
@@ -681,8 +694,10 @@ async function runScenario(
       const e = env(seed);
       const r = await e.run(arm);
       record(r);
-      if (arm instanceof ParleyArm)
+      if (arm instanceof ParleyArm) {
         for (const [a, n] of arm.adLoad.entries()) adLoadTest[a] = (adLoadTest[a] ?? 0) + n;
+        addOffers(offersTest, arm.offers);
+      }
       if (arm.name === 'parley')
         forecastTests.push({
           slots: e.slots,
@@ -721,6 +736,11 @@ async function runScenario(
           name: NO_LIFT_ARM,
           liftReward: false,
         }),
+        new ParleyArm(trained.parley, {
+          ...decisionOptions(decision.chosen, settings.weights),
+          name: NO_OFFER_ARM,
+          offerPolicy: false,
+        }),
         fixedArm(fixedDecision.chosen),
         ...PARLEY_SETTINGS.map((p) => parleyArm(p, frontierArm(p))),
       ];
@@ -746,6 +766,7 @@ async function runScenario(
         weight: BRAND_SAFETY_WEIGHT,
       },
       liftReward: ['parley', NO_LIFT_ARM].map(bySide),
+      offerPolicy: ['parley', NO_OFFER_ARM].map(bySide),
       fixedSettings: { decision: fixedDecision, arms: ['parley', FIXED_ARM].map(bySide) },
       online,
       ope: await offPolicy(trained, settings, env, o, temperature, epsilon, step),
@@ -764,6 +785,7 @@ async function runScenario(
     rl: trained.rl,
     budget: trained.budget,
     adLoadTest,
+    offersTest,
     testSeeds: seeds.test,
     trainSeeds: seeds.train,
     validationSeeds: seeds.validation,

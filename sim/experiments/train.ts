@@ -32,7 +32,7 @@ import type { Logger } from '../../services/common/log';
 import { baselinePolicy, LogisticPolicy, PolicyHolder } from '../../services/inventory/policy';
 import type { TrafficProfile } from '../../services/objective/pacing';
 import type { SimScenario } from '../scenario';
-import { BanditArm, ExploreArm, MonolithicArm, ParleyArm, type ParleyModels } from './arms';
+import { BanditArm, ExploreArm, MonolithicArm, type OfferCounts, ParleyArm, type ParleyModels } from './arms';
 import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 
 /** The bandit's exploration while it trains (its deployed one is chosen on validation, run.ts). */
@@ -83,6 +83,8 @@ export interface RlTraining {
   meanReturn: number;
   /** Breaks per ad-load action over the training episodes (sampled). */
   adLoad: number[];
+  /** What the inventory agent's offer policy did over the training episodes (sampled). */
+  offers?: OfferCounts;
 }
 
 /** Training episodes one side played and learned from, counted as they were played. */
@@ -182,7 +184,15 @@ export async function train(o: TrainOptions): Promise<Trained> {
   };
   let rl: SharedRl | null = null;
   let rlObjective: ModelHolder<ObjectivePolicy> | null = null;
-  const rlTraining: RlTraining = { episodes: 0, updates: 0, breaks: 0, batch: 0, meanReturn: 0, adLoad: [] };
+  const rlTraining: RlTraining = {
+    episodes: 0,
+    updates: 0,
+    breaks: 0,
+    batch: 0,
+    meanReturn: 0,
+    adLoad: [],
+    offers: { proposals: 0, offered: 0, replaced: 0 },
+  };
   const budget: TrainingBudget = {
     parley: { exploring: 0, further: 0 },
     monolithic: { exploring: 0, further: 0 },
@@ -230,6 +240,7 @@ export async function train(o: TrainOptions): Promise<Trained> {
       rlTraining.episodes++;
       budget.parley.further++;
       rlTraining.adLoad = arm.adLoad.map((n, a) => n + (rlTraining.adLoad[a] ?? 0));
+      addOffers(rlTraining.offers!, arm.offers);
       rlObjective = new ModelHolder(rl.value.policy(`objective-shared-rl-${it}.${k + 1}`));
     }
     o.log?.debug('parley refit', {
@@ -312,6 +323,13 @@ export async function train(o: TrainOptions): Promise<Trained> {
     wallMs: performance.now() - t0,
     versions,
   };
+}
+
+/** Adds `b`'s counts into `a`. */
+export function addOffers(a: OfferCounts, b: OfferCounts): void {
+  a.proposals += b.proposals;
+  a.offered += b.offered;
+  a.replaced += b.replaced;
 }
 
 function point(iteration: number, samples: number, r: EpisodeResult): CurvePoint {
