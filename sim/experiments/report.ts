@@ -379,7 +379,10 @@ export function learningSection(r: ExperimentResult): string[] {
     const offers =
       o && t
         ? ` The inventory agent's offer policy chose among its pool in ${o.proposals} proposals in training (${offerShare(o)} of what it offered from outside its ranking's shortlist); ` +
-          `on the test seeds (greedy) in ${t.proposals} proposals, ${offerShare(t)} of the ${t.offered} candidates it offered from outside that shortlist.`
+          `on the test seeds (greedy) in ${t.proposals} proposals, ${offerShare(t)} of the ${t.offered} candidates it offered from outside that shortlist.` +
+          (s.rl.offerTheta
+            ? ` Its learned θ: ${OFFER_FEATURES.map((f, j) => `${f} ${signed(s.rl!.offerTheta![j]!, 2)}`).join(', ')}.`
+            : '')
         : '';
     L.push(
       `- \`${s.name}\`: ${s.rl.episodes} training episode(s), ${s.rl.updates} policy-gradient updates over ${s.rl.breaks} breaks (batches of ${s.rl.batch}), ` +

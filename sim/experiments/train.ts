@@ -85,6 +85,8 @@ export interface RlTraining {
   adLoad: number[];
   /** What the inventory agent's offer policy did over the training episodes (sampled). */
   offers?: OfferCounts;
+  /** The offer policy's learned θ, one weight per OFFER_FEATURES. */
+  offerTheta?: number[];
 }
 
 /** Training episodes one side played and learned from, counted as they were played. */
@@ -309,6 +311,7 @@ export async function train(o: TrainOptions): Promise<Trained> {
     rlTraining.breaks = rl.learner.stats.steps;
     rlTraining.batch = rl.batch;
     rlTraining.meanReturn = rl.learner.stats.meanReturn;
+    rlTraining.offerTheta = Array.from(rl.offer.theta);
   }
   return {
     parley: models(),

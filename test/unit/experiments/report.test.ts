@@ -346,7 +346,26 @@ describe('the experiment report says only what its numbers say', () => {
     expect(parleySettingName({}, { listener: 2, floor: null })).toBe('w_listener ×2, no floor');
     expect(analysis(s).join('\n')).toContain("the context agent's learned floor per break");
     // A run without the learners (an older results.json) gets the table but no counts.
-    expect(learningSection(experiment([scenario('old', {})])).join('\n')).not.toContain('training episode');
+    const old = learningSection(experiment([scenario('old', {})])).join('\n');
+    expect(old).not.toContain('training episode');
+    // Nor the inventory's offer policy, which that run did not have.
+    expect(old).not.toContain('offer policy');
+    expect(text).not.toContain('offer policy');
+    const offers = {
+      ...s,
+      rl: {
+        ...s.rl,
+        offers: { proposals: 900, offered: 7200, replaced: 720 },
+        offerTheta: [0.5, 0, 0, -1.25, 0, 0, 0],
+      },
+      offersTest: { proposals: 800, offered: 6400, replaced: 1600 },
+    };
+    const withOffers = learningSection(experiment([offers])).join('\n');
+    expect(withOffers).toContain('| inventory agent: offer policy | which k candidates it offers');
+    expect(withOffers).toContain('in 900 proposals in training (10% of what it offered');
+    expect(withOffers).toContain('in 800 proposals, 25% of the 6400 candidates');
+    expect(withOffers).toContain('p_skip +0.50');
+    expect(withOffers).toContain('price -1.25');
   });
 
   it("states each side's training episodes from the run's counts, and says equal only when they are", () => {

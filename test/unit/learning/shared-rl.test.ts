@@ -179,7 +179,8 @@ describe("the inventory agent's offer policy (Plackett–Luce over its pool)", (
     // The supervised ranking puts the expensive candidates first; the break's shared return is the
     // number of cheap ones (price < 0.5) among the 3 offered.
     const zs = pool((i) => (i < 3 ? 0.9 : 0.1));
-    const run = (seed: number) => {
+    /** 40 updates of 100 breaks, each break's return `reward` of what was offered, from seed `seed`. */
+    const run = (seed: number, reward: (picks: number[], u: number) => number) => {
       const rng = seededRng(seed);
       const p = new OfferPolicy();
       const pg = new IndependentPolicyGradient({ inventory: { theta: p.theta, lr: 1, maxStep: 0.25 } }, 1);
@@ -188,32 +189,24 @@ describe("the inventory agent's offer policy (Plackett–Luce over its pool)", (
         for (let i = 0; i < 100; i++) {
           const g = new Float64Array(OFFER_DIM);
           const picks = p.sample(zs, 3, rng, g);
-          const reward = picks.filter((k) => zs[k]![3]! < 0.5).length + 0.3 * rng.next();
-          batch.push({ psi: Float64Array.from([1]), reward, grads: { inventory: g } });
+          batch.push({
+            psi: Float64Array.from([1]),
+            reward: reward(picks, rng.next()),
+            grads: { inventory: g },
+          });
         }
         pg.update(batch);
       }
       return p;
     };
     const before = new OfferPolicy().greedy(zs, 3);
-    const p = run(5);
+    const p = run(5, (picks, u) => picks.filter((k) => zs[k]![3]! < 0.5).length + 0.3 * u);
     expect(before).toEqual([0, 1, 2]);
     expect(p.greedy(zs, 3).sort()).toEqual([3, 4, 5]);
     // It moved the price weight down: the credit went to the column that decides the return.
     expect(p.theta[3]!).toBeLessThan(-1);
     // A return that does not depend on the offer moves nothing beyond noise: the price weight stays small.
-    const rng = seededRng(6);
-    const q = new OfferPolicy();
-    const pg = new IndependentPolicyGradient({ inventory: { theta: q.theta, lr: 1, maxStep: 0.25 } }, 1);
-    for (let r = 0; r < 40; r++) {
-      const batch: Step[] = [];
-      for (let i = 0; i < 100; i++) {
-        const g = new Float64Array(OFFER_DIM);
-        q.sample(zs, 3, rng, g);
-        batch.push({ psi: Float64Array.from([1]), reward: rng.next(), grads: { inventory: g } });
-      }
-      pg.update(batch);
-    }
+    const q = run(6, (_, u) => u);
     expect(Math.abs(q.theta[3]!)).toBeLessThan(Math.abs(p.theta[3]!) / 3);
   });
 
