@@ -268,6 +268,17 @@ export function analysis(s: ScenarioResult): string[] {
   return out;
 }
 
+/** Whether two arms' runs, paired by seed, ended with the same reward, impressions and revenue. */
+const sameRuns = (a: ArmSummary, b: ArmSummary) =>
+  a.runs.every((r, i) => {
+    const o = b.runs[i]!;
+    return (
+      r.rewardTotal === o.rewardTotal &&
+      r.impressions === o.impressions &&
+      r.revenueMicros === o.revenueMicros
+    );
+  });
+
 /** The first scenario's side-study readings. */
 export function sideAnalysis(side: SideStudies): string[] {
   const out: string[] = [];
@@ -306,7 +317,8 @@ export function sideAnalysis(side: SideStudies): string[] {
     out.push(
       "- **Inventory offer policy** (ablation: the same trained parley, its inventory agent offering its ranking's shortlist instead): " +
         `the offer policy changes the joint reward by ${d('jointReward')} (better: ${judged(n, aheadVerdict(jr))}), the skip rate by ${d('skipRate')}, ` +
-        `the share of breaks the listener listened on after by ${d('continuationRate')}, the brand lift by ${d('brandLift')} and revenue by ${d('revenueMicros')} (micros), paired by seed.`,
+        `the share of breaks the listener listened on after by ${d('continuationRate')}, the brand lift by ${d('brandLift')} and revenue by ${d('revenueMicros')} (micros), paired by seed` +
+        `${sameRuns(withOffer, without) ? ': the two ended every seed with the same reward, impressions and revenue' : ''}.`,
     );
   }
   if (side.fixedSettings) {

@@ -10,6 +10,7 @@ import {
   parleySettingName,
   renderReport,
   searchText,
+  sideAnalysis,
   targetVerdicts,
   verdictOf,
 } from '../../../sim/experiments/report';
@@ -396,5 +397,38 @@ describe('the experiment report says only what its numbers say', () => {
     expect(searchText(experiment([fair]))).toContain('7, 7, 7 settings');
     expect(searchText(experiment([fair]))).toContain('equal sizes');
     expect(renderReport(experiment([fair]), 'charts').markdown).toContain('The budgets are equal.');
+  });
+
+  it("the offer policy's ablation says the two arms ended alike only when every seed's figures are equal", () => {
+    const runs = (arm: string, reward: number) =>
+      summarise(
+        arm,
+        Array.from({ length: 5 }, (_, i) =>
+          episode(arm, 1001 + i, { ...base, jointReward: reward + 0.01 * i }),
+        ),
+      );
+    const side = (other: number) => ({
+      seeds: [1001, 1002, 1003, 1004, 1005],
+      priceFirst: runs('price-first', 1),
+      frontier: [],
+      brandSafety: { arms: [], weight: 0.5 },
+      liftReward: [runs('parley', 1.2), runs('no lift', 1.2)],
+      offerPolicy: [runs('parley', 1.2), runs('no offer', other)],
+      online: {
+        arms: [runs('static', 1), runs('online', 1)],
+        steps: { accepted: 0, rejected: 0, rolledBack: 0 },
+        curves: {},
+        blockHours: 2,
+        exploration: { epsilon: 0.05, temperature: 0 },
+      },
+      ope: [],
+    });
+    const same = sideAnalysis(side(1.2)).join('\n');
+    expect(same).toContain('**Inventory offer policy**');
+    expect(same).toContain('the joint reward by +0.000 [0.000, 0.000]');
+    expect(same).toContain('ended every seed with the same reward, impressions and revenue');
+    const differ = sideAnalysis(side(1.1)).join('\n');
+    expect(differ).toContain('the joint reward by +0.100');
+    expect(differ).not.toContain('ended every seed with the same');
   });
 });
