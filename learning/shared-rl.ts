@@ -8,6 +8,13 @@
  *                    (NegotiationSettings.minUtility), a ∈ AD_LOAD_ACTIONS,
  *                    π(a | x) = softmax(Θ x),
  *                    x = [1, the context snapshot's features]
+ *   inventory agent  OfferPolicy: which k candidates it offers (its shortlist,
+ *                    k = the broker's shortlist size) out of the OFFER_POOL · k
+ *                    its supervised ranking puts first, by Plackett–Luce
+ *                    sampling without replacement, logit_i = θ · z_i −
+ *                    OFFER_RANK_STEP · rank_i, z_i = offerFeatures (the
+ *                    candidate's own predictions, price, duration, tier),
+ *                    rank_i its place in the supervised ranking
  *   objective agent  ValueScalePolicy: the multiplier on each campaign's
  *                    advertiser value, log m ~ N(θ · φ, σ²), φ = objectiveFeatures
  *                    (clamped to [0.5, 1.5] like ObjectivePolicy)
@@ -16,13 +23,14 @@
  * LONG_TERM_WEIGHT · continued_b (reward.ts). Each agent's own actions in the
  * break get that same R_b (the shared reward, not its own labels):
  * A_b = R_b − V(ψ_b), the critic V a ridge regression over ψ_b = [x_b, mean φ
- * of the campaigns valued in b] — more than any one agent sees, so it is
- * used only to train, never to decide. Advantages are standardised per
+ * of the campaigns in the inventory agent's first pool in b] — state before
+ * any agent acts in the break (so the baseline depends on no agent's action),
+ * and more than any one agent sees, so it is used only to train, never to decide. Advantages are standardised per
  * batch; each agent steps θ += η · mean_b(A_b ∇ log π(a_b)), the step's norm
  * capped. At decision time each agent acts on its own inputs only: greedy
  * (argmax / the mean) when deployed, sampled while training.
  */
-import type { Snapshot } from '../services/common/domain/types';
+import type { Candidate, Snapshot } from '../services/common/domain/types';
 import { gaussian, type Rng } from '../services/common/rng';
 import { CONTEXT_FEATURES } from '../services/context/assess';
 import { MAX_MULTIPLIER, MIN_MULTIPLIER, OBJECTIVE_FEATURES, ObjectivePolicy } from './objective-policy';
@@ -123,6 +131,118 @@ export class ValueScalePolicy {
   /** The deterministic policy it deploys (the mean). */
   policy(version: string): ObjectivePolicy {
     return new ObjectivePolicy(version, this.theta);
+  }
+}
+
+/** What the inventory agent's offer policy reads of each candidate of its own proposal. */
+export const OFFER_FEATURES = [
+  'p_skip',
+  'p_complete',
+  'p_engage',
+  'price',
+  'duration_min',
+  'sponsorship',
+  'house',
+] as const;
+export const OFFER_DIM = OFFER_FEATURES.length;
+/** The inventory agent ranks OFFER_POOL × the shortlist size of candidates; its offer policy picks the shortlist among them. */
+export const OFFER_POOL = 2;
+/** The logit lost per place down the supervised ranking: untrained (θ = 0), the greedy offer is the supervised shortlist. */
+export const OFFER_RANK_STEP = 0.5;
+
+/** z = OFFER_FEATURES of one candidate: its predictions, price / revenue scale (≤ 2), minutes, tier flags. */
+export function offerFeatures(
+  c: Pick<Candidate, 'pSkip' | 'pComplete' | 'pEngage' | 'priceMicros' | 'durationMs' | 'tier'>,
+  revenueScaleMicros: number,
+): Float64Array {
+  return Float64Array.from([
+    c.pSkip,
+    c.pComplete,
+    c.pEngage,
+    Math.min(2, c.priceMicros / revenueScaleMicros),
+    c.durationMs / 60_000,
+    c.tier === 'sponsorship' ? 1 : 0,
+    c.tier === 'house' ? 1 : 0,
+  ]);
+}
+
+/**
+ * The inventory agent's offer policy: a Plackett–Luce distribution over
+ * orderings of its pool (candidates in its supervised ranking's order),
+ * logit_i = θ · z_i − rankStep · i; it offers the first k drawn. The pool's
+ * order enters only through the fixed rank term, so θ learns what the shared
+ * reward says the supervised ranking gets wrong.
+ */
+export class OfferPolicy {
+  readonly theta: Float64Array;
+  constructor(
+    theta?: ArrayLike<number>,
+    readonly rankStep = OFFER_RANK_STEP,
+  ) {
+    this.theta = theta ? Float64Array.from(theta) : new Float64Array(OFFER_DIM);
+    if (this.theta.length !== OFFER_DIM) throw new Error(`theta: expected ${OFFER_DIM}`);
+  }
+  logits(zs: readonly ArrayLike<number>[]): Float64Array {
+    return Float64Array.from(zs, (z, i) => {
+      let s = -this.rankStep * i;
+      for (let j = 0; j < OFFER_DIM; j++) s += this.theta[j]! * z[j]!;
+      return s;
+    });
+  }
+  /** The deployed offer: the k highest logits (ties to the better supervised rank), best first. */
+  greedy(zs: readonly ArrayLike<number>[], k: number): number[] {
+    const s = this.logits(zs);
+    return zs
+      .map((_, i) => i)
+      .sort((a, b) => s[b]! - s[a]! || a - b)
+      .slice(0, k);
+  }
+  /** k draws without replacement (in draw order); ∇_θ log P of the draws is added into `grad`. */
+  sample(zs: readonly ArrayLike<number>[], k: number, rng: Rng, grad: Float64Array): number[] {
+    const s = this.logits(zs);
+    const left = zs.map((_, i) => i);
+    const picks: number[] = [];
+    while (picks.length < k && left.length > 0) {
+      const p = softmax(Float64Array.from(left, (i) => s[i]!));
+      let u = rng.next();
+      let r = 0;
+      while (r < p.length - 1 && u >= p[r]!) u -= p[r++]!;
+      picks.push(left[r]!);
+      left.splice(r, 1);
+    }
+    this.addGradLogP(zs, picks, grad);
+    return picks;
+  }
+  /** log P(the draws `picks`, in order). */
+  logProb(zs: readonly ArrayLike<number>[], picks: readonly number[]): number {
+    const s = this.logits(zs);
+    const left = new Set(zs.map((_, i) => i));
+    let lp = 0;
+    for (const a of picks) {
+      let top = -Infinity;
+      for (const i of left) top = Math.max(top, s[i]!);
+      let sum = 0;
+      for (const i of left) sum += Math.exp(s[i]! - top);
+      lp += s[a]! - top - Math.log(sum);
+      left.delete(a);
+    }
+    return lp;
+  }
+  /** ∇_θ log P(picks) = Σ_t (z_{a_t} − Σ_{j left at t} p_t(j) z_j), added into `out`. */
+  addGradLogP(zs: readonly ArrayLike<number>[], picks: readonly number[], out: Float64Array): void {
+    const s = this.logits(zs);
+    const left = zs.map((_, i) => i);
+    for (const a of picks) {
+      const p = softmax(Float64Array.from(left, (i) => s[i]!));
+      for (let j = 0; j < OFFER_DIM; j++) {
+        let expected = 0;
+        left.forEach((i, r) => {
+          expected += p[r]! * zs[i]![j]!;
+        });
+        out[j]! += zs[a]![j]! - expected;
+      }
+      left.splice(left.indexOf(a), 1);
+    }
   }
 }
 
@@ -258,21 +378,24 @@ export class IndependentPolicyGradient {
   }
 }
 
-/** The two agents' policies and their learner, as the experiment's parley arm uses them. */
+/** The three agents' policies and their learner, as the experiment's parley arm uses them. */
 export class SharedRl {
   readonly adLoad: SoftmaxPolicy;
+  readonly offer: OfferPolicy;
   readonly value: ValueScalePolicy;
   readonly learner: IndependentPolicyGradient;
   /** Breaks per update. */
   readonly batch: number;
   constructor(objectiveStart: ArrayLike<number> | null, o: { batch?: number; lr?: number } = {}) {
     this.adLoad = adLoadPolicy();
+    this.offer = new OfferPolicy();
     this.value = new ValueScalePolicy(objectiveStart ?? new Float64Array(OBJECTIVE_FEATURES.length));
     this.batch = o.batch ?? 500;
     const lr = o.lr ?? 2;
     this.learner = new IndependentPolicyGradient(
       {
         context: { theta: this.adLoad.theta, lr, maxStep: 1 },
+        inventory: { theta: this.offer.theta, lr: lr / 2, maxStep: 0.25 },
         objective: { theta: this.value.theta, lr: lr / 20, maxStep: 0.03 },
       },
       CRITIC_DIM,
@@ -280,7 +403,7 @@ export class SharedRl {
   }
 }
 
-/** ψ = [x, mean φ over the campaigns valued in the break] (zeros with none). */
+/** ψ = [x, mean φ over the campaigns in the inventory agent's first pool of the break] (zeros with none). */
 export function criticFeatures(x: Float64Array, phis: readonly ArrayLike<number>[]): Float64Array {
   const psi = new Float64Array(CRITIC_DIM);
   psi.set(x);

@@ -24,6 +24,8 @@ import {
   AD_LOAD_ACTIONS,
   adLoadFeatures,
   criticFeatures,
+  OFFER_POOL,
+  offerFeatures,
   type SharedRl,
   type Step,
 } from '../../learning/shared-rl';
@@ -179,6 +181,20 @@ export interface ParleyModels {
 type Sampler = (campaignId: string, phi: Float32Array) => number;
 
 /**
+ * The inventory agent's offer policy on one proposal: from its pool (its
+ * supervised ranking's first OFFER_POOL × k, held-out campaigns removed) the
+ * k candidates it offers.
+ */
+type Offer = (pool: Candidate[], k: number, round: number) => Promise<Candidate[]>;
+
+/** What the inventory agent's offer policy did: proposals it chose in (pool larger than k), candidates offered, of them from outside the supervised shortlist. */
+export interface OfferCounts {
+  proposals: number;
+  offered: number;
+  replaced: number;
+}
+
+/**
  * Applies the learned bid multiplier, and the brand-lift multiplier of
  * awareness campaigns (learning/brand-lift.ts), on top of the objective agent's values.
  */
@@ -227,6 +243,7 @@ export function parleyPorts(
   remember?: InventoryAgentOptions['remember'],
   lift: LiftValuer | null = null,
   sampler: Sampler | null = null,
+  offer: Offer | null = null,
 ): NegotiationAgents {
   const inventory = env.inventoryAgent(models.inventory, weights, remember);
   const objective = spec('objective');
@@ -244,12 +261,23 @@ export function parleyPorts(
       {
         spec: spec('inventory'),
         // The listener's held-out campaigns are out, as the ad server's hold-out assignment says (env.heldOut).
+        // With an offer policy the agent ranks a pool OFFER_POOL times the shortlist and offers k of it.
         propose: async (input) => {
-          const proposal = inventory.propose(input, env.now);
-          if (env.heldOut.size === 0) return proposal;
+          const k = input.shortlistSize;
+          const proposal = inventory.propose(
+            offer ? { ...input, shortlistSize: OFFER_POOL * k } : input,
+            env.now,
+          );
+          const pool =
+            env.heldOut.size === 0
+              ? proposal.candidates
+              : proposal.candidates.filter((c) => !env.heldOut.has(c.campaignId));
+          if (!offer) return { ...proposal, candidates: pool };
+          const offered = await offer(pool, k, input.round);
           return {
             ...proposal,
-            candidates: proposal.candidates.filter((c) => !env.heldOut.has(c.campaignId)),
+            candidates: offered,
+            exhausted: proposal.exhausted && offered.length === pool.length,
           };
         },
       },
@@ -322,6 +350,8 @@ export interface ParleyArmOptions {
   online?: OnlineLearner;
   /** The objective agent values awareness campaigns by their published brand lift (default true; false = the ablation without it). */
   liftReward?: boolean;
+  /** The inventory agent's offer policy (with models.rl; default true; false = its ranking's first k of the same pool, the ablation). */
+  offerPolicy?: boolean;
   /**
    * Train models.rl on this episode (learning/shared-rl.ts): the agents
    * sample their actions and update every `rl.batch` breaks from the shared
@@ -345,6 +375,8 @@ export class ParleyArm implements Arm {
   readonly lift: LiftValuer | null;
   /** Breaks per ad-load action (AD_LOAD_ACTIONS), with models.rl. */
   readonly adLoad: number[] = AD_LOAD_ACTIONS.map(() => 0);
+  /** What the inventory agent's offer policy did, with models.rl. */
+  readonly offers: OfferCounts = { proposals: 0, offered: 0, replaced: 0 };
   private readonly rng: Rng;
   /** Breaks played while training, waiting for their long-term term. */
   private readonly pending = new Map<string, Omit<Step, 'reward'>>();
@@ -399,6 +431,7 @@ export class ParleyArm implements Arm {
     let floor: number | null | undefined;
     let finish: (() => Omit<Step, 'reward'>) | null = null;
     let sampler: Sampler | null = null;
+    let offer: Offer | null = null;
     if (rl) {
       seen.rules = await env.context.assess(req.signals, env.now);
       const snap = this.models.context ? this.models.context.current().apply(seen.rules) : seen.rules;
@@ -406,6 +439,23 @@ export class ParleyArm implements Arm {
       const a = training ? rl.adLoad.sample(x, this.rng) : rl.adLoad.greedy(x);
       floor = AD_LOAD_ACTIONS[a]!;
       this.adLoad[a]!++;
+      const gInv = new Float64Array(rl.offer.theta.length);
+      let invChose = false;
+      // The critic's state: the campaigns of the inventory's first pool, before any agent acts in the break.
+      const poolPhis: Float32Array[] = [];
+      offer = async (pool, k, round) => {
+        if (training && round === 1) poolPhis.push(...(await campaignPhis(env, pool)));
+        // Without the offer policy (the ablation): the ranking's first k, as the shortlist would be.
+        if (this.opts.offerPolicy === false) return pool.slice(0, k);
+        if (pool.length <= k) return pool;
+        const zs = pool.map((c) => offerFeatures(c, env.settings.revenueScaleMicros));
+        const picks = training ? rl.offer.sample(zs, k, this.rng, gInv) : rl.offer.greedy(zs, k);
+        invChose ||= training !== null;
+        this.offers.proposals++;
+        this.offers.offered += picks.length;
+        this.offers.replaced += picks.filter((i) => i >= k).length;
+        return picks.map((i) => pool[i]!);
+      };
       if (training) {
         const gCtx = new Float64Array(rl.adLoad.theta.length);
         rl.adLoad.addGradLogP(x, a, gCtx);
@@ -421,15 +471,16 @@ export class ParleyArm implements Arm {
           }
           return m;
         };
-        // Completed after the negotiation: the objective's draws and the critic's state.
+        // Completed after the negotiation: the agents' draws and the critic's state.
         finish = () => {
           const grads: Record<string, Float64Array> = { context: gCtx };
           if (phis.length > 0) grads.objective = gObj;
-          return { psi: criticFeatures(x, phis), grads };
+          if (invChose) grads.inventory = gInv;
+          return { psi: criticFeatures(x, poolPhis), grads };
         };
       }
     }
-    const agents = parleyPorts(env, this.models, seen, weights, remember, this.lift, sampler);
+    const agents = parleyPorts(env, this.models, seen, weights, remember, this.lift, sampler, offer);
     for (const critic of this.opts.critics ?? []) agents.critics.push(critic(env));
     const deps: NegotiationDeps = {
       agents,
@@ -479,6 +530,14 @@ export class ParleyArm implements Arm {
       ),
     };
   }
+}
+
+/** The objective features of each distinct campaign among `cands`. */
+async function campaignPhis(env: Env, cands: readonly Candidate[]): Promise<Float32Array[]> {
+  const ids = [...new Set(cands.map((c) => c.campaignId))];
+  return Promise.all(
+    ids.map(async (id) => objectiveFeatures(await env.campaignState(env.catalogue.campaigns.get(id)!))),
+  );
 }
 
 /** Parley's agents with exploration: softmax over the joint utility, logged propensities. */

@@ -8,9 +8,17 @@
 
 import { OBJECTIVE_FEATURES } from '../../learning/objective-policy';
 import { LONG_TERM_WEIGHT } from '../../learning/reward';
-import { AD_LOAD_ACTIONS, AD_LOAD_DIM, CRITIC_DIM } from '../../learning/shared-rl';
+import {
+  AD_LOAD_ACTIONS,
+  AD_LOAD_DIM,
+  CRITIC_DIM,
+  OFFER_FEATURES,
+  OFFER_POOL,
+  OFFER_RANK_STEP,
+} from '../../learning/shared-rl';
 import { seededRng } from '../../services/common/rng';
 import { bootstrap, ci95, type Interval } from '../../services/common/stats';
+import type { OfferCounts } from './arms';
 import { GOAL_MIN_IMPRESSIONS } from './env';
 import {
   type ArmSummary,
@@ -260,6 +268,17 @@ export function analysis(s: ScenarioResult): string[] {
   return out;
 }
 
+/** Whether two arms' runs, paired by seed, ended with the same reward, impressions and revenue. */
+const sameRuns = (a: ArmSummary, b: ArmSummary) =>
+  a.runs.every((r, i) => {
+    const o = b.runs[i]!;
+    return (
+      r.rewardTotal === o.rewardTotal &&
+      r.impressions === o.impressions &&
+      r.revenueMicros === o.revenueMicros
+    );
+  });
+
 /** The first scenario's side-study readings. */
 export function sideAnalysis(side: SideStudies): string[] {
   const out: string[] = [];
@@ -286,6 +305,20 @@ export function sideAnalysis(side: SideStudies): string[] {
     out.push(
       `- **Brand lift as a delayed reward** (ablation: parley's objective agent ignoring the surveys): with it, parley's brand lift changes by ${signed(l.mean)} ${interval(l)} ` +
         `(better: ${judged(n, aheadVerdict(l))}), the share of campaigns reaching their goal by ${signed(g.mean)} ${interval(g)} and the joint reward by ${signed(jr.mean)} ${interval(jr)}.`,
+    );
+  }
+  if (side.offerPolicy) {
+    const [withOffer, without] = side.offerPolicy as [ArmSummary, ArmSummary];
+    const d = (m: Metric) => {
+      const x = pairedDiff(withOffer, without, m);
+      return `${signed(x.mean)} ${interval(x)}`;
+    };
+    const jr = pairedDiff(withOffer, without, 'jointReward');
+    out.push(
+      "- **Inventory offer policy** (ablation: the same trained parley, its inventory agent offering its ranking's shortlist instead): " +
+        `the offer policy changes the joint reward by ${d('jointReward')} (better: ${judged(n, aheadVerdict(jr))}), the skip rate by ${d('skipRate')}, ` +
+        `the share of breaks the listener listened on after by ${d('continuationRate')}, the brand lift by ${d('brandLift')} and revenue by ${d('revenueMicros')} (micros), paired by seed` +
+        `${sameRuns(withOffer, without) ? ': the two ended every seed with the same reward, impressions and revenue' : ''}.`,
     );
   }
   if (side.fixedSettings) {
@@ -330,15 +363,21 @@ const shownArm = (s: Pick<ScenarioResult, 'rl'>, arm: string) =>
 /** What each learner decides and learns from, with this run's counts (from the code's constants and the results). */
 export function learningSection(r: ExperimentResult): string[] {
   const loads = AD_LOAD_ACTIONS.map((a) => (a === null ? 'no floor' : `floor ${a}`));
+  const offerPolicy = r.scenarios.some((s) => s.rl?.offers);
   const L: string[] = ['## What learns from what', ''];
   L.push(
     '| learner | its action | decides from | learns from |',
     '|---|---|---|---|',
     `| context agent: ad-load policy | the ad load of the break: the floor on joint utility its ads must clear, ${loads.join(', ')} | its own snapshot (${AD_LOAD_DIM - 1} features and a bias) | the shared reward per break, long-term term included, by REINFORCE with a centralised critic (${CRITIC_DIM} inputs) as baseline (learning/shared-rl.ts) |`,
+    ...(offerPolicy
+      ? [
+          `| inventory agent: offer policy | which k candidates it offers (k = the broker's shortlist size) of the ${OFFER_POOL}·k its ranking policy puts first: Plackett–Luce draws, logit θ·z − ${OFFER_RANK_STEP} × place in that ranking | its own candidates' ${OFFER_FEATURES.length} features (${OFFER_FEATURES.join(', ')}) | the shared reward per break, long-term term included, by REINFORCE with the same critic as baseline |`,
+        ]
+      : []),
     `| objective agent: value multiplier | × on each campaign's advertiser value, clamped to [0.5, 1.5] | the campaign's ${OBJECTIVE_FEATURES.length} pacing features | first an off-policy fit on the logged first picks' per-ad shared reward (with each ad's share of the long-term term), then REINFORCE on the break's shared reward |`,
     "| objective agent: brand-lift valuer | × on awareness campaigns' value | published surveys | the surveys (a delayed campaign-level reward, not the shared reward) |",
     '| context agent: skip-risk estimator | none (an input) | its snapshot | its own skip labels (supervised) |',
-    '| inventory agent: ranking policy | candidates and their order | creative × snapshot features | its own skip / complete / engage labels (supervised) |',
+    `| inventory agent: ranking policy | ${offerPolicy ? 'the order its offer policy starts from, and p_skip, p_complete, p_engage (inputs)' : 'candidates and their order'} | creative × snapshot features | its own skip / complete / engage labels (supervised) |`,
     "| monolithic learner | each ad's predicted reward | all inputs | the per-ad shared reward plus each ad's share of its break's long-term term |",
     "| contextual bandit | each ad's optimistic score | all inputs | the per-ad shared reward as each ad is served (no long-term term) |",
     '',
@@ -347,13 +386,67 @@ export function learningSection(r: ExperimentResult): string[] {
     if (!s.rl) continue;
     const total = (s.adLoadTest ?? []).reduce((a, b) => a + b, 0);
     const shares = (s.adLoadTest ?? []).map((n, a) => `${loads[a]}: ${total > 0 ? pct(n / total) : '–'}`);
+    const o = s.rl.offers;
+    const t = s.offersTest;
+    const offers =
+      o && t
+        ? ` The inventory agent's offer policy chose among its pool in ${o.proposals} proposals in training (${offerShare(o)} of what it offered from outside its ranking's shortlist); ` +
+          `on the test seeds (greedy) in ${t.proposals} proposals, ${offerShare(t)} of the ${t.offered} candidates it offered from outside that shortlist.` +
+          (s.rl.offerTheta
+            ? ` Its learned θ: ${OFFER_FEATURES.map((f, j) => `${f} ${signed(s.rl!.offerTheta![j]!, 2)}`).join(', ')}.`
+            : '')
+        : '';
     L.push(
       `- \`${s.name}\`: ${s.rl.episodes} training episode(s), ${s.rl.updates} policy-gradient updates over ${s.rl.breaks} breaks (batches of ${s.rl.batch}), ` +
-        `mean return ${num(s.rl.meanReturn)} per break. On the test seeds parley's ad-load policy (greedy) chose, per break, ${shares.join('; ')}.`,
+        `mean return ${num(s.rl.meanReturn)} per break. On the test seeds parley's ad-load policy (greedy) chose, per break, ${shares.join('; ')}.${offers}`,
     );
   }
   L.push('');
   return L;
+}
+
+/** The share of offered candidates that came from outside the supervised shortlist. */
+const offerShare = (o: OfferCounts) => (o.offered > 0 ? pct(o.replaced / o.offered) : '–');
+
+const SIDES = ['parley', 'monolithic', 'bandit'] as const;
+
+/** The training episodes each side learned from, as the run counted them, and whether they are equal. */
+export function budgetText(r: Pick<ExperimentResult, 'scenarios'>): string {
+  const counted = r.scenarios.filter((s) => s.budget);
+  if (counted.length === 0) return "This run's results do not count the episodes each side trained on.";
+  const perScenario = counted.map((s) => {
+    const b = s.budget!;
+    const sides = SIDES.map((k) => `${k} ${b[k].exploring} + ${b[k].further}`);
+    return `\`${s.name}\` ${sides.join(', ')}`;
+  });
+  const equal = counted.every((s) =>
+    SIDES.every(
+      (k) =>
+        s.budget![k].exploring === s.budget!.parley.exploring &&
+        s.budget![k].further === s.budget!.parley.further,
+    ),
+  );
+  return (
+    "Training episodes each side learned from, all on the same training seeds (exploring + further: parley's on-policy episodes for its shared-reward policies, " +
+    "the monolithic learner's own policy's episodes it logs and refits on, the bandit's it updates from online; the first exploring episode is parley's hand-tuned start, one log shared by all three): " +
+    `${perScenario.join('; ')}. ${equal ? 'The budgets are equal.' : '**The budgets differ.**'}`
+  );
+}
+
+/** The three decision-setting searches: their sizes, and that they use the same validation seeds and criterion. */
+export function searchText(r: Pick<ExperimentResult, 'scenarios'>): string {
+  const sizes = r.scenarios.map((s) => [
+    s.decision.validation.length,
+    s.monolithicDecision.validation.length,
+    s.banditDecision.validation.length,
+  ]);
+  const equal = sizes.every((z) => z.every((n) => n === z[0]));
+  const first = sizes[0] ?? [0, 0, 0];
+  return (
+    `Each then picks its decision setting from a search of ${first.join(', ')} settings (parley, monolithic, bandit${r.scenarios.length > 1 ? ', on every scenario' : ''}; ` +
+    `${equal ? 'equal sizes' : '**unequal sizes**'}) by the same criterion, the mean joint reward on the same validation seeds: ` +
+    'parley its listener weight (its ad load is learned), the monolithic learner its floor on predicted reward, the bandit its exploration width α.'
+  );
 }
 
 /** Chart labels: the arms' names, shortened to fit under a bar. */
@@ -460,9 +553,10 @@ export function renderReport(
     "- **Brand lift** comes from the simulator's own memory model (sim/lift.ts): its build-up, wear-out and decay constants are assumptions, not fitted to real survey data. " +
       'The exposed group is every listener a campaign reached, the control group every held-out listener who had an ad break (not only those the campaign would have been chosen for), ' +
       "which is unbiased here only because the simulator's baseline awareness does not depend on how much a listener listens. Only parley's objective agent receives the surveys.",
-    "- **What learns from the shared reward** is the context agent's ad load and the objective agent's value multiplier (above); the inventory agent's ranking and the context agent's skip-risk estimator still learn from their own labels. " +
+    `- **What learns from the shared reward** is the context agent's ad load, ${r.scenarios.some((s) => s.rl?.offers) ? "the inventory agent's offer (which of its ranked candidates it offers) " : ''}and the objective agent's value multiplier (above); ` +
+      "the inventory agent's ranking and the context agent's skip-risk estimator still learn from their own labels. " +
       "The long-term term is one session's next break; abandonment of later sessions and return tomorrow are outside it. The contextual bandit learns from each ad's reward as it is served, without the long-term term (known only at the session's next break). " +
-      "The ad-load policy runs in the experiment only, not yet in the running mesh's context agent.",
+      "The shared-reward policies run in the experiment only, not yet in the running mesh's agents.",
     "- **Campaign goals** are judged over whole flights: generated flights are the scenario's horizon, and each campaign's KPI targets are drawn from the scenario's ranges " +
       '(supply.generate.kpi) so that the baselines reach some of them; a catalogue file keeps its own flights and targets. Quick runs cap episodes, so their flights are cut short.',
     '',
@@ -483,10 +577,7 @@ export function renderReport(
       "*price-first* ranks by price. *monolithic* is one MLP predicting the shared reward from all the agents' inputs together. " +
       '*contextual bandit (LinUCB)* is one ridge regression over the same inputs with an upper-confidence bonus, learning online from every served ad (learning/linucb.ts). ' +
       "*parley* runs the broker's negotiation (services/broker/negotiation.ts) over the learned agents. *oracle context* ranks by the same reward with the simulator's hidden listener state — evaluation only.",
-    "- **Budgets and tuning.** Parley, the monolithic learner and the bandit get the same exploring episodes on the same training seeds; the first is parley's hand-tuned start, logged once and shared by all three. " +
-      `Parley also plays ${first.rl ? first.rl.episodes : 0} on-policy episode(s) on the same training seeds to train its shared-reward policies, which the other learners do not get. ` +
-      `Each then picks its decision setting from a search (${first.decision.validation.length}, ${first.monolithicDecision.validation.length} and ${first.banditDecision.validation.length} settings) by the same criterion, the mean joint reward on the same validation seeds: ` +
-      'parley its listener weight (its ad load is learned), the monolithic learner its floor on predicted reward, the bandit its exploration width α.',
+    `- **Budgets and tuning.** ${budgetText(r)} ${searchText(r)}`,
     '',
   );
   return { markdown: `${L.join('\n')}\n`, charts };

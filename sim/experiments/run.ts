@@ -55,6 +55,7 @@ import {
   brandSafetyCritic,
   ExploreArm,
   MonolithicArm,
+  type OfferCounts,
   OracleContextArm,
   ParleyArm,
   PriceFirstArm,
@@ -62,7 +63,15 @@ import {
 import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 import { Progress } from './progress';
 import { renderReport } from './report';
-import { loggedDecisions, RL_EPISODES, type RlTraining, type Trained, train } from './train';
+import {
+  addOffers,
+  loggedDecisions,
+  RL_EPISODES,
+  type RlTraining,
+  type Trained,
+  type TrainingBudget,
+  train,
+} from './train';
 
 /**
  * The scenarios every full run evaluates (the first also gets the side
@@ -304,6 +313,8 @@ export const BRAND_SAFETY_WEIGHT = agentNamed(
   'brand-safety',
 ).weight;
 export const BRAND_SAFETY_ARM = 'parley + brand-safety critic';
+/** Parley whose inventory agent offers its supervised shortlist, not its offer policy's (the offer policy's ablation). */
+export const NO_OFFER_ARM = 'parley without the inventory offer policy';
 /** Parley whose objective agent ignores the brand-lift surveys (the delayed reward's ablation). */
 export const NO_LIFT_ARM = 'parley without the brand-lift reward';
 export const BRAND_SAFETY_VETO_ARM = 'parley + brand-safety vetoes only';
@@ -335,6 +346,12 @@ export interface SideStudies {
   /** Parley with and without the brand-lift surveys as its objective agent's delayed reward; runs paired by seed. */
   liftReward: ArmSummary[];
   /**
+   * Parley with and without its inventory agent's offer policy at decision
+   * time (the same trained agents; without it the inventory offers its
+   * supervised shortlist); runs paired by seed.
+   */
+  offerPolicy?: ArmSummary[];
+  /**
    * The shared-reward policies' ablation: parley (learned ad load and
    * multiplier) against parley with the previous fixed settings, its own
    * setting chosen from FRONTIER on the validation seeds; runs paired by seed.
@@ -357,8 +374,12 @@ export interface ScenarioResult {
   versions: Trained['versions'];
   /** What parley's shared-reward learners did in training. */
   rl?: RlTraining;
+  /** The training episodes each side learned from (counted as played). */
+  budget?: TrainingBudget;
   /** Parley's ad breaks per ad-load action (AD_LOAD_ACTIONS) over the test seeds (greedy). */
   adLoadTest?: number[];
+  /** What parley's inventory offer policy did over the test seeds (greedy). */
+  offersTest?: OfferCounts;
   testSeeds: number[];
   trainSeeds: number[];
   validationSeeds: number[];
@@ -554,11 +575,11 @@ async function search<T>(
 /** How many progress steps a run takes (each one an episode or a training step). */
 export function plannedSteps(o: ExperimentOptions): number {
   const perScenario =
-    o.iterations * (4 + RL_EPISODES) +
+    o.iterations * (4 + 3 * RL_EPISODES) +
     (PARLEY_SETTINGS.length + MONOLITHIC_FLOORS.length + BANDIT_ALPHAS.length) * o.validationSeeds +
     o.seeds * MAIN_ARMS.length;
   const side =
-    o.sideSeeds * (PARLEY_SETTINGS.length + 2 + 1 + 1 + 2) +
+    o.sideSeeds * (PARLEY_SETTINGS.length + 2 + 1 + 1 + 1 + 2) +
     FRONTIER.length * o.validationSeeds +
     opeSeeds(o).length * 5;
   return o.scenarios.length * perScenario + side;
@@ -660,6 +681,7 @@ async function runScenario(
   const record = (r: EpisodeResult) => results.set(r.arm, [...(results.get(r.arm) ?? []), r]);
   const forecastTests: Array<{ slots: Env['slots']; days: number }> = [];
   const adLoadTest: number[] = [];
+  const offersTest: OfferCounts = { proposals: 0, offered: 0, replaced: 0 };
   for (const seed of seeds.test) {
     const arms = [
       new PriceFirstArm(),
@@ -672,8 +694,10 @@ async function runScenario(
       const e = env(seed);
       const r = await e.run(arm);
       record(r);
-      if (arm instanceof ParleyArm)
+      if (arm instanceof ParleyArm) {
         for (const [a, n] of arm.adLoad.entries()) adLoadTest[a] = (adLoadTest[a] ?? 0) + n;
+        addOffers(offersTest, arm.offers);
+      }
       if (arm.name === 'parley')
         forecastTests.push({
           slots: e.slots,
@@ -712,6 +736,11 @@ async function runScenario(
           name: NO_LIFT_ARM,
           liftReward: false,
         }),
+        new ParleyArm(trained.parley, {
+          ...decisionOptions(decision.chosen, settings.weights),
+          name: NO_OFFER_ARM,
+          offerPolicy: false,
+        }),
         fixedArm(fixedDecision.chosen),
         ...PARLEY_SETTINGS.map((p) => parleyArm(p, frontierArm(p))),
       ];
@@ -737,6 +766,7 @@ async function runScenario(
         weight: BRAND_SAFETY_WEIGHT,
       },
       liftReward: ['parley', NO_LIFT_ARM].map(bySide),
+      offerPolicy: ['parley', NO_OFFER_ARM].map(bySide),
       fixedSettings: { decision: fixedDecision, arms: ['parley', FIXED_ARM].map(bySide) },
       online,
       ope: await offPolicy(trained, settings, env, o, temperature, epsilon, step),
@@ -753,7 +783,9 @@ async function runScenario(
     forecast: forecastError(trained.forecaster, forecastTests),
     versions: trained.versions,
     rl: trained.rl,
+    budget: trained.budget,
     adLoadTest,
+    offersTest,
     testSeeds: seeds.test,
     trainSeeds: seeds.train,
     validationSeeds: seeds.validation,

@@ -2,9 +2,13 @@
  * Training parley's three learners, the monolithic baseline and the
  * contextual bandit on the same budget: each iteration plays one exploring
  * episode per side on the same training seed (the first one is parley's
- * hand-tuned start, shared by all three), refits the models from everything logged so far, and
- * measures the greedy policy on a validation seed (the learning curves).
- * Held-out test seeds are never seen here.
+ * hand-tuned start, shared by all three), refits the models from everything
+ * logged so far, then RL_EPISODES more episodes per side on the same seed,
+ * each side learning from them its own way (parley's shared-reward policies
+ * by policy gradient, the monolithic learner by logging them and refitting,
+ * the bandit online as it plays); and measures the greedy policy on a
+ * validation seed (the learning curves). Every episode a side learns from
+ * is counted (TrainingBudget). Held-out test seeds are never seen here.
  */
 
 import { inventoryPolicyDoc, ModelHolder, publishModel } from '../../learning/artifacts';
@@ -28,13 +32,19 @@ import type { Logger } from '../../services/common/log';
 import { baselinePolicy, LogisticPolicy, PolicyHolder } from '../../services/inventory/policy';
 import type { TrafficProfile } from '../../services/objective/pacing';
 import type { SimScenario } from '../scenario';
-import { BanditArm, ExploreArm, MonolithicArm, ParleyArm, type ParleyModels } from './arms';
+import { BanditArm, ExploreArm, MonolithicArm, type OfferCounts, ParleyArm, type ParleyModels } from './arms';
 import { Env, type EnvOptions, type EpisodeResult, type Sample } from './env';
 
 /** The bandit's exploration while it trains (its deployed one is chosen on validation, run.ts). */
 export const BANDIT_TRAIN_ALPHA = 1;
 
-/** Parley's on-policy episodes per iteration that train its shared-reward policies (learning/shared-rl.ts). */
+/**
+ * Episodes per iteration, per side, after the exploring one: parley's
+ * on-policy episodes that train its shared-reward policies
+ * (learning/shared-rl.ts), and as many for the monolithic learner (it logs
+ * them, exploring with its current model, and refits) and the bandit (it
+ * updates online as it plays).
+ */
 export const RL_EPISODES = 2;
 
 export interface TrainOptions {
@@ -73,6 +83,24 @@ export interface RlTraining {
   meanReturn: number;
   /** Breaks per ad-load action over the training episodes (sampled). */
   adLoad: number[];
+  /** What the inventory agent's offer policy did over the training episodes (sampled). */
+  offers?: OfferCounts;
+  /** The offer policy's learned θ, one weight per OFFER_FEATURES. */
+  offerTheta?: number[];
+}
+
+/** Training episodes one side played and learned from, counted as they were played. */
+export interface SideBudget {
+  /** Exploring episodes (the first iteration's is parley's hand-tuned start, one log shared by all three sides). */
+  exploring: number;
+  /** The further episodes of RL_EPISODES per iteration. */
+  further: number;
+}
+
+export interface TrainingBudget {
+  parley: SideBudget;
+  monolithic: SideBudget;
+  bandit: SideBudget;
 }
 
 export interface Trained {
@@ -81,6 +109,8 @@ export interface Trained {
   /** Parley as before them: the same inventory and context models, the off-policy objective multiplier, no ad-load policy. */
   parleyFixed: ParleyModels;
   rl: RlTraining;
+  /** The episodes each side learned from. */
+  budget: TrainingBudget;
   monolithic: ModelHolder<MonolithicModel>;
   /** The contextual bandit after its training episodes (clone it per episode). */
   bandit: LinUcb;
@@ -156,7 +186,20 @@ export async function train(o: TrainOptions): Promise<Trained> {
   };
   let rl: SharedRl | null = null;
   let rlObjective: ModelHolder<ObjectivePolicy> | null = null;
-  const rlTraining: RlTraining = { episodes: 0, updates: 0, breaks: 0, batch: 0, meanReturn: 0, adLoad: [] };
+  const rlTraining: RlTraining = {
+    episodes: 0,
+    updates: 0,
+    breaks: 0,
+    batch: 0,
+    meanReturn: 0,
+    adLoad: [],
+    offers: { proposals: 0, offered: 0, replaced: 0 },
+  };
+  const budget: TrainingBudget = {
+    parley: { exploring: 0, further: 0 },
+    monolithic: { exploring: 0, further: 0 },
+    bandit: { exploring: 0, further: 0 },
+  };
   const models = (): ParleyModels => ({ inventory, context, objective: rlObjective ?? objective, rl });
   const fixedModels = (): ParleyModels => ({ inventory, context, objective });
 
@@ -167,6 +210,7 @@ export async function train(o: TrainOptions): Promise<Trained> {
     const e1 = env(seed, true, true);
     const explored = await e1.run(new ExploreArm(fixedModels(), seed * 7 + it, o.temperature, o.epsilon));
     parleySamples.push(...e1.samples);
+    budget.parley.exploring++;
     for (const s of e1.samples)
       if (s.podIndex === 0) forecaster.observe({ atMs: s.nowMs, scenario: s.scenario, country: s.country });
     forecaster.endDay(Math.max(1 / 24, (e1.sim.now() - o.scenario.startMs) / 86_400_000));
@@ -196,7 +240,9 @@ export async function train(o: TrainOptions): Promise<Trained> {
       await env(seed, false, true).run(arm);
       arm.flush();
       rlTraining.episodes++;
+      budget.parley.further++;
       rlTraining.adLoad = arm.adLoad.map((n, a) => n + (rlTraining.adLoad[a] ?? 0));
+      addOffers(rlTraining.offers!, arm.offers);
       rlObjective = new ModelHolder(rl.value.policy(`objective-shared-rl-${it}.${k + 1}`));
     }
     o.log?.debug('parley refit', {
@@ -206,9 +252,9 @@ export async function train(o: TrainOptions): Promise<Trained> {
       objectiveAfter: obj.estimate,
     });
 
-    // Monolithic and bandit: the same budget (one exploring episode on the same seed, one refit),
-    // the same pacing, and the same start: the first iteration's data is parley's own log, played
-    // by the hand-tuned baseline agents (ExploreArm logs the monolithic rows too).
+    // Monolithic and bandit: the same budget (one exploring episode on the same seed and a refit, then
+    // RL_EPISODES more on it), the same pacing, and the same start: the first iteration's data is
+    // parley's own log, played by the hand-tuned baseline agents (ExploreArm logs the monolithic rows too).
     o.onStep?.(`iteration ${it}: monolithic explores (seed ${seed})`);
     if (it === 1) monoSamples.push(...e1.samples);
     else {
@@ -218,11 +264,29 @@ export async function train(o: TrainOptions): Promise<Trained> {
       );
       monoSamples.push(...e2.samples);
     }
-    mono = new ModelHolder(await fitMonolithic(tf, monoSamples.map(toServed), `monolithic-${it}`, 400, it));
+    budget.monolithic.exploring++;
+    const fitMono = async (version: string) =>
+      new ModelHolder(await fitMonolithic(tf, monoSamples.map(toServed), version, 400, it));
+    mono = await fitMono(`monolithic-${it}.0`);
+    for (let k = 0; k < RL_EPISODES; k++) {
+      o.onStep?.(`iteration ${it}: monolithic plays its policy (seed ${seed}, episode ${k + 1})`);
+      const e = env(seed, true, true);
+      const explore = { seed: seed * 13 + it * 101 + k, temperature: o.temperature, epsilon: o.epsilon };
+      await e.run(new MonolithicArm(mono, explore));
+      monoSamples.push(...e.samples);
+      budget.monolithic.further++;
+    }
+    if (RL_EPISODES > 0) mono = await fitMono(`monolithic-${it}`);
     o.onStep?.(`iteration ${it}: bandit explores (seed ${seed})`);
     if (it === 1) {
       for (const x of e1.samples) if (x.monoX) bandit.update(x.monoX, x.terms.reward);
     } else await env(seed, false, true).run(new BanditArm(bandit, BANDIT_TRAIN_ALPHA));
+    budget.bandit.exploring++;
+    for (let k = 0; k < RL_EPISODES; k++) {
+      o.onStep?.(`iteration ${it}: bandit plays its policy (seed ${seed}, episode ${k + 1})`);
+      await env(seed, false, true).run(new BanditArm(bandit, BANDIT_TRAIN_ALPHA));
+      budget.bandit.further++;
+    }
 
     // Learning curves: greedy policies on the (first) validation seed.
     o.onStep?.(`iteration ${it}: validation`);
@@ -247,11 +311,13 @@ export async function train(o: TrainOptions): Promise<Trained> {
     rlTraining.breaks = rl.learner.stats.steps;
     rlTraining.batch = rl.batch;
     rlTraining.meanReturn = rl.learner.stats.meanReturn;
+    rlTraining.offerTheta = Array.from(rl.offer.theta);
   }
   return {
     parley: models(),
     parleyFixed: fixedModels(),
     rl: rlTraining,
+    budget,
     monolithic: mono!,
     bandit,
     forecaster,
@@ -260,6 +326,13 @@ export async function train(o: TrainOptions): Promise<Trained> {
     wallMs: performance.now() - t0,
     versions,
   };
+}
+
+/** Adds `b`'s counts into `a`. */
+export function addOffers(a: OfferCounts, b: OfferCounts): void {
+  a.proposals += b.proposals;
+  a.offered += b.offered;
+  a.replaced += b.replaced;
 }
 
 function point(iteration: number, samples: number, r: EpisodeResult): CurvePoint {

@@ -356,12 +356,37 @@ describe('experiment harness', () => {
     expect(a.rl.learner.stats.updates).toBeGreaterThan(2);
     expect(Array.from(a.rl.adLoad.theta)).toEqual(Array.from(b.rl.adLoad.theta));
     expect(Array.from(a.rl.value.theta)).toEqual(Array.from(b.rl.value.theta));
+    expect(Array.from(a.rl.offer.theta)).toEqual(Array.from(b.rl.offer.theta));
     expect(Array.from(a.rl.adLoad.theta)).not.toEqual(Array.from(c.rl.adLoad.theta));
+    // The inventory agent chose its offer in most breaks (its pool is larger than the shortlist), and learned.
+    expect(a.arm.offers.proposals).toBeGreaterThan(100);
+    expect(a.arm.offers.replaced).toBeGreaterThan(0);
+    expect(a.rl.offer.theta.some((v) => v !== 0)).toBe(true);
     expect(a.arm.adLoad.reduce((x, y) => x + y, 0)).toBe(180);
     expect(a.arm.adLoad.filter((n) => n > 0).length).toBeGreaterThan(1);
     const before = Array.from(a.rl.adLoad.theta);
+    const offerBefore = Array.from(a.rl.offer.theta);
     const g = await play(1, false, a.rl);
     expect(Array.from(a.rl.adLoad.theta)).toEqual(before);
+    expect(Array.from(a.rl.offer.theta)).toEqual(offerBefore);
     expect(g.arm.adLoad.filter((n) => n > 0).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("untrained, the inventory's offer policy offers its ranking's shortlist: the same episode as without it", async () => {
+    const rl = new SharedRl(null);
+    const greedy = new ParleyArm({ ...baseline(), rl });
+    const r = await env(5).run(greedy);
+    expect(greedy.offers.proposals).toBeGreaterThan(100);
+    expect(greedy.offers.offered).toBe(8 * greedy.offers.proposals);
+    expect(greedy.offers.replaced).toBe(0);
+    const off = new ParleyArm({ ...baseline(), rl }, { offerPolicy: false });
+    expect({ ...(await env(5).run(off)), wallMs: 0 }).toEqual({ ...r, wallMs: 0 });
+    // A policy that prefers cheap candidates offers others, and the episode differs.
+    rl.offer.theta[3] = -3;
+    const cheap = new ParleyArm({ ...baseline(), rl });
+    const c = await env(5).run(cheap);
+    expect(cheap.offers.replaced).toBeGreaterThan(0);
+    expect(c.revenueMicros).not.toBe(r.revenueMicros);
+    expect(off.offers.proposals).toBe(0);
   });
 });

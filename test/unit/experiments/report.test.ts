@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { CampaignResult, EpisodeResult } from '../../../sim/experiments/env';
 import {
   analysis,
+  budgetText,
   learningSection,
   pairedDiff,
   pairedRatio,
   parleySettingName,
   renderReport,
+  searchText,
+  sideAnalysis,
   targetVerdicts,
   verdictOf,
 } from '../../../sim/experiments/report';
@@ -344,6 +347,88 @@ describe('the experiment report says only what its numbers say', () => {
     expect(parleySettingName({}, { listener: 2, floor: null })).toBe('w_listener ×2, no floor');
     expect(analysis(s).join('\n')).toContain("the context agent's learned floor per break");
     // A run without the learners (an older results.json) gets the table but no counts.
-    expect(learningSection(experiment([scenario('old', {})])).join('\n')).not.toContain('training episode');
+    const old = learningSection(experiment([scenario('old', {})])).join('\n');
+    expect(old).not.toContain('training episode');
+    // Nor the inventory's offer policy, which that run did not have.
+    expect(old).not.toContain('offer policy');
+    expect(text).not.toContain('offer policy');
+    const offers = {
+      ...s,
+      rl: {
+        ...s.rl,
+        offers: { proposals: 900, offered: 7200, replaced: 720 },
+        offerTheta: [0.5, 0, 0, -1.25, 0, 0, 0],
+      },
+      offersTest: { proposals: 800, offered: 6400, replaced: 1600 },
+    };
+    const withOffers = learningSection(experiment([offers])).join('\n');
+    expect(withOffers).toContain('| inventory agent: offer policy | which k candidates it offers');
+    expect(withOffers).toContain('in 900 proposals in training (10% of what it offered');
+    expect(withOffers).toContain('in 800 proposals, 25% of the 6400 candidates');
+    expect(withOffers).toContain('p_skip +0.50');
+    expect(withOffers).toContain('price -1.25');
+  });
+
+  it("states each side's training episodes from the run's counts, and says equal only when they are", () => {
+    const side = (exploring: number, further: number) => ({ exploring, further });
+    const equal = { parley: side(2, 4), monolithic: side(2, 4), bandit: side(2, 4) };
+    const s = { ...scenario('eq', {}), budget: equal };
+    const text = budgetText(experiment([s]));
+    expect(text).toContain('`eq` parley 2 + 4, monolithic 2 + 4, bandit 2 + 4');
+    expect(text).toContain('The budgets are equal.');
+    const unequal = { ...s, name: 'un', budget: { ...equal, bandit: side(2, 0) } };
+    const both = budgetText(experiment([s, unequal]));
+    expect(both).toContain('bandit 2 + 0');
+    expect(both).toContain('**The budgets differ.**');
+    expect(both).not.toContain('are equal');
+    expect(budgetText(experiment([scenario('old', {})]))).toContain('do not count');
+    // The fixture's searches are 7, 1 and 1 settings: not equal, and said so.
+    expect(searchText(experiment([s]))).toContain('7, 1, 1 settings');
+    expect(searchText(experiment([s]))).toContain('**unequal sizes**');
+    const seven = { setting: null, jointReward: 1 };
+    const fair = {
+      ...s,
+      monolithicDecision: { chosen: null, validation: Array.from({ length: 7 }, () => seven) },
+      banditDecision: {
+        chosen: 0.5,
+        validation: Array.from({ length: 7 }, () => ({ setting: 0.5, jointReward: 1 })),
+      },
+    };
+    expect(searchText(experiment([fair]))).toContain('7, 7, 7 settings');
+    expect(searchText(experiment([fair]))).toContain('equal sizes');
+    expect(renderReport(experiment([fair]), 'charts').markdown).toContain('The budgets are equal.');
+  });
+
+  it("the offer policy's ablation says the two arms ended alike only when every seed's figures are equal", () => {
+    const runs = (arm: string, reward: number) =>
+      summarise(
+        arm,
+        Array.from({ length: 5 }, (_, i) =>
+          episode(arm, 1001 + i, { ...base, jointReward: reward + 0.01 * i }),
+        ),
+      );
+    const side = (other: number) => ({
+      seeds: [1001, 1002, 1003, 1004, 1005],
+      priceFirst: runs('price-first', 1),
+      frontier: [],
+      brandSafety: { arms: [], weight: 0.5 },
+      liftReward: [runs('parley', 1.2), runs('no lift', 1.2)],
+      offerPolicy: [runs('parley', 1.2), runs('no offer', other)],
+      online: {
+        arms: [runs('static', 1), runs('online', 1)],
+        steps: { accepted: 0, rejected: 0, rolledBack: 0 },
+        curves: {},
+        blockHours: 2,
+        exploration: { epsilon: 0.05, temperature: 0 },
+      },
+      ope: [],
+    });
+    const same = sideAnalysis(side(1.2)).join('\n');
+    expect(same).toContain('**Inventory offer policy**');
+    expect(same).toContain('the joint reward by +0.000 [0.000, 0.000]');
+    expect(same).toContain('ended every seed with the same reward, impressions and revenue');
+    const differ = sideAnalysis(side(1.1)).join('\n');
+    expect(differ).toContain('the joint reward by +0.100');
+    expect(differ).not.toContain('ended every seed with the same');
   });
 });

@@ -8,6 +8,10 @@ import {
   adLoadPolicy,
   Critic,
   IndependentPolicyGradient,
+  OFFER_DIM,
+  OFFER_RANK_STEP,
+  OfferPolicy,
+  offerFeatures,
   ridgeSolve,
   SharedRl,
   SoftmaxPolicy,
@@ -114,6 +118,107 @@ describe('independent policy gradient on the shared reward', () => {
   });
 });
 
+/** A pool of 6 candidates: offer features with one informative column (index 3, the price column). */
+const pool = (price: (i: number) => number) =>
+  Array.from({ length: 6 }, (_, i) => {
+    const z = new Float64Array(OFFER_DIM);
+    z[0] = 0.3 + 0.05 * i;
+    z[1] = 0.6 - 0.05 * i;
+    z[3] = price(i);
+    return z;
+  });
+
+describe("the inventory agent's offer policy (Plackett–Luce over its pool)", () => {
+  it('the gradient of log P(draws) matches a finite difference', () => {
+    const p = new OfferPolicy([0.3, -0.2, 0.1, 0.8, -0.5, 0.2, 0.4]);
+    const zs = pool((i) => (i % 3) / 2);
+    const picks = [4, 0, 2];
+    const g = new Float64Array(OFFER_DIM);
+    p.addGradLogP(zs, picks, g);
+    for (let j = 0; j < OFFER_DIM; j++) {
+      const h = 1e-6;
+      const up = new OfferPolicy(p.theta);
+      up.theta[j]! += h;
+      const dn = new OfferPolicy(p.theta);
+      dn.theta[j]! -= h;
+      expect((up.logProb(zs, picks) - dn.logProb(zs, picks)) / (2 * h)).toBeCloseTo(g[j]!, 5);
+    }
+    // sample() adds exactly that gradient for what it drew.
+    const rng = seededRng(3);
+    const gs = new Float64Array(OFFER_DIM);
+    const drawn = p.sample(zs, 3, rng, gs);
+    const ref = new Float64Array(OFFER_DIM);
+    p.addGradLogP(zs, drawn, ref);
+    expect(Array.from(gs)).toEqual(Array.from(ref));
+    expect(new Set(drawn).size).toBe(3);
+  });
+
+  it('log P sums to 1 over every ordered draw of 2 from the pool', () => {
+    const p = new OfferPolicy([0.3, -0.2, 0.1, 0.8, -0.5, 0.2, 0.4]);
+    const zs = pool((i) => i / 5);
+    let total = 0;
+    for (let a = 0; a < 6; a++)
+      for (let b = 0; b < 6; b++) if (a !== b) total += Math.exp(p.logProb(zs, [a, b]));
+    expect(total).toBeCloseTo(1, 12);
+  });
+
+  it('untrained, it offers the supervised shortlist (the pool in order) and samples near it', () => {
+    const p = new OfferPolicy();
+    const zs = pool((i) => i / 5);
+    expect(p.greedy(zs, 3)).toEqual([0, 1, 2]);
+    // The first draw follows the rank prior: P(first = i) ∝ exp(−step · i).
+    const rng = seededRng(9);
+    const first = new Array(6).fill(0);
+    for (let n = 0; n < 4000; n++) first[p.sample(zs, 1, rng, new Float64Array(OFFER_DIM))[0]!]++;
+    const norm = Array.from({ length: 6 }, (_, i) => Math.exp(-OFFER_RANK_STEP * i)).reduce((a, b) => a + b);
+    expect(first[0] / 4000).toBeCloseTo(1 / norm, 1);
+    expect(first[5]).toBeGreaterThan(0);
+  });
+
+  it('learns from the shared return alone to offer the candidates that earn it, against its ranking', () => {
+    // The supervised ranking puts the expensive candidates first; the break's shared return is the
+    // number of cheap ones (price < 0.5) among the 3 offered.
+    const zs = pool((i) => (i < 3 ? 0.9 : 0.1));
+    /** 40 updates of 100 breaks, each break's return `reward` of what was offered, from seed `seed`. */
+    const run = (seed: number, reward: (picks: number[], u: number) => number) => {
+      const rng = seededRng(seed);
+      const p = new OfferPolicy();
+      const pg = new IndependentPolicyGradient({ inventory: { theta: p.theta, lr: 1, maxStep: 0.25 } }, 1);
+      for (let r = 0; r < 40; r++) {
+        const batch: Step[] = [];
+        for (let i = 0; i < 100; i++) {
+          const g = new Float64Array(OFFER_DIM);
+          const picks = p.sample(zs, 3, rng, g);
+          batch.push({
+            psi: Float64Array.from([1]),
+            reward: reward(picks, rng.next()),
+            grads: { inventory: g },
+          });
+        }
+        pg.update(batch);
+      }
+      return p;
+    };
+    const before = new OfferPolicy().greedy(zs, 3);
+    const p = run(5, (picks, u) => picks.filter((k) => zs[k]![3]! < 0.5).length + 0.3 * u);
+    expect(before).toEqual([0, 1, 2]);
+    expect(p.greedy(zs, 3).sort()).toEqual([3, 4, 5]);
+    // It moved the price weight down: the credit went to the column that decides the return.
+    expect(p.theta[3]!).toBeLessThan(-1);
+    // A return that does not depend on the offer moves nothing beyond noise: the price weight stays small.
+    const q = run(6, (_, u) => u);
+    expect(Math.abs(q.theta[3]!)).toBeLessThan(Math.abs(p.theta[3]!) / 3);
+  });
+
+  it('reads only the candidate: its predictions, price, duration and tier', () => {
+    const z = offerFeatures(
+      { pSkip: 0.4, pComplete: 0.5, pEngage: 0.02, priceMicros: 90_000, durationMs: 30_000, tier: 'house' },
+      30_000,
+    );
+    expect(Array.from(z)).toEqual([0.4, 0.5, 0.02, 2, 0.5, 0, 1]);
+  });
+});
+
 describe("the agents' policies", () => {
   it("the context agent's ad-load policy starts uniform and reads only its snapshot", () => {
     const p = adLoadPolicy();
@@ -149,6 +254,7 @@ describe("the agents' policies", () => {
     expect(Array.from(rl.value.theta)).toEqual([0.1, 0.2, 0, 0, 0].map((v) => v));
     expect(rl.learner.learners.context!.theta).toBe(rl.adLoad.theta);
     expect(rl.learner.learners.objective!.theta).toBe(rl.value.theta);
+    expect(rl.learner.learners.inventory!.theta).toBe(rl.offer.theta);
   });
 
   it('the centralised critic recovers a linear value (ridge)', () => {
