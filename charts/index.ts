@@ -33,12 +33,12 @@ export interface LineChartOptions {
 
 const BAR_COLOR = '#4c78a8';
 
-/** The series' finite points as rows, in the series' order. */
+/** The series' finite points as rows, in the series' order, each with its place in its series. */
 function rows(series: readonly Series[]) {
   return series.flatMap((s) =>
     s.points
       .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
-      .map((p) => ({ series: s.name, x: p.x, y: p.y, dashed: s.dashed === true })),
+      .map((p, i) => ({ series: s.name, i, x: p.x, y: p.y, dashed: s.dashed === true })),
   );
 }
 
@@ -79,6 +79,8 @@ export function lineChart(
         ...(opts.xTicks ? { axis: { values: opts.xTicks } } : {}),
       },
       y: { field: 'y', type: 'quantitative', title: yLabel, scale: { zero: opts.fromZero === true } },
+      // Each line through its points in the order given (a boundary may turn back on x).
+      order: { field: 'i', type: 'quantitative' },
       color: {
         field: 'series',
         type: 'nominal',

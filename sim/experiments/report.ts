@@ -6,6 +6,7 @@
  * feeds it contrived results and checks each claim against them.
  */
 
+import { barChart, type Chart, lineChart } from '../../charts';
 import { OBJECTIVE_FEATURES } from '../../learning/objective-policy';
 import { LONG_TERM_WEIGHT } from '../../learning/reward';
 import {
@@ -41,7 +42,6 @@ import {
   STATIC_ARM,
   settingName,
 } from './run';
-import { barChart, lineChart } from './svg';
 
 const LABEL: Record<Metric, string> = {
   skipRate: 'skip rate',
@@ -463,8 +463,8 @@ type Img = (name: string, alt: string) => string;
 export function renderReport(
   r: ExperimentResult,
   chartsRel: string,
-): { markdown: string; charts: Map<string, string> } {
-  const charts = new Map<string, string>();
+): { markdown: string; charts: Map<string, Chart> } {
+  const charts = new Map<string, Chart>();
   const o = r.options;
   const L: string[] = [];
   const img: Img = (name, alt) => `![${alt}](${chartsRel}/${name})`;
@@ -585,7 +585,7 @@ export function renderReport(
 
 const BAR_METRICS: Metric[] = ['skipRate', 'brandLift', 'revenueMicros', 'goalAttainment', 'jointReward'];
 
-function scenarioSection(s: ScenarioResult, charts: Map<string, string>, img: Img): string[] {
+function scenarioSection(s: ScenarioResult, charts: Map<string, Chart>, img: Img): string[] {
   const price = armOf(s, 'price-first');
   const L: string[] = [`## Scenario \`${s.name}\` (${s.scenario})`, ''];
   L.push(...analysis(s), '');
@@ -684,7 +684,7 @@ function frontierPoints(side: SideStudies): FrontierPoint[] {
   }));
 }
 
-function sideSection(s: ScenarioResult, side: SideStudies, charts: Map<string, string>, img: Img): string[] {
+function sideSection(s: ScenarioResult, side: SideStudies, charts: Map<string, Chart>, img: Img): string[] {
   const L: string[] = [`## Side studies on \`${s.name}\` (test seeds ${side.seeds.join(', ')})`, ''];
   L.push(...sideAnalysis(side), '');
   L.push(...frontierSection(s, side, charts, img));
@@ -697,7 +697,7 @@ function sideSection(s: ScenarioResult, side: SideStudies, charts: Map<string, s
 function frontierSection(
   s: ScenarioResult,
   side: SideStudies,
-  charts: Map<string, string>,
+  charts: Map<string, Chart>,
   img: Img,
 ): string[] {
   const points = frontierPoints(side);
@@ -712,6 +712,7 @@ function frontierSection(
         { name: 'parley settings', points: sorted.map((p) => ({ x: p.revenue.mean, y: p.skip.mean })) },
         {
           name: 'targets (region right of and below)',
+          dashed: true,
           points: [
             { x: 0.95, y: Math.min(0.7, ...points.map((p) => p.skip.mean)) },
             { x: 0.95, y: 0.8 },
@@ -741,7 +742,7 @@ function frontierSection(
 }
 
 /** The brand-safety critic's marginal effect (and its chart). */
-function brandSafetySection(b: BrandSafetyResult, charts: Map<string, string>, img: Img): string[] {
+function brandSafetySection(b: BrandSafetyResult, charts: Map<string, Chart>, img: Img): string[] {
   const [without, withCritic, vetoes] = b.arms as [ArmSummary, ArmSummary, ArmSummary];
   charts.set(
     'brand-safety.svg',
@@ -797,7 +798,7 @@ function brandSafetySection(b: BrandSafetyResult, charts: Map<string, string>, i
 }
 
 /** Online learning in the mesh path (and its two charts). */
-function onlineSection(o: OnlineResult, charts: Map<string, string>, img: Img): string[] {
+function onlineSection(o: OnlineResult, charts: Map<string, Chart>, img: Img): string[] {
   const [still, learning] = o.arms as [ArmSummary, ArmSummary];
   const curve = (name: string, y: (p: OnlineCurvePoint) => number) => ({
     name: shortName(name),

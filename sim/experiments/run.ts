@@ -21,6 +21,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
+import { toSvg } from '../../charts';
 import { type SlotForecaster, wape } from '../../learning/forecast';
 import { type ConsumeSummary, OnlineLearner } from '../../learning/online';
 import { evaluateOffPolicy, type OpeRecord, softmaxPolicy } from '../../learning/ope';
@@ -874,23 +875,23 @@ export async function main(argv: string[]): Promise<number> {
   }
   const o = parsed;
   if (o.render) {
-    writeReport(JSON.parse(readFileSync(o.render, 'utf8')) as ExperimentResult, o.out);
+    await writeReport(JSON.parse(readFileSync(o.render, 'utf8')) as ExperimentResult, o.out);
     return 0;
   }
   const progress = new Progress(plannedSteps(o));
   const r = await runExperiment(o, progress);
   progress.end();
-  writeReport(r, o.out);
+  await writeReport(r, o.out);
   // The raw results (per seed and arm), to re-render (--render) or analyse without re-running.
   writeFileSync(join(dirname(o.out), 'results.json'), `${JSON.stringify(r, null, 1)}\n`);
   return 0;
 }
 
-function writeReport(r: ExperimentResult, out: string): void {
+async function writeReport(r: ExperimentResult, out: string): Promise<void> {
   const chartsDir = join(dirname(out), 'charts');
   mkdirSync(chartsDir, { recursive: true });
   const { markdown, charts } = renderReport(r, relative(dirname(out), chartsDir) || '.');
-  for (const [name, svg] of charts) writeFileSync(join(chartsDir, name), `${svg}\n`);
+  for (const [name, chart] of charts) writeFileSync(join(chartsDir, name), await toSvg(chart));
   writeFileSync(out, markdown);
   process.stderr.write(`report written to ${out} (${basename(chartsDir)}/: ${charts.size} charts)\n`);
 }

@@ -38,10 +38,10 @@ describe('charts', () => {
     expect(band?.data?.values).toEqual([{ from: 1, to: 2, middle: 1.5, label: 'spike ×5' }]);
     expect(label?.mark).toMatchObject({ type: 'text' });
     expect(lines?.data?.values).toEqual([
-      { series: 'p99', x: 0, y: 10, dashed: false },
-      { series: 'p99', x: 2, y: 30, dashed: false },
-      { series: 'deadline', x: 0, y: 100, dashed: true },
-      { series: 'deadline', x: 2, y: 100, dashed: true },
+      { series: 'p99', i: 0, x: 0, y: 10, dashed: false },
+      { series: 'p99', i: 1, x: 2, y: 30, dashed: false },
+      { series: 'deadline', i: 0, x: 0, y: 100, dashed: true },
+      { series: 'deadline', i: 1, x: 2, y: 100, dashed: true },
     ]);
   });
 

@@ -32,7 +32,6 @@ import {
   plannedSteps,
   seedsOf,
 } from '../../../sim/experiments/run';
-import { barChart, lineChart } from '../../../sim/experiments/svg';
 import { loadScenarioFile } from '../../../sim/scenario';
 
 const scenario = loadScenarioFile('sim/scenarios/default-day.yaml');
@@ -280,26 +279,6 @@ describe('experiment harness', () => {
     expect(none.impressions).toBe(0);
     const all = await env(10).run(new BanditArm(new LinUcb(MONOLITHIC_FEATURES.length), 0, null));
     expect(all.impressions).toBeGreaterThan(150);
-  });
-
-  it('draws SVG charts', () => {
-    const l = lineChart('t', 'x', 'y', [
-      {
-        name: 'a<b',
-        points: [
-          { x: 1, y: 2 },
-          { x: 2, y: 3 },
-        ],
-      },
-    ]);
-    expect(l).toMatch(/^<svg[\s\S]*<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+"[\s\S]*a&lt;b[\s\S]*<\/svg>$/);
-    const b = barChart('t', 'y', [{ label: 'p', mean: 1, lo: 0.5, hi: 1.5 }], {
-      value: 0.8,
-      label: 'target',
-    });
-    expect(b).toContain('stroke-dasharray');
-    expect(b.match(/<rect/g)).toHaveLength(2);
-    expect(b).toContain('<title>t</title>');
   });
 
   it("assigns each break's long-term term once, to the break before the same session's next one", async () => {
