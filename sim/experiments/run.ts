@@ -19,8 +19,9 @@
  * The report says which mode produced it.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { toSvg } from '../../charts';
 import { type SlotForecaster, wape } from '../../learning/forecast';
 import { type ConsumeSummary, OnlineLearner } from '../../learning/online';
@@ -100,6 +101,8 @@ export interface ExperimentOptions {
   models: string;
   quick: boolean;
   backend?: BackendName;
+  /** Scenarios run side by side, each in its own worker thread (1 = one after the other, in this thread). */
+  jobs: number;
   /** Re-render the report from a results.json instead of running (--render FILE). */
   render?: string;
 }
@@ -131,6 +134,11 @@ export const EXPERIMENT_COMMAND: CommandSpec = {
     'no-models': { help: 'publish no models' },
     quick: { help: 'a smoke run: 2 seeds, 1 iteration, 250 requests, report and models in a temp dir' },
     backend: { value: 'NAME', help: 'TF.js backend: wasm, cpu or tensorflow' },
+    jobs: {
+      value: 'N',
+      help: 'scenarios run side by side, each in a thread of its own (1..16; the same results)',
+      default: 'the cores, at most the scenarios',
+    },
     render: { value: 'FILE', help: "the report again from a run's results.json, running nothing" },
   },
 };
@@ -152,6 +160,7 @@ export function parseExperimentArgs(argv: string[]): ExperimentOptions | null {
     out: stringFlag(v, 'out', 'sim/experiments/REPORT.md'),
     models: v['no-models'] ? '' : stringFlag(v, 'models', 'models'),
     quick: v.quick === true,
+    jobs: numberFlag(v, 'jobs', availableParallelism(), { min: 1, max: 16, integer: true }),
   };
   if (typeof v.render === 'string') o.render = v.render;
   if (typeof v.backend === 'string') o.backend = choiceFlag(v, 'backend', BACKENDS, 'wasm');
@@ -367,7 +376,8 @@ export interface ScenarioResult {
   scenario: string;
   name: string;
   trainWallMs: number;
-  trainCpuMs: number;
+  /** Null when the scenario ran in a worker beside others (a thread's own CPU is not measurable there). */
+  trainCpuMs: number | null;
   curves: Trained['curves'];
   /** MAIN_ARMS, every test seed. */
   arms: ArmSummary[];
@@ -602,7 +612,7 @@ async function runScenario(
   file: string,
   first: boolean,
   x: Shared,
-  progress?: Progress,
+  progress?: Steps,
 ): Promise<ScenarioResult> {
   const { o, settings } = x;
   const scenario = loadScenarioFile(file);
@@ -611,7 +621,8 @@ async function runScenario(
   const epsilon = 0.1;
   const step = (what: string, n = 1) => progress?.step(`${scenario.name}: ${what}`, n);
 
-  const cpu0 = process.cpuUsage();
+  // process.cpuUsage() counts every thread: beside other scenarios' workers it is not this one's.
+  const cpu0 = isMainThread ? process.cpuUsage() : null;
   const trained = await train({
     tf: x.tf,
     scenario,
@@ -626,7 +637,7 @@ async function runScenario(
     log: x.log,
     onStep: step,
   });
-  const cpu = process.cpuUsage(cpu0);
+  const cpu = cpu0 ? process.cpuUsage(cpu0) : null;
 
   // Every arm paces on the same slot forecast (the objective agent's even pacing).
   const profiles = new Map<string, TrafficProfile>();
@@ -778,7 +789,7 @@ async function runScenario(
     scenario: file,
     name: scenario.name,
     trainWallMs: trained.wallMs,
-    trainCpuMs: (cpu.user + cpu.system) / 1000,
+    trainCpuMs: cpu ? (cpu.user + cpu.system) / 1000 : null,
     curves: trained.curves,
     arms,
     forecast: forecastError(trained.forecaster, forecastTests),
@@ -842,8 +853,16 @@ async function offPolicy(
   return ope;
 }
 
-export async function runExperiment(o: ExperimentOptions, progress?: Progress): Promise<ExperimentResult> {
-  const t0 = performance.now();
+/** Where a scenario reports its progress steps (a Progress, or a worker's messages to one). */
+export type Steps = Pick<Progress, 'step'>;
+
+/** One scenario with a TF.js of its own (in a worker thread, or the only one in this thread). */
+export async function runScenarioAlone(
+  o: ExperimentOptions,
+  file: string,
+  first: boolean,
+  progress?: Steps,
+): Promise<{ result: ScenarioResult; backend: BackendName }> {
   const log = createLogger('experiment', 'warn');
   const { tf, backend } = await initTf({ ...(o.backend ? { prefer: o.backend } : {}), log });
   const config = loadConfig({});
@@ -855,10 +874,71 @@ export async function runExperiment(o: ExperimentOptions, progress?: Progress): 
     settings: rankingSettings(config),
     exploration: config.exploration,
   };
-  const scenarios: ScenarioResult[] = [];
-  for (const [i, file] of o.scenarios.entries())
-    scenarios.push(await runScenario(file, i === 0, shared, progress));
-  return { options: o, backend, scenarios, wallMs: performance.now() - t0 };
+  return { result: await runScenario(file, first, shared, progress), backend };
+}
+
+/** What a scenario's worker posts: a progress step, then its result. */
+export type WorkerMessage =
+  | { step: string; amount: number }
+  | { result: ScenarioResult; backend: BackendName };
+
+/**
+ * The worker's module beside this one: worker.js when compiled; from the
+ * sources (tests, tsx) worker.ts, loaded through tsx's loader registered in
+ * the worker first.
+ */
+function scenarioWorker(o: ExperimentOptions, file: string, first: boolean): Worker {
+  const workerData = { o, file, first };
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const code = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+/** Runs one scenario in a worker, forwarding its progress; resolves with its result. */
+function inWorker(o: ExperimentOptions, file: string, first: boolean, progress?: Steps) {
+  return new Promise<{ result: ScenarioResult; backend: BackendName }>((resolve, reject) => {
+    const worker = scenarioWorker(o, file, first);
+    let done: { result: ScenarioResult; backend: BackendName } | null = null;
+    worker.on('message', (m: WorkerMessage) => {
+      if ('step' in m) progress?.step(m.step, m.amount);
+      else done = m;
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) =>
+      done ? resolve(done) : reject(new Error(`the worker of ${file} exited (${code}) without a result`)),
+    );
+  });
+}
+
+/**
+ * Every scenario, `o.jobs` at a time side by side (each in its own worker
+ * thread, seeded as it would be alone: the results do not depend on jobs),
+ * in the order given.
+ */
+export async function runExperiment(o: ExperimentOptions, progress?: Steps): Promise<ExperimentResult> {
+  const t0 = performance.now();
+  const jobs = Math.min(o.jobs, o.scenarios.length);
+  const runs: Array<{ result: ScenarioResult; backend: BackendName }> = [];
+  if (jobs <= 1) {
+    for (const [i, file] of o.scenarios.entries())
+      runs.push(await runScenarioAlone(o, file, i === 0, progress));
+  } else {
+    // The first scenario (with the side studies, the longest) starts first.
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < o.scenarios.length; i = next++)
+        runs[i] = await inWorker(o, o.scenarios[i]!, i === 0, progress);
+    };
+    await Promise.all(Array.from({ length: jobs }, lane));
+  }
+  return {
+    options: o,
+    backend: runs[0]!.backend,
+    scenarios: runs.map((r) => r.result),
+    wallMs: performance.now() - t0,
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
