@@ -25,6 +25,8 @@ export interface LineChartOptions {
   logX?: boolean;
   /** The x values to label (default: the scale's own ticks). */
   xTicks?: readonly number[];
+  /** A logarithmic y axis (series orders of magnitude apart); points at or below 0 are left out. */
+  logY?: boolean;
   width?: number;
   height?: number;
   /** Points drawn as dots (default true; off for long series). */
@@ -33,11 +35,11 @@ export interface LineChartOptions {
 
 const BAR_COLOR = '#4c78a8';
 
-/** The series' finite points as rows, in the series' order, each with its place in its series. */
-function rows(series: readonly Series[]) {
+/** The series' finite points as rows (on a log y axis the positive ones), in order, each with its place in its series. */
+function rows(series: readonly Series[], logY = false) {
   return series.flatMap((s) =>
     s.points
-      .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
+      .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!logY || p.y > 0))
       .map((p, i) => ({ series: s.name, i, x: p.x, y: p.y, dashed: s.dashed === true })),
   );
 }
@@ -68,7 +70,7 @@ export function lineChart(
     ];
   });
   layers.push({
-    data: { values: rows(series) },
+    data: { values: rows(series, opts.logY) },
     mark: { type: 'line', point: opts.dots ?? true },
     encoding: {
       x: {
@@ -78,7 +80,12 @@ export function lineChart(
         scale: opts.logX ? { type: 'log', base: 2 } : { zero: false },
         ...(opts.xTicks ? { axis: { values: opts.xTicks } } : {}),
       },
-      y: { field: 'y', type: 'quantitative', title: yLabel, scale: { zero: opts.fromZero === true } },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: yLabel,
+        scale: opts.logY ? { type: 'log' } : { zero: opts.fromZero === true },
+      },
       // Each line through its points in the order given (a boundary may turn back on x).
       order: { field: 'i', type: 'quantitative' },
       color: {

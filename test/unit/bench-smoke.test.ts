@@ -59,7 +59,7 @@ describe('npm run bench -- --smoke', () => {
     expect(md).toContain('![closed loop](RESULTS-closed-loop.svg)');
     const svg = readFileSync(join(dir, 'RESULTS-closed-loop.svg'), 'utf8');
     for (const label of [
-      'good decisions per second (1/s)',
+      'good decisions per second (1/s, log scale)',
       'p99 latency (ms)',
       'requests in flight (closed loop, log scale)',
       'bare (no work)',

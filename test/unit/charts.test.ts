@@ -45,6 +45,26 @@ describe('charts', () => {
     ]);
   });
 
+  it('on a log y axis points at or below 0 are left out, not drawn at the bottom', () => {
+    const c = lineChart(
+      'Rates',
+      'requests in flight',
+      'decisions per second',
+      [
+        {
+          name: 'real',
+          points: [
+            { x: 1, y: 100 },
+            { x: 2, y: 0 },
+          ],
+        },
+      ],
+      { logY: true },
+    );
+    const [lines] = layers(c);
+    expect(lines?.data?.values.map((r) => r.y)).toEqual([100]);
+  });
+
   it('draws line, bar and grouped bar charts, stacked, with their labels escaped', async () => {
     const svg = await toSvg(
       lineChart('a<b', 'requests in flight', 'good decisions per second (1/s)', [
