@@ -40,12 +40,16 @@ export function platformRevenue(priceMicros: number, revenueScaleMicros: number)
   return priceMicros / revenueScaleMicros;
 }
 
-/** A paid (non-house) candidate priced below the floor is never sold. */
+/**
+ * A paid (non-house) candidate priced below the floor is never sold; nor is
+ * one priced at nothing whatever the floor (0 included): the committer
+ * refuses a paid reservation of 0, which would fail the whole commit.
+ */
 export function belowPriceFloor(
   c: Pick<Candidate, 'tier' | 'priceMicros'>,
   priceFloorMicros: number,
 ): boolean {
-  return c.tier !== 'house' && c.priceMicros < priceFloorMicros;
+  return c.tier !== 'house' && c.priceMicros < Math.max(1, priceFloorMicros);
 }
 
 /** What one impression of `c` costs its advertiser: house ads are free. */

@@ -56,6 +56,10 @@ describe('joint utility', () => {
     expect(belowPriceFloor(cand('s', { priceMicros: 2_000 }), 2_000)).toBe(false);
     expect(belowPriceFloor(cand('sp', { tier: 'sponsorship', priceMicros: 0 }), 2_000)).toBe(true);
     expect(belowPriceFloor(cand('h', { tier: 'house', priceMicros: 0 }), 2_000)).toBe(false);
+    // With no floor a paid ad still has to cost something: a paid reservation of 0 fails the commit.
+    expect(belowPriceFloor(cand('s', { priceMicros: 0 }), 0)).toBe(true);
+    expect(belowPriceFloor(cand('s', { priceMicros: 1 }), 0)).toBe(false);
+    expect(belowPriceFloor(cand('h', { tier: 'house', priceMicros: 0 }), 0)).toBe(false);
   });
 
   it('sums the terms of a pod', () => {
