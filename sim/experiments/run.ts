@@ -21,6 +21,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isMainThread, Worker } from 'node:worker_threads';
 import { toSvg } from '../../charts';
 import { type SlotForecaster, wape } from '../../learning/forecast';
@@ -41,6 +42,7 @@ import {
 } from '../../services/common/cli';
 import { DEFAULT_REGISTRY, loadConfig } from '../../services/common/config';
 import { createLogger, type Logger } from '../../services/common/log';
+import { projectPath } from '../../services/common/paths';
 import { agentNamed, loadRegistry } from '../../services/common/registry';
 import { seededRng } from '../../services/common/rng';
 import { ci95, type Interval, mean } from '../../services/common/stats';
@@ -883,16 +885,18 @@ export type WorkerMessage =
   | { result: ScenarioResult; backend: BackendName };
 
 /**
- * The worker's module beside this one: worker.js when compiled; from the
- * sources (tests, tsx) worker.ts, loaded through tsx's loader registered in
+ * The scenario worker, as this module runs: compiled, dist/sim/experiments/worker.js;
+ * from the sources (tests, tsx), worker.ts through tsx's loader, registered in
  * the worker first.
  */
 function scenarioWorker(o: ExperimentOptions, file: string, first: boolean): Worker {
   const workerData = { o, file, first };
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const code = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+    return new Worker(projectPath('dist/sim/experiments/worker.js'), { workerData });
+  const entry = pathToFileURL(projectPath('sim/experiments/worker.ts')).href;
+  // tsx's ESM API by absolute URL (resolved from here), so any working directory will do.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(code, { eval: true, workerData });
 }
 
