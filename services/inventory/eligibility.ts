@@ -15,6 +15,7 @@
  * proposal lists (all of them are counted).
  */
 import type { Advertiser, Campaign, Catalogue, Creative } from '../common/catalogue/types';
+import { holdoutDetail, holdoutKey, isHeldOut } from '../common/domain/brand-lift';
 import type { ProposeInput, ReasonCode, Rejection } from '../common/domain/types';
 
 /** One creative with the records it belongs to. */
@@ -133,6 +134,15 @@ export const STAGES: readonly Stage[] = [
       excludedCategoryOf(advertiser, excludedCategories) === undefined,
     detail: ({ advertiser }, { excludedCategories }) =>
       `category ${excludedCategoryOf(advertiser, excludedCategories)} excluded by the request`,
+  },
+  {
+    // The objective agent vetoes these too; left out here, they take no place in the shortlist.
+    name: 'brand-lift-holdout',
+    level: 'campaign',
+    reason: 'REASON_BRAND_LIFT_HOLDOUT',
+    passes: ({ campaign }, { input }) =>
+      !isHeldOut(campaign.brandLift?.holdoutShare ?? 0, holdoutKey(input.signals), campaign.id),
+    detail: ({ campaign }) => holdoutDetail(campaign.id, campaign.brandLift?.holdoutShare ?? 0),
   },
   {
     name: 'duration',

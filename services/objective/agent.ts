@@ -17,6 +17,7 @@ import type { ModelHolder } from '../../learning/artifacts';
 import { type CampaignState, NEUTRAL_OBJECTIVE, type ObjectivePolicy } from '../../learning/objective-policy';
 import type { CatalogueSource } from '../common/catalogue/load';
 import type { Campaign, Catalogue, PacingMode } from '../common/catalogue/types';
+import { holdoutKey } from '../common/domain/brand-lift';
 import type {
   Candidate,
   CandidateValue,
@@ -222,8 +223,7 @@ export class ObjectiveAgent {
     }
     const held = this.options.objectiveModel?.current();
     const policy = held && held !== NEUTRAL_OBJECTIVE ? held : null;
-    // A hold-out keys on the listener when the ad server says who it is, else on the session.
-    const listenerKey = input.listenerId || input.sessionId;
+    const listenerKey = holdoutKey(input);
     const lift = this.lift.model;
     return {
       values: input.candidates.map((c) =>

@@ -6,7 +6,7 @@
  * brand-lift hold-out, budget, frequency cap, pacing.
  */
 import type { Campaign } from '../common/catalogue/types';
-import { isHeldOut } from '../common/domain/brand-lift';
+import { holdoutDetail, isHeldOut } from '../common/domain/brand-lift';
 import type { ReasonCode } from '../common/domain/types';
 import type { SpendState } from './ledger';
 import type { PacingDecision } from './pacing';
@@ -52,10 +52,7 @@ export interface EligibilityInput {
 export function checkHoldout(campaign: Campaign, listenerKey: string | undefined): Eligibility {
   const share = campaign.brandLift?.holdoutShare ?? 0;
   if (!listenerKey || !isHeldOut(share, listenerKey, campaign.id)) return OK;
-  return refuse(
-    'REASON_BRAND_LIFT_HOLDOUT',
-    `listener is in campaign ${campaign.id}'s brand-lift control group (${Math.round(share * 1000) / 10}% held out)`,
-  );
+  return refuse('REASON_BRAND_LIFT_HOLDOUT', holdoutDetail(campaign.id, share));
 }
 
 export function checkEligibility(input: EligibilityInput): Eligibility {

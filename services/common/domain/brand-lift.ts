@@ -33,6 +33,14 @@ export function isHeldOut(share: number, listenerId: string, campaignId: string)
   return share > 0 && holdoutDraw(listenerId, campaignId) < share;
 }
 
+/** Who a hold-out is drawn for: the listener when the ad server says who it is, else the session. */
+export const holdoutKey = (s: { listenerId?: string; sessionId: string }): string =>
+  s.listenerId || s.sessionId;
+
+/** Why a held-out listener does not get a campaign's ads, for people. */
+export const holdoutDetail = (campaignId: string, share: number): string =>
+  `listener is in campaign ${campaignId}'s brand-lift control group (${Math.round(share * 1000) / 10}% held out)`;
+
 /** One campaign's brand-lift survey wave, as reported (ReportBrandLift) and kept by the objective agent. */
 export interface LiftWave {
   campaignId: string;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogueFile } from '../../../services/common/catalogue/load';
 import type { Campaign } from '../../../services/common/catalogue/types';
 import { DEFAULT_CATALOGUE } from '../../../services/common/config';
+import { isHeldOut } from '../../../services/common/domain/brand-lift';
 import type { ProposeInput, ReasonCode } from '../../../services/common/domain/types';
 import { filterEligible, STAGES } from '../../../services/inventory/eligibility';
 import {
@@ -53,6 +54,32 @@ describe('hard eligibility', () => {
     expect(r.removed).toHaveLength(1);
     expect(r.removed[0]).toMatchObject({ creativeId: 'cr', reason });
     expect(r.removed[0]!.detail.length).toBeGreaterThan(0);
+  });
+
+  it("leaves out a brand-lift study's control group, as the objective agent would veto it", () => {
+    const studied = catalogueOf({ campaigns: [campaign({ brandLift: { holdoutShare: 0.5 } })] });
+    const heldOut: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const listenerId = `listener-${i}`;
+      const r = filterEligible(studied, proposeInput({ signals: signals({ listenerId }) }), NOW);
+      const held = isHeldOut(0.5, listenerId, 'camp');
+      // The same draw as the objective agent's, for the listener (not the session).
+      expect(r.eligible.length, listenerId).toBe(held ? 0 : 1);
+      if (held) {
+        heldOut.push(listenerId);
+        expect(r.removed[0]).toMatchObject({ reason: 'REASON_BRAND_LIFT_HOLDOUT' });
+        expect(r.removed[0]!.detail).toContain('brand-lift control group (50% held out)');
+      }
+    }
+    expect(heldOut.length).toBeGreaterThan(150);
+    expect(heldOut.length).toBeLessThan(250);
+    // Without a study nobody is held out.
+    const none = filterEligible(
+      catalogueOf({}),
+      proposeInput({ signals: signals({ listenerId: heldOut[0]! }) }),
+      NOW,
+    );
+    expect(none.eligible).toHaveLength(1);
   });
 
   it('keeps a creative whose targeting matches', () => {
