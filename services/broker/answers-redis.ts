@@ -54,19 +54,31 @@ end
 return out
 `;
 
-// KEYS: the requests' keys; ARGV: per key its window ms and its value.
+// KEYS: the requests' keys; ARGV: per key its window ms, its value and the claim's token ('' = none).
+// An answer is kept only where its claim holds the key (or nothing does): a broker whose claim timed
+// out and decided anyway does not overwrite the answer, or the claim, of another broker's decision.
 const ANSWER_MANY = `
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, ARGV[2 * i], 'PX', ARGV[2 * i - 1])
+  local v = redis.call('GET', key)
+  if (not v) or (ARGV[3 * i] ~= '' and v == ARGV[3 * i]) then
+    redis.call('SET', key, ARGV[3 * i - 1], 'PX', ARGV[3 * i - 2])
+  end
 end
 return #KEYS
+`;
+
+// KEYS[1]: the request's key; ARGV[1]: the claim's token. Forgets the claim only if it is still this one.
+const DROP = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `;
 
 interface AnswerCommands {
   parleyAnswerClaimManyBuffer(...args: Array<string | number>): Promise<Buffer[]>;
   parleyAnswerMany(...args: Array<string | number | Buffer>): Promise<number>;
   parleyAnswerClaimOneBuffer(key: string, windowMs: number, token: string): Promise<Buffer[]>;
-  parleyAnswerOne(key: string, windowMs: number, value: Buffer): Promise<number>;
+  parleyAnswerOne(key: string, windowMs: number, value: Buffer, token: string): Promise<number>;
+  parleyAnswerDrop(key: string, token: string): Promise<number>;
 }
 
 export interface AnswerCodec<A> {
@@ -122,7 +134,9 @@ class Batches<I, R> {
 export class RedisAnswerStore<A> implements AnswerStore<A> {
   private readonly redis: Redis & AnswerCommands;
   private readonly claims: Batches<{ key: string; windowMs: number; token: string }, Buffer>;
-  private readonly answers: Batches<{ key: string; windowMs: number; value: Buffer }, number>;
+  private readonly answers: Batches<{ key: string; windowMs: number; value: Buffer; token: string }, number>;
+  /** The tokens of this store's claims that came back its own, until their answer or drop. */
+  private readonly mine = new Map<string, string>();
 
   /** `redis` is borrowed unless `owns`: then close() closes it. */
   constructor(
@@ -138,6 +152,7 @@ export class RedisAnswerStore<A> implements AnswerStore<A> {
       // script call by its first argument, which for a key count given per call is the count.
       redis.defineCommand('parleyAnswerClaimOne', { numberOfKeys: 1, lua: CLAIM_MANY });
       redis.defineCommand('parleyAnswerOne', { numberOfKeys: 1, lua: ANSWER_MANY });
+      redis.defineCommand('parleyAnswerDrop', { numberOfKeys: 1, lua: DROP });
     }
     this.redis = redis as Redis & AnswerCommands;
     // One window per batch: the largest asked for (they are all the broker's one setting).
@@ -160,9 +175,9 @@ export class RedisAnswerStore<A> implements AnswerStore<A> {
     }, 2);
     this.answers = new Batches(async (items) => {
       if (cluster) {
-        return Promise.all(items.map((a) => this.redis.parleyAnswerOne(a.key, a.windowMs, a.value)));
+        return Promise.all(items.map((a) => this.redis.parleyAnswerOne(a.key, a.windowMs, a.value, a.token)));
       }
-      const args = items.flatMap((a) => [a.windowMs, a.value]);
+      const args = items.flatMap((a) => [a.windowMs, a.value, a.token]);
       await this.redis.parleyAnswerMany(items.length, ...items.map((a) => a.key), ...args);
       return items.map(() => 1);
     }, 10);
@@ -173,25 +188,36 @@ export class RedisAnswerStore<A> implements AnswerStore<A> {
   }
 
   async claim(requestId: string, windowMs: number): Promise<Claim<A>> {
-    const v = await this.claims.add({ key: this.key(requestId), windowMs, token: newToken() });
-    if (v.equals(MINE)) return { kind: 'mine' };
+    const token = newToken();
+    const v = await this.claims.add({ key: this.key(requestId), windowMs, token });
+    if (v.equals(MINE)) {
+      this.mine.set(requestId, token);
+      return { kind: 'mine' };
+    }
     // Pending: another claim's token (or '', as brokers before tokens wrote it).
     return v[0] === ANSWERED[0]
       ? { kind: 'answered', answer: this.codec.decode(v.subarray(1)) }
       : { kind: 'pending' };
   }
 
+  /** Keeps the answer where this store's claim holds the id, or where nothing does (its claim never landed). */
   async answer(requestId: string, answer: A, windowMs: number): Promise<void> {
     const value = Buffer.concat([ANSWERED, this.codec.encode(answer)]);
-    await this.answers.add({ key: this.key(requestId), windowMs, value });
+    const token = this.mine.get(requestId) ?? '';
+    this.mine.delete(requestId);
+    await this.answers.add({ key: this.key(requestId), windowMs, value, token });
   }
 
+  /** Forgets this store's claim of the id; another broker's claim, or an answer, stays. */
   async drop(requestId: string): Promise<void> {
-    await this.redis.del(this.key(requestId));
+    const token = this.mine.get(requestId);
+    this.mine.delete(requestId);
+    if (token) await this.redis.parleyAnswerDrop(this.key(requestId), token);
   }
 
   async close(): Promise<void> {
     await Promise.all([this.claims.drain(), this.answers.drain()]);
+    this.mine.clear();
     if (this.owns) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -84,6 +84,25 @@ describe.each(backends)('RedisAnswerStore (%s)', (_name, backend) => {
     expect(await store.claim('e', 60_000)).toEqual({ kind: 'answered', answer: {} });
   });
 
+  it("a broker that decided without its claim (it timed out) neither overwrites nor drops another broker's", async () => {
+    await backend.flush();
+    const first = new RedisAnswerStore(backend.client(), 'parley-test:', codec);
+    const late = new RedisAnswerStore(backend.client(), 'parley-test:', codec);
+    expect(await first.claim('r', 60_000)).toEqual({ kind: 'mine' });
+    // The other broker's claim came back pending, after it had stopped waiting and decided anyway.
+    expect(await late.claim('r', 60_000)).toEqual({ kind: 'pending' });
+    await late.drop('r'); // its decision failed: the first broker's claim stays
+    expect(await late.claim('r', 60_000)).toEqual({ kind: 'pending' });
+    await late.answer('r', { ads: ['late'] }, 60_000); // its answer does not replace the claim
+    expect(await late.claim('r', 60_000)).toEqual({ kind: 'pending' });
+    await first.answer('r', { ads: ['first'] }, 60_000);
+    await late.answer('r', { ads: ['late'] }, 60_000); // nor the first broker's answer
+    expect(await late.claim('r', 60_000)).toEqual({ kind: 'answered', answer: { ads: ['first'] } });
+    // An id nobody holds (the claim never landed) takes the answer of the broker that decided it.
+    await late.answer('unclaimed', { ads: ['late'] }, 60_000);
+    expect(await first.claim('unclaimed', 60_000)).toEqual({ kind: 'answered', answer: { ads: ['late'] } });
+  });
+
   it('a claim sent again after its reply was lost is still mine; a retry of the request is not', async () => {
     await backend.flush();
     const client = backend.client();
