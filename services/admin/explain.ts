@@ -69,6 +69,15 @@ const termsText = (terms: Record<string, number>) =>
 const f3 = (x: number) => x.toFixed(3);
 const short = (s: string) => s.replace(/^(REASON|SCENARIO|PART)_/, '').toLowerCase();
 
+/** The brand-lift multiplier a critic applied to an ad's advertiser value (0 = none), from the last round that judged it. */
+function liftOf(r: DecisionRecordData, creativeId: string): number {
+  for (const round of [...r.rounds].reverse())
+    for (const critique of Object.values(round.critiques ?? {}))
+      for (const v of critique.verdicts)
+        if (v.creative_id === creativeId && v.lift_multiplier) return v.lift_multiplier;
+  return 0;
+}
+
 export function explain(r: DecisionRecordData): Explanation {
   const res = r.response;
   const why = res?.why;
@@ -84,6 +93,8 @@ export function explain(r: DecisionRecordData): Explanation {
         `joint utility ${f3(s.utility)} (${termsText(s.terms)}${s.boost ? `, boost +${s.boost}` : ''})`,
       );
     }
+    const lift = liftOf(r, a.creative_id);
+    if (lift) parts.push(`its advertiser value ×${f3(lift)} for its campaign's measured brand lift`);
     parts.push(
       `best of ${eligibleCount} eligible candidate${eligibleCount === 1 ? '' : 's'} in its tier and the pod's limits`,
     );
