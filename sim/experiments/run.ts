@@ -858,13 +858,19 @@ async function offPolicy(
 /** Where a scenario reports its progress steps (a Progress, or a worker's messages to one). */
 export type Steps = Pick<Progress, 'step'>;
 
+/** One scenario's result and the TF.js backend it ran on. */
+export interface ScenarioRun {
+  result: ScenarioResult;
+  backend: BackendName;
+}
+
 /** One scenario with a TF.js of its own (in a worker thread, or the only one in this thread). */
 export async function runScenarioAlone(
   o: ExperimentOptions,
   file: string,
   first: boolean,
   progress?: Steps,
-): Promise<{ result: ScenarioResult; backend: BackendName }> {
+): Promise<ScenarioRun> {
   const log = createLogger('experiment', 'warn');
   const { tf, backend } = await initTf({ ...(o.backend ? { prefer: o.backend } : {}), log });
   const config = loadConfig({});
@@ -880,9 +886,7 @@ export async function runScenarioAlone(
 }
 
 /** What a scenario's worker posts: a progress step, then its result. */
-export type WorkerMessage =
-  | { step: string; amount: number }
-  | { result: ScenarioResult; backend: BackendName };
+export type WorkerMessage = { step: string; amount: number } | ScenarioRun;
 
 /**
  * The scenario worker, as this module runs: compiled, dist/sim/experiments/worker.js;
@@ -902,9 +906,9 @@ function scenarioWorker(o: ExperimentOptions, file: string, first: boolean): Wor
 
 /** Runs one scenario in a worker, forwarding its progress; resolves with its result. */
 function inWorker(o: ExperimentOptions, file: string, first: boolean, progress?: Steps) {
-  return new Promise<{ result: ScenarioResult; backend: BackendName }>((resolve, reject) => {
+  return new Promise<ScenarioRun>((resolve, reject) => {
     const worker = scenarioWorker(o, file, first);
-    let done: { result: ScenarioResult; backend: BackendName } | null = null;
+    let done: ScenarioRun | null = null;
     worker.on('message', (m: WorkerMessage) => {
       if ('step' in m) progress?.step(m.step, m.amount);
       else done = m;
@@ -924,7 +928,7 @@ function inWorker(o: ExperimentOptions, file: string, first: boolean, progress?:
 export async function runExperiment(o: ExperimentOptions, progress?: Steps): Promise<ExperimentResult> {
   const t0 = performance.now();
   const jobs = Math.min(o.jobs, o.scenarios.length);
-  const runs: Array<{ result: ScenarioResult; backend: BackendName }> = [];
+  const runs: ScenarioRun[] = [];
   if (jobs <= 1) {
     for (const [i, file] of o.scenarios.entries())
       runs.push(await runScenarioAlone(o, file, i === 0, progress));
