@@ -22,6 +22,7 @@ import { type Logger, warnNowAndThen } from '../common/log';
 import { recordDecision, recordShed } from '../common/metrics';
 import { ATTR, SPAN } from '../common/semconv';
 import { createRedis } from '../common/state/redis';
+import { ioTimeout } from '../common/timers';
 import { isSampled } from '../common/tracing';
 import { chargeRefusalToWire } from '../common/wire/common';
 import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
@@ -252,19 +253,19 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     let landed: Promise<unknown> = Promise.resolve();
     const claimNow = () =>
       new Promise<Claim<DecideResponse>>((resolve) => {
-        const timer = setTimeout(() => {
+        const timer = ioTimeout(claimWaitMs, () => {
           noteAnswerStoreFailure({ error: `no answer within ${Math.round(claimWaitMs)} ms` });
           resolve({ kind: 'mine' });
-        }, claimWaitMs);
+        });
         const stored = answers.claim(id, windowMs);
         landed = stored.catch(() => undefined);
         stored.then(
           (claim) => {
-            clearTimeout(timer);
+            timer.clear();
             resolve(claim);
           },
           (err) => {
-            clearTimeout(timer);
+            timer.clear();
             noteAnswerStoreFailure({ error: messageOf(err) });
             resolve({ kind: 'mine' });
           },

@@ -41,6 +41,7 @@ import { observeModelVersions, type RpcRecorder, rpcRecorder } from '../metrics'
 import { agentNamed } from '../registry';
 import { AGENT_NEGOTIATE, ATTR, rpcAttributes } from '../semconv';
 import { tracer } from '../telemetry';
+import { type IoTimeout, ioTimeout } from '../timers';
 import { contextOfTraceparent, endSpan, SpanKind } from '../tracing';
 import { CallStream, ReplyStream } from './coalescer';
 import { messageOf, RpcError, statusOf } from './errors';
@@ -107,7 +108,7 @@ interface Pending {
   kind: CallKind;
   resolve(reply: unknown): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  timer: IoTimeout;
   started: number;
 }
 
@@ -216,16 +217,12 @@ export class AgentLink {
     const id = this.nextId;
     this.nextId = id >= MAX_CALL_ID ? 1 : id + 1;
     return new Promise<CallReplyIn[K]>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          this.settle(
-            id,
-            new RpcError(
-              grpc.status.DEADLINE_EXCEEDED,
-              `${this.name}: no ${kind} reply within ${timeout} ms`,
-            ),
-          ),
-        timeout,
+      // A reply that came in time but is still unread after a stall is taken (ioTimeout).
+      const timer = ioTimeout(timeout, () =>
+        this.settle(
+          id,
+          new RpcError(grpc.status.DEADLINE_EXCEEDED, `${this.name}: no ${kind} reply within ${timeout} ms`),
+        ),
       );
       this.pending.set(id, {
         kind,
@@ -286,7 +283,7 @@ export class AgentLink {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    p.timer.clear();
     if (this.closing && this.pending.size === 0) queueMicrotask(() => this.close());
     const ms = performance.now() - p.started;
     if (outcome instanceof Error) {
