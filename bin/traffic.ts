@@ -419,8 +419,11 @@ function latencyMs(sorted: number[], q: number): number {
 /** Reports go out when 200 are waiting or 50 ms after the first, whichever is sooner. */
 const OUTCOME_BATCHES = { maxBatch: 200, batchMs: 50, timeoutMs: 2000 };
 
+/** A share in percent: one decimal under 10% (the targets are 0.5% and 1%), whole above. */
 function pct(n: number, of: number): string {
-  return of === 0 ? '-' : `${Math.round((100 * n) / of)}%`;
+  if (of === 0) return '-';
+  const p = (100 * n) / of;
+  return p < 10 ? `${p.toFixed(1)}%` : `${Math.round(p)}%`;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
