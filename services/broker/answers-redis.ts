@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from '../common/state/redis';
-import type { AnswerStore, Claim } from './answers';
+import type { AnswerCodec, AnswerStore, Claim } from './answers';
 
 /** Before an answer's bytes (which may be empty), so an answer never reads as pending. */
 const ANSWERED = Buffer.from([1]);
@@ -79,11 +79,6 @@ interface AnswerCommands {
   parleyAnswerClaimOneBuffer(key: string, windowMs: number, token: string): Promise<Buffer[]>;
   parleyAnswerOne(key: string, windowMs: number, value: Buffer, token: string): Promise<number>;
   parleyAnswerDrop(key: string, token: string): Promise<number>;
-}
-
-export interface AnswerCodec<A> {
-  encode(answer: A): Buffer;
-  decode(bytes: Buffer): A;
 }
 
 /** Items queued within `delayMs` (or `max` of them) go to `write` together; each add() settles with its result. */

@@ -27,7 +27,13 @@ import { isSampled } from '../common/tracing';
 import { chargeRefusalToWire } from '../common/wire/common';
 import { type AdminLink, connectAdmin, firstOverrides } from './admin-link';
 import { Admission, shedAgents, watchEventLoopLag } from './admission';
-import { type AnswerStore, type Claim, EmbeddedAnswerStore } from './answers';
+import {
+  type AnswerCodec,
+  type AnswerStore,
+  type Claim,
+  EmbeddedAnswerStore,
+  MAX_EMBEDDED_ANSWERS,
+} from './answers';
 import { RedisAnswerStore } from './answers-redis';
 import { decideStream } from './decide-stream';
 import { buildDecisionRecord, type DecisionRecorder } from './decision-log';
@@ -332,16 +338,15 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
 
 /** Where a broker keeps its answers by request id: Redis when brokers share one, else its memory. */
 function answerStore(config: Config, log: Logger): AnswerStore<DecideResponse> {
-  if (!config.redisUrl) return new EmbeddedAnswerStore();
+  const decide = v1.AdDecision.service.Decide;
+  const codec: AnswerCodec<DecideResponse> = {
+    encode: (a) => decide.responseSerialize(a),
+    decode: (b) => decide.responseDeserialize(b),
+  };
+  if (!config.redisUrl) return new EmbeddedAnswerStore(Date.now, MAX_EMBEDDED_ANSWERS, codec);
   const redis = createRedis(config.redisUrl);
   redis.on('error', (err) => log.debug('answer store redis error', { error: err.message }));
-  const codec = v1.AdDecision.service.Decide;
-  return new RedisAnswerStore<DecideResponse>(
-    redis,
-    config.redisPrefix,
-    { encode: (a) => codec.responseSerialize(a), decode: (b) => codec.responseDeserialize(b) },
-    true,
-  );
+  return new RedisAnswerStore<DecideResponse>(redis, config.redisPrefix, codec, true);
 }
 
 /** How long a starting broker waits for its agents before it serves anyway (degraded without the missing ones). */

@@ -5,7 +5,7 @@
  * to the same rules.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type AnswerStore, EmbeddedAnswerStore } from '../../services/broker/answers';
+import { type AnswerStore, EmbeddedAnswerStore, MAX_EMBEDDED_ANSWERS } from '../../services/broker/answers';
 import { RedisAnswerStore } from '../../services/broker/answers-redis';
 import { redisBackends, useTestRedis, useTestRedisCluster } from '../support/redis';
 
@@ -22,6 +22,7 @@ const codec = {
 
 const adapters: Array<[string, () => AnswerStore<Answer>]> = [
   ['embedded', () => new EmbeddedAnswerStore<Answer>()],
+  ['embedded, kept as bytes', () => new EmbeddedAnswerStore<Answer>(Date.now, MAX_EMBEDDED_ANSWERS, codec)],
   ...backends.map(([name, backend]): [string, () => AnswerStore<Answer>] => [
     name,
     () => new RedisAnswerStore(backend.client(), 'parley-test:', codec),
@@ -146,5 +147,32 @@ describe('EmbeddedAnswerStore', () => {
     for (const id of ['a', 'b', 'c', 'd']) await store.claim(id, 60_000);
     expect(await store.claim('a', 60_000)).toEqual({ kind: 'mine' }); // 'a' was dropped for 'd'
     expect(await store.claim('d', 60_000)).toEqual({ kind: 'pending' });
+  });
+
+  it('with a codec, keeps the bytes in a buffer of their own, not the answer object or a shared slab', async () => {
+    const slab = Buffer.alloc(8192);
+    let encoded: Buffer | null = null;
+    const store = new EmbeddedAnswerStore<Answer>(Date.now, 10, {
+      encode: (a) => {
+        const json = Buffer.from(JSON.stringify(a));
+        json.copy(slab, 100);
+        encoded = slab.subarray(100, 100 + json.length); // a slice of a larger buffer, as Node's pool gives
+        return encoded;
+      },
+      decode: (b) => {
+        // What is read back is not the slice the codec returned: the slab is not held.
+        expect(b.buffer).not.toBe(slab.buffer);
+        expect(b.byteLength).toBe(b.buffer.byteLength);
+        return codec.decode(b);
+      },
+    });
+    const answer = { ads: ['c1', 'c2'] };
+    await store.claim('r', 60_000);
+    await store.answer('r', answer, 60_000);
+    slab.fill(0); // the slab is reused for something else
+    const again = await store.claim('r', 60_000);
+    expect(again).toEqual({ kind: 'answered', answer });
+    expect(again.kind === 'answered' && again.answer).not.toBe(answer);
+    expect(encoded).not.toBeNull();
   });
 });
