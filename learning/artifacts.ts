@@ -68,6 +68,25 @@ export function inventoryPolicyDoc(version: string, w: LogisticWeights) {
   };
 }
 
+/**
+ * `a+b`: the model version of an answer two models made (e.g. a ranking and
+ * the policy that chose from it). Remembers the last pair, so a decision
+ * builds no string while neither model changes.
+ */
+export class JoinedVersion {
+  private a = '';
+  private b = '';
+  private joined = '+';
+  of(a: string, b: string): string {
+    if (a !== this.a || b !== this.b) {
+      this.a = a;
+      this.b = b;
+      this.joined = `${a}+${b}`;
+    }
+    return this.joined;
+  }
+}
+
 /** Holds the model in use; a swap is one assignment, so a decision sees one version throughout. */
 export class ModelHolder<T extends { readonly version: string }> {
   private model: T;

@@ -14,7 +14,7 @@
  */
 
 import { type AdLoadPolicy, parseAdLoadModel } from '../../learning/ad-load-policy';
-import { ModelHolder, watchModelFile } from '../../learning/artifacts';
+import { JoinedVersion, ModelHolder, watchModelFile } from '../../learning/artifacts';
 import { type ContextEstimator, parseContextModel } from '../../learning/context-estimator';
 import type { Signals, Snapshot } from '../common/domain/types';
 import type { Logger } from '../common/log';
@@ -81,6 +81,7 @@ function outcomeOf(o: Observation): OutcomeUpdate {
 }
 
 export class ContextAgent {
+  private readonly version = new JoinedVersion();
   constructor(
     private readonly store: SessionStore,
     private readonly onStoreError: (op: string, err: unknown) => void = () => undefined,
@@ -99,7 +100,7 @@ export class ContextAgent {
     return {
       ...snapshot,
       adLoad: { minUtility: adLoad.floor(snapshot) },
-      modelVersion: `${snapshot.modelVersion}+${adLoad.version}`,
+      modelVersion: this.version.of(snapshot.modelVersion, adLoad.version),
     };
   }
 

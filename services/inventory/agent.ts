@@ -13,7 +13,7 @@
  * from the candidates' own predictions and terms; the proposal's model
  * version is then `<policy>+<offer policy>`.
  */
-import type { ModelHolder } from '../../learning/artifacts';
+import { JoinedVersion, type ModelHolder } from '../../learning/artifacts';
 import { OfferModel } from '../../learning/offer-policy';
 import type { Catalogue } from '../common/catalogue/types';
 import type { UtilityWeights } from '../common/config';
@@ -79,6 +79,7 @@ export class InventoryAgent {
   private readonly prediction: Prediction = { pSkip: 0, pComplete: 0, pEngage: 0 };
   private readonly top = new TopK();
   private readonly picks: number[] = [];
+  private readonly version = new JoinedVersion();
 
   constructor(private readonly opts: InventoryAgentOptions) {}
 
@@ -148,7 +149,7 @@ export class InventoryAgent {
     return {
       ...proposal,
       candidates: offered,
-      modelVersion: `${policy.version}+${offer.version}`,
+      modelVersion: this.version.of(policy.version, offer.version),
       // Exhausted only when the whole pool was offered (and nothing eligible was left beyond it).
       exhausted: proposal.exhausted && offered.length === candidates.length,
     };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContextSnapshot__Output } from '../../../proto/gen/parley/v1/ContextSnapshot';
 import type { Snapshot } from '../../../services/common/domain/types';
+import { v1 } from '../../../services/common/grpc/proto';
 import { snapshotFromWire, snapshotToWire } from '../../../services/common/wire/common';
 
 const SNAP: Snapshot = {
@@ -37,6 +38,18 @@ describe("the context snapshot's ad load on the wire", () => {
     const back = snapshotFromWire(received(SNAP));
     expect('adLoad' in back).toBe(false);
     expect(back.modelVersion).toBe(SNAP.modelVersion);
+  });
+
+  it('survives the protobuf encoding, and bytes from an older agent decode without it', () => {
+    const { responseSerialize, responseDeserialize } = v1.ContextAgent.service.Assess;
+    const through = (s: Snapshot) =>
+      snapshotFromWire(responseDeserialize(responseSerialize(snapshotToWire(s))) as ContextSnapshot__Output);
+    expect(through({ ...SNAP, adLoad: { minUtility: 0.5 } }).adLoad).toEqual({ minUtility: 0.5 });
+    expect(through({ ...SNAP, adLoad: { minUtility: null } }).adLoad).toEqual({ minUtility: null });
+    // An older agent's snapshot has no field 9: the same bytes as today's without an ad load.
+    const old = through(SNAP);
+    expect('adLoad' in old).toBe(false);
+    expect(old).toEqual(SNAP);
   });
 
   it('refuses a floor out of range, naming the field', () => {
