@@ -169,6 +169,7 @@ export function recordFactory(seed = 1): { build(i: number): Wire } {
           model_version: 'context-rules-v1',
           session_ads_heard: 0,
           is_default: false,
+          ad_load: null,
         },
         rounds: [
           {

@@ -92,8 +92,8 @@ const DELEGATED: Record<
   { args: string; help: string; load: () => Promise<{ main(argv: string[]): Promise<number> }> }
 > = {
   experiment: {
-    args: 'experiment [--quick] [--scenario F]... [--seeds N] [--out F]',
-    help: 'learned agents vs baselines on the simulator, with a report',
+    args: 'experiment [--quick] [--scenario F]... [--seeds N] [--out F] [--models DIR]',
+    help: 'learned agents vs baselines on the simulator, with a report; publishes the trained models and policies',
     load: () => import('../sim/experiments/run'),
   },
   federated: {

@@ -9,7 +9,10 @@
  * schema built from services/common/schema.ts's modelHeader):
  *   inventory  parley-policy-logistic/1     services/inventory/policy.ts (PolicyHolder loads it as is)
  *   context    parley-context-skip/1        learning/context-estimator.ts
- *   objective  parley-objective-pacing/1    learning/objective-policy.ts
+ *   objective  parley-objective-pacing/1    learning/objective-policy.ts (the shared-reward
+ *                                           ValueScalePolicy deployed as its mean)
+ *   ad-load    parley-context-ad-load/1     learning/ad-load-policy.ts (the context agent's ad load)
+ *   offer      parley-inventory-offer/1     learning/offer-policy.ts (the inventory agent's offer)
  *   monolithic parley-monolithic-mlp/1      learning/monolithic.ts (experiments only)
  *   forecast   parley-slot-forecast/1       learning/forecast.ts (the objective agent's pacing profile)
  */
@@ -19,7 +22,14 @@ import type { Logger } from '../services/common/log';
 import { pollFile } from '../services/common/watch';
 import { type LogisticWeights, POLICY_FEATURES, POLICY_FILE_FORMAT } from '../services/inventory/policy';
 
-export type ModelKind = 'inventory' | 'context' | 'objective' | 'monolithic' | 'forecast';
+export type ModelKind =
+  | 'inventory'
+  | 'context'
+  | 'objective'
+  | 'ad-load'
+  | 'offer'
+  | 'monolithic'
+  | 'forecast';
 
 export function writeJsonAtomic(path: string, doc: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -56,6 +66,25 @@ export function inventoryPolicyDoc(version: string, w: LogisticWeights) {
       engage: Array.from(w.engage, round6),
     },
   };
+}
+
+/**
+ * `a+b`: the model version of an answer two models made (e.g. a ranking and
+ * the policy that chose from it). Remembers the last pair, so a decision
+ * builds no string while neither model changes.
+ */
+export class JoinedVersion {
+  private a = '';
+  private b = '';
+  private joined = '+';
+  of(a: string, b: string): string {
+    if (a !== this.a || b !== this.b) {
+      this.a = a;
+      this.b = b;
+      this.joined = `${a}+${b}`;
+    }
+    return this.joined;
+  }
 }
 
 /** Holds the model in use; a swap is one assignment, so a decision sees one version throughout. */

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdDecisionClient as _parley_v1_AdDecisionClient, AdDecisionDefinition as _parley_v1_AdDecisionDefinition } from './parley/v1/AdDecision';
+import type { AdLoad as _parley_v1_AdLoad, AdLoad__Output as _parley_v1_AdLoad__Output } from './parley/v1/AdLoad';
 import type { AdPlacement as _parley_v1_AdPlacement, AdPlacement__Output as _parley_v1_AdPlacement__Output } from './parley/v1/AdPlacement';
 import type { AdminClient as _parley_v1_AdminClient, AdminDefinition as _parley_v1_AdminDefinition } from './parley/v1/Admin';
 import type { AgentClient as _parley_v1_AgentClient, AgentDefinition as _parley_v1_AgentDefinition } from './parley/v1/Agent';
@@ -70,6 +71,7 @@ export interface ProtoGrpcType {
   parley: {
     v1: {
       AdDecision: SubtypeConstructor<typeof grpc.Client, _parley_v1_AdDecisionClient> & { service: _parley_v1_AdDecisionDefinition }
+      AdLoad: MessageTypeDefinition<_parley_v1_AdLoad, _parley_v1_AdLoad__Output>
       AdPlacement: MessageTypeDefinition<_parley_v1_AdPlacement, _parley_v1_AdPlacement__Output>
       Admin: SubtypeConstructor<typeof grpc.Client, _parley_v1_AdminClient> & { service: _parley_v1_AdminDefinition }
       Agent: SubtypeConstructor<typeof grpc.Client, _parley_v1_AgentClient> & { service: _parley_v1_AgentDefinition }

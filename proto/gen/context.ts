@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AdLoad as _parley_v1_AdLoad, AdLoad__Output as _parley_v1_AdLoad__Output } from './parley/v1/AdLoad';
 import type { AgentClient as _parley_v1_AgentClient, AgentDefinition as _parley_v1_AgentDefinition } from './parley/v1/Agent';
 import type { AgentCall as _parley_v1_AgentCall, AgentCall__Output as _parley_v1_AgentCall__Output } from './parley/v1/AgentCall';
 import type { AgentCalls as _parley_v1_AgentCalls, AgentCalls__Output as _parley_v1_AgentCalls__Output } from './parley/v1/AgentCalls';
@@ -39,6 +40,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   parley: {
     v1: {
+      AdLoad: MessageTypeDefinition<_parley_v1_AdLoad, _parley_v1_AdLoad__Output>
       Agent: SubtypeConstructor<typeof grpc.Client, _parley_v1_AgentClient> & { service: _parley_v1_AgentDefinition }
       AgentCall: MessageTypeDefinition<_parley_v1_AgentCall, _parley_v1_AgentCall__Output>
       AgentCalls: MessageTypeDefinition<_parley_v1_AgentCalls, _parley_v1_AgentCalls__Output>

@@ -3,6 +3,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { AckOutcomesReply as _parley_v1_AckOutcomesReply, AckOutcomesReply__Output as _parley_v1_AckOutcomesReply__Output } from './parley/v1/AckOutcomesReply';
 import type { AckOutcomesRequest as _parley_v1_AckOutcomesRequest, AckOutcomesRequest__Output as _parley_v1_AckOutcomesRequest__Output } from './parley/v1/AckOutcomesRequest';
+import type { AdLoad as _parley_v1_AdLoad, AdLoad__Output as _parley_v1_AdLoad__Output } from './parley/v1/AdLoad';
 import type { AgentClient as _parley_v1_AgentClient, AgentDefinition as _parley_v1_AgentDefinition } from './parley/v1/Agent';
 import type { AgentCall as _parley_v1_AgentCall, AgentCall__Output as _parley_v1_AgentCall__Output } from './parley/v1/AgentCall';
 import type { AgentCalls as _parley_v1_AgentCalls, AgentCalls__Output as _parley_v1_AgentCalls__Output } from './parley/v1/AgentCalls';
@@ -55,6 +56,7 @@ export interface ProtoGrpcType {
     v1: {
       AckOutcomesReply: MessageTypeDefinition<_parley_v1_AckOutcomesReply, _parley_v1_AckOutcomesReply__Output>
       AckOutcomesRequest: MessageTypeDefinition<_parley_v1_AckOutcomesRequest, _parley_v1_AckOutcomesRequest__Output>
+      AdLoad: MessageTypeDefinition<_parley_v1_AdLoad, _parley_v1_AdLoad__Output>
       Agent: SubtypeConstructor<typeof grpc.Client, _parley_v1_AgentClient> & { service: _parley_v1_AgentDefinition }
       AgentCall: MessageTypeDefinition<_parley_v1_AgentCall, _parley_v1_AgentCall__Output>
       AgentCalls: MessageTypeDefinition<_parley_v1_AgentCalls, _parley_v1_AgentCalls__Output>

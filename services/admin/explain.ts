@@ -180,7 +180,7 @@ export function explainText(r: DecisionRecordData): string[] {
   const c = r.context;
   lines.push(
     c
-      ? `context: ${short(String(c.scenario))} (focus ${f3(c.focus_level)}, receptiveness ${f3(c.receptiveness)}, skip risk ${f3(c.skip_risk)})${c.is_default ? ' — default snapshot, the context agent did not answer' : ''}`
+      ? `context: ${short(String(c.scenario))} (focus ${f3(c.focus_level)}, receptiveness ${f3(c.receptiveness)}, skip risk ${f3(c.skip_risk)})${c.ad_load ? `; ad load: ${c.ad_load.has_floor ? `floor ${f3(c.ad_load.min_utility)}` : 'no floor'} (the context agent's policy)` : ''}${c.is_default ? ' — default snapshot, the context agent did not answer' : ''}`
       : 'context: (not recorded)',
   );
   if (e.noAd) {

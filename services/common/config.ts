@@ -46,6 +46,10 @@ export interface Config {
   policyPath: string;
   /** A learned context model (`parley-context-skip/1`); '' = the rules alone. Reloaded on change. */
   contextModelPath: string;
+  /** The context agent's ad-load policy (`parley-context-ad-load/1`); '' = none (the broker's floor). Reloaded on change. */
+  adLoadPolicyPath: string;
+  /** The inventory agent's offer policy (`parley-inventory-offer/1`); '' = none (its shortlist). Reloaded on change. */
+  offerPolicyPath: string;
   /** A learned objective bid-multiplier policy (`parley-objective-pacing/1`); '' = the rules alone. Reloaded on change. */
   objectiveModelPath: string;
   /** A slot forecast (`parley-slot-forecast/1`) used as the even-pacing traffic profile; '' = flat. Reloaded on change. */
@@ -291,6 +295,8 @@ export function loadConfig(env: Env = process.env, serviceName = 'parley'): Conf
     cataloguePath: str(env, 'PARLEY_CATALOGUE', DEFAULT_CATALOGUE),
     policyPath: str(env, 'PARLEY_POLICY_PATH', ''),
     contextModelPath: str(env, 'PARLEY_CONTEXT_MODEL_PATH', ''),
+    adLoadPolicyPath: str(env, 'PARLEY_AD_LOAD_POLICY_PATH', ''),
+    offerPolicyPath: str(env, 'PARLEY_OFFER_POLICY_PATH', ''),
     objectiveModelPath: str(env, 'PARLEY_OBJECTIVE_MODEL_PATH', ''),
     forecastPath: str(env, 'PARLEY_FORECAST_PATH', ''),
     catalogueReloadMs: int(env, 'PARLEY_CATALOGUE_RELOAD_MS', 1000, 50),

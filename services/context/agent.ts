@@ -6,9 +6,15 @@
  * A learned model (learning/context-estimator.ts), when one is held, adjusts
  * the rules' snapshot; it is read once per assessment, so a hot swap never
  * splits a decision between two versions.
+ *
+ * An ad-load policy (learning/ad-load-policy.ts), when one is held, picks the
+ * break's floor on joint utility from the finished snapshot alone and puts it
+ * on the snapshot (`adLoad`, which the broker uses as the decision's floor);
+ * the snapshot's model version then names both, `<model>+<ad-load policy>`.
  */
 
-import { ModelHolder, watchModelFile } from '../../learning/artifacts';
+import { type AdLoadPolicy, parseAdLoadModel } from '../../learning/ad-load-policy';
+import { JoinedVersion, ModelHolder, watchModelFile } from '../../learning/artifacts';
 import { type ContextEstimator, parseContextModel } from '../../learning/context-estimator';
 import type { Signals, Snapshot } from '../common/domain/types';
 import type { Logger } from '../common/log';
@@ -42,6 +48,27 @@ export function watchContextModel(
   return { holder, close: () => watch.close() };
 }
 
+/** The ad-load policy in use, or NO_AD_LOAD: the snapshot sets no floor (the broker's own applies). */
+export type AdLoadModel = Pick<AdLoadPolicy, 'version' | 'floor'>;
+
+/** No ad-load policy (yet): the snapshot carries no ad load. */
+export const NO_AD_LOAD: AdLoadModel = { version: 'ad-load-none', floor: () => null };
+
+/**
+ * A holder that starts with NO_AD_LOAD, loads the ad-load policy at `path`
+ * (`parley-context-ad-load/1`) if it is there and hot-swaps every later
+ * valid version (a missing or broken file keeps the policy in use; logged).
+ */
+export function watchAdLoadPolicy(
+  path: string,
+  intervalMs: number,
+  log?: Logger,
+): { holder: ModelHolder<AdLoadModel>; close(): void } {
+  const holder = new ModelHolder<AdLoadModel>(NO_AD_LOAD);
+  const watch = watchModelFile(holder, path, parseAdLoadModel, intervalMs, log);
+  return { holder, close: () => watch.close() };
+}
+
 export interface Observation {
   sessionId: string;
   adServed: boolean;
@@ -54,16 +81,27 @@ function outcomeOf(o: Observation): OutcomeUpdate {
 }
 
 export class ContextAgent {
+  private readonly version = new JoinedVersion();
   constructor(
     private readonly store: SessionStore,
     private readonly onStoreError: (op: string, err: unknown) => void = () => undefined,
     /** The learned model to apply; null = the rules alone. */
     private readonly model: ModelHolder<ContextModel> | null = null,
+    /** The ad-load policy; null = none (the snapshot sets no floor). */
+    private readonly adLoad: ModelHolder<AdLoadModel> | null = null,
   ) {}
 
   async assess(signals: Signals, nowMs: number): Promise<Snapshot> {
     const model = this.model?.current() ?? RULES_ONLY;
-    return model.apply(await this.assessRules(signals, nowMs));
+    // Both read before the await: one version of each per assessment.
+    const adLoad = this.adLoad?.current() ?? NO_AD_LOAD;
+    const snapshot = model.apply(await this.assessRules(signals, nowMs));
+    if (adLoad === NO_AD_LOAD) return snapshot;
+    return {
+      ...snapshot,
+      adLoad: { minUtility: adLoad.floor(snapshot) },
+      modelVersion: this.version.of(snapshot.modelVersion, adLoad.version),
+    };
   }
 
   /** The rules' snapshot (and the session bookkeeping). */

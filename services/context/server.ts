@@ -5,7 +5,8 @@
  * Handlers only validate, convert and call ContextAgent. Session state is
  * embedded unless config.redisUrl names a Redis. With
  * config.contextModelPath set, the learned context model there is applied
- * and hot-swapped (watchContextModel).
+ * and hot-swapped (watchContextModel); with config.adLoadPolicyPath set, the
+ * ad-load policy there picks each break's floor (watchAdLoadPolicy).
  */
 import type { ModelHolder } from '../../learning/artifacts';
 import type { AssessRequest__Output } from '../../proto/gen/parley/v1/AssessRequest';
@@ -23,7 +24,14 @@ import { createRedis } from '../common/state/redis';
 import { outcomesFromWire } from '../common/wire/agent';
 import { signalsFromWire, snapshotToWire } from '../common/wire/common';
 import { requireMessage } from '../common/wire/validate';
-import { ContextAgent, type ContextModel, RULES_ONLY, watchContextModel } from './agent';
+import {
+  type AdLoadModel,
+  ContextAgent,
+  type ContextModel,
+  RULES_ONLY,
+  watchAdLoadPolicy,
+  watchContextModel,
+} from './agent';
 import { MemorySessionStore, type SessionStore } from './session-store';
 import { RedisSessionStore } from './session-store-redis';
 
@@ -45,6 +53,8 @@ export interface ContextAgentService extends RunningService {
   store: SessionStore;
   /** The learned model in use; null when no model path is configured. */
   model: ModelHolder<ContextModel> | null;
+  /** The ad-load policy in use; null when no ad-load policy path is configured. */
+  adLoad: ModelHolder<AdLoadModel> | null;
 }
 
 export function createSessionStore(config: Config): SessionStore {
@@ -64,6 +74,7 @@ export async function startContextAgent({
   store = createSessionStore(config),
   clock = Date.now,
   modelPath = config.contextModelPath,
+  adLoadPath = config.adLoadPolicyPath,
 }: {
   config: Config;
   log: Logger;
@@ -72,14 +83,19 @@ export async function startContextAgent({
   clock?: () => number;
   /** Learned model file to load and hot-swap; defaults to config.contextModelPath ('' = rules alone). */
   modelPath?: string;
+  /** Ad-load policy file to load and hot-swap; defaults to config.adLoadPolicyPath ('' = none). */
+  adLoadPath?: string;
 }): Promise<ContextAgentService> {
   const modelWatch = modelPath ? watchContextModel(modelPath, config.catalogueReloadMs, log) : null;
   if (modelWatch) log.info('context model', { path: modelPath, version: modelWatch.holder.version });
+  const adLoadWatch = adLoadPath ? watchAdLoadPolicy(adLoadPath, config.catalogueReloadMs, log) : null;
+  if (adLoadWatch) log.info('ad-load policy', { path: adLoadPath, version: adLoadWatch.holder.version });
   const agent = new ContextAgent(
     store,
     (op, err) =>
       log.warn('session store failed; assessing from signals alone', { op, error: messageOf(err) }),
     modelWatch?.holder ?? null,
+    adLoadWatch?.holder ?? null,
   );
 
   const assess = async (req: AssessRequest__Output | null | undefined, field: string): Promise<Snapshot> => {
@@ -125,12 +141,16 @@ export async function startContextAgent({
     ],
     close: async () => {
       modelWatch?.close();
+      adLoadWatch?.close();
       await store.close();
     },
     details: { state: config.redisUrl ? 'redis' : 'embedded' },
-    models: () => ({ 'context.model': modelWatch?.holder.version ?? RULES_ONLY.version }),
+    models: () => ({
+      'context.model': modelWatch?.holder.version ?? RULES_ONLY.version,
+      ...(adLoadWatch ? { 'context.ad_load': adLoadWatch.holder.version } : {}),
+    }),
   });
-  return { ...server, agent, store, model: modelWatch?.holder ?? null };
+  return { ...server, agent, store, model: modelWatch?.holder ?? null, adLoad: adLoadWatch?.holder ?? null };
 }
 
 /** The registry starts an agent by its folder's `start` (bin/parley.ts). */

@@ -6,7 +6,15 @@
  * Rounds: the broker lists every creative already proposed (or rejected by
  * the objective agent) in `excludeCreatives`; those are skipped, so each
  * round's shortlist brings new candidates until `exhausted`.
+ *
+ * With an offer policy (learning/offer-policy.ts, trained from the shared
+ * reward) the agent ranks a pool of `pool` × the shortlist size the same way
+ * and offers the shortlist size of it that the policy's logits put first,
+ * from the candidates' own predictions and terms; the proposal's model
+ * version is then `<policy>+<offer policy>`.
  */
+import { JoinedVersion, type ModelHolder } from '../../learning/artifacts';
+import { OfferModel } from '../../learning/offer-policy';
 import type { Catalogue } from '../common/catalogue/types';
 import type { UtilityWeights } from '../common/config';
 import type { Candidate, Proposal, ProposeInput } from '../common/domain/types';
@@ -33,6 +41,12 @@ export interface InventoryProposal extends Proposal {
   removedTotal: number;
 }
 
+/** No offer policy (yet): the agent offers its supervised shortlist. */
+export const NO_OFFER = { version: 'offer-none' } as const;
+
+/** The offer policy in use, or NO_OFFER. */
+export type OfferInUse = OfferModel | typeof NO_OFFER;
+
 export interface InventoryAgentOptions {
   /** The catalogue in use now (e.g. a watcher's `current`). */
   catalogue: () => Catalogue;
@@ -46,6 +60,8 @@ export interface InventoryAgentOptions {
    * vector is the agent's scratch: copy it to keep it.
    */
   remember?: (requestId: string, creativeId: string, features: Float32Array) => void;
+  /** The offer policy (services/inventory/offer.ts watchOfferPolicy); absent = the shortlist as ranked. */
+  offer?: ModelHolder<OfferInUse> | null;
 }
 
 /** What a proposal needs of one catalogue version, worked out once. */
@@ -62,6 +78,8 @@ export class InventoryAgent {
   private readonly x = new Float32Array(POLICY_FEATURE_COUNT);
   private readonly prediction: Prediction = { pSkip: 0, pComplete: 0, pEngage: 0 };
   private readonly top = new TopK();
+  private readonly picks: number[] = [];
+  private readonly version = new JoinedVersion();
 
   constructor(private readonly opts: InventoryAgentOptions) {}
 
@@ -74,6 +92,8 @@ export class InventoryAgent {
     // swapped while it runs.
     const { index, features, idRank } = this.prepare(this.opts.catalogue());
     const policy: Policy = this.opts.policy.current();
+    const offerInUse = this.opts.offer?.current();
+    const offer = offerInUse instanceof OfferModel ? offerInUse : null;
     const { weights, revenueScaleMicros } = this.opts;
     const { supplies } = index;
     const { context } = input;
@@ -81,7 +101,9 @@ export class InventoryAgent {
     const row = features.scenarioRow(context.scenario);
     const scratch = this.prediction;
     // No more can be kept than the catalogue has (and eligible ≤ that, so `exhausted` reads the same).
-    const k = Math.max(1, Math.min(input.shortlistSize, supplies.length));
+    // With an offer policy: the pool it chooses the shortlist from.
+    const ranked = offer ? offer.poolSize(input.shortlistSize) : input.shortlistSize;
+    const k = Math.max(1, Math.min(ranked, supplies.length));
     const top = this.top.reset(k);
     let eligibleTotal = 0;
     const removals = walkEligible(index, input, nowMs, this.opts.removedCap ?? REMOVED_CAP, (i) => {
@@ -97,7 +119,8 @@ export class InventoryAgent {
       top.offer(i, campaign.tier, score, idRank[i]!);
     });
     const candidates: Candidate[] = [];
-    const remember = this.opts.remember;
+    // With an offer policy only the offered candidates are remembered (below).
+    const remember = offer ? undefined : this.opts.remember;
     for (let r = 0; r < top.size; r++) {
       const i = top.itemAt(r);
       const supply = supplies[i]!;
@@ -105,13 +128,30 @@ export class InventoryAgent {
       candidates.push(toCandidate(supply, policy.predict(x), top.scoreAt(r)));
       remember?.(input.requestId, supply.creative.id, x);
     }
-    return {
+    const proposal = {
       candidates,
       removed: removals.removed,
       removedTotal: removals.total,
       modelVersion: policy.version,
       eligibleTotal,
       exhausted: eligibleTotal <= k,
+    };
+    if (!offer) return proposal;
+
+    // The offer: the shortlist size of the pool, by the offer policy's logits.
+    const picks = offer.choose(candidates, input.shortlistSize, revenueScaleMicros, this.picks);
+    const offered = picks.length === candidates.length ? candidates : picks.map((r) => candidates[r]!);
+    if (this.opts.remember)
+      for (const r of picks) {
+        const i = top.itemAt(r);
+        this.opts.remember(input.requestId, supplies[i]!.creative.id, features.write(i, row, context, x));
+      }
+    return {
+      ...proposal,
+      candidates: offered,
+      modelVersion: this.version.of(policy.version, offer.version),
+      // Exhausted only when the whole pool was offered (and nothing eligible was left beyond it).
+      exhausted: proposal.exhausted && offered.length === candidates.length,
     };
   }
 

@@ -132,7 +132,11 @@ export const EXPERIMENT_COMMAND: CommandSpec = {
     iterations: { value: 'N', help: 'training iterations (1..99)', default: '2' },
     'max-requests': { value: 'N', help: 'requests per episode, 0 = all', default: '0' },
     out: { value: 'FILE', help: 'the report', default: 'sim/experiments/REPORT.md' },
-    models: { value: 'DIR', help: 'where the trained models are published', default: 'models' },
+    models: {
+      value: 'DIR',
+      help: 'where the trained models and shared-reward policies (ad-load, offer) are published',
+      default: 'models',
+    },
     'no-models': { help: 'publish no models' },
     quick: { help: 'a smoke run: 2 seeds, 1 iteration, 250 requests, report and models in a temp dir' },
     backend: { value: 'NAME', help: 'TF.js backend: wasm, cpu or tensorflow' },

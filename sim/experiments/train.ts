@@ -11,6 +11,7 @@
  * is counted (TrainingBudget). Held-out test seeds are never seen here.
  */
 
+import { deployAdLoad } from '../../learning/ad-load-policy';
 import { inventoryPolicyDoc, ModelHolder, publishModel } from '../../learning/artifacts';
 import type { ContextEstimator } from '../../learning/context-estimator';
 import { SlotForecaster } from '../../learning/forecast';
@@ -25,6 +26,7 @@ import {
 import { LinUcb } from '../../learning/linucb';
 import { MONOLITHIC_FEATURES, type MonolithicModel } from '../../learning/monolithic';
 import type { ObjectivePolicy } from '../../learning/objective-policy';
+import { deployOffer } from '../../learning/offer-policy';
 import { SharedRl } from '../../learning/shared-rl';
 import type { Tf } from '../../learning/tf';
 import type { Campaign } from '../../services/common/catalogue/types';
@@ -305,6 +307,16 @@ export async function train(o: TrainOptions): Promise<Trained> {
     publishModel(o.modelsDir, 'objective', (rlObjective ?? objective).current().toJSON());
     publishModel(o.modelsDir, 'monolithic', mono.current().toJSON());
     publishModel(o.modelsDir, 'forecast', forecaster.toJSON(`forecast-${o.iterations}`));
+    // The shared-reward policies of the context and inventory agents, in the forms they deploy
+    // (the objective agent's is the objective model above, ValueScalePolicy's mean).
+    if (rl) {
+      publishModel(
+        o.modelsDir,
+        'ad-load',
+        deployAdLoad(rl.adLoad, `ad-load-shared-rl-${o.iterations}`).toJSON(),
+      );
+      publishModel(o.modelsDir, 'offer', deployOffer(rl.offer, `offer-shared-rl-${o.iterations}`).toJSON());
+    }
   }
   if (rl) {
     rlTraining.updates = rl.learner.stats.updates;

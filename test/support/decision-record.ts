@@ -58,6 +58,7 @@ export function decisionRecord(requestId: string, atMs = 1_800_000_000_000): Dec
       model_version: 'context-v3',
       session_ads_heard: 4,
       is_default: false,
+      ad_load: null,
     },
     rounds: [
       {

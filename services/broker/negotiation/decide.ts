@@ -95,16 +95,20 @@ export async function decide(req: DecisionRequest, deps: NegotiationDeps): Promi
     if (!more) break;
   }
 
-  // Ad load: below the floor an ad is not worth the listener's attention.
-  const floor = deps.settings.minUtility;
+  // Ad load: below the floor an ad is not worth the listener's attention. The context
+  // agent's ad load for this break, when it set one, replaces the configured floor.
+  const adLoad = state.snapshot.adLoad;
+  const floor = adLoad ? (adLoad.minUtility ?? undefined) : deps.settings.minUtility;
   if (floor !== undefined) {
+    const by = adLoad ? ` (the context agent's ad-load floor)` : '';
     state.eligible = state.eligible.filter((s) => {
       if (s.pinned || s.terms.utility >= floor) return true;
       state.rejected.push({
         creativeId: s.candidate.creativeId,
         reason: 'REASON_BELOW_MIN_UTILITY',
-        detail: `utility ${s.terms.utility.toFixed(3)} < ${floor}`,
+        detail: `utility ${s.terms.utility.toFixed(3)} < ${floor}${by}`,
       });
+      if (adLoad) state.adLoadRemoved++;
       return false;
     });
   }

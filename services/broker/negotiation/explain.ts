@@ -107,11 +107,16 @@ const fmt = (x: number) => x.toFixed(3);
 function summaryLine(
   d: Omit<Decision, 'explanation' | 'trace'>,
   e: Omit<DecisionExplanation, 'summary'>,
+  adLoad: { minUtility: number | null; removed: number } | null = null,
 ): string {
   const rounds = `${e.rounds} round${e.rounds === 1 ? '' : 's'}`;
   const degraded = d.degraded.length > 0 ? `; degraded: ${d.degraded.join(', ')}` : '';
+  const floor =
+    adLoad && adLoad.removed > 0
+      ? `; the context agent's ad-load floor ${adLoad.minUtility} removed ${adLoad.removed}`
+      : '';
   if (d.noAd) {
-    return `no ad (${d.noAdReasons.join(', ')}) for ${e.scenario} after ${rounds}; ${e.candidatesConsidered} considered${degraded}`;
+    return `no ad (${d.noAdReasons.join(', ')}) for ${e.scenario} after ${rounds}; ${e.candidatesConsidered} considered${floor}${degraded}`;
   }
   const ads = d.placements.map((p) => `${p.candidate.creativeId} [${p.candidate.tier}]`).join(', ');
   const explored = e.explored ? `; lead explored (p ${d.placements[0]!.propensity.toFixed(3)})` : '';
@@ -120,7 +125,7 @@ function summaryLine(
     .join(', ');
   return (
     `${d.placements.length} ad${d.placements.length === 1 ? '' : 's'} (${ads}) for ${e.scenario} after ${rounds}: ` +
-    `utility ${fmt(e.utility)} (${terms}); ${e.candidatesConsidered} considered${explored}${degraded}`
+    `utility ${fmt(e.utility)} (${terms}); ${e.candidatesConsidered} considered${explored}${floor}${degraded}`
   );
 }
 
@@ -159,7 +164,7 @@ export function finish(
     ...base,
     explanation: {
       ...explanation,
-      summary: `${base.dryRun ? 'dry run, nothing reserved: ' : ''}${summaryLine(base, explanation)}`,
+      summary: `${base.dryRun ? 'dry run, nothing reserved: ' : ''}${summaryLine(base, explanation, state.snapshot.adLoad ? { ...state.snapshot.adLoad, removed: state.adLoadRemoved } : null)}`,
     },
     trace: {
       snapshot: state.snapshot,

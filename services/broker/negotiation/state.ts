@@ -70,6 +70,8 @@ export class DecisionState {
   eligible: Scored[] = [];
   /** Candidates removed before ranking (broker screening, critics' vetoes, guard). */
   readonly rejected: Rejection[] = [];
+  /** Candidates the context agent's ad-load floor removed (snapshot.adLoad). */
+  adLoadRemoved = 0;
   /** Candidates removed by the proposers' own hard eligibility (reported last). */
   readonly removedByProposers: Rejection[] = [];
   /** House-only guard: paid ads are never committed (a critic or the committer failed, or none exists). */

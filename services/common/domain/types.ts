@@ -99,6 +99,18 @@ export interface Snapshot {
   modelVersion: string;
   sessionAdsHeard: number;
   isDefault: boolean;
+  /**
+   * The context agent's ad load for this break (its ad-load policy, from this
+   * snapshot): the broker's floor on joint utility for this decision, in
+   * place of its configured one. Absent = the context agent set none (no
+   * policy loaded, or an older agent): the broker's own applies.
+   */
+  adLoad?: AdLoad;
+}
+
+/** The floor on joint utility this break's ads must clear; null = no floor. */
+export interface AdLoad {
+  minUtility: number | null;
 }
 
 export interface Rejection {

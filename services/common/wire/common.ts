@@ -232,11 +232,29 @@ export function snapshotFromWire(w: ContextSnapshot__Output | null, field = 'con
     receptiveness: numberInRange(s.receptiveness, `${field}.receptiveness`, 0, 1),
     skipRisk: numberInRange(s.skip_risk, `${field}.skip_risk`, 0, 1),
     features: s.features,
-    modelVersion: text(s.model_version, `${field}.model_version`, 64),
+    // Up to two model versions of 64: the context model's and its ad-load policy's (`a+b`).
+    modelVersion: text(s.model_version, `${field}.model_version`, 129),
     sessionAdsHeard: intInRange(s.session_ads_heard, `${field}.session_ads_heard`, 0, 1_000_000),
     isDefault: s.is_default,
+    ...(s.ad_load
+      ? {
+          adLoad: {
+            minUtility: s.ad_load.has_floor
+              ? numberInRange(
+                  s.ad_load.min_utility,
+                  `${field}.ad_load.min_utility`,
+                  -AD_LOAD_FLOOR_LIMIT,
+                  AD_LOAD_FLOOR_LIMIT,
+                )
+              : null,
+          },
+        }
+      : {}),
   };
 }
+
+/** The largest floor (either sign) an ad load may set: joint utility is a few units at most. */
+export const AD_LOAD_FLOOR_LIMIT = 100;
 
 export function snapshotToWire(s: Snapshot): WireSnapshot {
   return {
@@ -248,6 +266,9 @@ export function snapshotToWire(s: Snapshot): WireSnapshot {
     model_version: s.modelVersion,
     session_ads_heard: s.sessionAdsHeard,
     is_default: s.isDefault,
+    ...(s.adLoad
+      ? { ad_load: { has_floor: s.adLoad.minUtility !== null, min_utility: s.adLoad.minUtility ?? 0 } }
+      : {}),
   };
 }
 

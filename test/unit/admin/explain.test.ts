@@ -19,3 +19,16 @@ describe('explainText', () => {
     );
   });
 });
+
+describe('explainText and the context agent ad load', () => {
+  it("shows the break's ad load when the context agent's policy set one, and only then", () => {
+    const context = (lines: string[]) => lines.find((l) => l.startsWith('context: '))!;
+    expect(context(explainText(decisionRecord('r-1')))).not.toContain('ad load');
+    const floored = decisionRecord('r-2');
+    floored.context!.ad_load = { has_floor: true, min_utility: 0.5 };
+    expect(context(explainText(floored))).toContain("ad load: floor 0.500 (the context agent's policy)");
+    const none = decisionRecord('r-3');
+    none.context!.ad_load = { has_floor: false, min_utility: 0 };
+    expect(context(explainText(none))).toContain("ad load: no floor (the context agent's policy)");
+  });
+});

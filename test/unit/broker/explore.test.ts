@@ -3,7 +3,7 @@ import { chooseLead, leadDistribution } from '../../../services/broker/explore';
 import { decide } from '../../../services/broker/negotiation';
 import type { Scored } from '../../../services/broker/pod';
 import type { Tier } from '../../../services/common/domain/types';
-import { cand, fakes, proposal, request, SLOT } from './fakes';
+import { cand, fakes, proposal, request, SLOT, SNAPSHOT } from './fakes';
 
 const scored = (id: string, utility: number, tier: Tier = 'standard', pinned = false): Scored => ({
   candidate: cand(id, { tier }),
@@ -166,5 +166,59 @@ describe('the ad-load floor', () => {
     expect(empty.noAd).toBe(true);
     expect(empty.noAdReasons).toContain('REASON_BELOW_MIN_UTILITY');
     expect(none.calls.commit).toHaveLength(0);
+  });
+});
+
+describe("the context agent's ad-load floor", () => {
+  const slot = { ...SLOT, maxAds: 3, maxTotalDurationMs: 90_000 };
+  // Utilities as above: 1.967, 1.267, 0.567.
+  const three = async () =>
+    proposal(
+      [
+        cand('worth-it', { pSkip: 0.1, pComplete: 0.9 }),
+        cand('borderline', { pSkip: 0.4, pComplete: 0.5 }),
+        cand('annoying', { pSkip: 0.8, pComplete: 0.2 }),
+      ],
+      { exhausted: true },
+    );
+  const withAdLoad = (minUtility: number | null, settings: Parameters<typeof fakes>[0] = {}) => {
+    const f = fakes(settings);
+    f.behave.propose = three;
+    f.behave.assess = async () => ({ ...SNAPSHOT, modelVersion: 'ctx-1+ad-load-7', adLoad: { minUtility } });
+    return f;
+  };
+  const placed = (d: Awaited<ReturnType<typeof decide>>) => d.placements.map((p) => p.candidate.creativeId);
+
+  it("is this decision's floor, and the explanation says it removed ads", async () => {
+    const d = await decide(request({ slot }), withAdLoad(1.2).deps);
+    expect(placed(d)).toEqual(['worth-it', 'borderline']);
+    const why = d.explanation.runnersUp.find((r) => r.creativeId === 'annoying');
+    expect(why?.reason).toBe('REASON_BELOW_MIN_UTILITY');
+    expect(why?.detail).toBe("utility 0.567 < 1.2 (the context agent's ad-load floor)");
+    expect(d.explanation.summary).toContain("the context agent's ad-load floor 1.2 removed 1");
+    // The policy that decided shows in the context agent's model version.
+    expect(d.explanation.agents.get('context')?.modelVersion).toBe('ctx-1+ad-load-7');
+  });
+
+  it('replaces the configured floor, in both directions', async () => {
+    // Stricter than the broker's.
+    expect(placed(await decide(request({ slot }), withAdLoad(1.5, { minUtility: 0 }).deps))).toEqual([
+      'worth-it',
+    ]);
+    // "No floor" from the context agent lifts the broker's for this break.
+    const none = await decide(request({ slot }), withAdLoad(null, { minUtility: 1.5 }).deps);
+    expect(placed(none)).toEqual(['worth-it', 'borderline', 'annoying']);
+    expect(none.explanation.summary).not.toContain('ad-load floor');
+  });
+
+  it("without one (an older or policy-less context agent), the broker's own applies", async () => {
+    const f = fakes({ minUtility: 1.5 });
+    f.behave.propose = three;
+    const d = await decide(request({ slot }), f.deps);
+    expect(placed(d)).toEqual(['worth-it']);
+    expect(d.explanation.runnersUp.find((r) => r.creativeId === 'annoying')?.detail).toBe(
+      'utility 0.567 < 1.5',
+    );
+    expect(d.explanation.summary).not.toContain('ad-load floor');
   });
 });

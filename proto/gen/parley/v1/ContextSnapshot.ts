@@ -1,6 +1,7 @@
 // Original file: proto/parley/v1/common.proto
 
 import type { Scenario as _parley_v1_Scenario, Scenario__Output as _parley_v1_Scenario__Output } from '../../parley/v1/Scenario';
+import type { AdLoad as _parley_v1_AdLoad, AdLoad__Output as _parley_v1_AdLoad__Output } from '../../parley/v1/AdLoad';
 
 export interface ContextSnapshot {
   'scenario'?: (_parley_v1_Scenario);
@@ -11,6 +12,7 @@ export interface ContextSnapshot {
   'model_version'?: (string);
   'session_ads_heard'?: (number);
   'is_default'?: (boolean);
+  'ad_load'?: (_parley_v1_AdLoad | null);
 }
 
 export interface ContextSnapshot__Output {
@@ -22,4 +24,5 @@ export interface ContextSnapshot__Output {
   'model_version': (string);
   'session_ads_heard': (number);
   'is_default': (boolean);
+  'ad_load': (_parley_v1_AdLoad__Output | null);
 }

@@ -1,0 +1,20 @@
+/**
+ * The inventory agent's offer policy file (learning/offer-policy.ts,
+ * `parley-inventory-offer/1`), loaded at start and hot-swapped while it runs.
+ * Until a valid file is read the holder keeps NO_OFFER: the agent offers its
+ * supervised shortlist, as without a policy.
+ */
+import { ModelHolder, watchModelFile } from '../../learning/artifacts';
+import { parseOfferModel } from '../../learning/offer-policy';
+import type { Logger } from '../common/log';
+import { NO_OFFER, type OfferInUse } from './agent';
+
+export function watchOfferPolicy(
+  path: string,
+  intervalMs: number,
+  log?: Logger,
+): { holder: ModelHolder<OfferInUse>; close(): void } {
+  const holder = new ModelHolder<OfferInUse>(NO_OFFER);
+  const watch = watchModelFile(holder, path, parseOfferModel, intervalMs, log);
+  return { holder, close: () => watch.close() };
+}
