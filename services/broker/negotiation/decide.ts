@@ -96,11 +96,14 @@ export async function decide(req: DecisionRequest, deps: NegotiationDeps): Promi
   }
 
   // Ad load: below the floor an ad is not worth the listener's attention. The context
-  // agent's ad load for this break, when it set one, replaces the configured floor.
-  const adLoad = state.snapshot.adLoad;
-  const floor = adLoad ? (adLoad.minUtility ?? undefined) : deps.settings.minUtility;
+  // agent's ad load for this break may raise the configured floor, never lower it: the
+  // operator's setting is a guardrail over the learned policy.
+  const configured = deps.settings.minUtility;
+  const learned = state.snapshot.adLoad?.minUtility ?? undefined;
+  const byAgent = learned !== undefined && (configured === undefined || learned > configured);
+  const floor = byAgent ? learned : configured;
   if (floor !== undefined) {
-    const by = adLoad ? ` (the context agent's ad-load floor)` : '';
+    const by = byAgent ? ` (the context agent's ad-load floor)` : '';
     state.eligible = state.eligible.filter((s) => {
       if (s.pinned || s.terms.utility >= floor) return true;
       state.rejected.push({
@@ -108,7 +111,7 @@ export async function decide(req: DecisionRequest, deps: NegotiationDeps): Promi
         reason: 'REASON_BELOW_MIN_UTILITY',
         detail: `utility ${s.terms.utility.toFixed(3)} < ${floor}${by}`,
       });
-      if (adLoad) state.adLoadRemoved++;
+      if (byAgent) state.adLoadRemoved++;
       return false;
     });
   }

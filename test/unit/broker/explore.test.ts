@@ -200,15 +200,22 @@ describe("the context agent's ad-load floor", () => {
     expect(d.explanation.agents.get('context')?.modelVersion).toBe('ctx-1+ad-load-7');
   });
 
-  it('replaces the configured floor, in both directions', async () => {
-    // Stricter than the broker's.
+  it('raises the configured floor, never lowers it (the operator sets a guardrail)', async () => {
+    // Stricter than the broker's: the context agent's applies.
     expect(placed(await decide(request({ slot }), withAdLoad(1.5, { minUtility: 0 }).deps))).toEqual([
       'worth-it',
     ]);
-    // "No floor" from the context agent lifts the broker's for this break.
-    const none = await decide(request({ slot }), withAdLoad(null, { minUtility: 1.5 }).deps);
-    expect(placed(none)).toEqual(['worth-it', 'borderline', 'annoying']);
-    expect(none.explanation.summary).not.toContain('ad-load floor');
+    // "No floor", or a lower one, from the context agent leaves the broker's in place.
+    for (const minUtility of [null, 0.5]) {
+      const d = await decide(request({ slot }), withAdLoad(minUtility, { minUtility: 1.5 }).deps);
+      expect(placed(d)).toEqual(['worth-it']);
+      expect(d.explanation.runnersUp.find((r) => r.creativeId === 'borderline')?.detail).toBe(
+        'utility 1.267 < 1.5',
+      );
+      expect(d.explanation.summary).not.toContain('ad-load floor');
+    }
+    // With nothing configured, its "no floor" serves all three.
+    expect(placed(await decide(request({ slot }), withAdLoad(null).deps))).toHaveLength(3);
   });
 
   it("without one (an older or policy-less context agent), the broker's own applies", async () => {
