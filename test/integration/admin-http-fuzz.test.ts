@@ -18,9 +18,7 @@ import { SignInGuard } from '../../services/admin/auth';
 import { MAX_BODY_BYTES } from '../../services/admin/http';
 import type { RunningAdmin } from '../../services/admin/server';
 import { createLogger } from '../../services/common/log';
-import { encodeDecision } from '../../services/common/state/decisions';
 import { seedAdmin, startTestAdmin } from '../support/admin';
-import { decisionRecord } from '../support/decision-record';
 import { number, runsFor, text, useTried } from '../support/fuzz';
 import { useTestRedis } from '../support/redis';
 

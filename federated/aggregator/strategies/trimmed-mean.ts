@@ -15,7 +15,7 @@ export class TrimmedMean extends SampledStrategy {
   readonly name = 'trimmed-mean';
   private readonly beta: number;
 
-  constructor(private readonly options: TrimmedMeanOptions = {}) {
+  constructor(options: TrimmedMeanOptions = {}) {
     super(options);
     this.beta = options.beta ?? 0.2;
     if (!(this.beta >= 0 && this.beta < 0.5)) throw new RangeError('beta must be in [0, 0.5)');
