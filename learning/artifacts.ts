@@ -110,6 +110,29 @@ export class ModelHolder<T extends { readonly version: string }> {
  * Loads `path` into `holder` when it exists and swaps in every later valid
  * version; a missing or bad file keeps the current model (logged).
  */
+/** A model held for the decisions, and the watch that swaps it. */
+export interface Watched<T extends { readonly version: string }> {
+  holder: ModelHolder<T>;
+  close(): void;
+}
+
+/**
+ * A holder that starts with `initial`, loads the model at `path` if it is
+ * there and hot-swaps every later valid version (a missing or broken file
+ * keeps the model in use; logged).
+ */
+export function watchModel<T extends { readonly version: string }>(
+  initial: T,
+  path: string,
+  parse: (json: string) => T,
+  intervalMs: number,
+  log?: Logger,
+): Watched<T> {
+  const holder = new ModelHolder<T>(initial);
+  const w = watchModelFile(holder, path, parse, intervalMs, log);
+  return { holder, close: () => w.close() };
+}
+
 export function watchModelFile<T extends { readonly version: string }>(
   holder: ModelHolder<T>,
   path: string,

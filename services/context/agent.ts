@@ -14,7 +14,7 @@
  */
 
 import { type AdLoadPolicy, parseAdLoadModel } from '../../learning/ad-load-policy';
-import { JoinedVersion, ModelHolder, watchModelFile } from '../../learning/artifacts';
+import { JoinedVersion, type ModelHolder, type Watched, watchModel } from '../../learning/artifacts';
 import { type ContextEstimator, parseContextModel } from '../../learning/context-estimator';
 import type { Signals, Snapshot } from '../common/domain/types';
 import type { Logger } from '../common/log';
@@ -38,14 +38,8 @@ export const RULES_ONLY: ContextModel = { version: CONTEXT_MODEL_VERSION, apply:
  * there and hot-swaps every later valid version (a missing or broken file
  * keeps the model in use; logged).
  */
-export function watchContextModel(
-  path: string,
-  intervalMs: number,
-  log?: Logger,
-): { holder: ModelHolder<ContextModel>; close(): void } {
-  const holder = new ModelHolder<ContextModel>(RULES_ONLY);
-  const watch = watchModelFile(holder, path, parseContextModel, intervalMs, log);
-  return { holder, close: () => watch.close() };
+export function watchContextModel(path: string, intervalMs: number, log?: Logger): Watched<ContextModel> {
+  return watchModel<ContextModel>(RULES_ONLY, path, parseContextModel, intervalMs, log);
 }
 
 /** The ad-load policy in use, or NO_AD_LOAD: the snapshot sets no floor (the broker's own applies). */
@@ -59,14 +53,8 @@ export const NO_AD_LOAD: AdLoadModel = { version: 'ad-load-none', floor: () => n
  * (`parley-context-ad-load/1`) if it is there and hot-swaps every later
  * valid version (a missing or broken file keeps the policy in use; logged).
  */
-export function watchAdLoadPolicy(
-  path: string,
-  intervalMs: number,
-  log?: Logger,
-): { holder: ModelHolder<AdLoadModel>; close(): void } {
-  const holder = new ModelHolder<AdLoadModel>(NO_AD_LOAD);
-  const watch = watchModelFile(holder, path, parseAdLoadModel, intervalMs, log);
-  return { holder, close: () => watch.close() };
+export function watchAdLoadPolicy(path: string, intervalMs: number, log?: Logger): Watched<AdLoadModel> {
+  return watchModel<AdLoadModel>(NO_AD_LOAD, path, parseAdLoadModel, intervalMs, log);
 }
 
 export interface Observation {

@@ -4,17 +4,11 @@
  * Until a valid file is read the holder keeps NO_OFFER: the agent offers its
  * supervised shortlist, as without a policy.
  */
-import { ModelHolder, watchModelFile } from '../../learning/artifacts';
+import { type Watched, watchModel } from '../../learning/artifacts';
 import { parseOfferModel } from '../../learning/offer-policy';
 import type { Logger } from '../common/log';
 import { NO_OFFER, type OfferInUse } from './agent';
 
-export function watchOfferPolicy(
-  path: string,
-  intervalMs: number,
-  log?: Logger,
-): { holder: ModelHolder<OfferInUse>; close(): void } {
-  const holder = new ModelHolder<OfferInUse>(NO_OFFER);
-  const watch = watchModelFile(holder, path, parseOfferModel, intervalMs, log);
-  return { holder, close: () => watch.close() };
+export function watchOfferPolicy(path: string, intervalMs: number, log?: Logger): Watched<OfferInUse> {
+  return watchModel<OfferInUse>(NO_OFFER, path, parseOfferModel, intervalMs, log);
 }

@@ -5,7 +5,7 @@
  * forecast (learning/forecast.ts) as even pacing's traffic profile. Until a
  * valid file is read, each holder keeps a stand-in that changes nothing.
  */
-import { ModelHolder, watchModelFile } from '../../learning/artifacts';
+import { type ModelHolder, type Watched, watchModel } from '../../learning/artifacts';
 import { SlotForecaster } from '../../learning/forecast';
 import {
   NEUTRAL_OBJECTIVE,
@@ -21,35 +21,18 @@ export type Forecast = SlotForecaster & { readonly version: string };
 /** No forecast (yet): every campaign's profile is flat. */
 export const NO_FORECAST: Forecast = Object.assign(new SlotForecaster(), { version: 'forecast-none' });
 
-interface Watched<T extends { readonly version: string }> {
-  holder: ModelHolder<T>;
-  close(): void;
-}
-
-function watch<T extends { readonly version: string }>(
-  initial: T,
-  path: string,
-  parse: (json: string) => T,
-  intervalMs: number,
-  log?: Logger,
-): Watched<T> {
-  const holder = new ModelHolder<T>(initial);
-  const w = watchModelFile(holder, path, parse, intervalMs, log);
-  return { holder, close: () => w.close() };
-}
-
 /** The bid-multiplier policy at `path`; NEUTRAL_OBJECTIVE (the rules alone) until one loads. */
 export function watchObjectiveModel(
   path: string,
   intervalMs: number,
   log?: Logger,
 ): Watched<ObjectivePolicy> {
-  return watch(NEUTRAL_OBJECTIVE, path, parseObjectiveModel, intervalMs, log);
+  return watchModel(NEUTRAL_OBJECTIVE, path, parseObjectiveModel, intervalMs, log);
 }
 
 /** The slot forecast at `path`; NO_FORECAST (flat profiles) until one loads. */
 export function watchForecast(path: string, intervalMs: number, log?: Logger): Watched<Forecast> {
-  return watch(NO_FORECAST, path, SlotForecaster.parse, intervalMs, log);
+  return watchModel(NO_FORECAST, path, SlotForecaster.parse, intervalMs, log);
 }
 
 /**

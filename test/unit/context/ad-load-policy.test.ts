@@ -5,7 +5,6 @@ import { ModelHolder, publishModel } from '../../../learning/artifacts';
 import { ContextEstimator } from '../../../learning/context-estimator';
 import { AD_LOAD_ACTIONS, AD_LOAD_DIM, adLoadFeatures, adLoadPolicy } from '../../../learning/shared-rl';
 import { loadConfig } from '../../../services/common/config';
-import type { Signals } from '../../../services/common/domain/types';
 import { createLogger } from '../../../services/common/log';
 import { seededRng } from '../../../services/common/rng';
 import { localTime } from '../../../services/common/wire/validate';
@@ -19,25 +18,11 @@ import { CONTEXT_FEATURES } from '../../../services/context/assess';
 import { startContextAgent } from '../../../services/context/server';
 import { MemorySessionStore } from '../../../services/context/session-store';
 import { useCleanup } from '../../support/cleanup';
+import { signals } from '../../support/signals';
 
 const NOW = Date.parse('2026-06-10T12:00:00Z');
 const GENRES = ['rock', 'edm', 'classical', 'podcast', 'jazz', 'hip-hop'];
 const DEVICES = ['desktop', 'mobile', 'smart_speaker', 'car'] as const;
-
-const signals = (o: Partial<Signals> = {}): Signals => ({
-  sessionId: 's1',
-  device: 'desktop',
-  localTime: localTime('2026-06-10T14:00:00+02:00', 'local_time'),
-  trackGenre: 'rock',
-  previousGenre: '',
-  recentSkips: 0,
-  playlistKind: 'user',
-  activityHint: 'unknown',
-  explicitContent: false,
-  country: 'SE',
-  content: null,
-  ...o,
-});
 
 const store = () => new MemorySessionStore({ ttlMs: 60_000 });
 

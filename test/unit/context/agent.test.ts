@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Signals } from '../../../services/common/domain/types';
-import { localTime } from '../../../services/common/wire/validate';
 import { ContextAgent } from '../../../services/context/agent';
 import { MemorySessionStore, type SessionStore } from '../../../services/context/session-store';
+import { signals } from '../../support/signals';
 
 const NOW = Date.parse('2026-06-10T12:00:00Z');
-
-const signals = (o: Partial<Signals> = {}): Signals => ({
-  sessionId: 's1',
-  device: 'desktop',
-  localTime: localTime('2026-06-10T14:00:00+02:00', 'local_time'),
-  trackGenre: 'rock',
-  previousGenre: '',
-  recentSkips: 0,
-  playlistKind: 'user',
-  activityHint: 'unknown',
-  explicitContent: false,
-  country: 'SE',
-  content: null,
-  ...o,
-});
 
 describe('ContextAgent', () => {
   it('carries ads heard and outcomes from observe into the next assessment', async () => {

@@ -8,32 +8,16 @@ import {
   parseContextModel,
 } from '../../../learning/context-estimator';
 import { loadConfig } from '../../../services/common/config';
-import type { Signals } from '../../../services/common/domain/types';
 import { createLogger } from '../../../services/common/log';
-import { localTime } from '../../../services/common/wire/validate';
 import { ContextAgent, type ContextModel, watchContextModel } from '../../../services/context/agent';
 import { assessContext, CONTEXT_MODEL_VERSION } from '../../../services/context/assess';
 import { startContextAgent } from '../../../services/context/server';
 import { MemorySessionStore } from '../../../services/context/session-store';
 import { useCleanup } from '../../support/cleanup';
+import { signals } from '../../support/signals';
 
 const NOW = Date.parse('2026-06-10T12:00:00Z');
 const COMMITTED = join(import.meta.dirname, '../../../models/context/current.json');
-
-const signals = (o: Partial<Signals> = {}): Signals => ({
-  sessionId: 's1',
-  device: 'desktop',
-  localTime: localTime('2026-06-10T14:00:00+02:00', 'local_time'),
-  trackGenre: 'rock',
-  previousGenre: '',
-  recentSkips: 0,
-  playlistKind: 'user',
-  activityHint: 'unknown',
-  explicitContent: false,
-  country: 'SE',
-  content: null,
-  ...o,
-});
 
 /** A model that ignores the features: P(skip) = sigmoid(bias). */
 const biasOnly = (version: string, bias: number) => {
