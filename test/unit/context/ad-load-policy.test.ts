@@ -5,7 +5,6 @@ import { ModelHolder, publishModel } from '../../../learning/artifacts';
 import { ContextEstimator } from '../../../learning/context-estimator';
 import { AD_LOAD_ACTIONS, AD_LOAD_DIM, adLoadFeatures, adLoadPolicy } from '../../../learning/shared-rl';
 import { loadConfig } from '../../../services/common/config';
-import { createLogger } from '../../../services/common/log';
 import { seededRng } from '../../../services/common/rng';
 import { localTime } from '../../../services/common/wire/validate';
 import {
@@ -19,6 +18,7 @@ import { startContextAgent } from '../../../services/context/server';
 import { MemorySessionStore } from '../../../services/context/session-store';
 import { useCleanup } from '../../support/cleanup';
 import { signals } from '../../support/signals';
+import { capture, until } from '../../support/wait';
 
 const NOW = Date.parse('2026-06-10T12:00:00Z');
 const GENRES = ['rock', 'edm', 'classical', 'podcast', 'jazz', 'hip-hop'];
@@ -33,18 +33,7 @@ const always = (version: string, action: number) => {
   return new AdLoadPolicy(version, AD_LOAD_ACTIONS, theta);
 };
 
-async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function capture() {
-  const lines: Array<{ level: string; msg: string; error?: string }> = [];
-  return { lines, log: createLogger('test', 'debug', {}, (l) => lines.push(JSON.parse(l))) };
-}
+const captured = () => capture<{ level: string; msg: string; error?: string }>();
 
 const { tempRoot, closers } = useCleanup('parley-ad-load-');
 
@@ -130,7 +119,7 @@ describe('the context agent with an ad-load policy', () => {
     const { currentPath } = publishModel(root, 'ad-load', always('ad-load-start', 2).toJSON());
     const cfg = loadConfig({ PARLEY_AD_LOAD_POLICY_PATH: currentPath, PARLEY_CONTEXT_PORT: '0' });
     expect(cfg.adLoadPolicyPath).toBe(currentPath);
-    const svc = await startContextAgent({ config: cfg, log: capture().log });
+    const svc = await startContextAgent({ config: cfg, log: captured().log });
     closers.push(() => svc.close());
     expect(svc.adLoad?.version).toBe('ad-load-start');
     const s = await svc.agent.assess(signals(), NOW);

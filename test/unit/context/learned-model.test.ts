@@ -8,13 +8,13 @@ import {
   parseContextModel,
 } from '../../../learning/context-estimator';
 import { loadConfig } from '../../../services/common/config';
-import { createLogger } from '../../../services/common/log';
 import { ContextAgent, type ContextModel, watchContextModel } from '../../../services/context/agent';
 import { assessContext, CONTEXT_MODEL_VERSION } from '../../../services/context/assess';
 import { startContextAgent } from '../../../services/context/server';
 import { MemorySessionStore } from '../../../services/context/session-store';
 import { useCleanup } from '../../support/cleanup';
 import { signals } from '../../support/signals';
+import { capture, until } from '../../support/wait';
 
 const NOW = Date.parse('2026-06-10T12:00:00Z');
 const COMMITTED = join(import.meta.dirname, '../../../models/context/current.json');
@@ -28,18 +28,7 @@ const biasOnly = (version: string, bias: number) => {
 
 const store = () => new MemorySessionStore({ ttlMs: 60_000 });
 
-async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function capture() {
-  const lines: Array<{ level: string; msg: string; to?: string; version?: string }> = [];
-  return { lines, log: createLogger('test', 'debug', {}, (l) => lines.push(JSON.parse(l))) };
-}
+const captured = () => capture<{ level: string; msg: string; to?: string; version?: string }>();
 
 const { tempRoot, closers } = useCleanup('parley-ctx-model-');
 
@@ -52,7 +41,7 @@ describe('ContextAgent with a learned model', () => {
     expect(cfg.contextModelPath).toBe('');
     const svc = await startContextAgent({
       config: cfg,
-      log: capture().log,
+      log: captured().log,
     });
     closers.push(() => svc.close());
     expect(svc.model).toBeNull();
@@ -109,7 +98,7 @@ describe('ContextAgent with a learned model', () => {
     const { currentPath } = publishModel(root, 'context', biasOnly('ctx-start', 3).toJSON());
     const cfg = loadConfig({ PARLEY_CONTEXT_MODEL_PATH: currentPath, PARLEY_CONTEXT_PORT: '0' });
     expect(cfg.contextModelPath).toBe(currentPath);
-    const svc = await startContextAgent({ config: { ...cfg, catalogueReloadMs: 10 }, log: capture().log });
+    const svc = await startContextAgent({ config: { ...cfg, catalogueReloadMs: 10 }, log: captured().log });
     closers.push(() => svc.close());
     expect((await svc.agent.assess(signals(), NOW)).modelVersion).toBe('ctx-start');
     publishModel(root, 'context', biasOnly('ctx-next', -3).toJSON());

@@ -12,7 +12,6 @@ import {
 } from '../../../learning/objective-policy';
 import { staticCatalogue } from '../../../services/common/catalogue/load';
 import { loadConfig } from '../../../services/common/config';
-import { createLogger } from '../../../services/common/log';
 import {
   OBJECTIVE_MODEL_VERSION,
   ObjectiveAgent,
@@ -23,6 +22,7 @@ import { forecastProfile, watchForecast, watchObjectiveModel } from '../../../se
 import { EmbeddedOutcomeLog } from '../../../services/objective/outcome-log';
 import { startObjectiveAgent } from '../../../services/objective/server';
 import { useCleanup } from '../../support/cleanup';
+import { capture, until } from '../../support/wait';
 import { campaign, candidate, catalogueOf, DAY, DAY0, evaluateInput, HOUR } from './fixtures';
 
 const NOW = DAY0 + 12 * HOUR;
@@ -73,18 +73,7 @@ const INPUT = evaluateInput(['behind', 'ahead', 'paused'].map((id) => candidate(
 /** theta = [bias, behind_curve, behind_kpi, under_delivered, day_elapsed] */
 const policy = (version: string, theta: number[]) => new ObjectivePolicy(version, theta);
 
-async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function capture() {
-  const lines: Array<{ msg: string }> = [];
-  return { lines, log: createLogger('test', 'debug', {}, (l) => lines.push(JSON.parse(l))) };
-}
+const captured = () => capture<{ msg: string }>();
 const rejected = (lines: Array<{ msg: string }>) => () =>
   lines.some((l) => l.msg === 'model file rejected; keeping the current model');
 
@@ -200,7 +189,7 @@ describe('startObjectiveAgent', () => {
   const start = async (env: Record<string, string>) => {
     const svc = await startObjectiveAgent({
       config: loadConfig({ PARLEY_OBJECTIVE_PORT: '0', PARLEY_METRICS_PORT: 'off', ...env }),
-      log: capture().log,
+      log: captured().log,
       catalogue: staticCatalogue(CATALOGUE),
       clock: () => NOW,
     });
