@@ -7,11 +7,9 @@ import {
   type Candidate,
   type ProposeInput,
   type Rejection,
-  SCENARIOS,
   TIERS_BY_PRIORITY,
   type Tier,
 } from '../../../services/common/domain/types';
-import { seededRng } from '../../../services/common/rng';
 import { InventoryAgent, type InventoryProposal, REMOVED_CAP } from '../../../services/inventory/agent';
 import { listRemovals, STAGES } from '../../../services/inventory/eligibility';
 import { baselinePolicy, PolicyHolder, policyFeatures } from '../../../services/inventory/policy';
@@ -23,8 +21,8 @@ import {
   creative,
   NOW,
   proposeInput,
+  randomProposeInputs,
   signals,
-  slot,
   snapshot,
 } from './fixtures';
 
@@ -218,40 +216,7 @@ function plainProposal(cat: Catalogue, input: ProposeInput, k: number): Inventor
 describe('InventoryAgent.propose on a generated catalogue', () => {
   const nowMs = NOW;
   const cat = parseCatalogue(benchCatalogueYaml({ ...DEFAULT_BENCH_CATALOGUE, nowMs }));
-  const rng = seededRng(3);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
-  const randomInput = (i: number): ProposeInput =>
-    proposeInput({
-      requestId: `r-${i}`,
-      slot: slot({
-        position: pick(['pre', 'mid', 'post'] as const),
-        maxAds: pick([1, 2, 3]),
-        maxTotalDurationMs: pick([15_000, 20_000, 30_000, 60_000]),
-      }),
-      signals: signals({
-        country: pick(['SE', 'US', 'GB', 'DE', 'FR', 'BR']),
-        device: pick(['mobile', 'desktop', 'smart_speaker', 'car', 'tv'] as const),
-        trackGenre: pick(['pop', 'Rock', 'jazz', 'indie', 'podcast']),
-        explicitContent: rng.next() < 0.3,
-      }),
-      context: snapshot({
-        scenario: pick(SCENARIOS),
-        focusLevel: rng.next(),
-        receptiveness: rng.next(),
-        skipRisk: rng.next(),
-        sessionAdsHeard: Math.floor(rng.next() * 12),
-      }),
-      excludedAdvertisers: rng.next() < 0.2 ? [pick(['adv-1', 'adv-3', 'house'])] : [],
-      excludedCategories: rng.next() < 0.2 ? [pick(['Telco', 'food', 'games'])] : [],
-      shortlistSize: pick([1, 3, 8, 20, 500]),
-      excludeCreatives:
-        rng.next() < 0.3
-          ? Array.from(
-              { length: 30 },
-              () => `cr-${pick([1, 2, 3, 4, 5])}-${pick([0, 1])}-${pick([0, 1, 2, 3])}`,
-            )
-          : [],
-    });
+  const randomInput = randomProposeInputs(3);
 
   it('proposes exactly what filtering, scoring and sorting every creative gives', () => {
     const remembered: Array<[string, string, Float32Array]> = [];

@@ -1,6 +1,13 @@
 /** Small hand-built catalogues and requests for the inventory agent's tests. */
 import type { Advertiser, Campaign, Catalogue, Creative } from '../../../services/common/catalogue/types';
-import type { ProposeInput, Signals, Slot, Snapshot } from '../../../services/common/domain/types';
+import {
+  type ProposeInput,
+  SCENARIOS,
+  type Signals,
+  type Slot,
+  type Snapshot,
+} from '../../../services/common/domain/types';
+import { seededRng } from '../../../services/common/rng';
 
 export const NOW = Date.parse('2026-06-10T08:00:00Z');
 
@@ -104,4 +111,45 @@ export function proposeInput(o: Partial<ProposeInput> = {}): ProposeInput {
     excludeCreatives: [],
     ...o,
   };
+}
+
+/**
+ * Varied propose inputs from one seed, for comparing two ways of proposing: the
+ * i-th call draws slot, signals, context, exclusions and shortlist size.
+ */
+export function randomProposeInputs(seed: number): (i: number) => ProposeInput {
+  const rng = seededRng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
+  return (i: number): ProposeInput =>
+    proposeInput({
+      requestId: `r-${i}`,
+      slot: slot({
+        position: pick(['pre', 'mid', 'post'] as const),
+        maxAds: pick([1, 2, 3]),
+        maxTotalDurationMs: pick([15_000, 20_000, 30_000, 60_000]),
+      }),
+      signals: signals({
+        country: pick(['SE', 'US', 'GB', 'DE', 'FR', 'BR']),
+        device: pick(['mobile', 'desktop', 'smart_speaker', 'car', 'tv'] as const),
+        trackGenre: pick(['pop', 'Rock', 'jazz', 'indie', 'podcast']),
+        explicitContent: rng.next() < 0.3,
+      }),
+      context: snapshot({
+        scenario: pick(SCENARIOS),
+        focusLevel: rng.next(),
+        receptiveness: rng.next(),
+        skipRisk: rng.next(),
+        sessionAdsHeard: Math.floor(rng.next() * 12),
+      }),
+      excludedAdvertisers: rng.next() < 0.2 ? [pick(['adv-1', 'adv-3', 'house'])] : [],
+      excludedCategories: rng.next() < 0.2 ? [pick(['Telco', 'food', 'games'])] : [],
+      shortlistSize: pick([1, 3, 8, 20, 500]),
+      excludeCreatives:
+        rng.next() < 0.3
+          ? Array.from(
+              { length: 30 },
+              () => `cr-${pick([1, 2, 3, 4, 5])}-${pick([0, 1])}-${pick([0, 1, 2, 3])}`,
+            )
+          : [],
+    });
 }

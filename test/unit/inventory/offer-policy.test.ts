@@ -6,7 +6,7 @@ import { deployOffer, OfferModel } from '../../../learning/offer-policy';
 import { OFFER_POOL, OfferPolicy, offerFeatures } from '../../../learning/shared-rl';
 import { parseCatalogue } from '../../../services/common/catalogue/load';
 import { loadConfig } from '../../../services/common/config';
-import { type ProposeInput, SCENARIOS } from '../../../services/common/domain/types';
+import type { ProposeInput } from '../../../services/common/domain/types';
 import { createLogger } from '../../../services/common/log';
 import { seededRng } from '../../../services/common/rng';
 import { InventoryAgent, NO_OFFER, type OfferInUse } from '../../../services/inventory/agent';
@@ -14,7 +14,7 @@ import { watchOfferPolicy } from '../../../services/inventory/offer';
 import { PolicyHolder } from '../../../services/inventory/policy';
 import { startInventoryAgent } from '../../../services/inventory/server';
 import { useCleanup } from '../../support/cleanup';
-import { NOW, proposeInput, signals, slot, snapshot } from './fixtures';
+import { NOW, proposeInput, randomProposeInputs } from './fixtures';
 
 const WEIGHTS = { listener: 1, advertiser: 1, platform: 1 };
 const REVENUE_SCALE = 30_000;
@@ -32,27 +32,8 @@ function agent(offer: ModelHolder<OfferInUse> | null, remember?: (r: string, c: 
 }
 
 function randomInputs(seed: number, n: number): ProposeInput[] {
-  const rng = seededRng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
-  return Array.from({ length: n }, (_, i) =>
-    proposeInput({
-      requestId: `r-${i}`,
-      slot: slot({ maxAds: pick([1, 2, 3]), maxTotalDurationMs: pick([30_000, 60_000]) }),
-      signals: signals({
-        country: pick(['SE', 'US', 'GB', 'DE']),
-        device: pick(['mobile', 'desktop', 'smart_speaker'] as const),
-        trackGenre: pick(['pop', 'rock', 'jazz', 'podcast']),
-      }),
-      context: snapshot({
-        scenario: pick(SCENARIOS),
-        focusLevel: rng.next(),
-        receptiveness: rng.next(),
-        skipRisk: rng.next(),
-        sessionAdsHeard: Math.floor(rng.next() * 12),
-      }),
-      shortlistSize: pick([1, 3, 8]),
-    }),
-  );
+  const next = randomProposeInputs(seed);
+  return Array.from({ length: n }, (_, i) => next(i));
 }
 
 const { tempRoot, closers } = useCleanup('parley-offer-');
