@@ -16,15 +16,15 @@
  *   }
  *
  * The action is argmax_a softmax(Θ x)_a, x = [1, snapshot.features] (a
- * default snapshot, without features, is the bias alone), computed exactly as
- * SoftmaxPolicy.greedy does, so a published policy decides as it did in the
- * simulator. Weights are written at full precision for the same reason.
+ * default snapshot, without features, is the bias alone): the trained
+ * SoftmaxPolicy's own greedy choice, so a published policy decides as it did
+ * in the simulator. Weights are written at full precision for the same reason.
  */
 import { z } from 'zod';
 import type { Snapshot } from '../services/common/domain/types';
 import { finiteNumbers, modelFile, modelHeader, parseModelJson } from '../services/common/schema';
 import { CONTEXT_FEATURES } from '../services/context/assess';
-import { AD_LOAD_ACTIONS, AD_LOAD_DIM, type SoftmaxPolicy } from './shared-rl';
+import { AD_LOAD_ACTIONS, AD_LOAD_DIM, SoftmaxPolicy } from './shared-rl';
 
 export const AD_LOAD_MODEL_FORMAT = 'parley-context-ad-load/1';
 export const AD_LOAD_MODEL_FEATURES = ['bias', ...CONTEXT_FEATURES] as const;
@@ -34,11 +34,10 @@ const MAX_ACTIONS = 16;
 
 export class AdLoadPolicy {
   readonly actions: readonly (number | null)[];
-  /** K rows of AD_LOAD_DIM. */
-  readonly theta: Float64Array;
+  /** The trained policy itself: choose() is its greedy choice, so the mesh decides as the simulator did. */
+  readonly policy: SoftmaxPolicy;
   // Scratch for one decision at a time (choose is synchronous).
   private readonly x = new Float64Array(AD_LOAD_DIM);
-  private readonly p: Float64Array;
 
   constructor(
     readonly version: string,
@@ -50,32 +49,22 @@ export class AdLoadPolicy {
     if (theta.length !== actions.length * AD_LOAD_DIM)
       throw new Error(`weights: expected ${actions.length * AD_LOAD_DIM}, got ${theta.length}`);
     this.actions = [...actions];
-    this.theta = Float64Array.from(theta);
-    this.p = new Float64Array(actions.length);
+    this.policy = new SoftmaxPolicy(actions.length, AD_LOAD_DIM, theta);
+  }
+
+  /** K rows of AD_LOAD_DIM. */
+  get theta(): Float64Array {
+    return this.policy.theta;
   }
 
   /** The action index for this snapshot (argmax of the softmax, ties to the first). */
   choose(s: Pick<Snapshot, 'features'>): number {
-    const { x, p, theta } = this;
-    const d = AD_LOAD_DIM;
+    const { x } = this;
     x.fill(0);
     x[0] = 1;
     if (s.features.length === CONTEXT_FEATURES.length)
       for (let i = 0; i < s.features.length; i++) x[i + 1] = s.features[i]!;
-    // As SoftmaxPolicy.probs, then greedy: the same arithmetic, so the same choice.
-    let top = -Infinity;
-    for (let a = 0; a < p.length; a++) {
-      let v = 0;
-      for (let j = 0; j < d; j++) v += theta[a * d + j]! * x[j]!;
-      p[a] = v;
-      top = Math.max(top, v);
-    }
-    let sum = 0;
-    for (let a = 0; a < p.length; a++) sum += p[a] = Math.exp(p[a]! - top);
-    for (let a = 0; a < p.length; a++) p[a]! /= sum;
-    let best = 0;
-    for (let a = 1; a < p.length; a++) if (p[a]! > p[best]!) best = a;
-    return best;
+    return this.policy.greedy(x);
   }
 
   /** The floor on joint utility for this break (null = none). */
