@@ -96,18 +96,18 @@ export class Admission {
 /** The name a shed decision's answer gives as degraded (and the metrics as the degraded part). */
 export const SHED = 'shed';
 
-const SHED_SPEC: AgentSpec = { name: SHED, share: 1, failSmall: 'cached-ranking', term: '' };
-
 /**
  * The agents of a shed decision: no agent is asked. Its one proposer stands
  * for the shedding and fails at once with `detail`, so the negotiation falls
  * back on the static house ranking (with no committer, only house ads, and
- * nothing reserved) and reports `shed` as degraded.
+ * nothing reserved) and reports `shed` as degraded. The house ads' listener
+ * value counts under `term`, the term of the proposer it stands in for.
  */
-export function shedAgents(detail: string): NegotiationAgents {
+export function shedAgents(detail: string, term: string): NegotiationAgents {
+  const spec: AgentSpec = { name: SHED, share: 1, failSmall: 'cached-ranking', term };
   return {
     context: null,
-    proposers: [{ spec: SHED_SPEC, propose: () => Promise.reject(errorWithoutStack(detail)) }],
+    proposers: [{ spec, propose: () => Promise.reject(errorWithoutStack(detail)) }],
     critics: [],
     committer: null,
   };

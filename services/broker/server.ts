@@ -135,6 +135,8 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
   const { agents, config, log } = deps;
   const clock = deps.clock ?? systemClock;
   const settings = brokerSettings(config);
+  /** A shed decision's house ads count their listener value under the (first) proposer's term. */
+  const shedTerm = agents.proposers[0]?.spec.term ?? '';
   const noteOutcomeFailure = warnNowAndThen(log, 'outcomes not recorded');
   const noteAnswerStoreFailure = warnNowAndThen(log, 'idempotent Decide: the answer store failed');
 
@@ -189,7 +191,7 @@ export function brokerHandlers(deps: BrokerDeps): BrokerHandlers {
     const admission = deps.admission;
     const shed = admission?.admit(left) ?? null;
     let negotiators = agents;
-    if (admission && shed) negotiators = shedAgents(admission.detail(shed));
+    if (admission && shed) negotiators = shedAgents(admission.detail(shed), shedTerm);
     // The request waited about as long as the event loop lags before this handler saw it:
     // a negotiation takes that off its time (a shed decision needs next to none).
     const lag = admission && !shed ? admission.lag : 0;

@@ -80,7 +80,7 @@ describe('Admission', () => {
 
 describe('shedAgents', () => {
   it("asks no agent: its one proposer fails at once with the shedding's reason, a stackless Error", async () => {
-    const agents = shedAgents('load shed: 64 decisions in flight (limit 64)');
+    const agents = shedAgents('load shed: 64 decisions in flight (limit 64)', 'listener');
     expect(agents).toMatchObject({ context: null, critics: [], committer: null });
     const limit = Error.stackTraceLimit;
     const err = await agents.proposers[0]!.propose({} as never, 10, null).catch((e: unknown) => e);

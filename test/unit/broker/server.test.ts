@@ -185,6 +185,9 @@ describe('Decide under load (shedding)', () => {
     ]);
     expect(shed.why?.agents?.shed?.fallback).toBe('house ads');
     expect(shed.why?.summary).toMatch(/degraded: shed$/);
+    // The house ad's listener value counts under the proposer's term, as in any fallback to house ads.
+    const proposerTerm = f.deps.agents.proposers[0]!.spec.term;
+    expect(Object.keys(shed.why?.terms ?? {}).sort()).toEqual([proposerTerm, 'platform'].sort());
     // Only the first decision reached an agent; nothing was committed.
     expect(f.calls.propose.map((p) => p.requestId)).toEqual(['first']);
     expect(f.calls.assess).toBe(1);
