@@ -556,7 +556,7 @@ export function renderReport(
     `- **What learns from the shared reward** is the context agent's ad load, ${r.scenarios.some((s) => s.rl?.offers) ? "the inventory agent's offer (which of its ranked candidates it offers) " : ''}and the objective agent's value multiplier (above); ` +
       "the inventory agent's ranking and the context agent's skip-risk estimator still learn from their own labels. " +
       "The long-term term is one session's next break; abandonment of later sessions and return tomorrow are outside it. The contextual bandit learns from each ad's reward as it is served, without the long-term term (known only at the session's next break). " +
-      "The shared-reward policies run in the experiment only, not yet in the running mesh's agents.",
+      "`parley experiment --models DIR` publishes the ad-load and offer policies for the running mesh's context and inventory agents (`PARLEY_AD_LOAD_POLICY_PATH`, `PARLEY_OFFER_POLICY_PATH`); there they decide greedily and do not learn: they change when a new file is published.",
     "- **Campaign goals** are judged over whole flights: generated flights are the scenario's horizon, and each campaign's KPI targets are drawn from the scenario's ranges " +
       '(supply.generate.kpi) so that the baselines reach some of them; a catalogue file keeps its own flights and targets. Quick runs cap episodes, so their flights are cut short.',
     '',
