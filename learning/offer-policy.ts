@@ -7,9 +7,9 @@
  *   logit_i = θ · z_i − rank_step · i,   z_i = offerFeatures (the candidate's own
  *                                         predictions, price, minutes, tier)
  *
- * best first, ties to the better supervised rank — exactly as
- * OfferPolicy.greedy, so a published policy offers what it offered in the
- * simulator. A pool no larger than k is offered as it is.
+ * best first, ties to the better supervised rank: OfferPolicy.greedy itself,
+ * so a published policy offers what it offered in the simulator. A pool no
+ * larger than k is offered as it is.
  *
  * File format `parley-inventory-offer/1` (models/offer/<version>.json):
  *
@@ -25,23 +25,21 @@
 import { z } from 'zod';
 import type { Candidate } from '../services/common/domain/types';
 import { finiteNumbers, modelFile, modelHeader, parseModelJson } from '../services/common/schema';
-import { OFFER_DIM, OFFER_FEATURES, OFFER_POOL, type OfferPolicy } from './shared-rl';
+import { OFFER_DIM, OFFER_FEATURES, OFFER_POOL, OfferPolicy, offerFeatures } from './shared-rl';
 
 export const OFFER_MODEL_FORMAT = 'parley-inventory-offer/1';
 const MAX_POOL = 4;
 
 type OfferInput = Pick<Candidate, 'pSkip' | 'pComplete' | 'pEngage' | 'priceMicros' | 'durationMs' | 'tier'>;
 
+/** The trained OfferPolicy, deployed: the same object decides, greedily. */
 export class OfferModel {
-  readonly theta: Float64Array;
-  // Scratch for one proposal at a time (choose is synchronous); grown as needed.
-  private logit = new Float64Array(0);
-  private order = new Int32Array(0);
+  readonly policy: OfferPolicy;
 
   constructor(
     readonly version: string,
     theta: ArrayLike<number>,
-    readonly rankStep: number,
+    rankStep: number,
     /** The pool is this many times the shortlist size. */
     readonly pool: number,
   ) {
@@ -49,7 +47,7 @@ export class OfferModel {
     if (!(rankStep >= 0)) throw new Error('rank_step: must be ≥ 0');
     if (!Number.isInteger(pool) || pool < 1 || pool > MAX_POOL)
       throw new Error(`pool: must be an integer in [1, ${MAX_POOL}]`);
-    this.theta = Float64Array.from(theta);
+    this.policy = new OfferPolicy(theta, rankStep);
   }
 
   /** How many candidates to rank for a shortlist of k. */
@@ -59,48 +57,14 @@ export class OfferModel {
 
   /**
    * The indices into `pool` (in supervised-ranking order) of the k offered,
-   * best first; `out` is filled and its first returned-count entries are valid.
-   * A pool of at most k is offered as it is (0, 1, …).
+   * best first (OfferPolicy.greedy). A pool of at most k is offered as it is (0, 1, …).
    */
-  choose(pool: readonly OfferInput[], k: number, revenueScaleMicros: number, out: number[]): number[] {
-    out.length = 0;
-    const n = pool.length;
-    if (n <= k) {
-      for (let i = 0; i < n; i++) out.push(i);
-      return out;
-    }
-    if (this.logit.length < n) {
-      this.logit = new Float64Array(n);
-      this.order = new Int32Array(n);
-    }
-    const { logit, order, theta } = this;
-    for (let i = 0; i < n; i++) {
-      const c = pool[i]!;
-      // θ · offerFeatures(c), term by term in OFFER_FEATURES order (as OfferPolicy.logits).
-      let s = -this.rankStep * i;
-      s += theta[0]! * c.pSkip;
-      s += theta[1]! * c.pComplete;
-      s += theta[2]! * c.pEngage;
-      s += theta[3]! * Math.min(2, c.priceMicros / revenueScaleMicros);
-      s += theta[4]! * (c.durationMs / 60_000);
-      s += theta[5]! * (c.tier === 'sponsorship' ? 1 : 0);
-      s += theta[6]! * (c.tier === 'house' ? 1 : 0);
-      logit[i] = s;
-    }
-    // Partial insertion selection of the k best: higher logit first, then lower index.
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const s = logit[i]!;
-      if (m === k && !(s > logit[order[k - 1]!]!)) continue;
-      let r = m === k ? k - 1 : m++;
-      while (r > 0 && s > logit[order[r - 1]!]!) {
-        order[r] = order[r - 1]!;
-        r--;
-      }
-      order[r] = i;
-    }
-    for (let r = 0; r < m; r++) out.push(order[r]!);
-    return out;
+  choose(pool: readonly OfferInput[], k: number, revenueScaleMicros: number): number[] {
+    if (pool.length <= k) return pool.map((_, i) => i);
+    return this.policy.greedy(
+      pool.map((c) => offerFeatures(c, revenueScaleMicros)),
+      k,
+    );
   }
 
   toJSON() {
@@ -108,8 +72,8 @@ export class OfferModel {
       format: OFFER_MODEL_FORMAT,
       version: this.version,
       features: [...OFFER_FEATURES],
-      weights: Array.from(this.theta),
-      rank_step: this.rankStep,
+      weights: Array.from(this.policy.theta),
+      rank_step: this.policy.rankStep,
       pool: this.pool,
     };
   }

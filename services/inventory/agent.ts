@@ -78,7 +78,6 @@ export class InventoryAgent {
   private readonly x = new Float32Array(POLICY_FEATURE_COUNT);
   private readonly prediction: Prediction = { pSkip: 0, pComplete: 0, pEngage: 0 };
   private readonly top = new TopK();
-  private readonly picks: number[] = [];
   private readonly version = new JoinedVersion();
 
   constructor(private readonly opts: InventoryAgentOptions) {}
@@ -139,7 +138,7 @@ export class InventoryAgent {
     if (!offer) return proposal;
 
     // The offer: the shortlist size of the pool, by the offer policy's logits.
-    const picks = offer.choose(candidates, input.shortlistSize, revenueScaleMicros, this.picks);
+    const picks = offer.choose(candidates, input.shortlistSize, revenueScaleMicros);
     const offered = picks.length === candidates.length ? candidates : picks.map((r) => candidates[r]!);
     if (this.opts.remember)
       for (const r of picks) {

@@ -105,7 +105,6 @@ describe('the inventory agent offer policy as deployed', () => {
     const loaded = parseOfferModel(roundTrip('offer', deployOffer(trained, 'offer-test-1').toJSON()));
     expect(loaded.version).toBe('offer-test-1');
     expect(loaded.poolSize(8)).toBe(16);
-    const out: number[] = [];
     let replaced = 0;
     for (let i = 0; i < 500; i++) {
       const k = 1 + Math.floor(rng.next() * 8);
@@ -114,7 +113,7 @@ describe('the inventory agent offer policy as deployed', () => {
       const zs = pool.map((c) => offerFeatures(c, REVENUE_SCALE));
       // The simulator offers a pool no larger than k as it is.
       const expected = pool.length <= k ? pool.map((_, j) => j) : trained.greedy(zs, k);
-      expect(loaded.choose(pool, k, REVENUE_SCALE, out)).toEqual(expected);
+      expect(loaded.choose(pool, k, REVENUE_SCALE)).toEqual(expected);
       replaced += expected.filter((j) => j >= k).length;
     }
     // The learned θ moves some candidates from beyond the supervised shortlist into the offer.
@@ -124,14 +123,14 @@ describe('the inventory agent offer policy as deployed', () => {
   it('untrained (θ = 0) offers the supervised shortlist in its order', () => {
     const rng = seededRng(2);
     const pool = Array.from({ length: 10 }, () => randomCandidate(rng));
-    expect(deployOffer(new OfferPolicy(), 'zero').choose(pool, 4, REVENUE_SCALE, [])).toEqual([0, 1, 2, 3]);
+    expect(deployOffer(new OfferPolicy(), 'zero').choose(pool, 4, REVENUE_SCALE)).toEqual([0, 1, 2, 3]);
   });
 
   it('breaks ties by the supervised rank', () => {
     const m = new OfferModel('t', new Float64Array(7), 0, 2);
     const rng = seededRng(3);
     const pool = Array.from({ length: 6 }, () => randomCandidate(rng));
-    expect(m.choose(pool, 3, REVENUE_SCALE, [])).toEqual([0, 1, 2]);
+    expect(m.choose(pool, 3, REVENUE_SCALE)).toEqual([0, 1, 2]);
   });
 
   it('refuses a malformed file naming the field', () => {
