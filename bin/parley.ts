@@ -93,7 +93,7 @@ const DELEGATED: Record<
 > = {
   experiment: {
     args: 'experiment [--quick] [--scenario F]... [--seeds N] [--out F] [--models DIR]',
-    help: 'learned agents vs baselines on the simulator, with a report; publishes the trained models and policies',
+    help: 'learned agents vs baselines on the simulator: a report, and the trained models',
     load: () => import('../sim/experiments/run'),
   },
   federated: {
@@ -128,7 +128,7 @@ const USAGE = `usage: parley <command>
                                                report brand-lift survey results (CSV or JSON) to the
                                                objective agent, which values awareness campaigns by them
 ${Object.values(DELEGATED)
-  .map((d) => `  ${d.args.padEnd(45)}${d.help}`)
+  .map((d) => `  ${d.args.length < 45 ? d.args.padEnd(45) : `${d.args}\n${' '.repeat(47)}`}${d.help}`)
   .join('\n')}
 
 parley <command> --help lists a command's flags.

@@ -282,6 +282,17 @@ describe('the parley CLI', () => {
     expect(mesh.stdout()).not.toContain('parley mesh is up');
   });
 
+  it('lists every command with its flags and what it does, none running into the next column', async () => {
+    const help = run(['--help'], baseEnv());
+    started.push(help);
+    expect(await help.exited).toBe(0);
+    const lines = help.stdout().split('\n');
+    // A command's flags and its description are two columns: never one run-on word between them.
+    for (const l of lines) expect(l, l).not.toMatch(/\][a-z]/);
+    for (const command of ['serve', 'mesh', 'traffic', 'experiment', 'federated-eval'])
+      expect(lines.some((l) => l.startsWith(`  ${command} `))).toBe(true);
+  });
+
   it('rejects an unknown service or flag with usage', async () => {
     const bad = run(['serve', 'nonsense'], baseEnv());
     started.push(bad);
