@@ -26,7 +26,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { DecisionStream, OutcomeBatcher } from '../bin/client';
 import type { AdDecisionClient } from '../proto/gen/parley/v1/AdDecision';
 import type { DecideResponse__Output } from '../proto/gen/parley/v1/DecideResponse';
@@ -125,6 +125,8 @@ export interface Slice {
   degraded: number;
   shed: number;
   errors: number;
+  /** Of `errors`, how many ended with each gRPC status (by name, e.g. DEADLINE_EXCEEDED). */
+  failures: Record<string, number>;
   /** Not sent: too many in flight at the generator. */
   dropped: number;
   /** Answers (degraded or not) after the request's deadline_ms. */
@@ -373,8 +375,15 @@ export function record(
 export interface Answer {
   ms: number;
   kind: 'ok' | 'degraded' | 'shed' | 'error';
+  /** A failed call's gRPC status, by name. */
+  status?: string;
   /** How late the generator sent it after its scheduled time (its own queueing, part of `ms`). */
   sendDelayMs: number;
+}
+
+/** A failed call's status by name (a call that ended with no response and no error: UNKNOWN). */
+function statusName(err: grpc.ServiceError | null): string {
+  return (err && grpc.status[err.code]) || 'UNKNOWN';
 }
 
 function answerKind(err: grpc.ServiceError | null, res: DecideResponse__Output | undefined): Answer['kind'] {
@@ -385,10 +394,16 @@ function answerKind(err: grpc.ServiceError | null, res: DecideResponse__Output |
 
 type Counts = Pick<Slice, 'sent' | 'answers' | 'degraded' | 'shed' | 'errors' | 'dropped' | 'late'>;
 const NO_COUNTS: Counts = { sent: 0, answers: 0, degraded: 0, shed: 0, errors: 0, dropped: 0, late: 0 };
+const emptyBin = () => ({
+  ...NO_COUNTS,
+  failures: {} as Record<string, number>,
+  ms: [] as number[],
+  delays: [] as number[],
+});
 
 /** Answers gathered into numbered slices (seconds, or stages) of an open loop. */
 export class Slices {
-  private readonly bins: Array<Counts & { ms: number[]; delays: number[] }> = [];
+  private readonly bins: Array<ReturnType<typeof emptyBin>> = [];
 
   constructor(private readonly deadlineMs: number) {}
 
@@ -398,7 +413,7 @@ export class Slices {
 
   /** Counts one request of slice `i`: its answer, or null when it was dropped (not sent). */
   add(i: number, a: Answer | null): void {
-    while (this.bins.length <= i) this.bins.push({ ...NO_COUNTS, ms: [], delays: [] });
+    while (this.bins.length <= i) this.bins.push(emptyBin());
     const b = this.bins[i]!;
     b.sent++;
     if (!a) {
@@ -409,6 +424,8 @@ export class Slices {
     b.delays.push(a.sendDelayMs);
     if (a.kind === 'error') {
       b.errors++;
+      const status = a.status ?? 'UNKNOWN';
+      b.failures[status] = (b.failures[status] ?? 0) + 1;
       return;
     }
     b.answers++;
@@ -419,7 +436,7 @@ export class Slices {
 
   /** Slice `i`, starting `at` s into the window and `seconds` long (empty when nothing was sent in it). */
   slice(i: number, at: number, seconds: number): Slice {
-    const { ms, delays, ...counts } = this.bins[i] ?? { ...NO_COUNTS, ms: [], delays: [] };
+    const { ms, delays, ...counts } = this.bins[i] ?? emptyBin();
     return {
       at,
       seconds,
@@ -601,7 +618,8 @@ class Driver {
           if (error && !this.firstError) this.firstError = error;
           if (res && this.reporter) this.reporter.add(this.workload.outcomes(req, res), res);
         }
-        resolve({ ms, kind: answerKind(err, res), sendDelayMs });
+        const kind = answerKind(err, res);
+        resolve({ ms, kind, sendDelayMs, ...(kind === 'error' ? { status: statusName(err) } : {}) });
       };
       const stream = this.streams[i];
       if (stream) stream.decide(req, { timeoutMs }).then((res) => done(null, res), done);

@@ -276,14 +276,36 @@ function worst(stages: readonly StageResult[]): {
   maxMs: number;
   /** The largest of the stages' p99 of how late the generator sent (its own queueing, part of the latency). */
   sendDelayMs: number;
+  /** Failed calls by gRPC status. */
+  failures: Record<string, number>;
 } {
+  const failures: Record<string, number> = {};
+  for (const s of stages)
+    for (const [status, n] of Object.entries(s.failures ?? {}))
+      failures[status] = (failures[status] ?? 0) + n;
   return {
+    failures,
     sent: stages.reduce((a, s) => a + s.sent, 0),
     failed: stages.reduce((a, s) => a + s.errors + s.dropped, 0),
     late: stages.reduce((a, s) => a + s.late, 0),
     maxMs: Math.max(...stages.map((s) => (Number.isFinite(s.maxMs) ? s.maxMs : 0))),
     sendDelayMs: Math.max(...stages.map((s) => (Number.isFinite(s.sendDelayP99Ms) ? s.sendDelayP99Ms : 0))),
   };
+}
+
+/**
+ * Why calls failed: each gRPC status with its count, most first, and the
+ * run's first error in full ("" when none failed). A timed-out call and one
+ * lost with its connection (docs/operations.md, "Errors ad servers see")
+ * ask for different remedies.
+ */
+function failureText(failed: number, failures: Record<string, number>, firstError: string): string {
+  if (failed === 0) return '';
+  const byStatus = Object.entries(failures)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([status, n]) => `${status} ${n}`);
+  const parts = [...byStatus, ...(firstError ? [`the run's first error: ${firstError}`] : [])];
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
 /** The checks, each with its measured figure. Pure: a function of the result's data. */
@@ -295,7 +317,7 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
   out.push({
     check: `steady ${f1(r.steadyRate)}/s: no failed call`,
     pass: s.sent > 0 && s.failed === 0,
-    measured: `${s.failed} of ${s.sent} failed or dropped${s.failed > 0 && r.firstError ? ` (the run's first error: ${r.firstError})` : ''}`,
+    measured: `${s.failed} of ${s.sent} failed or dropped${failureText(s.failed, s.failures, r.firstError)}`,
   });
   out.push({
     check: 'steady: every answer within its deadline',
@@ -333,7 +355,7 @@ export function verdicts(r: Omit<LoadtestResult, 'verdicts'>): Verdict[] {
   out.push({
     check: `spike ${f1(r.spikeRate)}/s and recovery: no failed call`,
     pass: p.sent > 0 && p.failed === 0,
-    measured: `${p.failed} of ${p.sent} failed or dropped; ${shed} answered shed${p.failed > 0 && r.firstError ? ` (the run's first error: ${r.firstError})` : ''}`,
+    measured: `${p.failed} of ${p.sent} failed or dropped; ${shed} answered shed${failureText(p.failed, p.failures, r.firstError)}`,
   });
   out.push({
     check: 'spike and recovery: every answer within its deadline',

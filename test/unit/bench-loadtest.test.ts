@@ -3,7 +3,7 @@
  * pure functions, no mesh.
  */
 import { describe, expect, it } from 'vitest';
-import type { Slice, StageResult } from '../../bench/load';
+import { type Slice, Slices, type StageResult } from '../../bench/load';
 import {
   chart,
   type LoadtestResult,
@@ -24,6 +24,7 @@ function slice(at: number, p99Ms: number, over: Partial<Slice> = {}): Slice {
     degraded: 0,
     shed: 0,
     errors: 0,
+    failures: {},
     dropped: 0,
     late: 0,
     p50Ms: p99Ms / 2,
@@ -108,13 +109,17 @@ describe('load test verdicts', () => {
 
   it('fails on a failed or late steady call, naming the figures', () => {
     const r = result({
-      stages: [stage('steady', 0, 10, { errors: 2, late: 3, maxMs: 140 }), ...result().stages.slice(1)],
+      stages: [
+        stage('steady', 0, 10, { errors: 2, failures: { DEADLINE_EXCEEDED: 2 }, late: 3, maxMs: 140 }),
+        ...result().stages.slice(1),
+      ],
       firstError: '4 Deadline exceeded',
     });
     const c = byCheck(r);
     expect(c['steady: no failed call']).toMatchObject({
       pass: false,
-      measured: "2 of 1000 failed or dropped (the run's first error: 4 Deadline exceeded)",
+      measured:
+        "2 of 1000 failed or dropped (DEADLINE_EXCEEDED 2; the run's first error: 4 Deadline exceeded)",
     });
     expect(c['steady: every answer within its deadline']).toMatchObject({ pass: false });
     expect(c['steady: every answer within its deadline']?.measured).toMatch(
@@ -157,6 +162,23 @@ describe('load test verdicts', () => {
     });
   });
 
+  it("names the spike's failures by status, summed over the spike and the recovery, most first", () => {
+    const [steady, spike, recovery] = result().stages;
+    const c = byCheck(
+      result({
+        stages: [
+          steady!,
+          { ...spike!, errors: 7, failures: { DEADLINE_EXCEEDED: 5, INTERNAL: 2 } },
+          { ...recovery!, errors: 2, failures: { INTERNAL: 2 } },
+        ],
+        firstError: '4 Deadline exceeded',
+      }),
+    );
+    expect(c['spike and recovery: no failed call']?.measured).toBe(
+      "9 of 600 failed or dropped; 500 answered shed (DEADLINE_EXCEEDED 5; INTERNAL 4; the run's first error: 4 Deadline exceeded)",
+    );
+  });
+
   it('fails when latency is not back to normal within 10 s of the spike', () => {
     const slow = result().perSecond.map((s) => (s.at >= 10 ? { ...s, p99Ms: 90 } : s));
     expect(
@@ -165,6 +187,29 @@ describe('load test verdicts', () => {
       pass: false,
       measured: 'never (normal: p99 of a second ≤ 20.0 ms, what 9 in 10 steady seconds stayed under)',
     });
+  });
+});
+
+describe('the slices of an open loop', () => {
+  it('count each failed call under its status, apart from answers and drops', () => {
+    const slices = new Slices(100);
+    slices.add(0, { ms: 200, kind: 'error', status: 'DEADLINE_EXCEEDED', sendDelayMs: 0 });
+    slices.add(0, { ms: 50, kind: 'error', status: 'INTERNAL', sendDelayMs: 0 });
+    slices.add(0, { ms: 200, kind: 'error', status: 'DEADLINE_EXCEEDED', sendDelayMs: 0 });
+    slices.add(0, { ms: 120, kind: 'shed', sendDelayMs: 0 });
+    slices.add(0, null);
+    expect(slices.slice(0, 0, 1)).toMatchObject({
+      sent: 5,
+      errors: 3,
+      failures: { DEADLINE_EXCEEDED: 2, INTERNAL: 1 },
+      dropped: 1,
+      answers: 1,
+      shed: 1,
+      late: 1,
+    });
+    // Another slice starts from nothing: no count is shared between slices.
+    slices.add(1, { ms: 10, kind: 'ok', sendDelayMs: 0 });
+    expect(slices.slice(1, 1, 1).failures).toEqual({});
   });
 });
 
