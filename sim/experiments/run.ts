@@ -111,6 +111,11 @@ export interface ExperimentOptions {
 
 const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
 
+/** The defaults of the flags that change a run's figures. */
+const DEFAULTS = { seeds: 20, validationSeeds: 2, sideSeeds: 5, iterations: 2, maxRequests: 0 } as const;
+/** What --quick makes of them. */
+const QUICK = { seeds: 2, validationSeeds: 1, iterations: 1, maxRequests: 250 } as const;
+
 export const EXPERIMENT_COMMAND: CommandSpec = {
   usage: 'parley experiment [options]',
   summary:
@@ -122,15 +127,23 @@ export const EXPERIMENT_COMMAND: CommandSpec = {
       default: DEFAULT_SCENARIOS.join(', '),
       multiple: true,
     },
-    seeds: { value: 'N', help: 'test seeds per scenario (1..99)', default: '20' },
+    seeds: { value: 'N', help: 'test seeds per scenario (1..99)', default: String(DEFAULTS.seeds) },
     'validation-seeds': {
       value: 'N',
       help: 'validation seeds for the settings searches (1..99)',
-      default: '2',
+      default: String(DEFAULTS.validationSeeds),
     },
-    'side-seeds': { value: 'N', help: 'seeds of the side studies (1..99)', default: '5' },
-    iterations: { value: 'N', help: 'training iterations (1..99)', default: '2' },
-    'max-requests': { value: 'N', help: 'requests per episode, 0 = all', default: '0' },
+    'side-seeds': {
+      value: 'N',
+      help: 'seeds of the side studies (1..99)',
+      default: String(DEFAULTS.sideSeeds),
+    },
+    iterations: { value: 'N', help: 'training iterations (1..99)', default: String(DEFAULTS.iterations) },
+    'max-requests': {
+      value: 'N',
+      help: 'requests per episode, 0 = all',
+      default: String(DEFAULTS.maxRequests),
+    },
     out: { value: 'FILE', help: 'the report', default: 'sim/experiments/REPORT.md' },
     models: {
       value: 'DIR',
@@ -158,11 +171,19 @@ export function parseExperimentArgs(argv: string[]): ExperimentOptions | null {
   const modelsGiven = typeof v.models === 'string';
   const o: ExperimentOptions = {
     scenarios: listFlag(v, 'scenario', DEFAULT_SCENARIOS),
-    seeds: numberFlag(v, 'seeds', 20, { min: 1, max: 99, integer: true }),
-    validationSeeds: numberFlag(v, 'validation-seeds', 2, { min: 1, max: 99, integer: true }),
-    sideSeeds: numberFlag(v, 'side-seeds', 5, { min: 1, max: 99, integer: true }),
-    iterations: numberFlag(v, 'iterations', 2, { min: 1, max: 99, integer: true }),
-    maxRequests: numberFlag(v, 'max-requests', 0, { min: 0, max: 10_000_000, integer: true }),
+    seeds: numberFlag(v, 'seeds', DEFAULTS.seeds, { min: 1, max: 99, integer: true }),
+    validationSeeds: numberFlag(v, 'validation-seeds', DEFAULTS.validationSeeds, {
+      min: 1,
+      max: 99,
+      integer: true,
+    }),
+    sideSeeds: numberFlag(v, 'side-seeds', DEFAULTS.sideSeeds, { min: 1, max: 99, integer: true }),
+    iterations: numberFlag(v, 'iterations', DEFAULTS.iterations, { min: 1, max: 99, integer: true }),
+    maxRequests: numberFlag(v, 'max-requests', DEFAULTS.maxRequests, {
+      min: 0,
+      max: 10_000_000,
+      integer: true,
+    }),
     out: stringFlag(v, 'out', 'sim/experiments/REPORT.md'),
     models: v['no-models'] ? '' : stringFlag(v, 'models', 'models'),
     quick: v.quick === true,
@@ -171,15 +192,37 @@ export function parseExperimentArgs(argv: string[]): ExperimentOptions | null {
   if (typeof v.render === 'string') o.render = v.render;
   if (typeof v.backend === 'string') o.backend = choiceFlag(v, 'backend', BACKENDS, 'wasm');
   if (o.quick) {
-    o.seeds = Math.min(o.seeds, 2);
-    o.validationSeeds = 1;
-    o.iterations = 1;
-    o.maxRequests = o.maxRequests || 250;
+    o.seeds = Math.min(o.seeds, QUICK.seeds);
+    o.validationSeeds = QUICK.validationSeeds;
+    o.iterations = QUICK.iterations;
+    o.maxRequests = o.maxRequests || QUICK.maxRequests;
     if (!outGiven) o.out = join(mkdtempSync(join(tmpdir(), 'parley-experiment-')), 'REPORT.md');
     if (!modelsGiven) o.models = ''; // a smoke run never replaces the published models
   }
   o.sideSeeds = Math.min(o.sideSeeds, o.seeds);
   return o;
+}
+
+/**
+ * The command that gives a run's figures again: `parley experiment` with each
+ * flag that changes them and is not at its default (where the report and
+ * models go, and how many threads, change nothing).
+ */
+export function experimentCommandLine(o: ExperimentOptions): string {
+  const base = o.quick ? { ...DEFAULTS, ...QUICK } : DEFAULTS;
+  const flags: string[] = o.quick ? ['--quick'] : [];
+  if (o.scenarios.join('\n') !== DEFAULT_SCENARIOS.join('\n'))
+    flags.push(...o.scenarios.map((f) => `--scenario ${f}`));
+  const flag = (name: string, value: number, def: number) => {
+    if (value !== def) flags.push(`--${name} ${value}`);
+  };
+  flag('seeds', o.seeds, base.seeds);
+  if (!o.quick) flag('validation-seeds', o.validationSeeds, base.validationSeeds);
+  flag('side-seeds', o.sideSeeds, Math.min(base.sideSeeds, o.seeds));
+  if (!o.quick) flag('iterations', o.iterations, base.iterations);
+  flag('max-requests', o.maxRequests, base.maxRequests);
+  if (o.backend) flags.push(`--backend ${o.backend}`);
+  return ['parley experiment', ...flags].join(' ');
 }
 
 /** Training, validation and test seeds of a run: three disjoint sets (the same for every scenario). */

@@ -25,6 +25,7 @@ import {
 import { type Arm, Env } from '../../../sim/experiments/env';
 import {
   BANDIT_ALPHAS,
+  experimentCommandLine,
   FRONTIER,
   MONOLITHIC_FLOORS,
   PARLEY_SETTINGS,
@@ -244,6 +245,24 @@ describe('experiment harness', () => {
       'a.yaml',
       'b.yaml',
     ]);
+  });
+
+  it('names the command that gives the same figures: the flags that change them, none that do not', () => {
+    const line = (...argv: string[]) => experimentCommandLine(parseExperimentArgs(argv)!);
+    expect(line()).toBe('parley experiment');
+    expect(line('--out', '/tmp/r.md', '--models', '/tmp/m', '--jobs', '1', '--seeds', '20')).toBe(
+      'parley experiment',
+    );
+    expect(line('--seeds', '40')).toBe('parley experiment --seeds 40');
+    expect(line('--seeds', '3')).toBe('parley experiment --seeds 3');
+    expect(line('--seeds', '3', '--side-seeds', '2', '--iterations', '4', '--max-requests', '500')).toBe(
+      'parley experiment --seeds 3 --side-seeds 2 --iterations 4 --max-requests 500',
+    );
+    expect(line('--quick')).toBe('parley experiment --quick');
+    expect(line('--quick', '--seeds', '1')).toBe('parley experiment --quick --seeds 1');
+    expect(line('--scenario', 'a.yaml', '--backend', 'cpu')).toBe(
+      'parley experiment --scenario a.yaml --backend cpu',
+    );
   });
 
   it('a full run is one a sceptic accepts: ≥ 20 test seeds on ≥ 3 scenarios, validation seeds apart, equal searches', () => {
