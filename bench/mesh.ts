@@ -1635,8 +1635,8 @@ function soakSection(o: BenchOptions, runs: RunResult[]): string[] {
   if (real.length === 0) return [];
   const out = ['', `### Soak (real mesh, ${o.soakSeconds} s at the equal-load rate)`, ''];
   out.push(
-    'RSS (VmRSS) of every process sampled each second; growth: the least-squares line through the samples of the',
-    "window's second half, its end minus its start (MiB).",
+    "RSS (VmRSS) of every process sampled each second; growth: the second half's peak minus the first half's",
+    '(MiB): a process that keeps growing needs more in the second half, one its collector swings over a level does not.',
     '',
     '| run | rate/s | p50 / p99 ms | degraded or failed | CPU ms/decision |',
     '|---|---:|---:|---:|---:|',

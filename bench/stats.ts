@@ -34,29 +34,29 @@ export function medianByKey(records: Array<Record<string, number>>): Record<stri
 }
 
 /**
- * Growth over the second half of a series of (time, value) samples: the
- * least-squares line through the samples of the second half, evaluated at
- * its end minus at its start (so one GC sawtooth does not read as growth or
- * shrinkage the way end-minus-middle would). NaN with fewer than 2 samples
- * in the second half.
+ * Growth over the second half of a series of (time, value) samples, for RSS
+ * under a garbage collector: how much higher the second half's peak is than
+ * the first half's. A process that keeps growing needs more memory in the
+ * second half than it ever did in the first; one whose collector swings it
+ * up and down over a level does not. (A least-squares line through the
+ * second half, used before, read that swing as growth whenever the half
+ * began at a trough: a broker flat over a whole minute, 482 MiB at its start
+ * and 483 at its end, "grew" 20.6% by it; bench/ANALYSIS.md, section 18.)
+ * NaN with fewer than 2 samples.
  */
 export function growthOverSecondHalf(samples: Array<[number, number]>): number {
-  if (samples.length === 0) return Number.NaN;
+  if (samples.length < 2) return Number.NaN;
   const t0 = samples[0]![0];
   const t1 = samples[samples.length - 1]![0];
   const mid = (t0 + t1) / 2;
-  const half = samples.filter(([t]) => t >= mid);
-  if (half.length < 2) return Number.NaN;
-  const n = half.length;
-  const mt = half.reduce((s, [t]) => s + t, 0) / n;
-  const mv = half.reduce((s, [, v]) => s + v, 0) / n;
-  let cov = 0;
-  let varT = 0;
-  for (const [t, v] of half) {
-    cov += (t - mt) * (v - mv);
-    varT += (t - mt) ** 2;
+  // A sample at the middle belongs to both halves: a steady climb then grows by exactly its second half.
+  let first = Number.NEGATIVE_INFINITY;
+  let second = Number.NEGATIVE_INFINITY;
+  for (const [t, v] of samples) {
+    if (t <= mid) first = Math.max(first, v);
+    if (t >= mid) second = Math.max(second, v);
   }
-  return varT > 0 ? (cov / varT) * (half[n - 1]![0] - half[0]![0]) : 0;
+  return Number.isFinite(first) && Number.isFinite(second) ? second - first : Number.NaN;
 }
 
 /** `part` as a share of `whole` (0..1); NaN when `whole` is 0. */

@@ -355,7 +355,7 @@ describe('bench statistics', () => {
     expect(medianByKey([{ a: 1, b: 5 }, { a: 3 }, { a: 2, b: Number.NaN }])).toEqual({ a: 2, b: 5 });
   });
 
-  it('growth over the second half follows the trend, not the sawtooth of the first half', () => {
+  it("growth over the second half is the rise of its peak over the first half's: a trend, not a collector's swing", () => {
     const linear = Array.from({ length: 61 }, (_, t) => [t, 1000 + 2 * t] as [number, number]);
     expect(growthOverSecondHalf(linear)).toBeCloseTo(60);
     // A jump and a drop in the first half, flat after: no growth.
@@ -363,7 +363,21 @@ describe('bench statistics', () => {
       { length: 61 },
       (_, t) => [t, t < 10 ? 5000 : t < 20 ? 9000 : 7000] as [number, number],
     );
-    expect(growthOverSecondHalf(flat)).toBeCloseTo(0);
+    expect(growthOverSecondHalf(flat)).toBeLessThanOrEqual(0);
+    // A garbage collector's sawtooth over a level (a 25 s period, 400 to 480): whichever phase
+    // the second half starts in, no growth. A line through the second half read it as anything
+    // from -21 to +24 with these phases.
+    const saw = (phase: number, leakPerS = 0) =>
+      Array.from(
+        { length: 61 },
+        (_, t) => [t, 400 + 80 * (((t + phase) % 25) / 24) + leakPerS * t] as [number, number],
+      );
+    for (const phase of [0, 5, 12, 20]) expect(Math.abs(growthOverSecondHalf(saw(phase)))).toBeLessThan(5);
+    // The same sawtooth over a leak of 2 a second: the leak shows (60 over the second half, give or take a tooth).
+    for (const phase of [0, 5, 12, 20]) {
+      expect(growthOverSecondHalf(saw(phase, 2))).toBeGreaterThan(40);
+      expect(growthOverSecondHalf(saw(phase, 2))).toBeLessThan(80);
+    }
     expect(growthOverSecondHalf([[0, 1]])).toBeNaN();
     expect(growthOverSecondHalf([])).toBeNaN();
     expect(shareOf(1, 4)).toBe(0.25);

@@ -229,7 +229,7 @@ describe('load test figures', () => {
     expect(recoveryTime([slice(10, 90), slice(11, 15)], 10, 20)).toBe(1);
   });
 
-  it('RSS growth is the least-squares growth over the second half, as a share of the RSS then', () => {
+  it("RSS growth is the rise of the second half's peak over the first half's, as a share of the RSS then", () => {
     const samples = Array.from(
       { length: 21 },
       (_, i) => [i, i < 10 ? 9000 : 1000 + 10 * (i - 10)] as [number, number],
