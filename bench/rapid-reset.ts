@@ -84,7 +84,10 @@ for (let i = 0; i < args.calls; i++) {
   pending.push(
     call(FAST, 1000).then((err) => {
       if (!err) fastOk++;
-      else fastErrors.set(err.details || messageOf(err), (fastErrors.get(err.details) ?? 0) + 1);
+      else {
+        const why = err.details || messageOf(err);
+        fastErrors.set(why, (fastErrors.get(why) ?? 0) + 1);
+      }
     }),
   );
   // About 4,000 calls a second: the cancels come faster than the 33 a second Node refills.
