@@ -39,7 +39,7 @@ import { channelCredentials, setDefaultIdentity } from '../services/common/grpc/
 import { createLogger } from '../services/common/log';
 import { type Rng, seededRng } from '../services/common/rng';
 import { RedisDecisionLog } from '../services/common/state/decisions-redis';
-import { startRedis } from '../test/support/redis';
+import { startRedis } from '../test/support/redis-server';
 import { cpuMs } from './procs';
 import { median, percentile } from './stats';
 

@@ -99,7 +99,7 @@ import {
 import { channelCredentials, isPlaintext, processTransport } from '../services/common/grpc/tls';
 import { projectPath } from '../services/common/paths';
 import { freePort } from '../test/support/ports';
-import { type RedisOptions, startRedis, type TestRedis } from '../test/support/redis';
+import { type RedisOptions, startRedis, type TestRedis } from '../test/support/redis-server';
 import { type BenchCatalogueOptions, benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from './catalogue';
 import type { ClosedResult, ClosedSpec, LevelResult, OpenResult, OpenSpec, OutcomeSpec } from './load';
 import {

@@ -15,7 +15,7 @@ import { signalsFromWire } from '../../services/common/wire/common';
 import { ContextAgent, type Observation } from '../../services/context/agent';
 import { MemorySessionStore, type SessionStore } from '../../services/context/session-store';
 import { RedisSessionStore } from '../../services/context/session-store-redis';
-import { startRedis } from '../../test/support/redis';
+import { startRedis } from '../../test/support/redis-server';
 import { createWorkload } from '../workload';
 import {
   countSent,

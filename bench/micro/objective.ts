@@ -26,7 +26,7 @@ import type { OutcomeLog } from '../../services/objective/outcome-log';
 import { EmbeddedOutcomeLog } from '../../services/objective/outcome-log';
 import { RedisLedger, RedisOutcomeLog } from '../../services/objective/redis-state';
 import { ADVISORY_READ_TTL_MS } from '../../services/objective/server';
-import { startRedis } from '../../test/support/redis';
+import { startRedis } from '../../test/support/redis-server';
 import { benchCatalogueYaml, DEFAULT_BENCH_CATALOGUE } from '../catalogue';
 import { benchSignals, observationsOf, quickOptions, SESSION_TTL_MS } from './context';
 import {
