@@ -408,6 +408,8 @@ export interface TrafficSummary {
   outcomeErrors: number;
   p50Ms: number;
   p99Ms: number;
+  /** Answers that came after the request's deadline (deadline_ms): too late for an ad server. */
+  late: number;
   elapsedS: number;
 }
 
@@ -465,6 +467,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
     outcomeErrors: 0,
     p50Ms: 0,
     p99Ms: 0,
+    late: 0,
     elapsedS: 0,
   };
   const all: number[] = [];
@@ -505,6 +508,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
       const res = await ask(request, opts.deadlineMs + 1000);
       const ms = performance.now() - t0;
       all.push(ms);
+      if (ms > opts.deadlineMs) sum.late++;
       win.lat.push(ms);
       sum.decisions++;
       win.decisions++;
@@ -613,7 +617,8 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
     .join(', ');
   out(
     `done: ${sum.decisions} decisions in ${sum.elapsedS.toFixed(1)} s, fill ${pct(sum.withAds, sum.decisions)}, ` +
-      `p50 ${sum.p50Ms.toFixed(1)} ms, p99 ${sum.p99Ms.toFixed(1)} ms, degraded ${pct(sum.degraded, sum.decisions)}${by ? ` (${by})` : ''}, ` +
+      `p50 ${sum.p50Ms.toFixed(1)} ms, p99 ${sum.p99Ms.toFixed(1)} ms, after the ${opts.deadlineMs} ms deadline ${pct(sum.late, sum.decisions)}, ` +
+      `degraded ${pct(sum.degraded, sum.decisions)}${by ? ` (${by})` : ''}, ` +
       `errors ${errs || '0'}${sum.shed ? `, shed ${sum.shed}` : ''}`,
   );
   out(

@@ -170,6 +170,8 @@ describe('the parley CLI', () => {
     expect(t).toMatch(/sample: .+→ .+ in [\d.]+ ms/);
     expect(t).toMatch(/why: \S/);
     const done = /done: (\d+) decisions .* errors 0/.exec(t);
+    // Answers after the request's deadline are too late for an ad server: the summary says how many.
+    expect(t).toMatch(/p99 [\d.]+ ms, after the 100 ms deadline [\d.]+%, degraded /);
     expect(done, t).not.toBeNull();
     expect(Number(done![1])).toBeGreaterThanOrEqual(40); // 25/s for 2 s, minus a little start-up
     expect(t).not.toContain('!!');
