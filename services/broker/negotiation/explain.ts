@@ -103,6 +103,8 @@ function noAdReasons(
 }
 
 const fmt = (x: number) => x.toFixed(3);
+/** The moment as the summary names it: "commute", or "an unknown scenario" when the context agent could not place it. */
+const momentOf = (scenario: Scenario) => (scenario === 'unknown' ? 'an unknown scenario' : scenario);
 
 function summaryLine(
   d: Omit<Decision, 'explanation' | 'trace'>,
@@ -116,7 +118,7 @@ function summaryLine(
       ? `; the context agent's ad-load floor ${adLoad.minUtility} removed ${adLoad.removed}`
       : '';
   if (d.noAd) {
-    return `no ad (${d.noAdReasons.join(', ')}) for ${e.scenario} after ${rounds}; ${e.candidatesConsidered} considered${floor}${degraded}`;
+    return `no ad (${d.noAdReasons.join(', ')}) for ${momentOf(e.scenario)} after ${rounds}; ${e.candidatesConsidered} considered${floor}${degraded}`;
   }
   const ads = d.placements.map((p) => `${p.candidate.creativeId} [${p.candidate.tier}]`).join(', ');
   const explored = e.explored ? `; lead explored (p ${d.placements[0]!.propensity.toFixed(3)})` : '';
@@ -124,7 +126,7 @@ function summaryLine(
     .map(([term, v]) => `${term} ${fmt(v)}`)
     .join(', ');
   return (
-    `${d.placements.length} ad${d.placements.length === 1 ? '' : 's'} (${ads}) for ${e.scenario} after ${rounds}: ` +
+    `${d.placements.length} ad${d.placements.length === 1 ? '' : 's'} (${ads}) for ${momentOf(e.scenario)} after ${rounds}: ` +
     `utility ${fmt(e.utility)} (${terms}); ${e.candidatesConsidered} considered${explored}${floor}${degraded}`
   );
 }

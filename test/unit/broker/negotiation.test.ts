@@ -64,6 +64,15 @@ describe('a decision', () => {
     expect(d.degraded).toEqual([]);
   });
 
+  it('says "an unknown scenario" in the summary when the context agent could not place the moment', async () => {
+    const f = fakes();
+    f.behave.assess = async () => ({ ...SNAPSHOT, scenario: 'unknown' });
+    f.behave.propose = async () => proposal([cand('a')]);
+    const d = await decide(request(), f.deps);
+    expect(d.explanation.scenario).toBe('unknown');
+    expect(d.explanation.summary).toMatch(/^1 ad \(a \[\w+\]\) for an unknown scenario after 1 round/);
+  });
+
   it('passes the snapshot, exclusions and K to the agents', async () => {
     const f = fakes({ shortlistSize: 5 });
     f.behave.propose = async () => proposal([cand('a')]);
