@@ -12,9 +12,9 @@
  *                    k = the broker's shortlist size) out of the OFFER_POOL · k
  *                    its supervised ranking puts first, by Plackett–Luce
  *                    sampling without replacement, logit_i = θ · z_i −
- *                    OFFER_RANK_STEP · rank_i, z_i = offerFeatures (the
- *                    candidate's own predictions, price, duration, tier),
- *                    rank_i its place in the supervised ranking
+ *                    s · rank_i, z_i = offerFeatures (the candidate's own
+ *                    predictions, price, duration, tier), rank_i its place
+ *                    in the supervised ranking, θ and the rank step s learned
  *   objective agent  ValueScalePolicy: the multiplier on each campaign's
  *                    advertiser value, log m ~ N(θ · φ, σ²), φ = objectiveFeatures
  *                    (clamped to [0.5, 1.5] like ObjectivePolicy)
@@ -147,7 +147,7 @@ export const OFFER_FEATURES = [
 export const OFFER_DIM = OFFER_FEATURES.length;
 /** The inventory agent ranks OFFER_POOL × the shortlist size of candidates; its offer policy picks the shortlist among them. */
 export const OFFER_POOL = 2;
-/** The logit lost per place down the supervised ranking: untrained (θ = 0), the greedy offer is the supervised shortlist. */
+/** The rank step the offer policy starts from (the logit lost per place down the supervised ranking): untrained (θ = 0), the greedy offer is the supervised shortlist. */
 export const OFFER_RANK_STEP = 0.5;
 
 /** z = OFFER_FEATURES of one candidate: its predictions, price / revenue scale (≤ 2), minutes, tier flags. */
@@ -169,22 +169,34 @@ export function offerFeatures(
 /**
  * The inventory agent's offer policy: a Plackett–Luce distribution over
  * orderings of its pool (candidates in its supervised ranking's order),
- * logit_i = θ · z_i − rankStep · i; it offers the first k drawn. The pool's
- * order enters only through the fixed rank term, so θ learns what the shared
- * reward says the supervised ranking gets wrong.
+ * logit_i = θ · z_i − rankStep · i; it offers the first k drawn. θ learns
+ * what the shared reward says the supervised ranking gets wrong, and the rank
+ * step how far to trust that ranking: it starts at OFFER_RANK_STEP and is
+ * learned too (a smaller step lets θ bring candidates from beyond the
+ * shortlist; a step below 0 counts as 0).
  */
 export class OfferPolicy {
+  /** [θ (OFFER_DIM), rank step]: one array, so a learner can step either part in place. */
+  readonly params: Float64Array;
   readonly theta: Float64Array;
-  constructor(
-    theta?: ArrayLike<number>,
-    readonly rankStep = OFFER_RANK_STEP,
-  ) {
-    this.theta = theta ? Float64Array.from(theta) : new Float64Array(OFFER_DIM);
-    if (this.theta.length !== OFFER_DIM) throw new Error(`theta: expected ${OFFER_DIM}`);
+  /** The rank step as a one-element view of params (what its learner steps). */
+  readonly rank: Float64Array;
+  constructor(theta?: ArrayLike<number>, rankStep = OFFER_RANK_STEP) {
+    if (theta && theta.length !== OFFER_DIM) throw new Error(`theta: expected ${OFFER_DIM}`);
+    this.params = new Float64Array(OFFER_DIM + 1);
+    if (theta) this.params.set(theta);
+    this.params[OFFER_DIM] = rankStep;
+    this.theta = this.params.subarray(0, OFFER_DIM);
+    this.rank = this.params.subarray(OFFER_DIM);
+  }
+  /** The logit lost per place down the supervised ranking (≥ 0). */
+  get rankStep(): number {
+    return Math.max(0, this.params[OFFER_DIM]!);
   }
   logits(zs: readonly ArrayLike<number>[]): Float64Array {
+    const step = this.rankStep;
     return Float64Array.from(zs, (z, i) => {
-      let s = -this.rankStep * i;
+      let s = -step * i;
       for (let j = 0; j < OFFER_DIM; j++) s += this.theta[j]! * z[j]!;
       return s;
     });
@@ -197,8 +209,17 @@ export class OfferPolicy {
       .sort((a, b) => s[b]! - s[a]! || a - b)
       .slice(0, k);
   }
-  /** k draws without replacement (in draw order); ∇_θ log P of the draws is added into `grad`. */
-  sample(zs: readonly ArrayLike<number>[], k: number, rng: Rng, grad: Float64Array): number[] {
+  /**
+   * k draws without replacement (in draw order); ∇_θ log P of the draws is
+   * added into `grad`, and ∇ with respect to the rank step into `gradRank[0]` when given.
+   */
+  sample(
+    zs: readonly ArrayLike<number>[],
+    k: number,
+    rng: Rng,
+    grad: Float64Array,
+    gradRank?: Float64Array,
+  ): number[] {
     const s = this.logits(zs);
     const left = zs.map((_, i) => i);
     const picks: number[] = [];
@@ -210,7 +231,7 @@ export class OfferPolicy {
       picks.push(left[r]!);
       left.splice(r, 1);
     }
-    this.addGradLogP(zs, picks, grad);
+    this.addGradLogP(zs, picks, grad, gradRank);
     return picks;
   }
   /** log P(the draws `picks`, in order). */
@@ -228,10 +249,20 @@ export class OfferPolicy {
     }
     return lp;
   }
-  /** ∇_θ log P(picks) = Σ_t (z_{a_t} − Σ_{j left at t} p_t(j) z_j), added into `out`. */
-  addGradLogP(zs: readonly ArrayLike<number>[], picks: readonly number[], out: Float64Array): void {
+  /**
+   * ∇_θ log P(picks) = Σ_t (z_{a_t} − Σ_{j left at t} p_t(j) z_j), added into
+   * `out`; the rank step's, Σ_t (Σ_j p_t(j) j − a_t), into `outRank[0]` when
+   * given (0 while the step is clamped at 0, where lowering it changes nothing).
+   */
+  addGradLogP(
+    zs: readonly ArrayLike<number>[],
+    picks: readonly number[],
+    out: Float64Array,
+    outRank?: Float64Array,
+  ): void {
     const s = this.logits(zs);
     const left = zs.map((_, i) => i);
+    const rankLive = outRank !== undefined && this.params[OFFER_DIM]! > 0;
     for (const a of picks) {
       const p = softmax(Float64Array.from(left, (i) => s[i]!));
       for (let j = 0; j < OFFER_DIM; j++) {
@@ -240,6 +271,13 @@ export class OfferPolicy {
           expected += p[r]! * zs[i]![j]!;
         });
         out[j]! += zs[a]![j]! - expected;
+      }
+      if (rankLive) {
+        let expectedPlace = 0;
+        left.forEach((i, r) => {
+          expectedPlace += p[r]! * i;
+        });
+        outRank[0]! += expectedPlace - a;
       }
       left.splice(left.indexOf(a), 1);
     }
@@ -396,6 +434,8 @@ export class SharedRl {
       {
         context: { theta: this.adLoad.theta, lr, maxStep: 1 },
         inventory: { theta: this.offer.theta, lr: lr / 2, maxStep: 0.25 },
+        // The rank step has a learner of its own: its gradient is in places (up to the pool size), θ's in feature units.
+        inventory_rank: { theta: this.offer.rank, lr: lr / 20, maxStep: 0.05 },
         objective: { theta: this.value.theta, lr: lr / 20, maxStep: 0.03 },
       },
       CRITIC_DIM,

@@ -440,6 +440,7 @@ export class ParleyArm implements Arm {
       floor = AD_LOAD_ACTIONS[a]!;
       this.adLoad[a]!++;
       const gInv = new Float64Array(rl.offer.theta.length);
+      const gRank = new Float64Array(1);
       let invChose = false;
       // The critic's state: the campaigns of the inventory's first pool, before any agent acts in the break.
       const poolPhis: Float32Array[] = [];
@@ -449,7 +450,7 @@ export class ParleyArm implements Arm {
         if (this.opts.offerPolicy === false) return pool.slice(0, k);
         if (pool.length <= k) return pool;
         const zs = pool.map((c) => offerFeatures(c, env.settings.revenueScaleMicros));
-        const picks = training ? rl.offer.sample(zs, k, this.rng, gInv) : rl.offer.greedy(zs, k);
+        const picks = training ? rl.offer.sample(zs, k, this.rng, gInv, gRank) : rl.offer.greedy(zs, k);
         invChose ||= training !== null;
         this.offers.proposals++;
         this.offers.offered += picks.length;
@@ -475,7 +476,10 @@ export class ParleyArm implements Arm {
         finish = () => {
           const grads: Record<string, Float64Array> = { context: gCtx };
           if (phis.length > 0) grads.objective = gObj;
-          if (invChose) grads.inventory = gInv;
+          if (invChose) {
+            grads.inventory = gInv;
+            grads.inventory_rank = gRank;
+          }
           return { psi: criticFeatures(x, poolPhis), grads };
         };
       }

@@ -372,7 +372,7 @@ export function learningSection(r: ExperimentResult): string[] {
     `| context agent: ad-load policy | the ad load of the break: the floor on joint utility its ads must clear, ${loads.join(', ')} | its own snapshot (${AD_LOAD_DIM - 1} features and a bias) | the shared reward per break, long-term term included, by REINFORCE with a centralised critic (${CRITIC_DIM} inputs) as baseline (learning/shared-rl.ts) |`,
     ...(offerPolicy
       ? [
-          `| inventory agent: offer policy | which k candidates it offers (k = the broker's shortlist size) of the ${OFFER_POOL}·k its ranking policy puts first: Plackett–Luce draws, logit θ·z − ${OFFER_RANK_STEP} × place in that ranking | its own candidates' ${OFFER_FEATURES.length} features (${OFFER_FEATURES.join(', ')}) | the shared reward per break, long-term term included, by REINFORCE with the same critic as baseline |`,
+          `| inventory agent: offer policy | which k candidates it offers (k = the broker's shortlist size) of the ${OFFER_POOL}·k its ranking policy puts first: Plackett–Luce draws, logit θ·z − s × place in that ranking (s learned, from ${OFFER_RANK_STEP}) | its own candidates' ${OFFER_FEATURES.length} features (${OFFER_FEATURES.join(', ')}) | the shared reward per break, long-term term included, by REINFORCE with the same critic as baseline |`,
         ]
       : []),
     `| objective agent: value multiplier | × on each campaign's advertiser value, clamped to [0.5, 1.5] | the campaign's ${OBJECTIVE_FEATURES.length} pacing features | first an off-policy fit on the logged first picks' per-ad shared reward (with each ad's share of the long-term term), then REINFORCE on the break's shared reward |`,
@@ -394,7 +394,10 @@ export function learningSection(r: ExperimentResult): string[] {
         ? ` The inventory agent's offer policy chose among its pool in ${o.proposals} proposals in training (${offerShare(o)} of what it offered from outside its ranking's shortlist); ` +
           `on the test seeds (greedy) in ${t.proposals} proposals, ${offerShare(t)} of the ${t.offered} candidates it offered from outside that shortlist.` +
           (s.rl.offerTheta
-            ? ` Its learned θ: ${OFFER_FEATURES.map((f, j) => `${f} ${signed(s.rl!.offerTheta![j]!, 2)}`).join(', ')}.`
+            ? ` Its learned θ: ${OFFER_FEATURES.map((f, j) => `${f} ${signed(s.rl!.offerTheta![j]!, 2)}`).join(', ')}` +
+              (s.rl.offerRankStep !== undefined
+                ? `; rank step ${s.rl.offerRankStep.toFixed(2)} (from ${OFFER_RANK_STEP}).`
+                : '.')
             : '')
         : '';
     L.push(

@@ -89,6 +89,8 @@ export interface RlTraining {
   offers?: OfferCounts;
   /** The offer policy's learned θ, one weight per OFFER_FEATURES. */
   offerTheta?: number[];
+  /** The offer policy's learned rank step (the logit lost per place down the supervised ranking). */
+  offerRankStep?: number;
 }
 
 /** Training episodes one side played and learned from, counted as they were played. */
@@ -324,6 +326,7 @@ export async function train(o: TrainOptions): Promise<Trained> {
     rlTraining.batch = rl.batch;
     rlTraining.meanReturn = rl.learner.stats.meanReturn;
     rlTraining.offerTheta = Array.from(rl.offer.theta);
+    rlTraining.offerRankStep = rl.offer.rankStep;
   }
   return {
     parley: models(),

@@ -153,6 +153,25 @@ describe("the inventory agent's offer policy (Plackett–Luce over its pool)", (
     expect(new Set(drawn).size).toBe(3);
   });
 
+  it('the gradient of log P(draws) with respect to the rank step matches a finite difference', () => {
+    const theta = [0.3, -0.2, 0.1, 0.8, -0.5, 0.2, 0.4];
+    const p = new OfferPolicy(theta, 0.7);
+    const zs = pool((i) => (i % 3) / 2);
+    const picks = [4, 0, 2];
+    const g = new Float64Array(1);
+    p.addGradLogP(zs, picks, new Float64Array(OFFER_DIM), g);
+    const h = 1e-6;
+    const lp = (step: number) => new OfferPolicy(theta, step).logProb(zs, picks);
+    expect((lp(0.7 + h) - lp(0.7 - h)) / (2 * h)).toBeCloseTo(g[0]!, 5);
+    // Drawing candidates from below their place raises a smaller step's probability: the gradient is negative.
+    expect(g[0]!).toBeLessThan(0);
+    // Clamped at 0 the step has no gradient (a negative step would act as 0).
+    const flat = new Float64Array(1);
+    new OfferPolicy(theta, -0.2).addGradLogP(zs, picks, new Float64Array(OFFER_DIM), flat);
+    expect(flat[0]).toBe(0);
+    expect(new OfferPolicy(theta, -0.2).rankStep).toBe(0);
+  });
+
   it('log P sums to 1 over every ordered draw of 2 from the pool', () => {
     const p = new OfferPolicy([0.3, -0.2, 0.1, 0.8, -0.5, 0.2, 0.4]);
     const zs = pool((i) => i / 5);
@@ -210,6 +229,40 @@ describe("the inventory agent's offer policy (Plackett–Luce over its pool)", (
     expect(Math.abs(q.theta[3]!)).toBeLessThan(Math.abs(p.theta[3]!) / 3);
   });
 
+  it('learns its rank step from the shared return: lower when offers from down the ranking earn more, higher when they earn less', () => {
+    // Every candidate looks the same to θ, so only the rank step can follow the return.
+    const zs = pool(() => 0.5);
+    const run = (reward: (deep: number) => number) => {
+      const rng = seededRng(11);
+      const p = new OfferPolicy();
+      const pg = new IndependentPolicyGradient(
+        {
+          inventory: { theta: p.theta, lr: 1, maxStep: 0.25 },
+          inventory_rank: { theta: p.rank, lr: 0.1, maxStep: 0.05 },
+        },
+        1,
+      );
+      for (let r = 0; r < 30; r++) {
+        const batch: Step[] = [];
+        for (let i = 0; i < 100; i++) {
+          const g = new Float64Array(OFFER_DIM);
+          const gr = new Float64Array(1);
+          const picks = p.sample(zs, 3, rng, g, gr);
+          const deep = picks.filter((k) => k >= 3).length;
+          batch.push({
+            psi: Float64Array.from([1]),
+            reward: reward(deep) + 0.3 * rng.next(),
+            grads: { inventory: g, inventory_rank: gr },
+          });
+        }
+        pg.update(batch);
+      }
+      return p.rankStep;
+    };
+    expect(run((deep) => deep)).toBeLessThan(OFFER_RANK_STEP - 0.3);
+    expect(run((deep) => -deep)).toBeGreaterThan(OFFER_RANK_STEP + 0.3);
+  });
+
   it('reads only the candidate: its predictions, price, duration and tier', () => {
     const z = offerFeatures(
       { pSkip: 0.4, pComplete: 0.5, pEngage: 0.02, priceMicros: 90_000, durationMs: 30_000, tier: 'house' },
@@ -255,6 +308,9 @@ describe("the agents' policies", () => {
     expect(rl.learner.learners.context!.theta).toBe(rl.adLoad.theta);
     expect(rl.learner.learners.objective!.theta).toBe(rl.value.theta);
     expect(rl.learner.learners.inventory!.theta).toBe(rl.offer.theta);
+    // The rank step is learned in place too, by a learner of its own.
+    rl.learner.learners.inventory_rank!.theta[0] = 0.25;
+    expect(rl.offer.rankStep).toBe(0.25);
   });
 
   it('the centralised critic recovers a linear value (ridge)', () => {
