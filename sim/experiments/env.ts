@@ -126,6 +126,8 @@ export interface CampaignResult {
   lift: number | null;
   surveyedExposed: number;
   surveyedControl: number;
+  /** Distinct listeners the campaign reached over the horizon (its last survey wave's reach; 0 if never surveyed). */
+  reach: number;
 }
 
 export interface EpisodeResult {
@@ -147,6 +149,14 @@ export interface EpisodeResult {
   brandLiftAll: number;
   /** Awareness campaigns in brandLift. */
   liftCampaigns: number;
+  /**
+   * Listeners who recall the brand because of the ads (lift × reach, summed
+   * over the paid awareness campaigns in brandLift) per 1,000 of those
+   * campaigns' impressions: what an advertiser buys. Unlike the mean lift
+   * among exposed listeners it does not rise when the same listeners hear an
+   * ad more often instead of new ones hearing it.
+   */
+  liftedPerThousand: number;
   /** Survey results the arm received during the episode (published within it). */
   surveysPublished: number;
   revenueMicros: number;
@@ -470,11 +480,12 @@ export class Env {
         kpiProgress: progress,
         reachedGoal: k.impressions >= GOAL_MIN_IMPRESSIONS && progress >= 1,
         overspendMicros: over,
-        ...(surveyed.get(c.id) ?? { lift: null, surveyedExposed: 0, surveyedControl: 0 }),
+        ...(surveyed.get(c.id) ?? { lift: null, surveyedExposed: 0, surveyedControl: 0, reach: 0 }),
       });
     }
     const paid = campaigns.filter((c) => c.tier !== 'house');
-    const awareness = meanLift(paid.filter((c) => c.goal === 'awareness'));
+    const aware = paid.filter((c) => c.goal === 'awareness');
+    const awareness = meanLift(aware);
     return {
       arm,
       seed: this.opts.seed,
@@ -486,6 +497,7 @@ export class Env {
       brandLift: awareness.lift,
       brandLiftAll: meanLift(paid).lift,
       liftCampaigns: awareness.campaigns,
+      liftedPerThousand: liftedPerThousand(aware),
       surveysPublished: this.surveysPublished,
       revenueMicros: m.revenueMicros,
       goalAttainment: paid.length > 0 ? paid.filter((c) => c.reachedGoal).length / paid.length : 0,
@@ -506,14 +518,16 @@ export class Env {
 /** Every wave's answers pooled per campaign and group: the campaign's lift over the flight. */
 export function pooledLift(
   results: readonly SurveyResult[],
-): Map<string, { lift: number | null; surveyedExposed: number; surveyedControl: number }> {
-  const acc = new Map<string, { en: number; ey: number; cn: number; cy: number }>();
+): Map<string, { lift: number | null; surveyedExposed: number; surveyedControl: number; reach: number }> {
+  const acc = new Map<string, { en: number; ey: number; cn: number; cy: number; reach: number }>();
   for (const r of results) {
-    const a = acc.get(r.campaignId) ?? { en: 0, ey: 0, cn: 0, cy: 0 };
+    const a = acc.get(r.campaignId) ?? { en: 0, ey: 0, cn: 0, cy: 0, reach: 0 };
     a.en += r.exposedN;
     a.ey += r.exposedYes;
     a.cn += r.controlN;
     a.cy += r.controlYes;
+    // Every wave's window starts at the horizon's start: the latest wave's reach is the flight's.
+    a.reach = Math.max(a.reach, r.reach);
     acc.set(r.campaignId, a);
   }
   return new Map(
@@ -523,9 +537,24 @@ export function pooledLift(
         lift: a.en > 0 && a.cn > 0 ? a.ey / a.en - a.cy / a.cn : null,
         surveyedExposed: a.en,
         surveyedControl: a.cn,
+        reach: a.reach,
       },
     ]),
   );
+}
+
+/** Σ lift × reach per 1,000 impressions over the campaigns with a measured lift (0 with none). */
+export function liftedPerThousand(
+  campaigns: readonly Pick<CampaignResult, 'lift' | 'reach' | 'impressions'>[],
+): number {
+  let lifted = 0;
+  let impressions = 0;
+  for (const c of campaigns) {
+    if (c.lift === null) continue;
+    lifted += c.lift * c.reach;
+    impressions += c.impressions;
+  }
+  return impressions > 0 ? (1000 * lifted) / impressions : 0;
 }
 
 /** The precision-weighted mean lift of campaigns (weight n_e·n_c / (n_e + n_c)); 0 with none surveyed. */

@@ -49,6 +49,7 @@ const LABEL: Record<Metric, string> = {
   completionRate: 'completion rate',
   brandLift: 'recall: brand lift of awareness campaigns (exposed − control yes-rate)',
   brandLiftAll: 'brand lift of all paid campaigns',
+  liftedPerThousand: 'lifted listeners (lift × reach) per 1,000 awareness impressions',
   meanRecall: 'recall proxy per impression (a formula, not a survey)',
   revenueMicros: 'revenue (currency units)',
   goalAttainment: 'campaigns reaching their goal',
@@ -228,8 +229,11 @@ export function analysis(s: ScenarioResult): string[] {
   out.push(
     `- **Recall**: ${ratioText(recall.observed)} price-first's: target ≥ 1.3× ${recall.verdict}. Recall is the brand lift the simulated surveys measure ` +
       `(exposed − control yes-rate of paid awareness campaigns over their flight): ${liftOf(parley)} under parley against ${liftOf(price)} under price-first ` +
-      `(${measured(parley)} and ${measured(price)} surveyed awareness campaign-runs). The surveys reach parley's objective agent as a delayed reward, ` +
-      'not the other learners; the shared reward they all optimise does not contain the lift.',
+      `(${measured(parley)} and ${measured(price)} surveyed awareness campaign-runs). ` +
+      `Counted as an advertiser buys it, listeners who recall the brand because of the ads (lift × reach) per 1,000 awareness impressions, ` +
+      `parley has ${ratioText(pairedRatio(parley, price, 'liftedPerThousand'))} price-first's (${num(parley.metrics.liftedPerThousand.mean, 1)} vs ${num(price.metrics.liftedPerThousand.mean, 1)}): ` +
+      'the mean lift among exposed listeners also rises when the same listeners hear an ad more often, this count does not. ' +
+      "The surveys reach parley's objective agent as a delayed reward, not the other learners; the shared reward they all optimise does not contain the lift.",
   );
 
   const goal = v.get('goalAttainment')!;
@@ -573,6 +577,8 @@ export function renderReport(
       'held-out control group (a seeded 10% of listeners the campaign is never shown to); per seed the mean over the campaigns weighted by n_exposed·n_control / (n_exposed + n_control), ' +
       "0 when none could be surveyed. Answers come from each listener's hidden brand memory (exposure build-up with diminishing returns, wear-out, decay), the brand's baseline awareness and response noise (sim/lift.ts). " +
       'The recall proxy is the old per-impression formula, kept for comparison only.',
+    "- **lifted listeners per 1,000 awareness impressions**: over the same campaigns, Σ lift × reach (the listeners a campaign reached over the horizon) per 1,000 of their impressions: the listeners who recall the brand because of the ads, as an advertiser buys them. " +
+      'The mean lift among exposed listeners rises when the same listeners hear an ad again (memory builds up), even when fewer listeners are reached; this count does not.',
     "- **joint reward**: the shared reward all learners optimise (learning/reward.ts) — w_listener·(completed − skipped) + w_advertiser·goal value·KPI factor + w_platform·price/revenue scale, with the broker's weights — summed over served ads, " +
       `plus the long-term term ${LONG_TERM_WEIGHT} × (1 if the listener listened on to the same session's next break, else 0: quit, session over or end of episode), per ad break.`,
     '- **campaign reaches its goal**: a paid campaign whose goal KPI (awareness: completion rate; conversion: click rate; engagement: their mean progress) is at or above its target at the end of its flight, with at least 100 impressions.',

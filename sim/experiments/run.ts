@@ -311,6 +311,7 @@ export const METRICS = [
   'completionRate',
   'brandLift',
   'brandLiftAll',
+  'liftedPerThousand',
   'meanRecall',
   'revenueMicros',
   'goalAttainment',

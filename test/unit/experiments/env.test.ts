@@ -22,7 +22,7 @@ import {
   RandomArm,
   samplePod,
 } from '../../../sim/experiments/arms';
-import { type Arm, Env } from '../../../sim/experiments/env';
+import { type Arm, Env, liftedPerThousand, pooledLift } from '../../../sim/experiments/env';
 import {
   BANDIT_ALPHAS,
   experimentCommandLine,
@@ -33,6 +33,7 @@ import {
   plannedSteps,
   seedsOf,
 } from '../../../sim/experiments/run';
+import type { SurveyResult } from '../../../sim/lift';
 import { loadScenarioFile } from '../../../sim/scenario';
 
 const scenario = loadScenarioFile('sim/scenarios/default-day.yaml');
@@ -386,5 +387,57 @@ describe('experiment harness', () => {
     expect(cheap.offers.replaced).toBeGreaterThan(0);
     expect(c.revenueMicros).not.toBe(r.revenueMicros);
     expect(off.offers.proposals).toBe(0);
+  });
+});
+
+describe('recall as brand lift, two ways', () => {
+  const wave = (campaignId: string, wave: number, o: Partial<SurveyResult>): SurveyResult => ({
+    campaignId,
+    wave,
+    fieldedAtMs: wave,
+    publishedAtMs: wave + 1,
+    exposedN: 0,
+    exposedYes: 0,
+    controlN: 0,
+    controlYes: 0,
+    exposedRate: Number.NaN,
+    controlRate: Number.NaN,
+    lift: Number.NaN,
+    windowStartMs: 0,
+    impressions: 0,
+    reach: 0,
+    ...o,
+  });
+
+  it("pools a campaign's waves per group and keeps its latest reach (every window starts at the horizon's start)", () => {
+    const pooled = pooledLift([
+      wave('a', 1, { exposedN: 50, exposedYes: 20, controlN: 50, controlYes: 10, reach: 40 }),
+      wave('a', 2, { exposedN: 50, exposedYes: 30, controlN: 50, controlYes: 10, reach: 90 }),
+      wave('b', 1, { exposedN: 10, exposedYes: 5, reach: 12 }),
+    ]);
+    expect(pooled.get('a')).toEqual({
+      lift: 0.5 - 0.2,
+      surveyedExposed: 100,
+      surveyedControl: 100,
+      reach: 90,
+    });
+    // No control group surveyed: no lift, but the reach is known.
+    expect(pooled.get('b')).toEqual({ lift: null, surveyedExposed: 10, surveyedControl: 0, reach: 12 });
+  });
+
+  it('counts listeners lifted per 1,000 impressions, which concentrating impressions on fewer listeners does not raise', () => {
+    expect(
+      liftedPerThousand([
+        { lift: 0.2, reach: 100, impressions: 200 },
+        { lift: null, reach: 50, impressions: 80 },
+        { lift: 0.1, reach: 300, impressions: 300 },
+      ]),
+    ).toBeCloseTo((1000 * (0.2 * 100 + 0.1 * 300)) / 500, 9);
+    expect(liftedPerThousand([{ lift: null, reach: 5, impressions: 9 }])).toBe(0);
+    // 600 impressions: to 600 listeners once (lift 0.1 among them), or to 200 listeners three times (lift 0.2):
+    // the mean lift among exposed doubles, the listeners lifted fall from 60 to 40.
+    const spread = liftedPerThousand([{ lift: 0.1, reach: 600, impressions: 600 }]);
+    const concentrated = liftedPerThousand([{ lift: 0.2, reach: 200, impressions: 600 }]);
+    expect(concentrated).toBeLessThan(spread);
   });
 });

@@ -54,6 +54,7 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
     lift: x.brandLift,
     surveyedExposed: 100,
     surveyedControl: 100,
+    reach: 150,
   }));
   return {
     arm,
@@ -66,6 +67,7 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
     brandLift: x.brandLift,
     brandLiftAll: x.brandLift,
     liftCampaigns: 10,
+    liftedPerThousand: (1000 * x.brandLift * 150) / 200,
     surveysPublished: 30,
     revenueMicros: x.revenueMicros,
     goalAttainment: x.goals / 10,
