@@ -175,6 +175,19 @@ export function monolithicVerdict(s: ScenarioResult): { diff: Interval; verdict:
   return { diff, verdict: judged(s.testSeeds.length, aheadVerdict(diff)) };
 }
 
+/** Impressions per listener reached, over an arm's surveyed paid awareness campaign-runs (those in the recall metric). */
+function exposuresPerListener(a: ArmSummary): number {
+  let impressions = 0;
+  let reach = 0;
+  for (const r of a.runs)
+    for (const c of r.campaigns)
+      if (c.tier !== 'house' && c.goal === 'awareness' && c.lift !== null) {
+        impressions += c.impressions;
+        reach += c.reach;
+      }
+  return reach > 0 ? impressions / reach : Number.NaN;
+}
+
 /** Paid campaign-runs (campaign × seed) that reach their goal, over all of an arm's seeds. */
 function goalCount(a: ArmSummary) {
   let reached = 0;
@@ -233,6 +246,7 @@ export function analysis(s: ScenarioResult): string[] {
       `Counted as an advertiser buys it, listeners who recall the brand because of the ads (lift × reach) per 1,000 awareness impressions, ` +
       `parley has ${ratioText(pairedRatio(parley, price, 'liftedPerThousand'))} price-first's (${num(parley.metrics.liftedPerThousand.mean, 1)} vs ${num(price.metrics.liftedPerThousand.mean, 1)}): ` +
       'the mean lift among exposed listeners also rises when the same listeners hear an ad more often, this count does not. ' +
+      `A listener those campaigns reached heard them ${num(exposuresPerListener(parley), 2)} times under parley and ${num(exposuresPerListener(price), 2)} under price-first (impressions / reach). ` +
       "The surveys reach parley's objective agent as a delayed reward, not the other learners; the shared reward they all optimise does not contain the lift.",
   );
 

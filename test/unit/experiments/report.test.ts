@@ -37,6 +37,8 @@ interface Seed {
   jointReward: number;
   /** Paid campaigns reaching their goal, of 10. */
   goals: number;
+  /** Listeners each campaign reached (of its 200 impressions; default 150). */
+  reach?: number;
 }
 
 function episode(arm: string, seed: number, x: Seed): EpisodeResult {
@@ -54,7 +56,7 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
     lift: x.brandLift,
     surveyedExposed: 100,
     surveyedControl: 100,
-    reach: 150,
+    reach: x.reach ?? 150,
   }));
   return {
     arm,
@@ -67,7 +69,7 @@ function episode(arm: string, seed: number, x: Seed): EpisodeResult {
     brandLift: x.brandLift,
     brandLiftAll: x.brandLift,
     liftCampaigns: 10,
-    liftedPerThousand: (1000 * x.brandLift * 150) / 200,
+    liftedPerThousand: (1000 * x.brandLift * (x.reach ?? 150)) / 200,
     surveysPublished: 30,
     revenueMicros: x.revenueMicros,
     goalAttainment: x.goals / 10,
@@ -259,6 +261,16 @@ describe('the experiment report says only what its numbers say', () => {
     expect(text).toContain('Parley earns more per impression (21836 vs 21666 micros)');
     const t = analysis(scenario('x', { parley: seeds(21_666), 'price-first': seeds(21_836) })).join('\n');
     expect(t).toContain('Parley earns less per impression (21666 vs 21836 micros)');
+  });
+
+  it('says how often a listener the awareness campaigns reached heard them, and the lifted listeners per 1,000 impressions', () => {
+    const seeds = (reach: number) => Array.from({ length: 20 }, () => ({ ...base, reach }));
+    const text = analysis(scenario('x', { parley: seeds(100), 'price-first': seeds(160) })).join('\n');
+    expect(text).toContain(
+      'heard them 2.00 times under parley and 1.25 under price-first (impressions / reach)',
+    );
+    // The same mean lift over fewer listeners: lift × reach per 1,000 impressions is 100 / 160 of price-first's.
+    expect(text).toContain("parley has 0.625× [0.625, 0.625] price-first's (50.0 vs 80.0)");
   });
 
   it('every claim of the analysis matches contrived results it is fed (property)', () => {
