@@ -591,7 +591,7 @@ export function renderReport(
       'held-out control group (a seeded 10% of listeners the campaign is never shown to); per seed the mean over the campaigns weighted by n_exposed·n_control / (n_exposed + n_control), ' +
       "0 when none could be surveyed. Answers come from each listener's hidden brand memory (exposure build-up with diminishing returns, wear-out, decay), the brand's baseline awareness and response noise (sim/lift.ts). " +
       'The recall proxy is the old per-impression formula, kept for comparison only.',
-    "- **lifted listeners per 1,000 awareness impressions**: over the same campaigns, Σ lift × reach (the listeners a campaign reached over the horizon) per 1,000 of their impressions: the listeners who recall the brand because of the ads, as an advertiser buys them. " +
+    '- **lifted listeners per 1,000 awareness impressions**: over the same campaigns, Σ lift × reach (the listeners a campaign reached over the horizon) per 1,000 of their impressions: the listeners who recall the brand because of the ads, as an advertiser buys them. ' +
       'The mean lift among exposed listeners rises when the same listeners hear an ad again (memory builds up), even when fewer listeners are reached; this count does not.',
     "- **joint reward**: the shared reward all learners optimise (learning/reward.ts) — w_listener·(completed − skipped) + w_advertiser·goal value·KPI factor + w_platform·price/revenue scale, with the broker's weights — summed over served ads, " +
       `plus the long-term term ${LONG_TERM_WEIGHT} × (1 if the listener listened on to the same session's next break, else 0: quit, session over or end of episode), per ad break.`,
