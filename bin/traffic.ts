@@ -8,6 +8,7 @@
  * 50 ms) as an ad server would. Bounded in count and time; prints a progress line every
  * second and a few sample decisions with their one-line "why".
  */
+import { availableParallelism, loadavg } from 'node:os';
 import type { Device } from '../proto/gen/parley/v1/Device';
 import type { ListenerSignals } from '../proto/gen/parley/v1/ListenerSignals';
 import type { OutcomeEvent } from '../proto/gen/parley/v1/OutcomeEvent';
@@ -451,6 +452,8 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
   out(
     `parley traffic → ${opts.target}: ${opts.rate}/s for ${opts.durationS} s (at most ${total} decisions), seed ${opts.seed}, deadline ${opts.deadlineMs} ms, ${api === 'stream' ? 'over one DecideStream' : 'one Decide call each'}`,
   );
+  const busy = busyMachineNote(loadavg()[0] ?? 0, availableParallelism());
+  if (busy) out(busy);
   out('    t   dec/s   fill   p50 ms   p99 ms  degraded  outcomes  errors');
 
   const sum: TrafficSummary = {
@@ -626,6 +629,19 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> 
       `${sum.outcomeErrors ? `, ${sum.outcomeErrors} failed` : ''})`,
   );
   return sum;
+}
+
+/**
+ * A line for a run that starts on a machine already busy (1-minute load
+ * average at least half its cores), else null: the mesh and this command
+ * share the cores with that work, so its figures are not a quiet machine's.
+ */
+export function busyMachineNote(load1: number, cores: number): string | null {
+  if (!(load1 >= 0.5 * cores)) return null;
+  return (
+    `  note: this machine was already busy before the run (load average ${load1.toFixed(2)} over the last minute, ${cores} cores): ` +
+    'expect slower and more degraded answers than on a quiet machine.'
+  );
 }
 
 // ---------------------------------------------------------------------------
